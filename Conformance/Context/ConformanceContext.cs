@@ -1,0 +1,38 @@
+using FhirServer.Conformance.Definitions;
+using FhirServer.Conformance.Packages;
+using FhirServer.Conformance.Serialization;
+
+namespace FhirServer.Conformance.Context;
+
+/// <summary>
+/// The loaded packages and everything built on them that the rest of the server shares: the definition registry,
+/// the primitive rules and the JSON and XML parsers. One per process, built at start-up.
+/// </summary>
+public sealed class ConformanceContext
+{
+    public ConformanceContext(PackageResolution resolution, ParserOptions? parserOptions = null)
+    {
+        Resolution = resolution;
+        Registry = new DefinitionRegistry(resolution.Packages);
+        Primitives = new PrimitiveRules(Registry);
+        ParserOptions = parserOptions ?? ParserOptions.Default;
+        Json = new FhirJsonParser(Registry, ParserOptions, Primitives);
+        Xml = new FhirXmlParser(Registry, ParserOptions, Primitives);
+    }
+
+    public PackageResolution Resolution { get; }
+    public DefinitionRegistry Registry { get; }
+    public PrimitiveRules Primitives { get; }
+    public ParserOptions ParserOptions { get; }
+    public FhirJsonParser Json { get; }
+    public FhirXmlParser Xml { get; }
+
+    public static async Task<ConformanceContext> LoadAsync(PackageSettings settings, CancellationToken ct = default)
+    {
+        var folders = settings.Sources ?? [.. PackageSettings.FindSharedPackageFolders()];
+        Uri? registry = string.IsNullOrWhiteSpace(settings.Registry) ? null : new Uri(settings.Registry);
+        var resolver = PackageResolver.CreateDefault(settings.Cache, folders, registry, offline: registry is null);
+        var resolution = await resolver.ResolveAsync(settings.Packages.Select(PackageReference.Parse), ct);
+        return new ConformanceContext(resolution);
+    }
+}

@@ -1,0 +1,208 @@
+using System.Text.Json;
+
+namespace FhirServer.Conformance.Definitions;
+
+/// <summary>
+/// Turns a StructureDefinition's JSON into a <see cref="StructureDefinitionInfo"/>: the snapshot's flat element list
+/// becomes a tree (parents by element id, slices attached to the element they slice, contentReference resolved).
+/// Reads the JSON directly: the compiled form is what the parsers and the registry need, nothing more.
+/// </summary>
+public static class StructureDefinitionCompiler
+{
+    private const string FhirTypeExtension = "http://hl7.org/fhir/StructureDefinition/structuredefinition-fhir-type";
+    private const string RegexExtension = "http://hl7.org/fhir/StructureDefinition/regex";
+    private const string SystemTypePrefix = "http://hl7.org/fhirpath/System.";
+
+    public static StructureDefinitionInfo Compile(JsonElement sd, string? source = null)
+    {
+        var url = sd.GetProperty("url").GetString()!;
+        var type = Str(sd, "type") ?? Str(sd, "id") ?? url;
+        var info = new StructureDefinitionInfo(
+            url, Str(sd, "version"), Str(sd, "name") ?? type, type, Str(sd, "kind") ?? "logical",
+            sd.TryGetProperty("abstract", out var a) && a.ValueKind == JsonValueKind.True,
+            Str(sd, "derivation"), Str(sd, "baseDefinition"), source);
+
+        if (!sd.TryGetProperty("snapshot", out var snapshot) || !snapshot.TryGetProperty("element", out var elements))
+            return info;
+
+        // Old snapshots may lack element ids: synthesize them from the path and the slice being walked.
+        var sliceContext = new Dictionary<string, string>(StringComparer.Ordinal);
+        var references = new List<ElementDefinitionInfo>();
+        foreach (var e in elements.EnumerateArray())
+        {
+            var path = e.GetProperty("path").GetString()!;
+            var sliceName = Str(e, "sliceName");
+            var id = Str(e, "id") ?? SynthesizeId(path, sliceName, sliceContext);
+            var element = new ElementDefinitionInfo(info, id, path, sliceName);
+            Fill(element, e, info);
+            info.Add(element);
+            if (element.ContentReference is not null) references.Add(element);
+
+            if (info.Root is null && !path.Contains('.'))
+            {
+                info.Root = element;
+                continue;
+            }
+            Attach(info, element);
+        }
+
+        foreach (var r in references)
+        {
+            var target = r.ContentReference!;
+            var hash = target.IndexOf('#');
+            var targetId = hash >= 0 ? target[(hash + 1)..] : target;
+            var referenced = info.GetById(targetId) ?? info.Elements.FirstOrDefault(x => x.Path == targetId && x.SliceName is null);
+            if (referenced is not null) r.SetReference(referenced);
+        }
+
+        if (info.IsPrimitive)
+        {
+            var valueElement = elements.EnumerateArray().FirstOrDefault(x => x.GetProperty("path").GetString() == type + ".value");
+            if (valueElement.ValueKind == JsonValueKind.Object && valueElement.TryGetProperty("type", out var vt))
+                foreach (var t in vt.EnumerateArray())
+                    info.ValueRegex ??= ExtensionValue(t, RegexExtension);
+        }
+        return info;
+    }
+
+    private static void Attach(StructureDefinitionInfo info, ElementDefinitionInfo element)
+    {
+        var id = element.Id;
+        var lastDot = LastSegmentStart(id);
+        var lastSegment = id[(lastDot + 1)..];
+        var colon = lastSegment.IndexOf(':');
+        if (colon >= 0)
+        {
+            // A slice (or re-slice "a:b/c"): attach to the element it slices.
+            var slashAt = lastSegment.LastIndexOf('/');
+            var slicedId = slashAt > colon ? id[..(lastDot + 1 + slashAt)] : id[..(lastDot + 1 + colon)];
+            var sliced = info.GetById(slicedId);
+            if (sliced is not null)
+            {
+                sliced.AddSlice(element);
+                return;
+            }
+        }
+        if (lastDot < 0) return;
+        var parent = info.GetById(id[..lastDot]);
+        parent?.AddChild(element);
+    }
+
+    // Element ids separate segments by '.', but a slice name may itself hold a '.', so split only outside slice names.
+    private static int LastSegmentStart(string id)
+    {
+        var inSlice = false;
+        var last = -1;
+        for (var i = 0; i < id.Length; i++)
+        {
+            var c = id[i];
+            if (c == ':') inSlice = true;
+            else if (c == '.' && inSlice)
+            {
+                // A '.' right after a slice name ends it when what follows is an element name (lower-case or [x]).
+                if (i + 1 < id.Length && (char.IsLower(id[i + 1]) || id[i + 1] == '_')) { inSlice = false; last = i; }
+            }
+            else if (c == '.') last = i;
+        }
+        return last;
+    }
+
+    private static string SynthesizeId(string path, string? sliceName, Dictionary<string, string> sliceContext)
+    {
+        // Map the longest path prefix that lies inside a slice to that slice's id.
+        var id = path;
+        var dot = path.Length;
+        while (dot > 0)
+        {
+            var prefix = path[..dot];
+            if (sliceContext.TryGetValue(prefix, out var sliced))
+            {
+                id = sliced + path[dot..];
+                break;
+            }
+            dot = prefix.LastIndexOf('.');
+        }
+        // Entering a new element at this path ends any slice context below it.
+        foreach (var k in sliceContext.Keys.Where(k => k == path || k.StartsWith(path + ".", StringComparison.Ordinal)).ToList())
+            sliceContext.Remove(k);
+        if (sliceName is not null)
+        {
+            id += ":" + sliceName;
+            sliceContext[path] = id;
+        }
+        return id;
+    }
+
+    private static void Fill(ElementDefinitionInfo element, JsonElement e, StructureDefinitionInfo sd)
+    {
+        element.Min = e.TryGetProperty("min", out var min) && min.ValueKind == JsonValueKind.Number ? min.GetInt32() : 0;
+        element.Max = Str(e, "max") ?? "*";
+        var baseMax = e.TryGetProperty("base", out var b) ? Str(b, "max") : null;
+        var max = baseMax ?? element.Max;
+        element.IsCollection = max != "1" && max != "0";
+        element.ContentReference = Str(e, "contentReference");
+        element.IsModifier = e.TryGetProperty("isModifier", out var m) && m.ValueKind == JsonValueKind.True;
+        element.IsSummary = e.TryGetProperty("isSummary", out var s) && s.ValueKind == JsonValueKind.True;
+        if (e.TryGetProperty("representation", out var rep))
+            element.IsXmlAttribute = rep.EnumerateArray().Any(r => r.GetString() == "xmlAttr");
+
+        if (e.TryGetProperty("type", out var types))
+        {
+            var list = new List<TypeRef>();
+            foreach (var t in types.EnumerateArray())
+            {
+                var code = Str(t, "code");
+                if (code is null) continue;
+                if (code.StartsWith(SystemTypePrefix, StringComparison.Ordinal))
+                    code = ExtensionValue(t, FhirTypeExtension) ?? SystemToFhir(code);
+                // R4 §2.36 declares Resource.id of type id; the 4.0.1 snapshots label it System.String / string.
+                if (code == "string" && element.Name == "id" && element.Path.Count(c => c == '.') == 1 && sd.Kind == "resource")
+                    code = "id";
+                list.Add(new TypeRef(code, Strings(t, "profile"), Strings(t, "targetProfile")));
+            }
+            element.Types = list;
+        }
+
+        if (e.TryGetProperty("binding", out var binding))
+            element.Binding = new ElementBinding(Str(binding, "strength") ?? "example", Str(binding, "valueSet"));
+
+        if (e.TryGetProperty("constraint", out var constraints))
+            element.Constraints = constraints.EnumerateArray()
+                .Select(c => new ElementConstraint(Str(c, "key") ?? "", Str(c, "severity") ?? "error", Str(c, "human") ?? "",
+                    Str(c, "expression"), Str(c, "source")))
+                .ToList();
+    }
+
+    private static string SystemToFhir(string systemType) => systemType[SystemTypePrefix.Length..] switch
+    {
+        "String" => "string",
+        "Boolean" => "boolean",
+        "Integer" => "integer",
+        "Decimal" => "decimal",
+        "Date" => "date",
+        "DateTime" => "dateTime",
+        "Time" => "time",
+        var other => other,
+    };
+
+    private static string? ExtensionValue(JsonElement owner, string url)
+    {
+        if (!owner.TryGetProperty("extension", out var exts)) return null;
+        foreach (var ext in exts.EnumerateArray())
+        {
+            if (Str(ext, "url") != url) continue;
+            foreach (var p in ext.EnumerateObject())
+                if (p.Name.StartsWith("value", StringComparison.Ordinal) && p.Value.ValueKind == JsonValueKind.String)
+                    return p.Value.GetString();
+        }
+        return null;
+    }
+
+    private static string? Str(JsonElement e, string name) =>
+        e.ValueKind == JsonValueKind.Object && e.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.String ? v.GetString() : null;
+
+    private static IReadOnlyList<string> Strings(JsonElement e, string name) =>
+        e.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.Array
+            ? v.EnumerateArray().Where(x => x.ValueKind == JsonValueKind.String).Select(x => x.GetString()!).ToList()
+            : [];
+}

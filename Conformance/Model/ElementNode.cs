@@ -1,0 +1,136 @@
+using System.Text;
+using FhirServer.Conformance.Definitions;
+
+namespace FhirServer.Conformance.Model;
+
+/// <summary>
+/// The one typed tree of a FHIR instance. The JSON and XML parsers build it, FHIRPath, the validator, the search
+/// indexer and the writers walk it. A node has a name (<c>given</c>; a choice element keeps its base name,
+/// <c>value</c>, and carries the chosen type), a FHIR type, the literal text of a primitive value exactly as
+/// written (<c>1.10</c> stays <c>1.10</c>), its children (for primitives: <c>id</c> and <c>extension</c>), and the
+/// ElementDefinition it matched. A node that is a resource (the root, a contained resource, a Bundle entry's
+/// resource) has its resource type as <see cref="Type"/>.
+/// </summary>
+public sealed class ElementNode
+{
+    private List<ElementNode>? _children;
+
+    public ElementNode(string name, string type, ElementDefinitionInfo? definition, string? value = null, bool isResource = false)
+    {
+        Name = name;
+        Type = type;
+        Definition = definition;
+        Value = value;
+        IsResource = isResource;
+    }
+
+    /// <summary>A resource root: name and type are the resource type.</summary>
+    public static ElementNode Resource(string resourceType, ElementDefinitionInfo? definition) =>
+        new(resourceType, resourceType, definition, null, isResource: true);
+
+    public string Name { get; }
+    /// <summary>The FHIR type: <c>string</c>, <c>HumanName</c>, <c>BackboneElement</c>, or the resource type.</summary>
+    public string Type { get; }
+    /// <summary>The literal text of a primitive value as written in the source; null for complex nodes and primitives with only extensions.</summary>
+    public string? Value { get; set; }
+    public ElementDefinitionInfo? Definition { get; }
+    public bool IsResource { get; }
+    public ElementNode? Parent { get; private set; }
+    /// <summary>Position among the siblings of the same name (0-based).</summary>
+    public int Index { get; private set; }
+    /// <summary>Where the node starts in the source text (1-based; 0 when unknown).</summary>
+    public int Line { get; set; }
+    public int Column { get; set; }
+
+    public IReadOnlyList<ElementNode> Children => (IReadOnlyList<ElementNode>?)_children ?? [];
+    public bool HasChildren => _children is { Count: > 0 };
+    public bool IsChoice => Definition?.IsChoice == true;
+    public bool IsCollection => Definition?.IsCollection == true;
+
+    /// <summary>The name the element has in JSON and XML: <c>valueQuantity</c> for a choice, else <see cref="Name"/>.</summary>
+    public string SerializedName => IsChoice && !IsResource ? Name + char.ToUpperInvariant(Type[0]) + Type[1..] : Name;
+
+    public ElementNode Add(ElementNode child)
+    {
+        _children ??= [];
+        child.Parent = this;
+        child.Index = 0;
+        for (var i = _children.Count - 1; i >= 0; i--)
+        {
+            if (_children[i].Name != child.Name) continue;
+            child.Index = _children[i].Index + 1;
+            break;
+        }
+        _children.Add(child);
+        return child;
+    }
+
+    public IEnumerable<ElementNode> ChildrenNamed(string name)
+    {
+        if (_children is null) yield break;
+        foreach (var c in _children)
+            if (c.Name == name) yield return c;
+    }
+
+    public ElementNode? Child(string name)
+    {
+        if (_children is null) return null;
+        foreach (var c in _children)
+            if (c.Name == name) return c;
+        return null;
+    }
+
+    /// <summary>The nearest node, this one included, that is a resource.</summary>
+    public ElementNode? ResourceNode
+    {
+        get
+        {
+            for (var n = this; n is not null; n = n.Parent)
+                if (n.IsResource) return n;
+            return null;
+        }
+    }
+
+    public IEnumerable<ElementNode> Descendants()
+    {
+        if (_children is null) yield break;
+        var stack = new Stack<ElementNode>();
+        for (var i = _children.Count - 1; i >= 0; i--) stack.Push(_children[i]);
+        while (stack.Count > 0)
+        {
+            var n = stack.Pop();
+            yield return n;
+            if (n._children is null) continue;
+            for (var i = n._children.Count - 1; i >= 0; i--) stack.Push(n._children[i]);
+        }
+    }
+
+    /// <summary>
+    /// The FHIRPath location, in the form the HL7 validator reports: <c>Patient.name[0].given[1]</c>,
+    /// <c>Observation.value.ofType(Quantity)</c>, <c>Bundle.entry[2].resource.id</c>. Computed on demand.
+    /// </summary>
+    public string Location
+    {
+        get
+        {
+            var sb = new StringBuilder();
+            AppendLocation(sb);
+            return sb.ToString();
+        }
+    }
+
+    internal void AppendLocation(StringBuilder sb)
+    {
+        if (Parent is null)
+        {
+            sb.Append(Name);
+            return;
+        }
+        Parent.AppendLocation(sb);
+        sb.Append('.').Append(Name);
+        if (IsChoice) sb.Append(".ofType(").Append(Type).Append(')');
+        if (IsCollection) sb.Append('[').Append(Index).Append(']');
+    }
+
+    public override string ToString() => Value is null ? $"{Location} : {Type}" : $"{Location} : {Type} = {Value}";
+}

@@ -1,0 +1,544 @@
+using System.Buffers;
+using System.Text;
+using System.Text.Json;
+using System.Text.Unicode;
+using FhirServer.Conformance.Definitions;
+using FhirServer.Conformance.Model;
+
+namespace FhirServer.Conformance.Serialization;
+
+/// <summary>
+/// Reads FHIR JSON (R4 §2.6) straight from UTF-8 bytes into an <see cref="ElementNode"/> tree with
+/// <see cref="Utf8JsonReader"/>: no intermediate DOM. Every element is typed by the definitions as it is read;
+/// anything the definitions do not allow (unknown or duplicate properties, wrong JSON types, empty objects or
+/// arrays, nulls, invalid primitive values) is reported with its location and line/column, never dropped silently.
+/// Bad input never throws: the result carries the issues.
+/// </summary>
+public sealed class FhirJsonParser
+{
+    private readonly DefinitionRegistry _registry;
+    private readonly PrimitiveRules _primitives;
+    private readonly ParserOptions _options;
+
+    public FhirJsonParser(DefinitionRegistry registry, ParserOptions? options = null, PrimitiveRules? primitives = null)
+    {
+        _registry = registry;
+        _options = options ?? ParserOptions.Default;
+        _primitives = primitives ?? new PrimitiveRules(registry);
+    }
+
+    public ParseResult Parse(string json) => Parse(Encoding.UTF8.GetBytes(json));
+
+    public ParseResult Parse(Stream stream)
+    {
+        using var ms = new MemoryStream();
+        stream.CopyTo(ms);
+        return Parse(ms.GetBuffer().AsMemory(0, (int)ms.Length));
+    }
+
+    public ParseResult Parse(byte[] utf8) => Parse(utf8.AsMemory());
+
+    public ParseResult Parse(ReadOnlySpan<byte> utf8) => Parse(utf8.ToArray().AsMemory());
+
+    public ParseResult Parse(ReadOnlyMemory<byte> utf8)
+    {
+        var session = new Session(this, utf8);
+        var root = session.Run(utf8.Span);
+        return new ParseResult(root, session.Issues);
+    }
+
+    /// <summary>State of one parse: the issues found and the source, for turning byte offsets into line/column.</summary>
+    private sealed class Session(FhirJsonParser parser, ReadOnlyMemory<byte> source)
+    {
+        private readonly ReadOnlyMemory<byte> _source = source;
+        public readonly List<OutcomeIssue> Issues = [];
+        private int _nullPlaceholders;
+        private readonly DefinitionRegistry _registry = parser._registry;
+        private readonly ParserOptions _options = parser._options;
+
+        public ElementNode? Run(ReadOnlySpan<byte> utf8)
+        {
+            // UTF-8 BOM is tolerated (RFC 8259 §8.1 lets parsers ignore it).
+            if (utf8.StartsWith((ReadOnlySpan<byte>)[0xEF, 0xBB, 0xBF])) utf8 = utf8[3..];
+            if (!Utf8.IsValid(utf8))
+            {
+                var offset = FirstInvalidUtf8(utf8);
+                var (line, col) = Position(offset);
+                Issues.Add(new OutcomeIssue(IssueSeverity.Fatal, "structure",
+                    $"The content is not valid UTF-8 (invalid byte 0x{utf8[offset]:X2} at offset {offset})", null, line, col));
+                return null;
+            }
+            if (utf8.Trim(" \t\r\n"u8).IsEmpty)
+            {
+                Issues.Add(new OutcomeIssue(IssueSeverity.Fatal, "structure", "The content is empty"));
+                return null;
+            }
+            var reader = new Utf8JsonReader(utf8, new JsonReaderOptions
+            {
+                MaxDepth = parser._options.MaxDepth,
+                CommentHandling = JsonCommentHandling.Disallow,
+                AllowTrailingCommas = false,
+            });
+            try
+            {
+                if (!reader.Read())
+                {
+                    Issues.Add(new OutcomeIssue(IssueSeverity.Fatal, "structure", "The content is empty"));
+                    return null;
+                }
+                if (reader.TokenType != JsonTokenType.StartObject)
+                {
+                    Fatal(ref reader, "A FHIR resource in JSON must be a JSON object", null);
+                    return null;
+                }
+                var root = ReadResource(ref reader, null, null, "");
+                if (reader.Read())
+                    Fatal(ref reader, "Unexpected content after the end of the resource", null);
+                return root;
+            }
+            catch (JsonException ex)
+            {
+                var message = ex.Message;
+                var cut = message.IndexOf(" Path:", StringComparison.Ordinal);
+                if (cut > 0) message = message[..cut];
+                if (message.Contains("maximum configured depth", StringComparison.Ordinal))
+                    message = $"The content is nested deeper than the limit of {parser._options.MaxDepth} levels";
+                Issues.Add(new OutcomeIssue(IssueSeverity.Fatal, "structure", $"Invalid JSON: {message}", null,
+                    (int)(ex.LineNumber ?? 0) + 1, (int)(ex.BytePositionInLine ?? 0) + 1));
+                return null;
+            }
+        }
+
+        /// <summary>
+        /// Reads a resource object (reader on its StartObject). <paramref name="element"/> is the element holding it
+        /// (contained, Bundle.entry.resource…), null at the root.
+        /// </summary>
+        private ElementNode? ReadResource(ref Utf8JsonReader reader, ElementDefinitionInfo? element, ElementNode? parent, string location)
+        {
+            var start = reader.TokenStartIndex;
+            var resourceType = FindResourceType(reader);
+            if (resourceType is null)
+            {
+                Error(start, "structure", "The resource has no 'resourceType' property", location.Length == 0 ? null : location);
+                reader.Skip();
+                return null;
+            }
+            var sd = _registry.IsResourceType(resourceType) ? _registry.GetTypeDefinition(resourceType) : null;
+            if (sd?.Root is null)
+            {
+                Error(start, "structure", $"Unknown resource type '{resourceType}'", location.Length == 0 ? null : location);
+                reader.Skip();
+                return null;
+            }
+            ElementNode node;
+            if (element is null) node = ElementNode.Resource(resourceType, sd.Root);
+            else node = new ElementNode(element.Name, resourceType, element, null, isResource: true);
+            SetPosition(node, start);
+            parent?.Add(node);
+            ReadObjectMembers(ref reader, node, sd.Root, isResource: true, primitiveOnly: false);
+            return node;
+        }
+
+        // Looks ahead inside the object for "resourceType": it is usually first, but JSON objects are unordered.
+        private static string? FindResourceType(Utf8JsonReader reader)
+        {
+            var depth = reader.CurrentDepth;
+            while (reader.Read())
+            {
+                if (reader.TokenType == JsonTokenType.EndObject && reader.CurrentDepth == depth) return null;
+                if (reader.TokenType != JsonTokenType.PropertyName || reader.CurrentDepth != depth + 1) continue;
+                if (reader.ValueTextEquals("resourceType"u8))
+                {
+                    reader.Read();
+                    return reader.TokenType == JsonTokenType.String ? reader.GetString() : null;
+                }
+                reader.Read();
+                reader.Skip();
+            }
+            return null;
+        }
+
+        /// <summary>
+        /// Reads the members of an object into <paramref name="node"/>. <paramref name="container"/> defines the
+        /// allowed children. With <paramref name="primitiveOnly"/> (a <c>_name</c> object) only id and extension are allowed.
+        /// </summary>
+        private void ReadObjectMembers(ref Utf8JsonReader reader, ElementNode node, ElementDefinitionInfo container, bool isResource, bool primitiveOnly)
+        {
+            var objectStart = reader.TokenStartIndex;
+            var placeholdersBefore = _nullPlaceholders;
+            var seen = new SeenSet();
+            var members = 0;
+            Span<char> nameBuffer = stackalloc char[128];
+            while (reader.Read() && reader.TokenType != JsonTokenType.EndObject)
+            {
+                members++;
+                var propertyStart = reader.TokenStartIndex;
+                var nameLength = PropertyName(ref reader, nameBuffer, out var nameString);
+                ReadOnlySpan<char> name = nameString is null ? nameBuffer[..nameLength] : nameString;
+                reader.Read();
+
+                if (isResource && name.SequenceEqual("resourceType"))
+                {
+                    if (reader.TokenType != JsonTokenType.String)
+                        Error(propertyStart, "structure", "'resourceType' must be a string", node.Location);
+                    reader.Skip();
+                    continue;
+                }
+
+                var underscore = name.Length > 1 && name[0] == '_';
+                var lookupName = underscore ? name[1..] : name;
+                if (!container.TryGetChildByJsonName(lookupName, out var child, out var choiceType) ||
+                    (primitiveOnly && child.Name != "id" && child.Name != "extension"))
+                {
+                    var text = nameString ?? name.ToString();
+                    Error(propertyStart, "structure", $"Unrecognized property '{text}'", node.Location + "." + text);
+                    reader.Skip();
+                    continue;
+                }
+                var type = choiceType?.Code ?? child.TypeCode ?? "Element";
+                if (!seen.Add(child.Order, underscore))
+                {
+                    var text = nameString ?? name.ToString();
+                    var message = child.IsChoice && !underscore && seen.ChoiceName(child.Order) is { } other && other != text
+                        ? $"Only one of the choice types of '{child.Name}[x]' may be present (found '{other}' and '{text}')"
+                        : $"Duplicate property '{text}'";
+                    Error(propertyStart, "structure", message, node.Location + "." + text);
+                    reader.Skip();
+                    continue;
+                }
+                if (child.IsChoice && !underscore) seen.SetChoiceName(child.Order, nameString ?? name.ToString());
+
+                var isPrimitive = _registry.IsPrimitiveType(type);
+                if (underscore && !isPrimitive)
+                {
+                    Error(propertyStart, "structure", $"'{nameString ?? name.ToString()}' is only allowed for primitive elements", node.Location);
+                    reader.Skip();
+                    continue;
+                }
+                ReadProperty(ref reader, node, child, type, isPrimitive, underscore, seen.Has(child.Order, !underscore));
+            }
+            if (members == 0)
+                Error(objectStart, "structure", "Empty objects are not allowed: an element must have a value or children (R4 §2.6.2)", node.Location);
+            if (_nullPlaceholders != placeholdersBefore) ReportUnmatchedNulls(node);
+        }
+
+        // A null in a primitive array stands for "no value here, see _name"; left alone it says nothing (R4 §2.6.2.1).
+        private void ReportUnmatchedNulls(ElementNode node)
+        {
+            foreach (var c in node.Children)
+                if (c.Value is null && !c.HasChildren && !c.IsResource && FhirJsonWriter.IsPrimitiveNode(c))
+                    Issues.Add(new OutcomeIssue(IssueSeverity.Error, "structure",
+                        $"null at index {c.Index} of '{c.Name}' has no matching entry in '_{c.Name}'", c.Location, c.Line, c.Column));
+        }
+
+        private void ReadProperty(ref Utf8JsonReader reader, ElementNode parent, ElementDefinitionInfo child, string type,
+            bool isPrimitive, bool underscore, bool otherPartSeen)
+        {
+            if (child.IsCollection)
+            {
+                if (reader.TokenType != JsonTokenType.StartArray)
+                {
+                    Error(reader.TokenStartIndex, "structure", $"'{child.Name}' repeats, so its JSON value must be an array", Loc(parent, child));
+                    // Read the single value anyway so that nothing is lost.
+                    ReadItem(ref reader, parent, child, type, isPrimitive, underscore, otherPartSeen ? 0 : -1);
+                    return;
+                }
+                var arrayStart = reader.TokenStartIndex;
+                var index = 0;
+                while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
+                {
+                    ReadItem(ref reader, parent, child, type, isPrimitive, underscore, otherPartSeen ? index : -1);
+                    index++;
+                }
+                if (index == 0)
+                    Error(arrayStart, "structure", "Empty arrays are not allowed: omit the property instead (R4 §2.6.2)", Loc(parent, child));
+                else if (otherPartSeen && CountSiblings(parent, child) != index)
+                    Error(arrayStart, "structure", $"The arrays '{child.Name}' and '_{child.Name}' must have the same length", Loc(parent, child));
+                return;
+            }
+            if (reader.TokenType == JsonTokenType.StartArray)
+            {
+                Error(reader.TokenStartIndex, "structure", $"'{child.Name}' does not repeat, so its JSON value must not be an array", Loc(parent, child));
+                reader.Skip();
+                return;
+            }
+            ReadItem(ref reader, parent, child, type, isPrimitive, underscore, otherPartSeen ? 0 : -1);
+        }
+
+        /// <summary>
+        /// Reads one value. For a primitive, the value part and the <c>_name</c> part meet in one node:
+        /// <paramref name="mergeIndex"/> ≥ 0 says the other part already created the node with that index.
+        /// </summary>
+        private void ReadItem(ref Utf8JsonReader reader, ElementNode parent, ElementDefinitionInfo child, string type,
+            bool isPrimitive, bool underscore, int mergeIndex)
+        {
+            var start = reader.TokenStartIndex;
+            if (reader.TokenType == JsonTokenType.Null)
+            {
+                // null only aligns the value and _value arrays of a repeating primitive (R4 §2.6.2.1).
+                if (!(child.IsCollection && isPrimitive))
+                    Error(start, "structure", "null is not allowed here", Loc(parent, child));
+                else if (mergeIndex < 0)
+                {
+                    parent.Add(NewNode(child, type, start));
+                    _nullPlaceholders++;
+                }
+                else if (FindSibling(parent, child, mergeIndex) is { } existing && existing.Value is null && !existing.HasChildren)
+                    Error(start, "structure", $"Both '{child.Name}' and '_{child.Name}' are null at index {mergeIndex}", existing.Location);
+                return;
+            }
+
+            ElementNode node;
+            if (mergeIndex >= 0 && FindSibling(parent, child, mergeIndex) is { } found) node = found;
+            else
+            {
+                if (!isPrimitive && IsResourceType(type))
+                {
+                    if (reader.TokenType != JsonTokenType.StartObject)
+                    {
+                        Error(start, "structure", $"'{child.Name}' must be a JSON object holding a resource", Loc(parent, child));
+                        reader.Skip();
+                        return;
+                    }
+                    ReadResource(ref reader, child, parent, Loc(parent, child));
+                    return;
+                }
+                node = parent.Add(NewNode(child, type, start));
+            }
+
+            if (underscore)
+            {
+                if (reader.TokenType != JsonTokenType.StartObject)
+                {
+                    Error(start, "structure", $"'_{child.Name}' must be a JSON object holding id and extension", node.Location);
+                    reader.Skip();
+                    return;
+                }
+                var primitiveRoot = _registry.GetTypeDefinition(type)?.Root;
+                if (primitiveRoot is null) { reader.Skip(); return; }
+                ReadObjectMembers(ref reader, node, primitiveRoot, isResource: false, primitiveOnly: true);
+                return;
+            }
+            if (isPrimitive)
+            {
+                ReadPrimitiveValue(ref reader, node, type);
+                return;
+            }
+            if (reader.TokenType != JsonTokenType.StartObject)
+            {
+                Error(start, "structure", $"'{child.Name}' is of type {type} and must be a JSON object", node.Location);
+                reader.Skip();
+                return;
+            }
+            var container = child.HasInlineChildren ? child : _registry.GetTypeDefinition(type)?.Root;
+            if (container is null)
+            {
+                Error(start, "not-supported", $"No definition is loaded for type '{type}'", node.Location);
+                reader.Skip();
+                return;
+            }
+            ReadObjectMembers(ref reader, node, container, isResource: false, primitiveOnly: false);
+        }
+
+        private void ReadPrimitiveValue(ref Utf8JsonReader reader, ElementNode node, string type)
+        {
+            var start = reader.TokenStartIndex;
+            var expected = PrimitiveRules.JsonKind(type);
+            string text;
+            switch (reader.TokenType)
+            {
+                case JsonTokenType.String:
+                    if (!TryReadString(ref reader, type, node, out text)) return;
+                    break;
+                case JsonTokenType.Number:
+                    text = Encoding.UTF8.GetString(reader.ValueSpan);
+                    break;
+                case JsonTokenType.True:
+                    text = "true";
+                    break;
+                case JsonTokenType.False:
+                    text = "false";
+                    break;
+                default:
+                    Error(start, "structure", $"A {type} value must be a JSON {Describe(expected)}, not {Describe(reader.TokenType)}", node.Location);
+                    reader.Skip();
+                    return;
+            }
+            node.Value = text;
+            var actual = reader.TokenType switch
+            {
+                JsonTokenType.Number => JsonPrimitiveKind.Number,
+                JsonTokenType.True or JsonTokenType.False => JsonPrimitiveKind.Boolean,
+                _ => JsonPrimitiveKind.String,
+            };
+            if (actual != expected)
+            {
+                Error(start, "structure", $"A {type} value must be a JSON {Describe(expected)}, not a {Describe(actual)} ('{PrimitiveRules.Shorten(text)}')", node.Location);
+                return;
+            }
+            if (parser._primitives.Check(type, text, _options) is { } problem)
+                Error(start, "value", problem, node.Location);
+        }
+
+        private bool TryReadString(ref Utf8JsonReader reader, string type, ElementNode node, out string text)
+        {
+            var limit = type == "base64Binary" ? _options.MaxBase64Length : _options.MaxStringLength;
+            var span = reader.HasValueSequence ? reader.ValueSequence.ToArray() : reader.ValueSpan;
+            // Refuse an over-long string before materializing it: its byte length bounds its character count from above.
+            if (span.Length > limit && !reader.ValueIsEscaped && Encoding.UTF8.GetCharCount(span) > limit)
+            {
+                Error(reader.TokenStartIndex, "too-long",
+                    $"The value is {Encoding.UTF8.GetCharCount(span):N0} characters long; the limit for {type} is {limit:N0}", node.Location);
+                text = "";
+                return false;
+            }
+            try
+            {
+                text = reader.GetString()!;
+                return true;
+            }
+            catch (InvalidOperationException ex)
+            {
+                Error(reader.TokenStartIndex, "structure", $"Invalid JSON string: {ex.Message}", node.Location);
+                text = "";
+                return false;
+            }
+        }
+
+        private bool IsResourceType(string type) =>
+            type is "Resource" or "DomainResource" || (_registry.IsResourceType(type) && _registry.GetTypeDefinition(type)?.IsAbstract == true);
+
+        private ElementNode NewNode(ElementDefinitionInfo child, string type, long start)
+        {
+            var node = new ElementNode(child.Name, type, child);
+            SetPosition(node, start);
+            return node;
+        }
+
+        private static string Loc(ElementNode parent, ElementDefinitionInfo child) => parent.Location + "." + child.Name;
+
+        private static ElementNode? FindSibling(ElementNode parent, ElementDefinitionInfo child, int index)
+        {
+            var children = parent.Children;
+            for (var i = 0; i < children.Count; i++)
+                if (ReferenceEquals(children[i].Definition, child) && children[i].Index == index)
+                    return children[i];
+            return null;
+        }
+
+        private static int CountSiblings(ElementNode parent, ElementDefinitionInfo child)
+        {
+            var n = 0;
+            foreach (var c in parent.Children)
+                if (ReferenceEquals(c.Definition, child)) n++;
+            return n;
+        }
+
+        // Decodes the property name into the caller's buffer (returns its length), or allocates when it does not fit.
+        private static int PropertyName(ref Utf8JsonReader reader, scoped Span<char> buffer, out string? allocated)
+        {
+            allocated = null;
+            if (!reader.ValueIsEscaped && !reader.HasValueSequence && reader.ValueSpan.Length <= buffer.Length)
+                return Encoding.UTF8.GetChars(reader.ValueSpan, buffer);
+            allocated = reader.GetString()!;
+            return allocated.Length;
+        }
+
+        private void SetPosition(ElementNode node, long offset)
+        {
+            var (line, col) = Position(offset);
+            node.Line = line;
+            node.Column = col;
+        }
+
+        private int _lineCacheOffset;
+        private int _lineCacheLine = 1;
+        private int _lineCacheStart;
+
+        // Byte offset → 1-based line and column. Parsing moves forward, so scanning resumes from the last answer.
+        private (int Line, int Column) Position(long offset)
+        {
+            var target = (int)Math.Min(offset, _source.Length);
+            if (target < _lineCacheOffset) { _lineCacheOffset = 0; _lineCacheLine = 1; _lineCacheStart = 0; }
+            var span = _source.Span.Slice(_lineCacheOffset, target - _lineCacheOffset);
+            var i = 0;
+            while (true)
+            {
+                var nl = span[i..].IndexOf((byte)'\n');
+                if (nl < 0) break;
+                i += nl + 1;
+                _lineCacheLine++;
+                _lineCacheStart = _lineCacheOffset + i;
+            }
+            _lineCacheOffset = target;
+            return (_lineCacheLine, target - _lineCacheStart + 1);
+        }
+
+        private void Error(long offset, string code, string message, string? location)
+        {
+            var (line, col) = Position(offset);
+            Issues.Add(new OutcomeIssue(IssueSeverity.Error, code, message, location, line, col));
+        }
+
+        private void Fatal(ref Utf8JsonReader reader, string message, string? location)
+        {
+            var (line, col) = Position(reader.TokenStartIndex);
+            Issues.Add(new OutcomeIssue(IssueSeverity.Fatal, "structure", message, location, line, col));
+        }
+
+        private static int FirstInvalidUtf8(ReadOnlySpan<byte> utf8)
+        {
+            var offset = 0;
+            while (offset < utf8.Length)
+            {
+                if (Rune.DecodeFromUtf8(utf8[offset..], out _, out var consumed) != OperationStatus.Done) return offset;
+                offset += consumed;
+            }
+            return 0;
+        }
+
+        private static string Describe(JsonPrimitiveKind kind) => kind switch
+        {
+            JsonPrimitiveKind.Number => "number",
+            JsonPrimitiveKind.Boolean => "boolean (true/false)",
+            _ => "string",
+        };
+
+        private static string Describe(JsonTokenType token) => token switch
+        {
+            JsonTokenType.StartObject => "an object",
+            JsonTokenType.StartArray => "an array",
+            JsonTokenType.Null => "null",
+            _ => token.ToString(),
+        };
+    }
+
+    /// <summary>Which children of one object were seen, as value and as <c>_name</c> part; cheap for the usual &lt;64 children.</summary>
+    private struct SeenSet
+    {
+        private ulong _values, _extras;
+        private HashSet<int>? _overflow;
+        private Dictionary<int, string>? _choiceNames;
+
+        public bool Add(int order, bool underscore)
+        {
+            if (order < 64)
+            {
+                ref var bits = ref underscore ? ref _extras : ref _values;
+                var mask = 1UL << order;
+                if ((bits & mask) != 0) return false;
+                bits |= mask;
+                return true;
+            }
+            _overflow ??= [];
+            return _overflow.Add(underscore ? ~order : order);
+        }
+
+        public readonly bool Has(int order, bool underscore) => order < 64
+            ? ((underscore ? _extras : _values) & (1UL << order)) != 0
+            : _overflow?.Contains(underscore ? ~order : order) == true;
+
+        public void SetChoiceName(int order, string name) => (_choiceNames ??= [])[order] = name;
+        public readonly string? ChoiceName(int order) => _choiceNames?.GetValueOrDefault(order);
+    }
+}

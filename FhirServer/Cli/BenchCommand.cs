@@ -1,0 +1,111 @@
+using System.CommandLine;
+using System.Diagnostics;
+using System.Text.Json;
+using FhirServer.Conformance.Context;
+using FhirServer.Conformance.Serialization;
+
+namespace FhirServer.Cli;
+
+/// <summary>
+/// <c>bench startup</c> and <c>bench parse</c>: benchmarks that print figures (never tests). Ratios against a
+/// baseline measured in the same run are what to compare on a shared machine; absolute figures orient.
+/// </summary>
+internal static class BenchCommand
+{
+    public static Command Create()
+    {
+        var bench = new Command("bench", "Benchmarks that print their figures");
+        bench.Subcommands.Add(Startup());
+        bench.Subcommands.Add(Parse());
+        return bench;
+    }
+
+    private static Command Startup()
+    {
+        var command = new Command("startup", "Time and memory to load the configured (default) package set");
+        command.SetAction(async (_, _) =>
+        {
+            var processStart = Process.GetCurrentProcess().StartTime.ToUniversalTime();
+            var sw = Stopwatch.StartNew();
+            var context = await CliContext.LoadAsync();
+            var load = sw.Elapsed;
+            var sinceStart = DateTime.UtcNow - processStart;
+            // The server also compiles the definitions its first request needs; measure that separately.
+            sw.Restart();
+            var patient = context.Registry.GetTypeDefinition("Patient");
+            var firstCompile = sw.Elapsed;
+            var proc = Process.GetCurrentProcess();
+            proc.Refresh();
+            Console.WriteLine($"packages loaded: {context.Resolution.Packages.Count} ({string.Join(", ", context.Resolution.Packages.Select(p => p.Name + "#" + p.Version))})");
+            Console.WriteLine($"conformance resources indexed: {context.Registry.Packages.Sum(p => p.Entries.Count):N0}");
+            Console.WriteLine($"load packages + build registry: {load.TotalMilliseconds:F0} ms");
+            Console.WriteLine($"process start → loaded: {sinceStart.TotalMilliseconds:F0} ms (goal < 1,500 ms)");
+            Console.WriteLine($"first StructureDefinition compile (Patient, {patient?.Elements.Count} elements): {firstCompile.TotalMilliseconds:F1} ms");
+            Console.WriteLine($"resident memory: {proc.WorkingSet64 / 1048576.0:F0} MB (goal < 250 MB); managed heap: {GC.GetTotalMemory(false) / 1048576.0:F0} MB");
+            return 0;
+        });
+        return command;
+    }
+
+    private static Command Parse()
+    {
+        var folder = new Option<DirectoryInfo?>("--folder") { Description = "Folder of JSON resources (default: ../shared/fhir-examples/r4-spec/json)" };
+        var rounds = new Option<int>("--rounds") { Description = "Measured rounds (median reported)", DefaultValueFactory = _ => 7 };
+        var command = new Command("parse", "JSON → ElementNode throughput over a folder, against System.Text.Json JsonDocument.Parse of the same bytes") { folder, rounds };
+        command.SetAction(async (result, _) =>
+        {
+            var dir = result.GetValue(folder) ?? DefaultExamples();
+            if (dir is null || !dir.Exists)
+            {
+                Console.Error.WriteLine("bench parse: no example folder found; pass --folder");
+                return 2;
+            }
+            var context = await CliContext.LoadAsync();
+            var files = dir.EnumerateFiles("*.json").OrderBy(f => f.Name, StringComparer.Ordinal).Select(f => File.ReadAllBytes(f.FullName)).ToList();
+            var xmlFiles = files.Select(f => context.Json.Parse(f).Resource).Where(r => r is not null).Select(r => FhirXmlWriter.WriteToBytes(r!)).ToList();
+            var megabytes = files.Sum(f => f.Length) / 1048576.0;
+            var n = Math.Max(1, result.GetValue(rounds));
+            Console.WriteLine($"{files.Count} resources, {megabytes:F1} MB, {n} rounds after one warm-up round");
+
+            var baseline = Measure(n, () => { foreach (var f in files) JsonDocument.Parse(f, new JsonDocumentOptions { MaxDepth = 256 }).Dispose(); });
+            var ours = Measure(n, () => { foreach (var f in files) context.Json.Parse(f); });
+            var writeJson = Measure(n, () => { foreach (var f in files) if (context.Json.Parse(f).Resource is { } r) FhirJsonWriter.WriteToBytes(r); });
+            var xml = Measure(n, () => { foreach (var f in xmlFiles) context.Xml.Parse(f); });
+
+            Report("System.Text.Json JsonDocument.Parse", files.Count, baseline);
+            Report("FhirJsonParser → ElementNode", files.Count, ours);
+            Report("FhirJsonParser + FhirJsonWriter", files.Count, writeJson);
+            Report("FhirXmlParser → ElementNode", xmlFiles.Count, xml);
+            Console.WriteLine($"ratio FhirJsonParser / JsonDocument.Parse: {ours / baseline:F2}× the time (goal ≤ 3×)");
+            return 0;
+        });
+        return command;
+    }
+
+    private static void Report(string what, int count, double seconds) =>
+        Console.WriteLine($"{what,-40} {count / seconds,12:N0} resources/s   ({seconds * 1000:F1} ms per pass, median)");
+
+    private static double Measure(int rounds, Action pass)
+    {
+        pass();
+        var times = new List<double>();
+        for (var i = 0; i < rounds; i++)
+        {
+            var sw = Stopwatch.StartNew();
+            pass();
+            times.Add(sw.Elapsed.TotalSeconds);
+        }
+        times.Sort();
+        return times[times.Count / 2];
+    }
+
+    private static DirectoryInfo? DefaultExamples()
+    {
+        foreach (var packages in PackageSettings.FindSharedPackageFolders())
+        {
+            var candidate = new DirectoryInfo(Path.Combine(packages, "..", "fhir-examples", "r4-spec", "json"));
+            if (candidate.Exists) return candidate;
+        }
+        return null;
+    }
+}

@@ -1,0 +1,69 @@
+using FhirServer.Conformance.Model;
+using FhirServer.Conformance.Serialization;
+
+namespace FhirServer.Http;
+
+/// <summary>The two FHIR wire formats and how a response picks one (R4 §3.1.0.1.7: <c>_format</c>, then Accept).</summary>
+public enum FhirFormat { Json, Xml }
+
+public static class FhirFormats
+{
+    public const string JsonMediaType = "application/fhir+json";
+    public const string XmlMediaType = "application/fhir+xml";
+
+    /// <summary>
+    /// The response format: <c>_format</c> wins over Accept (R4 §3.1.0.1.7), JSON is the default. Returns null when
+    /// the client asked only for formats we do not produce (→ 406).
+    /// </summary>
+    public static FhirFormat? Negotiate(HttpRequest request)
+    {
+        if (request.Query.TryGetValue("_format", out var format) && format.Count > 0)
+            return FromMediaType(format[0]!);
+        var accept = request.GetTypedHeaders().Accept;
+        if (accept is null || accept.Count == 0) return FhirFormat.Json;
+        foreach (var media in accept.OrderByDescending(a => a.Quality ?? 1.0))
+        {
+            if (media.Quality == 0) continue;
+            if (FromMediaType(media.MediaType.Value ?? "") is { } f) return f;
+        }
+        return null;
+    }
+
+    private static FhirFormat? FromMediaType(string value) => value.Trim().ToLowerInvariant() switch
+    {
+        "json" or "application/json" or "application/fhir+json" or "application/json+fhir" or "text/json" => FhirFormat.Json,
+        "xml" or "application/xml" or "application/fhir+xml" or "application/xml+fhir" or "text/xml" => FhirFormat.Xml,
+        "*/*" or "application/*" or "text/*" or "html" or "text/html" => FhirFormat.Json,
+        _ => null,
+    };
+
+    public static bool IsPretty(HttpRequest request) =>
+        request.Query.TryGetValue("_pretty", out var pretty) && string.Equals(pretty, "true", StringComparison.OrdinalIgnoreCase);
+
+    /// <summary>Writes a resource in the negotiated format with the FHIR media type (UTF-8).</summary>
+    public static IResult Resource(HttpRequest request, ElementNode resource, int status = StatusCodes.Status200OK)
+    {
+        var format = Negotiate(request);
+        if (format is null)
+            return Results.Text("The Accept header names no format this server produces (application/fhir+json, application/fhir+xml).",
+                "text/plain", statusCode: StatusCodes.Status406NotAcceptable);
+        var pretty = IsPretty(request);
+        return format == FhirFormat.Xml
+            ? Results.Bytes(FhirXmlWriter.WriteToBytes(resource, pretty), XmlMediaType + "; charset=utf-8")
+                .WithStatus(status)
+            : Results.Bytes(FhirJsonWriter.WriteToBytes(resource, pretty), JsonMediaType + "; charset=utf-8")
+                .WithStatus(status);
+    }
+
+    private static IResult WithStatus(this IResult result, int status) =>
+        status == StatusCodes.Status200OK ? result : new StatusResult(result, status);
+
+    private sealed class StatusResult(IResult inner, int status) : IResult
+    {
+        public Task ExecuteAsync(HttpContext httpContext)
+        {
+            httpContext.Response.StatusCode = status;
+            return inner.ExecuteAsync(httpContext);
+        }
+    }
+}

@@ -1,0 +1,177 @@
+using System.Text.Json.Nodes;
+using FhirServer.Conformance.Model;
+using FhirServer.Conformance.Serialization;
+using FhirServer.Conformance.Tests.Support;
+
+namespace FhirServer.Conformance.Tests.Json;
+
+public class JsonParserTests
+{
+    private static FhirJsonParser Parser => TestData.Context.Json;
+
+    private static ElementNode ParseOk(string json)
+    {
+        var result = Parser.Parse(json);
+        Assert.That(result.Issues.Where(i => i.IsError), Is.Empty, string.Join("\n", result.Issues));
+        return result.Resource!;
+    }
+
+    private static IReadOnlyList<OutcomeIssue> Errors(string json) => Parser.Parse(json).Issues.Where(i => i.IsError).ToList();
+
+    [Test]
+    public void Typed_tree_has_names_types_values_and_locations()
+    {
+        var patient = ParseOk("""{"resourceType":"Patient","id":"p1","active":true,"name":[{"family":"Dupont","given":["Jean","Marie"]}],"birthDate":"1974-12-25"}""");
+        Assert.That(patient.Type, Is.EqualTo("Patient"));
+        Assert.That(patient.IsResource);
+        var given = patient.Child("name")!.ChildrenNamed("given").ToList();
+        Assert.That(given.Select(g => g.Value), Is.EqualTo(new[] { "Jean", "Marie" }));
+        Assert.That(given[1].Type, Is.EqualTo("string"));
+        Assert.That(given[1].Location, Is.EqualTo("Patient.name[0].given[1]"));
+        Assert.That(given[1].Definition!.Path, Is.EqualTo("HumanName.given"));
+        Assert.That(patient.Child("birthDate")!.Type, Is.EqualTo("date"));
+        Assert.That(patient.Child("active")!.Value, Is.EqualTo("true"));
+        Assert.That(patient.Child("id")!.Type, Is.EqualTo("id"));
+    }
+
+    [Test]
+    public void Choice_element_keeps_base_name_and_chosen_type()
+    {
+        var obs = ParseOk("""{"resourceType":"Observation","status":"final","code":{"text":"x"},"valueQuantity":{"value":1.10,"unit":"mg"}}""");
+        var value = obs.Child("value")!;
+        Assert.That(value.Type, Is.EqualTo("Quantity"));
+        Assert.That(value.SerializedName, Is.EqualTo("valueQuantity"));
+        Assert.That(value.Location, Is.EqualTo("Observation.value.ofType(Quantity)"));
+        Assert.That(value.Child("value")!.Value, Is.EqualTo("1.10"));
+    }
+
+    [TestCase("1.10")]
+    [TestCase("1e3")]
+    [TestCase("-0.000")]
+    [TestCase("12345678901234567890.123456789")]
+    public void Decimals_are_kept_exactly_as_written(string literal)
+    {
+        var json = """{"resourceType":"Observation","status":"final","code":{"text":"x"},"valueQuantity":{"value":""" + literal + "}}";
+        var obs = ParseOk(json);
+        Assert.That(obs.Child("value")!.Child("value")!.Value, Is.EqualTo(literal));
+        Assert.That(FhirJsonWriter.WriteToString(obs), Does.Contain($"\"value\":{literal}"));
+    }
+
+    [Test]
+    public void Primitive_extensions_align_with_nulls()
+    {
+        const string json = """
+            {"resourceType":"Patient","name":[{"given":["Jean",null,"Luc"],
+              "_given":[null,{"extension":[{"url":"http://example.org/x","valueString":"only-ext"}]},{"id":"g3"}]}]}
+            """;
+        var patient = ParseOk(json);
+        var given = patient.Child("name")!.ChildrenNamed("given").ToList();
+        Assert.That(given, Has.Count.EqualTo(3));
+        Assert.That(given[0].Value, Is.EqualTo("Jean"));
+        Assert.That(given[1].Value, Is.Null);
+        Assert.That(given[1].Child("extension")!.Child("value")!.Value, Is.EqualTo("only-ext"));
+        Assert.That(given[2].Child("id")!.Value, Is.EqualTo("g3"));
+
+        var written = JsonNode.Parse(FhirJsonWriter.WriteToString(patient))!;
+        Assert.That(JsonNode.DeepEquals(written, JsonNode.Parse(json)), Is.True, written.ToJsonString());
+    }
+
+    [Test]
+    public void Underscore_part_may_come_before_the_value()
+    {
+        var patient = ParseOk("""{"resourceType":"Patient","_birthDate":{"id":"b"},"birthDate":"2000"}""");
+        var birthDate = patient.ChildrenNamed("birthDate").Single();
+        Assert.That(birthDate.Value, Is.EqualTo("2000"));
+        Assert.That(birthDate.Child("id")!.Value, Is.EqualTo("b"));
+    }
+
+    [Test]
+    public void Resource_type_need_not_come_first_and_contained_and_bundle_resources_are_typed()
+    {
+        var bundle = ParseOk("""
+            {"type":"collection","resourceType":"Bundle","entry":[
+              {"fullUrl":"urn:uuid:1","resource":{"name":[{"family":"X"}],"resourceType":"Patient","contained":[{"resourceType":"Organization","name":"Org"}]}}]}
+            """);
+        var resource = bundle.Child("entry")!.Child("resource")!;
+        Assert.That(resource.IsResource);
+        Assert.That(resource.Type, Is.EqualTo("Patient"));
+        Assert.That(resource.Child("name")!.Child("family")!.Location, Is.EqualTo("Bundle.entry[0].resource.name[0].family"));
+        var contained = resource.Child("contained")!;
+        Assert.That(contained.Type, Is.EqualTo("Organization"));
+        Assert.That(contained.Child("name")!.Value, Is.EqualTo("Org"));
+    }
+
+    [Test]
+    public void Parameters_resource_parameter_is_typed()
+    {
+        var p = ParseOk("""{"resourceType":"Parameters","parameter":[{"name":"r","resource":{"resourceType":"Patient","id":"x"}},{"name":"v","valueCode":"a"}]}""");
+        var parameters = p.ChildrenNamed("parameter").ToList();
+        Assert.That(parameters[0].Child("resource")!.Type, Is.EqualTo("Patient"));
+        Assert.That(parameters[1].Child("value")!.Type, Is.EqualTo("code"));
+    }
+
+    [Test]
+    public void Narrative_div_is_kept_as_xhtml_text()
+    {
+        const string div = "<div xmlns=\"http://www.w3.org/1999/xhtml\"><p>Hélène &amp; <b>Zoé</b></p></div>";
+        var patient = ParseOk(new JsonObject { ["resourceType"] = "Patient", ["text"] = new JsonObject { ["status"] = "generated", ["div"] = div } }.ToJsonString());
+        Assert.That(patient.Child("text")!.Child("div")!.Value, Is.EqualTo(div));
+        Assert.That(patient.Child("text")!.Child("div")!.Type, Is.EqualTo("xhtml"));
+    }
+
+    [Test]
+    public void Unknown_property_is_reported_with_location_and_position()
+    {
+        var errors = Errors("{\"resourceType\":\"Patient\",\n  \"name\":[{\"famly\":\"X\"}]}");
+        Assert.That(errors, Has.Count.EqualTo(1));
+        Assert.That(errors[0].Message, Does.Contain("famly"));
+        Assert.That(errors[0].Expression, Is.EqualTo("Patient.name[0].famly"));
+        Assert.That(errors[0].Line, Is.EqualTo(2));
+        Assert.That(errors[0].Column, Is.EqualTo(12));
+    }
+
+    [TestCase("""{"resourceType":"Patient","active":"true"}""", "boolean")]
+    [TestCase("""{"resourceType":"Patient","birthDate":19741225}""", "string")]
+    [TestCase("""{"resourceType":"Patient","name":{"family":"X"}}""", "array")]
+    [TestCase("""{"resourceType":"Patient","gender":["male"]}""", "not be an array")]
+    [TestCase("""{"resourceType":"Patient","name":["X"]}""", "JSON object")]
+    [TestCase("""{"resourceType":"Observation","status":"final","code":{"text":"x"},"valueQuantity":{"value":"1.0"}}""", "number")]
+    public void Wrong_json_types_are_reported(string json, string expected)
+    {
+        var errors = Errors(json);
+        Assert.That(errors, Is.Not.Empty);
+        Assert.That(errors[0].Message, Does.Contain(expected));
+    }
+
+    [TestCase("""{"resourceType":"Patient","active":true,"active":false}""", "Duplicate")]
+    [TestCase("""{"resourceType":"Observation","status":"final","code":{"text":"x"},"valueString":"a","valueBoolean":true}""", "choice")]
+    [TestCase("""{"resourceType":"Patient","name":[{}]}""", "Empty object")]
+    [TestCase("""{"resourceType":"Patient","name":[]}""", "Empty array")]
+    [TestCase("""{"resourceType":"Patient","gender":null}""", "null")]
+    [TestCase("""{"resourceType":"Patient","name":[{"given":[null]}]}""", "")]
+    [TestCase("""{"resourceType":"Patient","birthDate":"25/12/1974"}""", "not a valid date")]
+    [TestCase("""{"resourceType":"Patient","id":"has space"}""", "not a valid id")]
+    [TestCase("""{"resourceType":"Patient","gender":"fe male "}""", "not a valid code")]
+    [TestCase("""{"resourceType":"Patient","implicitRules":"has space"}""", "not a valid uri")]
+    [TestCase("""{"resourceType":"Patient","name":[{"family":""}]}""", "Empty values")]
+    [TestCase("""{"resourceType":"Patient","text":{"status":"generated","div":"<p>no div</p>"}}""", "div")]
+    [TestCase("""{"resourceType":"Patient","text":{"status":"generated","div":"<div xmlns=\"http://www.w3.org/1999/xhtml\">&nbsp;</div>"}}""", "well-formed")]
+    [TestCase("""{"resourceType":"Patient","_active":"x"}""", "_active")]
+    [TestCase("""{"resourceType":"Patient","_name":{"id":"x"}}""", "only allowed for primitive")]
+    [TestCase("""{"resourceType":"Nonsense"}""", "Unknown resource type")]
+    [TestCase("""{"id":"x"}""", "resourceType")]
+    [TestCase("""[1,2]""", "JSON object")]
+    public void Invalid_content_is_reported_not_dropped(string json, string expected)
+    {
+        var errors = Errors(json);
+        Assert.That(errors, Is.Not.Empty, "no error reported");
+        Assert.That(string.Join("\n", errors.Select(e => e.Message)), Does.Contain(expected));
+    }
+
+    [Test]
+    public void Values_and_underscore_arrays_of_different_length_are_reported()
+    {
+        var errors = Errors("""{"resourceType":"Patient","name":[{"given":["a","b"],"_given":[{"id":"x"}]}]}""");
+        Assert.That(errors.Select(e => e.Message), Has.Some.Contains("same length"));
+    }
+}
