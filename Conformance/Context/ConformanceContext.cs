@@ -32,6 +32,9 @@ public sealed class ConformanceContext
         var folders = settings.Sources ?? [.. PackageSettings.FindSharedPackageFolders()];
         Uri? registry = string.IsNullOrWhiteSpace(settings.Registry) ? null : new Uri(settings.Registry);
         var resolver = PackageResolver.CreateDefault(settings.Cache, folders, registry, offline: registry is null);
+        // Unversioned packages take what the cache already holds: no registry round trip on every start, and the
+        // same versions from one start to the next.
+        resolver.PreferCachedVersions = true;
         var resolution = await resolver.ResolveAsync(settings.Packages.Select(PackageReference.Parse), ct);
         return new ConformanceContext(resolution);
     }

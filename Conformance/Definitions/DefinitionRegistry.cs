@@ -51,7 +51,7 @@ public sealed class DefinitionRegistry
         }
         // Within one URL, the highest version first; equal versions keep package load order.
         _byUrl = byUrl.ToFrozenDictionary(kv => kv.Key,
-            kv => kv.Value.OrderByDescending(e => e.Version, VersionOrder.Instance).ToArray(), StringComparer.Ordinal);
+            kv => kv.Value.OrderByDescending(e => e.Version ?? "", SemanticVersionComparer.Instance).ToArray(), StringComparer.Ordinal);
         _byType = byType.ToFrozenDictionary(kv => kv.Key, kv => kv.Value.ToArray(), StringComparer.Ordinal);
         _coreTypes = types.ToFrozenDictionary(StringComparer.Ordinal);
     }
@@ -103,7 +103,10 @@ public sealed class DefinitionRegistry
 
     /// <summary>The base definition of a type by name (<c>Patient</c>, <c>HumanName</c>, <c>string</c>), or of an absolute type URL.</summary>
     public StructureDefinitionInfo? GetTypeDefinition(string type) =>
-        _typeCache.GetOrAdd(type, t => GetStructureDefinition(t.Contains(':') ? t : CoreStructurePrefix + t));
+        // TryGetValue first: the parsers call this for every complex element, and GetOrAdd would allocate its delegate.
+        _typeCache.TryGetValue(type, out var known)
+            ? known
+            : _typeCache.GetOrAdd(type, t => GetStructureDefinition(t.Contains(':') ? t : CoreStructurePrefix + t));
 
     /// <summary>Element information for a path of a base type, e.g. <c>Patient.name.given</c> or <c>Observation.valueQuantity</c>.</summary>
     public ElementDefinitionInfo? GetElement(string path) => ResolvePath(null, path)?.Element;

@@ -11,6 +11,8 @@ public sealed class ElementDefinitionInfo
     private readonly List<ElementDefinitionInfo> _slices = [];
     private Dictionary<string, ElementDefinitionInfo>? _byName;
     private Dictionary<string, (ElementDefinitionInfo Element, TypeRef? Type)>? _byJsonName;
+    private Dictionary<string, (ElementDefinitionInfo Element, TypeRef? Type)>.AlternateLookup<ReadOnlySpan<char>> _bySpan;
+    private bool _bySpanReady;
     private ElementDefinitionInfo? _referenced;
 
     internal ElementDefinitionInfo(StructureDefinitionInfo structure, string id, string path, string? sliceName)
@@ -74,7 +76,7 @@ public sealed class ElementDefinitionInfo
         {
             var map = new Dictionary<string, ElementDefinitionInfo>(target._children.Count, StringComparer.Ordinal);
             foreach (var c in target._children) map.TryAdd(c.Name, c);
-            target._byName = map;
+            Interlocked.CompareExchange(ref target._byName, map, null);
         }
         return target._byName.GetValueOrDefault(name);
     }
@@ -99,8 +101,13 @@ public sealed class ElementDefinitionInfo
     /// <summary>The same lookup over a span, without allocating a string (the JSON parser's hot path).</summary>
     public bool TryGetChildByJsonName(ReadOnlySpan<char> jsonName, out ElementDefinitionInfo child, out TypeRef? choiceType)
     {
-        var lookup = JsonNameMap().GetAlternateLookup<ReadOnlySpan<char>>();
-        if (lookup.TryGetValue(jsonName, out var hit))
+        var target = Target;
+        if (!Volatile.Read(ref target._bySpanReady))
+        {
+            target._bySpan = target.JsonNameMap().GetAlternateLookup<ReadOnlySpan<char>>();
+            Volatile.Write(ref target._bySpanReady, true);
+        }
+        if (target._bySpan.TryGetValue(jsonName, out var hit))
         {
             (child, choiceType) = hit;
             return true;

@@ -21,10 +21,15 @@ public sealed class PackageResolver
     public PackageCache Cache { get; }
     public IReadOnlyList<IPackageSource> Sources { get; }
 
+    // "latest" and ranges normally look at every source, so a newer version on the registry is picked up (and
+    // costs a registry round trip per such package at each start). When true, a match already in the cache is
+    // used without asking the sources: faster and reproducible starts, at the price of not seeing new releases.
+    public bool PreferCachedVersions { get; set; }
+
     public Task<PackageResolution> ResolveAsync(IEnumerable<PackageReference> requested, CancellationToken ct = default)
     {
         ArgumentNullException.ThrowIfNull(requested);
-        return new ResolutionRun(Cache, Sources, ct).RunAsync(requested);
+        return new ResolutionRun(Cache, Sources, PreferCachedVersions, ct).RunAsync(requested);
     }
 
     // The usual setup: the cache (default ~/.fhir/packages), then the given tarball folders, then a registry —

@@ -3,7 +3,7 @@ namespace FhirServer.Conformance.Packages;
 // One call of PackageResolver.ResolveAsync: breadth-first over dependencies, each package name loaded once. The
 // first reference to a name wins, and the explicitly requested packages are all queued before any dependency, so a
 // requested version always beats a version some dependency asks for.
-internal sealed class ResolutionRun(PackageCache cache, IReadOnlyList<IPackageSource> sources, CancellationToken ct)
+internal sealed class ResolutionRun(PackageCache cache, IReadOnlyList<IPackageSource> sources, bool preferCachedVersions, CancellationToken ct)
 {
     private readonly List<PackageDiagnostic> _diagnostics = [];
     private readonly List<FhirPackage> _packages = [];
@@ -29,9 +29,10 @@ internal sealed class ResolutionRun(PackageCache cache, IReadOnlyList<IPackageSo
                 ReportRepeat(reference, origin, known);
                 continue;
             }
-            if (!PackageFiles.IsSafeSegment(reference.Name) || (reference.Version is { } v && !PackageFiles.IsSafeSegment(v.Trim())))
+            // Only the name needs checking here: versions are only ever used as listed by the cache or a source.
+            if (!PackageFiles.IsSafeSegment(reference.Name))
             {
-                _diagnostics.Add(PackageDiagnostic.Warning($"Package reference '{reference}' ({origin}) is not a valid package name and version; it is ignored."));
+                _diagnostics.Add(PackageDiagnostic.Warning($"Package reference '{reference}' ({origin}) does not have a valid package name; it is ignored."));
                 _byName[reference.Name] = new Outcome(Status.Failed, null);
                 continue;
             }
@@ -74,7 +75,8 @@ internal sealed class ResolutionRun(PackageCache cache, IReadOnlyList<IPackageSo
         }
         else
         {
-            chosen = PackageVersionSelector.SelectBest(wanted, await AllVersionsAsync(name));
+            chosen = preferCachedVersions ? PackageVersionSelector.SelectBest(wanted, cache.GetVersions(name)) : null;
+            chosen ??= PackageVersionSelector.SelectBest(wanted, await AllVersionsAsync(name));
         }
 
         if (chosen is null)

@@ -8,14 +8,12 @@ namespace FhirServer.Conformance.Packages;
 // contain ".." are skipped, links and device entries are skipped, and the total unpacked size is capped.
 internal static class TarballExtractor
 {
-    public static async Task<ExtractionResult> ExtractAsync(Stream tgz, string targetDirectory, long maxUnpackedBytes, CancellationToken ct)
+    public static async Task ExtractAsync(Stream tgz, string targetDirectory, long maxUnpackedBytes, CancellationToken ct)
     {
         var root = Path.GetFullPath(targetDirectory);
         Directory.CreateDirectory(root);
         var rootWithSeparator = Path.EndsInDirectorySeparator(root) ? root : root + Path.DirectorySeparatorChar;
         long total = 0;
-        var files = 0;
-        var skipped = new List<string>();
 
         await using var gzip = new GZipStream(tgz, CompressionMode.Decompress, leaveOpen: true);
         await using var tar = new TarReader(gzip, leaveOpen: true);
@@ -23,20 +21,11 @@ internal static class TarballExtractor
         {
             var isFile = entry.EntryType is TarEntryType.RegularFile or TarEntryType.V7RegularFile or TarEntryType.ContiguousFile;
             var isDirectory = entry.EntryType == TarEntryType.Directory;
-            if (!isFile && !isDirectory)
-            {
-                // Symbolic and hard links could point anywhere; nothing in a FHIR package needs them.
-                if (entry.EntryType is not (TarEntryType.GlobalExtendedAttributes or TarEntryType.ExtendedAttributes))
-                    skipped.Add(entry.Name);
-                continue;
-            }
+            // Symbolic and hard links could point anywhere; nothing in a FHIR package needs them (nor devices, fifos).
+            if (!isFile && !isDirectory) continue;
             var relative = ToSafeRelativePath(entry.Name);
-            var path = Path.GetFullPath(Path.Combine(root, entry.Name));
-            if (false)
-            {
-                skipped.Add(entry.Name);
-                continue;
-            }
+            var path = relative is null ? null : Path.GetFullPath(Path.Combine(root, relative));
+            if (path is null || !path.StartsWith(rootWithSeparator, StringComparison.Ordinal)) continue;
             if (isDirectory)
             {
                 Directory.CreateDirectory(path);
@@ -50,9 +39,7 @@ internal static class TarballExtractor
             {
                 if (entry.DataStream is { } data) await CopyBoundedAsync(data, output, entry.Length, ct);
             }
-            files++;
         }
-        return new ExtractionResult(files, total, skipped);
     }
 
     // Null for names that are absolute or climb with "..". Both separators count: a Windows-made tarball may use '\'.
@@ -80,5 +67,3 @@ internal static class TarballExtractor
         }
     }
 }
-
-internal sealed record ExtractionResult(int Files, long Bytes, IReadOnlyList<string> SkippedEntries);

@@ -45,7 +45,7 @@ public sealed class FhirXmlParser
     {
         if (utf8.StartsWith((ReadOnlySpan<byte>)[0xEF, 0xBB, 0xBF])) utf8 = utf8[3..];
         else if (utf8.StartsWith((ReadOnlySpan<byte>)[0xFE, 0xFF]) || utf8.StartsWith((ReadOnlySpan<byte>)[0xFF, 0xFE]))
-            return Fatal("The content is UTF-16; FHIR XML must be encoded in UTF-8 (R4 §3.1.0.1.6)", 1, 1);
+            return Fatal("The content is UTF-16; FHIR XML must be encoded in UTF-8 (R4 http.html: UTF-8 for all bodies)", 1, 1);
         if (!Utf8.IsValid(utf8))
         {
             var offset = FirstInvalidUtf8(utf8);
@@ -64,7 +64,8 @@ public sealed class FhirXmlParser
             return new ParseResult(null, issues);
         }
         using var reader = XmlReader.Create(new StringReader(xml), ReaderSettings);
-        var session = new XmlParseSession(reader, new XmlSourceText(xml), _registry, _options, _primitives, issues, declaredEncodingMatters);
+        var source = new XmlSourceText(xml);
+        var session = new XmlParseSession(reader, source, _registry, _options, _primitives, issues, declaredEncodingMatters);
         ElementNode? root;
         try
         {
@@ -72,8 +73,10 @@ public sealed class FhirXmlParser
         }
         catch (XmlException ex)
         {
-            issues.Add(new OutcomeIssue(IssueSeverity.Fatal, "structure", $"Invalid XML: {StripPosition(ex.Message)}", null,
-                ex.LineNumber, ex.LinePosition));
+            // The DTD refusal carries no position: point at the DOCTYPE itself.
+            var doctype = xml.IndexOf("<!DOCTYPE", StringComparison.Ordinal);
+            var (line, col) = ex.LineNumber > 0 ? (ex.LineNumber, ex.LinePosition) : doctype >= 0 ? source.LineColumn(doctype) : (0, 0);
+            issues.Add(new OutcomeIssue(IssueSeverity.Fatal, "structure", $"Invalid XML: {StripPosition(ex.Message)}", null, line, col));
             root = null;
         }
         catch (XmlDepthException ex)

@@ -23,11 +23,11 @@ internal static class XmlNarrativeReader
 
     /// <summary>
     /// Reads the div the reader is on, leaving the reader on the div's end (its EndElement, or the div itself when
-    /// empty). Returns the div's source text when its start tag makes it stand alone (else null), and always a
-    /// standalone copy, which the caller falls back to if the source text turns out not to be well-formed alone
-    /// (an inner element using a prefix declared outside the div).
+    /// empty). Returns the div's source text when its start tag makes it stand alone (else null), and a standalone
+    /// copy, which the caller falls back to if the source text turns out not to be well-formed alone (an inner
+    /// element using a prefix declared outside the div).
     /// </summary>
-    public static (string? Source, string Copy) Read(XmlReader reader, XmlSourceText source, int maxDepth)
+    public static (string? Source, string? Copy) Read(XmlReader reader, XmlSourceText source, int maxDepth)
     {
         var info = (IXmlLineInfo)reader;
         var start = source.Offset(info.LineNumber, info.LinePosition) - 1;
@@ -35,36 +35,56 @@ internal static class XmlNarrativeReader
         var divDepth = reader.Depth;
 
         var copy = new StringBuilder();
-        using (var writer = XmlWriter.Create(copy, CopySettings))
+        var writer = XmlWriter.Create(copy, CopySettings);
+        var copying = TryCopy(writer, reader);
+        var end = -1;
+        if (reader.IsEmptyElement) end = source.EndOfStartTag(start);
+        else
         {
-            var end = -1;
-            WriteStart(writer, reader);
-            if (reader.IsEmptyElement)
+            while (reader.Read())
             {
-                writer.WriteEndElement();
-                end = source.EndOfStartTag(start);
+                if (reader.NodeType == XmlNodeType.Element && reader.Depth >= maxDepth)
+                    throw new XmlDepthException(info.LineNumber, Math.Max(1, info.LinePosition - 1));
+                copying = copying && TryCopy(writer, reader);
+                if (reader.NodeType != XmlNodeType.EndElement || reader.Depth != divDepth) continue;
+                // The end tag is "</" Name S? ">" (XML 1.0 §3.1); the reported position is that of Name.
+                var close = source.Text.IndexOf('>', source.Offset(info.LineNumber, info.LinePosition));
+                end = close < 0 ? -1 : close + 1;
+                break;
             }
-            else
-            {
-                while (reader.Read())
-                {
-                    if (reader.NodeType == XmlNodeType.EndElement && reader.Depth == divDepth)
-                    {
-                        writer.WriteFullEndElement();
-                        // The end tag is "</" Name S? ">" (XML 1.0 §3.1); the reported position is that of Name.
-                        var nameStart = source.Offset(info.LineNumber, info.LinePosition);
-                        var close = source.Text.IndexOf('>', nameStart);
-                        end = close < 0 ? -1 : close + 1;
-                        break;
-                    }
-                    if (reader.NodeType == XmlNodeType.Element && reader.Depth >= maxDepth)
-                        throw new XmlDepthException(info.LineNumber, Math.Max(1, info.LinePosition - 1));
-                    CopyNode(writer, reader);
-                }
-            }
-            writer.Flush();
-            var text = standalone && start >= 0 && end > start && source.Text[start] == '<' ? source.Text[start..end] : null;
-            return (text, copy.ToString());
+        }
+        copying = copying && TryClose(writer);
+        var text = standalone && start >= 0 && end > start && source.Text[start] == '<' ? source.Text[start..end] : null;
+        return (text, copying ? copy.ToString() : null);
+    }
+
+    // The reader only yields well-formed, namespace-correct content, so the copy should never fail; if the writer
+    // still refuses something, the copy is given up rather than the parse. The reader's own XmlException (bad
+    // content, found as values are read) is not caught: it ends the parse.
+    private static bool TryCopy(XmlWriter writer, XmlReader reader)
+    {
+        try
+        {
+            CopyNode(writer, reader);
+            return true;
+        }
+        catch (Exception ex) when (ex is ArgumentException or InvalidOperationException)
+        {
+            reader.MoveToElement();
+            return false;
+        }
+    }
+
+    private static bool TryClose(XmlWriter writer)
+    {
+        try
+        {
+            writer.Dispose();
+            return true;
+        }
+        catch (Exception ex) when (ex is ArgumentException or InvalidOperationException)
+        {
+            return false;
         }
     }
 

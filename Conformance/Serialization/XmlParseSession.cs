@@ -36,7 +36,7 @@ internal sealed class XmlParseSession(
                     if (checkDeclaredEncoding) CheckDeclaredEncoding();
                     break;
                 case XmlNodeType.Element:
-                    var root = ReadResource(null, null, null);
+                    var root = ReadResource(null, null);
                     // The epilog may only hold comments, PIs and whitespace; the reader itself refuses anything else.
                     while (Read()) { }
                     return root;
@@ -55,21 +55,22 @@ internal sealed class XmlParseSession(
     }
 
     /// <summary>Reads a resource element (<c>&lt;Patient xmlns="http://hl7.org/fhir"&gt;</c>); <paramref name="element"/> holds it, null at the root.</summary>
-    private ElementNode? ReadResource(ElementDefinitionInfo? element, ElementNode? parent, string? location)
+    private ElementNode? ReadResource(ElementDefinitionInfo? element, ElementNode? parent)
     {
+        string? Location() => parent is null ? null : Path(parent, element!.Name);
         var start = ElementStart();
         var type = reader.LocalName;
         if (reader.NamespaceURI != XmlNamespaces.Fhir)
         {
             Error(start, "structure",
-                $"The element '{reader.Name}' is not in the FHIR namespace: a resource is written <{type} xmlns=\"{XmlNamespaces.Fhir}\"> (R4 §2.7)", location);
+                $"The element '{reader.Name}' is not in the FHIR namespace: a resource is written <{type} xmlns=\"{XmlNamespaces.Fhir}\"> (R4 §2.7)", Location());
             SkipElement();
             return null;
         }
         var sd = registry.IsResourceType(type) ? registry.GetTypeDefinition(type) : null;
         if (sd?.Root is null)
         {
-            Error(start, "structure", $"Unknown resource type '{type}'", location);
+            Error(start, "structure", $"Unknown resource type '{type}'", Location());
             SkipElement();
             return null;
         }
@@ -112,14 +113,14 @@ internal sealed class XmlParseSession(
             if (kind == Kind.Primitive && name == "value")
             {
                 node.Value = reader.Value;
-                CheckPrimitive(node.Type, node.Value, at, node.Location);
+                CheckPrimitive(node.Type, node.Value, at, node, null);
                 continue;
             }
             if (container.TryGetChildByJsonName(name, out var child, out _) && child.IsXmlAttribute && child.Name != "value")
             {
                 var type = child.TypeCode ?? "string";
                 var attribute = new ElementNode(child.Name, type, child, reader.Value) { Line = at.Line, Column = at.Column };
-                CheckPrimitive(type, attribute.Value!, at, node.Location + "." + child.Name);
+                CheckPrimitive(type, attribute.Value!, at, node, child.Name);
                 attributes ??= [];
                 var index = attributes.FindIndex(a => a.Definition!.Order > child.Order);
                 attributes.Insert(index < 0 ? attributes.Count : index, attribute);
@@ -173,23 +174,22 @@ internal sealed class XmlParseSession(
         var start = ElementStart();
         var name = reader.LocalName;
         var ns = reader.NamespaceURI;
-        var location = parent.Location + "." + name;
         if (ns != XmlNamespaces.Fhir && ns != XmlNamespaces.Xhtml)
         {
-            Error(start, "structure", $"Unrecognized element '{reader.Name}' in namespace '{ns}': FHIR elements are in {XmlNamespaces.Fhir} (R4 §2.7)", location);
+            Error(start, "structure", $"Unrecognized element '{reader.Name}' in namespace '{ns}': FHIR elements are in {XmlNamespaces.Fhir} (R4 §2.7)", Path(parent, name));
             SkipElement();
             return;
         }
         if (!container.TryGetChildByJsonName(name, out var child, out var choiceType) || (primitiveOnly && child.Name != "extension"))
         {
-            Error(start, "structure", $"Unrecognized element '{name}'", location);
+            Error(start, "structure", $"Unrecognized element '{name}'", Path(parent, name));
             SkipElement();
             return;
         }
         var type = choiceType?.Code ?? child.TypeCode ?? "Element";
         if (child.IsXmlAttribute)
         {
-            Error(start, "structure", $"'{name}' must be an XML attribute, not an element (R4 §2.7)", location);
+            Error(start, "structure", $"'{name}' must be an XML attribute, not an element (R4 §2.7)", Path(parent, name));
             SkipElement();
             return;
         }
@@ -197,14 +197,14 @@ internal sealed class XmlParseSession(
         {
             Error(start, "structure", type == "xhtml"
                 ? $"The narrative '{name}' must be in the XHTML namespace {XmlNamespaces.Xhtml} (R4 §2.4.1)"
-                : $"'{name}' must be in the FHIR namespace {XmlNamespaces.Fhir} (R4 §2.7)", location);
+                : $"'{name}' must be in the FHIR namespace {XmlNamespaces.Fhir} (R4 §2.7)", Path(parent, name));
             SkipElement();
             return;
         }
         // R4 §2.7: "Elements must always appear in the order documented". Reported, yet read, so nothing is lost.
         if (child.Order < order.Highest)
             Error(start, "structure",
-                $"The element '{name}' is out of order: the definition puts it before '{order.HighestName}' (R4 §2.7: elements appear in the order documented)", location);
+                $"The element '{name}' is out of order: the definition puts it before '{order.HighestName}' (R4 §2.7: elements appear in the order documented)", Path(parent, name));
         else order = new OrderState(child.Order, name);
         if (!child.IsCollection)
         {
@@ -214,7 +214,7 @@ internal sealed class XmlParseSession(
                 var message = child.IsChoice && other != name
                     ? $"Only one of the choice types of '{child.Name}[x]' may be present (found '{other}' and '{name}')"
                     : $"Duplicate element '{name}': it does not repeat";
-                Error(start, "structure", message, location);
+                Error(start, "structure", message, Path(parent, name));
                 SkipElement();
                 return;
             }
@@ -246,8 +246,13 @@ internal sealed class XmlParseSession(
         var node = parent.Add(new ElementNode(child.Name, "xhtml", child) { Line = start.Line, Column = start.Column });
         var (text, copy) = XmlNarrativeReader.Read(reader, source, options.MaxDepth);
         node.Value = text ?? copy;
+        if (node.Value is null)
+        {
+            Error(start, "structure", "The narrative could not be read as standalone XHTML", node.Location);
+            return;
+        }
         var problem = primitives.Check("xhtml", node.Value, options);
-        if (problem is not null && text is not null && primitives.Check("xhtml", copy, options) is null)
+        if (problem is not null && text is not null && copy is not null && primitives.Check("xhtml", copy, options) is null)
         {
             node.Value = copy;
             problem = null;
@@ -258,13 +263,12 @@ internal sealed class XmlParseSession(
     /// <summary>A resource-typed element wraps the resource: <c>&lt;contained&gt;&lt;Patient&gt;…&lt;/Patient&gt;&lt;/contained&gt;</c> (R4 §2.7).</summary>
     private void ReadResourceWrapper(ElementNode parent, ElementDefinitionInfo child, (int Line, int Column) start)
     {
-        var location = parent.Location + "." + child.Name;
         if (reader.MoveToFirstAttribute())
         {
             do
             {
                 if (reader.NamespaceURI.Length == 0)
-                    Error(Position(), "structure", $"Unrecognized attribute '{reader.LocalName}'", location + "." + reader.LocalName);
+                    Error(Position(), "structure", $"Unrecognized attribute '{reader.LocalName}'", Path(parent, child.Name) + "." + reader.LocalName);
             } while (reader.MoveToNextAttribute());
             reader.MoveToElement();
         }
@@ -275,20 +279,20 @@ internal sealed class XmlParseSession(
             {
                 if (reader.NodeType == XmlNodeType.Element)
                 {
-                    if (!found) ReadResource(child, parent, location);
+                    if (!found) ReadResource(child, parent);
                     else
                     {
-                        Error(ElementStart(), "structure", $"'{child.Name}' holds one resource only", location);
+                        Error(ElementStart(), "structure", $"'{child.Name}' holds one resource only", Path(parent, child.Name));
                         SkipElement();
                     }
                     found = true;
                 }
                 else if (reader.NodeType is XmlNodeType.Text or XmlNodeType.CDATA)
-                    Error(Position(), "structure", $"Text is not allowed in '{child.Name}': it holds a resource element", location);
+                    Error(Position(), "structure", $"Text is not allowed in '{child.Name}': it holds a resource element", Path(parent, child.Name));
             }
         }
         if (!found)
-            Error(start, "structure", $"'{child.Name}' must hold a resource element, e.g. <{child.Name}><Patient>…</Patient></{child.Name}> (R4 §2.7)", location);
+            Error(start, "structure", $"'{child.Name}' must hold a resource element, e.g. <{child.Name}><Patient>…</Patient></{child.Name}> (R4 §2.7)", Path(parent, child.Name));
     }
 
     private bool IsResourceType(string type) =>
@@ -301,10 +305,17 @@ internal sealed class XmlParseSession(
         while (flushed < attributes.Count && attributes[flushed].Definition!.Order < order) node.Add(attributes[flushed++]);
     }
 
-    private void CheckPrimitive(string type, string value, (int Line, int Column) at, string location)
+    /// <summary>Checks a value of <paramref name="node"/>, or of its attribute <paramref name="attribute"/> (id, url).</summary>
+    private void CheckPrimitive(string type, string value, (int Line, int Column) at, ElementNode node, string? attribute)
     {
-        if (primitives.Check(type, value, options) is { } problem) Error(at, "value", problem, location);
+        if (primitives.Check(type, value, options) is not { } problem) return;
+        // Same issue code as the JSON parser for an over-long value.
+        var limit = type == "base64Binary" ? options.MaxBase64Length : options.MaxStringLength;
+        Error(at, value.Length > limit ? "too-long" : "value", problem, attribute is null ? node.Location : Path(node, attribute));
     }
+
+    // Locations are built only when an issue needs one: computing them walks up to the root.
+    private static string Path(ElementNode parent, string name) => parent.Location + "." + name;
 
     /// <summary>Reads past the element the reader is on, without recursion; its content is not looked at.</summary>
     private void SkipElement()

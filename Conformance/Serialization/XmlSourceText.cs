@@ -19,6 +19,15 @@ internal sealed class XmlSourceText(string text)
         return Math.Clamp(starts[index] + position - 1, 0, Text.Length);
     }
 
+    /// <summary>1-based line and position of an offset: the inverse of <see cref="Offset"/>.</summary>
+    public (int Line, int Column) LineColumn(int offset)
+    {
+        var starts = _lineStarts ??= BuildLineStarts(Text);
+        var index = Array.BinarySearch(starts, offset);
+        if (index < 0) index = ~index - 1;
+        return (index + 1, offset - starts[index] + 1);
+    }
+
     /// <summary>
     /// Offset just after the start tag that begins at <paramref name="tagStart"/> (a <c>&lt;</c>). Quoted attribute
     /// values may hold <c>&gt;</c> (XML 1.0 §2.3 AttValue), so quotes are skipped; -1 if the tag never ends.

@@ -47,7 +47,7 @@ public static class ServerApp
         var context = ConformanceContext.LoadAsync(settings).GetAwaiter().GetResult();
         foreach (var d in context.Resolution.Diagnostics)
         {
-            var level = d.Severity switch { "error" => LogLevel.Error, "warning" => LogLevel.Warning, _ => LogLevel.Information };
+            var level = d.Severity switch { "error" => LogLevel.Error, "warning" => LogLevel.Warning, _ => LogLevel.Debug };
             logger.Log(level, "Packages: {Message}", d.Message);
         }
         logger.LogInformation("Loaded {Count} packages in {Elapsed} ms: {Packages}", context.Resolution.Packages.Count,

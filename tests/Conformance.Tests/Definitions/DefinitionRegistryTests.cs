@@ -22,7 +22,7 @@ public class DefinitionRegistryTests
         var versions = Registry.AllVersions("http://terminology.hl7.org/CodeSystem/v2-0203");
         Assert.That(versions, Is.Not.Empty);
         Assert.That(Registry.Resolve("http://terminology.hl7.org/CodeSystem/v2-0203"), Is.EqualTo(versions[0]));
-        Assert.That(versions.Select(v => v.Version), Is.Ordered.Descending.Using((IComparer<string?>)VersionOrder.Instance));
+        Assert.That(versions.Select(v => v.Version), Is.Ordered.Descending.Using((IComparer<string>)FhirServer.Conformance.Packages.SemanticVersionComparer.Instance));
     }
 
     [Test]

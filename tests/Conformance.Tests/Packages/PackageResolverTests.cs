@@ -135,6 +135,23 @@ public class PackageResolverTests
     }
 
     [Test]
+    public async Task Latest_looks_at_every_source_unless_cached_versions_are_preferred()
+    {
+        TestTarballs.WritePackage(_folder, "t.lib", "1.0.0");
+        await Resolve("t.lib#1.0.0");
+        TestTarballs.WritePackage(_folder, "t.lib", "1.1.0");
+
+        var source = new CountingSource(new TarballDirectorySource(_folder));
+        var cached = await new PackageResolver(_cache, [source]) { PreferCachedVersions = true }.ResolveAsync([PackageReference.Parse("t.lib")]);
+        Assert.That(cached.Packages.Single().Version, Is.EqualTo("1.0.0"));
+        Assert.That(source.VersionLookups, Is.Zero);
+
+        var fresh = await new PackageResolver(_cache, [source]).ResolveAsync([PackageReference.Parse("t.lib")]);
+        Assert.That(fresh.Packages.Single().Version, Is.EqualTo("1.1.0"));
+        Assert.That(_cache.GetVersions("t.lib"), Is.EqualTo(new[] { "1.0.0", "1.1.0" }));
+    }
+
+    [Test]
     public async Task An_unreachable_source_is_reported_once_and_skipped()
     {
         TestTarballs.WritePackage(_folder, "t.app", "1.0.0", ("t.ghost", "1.0.0"), ("t.ghost2", "1.0.0"));
