@@ -10,8 +10,6 @@ namespace FhirServer.Conformance.Serialization;
 internal static class PrimitiveLexer
 {
     private static readonly SearchValues<char> Whitespace = SearchValues.Create(" \t\n\r\f\v");
-    private static readonly SearchValues<char> IdChars =
-        SearchValues.Create("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-.");
     private static readonly SearchValues<char> LowerHex = SearchValues.Create("0123456789abcdef");
 
     private enum DateForm { Date, DateTime, Instant }
@@ -37,7 +35,7 @@ internal static class PrimitiveLexer
             case "time": valid = TimeOfDay(s) == s.Length; return true;
             case "code": valid = IsCode(s); return true;
             // [A-Za-z0-9\-\.]{1,64}
-            case "id": valid = s.Length is >= 1 and <= 64 && !s.ContainsAnyExcept(IdChars); return true;
+            case "id": valid = IsId(s); return true;
             // \S* — anything without ASCII whitespace, including the empty string.
             case "uri" or "url" or "canonical": valid = !s.ContainsAny(Whitespace); return true;
             case "oid": valid = IsOid(s); return true;
@@ -131,15 +129,29 @@ internal static class PrimitiveLexer
     }
 
     // [^\s]+(\s[^\s]+)* — non-empty, no whitespace at either end, never two whitespace characters in a row.
+    // Codes are short: a plain loop beats a vectorized search here.
     private static bool IsCode(ReadOnlySpan<char> s)
     {
-        if (s.Length == 0 || Whitespace.Contains(s[0]) || Whitespace.Contains(s[^1])) return false;
-        for (var i = s.IndexOfAny(Whitespace); i >= 0; i = s.IndexOfAny(Whitespace))
+        if (s.Length == 0 || IsSpace(s[0]) || IsSpace(s[^1])) return false;
+        var previousSpace = false;
+        foreach (var c in s)
         {
-            // s[^1] is not whitespace, so i + 1 is in range.
-            if (Whitespace.Contains(s[i + 1])) return false;
-            s = s[(i + 1)..];
+            var space = IsSpace(c);
+            if (space && previousSpace) return false;
+            previousSpace = space;
         }
+        return true;
+    }
+
+    // \s under XML Schema / ECMAScript rules: space, or \t \n \v \f \r (U+0009–U+000D).
+    private static bool IsSpace(char c) => c == ' ' || (uint)(c - '\t') <= '\r' - '\t';
+
+    // [A-Za-z0-9\-\.]{1,64}
+    private static bool IsId(ReadOnlySpan<char> s)
+    {
+        if (s.Length is 0 or > 64) return false;
+        foreach (var c in s)
+            if (!(char.IsAsciiLetterOrDigit(c) || c is '-' or '.')) return false;
         return true;
     }
 

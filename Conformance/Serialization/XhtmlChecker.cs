@@ -48,9 +48,8 @@ internal static class XhtmlChecker
 
         while (depth > 0)
         {
-            var plain = s[i..].IndexOfAnyExcept(PlainText);
-            if (plain < 0) return false;
-            i += plain;
+            i = SkipPlain(s, i, PlainText);
+            if (i == s.Length) return false;
             switch (s[i])
             {
                 case '&':
@@ -62,11 +61,11 @@ internal static class XhtmlChecker
                     i++;
                     break;
                 case '<' when i + 1 < s.Length && s[i + 1] == '/':
+                    // The end tag repeats the open name exactly, followed by S? '>' (XML 1.0 §3.1 [42], WFC Element Type Match).
+                    var openName = s.Slice(open[depth * 2 - 2], open[depth * 2 - 1]);
                     i += 2;
-                    var start = i;
-                    if (!QName(s, ref i, out _)) return false;
-                    var top = (open[depth * 2 - 2], open[depth * 2 - 1]);
-                    if (!s.Slice(start, i - start).SequenceEqual(s.Slice(top.Item1, top.Item2))) return false;
+                    if (!s[i..].StartsWith(openName)) return false;
+                    i += openName.Length;
                     SkipSpace(s, ref i);
                     if (i == s.Length || s[i] != '>') return false;
                     i++;
@@ -76,9 +75,14 @@ internal static class XhtmlChecker
                     if (!Comment(s, ref i)) return false;
                     break;
                 case '<' when s[i..].StartsWith("<![CDATA["):
+                    // CDATA ends at the first "]]>" (XML 1.0 §2.7).
                     var end = s[(i + 9)..].IndexOf("]]>");
                     if (end < 0 || !ValidChars(s.Slice(i + 9, end))) return false;
                     i += 9 + end + 3;
+                    break;
+                case '<' when BareStartTag(s, i) is var bare and > 0:
+                    if (!Push(open, ref depth, (i + 1, bare - i - 1))) return false;
+                    i = bare + 1;
                     break;
                 case '<':
                     if (!StartTag(s, ref i, root: false, attributes, prefixes, ref prefixCount, out name, out empty)) return false;
@@ -91,6 +95,23 @@ internal static class XhtmlChecker
         }
         // Epilog: nothing but whitespace and comments after the root (XML 1.0 §2.1 document).
         return SkipMisc(s, ref i) && i == s.Length;
+    }
+
+    // Half the text runs in narratives are empty (<tr><td>): one lookup before starting a vector search.
+    private static int SkipPlain(ReadOnlySpan<char> s, int i, SearchValues<char> plain)
+    {
+        if (i == s.Length || !plain.Contains(s[i])) return i;
+        var rest = s[(i + 1)..].IndexOfAnyExcept(plain);
+        return rest < 0 ? s.Length : i + 1 + rest;
+    }
+
+    // A start tag that is a bare ASCII name (<tr>, <td>, <b>), most of them in narratives: the end of its name, or -1.
+    private static int BareStartTag(ReadOnlySpan<char> s, int i)
+    {
+        var k = i + 1;
+        if (k == s.Length || !char.IsAsciiLetter(s[k])) return -1;
+        while (++k < s.Length && char.IsAsciiLetterOrDigit(s[k])) { }
+        return k < s.Length && s[k] == '>' ? k : -1;
     }
 
     private static bool Push(Span<int> open, ref int depth, (int Start, int Length) name)
@@ -236,9 +257,8 @@ internal static class XhtmlChecker
         var quote = s[i++];
         while (true)
         {
-            var plain = s[i..].IndexOfAnyExcept(PlainAttribute);
-            if (plain < 0) return false;
-            i += plain;
+            i = SkipPlain(s, i, PlainAttribute);
+            if (i == s.Length) return false;
             var c = s[i];
             if (c == quote) { i++; return true; }
             if (c == '<') return false;

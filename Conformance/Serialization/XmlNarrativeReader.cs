@@ -21,22 +21,30 @@ internal static class XmlNarrativeReader
         CheckCharacters = true,
     };
 
+    private static readonly XmlReaderSettings FragmentSettings = new()
+    {
+        ConformanceLevel = ConformanceLevel.Fragment,
+        DtdProcessing = DtdProcessing.Prohibit,
+        XmlResolver = null,
+        MaxCharactersFromEntities = 0,
+    };
+
     /// <summary>
     /// Reads the div the reader is on, leaving the reader on the div's end (its EndElement, or the div itself when
-    /// empty). Returns the div's source text when its start tag makes it stand alone (else null), and a standalone
-    /// copy, which the caller falls back to if the source text turns out not to be well-formed alone (an inner
-    /// element using a prefix declared outside the div).
+    /// empty). Returns the div's source text when its own start tag declares the XHTML default namespace; else
+    /// null, and a standalone copy (null only if it could not be made).
     /// </summary>
     public static (string? Source, string? Copy) Read(XmlReader reader, XmlSourceText source, int maxDepth)
     {
         var info = (IXmlLineInfo)reader;
         var start = source.Offset(info.LineNumber, info.LinePosition) - 1;
-        var standalone = reader.Prefix.Length == 0 && DeclaresDefaultXhtml(reader);
+        var standalone = reader.Prefix.Length == 0 && DeclaresDefaultXhtml(reader) && start >= 0 && source.Text[start] == '<';
         var divDepth = reader.Depth;
 
-        var copy = new StringBuilder();
-        var writer = XmlWriter.Create(copy, CopySettings);
-        var copying = TryCopy(writer, reader);
+        // A div that stands alone is only walked to find its end; one that does not is copied as it is read.
+        var copy = standalone ? null : new StringBuilder();
+        var writer = copy is null ? null : XmlWriter.Create(copy, CopySettings);
+        var copying = writer is not null && TryCopy(writer, reader);
         var end = -1;
         if (reader.IsEmptyElement) end = source.EndOfStartTag(start);
         else
@@ -45,7 +53,7 @@ internal static class XmlNarrativeReader
             {
                 if (reader.NodeType == XmlNodeType.Element && reader.Depth >= maxDepth)
                     throw new XmlDepthException(info.LineNumber, Math.Max(1, info.LinePosition - 1));
-                copying = copying && TryCopy(writer, reader);
+                copying = copying && TryCopy(writer!, reader);
                 if (reader.NodeType != XmlNodeType.EndElement || reader.Depth != divDepth) continue;
                 // The end tag is "</" Name S? ">" (XML 1.0 §3.1); the reported position is that of Name.
                 var close = source.Text.IndexOf('>', source.Offset(info.LineNumber, info.LinePosition));
@@ -53,9 +61,33 @@ internal static class XmlNarrativeReader
                 break;
             }
         }
-        copying = copying && TryClose(writer);
-        var text = standalone && start >= 0 && end > start && source.Text[start] == '<' ? source.Text[start..end] : null;
-        return (text, copying ? copy.ToString() : null);
+        if (standalone && end > start) return (source.Text[start..end], null);
+        copying = copying && TryClose(writer!);
+        return (null, copying ? copy!.ToString() : null);
+    }
+
+    /// <summary>
+    /// A standalone copy of div source text whose inner elements use prefixes declared outside the div:
+    /// <paramref name="scope"/> (the reader, still inside the div's scope) supplies those declarations.
+    /// </summary>
+    public static string? Normalize(string divText, IXmlNamespaceResolver scope)
+    {
+        var namespaces = new XmlNamespaceManager(new NameTable());
+        foreach (var (prefix, uri) in scope.GetNamespacesInScope(XmlNamespaceScope.ExcludeXml))
+            if (prefix.Length > 0) namespaces.AddNamespace(prefix, uri);
+        var copy = new StringBuilder();
+        try
+        {
+            using var reader = XmlReader.Create(new StringReader(divText), FragmentSettings, new XmlParserContext(null, namespaces, null, XmlSpace.None));
+            using (var writer = XmlWriter.Create(copy, CopySettings))
+                while (reader.Read()) CopyNode(writer, reader);
+            return copy.ToString();
+        }
+        catch (Exception ex) when (ex is XmlException or ArgumentException or InvalidOperationException)
+        {
+            // The text was read once already inside the document; failing here only means no better copy exists.
+            return null;
+        }
     }
 
     // The reader only yields well-formed, namespace-correct content, so the copy should never fail; if the writer

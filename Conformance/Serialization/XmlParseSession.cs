@@ -252,9 +252,12 @@ internal sealed class XmlParseSession(
             return;
         }
         var problem = primitives.Check("xhtml", node.Value, options);
-        if (problem is not null && text is not null && copy is not null && primitives.Check("xhtml", copy, options) is null)
+        // Source text that fails alone while the document read fine uses a prefix declared outside the div.
+        if (problem is not null && text is not null &&
+            XmlNarrativeReader.Normalize(text, (IXmlNamespaceResolver)reader) is { } normalized &&
+            primitives.Check("xhtml", normalized, options) is null)
         {
-            node.Value = copy;
+            node.Value = normalized;
             problem = null;
         }
         if (problem is not null) Error(start, "value", problem, node.Location);

@@ -126,6 +126,24 @@ public class XmlSecurityTests
     }
 
     [Test]
+    public void Truncated_or_corrupted_documents_never_throw()
+    {
+        var xml = File.ReadAllText(Path.Combine(Support.TestData.ExamplesFolder, "r4-fhir-test-cases", "examples_patient-example.xml")).TrimEnd();
+        for (var length = 0; length < xml.Length; length += 7)
+        {
+            var result = Parser.Parse(xml[..length]);
+            Assert.That(result.Issues.Any(i => i.Severity == IssueSeverity.Fatal), $"truncated at {length}");
+        }
+        var random = new Random(42);
+        for (var i = 0; i < 500; i++)
+        {
+            var chars = xml.ToCharArray();
+            chars[random.Next(chars.Length)] = "<>&\"'/=x \n"[random.Next(10)];
+            Assert.DoesNotThrow(() => Parser.Parse(new string(chars)));
+        }
+    }
+
+    [Test]
     public void Stream_input_is_read_like_bytes()
     {
         using var stream = new MemoryStream(Encoding.UTF8.GetBytes("""<Patient xmlns="http://hl7.org/fhir"><active value="true"/></Patient>"""));

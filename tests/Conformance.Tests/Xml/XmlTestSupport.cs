@@ -7,9 +7,6 @@ namespace FhirServer.Conformance.Tests.Xml;
 /// <summary>Shorthands over the shared test context for the XML tests.</summary>
 public static class XmlTestSupport
 {
-    public const string Fhir = "http://hl7.org/fhir";
-    public const string Xhtml = "http://www.w3.org/1999/xhtml";
-
     public static FhirXmlParser Parser => TestData.Context.Xml;
 
     public static ElementNode ParseOk(string xml)
