@@ -36,8 +36,24 @@ public sealed class ElementNode
     public ElementDefinitionInfo? Definition { get; }
     public bool IsResource { get; }
     public ElementNode? Parent { get; private set; }
-    /// <summary>Position among the siblings of the same name (0-based).</summary>
-    public int Index { get; private set; }
+    private int _index = -1;
+
+    /// <summary>Position among the siblings of the same name (0-based). Computed on first use: parsing never needs it.</summary>
+    public int Index
+    {
+        get
+        {
+            if (_index >= 0) return _index;
+            var index = 0;
+            if (Parent?._children is { } siblings)
+                foreach (var s in siblings)
+                {
+                    if (ReferenceEquals(s, this)) break;
+                    if (s.Name == Name) index++;
+                }
+            return _index = index;
+        }
+    }
     /// <summary>Where the node starts in the source text (1-based; 0 when unknown).</summary>
     public int Line { get; set; }
     public int Column { get; set; }
@@ -54,13 +70,7 @@ public sealed class ElementNode
     {
         _children ??= [];
         child.Parent = this;
-        child.Index = 0;
-        for (var i = _children.Count - 1; i >= 0; i--)
-        {
-            if (_children[i].Name != child.Name) continue;
-            child.Index = _children[i].Index + 1;
-            break;
-        }
+        child._index = -1;
         _children.Add(child);
         return child;
     }

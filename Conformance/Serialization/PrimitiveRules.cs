@@ -14,6 +14,9 @@ public enum JsonPrimitiveKind { String, Number, Boolean }
 /// </summary>
 public sealed class PrimitiveRules(DefinitionRegistry registry)
 {
+    private static readonly System.Buffers.SearchValues<char> ForbiddenControls = System.Buffers.SearchValues.Create(
+        "\u0000\u0001\u0002\u0003\u0004\u0005\u0006\u0007\u0008\u000B\u000C\u000E\u000F\u0010\u0011\u0012\u0013\u0014\u0015\u0016\u0017\u0018\u0019\u001A\u001B\u001C\u001D\u001E\u001F\uFFFE\uFFFF");
+
     private readonly ConcurrentDictionary<string, Regex?> _regexes = new(StringComparer.Ordinal);
 
     public static JsonPrimitiveKind JsonKind(string type) => type switch
@@ -58,12 +61,17 @@ public sealed class PrimitiveRules(DefinitionRegistry registry)
             return $"The value is {value.Length:N0} characters long; the limit for {type} is {limit:N0}";
         if (value.Length == 0)
             return "Empty values are not allowed: omit the element instead (R4 §2.6.2)";
+        // JSON and XML are equivalent representations of a resource, and XML 1.0 (§2.2) cannot carry control
+        // characters other than tab, CR and LF: such a value could not be written as FHIR XML.
+        var control = value.AsSpan().IndexOfAny(ForbiddenControls);
+        if (control >= 0)
+            return $"The value contains the control character U+{(int)value[control]:X4} at position {control + 1}; only tab, CR and LF are allowed";
         switch (type)
         {
             case "string":
             case "markdown":
-                // Regex [ \r\n\t\S]+ : any character but form feed and vertical tab; whitespace-only is allowed.
-                return value.AsSpan().IndexOfAny('\f', '\v') >= 0 ? $"The {type} contains a form feed or vertical tab" : null;
+                // Regex [ \r\n\t\S]+ : whitespace-only is allowed; form feed and vertical tab are refused above.
+                return null;
             case "xhtml":
                 return options.ValidateXhtml ? XhtmlChecker.Check(value) : null;
             case "base64Binary":
@@ -73,7 +81,8 @@ public sealed class PrimitiveRules(DefinitionRegistry registry)
         // The hand-written lexers give the regex's verdict at a fraction of its cost; the regex covers the rest.
         if (!PrimitiveLexer.TryValidate(type, value, out var valid))
         {
-            var regex = _regexes.GetOrAdd(type, CreateRegex);
+            // TryGetValue first: GetOrAdd with a method group would allocate a delegate on every value.
+            if (!_regexes.TryGetValue(type, out var regex)) regex = _regexes.GetOrAdd(type, CreateRegex(type));
             valid = regex is null || regex.IsMatch(value);
         }
         return valid ? null : $"The value '{Shorten(value)}' is not a valid {type}";
@@ -94,21 +103,10 @@ public sealed class PrimitiveRules(DefinitionRegistry registry)
         }
     }
 
-    private static string? CheckBase64(string value)
-    {
-        // Whitespace is tolerated (R4 base64Binary regex); the rest must be the base64 alphabet with correct padding.
-        var count = 0;
-        var padding = 0;
-        foreach (var c in value)
-        {
-            if (c is ' ' or '\r' or '\n' or '\t') continue;
-            if (c == '=') { padding++; count++; continue; }
-            if (padding > 0 || !(char.IsAsciiLetterOrDigit(c) || c == '+' || c == '/'))
-                return "The value is not valid base64";
-            count++;
-        }
-        return count % 4 != 0 || padding > 2 ? "The value is not valid base64 (length is not a multiple of 4)" : null;
-    }
+    // Whitespace is tolerated (R4 base64Binary regex); the rest must be the base64 alphabet with correct padding.
+    // Base64.IsValid is vectorized: Binary and Attachment data are the longest values a server reads.
+    private static string? CheckBase64(string value) =>
+        System.Buffers.Text.Base64.IsValid(value) ? null : "The value is not valid base64";
 
     /// <summary>R4 §2.4.1 (Narrative): the div is an XHTML fragment, well-formed, in the XHTML namespace, with no DTD or entities.</summary>
     public static string? CheckXhtml(string value)

@@ -159,6 +159,10 @@ public class JsonParserTests
     [TestCase("""{"resourceType":"Patient","_active":"x"}""", "_active")]
     [TestCase("""{"resourceType":"Patient","_name":{"id":"x"}}""", "only allowed for primitive")]
     [TestCase("""{"resourceType":"Nonsense"}""", "Unknown resource type")]
+    [TestCase("""{"resourceType":"Binary","contentType":"text/plain","data":"abc"}""", "not valid base64")]
+    [TestCase("""{"resourceType":"Binary","contentType":"text/plain","data":"ab$="}""", "not valid base64")]
+    [TestCase("""{"resourceType":"Patient","name":[{"family":"Du\u0001pont"}]}""", "control character U+0001")]
+    [TestCase("""{"resourceType":"Patient","gender":"fe\u000Bmale"}""", "control character U+000B")]
     [TestCase("""{"id":"x"}""", "resourceType")]
     [TestCase("""[1,2]""", "JSON object")]
     public void Invalid_content_is_reported_not_dropped(string json, string expected)
@@ -173,5 +177,20 @@ public class JsonParserTests
     {
         var errors = Errors("""{"resourceType":"Patient","name":[{"given":["a","b"],"_given":[{"id":"x"}]}]}""");
         Assert.That(errors.Select(e => e.Message), Has.Some.Contains("same length"));
+    }
+}
+
+public class SampleFileTests
+{
+    public static IEnumerable<TestCaseData> Samples() =>
+        Directory.EnumerateFiles(Path.Combine(TestData.RepositoryRoot, "samples"), "*.json")
+            .Select(f => new TestCaseData(f).SetArgDisplayNames(Path.GetFileName(f)));
+
+    [TestCaseSource(nameof(Samples))]
+    public void Sample_reads_cleanly_and_round_trips(string path)
+    {
+        var result = RoundTrip.Check(TestData.Context, path);
+        Assert.That(result.Issues, Is.Empty, string.Join("\n", result.Issues));
+        Assert.That(result.Differences, Is.Empty, string.Join("\n", result.Differences));
     }
 }

@@ -34,6 +34,7 @@ public class XhtmlCheckerTests
         ("<h:div xmlns:h=\"http://www.w3.org/1999/xhtml\" xmlns:g=\"urn:g\"><h:p h:class=\"c\" g:class=\"d\">x</h:p></h:div>", Expect.ValidByReference, "one local name under two prefixes"),
         ($"\n  <!-- before --><div {X}/><!-- after -->\r\n", Expect.Fast, "whitespace and comments around the root"),
         ($"<div {X} xml:lang=\"fr\" lang=\"fr\" xml:space=\"preserve\">\u00E9t\u00E9 \U0001F600 \u0085\u007F</div>", Expect.Fast, "non-ASCII text and xml attributes"),
+        ($"<div {X} title=\"\u0080\u009F\uFFFD\">\u0080\u009F\uE000\uFFFD</div>", Expect.Fast, "C1 controls and private use"),
         ($"<div {X}><p xmlns=\"http://www.w3.org/1999/xhtml\">x</p><span xmlns=\"\">y</span></div>", Expect.Fast, "default namespace on inner elements"),
         ($"<div {X} xmlns:xlink=\"http://www.w3.org/1999/xlink\"><a xlink:href=\"#x\">x</a></div>", Expect.Fast, "prefix declared on the root"),
         ($"<div {X}><_a.b-c_d/></div>", Expect.Fast, "name punctuation"),

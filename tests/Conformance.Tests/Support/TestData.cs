@@ -12,6 +12,7 @@ public static class TestData
     private static readonly Lazy<ConformanceContext> LazyContext = new(() => LoadAsync(PackageSettings.DefaultPackages).GetAwaiter().GetResult());
 
     public static string SharedRoot { get; } = FindShared();
+    public static string RepositoryRoot { get; } = FindRepository();
     public static string PackagesFolder => Path.Combine(SharedRoot, "fhir-packages");
     public static string ExamplesFolder => Path.Combine(SharedRoot, "fhir-examples");
     public static string CacheFolder { get; } = Path.Combine(Path.GetTempPath(), "fhirserver-tests", "packages");
@@ -24,6 +25,13 @@ public static class TestData
         var resolver = PackageResolver.CreateDefault(CacheFolder, [PackagesFolder], offline: true);
         var resolution = await resolver.ResolveAsync(packages.Select(PackageReference.Parse));
         return new ConformanceContext(resolution);
+    }
+
+    private static string FindRepository([System.Runtime.CompilerServices.CallerFilePath] string sourceFile = "")
+    {
+        for (var dir = new DirectoryInfo(Path.GetDirectoryName(sourceFile)!); dir is not null; dir = dir.Parent)
+            if (File.Exists(Path.Combine(dir.FullName, "FhirServer.sln"))) return dir.FullName;
+        throw new DirectoryNotFoundException("FhirServer.sln was not found above " + sourceFile);
     }
 
     // ../shared sits beside the clone: look above the test binaries, then above this source file (builds with an
