@@ -31,8 +31,40 @@ public sealed class ElementNode
     public string Name { get; }
     /// <summary>The FHIR type: <c>string</c>, <c>HumanName</c>, <c>BackboneElement</c>, or the resource type.</summary>
     public string Type { get; }
+    // The value: a string, or a Utf8Text holding a long value still as the input's UTF-8 bytes (one field either way,
+    // because a parse creates many nodes).
+    private object? _value;
+
     /// <summary>The literal text of a primitive value as written in the source; null for complex nodes and primitives with only extensions.</summary>
-    public string? Value { get; set; }
+    public string? Value
+    {
+        get
+        {
+            if (_value is Utf8Text raw) _value = System.Text.Encoding.UTF8.GetString(raw.Bytes.Span);
+            return (string?)_value;
+        }
+        set => _value = value;
+    }
+
+    public bool HasValue => _value is not null;
+
+    /// <summary>Sets the value as UTF-8 text held in the source buffer (base64 attachments), decoded only when <see cref="Value"/> is read.</summary>
+    public void SetUtf8Value(ReadOnlyMemory<byte> utf8) => _value = new Utf8Text(utf8);
+
+    /// <summary>The value as UTF-8 when it is still held that way (writers copy it without decoding).</summary>
+    public bool TryGetUtf8Value(out ReadOnlySpan<byte> utf8)
+    {
+        if (_value is Utf8Text raw)
+        {
+            utf8 = raw.Bytes.Span;
+            return true;
+        }
+        utf8 = default;
+        return false;
+    }
+
+    private sealed record Utf8Text(ReadOnlyMemory<byte> Bytes);
+
     public ElementDefinitionInfo? Definition { get; }
     public bool IsResource { get; }
     public ElementNode? Parent { get; private set; }
@@ -142,5 +174,5 @@ public sealed class ElementNode
         if (IsCollection) sb.Append('[').Append(Index).Append(']');
     }
 
-    public override string ToString() => Value is null ? $"{Location} : {Type}" : $"{Location} : {Type} = {Value}";
+    public override string ToString() => !HasValue ? $"{Location} : {Type}" : $"{Location} : {Type} = {Value}";
 }

@@ -226,7 +226,7 @@ public sealed class FhirJsonParser
         private void ReportUnmatchedNulls(ElementNode node)
         {
             foreach (var c in node.Children)
-                if (c.Value is null && !c.HasChildren && !c.IsResource && FhirJsonWriter.IsPrimitiveNode(c))
+                if (!c.HasValue && !c.HasChildren && !c.IsResource && FhirJsonWriter.IsPrimitiveNode(c))
                     Issues.Add(new OutcomeIssue(IssueSeverity.Error, "structure",
                         $"null at index {c.Index} of '{c.Name}' has no matching entry in '_{c.Name}'", c.Location, c.Line, c.Column));
         }
@@ -283,7 +283,7 @@ public sealed class FhirJsonParser
                     parent.Add(NewNode(child, type, start));
                     _nullPlaceholders++;
                 }
-                else if (FindSibling(parent, child, mergeIndex) is { } existing && existing.Value is null && !existing.HasChildren)
+                else if (FindSibling(parent, child, mergeIndex) is { } existing && !existing.HasValue && !existing.HasChildren)
                     Error(start, "structure", $"Both '{child.Name}' and '_{child.Name}' are null at index {mergeIndex}", existing.Location);
                 return;
             }
@@ -347,6 +347,15 @@ public sealed class FhirJsonParser
             string text;
             switch (reader.TokenType)
             {
+                case JsonTokenType.String when type == "base64Binary" && !reader.ValueIsEscaped && !reader.HasValueSequence:
+                    // Attachments are the largest values by far: keep them as the UTF-8 bytes of the input, unconverted.
+                    var utf8 = _source.Slice((int)reader.TokenStartIndex + 1, reader.ValueSpan.Length);
+                    node.SetUtf8Value(utf8);
+                    if (utf8.Length > _options.MaxBase64Length)
+                        Error(start, "too-long", $"The value is {utf8.Length:N0} characters long; the limit for base64Binary is {_options.MaxBase64Length:N0}", node.Location);
+                    else if (PrimitiveRules.CheckBase64(utf8.Span) is { } base64Problem)
+                        Error(start, "value", base64Problem, node.Location);
+                    return;
                 case JsonTokenType.String:
                     if (!TryReadString(ref reader, type, node, out text)) return;
                     break;

@@ -79,7 +79,7 @@ public static class FhirJsonWriter
         var anyExtra = false;
         for (var k = start; k < end; k++)
         {
-            anyValue |= children[k].Value is not null;
+            anyValue |= children[k].HasValue;
             anyExtra |= children[k].HasChildren;
         }
         // With no value at all only "_name" is written: an all-null value array carries nothing (R4 §2.6.2.1).
@@ -113,12 +113,17 @@ public static class FhirJsonWriter
 
     private static void WriteValue(Utf8JsonWriter writer, ElementNode node)
     {
-        var value = node.Value;
-        if (value is null)
+        if (!node.HasValue)
         {
             writer.WriteNullValue();
             return;
         }
+        if (node.TryGetUtf8Value(out var utf8))
+        {
+            writer.WriteStringValue(utf8);
+            return;
+        }
+        var value = node.Value!;
         switch (PrimitiveRules.JsonKind(node.Type))
         {
             case JsonPrimitiveKind.Boolean when value is "true":
@@ -139,7 +144,7 @@ public static class FhirJsonWriter
 
     /// <summary>A primitive node: it carries a value, or its type is primitive (lower-case FHIR primitive type names).</summary>
     internal static bool IsPrimitiveNode(ElementNode node) =>
-        !node.IsResource && (node.Value is not null || (node.Type.Length > 0 && char.IsLower(node.Type[0])));
+        !node.IsResource && (node.HasValue || (node.Type.Length > 0 && char.IsLower(node.Type[0])));
 
     private static bool SameProperty(ElementNode a, ElementNode b) =>
         a.Definition is not null ? ReferenceEquals(a.Definition, b.Definition) && (!a.IsChoice || a.Type == b.Type) : a.Name == b.Name;

@@ -57,7 +57,7 @@ public static class FhirXmlWriter
         foreach (var child in children)
             if (IsAttribute(child, node))
                 writer.WriteAttributeString(child.Name, child.Value);
-        if (node.Value is not null && FhirJsonWriter.IsPrimitiveNode(node)) writer.WriteAttributeString("value", node.Value);
+        if (node.HasValue && FhirJsonWriter.IsPrimitiveNode(node)) writer.WriteAttributeString("value", node.Value);
         foreach (var child in children)
             if (!IsAttribute(child, node))
                 WriteElement(writer, child);
@@ -86,6 +86,6 @@ public static class FhirXmlWriter
     // Elements whose definition says xmlAttr: id of elements (not Resource.id) and Extension.url. A node built
     // without definitions falls back on those names.
     private static bool IsAttribute(ElementNode child, ElementNode parent) =>
-        !child.IsResource && child.Value is not null &&
+        !child.IsResource && child.HasValue &&
         (child.Definition?.IsXmlAttribute ?? (!parent.IsResource && (child.Name == "id" || (child.Name == "url" && parent.Type == "Extension"))));
 }

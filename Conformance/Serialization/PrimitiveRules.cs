@@ -103,6 +103,13 @@ public sealed class PrimitiveRules(DefinitionRegistry registry)
         }
     }
 
+    /// <summary>The check of a base64Binary value still held as UTF-8 (see <see cref="Model.ElementNode.SetUtf8Value"/>).</summary>
+    public static string? CheckBase64(ReadOnlySpan<byte> utf8)
+    {
+        if (utf8.Length == 0) return "Empty values are not allowed: omit the element instead (R4 §2.6.2)";
+        return System.Buffers.Text.Base64.IsValid(utf8) ? null : "The value is not valid base64";
+    }
+
     // Whitespace is tolerated (R4 base64Binary regex); the rest must be the base64 alphabet with correct padding.
     // Base64.IsValid is vectorized: Binary and Attachment data are the longest values a server reads.
     private static string? CheckBase64(string value) =>

@@ -172,6 +172,18 @@ public class JsonParserTests
         Assert.That(string.Join("\n", errors.Select(e => e.Message)), Does.Contain(expected));
     }
 
+    [TestCase("SGVsbG8gSMOpbMOobmUh")]
+    [TestCase("SGVsbG8g\u0053\u0047\u0056\u0073\u0062\u0047\u0038\u003D")]
+    public void Base64_values_read_and_write_unchanged_whether_escaped_or_not(string literal)
+    {
+        var json = """{"resourceType":"Binary","contentType":"text/plain","data":" """.TrimEnd() + literal + "\"}";
+        var binary = ParseOk(json);
+        var data = binary.Child("data")!;
+        Assert.That(data.Type, Is.EqualTo("base64Binary"));
+        Assert.That(data.Value, Is.EqualTo(System.Text.Json.JsonSerializer.Deserialize<string>("\"" + literal + "\"")));
+        Assert.That(JsonNode.DeepEquals(JsonNode.Parse(FhirJsonWriter.WriteToString(binary)), JsonNode.Parse(json)));
+    }
+
     [Test]
     public void Values_and_underscore_arrays_of_different_length_are_reported()
     {
