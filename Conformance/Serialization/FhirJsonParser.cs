@@ -199,14 +199,17 @@ public sealed class FhirJsonParser
                 if (!seen.Add(child.Order, underscore))
                 {
                     var text = nameString ?? name.ToString();
-                    var message = child.IsChoice && !underscore && seen.ChoiceName(child.Order) is { } other && other != text
+                    // The node the first choice property created tells which type came first; no bookkeeping on the hot path.
+                    var other = child.IsChoice && !underscore
+                        ? node.Children.FirstOrDefault(c => ReferenceEquals(c.Definition, child))?.SerializedName
+                        : null;
+                    var message = other is not null && other != text
                         ? $"Only one of the choice types of '{child.Name}[x]' may be present (found '{other}' and '{text}')"
                         : $"Duplicate property '{text}'";
                     Error(propertyStart, "structure", message, node.Location + "." + text);
                     reader.Skip();
                     continue;
                 }
-                if (child.IsChoice && !underscore) seen.SetChoiceName(child.Order, nameString ?? name.ToString());
 
                 var isPrimitive = _registry.IsPrimitiveType(type);
                 if (underscore && !isPrimitive)
@@ -527,7 +530,6 @@ public sealed class FhirJsonParser
     {
         private ulong _values, _extras;
         private HashSet<int>? _overflow;
-        private Dictionary<int, string>? _choiceNames;
 
         public bool Add(int order, bool underscore)
         {
@@ -547,7 +549,5 @@ public sealed class FhirJsonParser
             ? ((underscore ? _extras : _values) & (1UL << order)) != 0
             : _overflow?.Contains(underscore ? ~order : order) == true;
 
-        public void SetChoiceName(int order, string name) => (_choiceNames ??= [])[order] = name;
-        public readonly string? ChoiceName(int order) => _choiceNames?.GetValueOrDefault(order);
     }
 }
