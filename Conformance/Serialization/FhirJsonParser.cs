@@ -372,7 +372,7 @@ public sealed class FhirJsonParser
                     text = "false";
                     break;
                 default:
-                    Error(start, "structure", $"A {type} value must be a JSON {Describe(expected)}, not {Describe(reader.TokenType)}", node.Location);
+                    Error(start, "structure", $"A value of type {type} must be a JSON {Describe(expected)}, not {Describe(reader.TokenType)}", node.Location);
                     reader.Skip();
                     return;
             }
@@ -385,7 +385,7 @@ public sealed class FhirJsonParser
             };
             if (actual != expected)
             {
-                Error(start, "structure", $"A {type} value must be a JSON {Describe(expected)}, not a {Describe(actual)} ('{PrimitiveRules.Shorten(text)}')", node.Location);
+                Error(start, "structure", $"A value of type {type} must be a JSON {Describe(expected)}, not a {Describe(actual)} ('{PrimitiveRules.Shorten(text)}')", node.Location);
                 return;
             }
             if (parser._primitives.Check(type, text, _options) is { } problem)
