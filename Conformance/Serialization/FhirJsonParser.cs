@@ -42,6 +42,9 @@ public sealed class FhirJsonParser
 
     public ParseResult Parse(ReadOnlyMemory<byte> utf8)
     {
+        // A UTF-8 BOM is tolerated (RFC 8259 §8.1 lets parsers ignore it). Dropped here, before anything keeps offsets
+        // into the buffer (positions, base64 values held as slices of it).
+        if (utf8.Span.StartsWith((ReadOnlySpan<byte>)[0xEF, 0xBB, 0xBF])) utf8 = utf8[3..];
         var session = new Session(this, utf8);
         var root = session.Run(utf8.Span);
         return new ParseResult(root, session.Issues);
@@ -58,8 +61,6 @@ public sealed class FhirJsonParser
 
         public ElementNode? Run(ReadOnlySpan<byte> utf8)
         {
-            // UTF-8 BOM is tolerated (RFC 8259 §8.1 lets parsers ignore it).
-            if (utf8.StartsWith((ReadOnlySpan<byte>)[0xEF, 0xBB, 0xBF])) utf8 = utf8[3..];
             if (!Utf8.IsValid(utf8))
             {
                 var offset = FirstInvalidUtf8(utf8);

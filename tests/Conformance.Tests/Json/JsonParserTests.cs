@@ -185,6 +185,16 @@ public class JsonParserTests
     }
 
     [Test]
+    public void A_byte_order_mark_is_skipped_and_positions_and_values_stay_right()
+    {
+        var body = System.Text.Encoding.UTF8.GetBytes("{\"resourceType\":\"Binary\",\n\"contentType\":\"text/plain\",\"data\":\"SGVsbG8=\",\"nope\":1}");
+        var result = Parser.Parse([0xEF, 0xBB, 0xBF, .. body]);
+        Assert.That(result.Resource!.Child("data")!.Value, Is.EqualTo("SGVsbG8="));
+        var unknown = result.Issues.Single(i => i.IsError);
+        Assert.That((unknown.Line, unknown.Column), Is.EqualTo((2, 46)));
+    }
+
+    [Test]
     public void Values_and_underscore_arrays_of_different_length_are_reported()
     {
         var errors = Errors("""{"resourceType":"Patient","name":[{"given":["a","b"],"_given":[{"id":"x"}]}]}""");
