@@ -36,6 +36,10 @@ public sealed class FhirJsonParser
         return Parse(ms.GetBuffer().AsMemory(0, (int)ms.Length));
     }
 
+    /// <summary>
+    /// Parses a buffer the tree may keep referring to: base64 values stay slices of it until read, so the caller must
+    /// not reuse or return it to a pool while the tree lives (the span overload copies).
+    /// </summary>
     public ParseResult Parse(byte[] utf8) => Parse(utf8.AsMemory());
 
     public ParseResult Parse(ReadOnlySpan<byte> utf8) => Parse(utf8.ToArray().AsMemory());
