@@ -31,39 +31,49 @@ public sealed class ElementNode
     public string Name { get; }
     /// <summary>The FHIR type: <c>string</c>, <c>HumanName</c>, <c>BackboneElement</c>, or the resource type.</summary>
     public string Type { get; }
-    // The value: a string, or a Utf8Text holding a long value still as the input's UTF-8 bytes (one field either way,
-    // because a parse creates many nodes).
+    // The value: a string, or the Utf8Source the value still lies in (at _valueStart, _valueLength): one reference
+    // either way, because a parse creates many nodes.
     private object? _value;
+    private int _valueStart;
+    private int _valueLength;
 
     /// <summary>The literal text of a primitive value as written in the source; null for complex nodes and primitives with only extensions.</summary>
     public string? Value
     {
         get
         {
-            if (_value is Utf8Text raw) _value = System.Text.Encoding.UTF8.GetString(raw.Bytes.Span);
-            return (string?)_value;
+            var value = _value;
+            if (value is not Utf8Source source) return (string?)value;
+            var text = System.Text.Encoding.UTF8.GetString(source.Bytes.Span.Slice(_valueStart, _valueLength));
+            _value = text;
+            return text;
         }
         set => _value = value;
     }
 
     public bool HasValue => _value is not null;
 
-    /// <summary>Sets the value as UTF-8 text held in the source buffer (base64 attachments), decoded only when <see cref="Value"/> is read.</summary>
-    public void SetUtf8Value(ReadOnlyMemory<byte> utf8) => _value = new Utf8Text(utf8);
+    /// <summary>Sets the value as UTF-8 text lying in a parse's input, decoded only when <see cref="Value"/> is read.</summary>
+    public void SetUtf8Value(Utf8Source source, int start, int length)
+    {
+        _valueStart = start;
+        _valueLength = length;
+        _value = source;
+    }
+
+    public void SetUtf8Value(ReadOnlyMemory<byte> utf8) => SetUtf8Value(new Utf8Source(utf8), 0, utf8.Length);
 
     /// <summary>The value as UTF-8 when it is still held that way (writers copy it without decoding).</summary>
     public bool TryGetUtf8Value(out ReadOnlySpan<byte> utf8)
     {
-        if (_value is Utf8Text raw)
+        if (_value is Utf8Source source)
         {
-            utf8 = raw.Bytes.Span;
+            utf8 = source.Bytes.Span.Slice(_valueStart, _valueLength);
             return true;
         }
         utf8 = default;
         return false;
     }
-
-    private sealed record Utf8Text(ReadOnlyMemory<byte> Bytes);
 
     public ElementDefinitionInfo? Definition { get; }
     public bool IsResource { get; }

@@ -58,6 +58,7 @@ public sealed class FhirJsonParser
     private sealed class Session(FhirJsonParser parser, ReadOnlyMemory<byte> source)
     {
         private readonly ReadOnlyMemory<byte> _source = source;
+        private readonly Utf8Source _utf8Source = new(source);
         public readonly List<OutcomeIssue> Issues = [];
         private int _nullPlaceholders;
         private readonly DefinitionRegistry _registry = parser._registry;
@@ -355,14 +356,9 @@ public sealed class FhirJsonParser
             string text;
             switch (reader.TokenType)
             {
-                case JsonTokenType.String when type == "base64Binary" && !reader.ValueIsEscaped && !reader.HasValueSequence:
-                    // Attachments are the largest values by far: keep them as the UTF-8 bytes of the input, unconverted.
-                    var utf8 = _source.Slice((int)reader.TokenStartIndex + 1, reader.ValueSpan.Length);
-                    node.SetUtf8Value(utf8);
-                    if (utf8.Length > _options.MaxBase64Length)
-                        Error(start, "too-long", $"The value is {utf8.Length:N0} characters long; the limit for base64Binary is {_options.MaxBase64Length:N0}", node.Location);
-                    else if (PrimitiveRules.CheckBase64(utf8.Span) is { } base64Problem)
-                        Error(start, "value", base64Problem, node.Location);
+                case JsonTokenType.String or JsonTokenType.Number when !reader.ValueIsEscaped && !reader.HasValueSequence &&
+                    expected == (reader.TokenType == JsonTokenType.Number ? JsonPrimitiveKind.Number : JsonPrimitiveKind.String):
+                    ReadUtf8Value(ref reader, node, type);
                     return;
                 case JsonTokenType.String:
                     if (!TryReadString(ref reader, type, node, out text)) return;
@@ -395,6 +391,27 @@ public sealed class FhirJsonParser
             }
             if (parser._primitives.Check(type, text, _options) is { } problem)
                 Error(start, "value", problem, node.Location);
+        }
+
+        /// <summary>
+        /// A value of the JSON type its FHIR type asks for, with no escapes: the node points into the input instead of
+        /// holding a string (most values are never read as strings), and the check runs on the bytes.
+        /// </summary>
+        private void ReadUtf8Value(ref Utf8JsonReader reader, ElementNode node, string type)
+        {
+            var start = reader.TokenStartIndex;
+            var valueStart = (int)start + (reader.TokenType == JsonTokenType.String ? 1 : 0);
+            var utf8 = reader.ValueSpan;
+            node.SetUtf8Value(_utf8Source, valueStart, utf8.Length);
+            var limit = type == "base64Binary" ? _options.MaxBase64Length : _options.MaxStringLength;
+            // Bytes bound characters from above: count characters only when the byte length is past the limit.
+            if (utf8.Length > limit && Encoding.UTF8.GetCharCount(utf8) is var length && length > limit)
+            {
+                Error(start, "too-long", $"The value is {length:N0} characters long; the limit for {type} is {limit:N0}", node.Location);
+                return;
+            }
+            var problem = type == "base64Binary" ? PrimitiveRules.CheckBase64(utf8) : parser._primitives.CheckUtf8(type, utf8, _options);
+            if (problem is not null) Error(start, "value", problem, node.Location);
         }
 
         private bool TryReadString(ref Utf8JsonReader reader, string type, ElementNode node, out string text)

@@ -120,7 +120,9 @@ public static class FhirJsonWriter
         }
         if (node.TryGetUtf8Value(out var utf8))
         {
-            writer.WriteStringValue(utf8);
+            // Held as UTF-8 only when it came as the JSON type of its FHIR type: a number token stays a number.
+            if (PrimitiveRules.JsonKind(node.Type) == JsonPrimitiveKind.Number) writer.WriteRawValue(utf8, skipInputValidation: true);
+            else writer.WriteStringValue(utf8);
             return;
         }
         var value = node.Value!;

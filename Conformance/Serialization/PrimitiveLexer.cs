@@ -14,9 +14,8 @@ internal static class PrimitiveLexer
 
     private enum DateForm { Date, DateTime, Instant }
 
-    public static bool TryValidate(string type, string value, out bool valid)
+    public static bool TryValidate(string type, ReadOnlySpan<char> s, out bool valid)
     {
-        var s = value.AsSpan();
         switch (type)
         {
             // true|false

@@ -54,7 +54,20 @@ public sealed class PrimitiveRules(DefinitionRegistry registry)
     }
 
     /// <summary>Checks a primitive value; returns an error message, or null when the value is valid for its type.</summary>
-    public string? Check(string type, string value, ParserOptions options)
+    public string? Check(string type, string value, ParserOptions options) =>
+        type == "xhtml" ? CheckXhtmlValue(value, options) : Check(type, value.AsSpan(), options);
+
+    /// <summary>The same check on a value the JSON parser still holds as UTF-8: ASCII values (nearly all) are checked without decoding.</summary>
+    public string? CheckUtf8(string type, ReadOnlySpan<byte> utf8, ParserOptions options)
+    {
+        if (type == "xhtml" || utf8.Length > 256 || !System.Text.Ascii.IsValid(utf8))
+            return Check(type, System.Text.Encoding.UTF8.GetString(utf8), options);
+        Span<char> chars = stackalloc char[utf8.Length];
+        System.Text.Ascii.ToUtf16(utf8, chars, out var written);
+        return Check(type, chars[..written], options);
+    }
+
+    private string? Check(string type, ReadOnlySpan<char> value, ParserOptions options)
     {
         var limit = type == "base64Binary" ? options.MaxBase64Length : options.MaxStringLength;
         if (value.Length > limit)
@@ -63,7 +76,7 @@ public sealed class PrimitiveRules(DefinitionRegistry registry)
             return "Empty values are not allowed: omit the element instead (R4 §2.6.2)";
         // JSON and XML are equivalent representations of a resource, and XML 1.0 (§2.2) cannot carry control
         // characters other than tab, CR and LF: such a value could not be written as FHIR XML.
-        var control = value.AsSpan().IndexOfAny(ForbiddenControls);
+        var control = value.IndexOfAny(ForbiddenControls);
         if (control >= 0)
             return $"The value contains the control character U+{(int)value[control]:X4} at position {control + 1}; only tab, CR and LF are allowed";
         switch (type)
@@ -72,8 +85,6 @@ public sealed class PrimitiveRules(DefinitionRegistry registry)
             case "markdown":
                 // Regex [ \r\n\t\S]+ : whitespace-only is allowed; form feed and vertical tab are refused above.
                 return null;
-            case "xhtml":
-                return options.ValidateXhtml ? XhtmlChecker.Check(value) : null;
             case "base64Binary":
                 return CheckBase64(value);
         }
@@ -85,7 +96,19 @@ public sealed class PrimitiveRules(DefinitionRegistry registry)
             if (!_regexes.TryGetValue(type, out var regex)) regex = _regexes.GetOrAdd(type, CreateRegex(type));
             valid = regex is null || regex.IsMatch(value);
         }
-        return valid ? null : $"The value '{Shorten(value)}' is not a valid {type}";
+        return valid ? null : $"The value '{Shorten(value.ToString())}' is not a valid {type}";
+    }
+
+    private string? CheckXhtmlValue(string value, ParserOptions options)
+    {
+        if (value.Length > options.MaxStringLength)
+            return $"The value is {value.Length:N0} characters long; the limit for xhtml is {options.MaxStringLength:N0}";
+        if (value.Length == 0)
+            return "Empty values are not allowed: omit the element instead (R4 §2.6.2)";
+        var control = value.AsSpan().IndexOfAny(ForbiddenControls);
+        if (control >= 0)
+            return $"The value contains the control character U+{(int)value[control]:X4} at position {control + 1}; only tab, CR and LF are allowed";
+        return options.ValidateXhtml ? XhtmlChecker.Check(value) : null;
     }
 
     private Regex? CreateRegex(string type)
@@ -112,7 +135,7 @@ public sealed class PrimitiveRules(DefinitionRegistry registry)
 
     // Whitespace is tolerated (R4 base64Binary regex); the rest must be the base64 alphabet with correct padding.
     // Base64.IsValid is vectorized: Binary and Attachment data are the longest values a server reads.
-    private static string? CheckBase64(string value) =>
+    private static string? CheckBase64(ReadOnlySpan<char> value) =>
         System.Buffers.Text.Base64.IsValid(value) ? null : "The value is not valid base64";
 
     /// <summary>R4 §2.4.1 (Narrative): the div is an XHTML fragment, well-formed, in the XHTML namespace, with no DTD or entities.</summary>
