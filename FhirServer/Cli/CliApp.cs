@@ -5,7 +5,7 @@ namespace FhirServer.Cli;
 /// <summary>The command-line verbs of the server executable (System.CommandLine).</summary>
 public static class CliApp
 {
-    private static readonly HashSet<string> Verbs = ["convert", "roundtrip", "bench", "--help", "-h", "-?", "--version"];
+    private static readonly HashSet<string> Verbs = ["convert", "roundtrip", "bench", "fhirpath", "--help", "-h", "-?", "--version"];
 
     public static bool IsVerb(string[] args) => args.Length > 0 && Verbs.Contains(args[0]);
 
@@ -15,6 +15,7 @@ public static class CliApp
         root.Subcommands.Add(ConvertCommand.Create());
         root.Subcommands.Add(RoundTripCommand.Create());
         root.Subcommands.Add(BenchCommand.Create());
+        root.Subcommands.Add(FhirPathCommand.Create());
         return await root.Parse(args).InvokeAsync();
     }
 }

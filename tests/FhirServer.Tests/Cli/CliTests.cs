@@ -78,6 +78,44 @@ public class CliTests
         Assert.That(stdout, Does.Contain("bad.json: not read").And.Contain("famly"));
     }
 
+    [Test]
+    public async Task Fhirpath_prints_typed_items_with_primitives_as_text_and_complex_values_as_json()
+    {
+        var source = Path.Combine(TestData.ExamplesFolder, "r4-spec", "json", "Patient-example.json");
+        var (exit, stdout, _) = await Run("fhirpath", "name.where(use='official').given | birthDate | Patient.name[0] | 1.10 | 5 'mg'", source);
+        Assert.That(exit, Is.EqualTo(0));
+        using var result = JsonDocument.Parse(stdout);
+        var items = result.RootElement.EnumerateArray().Select(i => (i.GetProperty("type").GetString(), i.GetProperty("value"))).ToList();
+        Assert.That(items.Select(i => i.Item1), Is.EqualTo(new[] { "string", "string", "date", "HumanName", "decimal", "Quantity" }));
+        Assert.That(items[0].Item2.GetString(), Is.EqualTo("Peter"));
+        Assert.That(items[2].Item2.GetString(), Is.EqualTo("1974-12-25"));
+        Assert.That(items[3].Item2.GetProperty("family").GetString(), Is.EqualTo("Chalmers"));
+        Assert.That(items[4].Item2.GetString(), Is.EqualTo("1.10"));
+        Assert.That(items[5].Item2.GetString(), Is.EqualTo("5 'mg'"));
+    }
+
+    [TestCase("1 +", "syntax")]
+    [TestCase("Patient.name.nosuchfunction()", "nosuchfunction")]
+    [TestCase("(1 | 2).single()", "")]
+    public async Task Fhirpath_exits_non_zero_with_a_message_on_errors(string expression, string mentioned)
+    {
+        var (exit, stdout, err) = await Run("fhirpath", expression);
+        Assert.That(exit, Is.Not.EqualTo(0));
+        Assert.That(stdout, Is.Empty);
+        Assert.That(err, Does.Contain("fhirpath: ").And.Contain(mentioned));
+    }
+
+    [Test]
+    public async Task Fhirpath_without_a_file_evaluates_against_an_empty_input()
+    {
+        var (exit, stdout, _) = await Run("fhirpath", "today() > @2020-01-01 and {}.empty()");
+        Assert.That(exit, Is.EqualTo(0));
+        using var result = JsonDocument.Parse(stdout);
+        Assert.That(result.RootElement.GetArrayLength(), Is.EqualTo(1));
+        Assert.That(result.RootElement[0].GetProperty("type").GetString(), Is.EqualTo("boolean"));
+        Assert.That(result.RootElement[0].GetProperty("value").GetString(), Is.EqualTo("true"));
+    }
+
     private static bool SameIgnoringOrder(JsonDocument a, JsonDocument b) =>
         FhirServer.Conformance.Serialization.JsonValueComparer.Differences(
             System.Text.Encoding.UTF8.GetBytes(a.RootElement.GetRawText()), System.Text.Encoding.UTF8.GetBytes(b.RootElement.GetRawText())).Count == 0;

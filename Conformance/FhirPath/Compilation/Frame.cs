@@ -1,0 +1,52 @@
+using FhirServer.Conformance.Model;
+
+namespace FhirServer.Conformance.FhirPath.Compilation;
+
+/// <summary>A compiled expression: evaluated against a frame, it returns the result collection.</summary>
+internal delegate IReadOnlyList<object> Evaluator(Frame frame);
+
+/// <summary>
+/// The evaluation state one (sub)expression sees: <c>$this</c> (the focus of a path that starts at the root of the
+/// expression or of a function argument), <c>$index</c> and <c>$total</c> (N1 §5.2 where/select/repeat, §7 aggregate).
+/// </summary>
+internal sealed class Frame(EvaluationState state, IReadOnlyList<object> @this, int index = 0, IReadOnlyList<object>? total = null)
+{
+    public EvaluationState State { get; } = state;
+    public IReadOnlyList<object> This { get; } = @this;
+    public int Index { get; } = index;
+    public IReadOnlyList<object>? Total { get; } = total;
+
+    public Frame Iterate(object item, int index) => new(State, [item], index, Total);
+
+    public Frame WithTotal(object item, int index, IReadOnlyList<object> total) => new(State, [item], index, total);
+}
+
+/// <summary>Per-evaluation values: the context, the environment variables and a single clock reading.</summary>
+internal sealed class EvaluationState
+{
+    private DateTimeOffset? _now;
+
+    public EvaluationState(FhirPathContext context, IReadOnlyList<object> input)
+    {
+        Context = context;
+        Input = input;
+        var inputResource = input.Count > 0 && input[0] is ElementNode n ? n.ResourceNode : null;
+        Resource = context.Resource ?? inputResource;
+        RootResource = context.RootResource ?? RootOf(Resource);
+    }
+
+    public FhirPathContext Context { get; }
+    public IReadOnlyList<object> Input { get; }
+    public ElementNode? Resource { get; }
+    public ElementNode? RootResource { get; }
+
+    public DateTimeOffset Now => _now ??= Context.Now ?? DateTimeOffset.Now;
+
+    // %rootResource is the resource that contains %resource when %resource is contained (FHIR R4 fhirpath.html, "FHIRPath
+    // variables"); a Bundle entry's resource is its own root.
+    private static ElementNode? RootOf(ElementNode? resource)
+    {
+        if (resource is { Name: "contained", Parent: { } parent } && parent.ResourceNode is { } container) return container;
+        return resource;
+    }
+}

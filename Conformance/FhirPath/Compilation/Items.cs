@@ -1,0 +1,68 @@
+using FhirServer.Conformance.FhirPath.Values;
+using FhirServer.Conformance.Model;
+
+namespace FhirServer.Conformance.FhirPath.Compilation;
+
+/// <summary>Collection helpers, and the singleton evaluation rules of N1 §4.5 "Singleton Evaluation of Collections".</summary>
+internal static class Items
+{
+    public static readonly IReadOnlyList<object> Empty = [];
+    public static readonly IReadOnlyList<object> True = [true];
+    public static readonly IReadOnlyList<object> False = [false];
+
+    public static IReadOnlyList<object> Of(object? item) => item is null ? Empty : [item];
+
+    public static IReadOnlyList<object> Bool(bool? value) => value is null ? Empty : value.Value ? True : False;
+
+    /// <summary>The single item, null when empty; more than one item is an error.</summary>
+    public static object? Single(IReadOnlyList<object> items, string what)
+    {
+        if (items.Count == 0) return null;
+        if (items.Count > 1) throw FhirPathException.Execution($"{what} expects a single item but got {items.Count}");
+        return items[0];
+    }
+
+    /// <summary>The System value of the single item (null when empty or a node without value).</summary>
+    public static object? SingleValue(IReadOnlyList<object> items, string what) =>
+        Single(items, what) is { } item ? SystemValues.ToSystem(item) : null;
+
+    /// <summary>
+    /// A collection as a Boolean: empty → null; one Boolean → its value; one item of another type → true;
+    /// more → error.
+    /// </summary>
+    public static bool? AsBoolean(IReadOnlyList<object> items, string what)
+    {
+        var item = Single(items, what);
+        if (item is null) return null;
+        return SystemValues.ToSystem(item) is bool b ? b : true;
+    }
+
+    /// <summary>Like <see cref="AsBoolean"/>, but a single non-Boolean item is an error (arguments that must be Booleans).</summary>
+    public static bool? StrictBoolean(IReadOnlyList<object> items, string what)
+    {
+        var item = Single(items, what);
+        if (item is null) return null;
+        return SystemValues.ToSystem(item) is bool b ? b : throw FhirPathException.Execution($"{what} expects a Boolean");
+    }
+
+    public static string? SingleString(IReadOnlyList<object> items, string what)
+    {
+        var item = Single(items, what);
+        if (item is null) return null;
+        return SystemValues.ToSystem(item) is string s ? s : throw FhirPathException.Execution($"{what} expects a String, not {SystemValues.TypeName(item)}");
+    }
+
+    public static int? SingleInteger(IReadOnlyList<object> items, string what)
+    {
+        var item = Single(items, what);
+        if (item is null) return null;
+        return SystemValues.ToSystem(item) switch
+        {
+            int i => i,
+            long l when l is >= int.MinValue and <= int.MaxValue => (int)l,
+            _ => throw FhirPathException.Execution($"{what} expects an Integer, not {SystemValues.TypeName(item)}"),
+        };
+    }
+
+    public static IEnumerable<ElementNode> Nodes(IReadOnlyList<object> items) => items.OfType<ElementNode>();
+}

@@ -1,0 +1,109 @@
+using FhirServer.Conformance.FhirPath.Operators;
+using FhirServer.Conformance.FhirPath.Values;
+
+namespace FhirServer.Conformance.FhirPath.Compilation;
+
+/// <summary>The collection-level behaviour of each operator (N1 §6): empty propagation, singletons, three-valued logic.</summary>
+internal static class OperatorEvaluators
+{
+    public static Evaluator Binary(string op, Evaluator left, Evaluator right) => op switch
+    {
+        "and" => f =>
+        {
+            var l = Items.AsBoolean(left(f), "and");
+            if (l == false) return Items.False;
+            var r = Items.AsBoolean(right(f), "and");
+            return r == false ? Items.False : l == true && r == true ? Items.True : Items.Empty;
+        },
+        "or" => f =>
+        {
+            var l = Items.AsBoolean(left(f), "or");
+            if (l == true) return Items.True;
+            var r = Items.AsBoolean(right(f), "or");
+            return r == true ? Items.True : l == false && r == false ? Items.False : Items.Empty;
+        },
+        "xor" => f =>
+        {
+            var l = Items.AsBoolean(left(f), "xor");
+            var r = Items.AsBoolean(right(f), "xor");
+            return l is null || r is null ? Items.Empty : Items.Bool(l != r);
+        },
+        "implies" => f =>
+        {
+            var l = Items.AsBoolean(left(f), "implies");
+            if (l == false) return Items.True;
+            var r = Items.AsBoolean(right(f), "implies");
+            return r == true ? Items.True : l == true && r == false ? Items.False : Items.Empty;
+        },
+        "=" => f => Items.Bool(Equality.CollectionsEqual(left(f), right(f))),
+        "!=" => f => Items.Bool(!Equality.CollectionsEqual(left(f), right(f))),
+        "~" => f => Items.Bool(Equality.CollectionsEquivalent(left(f), right(f))),
+        "!~" => f => Items.Bool(!Equality.CollectionsEquivalent(left(f), right(f))),
+        "<" or ">" or "<=" or ">=" => f => Compare(op, left(f), right(f)),
+        "|" => f => Union(left(f), right(f)),
+        "in" => f => Membership(left(f), right(f), "in"),
+        "contains" => f => Membership(right(f), left(f), "contains"),
+        "&" => f =>
+        {
+            var l = Items.SingleString(left(f), "&") ?? "";
+            var r = Items.SingleString(right(f), "&") ?? "";
+            return [l + r];
+        },
+        "+" or "-" or "*" or "/" or "div" or "mod" => f =>
+        {
+            var l = Items.Single(left(f), op);
+            var r = Items.Single(right(f), op);
+            return l is null || r is null ? Items.Empty : Items.Of(Arithmetic.Apply(op, l, r));
+        },
+        _ => throw FhirPathException.Semantic($"Unknown operator '{op}'"),
+    };
+
+    public static Evaluator Negate(Evaluator operand) => f =>
+    {
+        var item = Items.Single(operand(f), "unary -");
+        if (item is null) return Items.Empty;
+        return SystemValues.ToSystem(item) switch
+        {
+            int i => [-i],
+            long l => [-l],
+            decimal d => [-d],
+            Quantity q => [q with { Value = -q.Value }],
+            _ => throw FhirPathException.Execution($"Cannot negate a {SystemValues.TypeName(item)}"),
+        };
+    };
+
+    public static Evaluator Plus(Evaluator operand) => f =>
+    {
+        var items = operand(f);
+        var item = Items.Single(items, "unary +");
+        if (item is null) return Items.Empty;
+        return SystemValues.ToSystem(item) is int or long or decimal or Quantity
+            ? items
+            : throw FhirPathException.Execution($"Unary + cannot apply to a {SystemValues.TypeName(item)}");
+    };
+
+    private static IReadOnlyList<object> Compare(string op, IReadOnlyList<object> left, IReadOnlyList<object> right)
+    {
+        var l = Items.Single(left, op);
+        var r = Items.Single(right, op);
+        if (l is null || r is null) return Items.Empty;
+        var c = Comparison.Compare(l, r);
+        if (c is null) return Items.Empty;
+        return Items.Bool(op switch { "<" => c < 0, ">" => c > 0, "<=" => c <= 0, _ => c >= 0 });
+    }
+
+    public static IReadOnlyList<object> Union(IReadOnlyList<object> left, IReadOnlyList<object> right)
+    {
+        var result = new List<object>(left.Count + right.Count);
+        foreach (var item in left.Concat(right))
+            if (!result.Any(x => Equality.ItemsEqual(x, item) == true)) result.Add(item);
+        return result;
+    }
+
+    private static IReadOnlyList<object> Membership(IReadOnlyList<object> element, IReadOnlyList<object> collection, string op)
+    {
+        var item = Items.Single(element, op);
+        if (item is null) return Items.Empty;
+        return Items.Bool(collection.Any(x => Equality.ItemsEqual(item, x) == true));
+    }
+}

@@ -1,0 +1,49 @@
+using FhirServer.Conformance.Definitions;
+using FhirServer.Conformance.Model;
+
+namespace FhirServer.Conformance.FhirPath;
+
+/// <summary>
+/// What an evaluation may use beyond its input: the resources behind <c>%resource</c> and <c>%rootResource</c>,
+/// user variables, the definitions (for type inheritance and elementDefinition()), and the hooks the server fills
+/// for resolve(), memberOf() and conformsTo() (FHIR R4 fhirpath.html, "Additional functions").
+/// </summary>
+public sealed class FhirPathContext
+{
+    public static readonly FhirPathContext Empty = new();
+
+    public DefinitionRegistry? Registry { get; init; }
+
+    /// <summary><c>%resource</c>; when null, the resource the input node lies in.</summary>
+    public ElementNode? Resource { get; init; }
+
+    /// <summary><c>%rootResource</c>; when null, the container of <c>%resource</c> (or <c>%resource</c>).</summary>
+    public ElementNode? RootResource { get; init; }
+
+    /// <summary>User variables by name without the <c>%</c>; values are items (ElementNode or System values).</summary>
+    public IReadOnlyDictionary<string, IReadOnlyList<object>> Variables { get; init; } = new Dictionary<string, IReadOnlyList<object>>();
+
+    /// <summary>Resolves a reference that is neither contained nor in the same Bundle; null when unknown.</summary>
+    public Func<string, ElementNode?>? Resolver { get; init; }
+
+    /// <summary>memberOf(valueSet): true/false, or null when the terminology cannot say (the result is then empty).</summary>
+    public Func<object, string, bool?>? MemberOf { get; init; }
+
+    /// <summary>conformsTo(profile): true/false, or null when unknown (the result is then empty).</summary>
+    public Func<ElementNode, string, bool?>? ConformsTo { get; init; }
+
+    /// <summary>elementDefinition(): the ElementDefinition (as FHIR data) behind a node's definition; empty when null.</summary>
+    public Func<ElementDefinitionInfo, ElementNode?>? ElementDefinitions { get; init; }
+
+    /// <summary>slice(structure, name): whether a node matches the named slice of a profile; empty when null.</summary>
+    public Func<ElementNode, string, string, bool>? SliceMatcher { get; init; }
+
+    /// <summary>trace(name, …) output; nothing is written when null.</summary>
+    public Action<string, IReadOnlyList<object>>? Trace { get; init; }
+
+    /// <summary>Strict mode: a name that is no element of the focus's type is an error instead of an empty result.</summary>
+    public bool Strict { get; init; }
+
+    /// <summary>The instant now(), today() and timeOfDay() report; the clock when null (one reading per evaluation).</summary>
+    public DateTimeOffset? Now { get; init; }
+}

@@ -1,0 +1,21 @@
+namespace FhirServer.Conformance.FhirPath;
+
+/// <summary>The three kinds of error FHIRPath distinguishes (N1 §3 and the test suite's <c>invalid</c> attribute).</summary>
+public enum FhirPathErrorKind
+{
+    Syntax,
+    Semantic,
+    Execution,
+}
+
+/// <summary>A FHIRPath error: a syntax error carries the position (0-based offset) in the expression text.</summary>
+public sealed class FhirPathException(FhirPathErrorKind kind, string message, int position = -1)
+    : Exception(position >= 0 ? $"{message} (at {position})" : message)
+{
+    public FhirPathErrorKind Kind { get; } = kind;
+    public int Position { get; } = position;
+
+    internal static FhirPathException Syntax(string message, int position) => new(FhirPathErrorKind.Syntax, message, position);
+    internal static FhirPathException Semantic(string message, int position = -1) => new(FhirPathErrorKind.Semantic, message, position);
+    internal static FhirPathException Execution(string message) => new(FhirPathErrorKind.Execution, message);
+}

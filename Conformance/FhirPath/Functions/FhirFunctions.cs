@@ -1,0 +1,126 @@
+using FhirServer.Conformance.FhirPath.Compilation;
+using FhirServer.Conformance.FhirPath.Operators;
+using FhirServer.Conformance.FhirPath.Values;
+using FhirServer.Conformance.Model;
+using FhirServer.Conformance.Serialization;
+
+namespace FhirServer.Conformance.FhirPath.Functions;
+
+/// <summary>
+/// The functions FHIR R4 adds to FHIRPath (FHIR R4 fhirpath.html, "Additional functions"): extension(), hasValue(),
+/// getValue(), resolve(), memberOf(), conformsTo(), htmlChecks(), elementDefinition(), slice(). Terminology and
+/// profile validation are hooks in <see cref="FhirPathContext"/>; without them the answer is unknown (empty).
+/// </summary>
+internal static class FhirFunctions
+{
+    public static void Register(FunctionRegistry r)
+    {
+        r.Add("extension", 1, (call, input) =>
+        {
+            var url = Items.SingleString(call.Arg(0), "extension");
+            if (url is null) return Items.Empty;
+            return Items.Nodes(input).SelectMany(n => n.ChildrenNamed("extension")).Where(e => e.Child("url")?.Value == url).Cast<object>().ToList();
+        });
+        // Not in R4's list of functions, but an R4 core SearchParameter (questionnaireresponse-item-subject) uses it,
+        // as the reference implementation supports: extension(url).exists().
+        r.Add("hasExtension", 1, (call, input) =>
+        {
+            var url = Items.SingleString(call.Arg(0), "hasExtension");
+            return Items.Bool(url is not null && Items.Nodes(input).SelectMany(n => n.ChildrenNamed("extension")).Any(e => e.Child("url")?.Value == url));
+        });
+        r.Add("hasValue", 0, (_, input) => Items.Bool(input.Count == 1 && input[0] is ElementNode { HasValue: true }));
+        r.Add("getValue", 0, (_, input) =>
+            input.Count == 1 && input[0] is ElementNode { HasValue: true } n ? Items.Of(SystemValues.ToSystem(n)) : Items.Empty);
+        r.Add("resolve", 0, (call, input) => input.Select(i => Resolve(call, i)).OfType<object>().ToList());
+        r.Add("memberOf", 1, (call, input) =>
+        {
+            var item = Items.Single(input, "memberOf");
+            var valueSet = Items.SingleString(call.Arg(0), "memberOf");
+            if (item is null || valueSet is null || call.Context.MemberOf is not { } memberOf) return Items.Empty;
+            return Items.Bool(memberOf(item, valueSet));
+        });
+        r.Add("conformsTo", 1, (call, input) =>
+        {
+            var profile = Items.SingleString(call.Arg(0), "conformsTo");
+            if (profile is null) return Items.Empty;
+            return input.Select(i => i is ElementNode n ? Items.Bool(ConformsTo(call, n, profile)) : Items.False).SelectMany(x => x).ToList();
+        });
+        r.Add("htmlChecks", 0, (_, input) =>
+        {
+            var item = Items.Single(input, "htmlChecks");
+            return item is ElementNode { Value: { } xhtml } ? Items.Bool(XhtmlChecker.Check(xhtml) is null) : Items.Empty;
+        });
+        r.Add("elementDefinition", 0, (call, input) =>
+            call.Context.ElementDefinitions is { } lookup
+                ? Items.Nodes(input).Select(n => n.Definition is { } d ? lookup(d) : null).OfType<object>().ToList()
+                : Items.Empty);
+        r.Add("slice", 2, (call, input) =>
+        {
+            var structure = Items.SingleString(call.Arg(0), "slice");
+            var name = Items.SingleString(call.Arg(1), "slice");
+            if (structure is null || name is null || call.Context.SliceMatcher is not { } matches) return Items.Empty;
+            return Items.Nodes(input).Where(n => matches(n, structure, name)).Cast<object>().ToList();
+        });
+    }
+
+    // A base definition (a resource or data type) answers by type; a profile needs the validator's hook. An
+    // unknown canonical is an error, as the R4 suite expects.
+    private static bool? ConformsTo(Call call, ElementNode node, string profile)
+    {
+        if (call.Context.Registry is not { } registry) return call.Context.ConformsTo?.Invoke(node, profile);
+        var sd = registry.GetStructureDefinition(profile) ?? throw FhirPathException.Execution($"Unknown profile '{profile}'");
+        if (!TypeOperations.Inherits(node.Type, sd.Type, registry)) return false;
+        return sd.IsProfile ? call.Context.ConformsTo?.Invoke(node, profile) : true;
+    }
+
+    // resolve() (FHIR R4 fhirpath.html, resolve()): contained resources (#id), the enclosing Bundle (fullUrl or type/id),
+    // then the server's resolver.
+    private static ElementNode? Resolve(Call call, object item)
+    {
+        var reference = item switch
+        {
+            ElementNode { Type: "Reference" } n => n.Child("reference")?.Value,
+            ElementNode n => n.Value,
+            string s => s,
+            _ => null,
+        };
+        if (string.IsNullOrEmpty(reference)) return null;
+        var origin = item as ElementNode ?? call.Frame.State.Resource;
+        if (reference.StartsWith('#'))
+        {
+            var container = ContainerOf(origin) ?? call.Frame.State.RootResource;
+            if (container is null) return null;
+            if (reference.Length == 1) return container;
+            return container.ChildrenNamed("contained").FirstOrDefault(c => c.Child("id")?.Value == reference[1..]);
+        }
+        if (BundleOf(origin) is { } bundle)
+        {
+            foreach (var entry in bundle.ChildrenNamed("entry"))
+            {
+                var resource = entry.Child("resource");
+                if (resource is null) continue;
+                var fullUrl = entry.Child("fullUrl")?.Value;
+                if (fullUrl == reference) return resource;
+                var key = resource.Type + "/" + resource.Child("id")?.Value;
+                if (reference == key || reference.EndsWith("/" + key, StringComparison.Ordinal) || (fullUrl is not null && fullUrl.EndsWith("/" + reference, StringComparison.Ordinal)))
+                    return resource;
+            }
+        }
+        return call.Context.Resolver?.Invoke(reference);
+    }
+
+    // The resource whose contained list a local reference points into: the outermost non-contained resource.
+    private static ElementNode? ContainerOf(ElementNode? node)
+    {
+        var resource = node?.ResourceNode;
+        while (resource is { Name: "contained", Parent: { } parent } && parent.ResourceNode is { } outer) resource = outer;
+        return resource;
+    }
+
+    private static ElementNode? BundleOf(ElementNode? node)
+    {
+        for (var n = node; n is not null; n = n.Parent)
+            if (n.IsResource && n.Type == "Bundle") return n;
+        return null;
+    }
+}

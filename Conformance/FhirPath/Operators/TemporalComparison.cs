@@ -1,0 +1,43 @@
+using FhirServer.Conformance.FhirPath.Values;
+
+namespace FhirServer.Conformance.FhirPath.Operators;
+
+/// <summary>
+/// Comparison of partial dates and times (N1 §6.1.1 "=" and §6.2 comparison): components are compared from the
+/// year down; when all components both values have are equal but their precisions differ, the result is unknown.
+/// Values with timezones are compared in UTC.
+/// </summary>
+internal static class TemporalComparison
+{
+    /// <summary>-1, 0 or 1; null when the difference in precision leaves the answer unknown.</summary>
+    public static int? Compare(PartialDateTime a, PartialDateTime b)
+    {
+        if ((a.Kind == TemporalKind.Time) != (b.Kind == TemporalKind.Time))
+            throw FhirPathException.Execution($"Cannot compare a {a.TypeName} with a {b.TypeName}");
+        // A time of day with a timezone and one without cannot be ordered (N1 §6.1.1: the result is empty).
+        if (a.Kind != TemporalKind.Time && a.HasTime && b.HasTime && a.Offset.HasValue != b.Offset.HasValue) return null;
+        var pa = a.ComparablePrecision;
+        var pb = b.ComparablePrecision;
+        var (ca, cb) = (Components(a, a.Offset.HasValue && b.Offset.HasValue), Components(b, a.Offset.HasValue && b.Offset.HasValue));
+        var first = a.Kind == TemporalKind.Time ? (int)TemporalPrecision.Hour : 0;
+        var last = (int)(pa < pb ? pa : pb);
+        for (var i = first; i <= last; i++)
+        {
+            if (ca[i] != cb[i]) return ca[i] < cb[i] ? -1 : 1;
+        }
+        if (pa != pb) return null;
+        // Fractions of a second count within the seconds precision.
+        if (pa == TemporalPrecision.Second && ca[6] != cb[6]) return ca[6] < cb[6] ? -1 : 1;
+        return 0;
+    }
+
+    private static int[] Components(PartialDateTime v, bool toUtc)
+    {
+        if (toUtc && v.Kind != TemporalKind.Time && v.Precision >= TemporalPrecision.Hour)
+        {
+            var dt = v.ToDateTime(toUtc: true);
+            return [dt.Year, dt.Month, dt.Day, dt.Hour, dt.Minute, dt.Second, dt.Millisecond];
+        }
+        return [v.Year, v.Month, v.Day, v.Hour, v.Minute, v.Second, v.Millisecond];
+    }
+}

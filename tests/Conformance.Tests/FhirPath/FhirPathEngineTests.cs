@@ -1,0 +1,160 @@
+using FhirServer.Conformance.FhirPath;
+using FhirServer.Conformance.FhirPath.Values;
+using FhirServer.Conformance.Model;
+using FhirServer.Conformance.Tests.Support;
+
+namespace FhirServer.Conformance.Tests.FhirPath;
+
+/// <summary>Engine behaviour the official suite does not pin down: error positions, caching, variables and the FHIR hooks.</summary>
+public sealed class FhirPathEngineTests
+{
+    private static FhirPathContext Context() =>
+        new() { Registry = TestData.Context.Registry };
+
+    private static ElementNode Parse(string json) =>
+        TestData.Context.Json.Parse(json).Resource ?? throw new InvalidOperationException("unreadable test resource");
+
+    private static IReadOnlyList<object> Eval(string expression, ElementNode? input = null, FhirPathContext? context = null) =>
+        FhirPathEngine.Evaluate(expression, input, context ?? Context());
+
+    private static string Show(IReadOnlyList<object> items) => string.Join(" | ", items.Select(i => SystemValues.Format(i) ?? "(complex)"));
+
+    [TestCase("2 + 2 /", 7)]
+    [TestCase("name.", 5)]
+    [TestCase("'unterminated", 0)]
+    [TestCase("a /* open", 2)]
+    [TestCase("@2012-13-01", 0)]
+    [TestCase("where(a b)", 8)]
+    public void SyntaxErrorsCarryTheirPosition(string expression, int position)
+    {
+        var e = Assert.Throws<FhirPathException>(() => FhirPathEngine.Compile(expression))!;
+        Assert.Multiple(() =>
+        {
+            Assert.That(e.Kind, Is.EqualTo(FhirPathErrorKind.Syntax));
+            Assert.That(e.Position, Is.EqualTo(position));
+        });
+    }
+
+    [TestCase("foo()")]
+    [TestCase("substring()")]
+    [TestCase("name.where(1, 2)")]
+    public void UnknownFunctionsAndArityAreSemanticErrors(string expression)
+    {
+        var e = Assert.Throws<FhirPathException>(() => FhirPathEngine.Compile(expression))!;
+        Assert.That(e.Kind, Is.EqualTo(FhirPathErrorKind.Semantic));
+    }
+
+    [Test]
+    public void CompiledExpressionsAreCachedByText() =>
+        Assert.That(FhirPathEngine.Compile("name.given.first()"), Is.SameAs(FhirPathEngine.Compile("name.given.first()")));
+
+    [TestCase("1 + 2 * 3", "7")]
+    [TestCase("true or false and false", "true")]
+    [TestCase("(1 | 2 | 2).count()", "2")]
+    [TestCase("1 'kg' = 1000 'g'", "true")]
+    [TestCase("@2012-04-15 = @2012-04-15T10:00", "")]
+    [TestCase("@2012-04-15 ~ @2012-04-15T10:00", "false")]
+    [TestCase("{} = 1", "")]
+    [TestCase("true and {}", "")]
+    [TestCase("false and {}", "false")]
+    [TestCase("{} implies false", "")]
+    [TestCase("'abc' & {}", "abc")]
+    [TestCase("@2019-02-28 + 1 day", "2019-03-01")]
+    [TestCase("%ucum", "http://unitsofmeasure.org")]
+    [TestCase("%`vs-administrative-gender`", "http://hl7.org/fhir/ValueSet/administrative-gender")]
+    public void Evaluates(string expression, string expected) => Assert.That(Show(Eval(expression)), Is.EqualTo(expected));
+
+    [Test]
+    public void FhirDecimalsKeepTheirWrittenPrecision()
+    {
+        var obs = Parse("""{"resourceType":"Observation","status":"final","code":{"text":"x"},"valueQuantity":{"value":1.10,"unit":"mg","system":"http://unitsofmeasure.org","code":"mg"}}""");
+        Assert.Multiple(() =>
+        {
+            Assert.That(Show(Eval("Observation.value.value", obs)), Is.EqualTo("1.10"));
+            Assert.That(Show(Eval("Observation.value.value ~ 1.1", obs)), Is.EqualTo("true"));
+            Assert.That(Show(Eval("Observation.value = 1100 'ug'", obs)), Is.EqualTo("true"));
+        });
+    }
+
+    [Test]
+    public void ChoiceElementsAreNamedWithoutTheirType()
+    {
+        var obs = Parse("""{"resourceType":"Observation","status":"final","code":{"text":"x"},"valueString":"a"}""");
+        var e = Assert.Throws<FhirPathException>(() => Eval("Observation.valueString", obs))!;
+        Assert.That(e.Kind, Is.EqualTo(FhirPathErrorKind.Semantic));
+        Assert.That(Show(Eval("Observation.value.ofType(string)", obs)), Is.EqualTo("a"));
+    }
+
+    [Test]
+    public void StrictModeRefusesUnknownNames()
+    {
+        var patient = Parse("""{"resourceType":"Patient","active":true}""");
+        Assert.That(Eval("Patient.activ", patient), Is.Empty);
+        var strict = new FhirPathContext { Registry = TestData.Context.Registry, Strict = true };
+        Assert.Throws<FhirPathException>(() => Eval("Patient.activ", patient, strict));
+    }
+
+    [Test]
+    public void ResolveFindsContainedResourcesAndBundleEntries()
+    {
+        var patient = Parse("""{"resourceType":"Patient","contained":[{"resourceType":"Organization","id":"o1","name":"Org"}],"managingOrganization":{"reference":"#o1"}}""");
+        Assert.Multiple(() =>
+        {
+            Assert.That(Show(Eval("managingOrganization.resolve().name", patient)), Is.EqualTo("Org"));
+            // Evaluated on a contained resource, %resource is that resource and %rootResource its container (FHIR R4 fhirpath.html, "Variables").
+            var contained = (ElementNode)Eval("contained", patient)[0];
+            Assert.That(Show(Eval("%resource.name", contained)), Is.EqualTo("Org"));
+            Assert.That(Show(Eval("%rootResource.managingOrganization.reference", contained)), Is.EqualTo("#o1"));
+        });
+        var bundle = Parse("""
+            {"resourceType":"Bundle","type":"collection","entry":[
+              {"fullUrl":"http://x/Patient/p1","resource":{"resourceType":"Patient","id":"p1","managingOrganization":{"reference":"Organization/o2"}}},
+              {"fullUrl":"http://x/Organization/o2","resource":{"resourceType":"Organization","id":"o2","name":"Second"}}]}
+            """);
+        Assert.That(Show(Eval("entry.resource.ofType(Patient).managingOrganization.resolve().name", bundle)), Is.EqualTo("Second"));
+    }
+
+    [Test]
+    public void ResolverHookAnswersOtherReferences()
+    {
+        var org = Parse("""{"resourceType":"Organization","id":"ext","name":"Remote"}""");
+        var patient = Parse("""{"resourceType":"Patient","managingOrganization":{"reference":"Organization/ext"}}""");
+        var context = new FhirPathContext { Registry = TestData.Context.Registry, Resolver = r => r == "Organization/ext" ? org : null };
+        Assert.That(Show(Eval("managingOrganization.resolve().name", patient, context)), Is.EqualTo("Remote"));
+    }
+
+    [Test]
+    public void MemberOfIsUnknownWithoutTerminology()
+    {
+        var patient = Parse("""{"resourceType":"Patient","gender":"male"}""");
+        Assert.That(Eval("gender.memberOf('http://hl7.org/fhir/ValueSet/administrative-gender')", patient), Is.Empty);
+        var context = new FhirPathContext { Registry = TestData.Context.Registry, MemberOf = (_, vs) => vs.EndsWith("administrative-gender") };
+        Assert.That(Show(Eval("gender.memberOf(%`vs-administrative-gender`)", patient, context)), Is.EqualTo("true"));
+    }
+
+    [Test]
+    public void UserVariablesAndTrace()
+    {
+        var traced = new List<string>();
+        var context = new FhirPathContext
+        {
+            Variables = new Dictionary<string, IReadOnlyList<object>> { ["limit"] = [3] },
+            Trace = (name, items) => traced.Add($"{name}:{items.Count}"),
+        };
+        Assert.That(Show(Eval("(1 | 2 | 3 | 4).where($this < %limit).trace('kept')", null, context)), Is.EqualTo("1 | 2"));
+        Assert.That(traced, Is.EqualTo(new[] { "kept:2" }));
+        Assert.Throws<FhirPathException>(() => Eval("%unknown", null, context));
+    }
+
+    [Test]
+    public void PredicateFollowsSingletonEvaluation()
+    {
+        var patient = Parse("""{"resourceType":"Patient","active":false,"name":[{"family":"A"}]}""");
+        Assert.Multiple(() =>
+        {
+            Assert.That(FhirPathEngine.Predicate("active", patient), Is.False);
+            Assert.That(FhirPathEngine.Predicate("name.family", patient), Is.True);
+            Assert.That(FhirPathEngine.Predicate("birthDate", patient), Is.Null);
+        });
+    }
+}

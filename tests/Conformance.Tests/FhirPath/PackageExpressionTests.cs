@@ -1,0 +1,71 @@
+using System.Text.Json;
+using FhirServer.Conformance.FhirPath;
+using FhirServer.Conformance.Tests.Support;
+
+namespace FhirServer.Conformance.Tests.FhirPath;
+
+/// <summary>
+/// Every FHIRPath expression the loaded packages carry compiles: SearchParameter.expression and the invariants
+/// of the StructureDefinitions (ElementDefinition.constraint.expression). The ones that do not yet are listed
+/// under <c>expressions</c> in fhirpath-skips.json with the reason, and must still fail.
+/// </summary>
+public sealed class PackageExpressionTests
+{
+    private static readonly Lazy<IReadOnlyList<(string Source, string Expression)>> LazyExpressions = new(Collect);
+
+    [Test]
+    public void SearchParameterAndConstraintExpressionsCompile()
+    {
+        var expressions = LazyExpressions.Value;
+        Assert.That(expressions, Has.Count.GreaterThan(1000), "the packages should carry many expressions");
+        var failures = new List<string>();
+        var listedButCompiling = new List<string>();
+        foreach (var (source, expression) in expressions.DistinctBy(e => e.Expression))
+        {
+            var error = TryCompile(expression);
+            var listed = FhirPathSkips.Expressions.ContainsKey(expression);
+            if (error is not null && !listed) failures.Add($"{source}: {expression}\n    {error}");
+            if (error is null && listed) listedButCompiling.Add(expression);
+        }
+        TestContext.Out.WriteLine($"{expressions.Count} expressions ({expressions.Select(e => e.Expression).Distinct().Count()} distinct), {FhirPathSkips.Expressions.Count} listed as not compiling");
+        Assert.Multiple(() =>
+        {
+            Assert.That(failures, Is.Empty, "expressions that do not compile:\n" + string.Join("\n", failures));
+            Assert.That(listedButCompiling, Is.Empty, "listed in fhirpath-skips.json but compile now: remove them");
+        });
+    }
+
+    private static string? TryCompile(string expression)
+    {
+        try
+        {
+            FhirPathEngine.Compile(expression);
+            return null;
+        }
+        catch (FhirPathException e)
+        {
+            return $"{e.Kind}: {e.Message}";
+        }
+    }
+
+    private static IReadOnlyList<(string, string)> Collect()
+    {
+        var registry = TestData.Context.Registry;
+        var result = new List<(string, string)>();
+        foreach (var entry in registry.ListByResourceType("SearchParameter"))
+        {
+            using var doc = registry.ReadJson(entry);
+            if (doc.RootElement.TryGetProperty("expression", out var e) && e.ValueKind == JsonValueKind.String)
+                result.Add(($"SearchParameter {entry.Url}", e.GetString()!));
+        }
+        foreach (var entry in registry.ListByResourceType("StructureDefinition"))
+        {
+            var sd = registry.Compile(entry);
+            foreach (var element in sd.Elements)
+                foreach (var constraint in element.Constraints)
+                    if (constraint.Expression is { Length: > 0 } expression)
+                        result.Add(($"{sd.Url} {element.Id} {constraint.Key}", expression));
+        }
+        return result;
+    }
+}
