@@ -1,33 +1,86 @@
 using FhirServer.Conformance.Context;
 using FhirServer.Http;
+using FhirServer.Rest;
+using FhirServer.Storage;
 
 namespace FhirServer.Hosting;
 
-/// <summary>Builds the web application: configuration, the shared conformance context, and the FHIR endpoints.</summary>
+/// <summary>Builds the web application: configuration, the conformance context, the store, and the FHIR endpoints.</summary>
 public static class ServerApp
 {
-    // Short command-line switches for the settings people change most (R4 server set-up, several instances side by side).
+    // Short command-line switches for the settings people change most, so several instances can run side by side
+    // (--urls is ASP.NET Core's own).
     private static readonly Dictionary<string, string> SwitchMappings = new()
     {
         ["--packages"] = "FhirPackages:PackageList",
         ["--package-sources"] = "FhirPackages:SourceList",
         ["--package-cache"] = "FhirPackages:Cache",
         ["--registry"] = "FhirPackages:Registry",
-        ["--data"] = "Storage:DataDirectory",
+        ["--data"] = "Server:DataDirectory",
+        ["--store"] = "Server:Store",
+        ["--connection"] = "Server:Connection",
+        ["--max-request-bytes"] = "Server:MaxRequestBytes",
+        ["--log-format"] = "Logging:Format",
     };
 
     public static WebApplication Build(string[] args)
     {
         var builder = WebApplication.CreateBuilder(args);
         builder.Configuration.AddCommandLine(args, SwitchMappings);
-        builder.Services.AddSingleton(sp => LoadConformance(sp.GetRequiredService<IConfiguration>(), sp.GetRequiredService<ILogger<ConformanceContext>>()));
+        var settings = ReadServerSettings(builder.Configuration);
+        if (string.Equals(builder.Configuration["Logging:Format"], "json", StringComparison.OrdinalIgnoreCase))
+        {
+            builder.Logging.ClearProviders();
+            builder.Logging.AddJsonConsole(o => o.UseUtcTimestamp = true);
+        }
+        // Our own reader enforces MaxRequestBytes with a 413 OperationOutcome; Kestrel's limit is only a backstop.
+        builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = settings.MaxRequestBytes + 1);
+
+        var services = builder.Services;
+        services.AddSingleton(settings);
+        services.AddSingleton(TimeProvider.System);
+        services.AddSingleton(sp => LoadConformance(sp.GetRequiredService<IConfiguration>(), sp.GetRequiredService<ILogger<ConformanceContext>>()));
+        services.AddSingleton<IResourceStore>(sp => OpenStore(settings, sp.GetRequiredService<ILogger<SqlResourceStore>>()));
+        services.AddSingleton<FhirOutput>();
+        services.AddSingleton<FhirInput>();
+        services.AddSingleton<Capabilities>();
+        services.AddSingleton<ResourceService>();
+        services.AddSingleton<BundleProcessor>();
 
         var app = builder.Build();
-        // Load the packages before the first request rather than during it.
+        // Load the packages and open the store before the first request rather than during it.
         app.Services.GetRequiredService<ConformanceContext>();
+        app.Services.GetRequiredService<IResourceStore>();
+        app.UseFhirErrors();
         app.MapGet("/health", () => Results.Text("ok"));
+        app.MapGet("/ready", async (IResourceStore store, CancellationToken ct) =>
+            await store.PingAsync(ct) ? Results.Text("ready") : Results.Text("store unreachable", statusCode: StatusCodes.Status503ServiceUnavailable));
         app.MapFhirEndpoints();
         return app;
+    }
+
+    public static ServerSettings ReadServerSettings(IConfiguration configuration)
+    {
+        var settings = new ServerSettings();
+        configuration.GetSection("Server").Bind(settings);
+        return settings;
+    }
+
+    /// <summary>Opens (and creates or migrates) the configured store.</summary>
+    public static IResourceStore OpenStore(ServerSettings settings, ILogger logger)
+    {
+        SqlDialect dialect = settings.Store.ToLowerInvariant() switch
+        {
+            "sqlite" => new SqliteDialect(Path.Combine(settings.DataDirectory, "fhir.db")),
+            "postgres" or "postgresql" => new PostgresDialect(settings.Connection
+                ?? throw new InvalidOperationException("--store postgres needs --connection (or Server:Connection): a PostgreSQL connection string.")),
+            var other => throw new InvalidOperationException($"Unknown store '{other}': use sqlite or postgres."),
+        };
+        var store = new SqlResourceStore(dialect);
+        store.InitializeAsync().GetAwaiter().GetResult();
+        logger.LogInformation("Store: {Kind} ({Where})", store.Kind,
+            store.Kind == "sqlite" ? Path.GetFullPath(Path.Combine(settings.DataDirectory, "fhir.db")) : "PostgreSQL");
+        return store;
     }
 
     public static PackageSettings ReadPackageSettings(IConfiguration configuration)

@@ -1,51 +1,340 @@
-using System.Reflection;
-using System.Text.Json.Nodes;
+using System.Globalization;
+using System.Text.RegularExpressions;
 using FhirServer.Conformance.Context;
+using FhirServer.Conformance.Model;
+using FhirServer.Rest;
+using FhirServer.Storage;
+using Microsoft.Net.Http.Headers;
 
 namespace FhirServer.Http;
 
-/// <summary>The FHIR REST endpoints. For now the capability statement (R4 §3.1.0.12 capabilities interaction).</summary>
-public static class FhirEndpoints
+/// <summary>
+/// The FHIR REST interactions of R4 http.html: capabilities, read, vread, create, update, patch, delete, history
+/// (instance, type, system), and batch/transaction. Handlers are plain request delegates; client errors are thrown
+/// as <see cref="FhirException"/> and written as OperationOutcomes by <see cref="FhirErrors"/>.
+/// </summary>
+public static partial class FhirEndpoints
 {
     public static IEndpointRouteBuilder MapFhirEndpoints(this IEndpointRouteBuilder app)
     {
-        var startedAt = DateTimeOffset.UtcNow;
-        app.MapGet("/metadata", (HttpRequest request, ConformanceContext conformance) =>
-        {
-            var json = CapabilityStatementJson(conformance, startedAt);
-            var parsed = conformance.Json.Parse(json);
-            return FhirFormats.Resource(request, parsed.Resource!);
-        });
+        app.MapGet("/metadata", http => Service<Capabilities>(http).WriteAsync(http));
+        app.MapPost("/", Bundles);
+        app.MapGet("/_history", http => History(http, null, null));
+        app.MapPost("/{type}", Create);
+        app.MapGet("/{type}/_history", http => History(http, Type(http), null));
+        app.MapGet("/{type}/{id}", Read);
+        app.MapPut("/{type}/{id}", Update);
+        app.MapPatch("/{type}/{id}", Patch);
+        app.MapDelete("/{type}/{id}", Delete);
+        app.MapGet("/{type}/{id}/_history", http => History(http, Type(http), Id(http)));
+        app.MapGet("/{type}/{id}/_history/{vid}", VRead);
         return app;
     }
 
-    /// <summary>
-    /// The CapabilityStatement, generated from what is implemented (only the capabilities interaction so far) and the
-    /// packages that are loaded. Built as JSON and read back through our own parser, so it is checked like any input.
-    /// </summary>
-    private static string CapabilityStatementJson(ConformanceContext conformance, DateTimeOffset startedAt)
+    [GeneratedRegex(@"^[A-Za-z0-9\-\.]{1,64}$")]
+    private static partial Regex IdShape();
+
+    private static T Service<T>(HttpContext http) where T : notnull => http.RequestServices.GetRequiredService<T>();
+
+    /// <summary>The resource type of the URL: 404 unless it is a concrete resource type of the loaded definitions.</summary>
+    internal static string Type(HttpContext http)
     {
-        var version = typeof(FhirEndpoints).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "0.1.0";
-        var plus = version.IndexOf('+');
-        if (plus > 0) version = version[..plus];
-        var packages = string.Join(", ", conformance.Resolution.Packages.Select(p => $"{p.Name}#{p.Version}"));
-        var statement = new JsonObject
+        var type = (string)http.Request.RouteValues["type"]!;
+        var registry = Service<ConformanceContext>(http).Registry;
+        if (!registry.IsResourceType(type) || type is "Resource" or "DomainResource")
+            throw FhirException.NotFound($"'{type}' is not a resource type this server knows");
+        return type;
+    }
+
+    internal static string Id(HttpContext http)
+    {
+        var id = (string)http.Request.RouteValues["id"]!;
+        if (!IdShape().IsMatch(id))
+            throw FhirException.BadRequest($"'{id}' is not a valid resource id (1 to 64 letters, digits, '-' and '.')");
+        return id;
+    }
+
+    private static async Task Read(HttpContext http)
+    {
+        var (type, id) = (Type(http), Id(http));
+        var store = Service<IResourceStore>(http);
+        var current = await store.ReadAsync(type, id, http.RequestAborted);
+        if (current is null) throw FhirException.NotFound($"{type}/{id} is not known");
+        if (current.Deleted)
         {
-            ["resourceType"] = "CapabilityStatement",
-            ["status"] = "active",
-            ["date"] = startedAt.ToString("yyyy-MM-ddTHH:mm:ssK"),
-            ["publisher"] = "FhirServer",
-            ["kind"] = "instance",
-            ["software"] = new JsonObject { ["name"] = "FhirServer", ["version"] = version },
-            ["implementation"] = new JsonObject { ["description"] = $"FHIR R4 server for the French health system; packages loaded: {packages}" },
-            ["fhirVersion"] = "4.0.1",
-            ["format"] = new JsonArray("application/fhir+json", "application/fhir+xml", "json", "xml"),
-            ["rest"] = new JsonArray(new JsonObject
-            {
-                ["mode"] = "server",
-                ["documentation"] = "Only the capabilities interaction is available in this version.",
-            }),
+            SetVersionHeaders(http.Response, current);
+            throw FhirException.Gone($"{type}/{id} was deleted (version {current.Version})");
+        }
+        await WriteVersion(http, current);
+    }
+
+    private static async Task VRead(HttpContext http)
+    {
+        var (type, id) = (Type(http), Id(http));
+        var vid = (string)http.Request.RouteValues["vid"]!;
+        if (!int.TryParse(vid, NumberStyles.None, CultureInfo.InvariantCulture, out var version) || version < 1)
+            throw FhirException.NotFound($"{type}/{id} has no version '{vid}'");
+        var store = Service<IResourceStore>(http);
+        var found = await store.ReadVersionAsync(type, id, version, http.RequestAborted);
+        if (found is null)
+        {
+            if (await store.ReadAsync(type, id, http.RequestAborted) is null) throw FhirException.NotFound($"{type}/{id} is not known");
+            throw FhirException.NotFound($"{type}/{id} has no version {version}");
+        }
+        if (found.Deleted)
+        {
+            SetVersionHeaders(http.Response, found);
+            throw FhirException.Gone($"Version {version} of {type}/{id} is its deletion");
+        }
+        await WriteVersion(http, found);
+    }
+
+    /// <summary>A stored version as the response: conditional read (304), raw Binary, views, headers.</summary>
+    private static async Task WriteVersion(HttpContext http, StoredVersion version)
+    {
+        var request = http.Request;
+        SetVersionHeaders(http.Response, version);
+        if (NotModified(request, version))
+        {
+            http.Response.StatusCode = StatusCodes.Status304NotModified;
+            return;
+        }
+        var output = Service<FhirOutput>(http);
+        if (version.Type == "Binary" && !AsksForFhir(request))
+        {
+            await BinaryContent.WriteRawAsync(http, version.Body!);
+            return;
+        }
+        var view = ResourceViews.FromQuery(request, output.Conformance.Registry);
+        await output.WriteAsync(http, version.Body!, StatusCodes.Status200OK, view);
+    }
+
+    // R4 http.html#cread: If-None-Match with the current ETag, or If-Modified-Since not older than the version.
+    private static bool NotModified(HttpRequest request, StoredVersion version)
+    {
+        var headers = request.GetTypedHeaders();
+        if (headers.IfNoneMatch is { Count: > 0 } tags)
+            return tags.Any(t => t.Equals(EntityTagHeaderValue.Any) || t.Tag.Value?.Trim('"') == version.Version.ToString(CultureInfo.InvariantCulture));
+        if (headers.IfModifiedSince is { } since)
+            return version.LastUpdated.AddTicks(-(version.LastUpdated.UtcTicks % TimeSpan.TicksPerSecond)) <= since;
+        return false;
+    }
+
+    /// <summary>Binary is served raw unless the client names a FHIR format (R4 binary.html#rest).</summary>
+    private static bool AsksForFhir(HttpRequest request)
+    {
+        if (request.Query.ContainsKey("_format")) return true;
+        var accept = request.GetTypedHeaders().Accept;
+        return accept.Any(a => a.MediaType.Value is { } m && (m.Contains("fhir", StringComparison.OrdinalIgnoreCase)
+                                                                || m.Equals("application/json", StringComparison.OrdinalIgnoreCase)
+                                                                || m.Equals("application/xml", StringComparison.OrdinalIgnoreCase)));
+    }
+
+    internal static void SetVersionHeaders(HttpResponse response, StoredVersion version)
+    {
+        response.Headers.ETag = $"W/\"{version.Version}\"";
+        response.Headers.LastModified = version.LastUpdated.ToString("R", CultureInfo.InvariantCulture);
+    }
+
+    internal static string BaseUrl(HttpRequest request) => $"{request.Scheme}://{request.Host}{request.PathBase}";
+
+    private static async Task Create(HttpContext http)
+    {
+        var type = Type(http);
+        var input = Service<FhirInput>(http);
+        var body = await input.ReadBytesAsync(http.Request);
+        var resource = type == "Binary" && FhirInput.Kind(http.Request, body) == BodyKind.Other
+            ? BinaryContent.FromRaw(Service<ConformanceContext>(http), http.Request.ContentType, body)
+            : input.Parse(http.Request, body);
+        if (resource.Type != type)
+            throw FhirException.BadRequest($"The body is a {resource.Type}, but the URL is for {type}.", resource.Type);
+        if (http.Request.Headers.ContainsKey("If-None-Exist"))
+            throw FhirException.NotSupported("Conditional create (If-None-Exist) needs search, which this server does not offer yet.");
+        var service = Service<ResourceService>(http);
+        var result = await service.InTransactionAsync(s => service.CreateAsync(s, resource, ct: http.RequestAborted), http.RequestAborted);
+        await WriteWriteResult(http, result, StatusCodes.Status201Created);
+    }
+
+    private static async Task Update(HttpContext http)
+    {
+        var (type, id) = (Type(http), Id(http));
+        var resource = await Service<FhirInput>(http).ReadResourceAsync(http.Request);
+        if (resource.Type != type)
+            throw FhirException.BadRequest($"The body is a {resource.Type}, but the URL is for {type}.", resource.Type);
+        var bodyId = resource.Child("id")?.Value;
+        if (bodyId is null) throw FhirException.BadRequest($"The resource has no id; an update must carry the id of the URL ({id}).", $"{type}.id", "required");
+        if (bodyId != id) throw FhirException.BadRequest($"The resource id '{bodyId}' differs from the id in the URL '{id}'.", $"{type}.id");
+        var ifMatch = IfMatch(http.Request);
+        var service = Service<ResourceService>(http);
+        var result = await service.InTransactionAsync(s => service.UpdateAsync(s, type, id, resource, ifMatch, http.RequestAborted), http.RequestAborted);
+        await WriteWriteResult(http, result, result.Created ? StatusCodes.Status201Created : StatusCodes.Status200OK);
+    }
+
+    private static async Task Patch(HttpContext http)
+    {
+        var (type, id) = (Type(http), Id(http));
+        var input = Service<FhirInput>(http);
+        var body = await input.ReadBytesAsync(http.Request);
+        var kind = FhirInput.Kind(http.Request, body);
+        var conformance = Service<ConformanceContext>(http);
+        IPatch patch = kind switch
+        {
+            BodyKind.JsonPatch => JsonPatch.Parse(body),
+            BodyKind.FhirJson or BodyKind.FhirXml => FhirPathPatch.FromParameters(input.Parse(http.Request, body)),
+            _ => throw new FhirException(StatusCodes.Status415UnsupportedMediaType, "not-supported",
+                $"PATCH takes application/json-patch+json, or a FHIRPath Patch Parameters resource (application/fhir+json or +xml); not '{http.Request.ContentType}'."),
         };
-        return statement.ToJsonString();
+        var ifMatch = IfMatch(http.Request);
+        var service = Service<ResourceService>(http);
+        var result = await service.InTransactionAsync(async s =>
+        {
+            var current = ResourceService.Existing(await s.ReadCurrentAsync(type, id, http.RequestAborted), type, id);
+            var patched = patch.Apply(conformance, service.ParseStored(current));
+            if (patched.Type != type || patched.Child("id")?.Value != id)
+                throw FhirException.Unprocessable("A patch may not change the resource type or id.");
+            return await service.UpdateAsync(s, type, id, patched, ifMatch, http.RequestAborted);
+        }, http.RequestAborted);
+        await WriteWriteResult(http, result, StatusCodes.Status200OK);
+    }
+
+    private static async Task Delete(HttpContext http)
+    {
+        var (type, id) = (Type(http), Id(http));
+        var ifMatch = IfMatch(http.Request);
+        var service = Service<ResourceService>(http);
+        var deletion = await service.InTransactionAsync(s => service.DeleteAsync(s, type, id, ifMatch, http.RequestAborted), http.RequestAborted);
+        if (deletion is not null) SetVersionHeaders(http.Response, deletion);
+        var prefer = Prefer.Return(http.Request);
+        if (prefer == Prefer.Minimal)
+        {
+            http.Response.StatusCode = StatusCodes.Status204NoContent;
+            return;
+        }
+        var message = deletion is null ? $"{type}/{id} did not exist or was already deleted; nothing to do." : $"{type}/{id} deleted (version {deletion.Version}).";
+        await Service<FhirOutput>(http).WriteAsync(http, OperationOutcomes.Information(message), StatusCodes.Status200OK);
+    }
+
+    /// <summary>The response to create, update and patch: Location, ETag, Last-Modified, and the body the client prefers.</summary>
+    private static async Task WriteWriteResult(HttpContext http, WriteResult result, int status)
+    {
+        var version = result.Version;
+        SetVersionHeaders(http.Response, version);
+        if (status == StatusCodes.Status201Created || http.Request.Method == HttpMethods.Put)
+            http.Response.Headers.Location = $"{BaseUrl(http.Request)}/{version.Type}/{version.Id}/_history/{version.Version}";
+        switch (Prefer.Return(http.Request))
+        {
+            case Prefer.Minimal:
+                http.Response.StatusCode = status;
+                return;
+            case Prefer.Outcome:
+                var verb = status == StatusCodes.Status201Created ? "created" : "updated";
+                await Service<FhirOutput>(http).WriteAsync(http, OperationOutcomes.Information($"{version.Type}/{version.Id} {verb} (version {version.Version})."), status);
+                return;
+            default:
+                await Service<FhirOutput>(http).WriteAsync(http, version.Body!, status);
+                return;
+        }
+    }
+
+    internal static int? IfMatch(HttpRequest request)
+    {
+        var header = request.Headers.IfMatch.ToString();
+        return header.Length == 0 ? null : ParseVersionTag(header, "If-Match");
+    }
+
+    /// <summary><c>W/"3"</c> or <c>"3"</c> (or a bare 3) → 3; anything else → 400.</summary>
+    internal static int ParseVersionTag(string tag, string header)
+    {
+        var text = tag.Trim();
+        if (text.StartsWith("W/", StringComparison.Ordinal)) text = text[2..];
+        text = text.Trim('"');
+        return int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var version) && version > 0
+            ? version
+            : throw FhirException.BadRequest($"{header} '{tag}' is not a version ETag such as W/\"3\".");
+    }
+
+    private static async Task History(HttpContext http, string? type, string? id)
+    {
+        var request = http.Request;
+        var settings = Service<ServerSettings>(http);
+        var query = new HistoryQuery { Type = type, Id = id, Count = settings.DefaultPageSize };
+        if (request.Query.TryGetValue("_count", out var count))
+        {
+            if (!int.TryParse(count, NumberStyles.None, CultureInfo.InvariantCulture, out var n))
+                throw FhirException.BadRequest($"_count '{count}' is not a non-negative integer.", "_count");
+            query = query with { Count = Math.Min(n, settings.MaxPageSize) };
+        }
+        if (request.Query.TryGetValue("_since", out var since))
+        {
+            if (!DateRange.TryParse(since.ToString(), out var range))
+                throw FhirException.BadRequest($"_since '{since}' is not an instant.", "_since");
+            query = query with { Since = range.Low };
+        }
+        if (request.Query.TryGetValue("_at", out var at))
+        {
+            if (!DateRange.TryParse(at.ToString(), out var range))
+                throw FhirException.BadRequest($"_at '{at}' is not a date or dateTime.", "_at");
+            query = query with { AtLow = range.Low, AtHigh = range.High };
+        }
+        if (request.Query.TryGetValue("_cursor", out var cursor))
+        {
+            if (!long.TryParse(cursor, NumberStyles.None, CultureInfo.InvariantCulture, out var before))
+                throw FhirException.BadRequest($"_cursor '{cursor}' is not a cursor this server issued.", "_cursor");
+            query = query with { Before = before };
+        }
+        if (type is not null && id is not null && await Service<IResourceStore>(http).ReadAsync(type, id, http.RequestAborted) is null)
+            throw FhirException.NotFound($"{type}/{id} is not known");
+        var versions = await Service<IResourceStore>(http).HistoryAsync(query, http.RequestAborted);
+        var page = versions.Take(query.Count).ToList();
+        var baseUrl = BaseUrl(request);
+        var links = new List<(string, string)> { ("self", $"{baseUrl}{request.Path}{request.QueryString}") };
+        if (versions.Count > query.Count && page.Count > 0)
+            links.Add(("next", PageUrl(request, baseUrl, page[^1].Sequence)));
+        using var bundle = new BundleJson("history", DateTimeOffset.UtcNow, links: links);
+        foreach (var v in page)
+        {
+            bundle.StartEntry($"{baseUrl}/{v.Type}/{v.Id}", v.Body);
+            var method = v.Method switch { VersionMethod.Create => "POST", VersionMethod.Update => "PUT", _ => "DELETE" };
+            bundle.Request(method, method == "POST" ? v.Type : $"{v.Type}/{v.Id}");
+            bundle.Response(v.Deleted ? "204 No Content" : v.Version == 1 ? "201 Created" : "200 OK",
+                v.Deleted ? null : $"{v.Type}/{v.Id}/_history/{v.Version}", v);
+            bundle.EndEntry();
+        }
+        await Service<FhirOutput>(http).WriteAsync(http, bundle.ToArray(), StatusCodes.Status200OK);
+    }
+
+    private static string PageUrl(HttpRequest request, string baseUrl, long before)
+    {
+        var parameters = request.Query.Where(q => q.Key != "_cursor")
+            .SelectMany(q => q.Value.Select(v => $"{Uri.EscapeDataString(q.Key)}={Uri.EscapeDataString(v ?? "")}"))
+            .Append($"_cursor={before.ToString(CultureInfo.InvariantCulture)}");
+        return $"{baseUrl}{request.Path}?{string.Join('&', parameters)}";
+    }
+
+    private static async Task Bundles(HttpContext http)
+    {
+        var bundle = await Service<FhirInput>(http).ReadBytesAsync(http.Request);
+        var processor = Service<BundleProcessor>(http);
+        var response = await processor.ProcessAsync(http, bundle);
+        await Service<FhirOutput>(http).WriteAsync(http, response, StatusCodes.Status200OK);
+    }
+}
+
+/// <summary>The <c>Prefer: return=…</c> header (R4 http.html#ops).</summary>
+public static class Prefer
+{
+    public const int Representation = 0, Minimal = 1, Outcome = 2;
+
+    public static int Return(HttpRequest request)
+    {
+        foreach (var header in request.Headers["Prefer"])
+            foreach (var part in (header ?? "").Split([',', ';'], StringSplitOptions.TrimEntries))
+                switch (part.Replace(" ", "").ToLowerInvariant())
+                {
+                    case "return=minimal": return Minimal;
+                    case "return=operationoutcome": return Outcome;
+                    case "return=representation": return Representation;
+                }
+        return Representation;
     }
 }

@@ -1,0 +1,40 @@
+using System.Text.Json;
+using FhirServer.Conformance.Context;
+using FhirServer.Conformance.Model;
+
+namespace FhirServer.Http;
+
+/// <summary>
+/// Binary resources exchanged as their raw content (R4 binary.html#rest): a POST of any non-FHIR media type becomes
+/// a Binary with that content type, and a read that does not ask for FHIR returns the bytes with their content type.
+/// </summary>
+internal static class BinaryContent
+{
+    public static ElementNode FromRaw(ConformanceContext conformance, string? contentType, byte[] content)
+    {
+        using var buffer = new MemoryStream();
+        using (var writer = new Utf8JsonWriter(buffer))
+        {
+            writer.WriteStartObject();
+            writer.WriteString("resourceType", "Binary");
+            writer.WriteString("contentType", string.IsNullOrWhiteSpace(contentType) ? "application/octet-stream" : contentType);
+            if (content.Length > 0) writer.WriteBase64String("data", content);
+            writer.WriteEndObject();
+        }
+        var parsed = conformance.Json.Parse(buffer.ToArray());
+        if (parsed.HasErrors || parsed.Resource is null) throw new FhirException(StatusCodes.Status400BadRequest, parsed.Issues);
+        return parsed.Resource;
+    }
+
+    public static async Task WriteRawAsync(HttpContext http, byte[] binaryJson)
+    {
+        using var doc = JsonDocument.Parse(binaryJson);
+        var root = doc.RootElement;
+        var contentType = root.TryGetProperty("contentType", out var ct) ? ct.GetString() : null;
+        var data = root.TryGetProperty("data", out var d) ? d.GetBytesFromBase64() : [];
+        http.Response.StatusCode = StatusCodes.Status200OK;
+        http.Response.ContentType = contentType ?? "application/octet-stream";
+        http.Response.ContentLength = data.Length;
+        await http.Response.Body.WriteAsync(data, http.RequestAborted);
+    }
+}

@@ -1,0 +1,76 @@
+using System.Reflection;
+using System.Text;
+using System.Text.Json.Nodes;
+using FhirServer.Conformance.Context;
+
+namespace FhirServer.Http;
+
+/// <summary>
+/// The CapabilityStatement (R4 http.html#capabilities), generated from what this server implements and the packages
+/// it loaded: one <c>rest.resource</c> per resource type of the definitions, with the interactions of
+/// <see cref="FhirEndpoints"/>. Built as JSON once, read back through our own parser (checked like any input).
+/// </summary>
+public sealed class Capabilities(ConformanceContext conformance, ServerSettings settings, FhirOutput output)
+{
+    private static readonly string[] TypeInteractions = ["read", "vread", "update", "patch", "delete", "history-instance", "history-type", "create"];
+    private readonly DateTimeOffset _startedAt = DateTimeOffset.UtcNow;
+    private byte[]? _json;
+
+    public Task WriteAsync(HttpContext http)
+    {
+        var json = _json ??= Encoding.UTF8.GetBytes(Build(conformance, settings, _startedAt));
+        return output.WriteAsync(http, json, StatusCodes.Status200OK);
+    }
+
+    private static string Build(ConformanceContext conformance, ServerSettings settings, DateTimeOffset startedAt)
+    {
+        var version = typeof(Capabilities).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "0.1.0";
+        var plus = version.IndexOf('+');
+        if (plus > 0) version = version[..plus];
+        var packages = string.Join(", ", conformance.Resolution.Packages.Select(p => $"{p.Name}#{p.Version}"));
+        var registry = conformance.Registry;
+        var resources = new JsonArray();
+        foreach (var type in registry.TypeNames.Where(t => registry.IsResourceType(t) && t is not ("Resource" or "DomainResource")).Order(StringComparer.Ordinal))
+        {
+            var interactions = new JsonArray();
+            foreach (var code in TypeInteractions) interactions.Add(new JsonObject { ["code"] = code });
+            resources.Add(new JsonObject
+            {
+                ["type"] = type,
+                ["profile"] = "http://hl7.org/fhir/StructureDefinition/" + type,
+                ["interaction"] = interactions,
+                ["versioning"] = "versioned",
+                ["readHistory"] = true,
+                ["updateCreate"] = settings.UpdateCreate,
+                ["conditionalCreate"] = false,
+                ["conditionalRead"] = "full-support",
+                ["conditionalUpdate"] = false,
+                ["conditionalDelete"] = "not-supported",
+            });
+        }
+        var statement = new JsonObject
+        {
+            ["resourceType"] = "CapabilityStatement",
+            ["status"] = "active",
+            ["date"] = startedAt.ToString("yyyy-MM-ddTHH:mm:ssK"),
+            ["publisher"] = "FhirServer",
+            ["kind"] = "instance",
+            ["software"] = new JsonObject { ["name"] = "FhirServer", ["version"] = version },
+            ["implementation"] = new JsonObject { ["description"] = $"FHIR R4 server for the French health system; packages loaded: {packages}" },
+            ["fhirVersion"] = "4.0.1",
+            ["format"] = new JsonArray("application/fhir+json", "application/fhir+xml", "json", "xml"),
+            ["patchFormat"] = new JsonArray("application/json-patch+json", "application/fhir+json", "application/fhir+xml"),
+            ["rest"] = new JsonArray(new JsonObject
+            {
+                ["mode"] = "server",
+                ["documentation"] = "Versioned resources on SQLite or PostgreSQL; batch and transaction Bundles. Search comes in a later version.",
+                ["resource"] = resources,
+                ["interaction"] = new JsonArray(
+                    new JsonObject { ["code"] = "transaction" },
+                    new JsonObject { ["code"] = "batch" },
+                    new JsonObject { ["code"] = "history-system" }),
+            }),
+        };
+        return statement.ToJsonString();
+    }
+}

@@ -1,0 +1,50 @@
+using FhirServer.Conformance.Context;
+using FhirServer.Conformance.Model;
+using FhirServer.Conformance.Serialization;
+
+namespace FhirServer.Http;
+
+/// <summary>
+/// Writes FHIR content in the format the client negotiated. Resources and Bundles arrive as the JSON our writer
+/// produced (stored bytes, or a Bundle built around them): plain JSON goes out as those bytes; XML, <c>_pretty</c>,
+/// <c>_summary</c> and <c>_elements</c> pay for a parse and a write.
+/// </summary>
+public sealed class FhirOutput(ConformanceContext conformance)
+{
+    public ConformanceContext Conformance => conformance;
+
+    /// <summary>The negotiated format; throws 406 when the client accepts none of ours.</summary>
+    public static FhirFormat Format(HttpRequest request) =>
+        FhirFormats.Negotiate(request) ?? throw new FhirException(StatusCodes.Status406NotAcceptable, "not-supported",
+            "The Accept header or _format names no format this server produces (application/fhir+json, application/fhir+xml).");
+
+    public Task WriteAsync(HttpContext http, byte[] json, int status, Func<ElementNode, ElementNode>? transform = null) =>
+        WriteAsync(http, json, status, Format(http.Request), FhirFormats.IsPretty(http.Request), transform);
+
+    public async Task WriteAsync(HttpContext http, byte[] json, int status, FhirFormat format, bool pretty, Func<ElementNode, ElementNode>? transform = null)
+    {
+        var response = http.Response;
+        response.StatusCode = status;
+        if (format == FhirFormat.Json && !pretty && transform is null)
+        {
+            response.ContentType = FhirFormats.JsonMediaType + "; charset=utf-8";
+            response.ContentLength = json.Length;
+            await response.Body.WriteAsync(json, http.RequestAborted);
+            return;
+        }
+        var node = conformance.Json.Parse(json).Resource
+                   ?? throw new InvalidOperationException("Stored or generated JSON could not be read back");
+        if (transform is not null) node = transform(node);
+        var bytes = format == FhirFormat.Xml ? FhirXmlWriter.WriteToBytes(node, pretty) : FhirJsonWriter.WriteToBytes(node, pretty);
+        response.ContentType = (format == FhirFormat.Xml ? FhirFormats.XmlMediaType : FhirFormats.JsonMediaType) + "; charset=utf-8";
+        response.ContentLength = bytes.Length;
+        await response.Body.WriteAsync(bytes, http.RequestAborted);
+    }
+
+    /// <summary>An OperationOutcome; falls back to JSON when the error is about the format itself.</summary>
+    public Task WriteOutcomeAsync(HttpContext http, int status, IReadOnlyList<OutcomeIssue> issues)
+    {
+        var format = FhirFormats.Negotiate(http.Request) ?? FhirFormat.Json;
+        return WriteAsync(http, OperationOutcomes.Json(issues), status, format, FhirFormats.IsPretty(http.Request));
+    }
+}

@@ -1,0 +1,338 @@
+using System.Globalization;
+using FhirServer.Conformance.Context;
+using FhirServer.Conformance.Model;
+using FhirServer.Http;
+using FhirServer.Storage;
+
+namespace FhirServer.Rest;
+
+/// <summary>
+/// Batch and transaction Bundles (R4 http.html#transaction). A transaction runs in one database transaction: the
+/// entries are checked first, server ids are given to the POSTs, <c>urn:uuid:</c> and other fullUrl references are
+/// rewritten across entries, then DELETE, POST, PUT/PATCH and GET run in that order; any failure rolls all back and
+/// answers with the failing entry's status. Batch entries are independent, each in its own transaction.
+/// </summary>
+public sealed class BundleProcessor(ConformanceContext conformance, ResourceService service, IResourceStore store, ServerSettings settings,
+    ILogger<BundleProcessor> logger)
+{
+    private sealed class Entry(int index)
+    {
+        public int Index { get; } = index;
+        public string Method = "";
+        public string Url = "";
+        public string? FullUrl;
+        public ElementNode? Resource;
+        public IPatch? Patch;
+        public string? Type, Id;
+        public int? Version;
+        public int? IfMatch;
+        public List<OutcomeIssue> Issues = [];
+        public int Status;
+        public string? Location;
+        public StoredVersion? Stored;
+        public byte[]? ResponseResource;
+        public IReadOnlyList<OutcomeIssue>? Outcome;
+
+        public string Where => $"Bundle.entry[{Index}]";
+
+        public int Order => Method switch { "DELETE" => 0, "POST" => 1, "PUT" or "PATCH" => 2, _ => 3 };
+    }
+
+    public async Task<byte[]> ProcessAsync(HttpContext http, byte[] body)
+    {
+        var kind = FhirInput.Kind(http.Request, body);
+        if (kind is not (BodyKind.FhirJson or BodyKind.FhirXml))
+            throw new FhirException(StatusCodes.Status415UnsupportedMediaType, "not-supported", $"Content-Type '{http.Request.ContentType}' is not a FHIR format.");
+        var parsed = kind == BodyKind.FhirXml ? conformance.Xml.Parse(body) : conformance.Json.Parse(body);
+        var bundle = parsed.Resource;
+        if (bundle is null) throw new FhirException(StatusCodes.Status400BadRequest, parsed.Issues);
+        if (bundle.Type != "Bundle") throw FhirException.BadRequest($"POST to the base URL takes a batch or transaction Bundle, not a {bundle.Type}.");
+        var type = bundle.Child("type")?.Value;
+        if (type is not ("batch" or "transaction"))
+            throw FhirException.BadRequest($"Bundle.type is '{type}'; the base URL takes 'batch' or 'transaction'.", "Bundle.type");
+        var entries = bundle.ChildrenNamed("entry").Select((e, i) => Read(e, i)).ToList();
+        if (entries.Count > settings.MaxBundleEntries)
+            throw new FhirException(StatusCodes.Status413PayloadTooLarge, "too-long", $"The Bundle has {entries.Count} entries; the limit is {settings.MaxBundleEntries}.");
+
+        // Parse issues belong to an entry when their location is inside it; others make the whole Bundle invalid.
+        foreach (var issue in parsed.Issues.Where(i => i.IsError))
+        {
+            var entry = entries.FirstOrDefault(e => issue.Expression?.StartsWith(e.Where + ".", StringComparison.Ordinal) == true);
+            if (entry is null || type == "transaction") throw new FhirException(StatusCodes.Status400BadRequest, parsed.Issues);
+            entry.Issues.Add(issue);
+        }
+        var representation = Prefer.Return(http.Request) == Prefer.Representation && http.Request.Headers.ContainsKey("Prefer");
+        var baseUrl = FhirEndpoints.BaseUrl(http.Request);
+        if (type == "transaction") await Transaction(entries, baseUrl, representation, http.RequestAborted);
+        else await Batch(entries, baseUrl, representation, http.RequestAborted);
+        return Response(type + "-response", entries);
+    }
+
+    private static Entry Read(ElementNode node, int index)
+    {
+        var entry = new Entry(index);
+        var request = node.Child("request");
+        entry.FullUrl = node.Child("fullUrl")?.Value;
+        entry.Resource = node.Child("resource")?.Children.Count > 0 ? node.Child("resource") : null;
+        if (request is null)
+        {
+            entry.Issues.Add(Issue("The entry has no request (method and url).", entry.Where, "required"));
+            return entry;
+        }
+        entry.Method = request.Child("method")?.Value ?? "";
+        entry.Url = request.Child("url")?.Value ?? "";
+        if (request.Child("ifMatch")?.Value is { } ifMatch)
+        {
+            try { entry.IfMatch = FhirEndpoints.ParseVersionTag(ifMatch, "ifMatch"); }
+            catch (FhirException e) { entry.Issues.AddRange(e.Issues); }
+        }
+        if (request.Child("ifNoneExist") is not null || request.Child("ifNoneMatch") is not null || request.Child("ifModifiedSince") is not null)
+            entry.Issues.Add(Issue("Conditional requests (ifNoneExist, ifNoneMatch, ifModifiedSince) need search, which this server does not offer yet.", entry.Where + ".request", "not-supported"));
+        return entry;
+    }
+
+    private static OutcomeIssue Issue(string message, string where, string code = "invalid") => new(IssueSeverity.Error, code, message, where);
+
+    /// <summary>Checks an entry's method, url and resource; fills Type, Id, Version. Problems go to entry.Issues.</summary>
+    private void Prepare(Entry entry, string baseUrl)
+    {
+        if (entry.Issues.Count > 0) return;
+        var url = entry.Url;
+        if (url.StartsWith(baseUrl + "/", StringComparison.Ordinal)) url = url[(baseUrl.Length + 1)..];
+        if (url.Contains('?'))
+        {
+            entry.Issues.Add(Issue($"'{entry.Url}': searches and conditional operations need search, which this server does not offer yet.", entry.Where + ".request.url", "not-supported"));
+            return;
+        }
+        var parts = url.Trim('/').Split('/');
+        var registry = conformance.Registry;
+        if (parts[0].Length == 0 || !registry.IsResourceType(parts[0]))
+        {
+            entry.Issues.Add(Issue($"'{entry.Url}' does not start with a resource type.", entry.Where + ".request.url"));
+            return;
+        }
+        entry.Type = parts[0];
+        if (parts.Length > 1) entry.Id = parts[1];
+        if (parts.Length == 4 && parts[2] == "_history" && int.TryParse(parts[3], NumberStyles.None, CultureInfo.InvariantCulture, out var v)) entry.Version = v;
+        else if (parts.Length > 2) { entry.Issues.Add(Issue($"'{entry.Url}' is not a URL this server takes in a Bundle entry.", entry.Where + ".request.url", "not-supported")); return; }
+
+        var needsId = entry.Method is "PUT" or "PATCH" or "DELETE" or "GET" or "HEAD";
+        if (needsId && entry.Id is null)
+        {
+            entry.Issues.Add(Issue($"{entry.Method} {entry.Url}: type-level {entry.Method} needs search, which this server does not offer yet.", entry.Where + ".request.url", "not-supported"));
+            return;
+        }
+        if (entry.Method == "POST" && entry.Id is not null)
+        {
+            entry.Issues.Add(Issue($"POST {entry.Url}: a create is posted to the type ('{entry.Type}').", entry.Where + ".request.url"));
+            return;
+        }
+        if (entry.Version is not null && entry.Method is not ("GET" or "HEAD"))
+        {
+            entry.Issues.Add(Issue($"{entry.Method} {entry.Url}: versions can only be read.", entry.Where + ".request.url"));
+            return;
+        }
+        switch (entry.Method)
+        {
+            case "POST" or "PUT":
+                if (entry.Resource is null) { entry.Issues.Add(Issue($"{entry.Method} needs a resource.", entry.Where + ".resource", "required")); return; }
+                if (entry.Resource.Type != entry.Type) { entry.Issues.Add(Issue($"The resource is a {entry.Resource.Type}, but the url is for {entry.Type}.", entry.Where + ".resource")); return; }
+                if (entry.Method == "PUT" && entry.Resource.Child("id")?.Value != entry.Id)
+                    entry.Issues.Add(Issue($"The resource id '{entry.Resource.Child("id")?.Value}' differs from the id in the url '{entry.Id}'.", entry.Where + ".resource.id"));
+                return;
+            case "PATCH":
+                try
+                {
+                    entry.Patch = entry.Resource switch
+                    {
+                        { Type: "Parameters" } p => FhirPathPatch.FromParameters(p),
+                        { Type: "Binary" } b when b.Child("contentType")?.Value == "application/json-patch+json" =>
+                            JsonPatch.Parse(Convert.FromBase64String(b.Child("data")?.Value ?? "")),
+                        _ => throw FhirException.BadRequest("PATCH takes a Parameters resource (FHIRPath Patch) or a Binary of application/json-patch+json.", entry.Where + ".resource"),
+                    };
+                }
+                catch (FhirException e) { entry.Issues.AddRange(e.Issues); }
+                return;
+            case "DELETE" or "GET" or "HEAD":
+                return;
+            default:
+                entry.Issues.Add(Issue($"'{entry.Method}' is not a method of a Bundle entry (GET, HEAD, POST, PUT, PATCH, DELETE).", entry.Where + ".request.method"));
+                return;
+        }
+    }
+
+    private async Task Transaction(List<Entry> entries, string baseUrl, bool representation, CancellationToken ct)
+    {
+        foreach (var e in entries) Prepare(e, baseUrl);
+        if (entries.FirstOrDefault(e => e.Issues.Count > 0) is { } bad)
+            throw new FhirException(StatusCodes.Status400BadRequest, bad.Issues);
+        var duplicate = entries.Where(e => e.Method is "PUT" or "PATCH" or "DELETE").GroupBy(e => (e.Type, e.Id)).FirstOrDefault(g => g.Count() > 1);
+        if (duplicate is not null)
+            throw FhirException.BadRequest($"{duplicate.Key.Type}/{duplicate.Key.Id} is changed by more than one entry ({string.Join(", ", duplicate.Select(e => e.Where))}).");
+
+        // Server ids for creates, and what each fullUrl becomes.
+        var identities = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var e in entries)
+        {
+            if (e.Method == "POST") e.Id = ResourceService.NewId();
+            if (e.FullUrl is { } fullUrl && e.Method is "POST" or "PUT")
+            {
+                if (!identities.TryAdd(fullUrl, $"{e.Type}/{e.Id}"))
+                    throw FhirException.BadRequest($"fullUrl '{fullUrl}' is used by more than one entry.", e.Where + ".fullUrl");
+            }
+        }
+        foreach (var e in entries.Where(e => e.Resource is not null)) RewriteReferences(e, identities);
+
+        logger.LogDebug("Transaction of {Count} entries started", entries.Count);
+        await service.InTransactionAsync(async session =>
+        {
+            foreach (var e in entries.OrderBy(e => e.Order))
+            {
+                try
+                {
+                    await Run(session, e, representation, ct);
+                }
+                catch (FhirException failure)
+                {
+                    var issues = failure.Issues.Select(i => i with
+                    {
+                        Message = $"{e.Where} ({e.Method} {e.Url}): {i.Message}",
+                        Expression = i.Expression is null ? e.Where : i.Expression,
+                    }).ToList();
+                    throw new FhirException(failure.Status, issues);
+                }
+                if (e.Status >= 400)
+                    throw new FhirException(e.Status, e.Outcome?.Select(i => i with { Message = $"{e.Where} ({e.Method} {e.Url}): {i.Message}", Expression = i.Expression ?? e.Where }).ToList()
+                                                     ?? [Issue($"{e.Where} failed with status {e.Status}", e.Where)]);
+            }
+            return true;
+        }, ct);
+        logger.LogDebug("Transaction of {Count} entries committed", entries.Count);
+    }
+
+    private async Task Batch(List<Entry> entries, string baseUrl, bool representation, CancellationToken ct)
+    {
+        foreach (var e in entries)
+        {
+            Prepare(e, baseUrl);
+            if (e.Issues.Count > 0)
+            {
+                e.Status = StatusCodes.Status400BadRequest;
+                e.Outcome = e.Issues;
+                continue;
+            }
+            if (e.Method == "POST") e.Id = ResourceService.NewId();
+            try
+            {
+                if (e.Method is "GET" or "HEAD")
+                {
+                    await using var session = await store.BeginAsync(write: false, ct);
+                    await Run(session, e, representation, ct);
+                }
+                else
+                    await service.InTransactionAsync(async s => { await Run(s, e, representation, ct); return true; }, ct);
+            }
+            catch (FhirException failure)
+            {
+                e.Status = failure.Status;
+                e.Outcome = failure.Issues;
+                e.Stored = null;
+                e.Location = null;
+                e.ResponseResource = null;
+            }
+        }
+    }
+
+    /// <summary>Performs one entry; client errors are thrown (transaction) or recorded as the entry's status (read misses).</summary>
+    private async Task Run(IStoreSession session, Entry e, bool representation, CancellationToken ct)
+    {
+        var (type, id) = (e.Type!, e.Id!);
+        switch (e.Method)
+        {
+            case "POST":
+            {
+                var result = await service.CreateAsync(session, e.Resource!, id, ct);
+                Written(e, result, 201, representation);
+                break;
+            }
+            case "PUT":
+            {
+                var result = await service.UpdateAsync(session, type, id, e.Resource!, e.IfMatch, ct);
+                Written(e, result, result.Created ? 201 : 200, representation);
+                break;
+            }
+            case "PATCH":
+            {
+                var current = ResourceService.Existing(await session.ReadCurrentAsync(type, id, ct), type, id);
+                var patched = e.Patch!.Apply(conformance, service.ParseStored(current));
+                if (patched.Type != type || patched.Child("id")?.Value != id)
+                    throw FhirException.Unprocessable("A patch may not change the resource type or id.");
+                var result = await service.UpdateAsync(session, type, id, patched, e.IfMatch, ct);
+                Written(e, result, 200, representation);
+                break;
+            }
+            case "DELETE":
+            {
+                var deletion = await service.DeleteAsync(session, type, id, e.IfMatch, ct);
+                e.Status = 204;
+                e.Stored = deletion;
+                break;
+            }
+            default:
+            {
+                var found = e.Version is { } v ? await session.ReadVersionAsync(type, id, v, ct) : await session.ReadCurrentAsync(type, id, ct);
+                if (found is null) throw FhirException.NotFound(e.Version is null ? $"{type}/{id} is not known" : $"{type}/{id} has no version {e.Version}");
+                if (found.Deleted) throw FhirException.Gone($"{type}/{id} was deleted (version {found.Version})");
+                e.Status = 200;
+                e.Stored = found;
+                e.ResponseResource = e.Method == "GET" ? found.Body : null;
+                break;
+            }
+        }
+    }
+
+    private static void Written(Entry e, WriteResult result, int status, bool representation)
+    {
+        e.Status = status;
+        e.Stored = result.Version;
+        e.Location = $"{result.Version.Type}/{result.Version.Id}/_history/{result.Version.Version}";
+        e.ResponseResource = representation ? result.Version.Body : null;
+    }
+
+    /// <summary>
+    /// References to other entries by their fullUrl (<c>urn:uuid:…</c>, or an absolute URL) become <c>Type/id</c>
+    /// (R4 bundle.html#references); a <c>urn:uuid:</c> that names no entry is an error.
+    /// </summary>
+    private static void RewriteReferences(Entry e, Dictionary<string, string> identities)
+    {
+        foreach (var node in e.Resource!.Descendants())
+        {
+            if (!node.HasValue) continue;
+            var isReference = node.Name == "reference" && node.Parent?.Type == "Reference";
+            if (!isReference && node.Type is not ("uri" or "url")) continue;
+            var value = node.Value!;
+            if (identities.TryGetValue(value, out var target)) node.Value = target;
+            else if (isReference && value.StartsWith("urn:uuid:", StringComparison.Ordinal))
+                throw FhirException.BadRequest($"The reference '{value}' names no entry of the transaction.", node.Location);
+        }
+    }
+
+    private byte[] Response(string type, List<Entry> entries)
+    {
+        using var bundle = new BundleJson(type, DateTimeOffset.UtcNow);
+        foreach (var e in entries)
+        {
+            bundle.StartEntry(null, e.ResponseResource);
+            var status = e.Status switch
+            {
+                200 => "200 OK", 201 => "201 Created", 204 => "204 No Content",
+                var s => $"{s} {ReasonPhrases(s)}",
+            };
+            bundle.Response(status, e.Location, e.Stored is { Deleted: false } ? e.Stored : null, e.Outcome);
+            bundle.EndEntry();
+        }
+        return bundle.ToArray();
+    }
+
+    private static string ReasonPhrases(int status) => Microsoft.AspNetCore.WebUtilities.ReasonPhrases.GetReasonPhrase(status);
+}

@@ -1,0 +1,118 @@
+using FhirServer.Conformance.Context;
+using FhirServer.Conformance.Model;
+using FhirServer.Conformance.Serialization;
+using FhirServer.Http;
+using FhirServer.Storage;
+
+namespace FhirServer.Rest;
+
+/// <summary>What a write did: the version stored, whether it brought the resource (back) into existence, and the stamped tree.</summary>
+public sealed record WriteResult(StoredVersion Version, bool Created, ElementNode? Resource);
+
+/// <summary>
+/// The write interactions of R4 http.html (create, update, delete) on one store session, shared by the REST
+/// endpoints and the Bundle processor. The session's transaction gives the version numbers: a concurrent writer
+/// either waits (row lock, SQLite write lock) or loses the unique (type, id, version) race and is retried.
+/// </summary>
+public sealed class ResourceService(IResourceStore store, ConformanceContext conformance, ServerSettings settings, TimeProvider clock)
+{
+    private const int Attempts = 4;
+
+    public IResourceStore Store => store;
+    public ServerSettings Settings => settings;
+
+    /// <summary>Server-assigned ids: time-ordered UUIDs (version 7), so new rows land at the end of the indexes.</summary>
+    public static string NewId() => Guid.CreateVersion7().ToString("D");
+
+    /// <summary>Runs one interaction in its own write transaction, again when a concurrent writer took the version.</summary>
+    public async Task<T> InTransactionAsync<T>(Func<IStoreSession, Task<T>> work, CancellationToken ct)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            await using var session = await store.BeginAsync(write: true, ct);
+            try
+            {
+                var result = await work(session);
+                await session.CommitAsync(ct);
+                return result;
+            }
+            catch (VersionConflictException) when (attempt < Attempts)
+            {
+            }
+            catch (VersionConflictException e)
+            {
+                throw FhirException.Conflict($"The resource was changed concurrently and the write could not be completed: {e.Message}");
+            }
+        }
+    }
+
+    public async Task<WriteResult> CreateAsync(IStoreSession session, ElementNode resource, string? id = null, CancellationToken ct = default)
+    {
+        id ??= NewId();
+        var stored = await Write(session, resource, id, null, VersionMethod.Create, ct);
+        return stored;
+    }
+
+    public async Task<WriteResult> UpdateAsync(IStoreSession session, string type, string id, ElementNode resource, int? ifMatch, CancellationToken ct = default)
+    {
+        var current = await session.ReadCurrentAsync(type, id, ct);
+        CheckIfMatch(type, id, current, ifMatch);
+        if (current is null && !settings.UpdateCreate)
+            throw new FhirException(StatusCodes.Status405MethodNotAllowed, "not-supported",
+                $"{type}/{id} does not exist and this server does not create resources by update (use POST).");
+        return await Write(session, resource, id, current, VersionMethod.Update, ct);
+    }
+
+    /// <summary>Deletes (a new version marked deleted). Null when there was nothing to delete (no resource, or already deleted).</summary>
+    public async Task<StoredVersion?> DeleteAsync(IStoreSession session, string type, string id, int? ifMatch, CancellationToken ct = default)
+    {
+        var current = await session.ReadCurrentAsync(type, id, ct);
+        CheckIfMatch(type, id, current, ifMatch);
+        if (current is null || current.Deleted) return null;
+        var deletion = new StoredVersion(type, id, current.Version + 1, NextInstant(current), VersionMethod.Delete, null);
+        await session.InsertAsync(deletion, ct);
+        return deletion;
+    }
+
+    /// <summary>The current content of a resource for a change (patch): 404 / 410 when there is none.</summary>
+    public static StoredVersion Existing(StoredVersion? current, string type, string id) =>
+        current switch
+        {
+            null => throw FhirException.NotFound($"{type}/{id} is not known"),
+            { Deleted: true } => throw FhirException.Gone($"{type}/{id} was deleted (version {current.Version})"),
+            _ => current,
+        };
+
+    public ElementNode ParseStored(StoredVersion version) =>
+        conformance.Json.Parse(version.Body ?? throw new InvalidOperationException("A deleted version has no content")).Resource
+        ?? throw new InvalidOperationException($"Stored {version.Type}/{version.Id} version {version.Version} could not be read back");
+
+    private static void CheckIfMatch(string type, string id, StoredVersion? current, int? ifMatch)
+    {
+        if (ifMatch is not { } expected) return;
+        if (current is null || current.Deleted)
+            throw FhirException.PreconditionFailed($"If-Match W/\"{expected}\": {type}/{id} has no current version");
+        if (current.Version != expected)
+            throw FhirException.PreconditionFailed($"If-Match W/\"{expected}\" does not match the current version of {type}/{id}, W/\"{current.Version}\"");
+    }
+
+    private async Task<WriteResult> Write(IStoreSession session, ElementNode resource, string id, StoredVersion? current, VersionMethod method, CancellationToken ct)
+    {
+        var version = (current?.Version ?? 0) + 1;
+        var instant = NextInstant(current);
+        var stamped = ResourceNodes.Stamp(conformance.Registry, resource, id, version, instant);
+        var body = FhirJsonWriter.WriteToBytes(stamped);
+        var stored = new StoredVersion(resource.Type, id, version, instant, method, body);
+        await session.InsertAsync(stored, ct);
+        return new WriteResult(stored, current is null || current.Deleted, stamped);
+    }
+
+    // Milliseconds (what meta.lastUpdated shows), and always after the version it follows.
+    private DateTimeOffset NextInstant(StoredVersion? previous)
+    {
+        var now = clock.GetUtcNow();
+        now = new DateTimeOffset(now.UtcTicks - now.UtcTicks % TimeSpan.TicksPerMillisecond, TimeSpan.Zero);
+        if (previous is not null && now <= previous.LastUpdated) now = previous.LastUpdated.AddMilliseconds(1);
+        return now;
+    }
+}

@@ -1,0 +1,30 @@
+namespace FhirServer;
+
+/// <summary>
+/// The server's own settings (section <c>Server</c> of the configuration; command-line switches map onto them, see
+/// <see cref="Hosting.ServerApp"/>).
+/// </summary>
+public sealed class ServerSettings
+{
+    /// <summary><c>sqlite</c> (default, a file under <see cref="DataDirectory"/>) or <c>postgres</c> (<see cref="Connection"/>).</summary>
+    public string Store { get; set; } = "sqlite";
+
+    /// <summary>Where the SQLite file lives.</summary>
+    public string DataDirectory { get; set; } = "data";
+
+    /// <summary>PostgreSQL connection string (Npgsql syntax).</summary>
+    public string? Connection { get; set; }
+
+    /// <summary>Larger request bodies are refused with 413.</summary>
+    public long MaxRequestBytes { get; set; } = 20 * 1024 * 1024;
+
+    /// <summary>Whether PUT on an id that does not exist creates the resource (R4 http.html#upsert).</summary>
+    public bool UpdateCreate { get; set; } = true;
+
+    /// <summary>History page size when the client gives no <c>_count</c>, and the largest it may ask for.</summary>
+    public int DefaultPageSize { get; set; } = 50;
+    public int MaxPageSize { get; set; } = 1000;
+
+    /// <summary>Entries a batch or transaction Bundle may hold.</summary>
+    public int MaxBundleEntries { get; set; } = 10_000;
+}

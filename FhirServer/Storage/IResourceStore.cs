@@ -1,0 +1,86 @@
+namespace FhirServer.Storage;
+
+/// <summary>
+/// Where resource versions live. Every write adds a version (history is never rewritten); version numbers come from
+/// the database inside the writing transaction, so several server processes may share one store.
+/// </summary>
+public interface IResourceStore : IAsyncDisposable
+{
+    /// <summary>"sqlite" or "postgres".</summary>
+    string Kind { get; }
+
+    /// <summary>Creates or migrates the schema. Safe to call from several processes at once.</summary>
+    Task InitializeAsync(CancellationToken ct = default);
+
+    /// <summary>A unit of work. Writes are visible to others only after <see cref="IStoreSession.CommitAsync"/>.</summary>
+    Task<IStoreSession> BeginAsync(bool write, CancellationToken ct = default);
+
+    /// <summary>The current version of a resource (possibly a deletion), outside any transaction.</summary>
+    Task<StoredVersion?> ReadAsync(string type, string id, CancellationToken ct = default);
+
+    /// <summary>One version of a resource.</summary>
+    Task<StoredVersion?> ReadVersionAsync(string type, string id, int version, CancellationToken ct = default);
+
+    /// <summary>Versions newest first, <see cref="HistoryQuery.Count"/> + 1 at most (the extra one says there is a next page).</summary>
+    Task<IReadOnlyList<StoredVersion>> HistoryAsync(HistoryQuery query, CancellationToken ct = default);
+
+    /// <summary>Whether the database answers (for <c>/ready</c>).</summary>
+    Task<bool> PingAsync(CancellationToken ct = default);
+}
+
+/// <summary>A transaction on the store. Disposing without committing rolls back.</summary>
+public interface IStoreSession : IAsyncDisposable
+{
+    /// <summary>
+    /// The current version of a resource inside this transaction. In a writing session other writers of the same
+    /// resource wait until this transaction ends, so the version that follows can be computed safely.
+    /// </summary>
+    Task<StoredVersion?> ReadCurrentAsync(string type, string id, CancellationToken ct = default);
+
+    Task<StoredVersion?> ReadVersionAsync(string type, string id, int version, CancellationToken ct = default);
+
+    /// <summary>Adds a version. Throws <see cref="VersionConflictException"/> when that version already exists (a concurrent writer won).</summary>
+    Task InsertAsync(StoredVersion version, CancellationToken ct = default);
+
+    Task CommitAsync(CancellationToken ct = default);
+}
+
+/// <summary>How a version came to be, for <c>Bundle.entry.request.method</c> in history.</summary>
+public enum VersionMethod { Create, Update, Delete }
+
+/// <summary>One stored version. <see cref="Body"/> is the resource's JSON as our writer produced it; null for a deletion.</summary>
+public sealed record StoredVersion(
+    string Type,
+    string Id,
+    int Version,
+    DateTimeOffset LastUpdated,
+    VersionMethod Method,
+    byte[]? Body)
+{
+    public bool Deleted => Body is null;
+
+    /// <summary>The store's own order of writes (newer is larger); 0 before the version is stored.</summary>
+    public long Sequence { get; init; }
+}
+
+/// <summary>
+/// A history request (R4 http.html#history): all resources, one type, or one resource; <c>_since</c>, <c>_at</c>,
+/// <c>_count</c>, and the sequence to continue below (paging).
+/// </summary>
+public sealed record HistoryQuery
+{
+    public string? Type { get; init; }
+    public string? Id { get; init; }
+    /// <summary>Versions updated at or after this instant.</summary>
+    public DateTimeOffset? Since { get; init; }
+    /// <summary><c>_at</c>: versions that were current at some time in [AtLow, AtHigh).</summary>
+    public DateTimeOffset? AtLow { get; init; }
+    public DateTimeOffset? AtHigh { get; init; }
+    /// <summary>Only versions older (smaller sequence) than this one: the paging cursor.</summary>
+    public long? Before { get; init; }
+    public int Count { get; init; } = 50;
+}
+
+/// <summary>The version a write meant to add already exists: another writer got there first.</summary>
+public sealed class VersionConflictException(string type, string id, int version, Exception inner)
+    : Exception($"{type}/{id} version {version} was written concurrently", inner);

@@ -1,0 +1,214 @@
+using System.Data.Common;
+
+namespace FhirServer.Storage;
+
+/// <summary>
+/// The resource store on SQL: one table of versions keyed by (type, id, version), a global sequence for history
+/// order, instants as microseconds since the Unix epoch (UTC). The same SQL runs on SQLite and PostgreSQL; the
+/// <see cref="SqlDialect"/> holds the few differences.
+/// </summary>
+public sealed class SqlResourceStore(SqlDialect dialect) : IResourceStore
+{
+    private const string Columns = "seq, type, id, version, last_updated, method, body";
+
+    public string Kind => dialect.Kind;
+
+    public SqlDialect Dialect => dialect;
+
+    public async Task InitializeAsync(CancellationToken ct = default)
+    {
+        await using var connection = await dialect.OpenAsync(ct);
+        await using var tx = await dialect.BeginWriteAsync(connection, ct);
+        if (dialect.MigrationLock is { } takeLock) await Execute(connection, tx, takeLock, ct);
+        await Execute(connection, tx, "CREATE TABLE IF NOT EXISTS schema_version (version integer NOT NULL)", ct);
+        var current = 0;
+        await using (var read = Command(connection, tx, "SELECT max(version) FROM schema_version"))
+        {
+            var value = await read.ExecuteScalarAsync(ct);
+            if (value is not null and not DBNull) current = Convert.ToInt32(value);
+        }
+        if (current > dialect.Migrations.Count)
+            throw new InvalidOperationException(
+                $"The database schema is version {current}, newer than this server knows ({dialect.Migrations.Count}); upgrade the server.");
+        for (var v = current; v < dialect.Migrations.Count; v++)
+        {
+            await Execute(connection, tx, dialect.Migrations[v], ct);
+            await using var record = Command(connection, tx, "INSERT INTO schema_version (version) VALUES (@v)", ("v", v + 1));
+            await record.ExecuteNonQueryAsync(ct);
+        }
+        await tx.CommitAsync(ct);
+    }
+
+    public async Task<IStoreSession> BeginAsync(bool write, CancellationToken ct = default)
+    {
+        var connection = await dialect.OpenAsync(ct);
+        try
+        {
+            var tx = write ? await dialect.BeginWriteAsync(connection, ct) : await connection.BeginTransactionAsync(ct);
+            return new Session(this, connection, tx, write);
+        }
+        catch
+        {
+            await connection.DisposeAsync();
+            throw;
+        }
+    }
+
+    public async Task<StoredVersion?> ReadAsync(string type, string id, CancellationToken ct = default)
+    {
+        await using var connection = await dialect.OpenAsync(ct);
+        return await ReadCurrent(connection, null, type, id, ct);
+    }
+
+    public async Task<StoredVersion?> ReadVersionAsync(string type, string id, int version, CancellationToken ct = default)
+    {
+        await using var connection = await dialect.OpenAsync(ct);
+        return await ReadVersion(connection, null, type, id, version, ct);
+    }
+
+    public async Task<IReadOnlyList<StoredVersion>> HistoryAsync(HistoryQuery query, CancellationToken ct = default)
+    {
+        var where = new List<string>();
+        var args = new List<(string, object)>();
+        if (query.Type is not null) { where.Add("r.type = @type"); args.Add(("type", query.Type)); }
+        if (query.Id is not null) { where.Add("r.id = @id"); args.Add(("id", query.Id)); }
+        if (query.Since is { } since) { where.Add("r.last_updated >= @since"); args.Add(("since", Micros(since))); }
+        if (query.Before is { } before) { where.Add("r.seq < @before"); args.Add(("before", before)); }
+        if (query.AtLow is { } low && query.AtHigh is { } high)
+        {
+            // Current at some time in [low, high): written before high, and not replaced by a version written at or before low.
+            where.Add("r.last_updated < @athigh AND NOT EXISTS (SELECT 1 FROM resource n WHERE n.type = r.type AND n.id = r.id AND n.version > r.version AND n.last_updated <= @atlow)");
+            args.Add(("athigh", Micros(high)));
+            args.Add(("atlow", Micros(low)));
+        }
+        args.Add(("limit", query.Count + 1));
+        var sql = $"SELECT r.seq, r.type, r.id, r.version, r.last_updated, r.method, r.body FROM resource r" +
+                  (where.Count > 0 ? " WHERE " + string.Join(" AND ", where) : "") +
+                  " ORDER BY r.seq DESC LIMIT @limit";
+        await using var connection = await dialect.OpenAsync(ct);
+        await using var command = Command(connection, null, sql, [.. args]);
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        var result = new List<StoredVersion>();
+        while (await reader.ReadAsync(ct)) result.Add(Read(reader));
+        return result;
+    }
+
+    public async Task<bool> PingAsync(CancellationToken ct = default)
+    {
+        try
+        {
+            await using var connection = await dialect.OpenAsync(ct);
+            await using var command = Command(connection, null, "SELECT 1");
+            return Convert.ToInt32(await command.ExecuteScalarAsync(ct)) == 1;
+        }
+        catch (DbException)
+        {
+            return false;
+        }
+    }
+
+    public ValueTask DisposeAsync() => dialect.DisposeAsync();
+
+    private static async Task<StoredVersion?> ReadCurrent(DbConnection connection, DbTransaction? tx, string type, string id, CancellationToken ct)
+    {
+        await using var command = Command(connection, tx,
+            $"SELECT {Columns} FROM resource WHERE type = @type AND id = @id ORDER BY version DESC LIMIT 1",
+            ("type", type), ("id", id));
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        return await reader.ReadAsync(ct) ? Read(reader) : null;
+    }
+
+    private static async Task<StoredVersion?> ReadVersion(DbConnection connection, DbTransaction? tx, string type, string id, int version, CancellationToken ct)
+    {
+        await using var command = Command(connection, tx,
+            $"SELECT {Columns} FROM resource WHERE type = @type AND id = @id AND version = @version",
+            ("type", type), ("id", id), ("version", version));
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        return await reader.ReadAsync(ct) ? Read(reader) : null;
+    }
+
+    private static StoredVersion Read(DbDataReader reader) =>
+        new(reader.GetString(1), reader.GetString(2), reader.GetInt32(3), FromMicros(reader.GetInt64(4)),
+            (VersionMethod)reader.GetInt32(5), reader.IsDBNull(6) ? null : reader.GetFieldValue<byte[]>(6))
+        {
+            Sequence = reader.GetInt64(0),
+        };
+
+    private static long Micros(DateTimeOffset instant) => (instant.UtcTicks - DateTime.UnixEpoch.Ticks) / 10;
+
+    private static DateTimeOffset FromMicros(long micros) => new(DateTime.UnixEpoch.Ticks + micros * 10, TimeSpan.Zero);
+
+    private static DbCommand Command(DbConnection connection, DbTransaction? tx, string sql, params (string Name, object Value)[] args)
+    {
+        var command = connection.CreateCommand();
+        command.Transaction = tx;
+        command.CommandText = sql;
+        foreach (var (name, value) in args)
+        {
+            var p = command.CreateParameter();
+            p.ParameterName = name;
+            p.Value = value;
+            command.Parameters.Add(p);
+        }
+        return command;
+    }
+
+    private static async Task Execute(DbConnection connection, DbTransaction tx, string sql, CancellationToken ct)
+    {
+        await using var command = Command(connection, tx, sql);
+        await command.ExecuteNonQueryAsync(ct);
+    }
+
+    private sealed class Session(SqlResourceStore store, DbConnection connection, DbTransaction tx, bool write) : IStoreSession
+    {
+        private bool _done;
+
+        public async Task<StoredVersion?> ReadCurrentAsync(string type, string id, CancellationToken ct = default)
+        {
+            if (write && store.Dialect.LockResource is { } sql)
+            {
+                await using var lockCommand = Command(connection, tx, sql, ("key", type + "/" + id));
+                await lockCommand.ExecuteNonQueryAsync(ct);
+            }
+            return await ReadCurrent(connection, tx, type, id, ct);
+        }
+
+        public Task<StoredVersion?> ReadVersionAsync(string type, string id, int version, CancellationToken ct = default) =>
+            ReadVersion(connection, tx, type, id, version, ct);
+
+        public async Task InsertAsync(StoredVersion version, CancellationToken ct = default)
+        {
+            if (!write) throw new InvalidOperationException("This session was opened for reading.");
+            await using var command = Command(connection, tx,
+                "INSERT INTO resource (type, id, version, last_updated, method, body) VALUES (@type, @id, @version, @updated, @method, @body)",
+                ("type", version.Type), ("id", version.Id), ("version", version.Version), ("updated", Micros(version.LastUpdated)),
+                ("method", (short)version.Method), ("body", (object?)version.Body ?? DBNull.Value));
+            try
+            {
+                await command.ExecuteNonQueryAsync(ct);
+            }
+            catch (DbException e) when (store.Dialect.IsUniqueViolation(e))
+            {
+                throw new VersionConflictException(version.Type, version.Id, version.Version, e);
+            }
+        }
+
+        public async Task CommitAsync(CancellationToken ct = default)
+        {
+            await tx.CommitAsync(ct);
+            _done = true;
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            if (!_done)
+            {
+                try { await tx.RollbackAsync(); }
+                catch (DbException) { /* the connection is gone; the database rolls back on its own */ }
+                catch (InvalidOperationException) { /* already completed */ }
+            }
+            await tx.DisposeAsync();
+            await connection.DisposeAsync();
+        }
+    }
+}

@@ -1,0 +1,201 @@
+using System.Net;
+using System.Text.Json;
+
+namespace FhirServer.Tests.Http;
+
+/// <summary>Batch and transaction Bundles (R4 http.html#transaction), on each store.</summary>
+[TestFixture("sqlite")]
+[TestFixture("postgres")]
+public class BundleTests(string store)
+{
+    private ServerFactory _factory = null!;
+    private HttpClient _client = null!;
+
+    [OneTimeSetUp]
+    public void Start()
+    {
+        _factory = new ServerFactory(store);
+        _client = _factory.CreateClient();
+    }
+
+    [OneTimeTearDown]
+    public void Stop()
+    {
+        _client.Dispose();
+        _factory.Dispose();
+    }
+
+    private async Task<(HttpStatusCode Status, JsonElement Body)> Post(string bundle)
+    {
+        var response = await _client.PostAsync("/", RestTests.Json(bundle));
+        var text = await response.Content.ReadAsStringAsync();
+        return (response.StatusCode, JsonDocument.Parse(text).RootElement.Clone());
+    }
+
+    private async Task<(HttpStatusCode Status, JsonElement Body)> Get(string url)
+    {
+        var response = await _client.GetAsync(url);
+        var text = await response.Content.ReadAsStringAsync();
+        return (response.StatusCode, JsonDocument.Parse(text).RootElement.Clone());
+    }
+
+    private static string Unique() => "t" + Guid.NewGuid().ToString("N")[..16];
+
+    [Test]
+    public async Task Transaction_assigns_ids_rewrites_references_and_answers_in_entry_order()
+    {
+        var putId = Unique();
+        var (status, response) = await Post($$$"""
+            {"resourceType":"Bundle","type":"transaction","entry":[
+              {"fullUrl":"urn:uuid:2a5d1f3e-0000-4000-8000-000000000001","resource":{"resourceType":"Patient","name":[{"family":"Martin"}],
+                 "managingOrganization":{"reference":"urn:uuid:2a5d1f3e-0000-4000-8000-000000000002"},
+                 "generalPractitioner":[{"reference":"Practitioner/{{{putId}}}"}]},
+               "request":{"method":"POST","url":"Patient"}},
+              {"request":{"method":"GET","url":"Practitioner/{{{putId}}}"}},
+              {"fullUrl":"urn:uuid:2a5d1f3e-0000-4000-8000-000000000002","resource":{"resourceType":"Organization","name":"CHU de Nantes"},
+               "request":{"method":"POST","url":"Organization"}},
+              {"fullUrl":"http://example.org/fhir/Practitioner/{{{putId}}}","resource":{"resourceType":"Practitioner","id":"{{{putId}}}","name":[{"family":"Durand"}]},
+               "request":{"method":"PUT","url":"Practitioner/{{{putId}}}"}}
+            ]}
+            """);
+        Assert.That(status, Is.EqualTo(HttpStatusCode.OK), response.ToString());
+        Assert.That(response.GetProperty("type").GetString(), Is.EqualTo("transaction-response"));
+        var entries = response.GetProperty("entry").EnumerateArray().ToList();
+        Assert.That(entries.Select(e => e.GetProperty("response").GetProperty("status").GetString()),
+            Is.EqualTo(new[] { "201 Created", "200 OK", "201 Created", "201 Created" }));
+        // The GET ran after the PUT (R4 order: DELETE, POST, PUT, GET) and so found the practitioner.
+        Assert.That(entries[1].GetProperty("resource").GetProperty("name")[0].GetProperty("family").GetString(), Is.EqualTo("Durand"));
+
+        var patientLocation = entries[0].GetProperty("response").GetProperty("location").GetString()!;
+        var organizationLocation = entries[2].GetProperty("response").GetProperty("location").GetString()!;
+        Assert.That(patientLocation, Does.Match("^Patient/[^/]+/_history/1$"));
+        var (_, patient) = await Get("/" + patientLocation);
+        var organizationId = organizationLocation.Split('/')[1];
+        Assert.That(patient.GetProperty("managingOrganization").GetProperty("reference").GetString(), Is.EqualTo($"Organization/{organizationId}"));
+        Assert.That(patient.GetProperty("generalPractitioner")[0].GetProperty("reference").GetString(), Is.EqualTo($"Practitioner/{putId}"));
+        var (organizationStatus, _) = await Get($"/Organization/{organizationId}");
+        Assert.That(organizationStatus, Is.EqualTo(HttpStatusCode.OK));
+    }
+
+    [Test]
+    public async Task Transaction_is_all_or_nothing()
+    {
+        var first = Unique();
+        var (status, outcome) = await Post($$$"""
+            {"resourceType":"Bundle","type":"transaction","entry":[
+              {"resource":{"resourceType":"Patient","id":"{{{first}}}"},"request":{"method":"PUT","url":"Patient/{{{first}}}"}},
+              {"resource":{"resourceType":"Patient","name":[{"family":"Kept?"}]},"request":{"method":"POST","url":"Patient"}},
+              {"resource":{"resourceType":"Patient","id":"other"},"request":{"method":"PUT","url":"Patient/other","ifMatch":"W/\"9\""}}
+            ]}
+            """);
+        Assert.That(status, Is.EqualTo(HttpStatusCode.PreconditionFailed));
+        Assert.That(outcome.GetProperty("resourceType").GetString(), Is.EqualTo("OperationOutcome"));
+        Assert.That(outcome.GetProperty("issue")[0].GetProperty("diagnostics").GetString(), Does.Contain("Bundle.entry[2]"));
+        var (read, _) = await Get($"/Patient/{first}");
+        Assert.That(read, Is.EqualTo(HttpStatusCode.NotFound), "the first entry was rolled back");
+        var (_, history) = await Get("/Patient/_history?_count=1000");
+        var families = history.TryGetProperty("entry", out var e)
+            ? e.EnumerateArray().SelectMany(x => x.TryGetProperty("resource", out var r) && r.TryGetProperty("name", out var n) ? n.EnumerateArray() : []).Select(n => n.GetProperty("family").GetString())
+            : [];
+        Assert.That(families, Has.None.EqualTo("Kept?"));
+    }
+
+    [Test]
+    public async Task Transaction_refuses_bad_entries_before_writing()
+    {
+        var id = Unique();
+        var (twice, o1) = await Post($$$"""
+            {"resourceType":"Bundle","type":"transaction","entry":[
+              {"resource":{"resourceType":"Patient","id":"{{{id}}}"},"request":{"method":"PUT","url":"Patient/{{{id}}}"}},
+              {"request":{"method":"DELETE","url":"Patient/{{{id}}}"}}
+            ]}
+            """);
+        Assert.That(twice, Is.EqualTo(HttpStatusCode.BadRequest));
+        Assert.That(o1.GetProperty("issue")[0].GetProperty("diagnostics").GetString(), Does.Contain("more than one entry"));
+
+        var (dangling, o2) = await Post("""
+            {"resourceType":"Bundle","type":"transaction","entry":[
+              {"resource":{"resourceType":"Patient","managingOrganization":{"reference":"urn:uuid:2a5d1f3e-0000-4000-8000-00000000ffff"}},"request":{"method":"POST","url":"Patient"}}
+            ]}
+            """);
+        Assert.That(dangling, Is.EqualTo(HttpStatusCode.BadRequest));
+        Assert.That(o2.GetProperty("issue")[0].GetProperty("expression")[0].GetString(), Does.Contain("managingOrganization"));
+
+        var (invalid, o3) = await Post("""
+            {"resourceType":"Bundle","type":"transaction","entry":[
+              {"resource":{"resourceType":"Patient","birthDate":"demain"},"request":{"method":"POST","url":"Patient"}}
+            ]}
+            """);
+        Assert.That(invalid, Is.EqualTo(HttpStatusCode.BadRequest));
+        Assert.That(o3.GetProperty("issue")[0].GetProperty("expression")[0].GetString(), Is.EqualTo("Bundle.entry[0].resource.birthDate"));
+
+        var (search, _) = await Post("""{"resourceType":"Bundle","type":"transaction","entry":[{"request":{"method":"GET","url":"Patient?name=x"}}]}""");
+        Assert.That(search, Is.EqualTo(HttpStatusCode.BadRequest));
+        var (collection, _) = await Post("""{"resourceType":"Bundle","type":"collection"}""");
+        Assert.That(collection, Is.EqualTo(HttpStatusCode.BadRequest));
+        var (notBundle, _) = await Post("""{"resourceType":"Patient"}""");
+        Assert.That(notBundle, Is.EqualTo(HttpStatusCode.BadRequest));
+    }
+
+    [Test]
+    public async Task Transaction_deletes_and_patches()
+    {
+        var (_, created) = await Post("""
+            {"resourceType":"Bundle","type":"transaction","entry":[
+              {"resource":{"resourceType":"Patient","gender":"male"},"request":{"method":"POST","url":"Patient"}},
+              {"resource":{"resourceType":"Patient","gender":"male"},"request":{"method":"POST","url":"Patient"}}
+            ]}
+            """);
+        var ids = created.GetProperty("entry").EnumerateArray().Select(e => e.GetProperty("response").GetProperty("location").GetString()!.Split('/')[1]).ToList();
+        var patch = Convert.ToBase64String("""[{"op":"replace","path":"/gender","value":"female"}]"""u8.ToArray());
+        var (status, response) = await Post($$$"""
+            {"resourceType":"Bundle","type":"transaction","entry":[
+              {"request":{"method":"DELETE","url":"Patient/{{{ids[0]}}}"}},
+              {"resource":{"resourceType":"Binary","contentType":"application/json-patch+json","data":"{{{patch}}}"},"request":{"method":"PATCH","url":"Patient/{{{ids[1]}}}"}}
+            ]}
+            """);
+        Assert.That(status, Is.EqualTo(HttpStatusCode.OK), response.ToString());
+        var (gone, _) = await Get($"/Patient/{ids[0]}");
+        Assert.That(gone, Is.EqualTo(HttpStatusCode.Gone));
+        var (_, patched) = await Get($"/Patient/{ids[1]}");
+        Assert.That(patched.GetProperty("gender").GetString(), Is.EqualTo("female"));
+    }
+
+    [Test]
+    public async Task Batch_entries_succeed_or_fail_on_their_own()
+    {
+        var id = Unique();
+        var (status, response) = await Post($$$"""
+            {"resourceType":"Bundle","type":"batch","entry":[
+              {"resource":{"resourceType":"Patient","id":"{{{id}}}"},"request":{"method":"PUT","url":"Patient/{{{id}}}"}},
+              {"request":{"method":"GET","url":"Patient/no-such-patient"}},
+              {"resource":{"resourceType":"Patient","birthDate":"hier"},"request":{"method":"POST","url":"Patient"}},
+              {"request":{"method":"GET","url":"Patient/{{{id}}}"}},
+              {"resource":{"resourceType":"Observation","status":"final","code":{"text":"x"}},"request":{"method":"POST","url":"Patient"}}
+            ]}
+            """);
+        Assert.That(status, Is.EqualTo(HttpStatusCode.OK), response.ToString());
+        Assert.That(response.GetProperty("type").GetString(), Is.EqualTo("batch-response"));
+        var entries = response.GetProperty("entry").EnumerateArray().ToList();
+        Assert.That(entries.Select(e => e.GetProperty("response").GetProperty("status").GetString()![..3]),
+            Is.EqualTo(new[] { "201", "404", "400", "200", "400" }));
+        Assert.That(entries[2].GetProperty("response").GetProperty("outcome").GetProperty("issue")[0].GetProperty("expression")[0].GetString(),
+            Is.EqualTo("Bundle.entry[2].resource.birthDate"));
+        Assert.That(entries[3].GetProperty("resource").GetProperty("id").GetString(), Is.EqualTo(id));
+    }
+
+    [Test]
+    public async Task Prefer_representation_puts_the_resources_in_the_response()
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/")
+        {
+            Content = RestTests.Json("""{"resourceType":"Bundle","type":"transaction","entry":[{"resource":{"resourceType":"Patient","gender":"other"},"request":{"method":"POST","url":"Patient"}}]}"""),
+        };
+        request.Headers.Add("Prefer", "return=representation");
+        var response = await _client.SendAsync(request);
+        using var doc = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+        var resource = doc.RootElement.GetProperty("entry")[0].GetProperty("resource");
+        Assert.That(resource.GetProperty("gender").GetString(), Is.EqualTo("other"));
+        Assert.That(resource.GetProperty("meta").GetProperty("versionId").GetString(), Is.EqualTo("1"));
+    }
+}

@@ -1,0 +1,487 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Text;
+using System.Text.Json;
+using System.Xml.Linq;
+
+namespace FhirServer.Tests.Http;
+
+/// <summary>The instance and type interactions of R4 http.html, end to end, on each store.</summary>
+[TestFixture("sqlite")]
+[TestFixture("postgres")]
+public class RestTests(string store)
+{
+    private ServerFactory _factory = null!;
+    private HttpClient _client = null!;
+
+    [OneTimeSetUp]
+    public void Start()
+    {
+        _factory = new ServerFactory(store);
+        _client = _factory.CreateClient();
+    }
+
+    [OneTimeTearDown]
+    public void Stop()
+    {
+        _client.Dispose();
+        _factory.Dispose();
+    }
+
+    private const string Patient = """{"resourceType":"Patient","id":"client-id","meta":{"versionId":"77","profile":["http://example.org/p"]},"name":[{"family":"Dupont","given":["Hélène"]}],"birthDate":"1970-01-01"}""";
+
+    internal static StringContent Json(string json, string mediaType = "application/fhir+json") => new(json, Encoding.UTF8, mediaType);
+
+    private async Task<(HttpResponseMessage Response, JsonElement Body)> Send(HttpMethod method, string url, string? json = null,
+        string mediaType = "application/fhir+json", Action<HttpRequestMessage>? configure = null)
+    {
+        using var request = new HttpRequestMessage(method, url);
+        if (json is not null) request.Content = Json(json, mediaType);
+        configure?.Invoke(request);
+        var response = await _client.SendAsync(request);
+        var text = await response.Content.ReadAsStringAsync();
+        var body = text.Length > 0 && text.TrimStart().StartsWith('{') ? JsonDocument.Parse(text).RootElement.Clone() : default;
+        return (response, body);
+    }
+
+    private async Task<JsonElement> CreatePatient(string json = Patient)
+    {
+        var (response, body) = await Send(HttpMethod.Post, "/Patient", json);
+        Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.Created), body.ToString());
+        return body;
+    }
+
+    private static string Issues(JsonElement outcome) =>
+        string.Join(" | ", outcome.GetProperty("issue").EnumerateArray().Select(i => i.GetProperty("diagnostics").GetString()));
+
+    [Test]
+    public async Task Create_assigns_id_version_and_instant_and_keeps_the_rest_exactly()
+    {
+        var (response, body) = await Send(HttpMethod.Post, "/Patient", Patient);
+        Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.Created));
+        var id = body.GetProperty("id").GetString()!;
+        Assert.That(id, Is.Not.EqualTo("client-id").And.Match("^[A-Za-z0-9.-]{1,64}$"));
+        var meta = body.GetProperty("meta");
+        Assert.That(meta.GetProperty("versionId").GetString(), Is.EqualTo("1"));
+        Assert.That(DateTimeOffset.Parse(meta.GetProperty("lastUpdated").GetString()!), Is.EqualTo(DateTimeOffset.UtcNow).Within(TimeSpan.FromMinutes(1)));
+        Assert.That(meta.GetProperty("profile")[0].GetString(), Is.EqualTo("http://example.org/p"));
+        Assert.That(response.Headers.Location!.ToString(), Does.EndWith($"/Patient/{id}/_history/1"));
+        Assert.That(response.Headers.ETag!.ToString(), Is.EqualTo("W/\"1\""));
+        Assert.That(response.Content.Headers.LastModified, Is.Not.Null);
+
+        var read = await _client.GetAsync($"/Patient/{id}");
+        var text = await read.Content.ReadAsStringAsync();
+        Assert.That(read.StatusCode, Is.EqualTo(HttpStatusCode.OK));
+        Assert.That(text, Does.Contain("Hélène"));
+        Assert.That(read.Headers.ETag!.ToString(), Is.EqualTo("W/\"1\""));
+
+        var (observation, _) = await Send(HttpMethod.Post, "/Observation",
+            """{"resourceType":"Observation","status":"final","code":{"text":"poids"},"valueQuantity":{"value":1.10,"unit":"kg"}}""");
+        var stored = await (await _client.GetAsync(observation.Headers.Location!.AbsolutePath)).Content.ReadAsStringAsync();
+        Assert.That(stored, Does.Contain("\"value\":1.10"), "decimals are kept as written");
+    }
+
+    [Test]
+    public async Task Update_adds_versions_and_vread_returns_each()
+    {
+        var id = (await CreatePatient()).GetProperty("id").GetString();
+        var (update, body) = await Send(HttpMethod.Put, $"/Patient/{id}", $$"""{"resourceType":"Patient","id":"{{id}}","gender":"female"}""");
+        Assert.That(update.StatusCode, Is.EqualTo(HttpStatusCode.OK));
+        Assert.That(body.GetProperty("meta").GetProperty("versionId").GetString(), Is.EqualTo("2"));
+        Assert.That(body.TryGetProperty("name", out _), Is.False);
+
+        var (v1, first) = await Send(HttpMethod.Get, $"/Patient/{id}/_history/1");
+        Assert.That(v1.StatusCode, Is.EqualTo(HttpStatusCode.OK));
+        Assert.That(first.GetProperty("name")[0].GetProperty("family").GetString(), Is.EqualTo("Dupont"));
+        var (v2, second) = await Send(HttpMethod.Get, $"/Patient/{id}/_history/2");
+        Assert.That(second.GetProperty("gender").GetString(), Is.EqualTo("female"));
+        Assert.That(v2.Headers.ETag!.ToString(), Is.EqualTo("W/\"2\""));
+        var (v3, outcome) = await Send(HttpMethod.Get, $"/Patient/{id}/_history/3");
+        Assert.That(v3.StatusCode, Is.EqualTo(HttpStatusCode.NotFound));
+        Assert.That(outcome.GetProperty("resourceType").GetString(), Is.EqualTo("OperationOutcome"));
+    }
+
+    [Test]
+    public async Task Update_as_create_uses_the_client_id()
+    {
+        var id = "fr-" + Guid.NewGuid().ToString("N")[..12];
+        var (response, body) = await Send(HttpMethod.Put, $"/Patient/{id}", $$"""{"resourceType":"Patient","id":"{{id}}"}""");
+        Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.Created));
+        Assert.That(body.GetProperty("id").GetString(), Is.EqualTo(id));
+        Assert.That(response.Headers.Location!.ToString(), Does.EndWith($"/Patient/{id}/_history/1"));
+    }
+
+    [Test]
+    public async Task Update_refuses_a_body_whose_id_or_type_disagrees_with_the_url()
+    {
+        var (missing, o1) = await Send(HttpMethod.Put, "/Patient/abc", """{"resourceType":"Patient"}""");
+        Assert.That(missing.StatusCode, Is.EqualTo(HttpStatusCode.BadRequest));
+        Assert.That(Issues(o1), Does.Contain("no id"));
+        var (differs, o2) = await Send(HttpMethod.Put, "/Patient/abc", """{"resourceType":"Patient","id":"xyz"}""");
+        Assert.That(differs.StatusCode, Is.EqualTo(HttpStatusCode.BadRequest));
+        Assert.That(Issues(o2), Does.Contain("xyz").And.Contain("abc"));
+        var (type, o3) = await Send(HttpMethod.Put, "/Patient/abc", """{"resourceType":"Observation","id":"abc","status":"final","code":{"text":"x"}}""");
+        Assert.That(type.StatusCode, Is.EqualTo(HttpStatusCode.BadRequest));
+        Assert.That(Issues(o3), Does.Contain("Observation"));
+    }
+
+    [Test]
+    public async Task If_match_guards_update_and_delete_with_412()
+    {
+        var id = (await CreatePatient()).GetProperty("id").GetString();
+        var body = $$"""{"resourceType":"Patient","id":"{{id}}","active":true}""";
+        var (stale, outcome) = await Send(HttpMethod.Put, $"/Patient/{id}", body, configure: r => r.Headers.TryAddWithoutValidation("If-Match", "W/\"5\""));
+        Assert.That(stale.StatusCode, Is.EqualTo(HttpStatusCode.PreconditionFailed));
+        Assert.That(Issues(outcome), Does.Contain("W/\"1\""));
+        var (ok, _) = await Send(HttpMethod.Put, $"/Patient/{id}", body, configure: r => r.Headers.TryAddWithoutValidation("If-Match", "W/\"1\""));
+        Assert.That(ok.StatusCode, Is.EqualTo(HttpStatusCode.OK));
+        var (staleDelete, _) = await Send(HttpMethod.Delete, $"/Patient/{id}", configure: r => r.Headers.TryAddWithoutValidation("If-Match", "W/\"1\""));
+        Assert.That(staleDelete.StatusCode, Is.EqualTo(HttpStatusCode.PreconditionFailed));
+        var (bad, _) = await Send(HttpMethod.Put, $"/Patient/{id}", body, configure: r => r.Headers.TryAddWithoutValidation("If-Match", "yesterday"));
+        Assert.That(bad.StatusCode, Is.EqualTo(HttpStatusCode.BadRequest));
+    }
+
+    [Test]
+    public async Task Delete_makes_reads_answer_410_and_keeps_the_history()
+    {
+        var id = (await CreatePatient()).GetProperty("id").GetString();
+        var (deleted, outcome) = await Send(HttpMethod.Delete, $"/Patient/{id}");
+        Assert.That(deleted.StatusCode, Is.EqualTo(HttpStatusCode.OK));
+        Assert.That(outcome.GetProperty("resourceType").GetString(), Is.EqualTo("OperationOutcome"));
+        Assert.That(deleted.Headers.ETag!.ToString(), Is.EqualTo("W/\"2\""));
+
+        var (gone, goneOutcome) = await Send(HttpMethod.Get, $"/Patient/{id}");
+        Assert.That(gone.StatusCode, Is.EqualTo(HttpStatusCode.Gone));
+        Assert.That(goneOutcome.GetProperty("issue")[0].GetProperty("code").GetString(), Is.EqualTo("deleted"));
+        var (v1, _) = await Send(HttpMethod.Get, $"/Patient/{id}/_history/1");
+        Assert.That(v1.StatusCode, Is.EqualTo(HttpStatusCode.OK));
+
+        var (again, _) = await Send(HttpMethod.Delete, $"/Patient/{id}");
+        Assert.That(again.StatusCode, Is.EqualTo(HttpStatusCode.OK));
+        var (history, bundle) = await Send(HttpMethod.Get, $"/Patient/{id}/_history");
+        Assert.That(bundle.GetProperty("entry").GetArrayLength(), Is.EqualTo(2), "deleting twice adds one deletion only");
+
+        var (revived, body) = await Send(HttpMethod.Put, $"/Patient/{id}", $$"""{"resourceType":"Patient","id":"{{id}}"}""");
+        Assert.That(revived.StatusCode, Is.EqualTo(HttpStatusCode.Created));
+        Assert.That(body.GetProperty("meta").GetProperty("versionId").GetString(), Is.EqualTo("3"));
+    }
+
+    [Test]
+    public async Task Read_of_unknown_ids_and_types_is_404_with_an_outcome()
+    {
+        var (unknown, o1) = await Send(HttpMethod.Get, "/Patient/does-not-exist");
+        Assert.That(unknown.StatusCode, Is.EqualTo(HttpStatusCode.NotFound));
+        Assert.That(Issues(o1), Does.Contain("Patient/does-not-exist"));
+        var (type, o2) = await Send(HttpMethod.Get, "/Patient2/x");
+        Assert.That(type.StatusCode, Is.EqualTo(HttpStatusCode.NotFound));
+        Assert.That(Issues(o2), Does.Contain("Patient2"));
+        var (badId, _) = await Send(HttpMethod.Get, "/Patient/" + new string('x', 65));
+        Assert.That(badId.StatusCode, Is.EqualTo(HttpStatusCode.BadRequest));
+    }
+
+    [Test]
+    public async Task Conditional_read_answers_304()
+    {
+        var id = (await CreatePatient()).GetProperty("id").GetString();
+        var (match, _) = await Send(HttpMethod.Get, $"/Patient/{id}", configure: r => r.Headers.TryAddWithoutValidation("If-None-Match", "W/\"1\""));
+        Assert.That(match.StatusCode, Is.EqualTo(HttpStatusCode.NotModified));
+        var (other, _) = await Send(HttpMethod.Get, $"/Patient/{id}", configure: r => r.Headers.TryAddWithoutValidation("If-None-Match", "W/\"0\""));
+        Assert.That(other.StatusCode, Is.EqualTo(HttpStatusCode.OK));
+        var (since, _) = await Send(HttpMethod.Get, $"/Patient/{id}", configure: r => r.Headers.IfModifiedSince = DateTimeOffset.UtcNow.AddMinutes(1));
+        Assert.That(since.StatusCode, Is.EqualTo(HttpStatusCode.NotModified));
+        var (older, _) = await Send(HttpMethod.Get, $"/Patient/{id}", configure: r => r.Headers.IfModifiedSince = DateTimeOffset.UtcNow.AddHours(-1));
+        Assert.That(older.StatusCode, Is.EqualTo(HttpStatusCode.OK));
+    }
+
+    [Test]
+    public async Task Prefer_return_chooses_the_body_of_a_write()
+    {
+        var (minimal, _) = await Send(HttpMethod.Post, "/Patient", Patient, configure: r => r.Headers.Add("Prefer", "return=minimal"));
+        Assert.That(minimal.StatusCode, Is.EqualTo(HttpStatusCode.Created));
+        Assert.That(await minimal.Content.ReadAsStringAsync(), Is.Empty);
+        Assert.That(minimal.Headers.Location, Is.Not.Null);
+        var (outcome, body) = await Send(HttpMethod.Post, "/Patient", Patient, configure: r => r.Headers.Add("Prefer", "return=OperationOutcome"));
+        Assert.That(outcome.StatusCode, Is.EqualTo(HttpStatusCode.Created));
+        Assert.That(body.GetProperty("resourceType").GetString(), Is.EqualTo("OperationOutcome"));
+        var (representation, resource) = await Send(HttpMethod.Post, "/Patient", Patient, configure: r => r.Headers.Add("Prefer", "return=representation"));
+        Assert.That(resource.GetProperty("resourceType").GetString(), Is.EqualTo("Patient"));
+    }
+
+    [Test]
+    public async Task Xml_in_and_out_with_format_and_accept()
+    {
+        const string xml = """<Patient xmlns="http://hl7.org/fhir"><name><family value="Lefèvre"/></name><birthDate value="1980-05"/></Patient>""";
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/Patient") { Content = Json(xml, "application/fhir+xml") };
+        request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("application/fhir+xml"));
+        var response = await _client.SendAsync(request);
+        Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.Created));
+        Assert.That(response.Content.Headers.ContentType!.MediaType, Is.EqualTo("application/fhir+xml"));
+        var doc = XDocument.Parse(await response.Content.ReadAsStringAsync());
+        XNamespace f = "http://hl7.org/fhir";
+        var id = doc.Root!.Element(f + "id")!.Attribute("value")!.Value;
+        Assert.That(doc.Root.Element(f + "name")!.Element(f + "family")!.Attribute("value")!.Value, Is.EqualTo("Lefèvre"));
+
+        var json = await _client.GetAsync($"/Patient/{id}?_format=json&_pretty=true");
+        Assert.That(json.Content.Headers.ContentType!.MediaType, Is.EqualTo("application/fhir+json"));
+        var text = await json.Content.ReadAsStringAsync();
+        Assert.That(text, Does.Contain("\n").And.Contain("\"birthDate\": \"1980-05\""));
+
+        using var notAcceptable = new HttpRequestMessage(HttpMethod.Get, $"/Patient/{id}");
+        notAcceptable.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("image/png"));
+        Assert.That((await _client.SendAsync(notAcceptable)).StatusCode, Is.EqualTo(HttpStatusCode.NotAcceptable));
+    }
+
+    [Test]
+    public async Task Summary_and_elements_subset_the_resource_and_tag_it()
+    {
+        var id = (await CreatePatient("""{"resourceType":"Patient","text":{"status":"generated","div":"<div xmlns=\"http://www.w3.org/1999/xhtml\">x</div>"},"name":[{"family":"Dupont"}],"gender":"male","maritalStatus":{"text":"M"}}""")).GetProperty("id").GetString();
+        var (_, summary) = await Send(HttpMethod.Get, $"/Patient/{id}?_summary=true");
+        Assert.That(summary.TryGetProperty("name", out _), Is.True);
+        Assert.That(summary.TryGetProperty("maritalStatus", out _), Is.False, "maritalStatus is not a summary element");
+        Assert.That(summary.TryGetProperty("text", out _), Is.False);
+        Assert.That(summary.GetProperty("meta").GetProperty("tag")[0].GetProperty("code").GetString(), Is.EqualTo("SUBSETTED"));
+        var (_, data) = await Send(HttpMethod.Get, $"/Patient/{id}?_summary=data");
+        Assert.That(data.TryGetProperty("text", out _), Is.False);
+        Assert.That(data.TryGetProperty("maritalStatus", out _), Is.True);
+        var (_, text) = await Send(HttpMethod.Get, $"/Patient/{id}?_summary=text");
+        Assert.That(text.TryGetProperty("text", out _), Is.True);
+        Assert.That(text.TryGetProperty("name", out _), Is.False);
+        var (_, elements) = await Send(HttpMethod.Get, $"/Patient/{id}?_elements=gender,Patient.maritalStatus");
+        Assert.That(elements.EnumerateObject().Select(p => p.Name), Is.EquivalentTo(new[] { "resourceType", "id", "meta", "gender", "maritalStatus" }));
+        var (bad, _) = await Send(HttpMethod.Get, $"/Patient/{id}?_summary=maybe");
+        Assert.That(bad.StatusCode, Is.EqualTo(HttpStatusCode.BadRequest));
+    }
+
+    [Test]
+    public async Task Binary_is_served_raw_unless_fhir_is_asked()
+    {
+        var content = new byte[] { 0x25, 0x50, 0x44, 0x46, 0x00, 0xFF, 0x10 };
+        using var post = new HttpRequestMessage(HttpMethod.Post, "/Binary") { Content = new ByteArrayContent(content) };
+        post.Content.Headers.ContentType = new MediaTypeHeaderValue("application/pdf");
+        var created = await _client.SendAsync(post);
+        Assert.That(created.StatusCode, Is.EqualTo(HttpStatusCode.Created));
+        var location = created.Headers.Location!.ToString();
+        var id = location.Split('/')[^3];
+
+        var raw = await _client.GetAsync($"/Binary/{id}");
+        Assert.That(raw.Content.Headers.ContentType!.MediaType, Is.EqualTo("application/pdf"));
+        Assert.That(await raw.Content.ReadAsByteArrayAsync(), Is.EqualTo(content));
+
+        using var asFhir = new HttpRequestMessage(HttpMethod.Get, $"/Binary/{id}");
+        asFhir.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("application/fhir+json"));
+        var fhir = await _client.SendAsync(asFhir);
+        using var doc = JsonDocument.Parse(await fhir.Content.ReadAsStringAsync());
+        Assert.That(doc.RootElement.GetProperty("contentType").GetString(), Is.EqualTo("application/pdf"));
+        Assert.That(doc.RootElement.GetProperty("data").GetBytesFromBase64(), Is.EqualTo(content));
+    }
+
+    [Test]
+    public async Task Json_patch_changes_the_resource_and_refuses_invalid_results()
+    {
+        var id = (await CreatePatient()).GetProperty("id").GetString();
+        var (ok, patched) = await Send(HttpMethod.Patch, $"/Patient/{id}",
+            """[{"op":"test","path":"/name/0/family","value":"Dupont"},{"op":"replace","path":"/birthDate","value":"1971-02-03"},{"op":"add","path":"/name/0/given/-","value":"Marie"}]""",
+            "application/json-patch+json");
+        Assert.That(ok.StatusCode, Is.EqualTo(HttpStatusCode.OK), patched.ToString());
+        Assert.That(patched.GetProperty("birthDate").GetString(), Is.EqualTo("1971-02-03"));
+        Assert.That(patched.GetProperty("name")[0].GetProperty("given").EnumerateArray().Select(g => g.GetString()), Is.EqualTo(new[] { "Hélène", "Marie" }));
+        Assert.That(patched.GetProperty("meta").GetProperty("versionId").GetString(), Is.EqualTo("2"));
+
+        var (failedTest, _) = await Send(HttpMethod.Patch, $"/Patient/{id}", """[{"op":"test","path":"/gender","value":"male"}]""", "application/json-patch+json");
+        Assert.That(failedTest.StatusCode, Is.EqualTo(HttpStatusCode.UnprocessableEntity));
+        var (invalid, outcome) = await Send(HttpMethod.Patch, $"/Patient/{id}", """[{"op":"add","path":"/birthDate","value":"not a date"}]""", "application/json-patch+json");
+        Assert.That(invalid.StatusCode, Is.EqualTo(HttpStatusCode.UnprocessableEntity));
+        Assert.That(outcome.GetProperty("issue").EnumerateArray().Any(i => i.TryGetProperty("expression", out var e) && e[0].GetString() == "Patient.birthDate"));
+        var (malformed, _) = await Send(HttpMethod.Patch, $"/Patient/{id}", """{"op":"add"}""", "application/json-patch+json");
+        Assert.That(malformed.StatusCode, Is.EqualTo(HttpStatusCode.BadRequest));
+        var (_, unchanged) = await Send(HttpMethod.Get, $"/Patient/{id}");
+        Assert.That(unchanged.GetProperty("meta").GetProperty("versionId").GetString(), Is.EqualTo("2"), "refused patches write nothing");
+        var (gone, _) = await Send(HttpMethod.Patch, "/Patient/never-was", "[]", "application/json-patch+json");
+        Assert.That(gone.StatusCode, Is.EqualTo(HttpStatusCode.NotFound));
+    }
+
+    [Test]
+    public async Task Fhirpath_patch_adds_inserts_replaces_moves_and_deletes()
+    {
+        var id = (await CreatePatient("""{"resourceType":"Patient","name":[{"family":"A"},{"family":"B"}],"gender":"male","telecom":[{"system":"phone","value":"1"}]}""")).GetProperty("id").GetString();
+        static string Op(string type, string path, string more) =>
+            $$"""{"name":"operation","part":[{"name":"type","valueCode":"{{type}}"},{"name":"path","valueString":"{{path}}"}{{more}}]}""";
+        var parameters = $$"""
+            {"resourceType":"Parameters","parameter":[
+              {{Op("add", "Patient", """,{"name":"name","valueString":"birthDate"},{"name":"value","valueDate":"1990-01-01"}""")}},
+              {{Op("insert", "Patient.name", """,{"name":"value","valueHumanName":{"family":"C"}},{"name":"index","valueInteger":0}""")}},
+              {{Op("replace", "Patient.gender", """,{"name":"value","valueCode":"female"}""")}},
+              {{Op("move", "Patient.name", """,{"name":"source","valueInteger":2},{"name":"destination","valueInteger":0}""")}},
+              {{Op("delete", "Patient.telecom.where(system='phone')", "")}},
+              {{Op("add", "Patient.name[0]", """,{"name":"name","valueString":"given"},{"name":"value","valueString":"Zoé"}""")}}
+            ]}
+            """;
+        var (ok, patched) = await Send(HttpMethod.Patch, $"/Patient/{id}", parameters);
+        Assert.That(ok.StatusCode, Is.EqualTo(HttpStatusCode.OK), patched.ToString());
+        Assert.That(patched.GetProperty("birthDate").GetString(), Is.EqualTo("1990-01-01"));
+        Assert.That(patched.GetProperty("gender").GetString(), Is.EqualTo("female"));
+        Assert.That(patched.GetProperty("name").EnumerateArray().Select(n => n.GetProperty("family").GetString()), Is.EqualTo(new[] { "B", "C", "A" }));
+        Assert.That(patched.GetProperty("name")[0].GetProperty("given")[0].GetString(), Is.EqualTo("Zoé"));
+        Assert.That(patched.TryGetProperty("telecom", out _), Is.False);
+
+        var (notOne, _) = await Send(HttpMethod.Patch, $"/Patient/{id}", $$"""{"resourceType":"Parameters","parameter":[{{Op("replace", "Patient.name.family", """,{"name":"value","valueString":"X"}""")}}]}""");
+        Assert.That(notOne.StatusCode, Is.EqualTo(HttpStatusCode.UnprocessableEntity));
+        var (badPath, _) = await Send(HttpMethod.Patch, $"/Patient/{id}", $$"""{"resourceType":"Parameters","parameter":[{{Op("delete", "Patient.name[", "")}}]}""");
+        Assert.That(badPath.StatusCode, Is.EqualTo(HttpStatusCode.BadRequest));
+    }
+
+    [Test]
+    public async Task History_pages_newest_first_with_since_and_at()
+    {
+        var id = (await CreatePatient()).GetProperty("id").GetString();
+        for (var i = 0; i < 4; i++)
+            await Send(HttpMethod.Put, $"/Patient/{id}", $$"""{"resourceType":"Patient","id":"{{id}}","active":{{(i % 2 == 0 ? "true" : "false")}}}""");
+        var (_, page1) = await Send(HttpMethod.Get, $"/Patient/{id}/_history?_count=2");
+        Assert.That(page1.GetProperty("type").GetString(), Is.EqualTo("history"));
+        var versions = page1.GetProperty("entry").EnumerateArray().Select(e => e.GetProperty("resource").GetProperty("meta").GetProperty("versionId").GetString()).ToList();
+        Assert.That(versions, Is.EqualTo(new[] { "5", "4" }));
+        var next = page1.GetProperty("link").EnumerateArray().Single(l => l.GetProperty("relation").GetString() == "next").GetProperty("url").GetString()!;
+        var (_, page2) = await Send(HttpMethod.Get, new Uri(next).PathAndQuery);
+        Assert.That(page2.GetProperty("entry").EnumerateArray().Select(e => e.GetProperty("resource").GetProperty("meta").GetProperty("versionId").GetString()), Is.EqualTo(new[] { "3", "2" }));
+        var (_, page3) = await Send(HttpMethod.Get, new Uri(page2.GetProperty("link").EnumerateArray().Single(l => l.GetProperty("relation").GetString() == "next").GetProperty("url").GetString()!).PathAndQuery);
+        Assert.That(page3.GetProperty("entry").GetArrayLength(), Is.EqualTo(1));
+        Assert.That(page3.GetProperty("link").EnumerateArray().Any(l => l.GetProperty("relation").GetString() == "next"), Is.False);
+        var first = page3.GetProperty("entry")[0];
+        Assert.That(first.GetProperty("request").GetProperty("method").GetString(), Is.EqualTo("POST"));
+        Assert.That(first.GetProperty("response").GetProperty("status").GetString(), Does.StartWith("201"));
+
+        var v3Instant = page2.GetProperty("entry")[0].GetProperty("resource").GetProperty("meta").GetProperty("lastUpdated").GetString()!;
+        var (_, since) = await Send(HttpMethod.Get, $"/Patient/{id}/_history?_since={Uri.EscapeDataString(v3Instant)}");
+        Assert.That(since.GetProperty("entry").GetArrayLength(), Is.EqualTo(3), "versions 3, 4 and 5");
+        var (_, at) = await Send(HttpMethod.Get, $"/Patient/{id}/_history?_at={Uri.EscapeDataString(v3Instant)}");
+        Assert.That(at.GetProperty("entry").EnumerateArray().Select(e => e.GetProperty("resource").GetProperty("meta").GetProperty("versionId").GetString()), Is.EqualTo(new[] { "3" }));
+
+        var (_, type) = await Send(HttpMethod.Get, "/Patient/_history?_count=1");
+        Assert.That(type.GetProperty("entry")[0].GetProperty("resource").GetProperty("resourceType").GetString(), Is.EqualTo("Patient"));
+        var (_, system) = await Send(HttpMethod.Get, "/_history?_count=3");
+        Assert.That(system.GetProperty("entry").GetArrayLength(), Is.EqualTo(3));
+        var (badSince, _) = await Send(HttpMethod.Get, "/_history?_since=last-week");
+        Assert.That(badSince.StatusCode, Is.EqualTo(HttpStatusCode.BadRequest));
+        var (unknown, _) = await Send(HttpMethod.Get, "/Patient/not-there/_history");
+        Assert.That(unknown.StatusCode, Is.EqualTo(HttpStatusCode.NotFound));
+    }
+
+    [Test]
+    public async Task Parse_errors_are_400_with_location_line_and_column()
+    {
+        var (response, outcome) = await Send(HttpMethod.Post, "/Patient", "{\"resourceType\":\"Patient\",\n\"birthDate\":\"25/12/1974\"}");
+        Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.BadRequest));
+        var issue = outcome.GetProperty("issue")[0];
+        Assert.That(issue.GetProperty("severity").GetString(), Is.EqualTo("error"));
+        Assert.That(issue.GetProperty("expression")[0].GetString(), Is.EqualTo("Patient.birthDate"));
+        Assert.That(issue.GetProperty("diagnostics").GetString(), Does.Contain("line 2"));
+        var (truncated, _) = await Send(HttpMethod.Post, "/Patient", "{\"resourceType\":\"Pat");
+        Assert.That(truncated.StatusCode, Is.EqualTo(HttpStatusCode.BadRequest));
+        var (empty, _) = await Send(HttpMethod.Post, "/Patient", "");
+        Assert.That(empty.StatusCode, Is.EqualTo(HttpStatusCode.BadRequest));
+        var (wrongType, _) = await Send(HttpMethod.Post, "/Patient", """{"resourceType":"Observation","status":"final","code":{"text":"x"}}""");
+        Assert.That(wrongType.StatusCode, Is.EqualTo(HttpStatusCode.BadRequest));
+    }
+
+    [Test]
+    public async Task Unsupported_media_types_are_415_and_unknown_routes_404_or_405()
+    {
+        var (media, o1) = await Send(HttpMethod.Post, "/Patient", "name=x", "application/x-www-form-urlencoded");
+        Assert.That(media.StatusCode, Is.EqualTo(HttpStatusCode.UnsupportedMediaType));
+        Assert.That(o1.GetProperty("resourceType").GetString(), Is.EqualTo("OperationOutcome"));
+        var (charset, _) = await Send(HttpMethod.Post, "/Patient", configure: r =>
+        {
+            r.Content = new ByteArrayContent("{}"u8.ToArray());
+            r.Content.Headers.TryAddWithoutValidation("Content-Type", "application/fhir+json; charset=iso-8859-1");
+        });
+        Assert.That(charset.StatusCode, Is.EqualTo(HttpStatusCode.UnsupportedMediaType));
+        var (method, o2) = await Send(HttpMethod.Put, "/Patient");
+        Assert.That(method.StatusCode, Is.EqualTo(HttpStatusCode.MethodNotAllowed));
+        Assert.That(o2.GetProperty("resourceType").GetString(), Is.EqualTo("OperationOutcome"));
+        var (route, o3) = await Send(HttpMethod.Get, "/Patient/1/2/3/4");
+        Assert.That(route.StatusCode, Is.EqualTo(HttpStatusCode.NotFound));
+        Assert.That(o3.GetProperty("resourceType").GetString(), Is.EqualTo("OperationOutcome"));
+    }
+
+    [Test]
+    public async Task Hostile_bodies_are_refused_cleanly()
+    {
+        var deep = "{\"resourceType\":\"Patient\",\"extension\":[" + string.Concat(Enumerable.Repeat("{\"url\":\"http://x\",\"extension\":[", 5000)) + "]}";
+        var (nested, o1) = await Send(HttpMethod.Post, "/Patient", deep);
+        Assert.That(nested.StatusCode, Is.EqualTo(HttpStatusCode.BadRequest));
+        Assert.That(o1.GetProperty("resourceType").GetString(), Is.EqualTo("OperationOutcome"));
+
+        var (utf8, _) = await Send(HttpMethod.Post, "/Patient", configure: r =>
+        {
+            r.Content = new ByteArrayContent([.. "{\"resourceType\":\"Patient\",\"gender\":\""u8, 0xC3, 0x28, .. "\"}"u8]);
+            r.Content.Headers.TryAddWithoutValidation("Content-Type", "application/fhir+json");
+        });
+        Assert.That(utf8.StatusCode, Is.EqualTo(HttpStatusCode.BadRequest));
+
+        const string entities = """<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;&lol;&lol;">]><Patient xmlns="http://hl7.org/fhir"><gender value="&lol2;"/></Patient>""";
+        var (xml, _) = await Send(HttpMethod.Post, "/Patient", entities, "application/fhir+xml");
+        Assert.That(xml.StatusCode, Is.EqualTo(HttpStatusCode.BadRequest));
+    }
+
+    [Test]
+    public async Task Bodies_over_the_limit_are_413()
+    {
+        using var small = new ServerFactory(store, new() { ["Server:MaxRequestBytes"] = "1000" });
+        using var client = small.CreateClient();
+        var big = "{\"resourceType\":\"Patient\",\"name\":[{\"family\":\"" + new string('x', 2000) + "\"}]}";
+        var response = await client.PostAsync("/Patient", Json(big));
+        Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.RequestEntityTooLarge));
+        using var outcome = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+        Assert.That(outcome.RootElement.GetProperty("issue")[0].GetProperty("code").GetString(), Is.EqualTo("too-long"));
+        var ok = await client.PostAsync("/Patient", Json("""{"resourceType":"Patient"}"""));
+        Assert.That(ok.StatusCode, Is.EqualTo(HttpStatusCode.Created));
+    }
+
+    [Test]
+    public async Task Update_as_create_can_be_switched_off()
+    {
+        using var strict = new ServerFactory(store, new() { ["Server:UpdateCreate"] = "false" });
+        using var client = strict.CreateClient();
+        var response = await client.PutAsync("/Patient/new-one", Json("""{"resourceType":"Patient","id":"new-one"}"""));
+        Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.MethodNotAllowed));
+    }
+
+    [Test]
+    public async Task Conditional_create_is_refused_until_search_exists()
+    {
+        var (response, outcome) = await Send(HttpMethod.Post, "/Patient", Patient, configure: r => r.Headers.Add("If-None-Exist", "identifier=x|1"));
+        Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.BadRequest));
+        Assert.That(Issues(outcome), Does.Contain("If-None-Exist"));
+    }
+
+    [Test]
+    public async Task Concurrent_updates_get_distinct_consecutive_versions()
+    {
+        var id = (await CreatePatient()).GetProperty("id").GetString();
+        var writes = Enumerable.Range(0, 20).Select(i =>
+            Send(HttpMethod.Put, $"/Patient/{id}", $$"""{"resourceType":"Patient","id":"{{id}}","name":[{"family":"W{{i}}"}]}"""));
+        var results = await Task.WhenAll(writes);
+        Assert.That(results.Select(r => r.Response.StatusCode), Is.All.EqualTo(HttpStatusCode.OK));
+        var versions = results.Select(r => int.Parse(r.Body.GetProperty("meta").GetProperty("versionId").GetString()!)).Order().ToList();
+        Assert.That(versions, Is.EqualTo(Enumerable.Range(2, 20).ToList()));
+    }
+
+    [Test]
+    public async Task Metadata_lists_the_implemented_interactions()
+    {
+        var (_, statement) = await Send(HttpMethod.Get, "/metadata");
+        var rest = statement.GetProperty("rest")[0];
+        var patient = rest.GetProperty("resource").EnumerateArray().Single(r => r.GetProperty("type").GetString() == "Patient");
+        Assert.That(patient.GetProperty("interaction").EnumerateArray().Select(i => i.GetProperty("code").GetString()),
+            Is.SupersetOf(new[] { "read", "vread", "update", "patch", "delete", "history-instance", "history-type", "create" }));
+        Assert.That(rest.GetProperty("interaction").EnumerateArray().Select(i => i.GetProperty("code").GetString()),
+            Is.EquivalentTo(new[] { "transaction", "batch", "history-system" }));
+    }
+
+    [Test]
+    public async Task Ready_reports_the_store()
+    {
+        var ready = await _client.GetAsync("/ready");
+        Assert.That(ready.StatusCode, Is.EqualTo(HttpStatusCode.OK));
+    }
+}
