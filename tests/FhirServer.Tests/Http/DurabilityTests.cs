@@ -1,0 +1,188 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+using System.Text.Json;
+using FhirServer.Conformance.Tests.Support;
+using FhirServer.Tests.Support;
+
+namespace FhirServer.Tests.Http;
+
+/// <summary>
+/// The server process is killed (SIGKILL) while it writes a large transaction; after a restart on the same store the
+/// transaction is entirely absent or entirely present, never in part.
+/// </summary>
+[TestFixture("sqlite")]
+[TestFixture("postgres")]
+[NonParallelizable]
+public class DurabilityTests(string store)
+{
+    private const int Entries = 10_000;
+    private string _dataDirectory = null!;
+    private string? _connection;
+
+    [SetUp]
+    public void CreateStore()
+    {
+        _dataDirectory = Path.Combine(Path.GetTempPath(), "fhirserver-durability-" + Guid.NewGuid().ToString("N"));
+        _connection = store == "postgres" ? PostgresServer.NewDatabase() : null;
+    }
+
+    [TearDown]
+    public void DeleteStore()
+    {
+        if (Directory.Exists(_dataDirectory)) Directory.Delete(_dataDirectory, recursive: true);
+    }
+
+    [Test]
+    public async Task A_transaction_cut_by_sigkill_is_absent_after_restart()
+    {
+        var marker = Guid.NewGuid().ToString("N");
+        var bundle = new StringBuilder("""{"resourceType":"Bundle","type":"transaction","entry":[""");
+        for (var i = 0; i < Entries; i++)
+        {
+            if (i > 0) bundle.Append(',');
+            bundle.Append($$$"""{"resource":{"resourceType":"Patient","identifier":[{"system":"urn:test:durability","value":"{{{marker}}}"}],"name":[{"family":"N{{{i}}}"}]},"request":{"method":"POST","url":"Patient"}}""");
+        }
+        bundle.Append("]}");
+
+        var (server, baseUrl) = await StartServer();
+        using var client = new HttpClient { BaseAddress = new Uri(baseUrl), Timeout = TimeSpan.FromMinutes(5) };
+        var post = client.PostAsync("/", new StringContent(bundle.ToString(), Encoding.UTF8, "application/fhir+json"));
+        var started = await Task.WhenAny(server.WaitForLine($"Transaction of {Entries} entries started", TimeSpan.FromMinutes(2)), post);
+        if (started == post) Assert.Fail($"The transaction was answered before it could be cut: {(await post).StatusCode} {await (await post).Content.ReadAsStringAsync()}");
+        Assert.That(await (Task<bool>)started, Is.True, $"the server logs the start of the transaction: {server.Output}");
+        await Task.Delay(150);
+        server.Process.Kill(entireProcessTree: true);
+        await server.Process.WaitForExitAsync();
+        HttpResponseMessage? answered = null;
+        try { answered = await post; }
+        catch (HttpRequestException) { }
+        catch (TaskCanceledException) { }
+        Assert.That(answered, Is.Null, "the process died before answering: the kill came in the middle of the transaction");
+
+        var (restarted, restartedUrl) = await StartServer();
+        try
+        {
+            using var after = new HttpClient { BaseAddress = new Uri(restartedUrl) };
+            var count = await CountMarked(after, marker);
+            Assert.That(count, Is.EqualTo(0), $"the cut transaction left {count} of its {Entries} resources");
+
+            // The store still works and the same transaction, uncut, is entirely present.
+            var response = await after.PostAsync("/", new StringContent(bundle.ToString(), Encoding.UTF8, "application/fhir+json"));
+            Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.OK));
+            Assert.That(await CountMarked(after, marker), Is.EqualTo(Entries));
+        }
+        finally
+        {
+            restarted.Process.Kill(entireProcessTree: true);
+            await restarted.Process.WaitForExitAsync();
+        }
+    }
+
+    private static async Task<int> CountMarked(HttpClient client, string marker)
+    {
+        var count = 0;
+        string? url = "/Patient/_history?_count=1000";
+        while (url is not null)
+        {
+            using var doc = JsonDocument.Parse(await client.GetStringAsync(url));
+            if (doc.RootElement.TryGetProperty("entry", out var entries))
+                count += entries.EnumerateArray().Count(e => e.TryGetProperty("resource", out var r) && r.GetRawText().Contains(marker, StringComparison.Ordinal));
+            url = doc.RootElement.GetProperty("link").EnumerateArray()
+                .Where(l => l.GetProperty("relation").GetString() == "next")
+                .Select(l => new Uri(l.GetProperty("url").GetString()!).PathAndQuery).FirstOrDefault();
+        }
+        return count;
+    }
+
+    private async Task<(ServerProcess Server, string BaseUrl)> StartServer()
+    {
+        var port = FreePort();
+        var dll = Path.Combine(AppContext.BaseDirectory, "FhirServer.dll");
+        var arguments = new List<string>
+        {
+            dll, "--urls", $"http://127.0.0.1:{port}",
+            "--package-cache", TestData.CacheFolder, "--package-sources", TestData.PackagesFolder, "--registry", "",
+            "--Logging:LogLevel:FhirServer.Rest.BundleProcessor=Debug",
+        };
+        arguments.AddRange(store == "postgres"
+            ? ["--store", "postgres", "--connection", _connection!]
+            : ["--data", _dataDirectory]);
+        var start = new ProcessStartInfo("dotnet", arguments)
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            WorkingDirectory = AppContext.BaseDirectory,
+        };
+        var server = new ServerProcess(Process.Start(start)!);
+        var baseUrl = $"http://127.0.0.1:{port}";
+        using var probe = new HttpClient();
+        var deadline = DateTime.UtcNow.AddMinutes(1);
+        while (DateTime.UtcNow < deadline)
+        {
+            if (server.Process.HasExited) Assert.Fail($"The server exited at start-up: {server.Output}");
+            try
+            {
+                if ((await probe.GetAsync(baseUrl + "/ready")).IsSuccessStatusCode) return (server, baseUrl);
+            }
+            catch (HttpRequestException) { }
+            await Task.Delay(100);
+        }
+        server.Process.Kill(entireProcessTree: true);
+        Assert.Fail($"The server did not become ready: {server.Output}");
+        return default;
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    /// <summary>A server process whose output is collected line by line, so a test can wait for a log line.</summary>
+    private sealed class ServerProcess
+    {
+        private readonly StringBuilder _output = new();
+        private readonly List<(string Text, TaskCompletionSource<bool> Seen)> _waiters = [];
+
+        public ServerProcess(Process process)
+        {
+            Process = process;
+            process.OutputDataReceived += (_, e) => Line(e.Data);
+            process.ErrorDataReceived += (_, e) => Line(e.Data);
+            process.BeginOutputReadLine();
+            process.BeginErrorReadLine();
+        }
+
+        public Process Process { get; }
+
+        public string Output
+        {
+            get { lock (_output) return _output.ToString(); }
+        }
+
+        private void Line(string? line)
+        {
+            if (line is null) return;
+            lock (_output)
+            {
+                _output.AppendLine(line);
+                foreach (var (text, seen) in _waiters)
+                    if (line.Contains(text, StringComparison.Ordinal)) seen.TrySetResult(true);
+            }
+        }
+
+        public async Task<bool> WaitForLine(string text, TimeSpan timeout)
+        {
+            var seen = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
+            lock (_output)
+            {
+                if (_output.ToString().Contains(text, StringComparison.Ordinal)) return true;
+                _waiters.Add((text, seen));
+            }
+            return await Task.WhenAny(seen.Task, Task.Delay(timeout)) == seen.Task;
+        }
+    }
+}
