@@ -1,0 +1,51 @@
+namespace FhirServer.Conformance.Search;
+
+/// <summary>SearchParameter.type (R4 valueset-search-param-type).</summary>
+public enum SearchParamType { Number, Date, String, Token, Reference, Composite, Quantity, Uri, Special }
+
+/// <summary>One SearchParameter of the loaded packages, as the indexer and the query parser need it.</summary>
+public sealed record SearchParameterInfo(
+    string Code,
+    string Url,
+    SearchParamType Type,
+    string? Expression,
+    IReadOnlyList<string> Bases,
+    IReadOnlyList<string> Targets,
+    IReadOnlyList<CompositeComponent> Components,
+    string PackageId);
+
+/// <summary>A component of a composite parameter: the component parameter's canonical and its expression relative to the composite's value.</summary>
+public sealed record CompositeComponent(string DefinitionUrl, string Expression);
+
+/// <summary>A value extracted from a resource for one search parameter, in the form its index table keeps.</summary>
+public abstract record IndexValue;
+
+/// <summary>A string (and each string part of HumanName and Address): <see cref="Normalized"/> is lower-case, without accents, whitespace collapsed.</summary>
+public sealed record StringIndex(string Normalized, string Exact) : IndexValue;
+
+/// <summary>A token: Coding, CodeableConcept coding, Identifier, ContactPoint, code, boolean… <see cref="Text"/> feeds <c>:text</c>.</summary>
+public sealed record TokenIndex(string? System, string? Code, string? Text = null) : IndexValue;
+
+/// <summary>
+/// A reference: a relative or server-local reference as <see cref="TargetType"/>/<see cref="TargetId"/>; an absolute
+/// URL or canonical in <see cref="Url"/> (with <see cref="Version"/> for <c>canonical|version</c>).
+/// </summary>
+public sealed record ReferenceIndex(string? TargetType, string? TargetId, string? Url, string? Version = null) : IndexValue;
+
+/// <summary>A date, dateTime, instant, Period or Timing as the interval [Low, High) in microseconds since the Unix epoch (UTC).</summary>
+public sealed record DateIndex(long Low, long High) : IndexValue;
+
+/// <summary>A number with the interval its precision implies (<c>1.5</c> → [1.45, 1.55)).</summary>
+public sealed record NumberIndex(decimal Value, decimal Low, decimal High) : IndexValue;
+
+/// <summary>A quantity as written, and in canonical UCUM units where it converts (for comparisons across units).</summary>
+public sealed record QuantityIndex(decimal Value, decimal Low, decimal High, string? System, string? Code, string? Unit,
+    decimal? CanonicalValue = null, string? CanonicalCode = null) : IndexValue;
+
+public sealed record UriIndex(string Uri) : IndexValue;
+
+/// <summary>One combination of component values of a composite parameter.</summary>
+public sealed record CompositeIndex(IReadOnlyList<IndexValue> Components) : IndexValue;
+
+/// <summary>An index row: the parameter's code, its type, and the value.</summary>
+public sealed record IndexEntry(string Param, SearchParamType Type, IndexValue Value);
