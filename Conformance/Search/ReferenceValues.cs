@@ -1,0 +1,93 @@
+using FhirServer.Conformance.Definitions;
+using FhirServer.Conformance.Model;
+
+namespace FhirServer.Conformance.Search;
+
+/// <summary>Reference values (R4 search.html §2.1.1.5.8): literal references, canonicals, and logical references' identifiers.</summary>
+internal static class ReferenceValues
+{
+    public static bool Add(object item, List<IndexValue> values, DefinitionRegistry registry)
+    {
+        switch (item)
+        {
+            case ElementNode { Type: "Reference" } reference:
+                AddReference(reference, values, registry);
+                return true;
+            // canonical (and uri) targets: matched by URL, with the version after '|' (R4 §2.1.1.5.8 "canonical").
+            case ElementNode { Type: "canonical" or "uri" or "url" } canonical:
+                if (canonical.Value is { Length: > 0 } value) values.Add(Canonical(value));
+                return true;
+            case string text:
+                values.Add(Canonical(text));
+                return true;
+            // Bundle.entry[0].resource (Bundle's composition and message): the resource is the target.
+            case ElementNode { IsResource: true } resource:
+                var id = resource.Child("id")?.Value;
+                var fullUrl = resource.Name == "resource" ? resource.Parent?.Child("fullUrl")?.Value : null;
+                if (id is not null || fullUrl is not null) values.Add(new ReferenceIndex(resource.Type, id, fullUrl));
+                return true;
+            default:
+                return false;
+        }
+    }
+
+    private static ReferenceIndex Canonical(string text)
+    {
+        var bar = text.LastIndexOf('|');
+        return bar < 0 ? new ReferenceIndex(null, null, text) : new ReferenceIndex(null, null, text[..bar], text[(bar + 1)..]);
+    }
+
+    private static void AddReference(ElementNode reference, List<IndexValue> values, DefinitionRegistry registry)
+    {
+        var literal = reference.Child("reference")?.Value;
+        var identifier = reference.Child("identifier");
+        var identifierSystem = identifier?.Child("system")?.Value;
+        var identifierValue = identifier?.Child("value")?.Value;
+        ReferenceIndex? index = null;
+        // A reference to a contained resource (#id) points inside this resource: nothing another search could find.
+        if (literal is { Length: > 0 } && literal[0] != '#')
+        {
+            index = Parse(literal, registry) is { } target
+                ? new ReferenceIndex(target.Type, target.Id, target.Absolute ? literal : null, target.Version)
+                : new ReferenceIndex(null, null, literal);
+        }
+        if (identifierSystem is null && identifierValue is null)
+        {
+            if (index is not null) values.Add(index);
+            return;
+        }
+        values.Add((index ?? new ReferenceIndex(null, null, null)) with { IdentifierSystem = identifierSystem, IdentifierValue = identifierValue });
+    }
+
+    public readonly record struct Target(string Type, string Id, string? Version, bool Absolute);
+
+    /// <summary>
+    /// A literal reference's target when it names one (R4 references.html §2.3.0.1: <c>Type/id</c>,
+    /// <c>Type/id/_history/v</c>, or an absolute URL ending so) with a known resource type; null for
+    /// <c>urn:uuid:</c>, <c>urn:oid:</c> and anything else.
+    /// </summary>
+    public static Target? Parse(string reference, DefinitionRegistry registry)
+    {
+        var absolute = reference.Contains("://", StringComparison.Ordinal) || reference.StartsWith("urn:", StringComparison.Ordinal);
+        if (reference.StartsWith("urn:", StringComparison.Ordinal)) return null;
+        var query = reference.IndexOfAny(['?', '#']);
+        var path = query < 0 ? reference : reference[..query];
+        var parts = path.Split('/');
+        var n = parts.Length;
+        string? version = null;
+        if (n >= 4 && parts[n - 2] == "_history")
+        {
+            version = parts[n - 1];
+            n -= 2;
+        }
+        if (n < 2 || (!absolute && n != 2)) return null;
+        var type = parts[n - 2];
+        var id = parts[n - 1];
+        if (!IsId(id) || !registry.IsResourceType(type)) return null;
+        return new Target(type, id, version is { Length: > 0 } ? version : null, absolute);
+    }
+
+    // R4 id: [A-Za-z0-9\-\.]{1,64}
+    private static bool IsId(string id) =>
+        id.Length is > 0 and <= 64 && id.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '.');
+}

@@ -1,0 +1,164 @@
+using System.Collections.Concurrent;
+using FhirServer.Conformance.Definitions;
+using FhirServer.Conformance.FhirPath;
+using FhirServer.Conformance.FhirPath.Operators;
+using FhirServer.Conformance.Model;
+
+namespace FhirServer.Conformance.Search;
+
+/// <summary>Something the indexer could not index in one resource; the rest of the resource was indexed.</summary>
+public sealed record IndexDiagnostic(string Param, string Url, string Message)
+{
+    public override string ToString() => $"{Param} ({Url}): {Message}";
+}
+
+/// <summary>
+/// Extracts a resource's index rows: for each SearchParameter of its type, the parameter's FHIRPath expression
+/// (compiled once per type, narrowed to the branches that concern the type) and each item it selects turned into
+/// index values of the parameter's type. Thread-safe; one instance per registry.
+/// </summary>
+public sealed class SearchIndexer
+{
+    private readonly SearchParameterRegistry _parameters;
+    private readonly DefinitionRegistry _registry;
+    private readonly FhirPathContext _context;
+    private readonly ConcurrentDictionary<string, ParameterPlan[]> _plans = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, ElementNode> _stubs = new(StringComparer.Ordinal);
+
+    public SearchIndexer(SearchParameterRegistry parameters, DefinitionRegistry registry)
+    {
+        _parameters = parameters;
+        _registry = registry;
+        // resolve() on a reference the resource does not contain has no store to look in: a stub of the referenced
+        // type answers what the expressions ask of it (where(resolve() is Patient)), by the reference's type.
+        _context = new FhirPathContext { Registry = registry, Resolver = ResolveByType };
+    }
+
+    public IReadOnlyList<IndexEntry> Extract(ElementNode resource) => Extract(resource, null);
+
+    /// <summary>
+    /// The index entries of a resource (distinct per parameter). A parameter whose expression fails, or an item its
+    /// type cannot hold, is skipped and reported in <paramref name="diagnostics"/>; extraction itself does not throw.
+    /// </summary>
+    public IReadOnlyList<IndexEntry> Extract(ElementNode resource, ICollection<IndexDiagnostic>? diagnostics)
+    {
+        if (!resource.IsResource) throw new ArgumentException("Expected a resource node, got " + resource.Type, nameof(resource));
+        var entries = new List<IndexEntry>();
+        var values = new List<IndexValue>();
+        var seen = new HashSet<IndexValue>();
+        foreach (var plan in PlanFor(resource.Type))
+        {
+            var parameter = plan.Parameter;
+            if (plan.Problem is not null)
+            {
+                diagnostics?.Add(new(parameter.Code, parameter.Url, plan.Problem));
+                continue;
+            }
+            values.Clear();
+            try
+            {
+                var items = plan.Expression!.Evaluate(resource, _context);
+                foreach (var item in items)
+                {
+                    var problem = plan.Components.Count > 0
+                        ? AddComposite(plan, item, values)
+                        : IndexValues.Add(parameter.Type, item, values, _registry);
+                    if (problem is not null) diagnostics?.Add(new(parameter.Code, parameter.Url, problem));
+                }
+            }
+            // One parameter's failure must not cost the resource its other index rows (nor its write): an
+            // expression error (FhirPathException) or any engine fault is reported as a diagnostic.
+            catch (Exception e) when (e is not OutOfMemoryException)
+            {
+                diagnostics?.Add(new(parameter.Code, parameter.Url, $"evaluation failed: {e.Message}"));
+                continue;
+            }
+            seen.Clear();
+            foreach (var value in values)
+                if (seen.Add(value)) entries.Add(new IndexEntry(parameter.Code, parameter.Type, value));
+        }
+        return entries;
+    }
+
+    // A composite (R4 search.html §2.1.1.5.9): for each item the composite's expression selects, every combination
+    // of its components' values, each component read by its own parameter's type.
+    private string? AddComposite(ParameterPlan plan, object item, List<IndexValue> values)
+    {
+        var perComponent = new List<List<IndexValue>>(plan.Components.Count);
+        string? problem = null;
+        foreach (var component in plan.Components)
+        {
+            var componentValues = new List<IndexValue>();
+            foreach (var part in component.Expression.Evaluate([item], _context))
+                problem ??= IndexValues.Add(component.Type, part, componentValues, _registry);
+            if (componentValues.Count == 0) return problem;
+            perComponent.Add(componentValues);
+        }
+        var combination = new IndexValue[perComponent.Count];
+        AddCombinations(perComponent, 0, combination, values);
+        return problem;
+    }
+
+    private static void AddCombinations(List<List<IndexValue>> perComponent, int index, IndexValue[] combination, List<IndexValue> values)
+    {
+        if (index == perComponent.Count)
+        {
+            values.Add(new CompositeIndex([.. combination]));
+            return;
+        }
+        foreach (var value in perComponent[index])
+        {
+            combination[index] = value;
+            AddCombinations(perComponent, index + 1, combination, values);
+        }
+    }
+
+    private ParameterPlan[] PlanFor(string resourceType) =>
+        _plans.TryGetValue(resourceType, out var plans) ? plans : _plans.GetOrAdd(resourceType, BuildPlans);
+
+    // Compiled the first time a type is indexed. Left out: parameters without an expression (_content, _text,
+    // _query, _filter: answered by the search itself, not by index rows) and the 'special' ones (Location near:
+    // needs geometry; _filter): they have no index type.
+    private ParameterPlan[] BuildPlans(string resourceType)
+    {
+        var plans = new List<ParameterPlan>();
+        foreach (var parameter in _parameters.For(resourceType).Values.OrderBy(p => p.Code, StringComparer.Ordinal))
+        {
+            if (parameter.Type == SearchParamType.Special || parameter.Expression is null) continue;
+            try
+            {
+                // A branch is kept unless it starts with the name of a type this one is not (element names are lower-case).
+                var expression = SearchExpressions.Narrow(SearchExpressions.AdaptR4(parameter.Expression), head =>
+                    !char.IsUpper(head[0]) || !_registry.IsKnownType(head) || TypeOperations.Inherits(resourceType, head, _registry));
+                if (expression is null) continue;
+                var components = new List<ComponentPlan>();
+                foreach (var component in parameter.Components)
+                {
+                    if (component.Type is not { } type || type is SearchParamType.Composite or SearchParamType.Special)
+                        throw new InvalidOperationException($"component {component.DefinitionUrl} has no indexable type");
+                    components.Add(new ComponentPlan(type, FhirPathEngine.Compile(SearchExpressions.AdaptR4(component.Expression))));
+                }
+                if (parameter.Type == SearchParamType.Composite && components.Count == 0)
+                    throw new InvalidOperationException("a composite parameter without components");
+                plans.Add(new ParameterPlan(parameter, FhirPathEngine.Compile(expression), components, null));
+            }
+            catch (Exception e) when (e is FhirPathException or InvalidOperationException)
+            {
+                plans.Add(new ParameterPlan(parameter, null, [], $"not indexed: {e.Message}"));
+            }
+        }
+        return [.. plans];
+    }
+
+    private ElementNode? ResolveByType(string reference)
+    {
+        if (ReferenceValues.Parse(reference, _registry) is not { } target) return null;
+        return _stubs.TryGetValue(target.Type, out var stub)
+            ? stub
+            : _stubs.GetOrAdd(target.Type, type => ElementNode.Resource(type, _registry.GetTypeDefinition(type)?.Root));
+    }
+
+    private sealed record ParameterPlan(SearchParameterInfo Parameter, CompiledExpression? Expression, IReadOnlyList<ComponentPlan> Components, string? Problem);
+
+    private sealed record ComponentPlan(SearchParamType Type, CompiledExpression Expression);
+}
