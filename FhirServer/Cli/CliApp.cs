@@ -5,7 +5,7 @@ namespace FhirServer.Cli;
 /// <summary>The command-line verbs of the server executable (System.CommandLine).</summary>
 public static class CliApp
 {
-    private static readonly HashSet<string> Verbs = ["convert", "roundtrip", "bench", "fhirpath", "--help", "-h", "-?", "--version"];
+    private static readonly HashSet<string> Verbs = ["convert", "roundtrip", "bench", "fhirpath", "reindex", "--help", "-h", "-?", "--version"];
 
     public static bool IsVerb(string[] args) => args.Length > 0 && Verbs.Contains(args[0]);
 
@@ -16,6 +16,7 @@ public static class CliApp
         root.Subcommands.Add(RoundTripCommand.Create());
         root.Subcommands.Add(BenchCommand.Create());
         root.Subcommands.Add(FhirPathCommand.Create());
+        root.Subcommands.Add(ReindexCommand.Create());
         return await root.Parse(args).InvokeAsync();
     }
 }

@@ -1,6 +1,7 @@
 using FhirServer.Conformance.Context;
 using FhirServer.Http;
 using FhirServer.Rest;
+using FhirServer.Search;
 using FhirServer.Storage;
 
 namespace FhirServer.Hosting;
@@ -40,7 +41,16 @@ public static class ServerApp
         services.AddSingleton(settings);
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton(sp => LoadConformance(sp.GetRequiredService<IConfiguration>(), sp.GetRequiredService<ILogger<ConformanceContext>>()));
-        services.AddSingleton<IResourceStore>(sp => OpenStore(settings, sp.GetRequiredService<ILogger<SqlResourceStore>>()));
+        services.AddSingleton(sp => OpenStore(settings, sp.GetRequiredService<ILogger<SqlResourceStore>>()));
+        services.AddSingleton<IResourceStore>(sp => sp.GetRequiredService<SqlResourceStore>());
+        services.AddSingleton<PackageSearch>();
+        services.AddSingleton<ISearchParameters>(sp => sp.GetRequiredService<PackageSearch>());
+        services.AddSingleton<IResourceIndexer>(sp => sp.GetRequiredService<PackageSearch>());
+        services.AddSingleton(sp => sp.GetRequiredService<ConformanceContext>().Registry);
+        services.AddSingleton<SearchQueryParser>();
+        services.AddSingleton<SqlSearch>();
+        services.AddSingleton<ConditionalMatcher>();
+        services.AddSingleton<Reindexer>();
         services.AddSingleton<FhirOutput>();
         services.AddSingleton<FhirInput>();
         services.AddSingleton<Capabilities>();
@@ -51,11 +61,14 @@ public static class ServerApp
         // Load the packages and open the store before the first request rather than during it.
         app.Services.GetRequiredService<ConformanceContext>();
         app.Services.GetRequiredService<IResourceStore>();
+        // A new or changed set of search parameters: rebuild the index before serving searches on it.
+        app.Services.GetRequiredService<Reindexer>().RunAsync(force: false).GetAwaiter().GetResult();
         app.UseFhirErrors();
         app.MapGet("/health", () => Results.Text("ok"));
         app.MapGet("/ready", async (IResourceStore store, CancellationToken ct) =>
             await store.PingAsync(ct) ? Results.Text("ready") : Results.Text("store unreachable", statusCode: StatusCodes.Status503ServiceUnavailable));
         app.MapFhirEndpoints();
+        app.MapSearchEndpoints();
         return app;
     }
 
@@ -67,7 +80,7 @@ public static class ServerApp
     }
 
     /// <summary>Opens (and creates or migrates) the configured store.</summary>
-    public static IResourceStore OpenStore(ServerSettings settings, ILogger logger)
+    public static SqlResourceStore OpenStore(ServerSettings settings, ILogger logger)
     {
         SqlDialect dialect = settings.Store.ToLowerInvariant() switch
         {

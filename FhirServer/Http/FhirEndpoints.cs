@@ -3,6 +3,7 @@ using System.Text.RegularExpressions;
 using FhirServer.Conformance.Context;
 using FhirServer.Conformance.Model;
 using FhirServer.Rest;
+using FhirServer.Search;
 using FhirServer.Storage;
 using Microsoft.Net.Http.Headers;
 
@@ -21,6 +22,8 @@ public static partial class FhirEndpoints
         app.MapPost("/", Bundles);
         app.MapGet("/_history", http => History(http, null, null));
         app.MapPost("/{type}", Create);
+        app.MapPut("/{type}", ConditionalUpdate);
+        app.MapDelete("/{type}", ConditionalDelete);
         app.MapGet("/{type}/_history", http => History(http, Type(http), null));
         app.MapGet("/{type}/{id}", Read);
         app.MapPut("/{type}/{id}", Update);
@@ -148,11 +151,67 @@ public static partial class FhirEndpoints
             : input.Parse(http.Request, body);
         if (resource.Type != type)
             throw FhirException.BadRequest($"The body is a {resource.Type}, but the URL is for {type}.", resource.Type);
-        if (http.Request.Headers.ContainsKey("If-None-Exist"))
-            throw FhirException.NotSupported("Conditional create (If-None-Exist) needs search, which this server does not offer yet.");
+        if (http.Request.Headers["If-None-Exist"].ToString() is { Length: > 0 } criteria)
+        {
+            // Conditional create (R4 http.html#ccreate): one match → that resource, unchanged; several → 412.
+            var matches = await Service<ConditionalMatcher>(http).MatchAsync(type, criteria, BaseUrl(http.Request), http.RequestAborted);
+            if (matches.Count > 1) throw FhirException.PreconditionFailed($"If-None-Exist '{criteria}' matches more than one {type}.");
+            if (matches.Count == 1)
+            {
+                await WriteWriteResult(http, new WriteResult(matches[0], false, null), StatusCodes.Status200OK);
+                return;
+            }
+        }
         var service = Service<ResourceService>(http);
         var result = await service.InTransactionAsync(s => service.CreateAsync(s, resource, ct: http.RequestAborted), http.RequestAborted);
         await WriteWriteResult(http, result, StatusCodes.Status201Created);
+    }
+
+    /// <summary>PUT /{type}?criteria (R4 http.html#cond-update): no match → create, one → update it, several → 412.</summary>
+    private static async Task ConditionalUpdate(HttpContext http)
+    {
+        var type = Type(http);
+        var criteria = http.Request.QueryString.Value ?? "";
+        var resource = await Service<FhirInput>(http).ReadResourceAsync(http.Request);
+        if (resource.Type != type)
+            throw FhirException.BadRequest($"The body is a {resource.Type}, but the URL is for {type}.", resource.Type);
+        var matches = await Service<ConditionalMatcher>(http).MatchAsync(type, criteria, BaseUrl(http.Request), http.RequestAborted);
+        if (matches.Count > 1) throw FhirException.PreconditionFailed($"The criteria '{criteria}' match more than one {type}.");
+        var bodyId = resource.Child("id")?.Value;
+        var service = Service<ResourceService>(http);
+        WriteResult result;
+        if (matches.Count == 1)
+        {
+            if (bodyId is not null && bodyId != matches[0].Id)
+                throw FhirException.BadRequest($"The resource id '{bodyId}' is not the id of the matching resource '{matches[0].Id}'.", $"{type}.id");
+            var ifMatch = IfMatch(http.Request);
+            result = await service.InTransactionAsync(s => service.UpdateAsync(s, type, matches[0].Id, resource, ifMatch, http.RequestAborted), http.RequestAborted);
+        }
+        else if (bodyId is not null)
+            result = await service.InTransactionAsync(s => service.UpdateAsync(s, type, bodyId, resource, null, http.RequestAborted), http.RequestAborted);
+        else
+            result = await service.InTransactionAsync(s => service.CreateAsync(s, resource, ct: http.RequestAborted), http.RequestAborted);
+        await WriteWriteResult(http, result, result.Created ? StatusCodes.Status201Created : StatusCodes.Status200OK);
+    }
+
+    /// <summary>DELETE /{type}?criteria (R4 http.html#cdelete): deletes the one match; several → 412.</summary>
+    private static async Task ConditionalDelete(HttpContext http)
+    {
+        var type = Type(http);
+        var criteria = http.Request.QueryString.Value ?? "";
+        var matches = await Service<ConditionalMatcher>(http).MatchAsync(type, criteria, BaseUrl(http.Request), http.RequestAborted);
+        if (matches.Count > 1) throw FhirException.PreconditionFailed($"The criteria '{criteria}' match more than one {type}; this server deletes one resource at a time.");
+        var service = Service<ResourceService>(http);
+        var deletion = matches.Count == 0 ? null
+            : await service.InTransactionAsync(s => service.DeleteAsync(s, type, matches[0].Id, null, http.RequestAborted), http.RequestAborted);
+        if (deletion is not null) SetVersionHeaders(http.Response, deletion);
+        if (Prefer.Return(http.Request) == Prefer.Minimal)
+        {
+            http.Response.StatusCode = StatusCodes.Status204NoContent;
+            return;
+        }
+        var message = deletion is null ? $"No {type} matches '{criteria}'; nothing to do." : $"{type}/{deletion.Id} deleted (version {deletion.Version}).";
+        await Service<FhirOutput>(http).WriteAsync(http, OperationOutcomes.Information(message), StatusCodes.Status200OK);
     }
 
     private static async Task Update(HttpContext http)

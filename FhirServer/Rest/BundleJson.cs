@@ -64,6 +64,14 @@ public sealed class BundleJson : IDisposable
         }
     }
 
+    /// <summary>Bundle.entry.search.mode: match, include or outcome.</summary>
+    public void Search(string mode)
+    {
+        _writer.WriteStartObject("search");
+        _writer.WriteString("mode", mode);
+        _writer.WriteEndObject();
+    }
+
     public void Request(string method, string url)
     {
         _writer.WriteStartObject("request");

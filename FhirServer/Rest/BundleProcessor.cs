@@ -2,6 +2,7 @@ using System.Globalization;
 using FhirServer.Conformance.Context;
 using FhirServer.Conformance.Model;
 using FhirServer.Http;
+using FhirServer.Search;
 using FhirServer.Storage;
 
 namespace FhirServer.Rest;
@@ -13,7 +14,7 @@ namespace FhirServer.Rest;
 /// answers with the failing entry's status. Batch entries are independent, each in its own transaction.
 /// </summary>
 public sealed class BundleProcessor(ConformanceContext conformance, ResourceService service, IResourceStore store, ServerSettings settings,
-    ILogger<BundleProcessor> logger)
+    ConditionalMatcher matcher, ILogger<BundleProcessor> logger)
 {
     private sealed class Entry(int index)
     {
@@ -26,6 +27,11 @@ public sealed class BundleProcessor(ConformanceContext conformance, ResourceServ
         public string? Type, Id;
         public int? Version;
         public int? IfMatch;
+        public string? IfNoneExist;
+        /// <summary>The search criteria of a conditional PUT or DELETE url (after '?').</summary>
+        public string? Criteria;
+        /// <summary>Nothing to write: a conditional create that matched, a conditional delete that matched nothing.</summary>
+        public bool NoOp;
         public List<OutcomeIssue> Issues = [];
         public int Status;
         public string? Location;
@@ -86,8 +92,9 @@ public sealed class BundleProcessor(ConformanceContext conformance, ResourceServ
             try { entry.IfMatch = FhirEndpoints.ParseVersionTag(ifMatch, "ifMatch"); }
             catch (FhirException e) { entry.Issues.AddRange(e.Issues); }
         }
-        if (request.Child("ifNoneExist") is not null || request.Child("ifNoneMatch") is not null || request.Child("ifModifiedSince") is not null)
-            entry.Issues.Add(Issue("Conditional requests (ifNoneExist, ifNoneMatch, ifModifiedSince) need search, which this server does not offer yet.", entry.Where + ".request", "not-supported"));
+        entry.IfNoneExist = request.Child("ifNoneExist")?.Value;
+        if (request.Child("ifNoneMatch") is not null || request.Child("ifModifiedSince") is not null)
+            entry.Issues.Add(Issue("Conditional reads (ifNoneMatch, ifModifiedSince) are not supported in Bundle entries.", entry.Where + ".request", "not-supported"));
         return entry;
     }
 
@@ -99,10 +106,16 @@ public sealed class BundleProcessor(ConformanceContext conformance, ResourceServ
         if (entry.Issues.Count > 0) return;
         var url = entry.Url;
         if (url.StartsWith(baseUrl + "/", StringComparison.Ordinal)) url = url[(baseUrl.Length + 1)..];
-        if (url.Contains('?'))
+        if (url.IndexOf('?') is var q and >= 0)
         {
-            entry.Issues.Add(Issue($"'{entry.Url}': searches and conditional operations need search, which this server does not offer yet.", entry.Where + ".request.url", "not-supported"));
-            return;
+            if (entry.Method is not ("PUT" or "DELETE"))
+            {
+                entry.Issues.Add(Issue($"'{entry.Url}': searches in Bundle entries are not supported; conditional PUT and DELETE are.", entry.Where + ".request.url", "not-supported"));
+                return;
+            }
+            entry.Criteria = url[(q + 1)..];
+            url = url[..q];
+            if (entry.Criteria.Length == 0) { entry.Issues.Add(Issue($"'{entry.Url}': a conditional {entry.Method} needs search criteria.", entry.Where + ".request.url")); return; }
         }
         var parts = url.Trim('/').Split('/');
         var registry = conformance.Registry;
@@ -116,7 +129,7 @@ public sealed class BundleProcessor(ConformanceContext conformance, ResourceServ
         if (parts.Length == 4 && parts[2] == "_history" && int.TryParse(parts[3], NumberStyles.None, CultureInfo.InvariantCulture, out var v)) entry.Version = v;
         else if (parts.Length > 2) { entry.Issues.Add(Issue($"'{entry.Url}' is not a URL this server takes in a Bundle entry.", entry.Where + ".request.url", "not-supported")); return; }
 
-        var needsId = entry.Method is "PUT" or "PATCH" or "DELETE" or "GET" or "HEAD";
+        var needsId = entry.Criteria is null && entry.Method is "PUT" or "PATCH" or "DELETE" or "GET" or "HEAD";
         if (needsId && entry.Id is null)
         {
             entry.Issues.Add(Issue($"{entry.Method} {entry.Url}: type-level {entry.Method} needs search, which this server does not offer yet.", entry.Where + ".request.url", "not-supported"));
@@ -137,7 +150,7 @@ public sealed class BundleProcessor(ConformanceContext conformance, ResourceServ
             case "POST" or "PUT":
                 if (entry.Resource is null) { entry.Issues.Add(Issue($"{entry.Method} needs a resource.", entry.Where + ".resource", "required")); return; }
                 if (entry.Resource.Type != entry.Type) { entry.Issues.Add(Issue($"The resource is a {entry.Resource.Type}, but the url is for {entry.Type}.", entry.Where + ".resource")); return; }
-                if (entry.Method == "PUT" && entry.Resource.Child("id")?.Value != entry.Id)
+                if (entry.Method == "PUT" && entry.Criteria is null && entry.Resource.Child("id")?.Value != entry.Id)
                     entry.Issues.Add(Issue($"The resource id '{entry.Resource.Child("id")?.Value}' differs from the id in the url '{entry.Id}'.", entry.Where + ".resource.id"));
                 return;
             case "PATCH":
@@ -166,7 +179,8 @@ public sealed class BundleProcessor(ConformanceContext conformance, ResourceServ
         foreach (var e in entries) Prepare(e, baseUrl);
         if (entries.FirstOrDefault(e => e.Issues.Count > 0) is { } bad)
             throw new FhirException(StatusCodes.Status400BadRequest, bad.Issues);
-        var duplicate = entries.Where(e => e.Method is "PUT" or "PATCH" or "DELETE").GroupBy(e => (e.Type, e.Id)).FirstOrDefault(g => g.Count() > 1);
+        await ResolveConditionals(entries, baseUrl, ct);
+        var duplicate = entries.Where(e => e.Method is "PUT" or "PATCH" or "DELETE" && !e.NoOp).GroupBy(e => (e.Type, e.Id)).FirstOrDefault(g => g.Count() > 1);
         if (duplicate is not null)
             throw FhirException.BadRequest($"{duplicate.Key.Type}/{duplicate.Key.Id} is changed by more than one entry ({string.Join(", ", duplicate.Select(e => e.Where))}).");
 
@@ -174,13 +188,14 @@ public sealed class BundleProcessor(ConformanceContext conformance, ResourceServ
         var identities = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (var e in entries)
         {
-            if (e.Method == "POST") e.Id = ResourceService.NewId();
+            if (e.Method == "POST" && !e.NoOp) e.Id = ResourceService.NewId();
             if (e.FullUrl is { } fullUrl && e.Method is "POST" or "PUT")
             {
                 if (!identities.TryAdd(fullUrl, $"{e.Type}/{e.Id}"))
                     throw FhirException.BadRequest($"fullUrl '{fullUrl}' is used by more than one entry.", e.Where + ".fullUrl");
             }
         }
+        await ResolveConditionalReferences(entries, identities, baseUrl, ct);
         foreach (var e in entries.Where(e => e.Resource is not null)) RewriteReferences(e, identities);
 
         logger.LogDebug("Transaction of {Count} entries started", entries.Count);
@@ -221,9 +236,17 @@ public sealed class BundleProcessor(ConformanceContext conformance, ResourceServ
                 e.Outcome = e.Issues;
                 continue;
             }
-            if (e.Method == "POST") e.Id = ResourceService.NewId();
             try
             {
+                await ResolveConditionals([e], baseUrl, ct);
+                if (e.Method == "POST" && !e.NoOp) e.Id = ResourceService.NewId();
+                if (e.Resource is not null)
+                {
+                    var references = new Dictionary<string, string>(StringComparer.Ordinal);
+                    await ResolveConditionalReferences([e], references, baseUrl, ct);
+                    RewriteReferences(e, references);
+                }
+                if (e.NoOp) continue;
                 if (e.Method is "GET" or "HEAD")
                 {
                     await using var session = await store.BeginAsync(write: false, ct);
@@ -246,6 +269,7 @@ public sealed class BundleProcessor(ConformanceContext conformance, ResourceServ
     /// <summary>Performs one entry; client errors are thrown (transaction) or recorded as the entry's status (read misses).</summary>
     private async Task Run(IStoreSession session, Entry e, bool representation, CancellationToken ct)
     {
+        if (e.NoOp) return;
         var (type, id) = (e.Type!, e.Id!);
         switch (e.Method)
         {
@@ -297,6 +321,78 @@ public sealed class BundleProcessor(ConformanceContext conformance, ResourceServ
         e.Stored = result.Version;
         e.Location = $"{result.Version.Type}/{result.Version.Id}/_history/{result.Version.Version}";
         e.ResponseResource = representation ? result.Version.Body : null;
+    }
+
+    /// <summary>
+    /// Conditional entries (R4 http.html#trules): ifNoneExist on a POST (a match makes the entry a no-op that answers
+    /// with the existing resource), and search criteria on PUT and DELETE (the match decides the id). Several matches
+    /// → 412.
+    /// </summary>
+    private async Task ResolveConditionals(List<Entry> entries, string baseUrl, CancellationToken ct)
+    {
+        foreach (var e in entries)
+        {
+            var criteria = e.Method == "POST" ? e.IfNoneExist : e.Criteria;
+            if (criteria is null || e.Type is null) continue;
+            IReadOnlyList<StoredVersion> matches;
+            try
+            {
+                matches = await matcher.MatchAsync(e.Type, criteria, baseUrl, ct);
+            }
+            catch (FhirException failure)
+            {
+                throw new FhirException(failure.Status, failure.Issues.Select(i => i with { Message = $"{e.Where}: {i.Message}", Expression = e.Where + ".request" }).ToList());
+            }
+            if (matches.Count > 1)
+                throw FhirException.PreconditionFailed($"{e.Where}: '{e.Type}?{criteria}' matches more than one resource.");
+            var match = matches.Count == 1 ? matches[0] : null;
+            switch (e.Method)
+            {
+                case "POST" when match is not null:
+                    e.NoOp = true;
+                    e.Id = match.Id;
+                    e.Status = 200;
+                    e.Stored = match;
+                    e.Location = $"{match.Type}/{match.Id}/_history/{match.Version}";
+                    break;
+                case "PUT":
+                    var bodyId = e.Resource?.Child("id")?.Value;
+                    if (match is not null && bodyId is not null && bodyId != match.Id)
+                        throw FhirException.BadRequest($"{e.Where}: the resource id '{bodyId}' is not the id of the matching resource '{match.Id}'.", e.Where + ".resource.id");
+                    e.Id = match?.Id ?? bodyId ?? ResourceService.NewId();
+                    break;
+                case "DELETE":
+                    if (match is null) { e.NoOp = true; e.Status = 204; }
+                    else e.Id = match.Id;
+                    break;
+            }
+        }
+    }
+
+    /// <summary>
+    /// Conditional references (<c>Organization?identifier=…</c>, R4 http.html#trules) become <c>Type/id</c>: the one
+    /// matching stored resource, or else the entry of this Bundle created with the same ifNoneExist criteria.
+    /// </summary>
+    private async Task ResolveConditionalReferences(List<Entry> entries, Dictionary<string, string> identities, string baseUrl, CancellationToken ct)
+    {
+        foreach (var e in entries.Where(e => e.Resource is not null))
+            foreach (var node in e.Resource!.Descendants())
+            {
+                if (node.Name != "reference" || node.Parent?.Type != "Reference" || node.Value is not { } value) continue;
+                var q = value.IndexOf('?');
+                if (q <= 0 || identities.ContainsKey(value)) continue;
+                var type = value[..q];
+                if (!conformance.Registry.IsResourceType(type)) continue;
+                var criteria = value[(q + 1)..];
+                var matches = await matcher.MatchAsync(type, criteria, baseUrl, ct);
+                if (matches.Count > 1)
+                    throw new FhirException(StatusCodes.Status412PreconditionFailed, "conflict", $"The conditional reference '{value}' matches more than one {type}.", node.Location);
+                var target = matches.Count == 1 ? $"{type}/{matches[0].Id}" : null;
+                target ??= entries.FirstOrDefault(x => x.Method == "POST" && x.Type == type && x.IfNoneExist == criteria && x.Id is not null) is { } created
+                    ? $"{type}/{created.Id}"
+                    : null;
+                identities[value] = target ?? throw FhirException.BadRequest($"The conditional reference '{value}' matches no {type}.", node.Location);
+            }
     }
 
     /// <summary>

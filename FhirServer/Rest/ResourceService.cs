@@ -2,6 +2,7 @@ using FhirServer.Conformance.Context;
 using FhirServer.Conformance.Model;
 using FhirServer.Conformance.Serialization;
 using FhirServer.Http;
+using FhirServer.Search;
 using FhirServer.Storage;
 
 namespace FhirServer.Rest;
@@ -14,7 +15,8 @@ public sealed record WriteResult(StoredVersion Version, bool Created, ElementNod
 /// endpoints and the Bundle processor. The session's transaction gives the version numbers: a concurrent writer
 /// either waits (row lock, SQLite write lock) or loses the unique (type, id, version) race and is retried.
 /// </summary>
-public sealed class ResourceService(IResourceStore store, ConformanceContext conformance, ServerSettings settings, TimeProvider clock)
+public sealed class ResourceService(IResourceStore store, ConformanceContext conformance, ServerSettings settings, TimeProvider clock,
+    IResourceIndexer indexer)
 {
     private const int Attempts = 4;
 
@@ -70,7 +72,7 @@ public sealed class ResourceService(IResourceStore store, ConformanceContext con
         CheckIfMatch(type, id, current, ifMatch);
         if (current is null || current.Deleted) return null;
         var deletion = new StoredVersion(type, id, current.Version + 1, NextInstant(current), VersionMethod.Delete, null);
-        await session.InsertAsync(deletion, ct);
+        await session.InsertAsync(deletion, null, ct);
         return deletion;
     }
 
@@ -103,7 +105,7 @@ public sealed class ResourceService(IResourceStore store, ConformanceContext con
         var stamped = ResourceNodes.Stamp(conformance.Registry, resource, id, version, instant);
         var body = FhirJsonWriter.WriteToBytes(stamped);
         var stored = new StoredVersion(resource.Type, id, version, instant, method, body);
-        await session.InsertAsync(stored, ct);
+        await session.InsertAsync(stored, indexer.Extract(stamped), ct);
         return new WriteResult(stored, current is null || current.Deleted, stamped);
     }
 

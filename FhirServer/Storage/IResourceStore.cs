@@ -1,3 +1,5 @@
+using FhirServer.Conformance.Search;
+
 namespace FhirServer.Storage;
 
 /// <summary>
@@ -39,8 +41,12 @@ public interface IStoreSession : IAsyncDisposable
 
     Task<StoredVersion?> ReadVersionAsync(string type, string id, int version, CancellationToken ct = default);
 
-    /// <summary>Adds a version. Throws <see cref="VersionConflictException"/> when that version already exists (a concurrent writer won).</summary>
-    Task InsertAsync(StoredVersion version, CancellationToken ct = default);
+    /// <summary>
+    /// Adds a version and makes it the current one, replacing the resource's search index rows with
+    /// <paramref name="index"/> (none for a deletion). Throws <see cref="VersionConflictException"/> when that version
+    /// already exists (a concurrent writer won).
+    /// </summary>
+    Task InsertAsync(StoredVersion version, IReadOnlyList<IndexEntry>? index = null, CancellationToken ct = default);
 
     Task CommitAsync(CancellationToken ct = default);
 }

@@ -99,6 +99,7 @@ public sealed class SqliteDialect : SqlDialect
         CREATE INDEX resource_type_updated ON resource (type, last_updated);
         CREATE INDEX resource_updated ON resource (last_updated);
         """,
+        SearchTables.Ddl(postgres: false),
     ];
 
     public override bool IsUniqueViolation(Exception e) =>
@@ -154,6 +155,7 @@ public sealed class PostgresDialect : SqlDialect
                    convert_from(body, 'UTF8')::jsonb AS content
             FROM resource;
         """,
+        SearchTables.Ddl(postgres: true),
     ];
 
     public override bool IsUniqueViolation(Exception e) =>

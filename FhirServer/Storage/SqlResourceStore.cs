@@ -1,4 +1,5 @@
 using System.Data.Common;
+using FhirServer.Conformance.Search;
 
 namespace FhirServer.Storage;
 
@@ -134,11 +135,11 @@ public sealed class SqlResourceStore(SqlDialect dialect) : IResourceStore
             Sequence = reader.GetInt64(0),
         };
 
-    private static long Micros(DateTimeOffset instant) => (instant.UtcTicks - DateTime.UnixEpoch.Ticks) / 10;
+    internal static long Micros(DateTimeOffset instant) => (instant.UtcTicks - DateTime.UnixEpoch.Ticks) / 10;
 
-    private static DateTimeOffset FromMicros(long micros) => new(DateTime.UnixEpoch.Ticks + micros * 10, TimeSpan.Zero);
+    internal static DateTimeOffset FromMicros(long micros) => new(DateTime.UnixEpoch.Ticks + micros * 10, TimeSpan.Zero);
 
-    private static DbCommand Command(DbConnection connection, DbTransaction? tx, string sql, params (string Name, object Value)[] args)
+    internal static DbCommand Command(DbConnection connection, DbTransaction? tx, string sql, params (string Name, object Value)[] args)
     {
         var command = connection.CreateCommand();
         command.Transaction = tx;
@@ -176,21 +177,33 @@ public sealed class SqlResourceStore(SqlDialect dialect) : IResourceStore
         public Task<StoredVersion?> ReadVersionAsync(string type, string id, int version, CancellationToken ct = default) =>
             ReadVersion(connection, tx, type, id, version, ct);
 
-        public async Task InsertAsync(StoredVersion version, CancellationToken ct = default)
+        public async Task InsertAsync(StoredVersion version, IReadOnlyList<IndexEntry>? index = null, CancellationToken ct = default)
         {
             if (!write) throw new InvalidOperationException("This session was opened for reading.");
-            await using var command = Command(connection, tx,
-                "INSERT INTO resource (type, id, version, last_updated, method, body) VALUES (@type, @id, @version, @updated, @method, @body)",
-                ("type", version.Type), ("id", version.Id), ("version", version.Version), ("updated", Micros(version.LastUpdated)),
-                ("method", (short)version.Method), ("body", (object?)version.Body ?? DBNull.Value));
-            try
+            long seq;
+            await using (var command = Command(connection, tx,
+                             "INSERT INTO resource (type, id, version, last_updated, method, body) VALUES (@type, @id, @version, @updated, @method, @body) RETURNING seq",
+                             ("type", version.Type), ("id", version.Id), ("version", version.Version), ("updated", Micros(version.LastUpdated)),
+                             ("method", (short)version.Method), ("body", (object?)version.Body ?? DBNull.Value)))
             {
-                await command.ExecuteNonQueryAsync(ct);
+                try
+                {
+                    seq = Convert.ToInt64(await command.ExecuteScalarAsync(ct));
+                }
+                catch (DbException e) when (store.Dialect.IsUniqueViolation(e))
+                {
+                    throw new VersionConflictException(version.Type, version.Id, version.Version, e);
+                }
             }
-            catch (DbException e) when (store.Dialect.IsUniqueViolation(e))
-            {
-                throw new VersionConflictException(version.Type, version.Id, version.Version, e);
-            }
+            await using (var current = Command(connection, tx,
+                             "INSERT INTO resource_current (type, id, version, seq, last_updated, deleted) VALUES (@type, @id, @version, @seq, @updated, @deleted) " +
+                             "ON CONFLICT (type, id) DO UPDATE SET version = excluded.version, seq = excluded.seq, last_updated = excluded.last_updated, deleted = excluded.deleted",
+                             ("type", version.Type), ("id", version.Id), ("version", version.Version), ("seq", seq),
+                             ("updated", Micros(version.LastUpdated)), ("deleted", version.Deleted)))
+                await current.ExecuteNonQueryAsync(ct);
+            // A first version has no rows to replace (ids are new, or the resource never existed).
+            if (version.Version > 1) await SearchTables.DeleteAsync(connection, tx, version.Type, version.Id, ct);
+            if (!version.Deleted && index is { Count: > 0 }) await SearchTables.InsertAsync(connection, tx, version.Type, version.Id, index, ct);
         }
 
         public async Task CommitAsync(CancellationToken ct = default)

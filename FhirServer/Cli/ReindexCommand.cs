@@ -1,0 +1,29 @@
+using System.CommandLine;
+using FhirServer.Hosting;
+using FhirServer.Search;
+
+namespace FhirServer.Cli;
+
+/// <summary>
+/// <c>reindex [--force] [server options]</c>: rebuilds the search index of the configured store (the same options as
+/// the server: <c>--store</c>, <c>--data</c>, <c>--connection</c>, <c>--packages</c>…). Without <c>--force</c> only
+/// when the search parameters changed, which the server also does at start-up.
+/// </summary>
+internal static class ReindexCommand
+{
+    public static Command Create()
+    {
+        var force = new Option<bool>("--force") { Description = "Rebuild even when the search parameters did not change" };
+        var command = new Command("reindex", "Rebuild the search index of the store") { force };
+        command.TreatUnmatchedTokensAsErrors = false;
+        command.SetAction(async (result, ct) =>
+        {
+            var started = System.Diagnostics.Stopwatch.StartNew();
+            await using var app = ServerApp.Build([.. result.UnmatchedTokens]);
+            var count = await app.Services.GetRequiredService<Reindexer>().RunAsync(result.GetValue(force), ct);
+            Console.WriteLine($"reindex: {count} resources in {started.Elapsed.TotalSeconds:F1} s");
+            return 0;
+        });
+        return command;
+    }
+}

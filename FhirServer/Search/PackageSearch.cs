@@ -1,0 +1,29 @@
+using FhirServer.Conformance.Context;
+using FhirServer.Conformance.Model;
+using FhirServer.Conformance.Search;
+
+namespace FhirServer.Search;
+
+/// <summary>The search parameters and the indexer of the loaded packages, as the server's search and write paths see them.</summary>
+public sealed class PackageSearch : ISearchParameters, IResourceIndexer
+{
+    private readonly SearchParameterRegistry _parameters;
+    private readonly SearchIndexer _indexer;
+
+    public PackageSearch(ConformanceContext conformance, ILogger<PackageSearch> logger)
+    {
+        _parameters = new SearchParameterRegistry(conformance.Registry);
+        _indexer = new SearchIndexer(_parameters, conformance.Registry);
+        foreach (var d in _parameters.Diagnostics) logger.LogDebug("Search parameters: {Message}", d);
+    }
+
+    public SearchParameterRegistry Registry => _parameters;
+
+    public SearchParameterInfo? Find(string resourceType, string code) => _parameters.Find(resourceType, code);
+
+    public IEnumerable<SearchParameterInfo> For(string resourceType) => _parameters.For(resourceType).Values;
+
+    public IReadOnlyList<IndexEntry> Extract(ElementNode resource) => _indexer.Extract(resource);
+
+    public string Fingerprint => _parameters.Fingerprint;
+}

@@ -1,0 +1,46 @@
+using FhirServer.Conformance.Search;
+
+namespace FhirServer.Search;
+
+/// <summary>
+/// A parsed search (R4 search.html): clauses ANDed together, each with its OR-values; chains and reverse chains nest
+/// a whole clause on another resource type. Immutable; built by <see cref="SearchQueryParser"/>.
+/// </summary>
+public sealed record SearchQuery(
+    string Type,
+    IReadOnlyList<SearchClause> Clauses,
+    int Count,
+    IReadOnlyList<SortKey> Sort,
+    TotalMode Total,
+    IReadOnlyList<IncludeSpec> Includes,
+    IReadOnlyList<IncludeSpec> RevIncludes,
+    string? Cursor,
+    bool CountOnly,
+    IReadOnlyList<string> Ignored,
+    string SelfQuery);
+
+public enum TotalMode { None, Estimate, Accurate }
+
+/// <summary>One parameter of the query. <see cref="Values"/> are ORed; exactly one of Values, Chain or Has is used.</summary>
+public sealed record SearchClause(
+    SearchParameterInfo? Parameter,
+    string Code,
+    string? Modifier,
+    IReadOnlyList<SearchValue> Values,
+    ChainSpec? Chain = null,
+    HasSpec? Has = null,
+    bool? Missing = null);
+
+/// <summary>A value with its prefix (number, date, quantity) already split off.</summary>
+public sealed record SearchValue(string Prefix, string Raw);
+
+/// <summary><c>subject:Patient.name=x</c>: the reference parameter's targets of <see cref="TargetType"/> that match <see cref="Inner"/>.</summary>
+public sealed record ChainSpec(string TargetType, SearchClause Inner);
+
+/// <summary><c>_has:Observation:patient:code=x</c>: resources referenced through <see cref="ReferenceParameter"/> by a <see cref="SourceType"/> matching <see cref="Inner"/>.</summary>
+public sealed record HasSpec(string SourceType, string ReferenceParameter, SearchClause Inner);
+
+public sealed record SortKey(string Code, SearchParameterInfo? Parameter, bool Descending);
+
+/// <summary><c>_include=Type:param[:target]</c> / <c>_revinclude</c>; <see cref="Parameter"/> null means <c>*</c>.</summary>
+public sealed record IncludeSpec(string SourceType, string? Parameter, string? TargetType, bool Iterate);

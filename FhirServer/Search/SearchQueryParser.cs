@@ -1,0 +1,233 @@
+using System.Globalization;
+using System.Text;
+using FhirServer.Conformance.Definitions;
+using FhirServer.Conformance.Search;
+using FhirServer.Http;
+
+namespace FhirServer.Search;
+
+/// <summary>
+/// Reads a search's parameters (query string or <c>_search</c> form body) into a <see cref="SearchQuery"/>, typed
+/// against the SearchParameters of the resource type. Unknown or unsupported parameters are errors in strict
+/// handling (<c>Prefer: handling=strict</c>) and are otherwise ignored and reported.
+/// </summary>
+public sealed class SearchQueryParser(ISearchParameters parameters, DefinitionRegistry registry, ServerSettings settings)
+{
+    private static readonly HashSet<string> Prefixes = ["eq", "ne", "gt", "lt", "ge", "le", "sa", "eb", "ap"];
+
+    /// <summary>Parameters that shape the result rather than select resources.</summary>
+    private static readonly HashSet<string> ResultParameters =
+        ["_count", "_sort", "_total", "_include", "_revinclude", "_summary", "_elements", "_format", "_pretty", "_cursor", "_contained", "_containedType"];
+
+    public SearchQuery Parse(string type, IReadOnlyList<KeyValuePair<string, string>> query, bool strict)
+    {
+        var clauses = new List<SearchClause>();
+        var ignored = new List<string>();
+        var self = new List<string>();
+        var count = settings.DefaultPageSize;
+        var sort = new List<SortKey>();
+        var total = TotalMode.None;
+        var includes = new List<IncludeSpec>();
+        var revIncludes = new List<IncludeSpec>();
+        string? cursor = null;
+        var countOnly = false;
+
+        foreach (var (key, value) in query)
+        {
+            var baseName = key.Split(':', 2)[0];
+            if (ResultParameters.Contains(baseName))
+            {
+                switch (baseName)
+                {
+                    case "_count":
+                        if (!int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out count))
+                            throw FhirException.BadRequest($"_count '{value}' is not a non-negative integer.", "_count");
+                        count = Math.Min(count, settings.MaxPageSize);
+                        break;
+                    case "_sort":
+                        foreach (var k in value.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+                        {
+                            var descending = k.StartsWith('-');
+                            var code = descending ? k[1..] : k;
+                            var p = code is "_id" or "_lastUpdated" ? null : parameters.Find(type, code);
+                            if (p is null && code is not ("_id" or "_lastUpdated"))
+                            {
+                                if (strict) throw FhirException.BadRequest($"_sort: '{code}' is not a search parameter of {type}.", "_sort");
+                                ignored.Add($"_sort={k}");
+                                continue;
+                            }
+                            if (p is not null && p.Type is not (SearchParamType.String or SearchParamType.Date or SearchParamType.Token or SearchParamType.Number or SearchParamType.Quantity or SearchParamType.Uri or SearchParamType.Reference))
+                                throw FhirException.BadRequest($"_sort: '{code}' is a {p.Type} parameter, which cannot order results.", "_sort");
+                            sort.Add(new SortKey(code, p, descending));
+                        }
+                        break;
+                    case "_total":
+                        total = value switch
+                        {
+                            "none" => TotalMode.None,
+                            "estimate" => TotalMode.Estimate,
+                            "accurate" => TotalMode.Accurate,
+                            _ => throw FhirException.BadRequest($"_total '{value}' is not none, estimate or accurate.", "_total"),
+                        };
+                        break;
+                    case "_summary" when value == "count":
+                        countOnly = true;
+                        total = TotalMode.Accurate;
+                        break;
+                    case "_include" or "_revinclude":
+                        var spec = ParseInclude(key, value, baseName == "_revinclude");
+                        (baseName == "_include" ? includes : revIncludes).Add(spec);
+                        break;
+                    case "_cursor":
+                        cursor = value;
+                        continue; // never part of the self link
+                }
+                self.Add(Pair(key, value));
+                continue;
+            }
+            try
+            {
+                clauses.Add(ParseClause(type, key, value, depth: 0));
+                self.Add(Pair(key, value));
+            }
+            catch (UnknownParameterException e)
+            {
+                if (strict) throw FhirException.BadRequest($"Unknown or unsupported search parameter '{key}' on {type}: {e.Message}", key, "not-supported");
+                ignored.Add($"{key}: {e.Message}");
+            }
+        }
+        return new SearchQuery(type, clauses, count, sort, total, includes, revIncludes, cursor, countOnly, ignored, string.Join('&', self));
+    }
+
+    private static string Pair(string key, string value) => $"{Uri.EscapeDataString(key)}={Uri.EscapeDataString(value)}";
+
+    private IncludeSpec ParseInclude(string key, string value, bool reverse)
+    {
+        var iterate = key.EndsWith(":iterate", StringComparison.Ordinal) || key.EndsWith(":recurse", StringComparison.Ordinal);
+        var parts = value.Split(':');
+        if (value == "*") return new IncludeSpec("*", null, null, iterate);
+        if (parts.Length is < 2 or > 3 || !registry.IsResourceType(parts[0]))
+            throw FhirException.BadRequest($"{key}={value}: expected Type:parameter[:targetType] or *.", key);
+        if (parts[1] != "*")
+        {
+            var p = parameters.Find(parts[0], parts[1]);
+            if (p is null || p.Type != SearchParamType.Reference)
+                throw FhirException.BadRequest($"{key}={value}: '{parts[1]}' is not a reference parameter of {parts[0]}.", key);
+        }
+        if (parts.Length == 3 && !registry.IsResourceType(parts[2]))
+            throw FhirException.BadRequest($"{key}={value}: '{parts[2]}' is not a resource type.", key);
+        _ = reverse;
+        return new IncludeSpec(parts[0], parts[1] == "*" ? null : parts[1], parts.Length == 3 ? parts[2] : null, iterate);
+    }
+
+    /// <summary>One selecting parameter: <c>code[:modifier]</c>, a chain <c>ref[:Type].rest</c>, or <c>_has:Type:ref:rest</c>.</summary>
+    private SearchClause ParseClause(string type, string key, string value, int depth)
+    {
+        if (depth > 4) throw FhirException.BadRequest($"'{key}': chains are limited to 4 levels.", key);
+        if (key.StartsWith("_has:", StringComparison.Ordinal))
+        {
+            var parts = key.Split(':', 4);
+            if (parts.Length < 4 || !registry.IsResourceType(parts[1]))
+                throw FhirException.BadRequest($"'{key}': _has takes _has:Type:referenceParameter:parameter.", key);
+            var reference = parameters.Find(parts[1], parts[2]);
+            if (reference is null || reference.Type != SearchParamType.Reference)
+                throw new UnknownParameterException($"'{parts[2]}' is not a reference parameter of {parts[1]}");
+            var inner = ParseClause(parts[1], parts[3], value, depth + 1);
+            return new SearchClause(null, "_has", null, [], Has: new HasSpec(parts[1], parts[2], inner));
+        }
+        var dot = key.IndexOf('.');
+        if (dot > 0)
+        {
+            var head = key[..dot];
+            var rest = key[(dot + 1)..];
+            var (code, modifier) = SplitModifier(head);
+            var p = parameters.Find(type, code) ?? throw new UnknownParameterException($"'{code}' is not a search parameter of {type}");
+            if (p.Type != SearchParamType.Reference) throw FhirException.BadRequest($"'{key}': only reference parameters can be chained ('{code}' is {p.Type}).", key);
+            var targets = modifier is not null ? [modifier] : p.Targets.Where(registry.IsResourceType).Distinct().ToList();
+            if (targets.Count != 1)
+            {
+                // Several possible targets: the chained parameter decides, if exactly one of them has it.
+                var inner = rest.Split('.', 2)[0].Split(':')[0];
+                targets = targets.Where(t => parameters.Find(t, inner) is not null || inner.StartsWith('_')).ToList();
+                if (targets.Count != 1)
+                    throw FhirException.BadRequest($"'{key}': '{code}' may point at several types; name one, e.g. {code}:Patient.{rest}.", key);
+            }
+            var nested = ParseClause(targets[0], rest, value, depth + 1);
+            return new SearchClause(p, code, null, [], Chain: new ChainSpec(targets[0], nested));
+        }
+
+        var (name, mod) = SplitModifier(key);
+        if (name is "_id" or "_lastUpdated")
+            return Simple(null, name, mod, value, name == "_id" ? SearchParamType.Token : SearchParamType.Date);
+        var parameter = parameters.Find(type, name) ?? throw new UnknownParameterException($"'{name}' is not a search parameter of {type}");
+        return Simple(parameter, name, mod, value, parameter.Type);
+    }
+
+    private static (string Code, string? Modifier) SplitModifier(string key)
+    {
+        var colon = key.IndexOf(':');
+        return colon < 0 ? (key, null) : (key[..colon], key[(colon + 1)..]);
+    }
+
+    private static SearchClause Simple(SearchParameterInfo? p, string code, string? modifier, string value, SearchParamType type)
+    {
+        if (modifier == "missing")
+        {
+            if (value is not ("true" or "false")) throw FhirException.BadRequest($"{code}:missing takes true or false, not '{value}'.", code);
+            return new SearchClause(p, code, modifier, [], Missing: value == "true");
+        }
+        var allowed = type switch
+        {
+            SearchParamType.String => modifier is null or "exact" or "contains",
+            SearchParamType.Token => modifier is null or "not" or "text" or "of-type",
+            SearchParamType.Uri => modifier is null or "below" or "above",
+            SearchParamType.Reference => modifier is null || char.IsUpper(modifier[0]),
+            SearchParamType.Date or SearchParamType.Number or SearchParamType.Quantity => modifier is null,
+            _ => false,
+        };
+        if (type == SearchParamType.Token && modifier is "in" or "not-in" or "above" or "below")
+            throw FhirException.NotSupported($"{code}:{modifier} needs the terminology service, which this server does not offer yet.");
+        if (type is SearchParamType.Composite or SearchParamType.Special)
+            throw new UnknownParameterException($"{type.ToString().ToLowerInvariant()} parameters are not supported yet");
+        if (!allowed) throw FhirException.BadRequest($"'{code}:{modifier}': {type.ToString().ToLowerInvariant()} parameters take no :{modifier} modifier.", code);
+        var values = new List<SearchValue>();
+        foreach (var raw in SplitOr(value))
+        {
+            var prefix = "eq";
+            var text = raw;
+            if (type is SearchParamType.Number or SearchParamType.Date or SearchParamType.Quantity && raw.Length > 2 && Prefixes.Contains(raw[..2])
+                && (char.IsDigit(raw[2]) || raw[2] is '-' or '+' or '.'))
+            {
+                prefix = raw[..2];
+                text = raw[2..];
+            }
+            if (text.Length == 0) throw FhirException.BadRequest($"'{code}' has an empty value.", code);
+            values.Add(new SearchValue(prefix, text));
+        }
+        if (values.Count == 0) throw FhirException.BadRequest($"'{code}' has no value.", code);
+        return new SearchClause(p, code, modifier, values);
+    }
+
+    /// <summary>OR-values split on unescaped commas (search.html#escaping: <c>\,</c> is a literal comma).</summary>
+    private static IEnumerable<string> SplitOr(string value)
+    {
+        var current = new StringBuilder();
+        for (var i = 0; i < value.Length; i++)
+        {
+            if (value[i] == '\\' && i + 1 < value.Length && value[i + 1] is ',' or '$' or '|' or '\\')
+            {
+                current.Append(value[i + 1] == '|' ? "\\|" : value[i + 1].ToString());
+                i++;
+            }
+            else if (value[i] == ',')
+            {
+                if (current.Length > 0) yield return current.ToString();
+                current.Clear();
+            }
+            else current.Append(value[i]);
+        }
+        if (current.Length > 0) yield return current.ToString();
+    }
+
+    private sealed class UnknownParameterException(string message) : Exception(message);
+}

@@ -1,0 +1,507 @@
+using System.Data.Common;
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using FhirServer.Conformance.Search;
+using FhirServer.Http;
+using FhirServer.Rest;
+using FhirServer.Storage;
+
+namespace FhirServer.Search;
+
+/// <summary>A page of search results: the matches in order, the resources _include/_revinclude brought, the total when asked, and cursors.</summary>
+public sealed record SearchPage(
+    IReadOnlyList<StoredVersion> Matches,
+    IReadOnlyList<StoredVersion> Included,
+    int? Total,
+    string? NextCursor,
+    string? PreviousCursor);
+
+/// <summary>Restricts a search to a compartment (R4 compartmentdefinition.html): resources that point at the owner through one of the parameters.</summary>
+public sealed record CompartmentSpec(string OwnerType, string OwnerId, IReadOnlyList<string> Parameters, bool IncludesOwner);
+
+/// <summary>
+/// Runs a <see cref="SearchQuery"/> as SQL over the index tables. Every clause becomes <c>c.id IN (ids of the
+/// clause)</c>, where the ids come from an index range scan on (type, param, value); chains and <c>_has</c> nest the
+/// same form. Paging is keyset (the last row's sort keys and id in an opaque cursor), never OFFSET, so page 50 costs
+/// what page 1 costs.
+/// </summary>
+public sealed class SqlSearch(SqlResourceStore store, TimeProvider clock)
+{
+    private const int IncludeRounds = 4;
+    private const int EstimateCap = 10_000;
+
+    private sealed class Sql
+    {
+        private int _next;
+        public readonly List<(string Name, object? Value)> Args = [];
+
+        public string Arg(object? value)
+        {
+            var name = "a" + _next++.ToString(CultureInfo.InvariantCulture);
+            Args.Add((name, value));
+            return "@" + name;
+        }
+    }
+
+    public async Task<SearchPage> RunAsync(SearchQuery query, CompartmentSpec? compartment, string baseUrl, CancellationToken ct)
+    {
+        var sql = new Sql();
+        var where = new List<string> { $"c.type = {sql.Arg(query.Type)}", "NOT c.deleted" };
+        foreach (var clause in query.Clauses) where.Add(Condition(sql, query.Type, clause, baseUrl));
+        if (compartment is not null) where.Add(Compartment(sql, query.Type, compartment));
+
+        await using var connection = await store.Dialect.OpenAsync(ct);
+        int? total = null;
+        if (query.Total != TotalMode.None)
+        {
+            var countSql = query.Total == TotalMode.Accurate
+                ? $"SELECT count(*) FROM resource_current c WHERE {string.Join(" AND ", where)}"
+                : $"SELECT count(*) FROM (SELECT 1 FROM resource_current c WHERE {string.Join(" AND ", where)} LIMIT {EstimateCap + 1}) x";
+            await using var countCommand = Command(connection, countSql, sql);
+            var counted = Convert.ToInt32(await countCommand.ExecuteScalarAsync(ct), CultureInfo.InvariantCulture);
+            total = query.Total == TotalMode.Estimate && counted > EstimateCap ? null : counted;
+        }
+        if (query.CountOnly) return new SearchPage([], [], total, null, null);
+
+        // Sort keys: columns of the derived table x (k0…), then the id.
+        var keys = query.Sort.Select((k, i) => (Expr: SortExpression(sql, k), k.Descending, Alias: "k" + i.ToString(CultureInfo.InvariantCulture))).ToList();
+        var cursor = query.Cursor is null ? null : Cursor.Decode(query.Cursor, keys.Count);
+        var backwards = cursor?.Backwards == true;
+        var select = new StringBuilder("SELECT * FROM (SELECT c.id, c.seq");
+        foreach (var k in keys) select.Append($", {k.Expr} AS {k.Alias}");
+        select.Append($" FROM resource_current c WHERE {string.Join(" AND ", where)}) x");
+        if (cursor is not null) select.Append(" WHERE ").Append(Keyset(sql, keys.Select(k => (k.Alias, k.Descending != backwards)).ToList(), cursor.Values, backwards));
+        select.Append(" ORDER BY ");
+        foreach (var k in keys) select.Append($"x.{k.Alias} {((k.Descending != backwards) ? "DESC" : "ASC")}, ");
+        select.Append($"x.id {(backwards ? "DESC" : "ASC")} LIMIT {query.Count + 1}");
+
+        var rows = new List<(string Id, long Seq, object?[] Keys)>();
+        await using (var command = Command(connection, select.ToString(), sql))
+        await using (var reader = await command.ExecuteReaderAsync(ct))
+            while (await reader.ReadAsync(ct))
+            {
+                var values = new object?[keys.Count];
+                for (var i = 0; i < keys.Count; i++) values[i] = reader.IsDBNull(2 + i) ? null : reader.GetValue(2 + i);
+                rows.Add((reader.GetString(0), reader.GetInt64(1), values));
+            }
+        var more = rows.Count > query.Count;
+        if (more) rows.RemoveAt(rows.Count - 1);
+        if (backwards) rows.Reverse();
+
+        string? next = null, previous = null;
+        if (rows.Count > 0)
+        {
+            if (backwards ? cursor is not null : more) next = Cursor.Encode(false, rows[^1].Keys, rows[^1].Id);
+            if (backwards ? more : cursor is not null) previous = Cursor.Encode(true, rows[0].Keys, rows[0].Id);
+        }
+
+        var matches = await Versions(connection, rows.Select(r => r.Seq).ToList(), ct);
+        var included = await Includes(connection, query, matches, ct);
+        return new SearchPage(matches, included, total, next, previous);
+    }
+
+    /// <summary>The ids (of <paramref name="type"/>) a clause selects, as a condition on <c>c.id</c>.</summary>
+    private string Condition(Sql sql, string type, SearchClause clause, string baseUrl, string column = "c.id")
+    {
+        if (clause.Code == "_id" && clause.Parameter is null && clause.Missing is null)
+            return $"{column} IN ({string.Join(", ", clause.Values.Select(v => sql.Arg(v.Raw)))})";
+        if (clause.Missing is { } missing)
+        {
+            var table = Table(clause);
+            var present = $"SELECT s.id FROM {table} s WHERE s.type = {sql.Arg(type)} AND s.param = {sql.Arg(clause.Code)}";
+            return missing ? $"{column} NOT IN ({present})" : $"{column} IN ({present})";
+        }
+        var ids = Ids(sql, type, clause, baseUrl);
+        return clause.Modifier == "not" ? $"{column} NOT IN ({ids})" : $"{column} IN ({ids})";
+    }
+
+    /// <summary>A SELECT of the ids of <paramref name="type"/> that match the clause (ignoring :not, applied by the caller).</summary>
+    private string Ids(Sql sql, string type, SearchClause clause, string baseUrl)
+    {
+        var t = sql.Arg(type);
+        if (clause.Has is { } has)
+        {
+            var inner = Ids(sql, has.SourceType, has.Inner, baseUrl);
+            var innerCondition = has.Inner.Modifier == "not" ? $"s.id NOT IN ({inner})" : $"s.id IN ({inner})";
+            return $"SELECT s.target_id FROM search_reference s WHERE s.type = {sql.Arg(has.SourceType)} AND s.param = {sql.Arg(has.ReferenceParameter)} " +
+                   $"AND s.target_type = {t} AND {innerCondition}";
+        }
+        if (clause.Chain is { } chain)
+        {
+            var inner = Condition(sql, chain.TargetType, chain.Inner, baseUrl, "s.target_id");
+            return $"SELECT s.id FROM search_reference s WHERE s.type = {t} AND s.param = {sql.Arg(clause.Code)} " +
+                   $"AND s.target_type = {sql.Arg(chain.TargetType)} AND {inner}";
+        }
+        if (clause.Code == "_id" && clause.Parameter is null)
+            return $"SELECT r.id FROM resource_current r WHERE r.type = {t} AND r.id IN ({string.Join(", ", clause.Values.Select(v => sql.Arg(v.Raw)))})";
+        if (clause.Code == "_lastUpdated" && clause.Parameter is null)
+        {
+            var ors = clause.Values.Select(v =>
+            {
+                var range = Range(v, clause.Code);
+                return DateCondition(sql, "r.last_updated", "(r.last_updated + 1000)", v.Prefix, range.Low, range.High);
+            });
+            return $"SELECT r.id FROM resource_current r WHERE r.type = {t} AND NOT r.deleted AND ({string.Join(" OR ", ors)})";
+        }
+        var p = sql.Arg(clause.Code);
+        var values = clause.Values.Select(v => ValueCondition(sql, clause, v, baseUrl)).ToList();
+        return $"SELECT s.id FROM {Table(clause)} s WHERE s.type = {t} AND s.param = {p} AND ({string.Join(" OR ", values)})";
+    }
+
+    private static string Table(SearchClause clause) => (clause.Parameter?.Type ?? (clause.Code == "_id" ? SearchParamType.Token : SearchParamType.Date)) switch
+    {
+        SearchParamType.String => "search_string",
+        SearchParamType.Token => "search_token",
+        SearchParamType.Reference => "search_reference",
+        SearchParamType.Date => "search_date",
+        SearchParamType.Number => "search_number",
+        SearchParamType.Quantity => "search_quantity",
+        SearchParamType.Uri => "search_uri",
+        var other => throw FhirException.NotSupported($"{other} parameters are not supported yet."),
+    };
+
+    private string ValueCondition(Sql sql, SearchClause clause, SearchValue value, string baseUrl)
+    {
+        var raw = value.Raw;
+        switch (clause.Parameter!.Type)
+        {
+            case SearchParamType.String:
+                if (clause.Modifier == "exact") return $"s.exact = {sql.Arg(raw)}";
+                var normalized = SearchText.Normalize(raw);
+                if (clause.Modifier == "contains") return $"s.value LIKE {sql.Arg("%" + EscapeLike(normalized) + "%")} ESCAPE '\\'";
+                return StartsWith(sql, "s.value", normalized);
+            case SearchParamType.Token:
+            {
+                // :text compares with the normalized display / text (case and accents folded, as strings are).
+                if (clause.Modifier == "text") return StartsWith(sql, "s.text", SearchText.Normalize(raw));
+                if (clause.Modifier == "of-type")
+                {
+                    // identifier:of-type=type-system|type-code|value (search.html, "of-type").
+                    var ofType = raw.Split('|');
+                    if (ofType.Length != 3 || ofType.Any(x => x.Length == 0))
+                        throw FhirException.BadRequest($"{clause.Code}:of-type takes type-system|type-code|value, not '{raw}'.", clause.Code);
+                    return $"(s.type_system = {sql.Arg(ofType[0])} AND s.type_code = {sql.Arg(ofType[1])} AND s.code = {sql.Arg(ofType[2])})";
+                }
+                var (system, code) = SplitToken(raw);
+                var parts = new List<string>();
+                if (code is not null) parts.Add($"s.code = {sql.Arg(code)}");
+                if (system is { Length: 0 }) parts.Add("s.system IS NULL");
+                else if (system is not null) parts.Add($"s.system = {sql.Arg(system)}");
+                return parts.Count == 0 ? "1 = 0" : "(" + string.Join(" AND ", parts) + ")";
+            }
+            case SearchParamType.Reference:
+            {
+                var target = raw;
+                if (target.StartsWith(baseUrl + "/", StringComparison.Ordinal)) target = target[(baseUrl.Length + 1)..];
+                var history = target.IndexOf("/_history/", StringComparison.Ordinal);
+                if (history > 0) target = target[..history];
+                if (target.Contains("://", StringComparison.Ordinal) || target.StartsWith("urn:", StringComparison.Ordinal))
+                {
+                    var bar = target.IndexOf('|');
+                    return bar > 0
+                        ? $"(s.url = {sql.Arg(target[..bar])} AND s.version = {sql.Arg(target[(bar + 1)..])})"
+                        : $"s.url = {sql.Arg(target)}";
+                }
+                var slash = target.LastIndexOf('/');
+                var type = clause.Modifier ?? (slash > 0 ? target[..slash] : null);
+                var id = slash > 0 ? target[(slash + 1)..] : target;
+                return type is null
+                    ? $"s.target_id = {sql.Arg(id)}"
+                    : $"(s.target_id = {sql.Arg(id)} AND s.target_type = {sql.Arg(type)})";
+            }
+            case SearchParamType.Date:
+            {
+                var range = Range(value, clause.Code);
+                return DateCondition(sql, "s.low", "s.high", value.Prefix, range.Low, range.High);
+            }
+            case SearchParamType.Number:
+                return NumberCondition(sql, "s.value", value.Prefix, raw, clause.Code);
+            case SearchParamType.Quantity:
+            {
+                var parts = SplitQuantity(raw);
+                var condition = NumberCondition(sql, "s.value", value.Prefix, parts[0], clause.Code);
+                var system = parts.Length > 1 && parts[1].Length > 0 ? parts[1] : null;
+                var code = parts.Length > 2 && parts[2].Length > 0 ? parts[2] : null;
+                if (code is not null)
+                    condition += system is null
+                        ? $" AND (s.code = {sql.Arg(code)} OR s.unit = {sql.Arg(code)})"
+                        : $" AND s.code = {sql.Arg(code)} AND s.system = {sql.Arg(system)}";
+                return "(" + condition + ")";
+            }
+            case SearchParamType.Uri:
+                return clause.Modifier switch
+                {
+                    "below" => StartsWith(sql, "s.uri", raw),
+                    "above" => $"substr({sql.Arg(raw)}, 1, length(s.uri)) = s.uri",
+                    _ => $"s.uri = {sql.Arg(raw)}",
+                };
+            default:
+                throw FhirException.NotSupported($"{clause.Parameter.Type} parameters are not supported yet.");
+        }
+    }
+
+    /// <summary>Starts-with as an index range (value ≥ prefix and &lt; the next prefix) checked exactly with substr.</summary>
+    private static string StartsWith(Sql sql, string column, string prefix)
+    {
+        if (prefix.Length == 0) return "1 = 1";
+        var upper = prefix[..^1] + (char)(prefix[^1] + 1);
+        return $"({column} >= {sql.Arg(prefix)} AND {column} < {sql.Arg(upper)} AND substr({column}, 1, {prefix.Length.ToString(CultureInfo.InvariantCulture)}) = {sql.Arg(prefix)})";
+    }
+
+    private static string EscapeLike(string text) => text.Replace("\\", "\\\\").Replace("%", "\\%").Replace("_", "\\_");
+
+    /// <summary><c>system|code</c>, <c>|code</c> (system empty string: no system), <c>system|</c>, or <c>code</c>; <c>\|</c> is a literal bar.</summary>
+    private static (string? System, string? Code) SplitToken(string raw)
+    {
+        for (var i = 0; i < raw.Length; i++)
+        {
+            if (raw[i] == '\\' && i + 1 < raw.Length) { i++; continue; }
+            if (raw[i] != '|') continue;
+            var system = raw[..i].Replace("\\|", "|");
+            var code = raw[(i + 1)..].Replace("\\|", "|");
+            return (system, code.Length == 0 ? null : code);
+        }
+        return (null, raw.Replace("\\|", "|"));
+    }
+
+    private static string[] SplitQuantity(string raw) => raw.Split('|');
+
+    private static DateRange Range(SearchValue value, string code) =>
+        DateRange.TryParse(value.Raw, out var range)
+            ? range
+            : throw FhirException.BadRequest($"{code}: '{value.Prefix}{value.Raw}' is not a date (YYYY, YYYY-MM, YYYY-MM-DD or a dateTime).", code);
+
+    /// <summary>Comparisons of the stored interval [low, high) with the searched one (R4 search.html#prefix).</summary>
+    private string DateCondition(Sql sql, string low, string high, string prefix, DateTimeOffset from, DateTimeOffset to)
+    {
+        var lo = SqlResourceStore.Micros(from);
+        var hi = SqlResourceStore.Micros(to);
+        string Within() => $"({low} >= {sql.Arg(lo)} AND {high} <= {sql.Arg(hi)})";
+        return prefix switch
+        {
+            "eq" => Within(),
+            "ne" => $"NOT {Within()}",
+            "gt" => $"{high} > {sql.Arg(hi)}",
+            "lt" => $"{low} < {sql.Arg(lo)}",
+            "ge" => $"({high} > {sql.Arg(hi)} OR {Within()})",
+            "le" => $"({low} < {sql.Arg(lo)} OR {Within()})",
+            "sa" => $"{low} >= {sql.Arg(hi)}",
+            "eb" => $"{high} <= {sql.Arg(lo)}",
+            _ => Approximately(),
+        };
+
+        string Approximately()
+        {
+            // ap: 10% of the distance between the value and now, on each side (search.html#prefix).
+            var now = SqlResourceStore.Micros(clock.GetUtcNow());
+            var margin = Math.Abs(now - lo) / 10;
+            return $"({low} < {sql.Arg(hi + margin)} AND {high} > {sql.Arg(lo - margin)})";
+        }
+    }
+
+    /// <summary>A number compared with the precision it was written with: <c>100</c> is [99.5, 100.5).</summary>
+    private static string NumberCondition(Sql sql, string column, string prefix, string raw, string code)
+    {
+        if (!decimal.TryParse(raw, NumberStyles.Float, CultureInfo.InvariantCulture, out var number))
+            throw FhirException.BadRequest($"{code}: '{raw}' is not a number.", code);
+        // Bounds in decimal, then to double: 0.8 + 0.05 must be the same double as a stored 0.85.
+        var mantissa = raw.Split('e', 'E')[0];
+        var decimals = mantissa.Contains('.') ? mantissa.Length - mantissa.IndexOf('.') - 1 : 0;
+        var exponent = raw.Split('e', 'E') is [_, var e] && int.TryParse(e, CultureInfo.InvariantCulture, out var x) ? x : 0;
+        var halfExponent = exponent - decimals;
+        var half = halfExponent >= 0 ? 0.5m * Pow10(halfExponent) : 0.5m / Pow10(-halfExponent);
+        var v = (double)number;
+        var (low, high) = ((double)(number - half), (double)(number + half));
+        return prefix switch
+        {
+            "eq" => $"({column} >= {sql.Arg(low)} AND {column} < {sql.Arg(high)})",
+            "ne" => $"NOT ({column} >= {sql.Arg(low)} AND {column} < {sql.Arg(high)})",
+            "gt" or "sa" => $"{column} > {sql.Arg(v)}",
+            "lt" or "eb" => $"{column} < {sql.Arg(v)}",
+            "ge" => $"{column} >= {sql.Arg(v)}",
+            "le" => $"{column} <= {sql.Arg(v)}",
+            _ => $"({column} >= {sql.Arg(v - Math.Abs(v) * 0.1)} AND {column} <= {sql.Arg(v + Math.Abs(v) * 0.1)})",
+        };
+    }
+
+    private static decimal Pow10(int n)
+    {
+        var result = 1m;
+        for (var i = 0; i < Math.Min(n, 28); i++) result *= 10;
+        return result;
+    }
+
+    private static string Compartment(Sql sql, string type, CompartmentSpec compartment)
+    {
+        var conditions = new List<string>();
+        if (compartment.Parameters.Count > 0)
+            conditions.Add($"c.id IN (SELECT s.id FROM search_reference s WHERE s.type = {sql.Arg(type)} AND s.param IN ({string.Join(", ", compartment.Parameters.Select(sql.Arg))}) " +
+                           $"AND s.target_type = {sql.Arg(compartment.OwnerType)} AND s.target_id = {sql.Arg(compartment.OwnerId)})");
+        if (compartment.IncludesOwner) conditions.Add($"c.id = {sql.Arg(compartment.OwnerId)}");
+        return conditions.Count == 0 ? "1 = 0" : "(" + string.Join(" OR ", conditions) + ")";
+    }
+
+    /// <summary>
+    /// The value a resource sorts by: the smallest (ascending) or largest (descending) of its values for the
+    /// parameter; resources without one sort last either way (a sentinel instead of NULL keeps keyset paging simple).
+    /// </summary>
+    private static string SortExpression(Sql sql, SortKey key)
+    {
+        if (key.Parameter is null)
+            return key.Code == "_id" ? "c.id" : "c.last_updated";
+        var (table, column, numeric) = key.Parameter.Type switch
+        {
+            SearchParamType.String => ("search_string", "value", false),
+            SearchParamType.Token => ("search_token", "code", false),
+            SearchParamType.Reference => ("search_reference", "target_id", false),
+            SearchParamType.Uri => ("search_uri", "uri", false),
+            SearchParamType.Date => ("search_date", key.Descending ? "high" : "low", true),
+            SearchParamType.Number => ("search_number", "value", true),
+            _ => ("search_quantity", "value", true),
+        };
+        var aggregate = key.Descending ? "max" : "min";
+        var sentinel = numeric
+            ? (key.Descending ? "-9.0e18" : "9.0e18")
+            : (key.Descending ? "''" : "'\uffff'");
+        if (numeric && key.Parameter.Type == SearchParamType.Date) sentinel = key.Descending ? long.MinValue.ToString(CultureInfo.InvariantCulture) : long.MaxValue.ToString(CultureInfo.InvariantCulture);
+        return $"COALESCE((SELECT {aggregate}(s.{column}) FROM {table} s WHERE s.type = c.type AND s.id = c.id AND s.param = {sql.Arg(key.Code)}), {sentinel})";
+    }
+
+    /// <summary>Rows after the cursor in the walk order: (k0, k1, …, id) compared lexicographically.</summary>
+    private static string Keyset(Sql sql, List<(string Alias, bool Descending)> keys, object?[] values, bool idDescending)
+    {
+        var ors = new List<string>();
+        for (var i = 0; i <= keys.Count; i++)
+        {
+            var ands = new List<string>();
+            for (var j = 0; j < i; j++) ands.Add($"x.{keys[j].Alias} = {sql.Arg(values[j])}");
+            ands.Add(i < keys.Count
+                ? $"x.{keys[i].Alias} {(keys[i].Descending ? "<" : ">")} {sql.Arg(values[i])}"
+                : $"x.id {(idDescending ? "<" : ">")} {sql.Arg(values[^1])}");
+            ors.Add("(" + string.Join(" AND ", ands) + ")");
+        }
+        return "(" + string.Join(" OR ", ors) + ")";
+    }
+
+    private async Task<List<StoredVersion>> Versions(DbConnection connection, IReadOnlyList<long> seqs, CancellationToken ct)
+    {
+        if (seqs.Count == 0) return [];
+        var sql = new Sql();
+        var list = string.Join(", ", seqs.Select(s => sql.Arg(s)));
+        await using var command = Command(connection, $"SELECT seq, type, id, version, last_updated, method, body FROM resource WHERE seq IN ({list})", sql);
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        var bySeq = new Dictionary<long, StoredVersion>();
+        while (await reader.ReadAsync(ct))
+            bySeq[reader.GetInt64(0)] = new StoredVersion(reader.GetString(1), reader.GetString(2), reader.GetInt32(3),
+                SqlResourceStore.FromMicros(reader.GetInt64(4)), (VersionMethod)reader.GetInt32(5), reader.IsDBNull(6) ? null : reader.GetFieldValue<byte[]>(6))
+            { Sequence = reader.GetInt64(0) };
+        return seqs.Where(bySeq.ContainsKey).Select(s => bySeq[s]).ToList();
+    }
+
+    /// <summary>_include and _revinclude (with :iterate), fetched by id batches, never one query per resource.</summary>
+    private async Task<List<StoredVersion>> Includes(DbConnection connection, SearchQuery query, List<StoredVersion> matches, CancellationToken ct)
+    {
+        if (matches.Count == 0 || (query.Includes.Count == 0 && query.RevIncludes.Count == 0)) return [];
+        var seen = new HashSet<(string, string)>(matches.Select(m => (m.Type, m.Id)));
+        var result = new List<StoredVersion>();
+        var frontier = matches;
+        for (var round = 0; round < IncludeRounds && frontier.Count > 0; round++)
+        {
+            var found = new List<(string Type, string Id)>();
+            foreach (var group in frontier.GroupBy(v => v.Type))
+            {
+                var ids = group.Select(v => v.Id).ToList();
+                foreach (var spec in query.Includes.Where(s => (round == 0 || s.Iterate) && (s.SourceType == "*" || s.SourceType == group.Key)))
+                {
+                    var sql = new Sql();
+                    var text = $"SELECT DISTINCT s.target_type, s.target_id FROM search_reference s WHERE s.type = {sql.Arg(group.Key)} " +
+                               $"AND s.id IN ({string.Join(", ", ids.Select(sql.Arg))}) AND s.target_type IS NOT NULL AND s.target_id IS NOT NULL";
+                    if (spec.Parameter is not null) text += $" AND s.param = {sql.Arg(spec.Parameter)}";
+                    if (spec.TargetType is not null) text += $" AND s.target_type = {sql.Arg(spec.TargetType)}";
+                    await using var command = Command(connection, text, sql);
+                    await using var reader = await command.ExecuteReaderAsync(ct);
+                    while (await reader.ReadAsync(ct)) found.Add((reader.GetString(0), reader.GetString(1)));
+                }
+                foreach (var spec in query.RevIncludes.Where(s => (round == 0 || s.Iterate) && (s.TargetType is null || s.TargetType == group.Key)))
+                {
+                    var sql = new Sql();
+                    var text = $"SELECT DISTINCT s.type, s.id FROM search_reference s WHERE s.target_type = {sql.Arg(group.Key)} " +
+                               $"AND s.target_id IN ({string.Join(", ", ids.Select(sql.Arg))})";
+                    if (spec.SourceType != "*") text += $" AND s.type = {sql.Arg(spec.SourceType)}";
+                    if (spec.Parameter is not null) text += $" AND s.param = {sql.Arg(spec.Parameter)}";
+                    await using var command = Command(connection, text, sql);
+                    await using var reader = await command.ExecuteReaderAsync(ct);
+                    while (await reader.ReadAsync(ct)) found.Add((reader.GetString(0), reader.GetString(1)));
+                }
+            }
+            var fresh = found.Where(seen.Add).ToList();
+            frontier = await Current(connection, fresh, ct);
+            result.AddRange(frontier);
+        }
+        return result;
+    }
+
+    private async Task<List<StoredVersion>> Current(DbConnection connection, List<(string Type, string Id)> keys, CancellationToken ct)
+    {
+        var seqs = new List<long>();
+        foreach (var group in keys.GroupBy(k => k.Type))
+        {
+            var sql = new Sql();
+            var text = $"SELECT c.seq FROM resource_current c WHERE c.type = {sql.Arg(group.Key)} AND NOT c.deleted AND c.id IN ({string.Join(", ", group.Select(k => sql.Arg(k.Id)))})";
+            await using var command = Command(connection, text, sql);
+            await using var reader = await command.ExecuteReaderAsync(ct);
+            while (await reader.ReadAsync(ct)) seqs.Add(reader.GetInt64(0));
+        }
+        return await Versions(connection, seqs, ct);
+    }
+
+    private static DbCommand Command(DbConnection connection, string text, Sql sql)
+    {
+        var command = connection.CreateCommand();
+        command.CommandText = text;
+        foreach (var (name, value) in sql.Args)
+        {
+            var p = command.CreateParameter();
+            p.ParameterName = name;
+            p.Value = value ?? DBNull.Value;
+            command.Parameters.Add(p);
+        }
+        return command;
+    }
+
+    /// <summary>The paging cursor: direction, the sort keys and id of the row to continue from, as base64url JSON.</summary>
+    private sealed record Cursor(bool Backwards, object?[] Values)
+    {
+        public static string Encode(bool backwards, object?[] keys, string id)
+        {
+            var json = JsonSerializer.SerializeToUtf8Bytes(new object?[] { backwards ? "p" : "n" }.Concat(keys.Select(k => k is byte[] ? null : k)).Append(id).ToArray());
+            return Convert.ToBase64String(json).TrimEnd('=').Replace('+', '-').Replace('/', '_');
+        }
+
+        public static Cursor Decode(string text, int keys)
+        {
+            try
+            {
+                var base64 = text.Replace('-', '+').Replace('_', '/');
+                base64 += new string('=', (4 - base64.Length % 4) % 4);
+                using var doc = JsonDocument.Parse(Convert.FromBase64String(base64));
+                var items = doc.RootElement.EnumerateArray().ToList();
+                if (items.Count != keys + 2) throw new FormatException();
+                var values = items.Skip(1).Select(e => e.ValueKind switch
+                {
+                    JsonValueKind.String => (object?)e.GetString(),
+                    JsonValueKind.Number when e.TryGetInt64(out var l) => l,
+                    JsonValueKind.Number => e.GetDouble(),
+                    JsonValueKind.Null => null,
+                    _ => throw new FormatException(),
+                }).ToArray();
+                return new Cursor(items[0].GetString() == "p", values);
+            }
+            catch (Exception e) when (e is FormatException or JsonException or InvalidOperationException)
+            {
+                throw FhirException.BadRequest("_cursor is not a cursor of this search (use the links of the previous page).", "_cursor");
+            }
+        }
+    }
+}

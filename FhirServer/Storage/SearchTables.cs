@@ -1,0 +1,153 @@
+using System.Data.Common;
+using System.Text;
+using FhirServer.Conformance.Search;
+
+namespace FhirServer.Storage;
+
+/// <summary>
+/// The search index: one table per parameter type, rows for the current version of each resource only, written in
+/// the transaction that writes the version (architecture.md, "Database sketch"). Every index starts with
+/// (type, param, value…) so that a search clause is an index range scan, and ends with the id so the scan yields ids.
+/// <c>resource_current</c> has one row per resource: the current version, for reads, paging and <c>_lastUpdated</c>.
+/// </summary>
+public static class SearchTables
+{
+    public static string Ddl(bool postgres)
+    {
+        var real = postgres ? "double precision" : "REAL";
+        var text = postgres ? "text" : "TEXT";
+        var big = postgres ? "bigint" : "INTEGER";
+        return $"""
+            CREATE TABLE resource_current (
+                type {text} NOT NULL, id {text} NOT NULL, version integer NOT NULL, seq {big} NOT NULL,
+                last_updated {big} NOT NULL, deleted {(postgres ? "boolean" : "INTEGER")} NOT NULL,
+                PRIMARY KEY (type, id));
+            CREATE INDEX resource_current_updated ON resource_current (type, last_updated, id);
+            CREATE TABLE search_string (type {text} NOT NULL, id {text} NOT NULL, param {text} NOT NULL, value {text} NOT NULL, exact {text} NOT NULL);
+            CREATE INDEX search_string_value ON search_string (type, param, value, id);
+            CREATE INDEX search_string_resource ON search_string (type, id);
+            CREATE TABLE search_token (type {text} NOT NULL, id {text} NOT NULL, param {text} NOT NULL, system {text}, code {text}, text {text}, type_system {text}, type_code {text});
+            CREATE INDEX search_token_value ON search_token (type, param, code, system, id);
+            CREATE INDEX search_token_resource ON search_token (type, id);
+            CREATE TABLE search_reference (type {text} NOT NULL, id {text} NOT NULL, param {text} NOT NULL, target_type {text}, target_id {text}, url {text}, version {text});
+            CREATE INDEX search_reference_value ON search_reference (type, param, target_id, target_type, id);
+            CREATE INDEX search_reference_url ON search_reference (type, param, url, id);
+            CREATE INDEX search_reference_target ON search_reference (target_type, target_id, param, type, id);
+            CREATE INDEX search_reference_resource ON search_reference (type, id);
+            CREATE TABLE search_date (type {text} NOT NULL, id {text} NOT NULL, param {text} NOT NULL, low {big} NOT NULL, high {big} NOT NULL);
+            CREATE INDEX search_date_value ON search_date (type, param, low, high, id);
+            CREATE INDEX search_date_resource ON search_date (type, id);
+            CREATE TABLE search_number (type {text} NOT NULL, id {text} NOT NULL, param {text} NOT NULL, value {real} NOT NULL, low {real} NOT NULL, high {real} NOT NULL);
+            CREATE INDEX search_number_value ON search_number (type, param, value, id);
+            CREATE INDEX search_number_resource ON search_number (type, id);
+            CREATE TABLE search_quantity (type {text} NOT NULL, id {text} NOT NULL, param {text} NOT NULL, system {text}, code {text}, unit {text},
+                value {real} NOT NULL, low {real} NOT NULL, high {real} NOT NULL, canonical_code {text}, canonical_value {real});
+            CREATE INDEX search_quantity_value ON search_quantity (type, param, code, value, id);
+            CREATE INDEX search_quantity_canonical ON search_quantity (type, param, canonical_code, canonical_value, id);
+            CREATE INDEX search_quantity_resource ON search_quantity (type, id);
+            CREATE TABLE search_uri (type {text} NOT NULL, id {text} NOT NULL, param {text} NOT NULL, uri {text} NOT NULL);
+            CREATE INDEX search_uri_value ON search_uri (type, param, uri, id);
+            CREATE INDEX search_uri_resource ON search_uri (type, id);
+            CREATE TABLE search_state (name {text} PRIMARY KEY, value {text} NOT NULL);
+            INSERT INTO resource_current (type, id, version, seq, last_updated, deleted)
+                SELECT r.type, r.id, r.version, r.seq, r.last_updated, {(postgres ? "r.body IS NULL" : "r.body IS NULL")}
+                FROM resource r
+                WHERE r.version = (SELECT max(v.version) FROM resource v WHERE v.type = r.type AND v.id = r.id);
+            """;
+    }
+
+    public static readonly string[] Tables = ["search_string", "search_token", "search_reference", "search_date", "search_number", "search_quantity", "search_uri"];
+
+    private static readonly Dictionary<SearchParamType, (string Table, string[] Columns)> Layout = new()
+    {
+        [SearchParamType.String] = ("search_string", ["value", "exact"]),
+        [SearchParamType.Token] = ("search_token", ["system", "code", "text", "type_system", "type_code"]),
+        [SearchParamType.Reference] = ("search_reference", ["target_type", "target_id", "url", "version"]),
+        [SearchParamType.Date] = ("search_date", ["low", "high"]),
+        [SearchParamType.Number] = ("search_number", ["value", "low", "high"]),
+        [SearchParamType.Quantity] = ("search_quantity", ["system", "code", "unit", "value", "low", "high", "canonical_code", "canonical_value"]),
+        [SearchParamType.Uri] = ("search_uri", ["uri"]),
+    };
+
+    /// <summary>The stored columns of a value (composites and unknown kinds are not stored: null).</summary>
+    private static (string Table, string[] Columns, object?[] Values)? Row(IndexEntry entry)
+    {
+        object?[]? values = entry.Value switch
+        {
+            StringIndex s => [s.Normalized, s.Exact],
+            TokenIndex t => [t.System, t.Code, t.Text, t.TypeSystem, t.TypeCode],
+            ReferenceIndex r => [r.TargetType, r.TargetId, r.Url, r.Version],
+            DateIndex d => [d.Low, d.High],
+            NumberIndex n => [(double)n.Value, (double)n.Low, (double)n.High],
+            QuantityIndex q => [q.System, q.Code, q.Unit, (double)q.Value, (double)q.Low, (double)q.High, q.CanonicalCode, q.CanonicalValue is { } c ? (double)c : null],
+            UriIndex u => [u.Uri],
+            _ => null,
+        };
+        var kind = entry.Value switch
+        {
+            StringIndex => SearchParamType.String,
+            TokenIndex => SearchParamType.Token,
+            ReferenceIndex => SearchParamType.Reference,
+            DateIndex => SearchParamType.Date,
+            NumberIndex => SearchParamType.Number,
+            QuantityIndex => SearchParamType.Quantity,
+            UriIndex => SearchParamType.Uri,
+            _ => SearchParamType.Special,
+        };
+        if (values is null || !Layout.TryGetValue(kind, out var layout)) return null;
+        return (layout.Table, layout.Columns, values);
+    }
+
+    /// <summary>Removes the index rows of a resource (before its new version's rows are written, or when it is deleted).</summary>
+    public static async Task DeleteAsync(DbConnection connection, DbTransaction tx, string type, string id, CancellationToken ct)
+    {
+        await using var command = connection.CreateCommand();
+        command.Transaction = tx;
+        command.CommandText = string.Concat(Tables.Select(t => $"DELETE FROM {t} WHERE type = @type AND id = @id;"));
+        Add(command, "type", type);
+        Add(command, "id", id);
+        await command.ExecuteNonQueryAsync(ct);
+    }
+
+    /// <summary>Writes the index rows of a resource: one multi-row INSERT per table (chunked under the parameter limits).</summary>
+    public static async Task InsertAsync(DbConnection connection, DbTransaction tx, string type, string id, IReadOnlyList<IndexEntry> entries, CancellationToken ct)
+    {
+        var rows = entries.Select(e => (e.Param, Row: Row(e))).Where(r => r.Row is not null)
+            .GroupBy(r => r.Row!.Value.Table);
+        foreach (var group in rows)
+        {
+            var columns = group.First().Row!.Value.Columns;
+            foreach (var chunk in group.Chunk(Math.Max(1, 900 / (columns.Length + 3))))
+            {
+                await using var command = connection.CreateCommand();
+                command.Transaction = tx;
+                var sql = new StringBuilder($"INSERT INTO {group.Key} (type, id, param, {string.Join(", ", columns)}) VALUES ");
+                Add(command, "type", type);
+                Add(command, "id", id);
+                for (var r = 0; r < chunk.Length; r++)
+                {
+                    if (r > 0) sql.Append(", ");
+                    sql.Append($"(@type, @id, @p{r}");
+                    Add(command, $"p{r}", chunk[r].Param);
+                    var values = chunk[r].Row!.Value.Values;
+                    for (var c = 0; c < values.Length; c++)
+                    {
+                        sql.Append($", @v{r}_{c}");
+                        Add(command, $"v{r}_{c}", values[c]);
+                    }
+                    sql.Append(')');
+                }
+                command.CommandText = sql.ToString();
+                await command.ExecuteNonQueryAsync(ct);
+            }
+        }
+    }
+
+    private static void Add(DbCommand command, string name, object? value)
+    {
+        var p = command.CreateParameter();
+        p.ParameterName = name;
+        p.Value = value ?? DBNull.Value;
+        command.Parameters.Add(p);
+    }
+}

@@ -1,0 +1,263 @@
+using System.Net;
+using System.Text.Json;
+
+namespace FhirServer.Tests.Http;
+
+/// <summary>Search (R4 search.html) end to end: one fixture per parameter type and the result parameters, on each store.</summary>
+[TestFixture("sqlite")]
+[TestFixture("postgres")]
+public class SearchTests(string store)
+{
+    private ServerFactory _factory = null!;
+    private HttpClient _client = null!;
+    private readonly string _run = "r" + Guid.NewGuid().ToString("N")[..10];
+    private readonly Dictionary<string, string> _ids = [];
+
+    [OneTimeSetUp]
+    public async Task Start()
+    {
+        _factory = new ServerFactory(store);
+        _client = _factory.CreateClient();
+        // A small French data set; every resource carries the run's identifier system so counts are exact.
+        await Create("helene", $$$"""{"resourceType":"Patient","identifier":[{"system":"urn:oid:1.2.250.1.213.1.4.8","value":"{{{_run}}}-1"}],"name":[{"family":"Dupont","given":["Hélène"]}],"gender":"female","birthDate":"1970-03-15","active":true}""");
+        await Create("jean", $$$"""{"resourceType":"Patient","identifier":[{"system":"urn:oid:1.2.250.1.213.1.4.8","value":"{{{_run}}}-2","type":{"coding":[{"system":"http://terminology.hl7.org/CodeSystem/v2-0203","code":"NI"}]}}],"name":[{"family":"Dupond","given":["Jean"]}],"gender":"male","birthDate":"1985"}""");
+        await Create("zoe", $$$"""{"resourceType":"Patient","identifier":[{"system":"urn:test:{{{_run}}}","value":"3"}],"name":[{"family":"Lefèvre","given":["Zoé"]}],"gender":"female","birthDate":"2001-12-01"}""");
+        await Create("obs1", $$$"""{"resourceType":"Observation","status":"final","code":{"coding":[{"system":"http://loinc.org","code":"29463-7","display":"Body weight"}]},"subject":{"reference":"Patient/{{{_ids["helene"]}}}"},"effectiveDateTime":"2024-05-02T10:00:00Z","valueQuantity":{"value":62.5,"unit":"kg","system":"http://unitsofmeasure.org","code":"kg"}}""");
+        await Create("obs2", $$$"""{"resourceType":"Observation","status":"final","code":{"coding":[{"system":"http://loinc.org","code":"8302-2"}],"text":"Taille"},"subject":{"reference":"Patient/{{{_ids["jean"]}}}"},"effectivePeriod":{"start":"2023-01-01","end":"2023-01-31"},"valueQuantity":{"value":180,"unit":"cm","system":"http://unitsofmeasure.org","code":"cm"}}""");
+        await Create("risk", $$$"""{"resourceType":"RiskAssessment","status":"final","subject":{"reference":"Patient/{{{_ids["zoe"]}}}"},"prediction":[{"probabilityDecimal":0.85}]}""");
+    }
+
+    [OneTimeTearDown]
+    public void Stop()
+    {
+        _client.Dispose();
+        _factory.Dispose();
+    }
+
+    private async Task Create(string key, string json)
+    {
+        var response = await _client.PostAsync(json.Contains("\"Observation\"") ? "/Observation" : json.Contains("\"RiskAssessment\"") ? "/RiskAssessment" : "/Patient", RestTests.Json(json));
+        Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.Created), await response.Content.ReadAsStringAsync());
+        _ids[key] = response.Headers.Location!.ToString().Split('/')[^3];
+    }
+
+    private async Task<JsonElement> Bundle(string url, HttpStatusCode expected = HttpStatusCode.OK, string? prefer = null)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, url);
+        if (prefer is not null) request.Headers.Add("Prefer", prefer);
+        var response = await _client.SendAsync(request);
+        var text = await response.Content.ReadAsStringAsync();
+        Assert.That(response.StatusCode, Is.EqualTo(expected), text);
+        return JsonDocument.Parse(text).RootElement.Clone();
+    }
+
+    /// <summary>The keys (from the data set) of the matches, in order.</summary>
+    private async Task<List<string>> Matches(string url)
+    {
+        var bundle = await Bundle(url);
+        Assert.That(bundle.GetProperty("type").GetString(), Is.EqualTo("searchset"));
+        return Entries(bundle, "match");
+    }
+
+    private List<string> Entries(JsonElement bundle, string mode) =>
+        !bundle.TryGetProperty("entry", out var entries) ? [] :
+        entries.EnumerateArray().Where(e => e.GetProperty("search").GetProperty("mode").GetString() == mode)
+            .Select(e => e.GetProperty("resource").GetProperty("id").GetString()!)
+            .Select(id => _ids.FirstOrDefault(kv => kv.Value == id).Key ?? id).ToList();
+
+    private string Mine => $"identifier={Uri.EscapeDataString($"urn:oid:1.2.250.1.213.1.4.8|{_run}-1,urn:oid:1.2.250.1.213.1.4.8|{_run}-2,urn:test:{_run}|3")}";
+
+    [Test]
+    public async Task String_is_starts_with_case_and_accent_insensitive_with_exact_and_contains()
+    {
+        Assert.That(await Matches($"/Patient?{Mine}&given=helene"), Is.EqualTo(new[] { "helene" }));
+        Assert.That(await Matches($"/Patient?{Mine}&family=DUP&_sort=given"), Is.EqualTo(new[] { "helene", "jean" }));
+        Assert.That(await Matches($"/Patient?{Mine}&family=lefevre"), Is.EqualTo(new[] { "zoe" }));
+        Assert.That(await Matches($"/Patient?{Mine}&family:exact=Dupont"), Is.EqualTo(new[] { "helene" }));
+        Assert.That(await Matches($"/Patient?{Mine}&family:exact=dupont"), Is.Empty);
+        Assert.That(await Matches($"/Patient?{Mine}&family:contains=fev"), Is.EqualTo(new[] { "zoe" }));
+        Assert.That(await Matches($"/Patient?{Mine}&name=jean"), Is.EqualTo(new[] { "jean" }));
+    }
+
+    [Test]
+    public async Task Token_forms_and_modifiers()
+    {
+        Assert.That(await Matches($"/Patient?{Mine}&gender=female&_sort=birthdate"), Is.EqualTo(new[] { "helene", "zoe" }));
+        Assert.That(await Matches($"/Patient?identifier=urn:oid:1.2.250.1.213.1.4.8|{_run}-2"), Is.EqualTo(new[] { "jean" }));
+        Assert.That(await Matches($"/Patient?identifier={_run}-1"), Is.EqualTo(new[] { "helene" }));
+        Assert.That(await Matches($"/Patient?identifier=urn:test:{_run}|"), Is.EqualTo(new[] { "zoe" }));
+        Assert.That(await Matches($"/Patient?{Mine}&gender:not=female"), Is.EqualTo(new[] { "jean" }));
+        Assert.That(await Matches($"/Patient?identifier:of-type=http://terminology.hl7.org/CodeSystem/v2-0203|NI|{_run}-2"), Is.EqualTo(new[] { "jean" }));
+        Assert.That(await Matches($"/Observation?subject={_ids["jean"]}&code:text=taille"), Is.EqualTo(new[] { "obs2" }));
+        Assert.That(await Matches($"/Observation?subject={_ids["helene"]}&code=http://loinc.org|29463-7"), Is.EqualTo(new[] { "obs1" }));
+        Assert.That(await Matches($"/Patient?{Mine}&active=true"), Is.EqualTo(new[] { "helene" }));
+        Assert.That(await Matches($"/Patient?{Mine}&active:missing=true&_sort=birthdate"), Is.EqualTo(new[] { "jean", "zoe" }));
+    }
+
+    [Test]
+    public async Task Reference_chain_and_reverse_chain()
+    {
+        Assert.That(await Matches($"/Observation?subject=Patient/{_ids["helene"]}"), Is.EqualTo(new[] { "obs1" }));
+        Assert.That(await Matches($"/Observation?patient={_ids["jean"]}"), Is.EqualTo(new[] { "obs2" }));
+        Assert.That(await Matches($"/Observation?subject:Patient={_ids["jean"]}"), Is.EqualTo(new[] { "obs2" }));
+        Assert.That(await Matches($"/Observation?subject:Patient.identifier={_run}-1"), Is.EqualTo(new[] { "obs1" }));
+        Assert.That(await Matches($"/Observation?patient.family=dupond"), Is.EqualTo(new[] { "obs2" }));
+        Assert.That(await Matches($"/Patient?{Mine}&_has:Observation:patient:code=8302-2"), Is.EqualTo(new[] { "jean" }));
+        Assert.That(await Matches($"/Patient?{Mine}&_has:RiskAssessment:subject:probability=0.85"), Is.EqualTo(new[] { "zoe" }));
+    }
+
+    [Test]
+    public async Task Dates_by_precision_and_prefix()
+    {
+        Assert.That(await Matches($"/Patient?{Mine}&birthdate=1970"), Is.EqualTo(new[] { "helene" }));
+        Assert.That(await Matches($"/Patient?{Mine}&birthdate=1970-03"), Is.EqualTo(new[] { "helene" }));
+        Assert.That(await Matches($"/Patient?{Mine}&birthdate=1970-04"), Is.Empty);
+        Assert.That(await Matches($"/Patient?{Mine}&birthdate=ge1985&_sort=birthdate"), Is.EqualTo(new[] { "jean", "zoe" }));
+        Assert.That(await Matches($"/Patient?{Mine}&birthdate=lt1985-06-01&_sort=birthdate"), Is.EqualTo(new[] { "helene", "jean" }), "1985 starts before June 1985");
+        Assert.That(await Matches($"/Patient?{Mine}&birthdate=gt1970&birthdate=lt2000"), Is.EqualTo(new[] { "jean" }));
+        Assert.That(await Matches($"/Observation?subject={_ids["jean"]}&date=2023-01-15"), Is.Empty, "a period of a month is not within one day");
+        Assert.That(await Matches($"/Observation?subject={_ids["jean"]}&date=2023-01"), Is.EqualTo(new[] { "obs2" }));
+        Assert.That(await Matches($"/Observation?subject={_ids["helene"]}&date=sa2024-01-01"), Is.EqualTo(new[] { "obs1" }));
+        await Bundle($"/Patient?birthdate=soon", HttpStatusCode.BadRequest);
+    }
+
+    [Test]
+    public async Task Numbers_and_quantities()
+    {
+        Assert.That(await Matches($"/RiskAssessment?subject={_ids["zoe"]}&probability=0.85"), Is.EqualTo(new[] { "risk" }));
+        Assert.That(await Matches($"/RiskAssessment?subject={_ids["zoe"]}&probability=gt0.9"), Is.Empty);
+        Assert.That(await Matches($"/RiskAssessment?subject={_ids["zoe"]}&probability=0.8"), Is.Empty, "0.8 means [0.75, 0.85)");
+        Assert.That(await Matches($"/Observation?subject={_ids["helene"]}&value-quantity=62.5|http://unitsofmeasure.org|kg"), Is.EqualTo(new[] { "obs1" }));
+        Assert.That(await Matches($"/Observation?subject={_ids["helene"]}&value-quantity=gt60||kg"), Is.EqualTo(new[] { "obs1" }));
+        Assert.That(await Matches($"/Observation?subject={_ids["helene"]}&value-quantity=lt60"), Is.Empty);
+    }
+
+    [Test]
+    public async Task Id_last_updated_and_common_parameters()
+    {
+        Assert.That(await Matches($"/Patient?_id={_ids["zoe"]},{_ids["jean"]}&_sort=birthdate"), Is.EqualTo(new[] { "jean", "zoe" }));
+        Assert.That(await Matches($"/Patient?{Mine}&_lastUpdated=gt2000-01-01&_sort=birthdate"), Is.EqualTo(new[] { "helene", "jean", "zoe" }));
+        Assert.That(await Matches($"/Patient?{Mine}&_lastUpdated=lt2000-01-01"), Is.Empty);
+    }
+
+    [Test]
+    public async Task Sorting_and_keyset_paging_walk_every_match_once_both_ways()
+    {
+        var first = await Bundle($"/Patient?{Mine}&_sort=-birthdate&_count=2&_total=accurate");
+        Assert.That(first.GetProperty("total").GetInt32(), Is.EqualTo(3));
+        Assert.That(Entries(first, "match"), Is.EqualTo(new[] { "zoe", "jean" }));
+        var next = Link(first, "next")!;
+        Assert.That(Link(first, "previous"), Is.Null);
+        var second = await Bundle(next);
+        Assert.That(Entries(second, "match"), Is.EqualTo(new[] { "helene" }));
+        Assert.That(Link(second, "next"), Is.Null);
+        var back = await Bundle(Link(second, "previous")!);
+        Assert.That(Entries(back, "match"), Is.EqualTo(new[] { "zoe", "jean" }));
+        await Bundle($"/Patient?_cursor=not-a-cursor", HttpStatusCode.BadRequest);
+    }
+
+    private static string? Link(JsonElement bundle, string relation) =>
+        bundle.GetProperty("link").EnumerateArray().Where(l => l.GetProperty("relation").GetString() == relation)
+            .Select(l => new Uri(l.GetProperty("url").GetString()!).PathAndQuery).FirstOrDefault();
+
+    [Test]
+    public async Task Total_summary_count_include_and_revinclude()
+    {
+        var count = await Bundle($"/Patient?{Mine}&_summary=count");
+        Assert.That(count.GetProperty("total").GetInt32(), Is.EqualTo(3));
+        Assert.That(count.TryGetProperty("entry", out _), Is.False);
+        Assert.That((await Bundle($"/Patient?{Mine}")).TryGetProperty("total", out _), Is.False, "no total unless asked");
+
+        var included = await Bundle($"/Observation?subject={_ids["helene"]}&_include=Observation:subject");
+        Assert.That(Entries(included, "match"), Is.EqualTo(new[] { "obs1" }));
+        Assert.That(Entries(included, "include"), Is.EqualTo(new[] { "helene" }));
+        var reverse = await Bundle($"/Patient?_id={_ids["jean"]}&_revinclude=Observation:subject");
+        Assert.That(Entries(reverse, "include"), Is.EqualTo(new[] { "obs2" }));
+        await Bundle("/Patient?_include=Patient:nothing", HttpStatusCode.BadRequest);
+    }
+
+    [Test]
+    public async Task Unknown_parameters_are_reported_or_refused()
+    {
+        var lenient = await Bundle($"/Patient?{Mine}&shoe-size=42&_sort=birthdate");
+        Assert.That(Entries(lenient, "match"), Is.EqualTo(new[] { "helene", "jean", "zoe" }));
+        var outcome = lenient.GetProperty("entry").EnumerateArray().Single(e => e.GetProperty("search").GetProperty("mode").GetString() == "outcome");
+        Assert.That(outcome.GetProperty("resource").GetProperty("issue")[0].GetProperty("diagnostics").GetString(), Does.Contain("shoe-size"));
+        Assert.That(Link(lenient, "self"), Does.Not.Contain("shoe-size"));
+        var strict = await Bundle($"/Patient?shoe-size=42", HttpStatusCode.BadRequest, "handling=strict");
+        Assert.That(strict.GetProperty("issue")[0].GetProperty("diagnostics").GetString(), Does.Contain("shoe-size"));
+        await Bundle("/Patient?gender:in=http://x", HttpStatusCode.BadRequest);
+    }
+
+    [Test]
+    public async Task Compartment_and_post_search()
+    {
+        var compartment = await Bundle($"/Patient/{_ids["helene"]}/Observation");
+        Assert.That(Entries(compartment, "match"), Is.EqualTo(new[] { "obs1" }));
+        var form = new FormUrlEncodedContent([new("identifier", $"urn:oid:1.2.250.1.213.1.4.8|{_run}-2")]);
+        var response = await _client.PostAsync("/Patient/_search", form);
+        using var doc = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+        Assert.That(Entries(doc.RootElement, "match"), Is.EqualTo(new[] { "jean" }));
+    }
+
+    [Test]
+    public async Task Conditional_create_update_and_delete()
+    {
+        var criteria = Uri.EscapeDataString($"urn:test:cond|{_run}");
+        var body = $$$"""{"resourceType":"Organization","identifier":[{"system":"urn:test:cond","value":"{{{_run}}}"}],"name":"CHU"}""";
+        async Task<HttpResponseMessage> Post()
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Post, "/Organization") { Content = RestTests.Json(body) };
+            request.Headers.Add("If-None-Exist", $"identifier={criteria}");
+            return await _client.SendAsync(request);
+        }
+        var created = await Post();
+        Assert.That(created.StatusCode, Is.EqualTo(HttpStatusCode.Created));
+        var again = await Post();
+        Assert.That(again.StatusCode, Is.EqualTo(HttpStatusCode.OK), "the match is returned, nothing created");
+
+        var update = await _client.PutAsync($"/Organization?identifier={criteria}", RestTests.Json(body.Replace("CHU", "CHU de Lyon")));
+        Assert.That(update.StatusCode, Is.EqualTo(HttpStatusCode.OK));
+        using (var doc = JsonDocument.Parse(await update.Content.ReadAsStringAsync()))
+            Assert.That(doc.RootElement.GetProperty("meta").GetProperty("versionId").GetString(), Is.EqualTo("2"));
+
+        // A second organization with the same identifier makes the criteria ambiguous: 412.
+        Assert.That((await _client.PostAsync("/Organization", RestTests.Json(body))).StatusCode, Is.EqualTo(HttpStatusCode.Created));
+        Assert.That((await Post()).StatusCode, Is.EqualTo(HttpStatusCode.PreconditionFailed));
+        Assert.That((await _client.DeleteAsync($"/Organization?identifier={criteria}")).StatusCode, Is.EqualTo(HttpStatusCode.PreconditionFailed));
+        Assert.That((await _client.DeleteAsync($"/Organization?identifier={criteria}&name:exact=CHU%20de%20Lyon")).StatusCode, Is.EqualTo(HttpStatusCode.OK));
+        Assert.That(await Matches($"/Organization?identifier={criteria}"), Has.Count.EqualTo(1));
+        Assert.That((await _client.DeleteAsync("/Organization?unknown-param=1")).StatusCode, Is.EqualTo(HttpStatusCode.BadRequest));
+    }
+
+    [Test]
+    public async Task Transactions_resolve_if_none_exist_and_conditional_references()
+    {
+        var npi = $"npi-{_run}";
+        var bundle = $$$"""
+            {"resourceType":"Bundle","type":"transaction","entry":[
+              {"fullUrl":"urn:uuid:7d4f2b10-0000-4000-8000-000000000001","resource":{"resourceType":"Practitioner","identifier":[{"system":"urn:test:npi","value":"{{{npi}}}"}]},
+               "request":{"method":"POST","url":"Practitioner","ifNoneExist":"identifier=urn:test:npi|{{{npi}}}"}},
+              {"resource":{"resourceType":"Encounter","status":"finished","class":{"code":"AMB"},"participant":[{"individual":{"reference":"Practitioner?identifier=urn:test:npi|{{{npi}}}"}}]},
+               "request":{"method":"POST","url":"Encounter"}}
+            ]}
+            """;
+        async Task<JsonElement> Post()
+        {
+            var response = await _client.PostAsync("/", RestTests.Json(bundle));
+            var text = await response.Content.ReadAsStringAsync();
+            Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.OK), text);
+            return JsonDocument.Parse(text).RootElement.Clone();
+        }
+        var first = await Post();
+        var practitioner = first.GetProperty("entry")[0].GetProperty("response").GetProperty("location").GetString()!.Split('/')[1];
+        var encounter = first.GetProperty("entry")[1].GetProperty("response").GetProperty("location").GetString()!;
+        var (_, stored) = (0, JsonDocument.Parse(await _client.GetStringAsync("/" + encounter)).RootElement);
+        Assert.That(stored.GetProperty("participant")[0].GetProperty("individual").GetProperty("reference").GetString(), Is.EqualTo($"Practitioner/{practitioner}"));
+
+        var second = await Post();
+        Assert.That(second.GetProperty("entry")[0].GetProperty("response").GetProperty("status").GetString(), Is.EqualTo("200 OK"), "the practitioner exists now");
+        Assert.That(second.GetProperty("entry")[0].GetProperty("response").GetProperty("location").GetString(), Does.Contain(practitioner));
+        Assert.That(await Matches($"/Practitioner?identifier=urn:test:npi|{npi}"), Has.Count.EqualTo(1));
+    }
+}
