@@ -137,7 +137,7 @@ public sealed class SearchParameterRegistry
         return new Loaded(all, byUrl, byBase.ToFrozenDictionary(StringComparer.Ordinal), diagnostics, ComputeFingerprint(all));
     }
 
-    private static string Describe(SearchParameterInfo p) => $"{p.Url}|{p.Version} ({p.PackageId})";
+    private static string Describe(SearchParameterInfo p) => $"{p.Url}{(p.Version is null ? "" : "|" + p.Version)} ({p.PackageId})";
 
     private static SearchParameterInfo? Read(JsonElement root, CanonicalEntry entry, List<string> diagnostics)
     {
@@ -155,7 +155,7 @@ public sealed class SearchParameterRegistry
             return null;
         }
         var bases = Strings(root, "base");
-        if (bases.Count == 0) diagnostics.Add($"{url}|{String(root, "version")} ({entry.PackageId}): no base; usable on no resource type");
+        if (bases.Count == 0) diagnostics.Add($"{entry}: no base; usable on no resource type");
         var components = new List<CompositeComponent>();
         if (root.TryGetProperty("component", out var list) && list.ValueKind == JsonValueKind.Array)
             foreach (var component in list.EnumerateArray())
