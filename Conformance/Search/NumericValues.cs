@@ -144,6 +144,13 @@ public static class NumericValues
         }
     }
 
+    /// <summary>
+    /// A searched quantity in the canonical UCUM form the index keeps (<c>250 mg</c> → <c>0.25 g</c>): the factor to
+    /// multiply by and the canonical unit; null when the system is not UCUM or the code does not parse.
+    /// </summary>
+    public static (decimal Factor, string Code)? CanonicalUnit(string? system, string? code) =>
+        Canonical(system, code) is { } unit ? (unit.Factor, unit.UnitText) : null;
+
     // Only UCUM codes convert; FhirPath.Values.Ucum knows the common clinical atoms and treats others as units of
     // their own, so every UCUM code has a canonical form that at least equals itself.
     private static Ucum.Canonical? Canonical(string? system, string? code) =>

@@ -181,7 +181,7 @@ public sealed class SearchQueryParser(ISearchParameters parameters, DefinitionRe
             SearchParamType.String => modifier is null or "exact" or "contains",
             SearchParamType.Token => modifier is null or "not" or "text" or "of-type",
             SearchParamType.Uri => modifier is null or "below" or "above",
-            SearchParamType.Reference => modifier is null || char.IsUpper(modifier[0]),
+            SearchParamType.Reference => modifier is null or "identifier" || char.IsUpper(modifier[0]),
             SearchParamType.Date or SearchParamType.Number or SearchParamType.Quantity => modifier is null,
             _ => false,
         };

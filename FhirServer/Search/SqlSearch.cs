@@ -192,6 +192,14 @@ public sealed class SqlSearch(SqlResourceStore store, TimeProvider clock)
             }
             case SearchParamType.Reference:
             {
+                if (clause.Modifier == "identifier")
+                {
+                    var (system, code) = SplitToken(raw);
+                    var parts = new List<string>();
+                    if (code is not null) parts.Add($"s.identifier_value = {sql.Arg(code)}");
+                    if (system is { Length: > 0 }) parts.Add($"s.identifier_system = {sql.Arg(system)}");
+                    return parts.Count == 0 ? "1 = 0" : "(" + string.Join(" AND ", parts) + ")";
+                }
                 var target = raw;
                 if (target.StartsWith(baseUrl + "/", StringComparison.Ordinal)) target = target[(baseUrl.Length + 1)..];
                 var history = target.IndexOf("/_history/", StringComparison.Ordinal);
@@ -227,6 +235,13 @@ public sealed class SqlSearch(SqlResourceStore store, TimeProvider clock)
                     condition += system is null
                         ? $" AND (s.code = {sql.Arg(code)} OR s.unit = {sql.Arg(code)})"
                         : $" AND s.code = {sql.Arg(code)} AND s.system = {sql.Arg(system)}";
+                // UCUM: also compare in canonical units, so 0.25 g finds 250 mg (search.html#quantity).
+                if (code is not null && NumericValues.CanonicalUnit(system ?? NumericValues.UcumSystem, code) is { } unit
+                    && decimal.TryParse(parts[0], NumberStyles.Float, CultureInfo.InvariantCulture, out _))
+                {
+                    var canonical = NumberCondition(sql, "s.canonical_value", value.Prefix, parts[0], clause.Code, unit.Factor);
+                    return $"(({condition}) OR (s.canonical_code = {sql.Arg(unit.Code)} AND {canonical}))";
+                }
                 return "(" + condition + ")";
             }
             case SearchParamType.Uri:
@@ -301,10 +316,11 @@ public sealed class SqlSearch(SqlResourceStore store, TimeProvider clock)
     }
 
     /// <summary>A number compared with the precision it was written with: <c>100</c> is [99.5, 100.5).</summary>
-    private static string NumberCondition(Sql sql, string column, string prefix, string raw, string code)
+    private static string NumberCondition(Sql sql, string column, string prefix, string raw, string code, decimal factor = 1m)
     {
         if (!decimal.TryParse(raw, NumberStyles.Float, CultureInfo.InvariantCulture, out var number))
             throw FhirException.BadRequest($"{code}: '{raw}' is not a number.", code);
+        if (factor != 1m) return ScaledCondition(sql, column, prefix, raw, number, factor);
         // Bounds in decimal, then to double: 0.8 + 0.05 must be the same double as a stored 0.85.
         var mantissa = raw.Split('e', 'E')[0];
         var decimals = mantissa.Contains('.') ? mantissa.Length - mantissa.IndexOf('.') - 1 : 0;
@@ -317,6 +333,22 @@ public sealed class SqlSearch(SqlResourceStore store, TimeProvider clock)
         {
             "eq" => $"({column} >= {sql.Arg(low)} AND {column} < {sql.Arg(high)})",
             "ne" => $"NOT ({column} >= {sql.Arg(low)} AND {column} < {sql.Arg(high)})",
+            "gt" or "sa" => $"{column} > {sql.Arg(v)}",
+            "lt" or "eb" => $"{column} < {sql.Arg(v)}",
+            "ge" => $"{column} >= {sql.Arg(v)}",
+            "le" => $"{column} <= {sql.Arg(v)}",
+            _ => $"({column} >= {sql.Arg(v - Math.Abs(v) * 0.1)} AND {column} <= {sql.Arg(v + Math.Abs(v) * 0.1)})",
+        };
+    }
+
+    private static string ScaledCondition(Sql sql, string column, string prefix, string raw, decimal number, decimal factor)
+    {
+        NumericValues.TryParse(raw, out _, out var low, out var high);
+        var (v, lo, hi) = ((double)(number * factor), (double)(low * factor), (double)(high * factor));
+        return prefix switch
+        {
+            "eq" => $"({column} >= {sql.Arg(lo)} AND {column} < {sql.Arg(hi)})",
+            "ne" => $"NOT ({column} >= {sql.Arg(lo)} AND {column} < {sql.Arg(hi)})",
             "gt" or "sa" => $"{column} > {sql.Arg(v)}",
             "lt" or "eb" => $"{column} < {sql.Arg(v)}",
             "ge" => $"{column} >= {sql.Arg(v)}",

@@ -29,10 +29,12 @@ public static class SearchTables
             CREATE TABLE search_token (type {text} NOT NULL, id {text} NOT NULL, param {text} NOT NULL, system {text}, code {text}, text {text}, type_system {text}, type_code {text});
             CREATE INDEX search_token_value ON search_token (type, param, code, system, id);
             CREATE INDEX search_token_resource ON search_token (type, id);
-            CREATE TABLE search_reference (type {text} NOT NULL, id {text} NOT NULL, param {text} NOT NULL, target_type {text}, target_id {text}, url {text}, version {text});
+            CREATE TABLE search_reference (type {text} NOT NULL, id {text} NOT NULL, param {text} NOT NULL, target_type {text}, target_id {text}, url {text}, version {text},
+                identifier_system {text}, identifier_value {text});
             CREATE INDEX search_reference_value ON search_reference (type, param, target_id, target_type, id);
             CREATE INDEX search_reference_url ON search_reference (type, param, url, id);
             CREATE INDEX search_reference_target ON search_reference (target_type, target_id, param, type, id);
+            CREATE INDEX search_reference_identifier ON search_reference (type, param, identifier_value, id);
             CREATE INDEX search_reference_resource ON search_reference (type, id);
             CREATE TABLE search_date (type {text} NOT NULL, id {text} NOT NULL, param {text} NOT NULL, low {big} NOT NULL, high {big} NOT NULL);
             CREATE INDEX search_date_value ON search_date (type, param, low, high, id);
@@ -41,7 +43,8 @@ public static class SearchTables
             CREATE INDEX search_number_value ON search_number (type, param, value, id);
             CREATE INDEX search_number_resource ON search_number (type, id);
             CREATE TABLE search_quantity (type {text} NOT NULL, id {text} NOT NULL, param {text} NOT NULL, system {text}, code {text}, unit {text},
-                value {real} NOT NULL, low {real} NOT NULL, high {real} NOT NULL, canonical_code {text}, canonical_value {real});
+                value {real} NOT NULL, low {real} NOT NULL, high {real} NOT NULL, canonical_code {text}, canonical_value {real},
+                canonical_low {real}, canonical_high {real});
             CREATE INDEX search_quantity_value ON search_quantity (type, param, code, value, id);
             CREATE INDEX search_quantity_canonical ON search_quantity (type, param, canonical_code, canonical_value, id);
             CREATE INDEX search_quantity_resource ON search_quantity (type, id);
@@ -62,10 +65,10 @@ public static class SearchTables
     {
         [SearchParamType.String] = ("search_string", ["value", "exact"]),
         [SearchParamType.Token] = ("search_token", ["system", "code", "text", "type_system", "type_code"]),
-        [SearchParamType.Reference] = ("search_reference", ["target_type", "target_id", "url", "version"]),
+        [SearchParamType.Reference] = ("search_reference", ["target_type", "target_id", "url", "version", "identifier_system", "identifier_value"]),
         [SearchParamType.Date] = ("search_date", ["low", "high"]),
         [SearchParamType.Number] = ("search_number", ["value", "low", "high"]),
-        [SearchParamType.Quantity] = ("search_quantity", ["system", "code", "unit", "value", "low", "high", "canonical_code", "canonical_value"]),
+        [SearchParamType.Quantity] = ("search_quantity", ["system", "code", "unit", "value", "low", "high", "canonical_code", "canonical_value", "canonical_low", "canonical_high"]),
         [SearchParamType.Uri] = ("search_uri", ["uri"]),
     };
 
@@ -76,10 +79,11 @@ public static class SearchTables
         {
             StringIndex s => [s.Normalized, s.Exact],
             TokenIndex t => [t.System, t.Code, t.Text, t.TypeSystem, t.TypeCode],
-            ReferenceIndex r => [r.TargetType, r.TargetId, r.Url, r.Version],
+            ReferenceIndex r => [r.TargetType, r.TargetId, r.Url, r.Version, r.IdentifierSystem, r.IdentifierValue],
             DateIndex d => [d.Low, d.High],
             NumberIndex n => [(double)n.Value, (double)n.Low, (double)n.High],
-            QuantityIndex q => [q.System, q.Code, q.Unit, (double)q.Value, (double)q.Low, (double)q.High, q.CanonicalCode, q.CanonicalValue is { } c ? (double)c : null],
+            QuantityIndex q => [q.System, q.Code, q.Unit, (double)q.Value, (double)q.Low, (double)q.High, q.CanonicalCode,
+                q.CanonicalValue is { } c ? (double)c : null, q.CanonicalLow is { } cl ? (double)cl : null, q.CanonicalHigh is { } ch ? (double)ch : null],
             UriIndex u => [u.Uri],
             _ => null,
         };

@@ -24,6 +24,7 @@ public class SearchTests(string store)
         await Create("zoe", $$$"""{"resourceType":"Patient","identifier":[{"system":"urn:test:{{{_run}}}","value":"3"}],"name":[{"family":"Lefèvre","given":["Zoé"]}],"gender":"female","birthDate":"2001-12-01"}""");
         await Create("obs1", $$$"""{"resourceType":"Observation","status":"final","code":{"coding":[{"system":"http://loinc.org","code":"29463-7","display":"Body weight"}]},"subject":{"reference":"Patient/{{{_ids["helene"]}}}"},"effectiveDateTime":"2024-05-02T10:00:00Z","valueQuantity":{"value":62.5,"unit":"kg","system":"http://unitsofmeasure.org","code":"kg"}}""");
         await Create("obs2", $$$"""{"resourceType":"Observation","status":"final","code":{"coding":[{"system":"http://loinc.org","code":"8302-2"}],"text":"Taille"},"subject":{"reference":"Patient/{{{_ids["jean"]}}}"},"effectivePeriod":{"start":"2023-01-01","end":"2023-01-31"},"valueQuantity":{"value":180,"unit":"cm","system":"http://unitsofmeasure.org","code":"cm"}}""");
+        await Create("enc", """{"resourceType":"Encounter","status":"finished","class":{"code":"AMB"},"subject":{"identifier":{"system":"urn:oid:1.2.250.1.213.1.4.8","value":"RUN-1"}}}""".Replace("RUN", _run));
         await Create("risk", $$$"""{"resourceType":"RiskAssessment","status":"final","subject":{"reference":"Patient/{{{_ids["zoe"]}}}"},"prediction":[{"probabilityDecimal":0.85}]}""");
     }
 
@@ -36,7 +37,8 @@ public class SearchTests(string store)
 
     private async Task Create(string key, string json)
     {
-        var response = await _client.PostAsync(json.Contains("\"Observation\"") ? "/Observation" : json.Contains("\"RiskAssessment\"") ? "/RiskAssessment" : "/Patient", RestTests.Json(json));
+        var type = System.Text.Json.JsonDocument.Parse(json).RootElement.GetProperty("resourceType").GetString();
+        var response = await _client.PostAsync("/" + type, RestTests.Json(json));
         Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.Created), await response.Content.ReadAsStringAsync());
         _ids[key] = response.Headers.Location!.ToString().Split('/')[^3];
     }
@@ -102,6 +104,7 @@ public class SearchTests(string store)
         Assert.That(await Matches($"/Observation?subject:Patient={_ids["jean"]}"), Is.EqualTo(new[] { "obs2" }));
         Assert.That(await Matches($"/Observation?subject:Patient.identifier={_run}-1"), Is.EqualTo(new[] { "obs1" }));
         Assert.That(await Matches($"/Observation?patient.family=dupond"), Is.EqualTo(new[] { "obs2" }));
+        Assert.That(await Matches($"/Encounter?subject:identifier=urn:oid:1.2.250.1.213.1.4.8|{_run}-1"), Is.EqualTo(new[] { "enc" }));
         Assert.That(await Matches($"/Patient?{Mine}&_has:Observation:patient:code=8302-2"), Is.EqualTo(new[] { "jean" }));
         Assert.That(await Matches($"/Patient?{Mine}&_has:RiskAssessment:subject:probability=0.85"), Is.EqualTo(new[] { "zoe" }));
     }
@@ -130,6 +133,8 @@ public class SearchTests(string store)
         Assert.That(await Matches($"/Observation?subject={_ids["helene"]}&value-quantity=62.5|http://unitsofmeasure.org|kg"), Is.EqualTo(new[] { "obs1" }));
         Assert.That(await Matches($"/Observation?subject={_ids["helene"]}&value-quantity=gt60||kg"), Is.EqualTo(new[] { "obs1" }));
         Assert.That(await Matches($"/Observation?subject={_ids["helene"]}&value-quantity=lt60"), Is.Empty);
+        Assert.That(await Matches($"/Observation?subject={_ids["helene"]}&value-quantity=62500|http://unitsofmeasure.org|g"), Is.EqualTo(new[] { "obs1" }), "62.5 kg in grams");
+        Assert.That(await Matches($"/Observation?subject={_ids["jean"]}&value-quantity=gt1.5|http://unitsofmeasure.org|m"), Is.EqualTo(new[] { "obs2" }), "180 cm > 1.5 m");
     }
 
     [Test]
