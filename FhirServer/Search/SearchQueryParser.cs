@@ -157,6 +157,8 @@ public sealed class SearchQueryParser(ISearchParameters parameters, DefinitionRe
         }
 
         var (name, mod) = SplitModifier(key);
+        if (name == "_list")
+            return Simple(null, name, mod, value, SearchParamType.Token);
         if (name is "_id" or "_lastUpdated")
             return Simple(null, name, mod, value, name == "_id" ? SearchParamType.Token : SearchParamType.Date);
         var parameter = parameters.Find(type, name) ?? throw new UnknownParameterException($"'{name}' is not a search parameter of {type}");

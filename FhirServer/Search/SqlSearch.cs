@@ -46,6 +46,8 @@ public sealed class SqlSearch(SqlResourceStore store, TimeProvider clock)
 
     public async Task<SearchPage> RunAsync(SearchQuery query, CompartmentSpec? compartment, string baseUrl, CancellationToken ct)
     {
+        if (query.Clauses.Any(c => c.Code == "_list" && c.Parameter is null))
+            query = query with { Clauses = [.. await Task.WhenAll(query.Clauses.Select(c => ListAsIds(c, query.Type, ct)))] };
         var sql = new Sql();
         var where = new List<string> { $"c.type = {sql.Arg(query.Type)}", "NOT c.deleted" };
         foreach (var clause in query.Clauses) where.Add(Condition(sql, query.Type, clause, baseUrl));
@@ -99,6 +101,26 @@ public sealed class SqlSearch(SqlResourceStore store, TimeProvider clock)
         var matches = await Versions(connection, rows.Select(r => r.Seq).ToList(), ct);
         var included = await Includes(connection, query, matches, ct);
         return new SearchPage(matches, included, total, next, previous);
+    }
+
+    /// <summary><c>_list=id</c> (search.html#list): the resources of the type that the List's entries name, as an _id clause.</summary>
+    private async Task<SearchClause> ListAsIds(SearchClause clause, string type, CancellationToken ct)
+    {
+        if (clause.Code != "_list" || clause.Parameter is not null) return clause;
+        var ids = new List<SearchValue>();
+        foreach (var value in clause.Values)
+        {
+            var list = await store.ReadAsync("List", value.Raw, ct);
+            if (list?.Body is null) continue;
+            using var doc = JsonDocument.Parse(list.Body);
+            if (!doc.RootElement.TryGetProperty("entry", out var entries)) continue;
+            foreach (var entry in entries.EnumerateArray())
+                if (entry.TryGetProperty("item", out var item) && item.TryGetProperty("reference", out var reference)
+                    && reference.GetString() is { } r && r.StartsWith(type + "/", StringComparison.Ordinal))
+                    ids.Add(new SearchValue("eq", r[(type.Length + 1)..].Split('/')[0]));
+        }
+        // An empty id list must match nothing: an id no resource can have.
+        return clause with { Code = "_id", Values = ids.Count > 0 ? ids : [new SearchValue("eq", "")] };
     }
 
     /// <summary>The ids (of <paramref name="type"/>) a clause selects, as a condition on <c>c.id</c>.</summary>

@@ -143,6 +143,10 @@ public class SearchTests(string store)
         Assert.That(await Matches($"/Patient?_id={_ids["zoe"]},{_ids["jean"]}&_sort=birthdate"), Is.EqualTo(new[] { "jean", "zoe" }));
         Assert.That(await Matches($"/Patient?{Mine}&_lastUpdated=gt2000-01-01&_sort=birthdate"), Is.EqualTo(new[] { "helene", "jean", "zoe" }));
         Assert.That(await Matches($"/Patient?{Mine}&_lastUpdated=lt2000-01-01"), Is.Empty);
+        var list = await _client.PostAsync("/List", RestTests.Json($$$"""{"resourceType":"List","status":"current","mode":"working","entry":[{"item":{"reference":"Patient/{{{_ids["zoe"]}}}"}},{"item":{"reference":"Observation/{{{_ids["obs1"]}}}"}}]}"""));
+        var listId = list.Headers.Location!.ToString().Split('/')[^3];
+        Assert.That(await Matches($"/Patient?_list={listId}"), Is.EqualTo(new[] { "zoe" }));
+        Assert.That(await Matches($"/Patient?_list=no-such-list"), Is.Empty);
     }
 
     [Test]
