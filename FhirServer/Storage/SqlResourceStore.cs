@@ -11,13 +11,15 @@ public sealed class SqlResourceStore(SqlDialect dialect) : IResourceStore
 {
     private const string Columns = "seq, type, id, version, last_updated, method, body";
 
+    private readonly GroupCommitWriter? _writer = dialect.SingleWriter ? new GroupCommitWriter(dialect) : null;
+
     public string Kind => dialect.Kind;
 
     public SqlDialect Dialect => dialect;
 
     public async Task InitializeAsync(CancellationToken ct = default)
     {
-        await using var connection = await dialect.OpenAsync(ct);
+        await using var connection = await dialect.OpenWriterAsync(ct);
         await using var tx = await dialect.BeginWriteAsync(connection, ct);
         if (dialect.MigrationLock is { } takeLock) await Execute(connection, tx, takeLock, ct);
         await Execute(connection, tx, "CREATE TABLE IF NOT EXISTS schema_version (version integer NOT NULL)", ct);
@@ -41,7 +43,8 @@ public sealed class SqlResourceStore(SqlDialect dialect) : IResourceStore
 
     public async Task<IStoreSession> BeginAsync(bool write, CancellationToken ct = default)
     {
-        var connection = await dialect.OpenAsync(ct);
+        if (write && _writer is not null) return await _writer.BeginAsync(ct);
+        var connection = write ? await dialect.OpenWriterAsync(ct) : await dialect.OpenAsync(ct);
         try
         {
             var tx = write ? await dialect.BeginWriteAsync(connection, ct) : await connection.BeginTransactionAsync(ct);
@@ -107,9 +110,13 @@ public sealed class SqlResourceStore(SqlDialect dialect) : IResourceStore
         }
     }
 
-    public ValueTask DisposeAsync() => dialect.DisposeAsync();
+    public async ValueTask DisposeAsync()
+    {
+        if (_writer is not null) await _writer.DisposeAsync();
+        await dialect.DisposeAsync();
+    }
 
-    private static async Task<StoredVersion?> ReadCurrent(DbConnection connection, DbTransaction? tx, string type, string id, CancellationToken ct)
+    internal static async Task<StoredVersion?> ReadCurrent(DbConnection connection, DbTransaction? tx, string type, string id, CancellationToken ct)
     {
         await using var command = Command(connection, tx,
             $"SELECT {Columns} FROM resource WHERE type = @type AND id = @id ORDER BY version DESC LIMIT 1",
@@ -118,7 +125,7 @@ public sealed class SqlResourceStore(SqlDialect dialect) : IResourceStore
         return await reader.ReadAsync(ct) ? Read(reader) : null;
     }
 
-    private static async Task<StoredVersion?> ReadVersion(DbConnection connection, DbTransaction? tx, string type, string id, int version, CancellationToken ct)
+    internal static async Task<StoredVersion?> ReadVersion(DbConnection connection, DbTransaction? tx, string type, string id, int version, CancellationToken ct)
     {
         await using var command = Command(connection, tx,
             $"SELECT {Columns} FROM resource WHERE type = @type AND id = @id AND version = @version",
@@ -153,6 +160,22 @@ public sealed class SqlResourceStore(SqlDialect dialect) : IResourceStore
         return command;
     }
 
+    internal static async Task Insert(SqlDialect dialect, DbConnection connection, DbTransaction tx, StoredVersion version, CancellationToken ct)
+    {
+        await using var command = Command(connection, tx,
+            "INSERT INTO resource (type, id, version, last_updated, method, body) VALUES (@type, @id, @version, @updated, @method, @body)",
+            ("type", version.Type), ("id", version.Id), ("version", version.Version), ("updated", Micros(version.LastUpdated)),
+            ("method", (short)version.Method), ("body", (object?)version.Body ?? DBNull.Value));
+        try
+        {
+            await command.ExecuteNonQueryAsync(ct);
+        }
+        catch (DbException e) when (dialect.IsUniqueViolation(e))
+        {
+            throw new VersionConflictException(version.Type, version.Id, version.Version, e);
+        }
+    }
+
     private static async Task Execute(DbConnection connection, DbTransaction tx, string sql, CancellationToken ct)
     {
         await using var command = Command(connection, tx, sql);
@@ -176,22 +199,8 @@ public sealed class SqlResourceStore(SqlDialect dialect) : IResourceStore
         public Task<StoredVersion?> ReadVersionAsync(string type, string id, int version, CancellationToken ct = default) =>
             ReadVersion(connection, tx, type, id, version, ct);
 
-        public async Task InsertAsync(StoredVersion version, CancellationToken ct = default)
-        {
-            if (!write) throw new InvalidOperationException("This session was opened for reading.");
-            await using var command = Command(connection, tx,
-                "INSERT INTO resource (type, id, version, last_updated, method, body) VALUES (@type, @id, @version, @updated, @method, @body)",
-                ("type", version.Type), ("id", version.Id), ("version", version.Version), ("updated", Micros(version.LastUpdated)),
-                ("method", (short)version.Method), ("body", (object?)version.Body ?? DBNull.Value));
-            try
-            {
-                await command.ExecuteNonQueryAsync(ct);
-            }
-            catch (DbException e) when (store.Dialect.IsUniqueViolation(e))
-            {
-                throw new VersionConflictException(version.Type, version.Id, version.Version, e);
-            }
-        }
+        public Task InsertAsync(StoredVersion version, CancellationToken ct = default) =>
+            write ? Insert(store.Dialect, connection, tx, version, ct) : throw new InvalidOperationException("This session was opened for reading.");
 
         public async Task CommitAsync(CancellationToken ct = default)
         {
