@@ -17,11 +17,11 @@ internal sealed class GroupCommitWriter(SqlDialect dialect) : IAsyncDisposable
     /// <summary>Sessions that share one commit at most; bounds the wait of the group's first session.</summary>
     public const int MaxGroup = 64;
 
-    private const string Savepoint = "session";
+    private const string Save = "SAVEPOINT session", Release = "RELEASE SAVEPOINT session", Undo = "ROLLBACK TO SAVEPOINT session";
 
     private readonly SemaphoreSlim _gate = new(1, 1);
     private int _queued; // sessions waiting for the gate or holding it
-    private DbConnection? _connection;
+    private ConnectionLease? _connection;
     private DbTransaction? _transaction;
     private Group? _group;
 
@@ -41,14 +41,14 @@ internal sealed class GroupCommitWriter(SqlDialect dialect) : IAsyncDisposable
         var savepoint = false;
         try
         {
-            _connection ??= await dialect.OpenWriterAsync(ct);
+            _connection ??= new ConnectionLease(await dialect.OpenWriterAsync(ct));
             if (_transaction is null)
             {
-                await dialect.BeforeWriteTransactionAsync(_connection, ct);
-                _transaction = await dialect.BeginWriteAsync(_connection, ct);
+                await dialect.BeforeWriteTransactionAsync(_connection.Connection, ct);
+                _transaction = await dialect.BeginWriteAsync(_connection.Connection, ct);
                 _group = new Group();
             }
-            await _transaction.SaveAsync(Savepoint, ct);
+            await Execute(Save, ct);
             savepoint = true;
             return new Session(this, _connection, _transaction);
         }
@@ -73,14 +73,14 @@ internal sealed class GroupCommitWriter(SqlDialect dialect) : IAsyncDisposable
             {
                 if (keep)
                 {
-                    await _transaction!.ReleaseAsync(Savepoint);
+                    await Execute(Release, CancellationToken.None);
                     _group!.Members++;
                     commit = _group.Done.Task;
                 }
                 else
                 {
-                    await _transaction!.RollbackAsync(Savepoint);
-                    await _transaction.ReleaseAsync(Savepoint);
+                    await Execute(Undo, CancellationToken.None);
+                    await Execute(Release, CancellationToken.None);
                 }
             }
             catch (Exception e)
@@ -100,6 +100,8 @@ internal sealed class GroupCommitWriter(SqlDialect dialect) : IAsyncDisposable
         }
         return commit;
     }
+
+    private Task<int> Execute(string sql, CancellationToken ct) => _connection!.Command(sql, _transaction).ExecuteNonQueryAsync(ct);
 
     private async Task Complete(Exception? failure)
     {
@@ -128,7 +130,7 @@ internal sealed class GroupCommitWriter(SqlDialect dialect) : IAsyncDisposable
         catch (Exception) { /* already rolled back by the database */ }
         await transaction.DisposeAsync();
         // Start the next group on a fresh connection, in case this one is what failed.
-        await _connection!.DisposeAsync();
+        await _connection!.CloseAsync();
         _connection = null;
         group.Done.SetException(new InvalidOperationException("The store could not commit the write: " + failure.Message, failure));
     }
@@ -139,7 +141,7 @@ internal sealed class GroupCommitWriter(SqlDialect dialect) : IAsyncDisposable
         try
         {
             if (_transaction is not null) await Complete(new ObjectDisposedException(nameof(GroupCommitWriter)));
-            if (_connection is not null) await _connection.DisposeAsync();
+            if (_connection is not null) await _connection.CloseAsync();
             _connection = null;
         }
         finally
@@ -148,7 +150,7 @@ internal sealed class GroupCommitWriter(SqlDialect dialect) : IAsyncDisposable
         }
     }
 
-    private sealed class Session(GroupCommitWriter writer, DbConnection connection, DbTransaction transaction) : IStoreSession
+    private sealed class Session(GroupCommitWriter writer, ConnectionLease connection, DbTransaction transaction) : IStoreSession
     {
         private bool _ended;
 

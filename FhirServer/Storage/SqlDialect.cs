@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Data.Common;
 using Microsoft.Data.Sqlite;
 using Npgsql;
@@ -14,6 +15,9 @@ public abstract class SqlDialect : IAsyncDisposable
 
     /// <summary>A connection for reading.</summary>
     public abstract ValueTask<DbConnection> OpenAsync(CancellationToken ct);
+
+    /// <summary>A connection for reading outside a transaction, and its commands; dispose to give it back.</summary>
+    public virtual async ValueTask<ConnectionLease> RentReaderAsync(CancellationToken ct) => new(await OpenAsync(ct));
 
     /// <summary>A connection for writing (SQLite sets its durability pragmas there).</summary>
     public virtual ValueTask<DbConnection> OpenWriterAsync(CancellationToken ct) => OpenAsync(ct);
@@ -62,8 +66,12 @@ public abstract class SqlDialect : IAsyncDisposable
 /// </summary>
 public sealed class SqliteDialect : SqlDialect
 {
+    private const int MaxIdleReaders = 16;
     private readonly string _connectionString;
     private readonly Checkpointer _checkpointer;
+    private readonly ConcurrentBag<ConnectionLease> _readers = [];
+    private int _idleReaders;
+    private bool _disposed;
 
     public SqliteDialect(string file)
     {
@@ -106,6 +114,31 @@ public sealed class SqliteDialect : SqlDialect
         return connection;
     }
 
+    // Readers stay open between requests with their prepared statements (ConnectionLease), up to MaxIdleReaders.
+    public override async ValueTask<ConnectionLease> RentReaderAsync(CancellationToken ct)
+    {
+        if (_readers.TryTake(out var lease))
+        {
+            Interlocked.Decrement(ref _idleReaders);
+            return lease;
+        }
+        return new ConnectionLease(await OpenAsync(ct), GiveBack);
+    }
+
+    private void GiveBack(ConnectionLease lease)
+    {
+        if (!Volatile.Read(ref _disposed))
+        {
+            if (Interlocked.Increment(ref _idleReaders) <= MaxIdleReaders)
+            {
+                _readers.Add(lease);
+                return;
+            }
+            Interlocked.Decrement(ref _idleReaders);
+        }
+        lease.CloseAsync().AsTask().GetAwaiter().GetResult();
+    }
+
     public override void Committed() => _checkpointer.Committed();
 
     public override async ValueTask BeforeWriteTransactionAsync(DbConnection writer, CancellationToken ct)
@@ -116,7 +149,12 @@ public sealed class SqliteDialect : SqlDialect
         await command.ExecuteNonQueryAsync(ct);
     }
 
-    public override ValueTask DisposeAsync() => _checkpointer.DisposeAsync();
+    public override async ValueTask DisposeAsync()
+    {
+        Volatile.Write(ref _disposed, true);
+        while (_readers.TryTake(out var lease)) await lease.CloseAsync();
+        await _checkpointer.DisposeAsync();
+    }
 
     /// <summary>
     /// Runs passive checkpoints on a connection of its own, a short while after commits: a passive checkpoint neither
@@ -235,6 +273,10 @@ public sealed class PostgresDialect : SqlDialect
     {
         var builder = new NpgsqlConnectionStringBuilder(connectionString);
         if (builder.MaxAutoPrepare == 0) builder.MaxAutoPrepare = 64;
+        // The store leaves no session state behind (its advisory locks end with their transaction; no SET, temporary
+        // table or LISTEN), so a pooled connection needs no reset: without this, Npgsql sends a reset of several
+        // statements (it cannot use DISCARD ALL, which would drop the prepared statements) ahead of each next use.
+        builder.NoResetOnClose = true;
         _dataSource = NpgsqlDataSource.Create(builder.ConnectionString);
     }
 

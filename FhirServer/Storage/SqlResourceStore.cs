@@ -10,6 +10,10 @@ namespace FhirServer.Storage;
 public sealed class SqlResourceStore(SqlDialect dialect) : IResourceStore
 {
     private const string Columns = "seq, type, id, version, last_updated, method, body";
+    private const string SelectCurrent = $"SELECT {Columns} FROM resource WHERE type = @type AND id = @id ORDER BY version DESC LIMIT 1";
+    private const string SelectVersion = $"SELECT {Columns} FROM resource WHERE type = @type AND id = @id AND version = @version";
+    private const string InsertVersion =
+        "INSERT INTO resource (type, id, version, last_updated, method, body) VALUES (@type, @id, @version, @updated, @method, @body)";
 
     private readonly GroupCommitWriter? _writer = dialect.SingleWriter ? new GroupCommitWriter(dialect) : null;
 
@@ -44,28 +48,28 @@ public sealed class SqlResourceStore(SqlDialect dialect) : IResourceStore
     public async Task<IStoreSession> BeginAsync(bool write, CancellationToken ct = default)
     {
         if (write && _writer is not null) return await _writer.BeginAsync(ct);
-        var connection = write ? await dialect.OpenWriterAsync(ct) : await dialect.OpenAsync(ct);
+        var connection = new ConnectionLease(write ? await dialect.OpenWriterAsync(ct) : await dialect.OpenAsync(ct));
         try
         {
-            var tx = write ? await dialect.BeginWriteAsync(connection, ct) : await connection.BeginTransactionAsync(ct);
+            var tx = write ? await dialect.BeginWriteAsync(connection.Connection, ct) : await connection.Connection.BeginTransactionAsync(ct);
             return new Session(this, connection, tx, write);
         }
         catch
         {
-            await connection.DisposeAsync();
+            await connection.CloseAsync();
             throw;
         }
     }
 
     public async Task<StoredVersion?> ReadAsync(string type, string id, CancellationToken ct = default)
     {
-        await using var connection = await dialect.OpenAsync(ct);
+        await using var connection = await dialect.RentReaderAsync(ct);
         return await ReadCurrent(connection, null, type, id, ct);
     }
 
     public async Task<StoredVersion?> ReadVersionAsync(string type, string id, int version, CancellationToken ct = default)
     {
-        await using var connection = await dialect.OpenAsync(ct);
+        await using var connection = await dialect.RentReaderAsync(ct);
         return await ReadVersion(connection, null, type, id, version, ct);
     }
 
@@ -116,20 +120,21 @@ public sealed class SqlResourceStore(SqlDialect dialect) : IResourceStore
         await dialect.DisposeAsync();
     }
 
-    internal static async Task<StoredVersion?> ReadCurrent(DbConnection connection, DbTransaction? tx, string type, string id, CancellationToken ct)
+    internal static async Task<StoredVersion?> ReadCurrent(ConnectionLease connection, DbTransaction? tx, string type, string id, CancellationToken ct)
     {
-        await using var command = Command(connection, tx,
-            $"SELECT {Columns} FROM resource WHERE type = @type AND id = @id ORDER BY version DESC LIMIT 1",
-            ("type", type), ("id", id));
+        var command = connection.Command(SelectCurrent, tx);
+        ConnectionLease.Bind(command, "type", type);
+        ConnectionLease.Bind(command, "id", id);
         await using var reader = await command.ExecuteReaderAsync(ct);
         return await reader.ReadAsync(ct) ? Read(reader) : null;
     }
 
-    internal static async Task<StoredVersion?> ReadVersion(DbConnection connection, DbTransaction? tx, string type, string id, int version, CancellationToken ct)
+    internal static async Task<StoredVersion?> ReadVersion(ConnectionLease connection, DbTransaction? tx, string type, string id, int version, CancellationToken ct)
     {
-        await using var command = Command(connection, tx,
-            $"SELECT {Columns} FROM resource WHERE type = @type AND id = @id AND version = @version",
-            ("type", type), ("id", id), ("version", version));
+        var command = connection.Command(SelectVersion, tx);
+        ConnectionLease.Bind(command, "type", type);
+        ConnectionLease.Bind(command, "id", id);
+        ConnectionLease.Bind(command, "version", version);
         await using var reader = await command.ExecuteReaderAsync(ct);
         return await reader.ReadAsync(ct) ? Read(reader) : null;
     }
@@ -160,12 +165,15 @@ public sealed class SqlResourceStore(SqlDialect dialect) : IResourceStore
         return command;
     }
 
-    internal static async Task Insert(SqlDialect dialect, DbConnection connection, DbTransaction tx, StoredVersion version, CancellationToken ct)
+    internal static async Task Insert(SqlDialect dialect, ConnectionLease connection, DbTransaction tx, StoredVersion version, CancellationToken ct)
     {
-        await using var command = Command(connection, tx,
-            "INSERT INTO resource (type, id, version, last_updated, method, body) VALUES (@type, @id, @version, @updated, @method, @body)",
-            ("type", version.Type), ("id", version.Id), ("version", version.Version), ("updated", Micros(version.LastUpdated)),
-            ("method", (short)version.Method), ("body", (object?)version.Body ?? DBNull.Value));
+        var command = connection.Command(InsertVersion, tx);
+        ConnectionLease.Bind(command, "type", version.Type);
+        ConnectionLease.Bind(command, "id", version.Id);
+        ConnectionLease.Bind(command, "version", version.Version);
+        ConnectionLease.Bind(command, "updated", Micros(version.LastUpdated));
+        ConnectionLease.Bind(command, "method", (short)version.Method);
+        ConnectionLease.Bind(command, "body", (object?)version.Body ?? DBNull.Value);
         try
         {
             await command.ExecuteNonQueryAsync(ct);
@@ -182,7 +190,7 @@ public sealed class SqlResourceStore(SqlDialect dialect) : IResourceStore
         await command.ExecuteNonQueryAsync(ct);
     }
 
-    private sealed class Session(SqlResourceStore store, DbConnection connection, DbTransaction tx, bool write) : IStoreSession
+    private sealed class Session(SqlResourceStore store, ConnectionLease connection, DbTransaction tx, bool write) : IStoreSession
     {
         private bool _done;
 
@@ -190,7 +198,8 @@ public sealed class SqlResourceStore(SqlDialect dialect) : IResourceStore
         {
             if (write && store.Dialect.LockResource is { } sql)
             {
-                await using var lockCommand = Command(connection, tx, sql, ("key", type + "/" + id));
+                var lockCommand = connection.Command(sql, tx);
+                ConnectionLease.Bind(lockCommand, "key", type + "/" + id);
                 await lockCommand.ExecuteNonQueryAsync(ct);
             }
             return await ReadCurrent(connection, tx, type, id, ct);
@@ -217,7 +226,7 @@ public sealed class SqlResourceStore(SqlDialect dialect) : IResourceStore
                 catch (InvalidOperationException) { /* already completed */ }
             }
             await tx.DisposeAsync();
-            await connection.DisposeAsync();
+            await connection.CloseAsync();
         }
     }
 }
