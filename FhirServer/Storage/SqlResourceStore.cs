@@ -196,13 +196,15 @@ public sealed class SqlResourceStore(SqlDialect dialect) : IResourceStore
 
         public async Task<StoredVersion?> ReadCurrentAsync(string type, string id, CancellationToken ct = default)
         {
-            if (write && store.Dialect.LockResource is { } sql)
-            {
-                var lockCommand = connection.Command(sql, tx);
-                ConnectionLease.Bind(lockCommand, "key", type + "/" + id);
-                await lockCommand.ExecuteNonQueryAsync(ct);
-            }
-            return await ReadCurrent(connection, tx, type, id, ct);
+            if (!write || store.Dialect.LockResource is not { } sql) return await ReadCurrent(connection, tx, type, id, ct);
+            // The lock and the read in one round trip.
+            var command = connection.Command(sql + "; " + SelectCurrent, tx);
+            ConnectionLease.Bind(command, "key", type + "/" + id);
+            ConnectionLease.Bind(command, "type", type);
+            ConnectionLease.Bind(command, "id", id);
+            await using var reader = await command.ExecuteReaderAsync(ct);
+            await reader.NextResultAsync(ct);
+            return await reader.ReadAsync(ct) ? Read(reader) : null;
         }
 
         public Task<StoredVersion?> ReadVersionAsync(string type, string id, int version, CancellationToken ct = default) =>
