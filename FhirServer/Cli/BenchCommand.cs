@@ -17,6 +17,8 @@ internal static class BenchCommand
         var bench = new Command("bench", "Benchmarks that print their figures");
         bench.Subcommands.Add(Startup());
         bench.Subcommands.Add(Parse());
+        bench.Subcommands.Add(RestBenchCommand.Load());
+        bench.Subcommands.Add(RestBenchCommand.Ingest());
         return bench;
     }
 

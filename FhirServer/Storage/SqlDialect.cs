@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Data.Common;
 using Microsoft.Data.Sqlite;
 using Npgsql;
@@ -12,7 +13,20 @@ public abstract class SqlDialect : IAsyncDisposable
 {
     public abstract string Kind { get; }
 
+    /// <summary>A connection for reading.</summary>
     public abstract ValueTask<DbConnection> OpenAsync(CancellationToken ct);
+
+    /// <summary>A connection for reading outside a transaction, and its commands; dispose to give it back.</summary>
+    public virtual async ValueTask<ConnectionLease> RentReaderAsync(CancellationToken ct) => new(await OpenAsync(ct));
+
+    /// <summary>A connection for writing (SQLite sets its durability pragmas there).</summary>
+    public virtual ValueTask<DbConnection> OpenWriterAsync(CancellationToken ct) => OpenAsync(ct);
+
+    /// <summary>
+    /// Whether the database takes one writer at a time (SQLite): then the store queues its write sessions on one
+    /// connection and commits them in groups (<see cref="GroupCommitWriter"/>) instead of letting them contend for the lock.
+    /// </summary>
+    public virtual bool SingleWriter => false;
 
     /// <summary>Starts a transaction that takes the write lock up front where the database needs it (SQLite).</summary>
     public abstract ValueTask<DbTransaction> BeginWriteAsync(DbConnection connection, CancellationToken ct);
@@ -32,17 +46,32 @@ public abstract class SqlDialect : IAsyncDisposable
 
     public abstract bool IsUniqueViolation(Exception e);
 
+    /// <summary>Told after each commit of the group-commit writer (SQLite: schedules a checkpoint).</summary>
+    public virtual void Committed()
+    {
+    }
+
+    /// <summary>Run by the group-commit writer on its connection before it starts a transaction.</summary>
+    public virtual ValueTask BeforeWriteTransactionAsync(DbConnection writer, CancellationToken ct) => ValueTask.CompletedTask;
+
     public virtual ValueTask DisposeAsync() => ValueTask.CompletedTask;
 }
 
 /// <summary>
 /// SQLite, the embedded default: one file, WAL journal (readers never wait for the writer), <c>synchronous=NORMAL</c>
 /// (a commit is durable once the WAL is checkpointed or the OS flushes it; a crash never leaves a partial
-/// transaction, though the last commits before a power loss may be lost).
+/// transaction, though the last commits before a power loss may be lost). Checkpoints (copying the WAL into the
+/// database file, with its fsyncs) run in the background rather than in the commit that crosses SQLite's threshold,
+/// where they would hold up every queued writer; see <see cref="Checkpointer"/>.
 /// </summary>
 public sealed class SqliteDialect : SqlDialect
 {
+    private const int MaxIdleReaders = 16;
     private readonly string _connectionString;
+    private readonly Checkpointer _checkpointer;
+    private readonly ConcurrentBag<ConnectionLease> _readers = [];
+    private int _idleReaders;
+    private bool _disposed;
 
     public SqliteDialect(string file)
     {
@@ -60,18 +89,144 @@ public sealed class SqliteDialect : SqlDialect
         using var wal = connection.CreateCommand();
         wal.CommandText = "PRAGMA journal_mode=WAL;";
         wal.ExecuteNonQuery();
+        _checkpointer = new Checkpointer(this);
     }
 
     public override string Kind => "sqlite";
 
+    public override bool SingleWriter => true;
+
+    // Readers need no pragma: the pooled connection is ready as it comes.
     public override async ValueTask<DbConnection> OpenAsync(CancellationToken ct)
     {
         var connection = new SqliteConnection(_connectionString);
         await connection.OpenAsync(ct);
+        return connection;
+    }
+
+    public override async ValueTask<DbConnection> OpenWriterAsync(CancellationToken ct)
+    {
+        var connection = new SqliteConnection(_connectionString);
+        await connection.OpenAsync(ct);
         using var pragma = connection.CreateCommand();
-        pragma.CommandText = "PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;";
+        pragma.CommandText = "PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON; PRAGMA wal_autocheckpoint=0; PRAGMA journal_size_limit=67108864;";
         pragma.ExecuteNonQuery();
         return connection;
+    }
+
+    // Readers stay open between requests with their prepared statements (ConnectionLease), up to MaxIdleReaders.
+    public override async ValueTask<ConnectionLease> RentReaderAsync(CancellationToken ct)
+    {
+        if (_readers.TryTake(out var lease))
+        {
+            Interlocked.Decrement(ref _idleReaders);
+            return lease;
+        }
+        return new ConnectionLease(await OpenAsync(ct), GiveBack);
+    }
+
+    private void GiveBack(ConnectionLease lease)
+    {
+        if (!Volatile.Read(ref _disposed))
+        {
+            if (Interlocked.Increment(ref _idleReaders) <= MaxIdleReaders)
+            {
+                _readers.Add(lease);
+                return;
+            }
+            Interlocked.Decrement(ref _idleReaders);
+        }
+        lease.CloseAsync().AsTask().GetAwaiter().GetResult();
+    }
+
+    public override void Committed() => _checkpointer.Committed();
+
+    public override async ValueTask BeforeWriteTransactionAsync(DbConnection writer, CancellationToken ct)
+    {
+        if (!_checkpointer.TakeRestart()) return;
+        await using var command = writer.CreateCommand();
+        command.CommandText = "PRAGMA wal_checkpoint(PASSIVE);";
+        await command.ExecuteNonQueryAsync(ct);
+    }
+
+    public override async ValueTask DisposeAsync()
+    {
+        Volatile.Write(ref _disposed, true);
+        while (_readers.TryTake(out var lease)) await lease.CloseAsync();
+        await _checkpointer.DisposeAsync();
+    }
+
+    /// <summary>
+    /// Runs passive checkpoints on a connection of its own, a short while after commits: a passive checkpoint neither
+    /// waits for nor blocks the writer and readers. (Writers turn SQLite's automatic checkpoint off; another process
+    /// sharing the file keeps its own, which is harmless.) The WAL only starts over from its beginning when a write
+    /// transaction begins with every frame checkpointed, which a writer that is never idle does not see; so once the
+    /// WAL is long, the writer finishes the checkpoint itself between two transactions (the few frames written since
+    /// the background pass), and its next transaction rewinds the WAL.
+    /// </summary>
+    private sealed class Checkpointer : IAsyncDisposable
+    {
+        private static readonly TimeSpan Delay = TimeSpan.FromMilliseconds(100);
+        private const long RestartFrames = 4096;
+        private readonly SqliteDialect _dialect;
+        private readonly SemaphoreSlim _wake = new(0, 1);
+        private readonly CancellationTokenSource _stop = new();
+        private readonly Task _loop;
+        private int _pending, _restart;
+
+        public Checkpointer(SqliteDialect dialect)
+        {
+            _dialect = dialect;
+            _loop = Task.Run(Loop);
+        }
+
+        public void Committed()
+        {
+            if (Interlocked.Exchange(ref _pending, 1) == 0) _wake.Release();
+        }
+
+        public bool TakeRestart() => Interlocked.Exchange(ref _restart, 0) == 1;
+
+        private async Task Loop()
+        {
+            try
+            {
+                while (true)
+                {
+                    await _wake.WaitAsync(_stop.Token);
+                    await Task.Delay(Delay, _stop.Token);
+                    Interlocked.Exchange(ref _pending, 0);
+                    await Checkpoint("PASSIVE");
+                }
+            }
+            catch (OperationCanceledException)
+            {
+            }
+        }
+
+        private async Task Checkpoint(string mode)
+        {
+            try
+            {
+                await using var connection = await _dialect.OpenAsync(CancellationToken.None);
+                await using var command = connection.CreateCommand();
+                command.CommandText = $"PRAGMA wal_checkpoint({mode});";
+                // One row: busy, frames in the WAL, frames checkpointed.
+                await using var reader = await command.ExecuteReaderAsync();
+                if (await reader.ReadAsync() && reader.GetInt64(1) >= RestartFrames) Interlocked.Exchange(ref _restart, 1);
+            }
+            catch (DbException)
+            {
+                // Busy or failing: the next commit schedules another try; nothing is lost meanwhile.
+            }
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            await _stop.CancelAsync();
+            await _loop;
+            if (Interlocked.Exchange(ref _pending, 0) == 1) await Checkpoint("PASSIVE");
+        }
     }
 
     // BEGIN IMMEDIATE: take the write lock now rather than on the first write, so two writers never both read and
@@ -119,6 +274,10 @@ public sealed class PostgresDialect : SqlDialect
     {
         var builder = new NpgsqlConnectionStringBuilder(connectionString);
         if (builder.MaxAutoPrepare == 0) builder.MaxAutoPrepare = 64;
+        // The store leaves no session state behind (its advisory locks end with their transaction; no SET, temporary
+        // table or LISTEN), so a pooled connection needs no reset: without this, Npgsql sends a reset of several
+        // statements (it cannot use DISCARD ALL, which would drop the prepared statements) ahead of each next use.
+        builder.NoResetOnClose = true;
         _dataSource = NpgsqlDataSource.Create(builder.ConnectionString);
     }
 

@@ -11,6 +11,16 @@ namespace FhirServer.Storage;
 public sealed class SqlResourceStore(SqlDialect dialect) : IResourceStore
 {
     private const string Columns = "seq, type, id, version, last_updated, method, body";
+    private const string SelectCurrent = $"SELECT {Columns} FROM resource WHERE type = @type AND id = @id ORDER BY version DESC LIMIT 1";
+    private const string SelectVersion = $"SELECT {Columns} FROM resource WHERE type = @type AND id = @id AND version = @version";
+    private const string InsertVersion =
+        "INSERT INTO resource (type, id, version, last_updated, method, body) VALUES (@type, @id, @version, @updated, @method, @body) RETURNING seq";
+
+    private const string UpsertCurrent =
+        "INSERT INTO resource_current (type, id, version, seq, last_updated, deleted) VALUES (@type, @id, @version, @seq, @updated, @deleted) " +
+        "ON CONFLICT (type, id) DO UPDATE SET version = excluded.version, seq = excluded.seq, last_updated = excluded.last_updated, deleted = excluded.deleted";
+
+    private readonly GroupCommitWriter? _writer = dialect.SingleWriter ? new GroupCommitWriter(dialect) : null;
 
     public string Kind => dialect.Kind;
 
@@ -18,7 +28,7 @@ public sealed class SqlResourceStore(SqlDialect dialect) : IResourceStore
 
     public async Task InitializeAsync(CancellationToken ct = default)
     {
-        await using var connection = await dialect.OpenAsync(ct);
+        await using var connection = await dialect.OpenWriterAsync(ct);
         await using var tx = await dialect.BeginWriteAsync(connection, ct);
         if (dialect.MigrationLock is { } takeLock) await Execute(connection, tx, takeLock, ct);
         await Execute(connection, tx, "CREATE TABLE IF NOT EXISTS schema_version (version integer NOT NULL)", ct);
@@ -42,28 +52,29 @@ public sealed class SqlResourceStore(SqlDialect dialect) : IResourceStore
 
     public async Task<IStoreSession> BeginAsync(bool write, CancellationToken ct = default)
     {
-        var connection = await dialect.OpenAsync(ct);
+        if (write && _writer is not null) return await _writer.BeginAsync(ct);
+        var connection = new ConnectionLease(write ? await dialect.OpenWriterAsync(ct) : await dialect.OpenAsync(ct));
         try
         {
-            var tx = write ? await dialect.BeginWriteAsync(connection, ct) : await connection.BeginTransactionAsync(ct);
+            var tx = write ? await dialect.BeginWriteAsync(connection.Connection, ct) : await connection.Connection.BeginTransactionAsync(ct);
             return new Session(this, connection, tx, write);
         }
         catch
         {
-            await connection.DisposeAsync();
+            await connection.CloseAsync();
             throw;
         }
     }
 
     public async Task<StoredVersion?> ReadAsync(string type, string id, CancellationToken ct = default)
     {
-        await using var connection = await dialect.OpenAsync(ct);
+        await using var connection = await dialect.RentReaderAsync(ct);
         return await ReadCurrent(connection, null, type, id, ct);
     }
 
     public async Task<StoredVersion?> ReadVersionAsync(string type, string id, int version, CancellationToken ct = default)
     {
-        await using var connection = await dialect.OpenAsync(ct);
+        await using var connection = await dialect.RentReaderAsync(ct);
         return await ReadVersion(connection, null, type, id, version, ct);
     }
 
@@ -108,22 +119,27 @@ public sealed class SqlResourceStore(SqlDialect dialect) : IResourceStore
         }
     }
 
-    public ValueTask DisposeAsync() => dialect.DisposeAsync();
-
-    private static async Task<StoredVersion?> ReadCurrent(DbConnection connection, DbTransaction? tx, string type, string id, CancellationToken ct)
+    public async ValueTask DisposeAsync()
     {
-        await using var command = Command(connection, tx,
-            $"SELECT {Columns} FROM resource WHERE type = @type AND id = @id ORDER BY version DESC LIMIT 1",
-            ("type", type), ("id", id));
+        if (_writer is not null) await _writer.DisposeAsync();
+        await dialect.DisposeAsync();
+    }
+
+    internal static async Task<StoredVersion?> ReadCurrent(ConnectionLease connection, DbTransaction? tx, string type, string id, CancellationToken ct)
+    {
+        var command = connection.Command(SelectCurrent, tx);
+        ConnectionLease.Bind(command, "type", type);
+        ConnectionLease.Bind(command, "id", id);
         await using var reader = await command.ExecuteReaderAsync(ct);
         return await reader.ReadAsync(ct) ? Read(reader) : null;
     }
 
-    private static async Task<StoredVersion?> ReadVersion(DbConnection connection, DbTransaction? tx, string type, string id, int version, CancellationToken ct)
+    internal static async Task<StoredVersion?> ReadVersion(ConnectionLease connection, DbTransaction? tx, string type, string id, int version, CancellationToken ct)
     {
-        await using var command = Command(connection, tx,
-            $"SELECT {Columns} FROM resource WHERE type = @type AND id = @id AND version = @version",
-            ("type", type), ("id", id), ("version", version));
+        var command = connection.Command(SelectVersion, tx);
+        ConnectionLease.Bind(command, "type", type);
+        ConnectionLease.Bind(command, "id", id);
+        ConnectionLease.Bind(command, "version", version);
         await using var reader = await command.ExecuteReaderAsync(ct);
         return await reader.ReadAsync(ct) ? Read(reader) : null;
     }
@@ -154,57 +170,69 @@ public sealed class SqlResourceStore(SqlDialect dialect) : IResourceStore
         return command;
     }
 
+    /// <summary>
+    /// Adds a version, makes it current, and replaces the resource's search index rows, in the caller's transaction.
+    /// </summary>
+    internal static async Task Insert(SqlDialect dialect, ConnectionLease connection, DbTransaction tx, StoredVersion version,
+        IReadOnlyList<IndexEntry>? index, CancellationToken ct)
+    {
+        var command = connection.Command(InsertVersion, tx);
+        ConnectionLease.Bind(command, "type", version.Type);
+        ConnectionLease.Bind(command, "id", version.Id);
+        ConnectionLease.Bind(command, "version", version.Version);
+        ConnectionLease.Bind(command, "updated", Micros(version.LastUpdated));
+        ConnectionLease.Bind(command, "method", (short)version.Method);
+        ConnectionLease.Bind(command, "body", (object?)version.Body ?? DBNull.Value);
+        long seq;
+        try
+        {
+            seq = Convert.ToInt64(await command.ExecuteScalarAsync(ct));
+        }
+        catch (DbException e) when (dialect.IsUniqueViolation(e))
+        {
+            throw new VersionConflictException(version.Type, version.Id, version.Version, e);
+        }
+        var current = connection.Command(UpsertCurrent, tx);
+        ConnectionLease.Bind(current, "type", version.Type);
+        ConnectionLease.Bind(current, "id", version.Id);
+        ConnectionLease.Bind(current, "version", version.Version);
+        ConnectionLease.Bind(current, "seq", seq);
+        ConnectionLease.Bind(current, "updated", Micros(version.LastUpdated));
+        ConnectionLease.Bind(current, "deleted", version.Deleted);
+        await current.ExecuteNonQueryAsync(ct);
+        // A first version has no rows to replace (ids are new, or the resource never existed).
+        if (version.Version > 1) await SearchTables.DeleteAsync(connection.Connection, tx, version.Type, version.Id, ct);
+        if (!version.Deleted && index is { Count: > 0 }) await SearchTables.InsertAsync(connection.Connection, tx, version.Type, version.Id, index, ct);
+    }
+
     private static async Task Execute(DbConnection connection, DbTransaction tx, string sql, CancellationToken ct)
     {
         await using var command = Command(connection, tx, sql);
         await command.ExecuteNonQueryAsync(ct);
     }
 
-    private sealed class Session(SqlResourceStore store, DbConnection connection, DbTransaction tx, bool write) : IStoreSession
+    private sealed class Session(SqlResourceStore store, ConnectionLease connection, DbTransaction tx, bool write) : IStoreSession
     {
         private bool _done;
 
         public async Task<StoredVersion?> ReadCurrentAsync(string type, string id, CancellationToken ct = default)
         {
-            if (write && store.Dialect.LockResource is { } sql)
-            {
-                await using var lockCommand = Command(connection, tx, sql, ("key", type + "/" + id));
-                await lockCommand.ExecuteNonQueryAsync(ct);
-            }
-            return await ReadCurrent(connection, tx, type, id, ct);
+            if (!write || store.Dialect.LockResource is not { } sql) return await ReadCurrent(connection, tx, type, id, ct);
+            // The lock and the read in one round trip.
+            var command = connection.Command(sql + "; " + SelectCurrent, tx);
+            ConnectionLease.Bind(command, "key", type + "/" + id);
+            ConnectionLease.Bind(command, "type", type);
+            ConnectionLease.Bind(command, "id", id);
+            await using var reader = await command.ExecuteReaderAsync(ct);
+            await reader.NextResultAsync(ct);
+            return await reader.ReadAsync(ct) ? Read(reader) : null;
         }
 
         public Task<StoredVersion?> ReadVersionAsync(string type, string id, int version, CancellationToken ct = default) =>
             ReadVersion(connection, tx, type, id, version, ct);
 
-        public async Task InsertAsync(StoredVersion version, IReadOnlyList<IndexEntry>? index = null, CancellationToken ct = default)
-        {
-            if (!write) throw new InvalidOperationException("This session was opened for reading.");
-            long seq;
-            await using (var command = Command(connection, tx,
-                             "INSERT INTO resource (type, id, version, last_updated, method, body) VALUES (@type, @id, @version, @updated, @method, @body) RETURNING seq",
-                             ("type", version.Type), ("id", version.Id), ("version", version.Version), ("updated", Micros(version.LastUpdated)),
-                             ("method", (short)version.Method), ("body", (object?)version.Body ?? DBNull.Value)))
-            {
-                try
-                {
-                    seq = Convert.ToInt64(await command.ExecuteScalarAsync(ct));
-                }
-                catch (DbException e) when (store.Dialect.IsUniqueViolation(e))
-                {
-                    throw new VersionConflictException(version.Type, version.Id, version.Version, e);
-                }
-            }
-            await using (var current = Command(connection, tx,
-                             "INSERT INTO resource_current (type, id, version, seq, last_updated, deleted) VALUES (@type, @id, @version, @seq, @updated, @deleted) " +
-                             "ON CONFLICT (type, id) DO UPDATE SET version = excluded.version, seq = excluded.seq, last_updated = excluded.last_updated, deleted = excluded.deleted",
-                             ("type", version.Type), ("id", version.Id), ("version", version.Version), ("seq", seq),
-                             ("updated", Micros(version.LastUpdated)), ("deleted", version.Deleted)))
-                await current.ExecuteNonQueryAsync(ct);
-            // A first version has no rows to replace (ids are new, or the resource never existed).
-            if (version.Version > 1) await SearchTables.DeleteAsync(connection, tx, version.Type, version.Id, ct);
-            if (!version.Deleted && index is { Count: > 0 }) await SearchTables.InsertAsync(connection, tx, version.Type, version.Id, index, ct);
-        }
+        public Task InsertAsync(StoredVersion version, IReadOnlyList<IndexEntry>? index = null, CancellationToken ct = default) =>
+            write ? Insert(store.Dialect, connection, tx, version, index, ct) : throw new InvalidOperationException("This session was opened for reading.");
 
         public async Task CommitAsync(CancellationToken ct = default)
         {
@@ -221,7 +249,7 @@ public sealed class SqlResourceStore(SqlDialect dialect) : IResourceStore
                 catch (InvalidOperationException) { /* already completed */ }
             }
             await tx.DisposeAsync();
-            await connection.DisposeAsync();
+            await connection.CloseAsync();
         }
     }
 }

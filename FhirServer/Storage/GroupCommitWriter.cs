@@ -1,0 +1,187 @@
+using FhirServer.Conformance.Search;
+using System.Data.Common;
+
+namespace FhirServer.Storage;
+
+/// <summary>
+/// Write sessions for a database that takes one writer at a time (SQLite). Instead of a connection and a transaction
+/// each, contending for the database's write lock (where the loser of a race sleeps and retries), write sessions
+/// queue for one writer connection. Consecutive sessions share its transaction, each inside a savepoint that is its
+/// own all-or-nothing unit; the transaction commits when no session is waiting any more, or after
+/// <see cref="MaxGroup"/> sessions: one commit, and one append of the touched pages to the log, for many small writes
+/// (group commit). <see cref="IStoreSession.CommitAsync"/> returns only when the shared commit is done, so a
+/// session's writes are durable and visible to readers when it returns, as with a transaction of its own; if the
+/// shared commit fails, every session of the group gets the error.
+/// </summary>
+internal sealed class GroupCommitWriter(SqlDialect dialect) : IAsyncDisposable
+{
+    /// <summary>Sessions that share one commit at most; bounds the wait of the group's first session.</summary>
+    public const int MaxGroup = 64;
+
+    private const string Save = "SAVEPOINT session", Release = "RELEASE SAVEPOINT session", Undo = "ROLLBACK TO SAVEPOINT session";
+
+    private readonly SemaphoreSlim _gate = new(1, 1);
+    private int _queued; // sessions waiting for the gate or holding it
+    private ConnectionLease? _connection;
+    private DbTransaction? _transaction;
+    private Group? _group;
+
+    /// <summary>The sessions of one transaction; completes when it commits or fails.</summary>
+    private sealed class Group
+    {
+        public readonly TaskCompletionSource Done = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        public int Members;
+    }
+
+    public async Task<IStoreSession> BeginAsync(CancellationToken ct)
+    {
+        Interlocked.Increment(ref _queued);
+        // Not cancellable: every session counted in _queued takes the gate once and ends through Finish, so that the
+        // last one of a group is always there to commit it.
+        await _gate.WaitAsync(CancellationToken.None);
+        var savepoint = false;
+        try
+        {
+            _connection ??= new ConnectionLease(await dialect.OpenWriterAsync(ct));
+            if (_transaction is null)
+            {
+                await dialect.BeforeWriteTransactionAsync(_connection.Connection, ct);
+                _transaction = await dialect.BeginWriteAsync(_connection.Connection, ct);
+                _group = new Group();
+            }
+            await Execute(Save, ct);
+            savepoint = true;
+            return new Session(this, _connection, _transaction);
+        }
+        catch
+        {
+            await Finish(savepoint, keep: false);
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// Ends the session that holds the gate: keeps or undoes its savepoint, commits the group when it is the last,
+    /// and passes the gate on. Returns what a kept session waits for: the group's commit.
+    /// </summary>
+    private async Task<Task?> Finish(bool savepoint, bool keep)
+    {
+        Exception? failure = null;
+        Task? commit = null;
+        if (savepoint)
+        {
+            try
+            {
+                if (keep)
+                {
+                    await Execute(Release, CancellationToken.None);
+                    _group!.Members++;
+                    commit = _group.Done.Task;
+                }
+                else
+                {
+                    await Execute(Undo, CancellationToken.None);
+                    await Execute(Release, CancellationToken.None);
+                }
+            }
+            catch (Exception e)
+            {
+                // The savepoint is gone: the database gave up the whole transaction (I/O error, disk full…).
+                failure = e;
+            }
+        }
+        var last = Interlocked.Decrement(ref _queued) == 0 || _group?.Members >= MaxGroup || failure is not null;
+        try
+        {
+            if (last && _transaction is not null) await Complete(failure);
+        }
+        finally
+        {
+            _gate.Release();
+        }
+        return commit;
+    }
+
+    private Task<int> Execute(string sql, CancellationToken ct) => _connection!.Command(sql, _transaction).ExecuteNonQueryAsync(ct);
+
+    private async Task Complete(Exception? failure)
+    {
+        var (transaction, group) = (_transaction!, _group!);
+        _transaction = null;
+        _group = null;
+        try
+        {
+            if (failure is null)
+            {
+                await transaction.CommitAsync();
+                dialect.Committed();
+                group.Done.SetResult();
+                return;
+            }
+        }
+        catch (Exception e)
+        {
+            failure = e;
+        }
+        finally
+        {
+            if (failure is null) await transaction.DisposeAsync();
+        }
+        try { await transaction.RollbackAsync(); }
+        catch (Exception) { /* already rolled back by the database */ }
+        await transaction.DisposeAsync();
+        // Start the next group on a fresh connection, in case this one is what failed.
+        await _connection!.CloseAsync();
+        _connection = null;
+        group.Done.SetException(new InvalidOperationException("The store could not commit the write: " + failure.Message, failure));
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _gate.WaitAsync();
+        try
+        {
+            if (_transaction is not null) await Complete(new ObjectDisposedException(nameof(GroupCommitWriter)));
+            if (_connection is not null) await _connection.CloseAsync();
+            _connection = null;
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    private sealed class Session(GroupCommitWriter writer, ConnectionLease connection, DbTransaction transaction) : IStoreSession
+    {
+        private bool _ended;
+
+        // No resource lock to take (SqlDialect.LockResource): this session is the only writer.
+        public Task<StoredVersion?> ReadCurrentAsync(string type, string id, CancellationToken ct = default) =>
+            SqlResourceStore.ReadCurrent(connection, Live(), type, id, ct);
+
+        public Task<StoredVersion?> ReadVersionAsync(string type, string id, int version, CancellationToken ct = default) =>
+            SqlResourceStore.ReadVersion(connection, Live(), type, id, version, ct);
+
+        public Task InsertAsync(StoredVersion version, IReadOnlyList<IndexEntry>? index = null, CancellationToken ct = default) =>
+            SqlResourceStore.Insert(writer.Dialect, connection, Live(), version, index, ct);
+
+        public async Task CommitAsync(CancellationToken ct = default)
+        {
+            Live();
+            _ended = true;
+            var commit = await writer.Finish(savepoint: true, keep: true);
+            await commit!;
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            if (_ended) return;
+            _ended = true;
+            await writer.Finish(savepoint: true, keep: false);
+        }
+
+        private DbTransaction Live() => _ended ? throw new InvalidOperationException("This session has ended.") : transaction;
+    }
+
+    private SqlDialect Dialect => dialect;
+}
