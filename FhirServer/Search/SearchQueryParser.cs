@@ -75,7 +75,7 @@ public sealed class SearchQueryParser(ISearchParameters parameters, DefinitionRe
                         total = TotalMode.Accurate;
                         break;
                     case "_include" or "_revinclude":
-                        var spec = ParseInclude(key, value, baseName == "_revinclude");
+                        var spec = ParseInclude(key, value);
                         (baseName == "_include" ? includes : revIncludes).Add(spec);
                         break;
                     case "_cursor":
@@ -101,7 +101,7 @@ public sealed class SearchQueryParser(ISearchParameters parameters, DefinitionRe
 
     private static string Pair(string key, string value) => $"{Uri.EscapeDataString(key)}={Uri.EscapeDataString(value)}";
 
-    private IncludeSpec ParseInclude(string key, string value, bool reverse)
+    private IncludeSpec ParseInclude(string key, string value)
     {
         var iterate = key.EndsWith(":iterate", StringComparison.Ordinal) || key.EndsWith(":recurse", StringComparison.Ordinal);
         var parts = value.Split(':');
@@ -116,7 +116,6 @@ public sealed class SearchQueryParser(ISearchParameters parameters, DefinitionRe
         }
         if (parts.Length == 3 && !registry.IsResourceType(parts[2]))
             throw FhirException.BadRequest($"{key}={value}: '{parts[2]}' is not a resource type.", key);
-        _ = reverse;
         return new IncludeSpec(parts[0], parts[1] == "*" ? null : parts[1], parts.Length == 3 ? parts[2] : null, iterate);
     }
 

@@ -337,35 +337,15 @@ public sealed class SqlSearch(SqlResourceStore store, TimeProvider clock)
         }
     }
 
-    /// <summary>A number compared with the precision it was written with: <c>100</c> is [99.5, 100.5).</summary>
+    /// <summary>
+    /// A number compared with the precision it was written with: <c>100</c> is [99.5, 100.5). A factor converts the
+    /// searched value into the stored column's units (canonical UCUM).
+    /// </summary>
     private static string NumberCondition(Sql sql, string column, string prefix, string raw, string code, decimal factor = 1m)
     {
-        if (!decimal.TryParse(raw, NumberStyles.Float, CultureInfo.InvariantCulture, out var number))
+        if (!NumericValues.TryParse(raw, out var number, out var low, out var high))
             throw FhirException.BadRequest($"{code}: '{raw}' is not a number.", code);
-        if (factor != 1m) return ScaledCondition(sql, column, prefix, raw, number, factor);
         // Bounds in decimal, then to double: 0.8 + 0.05 must be the same double as a stored 0.85.
-        var mantissa = raw.Split('e', 'E')[0];
-        var decimals = mantissa.Contains('.') ? mantissa.Length - mantissa.IndexOf('.') - 1 : 0;
-        var exponent = raw.Split('e', 'E') is [_, var e] && int.TryParse(e, CultureInfo.InvariantCulture, out var x) ? x : 0;
-        var halfExponent = exponent - decimals;
-        var half = halfExponent >= 0 ? 0.5m * Pow10(halfExponent) : 0.5m / Pow10(-halfExponent);
-        var v = (double)number;
-        var (low, high) = ((double)(number - half), (double)(number + half));
-        return prefix switch
-        {
-            "eq" => $"({column} >= {sql.Arg(low)} AND {column} < {sql.Arg(high)})",
-            "ne" => $"NOT ({column} >= {sql.Arg(low)} AND {column} < {sql.Arg(high)})",
-            "gt" or "sa" => $"{column} > {sql.Arg(v)}",
-            "lt" or "eb" => $"{column} < {sql.Arg(v)}",
-            "ge" => $"{column} >= {sql.Arg(v)}",
-            "le" => $"{column} <= {sql.Arg(v)}",
-            _ => $"({column} >= {sql.Arg(v - Math.Abs(v) * 0.1)} AND {column} <= {sql.Arg(v + Math.Abs(v) * 0.1)})",
-        };
-    }
-
-    private static string ScaledCondition(Sql sql, string column, string prefix, string raw, decimal number, decimal factor)
-    {
-        NumericValues.TryParse(raw, out _, out var low, out var high);
         var (v, lo, hi) = ((double)(number * factor), (double)(low * factor), (double)(high * factor));
         return prefix switch
         {
@@ -377,13 +357,6 @@ public sealed class SqlSearch(SqlResourceStore store, TimeProvider clock)
             "le" => $"{column} <= {sql.Arg(v)}",
             _ => $"({column} >= {sql.Arg(v - Math.Abs(v) * 0.1)} AND {column} <= {sql.Arg(v + Math.Abs(v) * 0.1)})",
         };
-    }
-
-    private static decimal Pow10(int n)
-    {
-        var result = 1m;
-        for (var i = 0; i < Math.Min(n, 28); i++) result *= 10;
-        return result;
     }
 
     private static string Compartment(Sql sql, string type, CompartmentSpec compartment)
@@ -529,7 +502,7 @@ public sealed class SqlSearch(SqlResourceStore store, TimeProvider clock)
     {
         public static string Encode(bool backwards, object?[] keys, string id)
         {
-            var json = JsonSerializer.SerializeToUtf8Bytes(new object?[] { backwards ? "p" : "n" }.Concat(keys.Select(k => k is byte[] ? null : k)).Append(id).ToArray());
+            var json = JsonSerializer.SerializeToUtf8Bytes(new object?[] { backwards ? "p" : "n" }.Concat(keys).Append(id).ToArray());
             return Convert.ToBase64String(json).TrimEnd('=').Replace('+', '-').Replace('/', '_');
         }
 
