@@ -10,19 +10,19 @@ namespace FhirServer.Http;
 /// it loaded: one <c>rest.resource</c> per resource type of the definitions, with the interactions of
 /// <see cref="FhirEndpoints"/>. Built as JSON once, read back through our own parser (checked like any input).
 /// </summary>
-public sealed class Capabilities(ConformanceContext conformance, ServerSettings settings, FhirOutput output)
+public sealed class Capabilities(ConformanceContext conformance, ServerSettings settings, FhirOutput output, FhirServer.Search.ISearchParameters searchParameters)
 {
-    private static readonly string[] TypeInteractions = ["read", "vread", "update", "patch", "delete", "history-instance", "history-type", "create"];
+    private static readonly string[] TypeInteractions = ["read", "vread", "update", "patch", "delete", "history-instance", "history-type", "create", "search-type"];
     private readonly DateTimeOffset _startedAt = DateTimeOffset.UtcNow;
     private byte[]? _json;
 
     public Task WriteAsync(HttpContext http)
     {
-        var json = _json ??= Encoding.UTF8.GetBytes(Build(conformance, settings, _startedAt));
+        var json = _json ??= Encoding.UTF8.GetBytes(Build(conformance, settings, searchParameters, _startedAt));
         return output.WriteAsync(http, json, StatusCodes.Status200OK);
     }
 
-    private static string Build(ConformanceContext conformance, ServerSettings settings, DateTimeOffset startedAt)
+    private static string Build(ConformanceContext conformance, ServerSettings settings, FhirServer.Search.ISearchParameters searchParameters, DateTimeOffset startedAt)
     {
         var version = typeof(Capabilities).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "0.1.0";
         var plus = version.IndexOf('+');
@@ -34,6 +34,15 @@ public sealed class Capabilities(ConformanceContext conformance, ServerSettings 
         {
             var interactions = new JsonArray();
             foreach (var code in TypeInteractions) interactions.Add(new JsonObject { ["code"] = code });
+            var searchParams = new JsonArray
+            {
+                new JsonObject { ["name"] = "_id", ["type"] = "token" },
+                new JsonObject { ["name"] = "_lastUpdated", ["type"] = "date" },
+                new JsonObject { ["name"] = "_list", ["type"] = "token" },
+            };
+            foreach (var p in searchParameters.For(type).Where(p => p.Type is not (FhirServer.Conformance.Search.SearchParamType.Composite or FhirServer.Conformance.Search.SearchParamType.Special)
+                                                                     && p.Code is not ("_id" or "_lastUpdated")).OrderBy(p => p.Code, StringComparer.Ordinal))
+                searchParams.Add(new JsonObject { ["name"] = p.Code, ["definition"] = p.Url, ["type"] = p.Type.ToString().ToLowerInvariant() });
             resources.Add(new JsonObject
             {
                 ["type"] = type,
@@ -42,10 +51,13 @@ public sealed class Capabilities(ConformanceContext conformance, ServerSettings 
                 ["versioning"] = "versioned",
                 ["readHistory"] = true,
                 ["updateCreate"] = settings.UpdateCreate,
-                ["conditionalCreate"] = false,
+                ["conditionalCreate"] = true,
                 ["conditionalRead"] = "full-support",
-                ["conditionalUpdate"] = false,
-                ["conditionalDelete"] = "not-supported",
+                ["conditionalUpdate"] = true,
+                ["conditionalDelete"] = "single",
+                ["searchInclude"] = new JsonArray("*"),
+                ["searchRevInclude"] = new JsonArray("*"),
+                ["searchParam"] = searchParams,
             });
         }
         var statement = new JsonObject
@@ -63,7 +75,7 @@ public sealed class Capabilities(ConformanceContext conformance, ServerSettings 
             ["rest"] = new JsonArray(new JsonObject
             {
                 ["mode"] = "server",
-                ["documentation"] = "Versioned resources on SQLite or PostgreSQL; batch and transaction Bundles. Search comes in a later version.",
+                ["documentation"] = "Versioned resources on SQLite or PostgreSQL; batch and transaction Bundles; search over every SearchParameter of the loaded packages (composite parameters not yet).",
                 ["resource"] = resources,
                 ["interaction"] = new JsonArray(
                     new JsonObject { ["code"] = "transaction" },

@@ -465,7 +465,9 @@ public class RestTests(string store)
         var rest = statement.GetProperty("rest")[0];
         var patient = rest.GetProperty("resource").EnumerateArray().Single(r => r.GetProperty("type").GetString() == "Patient");
         Assert.That(patient.GetProperty("interaction").EnumerateArray().Select(i => i.GetProperty("code").GetString()),
-            Is.SupersetOf(new[] { "read", "vread", "update", "patch", "delete", "history-instance", "history-type", "create" }));
+            Is.SupersetOf(new[] { "read", "vread", "update", "patch", "delete", "history-instance", "history-type", "create", "search-type" }));
+        var searchParams = patient.GetProperty("searchParam").EnumerateArray().Select(p => p.GetProperty("name").GetString()).ToList();
+        Assert.That(searchParams, Is.SupersetOf(new[] { "_id", "_lastUpdated", "family", "identifier", "birthdate" }));
         Assert.That(rest.GetProperty("interaction").EnumerateArray().Select(i => i.GetProperty("code").GetString()),
             Is.EquivalentTo(new[] { "transaction", "batch", "history-system" }));
     }
