@@ -183,13 +183,13 @@ public sealed class SearchQueryParser(ISearchParameters parameters, DefinitionRe
             SearchParamType.Token => modifier is null or "not" or "text" or "of-type",
             SearchParamType.Uri => modifier is null or "below" or "above",
             SearchParamType.Reference => modifier is null or "identifier" || char.IsUpper(modifier[0]),
-            SearchParamType.Date or SearchParamType.Number or SearchParamType.Quantity => modifier is null,
+            SearchParamType.Date or SearchParamType.Number or SearchParamType.Quantity or SearchParamType.Composite => modifier is null,
             _ => false,
         };
         if (type == SearchParamType.Token && modifier is "in" or "not-in" or "above" or "below")
             throw FhirException.NotSupported($"{code}:{modifier} needs the terminology service, which this server does not offer yet.");
-        if (type is SearchParamType.Composite or SearchParamType.Special)
-            throw new UnknownParameterException($"{type.ToString().ToLowerInvariant()} parameters are not supported yet");
+        if (type is SearchParamType.Special)
+            throw new UnknownParameterException("special parameters are not supported yet");
         if (!allowed) throw FhirException.BadRequest($"'{code}:{modifier}': {type.ToString().ToLowerInvariant()} parameters take no :{modifier} modifier.", code);
         var values = new List<SearchValue>();
         foreach (var raw in SplitOr(value))

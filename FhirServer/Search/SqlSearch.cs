@@ -180,6 +180,7 @@ public sealed class SqlSearch(SqlResourceStore store, TimeProvider clock)
         SearchParamType.Number => "search_number",
         SearchParamType.Quantity => "search_quantity",
         SearchParamType.Uri => "search_uri",
+        SearchParamType.Composite => "search_composite",
         var other => throw FhirException.NotSupported($"{other} parameters are not supported yet."),
     };
 
@@ -273,9 +274,65 @@ public sealed class SqlSearch(SqlResourceStore store, TimeProvider clock)
                     "above" => $"substr({sql.Arg(raw)}, 1, length(s.uri)) = s.uri",
                     _ => $"s.uri = {sql.Arg(raw)}",
                 };
+            case SearchParamType.Composite:
+                return CompositeCondition(sql, clause, raw);
             default:
                 throw FhirException.NotSupported($"{clause.Parameter.Type} parameters are not supported yet.");
         }
+    }
+
+    /// <summary><c>code-value-quantity=http://loinc.org|8480-6$lt60</c>: each '$'-separated part on its component's columns.</summary>
+    private string CompositeCondition(Sql sql, SearchClause clause, string raw)
+    {
+        var components = clause.Parameter!.Components;
+        var parts = raw.Split('$');
+        if (parts.Length > components.Count || components.Count > 2)
+            throw FhirException.BadRequest($"{clause.Code}: '{raw}' has {parts.Length} parts; the parameter has {components.Count} components.", clause.Code);
+        var conditions = new List<string>();
+        for (var i = 0; i < parts.Length; i++)
+        {
+            var c = $"s.c{i + 1}_";
+            var part = parts[i];
+            var prefix = "eq";
+            if (part.Length > 2 && part[..2] is "eq" or "ne" or "gt" or "lt" or "ge" or "le" or "sa" or "eb" or "ap" && (char.IsDigit(part[2]) || part[2] is '-' or '.'))
+                (prefix, part) = (part[..2], part[2..]);
+            switch (components[i].Type)
+            {
+                case SearchParamType.Token:
+                {
+                    var (system, code) = SplitToken(part);
+                    if (code is not null) conditions.Add($"{c}text = {sql.Arg(code)}");
+                    if (system is { Length: > 0 }) conditions.Add($"{c}system = {sql.Arg(system)}");
+                    break;
+                }
+                case SearchParamType.String:
+                    conditions.Add(StartsWith(sql, c + "text", SearchText.Normalize(part)));
+                    break;
+                case SearchParamType.Reference or SearchParamType.Uri:
+                    conditions.Add($"{c}text = {sql.Arg(part)}");
+                    break;
+                case SearchParamType.Number:
+                    conditions.Add(NumberCondition(sql, c + "num", prefix, part, clause.Code));
+                    break;
+                case SearchParamType.Quantity:
+                {
+                    var q = part.Split('|');
+                    conditions.Add(NumberCondition(sql, c + "num", prefix, q[0], clause.Code));
+                    if (q.Length > 2 && q[2].Length > 0) conditions.Add($"{c}text = {sql.Arg(q[2])}");
+                    if (q.Length > 1 && q[1].Length > 0) conditions.Add($"{c}system = {sql.Arg(q[1])}");
+                    break;
+                }
+                case SearchParamType.Date:
+                {
+                    var range = Range(new SearchValue(prefix, part), clause.Code);
+                    conditions.Add(DateCondition(sql, c + "date_low", c + "date_high", prefix, range.Low, range.High));
+                    break;
+                }
+                default:
+                    throw FhirException.NotSupported($"{clause.Code}: its component {i + 1} has a type this server cannot search on.");
+            }
+        }
+        return conditions.Count == 0 ? "1 = 1" : "(" + string.Join(" AND ", conditions) + ")";
     }
 
     /// <summary>Starts-with as an index range (value ≥ prefix and &lt; the next prefix) checked exactly with substr.</summary>

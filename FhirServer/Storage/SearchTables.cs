@@ -59,7 +59,41 @@ public static class SearchTables
             """;
     }
 
-    public static readonly string[] Tables = ["search_string", "search_token", "search_reference", "search_date", "search_number", "search_quantity", "search_uri"];
+    /// <summary>
+    /// Composite parameters (migration 3): one row per combination, two components side by side, each in the columns
+    /// of its kind (text for strings, tokens and references; num for numbers and quantities; date for dates).
+    /// </summary>
+    public static string CompositeDdl(bool postgres)
+    {
+        var real = postgres ? "double precision" : "REAL";
+        var text = postgres ? "text" : "TEXT";
+        var big = postgres ? "bigint" : "INTEGER";
+        string Component(int n) =>
+            $"c{n}_system {text}, c{n}_text {text}, c{n}_num {real}, c{n}_num_low {real}, c{n}_num_high {real}, c{n}_date_low {big}, c{n}_date_high {big}";
+        return $"""
+            CREATE TABLE search_composite (type {text} NOT NULL, id {text} NOT NULL, param {text} NOT NULL, {Component(1)}, {Component(2)});
+            CREATE INDEX search_composite_value ON search_composite (type, param, c1_text, c1_system, id);
+            CREATE INDEX search_composite_resource ON search_composite (type, id);
+            """;
+    }
+
+    private static readonly string[] CompositeColumns =
+        [.. new[] { 1, 2 }.SelectMany(n => new[] { "system", "text", "num", "num_low", "num_high", "date_low", "date_high" }.Select(c => $"c{n}_{c}"))];
+
+    /// <summary>The seven columns of one composite component.</summary>
+    private static object?[] Component(IndexValue? value) => value switch
+    {
+        TokenIndex t => [t.System, t.Code, null, null, null, null, null],
+        StringIndex s => [null, s.Normalized, null, null, null, null, null],
+        ReferenceIndex r => [null, r.TargetType is not null ? $"{r.TargetType}/{r.TargetId}" : r.Url, null, null, null, null, null],
+        UriIndex u => [null, u.Uri, null, null, null, null, null],
+        QuantityIndex q => [q.System, q.Code, (double)q.Value, (double)q.Low, (double)q.High, null, null],
+        NumberIndex n => [null, null, (double)n.Value, (double)n.Low, (double)n.High, null, null],
+        DateIndex d => [null, null, null, null, null, d.Low, d.High],
+        _ => [null, null, null, null, null, null, null],
+    };
+
+    public static readonly string[] Tables = ["search_string", "search_token", "search_reference", "search_date", "search_number", "search_quantity", "search_uri", "search_composite"];
 
     private static readonly Dictionary<SearchParamType, (string Table, string[] Columns)> Layout = new()
     {
@@ -70,6 +104,7 @@ public static class SearchTables
         [SearchParamType.Number] = ("search_number", ["value", "low", "high"]),
         [SearchParamType.Quantity] = ("search_quantity", ["system", "code", "unit", "value", "low", "high", "canonical_code", "canonical_value", "canonical_low", "canonical_high"]),
         [SearchParamType.Uri] = ("search_uri", ["uri"]),
+        [SearchParamType.Composite] = ("search_composite", CompositeColumns),
     };
 
     /// <summary>The stored columns of a value (composites and unknown kinds are not stored: null).</summary>
@@ -85,6 +120,7 @@ public static class SearchTables
             QuantityIndex q => [q.System, q.Code, q.Unit, (double)q.Value, (double)q.Low, (double)q.High, q.CanonicalCode,
                 q.CanonicalValue is { } c ? (double)c : null, q.CanonicalLow is { } cl ? (double)cl : null, q.CanonicalHigh is { } ch ? (double)ch : null],
             UriIndex u => [u.Uri],
+            CompositeIndex c => [.. Component(c.Components.ElementAtOrDefault(0)), .. Component(c.Components.ElementAtOrDefault(1))],
             _ => null,
         };
         var kind = entry.Value switch
@@ -96,6 +132,7 @@ public static class SearchTables
             NumberIndex => SearchParamType.Number,
             QuantityIndex => SearchParamType.Quantity,
             UriIndex => SearchParamType.Uri,
+            CompositeIndex => SearchParamType.Composite,
             _ => SearchParamType.Special,
         };
         if (values is null || !Layout.TryGetValue(kind, out var layout)) return null;

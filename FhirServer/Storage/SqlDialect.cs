@@ -255,6 +255,7 @@ public sealed class SqliteDialect : SqlDialect
         CREATE INDEX resource_updated ON resource (last_updated);
         """,
         SearchTables.Ddl(postgres: false),
+        SearchTables.CompositeDdl(postgres: false),
     ];
 
     public override bool IsUniqueViolation(Exception e) =>
@@ -315,6 +316,7 @@ public sealed class PostgresDialect : SqlDialect
             FROM resource;
         """,
         SearchTables.Ddl(postgres: true),
+        SearchTables.CompositeDdl(postgres: true),
     ];
 
     public override bool IsUniqueViolation(Exception e) =>

@@ -134,6 +134,9 @@ public class SearchTests(string store)
         Assert.That(await Matches($"/Observation?subject={_ids["helene"]}&value-quantity=gt60||kg"), Is.EqualTo(new[] { "obs1" }));
         Assert.That(await Matches($"/Observation?subject={_ids["helene"]}&value-quantity=lt60"), Is.Empty);
         Assert.That(await Matches($"/Observation?subject={_ids["helene"]}&value-quantity=62500|http://unitsofmeasure.org|g"), Is.EqualTo(new[] { "obs1" }), "62.5 kg in grams");
+        Assert.That(await Matches($"/Observation?subject={_ids["helene"]}&code-value-quantity=http://loinc.org|29463-7$gt60"), Is.EqualTo(new[] { "obs1" }), "composite");
+        Assert.That(await Matches($"/Observation?subject={_ids["helene"]}&code-value-quantity=http://loinc.org|29463-7$lt60"), Is.Empty);
+        Assert.That(await Matches($"/Observation?subject={_ids["helene"]}&code-value-quantity=http://loinc.org|8302-2$gt60"), Is.Empty, "the code and the value come from the same item");
         Assert.That(await Matches($"/Observation?subject={_ids["jean"]}&value-quantity=gt1.5|http://unitsofmeasure.org|m"), Is.EqualTo(new[] { "obs2" }), "180 cm > 1.5 m");
     }
 
