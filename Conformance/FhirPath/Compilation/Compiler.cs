@@ -17,8 +17,7 @@ internal static class Compiler
     {
         LiteralExpr l => Constant(l.Value),
         EmptyExpr => _ => Items.Empty,
-        IdentifierExpr id => f => Navigation.Root(f.This, id.Name, f.State.Context),
-        MemberExpr m => Member(m),
+        IdentifierExpr or MemberExpr => PathFrom(expr),
         SpecialVariableExpr s => s.Name switch
         {
             "this" => f => f.This,
@@ -50,10 +49,27 @@ internal static class Compiler
         _ => throw FhirPathException.Semantic($"Unary '-' cannot apply to a {SystemValues.TypeName(value)}", position),
     };
 
-    private static Evaluator Member(MemberExpr m)
+    // A chain of names becomes one MemberPath, from $this when it starts with an identifier, else from its target's result.
+    private static Evaluator PathFrom(Expr expr)
     {
-        var target = Compile(m.Target);
-        return f => Navigation.Children(target(f), m.Name, f.State.Context);
+        var names = new List<string>();
+        var e = expr;
+        while (e is MemberExpr m)
+        {
+            names.Add(m.Name);
+            e = m.Target;
+        }
+        names.Reverse();
+        if (e is IdentifierExpr id)
+        {
+            var typeName = id.Name.Length > 0 && char.IsUpper(id.Name[0]) ? id.Name : null;
+            if (typeName is null) names.Insert(0, id.Name);
+            var rooted = new MemberPath(typeName, [.. names]);
+            return f => rooted.Evaluate(f.This, f.State.Context);
+        }
+        var target = Compile(e);
+        var path = new MemberPath(null, [.. names]);
+        return f => path.Evaluate(target(f), f.State.Context);
     }
 
     // Environment variables of N1 §9 and FHIR R4 fhirpath.html ("Variables").

@@ -8,13 +8,16 @@ internal delegate IReadOnlyList<object> Evaluator(Frame frame);
 /// <summary>
 /// The evaluation state one (sub)expression sees: <c>$this</c> (the focus of a path that starts at the root of the
 /// expression or of a function argument), <c>$index</c> and <c>$total</c> (N1 §5.2 where/select/repeat, §7 aggregate).
+/// A value type: where() and its kin make one per input item, and that must not cost an allocation.
 /// </summary>
-internal sealed class Frame(EvaluationState state, IReadOnlyList<object> @this, int index = 0, IReadOnlyList<object>? total = null)
+internal readonly struct Frame(EvaluationState state, IReadOnlyList<object> @this, int index = 0, IReadOnlyList<object>? total = null)
 {
     public EvaluationState State { get; } = state;
     public IReadOnlyList<object> This { get; } = @this;
     public int Index { get; } = index;
     public IReadOnlyList<object>? Total { get; } = total;
+
+    public FhirPathContext Context => State.Context;
 
     public Frame Iterate(object item, int index) => new(State, [item], index, Total);
 
@@ -25,22 +28,47 @@ internal sealed class Frame(EvaluationState state, IReadOnlyList<object> @this, 
 internal sealed class EvaluationState
 {
     private DateTimeOffset? _now;
+    private ElementNode? _resource;
+    private ElementNode? _rootResource;
+    private bool _resourcesKnown;
 
     public EvaluationState(FhirPathContext context, IReadOnlyList<object> input)
     {
         Context = context;
         Input = input;
-        var inputResource = input.Count > 0 && input[0] is ElementNode n ? n.ResourceNode : null;
-        Resource = context.Resource ?? inputResource;
-        RootResource = context.RootResource ?? RootOf(Resource);
     }
 
     public FhirPathContext Context { get; }
     public IReadOnlyList<object> Input { get; }
-    public ElementNode? Resource { get; }
-    public ElementNode? RootResource { get; }
+
+    public ElementNode? Resource
+    {
+        get
+        {
+            if (!_resourcesKnown) FindResources();
+            return _resource;
+        }
+    }
+
+    public ElementNode? RootResource
+    {
+        get
+        {
+            if (!_resourcesKnown) FindResources();
+            return _rootResource;
+        }
+    }
 
     public DateTimeOffset Now => _now ??= Context.Now ?? DateTimeOffset.Now;
+
+    // Found when first asked: most expressions never use %resource, %rootResource or resolve().
+    private void FindResources()
+    {
+        var inputResource = Input.Count > 0 && Input[0] is ElementNode n ? n.ResourceNode : null;
+        _resource = Context.Resource ?? inputResource;
+        _rootResource = Context.RootResource ?? RootOf(_resource);
+        _resourcesKnown = true;
+    }
 
     // %rootResource is the resource that contains %resource when %resource is contained (FHIR R4 fhirpath.html, "FHIRPath
     // variables"); a Bundle entry's resource is its own root.

@@ -10,7 +10,12 @@ internal static class Items
     public static readonly IReadOnlyList<object> True = [true];
     public static readonly IReadOnlyList<object> False = [false];
 
-    public static IReadOnlyList<object> Of(object? item) => item is null ? Empty : [item];
+    public static IReadOnlyList<object> Of(object? item) => item switch
+    {
+        null => Empty,
+        bool b => b ? True : False,
+        _ => [item],
+    };
 
     public static IReadOnlyList<object> Bool(bool? value) => value is null ? Empty : value.Value ? True : False;
 
@@ -65,4 +70,30 @@ internal static class Items
     }
 
     public static IEnumerable<ElementNode> Nodes(IReadOnlyList<object> items) => items.OfType<ElementNode>();
+}
+
+/// <summary>
+/// Collects a result without allocating for the common sizes: nothing for none, one single-item list for one, a
+/// list only from the second item on.
+/// </summary>
+internal struct ItemBuilder
+{
+    private object? _first;
+    private List<object>? _list;
+
+    public readonly int Count => _list?.Count ?? (_first is null ? 0 : 1);
+
+    public void Add(object item)
+    {
+        if (_list is not null) _list.Add(item);
+        else if (_first is null) _first = item;
+        else _list = [_first, item];
+    }
+
+    public void AddRange(IReadOnlyList<object> items)
+    {
+        for (var i = 0; i < items.Count; i++) Add(items[i]);
+    }
+
+    public readonly IReadOnlyList<object> ToList() => _list ?? (_first is null ? Items.Empty : [_first]);
 }
