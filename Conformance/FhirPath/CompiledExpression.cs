@@ -25,8 +25,15 @@ public sealed class CompiledExpression
 
     public IReadOnlyList<object> Evaluate(IReadOnlyList<object> input, FhirPathContext? context = null)
     {
-        var state = new EvaluationState(context ?? FhirPathContext.Empty, input);
-        return _evaluator(new Frame(state, input));
+        var state = EvaluationState.Rent(context ?? FhirPathContext.Empty, input);
+        try
+        {
+            return _evaluator(new Frame(state, input));
+        }
+        finally
+        {
+            state.Return();
+        }
     }
 
     /// <summary>The result as a Boolean (N1 §4.5 "Singleton Evaluation of Collections"): null when empty.</summary>

@@ -120,15 +120,20 @@ internal static class FhirPathBenchCommand
                     w.Exclude(excluded.Select(e => e.Expression));
                 }
             }
-            Console.WriteLine($"{rounds} interleaved rounds after a warm-up of at least {warmup.TotalSeconds:0.#} s per engine and workload; figures are medians");
+            Console.WriteLine($"{rounds} interleaved rounds after a warm-up of at least {warmup.TotalSeconds:0.#} s per engine and workload; figures are medians of rounds of about {MeasureTime.TotalMilliseconds:F0} ms per engine");
             Console.WriteLine();
 
             // Warm up both engines past their JIT tiers, then alternate them workload by workload, round by round
-            // (the order flips each round), so that a busy moment of the shared machine hits them alike.
-            foreach (var (w, i) in workloads.Select((w, i) => (w, i)))
+            // (the order flips each round), so that a busy moment of the shared machine hits them alike. A
+            // measurement repeats the pass for about MeasureTime, so that one preemption weighs little.
+            var ourPasses = new int[workloads.Count];
+            var theirPasses = new int[workloads.Count];
+            for (var i = 0; i < workloads.Count; i++)
             {
-                Warm(() => w.Run(), warmup);
-                if (peer is not null) Warm(() => peer.Run(i), warmup);
+                var w = workloads[i];
+                var index = i;
+                ourPasses[i] = PassesFor(Warm(() => { w.Run(); }, warmup));
+                if (peer is not null) theirPasses[i] = PassesFor(Warm(() => peer.Run(index, 1, out _), warmup));
             }
             var ours = workloads.Select(_ => new List<double>()).ToArray();
             var theirs = workloads.Select(_ => new List<double>()).ToArray();
@@ -138,11 +143,11 @@ internal static class FhirPathBenchCommand
             {
                 for (var i = 0; i < workloads.Count; i++)
                 {
-                    if (peer is not null && round % 2 == 1) theirs[i].Add(peer.Run(i, out theirItems[i]));
+                    if (peer is not null && round % 2 == 1) theirs[i].Add(peer.Run(i, theirPasses[i], out theirItems[i]) / theirPasses[i]);
                     var sw = Stopwatch.StartNew();
-                    ourItems[i] = workloads[i].Run();
-                    ours[i].Add(sw.Elapsed.TotalSeconds);
-                    if (peer is not null && round % 2 == 0) theirs[i].Add(peer.Run(i, out theirItems[i]));
+                    for (var p = 0; p < ourPasses[i]; p++) ourItems[i] = workloads[i].Run();
+                    ours[i].Add(sw.Elapsed.TotalSeconds / ourPasses[i]);
+                    if (peer is not null && round % 2 == 0) theirs[i].Add(peer.Run(i, theirPasses[i], out theirItems[i]) / theirPasses[i]);
                 }
             }
 
@@ -180,11 +185,25 @@ internal static class FhirPathBenchCommand
         }
     }
 
-    private static void Warm(Action pass, TimeSpan duration)
+    private static readonly TimeSpan MeasureTime = TimeSpan.FromMilliseconds(200);
+
+    /// <summary>Runs the pass at least 5 times and for the duration; returns the seconds of the last pass.</summary>
+    private static double Warm(Func<double> pass, TimeSpan duration)
     {
         var warmup = Stopwatch.StartNew();
-        for (var i = 0; i < 5 || warmup.Elapsed < duration; i++) pass();
+        var last = 0.0;
+        for (var i = 0; i < 5 || warmup.Elapsed < duration; i++) last = pass();
+        return last;
     }
+
+    private static double Warm(Action pass, TimeSpan duration) => Warm(() =>
+    {
+        var sw = Stopwatch.StartNew();
+        pass();
+        return sw.Elapsed.TotalSeconds;
+    }, duration);
+
+    private static int PassesFor(double secondsPerPass) => (int)Math.Clamp(Math.Ceiling(MeasureTime.TotalSeconds / Math.Max(secondsPerPass, 1e-6)), 1, 10_000);
 
     private static double Median(List<double> values)
     {
@@ -411,12 +430,10 @@ internal static class FhirPathBenchCommand
             return v;
         }
 
-        public void Run(int workload) => Run(workload, out _);
-
-        /// <summary>One pass of a workload, as fhirpath.js timed it itself (seconds).</summary>
-        public double Run(int workload, out long items)
+        /// <summary>Passes of a workload, as fhirpath.js timed them itself (seconds, all passes); the items of one pass.</summary>
+        public double Run(int workload, int passes, out long items)
         {
-            _process.StandardInput.WriteLine($"run {workload}");
+            _process.StandardInput.WriteLine($"run {workload} {passes}");
             _process.StandardInput.Flush();
             var reply = _process.StandardOutput.ReadLine() ?? throw new InvalidOperationException("node stopped answering: " + _stderr);
             using var doc = JsonDocument.Parse(reply);

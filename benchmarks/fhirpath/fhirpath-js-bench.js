@@ -11,7 +11,7 @@
 //
 // Protocol on stdout/stdin, one JSON object per line:
 //   → {"ready":true,"version":"5.2.2","workloads":[{"name","resources","evaluations","items","excluded":[{"expression","error"}]}]}
-//   ← "run <i>"   → {"ms": <elapsed>, "items": <count>}     one pass of workload i, timed here with hrtime
+//   ← "run <i> [<passes>]"   → {"ms": <elapsed>, "items": <count of one pass>}   passes of workload i (default 1), timed here with hrtime
 //   ← "quit"
 // An expression that throws on any resource (fhirpath.js refuses it, or needs async resolve()) is excluded and
 // reported, so that both engines measure the same set.
@@ -79,12 +79,14 @@ send({
 });
 
 readline.createInterface({ input: process.stdin }).on('line', line => {
-  const [command, arg] = line.trim().split(/\s+/);
+  const [command, arg, passesArg] = line.trim().split(/\s+/);
   if (command === 'quit') process.exit(0);
   if (command !== 'run') return send({ error: `unknown command ${command}` });
   const w = workloads[+arg];
   if (!w) return send({ error: `no workload ${arg}` });
+  const passes = Math.max(1, +(passesArg || 1));
+  let items = 0;
   const start = process.hrtime.bigint();
-  const items = w.run();
+  for (let p = 0; p < passes; p++) items = w.run();
   send({ ms: Number(process.hrtime.bigint() - start) / 1e6, items });
 });

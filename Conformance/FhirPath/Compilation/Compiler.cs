@@ -29,10 +29,15 @@ internal static class Compiler
         IndexerExpr ix => Indexer(ix),
         UnaryExpr { Operator: "-", Operand: LiteralExpr lit } u => Constant(NegateConstant(lit.Value, u.Position)),
         UnaryExpr u => u.Operator == "-" ? OperatorEvaluators.Negate(Compile(u.Operand)) : OperatorEvaluators.Plus(Compile(u.Operand)),
+        BinaryExpr { Operator: "|" } b => OperatorEvaluators.UnionAll([.. UnionOperands(b).Select(Compile)]),
         BinaryExpr b => OperatorEvaluators.Binary(b.Operator, Compile(b.Left), Compile(b.Right)),
         TypeOperatorExpr t => TypeOperator(t),
         _ => throw FhirPathException.Semantic($"Unsupported expression {expr.GetType().Name}", expr.Position),
     };
+
+    private static IEnumerable<Expr> UnionOperands(Expr e) => e is BinaryExpr { Operator: "|" } b
+        ? UnionOperands(b.Left).Concat(UnionOperands(b.Right))
+        : [e];
 
     private static Evaluator Constant(object value)
     {

@@ -24,22 +24,47 @@ internal readonly struct Frame(EvaluationState state, IReadOnlyList<object> @thi
     public Frame WithTotal(object item, int index, IReadOnlyList<object> total) => new(State, [item], index, total);
 }
 
-/// <summary>Per-evaluation values: the context, the environment variables and a single clock reading.</summary>
+/// <summary>
+/// Per-evaluation values: the context, the input, the resources behind %resource and %rootResource, and a single
+/// clock reading. One instance per thread is reused from evaluation to evaluation (an evaluation that starts
+/// inside another, from a hook, takes a new one): nothing outlives the evaluation that uses it.
+/// </summary>
 internal sealed class EvaluationState
 {
+    [ThreadStatic] private static EvaluationState? _free;
+
     private DateTimeOffset? _now;
     private ElementNode? _resource;
     private ElementNode? _rootResource;
     private bool _resourcesKnown;
 
-    public EvaluationState(FhirPathContext context, IReadOnlyList<object> input)
+    private EvaluationState()
     {
-        Context = context;
-        Input = input;
+        Context = FhirPathContext.Empty;
+        Input = Items.Empty;
     }
 
-    public FhirPathContext Context { get; }
-    public IReadOnlyList<object> Input { get; }
+    public FhirPathContext Context { get; private set; }
+    public IReadOnlyList<object> Input { get; private set; }
+
+    public static EvaluationState Rent(FhirPathContext context, IReadOnlyList<object> input)
+    {
+        var state = _free ?? new EvaluationState();
+        _free = null;
+        state.Context = context;
+        state.Input = input;
+        return state;
+    }
+
+    public void Return()
+    {
+        Context = FhirPathContext.Empty;
+        Input = Items.Empty;
+        _now = null;
+        _resource = _rootResource = null;
+        _resourcesKnown = false;
+        _free = this;
+    }
 
     public ElementNode? Resource
     {

@@ -73,21 +73,28 @@ internal static class Items
 }
 
 /// <summary>
-/// Collects a result without allocating for the common sizes: nothing for none, one single-item list for one, a
-/// list only from the second item on.
+/// Collects a result without allocating for the common sizes: nothing for none, one single-item list for one, an
+/// exact array for two, a list only from the third item on.
 /// </summary>
 internal struct ItemBuilder
 {
     private object? _first;
+    private object? _second;
     private List<object>? _list;
 
-    public readonly int Count => _list?.Count ?? (_first is null ? 0 : 1);
+    public readonly int Count => _list?.Count ?? (_first is null ? 0 : _second is null ? 1 : 2);
+
+    public readonly object this[int index] => _list is not null ? _list[index]
+        : index == 0 && _first is not null ? _first
+        : index == 1 && _second is not null ? _second
+        : throw new ArgumentOutOfRangeException(nameof(index));
 
     public void Add(object item)
     {
         if (_list is not null) _list.Add(item);
         else if (_first is null) _first = item;
-        else _list = [_first, item];
+        else if (_second is null) _second = item;
+        else _list = [_first, _second, item];
     }
 
     public void AddRange(IReadOnlyList<object> items)
@@ -95,5 +102,6 @@ internal struct ItemBuilder
         for (var i = 0; i < items.Count; i++) Add(items[i]);
     }
 
-    public readonly IReadOnlyList<object> ToList() => _list ?? (_first is null ? Items.Empty : [_first]);
+    public readonly IReadOnlyList<object> ToList() =>
+        _list ?? (_first is null ? Items.Empty : _second is null ? [_first] : new[] { _first, _second });
 }

@@ -15,6 +15,11 @@ internal sealed class MemberPath
     private readonly string? _typeName;
     private readonly string[] _names;
     private readonly NameGuard[] _guards;
+    // The last (registry, node type) the head type name was tested against, and the answer: a path is nearly
+    // always evaluated on resources of one or a few types.
+    private TypeAnswer? _lastType;
+
+    private sealed record TypeAnswer(DefinitionRegistry? Registry, string Type, bool Matches, bool NameIsKnownType);
 
     /// <param name="typeName">A leading identifier that starts with a capital letter: a type the focus may be (<c>Patient</c>).</param>
     /// <param name="names">The member names, in order.</param>
@@ -33,14 +38,17 @@ internal sealed class MemberPath
             // An identifier at the head of a path: a type name (Patient, or a base type such as Resource) that the
             // focus is selects the focus itself; otherwise it names children.
             var matched = false;
+            TypeAnswer? answer = null;
             for (var i = 0; i < focus.Count; i++)
             {
-                if (focus[i] is not ElementNode n || !TypeOperations.Inherits(n.Type, _typeName, context.Registry)) continue;
+                if (focus[i] is not ElementNode n) continue;
+                answer = TestType(n.Type, context.Registry);
+                if (!answer.Matches) continue;
                 matched = true;
                 Walk(n, 0, context, ref result);
             }
             if (matched) return result.ToList();
-            if (context.Registry is { } registry && registry.IsKnownType(_typeName))
+            if (context.Registry is { } registry && (answer?.NameIsKnownType ?? registry.IsKnownType(_typeName)))
             {
                 if (!context.Strict) return Items.Empty;
                 for (var i = 0; i < focus.Count; i++)
@@ -57,6 +65,15 @@ internal sealed class MemberPath
         }
         for (var i = 0; i < focus.Count; i++) Walk(focus[i], 0, context, ref result);
         return result.ToList();
+    }
+
+    private TypeAnswer TestType(string type, DefinitionRegistry? registry)
+    {
+        var last = _lastType;
+        if (last is not null && ReferenceEquals(last.Registry, registry) && string.Equals(last.Type, type, StringComparison.Ordinal)) return last;
+        var answer = new TypeAnswer(registry, type, TypeOperations.Inherits(type, _typeName!, registry), registry?.IsKnownType(_typeName!) == true);
+        _lastType = answer;
+        return answer;
     }
 
     private void Walk(object item, int step, FhirPathContext context, ref ItemBuilder result)

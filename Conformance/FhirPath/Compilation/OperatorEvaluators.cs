@@ -94,10 +94,33 @@ internal static class OperatorEvaluators
 
     public static IReadOnlyList<object> Union(IReadOnlyList<object> left, IReadOnlyList<object> right)
     {
-        var result = new List<object>(left.Count + right.Count);
-        foreach (var item in left.Concat(right))
-            if (!result.Any(x => Equality.ItemsEqual(x, item) == true)) result.Add(item);
-        return result;
+        var result = new ItemBuilder();
+        AddDistinct(ref result, left);
+        AddDistinct(ref result, right);
+        return result.ToList();
+    }
+
+    /// <summary>
+    /// <c>a | b | c …</c> as one union: union is associative and keeps first occurrences in order, so the chain
+    /// the parser builds ((a | b) | c) gives the same collection without one intermediate per operator. The R4
+    /// SearchParameters that span many resource types are unions of dozens of paths.
+    /// </summary>
+    public static Evaluator UnionAll(Evaluator[] parts) => f =>
+    {
+        var result = new ItemBuilder();
+        foreach (var part in parts) AddDistinct(ref result, part(f));
+        return result.ToList();
+    };
+
+    private static void AddDistinct(ref ItemBuilder result, IReadOnlyList<object> items)
+    {
+        for (var i = 0; i < items.Count; i++)
+        {
+            var item = items[i];
+            var seen = false;
+            for (var j = 0; j < result.Count && !seen; j++) seen = Equality.ItemsEqual(result[j], item) == true;
+            if (!seen) result.Add(item);
+        }
     }
 
     private static IReadOnlyList<object> Membership(IReadOnlyList<object> element, IReadOnlyList<object> collection, string op)

@@ -17,9 +17,18 @@ internal static class FhirFunctions
     {
         r.Add("extension", 1, (call, input) =>
         {
+            if (input.Count == 0) return Items.Empty;
             var url = Items.SingleString(call.Arg(0), "extension");
             if (url is null) return Items.Empty;
-            return Items.Nodes(input).SelectMany(n => n.ChildrenNamed("extension")).Where(e => e.Child("url")?.Value == url).Cast<object>().ToList();
+            var result = new ItemBuilder();
+            for (var i = 0; i < input.Count; i++)
+            {
+                if (input[i] is not ElementNode { HasChildren: true } node) continue;
+                var children = node.Children;
+                for (var c = 0; c < children.Count; c++)
+                    if (children[c].Name == "extension" && children[c].Child("url")?.Value == url) result.Add(children[c]);
+            }
+            return result.ToList();
         });
         // Not in R4's list of functions, but an R4 core SearchParameter (questionnaireresponse-item-subject) uses it,
         // as the reference implementation supports: extension(url).exists().
@@ -31,7 +40,13 @@ internal static class FhirFunctions
         r.Add("hasValue", 0, (_, input) => Items.Bool(input.Count == 1 && input[0] is ElementNode { HasValue: true }));
         r.Add("getValue", 0, (_, input) =>
             input.Count == 1 && input[0] is ElementNode { HasValue: true } n ? Items.Of(SystemValues.ToSystem(n)) : Items.Empty);
-        r.Add("resolve", 0, (call, input) => input.Select(i => Resolve(call, i)).OfType<object>().ToList());
+        r.Add("resolve", 0, (call, input) =>
+        {
+            var result = new ItemBuilder();
+            for (var i = 0; i < input.Count; i++)
+                if (Resolve(call, input[i]) is { } resolved) result.Add(resolved);
+            return result.ToList();
+        });
         r.Add("memberOf", 1, (call, input) =>
         {
             var item = Items.Single(input, "memberOf");
