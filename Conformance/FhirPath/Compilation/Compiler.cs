@@ -119,12 +119,7 @@ internal static class Compiler
                 var item = Items.Single(operand(f), "is");
                 return item is null ? Items.Empty : Items.Bool(TypeOperations.Is(item, type, f.State.Context.Registry));
             };
-        return f =>
-        {
-            TypeOperations.EnsureKnown(type, f.State.Context.Registry);
-            var item = Items.Single(operand(f), "as");
-            return item is not null && TypeOperations.Is(item, type, f.State.Context.Registry, exact: true) ? [item] : Items.Empty;
-        };
+        return f => TypeOperations.As(operand(f), type, f.State.Context, filterSeveral: true);
     }
 
     private static Evaluator Function(FunctionCallExpr call)

@@ -30,12 +30,7 @@ internal static class FilteringFunctions
             var item = Items.Single(input, "is");
             return item is null ? Items.Empty : Items.Bool(TypeOperations.Is(item, call.Type!, call.Context.Registry));
         }, ArgumentKind.TypeName);
-        r.Add("as", 1, 1, (call, input) =>
-        {
-            TypeOperations.EnsureKnown(call.Type!, call.Context.Registry);
-            var item = Items.Single(input, "as");
-            return item is not null && TypeOperations.Is(item, call.Type!, call.Context.Registry, exact: true) ? [item] : Items.Empty;
-        }, ArgumentKind.TypeName);
+        r.Add("as", 1, 1, (call, input) => TypeOperations.As(input, call.Type!, call.Context, filterSeveral: false), ArgumentKind.TypeName);
         r.Add("ofType", 1, 1, (call, input) =>
         {
             var registry = call.Context.Registry;

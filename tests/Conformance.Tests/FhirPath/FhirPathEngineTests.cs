@@ -95,6 +95,27 @@ public sealed class FhirPathEngineTests
     }
 
     [Test]
+    public void AsOperatorOnSeveralItemsFiltersLikeOfTypeExceptInStrictMode()
+    {
+        // The shape of R4's SearchParameter component-value-quantity: (Observation.component.value as Quantity).
+        var obs = Parse("""
+            {"resourceType":"Observation","status":"final","code":{"text":"x"},"component":[
+              {"code":{"text":"a"},"valueQuantity":{"value":1,"unit":"mg"}},
+              {"code":{"text":"b"},"valueString":"s"},
+              {"code":{"text":"c"},"valueQuantity":{"value":2,"unit":"mg"}}]}
+            """);
+        Assert.Multiple(() =>
+        {
+            Assert.That(Show(Eval("(Observation.component.value as Quantity).value", obs)), Is.EqualTo("1 | 2"));
+            Assert.That(Eval("(Observation.component.value as Period)", obs), Is.Empty);
+        });
+        var strict = new FhirPathContext { Registry = TestData.Context.Registry, Strict = true };
+        Assert.Throws<FhirPathException>(() => Eval("(Observation.component.value as Quantity)", obs, strict));
+        // The function form keeps N1's singleton rule (R4 suite, testFHIRPathAsFunction21).
+        Assert.Throws<FhirPathException>(() => Eval("Observation.component.value.as(string)", obs));
+    }
+
+    [Test]
     public void ResolveFindsContainedResourcesAndBundleEntries()
     {
         var patient = Parse("""{"resourceType":"Patient","contained":[{"resourceType":"Organization","id":"o1","name":"Org"}],"managingOrganization":{"reference":"#o1"}}""");
