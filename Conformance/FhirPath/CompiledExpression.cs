@@ -1,3 +1,5 @@
+using System.Collections.Concurrent;
+using FhirServer.Conformance.Definitions;
 using FhirServer.Conformance.FhirPath.Compilation;
 using FhirServer.Conformance.FhirPath.Syntax;
 using FhirServer.Conformance.Model;
@@ -25,7 +27,14 @@ public sealed class CompiledExpression
 
     public IReadOnlyList<object> Evaluate(IReadOnlyList<object> input, FhirPathContext? context = null)
     {
-        var state = EvaluationState.Rent(context ?? FhirPathContext.Empty, input);
+        context ??= FhirPathContext.Empty;
+        if ((context.Strict || context.CheckOrderedFunctions) && context.Registry is { } registry)
+        {
+            var node = input.Count == 1 ? input[0] as ElementNode : null;
+            var key = new CheckKey(registry, node?.Type, node is { IsResource: false } ? node.Definition : null, context.Strict, context.CheckOrderedFunctions);
+            Throw(_checks.GetOrAdd(key, k => StaticProblem(k.Registry, k.Type is null ? null : [(k.Element, k.Type)], k.Names, k.Order)));
+        }
+        var state = EvaluationState.Rent(context, input);
         try
         {
             return _evaluator(new Frame(state, input));
@@ -33,6 +42,43 @@ public sealed class CompiledExpression
         finally
         {
             state.Return();
+        }
+    }
+
+    /// <summary>
+    /// The static pass of strict mode on its own: throws a semantic <see cref="FhirPathException"/> when the
+    /// expression names an element no possible type of its focus has, evaluated on an input of
+    /// <paramref name="inputType"/> (and, with <paramref name="checkOrderedFunctions"/>, when it applies an
+    /// order-dependent function to a collection whose order is undefined).
+    /// </summary>
+    public void Check(string inputType, DefinitionRegistry registry, bool checkOrderedFunctions = false) =>
+        Throw(StaticProblem(registry, [(null, inputType)], checkNames: true, checkOrderedFunctions));
+
+    /// <summary>The same check for an invariant of an element (ElementDefinition.constraint): the element is the input.</summary>
+    public void Check(ElementDefinitionInfo element, DefinitionRegistry registry, bool checkOrderedFunctions = false) =>
+        Throw(StaticProblem(registry, TypeChecker.InputOf(element), checkNames: true, checkOrderedFunctions));
+
+    private static void Throw(Problem? problem)
+    {
+        if (problem is not null) throw new FhirPathException(FhirPathErrorKind.Semantic, problem.Detail, problem.Position);
+    }
+
+    private sealed record CheckKey(DefinitionRegistry Registry, string? Type, ElementDefinitionInfo? Element, bool Names, bool Order);
+
+    private sealed record Problem(string Detail, int Position);
+
+    private readonly ConcurrentDictionary<CheckKey, Problem?> _checks = new();
+
+    private Problem? StaticProblem(DefinitionRegistry registry, IReadOnlyList<(ElementDefinitionInfo? Element, string Type)>? input, bool checkNames, bool checkOrder)
+    {
+        try
+        {
+            TypeChecker.Check(Syntax, registry, input, checkNames, checkOrder);
+            return null;
+        }
+        catch (FhirPathException e)
+        {
+            return new Problem(e.Detail, e.Position);
         }
     }
 

@@ -115,6 +115,61 @@ public sealed class FhirPathEngineTests
         Assert.Throws<FhirPathException>(() => Eval("Observation.component.value.as(string)", obs));
     }
 
+    [TestCase("Observation", "(Observation.value as Period).unit", "'unit' is not an element of Period")]
+    [TestCase("Observation", "Observation.value.ofType(Period).unit", "'unit' is not an element of Period")]
+    [TestCase("Patient", "Patient.contact.nme", "'nme' is not an element of BackboneElement")]
+    [TestCase("Patient", "name.where(famly = 'x')", "'famly' is not an element of HumanName")]
+    [TestCase("Observation", "Observation.valueQuantity.unit", "use 'value'")]
+    [TestCase("Bundle", "Bundle.entry.resource.ofType(Patient).nam", "'nam' is not an element of Patient")]
+    [TestCase("Patient", "extension('http://x').value.ofType(Quantity).unitt", "'unitt' is not an element of")]
+    public void StrictStaticCheckRefusesNamesNoPossibleTypeHas(string type, string expression, string message)
+    {
+        var e = Assert.Throws<FhirPathException>(() => FhirPathEngine.Compile(expression).Check(type, TestData.Context.Registry))!;
+        Assert.Multiple(() =>
+        {
+            Assert.That(e.Kind, Is.EqualTo(FhirPathErrorKind.Semantic));
+            Assert.That(e.Message, Does.Contain(message));
+        });
+    }
+
+    [TestCase("Observation", "(Observation.value as Quantity).unit")]
+    [TestCase("Observation", "Observation.component.value.ofType(Quantity).code")]
+    [TestCase("Questionnaire", "Questionnaire.item.item.item.linkId")]
+    [TestCase("Bundle", "Bundle.entry.resource.name")]
+    [TestCase("Patient", "contained.name | managingOrganization.resolve().name")]
+    [TestCase("Patient", "Patient.name.given.extension.value")]
+    [TestCase("Patient", "Resource.id | DomainResource.text.div")]
+    [TestCase("Patient", "children().name")]
+    public void StrictStaticCheckAcceptsWhatSomeTypeMayHave(string type, string expression) =>
+        Assert.DoesNotThrow(() => FhirPathEngine.Compile(expression).Check(type, TestData.Context.Registry));
+
+    [Test]
+    public void StrictModeChecksStaticallyBeforeEvaluating()
+    {
+        // Observation.value is a Quantity here: evaluation alone would never look at Period.
+        var obs = Parse("""{"resourceType":"Observation","status":"final","code":{"text":"x"},"valueQuantity":{"value":1,"unit":"mg"}}""");
+        Assert.That(Eval("(Observation.value as Period).unit", obs), Is.Empty);
+        var strict = new FhirPathContext { Registry = TestData.Context.Registry, Strict = true };
+        var e = Assert.Throws<FhirPathException>(() => Eval("(Observation.value as Period).unit", obs, strict))!;
+        Assert.That(e.Kind, Is.EqualTo(FhirPathErrorKind.Semantic));
+    }
+
+    [Test]
+    public void OrderDependentFunctionsOnUnorderedCollectionsAreRefusedWhenAsked()
+    {
+        var patient = Parse("""{"resourceType":"Patient","active":true,"name":[{"family":"A"},{"family":"B"}]}""");
+        var check = new FhirPathContext { Registry = TestData.Context.Registry, CheckOrderedFunctions = true };
+        Assert.Multiple(() =>
+        {
+            Assert.That(Eval("Patient.children().skip(1)", patient), Has.Count.EqualTo(2));
+            foreach (var expression in new[] { "Patient.children().skip(1)", "descendants().first()", "children().where(true).last()", "children()[0]" })
+                Assert.That(Assert.Throws<FhirPathException>(() => Eval(expression, patient, check))!.Kind, Is.EqualTo(FhirPathErrorKind.Semantic), expression);
+            Assert.That(Show(Eval("Patient.name.skip(1).family", patient, check)), Is.EqualTo("B"));
+            Assert.That(Show(Eval("children().ofType(HumanName).family.sort().first()", patient, check)), Is.EqualTo("A"));
+            Assert.That(Eval("children().count()", patient, check), Is.EqualTo(new object[] { 3 }));
+        });
+    }
+
     [Test]
     public void ResolveFindsContainedResourcesAndBundleEntries()
     {
