@@ -171,32 +171,100 @@ public sealed class FhirPathEngineTests
     }
 
     [Test]
-    public void ResolveFindsContainedResourcesAndBundleEntries()
+    public void ResolveFindsContainedResources()
     {
-        var patient = Parse("""{"resourceType":"Patient","contained":[{"resourceType":"Organization","id":"o1","name":"Org"}],"managingOrganization":{"reference":"#o1"}}""");
+        var patient = Parse("""
+            {"resourceType":"Patient","id":"p","contained":[
+              {"resourceType":"Organization","id":"o1","name":"Org","partOf":{"reference":"#o2"}},
+              {"resourceType":"Organization","id":"o2","name":"Parent org"},
+              {"resourceType":"Practitioner","id":"pr","name":[{"family":"Who"}]}],
+             "managingOrganization":{"reference":"#o1"},"generalPractitioner":[{"reference":"#pr"},{"reference":"#missing"}]}
+            """);
         Assert.Multiple(() =>
         {
             Assert.That(Show(Eval("managingOrganization.resolve().name", patient)), Is.EqualTo("Org"));
+            Assert.That(Show(Eval("generalPractitioner.resolve().name.family", patient)), Is.EqualTo("Who"));
+            // From one contained resource to another, through the container.
+            Assert.That(Show(Eval("managingOrganization.resolve().partOf.resolve().name", patient)), Is.EqualTo("Parent org"));
+            // '#' alone is the container.
+            Assert.That(Show(Eval("'#'.resolve().id", patient)), Is.EqualTo("p"));
+            Assert.That(Eval("generalPractitioner[1].resolve()", patient), Is.Empty);
             // Evaluated on a contained resource, %resource is that resource and %rootResource its container (FHIR R4 fhirpath.html, "Variables").
             var contained = (ElementNode)Eval("contained", patient)[0];
             Assert.That(Show(Eval("%resource.name", contained)), Is.EqualTo("Org"));
             Assert.That(Show(Eval("%rootResource.managingOrganization.reference", contained)), Is.EqualTo("#o1"));
+            Assert.That(Show(Eval("partOf.resolve().name", contained)), Is.EqualTo("Parent org"));
         });
+    }
+
+    [Test]
+    public void ResolveFindsEntriesOfTheSameBundle()
+    {
         var bundle = Parse("""
             {"resourceType":"Bundle","type":"collection","entry":[
-              {"fullUrl":"http://x/Patient/p1","resource":{"resourceType":"Patient","id":"p1","managingOrganization":{"reference":"Organization/o2"}}},
-              {"fullUrl":"http://x/Organization/o2","resource":{"resourceType":"Organization","id":"o2","name":"Second"}}]}
+              {"fullUrl":"http://a.org/fhir/Observation/o1","resource":{"resourceType":"Observation","id":"o1","status":"final","code":{"text":"x"},
+                "subject":{"reference":"Patient/p1"},"performer":[{"reference":"http://b.org/fhir/Patient/p1"},{"reference":"urn:uuid:9d3bbd6c-5c8d-4a5a-8f2e-3a8c43c1c7b1"}],
+                "hasMember":[{"reference":"Observation/o2/_history/3"}],"specimen":{"reference":"Specimen/s1"}}},
+              {"fullUrl":"http://b.org/fhir/Patient/p1","resource":{"resourceType":"Patient","id":"p1","name":[{"family":"On B"}]}},
+              {"fullUrl":"http://a.org/fhir/Patient/p1","resource":{"resourceType":"Patient","id":"p1","name":[{"family":"On A"}]}},
+              {"fullUrl":"urn:uuid:9d3bbd6c-5c8d-4a5a-8f2e-3a8c43c1c7b1","resource":{"resourceType":"Practitioner","name":[{"family":"New"}]}},
+              {"fullUrl":"http://a.org/fhir/Observation/o2","resource":{"resourceType":"Observation","id":"o2","status":"final","code":{"text":"member"}}}]}
+            """);
+        var observation = "entry.resource.ofType(Observation).where(id = 'o1')";
+        Assert.Multiple(() =>
+        {
+            // Relative: against the base of the referring entry's fullUrl (http://a.org/fhir), not any Patient/p1.
+            Assert.That(Show(Eval(observation + ".subject.resolve().name.family", bundle)), Is.EqualTo("On A"));
+            // Absolute, and urn:uuid: the entry with that fullUrl.
+            Assert.That(Show(Eval(observation + ".performer.resolve().name.family", bundle)), Is.EqualTo("On B | New"));
+            // A version-specific reference finds the entry of the resource.
+            Assert.That(Show(Eval(observation + ".hasMember.resolve().code.text", bundle)), Is.EqualTo("member"));
+            // Not in the Bundle, and no resolver: nothing.
+            Assert.That(Eval(observation + ".specimen.resolve()", bundle), Is.Empty);
+        });
+    }
+
+    [Test]
+    public void ResolveMatchesTypeAndIdWhenTheReferringEntryHasNoRestfulUrl()
+    {
+        var bundle = Parse("""
+            {"resourceType":"Bundle","type":"collection","entry":[
+              {"resource":{"resourceType":"Patient","id":"p1","managingOrganization":{"reference":"Organization/o2"}}},
+              {"resource":{"resourceType":"Organization","id":"o2","name":"Second"}}]}
             """);
         Assert.That(Show(Eval("entry.resource.ofType(Patient).managingOrganization.resolve().name", bundle)), Is.EqualTo("Second"));
     }
 
     [Test]
-    public void ResolverHookAnswersOtherReferences()
+    public void ResolverHookAnswersWhatIsNeitherContainedNorInTheBundle()
     {
         var org = Parse("""{"resourceType":"Organization","id":"ext","name":"Remote"}""");
+        var vs = Parse("""{"resourceType":"ValueSet","url":"http://example.org/vs","status":"active","name":"Remote VS"}""");
+        var asked = new List<string>();
+        var context = new FhirPathContext
+        {
+            Registry = TestData.Context.Registry,
+            Resolver = r =>
+            {
+                asked.Add(r);
+                return r switch { "Organization/ext" => org, "http://example.org/vs" => vs, _ => null };
+            },
+        };
         var patient = Parse("""{"resourceType":"Patient","managingOrganization":{"reference":"Organization/ext"}}""");
-        var context = new FhirPathContext { Registry = TestData.Context.Registry, Resolver = r => r == "Organization/ext" ? org : null };
         Assert.That(Show(Eval("managingOrganization.resolve().name", patient, context)), Is.EqualTo("Remote"));
+        // A canonical goes to the hook as written.
+        var questionnaire = Parse("""{"resourceType":"Questionnaire","status":"active","item":[{"linkId":"1","type":"choice","answerValueSet":"http://example.org/vs"}]}""");
+        Assert.That(Show(Eval("item.answerValueSet.resolve().name", questionnaire, context)), Is.EqualTo("Remote VS"));
+        // A miss in the Bundle goes to the hook too; a hit does not.
+        var bundle = Parse("""
+            {"resourceType":"Bundle","type":"collection","entry":[
+              {"fullUrl":"http://a.org/fhir/Patient/p1","resource":{"resourceType":"Patient","id":"p1","managingOrganization":{"reference":"Organization/ext"},
+                "generalPractitioner":[{"reference":"Patient/p1"}]}}]}
+            """);
+        asked.Clear();
+        Assert.That(Show(Eval("entry.resource.managingOrganization.resolve().name", bundle, context)), Is.EqualTo("Remote"));
+        Assert.That(Eval("entry.resource.generalPractitioner.resolve().id", bundle, context), Has.Count.EqualTo(1));
+        Assert.That(asked, Is.EqualTo(new[] { "Organization/ext" }));
     }
 
     [Test]
