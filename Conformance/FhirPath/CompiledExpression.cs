@@ -22,18 +22,27 @@ public sealed class CompiledExpression
     public Expr Syntax { get; }
 
     /// <summary>Evaluates against one node (a resource or any element); a null input is the empty collection.</summary>
-    public IReadOnlyList<object> Evaluate(ElementNode? input, FhirPathContext? context = null) =>
-        Evaluate(input is null ? [] : [input], context);
+    public IReadOnlyList<object> Evaluate(ElementNode? input, FhirPathContext? context = null)
+    {
+        if (input is null) return Evaluate(Items.Empty, context);
+        context ??= FhirPathContext.Empty;
+        CheckStatically(input, context);
+        // The input stays one item (no collection made for it unless the expression asks for $this as one).
+        var state = EvaluationState.Rent(context, input);
+        try
+        {
+            return _evaluator(Frame.ForItem(state, input));
+        }
+        finally
+        {
+            state.Return();
+        }
+    }
 
     public IReadOnlyList<object> Evaluate(IReadOnlyList<object> input, FhirPathContext? context = null)
     {
         context ??= FhirPathContext.Empty;
-        if ((context.Strict || context.CheckOrderedFunctions) && context.Registry is { } registry)
-        {
-            var node = input.Count == 1 ? input[0] as ElementNode : null;
-            var key = new CheckKey(registry, node?.Type, node is { IsResource: false } ? node.Definition : null, context.Strict, context.CheckOrderedFunctions);
-            Throw(_checks.GetOrAdd(key, k => StaticProblem(k.Registry, k.Type is null ? null : [(k.Element, k.Type)], k.Names, k.Order)));
-        }
+        CheckStatically(input.Count == 1 ? input[0] as ElementNode : null, context);
         var state = EvaluationState.Rent(context, input);
         try
         {
@@ -43,6 +52,14 @@ public sealed class CompiledExpression
         {
             state.Return();
         }
+    }
+
+    // Strict mode's static pass, once per input type (and definition, for an element within a resource).
+    private void CheckStatically(ElementNode? node, FhirPathContext context)
+    {
+        if (!(context.Strict || context.CheckOrderedFunctions) || context.Registry is not { } registry) return;
+        var key = new CheckKey(registry, node?.Type, node is { IsResource: false } ? node.Definition : null, context.Strict, context.CheckOrderedFunctions);
+        Throw(_checks.GetOrAdd(key, k => StaticProblem(k.Registry, k.Type is null ? null : [(k.Element, k.Type)], k.Names, k.Order)));
     }
 
     /// <summary>

@@ -30,7 +30,7 @@ internal static class Compiler
         UnaryExpr { Operator: "-", Operand: LiteralExpr lit } u => Constant(NegateConstant(lit.Value, u.Position)),
         UnaryExpr u => u.Operator == "-" ? OperatorEvaluators.Negate(Compile(u.Operand)) : OperatorEvaluators.Plus(Compile(u.Operand)),
         BinaryExpr { Operator: "|" } b => OperatorEvaluators.UnionAll([.. UnionOperands(b).Select(Compile)]),
-        BinaryExpr b => OperatorEvaluators.Binary(b.Operator, Compile(b.Left), Compile(b.Right)),
+        BinaryExpr b => PathAgainstConstant(b) ?? OperatorEvaluators.Binary(b.Operator, Compile(b.Left), Compile(b.Right)),
         TypeOperatorExpr t => TypeOperator(t),
         _ => throw FhirPathException.Semantic($"Unsupported expression {expr.GetType().Name}", expr.Position),
     };
@@ -57,6 +57,7 @@ internal static class Compiler
     // A chain of names becomes one MemberPath, from $this when it starts with an identifier, else from its target's result.
     private static Evaluator PathFrom(Expr expr)
     {
+        if (RootedPath(expr) is { } rooted) return f => rooted.Evaluate(f);
         var names = new List<string>();
         var e = expr;
         while (e is MemberExpr m)
@@ -65,17 +66,46 @@ internal static class Compiler
             e = m.Target;
         }
         names.Reverse();
-        if (e is IdentifierExpr id)
-        {
-            var typeName = id.Name.Length > 0 && char.IsUpper(id.Name[0]) ? id.Name : null;
-            if (typeName is null) names.Insert(0, id.Name);
-            var rooted = new MemberPath(typeName, [.. names]);
-            return f => rooted.Evaluate(f.This, f.State.Context);
-        }
         var target = Compile(e);
         var path = new MemberPath(null, [.. names]);
         return f => path.Evaluate(target(f), f.State.Context);
     }
+
+    /// <summary>A chain of names that starts with an identifier (<c>name.given</c>, <c>Patient.birthDate</c>): a path from $this.</summary>
+    private static MemberPath? RootedPath(Expr expr)
+    {
+        var names = new List<string>();
+        var e = expr;
+        while (e is MemberExpr m)
+        {
+            names.Add(m.Name);
+            e = m.Target;
+        }
+        if (e is not IdentifierExpr id) return null;
+        names.Reverse();
+        var typeName = id.Name.Length > 0 && char.IsUpper(id.Name[0]) ? id.Name : null;
+        if (typeName is null) names.Insert(0, id.Name);
+        return new MemberPath(typeName, [.. names]);
+    }
+
+    // path = 'literal', birthDate < @1960-01-01 …: the path's items are compared where they are found, without a
+    // collection for either side (the usual shape of where() criteria and search expressions).
+    private static Evaluator? PathAgainstConstant(BinaryExpr b)
+    {
+        if (b.Operator is not ("=" or "!=" or "<" or ">" or "<=" or ">=")) return null;
+        if (RootedPath(b.Left) is { } left && ConstantOf(b.Right) is { } right)
+            return OperatorEvaluators.PathAgainstConstant(b.Operator, left, right, pathOnLeft: true);
+        if (ConstantOf(b.Left) is { } constant && RootedPath(b.Right) is { } path)
+            return OperatorEvaluators.PathAgainstConstant(b.Operator, path, constant, pathOnLeft: false);
+        return null;
+    }
+
+    private static object? ConstantOf(Expr e) => e switch
+    {
+        LiteralExpr l => l.Value,
+        UnaryExpr { Operator: "-", Operand: LiteralExpr lit } u => NegateConstant(lit.Value, u.Position),
+        _ => null,
+    };
 
     // Environment variables of N1 §9 and FHIR R4 fhirpath.html ("Variables").
     private static Evaluator Variable(VariableExpr v)

@@ -33,38 +33,79 @@ internal sealed class MemberPath
     public IReadOnlyList<object> Evaluate(IReadOnlyList<object> focus, FhirPathContext context)
     {
         var result = new ItemBuilder();
-        if (_typeName is not null)
-        {
-            // An identifier at the head of a path: a type name (Patient, or a base type such as Resource) that the
-            // focus is selects the focus itself; otherwise it names children.
-            var matched = false;
-            TypeAnswer? answer = null;
-            for (var i = 0; i < focus.Count; i++)
-            {
-                if (focus[i] is not ElementNode n) continue;
-                answer = TestType(n.Type, context.Registry);
-                if (!answer.Matches) continue;
-                matched = true;
-                Walk(n, 0, context, ref result);
-            }
-            if (matched) return result.ToList();
-            if (context.Registry is { } registry && (answer?.NameIsKnownType ?? registry.IsKnownType(_typeName)))
-            {
-                if (!context.Strict) return Items.Empty;
-                for (var i = 0; i < focus.Count; i++)
-                    if (focus[i] is ElementNode { IsResource: true } && registry.IsResourceType(_typeName))
-                        throw FhirPathException.Semantic($"The focus is not a {_typeName}");
-            }
-            // Not a type the focus is: a member name after all.
-            var asMember = new NameGuard(_typeName);
-            var members = new ItemBuilder();
-            for (var i = 0; i < focus.Count; i++) Step(focus[i], _typeName, asMember, context, ref members);
-            var found = members.ToList();
-            for (var i = 0; i < found.Count; i++) Walk(found[i], 0, context, ref result);
-            return result.ToList();
-        }
-        for (var i = 0; i < focus.Count; i++) Walk(focus[i], 0, context, ref result);
+        Collect(focus, context, ref result);
         return result.ToList();
+    }
+
+    /// <summary>From $this: its single item when the frame has one (an iteration), else its collection.</summary>
+    public void Collect(in Frame frame, ref ItemBuilder result)
+    {
+        if (frame.Item is { } item) CollectFrom(item, frame.Context, ref result);
+        else Collect(frame.This, frame.Context, ref result);
+    }
+
+    public IReadOnlyList<object> Evaluate(in Frame frame)
+    {
+        var result = new ItemBuilder();
+        Collect(frame, ref result);
+        return result.ToList();
+    }
+
+    /// <summary>The path from one item, into <paramref name="result"/>.</summary>
+    public void CollectFrom(object item, FhirPathContext context, ref ItemBuilder result)
+    {
+        if (_typeName is null)
+        {
+            Walk(item, 0, context, ref result);
+            return;
+        }
+        if (item is ElementNode n)
+        {
+            var answer = TestType(n.Type, context.Registry);
+            if (answer.Matches)
+            {
+                Walk(n, 0, context, ref result);
+                return;
+            }
+            // The usual miss: a known type the focus is not (a union of paths over many resource types).
+            if (answer.NameIsKnownType && !context.Strict) return;
+        }
+        Collect([item], context, ref result);
+    }
+
+    /// <summary>The path from a collection, into <paramref name="result"/>.</summary>
+    public void Collect(IReadOnlyList<object> focus, FhirPathContext context, ref ItemBuilder result)
+    {
+        if (_typeName is null)
+        {
+            for (var i = 0; i < focus.Count; i++) Walk(focus[i], 0, context, ref result);
+            return;
+        }
+        // An identifier at the head of a path: a type name (Patient, or a base type such as Resource) that the
+        // focus is selects the focus itself; otherwise it names children.
+        var matched = false;
+        TypeAnswer? answer = null;
+        for (var i = 0; i < focus.Count; i++)
+        {
+            if (focus[i] is not ElementNode n) continue;
+            answer = TestType(n.Type, context.Registry);
+            if (!answer.Matches) continue;
+            matched = true;
+            Walk(n, 0, context, ref result);
+        }
+        if (matched) return;
+        if (context.Registry is { } registry && (answer?.NameIsKnownType ?? registry.IsKnownType(_typeName)))
+        {
+            if (!context.Strict) return;
+            for (var i = 0; i < focus.Count; i++)
+                if (focus[i] is ElementNode { IsResource: true } && registry.IsResourceType(_typeName))
+                    throw FhirPathException.Semantic($"The focus is not a {_typeName}");
+        }
+        // Not a type the focus is: a member name after all.
+        var asMember = new NameGuard(_typeName);
+        var members = new ItemBuilder();
+        for (var i = 0; i < focus.Count; i++) Step(focus[i], _typeName, asMember, context, ref members);
+        for (var i = 0; i < members.Count; i++) Walk(members[i], 0, context, ref result);
     }
 
     private TypeAnswer TestType(string type, DefinitionRegistry? registry)

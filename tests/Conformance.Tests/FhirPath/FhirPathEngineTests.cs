@@ -64,6 +64,43 @@ public sealed class FhirPathEngineTests
     [TestCase("%`vs-administrative-gender`", "http://hl7.org/fhir/ValueSet/administrative-gender")]
     public void Evaluates(string expression, string expected) => Assert.That(Show(Eval(expression)), Is.EqualTo(expected));
 
+    // A path from $this compared with a constant is evaluated without collections (the shape of most where()
+    // criteria); .select($this) keeps the same comparison on the general operators' path.
+    [TestCase("name.given = 'Peter'", "name.given.select($this) = 'Peter'")]
+    [TestCase("name.given != 'Peter'", "name.given.select($this) != 'Peter'")]
+    [TestCase("name[0].given = 'Peter'", "name[0].given.select($this) = 'Peter'")]
+    [TestCase("'Chalmers' = name.family", "'Chalmers' = name.family.select($this)")]
+    [TestCase("name.where(use = 'official').family = 'Chalmers'", "name.where(use.select($this) = 'official').family = 'Chalmers'")]
+    [TestCase("gender = 'male'", "gender.select($this) = 'male'")]
+    [TestCase("deceased = false", "deceased.select($this) = false")]
+    [TestCase("active = true", "active.select($this) = true")]
+    [TestCase("photo = 'x'", "photo.select($this) = 'x'")]
+    [TestCase("birthDate < @1980-01-01", "birthDate.select($this) < @1980-01-01")]
+    [TestCase("birthDate >= @1974-12-25", "birthDate.select($this) >= @1974-12-25")]
+    [TestCase("birthDate > @1974", "birthDate.select($this) > @1974")]
+    [TestCase("@2000-01-01 > birthDate", "@2000-01-01 > birthDate.select($this)")]
+    [TestCase("name.given < 'Z'", "name.given.select($this) < 'Z'")]
+    [TestCase("multipleBirth = -1", "multipleBirth.select($this) = -1")]
+    [TestCase("contact.gender != 'female'", "contact.gender.select($this) != 'female'")]
+    [TestCase("Patient.gender = 'male'", "Patient.gender.select($this) = 'male'")]
+    [TestCase("Observation.status = 'final'", "Observation.status.select($this) = 'final'")]
+    public void ComparisonsOfAPathWithAConstantBehaveAsTheGeneralOperators(string expression, string generic)
+    {
+        var patient = OfficialSuite.Input("patient-example.xml");
+        string Outcome(string e)
+        {
+            try
+            {
+                return "= " + Show(Eval(e, patient));
+            }
+            catch (FhirPathException x)
+            {
+                return "error " + x.Kind;
+            }
+        }
+        Assert.That(Outcome(expression), Is.EqualTo(Outcome(generic)));
+    }
+
     [Test]
     public void FhirDecimalsKeepTheirWrittenPrecision()
     {
