@@ -121,11 +121,13 @@ internal static class FhirPathBenchCommand
                 }
             }
             Console.WriteLine($"{rounds} interleaved rounds after a warm-up of at least {warmup.TotalSeconds:0.#} s per engine and workload; figures are medians of rounds of about {MeasureTime.TotalMilliseconds:F0} ms per engine");
+            var loadBefore = LoadAverage();
             Console.WriteLine();
 
             // Warm up both engines past their JIT tiers, then alternate them workload by workload, round by round
             // (the order flips each round), so that a busy moment of the shared machine hits them alike. A
-            // measurement repeats the pass for about MeasureTime, so that one preemption weighs little.
+            // measurement repeats the pass for about MeasureTime, so that one preemption weighs little. Each
+            // measurement also records the process's CPU time, which other processes on the machine do not inflate.
             var ourPasses = new int[workloads.Count];
             var theirPasses = new int[workloads.Count];
             for (var i = 0; i < workloads.Count; i++)
@@ -133,10 +135,10 @@ internal static class FhirPathBenchCommand
                 var w = workloads[i];
                 var index = i;
                 ourPasses[i] = PassesFor(Warm(() => { w.Run(); }, warmup));
-                if (peer is not null) theirPasses[i] = PassesFor(Warm(() => peer.Run(index, 1, out _), warmup));
+                if (peer is not null) theirPasses[i] = PassesFor(Warm(() => peer.Run(index, 1, out _).Wall, warmup));
             }
-            var ours = workloads.Select(_ => new List<double>()).ToArray();
-            var theirs = workloads.Select(_ => new List<double>()).ToArray();
+            var ours = workloads.Select(_ => new List<Timing>()).ToArray();
+            var theirs = workloads.Select(_ => new List<Timing>()).ToArray();
             var ourItems = new long[workloads.Count];
             var theirItems = new long[workloads.Count];
             for (var round = 0; round < rounds; round++)
@@ -144,39 +146,46 @@ internal static class FhirPathBenchCommand
                 for (var i = 0; i < workloads.Count; i++)
                 {
                     if (peer is not null && round % 2 == 1) theirs[i].Add(peer.Run(i, theirPasses[i], out theirItems[i]) / theirPasses[i]);
+                    var cpu = Environment.CpuUsage.TotalTime;
                     var sw = Stopwatch.StartNew();
                     for (var p = 0; p < ourPasses[i]; p++) ourItems[i] = workloads[i].Run();
-                    ours[i].Add(sw.Elapsed.TotalSeconds / ourPasses[i]);
+                    ours[i].Add(new Timing(sw.Elapsed.TotalSeconds, (Environment.CpuUsage.TotalTime - cpu).TotalSeconds) / ourPasses[i]);
                     if (peer is not null && round % 2 == 0) theirs[i].Add(peer.Run(i, theirPasses[i], out theirItems[i]) / theirPasses[i]);
                 }
             }
 
-            var header = $"{"workload",-54} {"resources",9} {"ours res/s",13} {"fhirpath.js res/s",18} {"ratio (range)",18}  items ours / js";
+            var header = $"{"workload",-52} {"resources",9} {"ours res/s",12} {"fhirpath.js res/s",17} {"ratio (range)",17} {"ratio, CPU time",15}  items ours / js";
             Console.WriteLine(header);
             Console.WriteLine(new string('-', header.Length));
             var allMet = true;
             for (var i = 0; i < workloads.Count; i++)
             {
                 var w = workloads[i];
-                var ourRate = w.Resources / Median(ours[i]);
-                var line = new StringBuilder($"{Shorten(w.Name, 54),-54} {w.Resources,9:N0} {ourRate,13:N0} ");
+                var ourRate = w.Resources / Median(ours[i].Select(t => t.Wall));
+                var line = new StringBuilder($"{Shorten(w.Name, 52),-52} {w.Resources,9:N0} {ourRate,12:N0} ");
                 if (peer is null)
-                    line.Append($"{"—",18} {"—",18}  {ourItems[i]:N0}");
+                    line.Append($"{"—",17} {"—",17} {"—",15}  {ourItems[i]:N0}");
                 else
                 {
-                    var ratios = theirs[i].Zip(ours[i], (js, us) => js / us).ToList();
+                    var ratios = theirs[i].Zip(ours[i], (js, us) => js.Wall / us.Wall).ToList();
                     var ratio = Median(ratios);
+                    var cpuRatio = Median(theirs[i].Zip(ours[i], (js, us) => js.Cpu / us.Cpu));
                     allMet &= ratio >= Goal;
-                    line.Append($"{w.Resources / Median(theirs[i]),18:N0} {$"{ratio:F1}× ({ratios.Min():F1}–{ratios.Max():F1})",18}  {ourItems[i]:N0} / {theirItems[i]:N0}");
+                    line.Append($"{w.Resources / Median(theirs[i].Select(t => t.Wall)),17:N0} {$"{ratio:F1}× ({ratios.Min():F1}–{ratios.Max():F1})",17} {$"{cpuRatio:F1}×",15}  {ourItems[i]:N0} / {theirItems[i]:N0}");
                 }
                 Console.WriteLine(line);
             }
+            if (loadBefore is not null)
+                Console.WriteLine($"load average (1 min) before and after: {loadBefore} → {LoadAverage()}, {Environment.ProcessorCount} cores");
             Console.WriteLine();
             Console.WriteLine($"SearchParameter workload: {extraction.Evaluations:N0} evaluations per pass (every kept expression on every example whose type is in its base)");
             if (peer is null)
                 Console.WriteLine($"fhirpath.js: not run ({peerMissing}); only our figures are shown");
             else
-                Console.WriteLine($"ratio = our throughput / fhirpath.js throughput, median of per-round ratios; goal ≥ {Goal}× on each: {(allMet ? "met" : "NOT met")}");
+            {
+                Console.WriteLine($"ratio = our throughput / fhirpath.js throughput in elapsed time, median of per-round ratios; goal ≥ {Goal}× on each: {(allMet ? "met" : "NOT met")}");
+                Console.WriteLine("ratio, CPU time = the same with each process's CPU time (all threads, GC included), which the machine's other load does not inflate");
+            }
             return 0;
         }
         finally
@@ -205,7 +214,25 @@ internal static class FhirPathBenchCommand
 
     private static int PassesFor(double secondsPerPass) => (int)Math.Clamp(Math.Ceiling(MeasureTime.TotalSeconds / Math.Max(secondsPerPass, 1e-6)), 1, 10_000);
 
-    private static double Median(List<double> values)
+    /// <summary>Seconds of one measurement: elapsed, and CPU time of the whole process (all its threads, GC included).</summary>
+    private readonly record struct Timing(double Wall, double Cpu)
+    {
+        public static Timing operator /(Timing t, int passes) => new(t.Wall / passes, t.Cpu / passes);
+    }
+
+    private static string? LoadAverage()
+    {
+        try
+        {
+            return File.Exists("/proc/loadavg") ? File.ReadAllText("/proc/loadavg").Split(' ')[0] : null;
+        }
+        catch (IOException)
+        {
+            return null;
+        }
+    }
+
+    private static double Median(IEnumerable<double> values)
     {
         var sorted = values.Order().ToList();
         return sorted[sorted.Count / 2];
@@ -430,8 +457,8 @@ internal static class FhirPathBenchCommand
             return v;
         }
 
-        /// <summary>Passes of a workload, as fhirpath.js timed them itself (seconds, all passes); the items of one pass.</summary>
-        public double Run(int workload, int passes, out long items)
+        /// <summary>Passes of a workload, as fhirpath.js timed them itself (all passes); the items of one pass.</summary>
+        public Timing Run(int workload, int passes, out long items)
         {
             _process.StandardInput.WriteLine($"run {workload} {passes}");
             _process.StandardInput.Flush();
@@ -439,7 +466,7 @@ internal static class FhirPathBenchCommand
             using var doc = JsonDocument.Parse(reply);
             if (doc.RootElement.TryGetProperty("error", out var error)) throw new InvalidOperationException("fhirpath.js: " + error.GetString());
             items = doc.RootElement.GetProperty("items").GetInt64();
-            return doc.RootElement.GetProperty("ms").GetDouble() / 1000;
+            return new Timing(doc.RootElement.GetProperty("ms").GetDouble() / 1000, doc.RootElement.GetProperty("cpuMs").GetDouble() / 1000);
         }
 
         public void Dispose()

@@ -11,7 +11,8 @@
 //
 // Protocol on stdout/stdin, one JSON object per line:
 //   → {"ready":true,"version":"5.2.2","workloads":[{"name","resources","evaluations","items","excluded":[{"expression","error"}]}]}
-//   ← "run <i> [<passes>]"   → {"ms": <elapsed>, "items": <count of one pass>}   passes of workload i (default 1), timed here with hrtime
+//   ← "run <i> [<passes>]"   → {"ms": <elapsed>, "cpuMs": <process CPU time>, "items": <count of one pass>}
+//                               passes of workload i (default 1), timed here (hrtime, process.cpuUsage)
 //   ← "quit"
 // An expression that throws on any resource (fhirpath.js refuses it, or needs async resolve()) is excluded and
 // reported, so that both engines measure the same set.
@@ -86,7 +87,10 @@ readline.createInterface({ input: process.stdin }).on('line', line => {
   if (!w) return send({ error: `no workload ${arg}` });
   const passes = Math.max(1, +(passesArg || 1));
   let items = 0;
+  const cpu = process.cpuUsage();
   const start = process.hrtime.bigint();
   for (let p = 0; p < passes; p++) items = w.run();
-  send({ ms: Number(process.hrtime.bigint() - start) / 1e6, items });
+  const ms = Number(process.hrtime.bigint() - start) / 1e6;
+  const used = process.cpuUsage(cpu);
+  send({ ms, cpuMs: (used.user + used.system) / 1000, items });
 });
