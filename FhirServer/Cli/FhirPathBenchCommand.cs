@@ -116,7 +116,7 @@ internal static class FhirPathBenchCommand
                     var excluded = peer.Excluded[i];
                     if (excluded.Count == 0) continue;
                     Console.WriteLine($"  {w.Name}: {excluded.Count} expression(s) fhirpath.js fails on are left out of both engines' measurement:");
-                    foreach (var (expression, error) in excluded) Console.WriteLine($"    {expression}: {error}");
+                    foreach (var (expression, error) in excluded) Console.WriteLine("    " + Shorten($"{expression}: {error}", 200));
                     w.Exclude(excluded.Select(e => e.Expression));
                 }
             }

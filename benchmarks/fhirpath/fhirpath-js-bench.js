@@ -31,6 +31,8 @@ const peerRequire = createRequire(path.join(path.resolve(peerDir), 'package.json
 const fhirpath = peerRequire('fhirpath');
 const r4 = peerRequire('fhirpath/fhir-context/r4');
 
+const firstLine = err => String((err && err.message) || err).split('\n')[0].slice(0, 160);
+
 const work = JSON.parse(fs.readFileSync(workFile, 'utf8'));
 const workloads = work.workloads.map(w => {
   const resources = w.ndjson
@@ -43,7 +45,7 @@ const workloads = work.workloads.map(w => {
     try {
       fn = fhirpath.compile(e.expression, r4);
     } catch (err) {
-      excluded.push({ expression: e.expression, error: String(err.message || err).split('\n')[0] });
+      excluded.push({ expression: e.expression, error: firstLine(err) });
       continue;
     }
     const types = e.types ? new Set(e.types) : null;
@@ -51,7 +53,7 @@ const workloads = work.workloads.map(w => {
     try {
       for (const r of targets) fn(r);
     } catch (err) {
-      excluded.push({ expression: e.expression, error: String(err.message || err).split('\n')[0] });
+      excluded.push({ expression: e.expression, error: firstLine(err) });
       continue;
     }
     compiled.push({ fn, targets });
