@@ -295,7 +295,8 @@ internal static class FhirPathBenchCommand
             var w = new Workload(expression, resources.Count, context);
             var compiled = FhirPathEngine.Compile(expression);
             w.Expressions.Add((expression, null));
-            w._plan = resources.Select(r => (r, new[] { compiled })).ToList();
+            CompiledExpression[] one = [compiled];
+            w._plan = resources.Select(r => (r, one)).ToList();
             return w;
         }
 
@@ -322,7 +323,10 @@ internal static class FhirPathBenchCommand
                     w.Excluded.Add((expression, e.Message));
                 }
             }
-            w._plan = resources.Select(r => (r, kept.Where(k => k.Types.Contains(r.Type)).Select(k => k.Compiled).ToArray()))
+            // Resources of one type share their list of expressions, as an indexer's per-type plan would.
+            var byType = new Dictionary<string, CompiledExpression[]>(StringComparer.Ordinal);
+            w._plan = resources.Select(r => (r, byType.TryGetValue(r.Type, out var list) ? list
+                    : byType[r.Type] = kept.Where(k => k.Types.Contains(r.Type)).Select(k => k.Compiled).ToArray()))
                 .Where(p => p.Item2.Length > 0).ToList();
             return w;
         }
@@ -330,7 +334,10 @@ internal static class FhirPathBenchCommand
         public void Exclude(IEnumerable<string> expressions)
         {
             var set = new HashSet<string>(expressions, StringComparer.Ordinal);
-            _plan = _plan.Select(p => (p.Resource, p.Expressions.Where(e => !set.Contains(e.Text)).ToArray())).Where(p => p.Item2.Length > 0).ToList();
+            var kept = new Dictionary<CompiledExpression[], CompiledExpression[]>(ReferenceEqualityComparer.Instance);
+            _plan = _plan.Select(p => (p.Resource, kept.TryGetValue(p.Expressions, out var list) ? list
+                    : kept[p.Expressions] = p.Expressions.Where(e => !set.Contains(e.Text)).ToArray()))
+                .Where(p => p.Item2.Length > 0).ToList();
         }
 
         public long Run()

@@ -58,13 +58,22 @@ const workloads = work.workloads.map(w => {
     }
     compiled.push({ fn, targets });
   }
-  // One pass: every kept expression on every resource it applies to, resource by resource as an indexer would.
+  // One pass: every kept expression on every resource it applies to, resource by resource as an indexer would;
+  // resources with the same expressions share one list of them (one per type, as the C# side does).
   const byResource = new Map();
-  for (const c of compiled) for (const r of c.targets) {
-    if (!byResource.has(r)) byResource.set(r, []);
-    byResource.get(r).push(c.fn);
-  }
-  const plan = [...byResource.entries()];
+  compiled.forEach((c, index) => {
+    for (const r of c.targets) {
+      if (!byResource.has(r)) byResource.set(r, []);
+      byResource.get(r).push(index);
+    }
+  });
+  const shared = new Map();
+  const plan = resources.filter(r => byResource.has(r)).map(r => {
+    const indexes = byResource.get(r);
+    const key = indexes.join(',');
+    if (!shared.has(key)) shared.set(key, indexes.map(i => compiled[i].fn));
+    return [r, shared.get(key)];
+  });
   const run = () => {
     let items = 0;
     for (const [r, fns] of plan) for (const fn of fns) items += fn(r).length;
