@@ -41,8 +41,18 @@ public sealed class FhirPathContext
     /// <summary>trace(name, …) output; nothing is written when null.</summary>
     public Action<string, IReadOnlyList<object>>? Trace { get; init; }
 
-    /// <summary>Strict mode: a name that is no element of the focus's type is an error instead of an empty result.</summary>
+    /// <summary>
+    /// Strict mode: a name that is no element of the focus's type is an error instead of an empty result, both when
+    /// evaluation meets it and, before evaluation, wherever the definitions say no possible type of the focus has it
+    /// (a static pass against the input's type, once per expression and input type).
+    /// </summary>
     public bool Strict { get; init; }
+
+    /// <summary>
+    /// Order-dependent functions (first, last, tail, skip, take, the indexer) on a collection whose order is
+    /// undefined (from children() or descendants()) are semantic errors, found by the same static pass.
+    /// </summary>
+    public bool CheckOrderedFunctions { get; init; }
 
     /// <summary>The instant now(), today() and timeOfDay() report; the clock when null (one reading per evaluation).</summary>
     public DateTimeOffset? Now { get; init; }

@@ -15,6 +15,9 @@ public sealed class FhirPathException(FhirPathErrorKind kind, string message, in
     public FhirPathErrorKind Kind { get; } = kind;
     public int Position { get; } = position;
 
+    /// <summary>The message without the position.</summary>
+    internal string Detail { get; } = message;
+
     internal static FhirPathException Syntax(string message, int position) => new(FhirPathErrorKind.Syntax, message, position);
     internal static FhirPathException Semantic(string message, int position = -1) => new(FhirPathErrorKind.Semantic, message, position);
     internal static FhirPathException Execution(string message) => new(FhirPathErrorKind.Execution, message);

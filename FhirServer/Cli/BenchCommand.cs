@@ -7,7 +7,7 @@ using FhirServer.Conformance.Serialization;
 namespace FhirServer.Cli;
 
 /// <summary>
-/// <c>bench startup</c> and <c>bench parse</c>: benchmarks that print figures (never tests). Ratios against a
+/// <c>bench startup</c>, <c>bench parse</c> and <c>bench fhirpath</c> (<see cref="FhirPathBenchCommand"/>): benchmarks that print figures (never tests). Ratios against a
 /// baseline measured in the same run are what to compare on a shared machine; absolute figures orient.
 /// </summary>
 internal static class BenchCommand
@@ -19,6 +19,7 @@ internal static class BenchCommand
         bench.Subcommands.Add(Parse());
         bench.Subcommands.Add(RestBenchCommand.Load());
         bench.Subcommands.Add(RestBenchCommand.Ingest());
+        bench.Subcommands.Add(FhirPathBenchCommand.Create());
         return bench;
     }
 

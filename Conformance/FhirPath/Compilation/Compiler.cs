@@ -17,8 +17,7 @@ internal static class Compiler
     {
         LiteralExpr l => Constant(l.Value),
         EmptyExpr => _ => Items.Empty,
-        IdentifierExpr id => f => Navigation.Root(f.This, id.Name, f.State.Context),
-        MemberExpr m => Member(m),
+        IdentifierExpr or MemberExpr => PathFrom(expr),
         SpecialVariableExpr s => s.Name switch
         {
             "this" => f => f.This,
@@ -30,10 +29,15 @@ internal static class Compiler
         IndexerExpr ix => Indexer(ix),
         UnaryExpr { Operator: "-", Operand: LiteralExpr lit } u => Constant(NegateConstant(lit.Value, u.Position)),
         UnaryExpr u => u.Operator == "-" ? OperatorEvaluators.Negate(Compile(u.Operand)) : OperatorEvaluators.Plus(Compile(u.Operand)),
-        BinaryExpr b => OperatorEvaluators.Binary(b.Operator, Compile(b.Left), Compile(b.Right)),
+        BinaryExpr { Operator: "|" } b => OperatorEvaluators.UnionAll([.. UnionOperands(b).Select(Compile)]),
+        BinaryExpr b => PathAgainstConstant(b) ?? OperatorEvaluators.Binary(b.Operator, Compile(b.Left), Compile(b.Right)),
         TypeOperatorExpr t => TypeOperator(t),
         _ => throw FhirPathException.Semantic($"Unsupported expression {expr.GetType().Name}", expr.Position),
     };
+
+    private static IEnumerable<Expr> UnionOperands(Expr e) => e is BinaryExpr { Operator: "|" } b
+        ? UnionOperands(b.Left).Concat(UnionOperands(b.Right))
+        : [e];
 
     private static Evaluator Constant(object value)
     {
@@ -50,11 +54,58 @@ internal static class Compiler
         _ => throw FhirPathException.Semantic($"Unary '-' cannot apply to a {SystemValues.TypeName(value)}", position),
     };
 
-    private static Evaluator Member(MemberExpr m)
+    // A chain of names becomes one MemberPath, from $this when it starts with an identifier, else from its target's result.
+    private static Evaluator PathFrom(Expr expr)
     {
-        var target = Compile(m.Target);
-        return f => Navigation.Children(target(f), m.Name, f.State.Context);
+        if (RootedPath(expr) is { } rooted) return f => rooted.Evaluate(f);
+        var names = new List<string>();
+        var e = expr;
+        while (e is MemberExpr m)
+        {
+            names.Add(m.Name);
+            e = m.Target;
+        }
+        names.Reverse();
+        var target = Compile(e);
+        var path = new MemberPath(null, [.. names]);
+        return f => path.Evaluate(target(f), f.State.Context);
     }
+
+    /// <summary>A chain of names that starts with an identifier (<c>name.given</c>, <c>Patient.birthDate</c>): a path from $this.</summary>
+    private static MemberPath? RootedPath(Expr expr)
+    {
+        var names = new List<string>();
+        var e = expr;
+        while (e is MemberExpr m)
+        {
+            names.Add(m.Name);
+            e = m.Target;
+        }
+        if (e is not IdentifierExpr id) return null;
+        names.Reverse();
+        var typeName = id.Name.Length > 0 && char.IsUpper(id.Name[0]) ? id.Name : null;
+        if (typeName is null) names.Insert(0, id.Name);
+        return new MemberPath(typeName, [.. names]);
+    }
+
+    // path = 'literal', birthDate < @1960-01-01 …: the path's items are compared where they are found, without a
+    // collection for either side (the usual shape of where() criteria and search expressions).
+    private static Evaluator? PathAgainstConstant(BinaryExpr b)
+    {
+        if (b.Operator is not ("=" or "!=" or "<" or ">" or "<=" or ">=")) return null;
+        if (RootedPath(b.Left) is { } left && ConstantOf(b.Right) is { } right)
+            return OperatorEvaluators.PathAgainstConstant(b.Operator, left, right, pathOnLeft: true);
+        if (ConstantOf(b.Left) is { } constant && RootedPath(b.Right) is { } path)
+            return OperatorEvaluators.PathAgainstConstant(b.Operator, path, constant, pathOnLeft: false);
+        return null;
+    }
+
+    private static object? ConstantOf(Expr e) => e switch
+    {
+        LiteralExpr l => l.Value,
+        UnaryExpr { Operator: "-", Operand: LiteralExpr lit } u => NegateConstant(lit.Value, u.Position),
+        _ => null,
+    };
 
     // Environment variables of N1 §9 and FHIR R4 fhirpath.html ("Variables").
     private static Evaluator Variable(VariableExpr v)
@@ -98,12 +149,7 @@ internal static class Compiler
                 var item = Items.Single(operand(f), "is");
                 return item is null ? Items.Empty : Items.Bool(TypeOperations.Is(item, type, f.State.Context.Registry));
             };
-        return f =>
-        {
-            TypeOperations.EnsureKnown(type, f.State.Context.Registry);
-            var item = Items.Single(operand(f), "as");
-            return item is not null && TypeOperations.Is(item, type, f.State.Context.Registry, exact: true) ? [item] : Items.Empty;
-        };
+        return f => TypeOperations.As(operand(f), type, f.State.Context, filterSeveral: true);
     }
 
     private static Evaluator Function(FunctionCallExpr call)

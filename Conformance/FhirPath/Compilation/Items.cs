@@ -10,7 +10,12 @@ internal static class Items
     public static readonly IReadOnlyList<object> True = [true];
     public static readonly IReadOnlyList<object> False = [false];
 
-    public static IReadOnlyList<object> Of(object? item) => item is null ? Empty : [item];
+    public static IReadOnlyList<object> Of(object? item) => item switch
+    {
+        null => Empty,
+        bool b => b ? True : False,
+        _ => [item],
+    };
 
     public static IReadOnlyList<object> Bool(bool? value) => value is null ? Empty : value.Value ? True : False;
 
@@ -65,4 +70,38 @@ internal static class Items
     }
 
     public static IEnumerable<ElementNode> Nodes(IReadOnlyList<object> items) => items.OfType<ElementNode>();
+}
+
+/// <summary>
+/// Collects a result without allocating for the common sizes: nothing for none, one single-item list for one, an
+/// exact array for two, a list only from the third item on.
+/// </summary>
+internal struct ItemBuilder
+{
+    private object? _first;
+    private object? _second;
+    private List<object>? _list;
+
+    public readonly int Count => _list?.Count ?? (_first is null ? 0 : _second is null ? 1 : 2);
+
+    public readonly object this[int index] => _list is not null ? _list[index]
+        : index == 0 && _first is not null ? _first
+        : index == 1 && _second is not null ? _second
+        : throw new ArgumentOutOfRangeException(nameof(index));
+
+    public void Add(object item)
+    {
+        if (_list is not null) _list.Add(item);
+        else if (_first is null) _first = item;
+        else if (_second is null) _second = item;
+        else _list = [_first, _second, item];
+    }
+
+    public void AddRange(IReadOnlyList<object> items)
+    {
+        for (var i = 0; i < items.Count; i++) Add(items[i]);
+    }
+
+    public readonly IReadOnlyList<object> ToList() =>
+        _list ?? (_first is null ? Items.Empty : _second is null ? [_first] : new[] { _first, _second });
 }

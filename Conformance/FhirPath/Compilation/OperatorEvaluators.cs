@@ -58,6 +58,37 @@ internal static class OperatorEvaluators
         _ => throw FhirPathException.Semantic($"Unknown operator '{op}'"),
     };
 
+    /// <summary>
+    /// A comparison of a path from $this with a constant, with the semantics of the general operators (N1 §6.1,
+    /// §6.2): empty gives empty; = and != compare collections (several items are not equal to one); the ordering
+    /// operators need a single item.
+    /// </summary>
+    public static Evaluator PathAgainstConstant(string op, MemberPath path, object constant, bool pathOnLeft)
+    {
+        return op switch
+        {
+            "=" => f => Items.Bool(PathEquals(f, path, constant, pathOnLeft)),
+            "!=" => f => Items.Bool(!PathEquals(f, path, constant, pathOnLeft)),
+            _ => f =>
+            {
+                var items = new ItemBuilder();
+                path.Collect(f, ref items);
+                if (items.Count > 1) throw FhirPathException.Execution($"{op} expects a single item but got {items.Count}");
+                return items.Count == 0 ? Items.Empty
+                    : pathOnLeft ? CompareItems(op, items[0], constant) : CompareItems(op, constant, items[0]);
+            },
+        };
+    }
+
+    private static bool? PathEquals(in Frame f, MemberPath path, object constant, bool pathOnLeft)
+    {
+        var items = new ItemBuilder();
+        path.Collect(f, ref items);
+        if (items.Count == 0) return null;
+        if (items.Count > 1) return false;
+        return pathOnLeft ? Equality.ItemsEqual(items[0], constant) : Equality.ItemsEqual(constant, items[0]);
+    }
+
     public static Evaluator Negate(Evaluator operand) => f =>
     {
         var item = Items.Single(operand(f), "unary -");
@@ -87,6 +118,11 @@ internal static class OperatorEvaluators
         var l = Items.Single(left, op);
         var r = Items.Single(right, op);
         if (l is null || r is null) return Items.Empty;
+        return CompareItems(op, l, r);
+    }
+
+    private static IReadOnlyList<object> CompareItems(string op, object l, object r)
+    {
         var c = Comparison.Compare(l, r);
         if (c is null) return Items.Empty;
         return Items.Bool(op switch { "<" => c < 0, ">" => c > 0, "<=" => c <= 0, _ => c >= 0 });
@@ -94,10 +130,33 @@ internal static class OperatorEvaluators
 
     public static IReadOnlyList<object> Union(IReadOnlyList<object> left, IReadOnlyList<object> right)
     {
-        var result = new List<object>(left.Count + right.Count);
-        foreach (var item in left.Concat(right))
-            if (!result.Any(x => Equality.ItemsEqual(x, item) == true)) result.Add(item);
-        return result;
+        var result = new ItemBuilder();
+        AddDistinct(ref result, left);
+        AddDistinct(ref result, right);
+        return result.ToList();
+    }
+
+    /// <summary>
+    /// <c>a | b | c …</c> as one union: union is associative and keeps first occurrences in order, so the chain
+    /// the parser builds ((a | b) | c) gives the same collection without one intermediate per operator. The R4
+    /// SearchParameters that span many resource types are unions of dozens of paths.
+    /// </summary>
+    public static Evaluator UnionAll(Evaluator[] parts) => f =>
+    {
+        var result = new ItemBuilder();
+        foreach (var part in parts) AddDistinct(ref result, part(f));
+        return result.ToList();
+    };
+
+    private static void AddDistinct(ref ItemBuilder result, IReadOnlyList<object> items)
+    {
+        for (var i = 0; i < items.Count; i++)
+        {
+            var item = items[i];
+            var seen = false;
+            for (var j = 0; j < result.Count && !seen; j++) seen = Equality.ItemsEqual(result[j], item) == true;
+            if (!seen) result.Add(item);
+        }
     }
 
     private static IReadOnlyList<object> Membership(IReadOnlyList<object> element, IReadOnlyList<object> collection, string op)

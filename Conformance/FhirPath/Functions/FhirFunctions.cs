@@ -17,9 +17,18 @@ internal static class FhirFunctions
     {
         r.Add("extension", 1, (call, input) =>
         {
+            if (input.Count == 0) return Items.Empty;
             var url = Items.SingleString(call.Arg(0), "extension");
             if (url is null) return Items.Empty;
-            return Items.Nodes(input).SelectMany(n => n.ChildrenNamed("extension")).Where(e => e.Child("url")?.Value == url).Cast<object>().ToList();
+            var result = new ItemBuilder();
+            for (var i = 0; i < input.Count; i++)
+            {
+                if (input[i] is not ElementNode { HasChildren: true } node) continue;
+                var children = node.Children;
+                for (var c = 0; c < children.Count; c++)
+                    if (children[c].Name == "extension" && children[c].Child("url")?.Value == url) result.Add(children[c]);
+            }
+            return result.ToList();
         });
         // Not in R4's list of functions, but an R4 core SearchParameter (questionnaireresponse-item-subject) uses it,
         // as the reference implementation supports: extension(url).exists().
@@ -31,7 +40,13 @@ internal static class FhirFunctions
         r.Add("hasValue", 0, (_, input) => Items.Bool(input.Count == 1 && input[0] is ElementNode { HasValue: true }));
         r.Add("getValue", 0, (_, input) =>
             input.Count == 1 && input[0] is ElementNode { HasValue: true } n ? Items.Of(SystemValues.ToSystem(n)) : Items.Empty);
-        r.Add("resolve", 0, (call, input) => input.Select(i => Resolve(call, i)).OfType<object>().ToList());
+        r.Add("resolve", 0, (call, input) =>
+        {
+            var result = new ItemBuilder();
+            for (var i = 0; i < input.Count; i++)
+                if (ReferenceResolution.Resolve(input[i], call.Frame.State, call.Context) is { } resolved) result.Add(resolved);
+            return result.ToList();
+        });
         r.Add("memberOf", 1, (call, input) =>
         {
             var item = Items.Single(input, "memberOf");
@@ -71,56 +86,5 @@ internal static class FhirFunctions
         var sd = registry.GetStructureDefinition(profile) ?? throw FhirPathException.Execution($"Unknown profile '{profile}'");
         if (!TypeOperations.Inherits(node.Type, sd.Type, registry)) return false;
         return sd.IsProfile ? call.Context.ConformsTo?.Invoke(node, profile) : true;
-    }
-
-    // resolve() (FHIR R4 fhirpath.html, resolve()): contained resources (#id), the enclosing Bundle (fullUrl or type/id),
-    // then the server's resolver.
-    private static ElementNode? Resolve(Call call, object item)
-    {
-        var reference = item switch
-        {
-            ElementNode { Type: "Reference" } n => n.Child("reference")?.Value,
-            ElementNode n => n.Value,
-            string s => s,
-            _ => null,
-        };
-        if (string.IsNullOrEmpty(reference)) return null;
-        var origin = item as ElementNode ?? call.Frame.State.Resource;
-        if (reference.StartsWith('#'))
-        {
-            var container = ContainerOf(origin) ?? call.Frame.State.RootResource;
-            if (container is null) return null;
-            if (reference.Length == 1) return container;
-            return container.ChildrenNamed("contained").FirstOrDefault(c => c.Child("id")?.Value == reference[1..]);
-        }
-        if (BundleOf(origin) is { } bundle)
-        {
-            foreach (var entry in bundle.ChildrenNamed("entry"))
-            {
-                var resource = entry.Child("resource");
-                if (resource is null) continue;
-                var fullUrl = entry.Child("fullUrl")?.Value;
-                if (fullUrl == reference) return resource;
-                var key = resource.Type + "/" + resource.Child("id")?.Value;
-                if (reference == key || reference.EndsWith("/" + key, StringComparison.Ordinal) || (fullUrl is not null && fullUrl.EndsWith("/" + reference, StringComparison.Ordinal)))
-                    return resource;
-            }
-        }
-        return call.Context.Resolver?.Invoke(reference);
-    }
-
-    // The resource whose contained list a local reference points into: the outermost non-contained resource.
-    private static ElementNode? ContainerOf(ElementNode? node)
-    {
-        var resource = node?.ResourceNode;
-        while (resource is { Name: "contained", Parent: { } parent } && parent.ResourceNode is { } outer) resource = outer;
-        return resource;
-    }
-
-    private static ElementNode? BundleOf(ElementNode? node)
-    {
-        for (var n = node; n is not null; n = n.Parent)
-            if (n.IsResource && n.Type == "Bundle") return n;
-        return null;
     }
 }

@@ -10,16 +10,17 @@ internal static class FilteringFunctions
     {
         r.Add("where", 1, (call, input) =>
         {
-            var result = new List<object>();
+            var result = new ItemBuilder();
             for (var i = 0; i < input.Count; i++)
                 if (Iteration.Criterion(call, 0, input[i], i) == true) result.Add(input[i]);
-            return result;
+            return result.ToList();
         });
         r.Add("select", 1, (call, input) =>
         {
-            var result = new List<object>();
+            if (input.Count == 1) return Iteration.Each(call, 0, input[0], 0);
+            var result = new ItemBuilder();
             for (var i = 0; i < input.Count; i++) result.AddRange(Iteration.Each(call, 0, input[i], i));
-            return result;
+            return result.ToList();
         });
         r.Add("repeat", 1, (call, input) => Repeat(call, input, distinct: true));
         r.Add("repeatAll", 1, (call, input) => Repeat(call, input, distinct: false));
@@ -29,17 +30,15 @@ internal static class FilteringFunctions
             var item = Items.Single(input, "is");
             return item is null ? Items.Empty : Items.Bool(TypeOperations.Is(item, call.Type!, call.Context.Registry));
         }, ArgumentKind.TypeName);
-        r.Add("as", 1, 1, (call, input) =>
-        {
-            TypeOperations.EnsureKnown(call.Type!, call.Context.Registry);
-            var item = Items.Single(input, "as");
-            return item is not null && TypeOperations.Is(item, call.Type!, call.Context.Registry, exact: true) ? [item] : Items.Empty;
-        }, ArgumentKind.TypeName);
+        r.Add("as", 1, 1, (call, input) => TypeOperations.As(input, call.Type!, call.Context, filterSeveral: false), ArgumentKind.TypeName);
         r.Add("ofType", 1, 1, (call, input) =>
         {
             var registry = call.Context.Registry;
             TypeOperations.EnsureKnown(call.Type!, registry);
-            return input.Where(i => TypeOperations.Is(i, call.Type!, registry, exact: true)).ToList();
+            var result = new ItemBuilder();
+            for (var i = 0; i < input.Count; i++)
+                if (TypeOperations.Is(input[i], call.Type!, registry, exact: true)) result.Add(input[i]);
+            return result.ToList();
         }, ArgumentKind.TypeName);
     }
 

@@ -21,11 +21,11 @@ internal static class StringFunctions
         Unary(r, "trim", s => s.Trim());
         r.Add("toChars", 0, (call, input) => Input(call, input) is { } s ? s.Select(c => (object)c.ToString()).ToList() : Items.Empty);
         Binary(r, "indexOf", (s, a) => s.IndexOf(a, StringComparison.Ordinal));
-        Binary(r, "startsWith", (s, a) => s.StartsWith(a, StringComparison.Ordinal));
-        Binary(r, "endsWith", (s, a) => s.EndsWith(a, StringComparison.Ordinal));
-        Binary(r, "contains", (s, a) => s.Contains(a, StringComparison.Ordinal));
-        Binary(r, "matches", (s, a) => Regex.IsMatch(s, a, RegexOptions.Singleline, RegexTimeout));
-        Binary(r, "matchesFull", (s, a) => Regex.IsMatch(s, "^(?:" + a + ")$", RegexOptions.Singleline, RegexTimeout));
+        Binary(r, "startsWith", (s, a) => Box(s.StartsWith(a, StringComparison.Ordinal)));
+        Binary(r, "endsWith", (s, a) => Box(s.EndsWith(a, StringComparison.Ordinal)));
+        Binary(r, "contains", (s, a) => Box(s.Contains(a, StringComparison.Ordinal)));
+        Binary(r, "matches", (s, a) => Box(Regex.IsMatch(s, a, RegexOptions.Singleline, RegexTimeout)));
+        Binary(r, "matchesFull", (s, a) => Box(Regex.IsMatch(s, "^(?:" + a + ")$", RegexOptions.Singleline, RegexTimeout)));
         Binary(r, "encode", Encode);
         Binary(r, "decode", Decode);
         Binary(r, "escape", (s, a) => a switch
@@ -81,6 +81,12 @@ internal static class StringFunctions
                 ?? throw FhirPathException.Execution("join() expects Strings")))];
         });
     }
+
+    private static readonly object True = true;
+    private static readonly object False = false;
+
+    // The Boolean results without a box per call.
+    private static object Box(bool value) => value ? True : False;
 
     private static string? Input(Call call, IReadOnlyList<object> input) => Items.SingleString(input, call.Name);
 

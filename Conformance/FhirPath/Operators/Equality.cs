@@ -45,6 +45,8 @@ internal static partial class Equality
 
     public static bool? ItemsEqual(object a, object b)
     {
+        // A node is equal to itself (a union of paths that meet the same elements).
+        if (ReferenceEquals(a, b) && a is ElementNode) return true;
         var va = SystemValues.ToSystem(a);
         var vb = SystemValues.ToSystem(b);
         if (va is null || vb is null)
@@ -88,17 +90,26 @@ internal static partial class Equality
     {
         if (a.HasValue != b.HasValue) return false;
         if (a.HasValue && (equivalent ? !ItemsEquivalent(a, b) : ItemsEqual(a, b) != true)) return false;
-        var ca = a.Children.Where(c => !equivalent || c.Name != "id").ToList();
-        var cb = b.Children.Where(c => !equivalent || c.Name != "id").ToList();
-        if (ca.Count != cb.Count) return false;
-        for (var i = 0; i < ca.Count; i++)
+        var ca = a.Children;
+        var cb = b.Children;
+        if (!equivalent && ca.Count != cb.Count) return false;
+        // Child by child in order; equivalence ignores ids.
+        int i = 0, j = 0;
+        while (true)
         {
-            if (ca[i].Name != cb[i].Name) return false;
-            if (ca[i].Value is null && cb[i].Value is null ? !NodesEqual(ca[i], cb[i], equivalent)
-                : equivalent ? !ItemsEquivalent(ca[i], cb[i]) || !NodesEqual(ca[i], cb[i], equivalent)
-                : ItemsEqual(ca[i], cb[i]) != true || !NodesEqual(ca[i], cb[i], equivalent)) return false;
+            if (equivalent)
+            {
+                while (i < ca.Count && ca[i].Name == "id") i++;
+                while (j < cb.Count && cb[j].Name == "id") j++;
+            }
+            if (i == ca.Count || j == cb.Count) return i == ca.Count && j == cb.Count;
+            var x = ca[i++];
+            var y = cb[j++];
+            if (x.Name != y.Name) return false;
+            if (x.Value is null && y.Value is null ? !NodesEqual(x, y, equivalent)
+                : equivalent ? !ItemsEquivalent(x, y) || !NodesEqual(x, y, equivalent)
+                : ItemsEqual(x, y) != true || !NodesEqual(x, y, equivalent)) return false;
         }
-        return true;
     }
 
     private static string NormalizeString(string s) => Whitespace().Replace(s.Trim(), " ").ToLowerInvariant();

@@ -18,7 +18,11 @@ internal static class TemporalComparison
         if (a.Kind != TemporalKind.Time && a.HasTime && b.HasTime && a.Offset.HasValue != b.Offset.HasValue) return null;
         var pa = a.ComparablePrecision;
         var pb = b.ComparablePrecision;
-        var (ca, cb) = (Components(a, a.Offset.HasValue && b.Offset.HasValue), Components(b, a.Offset.HasValue && b.Offset.HasValue));
+        var toUtc = a.Offset.HasValue && b.Offset.HasValue;
+        Span<int> ca = stackalloc int[7];
+        Span<int> cb = stackalloc int[7];
+        Components(a, toUtc, ca);
+        Components(b, toUtc, cb);
         var first = a.Kind == TemporalKind.Time ? (int)TemporalPrecision.Hour : 0;
         var last = (int)(pa < pb ? pa : pb);
         for (var i = first; i <= last; i++)
@@ -31,13 +35,14 @@ internal static class TemporalComparison
         return 0;
     }
 
-    private static int[] Components(PartialDateTime v, bool toUtc)
+    private static void Components(PartialDateTime v, bool toUtc, Span<int> c)
     {
         if (toUtc && v.Kind != TemporalKind.Time && v.Precision >= TemporalPrecision.Hour)
         {
             var dt = v.ToDateTime(toUtc: true);
-            return [dt.Year, dt.Month, dt.Day, dt.Hour, dt.Minute, dt.Second, dt.Millisecond];
+            (c[0], c[1], c[2], c[3], c[4], c[5], c[6]) = (dt.Year, dt.Month, dt.Day, dt.Hour, dt.Minute, dt.Second, dt.Millisecond);
+            return;
         }
-        return [v.Year, v.Month, v.Day, v.Hour, v.Minute, v.Second, v.Millisecond];
+        (c[0], c[1], c[2], c[3], c[4], c[5], c[6]) = (v.Year, v.Month, v.Day, v.Hour, v.Minute, v.Second, v.Millisecond);
     }
 }

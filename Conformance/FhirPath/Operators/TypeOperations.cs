@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using FhirServer.Conformance.Definitions;
+using FhirServer.Conformance.FhirPath.Compilation;
 using FhirServer.Conformance.FhirPath.Syntax;
 using FhirServer.Conformance.FhirPath.Values;
 using FhirServer.Conformance.Model;
@@ -35,6 +36,26 @@ internal static class TypeOperations
         }
         if (type.Namespace == "FHIR") return false;
         return SystemValues.SystemTypeName(item) == type.Name;
+    }
+
+    /// <summary>
+    /// <c>as</c> (N1 §6.3.2): the single item when it is of the type, else empty; several items are an error. R4's
+    /// own SearchParameters, though, apply the <c>as</c> operator to repeating elements ((Observation.component.value
+    /// as Quantity), (ActivityDefinition.useContext.value as CodeableConcept)) and would fail on most instances; so
+    /// the operator, outside strict mode, filters several items as ofType() does (<paramref name="filterSeveral"/>;
+    /// the HL7 Java engine has a switch for this, doNotEnforceAsSingletonRule; fhirpath.js enforces the rule). The
+    /// function form keeps the rule, as the R4 suite expects (testFHIRPathAsFunction21).
+    /// </summary>
+    public static IReadOnlyList<object> As(IReadOnlyList<object> items, TypeSpecifier type, FhirPathContext context, bool filterSeveral)
+    {
+        EnsureKnown(type, context.Registry);
+        if (items.Count == 0) return Items.Empty;
+        if (items.Count == 1) return Is(items[0], type, context.Registry, exact: true) ? items : Items.Empty;
+        if (!filterSeveral || context.Strict) throw FhirPathException.Execution($"as expects a single item but got {items.Count}");
+        var result = new ItemBuilder();
+        for (var i = 0; i < items.Count; i++)
+            if (Is(items[i], type, context.Registry, exact: true)) result.Add(items[i]);
+        return result.ToList();
     }
 
     /// <summary>An unknown type name is an error (the suite's <c>as(string1)</c>); without definitions only System names can be checked.</summary>

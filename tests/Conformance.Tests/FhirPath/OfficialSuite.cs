@@ -13,6 +13,7 @@ public sealed record SuiteCase(
     string Expression,
     string? Invalid,
     bool Strict,
+    bool CheckOrderedFunctions,
     bool Predicate,
     bool Ordered,
     IReadOnlyList<SuiteOutput> Outputs)
@@ -61,6 +62,7 @@ public static class OfficialSuite
                 expression.Value,
                 (string?)expression.Attribute("invalid"),
                 mode == "strict",
+                (string?)test.Attribute("checkOrderedFunctions") == "true",
                 (string?)test.Attribute("predicate") == "true",
                 (string?)test.Attribute("ordered") != "false",
                 test.Elements("output").Select(o => new SuiteOutput((string?)o.Attribute("type"), o.Value)).ToList()));

@@ -17,7 +17,12 @@ public static class SuiteRunner
     public static (bool Passed, string Message) Run(SuiteCase test)
     {
         var input = test.InputFile is null ? null : OfficialSuite.Input(test.InputFile);
-        var context = new FhirPathContext { Registry = TestData.Context.Registry, Strict = test.Strict };
+        var context = new FhirPathContext
+        {
+            Registry = TestData.Context.Registry,
+            Strict = test.Strict,
+            CheckOrderedFunctions = test.CheckOrderedFunctions,
+        };
         if (test.Invalid is { } invalid)
         {
             try

@@ -116,6 +116,33 @@ public class CliTests
         Assert.That(result.RootElement[0].GetProperty("value").GetString(), Is.EqualTo("true"));
     }
 
+    [Test]
+    public async Task Bench_fhirpath_without_the_peer_shows_our_figures_and_says_why()
+    {
+        var examples = Directory.CreateDirectory(Path.Combine(_dir, "examples")).FullName;
+        foreach (var name in new[] { "Patient-example.json", "Observation-example.json" })
+            File.Copy(Path.Combine(TestData.ExamplesFolder, "r4-spec", "json", name), Path.Combine(examples, name));
+        var (exit, stdout, _) = await Run("bench", "fhirpath", "--count", "20", "--rounds", "1", "--warmup", "0",
+            "--examples", examples, "--peer", _dir);
+        Assert.That(exit, Is.EqualTo(0));
+        Assert.That(stdout, Does.Contain("Patient.name.given").And.Contain("birthDate < @1960-01-01 and gender='female'")
+            .And.Contain("R4 core SearchParameters on 2 examples"));
+        Assert.That(stdout, Does.Contain("fhirpath.js: not run").And.Contain("not installed in " + _dir));
+    }
+
+    [Test]
+    public void Synthetic_patients_are_those_of_the_peers_generator()
+    {
+        // Lines 1, 2 and 10,000 of `node gen-patients.js 10000 patients.ndjson` (../shared/peers).
+        var file = Path.Combine(_dir, "patients.ndjson");
+        SyntheticPatients.WriteNdjson(10_000, file);
+        var lines = File.ReadAllLines(file);
+        Assert.That(lines, Has.Length.EqualTo(10_000));
+        Assert.That(lines[0], Is.EqualTo("""{"resourceType":"Patient","active":false,"identifier":[{"system":"http://example.org/mrn","value":"MRN0"}],"name":[{"use":"official","family":"Smithx0","given":["James","James"]}],"gender":"male","birthDate":"1982-01-01","address":[{"city":"City0","postalCode":"10000","country":"US"}],"telecom":[{"system":"phone","value":"555-00000"}]}"""));
+        Assert.That(lines[1], Is.EqualTo("""{"resourceType":"Patient","active":true,"identifier":[{"system":"http://example.org/mrn","value":"MRN1"}],"name":[{"use":"official","family":"Johnson","given":["Mary","Linda"]}],"gender":"female","birthDate":"1976-02-02","address":[{"city":"City1","postalCode":"10001","country":"US"}],"telecom":[{"system":"phone","value":"555-00001"}]}"""));
+        Assert.That(lines[9_999], Is.EqualTo("""{"resourceType":"Patient","active":true,"identifier":[{"system":"http://example.org/mrn","value":"MRN9999"}],"name":[{"use":"official","family":"Martin","given":["Patricia","Elizabeth"]}],"gender":"female","birthDate":"1951-04-04","address":[{"city":"City49","postalCode":"10099","country":"US"}],"telecom":[{"system":"phone","value":"555-09999"}]}"""));
+    }
+
     private static bool SameIgnoringOrder(JsonDocument a, JsonDocument b) =>
         FhirServer.Conformance.Serialization.JsonValueComparer.Differences(
             System.Text.Encoding.UTF8.GetBytes(a.RootElement.GetRawText()), System.Text.Encoding.UTF8.GetBytes(b.RootElement.GetRawText())).Count == 0;
