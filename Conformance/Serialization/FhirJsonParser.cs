@@ -14,7 +14,7 @@ namespace FhirServer.Conformance.Serialization;
 /// arrays, nulls, invalid primitive values) is reported with its location and line/column, never dropped silently.
 /// Bad input never throws: the result carries the issues.
 /// </summary>
-public sealed class FhirJsonParser
+public sealed partial class FhirJsonParser
 {
     private readonly DefinitionRegistry _registry;
     private readonly PrimitiveRules _primitives;
@@ -172,18 +172,18 @@ public sealed class FhirJsonParser
         {
             var objectStart = reader.TokenStartIndex;
             var placeholdersBefore = _nullPlaceholders;
+            var table = PropertyTable.For(container, _registry);
             var seen = new SeenSet();
             var members = 0;
-            Span<char> nameBuffer = stackalloc char[128];
             while (reader.Read() && reader.TokenType != JsonTokenType.EndObject)
             {
                 members++;
                 var propertyStart = reader.TokenStartIndex;
-                var nameLength = PropertyName(ref reader, nameBuffer, out var nameString);
-                ReadOnlySpan<char> name = nameString is null ? nameBuffer[..nameLength] : nameString;
+                // The name as UTF-8: a slice of the input, or (escaped, rare) its unescaped bytes.
+                var name = reader.ValueIsEscaped ? Encoding.UTF8.GetBytes(reader.GetString()!) : reader.ValueSpan;
                 reader.Read();
 
-                if (isResource && name.SequenceEqual("resourceType"))
+                if (isResource && name.SequenceEqual("resourceType"u8))
                 {
                     if (reader.TokenType != JsonTokenType.String)
                         Error(propertyStart, "structure", "'resourceType' must be a string", node.Location);
@@ -191,44 +191,51 @@ public sealed class FhirJsonParser
                     continue;
                 }
 
-                var underscore = name.Length > 1 && name[0] == '_';
-                var lookupName = underscore ? name[1..] : name;
-                if (!container.TryGetChildByJsonName(lookupName, out var child, out var choiceType) ||
-                    (primitiveOnly && child.Name != "id" && child.Name != "extension"))
+                var property = table.Find(name);
+                if (property is null || (primitiveOnly && !property.IsIdOrExtension))
                 {
-                    var text = nameString ?? name.ToString();
+                    var text = Encoding.UTF8.GetString(name);
                     Error(propertyStart, "structure", $"Unrecognized property '{text}'", node.Location + "." + text);
                     reader.Skip();
                     continue;
                 }
-                var type = choiceType?.Code ?? child.TypeCode ?? "Element";
-                if (!seen.Add(child.Order, underscore))
+                var child = property.Element;
+                if (!seen.Add(child.Order, property.Underscore))
                 {
-                    var text = nameString ?? name.ToString();
-                    // The node the first choice property created tells which type came first; no bookkeeping on the hot path.
-                    var other = child.IsChoice && !underscore
-                        ? node.Children.FirstOrDefault(c => ReferenceEquals(c.Definition, child))?.SerializedName
-                        : null;
-                    var message = other is not null && other != text
-                        ? $"Only one of the choice types of '{child.Name}[x]' may be present (found '{other}' and '{text}')"
-                        : $"Duplicate property '{text}'";
-                    Error(propertyStart, "structure", message, node.Location + "." + text);
+                    ReportDuplicate(node, property, Encoding.UTF8.GetString(name), propertyStart);
                     reader.Skip();
                     continue;
                 }
 
-                var isPrimitive = _registry.IsPrimitiveType(type);
-                if (underscore && !isPrimitive)
+                if (property.Underscore && !property.IsPrimitive)
                 {
-                    Error(propertyStart, "structure", $"'{nameString ?? name.ToString()}' is only allowed for primitive elements", node.Location);
+                    Error(propertyStart, "structure", $"'{Encoding.UTF8.GetString(name)}' is only allowed for primitive elements", node.Location);
                     reader.Skip();
                     continue;
                 }
-                ReadProperty(ref reader, node, child, type, isPrimitive, underscore, seen.Has(child.Order, !underscore));
+                ReadProperty(ref reader, node, property, seen.Has(child.Order, !property.Underscore));
             }
             if (members == 0)
                 Error(objectStart, "structure", "Empty objects are not allowed: an element must have a value or children (R4 §2.6.2)", node.Location);
             if (_nullPlaceholders != placeholdersBefore) ReportUnmatchedNulls(node);
+        }
+
+        private void ReportDuplicate(ElementNode node, JsonProperty property, string text, long propertyStart)
+        {
+            var child = property.Element;
+            // The node the first choice property created tells which type came first; no bookkeeping on the hot path.
+            string? other = null;
+            if (child.IsChoice && !property.Underscore)
+                foreach (var c in node.Children)
+                    if (ReferenceEquals(c.Definition, child))
+                    {
+                        other = c.SerializedName;
+                        break;
+                    }
+            var message = other is not null && other != text
+                ? $"Only one of the choice types of '{child.Name}[x]' may be present (found '{other}' and '{text}')"
+                : $"Duplicate property '{text}'";
+            Error(propertyStart, "structure", message, node.Location + "." + text);
         }
 
         // A null in a primitive array stands for "no value here, see _name"; left alone it says nothing (R4 §2.6.2.1).
@@ -240,23 +247,23 @@ public sealed class FhirJsonParser
                         $"null at index {c.Index} of '{c.Name}' has no matching entry in '_{c.Name}'", c.Location, c.Line, c.Column));
         }
 
-        private void ReadProperty(ref Utf8JsonReader reader, ElementNode parent, ElementDefinitionInfo child, string type,
-            bool isPrimitive, bool underscore, bool otherPartSeen)
+        private void ReadProperty(ref Utf8JsonReader reader, ElementNode parent, JsonProperty property, bool otherPartSeen)
         {
+            var child = property.Element;
             if (child.IsCollection)
             {
                 if (reader.TokenType != JsonTokenType.StartArray)
                 {
                     Error(reader.TokenStartIndex, "structure", $"'{child.Name}' repeats, so its JSON value must be an array", Loc(parent, child));
                     // Read the single value anyway so that nothing is lost.
-                    ReadItem(ref reader, parent, child, type, isPrimitive, underscore, otherPartSeen ? 0 : -1);
+                    ReadItem(ref reader, parent, property, otherPartSeen ? 0 : -1);
                     return;
                 }
                 var arrayStart = reader.TokenStartIndex;
                 var index = 0;
                 while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
                 {
-                    ReadItem(ref reader, parent, child, type, isPrimitive, underscore, otherPartSeen ? index : -1);
+                    ReadItem(ref reader, parent, property, otherPartSeen ? index : -1);
                     index++;
                 }
                 if (index == 0)
@@ -271,21 +278,22 @@ public sealed class FhirJsonParser
                 reader.Skip();
                 return;
             }
-            ReadItem(ref reader, parent, child, type, isPrimitive, underscore, otherPartSeen ? 0 : -1);
+            ReadItem(ref reader, parent, property, otherPartSeen ? 0 : -1);
         }
 
         /// <summary>
         /// Reads one value. For a primitive, the value part and the <c>_name</c> part meet in one node:
         /// <paramref name="mergeIndex"/> ≥ 0 says the other part already created the node with that index.
         /// </summary>
-        private void ReadItem(ref Utf8JsonReader reader, ElementNode parent, ElementDefinitionInfo child, string type,
-            bool isPrimitive, bool underscore, int mergeIndex)
+        private void ReadItem(ref Utf8JsonReader reader, ElementNode parent, JsonProperty property, int mergeIndex)
         {
+            var child = property.Element;
+            var type = property.Type;
             var start = reader.TokenStartIndex;
             if (reader.TokenType == JsonTokenType.Null)
             {
                 // null only aligns the value and _value arrays of a repeating primitive (R4 §2.6.2.1).
-                if (!(child.IsCollection && isPrimitive))
+                if (!(child.IsCollection && property.IsPrimitive))
                     Error(start, "structure", "null is not allowed here", Loc(parent, child));
                 else if (mergeIndex < 0)
                 {
@@ -301,7 +309,7 @@ public sealed class FhirJsonParser
             if (mergeIndex >= 0 && FindSibling(parent, child, mergeIndex) is { } found) node = found;
             else
             {
-                if (!isPrimitive && IsResourceType(type))
+                if (property.IsResource)
                 {
                     if (reader.TokenType != JsonTokenType.StartObject)
                     {
@@ -315,7 +323,7 @@ public sealed class FhirJsonParser
                 node = parent.Add(NewNode(child, type, start));
             }
 
-            if (underscore)
+            if (property.Underscore)
             {
                 if (reader.TokenType != JsonTokenType.StartObject)
                 {
@@ -323,14 +331,14 @@ public sealed class FhirJsonParser
                     reader.Skip();
                     return;
                 }
-                var primitiveRoot = _registry.GetTypeDefinition(type)?.Root;
+                var primitiveRoot = property.Container;
                 if (primitiveRoot is null) { reader.Skip(); return; }
                 ReadObjectMembers(ref reader, node, primitiveRoot, isResource: false, primitiveOnly: true);
                 return;
             }
-            if (isPrimitive)
+            if (property.IsPrimitive)
             {
-                ReadPrimitiveValue(ref reader, node, type);
+                ReadPrimitiveValue(ref reader, node, property);
                 return;
             }
             if (reader.TokenType != JsonTokenType.StartObject)
@@ -339,7 +347,7 @@ public sealed class FhirJsonParser
                 reader.Skip();
                 return;
             }
-            var container = child.HasInlineChildren ? child : _registry.GetTypeDefinition(type)?.Root;
+            var container = property.Container;
             if (container is null)
             {
                 Error(start, "not-supported", $"No definition is loaded for type '{type}'", node.Location);
@@ -349,19 +357,20 @@ public sealed class FhirJsonParser
             ReadObjectMembers(ref reader, node, container, isResource: false, primitiveOnly: false);
         }
 
-        private void ReadPrimitiveValue(ref Utf8JsonReader reader, ElementNode node, string type)
+        private void ReadPrimitiveValue(ref Utf8JsonReader reader, ElementNode node, JsonProperty property)
         {
             var start = reader.TokenStartIndex;
-            var expected = PrimitiveRules.JsonKind(type);
+            var type = property.Type;
+            var expected = property.Kind;
             string text;
             switch (reader.TokenType)
             {
                 case JsonTokenType.String or JsonTokenType.Number when !reader.ValueIsEscaped && !reader.HasValueSequence &&
                     expected == (reader.TokenType == JsonTokenType.Number ? JsonPrimitiveKind.Number : JsonPrimitiveKind.String):
-                    ReadUtf8Value(ref reader, node, type);
+                    ReadUtf8Value(ref reader, node, property);
                     return;
                 case JsonTokenType.String:
-                    if (!TryReadString(ref reader, type, node, out text)) return;
+                    if (!TryReadString(ref reader, property, node, out text)) return;
                     break;
                 case JsonTokenType.Number:
                     text = Encoding.UTF8.GetString(reader.ValueSpan);
@@ -397,26 +406,28 @@ public sealed class FhirJsonParser
         /// A value of the JSON type its FHIR type asks for, with no escapes: the node points into the input instead of
         /// holding a string (most values are never read as strings), and the check runs on the bytes.
         /// </summary>
-        private void ReadUtf8Value(ref Utf8JsonReader reader, ElementNode node, string type)
+        private void ReadUtf8Value(ref Utf8JsonReader reader, ElementNode node, JsonProperty property)
         {
+            var type = property.Type;
             var start = reader.TokenStartIndex;
             var valueStart = (int)start + (reader.TokenType == JsonTokenType.String ? 1 : 0);
             var utf8 = reader.ValueSpan;
             node.SetUtf8Value(_utf8Source, valueStart, utf8.Length);
-            var limit = type == "base64Binary" ? _options.MaxBase64Length : _options.MaxStringLength;
+            var limit = property.IsBase64 ? _options.MaxBase64Length : _options.MaxStringLength;
             // Bytes bound characters from above: count characters only when the byte length is past the limit.
             if (utf8.Length > limit && Encoding.UTF8.GetCharCount(utf8) is var length && length > limit)
             {
                 Error(start, "too-long", $"The value is {length:N0} characters long; the limit for {type} is {limit:N0}", node.Location);
                 return;
             }
-            var problem = type == "base64Binary" ? PrimitiveRules.CheckBase64(utf8) : parser._primitives.CheckUtf8(type, utf8, _options);
+            var problem = property.IsBase64 ? PrimitiveRules.CheckBase64(utf8) : parser._primitives.CheckUtf8(type, utf8, _options);
             if (problem is not null) Error(start, "value", problem, node.Location);
         }
 
-        private bool TryReadString(ref Utf8JsonReader reader, string type, ElementNode node, out string text)
+        private bool TryReadString(ref Utf8JsonReader reader, JsonProperty property, ElementNode node, out string text)
         {
-            var limit = type == "base64Binary" ? _options.MaxBase64Length : _options.MaxStringLength;
+            var type = property.Type;
+            var limit = property.IsBase64 ? _options.MaxBase64Length : _options.MaxStringLength;
             var span = reader.HasValueSequence ? reader.ValueSequence.ToArray() : reader.ValueSpan;
             // Refuse an over-long string before materializing it: its byte length bounds its character count from above.
             if (span.Length > limit && !reader.ValueIsEscaped && Encoding.UTF8.GetCharCount(span) > limit)
@@ -438,9 +449,6 @@ public sealed class FhirJsonParser
                 return false;
             }
         }
-
-        private bool IsResourceType(string type) =>
-            type is "Resource" or "DomainResource" || (_registry.IsResourceType(type) && _registry.GetTypeDefinition(type)?.IsAbstract == true);
 
         private ElementNode NewNode(ElementDefinitionInfo child, string type, long start)
         {
@@ -466,16 +474,6 @@ public sealed class FhirJsonParser
             foreach (var c in parent.Children)
                 if (ReferenceEquals(c.Definition, child)) n++;
             return n;
-        }
-
-        // Decodes the property name into the caller's buffer (returns its length), or allocates when it does not fit.
-        private static int PropertyName(ref Utf8JsonReader reader, scoped Span<char> buffer, out string? allocated)
-        {
-            allocated = null;
-            if (!reader.ValueIsEscaped && !reader.HasValueSequence && reader.ValueSpan.Length <= buffer.Length)
-                return Encoding.UTF8.GetChars(reader.ValueSpan, buffer);
-            allocated = reader.GetString()!;
-            return allocated.Length;
         }
 
         private void SetPosition(ElementNode node, long offset)
