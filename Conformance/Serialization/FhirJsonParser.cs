@@ -122,7 +122,13 @@ public sealed partial class FhirJsonParser
         private ElementNode? ReadResource(ref Utf8JsonReader reader, ElementDefinitionInfo? element, ElementNode? parent, string location)
         {
             var start = reader.TokenStartIndex;
-            var resourceType = FindResourceType(reader);
+            var resourceType = FindResourceType(reader, out var undecodable);
+            if (undecodable is not null)
+            {
+                Error(start, "structure", $"Invalid JSON string: {undecodable}", location.Length == 0 ? null : location);
+                reader.Skip();
+                return null;
+            }
             if (resourceType is null)
             {
                 Error(start, "structure", "The resource has no 'resourceType' property", location.Length == 0 ? null : location);
@@ -146,22 +152,46 @@ public sealed partial class FhirJsonParser
         }
 
         // Looks ahead inside the object for "resourceType": it is usually first, but JSON objects are unordered.
-        private static string? FindResourceType(Utf8JsonReader reader)
+        // An escape that is no valid UTF-16 (a lone surrogate) in the type is reported through undecodable.
+        private static string? FindResourceType(Utf8JsonReader reader, out string? undecodable)
         {
+            undecodable = null;
             var depth = reader.CurrentDepth;
             while (reader.Read())
             {
                 if (reader.TokenType == JsonTokenType.EndObject && reader.CurrentDepth == depth) return null;
                 if (reader.TokenType != JsonTokenType.PropertyName || reader.CurrentDepth != depth + 1) continue;
-                if (reader.ValueTextEquals("resourceType"u8))
+                if (reader.ValueIsEscaped ? TryUnescape(ref reader, out var name, out _) && name.AsSpan().SequenceEqual("resourceType"u8)
+                        : reader.ValueTextEquals("resourceType"u8))
                 {
                     reader.Read();
-                    return reader.TokenType == JsonTokenType.String ? reader.GetString() : null;
+                    if (reader.TokenType != JsonTokenType.String) return null;
+                    if (!reader.ValueIsEscaped) return Encoding.UTF8.GetString(reader.ValueSpan);
+                    return TryUnescape(ref reader, out var type, out undecodable) ? Encoding.UTF8.GetString(type) : null;
                 }
                 reader.Read();
                 reader.Skip();
             }
             return null;
+        }
+
+        // The unescaped UTF-8 of the current string or property name; false (with the reader's message) when an
+        // escape is no valid UTF-16, such as a lone surrogate.
+        private static bool TryUnescape(ref Utf8JsonReader reader, out byte[] utf8, out string? problem)
+        {
+            var buffer = new byte[reader.ValueSpan.Length];
+            try
+            {
+                utf8 = buffer.AsSpan(0, reader.CopyString(buffer)).ToArray();
+                problem = null;
+                return true;
+            }
+            catch (InvalidOperationException ex)
+            {
+                utf8 = [];
+                problem = ex.Message;
+                return false;
+            }
         }
 
         /// <summary>
@@ -180,7 +210,16 @@ public sealed partial class FhirJsonParser
                 members++;
                 var propertyStart = reader.TokenStartIndex;
                 // The name as UTF-8: a slice of the input, or (escaped, rare) its unescaped bytes.
-                var name = reader.ValueIsEscaped ? Encoding.UTF8.GetBytes(reader.GetString()!) : reader.ValueSpan;
+                ReadOnlySpan<byte> name;
+                if (!reader.ValueIsEscaped) name = reader.ValueSpan;
+                else if (TryUnescape(ref reader, out var unescaped, out var problem)) name = unescaped;
+                else
+                {
+                    Error(propertyStart, "structure", $"Invalid JSON string: {problem}", node.Location);
+                    reader.Read();
+                    reader.Skip();
+                    continue;
+                }
                 reader.Read();
 
                 if (isResource && name.SequenceEqual("resourceType"u8))
