@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using System.Text;
 using FhirServer.Conformance.Definitions;
 
@@ -13,7 +14,9 @@ namespace FhirServer.Conformance.Model;
 /// </summary>
 public sealed class ElementNode
 {
-    private List<ElementNode>? _children;
+    // The children: null when there are none, an array sized exactly once a parser has read them all (the common
+    // case: one allocation per parent), or a list while children are being added.
+    private object? _children;
 
     public ElementNode(string name, string type, ElementDefinitionInfo? definition, string? value = null, bool isResource = false)
     {
@@ -87,8 +90,8 @@ public sealed class ElementNode
         {
             if (_index >= 0) return _index;
             var index = 0;
-            if (Parent?._children is { } siblings)
-                foreach (var s in siblings)
+            if (Parent is { } parent)
+                foreach (var s in parent.ChildSpan)
                 {
                     if (ReferenceEquals(s, this)) break;
                     if (s.Name == Name) index++;
@@ -100,8 +103,21 @@ public sealed class ElementNode
     public int Line { get; set; }
     public int Column { get; set; }
 
-    public IReadOnlyList<ElementNode> Children => (IReadOnlyList<ElementNode>?)_children ?? [];
-    public bool HasChildren => _children is { Count: > 0 };
+    public IReadOnlyList<ElementNode> Children => _children switch
+    {
+        ElementNode[] array => array,
+        List<ElementNode> list => list,
+        _ => [],
+    };
+
+    public bool HasChildren => _children is ElementNode[] || _children is List<ElementNode> { Count: > 0 };
+
+    private ReadOnlySpan<ElementNode> ChildSpan => _children switch
+    {
+        ElementNode[] array => array,
+        List<ElementNode> list => CollectionsMarshal.AsSpan(list),
+        _ => default,
+    };
     public bool IsChoice => Definition?.IsChoice == true;
     public bool IsCollection => Definition?.IsCollection == true;
 
@@ -110,24 +126,43 @@ public sealed class ElementNode
 
     public ElementNode Add(ElementNode child)
     {
-        _children ??= [];
+        if (_children is not List<ElementNode> list)
+        {
+            list = _children is ElementNode[] array ? new List<ElementNode>(array) : [];
+            _children = list;
+        }
         child.Parent = this;
         child._index = -1;
-        _children.Add(child);
+        list.Add(child);
         return child;
+    }
+
+    /// <summary>
+    /// For a parser: children added from now on go to <paramref name="buffer"/> (an empty list the parser reuses)
+    /// until <see cref="EndChildren"/> keeps them as an array of the exact size.
+    /// </summary>
+    internal void BeginChildren(List<ElementNode> buffer)
+    {
+        foreach (var c in ChildSpan) buffer.Add(c);
+        _children = buffer;
+    }
+
+    internal void EndChildren(List<ElementNode> buffer)
+    {
+        if (ReferenceEquals(_children, buffer)) _children = buffer.Count == 0 ? null : buffer.ToArray();
+        buffer.Clear();
     }
 
     public IEnumerable<ElementNode> ChildrenNamed(string name)
     {
-        if (_children is null) yield break;
-        foreach (var c in _children)
-            if (c.Name == name) yield return c;
+        var children = Children;
+        for (var i = 0; i < children.Count; i++)
+            if (children[i].Name == name) yield return children[i];
     }
 
     public ElementNode? Child(string name)
     {
-        if (_children is null) return null;
-        foreach (var c in _children)
+        foreach (var c in ChildSpan)
             if (c.Name == name) return c;
         return null;
     }
@@ -145,16 +180,21 @@ public sealed class ElementNode
 
     public IEnumerable<ElementNode> Descendants()
     {
-        if (_children is null) yield break;
+        if (!HasChildren) yield break;
         var stack = new Stack<ElementNode>();
-        for (var i = _children.Count - 1; i >= 0; i--) stack.Push(_children[i]);
+        PushChildren(stack, this);
         while (stack.Count > 0)
         {
             var n = stack.Pop();
             yield return n;
-            if (n._children is null) continue;
-            for (var i = n._children.Count - 1; i >= 0; i--) stack.Push(n._children[i]);
+            PushChildren(stack, n);
         }
+    }
+
+    private static void PushChildren(Stack<ElementNode> stack, ElementNode node)
+    {
+        var children = node.ChildSpan;
+        for (var i = children.Length - 1; i >= 0; i--) stack.Push(children[i]);
     }
 
     /// <summary>

@@ -205,6 +205,8 @@ public sealed partial class FhirJsonParser
             var table = PropertyTable.For(container, _registry);
             var seen = new SeenSet();
             var members = 0;
+            var children = RentChildBuffer();
+            node.BeginChildren(children);
             while (reader.Read() && reader.TokenType != JsonTokenType.EndObject)
             {
                 members++;
@@ -257,6 +259,19 @@ public sealed partial class FhirJsonParser
             if (members == 0)
                 Error(objectStart, "structure", "Empty objects are not allowed: an element must have a value or children (R4 §2.6.2)", node.Location);
             if (_nullPlaceholders != placeholdersBefore) ReportUnmatchedNulls(node);
+            node.EndChildren(children);
+            _childBuffersInUse--;
+        }
+
+        // One list per nesting level collects the children of the object being read there; the node keeps them as
+        // an array of the exact size, so a parent costs one allocation instead of a list that grows.
+        private readonly List<List<ElementNode>> _childBuffers = [];
+        private int _childBuffersInUse;
+
+        private List<ElementNode> RentChildBuffer()
+        {
+            if (_childBuffersInUse == _childBuffers.Count) _childBuffers.Add(new List<ElementNode>(16));
+            return _childBuffers[_childBuffersInUse++];
         }
 
         private void ReportDuplicate(ElementNode node, JsonProperty property, string text, long propertyStart)
