@@ -423,6 +423,9 @@ public sealed partial class FhirJsonParser
                     expected == (reader.TokenType == JsonTokenType.Number ? JsonPrimitiveKind.Number : JsonPrimitiveKind.String):
                     ReadUtf8Value(ref reader, node, property);
                     return;
+                case JsonTokenType.String when expected == JsonPrimitiveKind.String && !reader.HasValueSequence:
+                    ReadEscapedValue(ref reader, node, property);
+                    return;
                 case JsonTokenType.String:
                     if (!TryReadString(ref reader, property, node, out text)) return;
                     break;
@@ -476,6 +479,30 @@ public sealed partial class FhirJsonParser
             }
             var problem = property.IsBase64 ? PrimitiveRules.CheckBase64(utf8) : parser._primitives.CheckUtf8(type, utf8, _options);
             if (problem is not null) Error(start, "value", problem, node.Location);
+        }
+
+        /// <summary>
+        /// A string with escapes (narratives: <c>\"</c>, <c>\n</c>): the node holds its unescaped UTF-8 in an array of
+        /// its own, half the size of a string, and the check decodes it into a reused buffer.
+        /// </summary>
+        private void ReadEscapedValue(ref Utf8JsonReader reader, ElementNode node, JsonProperty property)
+        {
+            var start = reader.TokenStartIndex;
+            // Unescaping only shortens: the escaped length is enough.
+            var buffer = new byte[reader.ValueSpan.Length];
+            int length;
+            try
+            {
+                length = reader.CopyString(buffer);
+            }
+            catch (InvalidOperationException ex)
+            {
+                Error(start, "structure", $"Invalid JSON string: {ex.Message}", node.Location);
+                return;
+            }
+            node.SetUtf8Value(new Utf8Source(buffer), 0, length);
+            if (parser._primitives.CheckUtf8(property.Type, buffer.AsSpan(0, length), _options) is { } problem)
+                Error(start, "value", problem, node.Location);
         }
 
         private bool TryReadString(ref Utf8JsonReader reader, JsonProperty property, ElementNode node, out string text)
