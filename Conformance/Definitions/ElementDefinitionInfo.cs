@@ -123,6 +123,9 @@ public sealed class ElementDefinitionInfo
     /// <summary>Kept here for the JSON parser: what it worked out about this element's properties (see FhirJsonParser).</summary>
     internal object? JsonParserCache;
 
+    /// <summary>The shapes of the nodes of this element (see <see cref="Model.NodeShape"/>), one per type met.</summary>
+    internal Model.NodeShape[]? NodeShapes;
+
     private Dictionary<string, (ElementDefinitionInfo, TypeRef?)> JsonNameMap()
     {
         var target = Target;

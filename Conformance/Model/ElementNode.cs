@@ -14,54 +14,97 @@ namespace FhirServer.Conformance.Model;
 /// </summary>
 public sealed class ElementNode
 {
-    // The children: null when there are none, an array sized exactly once a parser has read them all (the common
-    // case: one allocation per parent), or a list while children are being added.
-    private object? _children;
+    // A parse creates many nodes, so a node is small (64 bytes): what nodes of one element and type share (name,
+    // type, definition) lies in a shape they all point at, and value and children share one slot.
+    private readonly NodeShape _shape;
+    // Null; the value (a string, or the Utf8Source it still lies in at _valueStart/_valueLength); the children (an
+    // array of the exact size once a parser has read them all, a list while they are being added); or, for a
+    // primitive with both a value and children (id, extension), a ValueAndChildren holding the two.
+    private object? _data;
+    private int _valueStart;
+    private int _valueLength;
+    private int _index = -1;
 
     public ElementNode(string name, string type, ElementDefinitionInfo? definition, string? value = null, bool isResource = false)
     {
-        Name = name;
-        Type = type;
-        Definition = definition;
-        Value = value;
-        IsResource = isResource;
+        _shape = NodeShape.For(name, type, definition, isResource);
+        _data = value;
     }
+
+    internal ElementNode(NodeShape shape) => _shape = shape;
 
     /// <summary>A resource root: name and type are the resource type.</summary>
     public static ElementNode Resource(string resourceType, ElementDefinitionInfo? definition) =>
         new(resourceType, resourceType, definition, null, isResource: true);
 
-    public string Name { get; }
+    public string Name => _shape.Name;
     /// <summary>The FHIR type: <c>string</c>, <c>HumanName</c>, <c>BackboneElement</c>, or the resource type.</summary>
-    public string Type { get; }
-    // The value: a string, or the Utf8Source the value still lies in (at _valueStart, _valueLength): one reference
-    // either way, because a parse creates many nodes.
-    private object? _value;
-    private int _valueStart;
-    private int _valueLength;
+    public string Type => _shape.Type;
+    public ElementDefinitionInfo? Definition => _shape.Definition;
+    public bool IsResource => _shape.IsResource;
+
+    private sealed class ValueAndChildren(object value, object children)
+    {
+        public object Value = value;
+        public object Children = children;
+    }
+
+    // string or Utf8Source, or null.
+    private object? ValueObject => _data switch
+    {
+        string or Utf8Source => _data,
+        ValueAndChildren both => both.Value,
+        _ => null,
+    };
+
+    // ElementNode[] or List<ElementNode>, or null.
+    private object? ChildrenObject => _data switch
+    {
+        ElementNode[] or List<ElementNode> => _data,
+        ValueAndChildren both => both.Children,
+        _ => null,
+    };
+
+    private void SetValueObject(object? value)
+    {
+        var children = ChildrenObject;
+        if (children is null) _data = value;
+        else if (value is null) _data = children;
+        else if (_data is ValueAndChildren both) both.Value = value;
+        else _data = new ValueAndChildren(value, children);
+    }
+
+    private void SetChildrenObject(object? children)
+    {
+        var value = ValueObject;
+        if (value is null) _data = children;
+        else if (children is null) _data = value;
+        else if (_data is ValueAndChildren both) both.Children = children;
+        else _data = new ValueAndChildren(value, children);
+    }
 
     /// <summary>The literal text of a primitive value as written in the source; null for complex nodes and primitives with only extensions.</summary>
     public string? Value
     {
         get
         {
-            var value = _value;
+            var value = ValueObject;
             if (value is not Utf8Source source) return (string?)value;
             var text = System.Text.Encoding.UTF8.GetString(source.Bytes.Span.Slice(_valueStart, _valueLength));
-            _value = text;
+            SetValueObject(text);
             return text;
         }
-        set => _value = value;
+        set => SetValueObject(value);
     }
 
-    public bool HasValue => _value is not null;
+    public bool HasValue => ValueObject is not null;
 
     /// <summary>Sets the value as UTF-8 text lying in a parse's input, decoded only when <see cref="Value"/> is read.</summary>
     public void SetUtf8Value(Utf8Source source, int start, int length)
     {
         _valueStart = start;
         _valueLength = length;
-        _value = source;
+        SetValueObject(source);
     }
 
     public void SetUtf8Value(ReadOnlyMemory<byte> utf8) => SetUtf8Value(new Utf8Source(utf8), 0, utf8.Length);
@@ -69,7 +112,7 @@ public sealed class ElementNode
     /// <summary>The value as UTF-8 when it is still held that way (writers copy it without decoding).</summary>
     public bool TryGetUtf8Value(out ReadOnlySpan<byte> utf8)
     {
-        if (_value is Utf8Source source)
+        if (ValueObject is Utf8Source source)
         {
             utf8 = source.Bytes.Span.Slice(_valueStart, _valueLength);
             return true;
@@ -78,10 +121,7 @@ public sealed class ElementNode
         return false;
     }
 
-    public ElementDefinitionInfo? Definition { get; }
-    public bool IsResource { get; }
     public ElementNode? Parent { get; private set; }
-    private int _index = -1;
 
     /// <summary>Position among the siblings of the same name (0-based). Computed on first use: parsing never needs it.</summary>
     public int Index
@@ -91,11 +131,14 @@ public sealed class ElementNode
             if (_index >= 0) return _index;
             var index = 0;
             if (Parent is { } parent)
+            {
+                var name = Name;
                 foreach (var s in parent.ChildSpan)
                 {
                     if (ReferenceEquals(s, this)) break;
-                    if (s.Name == Name) index++;
+                    if (s.Name == name) index++;
                 }
+            }
             return _index = index;
         }
     }
@@ -103,16 +146,21 @@ public sealed class ElementNode
     public int Line { get; set; }
     public int Column { get; set; }
 
-    public IReadOnlyList<ElementNode> Children => _children switch
+    public IReadOnlyList<ElementNode> Children => ChildrenObject switch
     {
         ElementNode[] array => array,
         List<ElementNode> list => list,
         _ => [],
     };
 
-    public bool HasChildren => _children is ElementNode[] || _children is List<ElementNode> { Count: > 0 };
+    public bool HasChildren => ChildrenObject switch
+    {
+        ElementNode[] => true,
+        List<ElementNode> list => list.Count > 0,
+        _ => false,
+    };
 
-    private ReadOnlySpan<ElementNode> ChildSpan => _children switch
+    private ReadOnlySpan<ElementNode> ChildSpan => ChildrenObject switch
     {
         ElementNode[] array => array,
         List<ElementNode> list => CollectionsMarshal.AsSpan(list),
@@ -126,10 +174,11 @@ public sealed class ElementNode
 
     public ElementNode Add(ElementNode child)
     {
-        if (_children is not List<ElementNode> list)
+        var children = ChildrenObject;
+        if (children is not List<ElementNode> list)
         {
-            list = _children is ElementNode[] array ? new List<ElementNode>(array) : [];
-            _children = list;
+            list = children is ElementNode[] array ? new List<ElementNode>(array) : [];
+            SetChildrenObject(list);
         }
         child.Parent = this;
         child._index = -1;
@@ -144,12 +193,12 @@ public sealed class ElementNode
     internal void BeginChildren(List<ElementNode> buffer)
     {
         foreach (var c in ChildSpan) buffer.Add(c);
-        _children = buffer;
+        SetChildrenObject(buffer);
     }
 
     internal void EndChildren(List<ElementNode> buffer)
     {
-        if (ReferenceEquals(_children, buffer)) _children = buffer.Count == 0 ? null : buffer.ToArray();
+        if (ReferenceEquals(ChildrenObject, buffer)) SetChildrenObject(buffer.Count == 0 ? null : buffer.ToArray());
         buffer.Clear();
     }
 

@@ -1,5 +1,6 @@
 using System.Text;
 using FhirServer.Conformance.Definitions;
+using FhirServer.Conformance.Model;
 
 namespace FhirServer.Conformance.Serialization;
 
@@ -29,7 +30,11 @@ public sealed partial class FhirJsonParser
             IsIdOrExtension = element.Name is "id" or "extension";
             Kind = PrimitiveRules.JsonKind(Type);
             IsBase64 = Type == "base64Binary";
+            Shape = NodeShape.For(element.Name, Type, element, isResource: false);
         }
+
+        /// <summary>What the nodes of this property share (name, type, definition).</summary>
+        public NodeShape Shape { get; }
 
         public byte[] Utf8Name { get; }
         public ElementDefinitionInfo Element { get; }

@@ -143,8 +143,11 @@ public sealed partial class FhirJsonParser
                 return null;
             }
             ElementNode node;
-            if (element is null) node = ElementNode.Resource(resourceType, sd.Root);
-            else node = new ElementNode(element.Name, resourceType, element, null, isResource: true);
+            // The registry's string for the type: equal, and shared with the shapes of earlier resources of the type.
+            if (sd.Type == resourceType) resourceType = sd.Type;
+            node = new ElementNode(element is null
+                ? NodeShape.For(resourceType, resourceType, sd.Root, isResource: true)
+                : NodeShape.For(element.Name, resourceType, element, isResource: true));
             SetPosition(node, start);
             parent?.Add(node);
             ReadObjectMembers(ref reader, node, sd.Root, isResource: true, primitiveOnly: false);
@@ -351,7 +354,7 @@ public sealed partial class FhirJsonParser
                     Error(start, "structure", "null is not allowed here", Loc(parent, child));
                 else if (mergeIndex < 0)
                 {
-                    parent.Add(NewNode(child, type, start));
+                    parent.Add(NewNode(property, start));
                     _nullPlaceholders++;
                 }
                 else if (FindSibling(parent, child, mergeIndex) is { } existing && !existing.HasValue && !existing.HasChildren)
@@ -374,7 +377,7 @@ public sealed partial class FhirJsonParser
                     ReadResource(ref reader, child, parent, Loc(parent, child));
                     return;
                 }
-                node = parent.Add(NewNode(child, type, start));
+                node = parent.Add(NewNode(property, start));
             }
 
             if (property.Underscore)
@@ -531,9 +534,9 @@ public sealed partial class FhirJsonParser
             }
         }
 
-        private ElementNode NewNode(ElementDefinitionInfo child, string type, long start)
+        private ElementNode NewNode(JsonProperty property, long start)
         {
-            var node = new ElementNode(child.Name, type, child);
+            var node = new ElementNode(property.Shape);
             SetPosition(node, start);
             return node;
         }
