@@ -51,6 +51,7 @@ public sealed partial class FhirJsonParser
         if (utf8.Span.StartsWith((ReadOnlySpan<byte>)[0xEF, 0xBB, 0xBF])) utf8 = utf8[3..];
         var session = new Session(this, utf8);
         var root = session.Run(utf8.Span);
+        session.ReleaseBuffers();
         return new ParseResult(root, session.Issues);
     }
 
@@ -97,7 +98,7 @@ public sealed partial class FhirJsonParser
                     Fatal(ref reader, "A FHIR resource in JSON must be a JSON object", null);
                     return null;
                 }
-                var root = ReadResource(ref reader, null, null, "");
+                var root = ReadResource(ref reader, null, null);
                 if (reader.Read())
                     Fatal(ref reader, "Unexpected content after the end of the resource", null);
                 return root;
@@ -119,26 +120,26 @@ public sealed partial class FhirJsonParser
         /// Reads a resource object (reader on its StartObject). <paramref name="element"/> is the element holding it
         /// (contained, Bundle.entry.resource…), null at the root.
         /// </summary>
-        private ElementNode? ReadResource(ref Utf8JsonReader reader, ElementDefinitionInfo? element, ElementNode? parent, string location)
+        private ElementNode? ReadResource(ref Utf8JsonReader reader, ElementDefinitionInfo? element, ElementNode? parent)
         {
             var start = reader.TokenStartIndex;
             var resourceType = FindResourceType(reader, out var undecodable);
             if (undecodable is not null)
             {
-                Error(start, "structure", $"Invalid JSON string: {undecodable}", location.Length == 0 ? null : location);
+                Error(start, "structure", $"Invalid JSON string: {undecodable}", ResourceLocation(parent, element));
                 reader.Skip();
                 return null;
             }
             if (resourceType is null)
             {
-                Error(start, "structure", "The resource has no 'resourceType' property", location.Length == 0 ? null : location);
+                Error(start, "structure", "The resource has no 'resourceType' property", ResourceLocation(parent, element));
                 reader.Skip();
                 return null;
             }
             var sd = _registry.IsResourceType(resourceType) ? _registry.GetTypeDefinition(resourceType) : null;
             if (sd?.Root is null)
             {
-                Error(start, "structure", $"Unknown resource type '{resourceType}'", location.Length == 0 ? null : location);
+                Error(start, "structure", $"Unknown resource type '{resourceType}'", ResourceLocation(parent, element));
                 reader.Skip();
                 return null;
             }
@@ -267,9 +268,28 @@ public sealed partial class FhirJsonParser
         }
 
         // One list per nesting level collects the children of the object being read there; the node keeps them as
-        // an array of the exact size, so a parent costs one allocation instead of a list that grows.
-        private readonly List<List<ElementNode>> _childBuffers = [];
+        // an array of the exact size, so a parent costs one allocation instead of a list that grows. The lists serve
+        // the thread's next parse too.
+        private readonly List<List<ElementNode>> _childBuffers = TakeChildBuffers();
         private int _childBuffersInUse;
+
+        [ThreadStatic] private static List<List<ElementNode>>? t_childBuffers;
+
+        private static List<List<ElementNode>> TakeChildBuffers()
+        {
+            var buffers = t_childBuffers ?? [];
+            t_childBuffers = null;
+            return buffers;
+        }
+
+        /// <summary>Hands the child lists to the thread's next parse, empty (a parse cut short leaves nodes in them).</summary>
+        public void ReleaseBuffers()
+        {
+            // A list grown by an object with very many members is not kept.
+            _childBuffers.RemoveAll(b => b.Capacity > 1024);
+            foreach (var b in _childBuffers) b.Clear();
+            t_childBuffers = _childBuffers;
+        }
 
         private List<ElementNode> RentChildBuffer()
         {
@@ -374,7 +394,7 @@ public sealed partial class FhirJsonParser
                         reader.Skip();
                         return;
                     }
-                    ReadResource(ref reader, child, parent, Loc(parent, child));
+                    ReadResource(ref reader, child, parent);
                     return;
                 }
                 node = parent.Add(NewNode(property, start));
@@ -542,6 +562,10 @@ public sealed partial class FhirJsonParser
         }
 
         private static string Loc(ElementNode parent, ElementDefinitionInfo child) => parent.Location + "." + child.Name;
+
+        // Where a resource that could not be read was: null at the root. Only computed for the message.
+        private static string? ResourceLocation(ElementNode? parent, ElementDefinitionInfo? element) =>
+            parent is null || element is null ? null : Loc(parent, element);
 
         private static ElementNode? FindSibling(ElementNode parent, ElementDefinitionInfo child, int index)
         {
