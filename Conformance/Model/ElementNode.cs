@@ -90,7 +90,9 @@ public sealed class ElementNode
         {
             var value = ValueObject;
             if (value is not Utf8Source source) return (string?)value;
-            var text = System.Text.Encoding.UTF8.GetString(source.Bytes.Span.Slice(_valueStart, _valueLength));
+            var text = source.IsJsonEscaped
+                ? Unescape(source.Bytes.Span.Slice(_valueStart - 1, _valueLength + 2))
+                : System.Text.Encoding.UTF8.GetString(source.Bytes.Span.Slice(_valueStart, _valueLength));
             SetValueObject(text);
             return text;
         }
@@ -98,6 +100,14 @@ public sealed class ElementNode
     }
 
     public bool HasValue => ValueObject is not null;
+
+    // A JSON string token, quotes included, that the parser has already unescaped once without error.
+    private static string Unescape(ReadOnlySpan<byte> token)
+    {
+        var reader = new System.Text.Json.Utf8JsonReader(token);
+        reader.Read();
+        return reader.GetString()!;
+    }
 
     /// <summary>Sets the value as UTF-8 text lying in a parse's input, decoded only when <see cref="Value"/> is read.</summary>
     public void SetUtf8Value(Utf8Source source, int start, int length)
@@ -112,7 +122,7 @@ public sealed class ElementNode
     /// <summary>The value as UTF-8 when it is still held that way (writers copy it without decoding).</summary>
     public bool TryGetUtf8Value(out ReadOnlySpan<byte> utf8)
     {
-        if (ValueObject is Utf8Source source)
+        if (ValueObject is Utf8Source { IsJsonEscaped: false } source)
         {
             utf8 = source.Bytes.Span.Slice(_valueStart, _valueLength);
             return true;

@@ -8,4 +8,12 @@ namespace FhirServer.Conformance.Model;
 public sealed class Utf8Source(ReadOnlyMemory<byte> bytes)
 {
     public ReadOnlyMemory<byte> Bytes { get; } = bytes;
+
+    /// <summary>
+    /// The values lie in the input as the contents of JSON strings with escapes (<c>\"</c>, <c>\n</c>, <c>\u00e9</c>):
+    /// they are unescaped when read, and are not UTF-8 text as they stand.
+    /// </summary>
+    internal bool IsJsonEscaped { get; private init; }
+
+    internal static Utf8Source JsonEscaped(ReadOnlyMemory<byte> bytes) => new(bytes) { IsJsonEscaped = true };
 }

@@ -289,6 +289,7 @@ public sealed partial class FhirJsonParser
             _childBuffers.RemoveAll(b => b.Capacity > 1024);
             foreach (var b in _childBuffers) b.Clear();
             t_childBuffers = _childBuffers;
+            if (_unescaped is { Length: <= MaxKeptBuffer }) t_unescaped = _unescaped;
         }
 
         private List<ElementNode> RentChildBuffer()
@@ -505,14 +506,16 @@ public sealed partial class FhirJsonParser
         }
 
         /// <summary>
-        /// A string with escapes (narratives: <c>\"</c>, <c>\n</c>): the node holds its unescaped UTF-8 in an array of
-        /// its own, half the size of a string, and the check decodes it into a reused buffer.
+        /// A string with escapes (narratives: <c>\"</c>, <c>\n</c>): the node points at it in the input, as for other
+        /// values, and unescapes it when read. The check runs on it unescaped into a buffer the parse reuses.
         /// </summary>
         private void ReadEscapedValue(ref Utf8JsonReader reader, ElementNode node, JsonProperty property)
         {
             var start = reader.TokenStartIndex;
-            // Unescaping only shortens: the escaped length is enough.
-            var buffer = new byte[reader.ValueSpan.Length];
+            var escapedLength = reader.ValueSpan.Length;
+            // Unescaping only shortens: the escaped length is enough. Huge values get a buffer of their own.
+            var buffer = escapedLength <= MaxKeptBuffer ? (_unescaped ??= TakeUnescapeBuffer()) : new byte[escapedLength];
+            if (buffer.Length < escapedLength) buffer = _unescaped = new byte[Math.Max(escapedLength, buffer.Length * 2)];
             int length;
             try
             {
@@ -523,9 +526,24 @@ public sealed partial class FhirJsonParser
                 Error(start, "structure", $"Invalid JSON string: {ex.Message}", node.Location);
                 return;
             }
-            node.SetUtf8Value(new Utf8Source(buffer), 0, length);
+            node.SetUtf8Value(_escapedSource ??= Utf8Source.JsonEscaped(_source), (int)start + 1, escapedLength);
             if (parser._primitives.CheckUtf8(property.Type, buffer.AsSpan(0, length), _options) is { } problem)
                 Error(start, "value", problem, node.Location);
+        }
+
+        private const int MaxKeptBuffer = 1 << 20;
+        private Utf8Source? _escapedSource;
+        private byte[]? _unescaped;
+
+        // The unescape buffer stays with the thread for its next parse; it belongs to this parser only, so what it
+        // held is not handed to other code.
+        [ThreadStatic] private static byte[]? t_unescaped;
+
+        private static byte[] TakeUnescapeBuffer()
+        {
+            var buffer = t_unescaped ?? new byte[4096];
+            t_unescaped = null;
+            return buffer;
         }
 
         private bool TryReadString(ref Utf8JsonReader reader, JsonProperty property, ElementNode node, out string text)

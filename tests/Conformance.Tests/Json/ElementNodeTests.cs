@@ -1,5 +1,6 @@
 using System.Text;
 using FhirServer.Conformance.Model;
+using FhirServer.Conformance.Serialization;
 using FhirServer.Conformance.Tests.Support;
 
 namespace FhirServer.Conformance.Tests.Json;
@@ -43,6 +44,18 @@ public class ElementNodeTests
             Assert.That(node.Child("id")!.Value, Is.EqualTo(id));
             Assert.That(node.TryGetUtf8Value(out _), Is.False, "decoded once read");
         }
+    }
+
+    [Test]
+    public void A_string_with_escapes_is_unescaped_when_read()
+    {
+        var patient = Parse("""{"resourceType":"Patient","name":[{"family":"Du\"pont\u00e9\n","_family":{"id":"f"}}]}""");
+        var family = patient.Child("name")!.Child("family")!;
+        Assert.That(family.TryGetUtf8Value(out _), Is.False, "escaped in the input: not UTF-8 text as it stands");
+        Assert.That(family.Value, Is.EqualTo("Du\"pont\u00e9\n"));
+        Assert.That(family.Child("id")!.Value, Is.EqualTo("f"));
+        var written = FhirJsonWriter.WriteToString(patient);
+        Assert.That(Parse(written).Child("name")!.Child("family")!.Value, Is.EqualTo("Du\"pont\u00e9\n"));
     }
 
     [Test]
