@@ -14,15 +14,14 @@ namespace FhirServer.Conformance.Model;
 /// </summary>
 public sealed class ElementNode
 {
-    // A parse creates many nodes, so a node is small (64 bytes): what nodes of one element and type share (name,
+    // A parse creates many nodes, so a node is small (56 bytes): what nodes of one element and type share (name,
     // type, definition) lies in a shape they all point at, and value and children share one slot.
     private readonly NodeShape _shape;
-    // Null; the value (a string, or the Utf8Source it still lies in at _valueStart/_valueLength); the children (an
+    // Null; the value (a string, or the Utf8Source it still lies in, at _valueStart); the children (an
     // array of the exact size once a parser has read them all, a list while they are being added); or, for a
     // primitive with both a value and children (id, extension), a ValueAndChildren holding the two.
     private object? _data;
     private int _valueStart;
-    private int _valueLength;
     private int _index = -1;
 
     public ElementNode(string name, string type, ElementDefinitionInfo? definition, string? value = null, bool isResource = false)
@@ -90,9 +89,10 @@ public sealed class ElementNode
         {
             var value = ValueObject;
             if (value is not Utf8Source source) return (string?)value;
-            var text = source.IsJsonEscaped
-                ? Unescape(source.Bytes.Span.Slice(_valueStart - 1, _valueLength + 2))
-                : System.Text.Encoding.UTF8.GetString(source.Bytes.Span.Slice(_valueStart, _valueLength));
+            var utf8 = source.Value(_valueStart);
+            var text = source.Kind == Utf8Source.Layout.JsonEscapedString
+                ? Unescape(source.Bytes.Span.Slice(_valueStart - 1, utf8.Length + 2))
+                : System.Text.Encoding.UTF8.GetString(utf8);
             SetValueObject(text);
             return text;
         }
@@ -112,8 +112,15 @@ public sealed class ElementNode
     /// <summary>Sets the value as UTF-8 text lying in a parse's input, decoded only when <see cref="Value"/> is read.</summary>
     public void SetUtf8Value(Utf8Source source, int start, int length)
     {
+        // A parser's source finds the value's end again from the JSON; for any other, a slice becomes a source of
+        // its own, so that the node keeps only where the value starts.
+        if (source.Kind == Utf8Source.Layout.Whole && (start != 0 || length != source.Bytes.Length))
+        {
+            source = new Utf8Source(source.Bytes.Slice(start, length));
+            start = 0;
+        }
+        System.Diagnostics.Debug.Assert(source.Value(start).Length == length, "the value's end is found again");
         _valueStart = start;
-        _valueLength = length;
         SetValueObject(source);
     }
 
@@ -122,9 +129,9 @@ public sealed class ElementNode
     /// <summary>The value as UTF-8 when it is still held that way (writers copy it without decoding).</summary>
     public bool TryGetUtf8Value(out ReadOnlySpan<byte> utf8)
     {
-        if (ValueObject is Utf8Source { IsJsonEscaped: false } source)
+        if (ValueObject is Utf8Source source && source.Kind != Utf8Source.Layout.JsonEscapedString)
         {
-            utf8 = source.Bytes.Span.Slice(_valueStart, _valueLength);
+            utf8 = source.Value(_valueStart);
             return true;
         }
         utf8 = default;

@@ -59,7 +59,7 @@ public sealed partial class FhirJsonParser
     private sealed class Session(FhirJsonParser parser, ReadOnlyMemory<byte> source)
     {
         private readonly ReadOnlyMemory<byte> _source = source;
-        private readonly Utf8Source _utf8Source = new(source);
+        private readonly Utf8Source _utf8Source = Utf8Source.JsonTokens(source);
         public readonly List<OutcomeIssue> Issues = [];
         private int _nullPlaceholders;
         private readonly DefinitionRegistry _registry = parser._registry;
@@ -526,7 +526,7 @@ public sealed partial class FhirJsonParser
                 Error(start, "structure", $"Invalid JSON string: {ex.Message}", node.Location);
                 return;
             }
-            node.SetUtf8Value(_escapedSource ??= Utf8Source.JsonEscaped(_source), (int)start + 1, escapedLength);
+            node.SetUtf8Value(_escapedSource ??= Utf8Source.JsonEscapedStrings(_source), (int)start + 1, escapedLength);
             if (parser._primitives.CheckUtf8(property.Type, buffer.AsSpan(0, length), _options) is { } problem)
                 Error(start, "value", problem, node.Location);
         }

@@ -83,6 +83,25 @@ public class ElementNodeTests
     }
 
     [Test]
+    public void A_value_may_be_any_slice_of_a_buffer()
+    {
+        var node = new ElementNode("family", "string", null);
+        node.SetUtf8Value(new Utf8Source(Encoding.UTF8.GetBytes("[Dupont]")), 1, 6);
+        Assert.That(node.TryGetUtf8Value(out var utf8) && utf8.SequenceEqual("Dupont"u8));
+        Assert.That(node.Value, Is.EqualTo("Dupont"));
+    }
+
+    [Test]
+    public void Numbers_and_strings_end_where_their_json_token_ends()
+    {
+        var observation = Parse("""{"resourceType":"Observation","status":"final","code":{"text":""" + "\"a\\\\\"" + """},"valueQuantity":{"value":-1.5e+3}}""");
+        var quantity = observation.Child("value")!;
+        Assert.That(quantity.Child("value")!.TryGetUtf8Value(out var number) && number.SequenceEqual("-1.5e+3"u8));
+        Assert.That(observation.Child("code")!.Child("text")!.Value, Is.EqualTo("a\\"));
+        Assert.That(observation.Child("status")!.TryGetUtf8Value(out var status) && status.SequenceEqual("final"u8));
+    }
+
+    [Test]
     public void Nodes_of_one_element_share_name_type_and_definition_but_not_a_choice_of_another_type()
     {
         var bundle = Parse("""
