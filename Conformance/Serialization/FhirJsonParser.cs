@@ -285,8 +285,9 @@ public sealed partial class FhirJsonParser
         /// <summary>Hands the child lists to the thread's next parse, empty (a parse cut short leaves nodes in them).</summary>
         public void ReleaseBuffers()
         {
-            // A list grown by an object with very many members is not kept.
+            // A list grown by an object with very many members is not kept, nor are those of very deep nesting.
             _childBuffers.RemoveAll(b => b.Capacity > 1024);
+            if (_childBuffers.Count > 64) _childBuffers.RemoveRange(64, _childBuffers.Count - 64);
             foreach (var b in _childBuffers) b.Clear();
             t_childBuffers = _childBuffers;
             if (_unescaped is { Length: <= MaxKeptBuffer }) t_unescaped = _unescaped;
