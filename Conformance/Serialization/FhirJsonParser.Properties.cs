@@ -1,3 +1,4 @@
+using System.Buffers.Binary;
 using System.Text;
 using FhirServer.Conformance.Definitions;
 using FhirServer.Conformance.Model;
@@ -15,6 +16,7 @@ public sealed partial class FhirJsonParser
     {
         private readonly DefinitionRegistry _registry;
         private ElementDefinitionInfo? _container;
+        private PropertyTable? _members;
         private bool _containerResolved;
 
         public JsonProperty(DefinitionRegistry registry, byte[] utf8Name, ElementDefinitionInfo element, TypeRef? choiceType, bool underscore)
@@ -31,7 +33,14 @@ public sealed partial class FhirJsonParser
             Kind = PrimitiveRules.JsonKind(Type);
             IsBase64 = Type == "base64Binary";
             Shape = NodeShape.For(element.Name, Type, element, isResource: false);
+            // Copied from the element: reading a property then touches this object only, not the (large) definition.
+            Order = element.Order;
+            IsCollection = element.IsCollection;
         }
+
+        /// <summary>The element's position among its siblings: what the duplicate check keys on.</summary>
+        public int Order { get; }
+        public bool IsCollection { get; }
 
         /// <summary>What the nodes of this property share (name, type, definition).</summary>
         public NodeShape Shape { get; }
@@ -58,34 +67,61 @@ public sealed partial class FhirJsonParser
             get
             {
                 if (Volatile.Read(ref _containerResolved)) return _container;
-                _container = !Underscore && Element.HasInlineChildren ? Element : _registry.GetTypeDefinition(Type)?.Root;
+                var container = !Underscore && Element.HasInlineChildren ? Element : _registry.GetTypeDefinition(Type)?.Root;
+                _members = container is null ? null : PropertyTable.For(container, _registry);
+                _container = container;
                 Volatile.Write(ref _containerResolved, true);
-                return _container;
+                return container;
+            }
+        }
+
+        /// <summary>The properties the value's members may have (the table of <see cref="Container"/>).</summary>
+        public PropertyTable? Members
+        {
+            get
+            {
+                if (!Volatile.Read(ref _containerResolved)) _ = Container;
+                return _members;
             }
         }
     }
 
     /// <summary>
     /// The JSON properties an object of one definition may have, by UTF-8 name: open addressing over the names'
-    /// bytes. Built once per element definition (and registry) and kept on the definition.
+    /// bytes. Built once per element definition (and registry) and kept on the definition. A slot holds the first
+    /// 16 bytes of its name, so that a lookup compares names within the table's array, without touching the
+    /// property objects of other names (parsing many resource types makes these lookups cache misses).
     /// </summary>
     private sealed class PropertyTable
     {
-        private readonly JsonProperty?[] _slots;
+        private struct Slot
+        {
+            public ulong Head;
+            public ulong Next;
+            public int Length;
+            public JsonProperty? Property;
+        }
+
+        private readonly Slot[] _slots;
         private readonly int _mask;
+        private readonly int _shift;
 
         private PropertyTable(DefinitionRegistry registry, List<JsonProperty> properties)
         {
             Registry = registry;
-            var size = 8;
-            while (size < properties.Count * 2) size *= 2;
-            _slots = new JsonProperty?[size];
-            _mask = size - 1;
+            var bits = 3;
+            while ((1 << bits) < properties.Count * 2) bits++;
+            _slots = new Slot[1 << bits];
+            _mask = (1 << bits) - 1;
+            _shift = 64 - bits;
             foreach (var p in properties)
             {
-                var i = (int)(Hash(p.Utf8Name) & (uint)_mask);
-                while (_slots[i] is not null) i = (i + 1) & _mask;
-                _slots[i] = p;
+                var name = p.Utf8Name.AsSpan();
+                var head = Load(name);
+                var next = name.Length > 8 ? Load(name[8..]) : 0;
+                var i = Index(head, name);
+                while (_slots[i].Property is not null) i = (i + 1) & _mask;
+                _slots[i] = new Slot { Head = head, Next = next, Length = name.Length, Property = p };
             }
         }
 
@@ -118,22 +154,36 @@ public sealed partial class FhirJsonParser
 
         public JsonProperty? Find(ReadOnlySpan<byte> utf8Name)
         {
-            var i = (int)(Hash(utf8Name) & (uint)_mask);
+            var head = Load(utf8Name);
+            var next = utf8Name.Length > 8 ? Load(utf8Name[8..]) : 0;
+            var i = Index(head, utf8Name);
+            var slots = _slots;
             while (true)
             {
-                var p = _slots[i];
-                if (p is null) return null;
-                if (utf8Name.SequenceEqual(p.Utf8Name)) return p;
+                ref readonly var slot = ref slots[i];
+                if (slot.Property is not { } p) return null;
+                if (slot.Head == head && slot.Length == utf8Name.Length && slot.Next == next &&
+                    (utf8Name.Length <= 16 || utf8Name[16..].SequenceEqual(p.Utf8Name.AsSpan(16))))
+                    return p;
                 i = (i + 1) & _mask;
             }
         }
 
-        // FNV-1a: property names are short.
-        private static uint Hash(ReadOnlySpan<byte> utf8)
+        // Multiplicative hashing of the first bytes, the length and the last byte (names of one type often share
+        // their first 8 bytes: valueCodeableConcept, valueCoding, valueCode).
+        private int Index(ulong head, ReadOnlySpan<byte> name)
         {
-            var h = 2166136261u;
-            foreach (var b in utf8) h = (h ^ b) * 16777619u;
-            return h;
+            var last = name.IsEmpty ? 0UL : name[^1];
+            return (int)(((head ^ ((ulong)name.Length << 56) ^ (last << 48)) * 0x9E3779B97F4A7C15UL) >> _shift);
+        }
+
+        // Up to 8 bytes, little-endian, zero-padded.
+        private static ulong Load(ReadOnlySpan<byte> bytes)
+        {
+            if (bytes.Length >= 8) return BinaryPrimitives.ReadUInt64LittleEndian(bytes);
+            ulong value = 0;
+            for (var k = 0; k < bytes.Length; k++) value |= (ulong)bytes[k] << (8 * k);
+            return value;
         }
     }
 }

@@ -151,7 +151,7 @@ public sealed partial class FhirJsonParser
                 : NodeShape.For(element.Name, resourceType, element, isResource: true));
             SetPosition(node, start);
             parent?.Add(node);
-            ReadObjectMembers(ref reader, node, sd.Root, isResource: true, primitiveOnly: false);
+            ReadObjectMembers(ref reader, node, PropertyTable.For(sd.Root, _registry), isResource: true, primitiveOnly: false);
             return node;
         }
 
@@ -199,14 +199,13 @@ public sealed partial class FhirJsonParser
         }
 
         /// <summary>
-        /// Reads the members of an object into <paramref name="node"/>. <paramref name="container"/> defines the
+        /// Reads the members of an object into <paramref name="node"/>. <paramref name="table"/> holds the
         /// allowed children. With <paramref name="primitiveOnly"/> (a <c>_name</c> object) only id and extension are allowed.
         /// </summary>
-        private void ReadObjectMembers(ref Utf8JsonReader reader, ElementNode node, ElementDefinitionInfo container, bool isResource, bool primitiveOnly)
+        private void ReadObjectMembers(ref Utf8JsonReader reader, ElementNode node, PropertyTable table, bool isResource, bool primitiveOnly)
         {
             var objectStart = reader.TokenStartIndex;
             var placeholdersBefore = _nullPlaceholders;
-            var table = PropertyTable.For(container, _registry);
             var seen = new SeenSet();
             var members = 0;
             var children = RentChildBuffer();
@@ -244,8 +243,7 @@ public sealed partial class FhirJsonParser
                     reader.Skip();
                     continue;
                 }
-                var child = property.Element;
-                if (!seen.Add(child.Order, property.Underscore))
+                if (!seen.Add(property.Order, property.Underscore))
                 {
                     ReportDuplicate(node, property, Encoding.UTF8.GetString(name), propertyStart);
                     reader.Skip();
@@ -258,7 +256,7 @@ public sealed partial class FhirJsonParser
                     reader.Skip();
                     continue;
                 }
-                ReadProperty(ref reader, node, property, seen.Has(child.Order, !property.Underscore));
+                ReadProperty(ref reader, node, property, seen.Has(property.Order, !property.Underscore));
             }
             if (members == 0)
                 Error(objectStart, "structure", "Empty objects are not allowed: an element must have a value or children (R4 §2.6.2)", node.Location);
@@ -329,7 +327,7 @@ public sealed partial class FhirJsonParser
         private void ReadProperty(ref Utf8JsonReader reader, ElementNode parent, JsonProperty property, bool otherPartSeen)
         {
             var child = property.Element;
-            if (child.IsCollection)
+            if (property.IsCollection)
             {
                 if (reader.TokenType != JsonTokenType.StartArray)
                 {
@@ -372,7 +370,7 @@ public sealed partial class FhirJsonParser
             if (reader.TokenType == JsonTokenType.Null)
             {
                 // null only aligns the value and _value arrays of a repeating primitive (R4 §2.6.2.1).
-                if (!(child.IsCollection && property.IsPrimitive))
+                if (!(property.IsCollection && property.IsPrimitive))
                     Error(start, "structure", "null is not allowed here", Loc(parent, child));
                 else if (mergeIndex < 0)
                 {
@@ -410,9 +408,9 @@ public sealed partial class FhirJsonParser
                     reader.Skip();
                     return;
                 }
-                var primitiveRoot = property.Container;
-                if (primitiveRoot is null) { reader.Skip(); return; }
-                ReadObjectMembers(ref reader, node, primitiveRoot, isResource: false, primitiveOnly: true);
+                var primitiveMembers = property.Members;
+                if (primitiveMembers is null) { reader.Skip(); return; }
+                ReadObjectMembers(ref reader, node, primitiveMembers, isResource: false, primitiveOnly: true);
                 return;
             }
             if (property.IsPrimitive)
@@ -426,14 +424,14 @@ public sealed partial class FhirJsonParser
                 reader.Skip();
                 return;
             }
-            var container = property.Container;
-            if (container is null)
+            var members = property.Members;
+            if (members is null)
             {
                 Error(start, "not-supported", $"No definition is loaded for type '{type}'", node.Location);
                 reader.Skip();
                 return;
             }
-            ReadObjectMembers(ref reader, node, container, isResource: false, primitiveOnly: false);
+            ReadObjectMembers(ref reader, node, members, isResource: false, primitiveOnly: false);
         }
 
         private void ReadPrimitiveValue(ref Utf8JsonReader reader, ElementNode node, JsonProperty property)
