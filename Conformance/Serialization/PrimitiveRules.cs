@@ -66,11 +66,12 @@ public sealed class PrimitiveRules(DefinitionRegistry registry)
     /// </summary>
     public string? CheckUtf8(string type, ReadOnlySpan<byte> utf8, ParserOptions options)
     {
-        if (type != "xhtml" && utf8.Length <= 256 && System.Text.Ascii.IsValid(utf8))
+        if (type != "xhtml" && utf8.Length <= 256)
         {
+            // Widening stops at the first non-ASCII byte, which sends the value down the decoding path.
             Span<char> chars = stackalloc char[256];
-            System.Text.Ascii.ToUtf16(utf8, chars, out var written);
-            return CheckValue(type, chars[..written], options);
+            if (System.Text.Ascii.ToUtf16(utf8, chars, out var written) == System.Buffers.OperationStatus.Done)
+                return CheckValue(type, chars[..written], options);
         }
         // Bytes bound characters from above: only a value longer than the limit in bytes needs counting first, and
         // one longer in characters is refused with the message the check gives, without decoding it.
