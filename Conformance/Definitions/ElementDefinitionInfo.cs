@@ -117,6 +117,15 @@ public sealed class ElementDefinitionInfo
         return false;
     }
 
+    /// <summary>Every name a child of this element has in JSON and XML, with the child and, for a choice, the type.</summary>
+    internal IReadOnlyDictionary<string, (ElementDefinitionInfo Element, TypeRef? Type)> JsonNames => JsonNameMap();
+
+    /// <summary>Kept here for the JSON parser: what it worked out about this element's properties (see FhirJsonParser).</summary>
+    internal object? JsonParserCache;
+
+    /// <summary>The shapes of the nodes of this element (see <see cref="Model.NodeShape"/>), one per type met.</summary>
+    internal Model.NodeShape[]? NodeShapes;
+
     private Dictionary<string, (ElementDefinitionInfo, TypeRef?)> JsonNameMap()
     {
         var target = Target;

@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using System.Text;
 using FhirServer.Conformance.Definitions;
 
@@ -13,52 +14,114 @@ namespace FhirServer.Conformance.Model;
 /// </summary>
 public sealed class ElementNode
 {
-    private List<ElementNode>? _children;
+    // A parse creates many nodes, so a node is small (56 bytes): what nodes of one element and type share (name,
+    // type, definition) lies in a shape they all point at, and value and children share one slot.
+    private readonly NodeShape _shape;
+    // Null; the value (a string, or the Utf8Source it still lies in, at _valueStart); the children (an
+    // array of the exact size once a parser has read them all, a list while they are being added); or, for a
+    // primitive with both a value and children (id, extension), a ValueAndChildren holding the two.
+    private object? _data;
+    private int _valueStart;
+    private int _index = -1;
 
     public ElementNode(string name, string type, ElementDefinitionInfo? definition, string? value = null, bool isResource = false)
     {
-        Name = name;
-        Type = type;
-        Definition = definition;
-        Value = value;
-        IsResource = isResource;
+        _shape = NodeShape.For(name, type, definition, isResource);
+        _data = value;
     }
+
+    internal ElementNode(NodeShape shape) => _shape = shape;
 
     /// <summary>A resource root: name and type are the resource type.</summary>
     public static ElementNode Resource(string resourceType, ElementDefinitionInfo? definition) =>
         new(resourceType, resourceType, definition, null, isResource: true);
 
-    public string Name { get; }
+    public string Name => _shape.Name;
     /// <summary>The FHIR type: <c>string</c>, <c>HumanName</c>, <c>BackboneElement</c>, or the resource type.</summary>
-    public string Type { get; }
-    // The value: a string, or the Utf8Source the value still lies in (at _valueStart, _valueLength): one reference
-    // either way, because a parse creates many nodes.
-    private object? _value;
-    private int _valueStart;
-    private int _valueLength;
+    public string Type => _shape.Type;
+    public ElementDefinitionInfo? Definition => _shape.Definition;
+    public bool IsResource => _shape.IsResource;
+
+    private sealed class ValueAndChildren(object value, object children)
+    {
+        public object Value = value;
+        public object Children = children;
+    }
+
+    // string or Utf8Source, or null.
+    private object? ValueObject => _data switch
+    {
+        string or Utf8Source => _data,
+        ValueAndChildren both => both.Value,
+        _ => null,
+    };
+
+    // ElementNode[] or List<ElementNode>, or null.
+    private object? ChildrenObject => _data switch
+    {
+        ElementNode[] or List<ElementNode> => _data,
+        ValueAndChildren both => both.Children,
+        _ => null,
+    };
+
+    private void SetValueObject(object? value)
+    {
+        var children = ChildrenObject;
+        if (children is null) _data = value;
+        else if (value is null) _data = children;
+        else if (_data is ValueAndChildren both) both.Value = value;
+        else _data = new ValueAndChildren(value, children);
+    }
+
+    private void SetChildrenObject(object? children)
+    {
+        var value = ValueObject;
+        if (value is null) _data = children;
+        else if (children is null) _data = value;
+        else if (_data is ValueAndChildren both) both.Children = children;
+        else _data = new ValueAndChildren(value, children);
+    }
 
     /// <summary>The literal text of a primitive value as written in the source; null for complex nodes and primitives with only extensions.</summary>
     public string? Value
     {
         get
         {
-            var value = _value;
+            var value = ValueObject;
             if (value is not Utf8Source source) return (string?)value;
-            var text = System.Text.Encoding.UTF8.GetString(source.Bytes.Span.Slice(_valueStart, _valueLength));
-            _value = text;
+            var utf8 = source.Value(_valueStart);
+            var text = source.Kind == Utf8Source.Layout.JsonEscapedString
+                ? Unescape(source.Bytes.Span.Slice(_valueStart - 1, utf8.Length + 2))
+                : System.Text.Encoding.UTF8.GetString(utf8);
+            SetValueObject(text);
             return text;
         }
-        set => _value = value;
+        set => SetValueObject(value);
     }
 
-    public bool HasValue => _value is not null;
+    public bool HasValue => ValueObject is not null;
+
+    // A JSON string token, quotes included, that the parser has already unescaped once without error.
+    private static string Unescape(ReadOnlySpan<byte> token)
+    {
+        var reader = new System.Text.Json.Utf8JsonReader(token);
+        reader.Read();
+        return reader.GetString()!;
+    }
 
     /// <summary>Sets the value as UTF-8 text lying in a parse's input, decoded only when <see cref="Value"/> is read.</summary>
     public void SetUtf8Value(Utf8Source source, int start, int length)
     {
+        // A parser's source finds the value's end again from the JSON; for any other, a slice becomes a source of
+        // its own, so that the node keeps only where the value starts.
+        if (source.Kind == Utf8Source.Layout.Whole && (start != 0 || length != source.Bytes.Length))
+        {
+            source = new Utf8Source(source.Bytes.Slice(start, length));
+            start = 0;
+        }
+        System.Diagnostics.Debug.Assert(source.Value(start).Length == length, "the value's end is found again");
         _valueStart = start;
-        _valueLength = length;
-        _value = source;
+        SetValueObject(source);
     }
 
     public void SetUtf8Value(ReadOnlyMemory<byte> utf8) => SetUtf8Value(new Utf8Source(utf8), 0, utf8.Length);
@@ -66,19 +129,16 @@ public sealed class ElementNode
     /// <summary>The value as UTF-8 when it is still held that way (writers copy it without decoding).</summary>
     public bool TryGetUtf8Value(out ReadOnlySpan<byte> utf8)
     {
-        if (_value is Utf8Source source)
+        if (ValueObject is Utf8Source source && source.Kind != Utf8Source.Layout.JsonEscapedString)
         {
-            utf8 = source.Bytes.Span.Slice(_valueStart, _valueLength);
+            utf8 = source.Value(_valueStart);
             return true;
         }
         utf8 = default;
         return false;
     }
 
-    public ElementDefinitionInfo? Definition { get; }
-    public bool IsResource { get; }
     public ElementNode? Parent { get; private set; }
-    private int _index = -1;
 
     /// <summary>Position among the siblings of the same name (0-based). Computed on first use: parsing never needs it.</summary>
     public int Index
@@ -87,12 +147,15 @@ public sealed class ElementNode
         {
             if (_index >= 0) return _index;
             var index = 0;
-            if (Parent?._children is { } siblings)
-                foreach (var s in siblings)
+            if (Parent is { } parent)
+            {
+                var name = Name;
+                foreach (var s in parent.ChildSpan)
                 {
                     if (ReferenceEquals(s, this)) break;
-                    if (s.Name == Name) index++;
+                    if (s.Name == name) index++;
                 }
+            }
             return _index = index;
         }
     }
@@ -100,8 +163,26 @@ public sealed class ElementNode
     public int Line { get; set; }
     public int Column { get; set; }
 
-    public IReadOnlyList<ElementNode> Children => (IReadOnlyList<ElementNode>?)_children ?? [];
-    public bool HasChildren => _children is { Count: > 0 };
+    public IReadOnlyList<ElementNode> Children => ChildrenObject switch
+    {
+        ElementNode[] array => array,
+        List<ElementNode> list => list,
+        _ => [],
+    };
+
+    public bool HasChildren => ChildrenObject switch
+    {
+        ElementNode[] => true,
+        List<ElementNode> list => list.Count > 0,
+        _ => false,
+    };
+
+    private ReadOnlySpan<ElementNode> ChildSpan => ChildrenObject switch
+    {
+        ElementNode[] array => array,
+        List<ElementNode> list => CollectionsMarshal.AsSpan(list),
+        _ => default,
+    };
     public bool IsChoice => Definition?.IsChoice == true;
     public bool IsCollection => Definition?.IsCollection == true;
 
@@ -110,24 +191,44 @@ public sealed class ElementNode
 
     public ElementNode Add(ElementNode child)
     {
-        _children ??= [];
+        var children = ChildrenObject;
+        if (children is not List<ElementNode> list)
+        {
+            list = children is ElementNode[] array ? new List<ElementNode>(array) : [];
+            SetChildrenObject(list);
+        }
         child.Parent = this;
         child._index = -1;
-        _children.Add(child);
+        list.Add(child);
         return child;
+    }
+
+    /// <summary>
+    /// For a parser: children added from now on go to <paramref name="buffer"/> (an empty list the parser reuses)
+    /// until <see cref="EndChildren"/> keeps them as an array of the exact size.
+    /// </summary>
+    internal void BeginChildren(List<ElementNode> buffer)
+    {
+        foreach (var c in ChildSpan) buffer.Add(c);
+        SetChildrenObject(buffer);
+    }
+
+    internal void EndChildren(List<ElementNode> buffer)
+    {
+        if (ReferenceEquals(ChildrenObject, buffer)) SetChildrenObject(buffer.Count == 0 ? null : buffer.ToArray());
+        buffer.Clear();
     }
 
     public IEnumerable<ElementNode> ChildrenNamed(string name)
     {
-        if (_children is null) yield break;
-        foreach (var c in _children)
-            if (c.Name == name) yield return c;
+        var children = Children;
+        for (var i = 0; i < children.Count; i++)
+            if (children[i].Name == name) yield return children[i];
     }
 
     public ElementNode? Child(string name)
     {
-        if (_children is null) return null;
-        foreach (var c in _children)
+        foreach (var c in ChildSpan)
             if (c.Name == name) return c;
         return null;
     }
@@ -145,16 +246,21 @@ public sealed class ElementNode
 
     public IEnumerable<ElementNode> Descendants()
     {
-        if (_children is null) yield break;
+        if (!HasChildren) yield break;
         var stack = new Stack<ElementNode>();
-        for (var i = _children.Count - 1; i >= 0; i--) stack.Push(_children[i]);
+        PushChildren(stack, this);
         while (stack.Count > 0)
         {
             var n = stack.Pop();
             yield return n;
-            if (n._children is null) continue;
-            for (var i = n._children.Count - 1; i >= 0; i--) stack.Push(n._children[i]);
+            PushChildren(stack, n);
         }
+    }
+
+    private static void PushChildren(Stack<ElementNode> stack, ElementNode node)
+    {
+        var children = node.ChildSpan;
+        for (var i = children.Length - 1; i >= 0; i--) stack.Push(children[i]);
     }
 
     /// <summary>

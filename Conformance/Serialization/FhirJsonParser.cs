@@ -14,7 +14,7 @@ namespace FhirServer.Conformance.Serialization;
 /// arrays, nulls, invalid primitive values) is reported with its location and line/column, never dropped silently.
 /// Bad input never throws: the result carries the issues.
 /// </summary>
-public sealed class FhirJsonParser
+public sealed partial class FhirJsonParser
 {
     private readonly DefinitionRegistry _registry;
     private readonly PrimitiveRules _primitives;
@@ -51,6 +51,7 @@ public sealed class FhirJsonParser
         if (utf8.Span.StartsWith((ReadOnlySpan<byte>)[0xEF, 0xBB, 0xBF])) utf8 = utf8[3..];
         var session = new Session(this, utf8);
         var root = session.Run(utf8.Span);
+        session.ReleaseBuffers();
         return new ParseResult(root, session.Issues);
     }
 
@@ -58,7 +59,7 @@ public sealed class FhirJsonParser
     private sealed class Session(FhirJsonParser parser, ReadOnlyMemory<byte> source)
     {
         private readonly ReadOnlyMemory<byte> _source = source;
-        private readonly Utf8Source _utf8Source = new(source);
+        private readonly Utf8Source _utf8Source = Utf8Source.JsonTokens(source);
         public readonly List<OutcomeIssue> Issues = [];
         private int _nullPlaceholders;
         private readonly DefinitionRegistry _registry = parser._registry;
@@ -97,7 +98,7 @@ public sealed class FhirJsonParser
                     Fatal(ref reader, "A FHIR resource in JSON must be a JSON object", null);
                     return null;
                 }
-                var root = ReadResource(ref reader, null, null, "");
+                var root = ReadResource(ref reader, null, null);
                 if (reader.Read())
                     Fatal(ref reader, "Unexpected content after the end of the resource", null);
                 return root;
@@ -119,44 +120,58 @@ public sealed class FhirJsonParser
         /// Reads a resource object (reader on its StartObject). <paramref name="element"/> is the element holding it
         /// (contained, Bundle.entry.resource…), null at the root.
         /// </summary>
-        private ElementNode? ReadResource(ref Utf8JsonReader reader, ElementDefinitionInfo? element, ElementNode? parent, string location)
+        private ElementNode? ReadResource(ref Utf8JsonReader reader, ElementDefinitionInfo? element, ElementNode? parent)
         {
             var start = reader.TokenStartIndex;
-            var resourceType = FindResourceType(reader);
+            var resourceType = FindResourceType(reader, out var undecodable);
+            if (undecodable is not null)
+            {
+                Error(start, "structure", $"Invalid JSON string: {undecodable}", ResourceLocation(parent, element));
+                reader.Skip();
+                return null;
+            }
             if (resourceType is null)
             {
-                Error(start, "structure", "The resource has no 'resourceType' property", location.Length == 0 ? null : location);
+                Error(start, "structure", "The resource has no 'resourceType' property", ResourceLocation(parent, element));
                 reader.Skip();
                 return null;
             }
             var sd = _registry.IsResourceType(resourceType) ? _registry.GetTypeDefinition(resourceType) : null;
             if (sd?.Root is null)
             {
-                Error(start, "structure", $"Unknown resource type '{resourceType}'", location.Length == 0 ? null : location);
+                Error(start, "structure", $"Unknown resource type '{resourceType}'", ResourceLocation(parent, element));
                 reader.Skip();
                 return null;
             }
             ElementNode node;
-            if (element is null) node = ElementNode.Resource(resourceType, sd.Root);
-            else node = new ElementNode(element.Name, resourceType, element, null, isResource: true);
+            // The registry's string for the type: equal, and shared with the shapes of earlier resources of the type.
+            if (sd.Type == resourceType) resourceType = sd.Type;
+            node = new ElementNode(element is null
+                ? NodeShape.For(resourceType, resourceType, sd.Root, isResource: true)
+                : NodeShape.For(element.Name, resourceType, element, isResource: true));
             SetPosition(node, start);
             parent?.Add(node);
-            ReadObjectMembers(ref reader, node, sd.Root, isResource: true, primitiveOnly: false);
+            ReadObjectMembers(ref reader, node, PropertyTable.For(sd.Root, _registry), isResource: true, primitiveOnly: false);
             return node;
         }
 
         // Looks ahead inside the object for "resourceType": it is usually first, but JSON objects are unordered.
-        private static string? FindResourceType(Utf8JsonReader reader)
+        // An escape that is no valid UTF-16 (a lone surrogate) in the type is reported through undecodable.
+        private static string? FindResourceType(Utf8JsonReader reader, out string? undecodable)
         {
+            undecodable = null;
             var depth = reader.CurrentDepth;
             while (reader.Read())
             {
                 if (reader.TokenType == JsonTokenType.EndObject && reader.CurrentDepth == depth) return null;
                 if (reader.TokenType != JsonTokenType.PropertyName || reader.CurrentDepth != depth + 1) continue;
-                if (reader.ValueTextEquals("resourceType"u8))
+                if (reader.ValueIsEscaped ? TryUnescape(ref reader, out var name, out _) && name.AsSpan().SequenceEqual("resourceType"u8)
+                        : reader.ValueTextEquals("resourceType"u8))
                 {
                     reader.Read();
-                    return reader.TokenType == JsonTokenType.String ? reader.GetString() : null;
+                    if (reader.TokenType != JsonTokenType.String) return null;
+                    if (!reader.ValueIsEscaped) return Encoding.UTF8.GetString(reader.ValueSpan);
+                    return TryUnescape(ref reader, out var type, out undecodable) ? Encoding.UTF8.GetString(type) : null;
                 }
                 reader.Read();
                 reader.Skip();
@@ -164,26 +179,55 @@ public sealed class FhirJsonParser
             return null;
         }
 
+        // The unescaped UTF-8 of the current string or property name; false (with the reader's message) when an
+        // escape is no valid UTF-16, such as a lone surrogate.
+        private static bool TryUnescape(ref Utf8JsonReader reader, out byte[] utf8, out string? problem)
+        {
+            var buffer = new byte[reader.ValueSpan.Length];
+            try
+            {
+                utf8 = buffer.AsSpan(0, reader.CopyString(buffer)).ToArray();
+                problem = null;
+                return true;
+            }
+            catch (InvalidOperationException ex)
+            {
+                utf8 = [];
+                problem = ex.Message;
+                return false;
+            }
+        }
+
         /// <summary>
-        /// Reads the members of an object into <paramref name="node"/>. <paramref name="container"/> defines the
+        /// Reads the members of an object into <paramref name="node"/>. <paramref name="table"/> holds the
         /// allowed children. With <paramref name="primitiveOnly"/> (a <c>_name</c> object) only id and extension are allowed.
         /// </summary>
-        private void ReadObjectMembers(ref Utf8JsonReader reader, ElementNode node, ElementDefinitionInfo container, bool isResource, bool primitiveOnly)
+        private void ReadObjectMembers(ref Utf8JsonReader reader, ElementNode node, PropertyTable table, bool isResource, bool primitiveOnly)
         {
             var objectStart = reader.TokenStartIndex;
             var placeholdersBefore = _nullPlaceholders;
             var seen = new SeenSet();
             var members = 0;
-            Span<char> nameBuffer = stackalloc char[128];
+            var children = RentChildBuffer();
+            node.BeginChildren(children);
             while (reader.Read() && reader.TokenType != JsonTokenType.EndObject)
             {
                 members++;
                 var propertyStart = reader.TokenStartIndex;
-                var nameLength = PropertyName(ref reader, nameBuffer, out var nameString);
-                ReadOnlySpan<char> name = nameString is null ? nameBuffer[..nameLength] : nameString;
+                // The name as UTF-8: a slice of the input, or (escaped, rare) its unescaped bytes.
+                ReadOnlySpan<byte> name;
+                if (!reader.ValueIsEscaped) name = reader.ValueSpan;
+                else if (TryUnescape(ref reader, out var unescaped, out var problem)) name = unescaped;
+                else
+                {
+                    Error(propertyStart, "structure", $"Invalid JSON string: {problem}", node.Location);
+                    reader.Read();
+                    reader.Skip();
+                    continue;
+                }
                 reader.Read();
 
-                if (isResource && name.SequenceEqual("resourceType"))
+                if (isResource && name.SequenceEqual("resourceType"u8))
                 {
                     if (reader.TokenType != JsonTokenType.String)
                         Error(propertyStart, "structure", "'resourceType' must be a string", node.Location);
@@ -191,44 +235,84 @@ public sealed class FhirJsonParser
                     continue;
                 }
 
-                var underscore = name.Length > 1 && name[0] == '_';
-                var lookupName = underscore ? name[1..] : name;
-                if (!container.TryGetChildByJsonName(lookupName, out var child, out var choiceType) ||
-                    (primitiveOnly && child.Name != "id" && child.Name != "extension"))
+                var property = table.Find(name);
+                if (property is null || (primitiveOnly && !property.IsIdOrExtension))
                 {
-                    var text = nameString ?? name.ToString();
+                    var text = Encoding.UTF8.GetString(name);
                     Error(propertyStart, "structure", $"Unrecognized property '{text}'", node.Location + "." + text);
                     reader.Skip();
                     continue;
                 }
-                var type = choiceType?.Code ?? child.TypeCode ?? "Element";
-                if (!seen.Add(child.Order, underscore))
+                if (!seen.Add(property.Order, property.Underscore))
                 {
-                    var text = nameString ?? name.ToString();
-                    // The node the first choice property created tells which type came first; no bookkeeping on the hot path.
-                    var other = child.IsChoice && !underscore
-                        ? node.Children.FirstOrDefault(c => ReferenceEquals(c.Definition, child))?.SerializedName
-                        : null;
-                    var message = other is not null && other != text
-                        ? $"Only one of the choice types of '{child.Name}[x]' may be present (found '{other}' and '{text}')"
-                        : $"Duplicate property '{text}'";
-                    Error(propertyStart, "structure", message, node.Location + "." + text);
+                    ReportDuplicate(node, property, Encoding.UTF8.GetString(name), propertyStart);
                     reader.Skip();
                     continue;
                 }
 
-                var isPrimitive = _registry.IsPrimitiveType(type);
-                if (underscore && !isPrimitive)
+                if (property.Underscore && !property.IsPrimitive)
                 {
-                    Error(propertyStart, "structure", $"'{nameString ?? name.ToString()}' is only allowed for primitive elements", node.Location);
+                    Error(propertyStart, "structure", $"'{Encoding.UTF8.GetString(name)}' is only allowed for primitive elements", node.Location);
                     reader.Skip();
                     continue;
                 }
-                ReadProperty(ref reader, node, child, type, isPrimitive, underscore, seen.Has(child.Order, !underscore));
+                ReadProperty(ref reader, node, property, seen.Has(property.Order, !property.Underscore));
             }
             if (members == 0)
                 Error(objectStart, "structure", "Empty objects are not allowed: an element must have a value or children (R4 §2.6.2)", node.Location);
             if (_nullPlaceholders != placeholdersBefore) ReportUnmatchedNulls(node);
+            node.EndChildren(children);
+            _childBuffersInUse--;
+        }
+
+        // One list per nesting level collects the children of the object being read there; the node keeps them as
+        // an array of the exact size, so a parent costs one allocation instead of a list that grows. The lists serve
+        // the thread's next parse too.
+        private readonly List<List<ElementNode>> _childBuffers = TakeChildBuffers();
+        private int _childBuffersInUse;
+
+        [ThreadStatic] private static List<List<ElementNode>>? t_childBuffers;
+
+        private static List<List<ElementNode>> TakeChildBuffers()
+        {
+            var buffers = t_childBuffers ?? [];
+            t_childBuffers = null;
+            return buffers;
+        }
+
+        /// <summary>Hands the child lists to the thread's next parse, empty (a parse cut short leaves nodes in them).</summary>
+        public void ReleaseBuffers()
+        {
+            // A list grown by an object with very many members is not kept, nor are those of very deep nesting.
+            _childBuffers.RemoveAll(b => b.Capacity > 1024);
+            if (_childBuffers.Count > 64) _childBuffers.RemoveRange(64, _childBuffers.Count - 64);
+            foreach (var b in _childBuffers) b.Clear();
+            t_childBuffers = _childBuffers;
+            if (_unescaped is { Length: <= MaxKeptBuffer }) t_unescaped = _unescaped;
+        }
+
+        private List<ElementNode> RentChildBuffer()
+        {
+            if (_childBuffersInUse == _childBuffers.Count) _childBuffers.Add(new List<ElementNode>(16));
+            return _childBuffers[_childBuffersInUse++];
+        }
+
+        private void ReportDuplicate(ElementNode node, JsonProperty property, string text, long propertyStart)
+        {
+            var child = property.Element;
+            // The node the first choice property created tells which type came first; no bookkeeping on the hot path.
+            string? other = null;
+            if (child.IsChoice && !property.Underscore)
+                foreach (var c in node.Children)
+                    if (ReferenceEquals(c.Definition, child))
+                    {
+                        other = c.SerializedName;
+                        break;
+                    }
+            var message = other is not null && other != text
+                ? $"Only one of the choice types of '{child.Name}[x]' may be present (found '{other}' and '{text}')"
+                : $"Duplicate property '{text}'";
+            Error(propertyStart, "structure", message, node.Location + "." + text);
         }
 
         // A null in a primitive array stands for "no value here, see _name"; left alone it says nothing (R4 §2.6.2.1).
@@ -240,23 +324,23 @@ public sealed class FhirJsonParser
                         $"null at index {c.Index} of '{c.Name}' has no matching entry in '_{c.Name}'", c.Location, c.Line, c.Column));
         }
 
-        private void ReadProperty(ref Utf8JsonReader reader, ElementNode parent, ElementDefinitionInfo child, string type,
-            bool isPrimitive, bool underscore, bool otherPartSeen)
+        private void ReadProperty(ref Utf8JsonReader reader, ElementNode parent, JsonProperty property, bool otherPartSeen)
         {
-            if (child.IsCollection)
+            var child = property.Element;
+            if (property.IsCollection)
             {
                 if (reader.TokenType != JsonTokenType.StartArray)
                 {
                     Error(reader.TokenStartIndex, "structure", $"'{child.Name}' repeats, so its JSON value must be an array", Loc(parent, child));
                     // Read the single value anyway so that nothing is lost.
-                    ReadItem(ref reader, parent, child, type, isPrimitive, underscore, otherPartSeen ? 0 : -1);
+                    ReadItem(ref reader, parent, property, otherPartSeen ? 0 : -1);
                     return;
                 }
                 var arrayStart = reader.TokenStartIndex;
                 var index = 0;
                 while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
                 {
-                    ReadItem(ref reader, parent, child, type, isPrimitive, underscore, otherPartSeen ? index : -1);
+                    ReadItem(ref reader, parent, property, otherPartSeen ? index : -1);
                     index++;
                 }
                 if (index == 0)
@@ -271,25 +355,26 @@ public sealed class FhirJsonParser
                 reader.Skip();
                 return;
             }
-            ReadItem(ref reader, parent, child, type, isPrimitive, underscore, otherPartSeen ? 0 : -1);
+            ReadItem(ref reader, parent, property, otherPartSeen ? 0 : -1);
         }
 
         /// <summary>
         /// Reads one value. For a primitive, the value part and the <c>_name</c> part meet in one node:
         /// <paramref name="mergeIndex"/> ≥ 0 says the other part already created the node with that index.
         /// </summary>
-        private void ReadItem(ref Utf8JsonReader reader, ElementNode parent, ElementDefinitionInfo child, string type,
-            bool isPrimitive, bool underscore, int mergeIndex)
+        private void ReadItem(ref Utf8JsonReader reader, ElementNode parent, JsonProperty property, int mergeIndex)
         {
+            var child = property.Element;
+            var type = property.Type;
             var start = reader.TokenStartIndex;
             if (reader.TokenType == JsonTokenType.Null)
             {
                 // null only aligns the value and _value arrays of a repeating primitive (R4 §2.6.2.1).
-                if (!(child.IsCollection && isPrimitive))
+                if (!(property.IsCollection && property.IsPrimitive))
                     Error(start, "structure", "null is not allowed here", Loc(parent, child));
                 else if (mergeIndex < 0)
                 {
-                    parent.Add(NewNode(child, type, start));
+                    parent.Add(NewNode(property, start));
                     _nullPlaceholders++;
                 }
                 else if (FindSibling(parent, child, mergeIndex) is { } existing && !existing.HasValue && !existing.HasChildren)
@@ -301,7 +386,7 @@ public sealed class FhirJsonParser
             if (mergeIndex >= 0 && FindSibling(parent, child, mergeIndex) is { } found) node = found;
             else
             {
-                if (!isPrimitive && IsResourceType(type))
+                if (property.IsResource)
                 {
                     if (reader.TokenType != JsonTokenType.StartObject)
                     {
@@ -309,13 +394,13 @@ public sealed class FhirJsonParser
                         reader.Skip();
                         return;
                     }
-                    ReadResource(ref reader, child, parent, Loc(parent, child));
+                    ReadResource(ref reader, child, parent);
                     return;
                 }
-                node = parent.Add(NewNode(child, type, start));
+                node = parent.Add(NewNode(property, start));
             }
 
-            if (underscore)
+            if (property.Underscore)
             {
                 if (reader.TokenType != JsonTokenType.StartObject)
                 {
@@ -323,14 +408,14 @@ public sealed class FhirJsonParser
                     reader.Skip();
                     return;
                 }
-                var primitiveRoot = _registry.GetTypeDefinition(type)?.Root;
-                if (primitiveRoot is null) { reader.Skip(); return; }
-                ReadObjectMembers(ref reader, node, primitiveRoot, isResource: false, primitiveOnly: true);
+                var primitiveMembers = property.Members;
+                if (primitiveMembers is null) { reader.Skip(); return; }
+                ReadObjectMembers(ref reader, node, primitiveMembers, isResource: false, primitiveOnly: true);
                 return;
             }
-            if (isPrimitive)
+            if (property.IsPrimitive)
             {
-                ReadPrimitiveValue(ref reader, node, type);
+                ReadPrimitiveValue(ref reader, node, property);
                 return;
             }
             if (reader.TokenType != JsonTokenType.StartObject)
@@ -339,29 +424,33 @@ public sealed class FhirJsonParser
                 reader.Skip();
                 return;
             }
-            var container = child.HasInlineChildren ? child : _registry.GetTypeDefinition(type)?.Root;
-            if (container is null)
+            var members = property.Members;
+            if (members is null)
             {
                 Error(start, "not-supported", $"No definition is loaded for type '{type}'", node.Location);
                 reader.Skip();
                 return;
             }
-            ReadObjectMembers(ref reader, node, container, isResource: false, primitiveOnly: false);
+            ReadObjectMembers(ref reader, node, members, isResource: false, primitiveOnly: false);
         }
 
-        private void ReadPrimitiveValue(ref Utf8JsonReader reader, ElementNode node, string type)
+        private void ReadPrimitiveValue(ref Utf8JsonReader reader, ElementNode node, JsonProperty property)
         {
             var start = reader.TokenStartIndex;
-            var expected = PrimitiveRules.JsonKind(type);
+            var type = property.Type;
+            var expected = property.Kind;
             string text;
             switch (reader.TokenType)
             {
                 case JsonTokenType.String or JsonTokenType.Number when !reader.ValueIsEscaped && !reader.HasValueSequence &&
                     expected == (reader.TokenType == JsonTokenType.Number ? JsonPrimitiveKind.Number : JsonPrimitiveKind.String):
-                    ReadUtf8Value(ref reader, node, type);
+                    ReadUtf8Value(ref reader, node, property);
+                    return;
+                case JsonTokenType.String when expected == JsonPrimitiveKind.String && !reader.HasValueSequence:
+                    ReadEscapedValue(ref reader, node, property);
                     return;
                 case JsonTokenType.String:
-                    if (!TryReadString(ref reader, type, node, out text)) return;
+                    if (!TryReadString(ref reader, property, node, out text)) return;
                     break;
                 case JsonTokenType.Number:
                     text = Encoding.UTF8.GetString(reader.ValueSpan);
@@ -397,26 +486,69 @@ public sealed class FhirJsonParser
         /// A value of the JSON type its FHIR type asks for, with no escapes: the node points into the input instead of
         /// holding a string (most values are never read as strings), and the check runs on the bytes.
         /// </summary>
-        private void ReadUtf8Value(ref Utf8JsonReader reader, ElementNode node, string type)
+        private void ReadUtf8Value(ref Utf8JsonReader reader, ElementNode node, JsonProperty property)
         {
+            var type = property.Type;
             var start = reader.TokenStartIndex;
             var valueStart = (int)start + (reader.TokenType == JsonTokenType.String ? 1 : 0);
             var utf8 = reader.ValueSpan;
             node.SetUtf8Value(_utf8Source, valueStart, utf8.Length);
-            var limit = type == "base64Binary" ? _options.MaxBase64Length : _options.MaxStringLength;
+            var limit = property.IsBase64 ? _options.MaxBase64Length : _options.MaxStringLength;
             // Bytes bound characters from above: count characters only when the byte length is past the limit.
             if (utf8.Length > limit && Encoding.UTF8.GetCharCount(utf8) is var length && length > limit)
             {
                 Error(start, "too-long", $"The value is {length:N0} characters long; the limit for {type} is {limit:N0}", node.Location);
                 return;
             }
-            var problem = type == "base64Binary" ? PrimitiveRules.CheckBase64(utf8) : parser._primitives.CheckUtf8(type, utf8, _options);
+            var problem = property.IsBase64 ? PrimitiveRules.CheckBase64(utf8) : parser._primitives.CheckUtf8(type, utf8, _options);
             if (problem is not null) Error(start, "value", problem, node.Location);
         }
 
-        private bool TryReadString(ref Utf8JsonReader reader, string type, ElementNode node, out string text)
+        /// <summary>
+        /// A string with escapes (narratives: <c>\"</c>, <c>\n</c>): the node points at it in the input, as for other
+        /// values, and unescapes it when read. The check runs on it unescaped into a buffer the parse reuses.
+        /// </summary>
+        private void ReadEscapedValue(ref Utf8JsonReader reader, ElementNode node, JsonProperty property)
         {
-            var limit = type == "base64Binary" ? _options.MaxBase64Length : _options.MaxStringLength;
+            var start = reader.TokenStartIndex;
+            var escapedLength = reader.ValueSpan.Length;
+            // Unescaping only shortens: the escaped length is enough. Huge values get a buffer of their own.
+            var buffer = escapedLength <= MaxKeptBuffer ? (_unescaped ??= TakeUnescapeBuffer()) : new byte[escapedLength];
+            if (buffer.Length < escapedLength) buffer = _unescaped = new byte[Math.Max(escapedLength, buffer.Length * 2)];
+            int length;
+            try
+            {
+                length = reader.CopyString(buffer);
+            }
+            catch (InvalidOperationException ex)
+            {
+                Error(start, "structure", $"Invalid JSON string: {ex.Message}", node.Location);
+                return;
+            }
+            node.SetUtf8Value(_escapedSource ??= Utf8Source.JsonEscapedStrings(_source), (int)start + 1, escapedLength);
+            if (parser._primitives.CheckUtf8(property.Type, buffer.AsSpan(0, length), _options) is { } problem)
+                Error(start, "value", problem, node.Location);
+        }
+
+        private const int MaxKeptBuffer = 1 << 20;
+        private Utf8Source? _escapedSource;
+        private byte[]? _unescaped;
+
+        // The unescape buffer stays with the thread for its next parse; it belongs to this parser only, so what it
+        // held is not handed to other code.
+        [ThreadStatic] private static byte[]? t_unescaped;
+
+        private static byte[] TakeUnescapeBuffer()
+        {
+            var buffer = t_unescaped ?? new byte[4096];
+            t_unescaped = null;
+            return buffer;
+        }
+
+        private bool TryReadString(ref Utf8JsonReader reader, JsonProperty property, ElementNode node, out string text)
+        {
+            var type = property.Type;
+            var limit = property.IsBase64 ? _options.MaxBase64Length : _options.MaxStringLength;
             var span = reader.HasValueSequence ? reader.ValueSequence.ToArray() : reader.ValueSpan;
             // Refuse an over-long string before materializing it: its byte length bounds its character count from above.
             if (span.Length > limit && !reader.ValueIsEscaped && Encoding.UTF8.GetCharCount(span) > limit)
@@ -439,17 +571,18 @@ public sealed class FhirJsonParser
             }
         }
 
-        private bool IsResourceType(string type) =>
-            type is "Resource" or "DomainResource" || (_registry.IsResourceType(type) && _registry.GetTypeDefinition(type)?.IsAbstract == true);
-
-        private ElementNode NewNode(ElementDefinitionInfo child, string type, long start)
+        private ElementNode NewNode(JsonProperty property, long start)
         {
-            var node = new ElementNode(child.Name, type, child);
+            var node = new ElementNode(property.Shape);
             SetPosition(node, start);
             return node;
         }
 
         private static string Loc(ElementNode parent, ElementDefinitionInfo child) => parent.Location + "." + child.Name;
+
+        // Where a resource that could not be read was: null at the root. Only computed for the message.
+        private static string? ResourceLocation(ElementNode? parent, ElementDefinitionInfo? element) =>
+            parent is null || element is null ? null : Loc(parent, element);
 
         private static ElementNode? FindSibling(ElementNode parent, ElementDefinitionInfo child, int index)
         {
@@ -466,16 +599,6 @@ public sealed class FhirJsonParser
             foreach (var c in parent.Children)
                 if (ReferenceEquals(c.Definition, child)) n++;
             return n;
-        }
-
-        // Decodes the property name into the caller's buffer (returns its length), or allocates when it does not fit.
-        private static int PropertyName(ref Utf8JsonReader reader, scoped Span<char> buffer, out string? allocated)
-        {
-            allocated = null;
-            if (!reader.ValueIsEscaped && !reader.HasValueSequence && reader.ValueSpan.Length <= buffer.Length)
-                return Encoding.UTF8.GetChars(reader.ValueSpan, buffer);
-            allocated = reader.GetString()!;
-            return allocated.Length;
         }
 
         private void SetPosition(ElementNode node, long offset)

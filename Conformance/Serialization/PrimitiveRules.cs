@@ -54,24 +54,50 @@ public sealed class PrimitiveRules(DefinitionRegistry registry)
     }
 
     /// <summary>Checks a primitive value; returns an error message, or null when the value is valid for its type.</summary>
-    public string? Check(string type, string value, ParserOptions options) =>
-        type == "xhtml" ? CheckXhtmlValue(value, options) : Check(type, value.AsSpan(), options);
+    public string? Check(string type, string value, ParserOptions options) => Check(type, value.AsSpan(), options);
 
-    /// <summary>The same check on a value the JSON parser still holds as UTF-8: ASCII values (nearly all) are checked without decoding.</summary>
+    /// <summary>The same check on the value's characters, wherever they are held.</summary>
+    internal string? Check(string type, ReadOnlySpan<char> value, ParserOptions options) =>
+        type == "xhtml" ? CheckXhtmlValue(value, options) : CheckValue(type, value, options);
+
+    /// <summary>
+    /// The same check on a value the JSON parser still holds as UTF-8: ASCII values (nearly all) are checked without
+    /// decoding, the others are decoded into a reused buffer, not a string.
+    /// </summary>
     public string? CheckUtf8(string type, ReadOnlySpan<byte> utf8, ParserOptions options)
     {
-        if (type == "xhtml" || utf8.Length > 256 || !System.Text.Ascii.IsValid(utf8))
-            return Check(type, System.Text.Encoding.UTF8.GetString(utf8), options);
-        Span<char> chars = stackalloc char[utf8.Length];
-        System.Text.Ascii.ToUtf16(utf8, chars, out var written);
-        return Check(type, chars[..written], options);
+        if (type != "xhtml" && utf8.Length <= 256)
+        {
+            // Widening stops at the first non-ASCII byte, which sends the value down the decoding path.
+            Span<char> chars = stackalloc char[256];
+            if (System.Text.Ascii.ToUtf16(utf8, chars, out var written) == System.Buffers.OperationStatus.Done)
+                return CheckValue(type, chars[..written], options);
+        }
+        // Bytes bound characters from above: only a value longer than the limit in bytes needs counting first, and
+        // one longer in characters is refused with the message the check gives, without decoding it.
+        var limit = type == "base64Binary" ? options.MaxBase64Length : options.MaxStringLength;
+        var length = utf8.Length;
+        if (length > limit && (length = System.Text.Encoding.UTF8.GetCharCount(utf8)) > limit) return TooLong(type, length, limit);
+        var buffer = System.Buffers.ArrayPool<char>.Shared.Rent(Math.Max(length, 1));
+        try
+        {
+            var count = System.Text.Encoding.UTF8.GetChars(utf8, buffer);
+            return Check(type, buffer.AsSpan(0, count), options);
+        }
+        finally
+        {
+            System.Buffers.ArrayPool<char>.Shared.Return(buffer);
+        }
     }
 
-    private string? Check(string type, ReadOnlySpan<char> value, ParserOptions options)
+    private static string TooLong(string type, int length, int limit) =>
+        $"The value is {length:N0} characters long; the limit for {type} is {limit:N0}";
+
+    private string? CheckValue(string type, ReadOnlySpan<char> value, ParserOptions options)
     {
         var limit = type == "base64Binary" ? options.MaxBase64Length : options.MaxStringLength;
         if (value.Length > limit)
-            return $"The value is {value.Length:N0} characters long; the limit for {type} is {limit:N0}";
+            return TooLong(type, value.Length, limit);
         if (value.Length == 0)
             return "Empty values are not allowed: omit the element instead (R4 §2.6.2)";
         // JSON and XML are equivalent representations of a resource, and XML 1.0 (§2.2) cannot carry control
@@ -99,13 +125,13 @@ public sealed class PrimitiveRules(DefinitionRegistry registry)
         return valid ? null : $"The value '{Shorten(value.ToString())}' is not a valid {type}";
     }
 
-    private string? CheckXhtmlValue(string value, ParserOptions options)
+    private static string? CheckXhtmlValue(ReadOnlySpan<char> value, ParserOptions options)
     {
         if (value.Length > options.MaxStringLength)
-            return $"The value is {value.Length:N0} characters long; the limit for xhtml is {options.MaxStringLength:N0}";
+            return TooLong("xhtml", value.Length, options.MaxStringLength);
         if (value.Length == 0)
             return "Empty values are not allowed: omit the element instead (R4 §2.6.2)";
-        var control = value.AsSpan().IndexOfAny(ForbiddenControls);
+        var control = value.IndexOfAny(ForbiddenControls);
         if (control >= 0)
             return $"The value contains the control character U+{(int)value[control]:X4} at position {control + 1}; only tab, CR and LF are allowed";
         return options.ValidateXhtml ? XhtmlChecker.Check(value) : null;

@@ -32,6 +32,9 @@ internal static class XhtmlChecker
 
     public static string? Check(string value) => IsWellFormed(value) ? null : PrimitiveRules.CheckXhtml(value);
 
+    /// <summary>The same check on characters held outside a string: one is made only for the reference check.</summary>
+    public static string? Check(ReadOnlySpan<char> value) => IsWellFormed(value) ? null : PrimitiveRules.CheckXhtml(value.ToString());
+
     // True only when the reference check is certain to accept the value; false means "ask the reference".
     internal static bool IsWellFormed(ReadOnlySpan<char> s)
     {

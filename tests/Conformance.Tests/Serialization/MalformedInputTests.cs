@@ -86,6 +86,14 @@ public class MalformedInputTests
         AssertRefused(result, "string");
     }
 
+    // The same escape in a property name or in the resource type, which are read before any value.
+    [TestCase("""{"resourceType":"Patient","\uD800x":true}""")]
+    [TestCase("""{"\uD800x":true,"resourceType":"Patient"}""")]
+    [TestCase("""{"resourceType":"Patient","_\uDC00":{}}""")]
+    [TestCase("""{"resourceType":"\uD800Patient"}""")]
+    [TestCase("""{"resourceType":"Bundle","type":"collection","entry":[{"resource":{"resourceType":"Pat\uDC00ient"}}]}""")]
+    public void Json_with_lone_surrogate_escape_in_a_name_or_resource_type(string json) => AssertRefused(Json(json), "Invalid JSON string");
+
     [Test]
     public void Xml_with_dtd_is_refused()
     {
