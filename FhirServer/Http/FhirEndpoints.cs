@@ -163,7 +163,8 @@ public static partial class FhirEndpoints
             }
         }
         var service = Service<ResourceService>(http);
-        var result = await service.InTransactionAsync(s => service.CreateAsync(s, resource, ct: http.RequestAborted), http.RequestAborted);
+        var index = service.Index(resource);
+        var result = await service.InTransactionAsync(s => service.CreateAsync(s, resource, ct: http.RequestAborted, index: index), http.RequestAborted);
         await WriteWriteResult(http, result, StatusCodes.Status201Created);
     }
 
@@ -225,7 +226,8 @@ public static partial class FhirEndpoints
         if (bodyId != id) throw FhirException.BadRequest($"The resource id '{bodyId}' differs from the id in the URL '{id}'.", $"{type}.id");
         var ifMatch = IfMatch(http.Request);
         var service = Service<ResourceService>(http);
-        var result = await service.InTransactionAsync(s => service.UpdateAsync(s, type, id, resource, ifMatch, http.RequestAborted), http.RequestAborted);
+        var index = service.Index(resource);
+        var result = await service.InTransactionAsync(s => service.UpdateAsync(s, type, id, resource, ifMatch, http.RequestAborted, index), http.RequestAborted);
         await WriteWriteResult(http, result, result.Created ? StatusCodes.Status201Created : StatusCodes.Status200OK);
     }
 

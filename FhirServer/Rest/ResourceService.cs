@@ -3,6 +3,7 @@ using FhirServer.Conformance.Model;
 using FhirServer.Conformance.Serialization;
 using FhirServer.Http;
 using FhirServer.Search;
+using FhirServer.Conformance.Search;
 using FhirServer.Storage;
 
 namespace FhirServer.Rest;
@@ -48,21 +49,31 @@ public sealed class ResourceService(IResourceStore store, ConformanceContext con
         }
     }
 
-    public async Task<WriteResult> CreateAsync(IStoreSession session, ElementNode resource, string? id = null, CancellationToken ct = default)
+    /// <summary>
+    /// The search index rows of a resource about to be written, computed before the write transaction so that the
+    /// transaction (on SQLite, the one writer) only writes. <c>_id</c> and <c>_lastUpdated</c> are left out: the server
+    /// sets both, and searches read them from the current-version table.
+    /// </summary>
+    public IReadOnlyList<IndexEntry> Index(ElementNode resource) =>
+        [.. indexer.Extract(resource).Where(e => e.Param is not ("_id" or "_lastUpdated"))];
+
+    public async Task<WriteResult> CreateAsync(IStoreSession session, ElementNode resource, string? id = null, CancellationToken ct = default,
+        IReadOnlyList<IndexEntry>? index = null)
     {
         id ??= NewId();
-        var stored = await Write(session, resource, id, null, VersionMethod.Create, ct);
+        var stored = await Write(session, resource, id, null, VersionMethod.Create, ct, index);
         return stored;
     }
 
-    public async Task<WriteResult> UpdateAsync(IStoreSession session, string type, string id, ElementNode resource, int? ifMatch, CancellationToken ct = default)
+    public async Task<WriteResult> UpdateAsync(IStoreSession session, string type, string id, ElementNode resource, int? ifMatch, CancellationToken ct = default,
+        IReadOnlyList<IndexEntry>? index = null)
     {
         var current = await session.ReadCurrentAsync(type, id, ct);
         CheckIfMatch(type, id, current, ifMatch);
         if (current is null && !settings.UpdateCreate)
             throw new FhirException(StatusCodes.Status405MethodNotAllowed, "not-supported",
                 $"{type}/{id} does not exist and this server does not create resources by update (use POST).");
-        return await Write(session, resource, id, current, VersionMethod.Update, ct);
+        return await Write(session, resource, id, current, VersionMethod.Update, ct, index);
     }
 
     /// <summary>Deletes (a new version marked deleted). Null when there was nothing to delete (no resource, or already deleted).</summary>
@@ -98,14 +109,15 @@ public sealed class ResourceService(IResourceStore store, ConformanceContext con
             throw FhirException.PreconditionFailed($"If-Match W/\"{expected}\" does not match the current version of {type}/{id}, W/\"{current.Version}\"");
     }
 
-    private async Task<WriteResult> Write(IStoreSession session, ElementNode resource, string id, StoredVersion? current, VersionMethod method, CancellationToken ct)
+    private async Task<WriteResult> Write(IStoreSession session, ElementNode resource, string id, StoredVersion? current, VersionMethod method, CancellationToken ct,
+        IReadOnlyList<IndexEntry>? index)
     {
         var version = (current?.Version ?? 0) + 1;
         var instant = NextInstant(current);
         var stamped = ResourceNodes.Stamp(conformance.Registry, resource, id, version, instant);
         var body = FhirJsonWriter.WriteToBytes(stamped);
         var stored = new StoredVersion(resource.Type, id, version, instant, method, body);
-        await session.InsertAsync(stored, indexer.Extract(stamped), ct);
+        await session.InsertAsync(stored, index ?? Index(stamped), ct);
         return new WriteResult(stored, current is null || current.Deleted, stamped);
     }
 

@@ -32,9 +32,9 @@ public static class SearchTables
             CREATE TABLE search_reference (type {text} NOT NULL, id {text} NOT NULL, param {text} NOT NULL, target_type {text}, target_id {text}, url {text}, version {text},
                 identifier_system {text}, identifier_value {text});
             CREATE INDEX search_reference_value ON search_reference (type, param, target_id, target_type, id);
-            CREATE INDEX search_reference_url ON search_reference (type, param, url, id);
+            CREATE INDEX search_reference_url ON search_reference (type, param, url, id) WHERE url IS NOT NULL;
             CREATE INDEX search_reference_target ON search_reference (target_type, target_id, param, type, id);
-            CREATE INDEX search_reference_identifier ON search_reference (type, param, identifier_value, id);
+            CREATE INDEX search_reference_identifier ON search_reference (type, param, identifier_value, id) WHERE identifier_value IS NOT NULL;
             CREATE INDEX search_reference_resource ON search_reference (type, id);
             CREATE TABLE search_date (type {text} NOT NULL, id {text} NOT NULL, param {text} NOT NULL, low {big} NOT NULL, high {big} NOT NULL);
             CREATE INDEX search_date_value ON search_date (type, param, low, high, id);
@@ -46,7 +46,7 @@ public static class SearchTables
                 value {real} NOT NULL, low {real} NOT NULL, high {real} NOT NULL, canonical_code {text}, canonical_value {real},
                 canonical_low {real}, canonical_high {real});
             CREATE INDEX search_quantity_value ON search_quantity (type, param, code, value, id);
-            CREATE INDEX search_quantity_canonical ON search_quantity (type, param, canonical_code, canonical_value, id);
+            CREATE INDEX search_quantity_canonical ON search_quantity (type, param, canonical_code, canonical_value, id) WHERE canonical_code IS NOT NULL;
             CREATE INDEX search_quantity_resource ON search_quantity (type, id);
             CREATE TABLE search_uri (type {text} NOT NULL, id {text} NOT NULL, param {text} NOT NULL, uri {text} NOT NULL);
             CREATE INDEX search_uri_value ON search_uri (type, param, uri, id);
@@ -149,6 +149,50 @@ public static class SearchTables
         Add(command, "id", id);
         await command.ExecuteNonQueryAsync(ct);
     }
+
+    /// <summary>
+    /// Writes the index rows of a resource. On a kept-open connection (SQLite's writer) each row goes through one
+    /// prepared single-row INSERT per table, parsed once for the life of the connection; elsewhere (PostgreSQL, where
+    /// every statement is a round trip) one multi-row INSERT per table.
+    /// </summary>
+    public static async Task InsertAsync(ConnectionLease lease, DbTransaction tx, string type, string id, IReadOnlyList<IndexEntry> entries,
+        bool preparedRows, CancellationToken ct)
+    {
+        if (!preparedRows)
+        {
+            await InsertAsync(lease.Connection, tx, type, id, entries, ct);
+            return;
+        }
+        foreach (var entry in entries)
+        {
+            if (Row(entry) is not { } row) continue;
+            var command = lease.Command(SingleRowInsert(row.Table, row.Columns), tx);
+            ConnectionLease.Bind(command, "type", type);
+            ConnectionLease.Bind(command, "id", id);
+            ConnectionLease.Bind(command, "param", entry.Param);
+            for (var c = 0; c < row.Values.Length; c++) ConnectionLease.Bind(command, ColumnParameters[c], row.Values[c] ?? DBNull.Value);
+            await command.ExecuteNonQueryAsync(ct);
+        }
+    }
+
+    private static readonly string[] ColumnParameters = [.. Enumerable.Range(0, 16).Select(i => "c" + i.ToString(System.Globalization.CultureInfo.InvariantCulture))];
+
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, string> SingleRowSql = new();
+
+    private static string SingleRowInsert(string table, string[] columns) =>
+        SingleRowSql.GetOrAdd(table, _ =>
+            $"INSERT INTO {table} (type, id, param, {string.Join(", ", columns)}) VALUES (@type, @id, @param, {string.Join(", ", columns.Select((_, i) => "@" + ColumnParameters[i]))})");
+
+    /// <summary>Removes the index rows of a resource through the lease's prepared command.</summary>
+    public static async Task DeleteAsync(ConnectionLease lease, DbTransaction tx, string type, string id, CancellationToken ct)
+    {
+        var command = lease.Command(DeleteAll, tx);
+        ConnectionLease.Bind(command, "type", type);
+        ConnectionLease.Bind(command, "id", id);
+        await command.ExecuteNonQueryAsync(ct);
+    }
+
+    private static readonly string DeleteAll = string.Concat(Tables.Select(t => $"DELETE FROM {t} WHERE type = @type AND id = @id;"));
 
     /// <summary>Writes the index rows of a resource: one multi-row INSERT per table (chunked under the parameter limits).</summary>
     public static async Task InsertAsync(DbConnection connection, DbTransaction tx, string type, string id, IReadOnlyList<IndexEntry> entries, CancellationToken ct)

@@ -201,8 +201,9 @@ public sealed class SqlResourceStore(SqlDialect dialect) : IResourceStore
         ConnectionLease.Bind(current, "deleted", version.Deleted);
         await current.ExecuteNonQueryAsync(ct);
         // A first version has no rows to replace (ids are new, or the resource never existed).
-        if (version.Version > 1) await SearchTables.DeleteAsync(connection.Connection, tx, version.Type, version.Id, ct);
-        if (!version.Deleted && index is { Count: > 0 }) await SearchTables.InsertAsync(connection.Connection, tx, version.Type, version.Id, index, ct);
+        if (version.Version > 1) await SearchTables.DeleteAsync(connection, tx, version.Type, version.Id, ct);
+        if (!version.Deleted && index is { Count: > 0 })
+            await SearchTables.InsertAsync(connection, tx, version.Type, version.Id, index, preparedRows: dialect.SingleWriter, ct);
     }
 
     private static async Task Execute(DbConnection connection, DbTransaction tx, string sql, CancellationToken ct)

@@ -31,7 +31,7 @@ public class DurabilityTests(string store)
     [TearDown]
     public void DeleteStore()
     {
-        if (Directory.Exists(_dataDirectory)) Directory.Delete(_dataDirectory, recursive: true);
+        TempFolder.Delete(_dataDirectory);
     }
 
     [Test]

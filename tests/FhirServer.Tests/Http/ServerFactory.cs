@@ -29,7 +29,6 @@ public sealed class ServerFactory(string store = "sqlite", Dictionary<string, st
     protected override void Dispose(bool disposing)
     {
         base.Dispose(disposing);
-        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
-        if (Directory.Exists(_dataDirectory)) Directory.Delete(_dataDirectory, recursive: true);
+        TempFolder.Delete(_dataDirectory);
     }
 }

@@ -1,3 +1,4 @@
+using FhirServer.Tests.Support;
 using System.Text;
 using FhirServer.Storage;
 
@@ -25,7 +26,7 @@ public class GroupCommitTests
     {
         await _store.DisposeAsync();
         Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
-        Directory.Delete(_dir, recursive: true);
+        TempFolder.Delete(_dir);
     }
 
     private static StoredVersion Version(string id, int version) =>

@@ -23,7 +23,7 @@ public class StoreTests(string kind)
     public void Delete()
     {
         Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
-        if (Directory.Exists(_folder)) Directory.Delete(_folder, recursive: true);
+        TempFolder.Delete(_folder);
     }
 
     /// <summary>A separate store object on the same database, as another server process would have.</summary>
