@@ -19,6 +19,7 @@ internal static class BenchCommand
         bench.Subcommands.Add(Parse());
         bench.Subcommands.Add(RestBenchCommand.Load());
         bench.Subcommands.Add(RestBenchCommand.Ingest());
+        bench.Subcommands.Add(SearchBenchCommand.Create());
         return bench;
     }
 
