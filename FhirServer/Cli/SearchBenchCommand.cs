@@ -126,7 +126,6 @@ internal static partial class SearchBenchCommand
     }
 
     private const string SyntheaSystem = "https://github.com/synthetichealth/synthea";
-    private static readonly string[] Codes = ["8302-2", "29463-7", "39156-5", "8867-4", "9279-1", "8480-6", "8462-4", "72514-3", "2339-0", "718-7"];
 
     private static Command Query()
     {
@@ -206,14 +205,14 @@ internal static partial class SearchBenchCommand
     [
         new("family", (s, _) => Task.FromResult(s.Families.Select(f => $"Patient?family={Uri.EscapeDataString(f)}").ToList())),
         new("identifier", (s, _) => Task.FromResult(s.Identifiers.Select(v => $"Patient?identifier={Uri.EscapeDataString(SyntheaSystem + "|" + v)}").ToList())),
-        new("code+date", (_, _) => Task.FromResult(Codes.SelectMany(c => new[] { 2000, 2010, 2015, 2020 }
-            .Select(y => $"Observation?code={Uri.EscapeDataString("http://loinc.org|" + c)}&date=ge{y}-01-01")).ToList())),
+        new("code+date", (s, _) => Task.FromResult(s.Codes.SelectMany(c => new[] { 2000, 2010, 2015, 2020 }
+            .Select(y => $"Observation?code={Uri.EscapeDataString(c)}&date=ge{y}-01-01")).ToList())),
         new("chain", (s, _) => Task.FromResult(s.Families.Select(f => $"Observation?patient.name={Uri.EscapeDataString(f)}").ToList())),
-        new("_has", (_, _) => Task.FromResult(Codes.Select(c => $"Patient?_has:Observation:patient:code={Uri.EscapeDataString(c)}").ToList())),
+        new("_has", (s, _) => Task.FromResult(s.Codes.Select(c => $"Patient?_has:Observation:patient:code={Uri.EscapeDataString(c)}").ToList())),
         new("_include", (s, _) => Task.FromResult(s.PatientIds.Select(id => $"Encounter?patient=Patient/{id}&_include=Encounter:practitioner").ToList())),
-        new("_total", (_, _) => Task.FromResult(new List<string> { "Observation?category=vital-signs&_total=accurate" })),
-        new("page1", (_, _) => Task.FromResult(new List<string> { "Observation?category=vital-signs&_count=20" })),
-        new("page50", async (s, ct) => [await s.FollowNextAsync("Observation?category=vital-signs&_count=20", 49, ct)]),
+        new("_total", (s, _) => Task.FromResult(new List<string> { $"Observation?category={Uri.EscapeDataString(s.Category)}&_total=accurate" })),
+        new("page1", (s, _) => Task.FromResult(new List<string> { $"Observation?category={Uri.EscapeDataString(s.Category)}&_count=20" })),
+        new("page50", async (s, ct) => [await s.FollowNextAsync($"Observation?category={Uri.EscapeDataString(s.Category)}&_count=20", 49, ct)]),
     ];
 
     /// <summary>A server under test and the values read from it (ids differ between servers).</summary>
@@ -224,11 +223,15 @@ internal static partial class SearchBenchCommand
         public List<string> Families { get; } = [];
         public List<string> Identifiers { get; } = [];
         public List<string> PatientIds { get; } = [];
+        /// <summary>The 10 most frequent Observation codes (system|code) and the most frequent category of a sample.</summary>
+        public List<string> Codes { get; } = [];
+        public string Category { get; private set; } = "vital-signs";
         public Dictionary<string, List<string>> Urls { get; } = [];
         private readonly Dictionary<string, long> _totals = [];
 
         public string Describe() =>
-            string.Join(", ", _totals.Select(t => $"{t.Value:N0} {t.Key}")) + $"; {PatientIds.Count:N0} patients sampled, {Families.Count:N0} families";
+            string.Join(", ", _totals.Select(t => $"{t.Value:N0} {t.Key}")) + $"; {PatientIds.Count:N0} patients sampled, {Families.Count:N0} families; " +
+            $"Observation codes {string.Join(" ", Codes.Take(3))}…, category {Category}";
 
         public async Task DiscoverAsync(int sample, CancellationToken ct)
         {
@@ -264,6 +267,24 @@ internal static partial class SearchBenchCommand
                 }
             }
             if (PatientIds.Count == 0) throw new InvalidOperationException($"{Name}: no patients found");
+            if (_totals.GetValueOrDefault("Observation") > 0)
+            {
+                using var doc = await GetAsync("Observation?_count=1000", ct);
+                var codes = new Dictionary<string, int>();
+                var categories = new Dictionary<string, int>();
+                if (doc.RootElement.TryGetProperty("entry", out var entries))
+                    foreach (var entry in entries.EnumerateArray())
+                    {
+                        var observation = entry.GetProperty("resource");
+                        foreach (var coding in Codings(observation, "code")) codes[coding] = codes.GetValueOrDefault(coding) + 1;
+                        if (observation.TryGetProperty("category", out var cats))
+                            foreach (var cat in cats.EnumerateArray())
+                                foreach (var coding in Codings(cat, null))
+                                    categories[coding] = categories.GetValueOrDefault(coding) + 1;
+                    }
+                Codes.AddRange(codes.OrderByDescending(c => c.Value).ThenBy(c => c.Key, StringComparer.Ordinal).Take(10).Select(c => c.Key));
+                if (categories.Count > 0) Category = categories.OrderByDescending(c => c.Value).First().Key;
+            }
             // A fixed order that mixes the copies, the same for every server.
             var random = new Random(42);
             random.Shuffle(CollectionsMarshalList(Families));
@@ -271,6 +292,16 @@ internal static partial class SearchBenchCommand
             random.Shuffle(CollectionsMarshalList(Identifiers));
             random = new Random(44);
             random.Shuffle(CollectionsMarshalList(PatientIds));
+        }
+
+        /// <summary>"system|code" of the codings of a CodeableConcept (the property <paramref name="name"/>, or the element itself).</summary>
+        private static IEnumerable<string> Codings(JsonElement element, string? name)
+        {
+            if (name is not null && !element.TryGetProperty(name, out element)) yield break;
+            if (!element.TryGetProperty("coding", out var codings)) yield break;
+            foreach (var coding in codings.EnumerateArray())
+                if (coding.TryGetProperty("code", out var code))
+                    yield return (coding.TryGetProperty("system", out var system) ? system.GetString() + "|" : "") + code.GetString();
         }
 
         private static Span<string> CollectionsMarshalList(List<string> list) => System.Runtime.InteropServices.CollectionsMarshal.AsSpan(list);
