@@ -20,6 +20,7 @@ internal static class BenchCommand
         bench.Subcommands.Add(RestBenchCommand.Load());
         bench.Subcommands.Add(RestBenchCommand.Ingest());
         bench.Subcommands.Add(FhirPathBenchCommand.Create());
+        bench.Subcommands.Add(SearchBenchCommand.Create());
         return bench;
     }
 

@@ -80,8 +80,13 @@ internal static class RestBenchCommand
         var baseUrl = new Argument<string>("base") { Description = "The server's base URL, e.g. http://127.0.0.1:8080" };
         var folder = new Argument<DirectoryInfo>("folder") { Description = "Synthea FHIR R4 output (hospitalInformation*.json, practitionerInformation*.json, patient Bundles)" };
         var clients = new Option<int>("--clients") { Description = "Concurrent requests", DefaultValueFactory = _ => 4 };
-        var chunk = new Option<int>("--chunk") { Description = "Entries per transaction for the hospital and practitioner Bundles", DefaultValueFactory = _ => 500 };
-        var command = new Command("ingest", "POST a Synthea export as transactions with concurrent clients; print resources/s") { baseUrl, folder, clients, chunk };
+        var chunk = new Option<int>("--chunk") { Description = "Entries per request for the hospital and practitioner Bundles", DefaultValueFactory = _ => 500 };
+        var serverConditionals = new Option<bool>("--server-conditionals")
+        {
+            Description = "Send the Bundles unchanged and let the server resolve ifNoneExist and 'Type?identifier=…' references " +
+                          "(default: the loader resolves them, for servers without search)",
+        };
+        var command = new Command("ingest", "POST a Synthea export as transactions with concurrent clients; print resources/s") { baseUrl, folder, clients, chunk, serverConditionals };
         command.SetAction(async (result, ct) =>
         {
             var dir = result.GetValue(folder)!;
@@ -95,36 +100,48 @@ internal static class RestBenchCommand
             bool IsShared(FileInfo f) => f.Name.StartsWith("hospitalInformation", StringComparison.Ordinal)
                                          || f.Name.StartsWith("practitionerInformation", StringComparison.Ordinal);
             // Prepared before the clock starts: the requests are built in memory, the server's work alone is timed.
-            var stats = new SyntheaRewrite();
+            var stats = new SyntheaRewrite(resolve: !result.GetValue(serverConditionals));
             var shared = files.Where(IsShared).SelectMany(f => stats.Shared(f, Math.Max(1, result.GetValue(chunk)))).ToList();
             var patients = files.Where(f => !IsShared(f)).Select(stats.Patient).Where(u => u is not null).Select(u => u!).ToList();
-            Console.WriteLine($"Conditional operations are resolved by this loader, not the server (no search yet): {stats.Describe()}.");
+            Console.WriteLine(stats.Describe());
 
             using var http = Client(result.GetValue(baseUrl)!, n);
-            var total = Stopwatch.StartNew();
-            var failures = await PostAll(http, shared, n, null, ct);
-            var sharedTime = total.Elapsed.TotalSeconds;
-            var sw = Stopwatch.StartNew();
-            failures += await PostAll(http, patients, n, null, ct);
-            var patientTime = sw.Elapsed.TotalSeconds;
-            var all = total.Elapsed.TotalSeconds;
+            var (failures, sharedTime, patientTime) = await IngestAsync(http, shared, patients, n, ct);
             if (failures > 0) return 1;
-            var (sharedCount, patientCount) = (shared.Sum(u => u.Resources), patients.Sum(u => u.Resources));
-            Console.WriteLine($"hospitals + practitioners: {sharedCount,6:N0} resources in {shared.Count,3} transactions, {sharedTime,6:F1} s, {sharedCount / sharedTime,7:N0} resources/s");
-            Console.WriteLine($"patients:                  {patientCount,6:N0} resources in {patients.Count,3} transactions, {patientTime,6:F1} s, {patientCount / patientTime,7:N0} resources/s");
-            Console.WriteLine($"total:                     {sharedCount + patientCount,6:N0} resources, {n} clients, {all,6:F1} s, {(sharedCount + patientCount) / all,7:N0} resources/s");
+            PrintIngest(shared, patients, n, sharedTime, patientTime);
             return 0;
         });
         return command;
     }
 
-    /// <summary>One request body and what it holds.</summary>
-    private sealed record Upload(string Name, int Resources, byte[] Body);
+    /// <summary>The shared Bundles first, then the patient Bundles; returns the failures and the seconds of each phase.</summary>
+    internal static async Task<(int Failures, double Shared, double Patients)> IngestAsync(
+        HttpClient http, IReadOnlyList<Upload> shared, IReadOnlyList<Upload> patients, int clients, CancellationToken ct)
+    {
+        var sw = Stopwatch.StartNew();
+        var failures = await PostAll(http, shared, clients, null, ct);
+        var sharedTime = sw.Elapsed.TotalSeconds;
+        sw.Restart();
+        failures += await PostAll(http, patients, clients, null, ct);
+        return (failures, sharedTime, sw.Elapsed.TotalSeconds);
+    }
 
-    private static byte[] Bundle(string type, JsonArray entries) =>
+    internal static void PrintIngest(IReadOnlyList<Upload> shared, IReadOnlyList<Upload> patients, int clients, double sharedTime, double patientTime)
+    {
+        var (sharedCount, patientCount) = (shared.Sum(u => u.Resources), patients.Sum(u => u.Resources));
+        var all = sharedTime + patientTime;
+        Console.WriteLine($"hospitals + practitioners: {sharedCount,9:N0} resources in {shared.Count,5} requests, {sharedTime,7:F1} s, {sharedCount / sharedTime,7:N0} resources/s");
+        Console.WriteLine($"patients:                  {patientCount,9:N0} resources in {patients.Count,5} transactions, {patientTime,7:F1} s, {patientCount / patientTime,7:N0} resources/s");
+        Console.WriteLine($"total:                     {sharedCount + patientCount,9:N0} resources, {clients} clients, {all,7:F1} s, {(sharedCount + patientCount) / all,7:N0} resources/s");
+    }
+
+    /// <summary>One request body and what it holds.</summary>
+    internal sealed record Upload(string Name, int Resources, byte[] Body);
+
+    internal static byte[] Bundle(string type, JsonArray entries) =>
         JsonSerializer.SerializeToUtf8Bytes(new JsonObject { ["resourceType"] = "Bundle", ["type"] = type, ["entry"] = entries });
 
-    private static HttpClient Client(string baseUrl, int clients) =>
+    internal static HttpClient Client(string baseUrl, int clients) =>
         new(new SocketsHttpHandler { MaxConnectionsPerServer = Math.Max(1, clients), PooledConnectionLifetime = Timeout.InfiniteTimeSpan })
         {
             BaseAddress = new Uri(baseUrl.TrimEnd('/') + "/"),
@@ -132,19 +149,25 @@ internal static class RestBenchCommand
         };
 
     /// <summary>Posts the uploads to the base URL, <paramref name="clients"/> at a time, in order of the list. Returns the number that failed.</summary>
-    private static async Task<int> PostAll(HttpClient http, IReadOnlyList<Upload> uploads, int clients, Action<int, JsonDocument>? onResponse, CancellationToken ct)
+    internal static Task<int> PostAll(HttpClient http, IReadOnlyList<Upload> uploads, int clients, Action<int, JsonDocument>? onResponse, CancellationToken ct) =>
+        PostAll(http, uploads.Count, i => uploads[i], clients, onResponse, ct);
+
+    /// <summary>Posts <paramref name="count"/> uploads made by <paramref name="get"/>; <paramref name="release"/> is told when one is sent.</summary>
+    internal static async Task<int> PostAll(HttpClient http, int count, Func<int, Upload> get, int clients, Action<int, JsonDocument>? onResponse,
+        CancellationToken ct, Action<int>? release = null)
     {
         var next = -1;
         var failures = 0;
         async Task Worker()
         {
-            for (int i; (i = Interlocked.Increment(ref next)) < uploads.Count;)
+            for (int i; (i = Interlocked.Increment(ref next)) < count;)
             {
-                var upload = uploads[i];
+                var upload = get(i);
                 using var content = new ByteArrayContent(upload.Body);
                 content.Headers.ContentType = FhirJson;
                 using var response = await http.PostAsync("", content, ct);
                 var body = await response.Content.ReadAsByteArrayAsync(ct);
+                release?.Invoke(i);
                 if (response.StatusCode != HttpStatusCode.OK)
                 {
                     Interlocked.Increment(ref failures);
@@ -178,17 +201,21 @@ internal static class RestBenchCommand
     }
 
     /// <summary>
-    /// Until the server has search, the loader resolves Synthea's conditional parts itself: an entry with
+    /// For servers without search the loader resolves Synthea's conditional parts itself: an entry with
     /// <c>ifNoneExist: identifier=system|value</c> becomes a PUT to an id derived from its type and identifier, and a
-    /// reference <c>Type?identifier=system|value</c> becomes <c>Type/&lt;that id&gt;</c>.
+    /// reference <c>Type?identifier=system|value</c> becomes <c>Type/&lt;that id&gt;</c>. With <c>resolve: false</c>
+    /// the Bundles go unchanged (the shared ones only cut into requests of at most <c>chunk</c> entries).
     /// </summary>
-    private sealed class SyntheaRewrite
+    internal sealed class SyntheaRewrite(bool resolve = true)
     {
         private int _conditionalCreates, _conditionalReferences;
 
-        public string Describe() =>
-            $"{_conditionalCreates:N0} ifNoneExist creates sent as PUT to an id hashed from the identifier, " +
-            $"{_conditionalReferences:N0} references 'Type?identifier=system|value' rewritten to 'Type/<that id>'";
+        public string Describe() => resolve
+            ? $"Conditional operations are resolved by this loader, not the server: {_conditionalCreates:N0} ifNoneExist creates " +
+              $"sent as PUT to an id hashed from the identifier, {_conditionalReferences:N0} references 'Type?identifier=system|value' " +
+              "rewritten to 'Type/<that id>'."
+            : "Conditional operations are resolved by the server: the Bundles are sent unchanged (ifNoneExist creates, " +
+              "references 'Type?identifier=system|value').";
 
         public static string IdFor(string type, string query) =>
             Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(type + "?" + query)))[..32];
@@ -198,6 +225,14 @@ internal static class RestBenchCommand
         {
             var bundle = JsonNode.Parse(File.ReadAllBytes(file.FullName))!.AsObject();
             var entries = bundle["entry"]!.AsArray().Select(e => e!.DeepClone().AsObject()).ToList();
+            var part = 0;
+            if (!resolve)
+            {
+                var type = (string?)bundle["type"] ?? "batch";
+                foreach (var slice in entries.Chunk(chunk))
+                    yield return new Upload($"{file.Name} part {++part}", slice.Length, Bundle(type, [.. slice]));
+                yield break;
+            }
             foreach (var entry in entries)
             {
                 var request = entry["request"]!.AsObject();
@@ -213,7 +248,6 @@ internal static class RestBenchCommand
                 }
                 RewriteReferences(entry["resource"]);
             }
-            var part = 0;
             foreach (var slice in entries.Chunk(chunk))
                 yield return new Upload($"{file.Name} part {++part}", slice.Length, Bundle("transaction", [.. slice]));
         }
@@ -224,6 +258,7 @@ internal static class RestBenchCommand
             var bundle = JsonNode.Parse(File.ReadAllBytes(file.FullName))!.AsObject();
             if ((string?)bundle["type"] is not ("transaction" or "batch")) return null;
             var entries = bundle["entry"]!.AsArray();
+            if (!resolve) return new Upload(file.Name, entries.Count, File.ReadAllBytes(file.FullName));
             foreach (var entry in entries)
             {
                 if (entry!["request"]?["ifNoneExist"] is not null)

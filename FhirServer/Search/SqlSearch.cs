@@ -146,8 +146,11 @@ public sealed class SqlSearch(SqlResourceStore store, TimeProvider clock)
         {
             var inner = Ids(sql, has.SourceType, has.Inner, baseUrl);
             var innerCondition = has.Inner.Modifier == "not" ? $"s.id NOT IN ({inner})" : $"s.id IN ({inner})";
+            // SQLite (no statistics) would otherwise range-scan search_reference_target on target_type alone: every
+            // reference of any type to the target type. The unary + keeps it on (type, param) of search_reference_value.
+            var targetType = store.Dialect.Kind == "sqlite" ? "+s.target_type" : "s.target_type";
             return $"SELECT s.target_id FROM search_reference s WHERE s.type = {sql.Arg(has.SourceType)} AND s.param = {sql.Arg(has.ReferenceParameter)} " +
-                   $"AND s.target_type = {t} AND {innerCondition}";
+                   $"AND {targetType} = {t} AND {innerCondition}";
         }
         if (clause.Chain is { } chain)
         {
