@@ -1,3 +1,4 @@
+using FhirServer.Conformance.Definitions;
 using FhirServer.Conformance.FhirPath.Compilation;
 using FhirServer.Conformance.FhirPath.Operators;
 using FhirServer.Conformance.FhirPath.Values;
@@ -8,8 +9,9 @@ namespace FhirServer.Conformance.FhirPath.Functions;
 
 /// <summary>
 /// The functions FHIR R4 adds to FHIRPath (FHIR R4 fhirpath.html, "Additional functions"): extension(), hasValue(),
-/// getValue(), resolve(), memberOf(), conformsTo(), htmlChecks(), elementDefinition(), slice(). Terminology and
-/// profile validation are hooks in <see cref="FhirPathContext"/>; without them the answer is unknown (empty).
+/// getValue(), resolve(), memberOf(), conformsTo(), htmlChecks(), elementDefinition(), slice(). elementDefinition()
+/// answers from the definitions (<see cref="DefinitionNodes"/>); terminology and profile validation are hooks in
+/// <see cref="FhirPathContext"/>, and without them the answer is unknown (empty).
 /// </summary>
 internal static class FhirFunctions
 {
@@ -66,9 +68,12 @@ internal static class FhirFunctions
             return item is ElementNode { Value: { } xhtml } ? Items.Bool(XhtmlChecker.Check(xhtml) is null) : Items.Empty;
         });
         r.Add("elementDefinition", 0, (call, input) =>
-            call.Context.ElementDefinitions is { } lookup
-                ? Items.Nodes(input).Select(n => n.Definition is { } d ? lookup(d) : null).OfType<object>().ToList()
-                : Items.Empty);
+        {
+            var result = new ItemBuilder();
+            for (var i = 0; i < input.Count; i++)
+                if (input[i] is ElementNode { Definition: { } definition } && ElementDefinition(call.Context, definition) is { } found) result.Add(found);
+            return result.ToList();
+        });
         r.Add("slice", 2, (call, input) =>
         {
             var structure = Items.SingleString(call.Arg(0), "slice");
@@ -77,6 +82,12 @@ internal static class FhirFunctions
             return Items.Nodes(input).Where(n => matches(n, structure, name)).Cast<object>().ToList();
         });
     }
+
+    // The hook first (a profile layer may know better, e.g. the profile's own element); then the snapshot element the
+    // node was read with, as FHIR data.
+    private static ElementNode? ElementDefinition(FhirPathContext context, ElementDefinitionInfo definition) =>
+        context.ElementDefinitions?.Invoke(definition)
+        ?? (context.Registry is { } registry ? DefinitionNodes.Find(definition, registry) : null);
 
     // A base definition (a resource or data type) answers by type; a profile needs the validator's hook. An
     // unknown canonical is an error, as the R4 suite expects.
