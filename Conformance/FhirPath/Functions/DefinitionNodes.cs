@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using FhirServer.Conformance.Definitions;
 using FhirServer.Conformance.Model;
 using FhirServer.Conformance.Serialization;
@@ -9,7 +10,8 @@ namespace FhirServer.Conformance.FhirPath.Functions;
 /// (<see cref="StructureDefinitionInfo"/>) keep what parsing and navigation need, not fixed and pattern values,
 /// slicing discriminators or the texts, so the resource is read again from its package, parsed into an
 /// <see cref="ElementNode"/> tree, and its snapshot elements are matched to the compiled ones. Made the first time
-/// one of those functions asks for the definition, then kept on it: an expression that uses neither costs nothing.
+/// one of those functions asks for the definition, then kept on it with the slice rules found so far: an
+/// expression that uses neither costs nothing.
 /// </summary>
 internal sealed class DefinitionNodes
 {
@@ -27,6 +29,9 @@ internal sealed class DefinitionNodes
 
     public StructureDefinitionInfo Structure { get; }
     public DefinitionRegistry Registry { get; }
+
+    /// <summary>The rules of the slices asked for so far, by the name they were asked with.</summary>
+    public ConcurrentDictionary<string, SliceRule> Slices { get; } = new(StringComparer.Ordinal);
 
     public static DefinitionNodes Of(StructureDefinitionInfo structure, DefinitionRegistry registry)
     {
