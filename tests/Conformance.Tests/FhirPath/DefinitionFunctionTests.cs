@@ -6,7 +6,7 @@ using FhirServer.Conformance.Tests.Support;
 namespace FhirServer.Conformance.Tests.FhirPath;
 
 /// <summary>
-/// elementDefinition() and slice() answered from the loaded definitions (R4 core and FR Core), on
+/// elementDefinition(), slice() and conformsTo() answered from the loaded definitions (R4 core and FR Core), on
 /// real profiles and the FR Core examples.
 /// </summary>
 public sealed class DefinitionFunctionTests
@@ -347,6 +347,41 @@ public sealed class DefinitionFunctionTests
         {
             Assert.That(Eval("identifier.slice('http://example.org/profile', 'any')", patient, context), Has.Count.EqualTo(1));
             Assert.That(Eval("telecom.slice('http://example.org/profile', '01 23 24 67 89')", patient, context), Has.Count.EqualTo(1));
+        });
+    }
+
+    // ---- conformsTo() ----
+
+    [TestCase("conformsTo('http://hl7.org/fhir/StructureDefinition/Patient')", "true")]
+    [TestCase("conformsTo('http://hl7.org/fhir/StructureDefinition/DomainResource')", "true")]
+    [TestCase("conformsTo('http://hl7.org/fhir/StructureDefinition/Resource')", "true")]
+    [TestCase("conformsTo('http://hl7.org/fhir/StructureDefinition/Observation')", "false")]
+    [TestCase("name.conformsTo('http://hl7.org/fhir/StructureDefinition/HumanName')", "true")]
+    [TestCase("name.conformsTo('http://hl7.org/fhir/StructureDefinition/Element')", "true")]
+    [TestCase("name.conformsTo('http://hl7.org/fhir/StructureDefinition/Address')", "false")]
+    // A profile of another type is certainly not met; one of the Patient type needs the validator.
+    [TestCase("conformsTo('https://hl7.fr/ig/fhir/core/StructureDefinition/fr-core-observation-bp')", "false")]
+    [TestCase("conformsTo('https://hl7.fr/ig/fhir/core/StructureDefinition/fr-core-patient-ins')", "")]
+    [TestCase("name.conformsTo('https://hl7.fr/ig/fhir/core/StructureDefinition/fr-core-human-name')", "")]
+    public void ConformsToAnswersWhatTheDefinitionsDecide(string expression, string expected) =>
+        Assert.That(Show(Eval(expression, InsPatient.Value)), Is.EqualTo(expected));
+
+    [Test]
+    public void ConformsToAsksTheHookForProfilesOnly()
+    {
+        var asked = new List<string>();
+        var context = new FhirPathContext
+        {
+            Registry = TestData.Context.Registry,
+            ConformsTo = (_, profile) => { asked.Add(profile); return false; },
+        };
+        var patient = InsPatient.Value;
+        Assert.Multiple(() =>
+        {
+            Assert.That(Show(Eval($"conformsTo('{PatientIns}')", patient, context)), Is.EqualTo("false"));
+            Assert.That(Show(Eval("conformsTo('http://hl7.org/fhir/StructureDefinition/Patient')", patient, context)), Is.EqualTo("true"));
+            Assert.That(asked, Is.EqualTo(new[] { PatientIns }));
+            Assert.Throws<FhirPathException>(() => Eval("conformsTo('http://example.org/unknown')", patient, context));
         });
     }
 }
