@@ -98,7 +98,9 @@ public sealed class DefinitionRegistry
         _compiled.GetOrAdd(entry, e => new Lazy<StructureDefinitionInfo>(() =>
         {
             using var doc = ReadJson(e);
-            return StructureDefinitionCompiler.Compile(doc.RootElement, e.PackageId);
+            var info = StructureDefinitionCompiler.Compile(doc.RootElement, e.PackageId);
+            info.Entry = e;
+            return info;
         })).Value;
 
     /// <summary>The base definition of a type by name (<c>Patient</c>, <c>HumanName</c>, <c>string</c>), or of an absolute type URL.</summary>

@@ -37,6 +37,9 @@ public sealed class StructureDefinitionInfo
     /// <summary>The package (<c>name#version</c>) it came from.</summary>
     public string? Source { get; }
 
+    /// <summary>Where the registry read it from (the resource itself is read again from there when needed); null when compiled from JSON directly.</summary>
+    public CanonicalEntry? Entry { get; internal set; }
+
     public bool IsProfile => Derivation == "constraint";
     public bool IsPrimitive => Kind == "primitive-type";
     public bool IsResource => Kind == "resource";
@@ -52,6 +55,9 @@ public sealed class StructureDefinitionInfo
     public string? ValueRegex { get; internal set; }
 
     public ElementDefinitionInfo? GetById(string id) => _byId.GetValueOrDefault(id);
+
+    /// <summary>Kept here for FHIRPath: the definition as FHIR data, read when elementDefinition() or slice() first needs it.</summary>
+    internal object? FhirPathCache;
 
     internal void Add(ElementDefinitionInfo element)
     {

@@ -5,8 +5,9 @@ namespace FhirServer.Conformance.FhirPath;
 
 /// <summary>
 /// What an evaluation may use beyond its input: the resources behind <c>%resource</c> and <c>%rootResource</c>,
-/// user variables, the definitions (for type inheritance and elementDefinition()), and the hooks the server fills
-/// for resolve(), memberOf() and conformsTo() (FHIR R4 fhirpath.html, "Additional functions").
+/// user variables, the definitions (for type inheritance, elementDefinition(), slice() and conformsTo()), and the hooks
+/// the server fills for resolve(), memberOf(), conformsTo() of profiles and overrides (FHIR R4 fhirpath.html,
+/// "Additional functions").
 /// </summary>
 public sealed class FhirPathContext
 {
@@ -29,13 +30,19 @@ public sealed class FhirPathContext
     /// <summary>memberOf(valueSet): true/false, or null when the terminology cannot say (the result is then empty).</summary>
     public Func<object, string, bool?>? MemberOf { get; init; }
 
-    /// <summary>conformsTo(profile): true/false, or null when unknown (the result is then empty).</summary>
+    /// <summary>
+    /// conformsTo(profile) for a profile of the node's type (the definitions answer for base types and other types),
+    /// also asked by slice()'s profile discriminators: true/false, or null when unknown (the result is then empty).
+    /// </summary>
     public Func<ElementNode, string, bool?>? ConformsTo { get; init; }
 
-    /// <summary>elementDefinition(): the ElementDefinition (as FHIR data) behind a node's definition; empty when null.</summary>
+    /// <summary>
+    /// elementDefinition(): the ElementDefinition (as FHIR data) behind a node's definition, asked before the
+    /// registry's snapshot; a null answer leaves it to the snapshot.
+    /// </summary>
     public Func<ElementDefinitionInfo, ElementNode?>? ElementDefinitions { get; init; }
 
-    /// <summary>slice(structure, name): whether a node matches the named slice of a profile; empty when null.</summary>
+    /// <summary>slice(structure, name): whether a node matches the named slice of a profile; when set, it decides instead of the discriminators.</summary>
     public Func<ElementNode, string, string, bool>? SliceMatcher { get; init; }
 
     /// <summary>trace(name, …) output; nothing is written when null.</summary>

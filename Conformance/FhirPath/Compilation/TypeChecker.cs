@@ -148,6 +148,7 @@ internal sealed class TypeChecker
             "union" or "combine" => Shape.Merge(input, arguments[0]),
             "iif" => arguments.Count > 2 ? Shape.Merge(arguments[1], arguments[2]) : arguments[1],
             "extension" => new Shape([new Kind(null, "Extension")], input.Ordered),
+            "elementDefinition" => new Shape([new Kind(null, "ElementDefinition")], input.Ordered),
             "exists" or "all" or "empty" or "count" or "not" or "hasValue" or "allTrue" or "anyTrue" or "allFalse" or "anyFalse"
                 or "subsetOf" or "supersetOf" or "isDistinct" or "memberOf" or "conformsTo" or "htmlChecks" or "getValue" => Shape.Values,
             _ => Shape.Any,

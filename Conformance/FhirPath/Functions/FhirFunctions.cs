@@ -1,3 +1,4 @@
+using FhirServer.Conformance.Definitions;
 using FhirServer.Conformance.FhirPath.Compilation;
 using FhirServer.Conformance.FhirPath.Operators;
 using FhirServer.Conformance.FhirPath.Values;
@@ -8,8 +9,10 @@ namespace FhirServer.Conformance.FhirPath.Functions;
 
 /// <summary>
 /// The functions FHIR R4 adds to FHIRPath (FHIR R4 fhirpath.html, "Additional functions"): extension(), hasValue(),
-/// getValue(), resolve(), memberOf(), conformsTo(), htmlChecks(), elementDefinition(), slice(). Terminology and
-/// profile validation are hooks in <see cref="FhirPathContext"/>; without them the answer is unknown (empty).
+/// getValue(), resolve(), memberOf(), conformsTo(), htmlChecks(), elementDefinition(), slice(). elementDefinition() and
+/// slice() answer from the definitions (<see cref="DefinitionNodes"/>, <see cref="SliceRule"/>), conformsTo() as far
+/// as types decide; terminology and profile validation are hooks in <see cref="FhirPathContext"/>, and without them
+/// the answer is unknown (empty).
 /// </summary>
 internal static class FhirFunctions
 {
@@ -66,25 +69,47 @@ internal static class FhirFunctions
             return item is ElementNode { Value: { } xhtml } ? Items.Bool(XhtmlChecker.Check(xhtml) is null) : Items.Empty;
         });
         r.Add("elementDefinition", 0, (call, input) =>
-            call.Context.ElementDefinitions is { } lookup
-                ? Items.Nodes(input).Select(n => n.Definition is { } d ? lookup(d) : null).OfType<object>().ToList()
-                : Items.Empty);
+        {
+            var result = new ItemBuilder();
+            for (var i = 0; i < input.Count; i++)
+                if (input[i] is ElementNode { Definition: { } definition } && ElementDefinition(call.Context, definition) is { } found) result.Add(found);
+            return result.ToList();
+        });
         r.Add("slice", 2, (call, input) =>
         {
             var structure = Items.SingleString(call.Arg(0), "slice");
             var name = Items.SingleString(call.Arg(1), "slice");
-            if (structure is null || name is null || call.Context.SliceMatcher is not { } matches) return Items.Empty;
-            return Items.Nodes(input).Where(n => matches(n, structure, name)).Cast<object>().ToList();
+            if (structure is null || name is null) return Items.Empty;
+            if (call.Context.SliceMatcher is { } matches) return Items.Nodes(input).Where(n => matches(n, structure, name)).Cast<object>().ToList();
+            if (call.Context.Registry is not { } registry) return Items.Empty;
+            // The slice is looked up even for an empty input: a misspelt name is an error whatever the data.
+            var rule = SliceRule.Find(registry, structure, name);
+            var result = new ItemBuilder();
+            for (var i = 0; i < input.Count; i++)
+                if (input[i] is ElementNode n && rule.Matches(n, call.Context)) result.Add(n);
+            return result.ToList();
         });
     }
 
-    // A base definition (a resource or data type) answers by type; a profile needs the validator's hook. An
-    // unknown canonical is an error, as the R4 suite expects.
+    // The hook first (a profile layer may know better, e.g. the profile's own element); then the snapshot element the
+    // node was read with, as FHIR data.
+    private static ElementNode? ElementDefinition(FhirPathContext context, ElementDefinitionInfo definition) =>
+        context.ElementDefinitions?.Invoke(definition)
+        ?? (context.Registry is { } registry ? DefinitionNodes.Find(definition, registry) : null);
+
+    // A base definition (a resource or data type) answers by type; a profile of another type is certainly not met;
+    // a profile of the node's type (or of one it derives from) needs the validator's hook. An unknown canonical is
+    // an error, as the R4 suite expects.
     private static bool? ConformsTo(Call call, ElementNode node, string profile)
     {
         if (call.Context.Registry is not { } registry) return call.Context.ConformsTo?.Invoke(node, profile);
         var sd = registry.GetStructureDefinition(profile) ?? throw FhirPathException.Execution($"Unknown profile '{profile}'");
+        return ConformsTo(call.Context, registry, node, sd, profile);
+    }
+
+    internal static bool? ConformsTo(FhirPathContext context, DefinitionRegistry registry, ElementNode node, StructureDefinitionInfo sd, string profile)
+    {
         if (!TypeOperations.Inherits(node.Type, sd.Type, registry)) return false;
-        return sd.IsProfile ? call.Context.ConformsTo?.Invoke(node, profile) : true;
+        return sd.IsProfile ? context.ConformsTo?.Invoke(node, profile) : true;
     }
 }
