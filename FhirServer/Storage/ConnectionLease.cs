@@ -1,4 +1,5 @@
 using System.Data.Common;
+using Microsoft.Data.Sqlite;
 
 namespace FhirServer.Storage;
 
@@ -22,6 +23,11 @@ public sealed class ConnectionLease : IAsyncDisposable
     }
 
     public DbConnection Connection { get; }
+
+    private SqliteStatements? _sqlite;
+
+    /// <summary>Statements run through the SQLite API on this connection, kept with it (SQLite only; null elsewhere).</summary>
+    internal SqliteStatements? Sqlite => _sqlite ??= Connection is SqliteConnection sqlite ? new SqliteStatements(sqlite) : null;
 
     /// <summary>The command of this SQL text on the connection, in <paramref name="transaction"/>; bind with <see cref="Bind"/>.</summary>
     public DbCommand Command(string sql, DbTransaction? transaction)
@@ -61,6 +67,8 @@ public sealed class ConnectionLease : IAsyncDisposable
     /// <summary>Disposes the commands and closes the connection.</summary>
     public async ValueTask CloseAsync()
     {
+        _sqlite?.Dispose();
+        _sqlite = null;
         foreach (var command in _commands.Values) await command.DisposeAsync();
         _commands.Clear();
         await Connection.DisposeAsync();

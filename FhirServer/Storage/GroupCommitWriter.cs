@@ -102,7 +102,15 @@ internal sealed class GroupCommitWriter(SqlDialect dialect) : IAsyncDisposable
         return commit;
     }
 
-    private Task<int> Execute(string sql, CancellationToken ct) => _connection!.Command(sql, _transaction).ExecuteNonQueryAsync(ct);
+    private static readonly string[] NoParameters = [];
+
+    // Savepoints and their release run on every session: through the SQLite API when the store is SQLite.
+    private Task Execute(string sql, CancellationToken ct)
+    {
+        if (_connection!.Sqlite is not { } sqlite) return _connection.Command(sql, _transaction).ExecuteNonQueryAsync(ct);
+        sqlite.Execute(sql, NoParameters, []);
+        return Task.CompletedTask;
+    }
 
     private async Task Complete(Exception? failure)
     {

@@ -150,32 +150,35 @@ public static class SearchTables
         await command.ExecuteNonQueryAsync(ct);
     }
 
-    /// <summary>
-    /// Writes the index rows of a resource. On a kept-open connection (SQLite's writer) each row goes through one
-    /// prepared single-row INSERT per table, parsed once for the life of the connection; elsewhere (PostgreSQL, where
-    /// every statement is a round trip) one multi-row INSERT per table.
-    /// </summary>
-    public static async Task InsertAsync(ConnectionLease lease, DbTransaction tx, string type, string id, IReadOnlyList<IndexEntry> entries,
-        bool preparedRows, CancellationToken ct)
+    /// <summary>Writes the index rows of a resource through SQLite's own API on the writer connection (<see cref="SqliteStatements"/>).</summary>
+    internal static void Insert(SqliteStatements sqlite, string type, string id, IReadOnlyList<IndexEntry> entries)
     {
-        if (!preparedRows)
-        {
-            await InsertAsync(lease.Connection, tx, type, id, entries, ct);
-            return;
-        }
+        Span<object?> values = new object?[3 + ColumnParameters.Length];
         foreach (var entry in entries)
         {
             if (Row(entry) is not { } row) continue;
-            var command = lease.Command(SingleRowInsert(row.Table, row.Columns), tx);
-            ConnectionLease.Bind(command, "type", type);
-            ConnectionLease.Bind(command, "id", id);
-            ConnectionLease.Bind(command, "param", entry.Param);
-            for (var c = 0; c < row.Values.Length; c++) ConnectionLease.Bind(command, ColumnParameters[c], row.Values[c] ?? DBNull.Value);
-            await command.ExecuteNonQueryAsync(ct);
+            values[0] = type;
+            values[1] = id;
+            values[2] = entry.Param;
+            row.Values.CopyTo(values[3..]);
+            sqlite.Execute(SingleRowInsert(row.Table, row.Columns), RowNames[row.Table], values[..(3 + row.Values.Length)]);
         }
     }
 
+    /// <summary>Removes the index rows of a resource through SQLite's own API on the writer connection.</summary>
+    internal static void Delete(SqliteStatements sqlite, string type, string id)
+    {
+        foreach (var sql in DeleteEach) sqlite.Execute(sql, TypeAndId, [type, id]);
+    }
+
+    private static readonly string[] TypeAndId = ["type", "id"];
+    private static readonly string[] DeleteEach = [.. Tables.Select(t => $"DELETE FROM {t} WHERE type = @type AND id = @id")];
+
     private static readonly string[] ColumnParameters = [.. Enumerable.Range(0, 16).Select(i => "c" + i.ToString(System.Globalization.CultureInfo.InvariantCulture))];
+
+    // Declared after ColumnParameters, which it reads (static fields are set in order). The parameter names of each table's single-row insert, in the order Insert binds them.
+    private static readonly Dictionary<string, string[]> RowNames = Layout.Values.ToDictionary(
+        l => l.Table, l => (string[])["type", "id", "param", .. ColumnParameters.Take(l.Columns.Length)]);
 
     private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, string> SingleRowSql = new();
 

@@ -176,6 +176,11 @@ public sealed class SqlResourceStore(SqlDialect dialect) : IResourceStore
     internal static async Task Insert(SqlDialect dialect, ConnectionLease connection, DbTransaction tx, StoredVersion version,
         IReadOnlyList<IndexEntry>? index, CancellationToken ct)
     {
+        if (dialect.SingleWriter && connection.Sqlite is { } sqlite)
+        {
+            InsertWithSqlite(dialect, sqlite, version, index);
+            return;
+        }
         var command = connection.Command(InsertVersion, tx);
         ConnectionLease.Bind(command, "type", version.Type);
         ConnectionLease.Bind(command, "id", version.Id);
@@ -203,7 +208,29 @@ public sealed class SqlResourceStore(SqlDialect dialect) : IResourceStore
         // A first version has no rows to replace (ids are new, or the resource never existed).
         if (version.Version > 1) await SearchTables.DeleteAsync(connection, tx, version.Type, version.Id, ct);
         if (!version.Deleted && index is { Count: > 0 })
-            await SearchTables.InsertAsync(connection, tx, version.Type, version.Id, index, preparedRows: dialect.SingleWriter, ct);
+            await SearchTables.InsertAsync(connection.Connection, tx, version.Type, version.Id, index, ct);
+    }
+
+    private static readonly string[] InsertVersionNames = ["type", "id", "version", "updated", "method", "body"];
+    private static readonly string[] UpsertCurrentNames = ["type", "id", "version", "seq", "updated", "deleted"];
+
+    // Insert on SQLite's writer connection: the same statements, run through the SQLite API (SqliteStatements).
+    private static void InsertWithSqlite(SqlDialect dialect, SqliteStatements sqlite, StoredVersion version, IReadOnlyList<IndexEntry>? index)
+    {
+        var updated = Micros(version.LastUpdated);
+        long seq;
+        try
+        {
+            seq = sqlite.ExecuteInt64(InsertVersion, InsertVersionNames,
+                [version.Type, version.Id, version.Version, updated, (short)version.Method, version.Body]);
+        }
+        catch (DbException e) when (dialect.IsUniqueViolation(e))
+        {
+            throw new VersionConflictException(version.Type, version.Id, version.Version, e);
+        }
+        sqlite.Execute(UpsertCurrent, UpsertCurrentNames, [version.Type, version.Id, version.Version, seq, updated, version.Deleted]);
+        if (version.Version > 1) SearchTables.Delete(sqlite, version.Type, version.Id);
+        if (!version.Deleted && index is { Count: > 0 }) SearchTables.Insert(sqlite, version.Type, version.Id, index);
     }
 
     private static async Task Execute(DbConnection connection, DbTransaction tx, string sql, CancellationToken ct)
