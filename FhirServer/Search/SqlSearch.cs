@@ -70,16 +70,12 @@ public sealed class SqlSearch(SqlResourceStore store, TimeProvider clock)
         var keys = query.Sort.Select((k, i) => (Expr: SortExpression(sql, k), k.Descending, Alias: "k" + i.ToString(CultureInfo.InvariantCulture))).ToList();
         var cursor = query.Cursor is null ? null : Cursor.Decode(query.Cursor, keys.Count);
         var backwards = cursor?.Backwards == true;
-        var select = new StringBuilder("SELECT * FROM (SELECT c.id, c.seq");
-        foreach (var k in keys) select.Append($", {k.Expr} AS {k.Alias}");
-        select.Append($" FROM resource_current c WHERE {string.Join(" AND ", where)}) x");
-        if (cursor is not null) select.Append(" WHERE ").Append(Keyset(sql, keys.Select(k => (k.Alias, k.Descending != backwards)).ToList(), cursor.Values, backwards));
-        select.Append(" ORDER BY ");
-        foreach (var k in keys) select.Append($"x.{k.Alias} {((k.Descending != backwards) ? "DESC" : "ASC")}, ");
-        select.Append($"x.id {(backwards ? "DESC" : "ASC")} LIMIT {query.Count + 1}");
+        var select = keys.Count == 0 && Driver(query) is { } driver
+            ? Driven(sql, query, driver, compartment, baseUrl, cursor)
+            : Filtered(sql, query, where, keys, cursor);
 
         var rows = new List<(string Id, long Seq, object?[] Keys)>();
-        await using (var command = Command(connection, select.ToString(), sql))
+        await using (var command = Command(connection, select, sql))
         await using (var reader = await command.ExecuteReaderAsync(ct))
             while (await reader.ReadAsync(ct))
             {
@@ -101,6 +97,82 @@ public sealed class SqlSearch(SqlResourceStore store, TimeProvider clock)
         var matches = await Versions(connection, rows.Select(r => r.Seq).ToList(), ct);
         var included = await Includes(connection, query, matches, ct);
         return new SearchPage(matches, included, total, next, previous);
+    }
+
+    /// <summary>
+    /// The page as a filter over the type's current resources: every clause a set of ids (<c>c.id IN (…)</c>), the
+    /// page the first rows in sort order after the cursor. The database computes each clause's whole set, so the
+    /// cost grows with the number of matches; <see cref="Driven"/> avoids that where it can.
+    /// </summary>
+    private static string Filtered(Sql sql, SearchQuery query, List<string> where,
+        List<(string Expr, bool Descending, string Alias)> keys, Cursor? cursor)
+    {
+        var backwards = cursor?.Backwards == true;
+        var select = new StringBuilder("SELECT * FROM (SELECT c.id, c.seq");
+        foreach (var k in keys) select.Append($", {k.Expr} AS {k.Alias}");
+        select.Append($" FROM resource_current c WHERE {string.Join(" AND ", where)}) x");
+        if (cursor is not null) select.Append(" WHERE ").Append(Keyset(sql, keys.Select(k => (k.Alias, k.Descending != backwards)).ToList(), cursor.Values, backwards));
+        select.Append(" ORDER BY ");
+        foreach (var k in keys) select.Append($"x.{k.Alias} {((k.Descending != backwards) ? "DESC" : "ASC")}, ");
+        select.Append($"x.id {(backwards ? "DESC" : "ASC")} LIMIT {query.Count + 1}");
+        return select.ToString();
+    }
+
+    /// <summary>
+    /// The clause that can drive a page in id order: one value of a token (<c>system|code</c>, <c>code</c>) or a
+    /// reference, whose index rows for that value are stored in id order (the value index ends with the id). Null
+    /// when no clause can (ranges, strings, chains, modifiers, several values).
+    /// </summary>
+    private static SearchClause? Driver(SearchQuery query) =>
+        query.Clauses.FirstOrDefault(c => IsPlain(c) && c.Values.Count == 1 && c.Parameter!.Type switch
+        {
+            SearchParamType.Token => c.Modifier is null && SplitToken(c.Values[0].Raw).Code is not null,
+            SearchParamType.Reference => c.Modifier != "identifier",
+            _ => false,
+        });
+
+    /// <summary>A clause on one parameter's own index rows: no chain, _has, :missing or :not, not a special parameter.</summary>
+    private static bool IsPlain(SearchClause clause) =>
+        clause is { Parameter: not null, Chain: null, Has: null, Missing: null } && clause.Modifier != "not"
+        && clause.Code is not ("_id" or "_lastUpdated" or "_list");
+
+    /// <summary>
+    /// The page walked along the driving clause's index in id order from the cursor, each row checked against the
+    /// other clauses one resource at a time (EXISTS on the index rows of that resource), stopping after the page:
+    /// the cost follows the page size and how many rows the other clauses reject, not the size of the result, so
+    /// page 50 costs what page 1 does and a common code costs what a rare one does (search.md, "Query shapes").
+    /// </summary>
+    private string Driven(Sql sql, SearchQuery query, SearchClause driver, CompartmentSpec? compartment, string baseUrl, Cursor? cursor)
+    {
+        var backwards = cursor?.Backwards == true;
+        var t = sql.Arg(query.Type);
+        var conditions = new List<string>
+        {
+            $"s.type = {t}", $"s.param = {sql.Arg(driver.Code)}", ValueCondition(sql, driver, driver.Values[0], baseUrl), "NOT c.deleted",
+        };
+        if (cursor is not null) conditions.Add($"s.id {(backwards ? "<" : ">")} {sql.Arg(cursor.Values[^1])}");
+        foreach (var clause in query.Clauses)
+        {
+            if (ReferenceEquals(clause, driver)) continue;
+            conditions.Add(IsPlain(clause) ? Probe(sql, t, clause, baseUrl) : Condition(sql, query.Type, clause, baseUrl));
+        }
+        if (compartment is not null) conditions.Add(Compartment(sql, query.Type, compartment));
+        return $"SELECT DISTINCT s.id, c.seq FROM {Table(driver)} s JOIN resource_current c ON c.type = s.type AND c.id = s.id " +
+               $"WHERE {string.Join(" AND ", conditions)} ORDER BY s.id {(backwards ? "DESC" : "ASC")} LIMIT {query.Count + 1}";
+    }
+
+    /// <summary>
+    /// A clause checked on one resource (<c>c</c>): its index rows found by (type, id). SQLite, which keeps no
+    /// statistics, would rather scan the covering value index on the type alone — every row of the type — so it is
+    /// told which index to use (<c>INDEXED BY</c>, SQLite's own syntax; PostgreSQL chooses from its statistics).
+    /// </summary>
+    private string Probe(Sql sql, string typeArg, SearchClause clause, string baseUrl)
+    {
+        var table = Table(clause);
+        var hint = store.Dialect.Kind == "sqlite" ? $" INDEXED BY {table}_resource" : "";
+        var values = clause.Values.Select(v => ValueCondition(sql, clause, v, baseUrl));
+        return $"EXISTS (SELECT 1 FROM {table} s{hint} WHERE s.type = {typeArg} AND s.id = c.id AND s.param = {sql.Arg(clause.Code)} " +
+               $"AND ({string.Join(" OR ", values)}))";
     }
 
     /// <summary><c>_list=id</c> (search.html#list): the resources of the type that the List's entries name, as an _id clause.</summary>

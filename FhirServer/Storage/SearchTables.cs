@@ -77,6 +77,18 @@ public static class SearchTables
             """;
     }
 
+    /// <summary>
+    /// Migration 4: the token and reference value indexes put the id right after the searched value (the code; the
+    /// target id), before the columns a search usually leaves open (the system; the target type), so that the rows of
+    /// <c>code=x</c> or <c>subject=123</c> come in id order and can drive a page (SqlSearch.Driven) without a sort.
+    /// </summary>
+    public const string IdOrderDdl = """
+        DROP INDEX search_token_value;
+        CREATE INDEX search_token_value ON search_token (type, param, code, id, system);
+        DROP INDEX search_reference_value;
+        CREATE INDEX search_reference_value ON search_reference (type, param, target_id, id, target_type);
+        """;
+
     private static readonly string[] CompositeColumns =
         [.. new[] { 1, 2 }.SelectMany(n => new[] { "system", "text", "num", "num_low", "num_high", "date_low", "date_high" }.Select(c => $"c{n}_{c}"))];
 

@@ -260,6 +260,7 @@ public sealed class SqliteDialect : SqlDialect
         """,
         SearchTables.Ddl(postgres: false),
         SearchTables.CompositeDdl(postgres: false),
+        SearchTables.IdOrderDdl,
     ];
 
     public override bool IsUniqueViolation(Exception e) =>
@@ -321,6 +322,7 @@ public sealed class PostgresDialect : SqlDialect
         """,
         SearchTables.Ddl(postgres: true),
         SearchTables.CompositeDdl(postgres: true),
+        SearchTables.IdOrderDdl,
     ];
 
     public override bool IsUniqueViolation(Exception e) =>

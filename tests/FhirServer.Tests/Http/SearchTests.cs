@@ -168,6 +168,55 @@ public class SearchTests(string store)
         await Bundle($"/Patient?_cursor=not-a-cursor", HttpStatusCode.BadRequest);
     }
 
+    [Test]
+    public async Task A_page_walked_along_one_clause_matches_the_filtered_walk()
+    {
+        // 23 Observations with this run's code, one of them with the code twice; every third is "amended", and the
+        // dates run from 2024-01-01 on. A token value drives the page along its index (SqlSearch.Driven); the same
+        // query sorted by _id takes the filter shape. Both must walk exactly the matches the data says, once each.
+        var system = $"urn:test:{_run}:codes";
+        var expected = new List<string>();
+        for (var i = 0; i < 23; i++)
+        {
+            var status = i % 3 == 0 ? "amended" : "final";
+            var coding = $$"""{"system":"{{system}}","code":"c"}""";
+            var codings = i == 4 ? coding + "," + coding : coding;
+            await Create($"walk{i}", $$"""{"resourceType":"Observation","status":"{{status}}","code":{"coding":[{{codings}}]},"effectiveDateTime":"2024-01-{{i + 1:00}}"}""");
+            if (status == "final" && i + 1 >= 5) expected.Add($"walk{i}");
+        }
+        expected.Sort((a, b) => string.CompareOrdinal(_ids[a], _ids[b]));
+        var query = $"/Observation?code={Uri.EscapeDataString(system + "|c")}&status=final&date=ge2024-01-05&_count=4";
+
+        async Task<(List<string> Forward, List<string> Backward)> Walk(string url)
+        {
+            var forward = new List<string>();
+            var pages = new List<JsonElement>();
+            for (var page = await Bundle(url); ; page = await Bundle(Link(page, "next")!))
+            {
+                pages.Add(page);
+                forward.AddRange(Entries(page, "match"));
+                if (Link(page, "next") is null) break;
+                Assert.That(pages, Has.Count.LessThan(10), "the walk does not end");
+            }
+            var backward = new List<string>();
+            for (var page = pages[^1]; Link(page, "previous") is { } previous;)
+            {
+                page = await Bundle(previous);
+                backward.InsertRange(0, Entries(page, "match"));
+            }
+            return (forward, backward);
+        }
+
+        var driven = await Walk(query);
+        Assert.That(driven.Forward, Is.EqualTo(expected));
+        Assert.That(expected, Has.Count.EqualTo(13), "days 5 to 23, less the amended ones");
+        Assert.That(driven.Backward, Is.EqualTo(expected.SkipLast(1)), "from the last page (one match) back to the first");
+        var filtered = await Walk(query + "&_sort=_id");
+        Assert.That(filtered.Forward, Is.EqualTo(expected));
+        var total = await Bundle(query + "&_total=accurate&_summary=count");
+        Assert.That(total.GetProperty("total").GetInt32(), Is.EqualTo(expected.Count));
+    }
+
     private static string? Link(JsonElement bundle, string relation) =>
         bundle.GetProperty("link").EnumerateArray().Where(l => l.GetProperty("relation").GetString() == relation)
             .Select(l => new Uri(l.GetProperty("url").GetString()!).PathAndQuery).FirstOrDefault();
