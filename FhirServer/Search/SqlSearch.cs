@@ -157,8 +157,10 @@ public sealed class SqlSearch(SqlResourceStore store, TimeProvider clock)
             conditions.Add(IsPlain(clause) ? Probe(sql, t, clause, baseUrl) : Condition(sql, query.Type, clause, baseUrl));
         }
         if (compartment is not null) conditions.Add(Compartment(sql, query.Type, compartment));
-        return $"SELECT DISTINCT s.id, c.seq FROM {Table(driver)} s JOIN resource_current c ON c.type = s.type AND c.id = s.id " +
-               $"WHERE {string.Join(" AND ", conditions)} ORDER BY s.id {(backwards ? "DESC" : "ASC")} LIMIT {query.Count + 1}";
+        // GROUP BY the id alone (a resource may have several rows of the value): both databases group rows that come in
+        // id order as they come. DISTINCT on (id, seq) made PostgreSQL sort every match, since the index orders the id only.
+        return $"SELECT s.id, max(c.seq) FROM {Table(driver)} s JOIN resource_current c ON c.type = s.type AND c.id = s.id " +
+               $"WHERE {string.Join(" AND ", conditions)} GROUP BY s.id ORDER BY s.id {(backwards ? "DESC" : "ASC")} LIMIT {query.Count + 1}";
     }
 
     /// <summary>
