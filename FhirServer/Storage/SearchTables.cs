@@ -212,6 +212,45 @@ public static class SearchTables
     /// <summary>Writes the index rows of a resource: one multi-row INSERT per table (chunked under the parameter limits).</summary>
     public static async Task InsertAsync(DbConnection connection, DbTransaction tx, string type, string id, IReadOnlyList<IndexEntry> entries, CancellationToken ct)
     {
+        foreach (var (sql, parameters) in InsertStatements(type, id, entries))
+        {
+            await using var command = connection.CreateCommand();
+            command.Transaction = tx;
+            command.CommandText = sql;
+            foreach (var (name, value) in parameters) Add(command, name, value);
+            await command.ExecuteNonQueryAsync(ct);
+        }
+    }
+
+    /// <summary>The index rows of a resource as statements added to a batch (one round trip with the rest of the write).</summary>
+    public static void AddInserts(DbBatch batch, string type, string id, IReadOnlyList<IndexEntry> entries)
+    {
+        foreach (var (sql, parameters) in InsertStatements(type, id, entries)) batch.BatchCommands.Add(BatchCommand(batch, sql, parameters));
+    }
+
+    /// <summary>The deletion of a resource's index rows as statements added to a batch.</summary>
+    public static void AddDeletes(DbBatch batch, string type, string id)
+    {
+        foreach (var sql in DeleteEach) batch.BatchCommands.Add(BatchCommand(batch, sql, [("type", type), ("id", id)]));
+    }
+
+    private static DbBatchCommand BatchCommand(DbBatch batch, string sql, IEnumerable<(string Name, object? Value)> parameters)
+    {
+        var command = batch.CreateBatchCommand();
+        command.CommandText = sql;
+        foreach (var (name, value) in parameters)
+        {
+            var p = command.CreateParameter();
+            p.ParameterName = name;
+            p.Value = value ?? DBNull.Value;
+            command.Parameters.Add(p);
+        }
+        return command;
+    }
+
+    /// <summary>One multi-row INSERT per table (chunked under the parameter limits), with its parameters.</summary>
+    private static IEnumerable<(string Sql, List<(string Name, object? Value)> Parameters)> InsertStatements(string type, string id, IReadOnlyList<IndexEntry> entries)
+    {
         var rows = entries.Select(e => (e.Param, Row: Row(e))).Where(r => r.Row is not null)
             .GroupBy(r => r.Row!.Value.Table);
         foreach (var group in rows)
@@ -219,26 +258,22 @@ public static class SearchTables
             var columns = group.First().Row!.Value.Columns;
             foreach (var chunk in group.Chunk(Math.Max(1, 900 / (columns.Length + 3))))
             {
-                await using var command = connection.CreateCommand();
-                command.Transaction = tx;
+                var parameters = new List<(string Name, object? Value)> { ("type", type), ("id", id) };
                 var sql = new StringBuilder($"INSERT INTO {group.Key} (type, id, param, {string.Join(", ", columns)}) VALUES ");
-                Add(command, "type", type);
-                Add(command, "id", id);
                 for (var r = 0; r < chunk.Length; r++)
                 {
                     if (r > 0) sql.Append(", ");
                     sql.Append($"(@type, @id, @p{r}");
-                    Add(command, $"p{r}", chunk[r].Param);
+                    parameters.Add(($"p{r}", chunk[r].Param));
                     var values = chunk[r].Row!.Value.Values;
                     for (var c = 0; c < values.Length; c++)
                     {
                         sql.Append($", @v{r}_{c}");
-                        Add(command, $"v{r}_{c}", values[c]);
+                        parameters.Add(($"v{r}_{c}", values[c]));
                     }
                     sql.Append(')');
                 }
-                command.CommandText = sql.ToString();
-                await command.ExecuteNonQueryAsync(ct);
+                yield return (sql.ToString(), parameters);
             }
         }
     }

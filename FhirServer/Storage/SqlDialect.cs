@@ -28,6 +28,9 @@ public abstract class SqlDialect : IAsyncDisposable
     /// </summary>
     public virtual bool SingleWriter => false;
 
+    /// <summary>A write's statements go to the database as one batch (one round trip; PostgreSQL).</summary>
+    public virtual bool WritesInOneBatch => false;
+
     /// <summary>Starts a transaction that takes the write lock up front where the database needs it (SQLite).</summary>
     public abstract ValueTask<DbTransaction> BeginWriteAsync(DbConnection connection, CancellationToken ct);
 
@@ -293,6 +296,8 @@ public sealed class PostgresDialect : SqlDialect
     }
 
     public override string Kind => "postgres";
+
+    public override bool WritesInOneBatch => true;
 
     public override async ValueTask<DbConnection> OpenAsync(CancellationToken ct) => await _dataSource.OpenConnectionAsync(ct);
 
