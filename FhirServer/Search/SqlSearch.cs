@@ -576,7 +576,10 @@ public sealed class SqlSearch(SqlResourceStore store, TimeProvider clock)
                 foreach (var spec in query.Includes.Where(s => (round == 0 || s.Iterate) && (s.SourceType == "*" || s.SourceType == group.Key)))
                 {
                     var sql = new Sql();
-                    var text = $"SELECT DISTINCT s.target_type, s.target_id FROM search_reference s WHERE s.type = {sql.Arg(group.Key)} " +
+                    // By (type, id): SQLite, without statistics, would scan the parameter's whole value index instead
+                    // (every practitioner reference of every Encounter to include those of one page).
+                    var hint = store.Dialect.Kind == "sqlite" ? " INDEXED BY search_reference_resource" : "";
+                    var text = $"SELECT DISTINCT s.target_type, s.target_id FROM search_reference s{hint} WHERE s.type = {sql.Arg(group.Key)} " +
                                $"AND s.id IN ({string.Join(", ", ids.Select(sql.Arg))}) AND s.target_type IS NOT NULL AND s.target_id IS NOT NULL";
                     if (spec.Parameter is not null) text += $" AND s.param = {sql.Arg(spec.Parameter)}";
                     if (spec.TargetType is not null) text += $" AND s.target_type = {sql.Arg(spec.TargetType)}";
