@@ -198,17 +198,6 @@ public static class SearchTables
         SingleRowSql.GetOrAdd(table, _ =>
             $"INSERT INTO {table} (type, id, param, {string.Join(", ", columns)}) VALUES (@type, @id, @param, {string.Join(", ", columns.Select((_, i) => "@" + ColumnParameters[i]))})");
 
-    /// <summary>Removes the index rows of a resource through the lease's prepared command.</summary>
-    public static async Task DeleteAsync(ConnectionLease lease, DbTransaction tx, string type, string id, CancellationToken ct)
-    {
-        var command = lease.Command(DeleteAll, tx);
-        ConnectionLease.Bind(command, "type", type);
-        ConnectionLease.Bind(command, "id", id);
-        await command.ExecuteNonQueryAsync(ct);
-    }
-
-    private static readonly string DeleteAll = string.Concat(Tables.Select(t => $"DELETE FROM {t} WHERE type = @type AND id = @id;"));
-
     /// <summary>Writes the index rows of a resource: one multi-row INSERT per table (chunked under the parameter limits).</summary>
     public static async Task InsertAsync(DbConnection connection, DbTransaction tx, string type, string id, IReadOnlyList<IndexEntry> entries, CancellationToken ct)
     {

@@ -181,39 +181,9 @@ public sealed class SqlResourceStore(SqlDialect dialect) : IResourceStore
             InsertWithSqlite(dialect, sqlite, version, index);
             return;
         }
-        if (dialect.WritesInOneBatch && connection.Connection.CanCreateBatch)
-        {
-            await InsertInOneBatch(dialect, connection.Connection, tx, version, index, ct);
-            return;
-        }
-        var command = connection.Command(InsertVersion, tx);
-        ConnectionLease.Bind(command, "type", version.Type);
-        ConnectionLease.Bind(command, "id", version.Id);
-        ConnectionLease.Bind(command, "version", version.Version);
-        ConnectionLease.Bind(command, "updated", Micros(version.LastUpdated));
-        ConnectionLease.Bind(command, "method", (short)version.Method);
-        ConnectionLease.Bind(command, "body", (object?)version.Body ?? DBNull.Value);
-        long seq;
-        try
-        {
-            seq = Convert.ToInt64(await command.ExecuteScalarAsync(ct));
-        }
-        catch (DbException e) when (dialect.IsUniqueViolation(e))
-        {
-            throw new VersionConflictException(version.Type, version.Id, version.Version, e);
-        }
-        var current = connection.Command(UpsertCurrent, tx);
-        ConnectionLease.Bind(current, "type", version.Type);
-        ConnectionLease.Bind(current, "id", version.Id);
-        ConnectionLease.Bind(current, "version", version.Version);
-        ConnectionLease.Bind(current, "seq", seq);
-        ConnectionLease.Bind(current, "updated", Micros(version.LastUpdated));
-        ConnectionLease.Bind(current, "deleted", version.Deleted);
-        await current.ExecuteNonQueryAsync(ct);
-        // A first version has no rows to replace (ids are new, or the resource never existed).
-        if (version.Version > 1) await SearchTables.DeleteAsync(connection, tx, version.Type, version.Id, ct);
-        if (!version.Deleted && index is { Count: > 0 })
-            await SearchTables.InsertAsync(connection.Connection, tx, version.Type, version.Id, index, ct);
+        if (!dialect.WritesInOneBatch || !connection.Connection.CanCreateBatch)
+            throw new NotSupportedException($"The {dialect.Kind} store has no write path (neither a single writer nor batches).");
+        await InsertInOneBatch(dialect, connection.Connection, tx, version, index, ct);
     }
 
     // PostgreSQL: the version and the current row in one statement (a data-modifying WITH, which SQLite lacks).
