@@ -37,8 +37,10 @@ public sealed record SearchValue(string Prefix, string Raw);
 /// <summary><c>subject:Patient.name=x</c>: the reference parameter's targets of <see cref="TargetType"/> that match <see cref="Inner"/>.</summary>
 public sealed record ChainSpec(string TargetType, SearchClause Inner);
 
-/// <summary><c>_has:Observation:patient:code=x</c>: resources referenced through <see cref="ReferenceParameter"/> by a <see cref="SourceType"/> matching <see cref="Inner"/>.</summary>
-public sealed record HasSpec(string SourceType, string ReferenceParameter, SearchClause Inner);
+/// <summary><c>_has:Observation:patient:code=x</c>: resources referenced through <see cref="ReferenceParameter"/> by a <see cref="SourceType"/> matching <see cref="Inner"/>.
+/// <see cref="PerResource"/>: checked on each candidate resource instead of as the set of all referenced ids (set by
+/// the search when that set is large).</summary>
+public sealed record HasSpec(string SourceType, string ReferenceParameter, SearchClause Inner, bool PerResource = false);
 
 public sealed record SortKey(string Code, SearchParameterInfo? Parameter, bool Descending);
 

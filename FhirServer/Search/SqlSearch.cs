@@ -30,6 +30,7 @@ public sealed class SqlSearch(SqlResourceStore store, TimeProvider clock)
 {
     private const int IncludeRounds = 4;
     private const int EstimateCap = 10_000;
+    private const int HasSetCap = 2_000;
 
     private sealed class Sql
     {
@@ -48,12 +49,14 @@ public sealed class SqlSearch(SqlResourceStore store, TimeProvider clock)
     {
         if (query.Clauses.Any(c => c.Code == "_list" && c.Parameter is null))
             query = query with { Clauses = [.. await Task.WhenAll(query.Clauses.Select(c => ListAsIds(c, query.Type, ct)))] };
+        await using var connection = await store.Dialect.OpenAsync(ct);
+        if (query.Clauses.Any(c => c.Has is not null))
+            query = query with { Clauses = [.. await Task.WhenAll(query.Clauses.Select(c => PlanHas(connection, c, baseUrl, ct)))] };
         var sql = new Sql();
         var where = new List<string> { $"c.type = {sql.Arg(query.Type)}", "NOT c.deleted" };
         foreach (var clause in query.Clauses) where.Add(Condition(sql, query.Type, clause, baseUrl));
         if (compartment is not null) where.Add(Compartment(sql, query.Type, compartment));
 
-        await using var connection = await store.Dialect.OpenAsync(ct);
         int? total = null;
         if (query.Total != TotalMode.None)
         {
@@ -197,9 +200,49 @@ public sealed class SqlSearch(SqlResourceStore store, TimeProvider clock)
         return clause with { Code = "_id", Values = ids.Count > 0 ? ids : [new SearchValue("eq", "")] };
     }
 
+    /// <summary>
+    /// <c>_has</c> is a set of referenced ids: all the resources of the inner clause, then what they refer to. With a
+    /// frequent inner value (a common code: 57,000 Observations of 1 M resources) building that set costs more than
+    /// the page, and grows with the data. So the inner clause's rows are counted first, up to <see cref="HasSetCap"/>
+    /// (an index range read, stopped early); above it the clause is checked per candidate instead (the candidate's
+    /// referring resources, one probe each), which costs what the page costs. Only a plain inner clause is counted.
+    /// </summary>
+    private async Task<SearchClause> PlanHas(DbConnection connection, SearchClause clause, string baseUrl, CancellationToken ct)
+    {
+        if (clause.Has is not { } has || !IsPlain(has.Inner)) return clause;
+        var inner = has.Inner;
+        var sql = new Sql();
+        var values = inner.Values.Select(v => ValueCondition(sql, inner, v, baseUrl));
+        var text = $"SELECT count(*) FROM (SELECT 1 FROM {Table(inner)} s WHERE s.type = {sql.Arg(has.SourceType)} AND s.param = {sql.Arg(inner.Code)} " +
+                   $"AND ({string.Join(" OR ", values)}) LIMIT {HasSetCap + 1}) x";
+        await using var command = Command(connection, text, sql);
+        var rows = Convert.ToInt64(await command.ExecuteScalarAsync(ct), CultureInfo.InvariantCulture);
+        return rows > HasSetCap ? clause with { Has = has with { PerResource = true } } : clause;
+    }
+
+    /// <summary>
+    /// <c>_has</c> checked on one candidate (<paramref name="column"/>): its references from the source type through the
+    /// parameter (search_reference_target is keyed by the target), each referring resource probed for the inner clause
+    /// by (type, id).
+    /// </summary>
+    private string HasPerResource(Sql sql, string type, HasSpec has, string baseUrl, string column)
+    {
+        var inner = has.Inner;
+        var source = sql.Arg(has.SourceType);
+        var sqlite = store.Dialect.Kind == "sqlite";
+        var byTarget = sqlite ? " INDEXED BY search_reference_target" : "";
+        var byResource = sqlite ? $" INDEXED BY {Table(inner)}_resource" : "";
+        var values = inner.Values.Select(v => ValueCondition(sql, inner, v, baseUrl));
+        return $"EXISTS (SELECT 1 FROM search_reference r{byTarget} WHERE r.target_type = {sql.Arg(type)} AND r.target_id = {column} " +
+               $"AND r.param = {sql.Arg(has.ReferenceParameter)} AND r.type = {source} " +
+               $"AND EXISTS (SELECT 1 FROM {Table(inner)} s{byResource} WHERE s.type = {source} AND s.id = r.id AND s.param = {sql.Arg(inner.Code)} " +
+               $"AND ({string.Join(" OR ", values)})))";
+    }
+
     /// <summary>The ids (of <paramref name="type"/>) a clause selects, as a condition on <c>c.id</c>.</summary>
     private string Condition(Sql sql, string type, SearchClause clause, string baseUrl, string column = "c.id")
     {
+        if (clause.Has is { PerResource: true } perResource) return HasPerResource(sql, type, perResource, baseUrl, column);
         if (clause.Code == "_id" && clause.Parameter is null && clause.Missing is null)
             return $"{column} IN ({string.Join(", ", clause.Values.Select(v => sql.Arg(v.Raw)))})";
         if (clause.Missing is { } missing)

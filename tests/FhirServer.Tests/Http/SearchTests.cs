@@ -169,6 +169,32 @@ public class SearchTests(string store)
     }
 
     [Test]
+    public async Task Reverse_chain_over_a_large_set_is_checked_per_candidate_with_the_same_answer()
+    {
+        // Three patients of their own (the fixture's are counted by other tests). One Observation of the first carries
+        // 2,001 codings of this run's system: more index rows than the search builds as a set for _has
+        // (SqlSearch.HasSetCap), so `code=system|` is checked per candidate patient. The second has one Observation
+        // with one of those codes, the third one with another system.
+        var system = $"urn:test:{_run}:many";
+        var mine = $"identifier={Uri.EscapeDataString($"urn:test:{_run}:has|")}";
+        foreach (var key in new[] { "has1", "has2", "has3" })
+            await Create(key, $$$"""{"resourceType":"Patient","identifier":[{"system":"urn:test:{{{_run}}}:has","value":"{{{key}}}"}]}""");
+        var codings = string.Join(",", Enumerable.Range(0, 2001).Select(i => $$"""{"system":"{{system}}","code":"m{{i}}"}"""));
+        await Create("many", $$$"""{"resourceType":"Observation","status":"final","code":{"coding":[{{{codings}}}]},"subject":{"reference":"Patient/{{{_ids["has1"]}}}"}}""");
+        await Create("one", $$$"""{"resourceType":"Observation","status":"final","code":{"coding":[{"system":"{{{system}}}","code":"m7"}]},"subject":{"reference":"Patient/{{{_ids["has2"]}}}"}}""");
+        await Create("other", $$$"""{"resourceType":"Observation","status":"final","code":{"coding":[{"system":"urn:test:{{{_run}}}:other","code":"m7"}]},"subject":{"reference":"Patient/{{{_ids["has3"]}}}"}}""");
+        var expected = new[] { "has1", "has2" }.OrderBy(k => _ids[k], StringComparer.Ordinal).ToArray();
+
+        var large = $"_has:Observation:patient:code={Uri.EscapeDataString(system + "|")}";
+        Assert.That(await Matches($"/Patient?{mine}&{large}"), Is.EqualTo(expected), "per candidate (2,002 inner rows)");
+        Assert.That(await Matches($"/Patient?{large}"), Is.EqualTo(expected), "per candidate, no other clause");
+        Assert.That(await Matches($"/Patient?{mine}&_has:Observation:patient:code={Uri.EscapeDataString(system + "|m7")}"), Is.EqualTo(expected), "as a set (2 inner rows)");
+        var total = await Bundle($"/Patient?{large}&_total=accurate&_count=1");
+        Assert.That(total.GetProperty("total").GetInt32(), Is.EqualTo(2));
+        Assert.That(Entries(await Bundle(Link(total, "next")!), "match"), Is.EqualTo(expected.Skip(1)));
+    }
+
+    [Test]
     public async Task A_page_walked_along_one_clause_matches_the_filtered_walk()
     {
         // 23 Observations with this run's code, one of them with the code twice; every third is "amended", and the
