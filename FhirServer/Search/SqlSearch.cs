@@ -51,7 +51,12 @@ public sealed class SqlSearch(SqlResourceStore store, TimeProvider clock)
             query = query with { Clauses = [.. await Task.WhenAll(query.Clauses.Select(c => ListAsIds(c, query.Type, ct)))] };
         await using var connection = await store.Dialect.OpenAsync(ct);
         if (query.Clauses.Any(c => c.Has is not null))
-            query = query with { Clauses = [.. await Task.WhenAll(query.Clauses.Select(c => PlanHas(connection, c, baseUrl, ct)))] };
+        {
+            // One after the other: a connection runs one command at a time.
+            var planned = new List<SearchClause>();
+            foreach (var clause in query.Clauses) planned.Add(await PlanHas(connection, clause, baseUrl, ct));
+            query = query with { Clauses = planned };
+        }
         var sql = new Sql();
         var where = new List<string> { $"c.type = {sql.Arg(query.Type)}", "NOT c.deleted" };
         foreach (var clause in query.Clauses) where.Add(Condition(sql, query.Type, clause, baseUrl));

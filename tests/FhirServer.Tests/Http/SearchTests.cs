@@ -188,6 +188,7 @@ public class SearchTests(string store)
         var large = $"_has:Observation:patient:code={Uri.EscapeDataString(system + "|")}";
         Assert.That(await Matches($"/Patient?{mine}&{large}"), Is.EqualTo(expected), "per candidate (2,002 inner rows)");
         Assert.That(await Matches($"/Patient?{large}"), Is.EqualTo(expected), "per candidate, no other clause");
+        Assert.That(await Matches($"/Patient?{large}&_has:Observation:subject:status=final"), Is.EqualTo(expected), "two _has clauses, each counted");
         Assert.That(await Matches($"/Patient?{mine}&_has:Observation:patient:code={Uri.EscapeDataString(system + "|m7")}"), Is.EqualTo(expected), "as a set (2 inner rows)");
         var total = await Bundle($"/Patient?{large}&_total=accurate&_count=1");
         Assert.That(total.GetProperty("total").GetInt32(), Is.EqualTo(2));
