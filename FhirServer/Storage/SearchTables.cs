@@ -188,7 +188,8 @@ public static class SearchTables
 
     private static readonly string[] ColumnParameters = [.. Enumerable.Range(0, 16).Select(i => "c" + i.ToString(System.Globalization.CultureInfo.InvariantCulture))];
 
-    // Declared after ColumnParameters, which it reads (static fields are set in order). The parameter names of each table's single-row insert, in the order Insert binds them.
+    // The parameter names of each table's single-row insert, in the order Insert binds them. Declared after
+    // ColumnParameters, which it reads: static fields are set in the order they are written.
     private static readonly Dictionary<string, string[]> RowNames = Layout.Values.ToDictionary(
         l => l.Table, l => (string[])["type", "id", "param", .. ColumnParameters.Take(l.Columns.Length)]);
 
