@@ -179,10 +179,8 @@ public sealed class SqlSearch(SqlResourceStore store, TimeProvider clock)
     private string Probe(Sql sql, string typeArg, SearchClause clause, string baseUrl)
     {
         var table = Table(clause);
-        var hint = store.Dialect.Kind == "sqlite" ? $" INDEXED BY {table}_resource" : "";
-        var values = clause.Values.Select(v => ValueCondition(sql, clause, v, baseUrl));
-        return $"EXISTS (SELECT 1 FROM {table} s{hint} WHERE s.type = {typeArg} AND s.id = c.id AND s.param = {sql.Arg(clause.Code)} " +
-               $"AND ({string.Join(" OR ", values)}))";
+        return $"EXISTS (SELECT 1 FROM {table} s{IndexedBy(table + "_resource")} WHERE s.type = {typeArg} AND s.id = c.id " +
+               $"AND s.param = {sql.Arg(clause.Code)} AND {AnyValue(sql, clause, baseUrl)})";
     }
 
     /// <summary><c>_list=id</c> (search.html#list): the resources of the type that the List's entries name, as an _id clause.</summary>
@@ -215,11 +213,8 @@ public sealed class SqlSearch(SqlResourceStore store, TimeProvider clock)
     private async Task<SearchClause> PlanHas(DbConnection connection, SearchClause clause, string baseUrl, CancellationToken ct)
     {
         if (clause.Has is not { } has || !IsPlain(has.Inner)) return clause;
-        var inner = has.Inner;
         var sql = new Sql();
-        var values = inner.Values.Select(v => ValueCondition(sql, inner, v, baseUrl));
-        var text = $"SELECT count(*) FROM (SELECT 1 FROM {Table(inner)} s WHERE s.type = {sql.Arg(has.SourceType)} AND s.param = {sql.Arg(inner.Code)} " +
-                   $"AND ({string.Join(" OR ", values)}) LIMIT {HasSetCap + 1}) x";
+        var text = $"SELECT count(*) FROM ({Ids(sql, has.SourceType, has.Inner, baseUrl)} LIMIT {HasSetCap + 1}) x";
         await using var command = Command(connection, text, sql);
         var rows = Convert.ToInt64(await command.ExecuteScalarAsync(ct), CultureInfo.InvariantCulture);
         return rows > HasSetCap ? clause with { Has = has with { PerResource = true } } : clause;
@@ -233,15 +228,12 @@ public sealed class SqlSearch(SqlResourceStore store, TimeProvider clock)
     private string HasPerResource(Sql sql, string type, HasSpec has, string baseUrl, string column)
     {
         var inner = has.Inner;
+        var table = Table(inner);
         var source = sql.Arg(has.SourceType);
-        var sqlite = store.Dialect.Kind == "sqlite";
-        var byTarget = sqlite ? " INDEXED BY search_reference_target" : "";
-        var byResource = sqlite ? $" INDEXED BY {Table(inner)}_resource" : "";
-        var values = inner.Values.Select(v => ValueCondition(sql, inner, v, baseUrl));
-        return $"EXISTS (SELECT 1 FROM search_reference r{byTarget} WHERE r.target_type = {sql.Arg(type)} AND r.target_id = {column} " +
-               $"AND r.param = {sql.Arg(has.ReferenceParameter)} AND r.type = {source} " +
-               $"AND EXISTS (SELECT 1 FROM {Table(inner)} s{byResource} WHERE s.type = {source} AND s.id = r.id AND s.param = {sql.Arg(inner.Code)} " +
-               $"AND ({string.Join(" OR ", values)})))";
+        return $"EXISTS (SELECT 1 FROM search_reference r{IndexedBy("search_reference_target")} WHERE r.target_type = {sql.Arg(type)} " +
+               $"AND r.target_id = {column} AND r.param = {sql.Arg(has.ReferenceParameter)} AND r.type = {source} " +
+               $"AND EXISTS (SELECT 1 FROM {table} s{IndexedBy(table + "_resource")} WHERE s.type = {source} AND s.id = r.id " +
+               $"AND s.param = {sql.Arg(inner.Code)} AND {AnyValue(sql, inner, baseUrl)}))";
     }
 
     /// <summary>The ids (of <paramref name="type"/>) a clause selects, as a condition on <c>c.id</c>.</summary>
@@ -292,9 +284,18 @@ public sealed class SqlSearch(SqlResourceStore store, TimeProvider clock)
             return $"SELECT r.id FROM resource_current r WHERE r.type = {t} AND NOT r.deleted AND ({string.Join(" OR ", ors)})";
         }
         var p = sql.Arg(clause.Code);
-        var values = clause.Values.Select(v => ValueCondition(sql, clause, v, baseUrl)).ToList();
-        return $"SELECT s.id FROM {Table(clause)} s WHERE s.type = {t} AND s.param = {p} AND ({string.Join(" OR ", values)})";
+        return $"SELECT s.id FROM {Table(clause)} s WHERE s.type = {t} AND s.param = {p} AND {AnyValue(sql, clause, baseUrl)}";
     }
+
+    /// <summary>A clause's values, ORed, on index rows aliased <c>s</c>: <c>(v1 OR v2 …)</c>.</summary>
+    private string AnyValue(Sql sql, SearchClause clause, string baseUrl) =>
+        "(" + string.Join(" OR ", clause.Values.Select(v => ValueCondition(sql, clause, v, baseUrl))) + ")";
+
+    /// <summary>
+    /// SQLite's <c>INDEXED BY</c> hint, for the probes where its planner, without statistics, would pick a worse index;
+    /// nothing on PostgreSQL, which chooses from its statistics.
+    /// </summary>
+    private string IndexedBy(string index) => store.Dialect.Kind == "sqlite" ? $" INDEXED BY {index}" : "";
 
     private static string Table(SearchClause clause) => (clause.Parameter?.Type ?? (clause.Code == "_id" ? SearchParamType.Token : SearchParamType.Date)) switch
     {
@@ -626,8 +627,7 @@ public sealed class SqlSearch(SqlResourceStore store, TimeProvider clock)
                     var sql = new Sql();
                     // By (type, id): SQLite, without statistics, would scan the parameter's whole value index instead
                     // (every practitioner reference of every Encounter to include those of one page).
-                    var hint = store.Dialect.Kind == "sqlite" ? " INDEXED BY search_reference_resource" : "";
-                    var text = $"SELECT DISTINCT s.target_type, s.target_id FROM search_reference s{hint} WHERE s.type = {sql.Arg(group.Key)} " +
+                    var text = $"SELECT DISTINCT s.target_type, s.target_id FROM search_reference s{IndexedBy("search_reference_resource")} WHERE s.type = {sql.Arg(group.Key)} " +
                                $"AND s.id IN ({string.Join(", ", ids.Select(sql.Arg))}) AND s.target_type IS NOT NULL AND s.target_id IS NOT NULL";
                     if (spec.Parameter is not null) text += $" AND s.param = {sql.Arg(spec.Parameter)}";
                     if (spec.TargetType is not null) text += $" AND s.target_type = {sql.Arg(spec.TargetType)}";

@@ -224,7 +224,8 @@ public static class SearchTables
         foreach (var sql in DeleteEach) batch.BatchCommands.Add(BatchCommand(batch, sql, [("type", type), ("id", id)]));
     }
 
-    private static DbBatchCommand BatchCommand(DbBatch batch, string sql, IEnumerable<(string Name, object? Value)> parameters)
+    /// <summary>A statement of a batch with its parameters (null as SQL NULL).</summary>
+    internal static DbBatchCommand BatchCommand(DbBatch batch, string sql, IEnumerable<(string Name, object? Value)> parameters)
     {
         var command = batch.CreateBatchCommand();
         command.CommandText = sql;

@@ -203,20 +203,11 @@ public sealed class SqlResourceStore(SqlDialect dialect) : IResourceStore
     {
         await using var batch = connection.CreateBatch();
         batch.Transaction = tx;
-        var write = batch.CreateBatchCommand();
-        write.CommandText = InsertVersionAndCurrent;
-        foreach (var (name, value) in new (string, object?)[]
-                 {
-                     ("type", version.Type), ("id", version.Id), ("version", version.Version), ("updated", Micros(version.LastUpdated)),
-                     ("method", (short)version.Method), ("body", version.Body), ("deleted", version.Deleted),
-                 })
-        {
-            var p = write.CreateParameter();
-            p.ParameterName = name;
-            p.Value = value ?? DBNull.Value;
-            write.Parameters.Add(p);
-        }
-        batch.BatchCommands.Add(write);
+        batch.BatchCommands.Add(SearchTables.BatchCommand(batch, InsertVersionAndCurrent,
+        [
+            ("type", version.Type), ("id", version.Id), ("version", version.Version), ("updated", Micros(version.LastUpdated)),
+            ("method", (short)version.Method), ("body", version.Body), ("deleted", version.Deleted),
+        ]));
         if (version.Version > 1) SearchTables.AddDeletes(batch, version.Type, version.Id);
         if (!version.Deleted && index is { Count: > 0 }) SearchTables.AddInserts(batch, version.Type, version.Id, index);
         try
