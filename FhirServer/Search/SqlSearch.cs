@@ -31,6 +31,7 @@ public sealed class SqlSearch(SqlResourceStore store, TimeProvider clock)
     private const int IncludeRounds = 4;
     private const int EstimateCap = 10_000;
     private const int HasSetCap = 2_000;
+    private const int DriverCap = 2_000;
 
     private sealed class Sql
     {
@@ -65,9 +66,10 @@ public sealed class SqlSearch(SqlResourceStore store, TimeProvider clock)
         int? total = null;
         if (query.Total != TotalMode.None)
         {
+            var matching = CountRows(sql, query, where, compartment, baseUrl);
             var countSql = query.Total == TotalMode.Accurate
-                ? $"SELECT count(*) FROM resource_current c WHERE {string.Join(" AND ", where)}"
-                : $"SELECT count(*) FROM (SELECT 1 FROM resource_current c WHERE {string.Join(" AND ", where)} LIMIT {EstimateCap + 1}) x";
+                ? $"SELECT count(*) FROM ({matching}) x"
+                : $"SELECT count(*) FROM ({matching} LIMIT {EstimateCap + 1}) x";
             await using var countCommand = Command(connection, countSql, sql);
             var counted = Convert.ToInt32(await countCommand.ExecuteScalarAsync(ct), CultureInfo.InvariantCulture);
             total = query.Total == TotalMode.Estimate && counted > EstimateCap ? null : counted;
@@ -78,7 +80,7 @@ public sealed class SqlSearch(SqlResourceStore store, TimeProvider clock)
         var keys = query.Sort.Select((k, i) => (Expr: SortExpression(sql, k), k.Descending, Alias: "k" + i.ToString(CultureInfo.InvariantCulture))).ToList();
         var cursor = query.Cursor is null ? null : Cursor.Decode(query.Cursor, keys.Count);
         var backwards = cursor?.Backwards == true;
-        var select = keys.Count == 0 && Driver(query) is { } driver
+        var select = keys.Count == 0 && await ChooseDriver(connection, query, baseUrl, ct) is { } driver
             ? Driven(sql, query, driver, compartment, baseUrl, cursor)
             : Filtered(sql, query, where, keys, cursor);
 
@@ -132,12 +134,66 @@ public sealed class SqlSearch(SqlResourceStore store, TimeProvider clock)
     /// when no clause can (ranges, strings, chains, modifiers, several values).
     /// </summary>
     private static SearchClause? Driver(SearchQuery query) =>
-        query.Clauses.FirstOrDefault(c => IsPlain(c) && c.Values.Count == 1 && c.Parameter!.Type switch
+        query.Clauses.FirstOrDefault(c => CanDrive(c) && c.Parameter!.Type != SearchParamType.Date);
+
+    /// <summary>
+    /// The clause to drive the page: the id-ordered <see cref="Driver"/>, unless another clause that can drive matches
+    /// few rows (at most <see cref="DriverCap"/>, counted by a range read stopped there). A date range that few resources
+    /// fall in (<c>code=…&amp;date=ge2020</c>) would otherwise have the walk read every row of a common code before it
+    /// found a page, and that walk grows with the data; driving by the small clause reads its rows and sorts them by id.
+    /// </summary>
+    private async Task<SearchClause?> ChooseDriver(DbConnection connection, SearchQuery query, string baseUrl, CancellationToken ct)
+    {
+        if (Driver(query) is not { } driver) return null;
+        foreach (var clause in query.Clauses)
         {
-            SearchParamType.Token => c.Modifier is null && SplitToken(c.Values[0].Raw).Code is not null,
-            SearchParamType.Reference => c.Modifier != "identifier",
+            if (ReferenceEquals(clause, driver) || !CanDrive(clause)) continue;
+            var sql = new Sql();
+            var text = $"SELECT count(*) FROM ({Ids(sql, query.Type, clause, baseUrl)} LIMIT {DriverCap + 1}) x";
+            await using var command = Command(connection, text, sql);
+            if (Convert.ToInt64(await command.ExecuteScalarAsync(ct), CultureInfo.InvariantCulture) <= DriverCap) return clause;
+        }
+        return driver;
+    }
+
+    /// <summary>
+    /// A clause whose rows can drive a page: the id-ordered kinds of <see cref="Driver"/>, and one date value read as a
+    /// range of one of the date indexes (any prefix but ne).
+    /// </summary>
+    private static bool CanDrive(SearchClause clause) =>
+        IsPlain(clause) && clause.Values.Count == 1 && clause.Parameter!.Type switch
+        {
+            SearchParamType.Token => clause.Modifier is null && SplitToken(clause.Values[0].Raw).Code is not null,
+            SearchParamType.Reference => clause.Modifier != "identifier",
+            SearchParamType.Date => clause.Modifier is null && clause.Values[0].Prefix != "ne",
             _ => false,
-        });
+        };
+
+    /// <summary>
+    /// The date index a date value is a range of (DateCondition): ge, gt and eb bound the end of the stored interval,
+    /// the other prefixes its start.
+    /// </summary>
+    private static string DateIndex(SearchValue value) => value.Prefix is "ge" or "gt" or "eb" ? "search_date_high" : "search_date_value";
+
+    /// <summary>
+    /// The rows to count for <c>_total</c>, one per matching resource. With a plain clause: its index rows grouped by id,
+    /// the other clauses checked on each id. Index rows exist for the current version of live resources only, so this
+    /// reads one index and no resource_current row; the filter form (every clause a set, each id looked up in
+    /// resource_current) costs several times more on a large result. Without a plain clause: the filter form.
+    /// </summary>
+    private string CountRows(Sql sql, SearchQuery query, List<string> where, CompartmentSpec? compartment, string baseUrl)
+    {
+        if ((Driver(query) ?? query.Clauses.FirstOrDefault(IsPlain)) is not { } driver)
+            return $"SELECT 1 FROM resource_current c WHERE {string.Join(" AND ", where)}";
+        var t = sql.Arg(query.Type);
+        var conditions = new List<string>();
+        foreach (var clause in query.Clauses)
+            if (!ReferenceEquals(clause, driver))
+                conditions.Add(IsPlain(clause) ? Probe(sql, t, clause, baseUrl) : Condition(sql, query.Type, clause, baseUrl));
+        if (compartment is not null) conditions.Add(Compartment(sql, query.Type, compartment));
+        var ids = $"SELECT s.id FROM {Table(driver)} s WHERE s.type = {t} AND s.param = {sql.Arg(driver.Code)} AND {AnyValue(sql, driver, baseUrl)} GROUP BY s.id";
+        return $"SELECT 1 FROM ({ids}) c" + (conditions.Count > 0 ? " WHERE " + string.Join(" AND ", conditions) : "");
+    }
 
     /// <summary>A clause on one parameter's own index rows: no chain, _has, :missing or :not, not a special parameter.</summary>
     private static bool IsPlain(SearchClause clause) =>
@@ -148,7 +204,8 @@ public sealed class SqlSearch(SqlResourceStore store, TimeProvider clock)
     /// The page walked along the driving clause's index in id order from the cursor, each row checked against the
     /// other clauses one resource at a time (EXISTS on the index rows of that resource), stopping after the page:
     /// the cost follows the page size and how many rows the other clauses reject, not the size of the result, so
-    /// page 50 costs what page 1 does and a common code costs what a rare one does (search.md, "Query shapes").
+    /// page 50 costs what page 1 does and a common code costs what a rare one does (search.md, "Query shapes"). A date
+    /// driver (ChooseDriver: one with few rows) is read whole and sorted by id instead.
     /// </summary>
     private string Driven(Sql sql, SearchQuery query, SearchClause driver, CompartmentSpec? compartment, string baseUrl, Cursor? cursor)
     {
@@ -156,7 +213,7 @@ public sealed class SqlSearch(SqlResourceStore store, TimeProvider clock)
         var t = sql.Arg(query.Type);
         var conditions = new List<string>
         {
-            $"s.type = {t}", $"s.param = {sql.Arg(driver.Code)}", ValueCondition(sql, driver, driver.Values[0], baseUrl), "NOT c.deleted",
+            $"s.type = {t}", $"s.param = {sql.Arg(driver.Code)}", AnyValue(sql, driver, baseUrl), "NOT c.deleted",
         };
         if (cursor is not null) conditions.Add($"s.id {(backwards ? "<" : ">")} {sql.Arg(cursor.Values[^1])}");
         foreach (var clause in query.Clauses)
@@ -167,7 +224,10 @@ public sealed class SqlSearch(SqlResourceStore store, TimeProvider clock)
         if (compartment is not null) conditions.Add(Compartment(sql, query.Type, compartment));
         // GROUP BY the id alone (a resource may have several rows of the value): both databases group rows that come in
         // id order as they come. DISTINCT on (id, seq) made PostgreSQL sort every match, since the index orders the id only.
-        return $"SELECT s.id, max(c.seq) FROM {Table(driver)} s JOIN resource_current c ON c.type = s.type AND c.id = s.id " +
+        // A date driver is not in id order: SQLite, without statistics, would rather walk the (type, id) index to save the
+        // sort, reading every date of the type; it is told to read the date range.
+        var hint = driver.Parameter!.Type == SearchParamType.Date ? IndexedBy(DateIndex(driver.Values[0])) : "";
+        return $"SELECT s.id, max(c.seq) FROM {Table(driver)} s{hint} JOIN resource_current c ON c.type = s.type AND c.id = s.id " +
                $"WHERE {string.Join(" AND ", conditions)} GROUP BY s.id ORDER BY s.id {(backwards ? "DESC" : "ASC")} LIMIT {query.Count + 1}";
     }
 
@@ -180,8 +240,16 @@ public sealed class SqlSearch(SqlResourceStore store, TimeProvider clock)
     {
         var table = Table(clause);
         return $"EXISTS (SELECT 1 FROM {table} s{IndexedBy(table + "_resource")} WHERE s.type = {typeArg} AND s.id = c.id " +
-               $"AND s.param = {sql.Arg(clause.Code)} AND {AnyValue(sql, clause, baseUrl)})";
+               $"AND s.param = {sql.Arg(clause.Code)} AND {AnyValue(sql, clause, baseUrl)}{PerRow})";
     }
+
+    /// <summary>
+    /// Ends a probe's <c>EXISTS</c> subquery on PostgreSQL so that it stays a probe: its planner turns an <c>EXISTS</c>
+    /// into a semi-join, which it may run by hashing every row of the clause (all the Observations of a common code)
+    /// before the first candidate; a subquery with an OFFSET is not pulled up, and runs per candidate, stopping at its
+    /// first row. Nothing on SQLite, which runs an <c>EXISTS</c> per row anyway.
+    /// </summary>
+    private string PerRow => store.Dialect.Kind == "postgres" ? " OFFSET 0" : "";
 
     /// <summary><c>_list=id</c> (search.html#list): the resources of the type that the List's entries name, as an _id clause.</summary>
     private async Task<SearchClause> ListAsIds(SearchClause clause, string type, CancellationToken ct)
@@ -233,7 +301,7 @@ public sealed class SqlSearch(SqlResourceStore store, TimeProvider clock)
         return $"EXISTS (SELECT 1 FROM search_reference r{IndexedBy("search_reference_target")} WHERE r.target_type = {sql.Arg(type)} " +
                $"AND r.target_id = {column} AND r.param = {sql.Arg(has.ReferenceParameter)} AND r.type = {source} " +
                $"AND EXISTS (SELECT 1 FROM {table} s{IndexedBy(table + "_resource")} WHERE s.type = {source} AND s.id = r.id " +
-               $"AND s.param = {sql.Arg(inner.Code)} AND {AnyValue(sql, inner, baseUrl)}))";
+               $"AND s.param = {sql.Arg(inner.Code)} AND {AnyValue(sql, inner, baseUrl)}{PerRow}){PerRow})";
     }
 
     /// <summary>The ids (of <paramref name="type"/>) a clause selects, as a condition on <c>c.id</c>.</summary>
@@ -498,14 +566,16 @@ public sealed class SqlSearch(SqlResourceStore store, TimeProvider clock)
         var lo = SqlResourceStore.Micros(from);
         var hi = SqlResourceStore.Micros(to);
         string Within() => $"({low} >= {sql.Arg(lo)} AND {high} <= {sql.Arg(hi)})";
+        // eq, ge and le also get a bound they imply (every stored interval ends after it starts), so that each prefix
+        // but ne is a range of the index on low or of the one on high (DateIndex) rather than a check of every row.
         return prefix switch
         {
-            "eq" => Within(),
+            "eq" => $"({low} < {sql.Arg(hi)} AND {Within()})",
             "ne" => $"NOT {Within()}",
             "gt" => $"{high} > {sql.Arg(hi)}",
             "lt" => $"{low} < {sql.Arg(lo)}",
-            "ge" => $"({high} > {sql.Arg(hi)} OR {Within()})",
-            "le" => $"({low} < {sql.Arg(lo)} OR {Within()})",
+            "ge" => $"({high} > {sql.Arg(lo)} AND ({high} > {sql.Arg(hi)} OR {Within()}))",
+            "le" => $"({low} < {sql.Arg(hi)} AND ({low} < {sql.Arg(lo)} OR {Within()}))",
             "sa" => $"{low} >= {sql.Arg(hi)}",
             "eb" => $"{high} <= {sql.Arg(lo)}",
             _ => Approximately(),

@@ -89,6 +89,13 @@ public static class SearchTables
         CREATE INDEX search_reference_value ON search_reference (type, param, target_id, id, target_type);
         """;
 
+    /// <summary>
+    /// Migration 5: dates also indexed by their end. <c>date=ge2020</c> asks for intervals that end after 2020 began,
+    /// a condition on <c>high</c> that the (low, high) index can only check row by row over every date of the
+    /// parameter; with this index each date prefix but <c>ne</c> is a range of one of the two (SqlSearch.DateCondition).
+    /// </summary>
+    public const string DateHighDdl = "CREATE INDEX search_date_high ON search_date (type, param, high, low, id);";
+
     private static readonly string[] CompositeColumns =
         [.. new[] { 1, 2 }.SelectMany(n => new[] { "system", "text", "num", "num_low", "num_high", "date_low", "date_high" }.Select(c => $"c{n}_{c}"))];
 

@@ -264,6 +264,7 @@ public sealed class SqliteDialect : SqlDialect
         SearchTables.Ddl(postgres: false),
         SearchTables.CompositeDdl(postgres: false),
         SearchTables.IdOrderDdl,
+        SearchTables.DateHighDdl,
     ];
 
     public override bool IsUniqueViolation(Exception e) =>
@@ -333,6 +334,7 @@ public sealed class PostgresDialect : SqlDialect
         SearchTables.Ddl(postgres: true),
         SearchTables.CompositeDdl(postgres: true),
         SearchTables.IdOrderDdl,
+        SearchTables.DateHighDdl,
     ];
 
     public override bool IsUniqueViolation(Exception e) =>

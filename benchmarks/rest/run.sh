@@ -31,28 +31,10 @@ while [ $# -gt 0 ]; do
     *) echo "unknown argument $1 (see the head of $0)" >&2; exit 2 ;;
   esac
 done
-artifacts=${ARTIFACTS_PATH:-/tmp/art-bench}
-work=$(mktemp -d /tmp/fhir-rest-bench.XXXXXX); chmod 755 "$work" # the postgres user runs the throwaway server
-pids=(); pgdata=""
-cleanup() {
-  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-  for p in "${pids[@]}"; do wait "$p" 2>/dev/null || true; done
-  if [ -n "$pgdata" ]; then bash "$peer/pg-stop.sh" "$pgdata" >/dev/null 2>&1 || true; fi
-  rm -rf "$work"
-}
-trap cleanup EXIT
-say() { echo "== $*" >&2; }
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
-wait_up() { # url log
-  for _ in $(seq 1 240); do curl -sf -o /dev/null "$1" && return 0; sleep 0.25; done
-  echo "server at $1 did not start; its log:" >&2; cat "$2" >&2; exit 1
-}
+bench=rest
+source "$repo/benchmarks/common.sh"
 command -v wrk >/dev/null || { echo "wrk is missing: apt-get install -y wrk" >&2; exit 1; }
-
-say "building (Release)"
-dotnet build -c Release "$repo/FhirServer" --artifacts-path "$artifacts" -nologo -v q >"$work/build.log" 2>&1 || { cat "$work/build.log" >&2; exit 1; }
-server_dll="$artifacts/bin/FhirServer/release/FhirServer.dll"
-fhir() { dotnet "$server_dll" "$@"; }
+build_server
 
 if [ -z "$peer" ]; then
   say "peer: fresh copy of $shared/peers, npm install"
@@ -71,31 +53,10 @@ start_peer() {
   names+=(peer); bases+=("http://127.0.0.1:$port"); prefixes+=(/fhir/R4)
 }
 start_ours() { # store, extra args...
-  local store=$1; shift
-  local port; port=$(free_port)
-  # Run from the build folder: the content root is the working folder, and appsettings.json there sets the log
-  # levels (no line per request); from elsewhere the defaults would log every request.
-  (cd "$(dirname "$server_dll")" && exec dotnet "$server_dll" --urls "http://127.0.0.1:$port" --package-sources "$shared/fhir-packages" \
-    --registry "" --store "$store" "$@") >"$work/$store.log" 2>&1 & pids+=($!)
-  wait_up "http://127.0.0.1:$port/ready" "$work/$store.log"
-  names+=("$store"); bases+=("http://127.0.0.1:$port"); prefixes+=("")
+  start_server "$1" "$@"
+  names+=("$1"); bases+=("$base"); prefixes+=("")
 }
-pg_database() { # name → connection string of a fresh database
-  PGOPTIONS="-c client_min_messages=warning" psql "$(pg_uri)" -qAtc "DROP DATABASE IF EXISTS $1" -c "CREATE DATABASE $1" >/dev/null
-  echo "$pg_base;Database=$1"
-}
-pg_uri() { echo "postgresql://$pg_user@$pg_host:$pg_port/postgres"; }
-if [[ " $stores " == *" postgres "* ]]; then
-  if [ -z "$pg" ]; then
-    pgdata="$work/pgdata"; pg_port=$(free_port)
-    say "PostgreSQL: throwaway server on port $pg_port"
-    PGPORT=$pg_port bash "$peer/pg-start.sh" "$pgdata" >/dev/null
-    pg="Host=127.0.0.1;Port=$pg_port;Username=postgres"
-  fi
-  pg_host=$(sed -nE 's/.*Host=([^;]+).*/\1/ip' <<<"$pg"); pg_port=$(sed -nE 's/.*Port=([^;]+).*/\1/ip' <<<"$pg")
-  pg_user=$(sed -nE 's/.*Username=([^;]+).*/\1/ip' <<<"$pg"); pg_port=${pg_port:-5432}; pg_user=${pg_user:-postgres}
-  pg_base=$(sed -E 's/;?Database=[^;]*//I' <<<"$pg")
-fi
+if [[ " $stores " == *" postgres "* ]]; then postgres_setup; fi
 
 # wrk text output → "req/s p50_ms p99_ms non2xx"
 wrk_parse() {

@@ -31,55 +31,16 @@ while [ $# -gt 0 ]; do
     *) echo "unknown argument $1 (see the head of $0)" >&2; exit 2 ;;
   esac
 done
-artifacts=${ARTIFACTS_PATH:-/tmp/art-bench}
-work=$(mktemp -d /tmp/fhir-search-bench.XXXXXX); chmod 755 "$work" # the postgres user runs the throwaway server
-pids=(); pgdata=""
-cleanup() {
-  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-  for p in "${pids[@]}"; do wait "$p" 2>/dev/null || true; done
-  if [ -n "$pgdata" ]; then bash "$shared/peers/pg-stop.sh" "$pgdata" >/dev/null 2>&1 || true; fi
-  rm -rf "$work"
-}
-trap cleanup EXIT
-say() { echo "== $*" >&2; }
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
-wait_up() { # url log
-  for _ in $(seq 1 240); do curl -sf -o /dev/null "$1" && return 0; sleep 0.25; done
-  echo "server at $1 did not start; its log:" >&2; cat "$2" >&2; exit 1
-}
+bench=search
+source "$repo/benchmarks/common.sh"
+build_server
 
-say "building (Release)"
-dotnet build -c Release "$repo/FhirServer" --artifacts-path "$artifacts" -nologo -v q >"$work/build.log" 2>&1 || { cat "$work/build.log" >&2; exit 1; }
-server_dll="$artifacts/bin/FhirServer/release/FhirServer.dll"
-fhir() { dotnet "$server_dll" "$@"; }
-start_ours() { # name store extra args... → prints the base URL
-  local name=$1 store=$2; shift 2
-  local port; port=$(free_port)
-  # From the build folder, so that its appsettings.json sets the log levels (no line per request).
-  (cd "$(dirname "$server_dll")" && exec dotnet "$server_dll" --urls "http://127.0.0.1:$port" --package-sources "$shared/fhir-packages" \
-    --registry "" --store "$store" "$@") >"$work/$name.log" 2>&1 & pids+=($!)
-  wait_up "http://127.0.0.1:$port/ready" "$work/$name.log"
-  base="http://127.0.0.1:$port"
-}
-
-if [[ " $stores " == *" postgres "* ]]; then
-  if [ -z "$pg" ]; then
-    pgdata="$work/pgdata"; pg_port=$(free_port)
-    say "PostgreSQL: throwaway server on port $pg_port"
-    PGPORT=$pg_port bash "$shared/peers/pg-start.sh" "$pgdata" >/dev/null
-    pg="Host=127.0.0.1;Port=$pg_port;Username=postgres"
-  fi
-  pg_host=$(sed -nE 's/.*Host=([^;]+).*/\1/ip' <<<"$pg"); pg_port=$(sed -nE 's/.*Port=([^;]+).*/\1/ip' <<<"$pg")
-  pg_user=$(sed -nE 's/.*Username=([^;]+).*/\1/ip' <<<"$pg"); pg_port=${pg_port:-5432}; pg_user=${pg_user:-postgres}
-  PGOPTIONS="-c client_min_messages=warning" psql "postgresql://$pg_user@$pg_host:$pg_port/postgres" -qAtc "DROP DATABASE IF EXISTS fhir_bench_search" \
-    -c "CREATE DATABASE fhir_bench_search" >/dev/null
-  pg_conn="$(sed -E 's/;?Database=[^;]*//I' <<<"$pg");Database=fhir_bench_search"
-fi
+if [[ " $stores " == *" postgres "* ]]; then postgres_setup; pg_conn=$(pg_database fhir_bench_search); fi
 
 search_bases=(); search_names=()
 for s in $stores; do
-  if [ "$s" = postgres ]; then start_ours postgres postgres --connection "$pg_conn"
-  else mkdir -p "$work/sqlite"; start_ours sqlite sqlite --data "$work/sqlite"; fi
+  if [ "$s" = postgres ]; then start_server postgres postgres --connection "$pg_conn"
+  else mkdir -p "$work/sqlite"; start_server sqlite sqlite --data "$work/sqlite"; fi
   say "$s: loading Synthea × $copies"
   echo "-- load, $s"
   fhir bench search load "$base" "$synthea" --copies "$copies" --clients "$load_clients"
@@ -101,7 +62,7 @@ if [ "$do_peer" = 1 ]; then
   node "$peer/medplum-server.js" "$port" "$work/patients.ndjson" >"$work/peer.log" 2>&1 & pids+=($!)
   wait_up "http://127.0.0.1:$port/fhir/R4/metadata" "$work/peer.log"
   peer_base="http://127.0.0.1:$port/fhir/R4"
-  mkdir -p "$work/sqlite-peer"; start_ours sqlite-10k sqlite --data "$work/sqlite-peer"
+  mkdir -p "$work/sqlite-peer"; start_server sqlite-10k sqlite --data "$work/sqlite-peer"
   fhir bench load "$base" "$work/patients.ndjson" --batch 500 --clients 2 >&2
   echo "Side by side: the same 10,000 patients (gen-patients.js) in the Medplum in-memory router and in our server (SQLite)"
   out=$(fhir bench search query "$peer_base" "$base" --names peer,sqlite --queries family --duration "$duration" --clients "$clients" --rounds "$rounds")

@@ -122,6 +122,22 @@ public class SearchTests(string store)
         Assert.That(await Matches($"/Observation?subject={_ids["jean"]}&date=2023-01"), Is.EqualTo(new[] { "obs2" }));
         Assert.That(await Matches($"/Observation?subject={_ids["helene"]}&date=sa2024-01-01"), Is.EqualTo(new[] { "obs1" }));
         await Bundle($"/Patient?birthdate=soon", HttpStatusCode.BadRequest);
+        // Each prefix alone (the filter form), then with a gender, where the date's few rows drive the page (a range of
+        // one of the date indexes, sorted by id).
+        foreach (var (date, expected) in new[]
+                 {
+                     ("le1985", new[] { "helene", "jean" }), ("le1985-06", new[] { "helene", "jean" }), ("ge1985-06", new[] { "jean", "zoe" }),
+                     ("eb1985", new[] { "helene" }), ("eq1970-03-15", new[] { "helene" }), ("1985-03", []), ("sa1985", new[] { "zoe" }),
+                     ("ne1985", new[] { "helene", "zoe" }), ("gt1985", new[] { "zoe" }), ("lt1985", new[] { "helene" }),
+                 })
+        {
+            Assert.That(await Matches($"/Patient?{Mine}&birthdate={date}&_sort=birthdate"), Is.EqualTo(expected), date);
+            foreach (var gender in new[] { "female", "male" })
+            {
+                var ofGender = expected.Where(k => (k == "jean") == (gender == "male")).OrderBy(k => _ids[k], StringComparer.Ordinal);
+                Assert.That(await Matches($"/Patient?gender={gender}&birthdate={date}&{Mine}"), Is.EqualTo(ofGender), $"{gender}, {date}");
+            }
+        }
     }
 
     [Test]
@@ -199,20 +215,33 @@ public class SearchTests(string store)
     public async Task A_page_walked_along_one_clause_matches_the_filtered_walk()
     {
         // 23 Observations with this run's code, one of them with the code twice; every third is "amended", and the
-        // dates run from 2024-01-01 on. A token value drives the page along its index (SqlSearch.Driven); the same
-        // query sorted by _id takes the filter shape. Both must walk exactly the matches the data says, once each.
+        // dates run from 2024-01-01 on. All are in the category wide|k0, which one more Observation (another code)
+        // fills with 2,001 codings, more than a small clause may have to drive the page (SqlSearch.ChooseDriver). A
+        // 24th Observation that matches everything is deleted: its index rows must go with it.
+        // A token value drives the page along its index in id order (SqlSearch.Driven), or a clause with few rows
+        // drives it, sorted; the same query sorted by _id takes the filter shape. Every walk must give exactly the
+        // matches the data says, once each, and _total must count them.
         var system = $"urn:test:{_run}:codes";
+        var wide = $"urn:test:{_run}:wide";
+        var all = new List<string>();
         var expected = new List<string>();
-        for (var i = 0; i < 23; i++)
+        for (var i = 0; i < 24; i++)
         {
             var status = i % 3 == 0 ? "amended" : "final";
             var coding = $$"""{"system":"{{system}}","code":"c"}""";
             var codings = i == 4 ? coding + "," + coding : coding;
-            await Create($"walk{i}", $$"""{"resourceType":"Observation","status":"{{status}}","code":{"coding":[{{codings}}]},"effectiveDateTime":"2024-01-{{i + 1:00}}"}""");
+            await Create($"walk{i}", $$"""{"resourceType":"Observation","status":"{{status}}","category":[{"coding":[{"system":"{{wide}}","code":"k0"}]}],"code":{"coding":[{{codings}}]},"effectiveDateTime":"2024-01-{{i + 1:00}}"}""");
+            if (i == 23) break; // final, 2024-01-24: a match, deleted below
+            all.Add($"walk{i}");
             if (status == "final" && i + 1 >= 5) expected.Add($"walk{i}");
         }
+        var deleted = await _client.DeleteAsync($"/Observation/{_ids["walk23"]}");
+        Assert.That(deleted.IsSuccessStatusCode, Is.True);
+        var categories = string.Join(",", Enumerable.Range(0, 2001).Select(i => $$"""{"system":"{{wide}}","code":"k{{i}}"}"""));
+        await Create("wide", $$"""{"resourceType":"Observation","status":"final","category":[{"coding":[{{categories}}]}],"code":{"coding":[{"system":"{{system}}","code":"other"}]},"effectiveDateTime":"2024-01-10"}""");
         expected.Sort((a, b) => string.CompareOrdinal(_ids[a], _ids[b]));
-        var query = $"/Observation?code={Uri.EscapeDataString(system + "|c")}&status=final&date=ge2024-01-05&_count=4";
+        all.Sort((a, b) => string.CompareOrdinal(_ids[a], _ids[b]));
+        var code = $"code={Uri.EscapeDataString(system + "|c")}";
 
         async Task<(List<string> Forward, List<string> Backward)> Walk(string url)
         {
@@ -234,14 +263,24 @@ public class SearchTests(string store)
             return (forward, backward);
         }
 
-        var driven = await Walk(query);
-        Assert.That(driven.Forward, Is.EqualTo(expected));
+        async Task Check(string query, List<string> matches, int lastPage)
+        {
+            var driven = await Walk(query);
+            Assert.That(driven.Forward, Is.EqualTo(matches), query);
+            Assert.That(driven.Backward, Is.EqualTo(matches.SkipLast(lastPage)), "from the last page back to the first: " + query);
+            var filtered = await Walk(query + "&_sort=_id");
+            Assert.That(filtered.Forward, Is.EqualTo(matches), query + "&_sort=_id");
+            var total = await Bundle(query + "&_total=accurate&_summary=count");
+            Assert.That(total.GetProperty("total").GetInt32(), Is.EqualTo(matches.Count), "_total of " + query);
+        }
+
         Assert.That(expected, Has.Count.EqualTo(13), "days 5 to 23, less the amended ones");
-        Assert.That(driven.Backward, Is.EqualTo(expected.SkipLast(1)), "from the last page (one match) back to the first");
-        var filtered = await Walk(query + "&_sort=_id");
-        Assert.That(filtered.Forward, Is.EqualTo(expected));
-        var total = await Bundle(query + "&_total=accurate&_summary=count");
-        Assert.That(total.GetProperty("total").GetInt32(), Is.EqualTo(expected.Count));
+        // Status and date have few rows: one of them drives, sorted.
+        await Check($"/Observation?{code}&status=final&date=ge2024-01-05&_count=4", expected, 1);
+        // The category (system only) has 2,023 rows: the code drives, in id order; the category is probed.
+        Assert.That(all, Has.Count.EqualTo(23));
+        await Check($"/Observation?{code}&category={Uri.EscapeDataString(wide + "|")}&_count=4", all, 3);
+        await Check($"/Observation?category={Uri.EscapeDataString(wide + "|k0")}&{code}&_count=4", all, 3);
     }
 
     private static string? Link(JsonElement bundle, string relation) =>

@@ -1,0 +1,53 @@
+# Sourced by benchmarks/*/run.sh after they set repo, shared and bench (a short name for the temporary folder).
+# Gives: work (a temporary folder), pids (processes to stop) and pgdata (a throwaway PostgreSQL to stop), all cleaned
+# up on exit; say, free_port, wait_up; build_server (Release into $ARTIFACTS_PATH, default /tmp/art-bench), which sets
+# server_dll; fhir (runs the server's CLI); start_server (a server of ours in the background); postgres_setup and
+# pg_database (a fresh database on $pg or on a throwaway PostgreSQL).
+artifacts=${ARTIFACTS_PATH:-/tmp/art-bench}
+work=$(mktemp -d "/tmp/fhir-$bench-bench.XXXXXX"); chmod 755 "$work" # the postgres user runs the throwaway server
+pids=(); pgdata=""
+cleanup() {
+  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+  for p in "${pids[@]}"; do wait "$p" 2>/dev/null || true; done
+  if [ -n "$pgdata" ]; then bash "$shared/peers/pg-stop.sh" "$pgdata" >/dev/null 2>&1 || true; fi
+  rm -rf "$work"
+}
+trap cleanup EXIT
+say() { echo "== $*" >&2; }
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+wait_up() { # url log
+  for _ in $(seq 1 240); do curl -sf -o /dev/null "$1" && return 0; sleep 0.25; done
+  echo "server at $1 did not start; its log:" >&2; cat "$2" >&2; exit 1
+}
+build_server() {
+  say "building (Release)"
+  dotnet build -c Release "$repo/FhirServer" --artifacts-path "$artifacts" -nologo -v q >"$work/build.log" 2>&1 || { cat "$work/build.log" >&2; exit 1; }
+  server_dll="$artifacts/bin/FhirServer/release/FhirServer.dll"
+}
+fhir() { dotnet "$server_dll" "$@"; }
+start_server() { # log name, store, extra server args… → sets base (the server's URL)
+  local name=$1 store=$2; shift 2
+  local port; port=$(free_port)
+  # Run from the build folder: the content root is the working folder, and appsettings.json there sets the log
+  # levels (no line per request); from elsewhere the defaults would log every request.
+  (cd "$(dirname "$server_dll")" && exec dotnet "$server_dll" --urls "http://127.0.0.1:$port" --package-sources "$shared/fhir-packages" \
+    --registry "" --store "$store" "$@") >"$work/$name.log" 2>&1 & pids+=($!)
+  wait_up "http://127.0.0.1:$port/ready" "$work/$name.log"
+  base="http://127.0.0.1:$port"
+}
+postgres_setup() { # uses $pg (an Npgsql connection string; empty: start a throwaway server) → sets pg_base, for pg_database
+  if [ -z "$pg" ]; then
+    pgdata="$work/pgdata"; local port; port=$(free_port)
+    say "PostgreSQL: throwaway server on port $port"
+    PGPORT=$port bash "$shared/peers/pg-start.sh" "$pgdata" >/dev/null
+    pg="Host=127.0.0.1;Port=$port;Username=postgres"
+  fi
+  pg_host=$(sed -nE 's/.*Host=([^;]+).*/\1/ip' <<<"$pg"); pg_port=$(sed -nE 's/.*Port=([^;]+).*/\1/ip' <<<"$pg")
+  pg_user=$(sed -nE 's/.*Username=([^;]+).*/\1/ip' <<<"$pg"); pg_port=${pg_port:-5432}; pg_user=${pg_user:-postgres}
+  pg_base=$(sed -E 's/;?Database=[^;]*//I' <<<"$pg")
+}
+pg_database() { # name → the connection string of a fresh (dropped and re-created) database of that name
+  PGOPTIONS="-c client_min_messages=warning" psql "postgresql://$pg_user@$pg_host:$pg_port/postgres" -qAtc "DROP DATABASE IF EXISTS $1" \
+    -c "CREATE DATABASE $1" >/dev/null
+  echo "$pg_base;Database=$1"
+}
