@@ -11,7 +11,7 @@ namespace FhirServer.Rest;
 /// Batch and transaction Bundles (R4 http.html#transaction). A transaction runs in one database transaction: the
 /// entries are checked first, server ids are given to the POSTs, <c>urn:uuid:</c> and other fullUrl references are
 /// rewritten across entries, then DELETE, POST, PUT/PATCH and GET run in that order; any failure rolls all back and
-/// answers with the failing entry's status. Batch entries are independent, each in its own transaction.
+/// answers with the failing entry's status. Batch entries are independent, each all-or-nothing on its own (see Batch).
 /// </summary>
 public sealed class BundleProcessor(ConformanceContext conformance, ResourceService service, IResourceStore store, ServerSettings settings,
     ConditionalMatcher matcher, ILogger<BundleProcessor> logger)
@@ -225,8 +225,16 @@ public sealed class BundleProcessor(ConformanceContext conformance, ResourceServ
         logger.LogDebug("Transaction of {Count} entries committed", entries.Count);
     }
 
+    /// <summary>
+    /// Batch entries are independent (http.html#brules: no entry may depend on another's change), each checked and
+    /// resolved on its own, each write all-or-nothing on its own. Where write sessions already share commits (SQLite),
+    /// each write is a session of its own; elsewhere (PostgreSQL, where each commit waits for the log flush) the writes
+    /// are parts of one transaction, each in a savepoint that a failure undoes alone, and the reads follow the commit.
+    /// </summary>
     private async Task Batch(List<Entry> entries, string baseUrl, bool representation, CancellationToken ct)
     {
+        var writes = new List<Entry>();
+        var reads = new List<Entry>();
         foreach (var e in entries)
         {
             Prepare(e, baseUrl);
@@ -247,23 +255,95 @@ public sealed class BundleProcessor(ConformanceContext conformance, ResourceServ
                     RewriteReferences(e, references);
                 }
                 if (e.NoOp) continue;
-                if (e.Method is "GET" or "HEAD")
-                {
-                    await using var session = await store.BeginAsync(write: false, ct);
-                    await Run(session, e, representation, ct);
-                }
-                else
-                    await service.InTransactionAsync(async s => { await Run(s, e, representation, ct); return true; }, ct);
+                var read = e.Method is "GET" or "HEAD";
+                if (!store.SharesCommits) (read ? reads : writes).Add(e);
+                else if (read) await Read(e, representation, ct);
+                else await service.InTransactionAsync(async s => { await Run(s, e, representation, ct); return true; }, ct);
             }
             catch (FhirException failure)
             {
-                e.Status = failure.Status;
-                e.Outcome = failure.Issues;
-                e.Stored = null;
-                e.Location = null;
-                e.ResponseResource = null;
+                Fail(e, failure);
             }
         }
+        if (writes.Count > 0) await WriteInParts(writes, representation, ct);
+        foreach (var e in reads)
+        {
+            try
+            {
+                await Read(e, representation, ct);
+            }
+            catch (FhirException failure)
+            {
+                Fail(e, failure);
+            }
+        }
+    }
+
+    /// <summary>
+    /// The writes of a batch in one transaction, one savepoint each. If the transaction itself fails (a deadlock with
+    /// another writer, a conflict that outlasted the retries), nothing was committed, and each write runs again in a
+    /// transaction of its own.
+    /// </summary>
+    private async Task WriteInParts(List<Entry> writes, bool representation, CancellationToken ct)
+    {
+        try
+        {
+            await service.InTransactionAsync(async session =>
+            {
+                foreach (var e in writes)
+                {
+                    Reset(e);
+                    try
+                    {
+                        await session.InPartAsync(() => Run(session, e, representation, ct), ct);
+                    }
+                    catch (FhirException failure)
+                    {
+                        Fail(e, failure);
+                    }
+                }
+                return true;
+            }, ct);
+            return;
+        }
+        catch (Exception e) when (e is System.Data.Common.DbException or FhirException)
+        {
+            logger.LogInformation(e, "A batch of {Count} writes could not commit as one transaction; writing them one by one", writes.Count);
+        }
+        foreach (var e in writes)
+        {
+            Reset(e);
+            try
+            {
+                await service.InTransactionAsync(async s => { await Run(s, e, representation, ct); return true; }, ct);
+            }
+            catch (FhirException failure)
+            {
+                Fail(e, failure);
+            }
+        }
+    }
+
+    private async Task Read(Entry e, bool representation, CancellationToken ct)
+    {
+        await using var session = await store.BeginAsync(write: false, ct);
+        await Run(session, e, representation, ct);
+    }
+
+    private static void Reset(Entry e)
+    {
+        e.Status = 0;
+        e.Outcome = null;
+        e.Stored = null;
+        e.Location = null;
+        e.ResponseResource = null;
+    }
+
+    private static void Fail(Entry e, FhirException failure)
+    {
+        Reset(e);
+        e.Status = failure.Status;
+        e.Outcome = failure.Issues;
     }
 
     /// <summary>Performs one entry; client errors are thrown (transaction) or recorded as the entry's status (read misses).</summary>

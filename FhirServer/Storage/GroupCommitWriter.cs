@@ -105,7 +105,7 @@ internal sealed class GroupCommitWriter(SqlDialect dialect) : IAsyncDisposable
     private static readonly string[] NoParameters = [];
 
     // Savepoints and their release run on every session: through the SQLite API when the store is SQLite.
-    private Task Execute(string sql, CancellationToken ct)
+    internal Task Execute(string sql, CancellationToken ct)
     {
         if (_connection!.Sqlite is not { } sqlite) return _connection.Command(sql, _transaction).ExecuteNonQueryAsync(ct);
         sqlite.Execute(sql, NoParameters, []);
@@ -172,6 +172,24 @@ internal sealed class GroupCommitWriter(SqlDialect dialect) : IAsyncDisposable
 
         public Task InsertAsync(StoredVersion version, IReadOnlyList<IndexEntry>? index = null, CancellationToken ct = default) =>
             SqlResourceStore.Insert(writer.Dialect, connection, Live(), version, index, ct);
+
+        // A savepoint nested in the session's own; one name serves, since ROLLBACK TO and RELEASE act on the latest of that name.
+        public async Task InPartAsync(Func<Task> work, CancellationToken ct = default)
+        {
+            Live();
+            await writer.Execute("SAVEPOINT part", ct);
+            try
+            {
+                await work();
+            }
+            catch
+            {
+                await writer.Execute("ROLLBACK TO SAVEPOINT part", CancellationToken.None);
+                await writer.Execute("RELEASE SAVEPOINT part", CancellationToken.None);
+                throw;
+            }
+            await writer.Execute("RELEASE SAVEPOINT part", ct);
+        }
 
         public async Task CommitAsync(CancellationToken ct = default)
         {

@@ -28,6 +28,13 @@ public interface IResourceStore : IAsyncDisposable
 
     /// <summary>Whether the database answers (for <c>/ready</c>).</summary>
     Task<bool> PingAsync(CancellationToken ct = default);
+
+    /// <summary>
+    /// Whether separate write sessions already share their commits (SQLite's group commit). When they do not, a batch of
+    /// independent writes is cheaper as parts of one transaction (<see cref="IStoreSession.InPartAsync"/>): one commit,
+    /// one wait for the database's log flush, instead of one per write.
+    /// </summary>
+    bool SharesCommits { get; }
 }
 
 /// <summary>A transaction on the store. Disposing without committing rolls back.</summary>
@@ -47,6 +54,12 @@ public interface IStoreSession : IAsyncDisposable
     /// already exists (a concurrent writer won).
     /// </summary>
     Task InsertAsync(StoredVersion version, IReadOnlyList<IndexEntry>? index = null, CancellationToken ct = default);
+
+    /// <summary>
+    /// Runs <paramref name="work"/> as an all-or-nothing part of this write transaction (a savepoint): when it throws,
+    /// what it wrote is undone, the exception passes on, and the transaction goes on.
+    /// </summary>
+    Task InPartAsync(Func<Task> work, CancellationToken ct = default);
 
     Task CommitAsync(CancellationToken ct = default);
 }

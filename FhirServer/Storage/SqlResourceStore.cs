@@ -24,6 +24,8 @@ public sealed class SqlResourceStore(SqlDialect dialect) : IResourceStore
 
     public string Kind => dialect.Kind;
 
+    public bool SharesCommits => _writer is not null;
+
     public SqlDialect Dialect => dialect;
 
     public async Task InitializeAsync(CancellationToken ct = default)
@@ -270,6 +272,23 @@ public sealed class SqlResourceStore(SqlDialect dialect) : IResourceStore
 
         public Task InsertAsync(StoredVersion version, IReadOnlyList<IndexEntry>? index = null, CancellationToken ct = default) =>
             write ? Insert(store.Dialect, connection, tx, version, index, ct) : throw new InvalidOperationException("This session was opened for reading.");
+
+        public async Task InPartAsync(Func<Task> work, CancellationToken ct = default)
+        {
+            if (!write) throw new InvalidOperationException("This session was opened for reading.");
+            await tx.SaveAsync("part", ct); // one name serves: ROLLBACK TO and RELEASE act on the latest of that name
+            try
+            {
+                await work();
+            }
+            catch
+            {
+                await tx.RollbackAsync("part", CancellationToken.None);
+                await tx.ReleaseAsync("part", CancellationToken.None);
+                throw;
+            }
+            await tx.ReleaseAsync("part", ct);
+        }
 
         public async Task CommitAsync(CancellationToken ct = default)
         {

@@ -185,6 +185,34 @@ public class BundleTests(string store)
     }
 
     [Test]
+    public async Task Batch_writes_that_fail_leave_the_others_written()
+    {
+        // Failures while writing (If-Match), between writes that succeed: on PostgreSQL these run as parts of one
+        // transaction, and the failed ones must be undone alone.
+        var (kept, stale, after) = (Unique(), Unique(), Unique());
+        var (created, _) = await Post($$$"""{"resourceType":"Bundle","type":"transaction","entry":[{"resource":{"resourceType":"Patient","id":"{{{stale}}}"},"request":{"method":"PUT","url":"Patient/{{{stale}}}"}}]}""");
+        Assert.That(created, Is.EqualTo(HttpStatusCode.OK));
+        var (status, response) = await Post($$$"""
+            {"resourceType":"Bundle","type":"batch","entry":[
+              {"resource":{"resourceType":"Patient","id":"{{{kept}}}"},"request":{"method":"PUT","url":"Patient/{{{kept}}}"}},
+              {"resource":{"resourceType":"Patient","id":"{{{stale}}}","gender":"male"},"request":{"method":"PUT","url":"Patient/{{{stale}}}","ifMatch":"W/\"7\""}},
+              {"request":{"method":"DELETE","url":"Patient/{{{stale}}}","ifMatch":"W/\"3\""}},
+              {"resource":{"resourceType":"Patient","id":"{{{after}}}"},"request":{"method":"PUT","url":"Patient/{{{after}}}"}},
+              {"request":{"method":"GET","url":"Patient/{{{kept}}}"}}
+            ]}
+            """);
+        Assert.That(status, Is.EqualTo(HttpStatusCode.OK), response.ToString());
+        var entries = response.GetProperty("entry").EnumerateArray().ToList();
+        Assert.That(entries.Select(e => e.GetProperty("response").GetProperty("status").GetString()![..3]),
+            Is.EqualTo(new[] { "201", "412", "412", "201", "200" }));
+        Assert.That((await Get($"/Patient/{kept}")).Status, Is.EqualTo(HttpStatusCode.OK));
+        Assert.That((await Get($"/Patient/{after}")).Status, Is.EqualTo(HttpStatusCode.OK));
+        var (_, unchanged) = await Get($"/Patient/{stale}");
+        Assert.That(unchanged.GetProperty("meta").GetProperty("versionId").GetString(), Is.EqualTo("1"));
+        Assert.That(unchanged.TryGetProperty("gender", out _), Is.False);
+    }
+
+    [Test]
     public async Task Prefer_representation_puts_the_resources_in_the_response()
     {
         using var request = new HttpRequestMessage(HttpMethod.Post, "/")

@@ -55,6 +55,33 @@ public class StoreTests(string kind)
     }
 
     [Test]
+    public async Task A_part_that_fails_is_undone_alone()
+    {
+        await using var store = await Open();
+        await using (var session = await store.BeginAsync(write: true))
+        {
+            await session.InPartAsync(() => session.InsertAsync(Version("kept", 1)));
+            var failing = session.InPartAsync(async () =>
+            {
+                await session.InsertAsync(Version("undone", 1));
+                await session.InsertAsync(Version("undone", 2));
+                throw new InvalidOperationException("the part fails after writing");
+            });
+            Assert.That(async () => await failing, Throws.InvalidOperationException);
+            // The same version again: the failed part's row is gone, so there is no conflict with it.
+            await session.InPartAsync(() => session.InsertAsync(Version("undone", 1)));
+            Assert.That(async () => await session.InPartAsync(() => session.InsertAsync(Version("kept", 1))), Throws.TypeOf<VersionConflictException>(),
+                "a conflict inside a part");
+            await session.InPartAsync(() => session.InsertAsync(Version("after", 1)));
+            await session.CommitAsync();
+        }
+        Assert.That((await store.ReadAsync("Patient", "kept"))?.Version, Is.EqualTo(1));
+        Assert.That((await store.ReadAsync("Patient", "undone"))?.Version, Is.EqualTo(1), "version 2 was in the failed part");
+        Assert.That((await store.ReadAsync("Patient", "after"))?.Version, Is.EqualTo(1), "the transaction went on after the conflict");
+        Assert.That(store.SharesCommits, Is.EqualTo(kind == "sqlite"));
+    }
+
+    [Test]
     public async Task A_schema_newer_than_the_server_is_refused()
     {
         await using (var store = await Open()) await Execute(store, "INSERT INTO schema_version (version) VALUES (999)");
