@@ -173,22 +173,11 @@ internal sealed class GroupCommitWriter(SqlDialect dialect) : IAsyncDisposable
         public Task InsertAsync(StoredVersion version, IReadOnlyList<IndexEntry>? index = null, CancellationToken ct = default) =>
             SqlResourceStore.Insert(writer.Dialect, connection, Live(), version, index, ct);
 
-        // A savepoint nested in the session's own; one name serves, since ROLLBACK TO and RELEASE act on the latest of that name.
-        public async Task InPartAsync(Func<Task> work, CancellationToken ct = default)
+        // A savepoint nested in the session's own.
+        public Task InPartAsync(Func<Task> work, CancellationToken ct = default)
         {
             Live();
-            await writer.Execute("SAVEPOINT part", ct);
-            try
-            {
-                await work();
-            }
-            catch
-            {
-                await writer.Execute("ROLLBACK TO SAVEPOINT part", CancellationToken.None);
-                await writer.Execute("RELEASE SAVEPOINT part", CancellationToken.None);
-                throw;
-            }
-            await writer.Execute("RELEASE SAVEPOINT part", ct);
+            return SqlResourceStore.InSavepoint(sql => writer.Execute(sql, ct), work);
         }
 
         public async Task CommitAsync(CancellationToken ct = default)

@@ -244,6 +244,27 @@ public sealed class SqlResourceStore(SqlDialect dialect) : IResourceStore
         if (!version.Deleted && index is { Count: > 0 }) SearchTables.Insert(sqlite, version.Type, version.Id, index);
     }
 
+    /// <summary>
+    /// Runs <paramref name="work"/> inside a savepoint, through <paramref name="execute"/> (which runs a statement on the
+    /// session's connection): a failure rolls back to it and releases it, then passes on. One name serves for all,
+    /// since ROLLBACK TO and RELEASE act on the latest savepoint of that name.
+    /// </summary>
+    internal static async Task InSavepoint(Func<string, Task> execute, Func<Task> work)
+    {
+        await execute("SAVEPOINT part");
+        try
+        {
+            await work();
+        }
+        catch
+        {
+            await execute("ROLLBACK TO SAVEPOINT part");
+            await execute("RELEASE SAVEPOINT part");
+            throw;
+        }
+        await execute("RELEASE SAVEPOINT part");
+    }
+
     private static async Task Execute(DbConnection connection, DbTransaction tx, string sql, CancellationToken ct)
     {
         await using var command = Command(connection, tx, sql);
@@ -273,22 +294,8 @@ public sealed class SqlResourceStore(SqlDialect dialect) : IResourceStore
         public Task InsertAsync(StoredVersion version, IReadOnlyList<IndexEntry>? index = null, CancellationToken ct = default) =>
             write ? Insert(store.Dialect, connection, tx, version, index, ct) : throw new InvalidOperationException("This session was opened for reading.");
 
-        public async Task InPartAsync(Func<Task> work, CancellationToken ct = default)
-        {
-            if (!write) throw new InvalidOperationException("This session was opened for reading.");
-            await tx.SaveAsync("part", ct); // one name serves: ROLLBACK TO and RELEASE act on the latest of that name
-            try
-            {
-                await work();
-            }
-            catch
-            {
-                await tx.RollbackAsync("part", CancellationToken.None);
-                await tx.ReleaseAsync("part", CancellationToken.None);
-                throw;
-            }
-            await tx.ReleaseAsync("part", ct);
-        }
+        public Task InPartAsync(Func<Task> work, CancellationToken ct = default) =>
+            write ? InSavepoint(sql => connection.Command(sql, tx).ExecuteNonQueryAsync(ct), work) : throw new InvalidOperationException("This session was opened for reading.");
 
         public async Task CommitAsync(CancellationToken ct = default)
         {
