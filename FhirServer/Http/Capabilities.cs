@@ -80,7 +80,8 @@ public sealed class Capabilities(ConformanceContext conformance, ServerSettings 
                 ["interaction"] = new JsonArray(
                     new JsonObject { ["code"] = "transaction" },
                     new JsonObject { ["code"] = "batch" },
-                    new JsonObject { ["code"] = "history-system" }),
+                    new JsonObject { ["code"] = "history-system" },
+                    new JsonObject { ["code"] = "search-system" }),
             }),
         };
         return statement.ToJsonString();

@@ -3,6 +3,7 @@ using FhirServer.Conformance.Model;
 using FhirServer.Conformance.Serialization;
 using FhirServer.Rest;
 using FhirServer.Search;
+using FhirServer.Storage;
 
 namespace FhirServer.Http;
 
@@ -28,6 +29,16 @@ public static class SearchEndpoints
             else if (http.Request.ContentLength > 0)
                 throw new FhirException(StatusCodes.Status415UnsupportedMediaType, "not-supported", "POST _search takes application/x-www-form-urlencoded parameters.");
             await Search(http, type, pairs, null, $"/{type}");
+        });
+        app.MapGet("/", http => SystemSearch(http, Pairs(http.Request.Query)));
+        app.MapPost("/_search", async http =>
+        {
+            var pairs = Pairs(http.Request.Query);
+            if (http.Request.HasFormContentType)
+                pairs.AddRange(Pairs(await http.Request.ReadFormAsync(http.RequestAborted)));
+            else if (http.Request.ContentLength > 0)
+                throw new FhirException(StatusCodes.Status415UnsupportedMediaType, "not-supported", "POST _search takes application/x-www-form-urlencoded parameters.");
+            await SystemSearch(http, pairs);
         });
         app.MapGet("/{compartment}/{id}/{type}", http =>
         {
@@ -59,13 +70,13 @@ public static class SearchEndpoints
         return new CompartmentSpec(compartment, id, names.Where(n => n != "{def}").ToList(), names.Contains("{def}") && type == compartment);
     }
 
+    private static bool Strict(HttpContext http) =>
+        http.Request.Headers["Prefer"].ToString().Replace(" ", "").Contains("handling=strict", StringComparison.OrdinalIgnoreCase);
+
     private static async Task Search(HttpContext http, string type, List<KeyValuePair<string, string>> pairs, CompartmentSpec? compartment, string path)
     {
         var services = http.RequestServices;
-        var conformance = services.GetRequiredService<ConformanceContext>();
-        var strict = (http.Request.Headers["Prefer"].ToString()).Replace(" ", "").Contains("handling=strict", StringComparison.OrdinalIgnoreCase);
-        var query = services.GetRequiredService<SearchQueryParser>().Parse(type, pairs, strict);
-        var view = ResourceViews.FromQuery(http.Request, conformance.Registry, allowCount: true);
+        var query = services.GetRequiredService<SearchQueryParser>().Parse(type, pairs, Strict(http));
         var baseUrl = FhirEndpoints.BaseUrl(http.Request);
         var page = await services.GetRequiredService<SqlSearch>().RunAsync(query, compartment, baseUrl, http.RequestAborted);
 
@@ -74,17 +85,123 @@ public static class SearchEndpoints
         var links = new List<(string, string)> { ("self", query.Cursor is null ? self : Page(query.Cursor)) };
         if (page.NextCursor is not null) links.Add(("next", Page(page.NextCursor)));
         if (page.PreviousCursor is not null) links.Add(("previous", Page(page.PreviousCursor)));
-        using var bundle = new BundleJson("searchset", DateTimeOffset.UtcNow, page.Total, links);
-        foreach (var (version, mode) in page.Matches.Select(m => (m, "match")).Concat(page.Included.Select(i => (i, "include"))))
+        await WriteSearchset(http, baseUrl, page.Total, links, page.Matches, page.Included, query.Ignored);
+    }
+
+    /// <summary>
+    /// Search across types (R4 http.html#search, <c>search-system</c>): <c>GET [base]?…</c> and <c>POST [base]/_search</c>.
+    /// The types are those of <c>_type</c>, or every type that has a resource; a parameter must be one that all of them
+    /// define (otherwise it would select in some types and be ignored, so select everything, in others). The matches
+    /// come type by type in name order, each type's in id order; the next link carries the type and that type's
+    /// cursor. There is no previous link, and no <c>_sort</c> (an order across types would need every type's matches).
+    /// </summary>
+    private static async Task SystemSearch(HttpContext http, List<KeyValuePair<string, string>> pairs)
+    {
+        var services = http.RequestServices;
+        var registry = services.GetRequiredService<ConformanceContext>().Registry;
+        var parser = services.GetRequiredService<SearchQueryParser>();
+        var search = services.GetRequiredService<SqlSearch>();
+        var baseUrl = FhirEndpoints.BaseUrl(http.Request);
+        var ct = http.RequestAborted;
+        if (pairs.Any(p => p.Key.Split(':')[0] == "_sort"))
+            throw FhirException.BadRequest("_sort is not supported in a search across types; search one type to sort.", "_sort");
+        var named = pairs.Where(p => p.Key == "_type").SelectMany(p => p.Value.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)).ToList();
+        foreach (var t in named)
+            if (!registry.IsResourceType(t) || t is "Resource" or "DomainResource")
+                throw FhirException.BadRequest($"_type: '{t}' is not a resource type this server knows.", "_type");
+        var types = named.Count > 0 ? named.Distinct().Order(StringComparer.Ordinal).ToList() : await search.StoredTypesAsync(ct);
+        var cursor = SystemCursor.Decode(pairs.LastOrDefault(p => p.Key == "_cursor").Value, types);
+        var rest = pairs.Where(p => p.Key is not ("_type" or "_cursor")).ToList();
+        var queries = types.Select(t => parser.Parse(t, rest, Strict(http))).ToList();
+
+        // Ignored keys ("key: why"): the same for every type, or refused.
+        var ignored = queries.Select(q => q.Ignored.Select(i => i[..i.IndexOf(": ", StringComparison.Ordinal)]).ToHashSet(StringComparer.Ordinal)).ToList();
+        foreach (var key in ignored.SelectMany(k => k).Distinct())
+        {
+            var lacking = types.Where((_, i) => ignored[i].Contains(key)).ToList();
+            if (lacking.Count < types.Count)
+                throw FhirException.BadRequest($"'{key}' is not a search parameter of every type searched (not of {string.Join(", ", lacking)}).", key);
+        }
+
+        var first = queries.FirstOrDefault();
+        int? total = null;
+        if (first is not null && first.Total != TotalMode.None)
+        {
+            total = 0;
+            foreach (var q in queries)
+            {
+                var counted = await search.RunAsync(q with { CountOnly = true, Cursor = null }, null, baseUrl, ct);
+                total = counted.Total is { } n && total is { } sum ? sum + n : null;
+            }
+        }
+        var matches = new List<StoredVersion>();
+        var included = new List<StoredVersion>();
+        string? next = null;
+        if (first is { CountOnly: false, Count: > 0 })
+            for (var i = cursor.TypeIndex; i < types.Count; i++)
+            {
+                var page = await search.RunAsync(queries[i] with
+                {
+                    Count = first.Count - matches.Count, Total = TotalMode.None, Cursor = i == cursor.TypeIndex ? cursor.TypeCursor : null,
+                }, null, baseUrl, ct);
+                matches.AddRange(page.Matches);
+                included.AddRange(page.Included);
+                if (page.NextCursor is not null) next = SystemCursor.Encode(types[i], page.NextCursor);
+                else if (matches.Count >= first.Count && i + 1 < types.Count) next = SystemCursor.Encode(types[i + 1], null);
+                if (next is not null) break;
+            }
+
+        var selfQuery = string.Join('&', new[] { named.Count > 0 ? "_type=" + Uri.EscapeDataString(string.Join(',', types)) : "", first?.SelfQuery ?? "" }
+            .Where(x => x.Length > 0));
+        var self = $"{baseUrl}/" + (selfQuery.Length > 0 ? "?" + selfQuery : "");
+        string Page(string c) => self + (selfQuery.Length > 0 ? "&" : "?") + "_cursor=" + c;
+        var links = new List<(string, string)> { ("self", cursor.Text is null ? self : Page(cursor.Text)) };
+        if (next is not null) links.Add(("next", Page(next)));
+        await WriteSearchset(http, baseUrl, total, links, matches, included, first?.Ignored ?? []);
+    }
+
+    /// <summary>Where a search across types goes on: the index of a type, and that type's own cursor (null: its start).</summary>
+    private sealed record SystemCursor(int TypeIndex, string? TypeCursor, string? Text)
+    {
+        public static string Encode(string type, string? typeCursor) =>
+            Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes(type + "\n" + typeCursor)).TrimEnd('=').Replace('+', '-').Replace('/', '_');
+
+        public static SystemCursor Decode(string? text, List<string> types)
+        {
+            if (string.IsNullOrEmpty(text)) return new SystemCursor(0, null, null);
+            try
+            {
+                var base64 = text.Replace('-', '+').Replace('_', '/');
+                base64 += new string('=', (4 - base64.Length % 4) % 4);
+                var parts = System.Text.Encoding.UTF8.GetString(Convert.FromBase64String(base64)).Split('\n', 2);
+                var index = types.IndexOf(parts[0]);
+                if (parts.Length == 2 && index >= 0) return new SystemCursor(index, parts[1].Length > 0 ? parts[1] : null, text);
+            }
+            catch (FormatException)
+            {
+            }
+            throw FhirException.BadRequest("_cursor is not a cursor of this search (use the links of the previous page).", "_cursor");
+        }
+    }
+
+    /// <summary>The searchset Bundle: matches, then included resources, then an OperationOutcome naming what was ignored.</summary>
+    private static async Task WriteSearchset(HttpContext http, string baseUrl, int? total, List<(string, string)> links,
+        IEnumerable<StoredVersion> matches, IEnumerable<StoredVersion> included, IReadOnlyList<string> ignored)
+    {
+        var services = http.RequestServices;
+        var conformance = services.GetRequiredService<ConformanceContext>();
+        var view = ResourceViews.FromQuery(http.Request, conformance.Registry, allowCount: true);
+        using var bundle = new BundleJson("searchset", DateTimeOffset.UtcNow, total, links);
+        foreach (var (version, mode) in matches.Select(m => (m, "match")).Concat(included.Select(i => (i, "include"))))
         {
             var body = view is null ? version.Body! : View(conformance, version.Body!, view);
             bundle.StartEntry($"{baseUrl}/{version.Type}/{version.Id}", body);
             bundle.Search(mode);
             bundle.EndEntry();
         }
-        if (query.Ignored.Count > 0)
+        if (ignored.Count > 0)
         {
-            var issues = query.Ignored.Select(i => new OutcomeIssue(IssueSeverity.Warning, "not-supported", $"Ignored: {i}")).ToList();
+            var issues = ignored.Select(i => new OutcomeIssue(IssueSeverity.Warning, "not-supported", $"Ignored: {i}")).ToList();
             bundle.StartEntry(null, OperationOutcomes.Json(issues));
             bundle.Search("outcome");
             bundle.EndEntry();

@@ -251,6 +251,25 @@ public sealed class SqlSearch(SqlResourceStore store, TimeProvider clock)
     /// </summary>
     private string PerRow => store.Dialect.Kind == "postgres" ? " OFFSET 0" : "";
 
+    /// <summary>
+    /// The types that have a resource, in name order: a walk that jumps from one type to the next along the
+    /// (type, id) key, a few index reads per type instead of a read of every row.
+    /// </summary>
+    public async Task<List<string>> StoredTypesAsync(CancellationToken ct)
+    {
+        await using var connection = await store.Dialect.OpenAsync(ct);
+        await using var command = connection.CreateCommand();
+        command.CommandText =
+            "WITH RECURSIVE t(type) AS (SELECT min(type) FROM resource_current " +
+            "UNION ALL SELECT (SELECT min(c.type) FROM resource_current c WHERE c.type > t.type) FROM t WHERE t.type IS NOT NULL) " +
+            "SELECT type FROM t WHERE type IS NOT NULL";
+        var types = new List<string>();
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        while (await reader.ReadAsync(ct)) types.Add(reader.GetString(0));
+        types.Sort(StringComparer.Ordinal);
+        return types;
+    }
+
     /// <summary><c>_list=id</c> (search.html#list): the resources of the type that the List's entries name, as an _id clause.</summary>
     private async Task<SearchClause> ListAsIds(SearchClause clause, string type, CancellationToken ct)
     {

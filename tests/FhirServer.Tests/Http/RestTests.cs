@@ -469,7 +469,7 @@ public class RestTests(string store)
         var searchParams = patient.GetProperty("searchParam").EnumerateArray().Select(p => p.GetProperty("name").GetString()).ToList();
         Assert.That(searchParams, Is.SupersetOf(new[] { "_id", "_lastUpdated", "family", "identifier", "birthdate" }));
         Assert.That(rest.GetProperty("interaction").EnumerateArray().Select(i => i.GetProperty("code").GetString()),
-            Is.EquivalentTo(new[] { "transaction", "batch", "history-system" }));
+            Is.EquivalentTo(new[] { "transaction", "batch", "history-system", "search-system" }));
     }
 
     [Test]

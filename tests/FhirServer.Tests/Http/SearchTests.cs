@@ -288,6 +288,47 @@ public class SearchTests(string store)
             .Select(l => new Uri(l.GetProperty("url").GetString()!).PathAndQuery).FirstOrDefault();
 
     [Test]
+    public async Task Search_across_types()
+    {
+        var ids = string.Join(",", new[] { "helene", "obs1", "obs2" }.Select(k => _ids[k]));
+        var observations = new[] { "obs1", "obs2" }.OrderBy(k => _ids[k], StringComparer.Ordinal);
+        var expected = observations.Append("helene").ToList(); // type by type in name order, each by id
+
+        var walked = new List<string>();
+        var pages = 0;
+        var first = await Bundle($"/?_type=Patient,Observation&_id={ids}&_count=2&_total=accurate");
+        Assert.That(first.GetProperty("total").GetInt32(), Is.EqualTo(3));
+        for (var page = first; ; page = await Bundle(Link(page, "next")!))
+        {
+            walked.AddRange(Entries(page, "match"));
+            Assert.That(++pages, Is.LessThan(5), "the walk does not end");
+            if (Link(page, "next") is null) break;
+        }
+        Assert.That(walked, Is.EqualTo(expected));
+        Assert.That(await Matches($"/?_id={ids}"), Is.EqualTo(expected), "without _type: every type that has resources");
+        Assert.That(await Matches($"/?_type=Patient&family=dupont&{Mine}"), Is.EqualTo(new[] { "helene" }));
+        Assert.That((await Bundle($"/?_type=Patient,Observation&_id={ids}&_summary=count")).GetProperty("total").GetInt32(), Is.EqualTo(3));
+
+        using (var form = new FormUrlEncodedContent([new("_type", "Observation,Patient"), new("_id", ids)]))
+        {
+            var response = await _client.PostAsync("/_search", form);
+            Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.OK));
+            using var doc = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+            Assert.That(Entries(doc.RootElement.Clone(), "match"), Is.EqualTo(expected));
+        }
+
+        // A parameter some of the types lack would select everything in those: refused, strict or not.
+        await Bundle($"/?_type=Patient,Observation&family=dupont", HttpStatusCode.BadRequest);
+        var lenient = await Bundle($"/?_type=Patient,Observation&_id={ids}&shoe-size=42");
+        Assert.That(Entries(lenient, "match"), Is.EqualTo(expected), "a parameter no type knows is ignored, as in a type search");
+        Assert.That(lenient.GetProperty("entry").EnumerateArray().Count(e => e.GetProperty("search").GetProperty("mode").GetString() == "outcome"), Is.EqualTo(1));
+        await Bundle($"/?_type=Patient,Observation&_id={ids}&shoe-size=42", HttpStatusCode.BadRequest, "handling=strict");
+        await Bundle("/?_type=Patient&_sort=_id", HttpStatusCode.BadRequest);
+        await Bundle("/?_type=NoSuchType", HttpStatusCode.BadRequest);
+        await Bundle("/?_type=Patient&_cursor=garbage", HttpStatusCode.BadRequest);
+    }
+
+    [Test]
     public async Task Total_summary_count_include_and_revinclude()
     {
         var count = await Bundle($"/Patient?{Mine}&_summary=count");
