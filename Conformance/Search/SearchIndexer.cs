@@ -37,6 +37,14 @@ public sealed class SearchIndexer
     public IReadOnlyList<IndexEntry> Extract(ElementNode resource) => Extract(resource, null);
 
     /// <summary>
+    /// Whether resources of the type get index rows for the parameter: false for the parameters without an expression
+    /// (<c>_content</c>, <c>_text</c>, <c>_query</c>), the special ones, and those whose expression did not compile. A
+    /// search on such a parameter would find no rows and answer nothing, as if nothing matched.
+    /// </summary>
+    public bool Indexes(string resourceType, SearchParameterInfo parameter) =>
+        PlanFor(resourceType).Any(p => ReferenceEquals(p.Parameter, parameter) && p.Problem is null);
+
+    /// <summary>
     /// The index entries of a resource (distinct per parameter). A parameter whose expression fails, or an item its
     /// type cannot hold, is skipped and reported in <paramref name="diagnostics"/>; extraction itself does not throw.
     /// </summary>

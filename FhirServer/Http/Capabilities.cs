@@ -40,8 +40,8 @@ public sealed class Capabilities(ConformanceContext conformance, ServerSettings 
                 new JsonObject { ["name"] = "_lastUpdated", ["type"] = "date" },
                 new JsonObject { ["name"] = "_list", ["type"] = "token" },
             };
-            foreach (var p in searchParameters.For(type).Where(p => p.Type is not (FhirServer.Conformance.Search.SearchParamType.Composite or FhirServer.Conformance.Search.SearchParamType.Special)
-                                                                     && p.Code is not ("_id" or "_lastUpdated")).OrderBy(p => p.Code, StringComparer.Ordinal))
+            // What is indexed (ISearchParameters.For): the parameters without index rows (_content, _text) are not offered.
+            foreach (var p in searchParameters.For(type).Where(p => p.Code is not ("_id" or "_lastUpdated")).OrderBy(p => p.Code, StringComparer.Ordinal))
                 searchParams.Add(new JsonObject { ["name"] = p.Code, ["definition"] = p.Url, ["type"] = p.Type.ToString().ToLowerInvariant() });
             resources.Add(new JsonObject
             {
@@ -75,7 +75,7 @@ public sealed class Capabilities(ConformanceContext conformance, ServerSettings 
             ["rest"] = new JsonArray(new JsonObject
             {
                 ["mode"] = "server",
-                ["documentation"] = "Versioned resources on SQLite or PostgreSQL; batch and transaction Bundles; search over every SearchParameter of the loaded packages (composite parameters not yet).",
+                ["documentation"] = "Versioned resources on SQLite or PostgreSQL; batch and transaction Bundles; search over every SearchParameter of the loaded packages that has an expression (not _content, _text, _query).",
                 ["resource"] = resources,
                 ["interaction"] = new JsonArray(
                     new JsonObject { ["code"] = "transaction" },

@@ -19,9 +19,14 @@ public sealed class PackageSearch : ISearchParameters, IResourceIndexer
 
     public SearchParameterRegistry Registry => _parameters;
 
-    public SearchParameterInfo? Find(string resourceType, string code) => _parameters.Find(resourceType, code);
+    // Only what is indexed can be searched: a parameter without index rows (no expression, or one that did not compile)
+    // is unknown to the query side, so a search on it is reported as ignored (or refused under handling=strict)
+    // instead of matching nothing, and /metadata does not offer it.
+    public SearchParameterInfo? Find(string resourceType, string code) =>
+        _parameters.Find(resourceType, code) is { } p && _indexer.Indexes(resourceType, p) ? p : null;
 
-    public IEnumerable<SearchParameterInfo> For(string resourceType) => _parameters.For(resourceType).Values;
+    public IEnumerable<SearchParameterInfo> For(string resourceType) =>
+        _parameters.For(resourceType).Values.Where(p => _indexer.Indexes(resourceType, p));
 
     public IReadOnlyList<IndexEntry> Extract(ElementNode resource) => _indexer.Extract(resource);
 

@@ -468,6 +468,10 @@ public class RestTests(string store)
             Is.SupersetOf(new[] { "read", "vread", "update", "patch", "delete", "history-instance", "history-type", "create", "search-type" }));
         var searchParams = patient.GetProperty("searchParam").EnumerateArray().Select(p => p.GetProperty("name").GetString()).ToList();
         Assert.That(searchParams, Is.SupersetOf(new[] { "_id", "_lastUpdated", "family", "identifier", "birthdate" }));
+        Assert.That(searchParams, Has.None.AnyOf("_content", "_text", "_query"), "parameters without index rows are not offered");
+        var observation = rest.GetProperty("resource").EnumerateArray().Single(r => r.GetProperty("type").GetString() == "Observation");
+        Assert.That(observation.GetProperty("searchParam").EnumerateArray().Select(p => p.GetProperty("name").GetString()), Does.Contain("code-value-quantity"),
+            "composite parameters are searchable");
         Assert.That(rest.GetProperty("interaction").EnumerateArray().Select(i => i.GetProperty("code").GetString()),
             Is.EquivalentTo(new[] { "transaction", "batch", "history-system", "search-system" }));
     }

@@ -352,6 +352,14 @@ public class SearchTests(string store)
         var outcome = lenient.GetProperty("entry").EnumerateArray().Single(e => e.GetProperty("search").GetProperty("mode").GetString() == "outcome");
         Assert.That(outcome.GetProperty("resource").GetProperty("issue")[0].GetProperty("diagnostics").GetString(), Does.Contain("shoe-size"));
         Assert.That(Link(lenient, "self"), Does.Not.Contain("shoe-size"));
+        // _content and _text are SearchParameters of the core package, without an expression: nothing indexes them, so a
+        // search on them is reported as ignored rather than answered with no match.
+        var content = await Bundle($"/Patient?{Mine}&_content=dupont&_text=dupont");
+        Assert.That(Entries(content, "match"), Has.Count.EqualTo(3));
+        var ignored = content.GetProperty("entry").EnumerateArray().Single(e => e.GetProperty("search").GetProperty("mode").GetString() == "outcome");
+        Assert.That(ignored.GetProperty("resource").GetProperty("issue").EnumerateArray().Select(i => i.GetProperty("diagnostics").GetString()),
+            Has.Some.Contains("_content").And.Some.Contains("_text"));
+        await Bundle($"/Patient?_content=dupont", HttpStatusCode.BadRequest, "handling=strict");
         var strict = await Bundle($"/Patient?shoe-size=42", HttpStatusCode.BadRequest, "handling=strict");
         Assert.That(strict.GetProperty("issue")[0].GetProperty("diagnostics").GetString(), Does.Contain("shoe-size"));
         await Bundle("/Patient?gender:in=http://x", HttpStatusCode.BadRequest);
