@@ -27,4 +27,11 @@ public sealed class ServerSettings
 
     /// <summary>Entries a batch or transaction Bundle may hold.</summary>
     public int MaxBundleEntries { get; set; } = 10_000;
+
+    /// <summary>
+    /// Whether <c>_text</c> and <c>_content</c> can be searched: the words of each resource's narrative and texts are
+    /// then indexed (FullText in Conformance/Search), which makes every write several times larger. Off by default;
+    /// switching it rebuilds the search index at the next start.
+    /// </summary>
+    public bool FullText { get; set; }
 }

@@ -25,10 +25,15 @@ public sealed class SearchIndexer
     private readonly ConcurrentDictionary<string, ParameterPlan[]> _plans = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, ElementNode> _stubs = new(StringComparer.Ordinal);
 
-    public SearchIndexer(SearchParameterRegistry parameters, DefinitionRegistry registry)
+    private readonly bool _fullText;
+
+    /// <param name="fullText">Index the words of <c>_text</c> (the narrative) and <c>_content</c> (every text of the
+    /// resource) as string rows (<see cref="FullText"/>); off, those two parameters are not indexed.</param>
+    public SearchIndexer(SearchParameterRegistry parameters, DefinitionRegistry registry, bool fullText = false)
     {
         _parameters = parameters;
         _registry = registry;
+        _fullText = fullText;
         // resolve() on a reference the resource does not contain has no store to look in: a stub of the referenced
         // type answers what the expressions ask of it (where(resolve() is Patient)), by the reference's type.
         _context = new FhirPathContext { Registry = registry, Resolver = ResolveByType };
@@ -63,6 +68,12 @@ public sealed class SearchIndexer
                 continue;
             }
             values.Clear();
+            if (plan.Words is { } words)
+            {
+                foreach (var word in FullText.Words(resource, words)) values.Add(new StringIndex(word, word));
+                foreach (var value in values) entries.Add(new IndexEntry(parameter.Code, parameter.Type, value));
+                continue;
+            }
             try
             {
                 var items = plan.Expression!.Evaluate(resource, _context);
@@ -124,14 +135,19 @@ public sealed class SearchIndexer
     private ParameterPlan[] PlanFor(string resourceType) =>
         _plans.TryGetValue(resourceType, out var plans) ? plans : _plans.GetOrAdd(resourceType, BuildPlans);
 
-    // Compiled the first time a type is indexed. Left out: parameters without an expression (_content, _text,
-    // _query, _filter: answered by the search itself, not by index rows) and the 'special' ones (Location near:
-    // needs geometry; _filter): they have no index type.
+    // Compiled the first time a type is indexed. Left out: parameters without an expression (_query; _content and
+    // _text unless full text is on, then their words) and the 'special' ones (Location near: needs geometry): they
+    // have no index type.
     private ParameterPlan[] BuildPlans(string resourceType)
     {
         var plans = new List<ParameterPlan>();
         foreach (var parameter in _parameters.For(resourceType).Values.OrderBy(p => p.Code, StringComparer.Ordinal))
         {
+            if (_fullText && parameter.Expression is null && FullText.Of(parameter.Code) is { } words)
+            {
+                plans.Add(new ParameterPlan(parameter, null, [], null, words));
+                continue;
+            }
             if (parameter.Type == SearchParamType.Special || parameter.Expression is null) continue;
             try
             {
@@ -166,7 +182,8 @@ public sealed class SearchIndexer
             : _stubs.GetOrAdd(target.Type, type => ElementNode.Resource(type, _registry.GetTypeDefinition(type)?.Root));
     }
 
-    private sealed record ParameterPlan(SearchParameterInfo Parameter, CompiledExpression? Expression, IReadOnlyList<ComponentPlan> Components, string? Problem);
+    private sealed record ParameterPlan(SearchParameterInfo Parameter, CompiledExpression? Expression, IReadOnlyList<ComponentPlan> Components, string? Problem,
+        FullTextSource? Words = null);
 
     private sealed record ComponentPlan(SearchParamType Type, CompiledExpression Expression);
 }

@@ -75,7 +75,7 @@ public sealed class Capabilities(ConformanceContext conformance, ServerSettings 
             ["rest"] = new JsonArray(new JsonObject
             {
                 ["mode"] = "server",
-                ["documentation"] = "Versioned resources on SQLite or PostgreSQL; batch and transaction Bundles; search over every SearchParameter of the loaded packages that has an expression (not _content, _text, _query).",
+                ["documentation"] = "Versioned resources on SQLite or PostgreSQL; batch and transaction Bundles; search over every SearchParameter of the loaded packages that the server indexes (_text and _content with Server:FullText).",
                 ["resource"] = resources,
                 ["interaction"] = new JsonArray(
                     new JsonObject { ["code"] = "transaction" },

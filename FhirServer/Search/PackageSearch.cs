@@ -10,10 +10,13 @@ public sealed class PackageSearch : ISearchParameters, IResourceIndexer
     private readonly SearchParameterRegistry _parameters;
     private readonly SearchIndexer _indexer;
 
-    public PackageSearch(ConformanceContext conformance, ILogger<PackageSearch> logger)
+    private readonly bool _fullText;
+
+    public PackageSearch(ConformanceContext conformance, ServerSettings settings, ILogger<PackageSearch> logger)
     {
         _parameters = new SearchParameterRegistry(conformance.Registry);
-        _indexer = new SearchIndexer(_parameters, conformance.Registry);
+        _fullText = settings.FullText;
+        _indexer = new SearchIndexer(_parameters, conformance.Registry, _fullText);
         foreach (var d in _parameters.Diagnostics) logger.LogDebug("Search parameters: {Message}", d);
     }
 
@@ -30,5 +33,6 @@ public sealed class PackageSearch : ISearchParameters, IResourceIndexer
 
     public IReadOnlyList<IndexEntry> Extract(ElementNode resource) => _indexer.Extract(resource);
 
-    public string Fingerprint => _parameters.Fingerprint;
+    // Full text indexes more rows for the same parameters: turning it on or off is a change of the index.
+    public string Fingerprint => _fullText ? _parameters.Fingerprint + "+fulltext" : _parameters.Fingerprint;
 }

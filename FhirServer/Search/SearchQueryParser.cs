@@ -87,7 +87,7 @@ public sealed class SearchQueryParser(ISearchParameters parameters, DefinitionRe
             }
             try
             {
-                clauses.Add(ParseClause(type, key, value, depth: 0));
+                clauses.AddRange(ByWord(ParseClause(type, key, value, depth: 0)));
                 self.Add(Pair(key, value));
             }
             catch (UnknownParameterException e)
@@ -97,6 +97,23 @@ public sealed class SearchQueryParser(ISearchParameters parameters, DefinitionRe
             }
         }
         return new SearchQuery(type, clauses, count, sort, total, includes, revIncludes, cursor, countOnly, ignored, string.Join('&', self));
+    }
+
+    /// <summary>
+    /// <c>_text</c> and <c>_content</c> (indexed by word when full text is on): a value of several words asks for each
+    /// of them, so it becomes one clause per word, ANDed (<c>_content=hypert diab</c>). Several values are ORed, which
+    /// clauses cannot express when a value has several words: that is refused rather than half done.
+    /// </summary>
+    private static IEnumerable<SearchClause> ByWord(SearchClause clause)
+    {
+        if (clause.Parameter is null || FullText.Of(clause.Code) is null || clause.Missing is not null)
+            return [clause];
+        var words = clause.Values.Select(v => FullText.SearchWords(v.Raw)).ToList();
+        if (words.Any(w => w.Count == 0))
+            throw FhirException.BadRequest($"{clause.Code}: a value without any word (letters or digits).", clause.Code);
+        if (words.Count == 1) return words[0].Select(w => clause with { Values = [new SearchValue("eq", w)] });
+        if (words.All(w => w.Count == 1)) return [clause with { Values = [.. words.Select(w => new SearchValue("eq", w[0]))] }];
+        throw FhirException.BadRequest($"{clause.Code}: several values (ORed) of several words each are not supported; send one value, or one word per value.", clause.Code);
     }
 
     private static string Pair(string key, string value) => $"{Uri.EscapeDataString(key)}={Uri.EscapeDataString(value)}";

@@ -6,35 +6,19 @@ namespace FhirServer.Tests.Http;
 /// <summary>Batch and transaction Bundles (R4 http.html#transaction), on each store.</summary>
 [TestFixture("sqlite")]
 [TestFixture("postgres")]
-public class BundleTests(string store)
+public class BundleTests(string store) : ServerTests(store)
 {
-    private ServerFactory _factory = null!;
-    private HttpClient _client = null!;
-
-    [OneTimeSetUp]
-    public void Start()
-    {
-        _factory = new ServerFactory(store);
-        _client = _factory.CreateClient();
-    }
-
-    [OneTimeTearDown]
-    public void Stop()
-    {
-        _client.Dispose();
-        _factory.Dispose();
-    }
 
     private async Task<(HttpStatusCode Status, JsonElement Body)> Post(string bundle)
     {
-        var response = await _client.PostAsync("/", RestTests.Json(bundle));
+        var response = await Client.PostAsync("/", RestTests.Json(bundle));
         var text = await response.Content.ReadAsStringAsync();
         return (response.StatusCode, JsonDocument.Parse(text).RootElement.Clone());
     }
 
     private async Task<(HttpStatusCode Status, JsonElement Body)> Get(string url)
     {
-        var response = await _client.GetAsync(url);
+        var response = await Client.GetAsync(url);
         var text = await response.Content.ReadAsStringAsync();
         return (response.StatusCode, JsonDocument.Parse(text).RootElement.Clone());
     }
@@ -220,7 +204,7 @@ public class BundleTests(string store)
             Content = RestTests.Json("""{"resourceType":"Bundle","type":"transaction","entry":[{"resource":{"resourceType":"Patient","gender":"other"},"request":{"method":"POST","url":"Patient"}}]}"""),
         };
         request.Headers.Add("Prefer", "return=representation");
-        var response = await _client.SendAsync(request);
+        var response = await Client.SendAsync(request);
         using var doc = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
         var resource = doc.RootElement.GetProperty("entry")[0].GetProperty("resource");
         Assert.That(resource.GetProperty("gender").GetString(), Is.EqualTo("other"));

@@ -5,29 +5,12 @@ using System.Xml.Linq;
 
 namespace FhirServer.Tests.Http;
 
-public class MetadataTests
+public class MetadataTests : ServerTests
 {
-    private ServerFactory _factory = null!;
-    private HttpClient _client = null!;
-
-    [OneTimeSetUp]
-    public void Start()
-    {
-        _factory = new ServerFactory();
-        _client = _factory.CreateClient();
-    }
-
-    [OneTimeTearDown]
-    public void Stop()
-    {
-        _client.Dispose();
-        _factory.Dispose();
-    }
-
     [Test]
     public async Task Metadata_is_a_capability_statement_in_json_by_default()
     {
-        var response = await _client.GetAsync("/metadata");
+        var response = await Client.GetAsync("/metadata");
         Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.OK));
         Assert.That(response.Content.Headers.ContentType!.MediaType, Is.EqualTo("application/fhir+json"));
         using var doc = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
@@ -43,7 +26,7 @@ public class MetadataTests
     [TestCase("/metadata?_format=application/fhir%2Bxml")]
     public async Task Metadata_in_xml_when_format_asks(string url)
     {
-        var response = await _client.GetAsync(url);
+        var response = await Client.GetAsync(url);
         Assert.That(response.Content.Headers.ContentType!.MediaType, Is.EqualTo("application/fhir+xml"));
         var xml = XDocument.Parse(await response.Content.ReadAsStringAsync());
         Assert.That(xml.Root!.Name, Is.EqualTo(XName.Get("CapabilityStatement", "http://hl7.org/fhir")));
@@ -55,7 +38,7 @@ public class MetadataTests
     {
         using var request = new HttpRequestMessage(HttpMethod.Get, "/metadata?_pretty=true");
         request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("application/fhir+xml"));
-        var response = await _client.SendAsync(request);
+        var response = await Client.SendAsync(request);
         Assert.That(response.Content.Headers.ContentType!.MediaType, Is.EqualTo("application/fhir+xml"));
         Assert.That(await response.Content.ReadAsStringAsync(), Does.Contain("\n"));
     }
@@ -65,14 +48,14 @@ public class MetadataTests
     {
         using var request = new HttpRequestMessage(HttpMethod.Get, "/metadata");
         request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("image/png"));
-        var response = await _client.SendAsync(request);
+        var response = await Client.SendAsync(request);
         Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.NotAcceptable));
     }
 
     [Test]
     public async Task Health_answers()
     {
-        var response = await _client.GetAsync("/health");
+        var response = await Client.GetAsync("/health");
         Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.OK));
     }
 }

@@ -9,24 +9,8 @@ namespace FhirServer.Tests.Http;
 /// <summary>The instance and type interactions of R4 http.html, end to end, on each store.</summary>
 [TestFixture("sqlite")]
 [TestFixture("postgres")]
-public class RestTests(string store)
+public class RestTests(string store) : ServerTests(store)
 {
-    private ServerFactory _factory = null!;
-    private HttpClient _client = null!;
-
-    [OneTimeSetUp]
-    public void Start()
-    {
-        _factory = new ServerFactory(store);
-        _client = _factory.CreateClient();
-    }
-
-    [OneTimeTearDown]
-    public void Stop()
-    {
-        _client.Dispose();
-        _factory.Dispose();
-    }
 
     private const string Patient = """{"resourceType":"Patient","id":"client-id","meta":{"versionId":"77","profile":["http://example.org/p"]},"name":[{"family":"Dupont","given":["Hélène"]}],"birthDate":"1970-01-01"}""";
 
@@ -38,7 +22,7 @@ public class RestTests(string store)
         using var request = new HttpRequestMessage(method, url);
         if (json is not null) request.Content = Json(json, mediaType);
         configure?.Invoke(request);
-        var response = await _client.SendAsync(request);
+        var response = await Client.SendAsync(request);
         var text = await response.Content.ReadAsStringAsync();
         var body = text.Length > 0 && text.TrimStart().StartsWith('{') ? JsonDocument.Parse(text).RootElement.Clone() : default;
         return (response, body);
@@ -69,7 +53,7 @@ public class RestTests(string store)
         Assert.That(response.Headers.ETag!.ToString(), Is.EqualTo("W/\"1\""));
         Assert.That(response.Content.Headers.LastModified, Is.Not.Null);
 
-        var read = await _client.GetAsync($"/Patient/{id}");
+        var read = await Client.GetAsync($"/Patient/{id}");
         var text = await read.Content.ReadAsStringAsync();
         Assert.That(read.StatusCode, Is.EqualTo(HttpStatusCode.OK));
         Assert.That(text, Does.Contain("Hélène"));
@@ -77,7 +61,7 @@ public class RestTests(string store)
 
         var (observation, _) = await Send(HttpMethod.Post, "/Observation",
             """{"resourceType":"Observation","status":"final","code":{"text":"poids"},"valueQuantity":{"value":1.10,"unit":"kg"}}""");
-        var stored = await (await _client.GetAsync(observation.Headers.Location!.AbsolutePath)).Content.ReadAsStringAsync();
+        var stored = await (await Client.GetAsync(observation.Headers.Location!.AbsolutePath)).Content.ReadAsStringAsync();
         Assert.That(stored, Does.Contain("\"value\":1.10"), "decimals are kept as written");
     }
 
@@ -102,7 +86,7 @@ public class RestTests(string store)
     }
 
     [Test]
-    public async Task Update_as_create_uses_the_client_id()
+    public async Task Update_as_create_uses_theClient_id()
     {
         var id = "fr-" + Guid.NewGuid().ToString("N")[..12];
         var (response, body) = await Send(HttpMethod.Put, $"/Patient/{id}", $$"""{"resourceType":"Patient","id":"{{id}}"}""");
@@ -213,7 +197,7 @@ public class RestTests(string store)
         const string xml = """<Patient xmlns="http://hl7.org/fhir"><name><family value="Lefèvre"/></name><birthDate value="1980-05"/></Patient>""";
         using var request = new HttpRequestMessage(HttpMethod.Post, "/Patient") { Content = Json(xml, "application/fhir+xml") };
         request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("application/fhir+xml"));
-        var response = await _client.SendAsync(request);
+        var response = await Client.SendAsync(request);
         Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.Created));
         Assert.That(response.Content.Headers.ContentType!.MediaType, Is.EqualTo("application/fhir+xml"));
         var doc = XDocument.Parse(await response.Content.ReadAsStringAsync());
@@ -221,14 +205,14 @@ public class RestTests(string store)
         var id = doc.Root!.Element(f + "id")!.Attribute("value")!.Value;
         Assert.That(doc.Root.Element(f + "name")!.Element(f + "family")!.Attribute("value")!.Value, Is.EqualTo("Lefèvre"));
 
-        var json = await _client.GetAsync($"/Patient/{id}?_format=json&_pretty=true");
+        var json = await Client.GetAsync($"/Patient/{id}?_format=json&_pretty=true");
         Assert.That(json.Content.Headers.ContentType!.MediaType, Is.EqualTo("application/fhir+json"));
         var text = await json.Content.ReadAsStringAsync();
         Assert.That(text, Does.Contain("\n").And.Contain("\"birthDate\": \"1980-05\""));
 
         using var notAcceptable = new HttpRequestMessage(HttpMethod.Get, $"/Patient/{id}");
         notAcceptable.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("image/png"));
-        Assert.That((await _client.SendAsync(notAcceptable)).StatusCode, Is.EqualTo(HttpStatusCode.NotAcceptable));
+        Assert.That((await Client.SendAsync(notAcceptable)).StatusCode, Is.EqualTo(HttpStatusCode.NotAcceptable));
     }
 
     [Test]
@@ -258,18 +242,18 @@ public class RestTests(string store)
         var content = new byte[] { 0x25, 0x50, 0x44, 0x46, 0x00, 0xFF, 0x10 };
         using var post = new HttpRequestMessage(HttpMethod.Post, "/Binary") { Content = new ByteArrayContent(content) };
         post.Content.Headers.ContentType = new MediaTypeHeaderValue("application/pdf");
-        var created = await _client.SendAsync(post);
+        var created = await Client.SendAsync(post);
         Assert.That(created.StatusCode, Is.EqualTo(HttpStatusCode.Created));
         var location = created.Headers.Location!.ToString();
         var id = location.Split('/')[^3];
 
-        var raw = await _client.GetAsync($"/Binary/{id}");
+        var raw = await Client.GetAsync($"/Binary/{id}");
         Assert.That(raw.Content.Headers.ContentType!.MediaType, Is.EqualTo("application/pdf"));
         Assert.That(await raw.Content.ReadAsByteArrayAsync(), Is.EqualTo(content));
 
         using var asFhir = new HttpRequestMessage(HttpMethod.Get, $"/Binary/{id}");
         asFhir.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("application/fhir+json"));
-        var fhir = await _client.SendAsync(asFhir);
+        var fhir = await Client.SendAsync(asFhir);
         using var doc = JsonDocument.Parse(await fhir.Content.ReadAsStringAsync());
         Assert.That(doc.RootElement.GetProperty("contentType").GetString(), Is.EqualTo("application/pdf"));
         Assert.That(doc.RootElement.GetProperty("data").GetBytesFromBase64(), Is.EqualTo(content));
@@ -426,7 +410,7 @@ public class RestTests(string store)
     [Test]
     public async Task Bodies_over_the_limit_are_413()
     {
-        using var small = new ServerFactory(store, new() { ["Server:MaxRequestBytes"] = "1000" });
+        using var small = new ServerFactory(Store, new() { ["Server:MaxRequestBytes"] = "1000" });
         using var client = small.CreateClient();
         var big = "{\"resourceType\":\"Patient\",\"name\":[{\"family\":\"" + new string('x', 2000) + "\"}]}";
         var response = await client.PostAsync("/Patient", Json(big));
@@ -440,7 +424,7 @@ public class RestTests(string store)
     [Test]
     public async Task Update_as_create_can_be_switched_off()
     {
-        using var strict = new ServerFactory(store, new() { ["Server:UpdateCreate"] = "false" });
+        using var strict = new ServerFactory(Store, new() { ["Server:UpdateCreate"] = "false" });
         using var client = strict.CreateClient();
         var response = await client.PutAsync("/Patient/new-one", Json("""{"resourceType":"Patient","id":"new-one"}"""));
         Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.MethodNotAllowed));
@@ -479,7 +463,7 @@ public class RestTests(string store)
     [Test]
     public async Task Ready_reports_the_store()
     {
-        var ready = await _client.GetAsync("/ready");
+        var ready = await Client.GetAsync("/ready");
         Assert.That(ready.StatusCode, Is.EqualTo(HttpStatusCode.OK));
     }
 }

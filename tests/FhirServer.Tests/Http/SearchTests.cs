@@ -6,18 +6,13 @@ namespace FhirServer.Tests.Http;
 /// <summary>Search (R4 search.html) end to end: one fixture per parameter type and the result parameters, on each store.</summary>
 [TestFixture("sqlite")]
 [TestFixture("postgres")]
-public class SearchTests(string store)
+public class SearchTests(string store) : ServerTests(store)
 {
-    private ServerFactory _factory = null!;
-    private HttpClient _client = null!;
     private readonly string _run = "r" + Guid.NewGuid().ToString("N")[..10];
     private readonly Dictionary<string, string> _ids = [];
 
-    [OneTimeSetUp]
-    public async Task Start()
+    protected override async Task Seed()
     {
-        _factory = new ServerFactory(store);
-        _client = _factory.CreateClient();
         // A small French data set; every resource carries the run's identifier system so counts are exact.
         await Create("helene", $$$"""{"resourceType":"Patient","identifier":[{"system":"urn:oid:1.2.250.1.213.1.4.8","value":"{{{_run}}}-1"}],"name":[{"family":"Dupont","given":["Hélène"]}],"gender":"female","birthDate":"1970-03-15","active":true}""");
         await Create("jean", $$$"""{"resourceType":"Patient","identifier":[{"system":"urn:oid:1.2.250.1.213.1.4.8","value":"{{{_run}}}-2","type":{"coding":[{"system":"http://terminology.hl7.org/CodeSystem/v2-0203","code":"NI"}]}}],"name":[{"family":"Dupond","given":["Jean"]}],"gender":"male","birthDate":"1985"}""");
@@ -28,17 +23,10 @@ public class SearchTests(string store)
         await Create("risk", $$$"""{"resourceType":"RiskAssessment","status":"final","subject":{"reference":"Patient/{{{_ids["zoe"]}}}"},"prediction":[{"probabilityDecimal":0.85}]}""");
     }
 
-    [OneTimeTearDown]
-    public void Stop()
-    {
-        _client.Dispose();
-        _factory.Dispose();
-    }
-
     private async Task Create(string key, string json)
     {
         var type = System.Text.Json.JsonDocument.Parse(json).RootElement.GetProperty("resourceType").GetString();
-        var response = await _client.PostAsync("/" + type, RestTests.Json(json));
+        var response = await Client.PostAsync("/" + type, RestTests.Json(json));
         Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.Created), await response.Content.ReadAsStringAsync());
         _ids[key] = response.Headers.Location!.ToString().Split('/')[^3];
     }
@@ -47,7 +35,7 @@ public class SearchTests(string store)
     {
         using var request = new HttpRequestMessage(HttpMethod.Get, url);
         if (prefer is not null) request.Headers.Add("Prefer", prefer);
-        var response = await _client.SendAsync(request);
+        var response = await Client.SendAsync(request);
         var text = await response.Content.ReadAsStringAsync();
         Assert.That(response.StatusCode, Is.EqualTo(expected), text);
         return JsonDocument.Parse(text).RootElement.Clone();
@@ -162,7 +150,7 @@ public class SearchTests(string store)
         Assert.That(await Matches($"/Patient?_id={_ids["zoe"]},{_ids["jean"]}&_sort=birthdate"), Is.EqualTo(new[] { "jean", "zoe" }));
         Assert.That(await Matches($"/Patient?{Mine}&_lastUpdated=gt2000-01-01&_sort=birthdate"), Is.EqualTo(new[] { "helene", "jean", "zoe" }));
         Assert.That(await Matches($"/Patient?{Mine}&_lastUpdated=lt2000-01-01"), Is.Empty);
-        var list = await _client.PostAsync("/List", RestTests.Json($$$"""{"resourceType":"List","status":"current","mode":"working","entry":[{"item":{"reference":"Patient/{{{_ids["zoe"]}}}"}},{"item":{"reference":"Observation/{{{_ids["obs1"]}}}"}}]}"""));
+        var list = await Client.PostAsync("/List", RestTests.Json($$$"""{"resourceType":"List","status":"current","mode":"working","entry":[{"item":{"reference":"Patient/{{{_ids["zoe"]}}}"}},{"item":{"reference":"Observation/{{{_ids["obs1"]}}}"}}]}"""));
         var listId = list.Headers.Location!.ToString().Split('/')[^3];
         Assert.That(await Matches($"/Patient?_list={listId}"), Is.EqualTo(new[] { "zoe" }));
         Assert.That(await Matches($"/Patient?_list=no-such-list"), Is.Empty);
@@ -235,7 +223,7 @@ public class SearchTests(string store)
             all.Add($"walk{i}");
             if (status == "final" && i + 1 >= 5) expected.Add($"walk{i}");
         }
-        var deleted = await _client.DeleteAsync($"/Observation/{_ids["walk23"]}");
+        var deleted = await Client.DeleteAsync($"/Observation/{_ids["walk23"]}");
         Assert.That(deleted.IsSuccessStatusCode, Is.True);
         var categories = string.Join(",", Enumerable.Range(0, 2001).Select(i => $$"""{"system":"{{wide}}","code":"k{{i}}"}"""));
         await Create("wide", $$"""{"resourceType":"Observation","status":"final","category":[{"coding":[{{categories}}]}],"code":{"coding":[{"system":"{{system}}","code":"other"}]},"effectiveDateTime":"2024-01-10"}""");
@@ -311,7 +299,7 @@ public class SearchTests(string store)
 
         using (var form = new FormUrlEncodedContent([new("_type", "Observation,Patient"), new("_id", ids)]))
         {
-            var response = await _client.PostAsync("/_search", form);
+            var response = await Client.PostAsync("/_search", form);
             Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.OK));
             using var doc = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
             Assert.That(Entries(doc.RootElement.Clone(), "match"), Is.EqualTo(expected));
@@ -371,7 +359,7 @@ public class SearchTests(string store)
         var compartment = await Bundle($"/Patient/{_ids["helene"]}/Observation");
         Assert.That(Entries(compartment, "match"), Is.EqualTo(new[] { "obs1" }));
         var form = new FormUrlEncodedContent([new("identifier", $"urn:oid:1.2.250.1.213.1.4.8|{_run}-2")]);
-        var response = await _client.PostAsync("/Patient/_search", form);
+        var response = await Client.PostAsync("/Patient/_search", form);
         using var doc = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
         Assert.That(Entries(doc.RootElement, "match"), Is.EqualTo(new[] { "jean" }));
     }
@@ -385,25 +373,25 @@ public class SearchTests(string store)
         {
             using var request = new HttpRequestMessage(HttpMethod.Post, "/Organization") { Content = RestTests.Json(body) };
             request.Headers.Add("If-None-Exist", $"identifier={criteria}");
-            return await _client.SendAsync(request);
+            return await Client.SendAsync(request);
         }
         var created = await Post();
         Assert.That(created.StatusCode, Is.EqualTo(HttpStatusCode.Created));
         var again = await Post();
         Assert.That(again.StatusCode, Is.EqualTo(HttpStatusCode.OK), "the match is returned, nothing created");
 
-        var update = await _client.PutAsync($"/Organization?identifier={criteria}", RestTests.Json(body.Replace("CHU", "CHU de Lyon")));
+        var update = await Client.PutAsync($"/Organization?identifier={criteria}", RestTests.Json(body.Replace("CHU", "CHU de Lyon")));
         Assert.That(update.StatusCode, Is.EqualTo(HttpStatusCode.OK));
         using (var doc = JsonDocument.Parse(await update.Content.ReadAsStringAsync()))
             Assert.That(doc.RootElement.GetProperty("meta").GetProperty("versionId").GetString(), Is.EqualTo("2"));
 
         // A second organization with the same identifier makes the criteria ambiguous: 412.
-        Assert.That((await _client.PostAsync("/Organization", RestTests.Json(body))).StatusCode, Is.EqualTo(HttpStatusCode.Created));
+        Assert.That((await Client.PostAsync("/Organization", RestTests.Json(body))).StatusCode, Is.EqualTo(HttpStatusCode.Created));
         Assert.That((await Post()).StatusCode, Is.EqualTo(HttpStatusCode.PreconditionFailed));
-        Assert.That((await _client.DeleteAsync($"/Organization?identifier={criteria}")).StatusCode, Is.EqualTo(HttpStatusCode.PreconditionFailed));
-        Assert.That((await _client.DeleteAsync($"/Organization?identifier={criteria}&name:exact=CHU%20de%20Lyon")).StatusCode, Is.EqualTo(HttpStatusCode.OK));
+        Assert.That((await Client.DeleteAsync($"/Organization?identifier={criteria}")).StatusCode, Is.EqualTo(HttpStatusCode.PreconditionFailed));
+        Assert.That((await Client.DeleteAsync($"/Organization?identifier={criteria}&name:exact=CHU%20de%20Lyon")).StatusCode, Is.EqualTo(HttpStatusCode.OK));
         Assert.That(await Matches($"/Organization?identifier={criteria}"), Has.Count.EqualTo(1));
-        Assert.That((await _client.DeleteAsync("/Organization?unknown-param=1")).StatusCode, Is.EqualTo(HttpStatusCode.BadRequest));
+        Assert.That((await Client.DeleteAsync("/Organization?unknown-param=1")).StatusCode, Is.EqualTo(HttpStatusCode.BadRequest));
     }
 
     [Test]
@@ -420,7 +408,7 @@ public class SearchTests(string store)
             """;
         async Task<JsonElement> Post()
         {
-            var response = await _client.PostAsync("/", RestTests.Json(bundle));
+            var response = await Client.PostAsync("/", RestTests.Json(bundle));
             var text = await response.Content.ReadAsStringAsync();
             Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.OK), text);
             return JsonDocument.Parse(text).RootElement.Clone();
@@ -428,7 +416,7 @@ public class SearchTests(string store)
         var first = await Post();
         var practitioner = first.GetProperty("entry")[0].GetProperty("response").GetProperty("location").GetString()!.Split('/')[1];
         var encounter = first.GetProperty("entry")[1].GetProperty("response").GetProperty("location").GetString()!;
-        var (_, stored) = (0, JsonDocument.Parse(await _client.GetStringAsync("/" + encounter)).RootElement);
+        var (_, stored) = (0, JsonDocument.Parse(await Client.GetStringAsync("/" + encounter)).RootElement);
         Assert.That(stored.GetProperty("participant")[0].GetProperty("individual").GetProperty("reference").GetString(), Is.EqualTo($"Practitioner/{practitioner}"));
 
         var second = await Post();
