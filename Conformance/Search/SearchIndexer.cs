@@ -43,8 +43,8 @@ public sealed class SearchIndexer
 
     /// <summary>
     /// Whether resources of the type get index rows for the parameter: false for the parameters without an expression
-    /// (<c>_content</c>, <c>_text</c>, <c>_query</c>), the special ones, and those whose expression did not compile. A
-    /// search on such a parameter would find no rows and answer nothing, as if nothing matched.
+    /// (<c>_query</c>; <c>_content</c> and <c>_text</c> unless full text is on), the special ones, and those whose
+    /// expression did not compile. A search on such a parameter would find no rows and answer as if nothing matched.
     /// </summary>
     public bool Indexes(string resourceType, SearchParameterInfo parameter) =>
         PlanFor(resourceType).Any(p => ReferenceEquals(p.Parameter, parameter) && p.Problem is null);

@@ -40,7 +40,8 @@ public sealed class Capabilities(ConformanceContext conformance, ServerSettings 
                 new JsonObject { ["name"] = "_lastUpdated", ["type"] = "date" },
                 new JsonObject { ["name"] = "_list", ["type"] = "token" },
             };
-            // What is indexed (ISearchParameters.For): the parameters without index rows (_content, _text) are not offered.
+            // What is indexed (ISearchParameters.For): the parameters without index rows (_query; _content and _text unless
+            // Server:FullText) are not offered.
             foreach (var p in searchParameters.For(type).Where(p => p.Code is not ("_id" or "_lastUpdated")).OrderBy(p => p.Code, StringComparer.Ordinal))
                 searchParams.Add(new JsonObject { ["name"] = p.Code, ["definition"] = p.Url, ["type"] = p.Type.ToString().ToLowerInvariant() });
             resources.Add(new JsonObject
