@@ -70,8 +70,8 @@ public sealed class SearchIndexer
             values.Clear();
             if (plan.Words is { } words)
             {
-                foreach (var word in FullText.Words(resource, words)) values.Add(new StringIndex(word, word));
-                foreach (var value in values) entries.Add(new IndexEntry(parameter.Code, parameter.Type, value));
+                // Distinct already.
+                foreach (var word in FullText.Words(resource, words)) entries.Add(new IndexEntry(parameter.Code, parameter.Type, new StringIndex(word, word)));
                 continue;
             }
             try

@@ -112,7 +112,8 @@ public static class SearchEndpoints
         var types = named.Count > 0 ? named.Distinct().Order(StringComparer.Ordinal).ToList() : await search.StoredTypesAsync(ct);
         var cursor = SystemCursor.Decode(pairs.LastOrDefault(p => p.Key == "_cursor").Value, types);
         var rest = pairs.Where(p => p.Key is not ("_type" or "_cursor")).ToList();
-        var queries = types.Select(t => parser.Parse(t, rest, Strict(http))).ToList();
+        var strict = Strict(http);
+        var queries = types.Select(t => parser.Parse(t, rest, strict)).ToList();
 
         // Ignored keys ("key: why"): the same for every type, or refused.
         var ignored = queries.Select(q => q.Ignored.Select(i => i[..i.IndexOf(": ", StringComparison.Ordinal)]).ToHashSet(StringComparer.Ordinal)).ToList();
@@ -164,16 +165,14 @@ public static class SearchEndpoints
     private sealed record SystemCursor(int TypeIndex, string? TypeCursor, string? Text)
     {
         public static string Encode(string type, string? typeCursor) =>
-            Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes(type + "\n" + typeCursor)).TrimEnd('=').Replace('+', '-').Replace('/', '_');
+            System.Buffers.Text.Base64Url.EncodeToString(System.Text.Encoding.UTF8.GetBytes(type + "\n" + typeCursor));
 
         public static SystemCursor Decode(string? text, List<string> types)
         {
             if (string.IsNullOrEmpty(text)) return new SystemCursor(0, null, null);
             try
             {
-                var base64 = text.Replace('-', '+').Replace('_', '/');
-                base64 += new string('=', (4 - base64.Length % 4) % 4);
-                var parts = System.Text.Encoding.UTF8.GetString(Convert.FromBase64String(base64)).Split('\n', 2);
+                var parts = System.Text.Encoding.UTF8.GetString(System.Buffers.Text.Base64Url.DecodeFromChars(text)).Split('\n', 2);
                 var index = types.IndexOf(parts[0]);
                 if (parts.Length == 2 && index >= 0) return new SystemCursor(index, parts[1].Length > 0 ? parts[1] : null, text);
             }

@@ -258,7 +258,7 @@ public sealed class BundleProcessor(ConformanceContext conformance, ResourceServ
                 var read = e.Method is "GET" or "HEAD";
                 if (!store.SharesCommits) (read ? reads : writes).Add(e);
                 else if (read) await Read(e, representation, ct);
-                else await service.InTransactionAsync(async s => { await Run(s, e, representation, ct); return true; }, ct);
+                else await WriteAlone(e, representation, ct);
             }
             catch (FhirException failure)
             {
@@ -315,7 +315,7 @@ public sealed class BundleProcessor(ConformanceContext conformance, ResourceServ
             Reset(e);
             try
             {
-                await service.InTransactionAsync(async s => { await Run(s, e, representation, ct); return true; }, ct);
+                await WriteAlone(e, representation, ct);
             }
             catch (FhirException failure)
             {
@@ -323,6 +323,10 @@ public sealed class BundleProcessor(ConformanceContext conformance, ResourceServ
             }
         }
     }
+
+    /// <summary>One write in a transaction of its own.</summary>
+    private Task WriteAlone(Entry e, bool representation, CancellationToken ct) =>
+        service.InTransactionAsync(async s => { await Run(s, e, representation, ct); return true; }, ct);
 
     private async Task Read(Entry e, bool representation, CancellationToken ct)
     {

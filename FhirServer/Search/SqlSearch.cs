@@ -777,16 +777,14 @@ public sealed class SqlSearch(SqlResourceStore store, TimeProvider clock)
         public static string Encode(bool backwards, object?[] keys, string id)
         {
             var json = JsonSerializer.SerializeToUtf8Bytes(new object?[] { backwards ? "p" : "n" }.Concat(keys).Append(id).ToArray());
-            return Convert.ToBase64String(json).TrimEnd('=').Replace('+', '-').Replace('/', '_');
+            return System.Buffers.Text.Base64Url.EncodeToString(json);
         }
 
         public static Cursor Decode(string text, int keys)
         {
             try
             {
-                var base64 = text.Replace('-', '+').Replace('_', '/');
-                base64 += new string('=', (4 - base64.Length % 4) % 4);
-                using var doc = JsonDocument.Parse(Convert.FromBase64String(base64));
+                using var doc = JsonDocument.Parse(System.Buffers.Text.Base64Url.DecodeFromChars(text));
                 var items = doc.RootElement.EnumerateArray().ToList();
                 if (items.Count != keys + 2) throw new FormatException();
                 var values = items.Skip(1).Select(e => e.ValueKind switch
