@@ -34,4 +34,11 @@ public sealed class ServerSettings
     /// switching it rebuilds the search index at the next start.
     /// </summary>
     public bool FullText { get; set; }
+
+    /// <summary>
+    /// An accurate total (<c>_total=accurate</c>) of one token or reference value that reaches this many resources is
+    /// kept up to date from then on by the writes, so that counting it again costs a lookup (docs/search.md,
+    /// "Maintained counts"). Below it, counting is cheap enough as it is.
+    /// </summary>
+    public int MaintainedCountFrom { get; set; } = 10_000;
 }

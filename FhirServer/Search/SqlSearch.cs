@@ -26,12 +26,13 @@ public sealed record CompartmentSpec(string OwnerType, string OwnerId, IReadOnly
 /// same form. Paging is keyset (the last row's sort keys and id in an opaque cursor), never OFFSET, so page 50 costs
 /// what page 1 costs.
 /// </summary>
-public sealed class SqlSearch(SqlResourceStore store, TimeProvider clock)
+public sealed class SqlSearch(SqlResourceStore store, TimeProvider clock, ServerSettings settings)
 {
     private const int IncludeRounds = 4;
     private const int EstimateCap = 10_000;
     private const int HasSetCap = 2_000;
     private const int DriverCap = 2_000;
+    private const int FoldDeltasAfter = 1_000;
 
     private sealed class Sql
     {
@@ -66,13 +67,21 @@ public sealed class SqlSearch(SqlResourceStore store, TimeProvider clock)
         int? total = null;
         if (query.Total != TotalMode.None)
         {
-            var matching = CountRows(sql, query, where, compartment, baseUrl);
-            var countSql = query.Total == TotalMode.Accurate
-                ? $"SELECT count(*) FROM ({matching}) x"
-                : $"SELECT count(*) FROM ({matching} LIMIT {EstimateCap + 1}) x";
-            await using var countCommand = Command(connection, countSql, sql);
-            var counted = Convert.ToInt32(await countCommand.ExecuteScalarAsync(ct), CultureInfo.InvariantCulture);
-            total = query.Total == TotalMode.Estimate && counted > EstimateCap ? null : counted;
+            // One token or reference value: a maintained count when there is one. An accurate count is first taken up
+            // to the threshold; past it, the value's count is kept from then on (MaintainCountAsync).
+            var key = Countable(query, compartment, baseUrl);
+            if (key is not null && await MaintainedCountAsync(connection, key, ct) is { } maintained) total = maintained;
+            else
+            {
+                int? limit = query.Total == TotalMode.Estimate ? EstimateCap + 1 : key is not null ? Math.Max(0, settings.MaintainedCountFrom) : null;
+                var matching = CountRows(sql, query, where, compartment, baseUrl);
+                var countSql = limit is null ? $"SELECT count(*) FROM ({matching}) x" : $"SELECT count(*) FROM ({matching} LIMIT {limit}) x";
+                await using var countCommand = Command(connection, countSql, sql);
+                var counted = Convert.ToInt32(await countCommand.ExecuteScalarAsync(ct), CultureInfo.InvariantCulture);
+                total = limit is null || counted < limit ? counted
+                    : query.Total == TotalMode.Accurate ? await MaintainCountAsync(key!, ct)
+                    : null;
+            }
         }
         if (query.CountOnly) return new SearchPage([], [], total, null, null);
 
@@ -193,6 +202,91 @@ public sealed class SqlSearch(SqlResourceStore store, TimeProvider clock)
         if (compartment is not null) conditions.Add(Compartment(sql, query.Type, compartment));
         var ids = $"SELECT s.id FROM {Table(driver)} s WHERE s.type = {t} AND s.param = {sql.Arg(driver.Code)} AND {AnyValue(sql, driver, baseUrl)} GROUP BY s.id";
         return $"SELECT 1 FROM ({ids}) c" + (conditions.Count > 0 ? " WHERE " + string.Join(" AND ", conditions) : "");
+    }
+
+    /// <summary>
+    /// A maintained count (SearchTables.CountDdl): one value of one parameter of one index table, the qualifier
+    /// (system; target type) empty for any.
+    /// </summary>
+    private sealed record CountKey((string Table, string Tag, string Value, string Qualifier) Index, string Type, string Param, string Value, string Qualifier);
+
+    /// <summary>
+    /// The count a search's total can be kept as: one clause of one value, a token <c>code</c> or <c>system|code</c>
+    /// or a reference <c>id</c> or <c>Type/id</c>, outside a compartment; null otherwise.
+    /// </summary>
+    private static CountKey? Countable(SearchQuery query, CompartmentSpec? compartment, string baseUrl)
+    {
+        if (compartment is not null || query.Clauses is not [var clause] || !IsPlain(clause) || clause.Values is not [var value]) return null;
+        switch (clause.Parameter!.Type)
+        {
+            case SearchParamType.Token when clause.Modifier is null:
+                var (system, code) = SplitToken(value.Raw);
+                return code is null || system is { Length: 0 } ? null : new CountKey(SearchTables.Counted[0], query.Type, clause.Code, code, system ?? "");
+            case SearchParamType.Reference when clause.Modifier != "identifier":
+                var target = ReferenceTarget(clause, value.Raw, baseUrl);
+                return target.Url is not null ? null : new CountKey(SearchTables.Counted[1], query.Type, clause.Code, target.Id, target.Type ?? "");
+            default:
+                return null;
+        }
+    }
+
+    private static string CountKeyCondition(string alias) =>
+        $"{alias}.tbl = @tbl AND {alias}.type = @type AND {alias}.param = @param AND {alias}.value = @value AND {alias}.qualifier = @qualifier";
+
+    private static DbCommand CountCommand(DbConnection connection, DbTransaction? tx, string text, CountKey key) =>
+        SqlResourceStore.Command(connection, tx, text,
+            ("tbl", key.Index.Tag), ("type", key.Type), ("param", key.Param), ("value", key.Value), ("qualifier", key.Qualifier));
+
+    private static readonly string ReadCountSql =
+        $"SELECT k.n + coalesce((SELECT sum(d.d) FROM search_count_delta d WHERE {CountKeyCondition("d")}), 0), " +
+        $"(SELECT count(*) FROM search_count_delta d WHERE {CountKeyCondition("d")}) FROM search_count k WHERE {CountKeyCondition("k")}";
+
+    /// <summary>
+    /// The maintained count of <paramref name="key"/>, null when it is not kept. The deltas PostgreSQL's triggers append
+    /// are added up; past <see cref="FoldDeltasAfter"/> of them they are folded into the count, in one statement that
+    /// deletes them and adds their sum (a concurrent fold deletes none of the same rows twice: the second waits, then
+    /// skips the rows the first deleted).
+    /// </summary>
+    private static async Task<int?> MaintainedCountAsync(DbConnection connection, CountKey key, CancellationToken ct)
+    {
+        long count, deltas;
+        await using (var command = CountCommand(connection, null, ReadCountSql, key))
+        await using (var reader = await command.ExecuteReaderAsync(ct))
+        {
+            if (!await reader.ReadAsync(ct)) return null;
+            (count, deltas) = (reader.GetInt64(0), reader.GetInt64(1));
+        }
+        if (deltas > FoldDeltasAfter)
+        {
+            await using var fold = CountCommand(connection, null,
+                $"WITH moved AS (DELETE FROM search_count_delta d WHERE {CountKeyCondition("d")} RETURNING d.d) " +
+                $"UPDATE search_count k SET n = n + (SELECT coalesce(sum(d), 0) FROM moved) WHERE {CountKeyCondition("k")}", key);
+            await fold.ExecuteNonQueryAsync(ct);
+        }
+        return (int)Math.Min(count, int.MaxValue);
+    }
+
+    /// <summary>
+    /// Starts keeping the count of <paramref name="key"/> and returns it: counted in a transaction that no write to the
+    /// index table can overlap, so that every write is either in the count or, committed after it, counted by the
+    /// triggers. SQLite's write transaction excludes other writers by itself; PostgreSQL takes the table in SHARE mode,
+    /// which waits for the writes in progress and holds new ones until the count is stored — once per value.
+    /// </summary>
+    private async Task<int> MaintainCountAsync(CountKey key, CancellationToken ct)
+    {
+        var (table, _, valueColumn, qualifierColumn) = key.Index;
+        await using var connection = await store.Dialect.OpenAsync(ct);
+        await using var tx = await store.Dialect.BeginWriteAsync(connection, ct);
+        if (store.Dialect.Kind == "postgres")
+            await using (var lockTable = SqlResourceStore.Command(connection, tx, $"LOCK TABLE {table} IN SHARE MODE"))
+                await lockTable.ExecuteNonQueryAsync(ct);
+        var ids = $"SELECT s.id FROM {table} s WHERE s.type = @type AND s.param = @param AND s.{valueColumn} = @value" +
+                  (key.Qualifier.Length > 0 ? $" AND s.{qualifierColumn} = @qualifier" : "") + " GROUP BY s.id";
+        await using (var insert = CountCommand(connection, tx,
+                         $"INSERT INTO search_count (tbl, type, param, value, qualifier, n) VALUES (@tbl, @type, @param, @value, @qualifier, (SELECT count(*) FROM ({ids}) x)) ON CONFLICT DO NOTHING", key))
+            await insert.ExecuteNonQueryAsync(ct);
+        await tx.CommitAsync(ct);
+        return await MaintainedCountAsync(connection, key, ct) ?? throw new InvalidOperationException("The count just stored is missing.");
     }
 
     /// <summary>A clause on one parameter's own index rows: no chain, _has, :missing or :not, not a special parameter.</summary>
@@ -436,20 +530,9 @@ public sealed class SqlSearch(SqlResourceStore store, TimeProvider clock)
                     if (system is { Length: > 0 }) parts.Add($"s.identifier_system = {sql.Arg(system)}");
                     return parts.Count == 0 ? "1 = 0" : "(" + string.Join(" AND ", parts) + ")";
                 }
-                var target = raw;
-                if (target.StartsWith(baseUrl + "/", StringComparison.Ordinal)) target = target[(baseUrl.Length + 1)..];
-                var history = target.IndexOf("/_history/", StringComparison.Ordinal);
-                if (history > 0) target = target[..history];
-                if (target.Contains("://", StringComparison.Ordinal) || target.StartsWith("urn:", StringComparison.Ordinal))
-                {
-                    var bar = target.IndexOf('|');
-                    return bar > 0
-                        ? $"(s.url = {sql.Arg(target[..bar])} AND s.version = {sql.Arg(target[(bar + 1)..])})"
-                        : $"s.url = {sql.Arg(target)}";
-                }
-                var slash = target.LastIndexOf('/');
-                var type = clause.Modifier ?? (slash > 0 ? target[..slash] : null);
-                var id = slash > 0 ? target[(slash + 1)..] : target;
+                var (url, version, type, id) = ReferenceTarget(clause, raw, baseUrl);
+                if (url is not null)
+                    return version is not null ? $"(s.url = {sql.Arg(url)} AND s.version = {sql.Arg(version)})" : $"s.url = {sql.Arg(url)}";
                 return type is null
                     ? $"s.target_id = {sql.Arg(id)}"
                     : $"(s.target_id = {sql.Arg(id)} AND s.target_type = {sql.Arg(type)})";
@@ -492,6 +575,26 @@ public sealed class SqlSearch(SqlResourceStore store, TimeProvider clock)
             default:
                 throw FhirException.NotSupported($"{clause.Parameter.Type} parameters are not supported yet.");
         }
+    }
+
+    /// <summary>
+    /// What a reference value points at: a canonical or external URL (with the <c>|version</c> split off), or a type
+    /// (from the value or the <c>:[type]</c> modifier; null for any) and an id. Our own base URL and <c>/_history/n</c>
+    /// are dropped: the index holds the resource, not a version.
+    /// </summary>
+    private static (string? Url, string? Version, string? Type, string Id) ReferenceTarget(SearchClause clause, string raw, string baseUrl)
+    {
+        var target = raw;
+        if (target.StartsWith(baseUrl + "/", StringComparison.Ordinal)) target = target[(baseUrl.Length + 1)..];
+        var history = target.IndexOf("/_history/", StringComparison.Ordinal);
+        if (history > 0) target = target[..history];
+        if (target.Contains("://", StringComparison.Ordinal) || target.StartsWith("urn:", StringComparison.Ordinal))
+        {
+            var bar = target.IndexOf('|');
+            return bar > 0 ? (target[..bar], target[(bar + 1)..], null, "") : (target, null, null, "");
+        }
+        var slash = target.LastIndexOf('/');
+        return (null, null, clause.Modifier ?? (slash > 0 ? target[..slash] : null), slash > 0 ? target[(slash + 1)..] : target);
     }
 
     /// <summary><c>code-value-quantity=http://loinc.org|8480-6$lt60</c>: each '$'-separated part on its component's columns.</summary>

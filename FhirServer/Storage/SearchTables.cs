@@ -96,6 +96,96 @@ public static class SearchTables
     /// </summary>
     public const string DateHighDdl = "CREATE INDEX search_date_high ON search_date (type, param, high, low, id);";
 
+    /// <summary>
+    /// The index tables whose values can be counted (<see cref="CountDdl"/>): the tag in <c>search_count.tbl</c>, the
+    /// column a count's <c>value</c> is (code; target id) and the one its <c>qualifier</c> narrows (system; target type).
+    /// </summary>
+    public static readonly (string Table, string Tag, string Value, string Qualifier)[] Counted =
+    [
+        ("search_token", "token", "code", "system"),
+        ("search_reference", "reference", "target_id", "target_type"),
+    ];
+
+    /// <summary>
+    /// Migration 6: maintained counts (search.md, "Maintained counts"). A row of <c>search_count</c> is the number of
+    /// resources with an index row of one value: <c>(tbl, type, param, value, qualifier)</c>, the qualifier empty for
+    /// any system / target type (FHIR values are never empty strings). Rows exist only for the values a search asked to
+    /// count (SqlSearch, <c>_total=accurate</c> on a large result); triggers on the index tables keep them exact in the
+    /// transaction of each write, a resource counted once however many rows of the value it has. SQLite, one writer at a
+    /// time, updates the count itself; on PostgreSQL an update of a popular value's count would hold its row until commit
+    /// and queue every concurrent writer of that value, so its triggers append signed deltas to
+    /// <c>search_count_delta</c> (one statement-level trigger per index statement, over the statement's rows) and the
+    /// reader adds them up, folding them into the count now and then.
+    /// </summary>
+    public static string CountDdl(bool postgres)
+    {
+        var text = postgres ? "text" : "TEXT";
+        var big = postgres ? "bigint" : "INTEGER";
+        var ddl = new StringBuilder($"""
+            CREATE TABLE search_count (tbl {text} NOT NULL, type {text} NOT NULL, param {text} NOT NULL, value {text} NOT NULL, qualifier {text} NOT NULL,
+                n {big} NOT NULL, PRIMARY KEY (tbl, type, param, value, qualifier));
+            CREATE TABLE search_count_delta (tbl {text} NOT NULL, type {text} NOT NULL, param {text} NOT NULL, value {text} NOT NULL, qualifier {text} NOT NULL, d {big} NOT NULL);
+            CREATE INDEX search_count_delta_key ON search_count_delta (tbl, type, param, value, qualifier);
+
+            """);
+        foreach (var (table, tag, v, q) in Counted)
+        {
+            // The rows of the same resource and value as the changed row r, on the value index (type, param, value, id, …).
+            string Same(string r, string k) =>
+                $"SELECT 1 FROM {table} s WHERE s.type = {r}.type AND s.param = {r}.param AND s.{v} = {r}.{v} AND s.id = {r}.id AND ({k}.qualifier = '' OR s.{q} = {k}.qualifier)";
+            if (!postgres)
+            {
+                // SQLite runs row triggers as each row changes, so "no other row" is checked against the rows before
+                // (insert) or after (delete) this one: a resource with the value twice is counted once.
+                foreach (var (op, r, sign, self) in new[] { ("INSERT", "new", "+", " AND s.rowid <> new.rowid"), ("DELETE", "old", "-", "") })
+                    ddl.Append($"""
+                        CREATE TRIGGER {table}_count_{op.ToLowerInvariant()} AFTER {op} ON {table}
+                        WHEN {r}.{v} IS NOT NULL AND EXISTS (SELECT 1 FROM search_count k WHERE k.tbl = '{tag}' AND k.type = {r}.type AND k.param = {r}.param AND k.value = {r}.{v})
+                        BEGIN
+                            UPDATE search_count SET n = n {sign} 1
+                            WHERE tbl = '{tag}' AND type = {r}.type AND param = {r}.param AND value = {r}.{v} AND (qualifier = '' OR qualifier = {r}.{q})
+                              AND NOT EXISTS ({Same(r, "search_count")}{self});
+                        END;
+
+                        """);
+                continue;
+            }
+            // PostgreSQL: once per statement over its rows (the transition table "changed"). An insert counts a resource
+            // whose rows of the value are all new (none before the statement); a delete, one left with none.
+            var match = $"search_count k ON k.tbl = '{tag}' AND k.type = c.type AND k.param = c.param AND k.value = c.{v} AND (k.qualifier = '' OR k.qualifier = c.{q})";
+            var same = $"FROM {table} s WHERE s.type = h.type AND s.param = h.param AND s.{v} = h.value AND s.id = h.id AND (h.qualifier = '' OR s.{q} = h.qualifier)";
+            foreach (var (op, transition, body) in new[]
+                     {
+                         ("insert", "NEW", $"""
+                             SELECT h.tbl, h.type, h.param, h.value, h.qualifier, count(*)
+                             FROM (SELECT k.tbl, k.type, k.param, k.value, k.qualifier, c.id, count(*) AS added FROM changed c JOIN {match}
+                                   GROUP BY k.tbl, k.type, k.param, k.value, k.qualifier, c.id) h
+                             WHERE h.added = (SELECT count(*) {same})
+                             """),
+                         ("delete", "OLD", $"""
+                             SELECT h.tbl, h.type, h.param, h.value, h.qualifier, -count(*)
+                             FROM (SELECT DISTINCT k.tbl, k.type, k.param, k.value, k.qualifier, c.id FROM changed c JOIN {match}) h
+                             WHERE NOT EXISTS (SELECT 1 {same})
+                             """),
+                     })
+                ddl.Append($"""
+                    CREATE FUNCTION {table}_count_{op}() RETURNS trigger LANGUAGE plpgsql AS $f$
+                    BEGIN
+                        IF EXISTS (SELECT 1 FROM search_count WHERE tbl = '{tag}') THEN
+                            INSERT INTO search_count_delta (tbl, type, param, value, qualifier, d)
+                            {body}
+                            GROUP BY h.tbl, h.type, h.param, h.value, h.qualifier;
+                        END IF;
+                        RETURN NULL;
+                    END $f$;
+                    CREATE TRIGGER {table}_count_{op} AFTER {op.ToUpperInvariant()} ON {table} REFERENCING {transition} TABLE AS changed
+                        FOR EACH STATEMENT EXECUTE FUNCTION {table}_count_{op}();
+
+                    """);
+        }
+        return ddl.ToString();
+    }
+
     private static readonly string[] CompositeColumns =
         [.. new[] { 1, 2 }.SelectMany(n => new[] { "system", "text", "num", "num_low", "num_high", "date_low", "date_high" }.Select(c => $"c{n}_{c}"))];
 

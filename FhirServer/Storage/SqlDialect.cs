@@ -265,6 +265,7 @@ public sealed class SqliteDialect : SqlDialect
         SearchTables.CompositeDdl(postgres: false),
         SearchTables.IdOrderDdl,
         SearchTables.DateHighDdl,
+        SearchTables.CountDdl(postgres: false),
     ];
 
     public override bool IsUniqueViolation(Exception e) =>
@@ -335,6 +336,7 @@ public sealed class PostgresDialect : SqlDialect
         SearchTables.CompositeDdl(postgres: true),
         SearchTables.IdOrderDdl,
         SearchTables.DateHighDdl,
+        SearchTables.CountDdl(postgres: true),
     ];
 
     public override bool IsUniqueViolation(Exception e) =>
