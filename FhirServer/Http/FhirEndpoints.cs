@@ -163,8 +163,8 @@ public static partial class FhirEndpoints
             }
         }
         var service = Service<ResourceService>(http);
-        var index = service.Index(resource);
-        var result = await service.InTransactionAsync(s => service.CreateAsync(s, resource, ct: http.RequestAborted, index: index), http.RequestAborted);
+        var create = service.PrepareCreate(resource);
+        var result = await service.InTransactionAsync(s => service.CreateAsync(s, create, http.RequestAborted), http.RequestAborted);
         await WriteWriteResult(http, result, StatusCodes.Status201Created);
     }
 

@@ -11,6 +11,9 @@ namespace FhirServer.Rest;
 /// <summary>What a write did: the version stored, whether it brought the resource (back) into existence, and the stamped tree.</summary>
 public sealed record WriteResult(StoredVersion Version, bool Created, ElementNode? Resource);
 
+/// <summary>A create made ready outside the write transaction (<see cref="ResourceService.PrepareCreate"/>).</summary>
+public sealed record PreparedCreate(StoredVersion Version, ElementNode Resource, IReadOnlyList<IndexEntry> Index);
+
 /// <summary>
 /// The write interactions of R4 http.html (create, update, delete) on one store session, shared by the REST
 /// endpoints and the Bundle processor. The session's transaction gives the version numbers: a concurrent writer
@@ -57,12 +60,27 @@ public sealed class ResourceService(IResourceStore store, ConformanceContext con
     public IReadOnlyList<IndexEntry> Index(ElementNode resource) =>
         [.. indexer.Extract(resource).Where(e => e.Param is not ("_id" or "_lastUpdated"))];
 
-    public async Task<WriteResult> CreateAsync(IStoreSession session, ElementNode resource, string? id = null, CancellationToken ct = default,
-        IReadOnlyList<IndexEntry>? index = null)
+    public Task<WriteResult> CreateAsync(IStoreSession session, ElementNode resource, string? id = null, CancellationToken ct = default,
+        IReadOnlyList<IndexEntry>? index = null) =>
+        CreateAsync(session, PrepareCreate(resource, id, index), ct);
+
+    /// <summary>
+    /// A create's version, its JSON and its index rows, ready before the write transaction: a new id has no version to
+    /// follow, so nothing of it depends on the database, and on SQLite the one writer is then held only for the inserts.
+    /// </summary>
+    public PreparedCreate PrepareCreate(ElementNode resource, string? id = null, IReadOnlyList<IndexEntry>? index = null)
     {
         id ??= NewId();
-        var stored = await Write(session, resource, id, null, VersionMethod.Create, ct, index);
-        return stored;
+        var instant = NextInstant(null);
+        var stamped = ResourceNodes.Stamp(conformance.Registry, resource, id, 1, instant);
+        var stored = new StoredVersion(resource.Type, id, 1, instant, VersionMethod.Create, FhirJsonWriter.WriteToBytes(stamped));
+        return new PreparedCreate(stored, stamped, index ?? Index(stamped));
+    }
+
+    public async Task<WriteResult> CreateAsync(IStoreSession session, PreparedCreate create, CancellationToken ct = default)
+    {
+        await session.InsertAsync(create.Version, create.Index, ct);
+        return new WriteResult(create.Version, true, create.Resource);
     }
 
     public async Task<WriteResult> UpdateAsync(IStoreSession session, string type, string id, ElementNode resource, int? ifMatch, CancellationToken ct = default,
