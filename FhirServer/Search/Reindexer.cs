@@ -27,6 +27,7 @@ public sealed class Reindexer(SqlResourceStore store, IResourceIndexer indexer, 
         if (!force && indexed == fingerprint) return 0;
         var started = System.Diagnostics.Stopwatch.StartNew();
         var count = 0;
+        var postgres = store.Dialect.Kind == "postgres";
         var (lastType, lastId) = ("", "");
         while (true)
         {
@@ -48,8 +49,8 @@ public sealed class Reindexer(SqlResourceStore store, IResourceIndexer indexer, 
                     await using (var check = SqlResourceStore.Command(connection, tx, "SELECT seq FROM resource_current WHERE type = @t AND id = @i", ("t", type), ("i", id)))
                         if (Convert.ToInt64(await check.ExecuteScalarAsync(ct)) != seq) continue;
                     var resource = conformance.Json.Parse(body).Resource;
-                    await SearchTables.DeleteAsync(connection, tx, type, id, ct);
-                    if (resource is not null) await SearchTables.InsertAsync(connection, tx, type, id, indexer.Extract(resource), ct);
+                    await SearchTables.DeleteAsync(connection, tx, postgres, type, id, ct);
+                    if (resource is not null) await SearchTables.InsertAsync(connection, tx, postgres, type, id, indexer.Extract(resource), ct);
                 }
                 await tx.CommitAsync(ct);
             }

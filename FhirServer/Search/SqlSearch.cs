@@ -242,7 +242,7 @@ public sealed class SqlSearch(SqlResourceStore store, TimeProvider clock, Server
         $"(SELECT count(*) FROM search_count_delta d WHERE {CountKeyCondition("d")}) FROM search_count k WHERE {CountKeyCondition("k")}";
 
     /// <summary>
-    /// The maintained count of <paramref name="key"/>, null when it is not kept. The deltas PostgreSQL's triggers append
+    /// The maintained count of <paramref name="key"/>, null when it is not kept. The deltas PostgreSQL's writes append
     /// are added up; past <see cref="FoldDeltasAfter"/> of them they are folded into the count, in one statement that
     /// deletes them and adds their sum (a concurrent fold deletes none of the same rows twice: the second waits, then
     /// skips the rows the first deleted).
@@ -268,9 +268,10 @@ public sealed class SqlSearch(SqlResourceStore store, TimeProvider clock, Server
 
     /// <summary>
     /// Starts keeping the count of <paramref name="key"/> and returns it: counted in a transaction that no write to the
-    /// index table can overlap, so that every write is either in the count or, committed after it, counted by the
-    /// triggers. SQLite's write transaction excludes other writers by itself; PostgreSQL takes the table in SHARE mode,
-    /// which waits for the writes in progress and holds new ones until the count is stored — once per value.
+    /// index table can overlap, so that every write is either in the count or, committed after it, counted by its own
+    /// statements (SearchTables.CountDdl). SQLite's write transaction excludes other writers by itself; PostgreSQL takes
+    /// the table in SHARE mode, which waits for the writes in progress and holds new ones until the count is stored —
+    /// once per value.
     /// </summary>
     private async Task<int> MaintainCountAsync(CountKey key, CancellationToken ct)
     {

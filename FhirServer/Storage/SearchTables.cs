@@ -110,81 +110,60 @@ public static class SearchTables
     /// Migration 6: maintained counts (search.md, "Maintained counts"). A row of <c>search_count</c> is the number of
     /// resources with an index row of one value: <c>(tbl, type, param, value, qualifier)</c>, the qualifier empty for
     /// any system / target type (FHIR values are never empty strings). Rows exist only for the values a search asked to
-    /// count (SqlSearch, <c>_total=accurate</c> on a large result); triggers on the index tables keep them exact in the
-    /// transaction of each write, a resource counted once however many rows of the value it has. SQLite, one writer at a
-    /// time, updates the count itself; on PostgreSQL an update of a popular value's count would hold its row until commit
-    /// and queue every concurrent writer of that value, so its triggers append signed deltas to
-    /// <c>search_count_delta</c> (one statement-level trigger per index statement, over the statement's rows) and the
-    /// reader adds them up, folding them into the count now and then.
+    /// count (SqlSearch, <c>_total=accurate</c> on a large result); the writes of index rows keep them exact in their
+    /// transaction (<see cref="CountOut"/>, <see cref="CountIn"/>). On PostgreSQL an update of a popular value's count
+    /// would hold its row until commit and queue every concurrent writer of that value, so writes append signed deltas
+    /// to <c>search_count_delta</c> instead, which the reader adds up and folds into the count now and then.
     /// </summary>
     public static string CountDdl(bool postgres)
     {
         var text = postgres ? "text" : "TEXT";
         var big = postgres ? "bigint" : "INTEGER";
-        var ddl = new StringBuilder($"""
+        return $"""
             CREATE TABLE search_count (tbl {text} NOT NULL, type {text} NOT NULL, param {text} NOT NULL, value {text} NOT NULL, qualifier {text} NOT NULL,
                 n {big} NOT NULL, PRIMARY KEY (tbl, type, param, value, qualifier));
             CREATE TABLE search_count_delta (tbl {text} NOT NULL, type {text} NOT NULL, param {text} NOT NULL, value {text} NOT NULL, qualifier {text} NOT NULL, d {big} NOT NULL);
             CREATE INDEX search_count_delta_key ON search_count_delta (tbl, type, param, value, qualifier);
-
-            """);
-        foreach (var (table, tag, v, q) in Counted)
-        {
-            // The rows of the same resource and value as the changed row r, on the value index (type, param, value, id, …).
-            string Same(string r, string k) =>
-                $"SELECT 1 FROM {table} s WHERE s.type = {r}.type AND s.param = {r}.param AND s.{v} = {r}.{v} AND s.id = {r}.id AND ({k}.qualifier = '' OR s.{q} = {k}.qualifier)";
-            if (!postgres)
-            {
-                // SQLite runs row triggers as each row changes, so "no other row" is checked against the rows before
-                // (insert) or after (delete) this one: a resource with the value twice is counted once.
-                foreach (var (op, r, sign, self) in new[] { ("INSERT", "new", "+", " AND s.rowid <> new.rowid"), ("DELETE", "old", "-", "") })
-                    ddl.Append($"""
-                        CREATE TRIGGER {table}_count_{op.ToLowerInvariant()} AFTER {op} ON {table}
-                        WHEN {r}.{v} IS NOT NULL AND EXISTS (SELECT 1 FROM search_count k WHERE k.tbl = '{tag}' AND k.type = {r}.type AND k.param = {r}.param AND k.value = {r}.{v})
-                        BEGIN
-                            UPDATE search_count SET n = n {sign} 1
-                            WHERE tbl = '{tag}' AND type = {r}.type AND param = {r}.param AND value = {r}.{v} AND (qualifier = '' OR qualifier = {r}.{q})
-                              AND NOT EXISTS ({Same(r, "search_count")}{self});
-                        END;
-
-                        """);
-                continue;
-            }
-            // PostgreSQL: once per statement over its rows (the transition table "changed"). An insert counts a resource
-            // whose rows of the value are all new (none before the statement); a delete, one left with none.
-            var match = $"search_count k ON k.tbl = '{tag}' AND k.type = c.type AND k.param = c.param AND k.value = c.{v} AND (k.qualifier = '' OR k.qualifier = c.{q})";
-            var same = $"FROM {table} s WHERE s.type = h.type AND s.param = h.param AND s.{v} = h.value AND s.id = h.id AND (h.qualifier = '' OR s.{q} = h.qualifier)";
-            foreach (var (op, transition, body) in new[]
-                     {
-                         ("insert", "NEW", $"""
-                             SELECT h.tbl, h.type, h.param, h.value, h.qualifier, count(*)
-                             FROM (SELECT k.tbl, k.type, k.param, k.value, k.qualifier, c.id, count(*) AS added FROM changed c JOIN {match}
-                                   GROUP BY k.tbl, k.type, k.param, k.value, k.qualifier, c.id) h
-                             WHERE h.added = (SELECT count(*) {same})
-                             """),
-                         ("delete", "OLD", $"""
-                             SELECT h.tbl, h.type, h.param, h.value, h.qualifier, -count(*)
-                             FROM (SELECT DISTINCT k.tbl, k.type, k.param, k.value, k.qualifier, c.id FROM changed c JOIN {match}) h
-                             WHERE NOT EXISTS (SELECT 1 {same})
-                             """),
-                     })
-                ddl.Append($"""
-                    CREATE FUNCTION {table}_count_{op}() RETURNS trigger LANGUAGE plpgsql AS $f$
-                    BEGIN
-                        IF EXISTS (SELECT 1 FROM search_count WHERE tbl = '{tag}') THEN
-                            INSERT INTO search_count_delta (tbl, type, param, value, qualifier, d)
-                            {body}
-                            GROUP BY h.tbl, h.type, h.param, h.value, h.qualifier;
-                        END IF;
-                        RETURN NULL;
-                    END $f$;
-                    CREATE TRIGGER {table}_count_{op} AFTER {op.ToUpperInvariant()} ON {table} REFERENCING {transition} TABLE AS changed
-                        FOR EACH STATEMENT EXECUTE FUNCTION {table}_count_{op}();
-
-                    """);
-        }
-        return ddl.ToString();
+            """;
     }
+
+    /// <summary>Whether index rows <c>r</c> have the value of count <c>k</c>.</summary>
+    private static string HasValue((string Table, string Tag, string Value, string Qualifier) c, string r, string k) =>
+        $"{r}.param = {k}.param AND {r}.{c.Value} = {k}.value AND ({k}.qualifier = '' OR {r}.{c.Qualifier} = {k}.qualifier)";
+
+    /// <summary>
+    /// SQLite: the counts of the type that the resource's rows in the counted table have, taken down by one before its
+    /// rows are deleted (<see cref="CountOut"/>) or up by one after its new rows are written (<see cref="CountIn"/>): one
+    /// statement per table and write, a resource counted once however many rows of a value it has. SQLite has one writer
+    /// at a time, and a count is first stored in a write transaction too, so no write falls between the two.
+    /// </summary>
+    private static string CountUpdate((string Table, string Tag, string Value, string Qualifier) c, char sign) =>
+        $"UPDATE search_count SET n = n {sign} 1 WHERE tbl = '{c.Tag}' AND type = @type " +
+        $"AND EXISTS (SELECT 1 FROM {c.Table} s WHERE s.type = @type AND s.id = @id AND {HasValue(c, "s", "search_count")})";
+
+    private static readonly string[] CountOut = [.. Counted.Select(c => CountUpdate(c, '-'))];
+    private static readonly string[] CountIn = [.. Counted.Select(c => CountUpdate(c, '+'))];
+
+    /// <summary>
+    /// PostgreSQL: a counted table's rows deleted and, in the same statement, a -1 delta for each count of the type that
+    /// the deleted rows have. In one statement, because the table lock the delete takes comes before the snapshot that
+    /// reads the counts: a count being first stored (SqlSearch.MaintainCountAsync takes the table in SHARE mode) either
+    /// waits for this write or is committed and seen by it.
+    /// </summary>
+    private static string DeleteCounted((string Table, string Tag, string Value, string Qualifier) c) =>
+        $"WITH gone AS (DELETE FROM {c.Table} WHERE type = @type AND id = @id RETURNING param, {c.Value}, {c.Qualifier}) " +
+        $"INSERT INTO search_count_delta (tbl, type, param, value, qualifier, d) SELECT k.tbl, k.type, k.param, k.value, k.qualifier, -1 " +
+        $"FROM search_count k WHERE k.tbl = '{c.Tag}' AND k.type = @type AND EXISTS (SELECT 1 FROM gone g WHERE {HasValue(c, "g", "k")})";
+
+    /// <summary>
+    /// PostgreSQL: rows of a counted table inserted by <paramref name="insert"/> and, in the same statement, a +1 delta for
+    /// each count of the type that they have and that the resource's earlier rows (a previous chunk) did not.
+    /// </summary>
+    private static string InsertCounted((string Table, string Tag, string Value, string Qualifier) c, string insert) =>
+        $"WITH added AS ({insert} RETURNING param, {c.Value}, {c.Qualifier}) " +
+        $"INSERT INTO search_count_delta (tbl, type, param, value, qualifier, d) SELECT k.tbl, k.type, k.param, k.value, k.qualifier, 1 " +
+        $"FROM search_count k WHERE k.tbl = '{c.Tag}' AND k.type = @type AND EXISTS (SELECT 1 FROM added g WHERE {HasValue(c, "g", "k")}) " +
+        $"AND NOT EXISTS (SELECT 1 FROM {c.Table} s WHERE s.type = @type AND s.id = @id AND {HasValue(c, "s", "k")})";
 
     private static readonly string[] CompositeColumns =
         [.. new[] { 1, 2 }.SelectMany(n => new[] { "system", "text", "num", "num_low", "num_high", "date_low", "date_high" }.Select(c => $"c{n}_{c}"))];
@@ -249,11 +228,11 @@ public static class SearchTables
     }
 
     /// <summary>Removes the index rows of a resource (before its new version's rows are written, or when it is deleted).</summary>
-    public static async Task DeleteAsync(DbConnection connection, DbTransaction tx, string type, string id, CancellationToken ct)
+    public static async Task DeleteAsync(DbConnection connection, DbTransaction tx, bool postgres, string type, string id, CancellationToken ct)
     {
         await using var command = connection.CreateCommand();
         command.Transaction = tx;
-        command.CommandText = string.Concat(Tables.Select(t => $"DELETE FROM {t} WHERE type = @type AND id = @id;"));
+        command.CommandText = string.Concat(DeleteStatements(postgres).Select(sql => sql + ";"));
         Add(command, "type", type);
         Add(command, "id", id);
         await command.ExecuteNonQueryAsync(ct);
@@ -272,16 +251,25 @@ public static class SearchTables
             row.Values.CopyTo(values[3..]);
             sqlite.Execute(SingleRowInsert(row.Table, row.Columns), RowNames[row.Table], values[..(3 + row.Values.Length)]);
         }
+        foreach (var sql in CountIn) sqlite.Execute(sql, TypeAndId, [type, id]);
     }
 
     /// <summary>Removes the index rows of a resource through SQLite's own API on the writer connection.</summary>
     internal static void Delete(SqliteStatements sqlite, string type, string id)
     {
-        foreach (var sql in DeleteEach) sqlite.Execute(sql, TypeAndId, [type, id]);
+        foreach (var sql in DeleteStatements(postgres: false)) sqlite.Execute(sql, TypeAndId, [type, id]);
     }
 
+    /// <summary>The statements that remove a resource's index rows, the counts of its values taken down with them.</summary>
+    private static string[] DeleteStatements(bool postgres) => postgres ? DeleteWithDeltas : DeleteWithUpdates;
+
+    private static readonly string[] DeleteWithUpdates =
+        [.. CountOut, .. Tables.Select(t => $"DELETE FROM {t} WHERE type = @type AND id = @id")];
+
+    private static readonly string[] DeleteWithDeltas =
+        [.. Tables.Select(t => Counted.Any(c => c.Table == t) ? DeleteCounted(Counted.Single(c => c.Table == t)) : $"DELETE FROM {t} WHERE type = @type AND id = @id")];
+
     private static readonly string[] TypeAndId = ["type", "id"];
-    private static readonly string[] DeleteEach = [.. Tables.Select(t => $"DELETE FROM {t} WHERE type = @type AND id = @id")];
 
     private static readonly string[] ColumnParameters = [.. Enumerable.Range(0, 16).Select(i => "c" + i.ToString(System.Globalization.CultureInfo.InvariantCulture))];
 
@@ -297,9 +285,9 @@ public static class SearchTables
             $"INSERT INTO {table} (type, id, param, {string.Join(", ", columns)}) VALUES (@type, @id, @param, {string.Join(", ", columns.Select((_, i) => "@" + ColumnParameters[i]))})");
 
     /// <summary>Writes the index rows of a resource: one multi-row INSERT per table (chunked under the parameter limits).</summary>
-    public static async Task InsertAsync(DbConnection connection, DbTransaction tx, string type, string id, IReadOnlyList<IndexEntry> entries, CancellationToken ct)
+    public static async Task InsertAsync(DbConnection connection, DbTransaction tx, bool postgres, string type, string id, IReadOnlyList<IndexEntry> entries, CancellationToken ct)
     {
-        foreach (var (sql, parameters) in InsertStatements(type, id, entries))
+        foreach (var (sql, parameters) in InsertStatements(postgres, type, id, entries))
         {
             await using var command = connection.CreateCommand();
             command.Transaction = tx;
@@ -310,15 +298,15 @@ public static class SearchTables
     }
 
     /// <summary>The index rows of a resource as statements added to a batch (one round trip with the rest of the write).</summary>
-    public static void AddInserts(DbBatch batch, string type, string id, IReadOnlyList<IndexEntry> entries)
+    public static void AddInserts(DbBatch batch, bool postgres, string type, string id, IReadOnlyList<IndexEntry> entries)
     {
-        foreach (var (sql, parameters) in InsertStatements(type, id, entries)) batch.BatchCommands.Add(BatchCommand(batch, sql, parameters));
+        foreach (var (sql, parameters) in InsertStatements(postgres, type, id, entries)) batch.BatchCommands.Add(BatchCommand(batch, sql, parameters));
     }
 
     /// <summary>The deletion of a resource's index rows as statements added to a batch.</summary>
-    public static void AddDeletes(DbBatch batch, string type, string id)
+    public static void AddDeletes(DbBatch batch, bool postgres, string type, string id)
     {
-        foreach (var sql in DeleteEach) batch.BatchCommands.Add(BatchCommand(batch, sql, [("type", type), ("id", id)]));
+        foreach (var sql in DeleteStatements(postgres)) batch.BatchCommands.Add(BatchCommand(batch, sql, [("type", type), ("id", id)]));
     }
 
     /// <summary>A statement of a batch with its parameters (null as SQL NULL).</summary>
@@ -336,8 +324,11 @@ public static class SearchTables
         return command;
     }
 
-    /// <summary>One multi-row INSERT per table (chunked under the parameter limits), with its parameters.</summary>
-    private static IEnumerable<(string Sql, List<(string Name, object? Value)> Parameters)> InsertStatements(string type, string id, IReadOnlyList<IndexEntry> entries)
+    /// <summary>
+    /// One multi-row INSERT per table (chunked under the parameter limits), with its parameters, then the counts of the
+    /// resource's values taken up: with each insert into a counted table on PostgreSQL, after them all on SQLite.
+    /// </summary>
+    private static IEnumerable<(string Sql, List<(string Name, object? Value)> Parameters)> InsertStatements(bool postgres, string type, string id, IReadOnlyList<IndexEntry> entries)
     {
         var rows = entries.Select(e => (e.Param, Row: Row(e))).Where(r => r.Row is not null)
             .GroupBy(r => r.Row!.Value.Table);
@@ -361,9 +352,12 @@ public static class SearchTables
                     }
                     sql.Append(')');
                 }
-                yield return (sql.ToString(), parameters);
+                var counted = Counted.FirstOrDefault(c => c.Table == group.Key);
+                yield return (postgres && counted.Table is not null ? InsertCounted(counted, sql.ToString()) : sql.ToString(), parameters);
             }
         }
+        if (!postgres)
+            foreach (var sql in CountIn) yield return (sql, [("type", type), ("id", id)]);
     }
 
     private static void Add(DbCommand command, string name, object? value)

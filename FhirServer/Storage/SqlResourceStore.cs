@@ -210,8 +210,9 @@ public sealed class SqlResourceStore(SqlDialect dialect) : IResourceStore
             ("type", version.Type), ("id", version.Id), ("version", version.Version), ("updated", Micros(version.LastUpdated)),
             ("method", (short)version.Method), ("body", version.Body), ("deleted", version.Deleted),
         ]));
-        if (version.Version > 1) SearchTables.AddDeletes(batch, version.Type, version.Id);
-        if (!version.Deleted && index is { Count: > 0 }) SearchTables.AddInserts(batch, version.Type, version.Id, index);
+        var postgres = dialect.Kind == "postgres";
+        if (version.Version > 1) SearchTables.AddDeletes(batch, postgres, version.Type, version.Id);
+        if (!version.Deleted && index is { Count: > 0 }) SearchTables.AddInserts(batch, postgres, version.Type, version.Id, index);
         try
         {
             await batch.ExecuteNonQueryAsync(ct);
