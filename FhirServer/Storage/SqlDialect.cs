@@ -99,11 +99,21 @@ public sealed class SqliteDialect : SqlDialect
 
     public override bool SingleWriter => true;
 
-    // Readers need no pragma: the pooled connection is ready as it comes.
+    /// <summary>
+    /// Readers read the file through a memory map (up to 2 GiB, the most SQLite's default build maps): a page then costs
+    /// a memory access instead of a read call and a copy into the connection's own 2 MB cache, which at a million
+    /// resources, where a search's B-tree pages are rarely in that small cache, is a fifth of a driven search
+    /// (benchmarks/search/README.md). Writes still go through the WAL as before.
+    /// </summary>
+    private const long MmapBytes = 2L * 1024 * 1024 * 1024;
+
     public override async ValueTask<DbConnection> OpenAsync(CancellationToken ct)
     {
         var connection = new SqliteConnection(_connectionString);
         await connection.OpenAsync(ct);
+        using var pragma = connection.CreateCommand();
+        pragma.CommandText = $"PRAGMA mmap_size={MmapBytes};";
+        pragma.ExecuteNonQuery();
         return connection;
     }
 
