@@ -111,9 +111,9 @@ public static class SearchTables
     /// resources with an index row of one value: <c>(tbl, type, param, value, qualifier)</c>, the qualifier empty for
     /// any system / target type (FHIR values are never empty strings). Rows exist only for the values a search asked to
     /// count (SqlSearch, <c>_total=accurate</c> on a large result); the writes of index rows keep them exact in their
-    /// transaction (<see cref="CountOut"/>, <see cref="CountIn"/>). On PostgreSQL an update of a popular value's count
-    /// would hold its row until commit and queue every concurrent writer of that value, so writes append signed deltas
-    /// to <c>search_count_delta</c> instead, which the reader adds up and folds into the count now and then.
+    /// transaction (<see cref="CountChange"/>). On PostgreSQL an update of a popular value's count would hold its row
+    /// until commit and queue every concurrent writer of that value, so writes append signed deltas to
+    /// <c>search_count_delta</c> instead, which the reader adds up and folds into the count now and then.
     /// </summary>
     public static string CountDdl(bool postgres)
     {
@@ -127,43 +127,30 @@ public static class SearchTables
             """;
     }
 
-    /// <summary>Whether index rows <c>r</c> have the value of count <c>k</c>.</summary>
-    private static string HasValue((string Table, string Tag, string Value, string Qualifier) c, string r, string k) =>
-        $"{r}.param = {k}.param AND {r}.{c.Value} = {k}.value AND ({k}.qualifier = '' OR {r}.{c.Qualifier} = {k}.qualifier)";
+    /// <summary>
+    /// The counts of the type that the resource's token and reference rows have, taken down by one before its rows are
+    /// deleted or up by one after its new rows are written: one statement, a resource counted once however many rows
+    /// of a value it has, and for almost every write nothing to do (no count of the type). SQLite updates the count in
+    /// place; PostgreSQL appends a delta.
+    /// </summary>
+    private static string CountChange(bool postgres, char sign)
+    {
+        var k = postgres ? "k" : "search_count";
+        var has = string.Join(" OR ", Counted.Select(c =>
+            $"({k}.tbl = '{c.Tag}' AND EXISTS (SELECT 1 FROM {c.Table} s WHERE s.type = @type AND s.id = @id AND s.param = {k}.param " +
+            $"AND s.{c.Value} = {k}.value AND ({k}.qualifier = '' OR s.{c.Qualifier} = {k}.qualifier)))"));
+        return postgres
+            ? $"INSERT INTO search_count_delta (tbl, type, param, value, qualifier, d) SELECT k.tbl, k.type, k.param, k.value, k.qualifier, {sign}1 " +
+              $"FROM search_count k WHERE k.type = @type AND ({has})"
+            : $"UPDATE search_count SET n = n {sign} 1 WHERE type = @type AND ({has})";
+    }
 
     /// <summary>
-    /// SQLite: the counts of the type that the resource's rows in the counted table have, taken down by one before its
-    /// rows are deleted (<see cref="CountOut"/>) or up by one after its new rows are written (<see cref="CountIn"/>): one
-    /// statement per table and write, a resource counted once however many rows of a value it has. SQLite has one writer
-    /// at a time, and a count is first stored in a write transaction too, so no write falls between the two.
+    /// PostgreSQL: taken before a write reads the counts it will take down, so that a count being first stored (SqlSearch.
+    /// MaintainCountAsync takes the table in SHARE mode) either waits for this write or is committed before the read and
+    /// seen by it. An insert takes the same lock itself, before the statement that takes the counts up.
     /// </summary>
-    private static string CountUpdate((string Table, string Tag, string Value, string Qualifier) c, char sign) =>
-        $"UPDATE search_count SET n = n {sign} 1 WHERE tbl = '{c.Tag}' AND type = @type " +
-        $"AND EXISTS (SELECT 1 FROM {c.Table} s WHERE s.type = @type AND s.id = @id AND {HasValue(c, "s", "search_count")})";
-
-    private static readonly string[] CountOut = [.. Counted.Select(c => CountUpdate(c, '-'))];
-    private static readonly string[] CountIn = [.. Counted.Select(c => CountUpdate(c, '+'))];
-
-    /// <summary>
-    /// PostgreSQL: a counted table's rows deleted and, in the same statement, a -1 delta for each count of the type that
-    /// the deleted rows have. In one statement, because the table lock the delete takes comes before the snapshot that
-    /// reads the counts: a count being first stored (SqlSearch.MaintainCountAsync takes the table in SHARE mode) either
-    /// waits for this write or is committed and seen by it.
-    /// </summary>
-    private static string DeleteCounted((string Table, string Tag, string Value, string Qualifier) c) =>
-        $"WITH gone AS (DELETE FROM {c.Table} WHERE type = @type AND id = @id RETURNING param, {c.Value}, {c.Qualifier}) " +
-        $"INSERT INTO search_count_delta (tbl, type, param, value, qualifier, d) SELECT k.tbl, k.type, k.param, k.value, k.qualifier, -1 " +
-        $"FROM search_count k WHERE k.tbl = '{c.Tag}' AND k.type = @type AND EXISTS (SELECT 1 FROM gone g WHERE {HasValue(c, "g", "k")})";
-
-    /// <summary>
-    /// PostgreSQL: rows of a counted table inserted by <paramref name="insert"/> and, in the same statement, a +1 delta for
-    /// each count of the type that they have and that the resource's earlier rows (a previous chunk) did not.
-    /// </summary>
-    private static string InsertCounted((string Table, string Tag, string Value, string Qualifier) c, string insert) =>
-        $"WITH added AS ({insert} RETURNING param, {c.Value}, {c.Qualifier}) " +
-        $"INSERT INTO search_count_delta (tbl, type, param, value, qualifier, d) SELECT k.tbl, k.type, k.param, k.value, k.qualifier, 1 " +
-        $"FROM search_count k WHERE k.tbl = '{c.Tag}' AND k.type = @type AND EXISTS (SELECT 1 FROM added g WHERE {HasValue(c, "g", "k")}) " +
-        $"AND NOT EXISTS (SELECT 1 FROM {c.Table} s WHERE s.type = @type AND s.id = @id AND {HasValue(c, "s", "k")})";
+    private const string LockCounted = "LOCK TABLE search_token, search_reference IN ROW EXCLUSIVE MODE";
 
     private static readonly string[] CompositeColumns =
         [.. new[] { 1, 2 }.SelectMany(n => new[] { "system", "text", "num", "num_low", "num_high", "date_low", "date_high" }.Select(c => $"c{n}_{c}"))];
@@ -251,7 +238,7 @@ public static class SearchTables
             row.Values.CopyTo(values[3..]);
             sqlite.Execute(SingleRowInsert(row.Table, row.Columns), RowNames[row.Table], values[..(3 + row.Values.Length)]);
         }
-        foreach (var sql in CountIn) sqlite.Execute(sql, TypeAndId, [type, id]);
+        sqlite.Execute(SqliteCountIn, TypeAndId, [type, id]);
     }
 
     /// <summary>Removes the index rows of a resource through SQLite's own API on the writer connection.</summary>
@@ -260,14 +247,17 @@ public static class SearchTables
         foreach (var sql in DeleteStatements(postgres: false)) sqlite.Execute(sql, TypeAndId, [type, id]);
     }
 
-    /// <summary>The statements that remove a resource's index rows, the counts of its values taken down with them.</summary>
-    private static string[] DeleteStatements(bool postgres) => postgres ? DeleteWithDeltas : DeleteWithUpdates;
+    /// <summary>The statements that remove a resource's index rows, the counts of its values taken down first.</summary>
+    private static string[] DeleteStatements(bool postgres) => postgres ? PostgresDeletes : SqliteDeletes;
 
-    private static readonly string[] DeleteWithUpdates =
-        [.. CountOut, .. Tables.Select(t => $"DELETE FROM {t} WHERE type = @type AND id = @id")];
+    private static readonly string[] SqliteDeletes =
+        [CountChange(false, '-'), .. Tables.Select(t => $"DELETE FROM {t} WHERE type = @type AND id = @id")];
 
-    private static readonly string[] DeleteWithDeltas =
-        [.. Tables.Select(t => Counted.Any(c => c.Table == t) ? DeleteCounted(Counted.Single(c => c.Table == t)) : $"DELETE FROM {t} WHERE type = @type AND id = @id")];
+    private static readonly string[] PostgresDeletes =
+        [LockCounted, CountChange(true, '-'), .. Tables.Select(t => $"DELETE FROM {t} WHERE type = @type AND id = @id")];
+
+    private static readonly string SqliteCountIn = CountChange(false, '+');
+    private static readonly string PostgresCountIn = CountChange(true, '+');
 
     private static readonly string[] TypeAndId = ["type", "id"];
 
@@ -326,7 +316,7 @@ public static class SearchTables
 
     /// <summary>
     /// One multi-row INSERT per table (chunked under the parameter limits), with its parameters, then the counts of the
-    /// resource's values taken up: with each insert into a counted table on PostgreSQL, after them all on SQLite.
+    /// resource's values taken up.
     /// </summary>
     private static IEnumerable<(string Sql, List<(string Name, object? Value)> Parameters)> InsertStatements(bool postgres, string type, string id, IReadOnlyList<IndexEntry> entries)
     {
@@ -352,12 +342,10 @@ public static class SearchTables
                     }
                     sql.Append(')');
                 }
-                var counted = Counted.FirstOrDefault(c => c.Table == group.Key);
-                yield return (postgres && counted.Table is not null ? InsertCounted(counted, sql.ToString()) : sql.ToString(), parameters);
+                yield return (sql.ToString(), parameters);
             }
         }
-        if (!postgres)
-            foreach (var sql in CountIn) yield return (sql, [("type", type), ("id", id)]);
+        yield return (postgres ? PostgresCountIn : SqliteCountIn, [("type", type), ("id", id)]);
     }
 
     private static void Add(DbCommand command, string name, object? value)
