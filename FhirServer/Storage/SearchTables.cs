@@ -250,11 +250,10 @@ public static class SearchTables
     /// <summary>The statements that remove a resource's index rows, the counts of its values taken down first.</summary>
     private static string[] DeleteStatements(bool postgres) => postgres ? PostgresDeletes : SqliteDeletes;
 
-    private static readonly string[] SqliteDeletes =
-        [CountChange(false, '-'), .. Tables.Select(t => $"DELETE FROM {t} WHERE type = @type AND id = @id")];
+    private static readonly string[] SqliteDeletes = [CountChange(false, '-'), .. DeleteRows()];
+    private static readonly string[] PostgresDeletes = [LockCounted, CountChange(true, '-'), .. DeleteRows()];
 
-    private static readonly string[] PostgresDeletes =
-        [LockCounted, CountChange(true, '-'), .. Tables.Select(t => $"DELETE FROM {t} WHERE type = @type AND id = @id")];
+    private static IEnumerable<string> DeleteRows() => Tables.Select(t => $"DELETE FROM {t} WHERE type = @type AND id = @id");
 
     private static readonly string SqliteCountIn = CountChange(false, '+');
     private static readonly string PostgresCountIn = CountChange(true, '+');
