@@ -23,23 +23,10 @@ public static class SearchEndpoints
         app.MapPost("/{type}/_search", async http =>
         {
             var type = FhirEndpoints.Type(http);
-            var pairs = Pairs(http.Request.Query);
-            if (http.Request.HasFormContentType)
-                pairs.AddRange(Pairs(await http.Request.ReadFormAsync(http.RequestAborted)));
-            else if (http.Request.ContentLength > 0)
-                throw new FhirException(StatusCodes.Status415UnsupportedMediaType, "not-supported", "POST _search takes application/x-www-form-urlencoded parameters.");
-            await Search(http, type, pairs, null, $"/{type}");
+            await Search(http, type, await PostedPairs(http), null, $"/{type}");
         });
         app.MapGet("/", http => SystemSearch(http, Pairs(http.Request.Query)));
-        app.MapPost("/_search", async http =>
-        {
-            var pairs = Pairs(http.Request.Query);
-            if (http.Request.HasFormContentType)
-                pairs.AddRange(Pairs(await http.Request.ReadFormAsync(http.RequestAborted)));
-            else if (http.Request.ContentLength > 0)
-                throw new FhirException(StatusCodes.Status415UnsupportedMediaType, "not-supported", "POST _search takes application/x-www-form-urlencoded parameters.");
-            await SystemSearch(http, pairs);
-        });
+        app.MapPost("/_search", async http => await SystemSearch(http, await PostedPairs(http)));
         app.MapGet("/{compartment}/{id}/{type}", http =>
         {
             var compartment = (string)http.Request.RouteValues["compartment"]!;
@@ -49,6 +36,17 @@ public static class SearchEndpoints
             return Search(http, type, Pairs(http.Request.Query), spec, $"/{compartment}/{id}/{type}");
         });
         return app;
+    }
+
+    /// <summary>The parameters of a <c>POST _search</c>: those of the URL, then those of the form body.</summary>
+    private static async Task<List<KeyValuePair<string, string>>> PostedPairs(HttpContext http)
+    {
+        var pairs = Pairs(http.Request.Query);
+        if (http.Request.HasFormContentType)
+            pairs.AddRange(Pairs(await http.Request.ReadFormAsync(http.RequestAborted)));
+        else if (http.Request.ContentLength > 0)
+            throw new FhirException(StatusCodes.Status415UnsupportedMediaType, "not-supported", "POST _search takes application/x-www-form-urlencoded parameters.");
+        return pairs;
     }
 
     private static List<KeyValuePair<string, string>> Pairs(IEnumerable<KeyValuePair<string, Microsoft.Extensions.Primitives.StringValues>> source) =>

@@ -208,7 +208,7 @@ public sealed class SqlSearch(SqlResourceStore store, TimeProvider clock, Server
     /// A maintained count (SearchTables.CountDdl): one value of one parameter of one index table, the qualifier
     /// (system; target type) empty for any.
     /// </summary>
-    private sealed record CountKey((string Table, string Tag, string Value, string Qualifier) Index, string Type, string Param, string Value, string Qualifier);
+    private sealed record CountKey(SearchTables.CountedIndex Index, string Type, string Param, string Value, string Qualifier);
 
     /// <summary>
     /// The count a search's total can be kept as: one clause of one value, a token <c>code</c> or <c>system|code</c>
@@ -221,10 +221,10 @@ public sealed class SqlSearch(SqlResourceStore store, TimeProvider clock, Server
         {
             case SearchParamType.Token when clause.Modifier is null:
                 var (system, code) = SplitToken(value.Raw);
-                return code is null || system is { Length: 0 } ? null : new CountKey(SearchTables.Counted[0], query.Type, clause.Code, code, system ?? "");
+                return code is null || system is { Length: 0 } ? null : new CountKey(SearchTables.Tokens, query.Type, clause.Code, code, system ?? "");
             case SearchParamType.Reference when clause.Modifier != "identifier":
                 var target = ReferenceTarget(clause, value.Raw, baseUrl);
-                return target.Url is not null ? null : new CountKey(SearchTables.Counted[1], query.Type, clause.Code, target.Id, target.Type ?? "");
+                return target.Url is not null ? null : new CountKey(SearchTables.References, query.Type, clause.Code, target.Id, target.Type ?? "");
             default:
                 return null;
         }
@@ -275,16 +275,12 @@ public sealed class SqlSearch(SqlResourceStore store, TimeProvider clock, Server
     /// </summary>
     private async Task<int> MaintainCountAsync(CountKey key, CancellationToken ct)
     {
-        var (table, _, valueColumn, qualifierColumn) = key.Index;
         await using var connection = await store.Dialect.OpenAsync(ct);
         await using var tx = await store.Dialect.BeginWriteAsync(connection, ct);
         if (store.Dialect.Kind == "postgres")
-            await using (var lockTable = SqlResourceStore.Command(connection, tx, $"LOCK TABLE {table} IN SHARE MODE"))
+            await using (var lockTable = SqlResourceStore.Command(connection, tx, $"LOCK TABLE {key.Index.Table} IN SHARE MODE"))
                 await lockTable.ExecuteNonQueryAsync(ct);
-        var ids = $"SELECT s.id FROM {table} s WHERE s.type = @type AND s.param = @param AND s.{valueColumn} = @value" +
-                  (key.Qualifier.Length > 0 ? $" AND s.{qualifierColumn} = @qualifier" : "") + " GROUP BY s.id";
-        await using (var insert = CountCommand(connection, tx,
-                         $"INSERT INTO search_count (tbl, type, param, value, qualifier, n) VALUES (@tbl, @type, @param, @value, @qualifier, (SELECT count(*) FROM ({ids}) x)) ON CONFLICT DO NOTHING", key))
+        await using (var insert = CountCommand(connection, tx, key.Index.StoreCount, key))
             await insert.ExecuteNonQueryAsync(ct);
         await tx.CommitAsync(ct);
         return await MaintainedCountAsync(connection, key, ct) ?? throw new InvalidOperationException("The count just stored is missing.");

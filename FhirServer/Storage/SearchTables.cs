@@ -96,15 +96,33 @@ public static class SearchTables
     /// </summary>
     public const string DateHighDdl = "CREATE INDEX search_date_high ON search_date (type, param, high, low, id);";
 
+    /// <summary>The index tables whose values can be counted (<see cref="CountDdl"/>).</summary>
+    public static readonly CountedIndex Tokens = new("search_token", "token", "code", "system");
+    public static readonly CountedIndex References = new("search_reference", "reference", "target_id", "target_type");
+    private static readonly CountedIndex[] Counted = [Tokens, References];
+
     /// <summary>
-    /// The index tables whose values can be counted (<see cref="CountDdl"/>): the tag in <c>search_count.tbl</c>, the
-    /// column a count's <c>value</c> is (code; target id) and the one its <c>qualifier</c> narrows (system; target type).
+    /// An index table whose values can be counted: its tag in <c>search_count.tbl</c>, the column a count's <c>value</c>
+    /// is (code; target id) and the one its <c>qualifier</c> narrows (system; target type).
     /// </summary>
-    public static readonly (string Table, string Tag, string Value, string Qualifier)[] Counted =
-    [
-        ("search_token", "token", "code", "system"),
-        ("search_reference", "reference", "target_id", "target_type"),
-    ];
+    public sealed record CountedIndex(string Table, string Tag, string Value, string Qualifier)
+    {
+        /// <summary>
+        /// Whether index rows <paramref name="r"/> have a count's value, given as SQL (columns of the count row, or
+        /// parameters): the one definition that storing a count and keeping it share.
+        /// </summary>
+        public string HasValue(string r, string param, string value, string qualifier) =>
+            $"{r}.param = {param} AND {r}.{Value} = {value} AND ({qualifier} = '' OR {r}.{Qualifier} = {qualifier})";
+
+        /// <summary>
+        /// Stores the count of one value (parameters @tbl, @type, @param, @value, @qualifier): the resources with a row
+        /// of it, unless another process stored it first.
+        /// </summary>
+        public string StoreCount =>
+            $"INSERT INTO search_count (tbl, type, param, value, qualifier, n) VALUES (@tbl, @type, @param, @value, @qualifier, " +
+            $"(SELECT count(*) FROM (SELECT s.id FROM {Table} s WHERE s.type = @type AND {HasValue("s", "@param", "@value", "@qualifier")} GROUP BY s.id) x)) " +
+            "ON CONFLICT DO NOTHING";
+    }
 
     /// <summary>
     /// Migration 6: maintained counts (search.md, "Maintained counts"). A row of <c>search_count</c> is the number of
@@ -137,8 +155,8 @@ public static class SearchTables
     {
         var k = postgres ? "k" : "search_count";
         var has = string.Join(" OR ", Counted.Select(c =>
-            $"({k}.tbl = '{c.Tag}' AND EXISTS (SELECT 1 FROM {c.Table} s WHERE s.type = @type AND s.id = @id AND s.param = {k}.param " +
-            $"AND s.{c.Value} = {k}.value AND ({k}.qualifier = '' OR s.{c.Qualifier} = {k}.qualifier)))"));
+            $"({k}.tbl = '{c.Tag}' AND EXISTS (SELECT 1 FROM {c.Table} s WHERE s.type = @type AND s.id = @id " +
+            $"AND {c.HasValue("s", $"{k}.param", $"{k}.value", $"{k}.qualifier")}))"));
         return postgres
             ? $"INSERT INTO search_count_delta (tbl, type, param, value, qualifier, d) SELECT k.tbl, k.type, k.param, k.value, k.qualifier, {sign}1 " +
               $"FROM search_count k WHERE k.type = @type AND ({has})"
