@@ -58,11 +58,15 @@ public class MaintainedCountTests(string store) : ServerTests(store, new() { ["S
     }
 
     /// <summary>The counts kept for one value of a parameter (any qualifier).</summary>
-    private async Task<long> StoredCounts(string param, string value)
+    private Task<long> StoredCounts(string param, string value) =>
+        Scalar("SELECT count(*) FROM search_count WHERE type = 'Observation' AND param = @p AND value = @v", ("p", param), ("v", value));
+
+    private Task<long> Deltas(string value) => Scalar("SELECT count(*) FROM search_count_delta WHERE value = @v", ("v", value));
+
+    private async Task<long> Scalar(string sql, params (string Name, object Value)[] args)
     {
         await using var connection = await Factory.Services.GetRequiredService<SqlResourceStore>().Dialect.OpenAsync(default);
-        await using var command = SqlResourceStore.Command(connection, null,
-            "SELECT count(*) FROM search_count WHERE type = 'Observation' AND param = @p AND value = @v", ("p", param), ("v", value));
+        await using var command = SqlResourceStore.Command(connection, null, sql, args);
         return Convert.ToInt64(await command.ExecuteScalarAsync());
     }
 
@@ -153,13 +157,6 @@ public class MaintainedCountTests(string store) : ServerTests(store, new() { ["S
         Assert.That((await Total($"subject={subject}")).Total, Is.EqualTo(1103), "deltas added up");
         Assert.That((await Total($"subject={subject}")).Total, Is.EqualTo(1103), "after the fold");
         Assert.That(await Deltas("many"), Is.Zero, "folded (SQLite keeps none)");
-    }
-
-    private async Task<long> Deltas(string value)
-    {
-        await using var connection = await Factory.Services.GetRequiredService<SqlResourceStore>().Dialect.OpenAsync(default);
-        await using var command = SqlResourceStore.Command(connection, null, "SELECT count(*) FROM search_count_delta WHERE value = @v", ("v", value));
-        return Convert.ToInt64(await command.ExecuteScalarAsync());
     }
 
     [Test]
