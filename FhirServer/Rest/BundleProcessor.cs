@@ -201,29 +201,46 @@ public sealed class BundleProcessor(ConformanceContext conformance, ResourceServ
         logger.LogDebug("Transaction of {Count} entries started", entries.Count);
         await service.InTransactionAsync(async session =>
         {
-            foreach (var e in entries.OrderBy(e => e.Order))
+            var ordered = entries.OrderBy(e => e.Order).ToList();
+            foreach (var e in ordered.Where(e => e.Order < 1)) await RunInTransaction(session, e, representation, ct);
+            // The creates (new ids: nothing to read first) are written together, in as few round trips as the store allows.
+            var creates = ordered.Where(e => e.Method == "POST" && !e.NoOp).ToList();
+            var prepared = new List<PreparedCreate>(creates.Count);
+            foreach (var e in creates)
             {
-                try
-                {
-                    await Run(session, e, representation, ct);
-                }
-                catch (FhirException failure)
-                {
-                    var issues = failure.Issues.Select(i => i with
-                    {
-                        Message = $"{e.Where} ({e.Method} {e.Url}): {i.Message}",
-                        Expression = i.Expression is null ? e.Where : i.Expression,
-                    }).ToList();
-                    throw new FhirException(failure.Status, issues);
-                }
-                if (e.Status >= 400)
-                    throw new FhirException(e.Status, e.Outcome?.Select(i => i with { Message = $"{e.Where} ({e.Method} {e.Url}): {i.Message}", Expression = i.Expression ?? e.Where }).ToList()
-                                                     ?? [Issue($"{e.Where} failed with status {e.Status}", e.Where)]);
+                try { prepared.Add(service.PrepareCreate(e.Resource!, e.Id)); }
+                catch (FhirException failure) { throw Located(e, failure); }
             }
+            var results = await service.CreateAsync(session, prepared, ct);
+            for (var i = 0; i < creates.Count; i++) Written(creates[i], results[i], 201, representation);
+            foreach (var e in ordered.Where(e => e.Order > 1)) await RunInTransaction(session, e, representation, ct);
             return true;
         }, ct);
         logger.LogDebug("Transaction of {Count} entries committed", entries.Count);
     }
+
+    /// <summary>One entry of a transaction: a failure fails the whole transaction, its issues located in the entry.</summary>
+    private async Task RunInTransaction(IStoreSession session, Entry e, bool representation, CancellationToken ct)
+    {
+        try
+        {
+            await Run(session, e, representation, ct);
+        }
+        catch (FhirException failure)
+        {
+            throw Located(e, failure);
+        }
+        if (e.Status >= 400)
+            throw new FhirException(e.Status, e.Outcome?.Select(i => i with { Message = $"{e.Where} ({e.Method} {e.Url}): {i.Message}", Expression = i.Expression ?? e.Where }).ToList()
+                                             ?? [Issue($"{e.Where} failed with status {e.Status}", e.Where)]);
+    }
+
+    private static FhirException Located(Entry e, FhirException failure) =>
+        new(failure.Status, failure.Issues.Select(i => i with
+        {
+            Message = $"{e.Where} ({e.Method} {e.Url}): {i.Message}",
+            Expression = i.Expression is null ? e.Where : i.Expression,
+        }).ToList());
 
     /// <summary>
     /// Batch entries are independent (http.html#brules: no entry may depend on another's change), each checked and

@@ -83,6 +83,13 @@ public sealed class ResourceService(IResourceStore store, ConformanceContext con
         return new WriteResult(create.Version, true, create.Resource);
     }
 
+    /// <summary>Several prepared creates at once (<see cref="IStoreSession.InsertNewAsync"/>): a transaction's POSTs.</summary>
+    public async Task<IReadOnlyList<WriteResult>> CreateAsync(IStoreSession session, IReadOnlyList<PreparedCreate> creates, CancellationToken ct = default)
+    {
+        await session.InsertNewAsync([.. creates.Select(c => (c.Version, (IReadOnlyList<IndexEntry>?)c.Index))], ct);
+        return [.. creates.Select(c => new WriteResult(c.Version, true, c.Resource))];
+    }
+
     public async Task<WriteResult> UpdateAsync(IStoreSession session, string type, string id, ElementNode resource, int? ifMatch, CancellationToken ct = default,
         IReadOnlyList<IndexEntry>? index = null)
     {

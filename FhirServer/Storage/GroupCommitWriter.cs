@@ -173,6 +173,9 @@ internal sealed class GroupCommitWriter(SqlDialect dialect) : IAsyncDisposable
         public Task InsertAsync(StoredVersion version, IReadOnlyList<IndexEntry>? index = null, CancellationToken ct = default) =>
             SqlResourceStore.Insert(writer.Dialect, connection, Live(), version, index, ct);
 
+        public Task InsertNewAsync(IReadOnlyList<(StoredVersion Version, IReadOnlyList<IndexEntry>? Index)> creates, CancellationToken ct = default) =>
+            SqlResourceStore.InsertNew(writer.Dialect, connection, Live(), creates, ct);
+
         // A savepoint nested in the session's own.
         public Task InPartAsync(Func<Task> work, CancellationToken ct = default)
         {

@@ -56,6 +56,12 @@ public interface IStoreSession : IAsyncDisposable
     Task InsertAsync(StoredVersion version, IReadOnlyList<IndexEntry>? index = null, CancellationToken ct = default);
 
     /// <summary>
+    /// Adds the first versions of new resources (ids that no version has yet, such as server-assigned ones) with their
+    /// index rows: what <see cref="InsertAsync"/> does for each, in as few round trips as the store allows.
+    /// </summary>
+    Task InsertNewAsync(IReadOnlyList<(StoredVersion Version, IReadOnlyList<IndexEntry>? Index)> creates, CancellationToken ct = default);
+
+    /// <summary>
     /// Runs <paramref name="work"/> as an all-or-nothing part of this write transaction (a savepoint): when it throws,
     /// what it wrote is undone, the exception passes on, and the transaction goes on.
     /// </summary>

@@ -154,14 +154,26 @@ public static class SearchTables
     private static string CountChange(bool postgres, char sign)
     {
         var k = postgres ? "k" : "search_count";
-        var has = string.Join(" OR ", Counted.Select(c =>
-            $"({k}.tbl = '{c.Tag}' AND EXISTS (SELECT 1 FROM {c.Table} s WHERE s.type = @type AND s.id = @id " +
-            $"AND {c.HasValue("s", $"{k}.param", $"{k}.value", $"{k}.qualifier")}))"));
+        var has = CountHas(k, "@type", "@id");
         return postgres
             ? $"INSERT INTO search_count_delta (tbl, type, param, value, qualifier, d) SELECT k.tbl, k.type, k.param, k.value, k.qualifier, {sign}1 " +
               $"FROM search_count k WHERE k.type = @type AND ({has})"
             : $"UPDATE search_count SET n = n {sign} 1 WHERE type = @type AND ({has})";
     }
+
+    /// <summary>Whether the resource (<paramref name="type"/>, <paramref name="id"/>: SQL) has index rows of count <paramref name="k"/>'s value.</summary>
+    private static string CountHas(string k, string type, string id) => string.Join(" OR ", Counted.Select(c =>
+        $"({k}.tbl = '{c.Tag}' AND EXISTS (SELECT 1 FROM {c.Table} s WHERE s.type = {type} AND s.id = {id} " +
+        $"AND {c.HasValue("s", $"{k}.param", $"{k}.value", $"{k}.qualifier")}))"));
+
+    /// <summary>
+    /// PostgreSQL, after the rows of several new resources (arrays @type and @id) are written: one delta per count
+    /// their values have, the number of those resources with a row of the value (each counted once).
+    /// </summary>
+    private static readonly string PostgresCountInMany =
+        "INSERT INTO search_count_delta (tbl, type, param, value, qualifier, d) SELECT k.tbl, k.type, k.param, k.value, k.qualifier, count(*) " +
+        "FROM search_count k JOIN unnest(@type::text[], @id::text[]) AS r(type, id) ON k.type = r.type " +
+        $"WHERE {CountHas("k", "r.type", "r.id")} GROUP BY k.tbl, k.type, k.param, k.value, k.qualifier";
 
     /// <summary>
     /// PostgreSQL: taken before a write reads the counts it will take down, so that a count being first stored (SqlSearch.
@@ -188,20 +200,21 @@ public static class SearchTables
 
     public static readonly string[] Tables = ["search_string", "search_token", "search_reference", "search_date", "search_number", "search_quantity", "search_uri", "search_composite"];
 
-    private static readonly Dictionary<SearchParamType, (string Table, string[] Columns)> Layout = new()
+    // Column kinds of the index tables, for PostgreSQL's typed arrays (InsertStatements): t text, b bigint, d double.
+    private static readonly Dictionary<SearchParamType, (string Table, string[] Columns, string Kinds)> Layout = new()
     {
-        [SearchParamType.String] = ("search_string", ["value", "exact"]),
-        [SearchParamType.Token] = ("search_token", ["system", "code", "text", "type_system", "type_code"]),
-        [SearchParamType.Reference] = ("search_reference", ["target_type", "target_id", "url", "version", "identifier_system", "identifier_value"]),
-        [SearchParamType.Date] = ("search_date", ["low", "high"]),
-        [SearchParamType.Number] = ("search_number", ["value", "low", "high"]),
-        [SearchParamType.Quantity] = ("search_quantity", ["system", "code", "unit", "value", "low", "high", "canonical_code", "canonical_value", "canonical_low", "canonical_high"]),
-        [SearchParamType.Uri] = ("search_uri", ["uri"]),
-        [SearchParamType.Composite] = ("search_composite", CompositeColumns),
+        [SearchParamType.String] = ("search_string", ["value", "exact"], "tt"),
+        [SearchParamType.Token] = ("search_token", ["system", "code", "text", "type_system", "type_code"], "ttttt"),
+        [SearchParamType.Reference] = ("search_reference", ["target_type", "target_id", "url", "version", "identifier_system", "identifier_value"], "tttttt"),
+        [SearchParamType.Date] = ("search_date", ["low", "high"], "bb"),
+        [SearchParamType.Number] = ("search_number", ["value", "low", "high"], "ddd"),
+        [SearchParamType.Quantity] = ("search_quantity", ["system", "code", "unit", "value", "low", "high", "canonical_code", "canonical_value", "canonical_low", "canonical_high"], "tttdddtddd"),
+        [SearchParamType.Uri] = ("search_uri", ["uri"], "t"),
+        [SearchParamType.Composite] = ("search_composite", CompositeColumns, "ttdddbbttdddbb"),
     };
 
     /// <summary>The stored columns of a value (composites and unknown kinds are not stored: null).</summary>
-    private static (string Table, string[] Columns, object?[] Values)? Row(IndexEntry entry)
+    private static (string Table, string[] Columns, string Kinds, object?[] Values)? Row(IndexEntry entry)
     {
         object?[]? values = entry.Value switch
         {
@@ -229,7 +242,7 @@ public static class SearchTables
             _ => SearchParamType.Special,
         };
         if (values is null || !Layout.TryGetValue(kind, out var layout)) return null;
-        return (layout.Table, layout.Columns, values);
+        return (layout.Table, layout.Columns, layout.Kinds, values);
     }
 
     /// <summary>Removes the index rows of a resource (before its new version's rows are written, or when it is deleted).</summary>
@@ -307,7 +320,14 @@ public static class SearchTables
     /// <summary>The index rows of a resource as statements added to a batch (one round trip with the rest of the write).</summary>
     public static void AddInserts(DbBatch batch, bool postgres, string type, string id, IReadOnlyList<IndexEntry> entries)
     {
-        foreach (var (sql, parameters) in InsertStatements(postgres, type, id, entries)) batch.BatchCommands.Add(BatchCommand(batch, sql, parameters));
+        if (postgres) AddInserts(batch, [(type, id, entries)]);
+        else foreach (var (sql, parameters) in InsertStatements(postgres, type, id, entries)) batch.BatchCommands.Add(BatchCommand(batch, sql, parameters));
+    }
+
+    /// <summary>The index rows of several resources as statements added to a PostgreSQL batch: one per table for all.</summary>
+    public static void AddInserts(DbBatch batch, IReadOnlyCollection<(string Type, string Id, IReadOnlyList<IndexEntry> Entries)> resources)
+    {
+        foreach (var (sql, parameters) in PostgresInserts(resources)) batch.BatchCommands.Add(BatchCommand(batch, sql, parameters));
     }
 
     /// <summary>The deletion of a resource's index rows as statements added to a batch.</summary>
@@ -332,11 +352,16 @@ public static class SearchTables
     }
 
     /// <summary>
-    /// One multi-row INSERT per table (chunked under the parameter limits), with its parameters, then the counts of the
-    /// resource's values taken up.
+    /// The inserts of a resource's index rows, one multi-row INSERT per table (chunked under the parameter limits), with
+    /// its parameters, then the counts of the resource's values taken up.
     /// </summary>
     private static IEnumerable<(string Sql, List<(string Name, object? Value)> Parameters)> InsertStatements(bool postgres, string type, string id, IReadOnlyList<IndexEntry> entries)
     {
+        if (postgres)
+        {
+            foreach (var statement in PostgresInserts([(type, id, entries)])) yield return statement;
+            yield break;
+        }
         var rows = entries.Select(e => (e.Param, Row: Row(e))).Where(r => r.Row is not null)
             .GroupBy(r => r.Row!.Value.Table);
         foreach (var group in rows)
@@ -362,8 +387,56 @@ public static class SearchTables
                 yield return (sql.ToString(), parameters);
             }
         }
-        yield return (postgres ? PostgresCountIn : SqliteCountIn, [("type", type), ("id", id)]);
+        yield return (SqliteCountIn, [("type", type), ("id", id)]);
     }
+
+    /// <summary>
+    /// PostgreSQL: the index rows of one or several resources, one INSERT per table from <c>unnest</c> of a typed array per
+    /// column, then the counts of their values taken up. A table has one statement text whatever the number of rows
+    /// (prepared once per connection, never planned again), a null is typed like the rest of its column (an untyped
+    /// null makes Npgsql prepare the statement anew), and a transaction's creates share each statement.
+    /// </summary>
+    private static IEnumerable<(string Sql, List<(string Name, object? Value)> Parameters)> PostgresInserts(
+        IReadOnlyCollection<(string Type, string Id, IReadOnlyList<IndexEntry> Entries)> resources)
+    {
+        var rows = resources.SelectMany(r => r.Entries.Select(e => (r.Type, r.Id, e.Param, Row: Row(e)))).Where(r => r.Row is not null)
+            .GroupBy(r => r.Row!.Value.Table);
+        foreach (var group in rows)
+        {
+            var (table, columns, kinds, _) = group.First().Row!.Value;
+            var all = group.ToArray();
+            var parameters = new List<(string Name, object? Value)>
+            {
+                ("type", all.Select(r => r.Type).ToArray()), ("id", all.Select(r => r.Id).ToArray()), ("param", all.Select(r => r.Param).ToArray()),
+            };
+            for (var c = 0; c < columns.Length; c++)
+                parameters.Add((ColumnParameters[c], ColumnArray(kinds[c], all.Select(r => r.Row!.Value.Values[c]))));
+            yield return (UnnestInsert(table, columns, kinds), parameters);
+        }
+        if (resources.Count == 1)
+        {
+            var (type, id, _) = resources.First();
+            yield return (PostgresCountIn, [("type", type), ("id", id)]);
+        }
+        else yield return (PostgresCountInMany, [("type", resources.Select(r => r.Type).ToArray()), ("id", resources.Select(r => r.Id).ToArray())]);
+    }
+
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, string> UnnestSql = new();
+
+    private static string UnnestInsert(string table, string[] columns, string kinds) =>
+        UnnestSql.GetOrAdd(table, _ =>
+            $"INSERT INTO {table} (type, id, param, {string.Join(", ", columns)}) SELECT * FROM unnest(@type::text[], @id::text[], @param::text[], " +
+            string.Join(", ", columns.Select((_, c) => $"@{ColumnParameters[c]}::{ArrayType(kinds[c])}")) + ")");
+
+    private static string ArrayType(char kind) => kind switch { 't' => "text[]", 'b' => "bigint[]", _ => "double precision[]" };
+
+    /// <summary>A column's values as a typed array (nulls kept), for <see cref="UnnestInsert"/>.</summary>
+    private static Array ColumnArray(char kind, IEnumerable<object?> values) => kind switch
+    {
+        't' => values.Select(v => (string?)v).ToArray(),
+        'b' => values.Select(v => (long?)v).ToArray(),
+        _ => values.Select(v => (double?)v).ToArray(),
+    };
 
     private static void Add(DbCommand command, string name, object? value)
     {

@@ -223,6 +223,52 @@ public sealed class SqlResourceStore(SqlDialect dialect) : IResourceStore
         }
     }
 
+    // PostgreSQL: the first versions of several new resources and their current rows, from arrays (InsertNew).
+    private const string InsertNewVersions =
+        "WITH v AS (INSERT INTO resource (type, id, version, last_updated, method, body) " +
+        "SELECT * FROM unnest(@type::text[], @id::text[], @version::integer[], @updated::bigint[], @method::smallint[], @body::bytea[]) " +
+        "RETURNING seq, type, id, version, last_updated) " +
+        "INSERT INTO resource_current (type, id, version, seq, last_updated, deleted) SELECT type, id, version, seq, last_updated, false FROM v " +
+        "ON CONFLICT (type, id) DO UPDATE SET version = excluded.version, seq = excluded.seq, last_updated = excluded.last_updated, deleted = excluded.deleted";
+
+    /// <summary>
+    /// Adds the first versions of new resources (ids no version has, such as server-assigned ones) with their index
+    /// rows, in the caller's transaction. PostgreSQL: one round trip and one statement per table for all of them, where
+    /// <see cref="Insert"/> one at a time costs a round trip and some six statements each. SQLite: one at a time, which
+    /// on its in-process writer costs no round trip.
+    /// </summary>
+    internal static async Task InsertNew(SqlDialect dialect, ConnectionLease connection, DbTransaction tx,
+        IReadOnlyList<(StoredVersion Version, IReadOnlyList<IndexEntry>? Index)> creates, CancellationToken ct)
+    {
+        if (creates.Any(c => c.Version.Version != 1 || c.Version.Deleted))
+            throw new ArgumentException("Only first versions of new resources can be inserted together.", nameof(creates));
+        if (creates.Count == 0) return;
+        if (dialect.Kind != "postgres" || creates.Count == 1 || !connection.Connection.CanCreateBatch)
+        {
+            foreach (var (version, index) in creates) await Insert(dialect, connection, tx, version, index, ct);
+            return;
+        }
+        await using var batch = connection.Connection.CreateBatch();
+        batch.Transaction = tx;
+        batch.BatchCommands.Add(SearchTables.BatchCommand(batch, InsertNewVersions,
+        [
+            ("type", creates.Select(c => c.Version.Type).ToArray()), ("id", creates.Select(c => c.Version.Id).ToArray()),
+            ("version", creates.Select(c => c.Version.Version).ToArray()), ("updated", creates.Select(c => Micros(c.Version.LastUpdated)).ToArray()),
+            ("method", creates.Select(c => (short)c.Version.Method).ToArray()), ("body", creates.Select(c => c.Version.Body!).ToArray()),
+        ]));
+        var indexed = creates.Where(c => c.Index is { Count: > 0 }).Select(c => (c.Version.Type, c.Version.Id, c.Index!)).ToList();
+        if (indexed.Count > 0) SearchTables.AddInserts(batch, indexed);
+        try
+        {
+            await batch.ExecuteNonQueryAsync(ct);
+        }
+        catch (DbException e) when (dialect.IsUniqueViolation(e))
+        {
+            var first = creates[0].Version;
+            throw new VersionConflictException(first.Type, first.Id, first.Version, e);
+        }
+    }
+
     private static readonly string[] InsertVersionNames = ["type", "id", "version", "updated", "method", "body"];
     private static readonly string[] UpsertCurrentNames = ["type", "id", "version", "seq", "updated", "deleted"];
 
@@ -294,6 +340,9 @@ public sealed class SqlResourceStore(SqlDialect dialect) : IResourceStore
 
         public Task InsertAsync(StoredVersion version, IReadOnlyList<IndexEntry>? index = null, CancellationToken ct = default) =>
             write ? Insert(store.Dialect, connection, tx, version, index, ct) : throw new InvalidOperationException("This session was opened for reading.");
+
+        public Task InsertNewAsync(IReadOnlyList<(StoredVersion Version, IReadOnlyList<IndexEntry>? Index)> creates, CancellationToken ct = default) =>
+            write ? InsertNew(store.Dialect, connection, tx, creates, ct) : throw new InvalidOperationException("This session was opened for reading.");
 
         public Task InPartAsync(Func<Task> work, CancellationToken ct = default) =>
             write ? InSavepoint(sql => connection.Command(sql, tx).ExecuteNonQueryAsync(ct), work) : throw new InvalidOperationException("This session was opened for reading.");

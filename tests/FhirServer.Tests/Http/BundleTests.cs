@@ -62,6 +62,55 @@ public class BundleTests(string store) : ServerTests(store)
     }
 
     [Test]
+    public async Task Transaction_creates_written_together_are_each_indexed_and_kept_in_entry_order()
+    {
+        // A transaction's creates are written in one go (on PostgreSQL one statement per table for all of them): each
+        // must still get its current row, its own index rows of every kind, and its place in history.
+        var tag = Unique();
+        var observations = Enumerable.Range(0, 30).Select(i => $$$"""
+            {"resource":{"resourceType":"Observation","status":"final","code":{"coding":[{"system":"http://example.org/{{{tag}}}","code":"c{{{i}}}"}]},
+               "subject":{"reference":"urn:uuid:7f1c0e2a-0000-4000-8000-000000000001"},"effectiveDateTime":"2021-03-{{{i % 28 + 1:00}}}",
+               "valueQuantity":{"value":{{{i}}},"unit":"mmol/L","system":"http://unitsofmeasure.org","code":"mmol/L"}},
+             "request":{"method":"POST","url":"Observation"}}
+            """);
+        var (status, response) = await Post($$$"""
+            {"resourceType":"Bundle","type":"transaction","entry":[
+              {"fullUrl":"urn:uuid:7f1c0e2a-0000-4000-8000-000000000001","resource":{"resourceType":"Patient","name":[{"family":"{{{tag}}}"}]},
+               "request":{"method":"POST","url":"Patient"}},
+              {"resource":{"resourceType":"Binary","contentType":"text/plain","data":"Ym9uam91cg=="},"request":{"method":"POST","url":"Binary"}},
+              {{{string.Join(",", observations)}}}
+            ]}
+            """);
+        Assert.That(status, Is.EqualTo(HttpStatusCode.OK), response.ToString());
+        var locations = response.GetProperty("entry").EnumerateArray().Select(e => e.GetProperty("response").GetProperty("location").GetString()!).ToList();
+        Assert.That(locations, Has.Count.EqualTo(32).And.All.Match("^[A-Za-z]+/[^/]+/_history/1$"));
+        var patientId = locations[0].Split('/')[1];
+
+        var (patientRead, patient) = await Get($"/Patient?family={tag}");
+        Assert.That(patientRead, Is.EqualTo(HttpStatusCode.OK));
+        Assert.That(patient.GetProperty("entry")[0].GetProperty("resource").GetProperty("id").GetString(), Is.EqualTo(patientId), "string rows");
+        var binary = await Client.GetAsync("/" + locations[1].Split("/_history")[0]);
+        Assert.That(await binary.Content.ReadAsStringAsync(), Is.EqualTo("bonjour"), "a create without index rows");
+        for (var i = 0; i < 30; i += 7)
+        {
+            var (_, byCode) = await Get($"/Observation?code=http://example.org/{tag}|c{i}");
+            Assert.That(byCode.GetProperty("entry").EnumerateArray().Select(e => "Observation/" + e.GetProperty("resource").GetProperty("id").GetString()),
+                Is.EqualTo(new[] { locations[2 + i].Split("/_history")[0] }), $"token rows of c{i}");
+        }
+        var (_, bySubject) = await Get($"/Observation?subject=Patient/{patientId}&_total=accurate&_count=1");
+        Assert.That(bySubject.GetProperty("total").GetInt32(), Is.EqualTo(30), "reference rows, the urn:uuid rewritten");
+        var (_, byDate) = await Get($"/Observation?subject=Patient/{patientId}&date=2021-03-02&_total=accurate");
+        Assert.That(byDate.GetProperty("total").GetInt32(), Is.EqualTo(2), "date rows (entries 1 and 29 fall on the 2nd)");
+        var (_, byValue) = await Get($"/Observation?subject=Patient/{patientId}&value-quantity=gt26&_total=accurate");
+        Assert.That(byValue.GetProperty("total").GetInt32(), Is.EqualTo(3), "quantity rows (27, 28, 29)");
+
+        // History is newest first: the creates in reverse entry order.
+        var (_, history) = await Get("/Observation/_history?_count=30");
+        Assert.That(history.GetProperty("entry").EnumerateArray().Select(e => "Observation/" + e.GetProperty("resource").GetProperty("id").GetString() + "/_history/1"),
+            Is.EqualTo(locations.Skip(2).Reverse()));
+    }
+
+    [Test]
     public async Task Transaction_is_all_or_nothing()
     {
         var first = Unique();

@@ -149,14 +149,25 @@ public class MaintainedCountTests(string store) : ServerTests(store, new() { ["S
         const string subject = "Patient/many";
         for (var i = 0; i < 3; i++) await Create(Observation(subject, (S, "exam")));
         await Expect($"subject={subject}", 3, "first count");
-        // 1,100 creates in one transaction: on PostgreSQL 1,100 deltas, past the 1,000 after which a read folds them.
-        var entries = string.Join(",", Enumerable.Range(0, 1100).Select(_ =>
-            $$$"""{"resource":{{{Observation(subject, (S, "exam"))}}},"request":{"method":"POST","url":"Observation"}}"""));
-        var response = await Client.PostAsync("/", RestTests.Json($$"""{"resourceType":"Bundle","type":"transaction","entry":[{{entries}}]}"""));
-        Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.OK), await response.Content.ReadAsStringAsync());
+        // 100 creates in one transaction: written together, on PostgreSQL one delta of 100.
+        await PostBundle("transaction", 100, subject);
+        Assert.That((await Total($"subject={subject}")).Total, Is.EqualTo(103), "after a transaction of creates");
+        // 1,000 creates in a batch: on PostgreSQL parts of one transaction, one delta each, past the 1,000 after which a
+        // read folds them.
+        await PostBundle("batch", 1000, subject);
         Assert.That((await Total($"subject={subject}")).Total, Is.EqualTo(1103), "deltas added up");
         Assert.That((await Total($"subject={subject}")).Total, Is.EqualTo(1103), "after the fold");
         Assert.That(await Deltas("many"), Is.Zero, "folded (SQLite keeps none)");
+    }
+
+    private async Task PostBundle(string type, int creates, string subject)
+    {
+        var entries = string.Join(",", Enumerable.Range(0, creates).Select(_ =>
+            $$$"""{"resource":{{{Observation(subject, (S, "exam"))}}},"request":{"method":"POST","url":"Observation"}}"""));
+        var response = await Client.PostAsync("/", RestTests.Json($$"""{"resourceType":"Bundle","type":"{{type}}","entry":[{{entries}}]}"""));
+        var body = await response.Content.ReadAsStringAsync();
+        Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.OK), body);
+        Assert.That(System.Text.RegularExpressions.Regex.Count(body, "\"status\":\"201"), Is.EqualTo(creates), body);
     }
 
     [Test]
