@@ -244,12 +244,14 @@ public sealed class BundleProcessor(ConformanceContext conformance, ResourceServ
 
     /// <summary>
     /// Batch entries are independent (http.html#brules: no entry may depend on another's change), each checked and
-    /// resolved on its own, each write all-or-nothing on its own. Where write sessions already share commits (SQLite),
-    /// each write is a session of its own; elsewhere (PostgreSQL, where each commit waits for the log flush) the writes
-    /// are parts of one transaction, each in a savepoint that a failure undoes alone, and the reads follow the commit.
+    /// resolved on its own, each write all-or-nothing on its own; the writes follow the checks, the reads follow the
+    /// writes. The creates are written together (<see cref="CreateTogether"/>). The other writes: where write sessions
+    /// already share commits (SQLite) each is a session of its own; elsewhere (PostgreSQL, where each commit waits for
+    /// the log flush) they are parts of one transaction, each in a savepoint that a failure undoes alone.
     /// </summary>
     private async Task Batch(List<Entry> entries, string baseUrl, bool representation, CancellationToken ct)
     {
+        var creates = new List<Entry>();
         var writes = new List<Entry>();
         var reads = new List<Entry>();
         foreach (var e in entries)
@@ -272,17 +274,16 @@ public sealed class BundleProcessor(ConformanceContext conformance, ResourceServ
                     RewriteReferences(e, references);
                 }
                 if (e.NoOp) continue;
-                var read = e.Method is "GET" or "HEAD";
-                if (!store.SharesCommits) (read ? reads : writes).Add(e);
-                else if (read) await Read(e, representation, ct);
-                else await WriteAlone(e, representation, ct);
+                (e.Method switch { "GET" or "HEAD" => reads, "POST" => creates, _ => writes }).Add(e);
             }
             catch (FhirException failure)
             {
                 Fail(e, failure);
             }
         }
-        if (writes.Count > 0) await WriteInParts(writes, representation, ct);
+        if (creates.Count > 0) await CreateTogether(creates, representation, ct);
+        if (writes.Count > 0 && store.SharesCommits) foreach (var e in writes) await WriteAloneOrFail(e, representation, ct);
+        else if (writes.Count > 0) await WriteInParts(writes, representation, ct);
         foreach (var e in reads)
         {
             try
@@ -293,6 +294,46 @@ public sealed class BundleProcessor(ConformanceContext conformance, ResourceServ
             {
                 Fail(e, failure);
             }
+        }
+    }
+
+    /// <summary>
+    /// The creates of a batch in one transaction, written together (<see cref="IStoreSession.InsertNewAsync"/>): each is
+    /// made ready on its own (a failure there is its own), and a new id has nothing that could conflict, so the write
+    /// itself fails only with the database. If it does, nothing was committed, and each create runs again on its own.
+    /// </summary>
+    private async Task CreateTogether(List<Entry> creates, bool representation, CancellationToken ct)
+    {
+        var ready = new List<(Entry Entry, PreparedCreate Create)>(creates.Count);
+        foreach (var e in creates)
+        {
+            try { ready.Add((e, service.PrepareCreate(e.Resource!, e.Id))); }
+            catch (FhirException failure) { Fail(e, failure); }
+        }
+        if (ready.Count == 0) return;
+        try
+        {
+            var results = await service.InTransactionAsync(s => service.CreateAsync(s, [.. ready.Select(r => r.Create)], ct), ct);
+            for (var i = 0; i < ready.Count; i++) Written(ready[i].Entry, results[i], 201, representation);
+            return;
+        }
+        catch (Exception e) when (e is System.Data.Common.DbException or FhirException)
+        {
+            logger.LogInformation(e, "The {Count} creates of a batch could not commit together; writing them one by one", ready.Count);
+        }
+        foreach (var (e, _) in ready) await WriteAloneOrFail(e, representation, ct);
+    }
+
+    private async Task WriteAloneOrFail(Entry e, bool representation, CancellationToken ct)
+    {
+        Reset(e);
+        try
+        {
+            await WriteAlone(e, representation, ct);
+        }
+        catch (FhirException failure)
+        {
+            Fail(e, failure);
         }
     }
 
@@ -327,18 +368,7 @@ public sealed class BundleProcessor(ConformanceContext conformance, ResourceServ
         {
             logger.LogInformation(e, "A batch of {Count} writes could not commit as one transaction; writing them one by one", writes.Count);
         }
-        foreach (var e in writes)
-        {
-            Reset(e);
-            try
-            {
-                await WriteAlone(e, representation, ct);
-            }
-            catch (FhirException failure)
-            {
-                Fail(e, failure);
-            }
-        }
+        foreach (var e in writes) await WriteAloneOrFail(e, representation, ct);
     }
 
     /// <summary>One write in a transaction of its own.</summary>

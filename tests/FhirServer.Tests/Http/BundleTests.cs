@@ -218,6 +218,41 @@ public class BundleTests(string store) : ServerTests(store)
     }
 
     [Test]
+    public async Task Batch_creates_written_together_answer_in_entry_order()
+    {
+        // A batch's creates are written together, after the checks: a conditional create that matches, a create that
+        // fails its checks and an update between them keep their own outcome and place in the response.
+        var (system, put) = ("http://example.org/" + Unique(), Unique());
+        var (seeded, _) = await Post($$$"""{"resourceType":"Bundle","type":"transaction","entry":[{"resource":{"resourceType":"Organization","identifier":[{"system":"{{{system}}}","value":"known"}]},"request":{"method":"POST","url":"Organization"}}]}""");
+        Assert.That(seeded, Is.EqualTo(HttpStatusCode.OK));
+        string Create(string value) => $$$"""
+            {"resource":{"resourceType":"Organization","identifier":[{"system":"{{{system}}}","value":"{{{value}}}"}]},
+             "request":{"method":"POST","url":"Organization","ifNoneExist":"identifier={{{system}}}|{{{value}}}"}}
+            """;
+        var (status, response) = await Post($$$"""
+            {"resourceType":"Bundle","type":"batch","entry":[
+              {{{Create("a")}}},
+              {{{Create("known")}}},
+              {"resource":{"resourceType":"Organization","active":"sometimes"},"request":{"method":"POST","url":"Organization"}},
+              {"resource":{"resourceType":"Organization","id":"{{{put}}}","identifier":[{"system":"{{{system}}}","value":"put"}]},"request":{"method":"PUT","url":"Organization/{{{put}}}"}},
+              {{{Create("b")}}},
+              {{{Create("c")}}}
+            ]}
+            """);
+        Assert.That(status, Is.EqualTo(HttpStatusCode.OK), response.ToString());
+        var entries = response.GetProperty("entry").EnumerateArray().ToList();
+        Assert.That(entries.Select(e => e.GetProperty("response").GetProperty("status").GetString()![..3]),
+            Is.EqualTo(new[] { "201", "200", "400", "201", "201", "201" }));
+        foreach (var (entry, value) in new[] { (0, "a"), (1, "known"), (3, "put"), (4, "b"), (5, "c") })
+        {
+            var location = entries[entry].GetProperty("response").GetProperty("location").GetString()!;
+            var (_, found) = await Get($"/Organization?identifier={system}|{value}");
+            Assert.That(found.GetProperty("entry").EnumerateArray().Select(e => "Organization/" + e.GetProperty("resource").GetProperty("id").GetString()),
+                Is.EqualTo(new[] { location.Split("/_history")[0] }), value);
+        }
+    }
+
+    [Test]
     public async Task Batch_writes_that_fail_leave_the_others_written()
     {
         // Failures while writing (If-Match), between writes that succeed: on PostgreSQL these run as parts of one

@@ -152,18 +152,25 @@ public class MaintainedCountTests(string store) : ServerTests(store, new() { ["S
         // 100 creates in one transaction: written together, on PostgreSQL one delta of 100.
         await PostBundle("transaction", 100, subject);
         Assert.That((await Total($"subject={subject}")).Total, Is.EqualTo(103), "after a transaction of creates");
-        // 1,000 creates in a batch: on PostgreSQL parts of one transaction, one delta each, past the 1,000 after which a
-        // read folds them.
-        await PostBundle("batch", 1000, subject);
+        // 1,000 creates by update (client ids) in a batch: on PostgreSQL parts of one transaction, one delta each, past
+        // the 1,000 after which a read folds them.
+        await PostBundle("batch", 1000, subject, put: true);
         Assert.That((await Total($"subject={subject}")).Total, Is.EqualTo(1103), "deltas added up");
         Assert.That((await Total($"subject={subject}")).Total, Is.EqualTo(1103), "after the fold");
         Assert.That(await Deltas("many"), Is.Zero, "folded (SQLite keeps none)");
     }
 
-    private async Task PostBundle(string type, int creates, string subject)
+    /// <summary>A Bundle of <paramref name="creates"/> Observations of the subject: POSTs, or PUTs to new ids.</summary>
+    private async Task PostBundle(string type, int creates, string subject, bool put = false)
     {
         var entries = string.Join(",", Enumerable.Range(0, creates).Select(_ =>
-            $$$"""{"resource":{{{Observation(subject, (S, "exam"))}}},"request":{"method":"POST","url":"Observation"}}"""));
+        {
+            var resource = System.Text.Json.Nodes.JsonNode.Parse(Observation(subject, (S, "exam")))!;
+            if (!put) return $$$"""{"resource":{{{resource.ToJsonString()}}},"request":{"method":"POST","url":"Observation"}}""";
+            var id = "o" + Guid.NewGuid().ToString("N");
+            resource["id"] = id;
+            return $$$"""{"resource":{{{resource.ToJsonString()}}},"request":{"method":"PUT","url":"Observation/{{{id}}}"}}""";
+        }));
         var response = await Client.PostAsync("/", RestTests.Json($$"""{"resourceType":"Bundle","type":"{{type}}","entry":[{{entries}}]}"""));
         var body = await response.Content.ReadAsStringAsync();
         Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.OK), body);
