@@ -55,6 +55,7 @@ public static class ServerApp
         services.AddSingleton<FhirInput>();
         services.AddSingleton<Capabilities>();
         services.AddSingleton<ResourceService>();
+        services.AddSingleton<CreateCombiner>();
         services.AddSingleton<BundleProcessor>();
 
         var app = builder.Build();

@@ -162,9 +162,8 @@ public static partial class FhirEndpoints
                 return;
             }
         }
-        var service = Service<ResourceService>(http);
-        var create = service.PrepareCreate(resource);
-        var result = await service.InTransactionAsync(s => service.CreateAsync(s, create, http.RequestAborted), http.RequestAborted);
+        var create = Service<ResourceService>(http).PrepareCreate(resource);
+        var result = await Service<CreateCombiner>(http).CreateAsync(create, http.RequestAborted);
         await WriteWriteResult(http, result, StatusCodes.Status201Created);
     }
 

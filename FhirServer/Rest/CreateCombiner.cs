@@ -1,0 +1,95 @@
+namespace FhirServer.Rest;
+
+/// <summary>
+/// Group commit for single creates (POST [type]) on a store whose sessions do not already share commits (PostgreSQL):
+/// creates that arrive while others are being written wait, then go to the database together, in one transaction
+/// (<see cref="ResourceService.CreateAsync(Storage.IStoreSession, IReadOnlyList{PreparedCreate}, CancellationToken)"/>):
+/// one round trip, one statement per table and one commit for all of them instead of each. A create is answered only
+/// once its transaction committed. A new id has nothing to conflict with, so a write together fails only with the
+/// database; then nothing was committed, and each create of it runs again in a transaction of its own, so that one
+/// failure cannot be another create's. On SQLite the writer already shares commits (GroupCommitWriter): each create is
+/// its own session there.
+/// </summary>
+public sealed class CreateCombiner(ResourceService service)
+{
+    /// <summary>
+    /// Transactions of creates in flight at once. One: while it runs the next creates gather, so the groups grow with
+    /// the load. Measured with 10 clients on 2 cores: one writer 3,176 POST/s in groups of 5, two 2,451 (groups of 3),
+    /// four 2,450: the database's work per create falls with the size of the group.
+    /// </summary>
+    private const int Writers = 1;
+
+    /// <summary>The most creates written together.</summary>
+    private const int MaxTogether = 256;
+
+    private readonly object _gate = new();
+    private readonly Queue<Pending> _queue = new();
+    private int _writing;
+
+    private sealed record Pending(PreparedCreate Create, TaskCompletionSource<WriteResult> Done);
+
+    public async Task<WriteResult> CreateAsync(PreparedCreate create, CancellationToken ct)
+    {
+        if (service.Store.SharesCommits) return await service.InTransactionAsync(s => service.CreateAsync(s, create, ct), ct);
+        var pending = new Pending(create, new TaskCompletionSource<WriteResult>(TaskCreationOptions.RunContinuationsAsynchronously));
+        bool write;
+        lock (_gate)
+        {
+            _queue.Enqueue(pending);
+            write = _writing < Writers;
+            if (write) _writing++;
+        }
+        // The writer goes on with the next groups after this one; this request waits only for its own.
+        if (write) _ = WriteQueued();
+        // Not cancelled by the request: once queued, the create is written, and the caller learns how it went.
+        return await pending.Done.Task;
+    }
+
+    /// <summary>Writes what is queued, group after group, until the queue is empty (it throws nothing: see Write).</summary>
+    private async Task WriteQueued()
+    {
+        while (true)
+        {
+            List<Pending> group;
+            lock (_gate)
+            {
+                if (_queue.Count == 0)
+                {
+                    _writing--;
+                    return;
+                }
+                group = new List<Pending>(Math.Min(_queue.Count, MaxTogether));
+                while (group.Count < MaxTogether && _queue.TryDequeue(out var next)) group.Add(next);
+            }
+            await Write(group);
+        }
+    }
+
+    private async Task Write(List<Pending> group)
+    {
+        if (group.Count > 1)
+        {
+            try
+            {
+                var results = await service.InTransactionAsync(s => service.CreateAsync(s, [.. group.Select(p => p.Create)], CancellationToken.None), CancellationToken.None);
+                for (var i = 0; i < group.Count; i++) group[i].Done.SetResult(results[i]);
+                return;
+            }
+            catch (Exception)
+            {
+                // Nothing of the group was committed: each create again on its own, below.
+            }
+        }
+        foreach (var p in group)
+        {
+            try
+            {
+                p.Done.SetResult(await service.InTransactionAsync(s => service.CreateAsync(s, p.Create, CancellationToken.None), CancellationToken.None));
+            }
+            catch (Exception e)
+            {
+                p.Done.SetException(e);
+            }
+        }
+    }
+}
