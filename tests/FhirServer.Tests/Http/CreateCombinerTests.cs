@@ -9,9 +9,8 @@ using Microsoft.Extensions.DependencyInjection;
 namespace FhirServer.Tests.Http;
 
 /// <summary>
-/// Single creates written together (<see cref="CreateCombiner"/>, PostgreSQL; on SQLite each is its own session of
-/// the group-commit writer): every concurrent POST is answered with its own resource, stored and indexed, and a create
-/// that fails in the database fails alone.
+/// Single creates written together (<see cref="CreateCombiner"/>): every concurrent POST is answered with its own
+/// resource, stored and indexed, and a create that fails in the database fails alone.
 /// </summary>
 [TestFixture("sqlite")]
 [TestFixture("postgres")]
