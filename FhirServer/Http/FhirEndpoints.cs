@@ -163,7 +163,7 @@ public static partial class FhirEndpoints
             }
         }
         var create = Service<ResourceService>(http).PrepareCreate(resource);
-        var result = await Service<CreateCombiner>(http).CreateAsync(create, http.RequestAborted);
+        var result = await Service<CreateCombiner>(http).CreateAsync(create);
         await WriteWriteResult(http, result, StatusCodes.Status201Created);
     }
 

@@ -18,8 +18,8 @@ public sealed class CreateCombiner(ResourceService service)
     /// </summary>
     private const int Writers = 1;
 
-    /// <summary>The most creates written together.</summary>
-    private const int MaxTogether = 256;
+    /// <summary>The most creates written together, and the most bytes of content (a group holds at least one create).</summary>
+    private const int MaxTogether = 256, MaxBytesTogether = 16 << 20;
 
     private readonly object _gate = new();
     private readonly Queue<Pending> _queue = new();
@@ -27,7 +27,11 @@ public sealed class CreateCombiner(ResourceService service)
 
     private sealed record Pending(PreparedCreate Create, TaskCompletionSource<WriteResult> Done);
 
-    public async Task<WriteResult> CreateAsync(PreparedCreate create, CancellationToken ct)
+    /// <summary>
+    /// Writes the create with those that arrive meanwhile. Not cancellable: once queued, the create is written, and
+    /// the caller learns how it went.
+    /// </summary>
+    public async Task<WriteResult> CreateAsync(PreparedCreate create)
     {
         var pending = new Pending(create, new TaskCompletionSource<WriteResult>(TaskCreationOptions.RunContinuationsAsynchronously));
         bool write;
@@ -40,7 +44,6 @@ public sealed class CreateCombiner(ResourceService service)
         // The writer goes on with the next groups after this one, on a thread of its own (a store whose writes
         // complete synchronously would otherwise keep this request until the queue is empty).
         if (write) _ = Task.Run(WriteQueued);
-        // Not cancelled by the request: once queued, the create is written, and the caller learns how it went.
         return await pending.Done.Task;
     }
 
@@ -58,11 +61,18 @@ public sealed class CreateCombiner(ResourceService service)
                     return;
                 }
                 group = new List<Pending>(Math.Min(_queue.Count, MaxTogether));
-                while (group.Count < MaxTogether && _queue.TryDequeue(out var next)) group.Add(next);
+                var bytes = 0L;
+                while (group.Count < MaxTogether && _queue.TryPeek(out var next) && (group.Count == 0 || bytes + Size(next) <= MaxBytesTogether))
+                {
+                    group.Add(_queue.Dequeue());
+                    bytes += Size(next);
+                }
             }
             await Write(group);
         }
     }
+
+    private static long Size(Pending p) => p.Create.Version.Body?.Length ?? 0;
 
     private async Task Write(List<Pending> group)
     {

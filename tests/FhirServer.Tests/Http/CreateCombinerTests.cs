@@ -49,12 +49,12 @@ public class CreateCombinerTests(string store) : ServerTests(store)
         PreparedCreate Prepare(string family, string? id = null) =>
             service.PrepareCreate(json.Parse(Encoding.UTF8.GetBytes($$"""{"resourceType":"Patient","name":[{"family":"{{family}}"}]}""")).Resource!, id);
 
-        var taken = await combiner.CreateAsync(Prepare(Family()), CancellationToken.None);
+        var taken = await combiner.CreateAsync(Prepare(Family()));
         // A first create keeps the writer busy while the next ones queue up behind it and go together: one of them
         // reuses the id just stored, so its version 1 exists already and the database refuses the group.
-        var first = combiner.CreateAsync(Prepare(Family()), CancellationToken.None);
+        var first = combiner.CreateAsync(Prepare(Family()));
         var families = Enumerable.Range(0, 8).Select(_ => Family()).ToList();
-        var others = families.Select((f, i) => combiner.CreateAsync(i == 4 ? Prepare(f, taken.Version.Id) : Prepare(f), CancellationToken.None)).ToList();
+        var others = families.Select((f, i) => combiner.CreateAsync(i == 4 ? Prepare(f, taken.Version.Id) : Prepare(f))).ToList();
         await first;
         var outcomes = await Task.WhenAll(others.Select(async t =>
         {
