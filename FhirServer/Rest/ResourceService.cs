@@ -83,7 +83,7 @@ public sealed class ResourceService(IResourceStore store, ConformanceContext con
         return new WriteResult(create.Version, true, create.Resource);
     }
 
-    /// <summary>Several prepared creates at once (<see cref="IStoreSession.InsertNewAsync"/>): a transaction's POSTs.</summary>
+    /// <summary>Several prepared creates at once (<see cref="IStoreSession.InsertNewAsync"/>): a Bundle's POSTs, a group of single POSTs.</summary>
     public async Task<IReadOnlyList<WriteResult>> CreateAsync(IStoreSession session, IReadOnlyList<PreparedCreate> creates, CancellationToken ct = default)
     {
         await session.InsertNewAsync([.. creates.Select(c => (c.Version, (IReadOnlyList<IndexEntry>?)c.Index))], ct);

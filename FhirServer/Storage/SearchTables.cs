@@ -200,7 +200,7 @@ public static class SearchTables
 
     public static readonly string[] Tables = ["search_string", "search_token", "search_reference", "search_date", "search_number", "search_quantity", "search_uri", "search_composite"];
 
-    // Column kinds of the index tables, for PostgreSQL's typed arrays (InsertStatements): t text, b bigint, d double.
+    // Column kinds of the index tables, for PostgreSQL's typed arrays (PostgresInserts): t text, b bigint, d double.
     private static readonly Dictionary<SearchParamType, (string Table, string[] Columns, string Kinds)> Layout = new()
     {
         [SearchParamType.String] = ("search_string", ["value", "exact"], "tt"),
@@ -411,7 +411,7 @@ public static class SearchTables
             };
             for (var c = 0; c < columns.Length; c++)
                 parameters.Add((ColumnParameters[c], ColumnArray(kinds[c], all.Select(r => r.Row!.Value.Values[c]))));
-            yield return (UnnestInsert(table, columns, kinds), parameters);
+            yield return (UnnestSql[table], parameters);
         }
         if (resources.Count == 1)
         {
@@ -421,16 +421,14 @@ public static class SearchTables
         else yield return (PostgresCountInMany, [("type", resources.Select(r => r.Type).ToArray()), ("id", resources.Select(r => r.Id).ToArray())]);
     }
 
-    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, string> UnnestSql = new();
-
-    private static string UnnestInsert(string table, string[] columns, string kinds) =>
-        UnnestSql.GetOrAdd(table, _ =>
-            $"INSERT INTO {table} (type, id, param, {string.Join(", ", columns)}) SELECT * FROM unnest(@type::text[], @id::text[], @param::text[], " +
-            string.Join(", ", columns.Select((_, c) => $"@{ColumnParameters[c]}::{ArrayType(kinds[c])}")) + ")");
+    // Each table's insert from arrays. Declared after Layout and ColumnParameters, which it reads.
+    private static readonly Dictionary<string, string> UnnestSql = Layout.Values.ToDictionary(l => l.Table, l =>
+        $"INSERT INTO {l.Table} (type, id, param, {string.Join(", ", l.Columns)}) SELECT * FROM unnest(@type::text[], @id::text[], @param::text[], " +
+        string.Join(", ", l.Columns.Select((_, c) => $"@{ColumnParameters[c]}::{ArrayType(l.Kinds[c])}")) + ")");
 
     private static string ArrayType(char kind) => kind switch { 't' => "text[]", 'b' => "bigint[]", _ => "double precision[]" };
 
-    /// <summary>A column's values as a typed array (nulls kept), for <see cref="UnnestInsert"/>.</summary>
+    /// <summary>A column's values as a typed array (nulls kept), for <see cref="UnnestSql"/>.</summary>
     private static Array ColumnArray(char kind, IEnumerable<object?> values) => kind switch
     {
         't' => values.Select(v => (string?)v).ToArray(),
