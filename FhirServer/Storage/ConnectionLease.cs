@@ -42,6 +42,19 @@ public sealed class ConnectionLease : IAsyncDisposable
         return command;
     }
 
+    private HashSet<DbCommand>? _prepared;
+
+    /// <summary>
+    /// Prepares a bound command once, when this lease keeps its connection: a prepared statement then serves every
+    /// later request on it (on PostgreSQL the driver no longer parses the SQL text each time). A lease that closes its
+    /// connection after one use would pay for the preparation (a round trip on PostgreSQL) for nothing.
+    /// </summary>
+    public async ValueTask PrepareOnceAsync(DbCommand command, CancellationToken ct)
+    {
+        if (_release is null || !(_prepared ??= []).Add(command)) return;
+        await command.PrepareAsync(ct);
+    }
+
     /// <summary>Sets a parameter of a command, adding it on first use.</summary>
     public static void Bind(DbCommand command, string name, object value)
     {
@@ -71,6 +84,7 @@ public sealed class ConnectionLease : IAsyncDisposable
         _sqlite = null;
         foreach (var command in _commands.Values) await command.DisposeAsync();
         _commands.Clear();
+        _prepared = null;
         await Connection.DisposeAsync();
     }
 }

@@ -68,16 +68,32 @@ public sealed class SqlResourceStore(SqlDialect dialect) : IResourceStore
         }
     }
 
-    public async Task<StoredVersion?> ReadAsync(string type, string id, CancellationToken ct = default)
-    {
-        await using var connection = await dialect.RentReaderAsync(ct);
-        return await ReadCurrent(connection, null, type, id, ct);
-    }
+    public Task<StoredVersion?> ReadAsync(string type, string id, CancellationToken ct = default) =>
+        OnReader(connection => ReadCurrent(connection, null, type, id, ct), ct);
 
-    public async Task<StoredVersion?> ReadVersionAsync(string type, string id, int version, CancellationToken ct = default)
+    public Task<StoredVersion?> ReadVersionAsync(string type, string id, int version, CancellationToken ct = default) =>
+        OnReader(connection => ReadVersion(connection, null, type, id, version, ct), ct);
+
+    /// <summary>
+    /// A read on a kept reader connection (<see cref="SqlDialect.RentReaderAsync"/>). A kept connection can have died
+    /// while it waited (the database restarted, an administrator ended the session): then the connections kept and
+    /// pooled are dropped, and the read runs once more on a new one.
+    /// </summary>
+    private async Task<T> OnReader<T>(Func<ConnectionLease, Task<T>> read, CancellationToken ct)
     {
-        await using var connection = await dialect.RentReaderAsync(ct);
-        return await ReadVersion(connection, null, type, id, version, ct);
+        for (var attempt = 1; ; attempt++)
+        {
+            await using var connection = await dialect.RentReaderAsync(ct);
+            try
+            {
+                return await read(connection);
+            }
+            catch (DbException) when (attempt == 1 && connection.Connection.State != System.Data.ConnectionState.Open && !ct.IsCancellationRequested)
+            {
+                // The others kept or pooled alongside it are likely gone too.
+                dialect.ConnectionsLost();
+            }
+        }
     }
 
     public async Task<IReadOnlyList<StoredVersion>> HistoryAsync(HistoryQuery query, CancellationToken ct = default)
@@ -132,6 +148,7 @@ public sealed class SqlResourceStore(SqlDialect dialect) : IResourceStore
         var command = connection.Command(SelectCurrent, tx);
         ConnectionLease.Bind(command, "type", type);
         ConnectionLease.Bind(command, "id", id);
+        await connection.PrepareOnceAsync(command, ct);
         await using var reader = await command.ExecuteReaderAsync(ct);
         return await reader.ReadAsync(ct) ? Read(reader) : null;
     }
@@ -142,6 +159,7 @@ public sealed class SqlResourceStore(SqlDialect dialect) : IResourceStore
         ConnectionLease.Bind(command, "type", type);
         ConnectionLease.Bind(command, "id", id);
         ConnectionLease.Bind(command, "version", version);
+        await connection.PrepareOnceAsync(command, ct);
         await using var reader = await command.ExecuteReaderAsync(ct);
         return await reader.ReadAsync(ct) ? Read(reader) : null;
     }
