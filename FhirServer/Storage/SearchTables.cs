@@ -320,8 +320,7 @@ public static class SearchTables
     /// <summary>The index rows of a resource as statements added to a batch (one round trip with the rest of the write).</summary>
     public static void AddInserts(DbBatch batch, bool postgres, string type, string id, IReadOnlyList<IndexEntry> entries)
     {
-        if (postgres) AddInserts(batch, [(type, id, entries)]);
-        else foreach (var (sql, parameters) in InsertStatements(postgres, type, id, entries)) batch.BatchCommands.Add(BatchCommand(batch, sql, parameters));
+        foreach (var (sql, parameters) in InsertStatements(postgres, type, id, entries)) batch.BatchCommands.Add(BatchCommand(batch, sql, parameters));
     }
 
     /// <summary>The index rows of several resources as statements added to a PostgreSQL batch: one per table for all.</summary>
