@@ -198,19 +198,21 @@ public sealed class BundleProcessor(ConformanceContext conformance, ResourceServ
         await ResolveConditionalReferences(entries, identities, baseUrl, ct);
         foreach (var e in entries.Where(e => e.Resource is not null)) RewriteReferences(e, identities);
 
+        // The creates (new ids: nothing to read first) are made ready before the write transaction, so that it (on
+        // SQLite, the one writer's turn) only writes, and written together, in as few round trips as the store allows.
+        var ordered = entries.OrderBy(e => e.Order).ToList();
+        var creates = ordered.Where(e => e.Method == "POST" && !e.NoOp).ToList();
+        var prepared = new List<PreparedCreate>(creates.Count);
+        foreach (var e in creates)
+        {
+            try { prepared.Add(service.PrepareCreate(e.Resource!, e.Id)); }
+            catch (FhirException failure) { throw Located(e, failure); }
+        }
+
         logger.LogDebug("Transaction of {Count} entries started", entries.Count);
         await service.InTransactionAsync(async session =>
         {
-            var ordered = entries.OrderBy(e => e.Order).ToList();
             foreach (var e in ordered.Where(e => e.Order < 1)) await RunInTransaction(session, e, representation, ct);
-            // The creates (new ids: nothing to read first) are written together, in as few round trips as the store allows.
-            var creates = ordered.Where(e => e.Method == "POST" && !e.NoOp).ToList();
-            var prepared = new List<PreparedCreate>(creates.Count);
-            foreach (var e in creates)
-            {
-                try { prepared.Add(service.PrepareCreate(e.Resource!, e.Id)); }
-                catch (FhirException failure) { throw Located(e, failure); }
-            }
             var results = await service.CreateAsync(session, prepared, ct);
             for (var i = 0; i < creates.Count; i++) Written(creates[i], results[i], 201, representation);
             foreach (var e in ordered.Where(e => e.Order > 1)) await RunInTransaction(session, e, representation, ct);
