@@ -75,6 +75,12 @@ public abstract class SqlDialect : IAsyncDisposable
     /// </summary>
     public virtual bool SingleWriter => false;
 
+    /// <summary>
+    /// Concurrent reads of current versions go to the database together (<see cref="ReadCombiner"/>; PostgreSQL, where
+    /// each statement is a round trip to another process). SQLite reads in this process, in parallel.
+    /// </summary>
+    public virtual bool CombinesReads => false;
+
     /// <summary>A write's statements go to the database as one batch (one round trip; PostgreSQL).</summary>
     public virtual bool WritesInOneBatch => false;
 
@@ -331,6 +337,8 @@ public sealed class PostgresDialect : SqlDialect
     public override string Kind => "postgres";
 
     public override bool WritesInOneBatch => true;
+
+    public override bool CombinesReads => true;
 
     public override async ValueTask<DbConnection> OpenAsync(CancellationToken ct) => await _dataSource.OpenConnectionAsync(ct);
 

@@ -12,6 +12,11 @@ public sealed class SqlResourceStore(SqlDialect dialect) : IResourceStore
 {
     private const string Columns = "seq, type, id, version, last_updated, method, body";
     private const string SelectCurrent = $"SELECT {Columns} FROM resource WHERE type = @type AND id = @id ORDER BY version DESC LIMIT 1";
+    // One statement for many current reads (ReadCombiner; PostgreSQL): each key's latest version as SelectCurrent
+    // finds it, the key's position last.
+    private const string SelectManyCurrent =
+        $"SELECT r.seq, r.type, r.id, r.version, r.last_updated, r.method, r.body, k.i FROM unnest(@types::text[], @ids::text[]) WITH ORDINALITY AS k(type, id, i) " +
+        $"CROSS JOIN LATERAL (SELECT {Columns} FROM resource WHERE resource.type = k.type AND resource.id = k.id ORDER BY version DESC LIMIT 1) r";
     private const string SelectVersion = $"SELECT {Columns} FROM resource WHERE type = @type AND id = @id AND version = @version";
     private const string InsertVersion =
         "INSERT INTO resource (type, id, version, last_updated, method, body) VALUES (@type, @id, @version, @updated, @method, @body) RETURNING seq";
@@ -21,6 +26,8 @@ public sealed class SqlResourceStore(SqlDialect dialect) : IResourceStore
         "ON CONFLICT (type, id) DO UPDATE SET version = excluded.version, seq = excluded.seq, last_updated = excluded.last_updated, deleted = excluded.deleted";
 
     private readonly GroupCommitWriter? _writer = dialect.SingleWriter ? new GroupCommitWriter(dialect) : null;
+
+    private ReadCombiner? _reads;
 
     public string Kind => dialect.Kind;
 
@@ -68,8 +75,31 @@ public sealed class SqlResourceStore(SqlDialect dialect) : IResourceStore
         }
     }
 
-    public Task<StoredVersion?> ReadAsync(string type, string id, CancellationToken ct = default) =>
+    public Task<StoredVersion?> ReadAsync(string type, string id, CancellationToken ct = default)
+    {
+        if (!dialect.CombinesReads) return ReadOne(type, id, ct);
+        var reads = _reads ?? Interlocked.CompareExchange(ref _reads, new ReadCombiner(ReadMany, ReadOne), null) ?? _reads;
+        return reads.ReadAsync(type, id);
+    }
+
+    private Task<StoredVersion?> ReadOne(string type, string id, CancellationToken ct) =>
         OnReader(connection => ReadCurrent(connection, null, type, id, ct), ct);
+
+    private Task<StoredVersion?[]> ReadMany(IReadOnlyList<(string Type, string Id)> keys, CancellationToken ct) =>
+        OnReader(async connection =>
+        {
+            var command = connection.Command(SelectManyCurrent, null);
+            var types = new string[keys.Count];
+            var ids = new string[keys.Count];
+            for (var i = 0; i < keys.Count; i++) (types[i], ids[i]) = keys[i];
+            ConnectionLease.Bind(command, "types", types);
+            ConnectionLease.Bind(command, "ids", ids);
+            await connection.PrepareOnceAsync(command, ct);
+            var found = new StoredVersion?[keys.Count];
+            await using var reader = await command.ExecuteReaderAsync(ct);
+            while (await reader.ReadAsync(ct)) found[reader.GetInt64(7) - 1] = Read(reader);
+            return found;
+        }, ct);
 
     public Task<StoredVersion?> ReadVersionAsync(string type, string id, int version, CancellationToken ct = default) =>
         OnReader(connection => ReadVersion(connection, null, type, id, version, ct), ct);

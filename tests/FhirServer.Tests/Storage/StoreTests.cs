@@ -54,6 +54,42 @@ public class StoreTests(string kind)
         Assert.That(await SchemaVersions(third), Is.EqualTo(Enumerable.Range(1, third.Dialect.Migrations.Count).ToArray()), "each migration once");
     }
 
+    /// <summary>
+    /// Concurrent reads of current versions (on PostgreSQL they go to the database together, ReadCombiner): each finds
+    /// its own resource at its latest version, a deleted one as deleted, an unknown one not at all.
+    /// </summary>
+    [Test]
+    public async Task Concurrent_reads_each_find_their_own_current_version()
+    {
+        await using var store = await Open();
+        await using (var session = await store.BeginAsync(write: true))
+        {
+            for (var i = 0; i < 30; i++)
+            {
+                await session.InsertAsync(Version("p" + i, 1));
+                if (i % 3 == 0) await session.InsertAsync(Version("p" + i, 2));
+                if (i % 5 == 0)
+                    await session.InsertAsync(new StoredVersion("Patient", "p" + i, i % 3 == 0 ? 3 : 2, DateTimeOffset.UtcNow, VersionMethod.Delete, null));
+            }
+            await session.CommitAsync();
+        }
+        var asked = Enumerable.Range(0, 400).Select(n => n % 37).Select(i => i < 30 ? "p" + i : "unknown" + i).ToList();
+        var found = await Task.WhenAll(asked.Select(id => Task.Run(() => store.ReadAsync("Patient", id))));
+        for (var n = 0; n < asked.Count; n++)
+        {
+            var id = asked[n];
+            if (!id.StartsWith('p'))
+            {
+                Assert.That(found[n], Is.Null, id);
+                continue;
+            }
+            var i = int.Parse(id[1..]);
+            var expected = (i % 3 == 0 ? 2 : 1) + (i % 5 == 0 ? 1 : 0);
+            Assert.That((found[n]?.Id, found[n]?.Version, found[n]?.Deleted), Is.EqualTo((id, expected, i % 5 == 0)), id);
+            if (!found[n]!.Deleted) Assert.That(Encoding.UTF8.GetString(found[n]!.Body!), Does.Contain($"\"id\":\"{id}\""));
+        }
+    }
+
     [Test]
     public async Task A_part_that_fails_is_undone_alone()
     {
