@@ -98,7 +98,7 @@ internal sealed class ReadCombiner(Func<IReadOnlyList<(string Type, string Id)>,
         public string Type { get; } = type;
         public string Id { get; } = id;
 
-        // Each request goes on on a thread of the pool, not on the one that reads the next group.
+        // Each request continues on a thread of the pool, not on the one that reads the next group.
         public TaskCompletionSource<StoredVersion?> Result { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
     }
 }
