@@ -277,8 +277,8 @@ public sealed class SqlSearch(SqlResourceStore store, TimeProvider clock, Server
     {
         await using var connection = await store.Dialect.OpenAsync(ct);
         await using var tx = await store.Dialect.BeginWriteAsync(connection, ct);
-        if (store.Dialect.Kind == "postgres")
-            await using (var lockTable = SqlResourceStore.Command(connection, tx, $"LOCK TABLE {key.Index.Table} IN SHARE MODE"))
+        if (store.Dialect.LockBeforeCount(key.Index.Table) is { } lockSql)
+            await using (var lockTable = SqlResourceStore.Command(connection, tx, lockSql))
                 await lockTable.ExecuteNonQueryAsync(ct);
         await using (var insert = CountCommand(connection, tx, key.Index.StoreCount, key))
             await insert.ExecuteNonQueryAsync(ct);
@@ -334,13 +334,8 @@ public sealed class SqlSearch(SqlResourceStore store, TimeProvider clock, Server
                $"AND s.param = {sql.Arg(clause.Code)} AND {AnyValue(sql, clause, baseUrl)}{PerRow})";
     }
 
-    /// <summary>
-    /// Ends a probe's <c>EXISTS</c> subquery on PostgreSQL so that it stays a probe: its planner turns an <c>EXISTS</c>
-    /// into a semi-join, which it may run by hashing every row of the clause (all the Observations of a common code)
-    /// before the first candidate; a subquery with an OFFSET is not pulled up, and runs per candidate, stopping at its
-    /// first row. Nothing on SQLite, which runs an <c>EXISTS</c> per row anyway.
-    /// </summary>
-    private string PerRow => store.Dialect.Kind == "postgres" ? " OFFSET 0" : "";
+    /// <summary>See <see cref="SqlDialect.PerRowProbe"/>.</summary>
+    private string PerRow => store.Dialect.PerRowProbe;
 
     /// <summary>
     /// The types that have a resource, in name order: a walk that jumps from one type to the next along the
@@ -440,7 +435,7 @@ public sealed class SqlSearch(SqlResourceStore store, TimeProvider clock, Server
             var innerCondition = has.Inner.Modifier == "not" ? $"s.id NOT IN ({inner})" : $"s.id IN ({inner})";
             // SQLite (no statistics) would otherwise range-scan search_reference_target on target_type alone: every
             // reference of any type to the target type. The unary + keeps it on (type, param) of search_reference_value.
-            var targetType = store.Dialect.Kind == "sqlite" ? "+s.target_type" : "s.target_type";
+            var targetType = store.Dialect.NotForIndex("s.target_type");
             return $"SELECT s.target_id FROM search_reference s WHERE s.type = {sql.Arg(has.SourceType)} AND s.param = {sql.Arg(has.ReferenceParameter)} " +
                    $"AND {targetType} = {t} AND {innerCondition}";
         }
@@ -469,11 +464,7 @@ public sealed class SqlSearch(SqlResourceStore store, TimeProvider clock, Server
     private string AnyValue(Sql sql, SearchClause clause, string baseUrl) =>
         "(" + string.Join(" OR ", clause.Values.Select(v => ValueCondition(sql, clause, v, baseUrl))) + ")";
 
-    /// <summary>
-    /// SQLite's <c>INDEXED BY</c> hint, for the probes where its planner, without statistics, would pick a worse index;
-    /// nothing on PostgreSQL, which chooses from its statistics.
-    /// </summary>
-    private string IndexedBy(string index) => store.Dialect.Kind == "sqlite" ? $" INDEXED BY {index}" : "";
+    private string IndexedBy(string index) => store.Dialect.IndexHint(index);
 
     private static string Table(SearchClause clause) => (clause.Parameter?.Type ?? (clause.Code == "_id" ? SearchParamType.Token : SearchParamType.Date)) switch
     {

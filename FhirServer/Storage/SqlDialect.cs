@@ -102,6 +102,33 @@ public abstract class SqlDialect : IAsyncDisposable
 
     public abstract bool IsUniqueViolation(Exception e);
 
+    /// <summary>
+    /// An index hint after a table in a search probe, for where the planner, without statistics, would pick a worse
+    /// index (SQLite's <c>INDEXED BY</c>); nothing where the planner chooses from statistics (PostgreSQL).
+    /// </summary>
+    public virtual string IndexHint(string index) => "";
+
+    /// <summary>
+    /// A column of a condition that must not choose the index (SQLite's unary <c>+</c>); the column itself on
+    /// PostgreSQL, which chooses from statistics.
+    /// </summary>
+    public virtual string NotForIndex(string column) => column;
+
+    /// <summary>
+    /// Ends a probe's <c>EXISTS</c> subquery so that it runs per candidate and stops at its first row. PostgreSQL's
+    /// planner turns an <c>EXISTS</c> into a semi-join, which it may run by hashing every row of the clause (all the
+    /// Observations of a common code) before the first candidate; a subquery with an <c>OFFSET</c> is not pulled up.
+    /// Nothing on SQLite, which runs an <c>EXISTS</c> per row anyway.
+    /// </summary>
+    public virtual string PerRowProbe => "";
+
+    /// <summary>
+    /// Run in the transaction that starts keeping a count of an index table's rows, so that no write to the table
+    /// overlaps the count (PostgreSQL: the table in SHARE mode, which waits for the writes in progress and holds new
+    /// ones until the count is stored); null where the write transaction already excludes other writers (SQLite).
+    /// </summary>
+    public virtual string? LockBeforeCount(string table) => null;
+
     /// <summary>Told after each commit of the group-commit writer (SQLite: schedules a checkpoint).</summary>
     public virtual void Committed()
     {
@@ -305,6 +332,10 @@ public sealed class SqliteDialect : SqlDialect
         SearchTables.CountDdl(postgres: false),
     ];
 
+    public override string IndexHint(string index) => $" INDEXED BY {index}";
+
+    public override string NotForIndex(string column) => "+" + column;
+
     public override bool IsUniqueViolation(Exception e) =>
         e is SqliteException { SqliteErrorCode: 19 };
 }
@@ -378,6 +409,10 @@ public sealed class PostgresDialect : SqlDialect
         SearchTables.DateHighDdl,
         SearchTables.CountDdl(postgres: true),
     ];
+
+    public override string PerRowProbe => " OFFSET 0";
+
+    public override string? LockBeforeCount(string table) => $"LOCK TABLE {table} IN SHARE MODE";
 
     public override bool IsUniqueViolation(Exception e) =>
         e is PostgresException { SqlState: PostgresErrorCodes.UniqueViolation };
