@@ -35,8 +35,11 @@ public abstract class SqlDialect : IAsyncDisposable
             Interlocked.Decrement(ref _idleReaders);
             return lease;
         }
-        return new ConnectionLease(await OpenAsync(ct), GiveBack);
+        return new ConnectionLease(await OpenReaderAsync(ct), GiveBack);
     }
+
+    /// <summary>A connection for <see cref="RentReaderAsync"/>: the store's few reads by key, nothing else.</summary>
+    protected virtual ValueTask<DbConnection> OpenReaderAsync(CancellationToken ct) => OpenAsync(ct);
 
     /// <summary>
     /// A connection was found dead: the idle ones, opened in the same era, are closed rather than handed out (and
@@ -363,7 +366,19 @@ public sealed class PostgresDialect : SqlDialect
         if (builder.Options?.Contains("max_parallel_workers_per_gather", StringComparison.Ordinal) != true)
             builder.Options = ((builder.Options ?? "") + " -c max_parallel_workers_per_gather=0").Trim();
         _dataSource = NpgsqlDataSource.Create(builder.ConnectionString);
+        // The kept reader connections run the reads by key and nothing else, always with one plan. PostgreSQL plans a
+        // prepared statement anew for each execution while that looks cheaper than its generic plan, and for the
+        // reads of many keys at once (ReadCombiner) it always does: the generic plan assumes 10 keys in the
+        // arrays, an execution's own plan the few there are and so looks cheaper, and each group was planned again (12
+        // custom plans of 12 executions in pg_prepared_statements). Their connections are a pool of their own, so that the setting
+        // never reaches a search, whose plans depend on its values.
+        builder.Options = builder.Options + " -c plan_cache_mode=force_generic_plan";
+        _readerSource = NpgsqlDataSource.Create(builder.ConnectionString);
     }
+
+    private readonly NpgsqlDataSource _readerSource;
+
+    protected override async ValueTask<DbConnection> OpenReaderAsync(CancellationToken ct) => await _readerSource.OpenConnectionAsync(ct);
 
     public override string Kind => "postgres";
 
@@ -421,11 +436,13 @@ public sealed class PostgresDialect : SqlDialect
     {
         base.ConnectionsLost();
         _dataSource.Clear();
+        _readerSource.Clear();
     }
 
     public override async ValueTask DisposeAsync()
     {
         await base.DisposeAsync();
         await _dataSource.DisposeAsync();
+        await _readerSource.DisposeAsync();
     }
 }

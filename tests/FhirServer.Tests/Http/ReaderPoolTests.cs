@@ -35,4 +35,20 @@ public class ReaderPoolTests() : ServerTests("postgres")
         var write = await Client.PutAsync(current, RestTests.Json($$"""{"resourceType":"Patient","id":"{{current.Split('/')[^1]}}","gender":"male"}"""));
         Assert.That(write.StatusCode, Is.EqualTo(HttpStatusCode.OK), await write.Content.ReadAsStringAsync());
     }
+
+    /// <summary>
+    /// The kept readers use generic plans (their reads by key would otherwise be planned at each execution, see
+    /// PostgresDialect); the connections of searches keep PostgreSQL's default, under which plans follow the values.
+    /// </summary>
+    [Test]
+    public async Task Kept_readers_use_generic_plans_and_other_connections_do_not()
+    {
+        var dialect = Factory.Services.GetRequiredService<SqlResourceStore>().Dialect;
+        await using (var reader = await dialect.RentReaderAsync(default))
+        await using (var show = SqlResourceStore.Command(reader.Connection, null, "SHOW plan_cache_mode"))
+            Assert.That(await show.ExecuteScalarAsync(), Is.EqualTo("force_generic_plan"));
+        await using var connection = await dialect.OpenAsync(default);
+        await using var other = SqlResourceStore.Command(connection, null, "SHOW plan_cache_mode");
+        Assert.That(await other.ExecuteScalarAsync(), Is.EqualTo("auto"));
+    }
 }
