@@ -5,9 +5,9 @@ namespace FhirServer.Storage;
 
 /// <summary>
 /// An open connection and the commands made on it, one per SQL text. When the connection is kept open between uses
-/// (SQLite's readers and writer), its commands stay prepared, and a statement is parsed once per connection instead of
-/// once per request. Otherwise (PostgreSQL, whose driver pools and prepares on its own) the lease closes the
-/// connection and its commands when disposed.
+/// (the kept readers of both stores, SQLite's writer), its commands stay prepared, and a statement is parsed once per
+/// connection instead of once per request. Otherwise (PostgreSQL's sessions, on connections of the driver's
+/// pool) the lease closes the connection and its commands when disposed.
 /// </summary>
 public sealed class ConnectionLease : IAsyncDisposable
 {

@@ -78,8 +78,14 @@ public sealed class SqlResourceStore(SqlDialect dialect) : IResourceStore
     public Task<StoredVersion?> ReadAsync(string type, string id, CancellationToken ct = default)
     {
         if (!dialect.CombinesReads) return ReadOne(type, id, ct);
-        var reads = _reads ?? Interlocked.CompareExchange(ref _reads, new ReadCombiner(ReadMany, ReadOne), null) ?? _reads;
-        return reads.ReadAsync(type, id);
+        return (_reads ?? FirstReads()).ReadAsync(type, id);
+    }
+
+    // Made on the first read: its functions are this store's methods, which a field initializer cannot name.
+    private ReadCombiner FirstReads()
+    {
+        Interlocked.CompareExchange(ref _reads, new ReadCombiner(ReadMany, ReadOne), null);
+        return _reads!;
     }
 
     private Task<StoredVersion?> ReadOne(string type, string id, CancellationToken ct) =>
