@@ -22,8 +22,8 @@ internal sealed class ReadCombiner(Func<IReadOnlyList<(string Type, string Id)>,
     /// average, 10 clients). Against two, in interleaved rounds of 10 s, two made groups of 1.6 reads and fewer GET/s
     /// than reading alone; one made more (median of 7 rounds 12,572 → 14,267 GET/s) and the p99 of every round went
     /// from 7–40 ms to 2–4 ms. Once the readers had generic plans (PostgresDialect), one against two again: medians of
-    /// 5 rounds 18,772 against 16,538 GET/s, 4 rounds won. A large body (a Binary of megabytes) holds up the reads grouped with it and the group
-    /// after them for its transfer.
+    /// 5 rounds 18,772 against 16,538 GET/s, 4 rounds won. A large body (a Binary of megabytes) holds up the reads
+    /// grouped with it and the group after them for its transfer.
     /// </summary>
     internal const int MaxInFlight = 1;
 
