@@ -1,3 +1,5 @@
+using FhirServer.Storage;
+
 namespace FhirServer.Rest;
 
 /// <summary>
@@ -21,67 +23,25 @@ public sealed class CreateCombiner(ResourceService service)
     /// <summary>The most creates written together, and the most bytes of content (a group holds at least one create).</summary>
     private const int MaxTogether = 256, MaxBytesTogether = 16 << 20;
 
-    private readonly object _gate = new();
-    private readonly Queue<Pending> _queue = new();
-    private int _writing;
-
-    private sealed record Pending(PreparedCreate Create, TaskCompletionSource<WriteResult> Done);
+    private readonly CallGroups<PreparedCreate, WriteResult> _groups = new(group => Write(service, group), MaxTogether, Writers,
+        // On a thread of its own: on SQLite, whose writes complete synchronously, the writer had kept the request that
+        // started it until the queue was empty.
+        onOwnThread: true, size: c => c.Version.Body?.Length ?? 0, maxSize: MaxBytesTogether);
 
     /// <summary>
     /// Writes the create with those that arrive meanwhile. Not cancellable: once queued, the create is written, and
     /// the caller learns how it went.
     /// </summary>
-    public async Task<WriteResult> CreateAsync(PreparedCreate create)
-    {
-        var pending = new Pending(create, new TaskCompletionSource<WriteResult>(TaskCreationOptions.RunContinuationsAsynchronously));
-        bool write;
-        lock (_gate)
-        {
-            _queue.Enqueue(pending);
-            write = _writing < Writers;
-            if (write) _writing++;
-        }
-        // The writer goes on with the next groups after this one, on a thread of its own (a store whose writes
-        // complete synchronously would otherwise keep this request until the queue is empty).
-        if (write) _ = Task.Run(WriteQueued);
-        return await pending.Done.Task;
-    }
+    public Task<WriteResult> CreateAsync(PreparedCreate create) => _groups.CallAsync(create);
 
-    /// <summary>Writes what is queued, group after group, until the queue is empty (it throws nothing: see Write).</summary>
-    private async Task WriteQueued()
-    {
-        while (true)
-        {
-            List<Pending> group;
-            lock (_gate)
-            {
-                if (_queue.Count == 0)
-                {
-                    _writing--;
-                    return;
-                }
-                group = new List<Pending>(Math.Min(_queue.Count, MaxTogether));
-                var bytes = 0L;
-                while (group.Count < MaxTogether && _queue.TryPeek(out var next) && (group.Count == 0 || bytes + Size(next) <= MaxBytesTogether))
-                {
-                    group.Add(_queue.Dequeue());
-                    bytes += Size(next);
-                }
-            }
-            await Write(group);
-        }
-    }
-
-    private static long Size(Pending p) => p.Create.Version.Body?.Length ?? 0;
-
-    private async Task Write(List<Pending> group)
+    private static async Task Write(ResourceService service, IReadOnlyList<CallGroups<PreparedCreate, WriteResult>.Call> group)
     {
         if (group.Count > 1)
         {
             try
             {
-                var results = await service.InTransactionAsync(s => service.CreateAsync(s, [.. group.Select(p => p.Create)], CancellationToken.None), CancellationToken.None);
-                for (var i = 0; i < group.Count; i++) group[i].Done.SetResult(results[i]);
+                var results = await service.InTransactionAsync(s => service.CreateAsync(s, [.. group.Select(c => c.Item)], CancellationToken.None), CancellationToken.None);
+                for (var i = 0; i < group.Count; i++) group[i].Result.SetResult(results[i]);
                 return;
             }
             catch (Exception)
@@ -89,15 +49,15 @@ public sealed class CreateCombiner(ResourceService service)
                 // Nothing of the group was committed: each create again on its own, below.
             }
         }
-        foreach (var p in group)
+        foreach (var c in group)
         {
             try
             {
-                p.Done.SetResult(await service.InTransactionAsync(s => service.CreateAsync(s, p.Create, CancellationToken.None), CancellationToken.None));
+                c.Result.SetResult(await service.InTransactionAsync(s => service.CreateAsync(s, c.Item, CancellationToken.None), CancellationToken.None));
             }
             catch (Exception e)
             {
-                p.Done.SetException(e);
+                c.Result.SetException(e);
             }
         }
     }

@@ -1,13 +1,12 @@
-using System.Collections.Concurrent;
-
 namespace FhirServer.Storage;
 
 /// <summary>
-/// Reads of current versions sent to the database together (PostgreSQL). A read that finds fewer than
-/// <see cref="MaxInFlight"/> groups running starts a group at once, alone if nothing else waits; reads that arrive while
-/// the groups run wait for the next one and go with it, at most <see cref="MaxGroup"/> in one statement. Under one
-/// client nothing waits; under many, each statement and round trip serves several requests: the backend's cost of a
-/// statement (its messages, the executor's start, a send and a receive on each side) is paid per group, not per read.
+/// Reads of current versions sent to the database together (PostgreSQL; <see cref="CallGroups{TItem, TResult}"/>). A
+/// read that finds fewer than <see cref="MaxInFlight"/> groups running starts a group at once, alone if nothing else
+/// waits; reads that arrive while the groups run wait for the next one and go with it, at most <see cref="MaxGroup"/>
+/// in one statement. Under one client nothing waits; under many, each statement and round trip serves several
+/// requests: the backend's cost of a statement (its messages, the executor's start, a send and a receive on each side)
+/// is paid per group, not per read.
 /// </summary>
 /// <remarks>
 /// A read joins a group that starts after it was asked for, so it sees every commit that preceded the request, as a
@@ -29,77 +28,21 @@ internal sealed class ReadCombiner(Func<IReadOnlyList<(string Type, string Id)>,
 
     internal const int MaxGroup = 64;
 
-    private readonly ConcurrentQueue<Waiting> _queue = new();
-    private int _inFlight;
+    private readonly CallGroups<(string Type, string Id), StoredVersion?> _groups = new(
+        group => ReadGroupAsync(group, readMany, readOne), MaxGroup, MaxInFlight, onOwnThread: false);
 
-    public Task<StoredVersion?> ReadAsync(string type, string id)
-    {
-        var waiting = new Waiting(type, id);
-        _queue.Enqueue(waiting);
-        TryStart();
-        return waiting.Result.Task;
-    }
+    public Task<StoredVersion?> ReadAsync(string type, string id) => _groups.CallAsync((type, id));
 
-    private void TryStart()
+    private static async Task ReadGroupAsync(IReadOnlyList<CallGroups<(string Type, string Id), StoredVersion?>.Call> group,
+        Func<IReadOnlyList<(string Type, string Id)>, CancellationToken, Task<StoredVersion?[]>> readMany,
+        Func<string, string, CancellationToken, Task<StoredVersion?>> readOne)
     {
-        while (!_queue.IsEmpty)
+        if (group.Count == 1)
         {
-            var running = Volatile.Read(ref _inFlight);
-            if (running >= MaxInFlight) return;
-            if (Interlocked.CompareExchange(ref _inFlight, running + 1, running) != running) continue;
-            _ = RunAsync();
+            group[0].Result.SetResult(await readOne(group[0].Item.Type, group[0].Item.Id, CancellationToken.None));
             return;
         }
-    }
-
-    private async Task RunAsync()
-    {
-        var group = new List<Waiting>();
-        try
-        {
-            while (true)
-            {
-                group.Clear();
-                while (group.Count < MaxGroup && _queue.TryDequeue(out var next)) group.Add(next);
-                if (group.Count == 0) break;
-                await ReadGroupAsync(group);
-            }
-        }
-        finally
-        {
-            Interlocked.Decrement(ref _inFlight);
-            // A read queued after this group's last look at the queue, while the count still said "running", would
-            // otherwise wait for the next read to start a group.
-            TryStart();
-        }
-    }
-
-    private async Task ReadGroupAsync(List<Waiting> group)
-    {
-        try
-        {
-            if (group.Count == 1)
-            {
-                group[0].Result.TrySetResult(await readOne(group[0].Type, group[0].Id, CancellationToken.None));
-                return;
-            }
-            var keys = new (string, string)[group.Count];
-            for (var i = 0; i < group.Count; i++) keys[i] = (group[i].Type, group[i].Id);
-            var found = await readMany(keys, CancellationToken.None);
-            for (var i = 0; i < group.Count; i++) group[i].Result.TrySetResult(found[i]);
-        }
-        catch (Exception e)
-        {
-            foreach (var waiting in group) waiting.Result.TrySetException(e);
-        }
-    }
-
-    private sealed class Waiting(string type, string id)
-    {
-        public string Type { get; } = type;
-        public string Id { get; } = id;
-
-        // Each request continues on a thread of the pool, not on the one that reads the next group.
-        public TaskCompletionSource<StoredVersion?> Result { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        var found = await readMany([.. group.Select(c => c.Item)], CancellationToken.None);
+        for (var i = 0; i < group.Count; i++) group[i].Result.SetResult(found[i]);
     }
 }
