@@ -10,8 +10,9 @@ namespace FhirServer.Storage;
 /// </summary>
 /// <remarks>
 /// A read joins a group that starts after it was asked for, so it sees every commit that preceded the request, as a
-/// read of its own would. A waiting read is not cancelled (it is cheap to finish); a group that fails fails each of its
-/// reads with the same exception.
+/// read of its own would. A read whose caller cancels still goes with its group (the others' statement is not
+/// disturbed; the row is cheap to read), but the caller stops waiting for it at once; a group that fails fails each of
+/// its reads with the same exception.
 /// </remarks>
 internal sealed class ReadCombiner(Func<IReadOnlyList<(string Type, string Id)>, CancellationToken, Task<StoredVersion?[]>> readMany,
     Func<string, string, CancellationToken, Task<StoredVersion?>> readOne)
@@ -31,7 +32,9 @@ internal sealed class ReadCombiner(Func<IReadOnlyList<(string Type, string Id)>,
     private readonly CallGroups<(string Type, string Id), StoredVersion?> _groups = new(
         group => ReadGroupAsync(group, readMany, readOne), MaxGroup, MaxInFlight, onOwnThread: false);
 
-    public Task<StoredVersion?> ReadAsync(string type, string id) => _groups.CallAsync((type, id));
+    /// <summary>The current version, or null; <paramref name="ct"/> ends the wait, not the read (see the remarks).</summary>
+    public Task<StoredVersion?> ReadAsync(string type, string id, CancellationToken ct = default) =>
+        _groups.CallAsync((type, id)).WaitAsync(ct);
 
     private static async Task ReadGroupAsync(IReadOnlyList<CallGroups<(string Type, string Id), StoredVersion?>.Call> group,
         Func<IReadOnlyList<(string Type, string Id)>, CancellationToken, Task<StoredVersion?[]>> readMany,

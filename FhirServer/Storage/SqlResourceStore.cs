@@ -78,7 +78,7 @@ public sealed class SqlResourceStore(SqlDialect dialect) : IResourceStore
     public Task<StoredVersion?> ReadAsync(string type, string id, CancellationToken ct = default)
     {
         if (!dialect.CombinesReads) return ReadOne(type, id, ct);
-        return (_reads ?? FirstReads()).ReadAsync(type, id);
+        return (_reads ?? FirstReads()).ReadAsync(type, id, ct);
     }
 
     // Made on the first read: its functions are this store's methods, which a field initializer cannot name.

@@ -108,4 +108,35 @@ public class ReadCombinerTests
         await Task.WhenAll(readers).WaitAsync(TimeSpan.FromSeconds(60));
         Assert.That(grouped, Is.GreaterThan(0), "16 readers against at most two groups at once: some reads went together");
     }
+
+    [Test]
+    public async Task A_waiting_read_whose_caller_cancels_ends_at_once_and_its_group_still_serves_the_others()
+    {
+        var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var grouped = new List<string[]>();
+        var combiner = new ReadCombiner(
+            (keys, _) =>
+            {
+                lock (grouped) grouped.Add([.. keys.Select(k => k.Id)]);
+                return Task.FromResult(keys.Select(k => (StoredVersion?)Found(k.Type, k.Id)).ToArray());
+            },
+            async (type, id, _) =>
+            {
+                await gate.Task;
+                return Found(type, id);
+            });
+
+        var first = combiner.ReadAsync("Patient", "held");
+        using var cancel = new CancellationTokenSource();
+        var cancelled = combiner.ReadAsync("Patient", "gives-up", cancel.Token);
+        var other = combiner.ReadAsync("Patient", "waits");
+        await cancel.CancelAsync();
+        Assert.That(async () => await cancelled.WaitAsync(Wait), Throws.InstanceOf<OperationCanceledException>());
+        Assert.That(other.IsCompleted, Is.False, "still behind the held read");
+
+        gate.SetResult();
+        Assert.That((await first.WaitAsync(Wait))?.Id, Is.EqualTo("held"));
+        Assert.That((await other.WaitAsync(Wait))?.Id, Is.EqualTo("waits"));
+        lock (grouped) Assert.That(grouped, Is.EqualTo(new[] { new[] { "gives-up", "waits" } }), "the cancelled read went with its group");
+    }
 }
