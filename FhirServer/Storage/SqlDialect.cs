@@ -206,9 +206,9 @@ public sealed class SqliteDialect : SqlDialect
         await connection.OpenAsync(ct);
         using var pragma = connection.CreateCommand();
         // A 64 MB page cache for the writer: the search indexes are B-trees keyed by uuids, touched all over on each write.
-        // temp_store=MEMORY keeps the savepoints' sub-journals (GroupCommitWriter opens one per session) in memory:
-        // by default SQLite spills them to a temporary file past 64 KiB, and a new file per group costs more writes
-        // than the log itself.
+        // temp_store=MEMORY keeps the savepoints' sub-journals (GroupCommitWriter opens one per session, but for the
+        // first of a transaction) in memory: by default SQLite spills them to a temporary file past 64 KiB, and a new
+        // file per group costs more writes than the log itself.
         pragma.CommandText = "PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON; PRAGMA wal_autocheckpoint=0; PRAGMA journal_size_limit=67108864; PRAGMA cache_size=-65536; PRAGMA temp_store=MEMORY;";
         pragma.ExecuteNonQuery();
         return connection;
