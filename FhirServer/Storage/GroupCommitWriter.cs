@@ -84,6 +84,11 @@ internal sealed class GroupCommitWriter(SqlDialect dialect) : IAsyncDisposable
             {
                 _group.Members++;
                 commit = _group.Done.Task;
+                // With no savepoint of its own to release, see whether the transaction is still there: had the
+                // database rolled it back (disk full…), the next session's savepoint would begin another transaction,
+                // and that session would fail at the commit with this one's lost writes instead of in one of its own.
+                if (!dialect.InTransaction(_connection!.Connection))
+                    failure = new InvalidOperationException("The database rolled back the write transaction.");
             }
             else
             {
@@ -246,4 +251,7 @@ internal sealed class GroupCommitWriter(SqlDialect dialect) : IAsyncDisposable
     }
 
     private SqlDialect Dialect => dialect;
+
+    /// <summary>The writer connection while it is open (tests).</summary>
+    internal DbConnection? WriterConnection => _connection?.Connection;
 }

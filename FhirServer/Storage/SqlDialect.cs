@@ -140,6 +140,12 @@ public abstract class SqlDialect : IAsyncDisposable
     /// <summary>Run by the group-commit writer on its connection before it starts a transaction.</summary>
     public virtual ValueTask BeforeWriteTransactionAsync(DbConnection writer, CancellationToken ct) => ValueTask.CompletedTask;
 
+    /// <summary>
+    /// Whether the writer connection is still inside the transaction it began: a database may roll a transaction back
+    /// by itself on some errors (SQLite: disk full, I/O error, out of memory).
+    /// </summary>
+    public virtual bool InTransaction(DbConnection writer) => true;
+
     public virtual async ValueTask DisposeAsync()
     {
         Volatile.Write(ref _disposed, true);
@@ -215,6 +221,9 @@ public sealed class SqliteDialect : SqlDialect
     }
 
     public override void Committed() => _checkpointer.Committed();
+
+    public override bool InTransaction(DbConnection writer) =>
+        ((SqliteConnection)writer).Handle is { } db && SQLitePCL.raw.sqlite3_get_autocommit(db) == 0;
 
     public override async ValueTask BeforeWriteTransactionAsync(DbConnection writer, CancellationToken ct)
     {

@@ -33,6 +33,9 @@ public sealed class SqlResourceStore(SqlDialect dialect) : IResourceStore
 
     public bool SharesCommits => _writer is not null;
 
+    /// <summary>The single writer's sessions, on SQLite (tests).</summary>
+    internal GroupCommitWriter? Writer => _writer;
+
     public SqlDialect Dialect => dialect;
 
     public async Task InitializeAsync(CancellationToken ct = default)

@@ -92,4 +92,28 @@ public class GroupCommitTests
         Assert.That(await _store.ReadAsync("Patient", "gone"), Is.Null);
         Assert.That(await _store.ReadAsync("Patient", "kept"), Is.Not.Null);
     }
+
+    [Test]
+    public async Task A_first_session_whose_transaction_the_database_gave_up_is_not_reported_written()
+    {
+        // The first session of a transaction has no savepoint of its own. SQLite rolls a transaction back by itself
+        // on some errors (disk full, I/O); that is done here by hand on the writer connection, while a second
+        // session waits to join the transaction.
+        var first = await _store.BeginAsync(write: true);
+        await first.InsertAsync(Version("lost", 1));
+        var second = Task.Run(async () =>
+        {
+            await using var session = await _store.BeginAsync(write: true);
+            await session.InsertAsync(Version("second", 1));
+            await session.CommitAsync();
+        });
+        var db = ((Microsoft.Data.Sqlite.SqliteConnection)_store.Writer!.WriterConnection!).Handle!;
+        Assert.That(SQLitePCL.raw.sqlite3_exec(db, "ROLLBACK"), Is.EqualTo(SQLitePCL.raw.SQLITE_OK));
+
+        Assert.That(async () => await first.CommitAsync(), Throws.InstanceOf<InvalidOperationException>());
+        await first.DisposeAsync();
+        await second.WaitAsync(TimeSpan.FromSeconds(20));
+        Assert.That(await _store.ReadAsync("Patient", "lost"), Is.Null);
+        Assert.That(await _store.ReadAsync("Patient", "second"), Is.Not.Null, "the next session wrote in a transaction of its own");
+    }
 }
