@@ -27,7 +27,7 @@ public sealed class Reindexer(SqlResourceStore store, IResourceIndexer indexer, 
         if (!force && indexed == fingerprint) return 0;
         var started = System.Diagnostics.Stopwatch.StartNew();
         var count = 0;
-        var postgres = store.Dialect.Kind == "postgres";
+        var postgres = store.Dialect.PostgresWriteStatements;
         var (lastType, lastId) = ("", "");
         while (true)
         {

@@ -87,6 +87,14 @@ public abstract class SqlDialect : IAsyncDisposable
     /// <summary>A write's statements go to the database as one batch (one round trip; PostgreSQL).</summary>
     public virtual bool WritesInOneBatch => false;
 
+    /// <summary>
+    /// Versions and index rows are written with PostgreSQL's statements (<see cref="SearchTables"/>,
+    /// <c>SqlResourceStore.InsertNew</c>): the rows of many resources from typed arrays (<c>unnest</c>), and counts
+    /// changed as appended deltas after locking the counted values, for writers that run concurrently. Otherwise rows
+    /// go one statement each and counts change in place (one writer at a time).
+    /// </summary>
+    public virtual bool PostgresWriteStatements => false;
+
     /// <summary>Starts a transaction that takes the write lock up front where the database needs it (SQLite).</summary>
     public abstract ValueTask<DbTransaction> BeginWriteAsync(DbConnection connection, CancellationToken ct);
 
@@ -392,6 +400,8 @@ public sealed class PostgresDialect : SqlDialect
     public override string Kind => "postgres";
 
     public override bool WritesInOneBatch => true;
+
+    public override bool PostgresWriteStatements => true;
 
     public override bool CombinesReads => true;
 

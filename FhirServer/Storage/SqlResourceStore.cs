@@ -267,7 +267,7 @@ public sealed class SqlResourceStore(SqlDialect dialect) : IResourceStore
             ("type", version.Type), ("id", version.Id), ("version", version.Version), ("updated", Micros(version.LastUpdated)),
             ("method", (short)version.Method), ("body", version.Body), ("deleted", version.Deleted),
         ]));
-        var postgres = dialect.Kind == "postgres";
+        var postgres = dialect.PostgresWriteStatements;
         if (version.Version > 1) SearchTables.AddDeletes(batch, postgres, version.Type, version.Id);
         if (!version.Deleted && index is { Count: > 0 }) SearchTables.AddInserts(batch, postgres, version.Type, version.Id, index);
         try
@@ -300,7 +300,7 @@ public sealed class SqlResourceStore(SqlDialect dialect) : IResourceStore
         if (creates.Any(c => c.Version.Version != 1 || c.Version.Deleted))
             throw new ArgumentException("Only first versions of new resources can be inserted together.", nameof(creates));
         if (creates.Count == 0) return;
-        if (dialect.Kind != "postgres" || creates.Count == 1 || !connection.Connection.CanCreateBatch)
+        if (!dialect.PostgresWriteStatements || creates.Count == 1 || !connection.Connection.CanCreateBatch)
         {
             foreach (var (version, index) in creates) await Insert(dialect, connection, tx, version, index, ct);
             return;
