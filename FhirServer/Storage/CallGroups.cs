@@ -115,11 +115,12 @@ internal sealed class CallGroups<TItem, TResult>(Func<IReadOnlyList<CallGroups<T
                 }
                 group = new List<Call>(Math.Min(_queue.Count, maxGroup));
                 var bytes = 0L;
-                while (group.Count < maxGroup && _queue.TryPeek(out var next)
-                       && (group.Count == 0 || size is null || bytes + size(next.Item) <= maxSize))
+                while (group.Count < maxGroup && _queue.TryPeek(out var next))
                 {
+                    var bytesOfNext = size?.Invoke(next.Item) ?? 0;
+                    if (group.Count > 0 && bytes + bytesOfNext > maxSize) break;
                     group.Add(_queue.Dequeue());
-                    if (size is not null) bytes += size(next.Item);
+                    bytes += bytesOfNext;
                 }
             }
             try

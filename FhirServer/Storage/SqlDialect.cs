@@ -385,10 +385,10 @@ public sealed class PostgresDialect : SqlDialect
         _dataSource = NpgsqlDataSource.Create(builder.ConnectionString);
         // The kept reader connections run the reads by key and nothing else, always with one plan. PostgreSQL plans a
         // prepared statement anew for each execution while that looks cheaper than its generic plan, and for the
-        // reads of many keys at once (ReadCombiner) it always does: the generic plan assumes 10 keys in the
-        // arrays, an execution's own plan the few there are and so looks cheaper, and each group was planned again (12
-        // custom plans of 12 executions in pg_prepared_statements). Their connections are a pool of their own, so that the setting
-        // never reaches a search, whose plans depend on its values.
+        // reads of many keys at once (ReadCombiner) it always does: the generic plan assumes 10 keys in the arrays,
+        // an execution's own plan the few there are and so looks cheaper, and each group was planned again (12 custom
+        // plans of 12 executions in pg_prepared_statements). Their connections are a pool of their own, so that the
+        // setting never reaches a search, whose plans depend on its values.
         builder.Options = builder.Options + " -c plan_cache_mode=force_generic_plan";
         _readerSource = NpgsqlDataSource.Create(builder.ConnectionString);
     }

@@ -70,4 +70,27 @@ public class CallGroupsTests
         Assert.That(groups.Threads, Is.LessThanOrEqualTo(maxInFlight));
         lock (served) Assert.That(served.SelectMany(s => s.Items).Order(), Is.EqualTo(asked.Order()), "each call served once");
     }
+
+    [Test]
+    public async Task Groups_hold_at_most_the_size_bound_and_a_call_larger_than_it_goes_alone()
+    {
+        var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var groups = new List<int[]>();
+        var calls = new CallGroups<int, int>(async group =>
+        {
+            lock (groups) groups.Add([.. group.Select(c => c.Item)]);
+            await gate.Task;
+            foreach (var call in group) call.Result.SetResult(call.Item);
+        }, maxGroup: 64, maxInFlight: 1, onOwnThread: true, size: n => n, maxSize: 10);
+
+        // The first call is served at once and held; the others queue behind it, sized by their value.
+        var first = calls.CallAsync(1);
+        Assert.That(() => { lock (groups) return groups.Count; }, Is.EqualTo(1).After(5000, 10));
+        var queued = new[] { 4, 5, 2, 25, 3, 3, 3, 1 }.Select(calls.CallAsync).ToList();
+        gate.SetResult();
+        await Task.WhenAll([first, .. queued]).WaitAsync(Wait);
+        lock (groups)
+            Assert.That(groups, Is.EqualTo(new[] { new[] { 1 }, [4, 5], [2], [25], [3, 3, 3, 1] }),
+                "4 + 5 + 2 is over 10; 25 alone is over it too, and goes alone");
+    }
 }
