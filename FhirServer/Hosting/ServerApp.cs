@@ -65,6 +65,14 @@ public static class ServerApp
         // A new or changed set of search parameters: rebuild the index before serving searches on it.
         app.Services.GetRequiredService<Reindexer>().RunAsync(force: false).GetAwaiter().GetResult();
         app.UseFhirErrors();
+        // HEAD is a GET without the body (RFC 9110 section 9.3.2): routed to the GET endpoints, with the headers a GET
+        // answers; the server sends no body for a HEAD request. Routing comes after, so that it sees the GET.
+        app.Use((http, next) =>
+        {
+            if (HttpMethods.IsHead(http.Request.Method)) http.Request.Method = HttpMethods.Get;
+            return next(http);
+        });
+        app.UseRouting();
         app.MapGet("/health", () => Results.Text("ok"));
         app.MapGet("/ready", async (IResourceStore store, CancellationToken ct) =>
             await store.PingAsync(ct) ? Results.Text("ready") : Results.Text("store unreachable", statusCode: StatusCodes.Status503ServiceUnavailable));

@@ -19,11 +19,15 @@ public static partial class FhirEndpoints
     public static IEndpointRouteBuilder MapFhirEndpoints(this IEndpointRouteBuilder app)
     {
         app.MapGet("/metadata", http => Service<Capabilities>(http).WriteAsync(http));
+        // Not a resource type: without this, the type routes below would answer 404 "unknown type" for these.
+        app.MapMethods("/metadata", [HttpMethods.Post, HttpMethods.Put, HttpMethods.Patch, HttpMethods.Delete], http =>
+            throw new FhirException(StatusCodes.Status405MethodNotAllowed, "not-supported", $"{http.Request.Method} is not allowed on /metadata; it is read with GET."));
         app.MapPost("/", Bundles);
         app.MapGet("/_history", http => History(http, null, null));
         app.MapPost("/{type}", Create);
         app.MapPut("/{type}", ConditionalUpdate);
         app.MapDelete("/{type}", ConditionalDelete);
+        app.MapPatch("/{type}", ConditionalPatch);
         app.MapGet("/{type}/_history", http => History(http, Type(http), null));
         app.MapGet("/{type}/{id}", Read);
         app.MapPut("/{type}/{id}", Update);
@@ -233,17 +237,39 @@ public static partial class FhirEndpoints
     private static async Task Patch(HttpContext http)
     {
         var (type, id) = (Type(http), Id(http));
+        await PatchOne(http, type, id, await ReadPatch(http));
+    }
+
+    /// <summary>PATCH /{type}?criteria (R4 http.html#patch): patches the one match; none → 404, several → 412.</summary>
+    private static async Task ConditionalPatch(HttpContext http)
+    {
+        var type = Type(http);
+        var patch = await ReadPatch(http);
+        var criteria = http.Request.QueryString.Value ?? "";
+        var matches = await Service<ConditionalMatcher>(http).MatchAsync(type, criteria, BaseUrl(http.Request), http.RequestAborted);
+        if (matches.Count > 1) throw FhirException.PreconditionFailed($"The criteria '{criteria}' match more than one {type}; this server patches one resource at a time.");
+        if (matches.Count == 0) throw FhirException.NotFound($"No {type} matches '{criteria}'; nothing to patch.");
+        await PatchOne(http, type, matches[0].Id, patch);
+    }
+
+    /// <summary>The patch of the body: JSON Patch, or FHIRPath Patch (a Parameters resource).</summary>
+    private static async Task<IPatch> ReadPatch(HttpContext http)
+    {
         var input = Service<FhirInput>(http);
         var body = await input.ReadBytesAsync(http.Request);
         var kind = FhirInput.Kind(http.Request, body);
-        var conformance = Service<ConformanceContext>(http);
-        IPatch patch = kind switch
+        return kind switch
         {
             BodyKind.JsonPatch => JsonPatch.Parse(body),
             BodyKind.FhirJson or BodyKind.FhirXml => FhirPathPatch.FromParameters(input.Parse(http.Request, body)),
             _ => throw new FhirException(StatusCodes.Status415UnsupportedMediaType, "not-supported",
                 $"PATCH takes application/json-patch+json, or a FHIRPath Patch Parameters resource (application/fhir+json or +xml); not '{http.Request.ContentType}'."),
         };
+    }
+
+    private static async Task PatchOne(HttpContext http, string type, string id, IPatch patch)
+    {
+        var conformance = Service<ConformanceContext>(http);
         var ifMatch = IfMatch(http.Request);
         var service = Service<ResourceService>(http);
         var result = await service.InTransactionAsync(async s =>

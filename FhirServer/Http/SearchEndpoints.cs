@@ -73,17 +73,29 @@ public static class SearchEndpoints
 
     private static async Task Search(HttpContext http, string type, List<KeyValuePair<string, string>> pairs, CompartmentSpec? compartment, string path)
     {
-        var services = http.RequestServices;
-        var query = services.GetRequiredService<SearchQueryParser>().Parse(type, pairs, Strict(http));
-        var baseUrl = FhirEndpoints.BaseUrl(http.Request);
-        var page = await services.GetRequiredService<SqlSearch>().RunAsync(query, compartment, baseUrl, http.RequestAborted);
+        var bundle = await SearchsetAsync(http.RequestServices, type, pairs, Strict(http), compartment, FhirEndpoints.BaseUrl(http.Request), path,
+            http.Request.Query, http.RequestAborted);
+        await http.RequestServices.GetRequiredService<FhirOutput>().WriteAsync(http, bundle, StatusCodes.Status200OK);
+    }
 
-        var self = $"{baseUrl}{path}" + (query.SelfQuery.Length > 0 ? "?" + query.SelfQuery : "");
-        string Page(string cursor) => self + (query.SelfQuery.Length > 0 ? "&" : "?") + "_cursor=" + cursor;
-        var links = new List<(string, string)> { ("self", query.Cursor is null ? self : Page(query.Cursor)) };
+    /// <summary>
+    /// The searchset Bundle (JSON) of a search of one type: for the search interaction, and for a search in a batch or
+    /// transaction entry. <paramref name="path"/> is what the links start with after the base URL; <paramref name="query"/>
+    /// holds <c>_summary</c> and <c>_elements</c>. Invalid parameters → 400, before anything is read.
+    /// </summary>
+    public static async Task<byte[]> SearchsetAsync(IServiceProvider services, string type, IReadOnlyList<KeyValuePair<string, string>> pairs, bool strict,
+        CompartmentSpec? compartment, string baseUrl, string path, IQueryCollection query, CancellationToken ct)
+    {
+        var parsed = services.GetRequiredService<SearchQueryParser>().Parse(type, pairs, strict);
+        var view = ResourceViews.FromQuery(query, services.GetRequiredService<ConformanceContext>().Registry, allowCount: true);
+        var page = await services.GetRequiredService<SqlSearch>().RunAsync(parsed, compartment, baseUrl, ct);
+
+        var self = $"{baseUrl}{path}" + (parsed.SelfQuery.Length > 0 ? "?" + parsed.SelfQuery : "");
+        string Page(string cursor) => self + (parsed.SelfQuery.Length > 0 ? "&" : "?") + "_cursor=" + cursor;
+        var links = new List<(string, string)> { ("self", parsed.Cursor is null ? self : Page(parsed.Cursor)) };
         if (page.NextCursor is not null) links.Add(("next", Page(page.NextCursor)));
         if (page.PreviousCursor is not null) links.Add(("previous", Page(page.PreviousCursor)));
-        await WriteSearchset(http, baseUrl, page.Total, links, page.Matches, page.Included, query.Ignored);
+        return Searchset(services, view, baseUrl, page.Total, links, page.Matches, page.Included, parsed.Ignored);
     }
 
     /// <summary>
@@ -181,13 +193,20 @@ public static class SearchEndpoints
         }
     }
 
-    /// <summary>The searchset Bundle: matches, then included resources, then an OperationOutcome naming what was ignored.</summary>
     private static async Task WriteSearchset(HttpContext http, string baseUrl, int? total, List<(string, string)> links,
         IEnumerable<StoredVersion> matches, IEnumerable<StoredVersion> included, IReadOnlyList<string> ignored)
     {
         var services = http.RequestServices;
+        var view = ResourceViews.FromQuery(http.Request, services.GetRequiredService<ConformanceContext>().Registry, allowCount: true);
+        var bundle = Searchset(services, view, baseUrl, total, links, matches, included, ignored);
+        await services.GetRequiredService<FhirOutput>().WriteAsync(http, bundle, StatusCodes.Status200OK);
+    }
+
+    /// <summary>The searchset Bundle: matches, then included resources, then an OperationOutcome naming what was ignored.</summary>
+    private static byte[] Searchset(IServiceProvider services, Func<ElementNode, ElementNode>? view, string baseUrl, int? total, List<(string, string)> links,
+        IEnumerable<StoredVersion> matches, IEnumerable<StoredVersion> included, IReadOnlyList<string> ignored)
+    {
         var conformance = services.GetRequiredService<ConformanceContext>();
-        var view = ResourceViews.FromQuery(http.Request, conformance.Registry, allowCount: true);
         using var bundle = new BundleJson("searchset", DateTimeOffset.UtcNow, total, links);
         foreach (var (version, mode) in matches.Select(m => (m, "match")).Concat(included.Select(i => (i, "include"))))
         {
@@ -203,7 +222,7 @@ public static class SearchEndpoints
             bundle.Search("outcome");
             bundle.EndEntry();
         }
-        await services.GetRequiredService<FhirOutput>().WriteAsync(http, bundle.ToArray(), StatusCodes.Status200OK);
+        return bundle.ToArray();
     }
 
     private static byte[] View(ConformanceContext conformance, byte[] body, Func<ElementNode, ElementNode> view)

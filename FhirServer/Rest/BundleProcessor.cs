@@ -14,7 +14,7 @@ namespace FhirServer.Rest;
 /// answers with the failing entry's status. Batch entries are independent, each all-or-nothing on its own (see Batch).
 /// </summary>
 public sealed class BundleProcessor(ConformanceContext conformance, ResourceService service, IResourceStore store, ServerSettings settings,
-    ConditionalMatcher matcher, ILogger<BundleProcessor> logger)
+    ConditionalMatcher matcher, SearchQueryParser searches, SqlSearch sqlSearch, IServiceProvider services, ILogger<BundleProcessor> logger)
 {
     private sealed class Entry(int index)
     {
@@ -30,6 +30,8 @@ public sealed class BundleProcessor(ConformanceContext conformance, ResourceServ
         public string? IfNoneExist;
         /// <summary>The search criteria of a conditional PUT or DELETE url (after '?').</summary>
         public string? Criteria;
+        /// <summary>A GET or HEAD of a type (<c>Patient?name=x</c>, <c>Patient</c>): the search's parameters.</summary>
+        public List<KeyValuePair<string, string>>? Search;
         /// <summary>Nothing to write: a conditional create that matched, a conditional delete that matched nothing.</summary>
         public bool NoOp;
         public List<OutcomeIssue> Issues = [];
@@ -79,7 +81,7 @@ public sealed class BundleProcessor(ConformanceContext conformance, ResourceServ
         var entry = new Entry(index);
         var request = node.Child("request");
         entry.FullUrl = node.Child("fullUrl")?.Value;
-        entry.Resource = node.Child("resource")?.Children.Count > 0 ? node.Child("resource") : null;
+        entry.Resource = node.Child("resource");
         if (request is null)
         {
             entry.Issues.Add(Issue("The entry has no request (method and url).", entry.Where, "required"));
@@ -108,14 +110,18 @@ public sealed class BundleProcessor(ConformanceContext conformance, ResourceServ
         if (url.StartsWith(baseUrl + "/", StringComparison.Ordinal)) url = url[(baseUrl.Length + 1)..];
         if (url.IndexOf('?') is var q and >= 0)
         {
-            if (entry.Method is not ("PUT" or "DELETE"))
+            if (entry.Method is "GET" or "HEAD") entry.Search = SearchPairs(url[(q + 1)..]);
+            else if (entry.Method is "PUT" or "DELETE" or "PATCH")
             {
-                entry.Issues.Add(Issue($"'{entry.Url}': searches in Bundle entries are not supported; conditional PUT and DELETE are.", entry.Where + ".request.url", "not-supported"));
+                entry.Criteria = url[(q + 1)..];
+                if (entry.Criteria.Length == 0) { entry.Issues.Add(Issue($"'{entry.Url}': a conditional {entry.Method} needs search criteria.", entry.Where + ".request.url")); return; }
+            }
+            else
+            {
+                entry.Issues.Add(Issue($"'{entry.Url}': a {entry.Method} takes no query; a conditional create is asked with ifNoneExist.", entry.Where + ".request.url"));
                 return;
             }
-            entry.Criteria = url[(q + 1)..];
             url = url[..q];
-            if (entry.Criteria.Length == 0) { entry.Issues.Add(Issue($"'{entry.Url}': a conditional {entry.Method} needs search criteria.", entry.Where + ".request.url")); return; }
         }
         var parts = url.Trim('/').Split('/');
         var registry = conformance.Registry;
@@ -129,10 +135,23 @@ public sealed class BundleProcessor(ConformanceContext conformance, ResourceServ
         if (parts.Length == 4 && parts[2] == "_history" && int.TryParse(parts[3], NumberStyles.None, CultureInfo.InvariantCulture, out var v)) entry.Version = v;
         else if (parts.Length > 2) { entry.Issues.Add(Issue($"'{entry.Url}' is not a URL this server takes in a Bundle entry.", entry.Where + ".request.url", "not-supported")); return; }
 
-        var needsId = entry.Criteria is null && entry.Method is "PUT" or "PATCH" or "DELETE" or "GET" or "HEAD";
+        if (entry.Method is "GET" or "HEAD" && entry.Id is null)
+        {
+            // A search of the type; its parameters are checked now, so that a bad one fails a transaction before it writes.
+            entry.Search ??= [];
+            try { sqlSearch.Check(searches.Parse(entry.Type, entry.Search, strict: false), baseUrl); }
+            catch (FhirException e) { entry.Issues.AddRange(e.Issues.Select(i => i with { Expression = entry.Where + ".request.url" })); }
+            return;
+        }
+        if (entry.Search is not null)
+        {
+            entry.Issues.Add(Issue($"'{entry.Url}': a read of one resource takes no search parameters.", entry.Where + ".request.url", "not-supported"));
+            return;
+        }
+        var needsId = entry.Criteria is null && entry.Method is "PUT" or "PATCH" or "DELETE";
         if (needsId && entry.Id is null)
         {
-            entry.Issues.Add(Issue($"{entry.Method} {entry.Url}: type-level {entry.Method} needs search, which this server does not offer yet.", entry.Where + ".request.url", "not-supported"));
+            entry.Issues.Add(Issue($"{entry.Method} {entry.Url}: a {entry.Method} of a type needs search criteria (a conditional {entry.Method}).", entry.Where + ".request.url"));
             return;
         }
         if (entry.Method == "POST" && entry.Id is not null)
@@ -215,10 +234,13 @@ public sealed class BundleProcessor(ConformanceContext conformance, ResourceServ
             foreach (var e in ordered.Where(e => e.Order < 1)) await RunInTransaction(session, e, representation, ct);
             var results = await service.CreateAsync(session, prepared, ct);
             for (var i = 0; i < creates.Count; i++) Written(creates[i], results[i], 201, representation);
-            foreach (var e in ordered.Where(e => e.Order > 1)) await RunInTransaction(session, e, representation, ct);
+            foreach (var e in ordered.Where(e => e.Order > 1 && e.Search is null)) await RunInTransaction(session, e, representation, ct);
             return true;
         }, ct);
         logger.LogDebug("Transaction of {Count} entries committed", entries.Count);
+        // Searches last, once the transaction's writes can be found: a search reads the committed index, not the
+        // transaction's. Their parameters were checked before anything was written.
+        foreach (var e in ordered.Where(e => e.Search is not null)) await Search(e, baseUrl, ct);
     }
 
     /// <summary>One entry of a transaction: a failure fails the whole transaction, its issues located in the entry.</summary>
@@ -290,7 +312,7 @@ public sealed class BundleProcessor(ConformanceContext conformance, ResourceServ
         {
             try
             {
-                await Read(e, representation, ct);
+                await Read(e, representation, baseUrl, ct);
             }
             catch (FhirException failure)
             {
@@ -377,8 +399,13 @@ public sealed class BundleProcessor(ConformanceContext conformance, ResourceServ
     private Task WriteAlone(Entry e, bool representation, CancellationToken ct) =>
         service.InTransactionAsync(async s => { await Run(s, e, representation, ct); return true; }, ct);
 
-    private async Task Read(Entry e, bool representation, CancellationToken ct)
+    private async Task Read(Entry e, bool representation, string baseUrl, CancellationToken ct)
     {
+        if (e.Search is not null)
+        {
+            await Search(e, baseUrl, ct);
+            return;
+        }
         await using var session = await store.BeginAsync(write: false, ct);
         await Run(session, e, representation, ct);
     }
@@ -448,6 +475,24 @@ public sealed class BundleProcessor(ConformanceContext conformance, ResourceServ
         }
     }
 
+    /// <summary>
+    /// A search entry: its searchset Bundle as the entry's resource (none for HEAD). The entry's url carries the
+    /// parameters, <c>_summary</c> and <c>_elements</c> too; the links are absolute, like those of the search interaction.
+    /// </summary>
+    private async Task Search(Entry e, string baseUrl, CancellationToken ct)
+    {
+        var query = new QueryCollection(e.Search!.GroupBy(p => p.Key, StringComparer.Ordinal)
+            .ToDictionary(g => g.Key, g => new Microsoft.Extensions.Primitives.StringValues([.. g.Select(p => p.Value)])));
+        var bundle = await SearchEndpoints.SearchsetAsync(services, e.Type!, e.Search!, strict: false, compartment: null, baseUrl, "/" + e.Type, query, ct);
+        e.Status = 200;
+        e.ResponseResource = e.Method == "GET" ? bundle : null;
+    }
+
+    /// <summary>The parameters of an entry url's query, decoded (<c>name=a%20b</c> → name, "a b").</summary>
+    private static List<KeyValuePair<string, string>> SearchPairs(string query) =>
+        [.. Microsoft.AspNetCore.WebUtilities.QueryHelpers.ParseQuery(query)
+            .SelectMany(p => p.Value.Select(v => new KeyValuePair<string, string>(p.Key, v ?? "")))];
+
     private static void Written(Entry e, WriteResult result, int status, bool representation)
     {
         e.Status = status;
@@ -458,8 +503,8 @@ public sealed class BundleProcessor(ConformanceContext conformance, ResourceServ
 
     /// <summary>
     /// Conditional entries (R4 http.html#trules): ifNoneExist on a POST (a match makes the entry a no-op that answers
-    /// with the existing resource), and search criteria on PUT and DELETE (the match decides the id). Several matches
-    /// → 412.
+    /// with the existing resource), and search criteria on PUT, PATCH and DELETE (the match decides the id). Several
+    /// matches → 412.
     /// </summary>
     private async Task ResolveConditionals(List<Entry> entries, string baseUrl, CancellationToken ct)
     {
@@ -497,6 +542,10 @@ public sealed class BundleProcessor(ConformanceContext conformance, ResourceServ
                 case "DELETE":
                     if (match is null) { e.NoOp = true; e.Status = 204; }
                     else e.Id = match.Id;
+                    break;
+                case "PATCH":
+                    // R4 http.html#patch: a conditional patch applies to the one match; none is 404.
+                    e.Id = match?.Id ?? throw FhirException.NotFound($"{e.Where}: '{e.Type}?{criteria}' matches no resource to patch.");
                     break;
             }
         }

@@ -11,10 +11,14 @@ namespace FhirServer.Rest;
 public static class ResourceViews
 {
     /// <summary>The view asked for by the query string; null for the whole resource. Invalid values → 400.</summary>
-    public static Func<ElementNode, ElementNode>? FromQuery(HttpRequest request, DefinitionRegistry registry, bool allowCount = false)
+    public static Func<ElementNode, ElementNode>? FromQuery(HttpRequest request, DefinitionRegistry registry, bool allowCount = false) =>
+        FromQuery(request.Query, registry, allowCount);
+
+    /// <summary>The view asked for by query parameters (those of a request, or of a Bundle entry's url).</summary>
+    public static Func<ElementNode, ElementNode>? FromQuery(IQueryCollection query, DefinitionRegistry registry, bool allowCount = false)
     {
-        var summary = request.Query["_summary"].ToString();
-        var elements = request.Query["_elements"].ToString();
+        var summary = query["_summary"].ToString();
+        var elements = query["_elements"].ToString();
         if (summary.Length > 0 && elements.Length > 0)
             throw FhirException.BadRequest("_summary and _elements cannot be used together.", "_summary");
         if (elements.Length > 0)

@@ -47,6 +47,18 @@ public sealed class SqlSearch(SqlResourceStore store, TimeProvider clock, Server
         }
     }
 
+    /// <summary>
+    /// Checks the values of a query as running it would (a date that is no date → 400), reading nothing: for a search
+    /// that runs later, such as one in a transaction, which runs after the commit and must fail before it. The clauses
+    /// that need the database to be planned (<c>_has</c>, <c>_list</c>) are checked when they run.
+    /// </summary>
+    public void Check(SearchQuery query, string baseUrl)
+    {
+        var sql = new Sql();
+        foreach (var clause in query.Clauses.Where(c => c.Has is null && !(c.Code == "_list" && c.Parameter is null)))
+            Condition(sql, query.Type, clause, baseUrl);
+    }
+
     public async Task<SearchPage> RunAsync(SearchQuery query, CompartmentSpec? compartment, string baseUrl, CancellationToken ct)
     {
         if (query.Clauses.Any(c => c.Code == "_list" && c.Parameter is null))

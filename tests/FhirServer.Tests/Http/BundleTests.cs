@@ -111,6 +111,22 @@ public class BundleTests(string store) : ServerTests(store)
     }
 
     [Test]
+    public async Task An_entry_whose_resource_has_nothing_but_its_type_is_written()
+    {
+        // A resource is complete with its type alone; the entry has a resource, though the resource has no element.
+        var (status, response) = await Post("""
+            {"resourceType":"Bundle","type":"transaction","entry":[
+              {"fullUrl":"urn:uuid:2a5d1f3e-0000-4000-8000-0000000000e1","resource":{"resourceType":"Patient"},"request":{"method":"POST","url":"Patient"}}
+            ]}
+            """);
+        Assert.That(status, Is.EqualTo(HttpStatusCode.OK), response.ToString());
+        var location = response.GetProperty("entry")[0].GetProperty("response").GetProperty("location").GetString()!;
+        var (read, patient) = await Get("/" + location);
+        Assert.That(read, Is.EqualTo(HttpStatusCode.OK));
+        Assert.That(patient.GetProperty("resourceType").GetString(), Is.EqualTo("Patient"));
+    }
+
+    [Test]
     public async Task Transaction_is_all_or_nothing()
     {
         var first = Unique();
@@ -162,8 +178,10 @@ public class BundleTests(string store) : ServerTests(store)
         Assert.That(invalid, Is.EqualTo(HttpStatusCode.BadRequest));
         Assert.That(o3.GetProperty("issue")[0].GetProperty("expression")[0].GetString(), Is.EqualTo("Bundle.entry[0].resource.birthDate"));
 
-        var (search, _) = await Post("""{"resourceType":"Bundle","type":"transaction","entry":[{"request":{"method":"GET","url":"Patient?name=x"}}]}""");
-        Assert.That(search, Is.EqualTo(HttpStatusCode.BadRequest));
+        var (query, _) = await Post("""{"resourceType":"Bundle","type":"transaction","entry":[{"resource":{"resourceType":"Patient"},"request":{"method":"POST","url":"Patient?name=x"}}]}""");
+        Assert.That(query, Is.EqualTo(HttpStatusCode.BadRequest), "a create takes no query (its condition is ifNoneExist)");
+        var (readQuery, _) = await Post($$$"""{"resourceType":"Bundle","type":"transaction","entry":[{"request":{"method":"GET","url":"Patient/{{{id}}}?name=x"}}]}""");
+        Assert.That(readQuery, Is.EqualTo(HttpStatusCode.BadRequest), "a read of one resource takes no search parameters");
         var (collection, _) = await Post("""{"resourceType":"Bundle","type":"collection"}""");
         Assert.That(collection, Is.EqualTo(HttpStatusCode.BadRequest));
         var (notBundle, _) = await Post("""{"resourceType":"Patient"}""");

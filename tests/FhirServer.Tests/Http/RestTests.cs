@@ -164,6 +164,28 @@ public class RestTests(string store) : ServerTests(store)
     }
 
     [Test]
+    public async Task Head_answers_the_headers_of_a_get()
+    {
+        var id = (await CreatePatient()).GetProperty("id").GetString();
+        using var read = await Client.SendAsync(new HttpRequestMessage(HttpMethod.Head, $"/Patient/{id}"));
+        Assert.That(read.StatusCode, Is.EqualTo(HttpStatusCode.OK));
+        Assert.That(read.Headers.ETag!.ToString(), Is.EqualTo("W/\"1\""));
+        Assert.That(read.Content.Headers.LastModified, Is.Not.Null);
+        Assert.That(read.Content.Headers.ContentType!.MediaType, Is.EqualTo("application/fhir+json"));
+        using var vread = await Client.SendAsync(new HttpRequestMessage(HttpMethod.Head, $"/Patient/{id}/_history/1"));
+        Assert.That(vread.StatusCode, Is.EqualTo(HttpStatusCode.OK));
+        using var search = await Client.SendAsync(new HttpRequestMessage(HttpMethod.Head, $"/Patient?_id={id}"));
+        Assert.That(search.StatusCode, Is.EqualTo(HttpStatusCode.OK));
+        using var metadata = await Client.SendAsync(new HttpRequestMessage(HttpMethod.Head, "/metadata"));
+        Assert.That(metadata.StatusCode, Is.EqualTo(HttpStatusCode.OK));
+        using var unknown = await Client.SendAsync(new HttpRequestMessage(HttpMethod.Head, "/Patient/never-was"));
+        Assert.That(unknown.StatusCode, Is.EqualTo(HttpStatusCode.NotFound));
+        await Client.DeleteAsync($"/Patient/{id}");
+        using var gone = await Client.SendAsync(new HttpRequestMessage(HttpMethod.Head, $"/Patient/{id}"));
+        Assert.That(gone.StatusCode, Is.EqualTo(HttpStatusCode.Gone));
+    }
+
+    [Test]
     public async Task Conditional_read_answers_304()
     {
         var id = (await CreatePatient()).GetProperty("id").GetString();
@@ -379,9 +401,14 @@ public class RestTests(string store) : ServerTests(store)
             r.Content.Headers.TryAddWithoutValidation("Content-Type", "application/fhir+json; charset=iso-8859-1");
         });
         Assert.That(charset.StatusCode, Is.EqualTo(HttpStatusCode.UnsupportedMediaType));
-        var (method, o2) = await Send(HttpMethod.Patch, "/Patient");
+        var (method, o2) = await Send(HttpMethod.Post, "/Patient/abc", "{}");
         Assert.That(method.StatusCode, Is.EqualTo(HttpStatusCode.MethodNotAllowed));
         Assert.That(o2.GetProperty("resourceType").GetString(), Is.EqualTo("OperationOutcome"));
+        foreach (var verb in new[] { HttpMethod.Post, HttpMethod.Put, HttpMethod.Delete })
+        {
+            var (metadata, o4) = await Send(verb, "/metadata", verb == HttpMethod.Delete ? null : "{}");
+            Assert.That(metadata.StatusCode, Is.EqualTo(HttpStatusCode.MethodNotAllowed), $"{verb} /metadata: {o4}");
+        }
         var (route, o3) = await Send(HttpMethod.Get, "/Patient/1/2/3/4");
         Assert.That(route.StatusCode, Is.EqualTo(HttpStatusCode.NotFound));
         Assert.That(o3.GetProperty("resourceType").GetString(), Is.EqualTo("OperationOutcome"));

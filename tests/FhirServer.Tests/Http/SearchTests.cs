@@ -395,6 +395,95 @@ public class SearchTests(string store) : ServerTests(store)
     }
 
     [Test]
+    public async Task Conditional_patch_patches_the_one_match()
+    {
+        // Resources of this test only: the seeded ones are shared by the fixture's tests.
+        var system = $"urn:test:cpatch-{_run}";
+        await Create("cpatch1", $$$"""{"resourceType":"Patient","identifier":[{"system":"{{{system}}}","value":"1"}],"birthDate":"1990-01-01"}""");
+        await Create("cpatch2", $$$"""{"resourceType":"Patient","identifier":[{"system":"{{{system}}}","value":"2"}],"birthDate":"1990-01-01"}""");
+        async Task<HttpResponseMessage> Patch(string query)
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Patch, "/Patient" + query)
+            {
+                Content = RestTests.Json("""[{"op":"replace","path":"/birthDate","value":"1990-01-02"}]""", "application/json-patch+json"),
+            };
+            return await Client.SendAsync(request);
+        }
+        var patched = await Patch($"?identifier={Uri.EscapeDataString(system + "|1")}");
+        Assert.That(patched.StatusCode, Is.EqualTo(HttpStatusCode.OK), await patched.Content.ReadAsStringAsync());
+        using (var doc = JsonDocument.Parse(await Client.GetStringAsync($"/Patient/{_ids["cpatch1"]}")))
+        {
+            Assert.That(doc.RootElement.GetProperty("birthDate").GetString(), Is.EqualTo("1990-01-02"));
+            Assert.That(doc.RootElement.GetProperty("meta").GetProperty("versionId").GetString(), Is.EqualTo("2"));
+        }
+        Assert.That((await Patch($"?identifier={Uri.EscapeDataString(system + "|3")}")).StatusCode, Is.EqualTo(HttpStatusCode.NotFound), "no match");
+        Assert.That((await Patch($"?identifier={Uri.EscapeDataString(system + "|")}")).StatusCode, Is.EqualTo(HttpStatusCode.PreconditionFailed), "both match");
+        Assert.That((await Patch("")).StatusCode, Is.EqualTo(HttpStatusCode.BadRequest), "no criteria");
+        Assert.That(await Matches($"/Patient?identifier={Uri.EscapeDataString(system + "|")}&birthdate=1990-01-02"), Is.EqualTo(new[] { "cpatch1" }),
+            "only the one match was patched, and the refused patches wrote nothing");
+    }
+
+    [Test]
+    public async Task Bundle_entries_search_and_patch_conditionally()
+    {
+        var system = $"urn:test:bpatch-{_run}";
+        await Create("bpatch", $$$"""{"resourceType":"Patient","identifier":[{"system":"{{{system}}}","value":"1"}],"name":[{"family":"Roux"}],"gender":"male"}""");
+        var identifier = system + "|1";
+        var patch = Convert.ToBase64String("""[{"op":"add","path":"/active","value":false}]"""u8.ToArray());
+        var response = await Client.PostAsync("/", RestTests.Json($$$"""
+            {"resourceType":"Bundle","type":"batch","entry":[
+              {"request":{"method":"GET","url":"Patient?identifier={{{Uri.EscapeDataString(identifier)}}}&_elements=name"}},
+              {"request":{"method":"GET","url":"Patient?birthdate=not-a-date"}},
+              {"request":{"method":"HEAD","url":"Patient?identifier={{{identifier}}}"}},
+              {"resource":{"resourceType":"Binary","contentType":"application/json-patch+json","data":"{{{patch}}}"},"request":{"method":"PATCH","url":"Patient?identifier={{{identifier}}}"}},
+              {"resource":{"resourceType":"Binary","contentType":"application/json-patch+json","data":"{{{patch}}}"},"request":{"method":"PATCH","url":"Patient?identifier={{{system}}}|2"}}
+            ]}
+            """));
+        var text = await response.Content.ReadAsStringAsync();
+        Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.OK), text);
+        var entries = JsonDocument.Parse(text).RootElement.GetProperty("entry").EnumerateArray().ToList();
+        Assert.That(entries.Select(e => e.GetProperty("response").GetProperty("status").GetString()),
+            Is.EqualTo(new[] { "200 OK", "400 Bad Request", "200 OK", "200 OK", "404 Not Found" }), text);
+        // Batch reads run after its writes: the search sees the patch of entry 3 (version 2).
+        var searchset = entries[0].GetProperty("resource");
+        Assert.That(searchset.GetProperty("type").GetString(), Is.EqualTo("searchset"));
+        var match = searchset.GetProperty("entry").EnumerateArray().Single().GetProperty("resource");
+        Assert.That(match.GetProperty("id").GetString(), Is.EqualTo(_ids["bpatch"]));
+        Assert.That(match.TryGetProperty("gender", out _), Is.False, "_elements=name applies");
+        Assert.That(match.GetProperty("name")[0].GetProperty("family").GetString(), Is.EqualTo("Roux"));
+        Assert.That(entries[1].GetProperty("response").GetProperty("outcome").GetProperty("issue")[0].GetProperty("diagnostics").GetString(), Does.Contain("not a date"));
+        Assert.That(entries[2].TryGetProperty("resource", out _), Is.False, "HEAD answers no resource");
+        Assert.That(entries[3].GetProperty("response").GetProperty("location").GetString(), Is.EqualTo($"Patient/{_ids["bpatch"]}/_history/2"));
+        Assert.That(await Matches($"/Patient?active=false&identifier={Uri.EscapeDataString(identifier)}"), Is.EqualTo(new[] { "bpatch" }));
+    }
+
+    [Test]
+    public async Task A_search_in_a_transaction_finds_what_the_transaction_wrote_and_a_bad_one_fails_it_before_writing()
+    {
+        var identifier = $"urn:test:tx|{_run}";
+        var bundle = $$$"""
+            {"resourceType":"Bundle","type":"transaction","entry":[
+              {"request":{"method":"GET","url":"Organization?identifier={{{identifier}}}"}},
+              {"resource":{"resourceType":"Organization","identifier":[{"system":"urn:test:tx","value":"{{{_run}}}"}],"name":"Clinique"},"request":{"method":"POST","url":"Organization"}}
+            ]}
+            """;
+        var response = await Client.PostAsync("/", RestTests.Json(bundle));
+        var text = await response.Content.ReadAsStringAsync();
+        Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.OK), text);
+        var entries = JsonDocument.Parse(text).RootElement.GetProperty("entry");
+        var created = entries[1].GetProperty("response").GetProperty("location").GetString()!.Split('/')[1];
+        // GET runs after POST (R4 order), so the search of entry 0 finds the organization of entry 1.
+        Assert.That(entries[0].GetProperty("resource").GetProperty("entry").EnumerateArray().Select(e => e.GetProperty("resource").GetProperty("id").GetString()),
+            Is.EqualTo(new[] { created }));
+
+        var bad = await Client.PostAsync("/", RestTests.Json(bundle.Replace($"identifier={identifier}", "_lastUpdated=yesterday")));
+        var badText = await bad.Content.ReadAsStringAsync();
+        Assert.That(bad.StatusCode, Is.EqualTo(HttpStatusCode.BadRequest), badText);
+        Assert.That(badText, Does.Contain("Bundle.entry[0]"));
+        Assert.That(await Matches($"/Organization?identifier={Uri.EscapeDataString(identifier)}"), Has.Count.EqualTo(1), "the failed transaction wrote nothing");
+    }
+
+    [Test]
     public async Task Transactions_resolve_if_none_exist_and_conditional_references()
     {
         var npi = $"npi-{_run}";
