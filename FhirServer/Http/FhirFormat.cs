@@ -23,10 +23,20 @@ public static class FhirFormats
         if (accept is null || accept.Count == 0) return FhirFormat.Json;
         foreach (var media in accept.OrderByDescending(a => a.Quality ?? 1.0))
         {
-            if (media.Quality == 0) continue;
+            if (media.Quality == 0 || !IsR4(media)) continue;
             if (FromMediaType(media.MediaType.Value ?? "") is { } f) return f;
         }
         return null;
+    }
+
+    /// <summary>
+    /// Whether a media type names this server's FHIR version, or none (R4 http.html#version-parameter: the
+    /// <c>fhirVersion</c> parameter, "4.0" for R4; a patch release such as 4.0.1 is taken too).
+    /// </summary>
+    public static bool IsR4(Microsoft.Net.Http.Headers.MediaTypeHeaderValue media)
+    {
+        var version = media.Parameters.FirstOrDefault(p => p.Name.Equals("fhirVersion", StringComparison.OrdinalIgnoreCase))?.Value.Value?.Trim('"');
+        return version is null || version == "4.0" || version.StartsWith("4.0.", StringComparison.Ordinal);
     }
 
     private static FhirFormat? FromMediaType(string value) => value.Trim().ToLowerInvariant() switch

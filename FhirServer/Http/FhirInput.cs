@@ -26,13 +26,17 @@ public sealed class FhirInput(ConformanceContext conformance, ServerSettings set
                                    && !media.Charset.Equals("utf8", StringComparison.OrdinalIgnoreCase))
             throw new FhirException(StatusCodes.Status415UnsupportedMediaType, "not-supported",
                 $"Only UTF-8 is accepted (charset={media.Charset}).");
-        return media.MediaType.Value.ToLowerInvariant() switch
+        var kind = media.MediaType.Value.ToLowerInvariant() switch
         {
             "application/fhir+json" or "application/json" or "application/json+fhir" or "text/json" => BodyKind.FhirJson,
             "application/fhir+xml" or "application/xml" or "application/xml+fhir" or "text/xml" => BodyKind.FhirXml,
             "application/json-patch+json" => BodyKind.JsonPatch,
             _ => BodyKind.Other,
         };
+        if (kind is BodyKind.FhirJson or BodyKind.FhirXml && !FhirFormats.IsR4(media))
+            throw new FhirException(StatusCodes.Status415UnsupportedMediaType, "not-supported",
+                $"The body is declared as another FHIR version ({request.ContentType}); this server takes FHIR R4 (fhirVersion=4.0).");
+        return kind;
     }
 
     /// <summary>The whole body, refused with 413 past the configured limit.</summary>

@@ -16,7 +16,7 @@ public sealed class FhirOutput(ConformanceContext conformance)
     /// <summary>The negotiated format; throws 406 when the client accepts none of ours.</summary>
     public static FhirFormat Format(HttpRequest request) =>
         FhirFormats.Negotiate(request) ?? throw new FhirException(StatusCodes.Status406NotAcceptable, "not-supported",
-            "The Accept header or _format names no format this server produces (application/fhir+json, application/fhir+xml).");
+            "The Accept header or _format names no format this server produces (application/fhir+json, application/fhir+xml; FHIR R4, fhirVersion=4.0).");
 
     public Task WriteAsync(HttpContext http, byte[] json, int status, Func<ElementNode, ElementNode>? transform = null) =>
         WriteAsync(http, json, status, Format(http.Request), FhirFormats.IsPretty(http.Request), transform);

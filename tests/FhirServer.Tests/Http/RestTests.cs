@@ -238,6 +238,30 @@ public class RestTests(string store) : ServerTests(store)
     }
 
     [Test]
+    public async Task The_fhir_version_parameter_must_name_R4()
+    {
+        var id = (await CreatePatient()).GetProperty("id").GetString();
+        async Task<HttpStatusCode> Read(string accept)
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Get, $"/Patient/{id}");
+            request.Headers.TryAddWithoutValidation("Accept", accept);
+            return (await Client.SendAsync(request)).StatusCode;
+        }
+        Assert.That(await Read("application/fhir+json; fhirVersion=4.0"), Is.EqualTo(HttpStatusCode.OK));
+        Assert.That(await Read("application/fhir+xml; fhirVersion=4.0.1"), Is.EqualTo(HttpStatusCode.OK));
+        Assert.That(await Read("application/fhir+json; fhirVersion=3.0"), Is.EqualTo(HttpStatusCode.NotAcceptable));
+        Assert.That(await Read("application/fhir+json; fhirVersion=5.0, application/fhir+xml; q=0.5"), Is.EqualTo(HttpStatusCode.OK),
+            "another acceptable type is taken");
+
+        var (stu3, outcome) = await Send(HttpMethod.Post, "/Patient", """{"resourceType":"Patient"}""", configure: r =>
+            r.Content!.Headers.ContentType = System.Net.Http.Headers.MediaTypeHeaderValue.Parse("application/fhir+json; fhirVersion=3.0"));
+        Assert.That(stu3.StatusCode, Is.EqualTo(HttpStatusCode.UnsupportedMediaType), outcome.ToString());
+        var (r4, _) = await Send(HttpMethod.Post, "/Patient", """{"resourceType":"Patient"}""", configure: r =>
+            r.Content!.Headers.ContentType = System.Net.Http.Headers.MediaTypeHeaderValue.Parse("application/fhir+json; fhirVersion=4.0"));
+        Assert.That(r4.StatusCode, Is.EqualTo(HttpStatusCode.Created));
+    }
+
+    [Test]
     public async Task Summary_and_elements_subset_the_resource_and_tag_it()
     {
         var id = (await CreatePatient("""{"resourceType":"Patient","text":{"status":"generated","div":"<div xmlns=\"http://www.w3.org/1999/xhtml\">x</div>"},"name":[{"family":"Dupont"}],"gender":"male","maritalStatus":{"text":"M"}}""")).GetProperty("id").GetString();
