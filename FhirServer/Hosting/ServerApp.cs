@@ -100,8 +100,7 @@ public static class ServerApp
         };
         var store = new SqlResourceStore(dialect);
         store.InitializeAsync().GetAwaiter().GetResult();
-        logger.LogInformation("Store: {Kind} ({Where})", store.Kind,
-            store.Kind == "sqlite" ? Path.GetFullPath(Path.Combine(settings.DataDirectory, "fhir.db")) : "PostgreSQL");
+        logger.LogInformation("Store: {Kind} ({Where})", store.Kind, dialect.Location);
         return store;
     }
 

@@ -49,7 +49,8 @@ public sealed class Capabilities(ConformanceContext conformance, ServerSettings 
                 ["type"] = type,
                 ["profile"] = "http://hl7.org/fhir/StructureDefinition/" + type,
                 ["interaction"] = interactions,
-                ["versioning"] = "versioned",
+                // If-Match is honoured (412 on a mismatch): version-aware updates.
+                ["versioning"] = "versioned-update",
                 ["readHistory"] = true,
                 ["updateCreate"] = settings.UpdateCreate,
                 ["conditionalCreate"] = true,

@@ -13,6 +13,9 @@ public abstract class SqlDialect : IAsyncDisposable
 {
     public abstract string Kind { get; }
 
+    /// <summary>Where the data is, for the logs: the SQLite file, or the PostgreSQL server and database (never a password).</summary>
+    public abstract string Location { get; }
+
     /// <summary>A connection for reading.</summary>
     public abstract ValueTask<DbConnection> OpenAsync(CancellationToken ct);
 
@@ -176,6 +179,7 @@ public sealed class SqliteDialect : SqlDialect
     public SqliteDialect(string file)
     {
         Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(file))!);
+        Location = Path.GetFullPath(file);
         _connectionString = new SqliteConnectionStringBuilder
         {
             DataSource = file,
@@ -193,6 +197,8 @@ public sealed class SqliteDialect : SqlDialect
     }
 
     public override string Kind => "sqlite";
+
+    public override string Location { get; }
 
     public override bool SingleWriter => true;
 
@@ -372,6 +378,7 @@ public sealed class PostgresDialect : SqlDialect
     public PostgresDialect(string connectionString)
     {
         var builder = new NpgsqlConnectionStringBuilder(connectionString);
+        Location = $"{builder.Host}:{builder.Port}/{builder.Database ?? builder.Username}";
         if (builder.MaxAutoPrepare == 0) builder.MaxAutoPrepare = 64;
         // The store leaves no session state behind (its advisory locks end with their transaction; no SET, temporary
         // table or LISTEN), so a pooled connection needs no reset: without this, Npgsql sends a reset of several
@@ -398,6 +405,8 @@ public sealed class PostgresDialect : SqlDialect
     protected override async ValueTask<DbConnection> OpenReaderAsync(CancellationToken ct) => await _readerSource.OpenConnectionAsync(ct);
 
     public override string Kind => "postgres";
+
+    public override string Location { get; }
 
     public override bool WritesInOneBatch => true;
 

@@ -501,6 +501,7 @@ public class RestTests(string store) : ServerTests(store)
         var patient = rest.GetProperty("resource").EnumerateArray().Single(r => r.GetProperty("type").GetString() == "Patient");
         Assert.That(patient.GetProperty("interaction").EnumerateArray().Select(i => i.GetProperty("code").GetString()),
             Is.SupersetOf(new[] { "read", "vread", "update", "patch", "delete", "history-instance", "history-type", "create", "search-type" }));
+        Assert.That(patient.GetProperty("versioning").GetString(), Is.EqualTo("versioned-update"), "If-Match is honoured");
         var searchParams = patient.GetProperty("searchParam").EnumerateArray().Select(p => p.GetProperty("name").GetString()).ToList();
         Assert.That(searchParams, Is.SupersetOf(new[] { "_id", "_lastUpdated", "family", "identifier", "birthdate" }));
         Assert.That(searchParams, Has.None.AnyOf("_content", "_text", "_query"), "parameters without index rows are not offered");
