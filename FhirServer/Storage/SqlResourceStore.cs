@@ -270,6 +270,12 @@ public sealed class SqlResourceStore(SqlDialect dialect) : IResourceStore
         var postgres = dialect.PostgresWriteStatements;
         if (version.Version > 1) SearchTables.AddDeletes(batch, postgres, version.Type, version.Id);
         if (!version.Deleted && index is { Count: > 0 }) SearchTables.AddInserts(batch, postgres, version.Type, version.Id, index);
+        await ExecuteWrite(dialect, batch, version, ct);
+    }
+
+    /// <summary>Runs a write batch; a version that exists already (a unique violation) is a conflict on <paramref name="version"/>.</summary>
+    private static async Task ExecuteWrite(SqlDialect dialect, DbBatch batch, StoredVersion version, CancellationToken ct)
+    {
         try
         {
             await batch.ExecuteNonQueryAsync(ct);
@@ -315,15 +321,7 @@ public sealed class SqlResourceStore(SqlDialect dialect) : IResourceStore
         ]));
         var indexed = creates.Where(c => c.Index is { Count: > 0 }).Select(c => (c.Version.Type, c.Version.Id, c.Index!)).ToList();
         if (indexed.Count > 0) SearchTables.AddInserts(batch, indexed);
-        try
-        {
-            await batch.ExecuteNonQueryAsync(ct);
-        }
-        catch (DbException e) when (dialect.IsUniqueViolation(e))
-        {
-            var first = creates[0].Version;
-            throw new VersionConflictException(first.Type, first.Id, first.Version, e);
-        }
+        await ExecuteWrite(dialect, batch, creates[0].Version, ct);
     }
 
     private static readonly string[] InsertVersionNames = ["type", "id", "version", "updated", "method", "body"];
