@@ -1,6 +1,5 @@
 using FhirServer.Conformance.Context;
 using FhirServer.Conformance.Model;
-using FhirServer.Conformance.Serialization;
 using FhirServer.Rest;
 using FhirServer.Search;
 using FhirServer.Storage;
@@ -210,7 +209,7 @@ public static class SearchEndpoints
         using var bundle = new BundleJson("searchset", DateTimeOffset.UtcNow, total, links);
         foreach (var (version, mode) in matches.Select(m => (m, "match")).Concat(included.Select(i => (i, "include"))))
         {
-            var body = view is null ? version.Body! : View(conformance, version.Body!, view);
+            var body = view is null ? version.Body! : ResourceViews.Apply(conformance, version.Body!, view);
             bundle.StartEntry($"{baseUrl}/{version.Type}/{version.Id}", body);
             bundle.Search(mode);
             bundle.EndEntry();
@@ -223,11 +222,5 @@ public static class SearchEndpoints
             bundle.EndEntry();
         }
         return bundle.ToArray();
-    }
-
-    private static byte[] View(ConformanceContext conformance, byte[] body, Func<ElementNode, ElementNode> view)
-    {
-        var node = conformance.Json.Parse(body).Resource ?? throw new InvalidOperationException("A stored resource could not be read back");
-        return FhirJsonWriter.WriteToBytes(view(node));
     }
 }

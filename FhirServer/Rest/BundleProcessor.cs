@@ -32,6 +32,8 @@ public sealed class BundleProcessor(ConformanceContext conformance, ResourceServ
         public string? Criteria;
         /// <summary>A GET or HEAD of a type (<c>Patient?name=x</c>, <c>Patient</c>): the search's parameters.</summary>
         public List<KeyValuePair<string, string>>? Search;
+        /// <summary>A read's <c>_summary</c> or <c>_elements</c> (from its url); null for the whole resource.</summary>
+        public Func<ElementNode, ElementNode>? View;
         /// <summary>Nothing to write: a conditional create that matched, a conditional delete that matched nothing.</summary>
         public bool NoOp;
         public List<OutcomeIssue> Issues = [];
@@ -145,8 +147,14 @@ public sealed class BundleProcessor(ConformanceContext conformance, ResourceServ
         }
         if (entry.Search is not null)
         {
-            entry.Issues.Add(Issue($"'{entry.Url}': a read of one resource takes no search parameters.", entry.Where + ".request.url", "not-supported"));
-            return;
+            if (entry.Method is not ("GET" or "HEAD") || entry.Search.Any(p => p.Key is not ("_summary" or "_elements")))
+            {
+                entry.Issues.Add(Issue($"'{entry.Url}': a read of one resource takes no search parameters (only _summary or _elements).", entry.Where + ".request.url", "not-supported"));
+                return;
+            }
+            try { entry.View = ResourceViews.FromQuery(Query(entry.Search), conformance.Registry); }
+            catch (FhirException e) { entry.Issues.AddRange(e.Issues.Select(i => i with { Expression = entry.Where + ".request.url" })); return; }
+            entry.Search = null;
         }
         var needsId = entry.Criteria is null && entry.Method is "PUT" or "PATCH" or "DELETE";
         if (needsId && entry.Id is null)
@@ -469,7 +477,7 @@ public sealed class BundleProcessor(ConformanceContext conformance, ResourceServ
                 if (found.Deleted) throw FhirException.Gone($"{type}/{id} was deleted (version {found.Version})");
                 e.Status = 200;
                 e.Stored = found;
-                e.ResponseResource = e.Method == "GET" ? found.Body : null;
+                e.ResponseResource = e.Method != "GET" ? null : e.View is null ? found.Body : ResourceViews.Apply(conformance, found.Body!, e.View);
                 break;
             }
         }
@@ -481,12 +489,14 @@ public sealed class BundleProcessor(ConformanceContext conformance, ResourceServ
     /// </summary>
     private async Task Search(Entry e, string baseUrl, CancellationToken ct)
     {
-        var query = new QueryCollection(e.Search!.GroupBy(p => p.Key, StringComparer.Ordinal)
-            .ToDictionary(g => g.Key, g => new Microsoft.Extensions.Primitives.StringValues([.. g.Select(p => p.Value)])));
-        var bundle = await SearchEndpoints.SearchsetAsync(services, e.Type!, e.Search!, strict: false, compartment: null, baseUrl, "/" + e.Type, query, ct);
+        var bundle = await SearchEndpoints.SearchsetAsync(services, e.Type!, e.Search!, strict: false, compartment: null, baseUrl, "/" + e.Type, Query(e.Search!), ct);
         e.Status = 200;
         e.ResponseResource = e.Method == "GET" ? bundle : null;
     }
+
+    private static QueryCollection Query(List<KeyValuePair<string, string>> pairs) =>
+        new(pairs.GroupBy(p => p.Key, StringComparer.Ordinal)
+            .ToDictionary(g => g.Key, g => new Microsoft.Extensions.Primitives.StringValues([.. g.Select(p => p.Value)])));
 
     /// <summary>The parameters of an entry url's query, decoded (<c>name=a%20b</c> → name, "a b").</summary>
     private static List<KeyValuePair<string, string>> SearchPairs(string query) =>

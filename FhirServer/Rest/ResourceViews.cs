@@ -1,4 +1,6 @@
+using FhirServer.Conformance.Context;
 using FhirServer.Conformance.Definitions;
+using FhirServer.Conformance.Serialization;
 using FhirServer.Conformance.Model;
 using FhirServer.Http;
 
@@ -39,6 +41,13 @@ public static class ResourceViews
             "count" => throw FhirException.BadRequest("_summary=count applies to searches, not to reading a resource.", "_summary"),
             _ => throw FhirException.BadRequest($"_summary={summary} is not one of true, text, data, count, false.", "_summary"),
         };
+    }
+
+    /// <summary>A stored resource (JSON bytes) through a view.</summary>
+    public static byte[] Apply(ConformanceContext conformance, byte[] body, Func<ElementNode, ElementNode> view)
+    {
+        var node = conformance.Json.Parse(body).Resource ?? throw new InvalidOperationException("A stored resource could not be read back");
+        return FhirJsonWriter.WriteToBytes(view(node));
     }
 
     private static bool IsSummary(ElementNode node) => node.Definition is null || node.Definition.IsSummary || node.Definition.Min > 0;

@@ -127,6 +127,30 @@ public class BundleTests(string store) : ServerTests(store)
     }
 
     [Test]
+    public async Task A_read_entry_takes_summary_and_elements()
+    {
+        var id = Unique();
+        var (put, _) = await Post($$$"""
+            {"resourceType":"Bundle","type":"transaction","entry":[
+              {"resource":{"resourceType":"Patient","id":"{{{id}}}","name":[{"family":"Morel"}],"gender":"female","birthDate":"1961-07-08"},"request":{"method":"PUT","url":"Patient/{{{id}}}"}}
+            ]}
+            """);
+        Assert.That(put, Is.EqualTo(HttpStatusCode.OK));
+        var (status, response) = await Post($$$"""
+            {"resourceType":"Bundle","type":"batch","entry":[
+              {"request":{"method":"GET","url":"Patient/{{{id}}}?_elements=gender"}},
+              {"request":{"method":"GET","url":"Patient/{{{id}}}"}}
+            ]}
+            """);
+        Assert.That(status, Is.EqualTo(HttpStatusCode.OK), response.ToString());
+        var subset = response.GetProperty("entry")[0].GetProperty("resource");
+        Assert.That(subset.GetProperty("gender").GetString(), Is.EqualTo("female"));
+        Assert.That(subset.TryGetProperty("name", out _), Is.False);
+        Assert.That(subset.GetProperty("meta").GetProperty("tag")[0].GetProperty("code").GetString(), Is.EqualTo("SUBSETTED"));
+        Assert.That(response.GetProperty("entry")[1].GetProperty("resource").TryGetProperty("name", out _), Is.True, "the other read is whole");
+    }
+
+    [Test]
     public async Task Transaction_is_all_or_nothing()
     {
         var first = Unique();
@@ -182,6 +206,8 @@ public class BundleTests(string store) : ServerTests(store)
         Assert.That(query, Is.EqualTo(HttpStatusCode.BadRequest), "a create takes no query (its condition is ifNoneExist)");
         var (readQuery, _) = await Post($$$"""{"resourceType":"Bundle","type":"transaction","entry":[{"request":{"method":"GET","url":"Patient/{{{id}}}?name=x"}}]}""");
         Assert.That(readQuery, Is.EqualTo(HttpStatusCode.BadRequest), "a read of one resource takes no search parameters");
+        var (badSummary, _) = await Post($$$"""{"resourceType":"Bundle","type":"transaction","entry":[{"request":{"method":"GET","url":"Patient/{{{id}}}?_summary=maybe"}}]}""");
+        Assert.That(badSummary, Is.EqualTo(HttpStatusCode.BadRequest));
         var (collection, _) = await Post("""{"resourceType":"Bundle","type":"collection"}""");
         Assert.That(collection, Is.EqualTo(HttpStatusCode.BadRequest));
         var (notBundle, _) = await Post("""{"resourceType":"Patient"}""");
