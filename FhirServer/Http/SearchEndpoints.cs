@@ -52,7 +52,7 @@ public static class SearchEndpoints
         [.. source.SelectMany(p => p.Value.Select(v => new KeyValuePair<string, string>(p.Key, v ?? "")))];
 
     /// <summary>The compartment's parameters for the type, from the CompartmentDefinition of the loaded packages.</summary>
-    private static CompartmentSpec Compartment(ConformanceContext conformance, string compartment, string id, string type)
+    internal static CompartmentSpec Compartment(ConformanceContext conformance, string compartment, string id, string type)
     {
         if (!CompartmentTypes.Contains(compartment)) throw FhirException.NotFound($"'{compartment}' is not a compartment (Patient, Encounter, RelatedPerson, Practitioner, Device).");
         var entry = conformance.Registry.Resolve("http://hl7.org/fhir/CompartmentDefinition/" + compartment.ToLowerInvariant())

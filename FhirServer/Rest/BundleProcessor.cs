@@ -34,6 +34,8 @@ public sealed class BundleProcessor(ConformanceContext conformance, ResourceServ
         public List<KeyValuePair<string, string>>? Search;
         /// <summary>A read's <c>_summary</c> or <c>_elements</c> (from its url); null for the whole resource.</summary>
         public Func<ElementNode, ElementNode>? View;
+        /// <summary>The compartment a search is in (<c>Patient/123/Observation</c>); null for a search of the type.</summary>
+        public CompartmentSpec? Compartment;
         /// <summary>Nothing to write: a conditional create that matched, a conditional delete that matched nothing.</summary>
         public bool NoOp;
         public List<OutcomeIssue> Issues = [];
@@ -131,6 +133,13 @@ public sealed class BundleProcessor(ConformanceContext conformance, ResourceServ
         {
             entry.Issues.Add(Issue($"'{entry.Url}' does not start with a resource type.", entry.Where + ".request.url"));
             return;
+        }
+        if (parts.Length == 3 && entry.Method is "GET" or "HEAD" && registry.IsResourceType(parts[2]))
+        {
+            // A compartment search: the type searched is the last part, the compartment the first two.
+            try { entry.Compartment = SearchEndpoints.Compartment(conformance, parts[0], parts[1], parts[2]); }
+            catch (FhirException e) { entry.Issues.AddRange(e.Issues.Select(i => i with { Expression = entry.Where + ".request.url" })); return; }
+            parts = [parts[2]];
         }
         entry.Type = parts[0];
         if (parts.Length > 1) entry.Id = parts[1];
@@ -489,7 +498,8 @@ public sealed class BundleProcessor(ConformanceContext conformance, ResourceServ
     /// </summary>
     private async Task Search(Entry e, string baseUrl, CancellationToken ct)
     {
-        var bundle = await SearchEndpoints.SearchsetAsync(services, e.Type!, e.Search!, strict: false, compartment: null, baseUrl, "/" + e.Type, Query(e.Search!), ct);
+        var path = e.Compartment is { } c ? $"/{c.OwnerType}/{c.OwnerId}/{e.Type}" : "/" + e.Type;
+        var bundle = await SearchEndpoints.SearchsetAsync(services, e.Type!, e.Search!, strict: false, e.Compartment, baseUrl, path, Query(e.Search!), ct);
         e.Status = 200;
         e.ResponseResource = e.Method == "GET" ? bundle : null;
     }

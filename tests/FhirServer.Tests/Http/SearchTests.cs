@@ -458,6 +458,29 @@ public class SearchTests(string store) : ServerTests(store)
     }
 
     [Test]
+    public async Task Bundle_entries_search_in_compartments()
+    {
+        var response = await Client.PostAsync("/", RestTests.Json($$$"""
+            {"resourceType":"Bundle","type":"batch","entry":[
+              {"request":{"method":"GET","url":"Patient/{{{_ids["helene"]}}}/Observation"}},
+              {"request":{"method":"GET","url":"Patient/{{{_ids["helene"]}}}/Observation?code=http://loinc.org|8302-2"}},
+              {"request":{"method":"GET","url":"Patient/{{{_ids["jean"]}}}/Observation?code=http://loinc.org|8302-2"}},
+              {"request":{"method":"GET","url":"Organization/x/Patient"}}
+            ]}
+            """));
+        var text = await response.Content.ReadAsStringAsync();
+        Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.OK), text);
+        var entries = JsonDocument.Parse(text).RootElement.GetProperty("entry").EnumerateArray().ToList();
+        Assert.That(entries.Select(e => e.GetProperty("response").GetProperty("status").GetString()),
+            Is.EqualTo(new[] { "200 OK", "200 OK", "200 OK", "400 Bad Request" }), text);
+        Assert.That(Entries(entries[0].GetProperty("resource"), "match"), Is.EqualTo(new[] { "obs1" }));
+        Assert.That(Entries(entries[1].GetProperty("resource"), "match"), Is.Empty, "helene's observation is a weight");
+        Assert.That(Entries(entries[2].GetProperty("resource"), "match"), Is.EqualTo(new[] { "obs2" }));
+        Assert.That(entries[0].GetProperty("resource").GetProperty("link")[0].GetProperty("url").GetString(),
+            Does.EndWith($"/Patient/{_ids["helene"]}/Observation"));
+    }
+
+    [Test]
     public async Task A_search_in_a_transaction_finds_what_the_transaction_wrote_and_a_bad_one_fails_it_before_writing()
     {
         var identifier = $"urn:test:tx|{_run}";
