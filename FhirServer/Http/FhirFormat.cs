@@ -17,7 +17,8 @@ public static class FhirFormats
     /// </summary>
     public static FhirFormat? Negotiate(HttpRequest request)
     {
-        if (request.Query.TryGetValue("_format", out var format) && format.Count > 0)
+        // An empty _format (a form left blank) asks for nothing: Accept decides.
+        if (request.Query.TryGetValue("_format", out var format) && !string.IsNullOrWhiteSpace(format[0]))
             return FromMediaType(format[0]!);
         var accept = request.GetTypedHeaders().Accept;
         if (accept is null || accept.Count == 0) return FhirFormat.Json;

@@ -235,6 +235,11 @@ public class RestTests(string store) : ServerTests(store)
         using var notAcceptable = new HttpRequestMessage(HttpMethod.Get, $"/Patient/{id}");
         notAcceptable.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("image/png"));
         Assert.That((await Client.SendAsync(notAcceptable)).StatusCode, Is.EqualTo(HttpStatusCode.NotAcceptable));
+
+        using var blankFormat = new HttpRequestMessage(HttpMethod.Get, $"/Patient/{id}?_format=");
+        blankFormat.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("application/fhir+xml"));
+        using var blank = await Client.SendAsync(blankFormat);
+        Assert.That(blank.Content.Headers.ContentType!.MediaType, Is.EqualTo("application/fhir+xml"), "a blank _format leaves the choice to Accept");
     }
 
     [Test]
