@@ -150,7 +150,11 @@ public sealed class BundleProcessor(ConformanceContext conformance, ResourceServ
         {
             // A search of the type; its parameters are checked now, so that a bad one fails a transaction before it writes.
             entry.Search ??= [];
-            try { sqlSearch.Check(searches.Parse(entry.Type, entry.Search, strict: false), baseUrl); }
+            try
+            {
+                sqlSearch.Check(searches.Parse(entry.Type, entry.Search, strict: false), baseUrl);
+                ResourceViews.FromQuery(Query(entry.Search), registry, allowCount: true);
+            }
             catch (FhirException e) { entry.Issues.AddRange(e.Issues.Select(i => i with { Expression = entry.Where + ".request.url" })); }
             return;
         }
@@ -256,8 +260,13 @@ public sealed class BundleProcessor(ConformanceContext conformance, ResourceServ
         }, ct);
         logger.LogDebug("Transaction of {Count} entries committed", entries.Count);
         // Searches last, once the transaction's writes can be found: a search reads the committed index, not the
-        // transaction's. Their parameters were checked before anything was written.
-        foreach (var e in ordered.Where(e => e.Search is not null)) await Search(e, baseUrl, ct);
+        // transaction's. Their parameters were checked before anything was written; a search that still fails here
+        // fails its entry alone, since the writes are committed.
+        foreach (var e in ordered.Where(e => e.Search is not null))
+        {
+            try { await Search(e, baseUrl, ct); }
+            catch (FhirException failure) { Fail(e, failure); }
+        }
     }
 
     /// <summary>One entry of a transaction: a failure fails the whole transaction, its issues located in the entry.</summary>

@@ -49,13 +49,14 @@ public sealed class SqlSearch(SqlResourceStore store, TimeProvider clock, Server
 
     /// <summary>
     /// Checks the values of a query as running it would (a date that is no date → 400), reading nothing: for a search
-    /// that runs later, such as one in a transaction, which runs after the commit and must fail before it. The clauses
-    /// that need the database to be planned (<c>_has</c>, <c>_list</c>) are checked when they run.
+    /// that runs later, such as one in a transaction, which runs after the commit and must fail before it. A
+    /// <c>_has</c> clause is checked as planned for a small set (its planning reads only how large the set is);
+    /// <c>_list</c>, which reads the List, is checked when it runs.
     /// </summary>
     public void Check(SearchQuery query, string baseUrl)
     {
         var sql = new Sql();
-        foreach (var clause in query.Clauses.Where(c => c.Has is null && !(c.Code == "_list" && c.Parameter is null)))
+        foreach (var clause in query.Clauses.Where(c => !(c.Code == "_list" && c.Parameter is null)))
             Condition(sql, query.Type, clause, baseUrl);
     }
 

@@ -503,7 +503,12 @@ public class SearchTests(string store) : ServerTests(store)
         var badText = await bad.Content.ReadAsStringAsync();
         Assert.That(bad.StatusCode, Is.EqualTo(HttpStatusCode.BadRequest), badText);
         Assert.That(badText, Does.Contain("Bundle.entry[0]"));
-        Assert.That(await Matches($"/Organization?identifier={Uri.EscapeDataString(identifier)}"), Has.Count.EqualTo(1), "the failed transaction wrote nothing");
+        foreach (var query in new[] { "_has:PractitionerRole:organization:date=not-a-date", "_summary=sometimes" })
+        {
+            var refused = await Client.PostAsync("/", RestTests.Json(bundle.Replace($"identifier={identifier}", query)));
+            Assert.That(refused.StatusCode, Is.EqualTo(HttpStatusCode.BadRequest), $"{query}: {await refused.Content.ReadAsStringAsync()}");
+        }
+        Assert.That(await Matches($"/Organization?identifier={Uri.EscapeDataString(identifier)}"), Has.Count.EqualTo(1), "the failed transactions wrote nothing");
     }
 
     [Test]
