@@ -342,40 +342,57 @@ public static partial class FhirEndpoints
     private static async Task History(HttpContext http, string? type, string? id)
     {
         var request = http.Request;
-        var settings = Service<ServerSettings>(http);
+        var query = ParseHistory(request.Query, Service<ServerSettings>(http), type, id);
+        var bundle = await HistoryBundleAsync(http.RequestServices, query, BaseUrl(request), request.Path, request.Query, http.RequestAborted);
+        await Service<FhirOutput>(http).WriteAsync(http, bundle, StatusCodes.Status200OK);
+    }
+
+    /// <summary>The history interaction's parameters (<c>_count</c>, <c>_since</c>, <c>_at</c>, <c>_cursor</c>); invalid ones → 400.</summary>
+    internal static HistoryQuery ParseHistory(IQueryCollection parameters, ServerSettings settings, string? type, string? id)
+    {
         var query = new HistoryQuery { Type = type, Id = id, Count = settings.DefaultPageSize };
-        if (request.Query.TryGetValue("_count", out var count))
+        if (parameters.TryGetValue("_count", out var count))
         {
             if (!int.TryParse(count, NumberStyles.None, CultureInfo.InvariantCulture, out var n))
                 throw FhirException.BadRequest($"_count '{count}' is not a non-negative integer.", "_count");
             query = query with { Count = Math.Min(n, settings.MaxPageSize) };
         }
-        if (request.Query.TryGetValue("_since", out var since))
+        if (parameters.TryGetValue("_since", out var since))
         {
             if (!DateRange.TryParse(since.ToString(), out var range))
                 throw FhirException.BadRequest($"_since '{since}' is not an instant.", "_since");
             query = query with { Since = range.Low };
         }
-        if (request.Query.TryGetValue("_at", out var at))
+        if (parameters.TryGetValue("_at", out var at))
         {
             if (!DateRange.TryParse(at.ToString(), out var range))
                 throw FhirException.BadRequest($"_at '{at}' is not a date or dateTime.", "_at");
             query = query with { AtLow = range.Low, AtHigh = range.High };
         }
-        if (request.Query.TryGetValue("_cursor", out var cursor))
+        if (parameters.TryGetValue("_cursor", out var cursor))
         {
             if (!long.TryParse(cursor, NumberStyles.None, CultureInfo.InvariantCulture, out var before))
                 throw FhirException.BadRequest($"_cursor '{cursor}' is not a cursor this server issued.", "_cursor");
             query = query with { Before = before };
         }
-        if (type is not null && id is not null && await Service<IResourceStore>(http).ReadAsync(type, id, http.RequestAborted) is null)
+        return query;
+    }
+
+    /// <summary>
+    /// The history Bundle (JSON) of a query: for the history interaction, and for a history read in a batch or
+    /// transaction entry. <paramref name="path"/> and <paramref name="parameters"/> make the links.
+    /// </summary>
+    public static async Task<byte[]> HistoryBundleAsync(IServiceProvider services, HistoryQuery query, string baseUrl, string path,
+        IQueryCollection parameters, CancellationToken ct)
+    {
+        var store = services.GetRequiredService<IResourceStore>();
+        if (query.Type is { } type && query.Id is { } id && await store.ReadAsync(type, id, ct) is null)
             throw FhirException.NotFound($"{type}/{id} is not known");
-        var versions = await Service<IResourceStore>(http).HistoryAsync(query, http.RequestAborted);
+        var versions = await store.HistoryAsync(query, ct);
         var page = versions.Take(query.Count).ToList();
-        var baseUrl = BaseUrl(request);
-        var links = new List<(string, string)> { ("self", $"{baseUrl}{request.Path}{request.QueryString}") };
+        var links = new List<(string, string)> { ("self", $"{baseUrl}{path}{QueryString.Create(parameters)}") };
         if (versions.Count > query.Count && page.Count > 0)
-            links.Add(("next", PageUrl(request, baseUrl, page[^1].Sequence)));
+            links.Add(("next", PageUrl(parameters, baseUrl, path, page[^1].Sequence)));
         using var bundle = new BundleJson("history", DateTimeOffset.UtcNow, links: links);
         foreach (var v in page)
         {
@@ -386,15 +403,15 @@ public static partial class FhirEndpoints
                 v.Deleted ? null : $"{v.Type}/{v.Id}/_history/{v.Version}", v);
             bundle.EndEntry();
         }
-        await Service<FhirOutput>(http).WriteAsync(http, bundle.ToArray(), StatusCodes.Status200OK);
+        return bundle.ToArray();
     }
 
-    private static string PageUrl(HttpRequest request, string baseUrl, long before)
+    private static string PageUrl(IQueryCollection parameters, string baseUrl, string path, long before)
     {
-        var parameters = request.Query.Where(q => q.Key != "_cursor")
+        var pairs = parameters.Where(q => q.Key != "_cursor")
             .SelectMany(q => q.Value.Select(v => $"{Uri.EscapeDataString(q.Key)}={Uri.EscapeDataString(v ?? "")}"))
             .Append($"_cursor={before.ToString(CultureInfo.InvariantCulture)}");
-        return $"{baseUrl}{request.Path}?{string.Join('&', parameters)}";
+        return $"{baseUrl}{path}?{string.Join('&', pairs)}";
     }
 
     private static async Task Bundles(HttpContext http)

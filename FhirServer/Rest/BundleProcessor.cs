@@ -36,6 +36,13 @@ public sealed class BundleProcessor(ConformanceContext conformance, ResourceServ
         public Func<ElementNode, ElementNode>? View;
         /// <summary>The compartment a search is in (<c>Patient/123/Observation</c>); null for a search of the type.</summary>
         public CompartmentSpec? Compartment;
+        /// <summary>A history read (<c>_history</c>, <c>Patient/_history</c>, <c>Patient/123/_history</c>), its path and parameters.</summary>
+        public HistoryQuery? History;
+        public string? HistoryPath;
+        public List<KeyValuePair<string, string>> HistoryParameters = [];
+
+        /// <summary>Reads that answer a Bundle: run after a transaction's commit, on the committed data.</summary>
+        public bool ReadsAfter => Search is not null || History is not null;
         /// <summary>Nothing to write: a conditional create that matched, a conditional delete that matched nothing.</summary>
         public bool NoOp;
         public List<OutcomeIssue> Issues = [];
@@ -129,6 +136,23 @@ public sealed class BundleProcessor(ConformanceContext conformance, ResourceServ
         }
         var parts = url.Trim('/').Split('/');
         var registry = conformance.Registry;
+        if (entry.Method is "GET" or "HEAD" && parts[^1] == "_history" && parts.Length <= 3)
+        {
+            // A history read: of the system, a type or one resource.
+            entry.Type = parts.Length > 1 ? parts[0] : null;
+            entry.Id = parts.Length > 2 ? parts[1] : null;
+            if (entry.Type is not null && !registry.IsResourceType(entry.Type))
+            {
+                entry.Issues.Add(Issue($"'{entry.Url}' does not start with a resource type.", entry.Where + ".request.url"));
+                return;
+            }
+            entry.HistoryParameters = entry.Search ?? [];
+            entry.Search = null;
+            entry.HistoryPath = "/" + string.Join('/', parts);
+            try { entry.History = FhirEndpoints.ParseHistory(Query(entry.HistoryParameters), settings, entry.Type, entry.Id); }
+            catch (FhirException e) { entry.Issues.AddRange(e.Issues.Select(i => i with { Expression = entry.Where + ".request.url" })); }
+            return;
+        }
         if (parts[0].Length == 0 || !registry.IsResourceType(parts[0]))
         {
             entry.Issues.Add(Issue($"'{entry.Url}' does not start with a resource type.", entry.Where + ".request.url"));
@@ -255,16 +279,16 @@ public sealed class BundleProcessor(ConformanceContext conformance, ResourceServ
             foreach (var e in ordered.Where(e => e.Order < 1)) await RunInTransaction(session, e, representation, ct);
             var results = await service.CreateAsync(session, prepared, ct);
             for (var i = 0; i < creates.Count; i++) Written(creates[i], results[i], 201, representation);
-            foreach (var e in ordered.Where(e => e.Order > 1 && e.Search is null)) await RunInTransaction(session, e, representation, ct);
+            foreach (var e in ordered.Where(e => e.Order > 1 && !e.ReadsAfter)) await RunInTransaction(session, e, representation, ct);
             return true;
         }, ct);
         logger.LogDebug("Transaction of {Count} entries committed", entries.Count);
         // Searches last, once the transaction's writes can be found: a search reads the committed index, not the
         // transaction's. Their parameters were checked before anything was written; a search that still fails here
         // fails its entry alone, since the writes are committed.
-        foreach (var e in ordered.Where(e => e.Search is not null))
+        foreach (var e in ordered.Where(e => e.ReadsAfter))
         {
-            try { await Search(e, baseUrl, ct); }
+            try { await ReadBundle(e, baseUrl, ct); }
             catch (FhirException failure) { Fail(e, failure); }
         }
     }
@@ -427,9 +451,9 @@ public sealed class BundleProcessor(ConformanceContext conformance, ResourceServ
 
     private async Task Read(Entry e, bool representation, string baseUrl, CancellationToken ct)
     {
-        if (e.Search is not null)
+        if (e.ReadsAfter)
         {
-            await Search(e, baseUrl, ct);
+            await ReadBundle(e, baseUrl, ct);
             return;
         }
         await using var session = await store.BeginAsync(write: false, ct);
@@ -502,13 +526,20 @@ public sealed class BundleProcessor(ConformanceContext conformance, ResourceServ
     }
 
     /// <summary>
-    /// A search entry: its searchset Bundle as the entry's resource (none for HEAD). The entry's url carries the
-    /// parameters, <c>_summary</c> and <c>_elements</c> too; the links are absolute, like those of the search interaction.
+    /// A search or history entry: its searchset or history Bundle as the entry's resource (none for HEAD). A search's url
+    /// carries the parameters, <c>_summary</c> and <c>_elements</c> too; the links are absolute, like those of the
+    /// interactions themselves.
     /// </summary>
-    private async Task Search(Entry e, string baseUrl, CancellationToken ct)
+    private async Task ReadBundle(Entry e, string baseUrl, CancellationToken ct)
     {
-        var path = e.Compartment is { } c ? $"/{c.OwnerType}/{c.OwnerId}/{e.Type}" : "/" + e.Type;
-        var bundle = await SearchEndpoints.SearchsetAsync(services, e.Type!, e.Search!, strict: false, e.Compartment, baseUrl, path, Query(e.Search!), ct);
+        byte[] bundle;
+        if (e.History is { } history)
+            bundle = await FhirEndpoints.HistoryBundleAsync(services, history, baseUrl, e.HistoryPath!, Query(e.HistoryParameters), ct);
+        else
+        {
+            var path = e.Compartment is { } c ? $"/{c.OwnerType}/{c.OwnerId}/{e.Type}" : "/" + e.Type;
+            bundle = await SearchEndpoints.SearchsetAsync(services, e.Type!, e.Search!, strict: false, e.Compartment, baseUrl, path, Query(e.Search!), ct);
+        }
         e.Status = 200;
         e.ResponseResource = e.Method == "GET" ? bundle : null;
     }

@@ -151,6 +151,43 @@ public class BundleTests(string store) : ServerTests(store)
     }
 
     [Test]
+    public async Task History_entries_answer_history_bundles()
+    {
+        var id = Unique();
+        var put = $$$"""{"resource":{"resourceType":"Patient","id":"{{{id}}}","gender":"GENDER"},"request":{"method":"PUT","url":"Patient/{{{id}}}"}}""";
+        var (first, _) = await Post($$$"""{"resourceType":"Bundle","type":"transaction","entry":[{{{put.Replace("GENDER", "male")}}}]}""");
+        Assert.That(first, Is.EqualTo(HttpStatusCode.OK));
+        // In a transaction the history read runs after the commit: it sees the update of the same transaction.
+        var (status, response) = await Post($$$"""
+            {"resourceType":"Bundle","type":"transaction","entry":[
+              {"request":{"method":"GET","url":"Patient/{{{id}}}/_history"}},
+              {{{put.Replace("GENDER", "female")}}}
+            ]}
+            """);
+        Assert.That(status, Is.EqualTo(HttpStatusCode.OK), response.ToString());
+        var history = response.GetProperty("entry")[0].GetProperty("resource");
+        Assert.That(history.GetProperty("type").GetString(), Is.EqualTo("history"));
+        Assert.That(history.GetProperty("entry").EnumerateArray().Select(e => e.GetProperty("resource").GetProperty("gender").GetString()),
+            Is.EqualTo(new[] { "female", "male" }), "newest first");
+
+        var (batch, answers) = await Post($$$"""
+            {"resourceType":"Bundle","type":"batch","entry":[
+              {"request":{"method":"GET","url":"Patient/_history?_count=1"}},
+              {"request":{"method":"GET","url":"_history?_since=yesterday"}},
+              {"request":{"method":"GET","url":"Unknown/_history"}},
+              {"request":{"method":"GET","url":"Patient/{{{Unique()}}}/_history"}}
+            ]}
+            """);
+        Assert.That(batch, Is.EqualTo(HttpStatusCode.OK), answers.ToString());
+        var entries = answers.GetProperty("entry").EnumerateArray().ToList();
+        Assert.That(entries.Select(e => e.GetProperty("response").GetProperty("status").GetString()),
+            Is.EqualTo(new[] { "200 OK", "400 Bad Request", "400 Bad Request", "404 Not Found" }), answers.ToString());
+        var typeHistory = entries[0].GetProperty("resource");
+        Assert.That(typeHistory.GetProperty("entry").GetArrayLength(), Is.EqualTo(1));
+        Assert.That(typeHistory.GetProperty("link").EnumerateArray().Select(l => l.GetProperty("relation").GetString()), Does.Contain("next"));
+    }
+
+    [Test]
     public async Task Transaction_is_all_or_nothing()
     {
         var first = Unique();
