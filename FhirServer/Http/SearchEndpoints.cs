@@ -48,7 +48,8 @@ public static class SearchEndpoints
         return pairs;
     }
 
-    private static List<KeyValuePair<string, string>> Pairs(IEnumerable<KeyValuePair<string, Microsoft.Extensions.Primitives.StringValues>> source) =>
+    /// <summary>Query parameters as (name, value) pairs, a repeated name once per value.</summary>
+    internal static List<KeyValuePair<string, string>> Pairs(IEnumerable<KeyValuePair<string, Microsoft.Extensions.Primitives.StringValues>> source) =>
         [.. source.SelectMany(p => p.Value.Select(v => new KeyValuePair<string, string>(p.Key, v ?? "")))];
 
     /// <summary>The compartment's parameters for the type, from the CompartmentDefinition of the loaded packages.</summary>

@@ -150,7 +150,7 @@ public sealed class BundleProcessor(ConformanceContext conformance, ResourceServ
             entry.Search = null;
             entry.HistoryPath = "/" + string.Join('/', parts);
             try { entry.History = FhirEndpoints.ParseHistory(Query(entry.HistoryParameters), settings, entry.Type, entry.Id); }
-            catch (FhirException e) { entry.Issues.AddRange(e.Issues.Select(i => i with { Expression = entry.Where + ".request.url" })); }
+            catch (FhirException e) { AtUrl(entry, e); }
             return;
         }
         if (parts[0].Length == 0 || !registry.IsResourceType(parts[0]))
@@ -162,7 +162,7 @@ public sealed class BundleProcessor(ConformanceContext conformance, ResourceServ
         {
             // A compartment search: the type searched is the last part, the compartment the first two.
             try { entry.Compartment = SearchEndpoints.Compartment(conformance, parts[0], parts[1], parts[2]); }
-            catch (FhirException e) { entry.Issues.AddRange(e.Issues.Select(i => i with { Expression = entry.Where + ".request.url" })); return; }
+            catch (FhirException e) { AtUrl(entry, e); return; }
             parts = [parts[2]];
         }
         entry.Type = parts[0];
@@ -179,7 +179,7 @@ public sealed class BundleProcessor(ConformanceContext conformance, ResourceServ
                 sqlSearch.Check(searches.Parse(entry.Type, entry.Search, strict: false), baseUrl);
                 ResourceViews.FromQuery(Query(entry.Search), registry, allowCount: true);
             }
-            catch (FhirException e) { entry.Issues.AddRange(e.Issues.Select(i => i with { Expression = entry.Where + ".request.url" })); }
+            catch (FhirException e) { AtUrl(entry, e); }
             return;
         }
         if (entry.Search is not null)
@@ -190,7 +190,7 @@ public sealed class BundleProcessor(ConformanceContext conformance, ResourceServ
                 return;
             }
             try { entry.View = ResourceViews.FromQuery(Query(entry.Search), conformance.Registry); }
-            catch (FhirException e) { entry.Issues.AddRange(e.Issues.Select(i => i with { Expression = entry.Where + ".request.url" })); return; }
+            catch (FhirException e) { AtUrl(entry, e); return; }
             entry.Search = null;
         }
         var needsId = entry.Criteria is null && entry.Method is "PUT" or "PATCH" or "DELETE";
@@ -544,14 +544,17 @@ public sealed class BundleProcessor(ConformanceContext conformance, ResourceServ
         e.ResponseResource = e.Method == "GET" ? bundle : null;
     }
 
+    /// <summary>The issues of a refused entry url, located at the url.</summary>
+    private static void AtUrl(Entry entry, FhirException failure) =>
+        entry.Issues.AddRange(failure.Issues.Select(i => i with { Expression = entry.Where + ".request.url" }));
+
     private static QueryCollection Query(List<KeyValuePair<string, string>> pairs) =>
         new(pairs.GroupBy(p => p.Key, StringComparer.Ordinal)
             .ToDictionary(g => g.Key, g => new Microsoft.Extensions.Primitives.StringValues([.. g.Select(p => p.Value)])));
 
     /// <summary>The parameters of an entry url's query, decoded (<c>name=a%20b</c> → name, "a b").</summary>
     private static List<KeyValuePair<string, string>> SearchPairs(string query) =>
-        [.. Microsoft.AspNetCore.WebUtilities.QueryHelpers.ParseQuery(query)
-            .SelectMany(p => p.Value.Select(v => new KeyValuePair<string, string>(p.Key, v ?? "")))];
+        SearchEndpoints.Pairs(Microsoft.AspNetCore.WebUtilities.QueryHelpers.ParseQuery(query));
 
     private static void Written(Entry e, WriteResult result, int status, bool representation)
     {
