@@ -322,21 +322,10 @@ public static partial class FhirEndpoints
         }
     }
 
-    internal static int? IfMatch(HttpRequest request)
+    internal static VersionMatch? IfMatch(HttpRequest request)
     {
         var header = request.Headers.IfMatch.ToString();
-        return header.Length == 0 ? null : ParseVersionTag(header, "If-Match");
-    }
-
-    /// <summary><c>W/"3"</c> or <c>"3"</c> (or a bare 3) → 3; anything else → 400.</summary>
-    internal static int ParseVersionTag(string tag, string header)
-    {
-        var text = tag.Trim();
-        if (text.StartsWith("W/", StringComparison.Ordinal)) text = text[2..];
-        text = text.Trim('"');
-        return int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var version) && version > 0
-            ? version
-            : throw FhirException.BadRequest($"{header} '{tag}' is not a version ETag such as W/\"3\".");
+        return header.Length == 0 ? null : VersionMatch.Parse(header, "If-Match");
     }
 
     private static async Task History(HttpContext http, string? type, string? id)

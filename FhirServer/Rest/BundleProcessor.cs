@@ -26,7 +26,7 @@ public sealed class BundleProcessor(ConformanceContext conformance, ResourceServ
         public IPatch? Patch;
         public string? Type, Id;
         public int? Version;
-        public int? IfMatch;
+        public VersionMatch? IfMatch;
         public string? IfNoneExist;
         /// <summary>The search criteria of a conditional PUT or DELETE url (after '?').</summary>
         public string? Criteria;
@@ -102,7 +102,7 @@ public sealed class BundleProcessor(ConformanceContext conformance, ResourceServ
         entry.Url = request.Child("url")?.Value ?? "";
         if (request.Child("ifMatch")?.Value is { } ifMatch)
         {
-            try { entry.IfMatch = FhirEndpoints.ParseVersionTag(ifMatch, "ifMatch"); }
+            try { entry.IfMatch = VersionMatch.Parse(ifMatch, "ifMatch"); }
             catch (FhirException e) { entry.Issues.AddRange(e.Issues); }
         }
         entry.IfNoneExist = request.Child("ifNoneExist")?.Value;

@@ -90,7 +90,7 @@ public sealed class ResourceService(IResourceStore store, ConformanceContext con
         return [.. creates.Select(c => new WriteResult(c.Version, true, c.Resource))];
     }
 
-    public async Task<WriteResult> UpdateAsync(IStoreSession session, string type, string id, ElementNode resource, int? ifMatch, CancellationToken ct = default,
+    public async Task<WriteResult> UpdateAsync(IStoreSession session, string type, string id, ElementNode resource, VersionMatch? ifMatch, CancellationToken ct = default,
         IReadOnlyList<IndexEntry>? index = null)
     {
         var current = await session.ReadCurrentAsync(type, id, ct);
@@ -102,7 +102,7 @@ public sealed class ResourceService(IResourceStore store, ConformanceContext con
     }
 
     /// <summary>Deletes (a new version marked deleted). Null when there was nothing to delete (no resource, or already deleted).</summary>
-    public async Task<StoredVersion?> DeleteAsync(IStoreSession session, string type, string id, int? ifMatch, CancellationToken ct = default)
+    public async Task<StoredVersion?> DeleteAsync(IStoreSession session, string type, string id, VersionMatch? ifMatch, CancellationToken ct = default)
     {
         var current = await session.ReadCurrentAsync(type, id, ct);
         CheckIfMatch(type, id, current, ifMatch);
@@ -125,13 +125,13 @@ public sealed class ResourceService(IResourceStore store, ConformanceContext con
         conformance.Json.Parse(version.Body ?? throw new InvalidOperationException("A deleted version has no content")).Resource
         ?? throw new InvalidOperationException($"Stored {version.Type}/{version.Id} version {version.Version} could not be read back");
 
-    private static void CheckIfMatch(string type, string id, StoredVersion? current, int? ifMatch)
+    private static void CheckIfMatch(string type, string id, StoredVersion? current, VersionMatch? ifMatch)
     {
-        if (ifMatch is not { } expected) return;
+        if (ifMatch is null) return;
         if (current is null || current.Deleted)
-            throw FhirException.PreconditionFailed($"If-Match W/\"{expected}\": {type}/{id} has no current version");
-        if (current.Version != expected)
-            throw FhirException.PreconditionFailed($"If-Match W/\"{expected}\" does not match the current version of {type}/{id}, W/\"{current.Version}\"");
+            throw FhirException.PreconditionFailed($"If-Match {ifMatch}: {type}/{id} has no current version");
+        if (!ifMatch.Matches(current.Version))
+            throw FhirException.PreconditionFailed($"If-Match {ifMatch} does not match the current version of {type}/{id}, W/\"{current.Version}\"");
     }
 
     private async Task<WriteResult> Write(IStoreSession session, ElementNode resource, string id, StoredVersion? current, VersionMethod method, CancellationToken ct,

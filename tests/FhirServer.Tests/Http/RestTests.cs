@@ -126,6 +126,50 @@ public class RestTests(string store) : ServerTests(store)
     }
 
     [Test]
+    public async Task If_match_takes_a_star_and_a_list_of_etags()
+    {
+        var id = (await CreatePatient()).GetProperty("id").GetString();
+        var body = $$"""{"resourceType":"Patient","id":"{{id}}","active":true}""";
+        void IfMatch(HttpRequestMessage r, string value) => r.Headers.TryAddWithoutValidation("If-Match", value);
+
+        // RFC 9110 §13.1.1: "*" matches any current version; a list matches any of its ETags.
+        var (star, o1) = await Send(HttpMethod.Put, $"/Patient/{id}", body, configure: r => IfMatch(r, "*"));
+        Assert.That(star.StatusCode, Is.EqualTo(HttpStatusCode.OK), o1.ToString());
+        Assert.That(star.Headers.ETag!.ToString(), Is.EqualTo("W/\"2\""));
+        var (list, o2) = await Send(HttpMethod.Put, $"/Patient/{id}", body, configure: r => IfMatch(r, "W/\"7\", W/\"2\""));
+        Assert.That(list.StatusCode, Is.EqualTo(HttpStatusCode.OK), o2.ToString());
+        var (missed, o3) = await Send(HttpMethod.Put, $"/Patient/{id}", body, configure: r => IfMatch(r, "W/\"1\", W/\"2\""));
+        Assert.That(missed.StatusCode, Is.EqualTo(HttpStatusCode.PreconditionFailed));
+        Assert.That(Issues(o3), Does.Contain("W/\"1\", W/\"2\"").And.Contain("W/\"3\""));
+
+        // "*" needs a current version: not an update-as-create, not a resource already deleted.
+        var (absent, o4) = await Send(HttpMethod.Put, "/Patient/never-written", """{"resourceType":"Patient","id":"never-written"}""", configure: r => IfMatch(r, "*"));
+        Assert.That(absent.StatusCode, Is.EqualTo(HttpStatusCode.PreconditionFailed), o4.ToString());
+        Assert.That((await Client.GetAsync("/Patient/never-written")).StatusCode, Is.EqualTo(HttpStatusCode.NotFound));
+        var (deleted, _) = await Send(HttpMethod.Delete, $"/Patient/{id}", configure: r => IfMatch(r, "*"));
+        Assert.That(deleted.StatusCode, Is.EqualTo(HttpStatusCode.OK));
+        var (again, _) = await Send(HttpMethod.Put, $"/Patient/{id}", body, configure: r => IfMatch(r, "*"));
+        Assert.That(again.StatusCode, Is.EqualTo(HttpStatusCode.PreconditionFailed));
+
+        foreach (var bad in new[] { "*, W/\"1\"", "W/\"1\", yesterday", ",", "\"3" })
+        {
+            var (refused, o5) = await Send(HttpMethod.Put, $"/Patient/{id}", body, configure: r => IfMatch(r, bad));
+            Assert.That(refused.StatusCode, Is.EqualTo(HttpStatusCode.BadRequest), bad);
+            Assert.That(Issues(o5), Does.Contain("If-Match"), bad);
+        }
+
+        // The same in a transaction entry's request.ifMatch.
+        var other = (await CreatePatient()).GetProperty("id").GetString();
+        var bundle = $$$"""
+            {"resourceType":"Bundle","type":"transaction","entry":[
+              {"resource":{"resourceType":"Patient","id":"{{{other}}}","gender":"male"},"request":{"method":"PUT","url":"Patient/{{{other}}}","ifMatch":"*"}}]}
+            """;
+        var (tx, o6) = await Send(HttpMethod.Post, "/", bundle);
+        Assert.That(tx.StatusCode, Is.EqualTo(HttpStatusCode.OK), o6.ToString());
+        Assert.That(o6.GetProperty("entry")[0].GetProperty("response").GetProperty("etag").GetString(), Is.EqualTo("W/\"2\""));
+    }
+
+    [Test]
     public async Task Delete_makes_reads_answer_410_and_keeps_the_history()
     {
         var id = (await CreatePatient()).GetProperty("id").GetString();
