@@ -18,6 +18,18 @@ public sealed class ServerSettings
     /// <summary>Larger request bodies are refused with 413.</summary>
     public long MaxRequestBytes { get; set; } = 20 * 1024 * 1024;
 
+    /// <summary>
+    /// Longer request lines (method, path and query, protocol) are refused with 414 and an OperationOutcome that points
+    /// to <c>POST [type]/_search</c>; Kestrel refuses those over four times as long itself (Http.RequestLimits).
+    /// </summary>
+    public int MaxRequestLineBytes { get; set; } = 32 * 1024;
+
+    /// <summary>Request header sections larger than this (names and values) are refused with 431 and an OperationOutcome.</summary>
+    public int MaxRequestHeaderBytes { get; set; } = 32 * 1024;
+
+    /// <summary>Requests with more header fields than this are refused with 431 and an OperationOutcome.</summary>
+    public int MaxRequestHeaders { get; set; } = 100;
+
     /// <summary>Whether PUT on an id that does not exist creates the resource (R4 http.html#upsert).</summary>
     public bool UpdateCreate { get; set; } = true;
 

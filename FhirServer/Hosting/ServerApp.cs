@@ -34,8 +34,15 @@ public static class ServerApp
             builder.Logging.ClearProviders();
             builder.Logging.AddJsonConsole(o => o.UseUtcTimestamp = true);
         }
-        // Our own reader enforces MaxRequestBytes with a 413 OperationOutcome; Kestrel's limit is only a backstop.
-        builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = settings.MaxRequestBytes + 1);
+        // Our own reader enforces MaxRequestBytes with a 413 OperationOutcome, and RequestLimits the sizes of the request
+        // line and headers with 414 / 431 and one; Kestrel's limits, which answer without a body, are only backstops.
+        builder.WebHost.ConfigureKestrel(k =>
+        {
+            k.Limits.MaxRequestBodySize = settings.MaxRequestBytes + 1;
+            k.Limits.MaxRequestLineSize = (int)Math.Min(int.MaxValue, RequestLimits.KestrelBackstop(settings.MaxRequestLineBytes));
+            k.Limits.MaxRequestHeadersTotalSize = (int)Math.Min(int.MaxValue, RequestLimits.KestrelBackstop(settings.MaxRequestHeaderBytes));
+            k.Limits.MaxRequestHeaderCount = (int)Math.Min(int.MaxValue, RequestLimits.KestrelBackstop(settings.MaxRequestHeaders));
+        });
 
         var services = builder.Services;
         services.AddSingleton(settings);
@@ -65,6 +72,7 @@ public static class ServerApp
         // A new or changed set of search parameters: rebuild the index before serving searches on it.
         app.Services.GetRequiredService<Reindexer>().RunAsync(force: false).GetAwaiter().GetResult();
         app.UseFhirErrors();
+        app.UseRequestLimits(settings);
         // HEAD is a GET without the body (RFC 9110 section 9.3.2): routed to the GET endpoints, with the headers a GET
         // answers; the server sends no body for a HEAD request. Routing comes after, so that it sees the GET.
         app.Use((http, next) =>

@@ -1,9 +1,6 @@
-using System.Diagnostics;
 using System.Net;
-using System.Net.Sockets;
 using System.Text;
 using System.Text.Json;
-using FhirServer.Conformance.Tests.Support;
 using FhirServer.Tests.Support;
 
 namespace FhirServer.Tests.Http;
@@ -53,8 +50,7 @@ public class DurabilityTests(string store)
         if (started == post) Assert.Fail($"The transaction was answered before it could be cut: {(await post).StatusCode} {await (await post).Content.ReadAsStringAsync()}");
         Assert.That(await (Task<bool>)started, Is.True, $"the server logs the start of the transaction: {server.Output}");
         await Task.Delay(150);
-        server.Process.Kill(entireProcessTree: true);
-        await server.Process.WaitForExitAsync();
+        await server.KillAsync();
         HttpResponseMessage? answered = null;
         try { answered = await post; }
         catch (HttpRequestException) { }
@@ -75,8 +71,7 @@ public class DurabilityTests(string store)
         }
         finally
         {
-            restarted.Process.Kill(entireProcessTree: true);
-            await restarted.Process.WaitForExitAsync();
+            await restarted.DisposeAsync();
         }
     }
 
@@ -98,91 +93,9 @@ public class DurabilityTests(string store)
 
     private async Task<(ServerProcess Server, string BaseUrl)> StartServer()
     {
-        var port = FreePort();
-        var dll = Path.Combine(AppContext.BaseDirectory, "FhirServer.dll");
-        var arguments = new List<string>
-        {
-            dll, "--urls", $"http://127.0.0.1:{port}",
-            "--package-cache", TestData.CacheFolder, "--package-sources", TestData.PackagesFolder, "--registry", "",
-            "--Logging:LogLevel:FhirServer.Rest.BundleProcessor=Debug",
-        };
-        arguments.AddRange(store == "postgres"
-            ? ["--store", "postgres", "--connection", _connection!]
-            : ["--data", _dataDirectory]);
-        var start = new ProcessStartInfo("dotnet", arguments)
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            WorkingDirectory = AppContext.BaseDirectory,
-        };
-        var server = new ServerProcess(Process.Start(start)!);
-        var baseUrl = $"http://127.0.0.1:{port}";
-        using var probe = new HttpClient();
-        var deadline = DateTime.UtcNow.AddMinutes(1);
-        while (DateTime.UtcNow < deadline)
-        {
-            if (server.Process.HasExited) Assert.Fail($"The server exited at start-up: {server.Output}");
-            try
-            {
-                if ((await probe.GetAsync(baseUrl + "/ready")).IsSuccessStatusCode) return (server, baseUrl);
-            }
-            catch (HttpRequestException) { }
-            await Task.Delay(100);
-        }
-        server.Process.Kill(entireProcessTree: true);
-        Assert.Fail($"The server did not become ready: {server.Output}");
-        return default;
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
-
-    /// <summary>A server process whose output is collected line by line, so a test can wait for a log line.</summary>
-    private sealed class ServerProcess
-    {
-        private readonly StringBuilder _output = new();
-        private readonly List<(string Text, TaskCompletionSource<bool> Seen)> _waiters = [];
-
-        public ServerProcess(Process process)
-        {
-            Process = process;
-            process.OutputDataReceived += (_, e) => Line(e.Data);
-            process.ErrorDataReceived += (_, e) => Line(e.Data);
-            process.BeginOutputReadLine();
-            process.BeginErrorReadLine();
-        }
-
-        public Process Process { get; }
-
-        public string Output
-        {
-            get { lock (_output) return _output.ToString(); }
-        }
-
-        private void Line(string? line)
-        {
-            if (line is null) return;
-            lock (_output)
-            {
-                _output.AppendLine(line);
-                foreach (var (text, seen) in _waiters)
-                    if (line.Contains(text, StringComparison.Ordinal)) seen.TrySetResult(true);
-            }
-        }
-
-        public async Task<bool> WaitForLine(string text, TimeSpan timeout)
-        {
-            var seen = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
-            lock (_output)
-            {
-                if (_output.ToString().Contains(text, StringComparison.Ordinal)) return true;
-                _waiters.Add((text, seen));
-            }
-            return await Task.WhenAny(seen.Task, Task.Delay(timeout)) == seen.Task;
-        }
+        var server = await ServerProcess.StartAsync(store == "postgres"
+            ? ["--Logging:LogLevel:FhirServer.Rest.BundleProcessor=Debug", "--store", "postgres", "--connection", _connection!]
+            : ["--Logging:LogLevel:FhirServer.Rest.BundleProcessor=Debug", "--data", _dataDirectory]);
+        return (server, server.BaseUrl);
     }
 }
