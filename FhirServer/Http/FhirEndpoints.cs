@@ -35,6 +35,8 @@ public static partial class FhirEndpoints
         app.MapDelete("/{type}/{id}", Delete);
         app.MapGet("/{type}/{id}/_history", http => History(http, Type(http), Id(http)));
         app.MapGet("/{type}/{id}/_history/{vid}", VRead);
+        app.MapPost("/{type}/{id}", PostOnInstance);
+        app.MapPost("/{type}/{id}/{operation}", PostOnInstance);
         return app;
     }
 
@@ -47,15 +49,40 @@ public static partial class FhirEndpoints
     internal static string Type(HttpContext http)
     {
         var type = (string)http.Request.RouteValues["type"]!;
+        if (IsOperation(type))
+            throw NoOperation(type, http.Request.RouteValues["compartment"] is string compartment ? $"{compartment}/{http.Request.RouteValues["id"]}" : "the system level");
         var registry = Service<ConformanceContext>(http).Registry;
         if (!registry.IsResourceType(type) || type is "Resource" or "DomainResource")
             throw FhirException.NotFound($"'{type}' is not a resource type this server knows");
         return type;
     }
 
+    // Operations (R4 operations.html: $name at the system, type or instance level) that no endpoint implements come to
+    // the type and id routes, whose segment then is the $name: 501 with an OperationOutcome rather than an unknown type
+    // or an invalid id. An implemented operation maps its name literally, a more specific route.
+    private static bool IsOperation(string segment) => segment.Length > 1 && segment[0] == '$';
+
+    private static FhirException NoOperation(string operation, string where) =>
+        new(StatusCodes.Status501NotImplemented, "not-supported",
+            $"The operation {operation} is not supported on {where} by this server; its CapabilityStatement (/metadata) says what it supports.");
+
+    // POST on an instance, or below it: only an operation could be meant.
+    private static Task PostOnInstance(HttpContext http)
+    {
+        var (type, id) = (Type(http), Id(http));
+        if (http.Request.RouteValues["operation"] is string operation)
+        {
+            if (IsOperation(operation)) throw NoOperation(operation, $"{type}/{id}");
+            throw FhirException.NotFound($"No FHIR interaction at {http.Request.Path}.");
+        }
+        http.Response.Headers.Allow = "GET, HEAD, PUT, PATCH, DELETE";
+        throw new FhirException(StatusCodes.Status405MethodNotAllowed, "not-supported", $"POST is not allowed on {http.Request.Path}.");
+    }
+
     internal static string Id(HttpContext http)
     {
         var id = (string)http.Request.RouteValues["id"]!;
+        if (IsOperation(id)) throw NoOperation(id, (string)(http.Request.RouteValues["compartment"] ?? http.Request.RouteValues["type"])!);
         if (!IdShape().IsMatch(id))
             throw FhirException.BadRequest($"'{id}' is not a valid resource id (1 to 64 letters, digits, '-' and '.')");
         return id;

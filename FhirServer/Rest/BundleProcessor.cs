@@ -27,6 +27,8 @@ public sealed class BundleProcessor(ConformanceContext conformance, ResourceServ
         public string? Type, Id;
         public int? Version;
         public VersionMatch? IfMatch;
+        // The status of the entry's Issues, found while it was prepared.
+        public int IssueStatus = StatusCodes.Status400BadRequest;
         public string? IfNoneExist;
         /// <summary>The search criteria of a conditional PUT or DELETE url (after '?').</summary>
         public string? Criteria;
@@ -136,6 +138,14 @@ public sealed class BundleProcessor(ConformanceContext conformance, ResourceServ
         }
         var parts = url.Trim('/').Split('/');
         var registry = conformance.Registry;
+        if (Array.FindIndex(parts, p => p.Length > 1 && p[0] == '$') is var op and >= 0 and <= 2)
+        {
+            // An operation (as at the REST endpoints, none is implemented here): 501.
+            var where = op == 0 ? "the system level" : string.Join('/', parts[..op]);
+            entry.Issues.Add(Issue($"The operation {parts[op]} is not supported on {where} by this server.", entry.Where + ".request.url", "not-supported"));
+            entry.IssueStatus = StatusCodes.Status501NotImplemented;
+            return;
+        }
         if (entry.Method is "GET" or "HEAD" && parts[^1] == "_history" && parts.Length <= 3)
         {
             // A history read: of the system, a type or one resource.
@@ -242,7 +252,7 @@ public sealed class BundleProcessor(ConformanceContext conformance, ResourceServ
     {
         foreach (var e in entries) Prepare(e, baseUrl);
         if (entries.FirstOrDefault(e => e.Issues.Count > 0) is { } bad)
-            throw new FhirException(StatusCodes.Status400BadRequest, bad.Issues);
+            throw new FhirException(bad.IssueStatus, bad.Issues);
         await ResolveConditionals(entries, baseUrl, ct);
         var duplicate = entries.Where(e => e.Method is "PUT" or "PATCH" or "DELETE" && !e.NoOp).GroupBy(e => (e.Type, e.Id)).FirstOrDefault(g => g.Count() > 1);
         if (duplicate is not null)
@@ -333,7 +343,7 @@ public sealed class BundleProcessor(ConformanceContext conformance, ResourceServ
             Prepare(e, baseUrl);
             if (e.Issues.Count > 0)
             {
-                e.Status = StatusCodes.Status400BadRequest;
+                e.Status = e.IssueStatus;
                 e.Outcome = e.Issues;
                 continue;
             }

@@ -170,6 +170,53 @@ public class RestTests(string store) : ServerTests(store)
     }
 
     [Test]
+    public async Task An_operation_the_server_does_not_implement_is_501_at_every_level()
+    {
+        var id = (await CreatePatient()).GetProperty("id").GetString();
+        foreach (var (method, url, where) in new[]
+                 {
+                     (HttpMethod.Get, $"/Patient/{id}/$everything", $"Patient/{id}"),
+                     (HttpMethod.Post, $"/Patient/{id}/$everything", $"Patient/{id}"),
+                     (HttpMethod.Get, "/Patient/$match", "Patient"),
+                     (HttpMethod.Post, "/Patient/$match", "Patient"),
+                     (HttpMethod.Post, "/$convert", "the system level"),
+                     (HttpMethod.Get, "/$versions", "the system level"),
+                 })
+        {
+            var (response, outcome) = await Send(method, url, method == HttpMethod.Post ? """{"resourceType":"Parameters"}""" : null);
+            Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.NotImplemented), $"{method} {url}");
+            Assert.That(outcome.GetProperty("issue")[0].GetProperty("code").GetString(), Is.EqualTo("not-supported"));
+            Assert.That(Issues(outcome), Does.Contain("$" + url.Split('$')[1]).And.Contain(where), $"{method} {url}");
+        }
+        // In Bundle entries too: each such batch entry 501, a transaction with one 501 as a whole, nothing written.
+        var entries = $$$"""
+            {"request":{"method":"GET","url":"Patient/{{{id}}}/$everything"}},
+            {"request":{"method":"POST","url":"Patient/$match"},"resource":{"resourceType":"Parameters"}},
+            {"request":{"method":"GET","url":"$versions"}}
+            """;
+        var (batch, answer) = await Send(HttpMethod.Post, "/", $$"""{"resourceType":"Bundle","type":"batch","entry":[{{entries}}]}""");
+        Assert.That(batch.StatusCode, Is.EqualTo(HttpStatusCode.OK));
+        Assert.That(answer.GetProperty("entry").EnumerateArray().Select(e => e.GetProperty("response").GetProperty("status").GetString()),
+            Is.All.StartsWith("501"));
+        var marker = Guid.NewGuid().ToString("N");
+        var (tx, failed) = await Send(HttpMethod.Post, "/", $$$"""
+            {"resourceType":"Bundle","type":"transaction","entry":[
+              {"resource":{"resourceType":"Patient","identifier":[{"system":"urn:test:op","value":"{{{marker}}}"}]},"request":{"method":"POST","url":"Patient"}},
+              {"request":{"method":"GET","url":"Patient/{{{id}}}/$everything"}}]}
+            """);
+        Assert.That(tx.StatusCode, Is.EqualTo(HttpStatusCode.NotImplemented));
+        Assert.That(Issues(failed), Does.Contain("$everything").And.Contain($"Patient/{id}"));
+        var (_, found) = await Send(HttpMethod.Get, $"/Patient?identifier=urn:test:op|{marker}");
+        Assert.That(found.TryGetProperty("entry", out _), Is.False, "nothing of the transaction was written");
+
+        // The type is still checked first; a '$' alone is no operation name, and ids and compartments still route.
+        Assert.That((await Send(HttpMethod.Get, "/Nonsense/$match")).Response.StatusCode, Is.EqualTo(HttpStatusCode.NotFound));
+        Assert.That((await Send(HttpMethod.Get, "/Patient/$")).Response.StatusCode, Is.EqualTo(HttpStatusCode.BadRequest));
+        Assert.That((await Send(HttpMethod.Get, $"/Patient/{id}")).Response.StatusCode, Is.EqualTo(HttpStatusCode.OK));
+        Assert.That((await Send(HttpMethod.Get, $"/Patient/{id}/Observation")).Response.StatusCode, Is.EqualTo(HttpStatusCode.OK));
+    }
+
+    [Test]
     public async Task Delete_makes_reads_answer_410_and_keeps_the_history()
     {
         var id = (await CreatePatient()).GetProperty("id").GetString();
