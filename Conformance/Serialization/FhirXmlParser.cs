@@ -75,8 +75,13 @@ public sealed class FhirXmlParser
         {
             // The DTD refusal carries no position: point at the DOCTYPE itself.
             var doctype = xml.IndexOf("<!DOCTYPE", StringComparison.Ordinal);
+            var refusedDtd = ex.LineNumber == 0 && doctype >= 0;
             var (line, col) = ex.LineNumber > 0 ? (ex.LineNumber, ex.LinePosition) : doctype >= 0 ? source.LineColumn(doctype) : (0, 0);
-            issues.Add(new OutcomeIssue(IssueSeverity.Fatal, "structure", $"Invalid XML: {StripPosition(ex.Message)}", null, line, col));
+            // The reader's own words for the refusal tell the client how to turn DTD processing on, which is not theirs to do.
+            var message = refusedDtd
+                ? "A document type declaration (DTD, <!DOCTYPE …>) is not allowed: FHIR XML has none, and no entity is declared or expanded (R4 §2.7)"
+                : $"Invalid XML: {StripPosition(ex.Message)}";
+            issues.Add(new OutcomeIssue(IssueSeverity.Fatal, "structure", message, null, line, col));
             root = null;
         }
         catch (XmlDepthException ex)

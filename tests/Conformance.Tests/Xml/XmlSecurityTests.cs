@@ -21,7 +21,7 @@ public class XmlSecurityTests
     public void Dtd_is_refused()
     {
         var issue = Refused(Parser.Parse("<?xml version=\"1.0\"?>\n<!DOCTYPE Patient>\n<Patient xmlns=\"http://hl7.org/fhir\"/>"));
-        Assert.That(issue.Message, Does.Contain("DTD"));
+        Assert.That(issue.Message, Does.Contain("DTD").And.Not.Contain("DtdProcessing"));
         Assert.That((issue.Line, issue.Column), Is.EqualTo((2, 1)));
     }
 

@@ -81,6 +81,20 @@ public class RequestLimitTests
     }
 
     [Test]
+    public async Task A_chunked_body_over_the_limit_is_413_with_the_servers_own_outcome()
+    {
+        // No Content-Length: the limit is met while reading, where Kestrel's backstop (one byte more) trips as well.
+        var body = new MemoryStream(new byte[21 * 1024 * 1024]);
+        using var content = new StreamContent(body);
+        content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/fhir+json");
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/Patient") { Content = content };
+        request.Headers.TransferEncodingChunked = true;
+        var response = await _client.SendAsync(request);
+        Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.RequestEntityTooLarge));
+        Assert.That(await Diagnostics(response), Is.EqualTo("The request body is larger than the limit of 20,971,520 bytes."));
+    }
+
+    [Test]
     public async Task A_head_many_times_over_the_limit_is_still_refused_by_kestrel()
     {
         // Beyond the backstop (four times the limit) Kestrel refuses the request itself, without an OperationOutcome.
