@@ -86,7 +86,28 @@ public sealed class BundleProcessor(ConformanceContext conformance, ResourceServ
         var baseUrl = FhirEndpoints.BaseUrl(http.Request);
         if (type == "transaction") await Transaction(entries, baseUrl, representation, http.RequestAborted);
         else await Batch(entries, baseUrl, representation, http.RequestAborted);
+        if (Prefer.Return(http.Request) == Prefer.Outcome)
+            foreach (var e in entries) DescribeWrite(e);
         return Response(type + "-response", entries);
+    }
+
+    /// <summary>
+    /// <c>Prefer: return=OperationOutcome</c> (R4 http.html#ops): the entry of each write that succeeded carries an
+    /// outcome saying what was done, as the interaction's own answer would; failed entries have theirs already.
+    /// </summary>
+    private static void DescribeWrite(Entry e)
+    {
+        if (e.Outcome is not null || e.Method is not ("POST" or "PUT" or "PATCH" or "DELETE") || e.Status is < 200 or >= 300) return;
+        var message = (e.Method, e.Stored) switch
+        {
+            ("POST", { } kept) when e.NoOp => $"{kept.Type}/{kept.Id} matches ifNoneExist '{e.IfNoneExist}'; nothing was created.",
+            ("DELETE", null) when e.Id is null => $"No {e.Type} matches '{e.Criteria}'; nothing to do.",
+            ("DELETE", null) => $"{e.Type}/{e.Id} did not exist or was already deleted; nothing to do.",
+            (_, { Deleted: true } deleted) => $"{deleted.Type}/{deleted.Id} deleted (version {deleted.Version}).",
+            (_, { } written) => $"{written.Type}/{written.Id} {(e.Status == StatusCodes.Status201Created ? "created" : "updated")} (version {written.Version}).",
+            _ => null,
+        };
+        if (message is not null) e.Outcome = [new OutcomeIssue(IssueSeverity.Information, "informational", message)];
     }
 
     private static Entry Read(ElementNode node, int index)

@@ -375,4 +375,43 @@ public class BundleTests(string store) : ServerTests(store)
         Assert.That(resource.GetProperty("gender").GetString(), Is.EqualTo("other"));
         Assert.That(resource.GetProperty("meta").GetProperty("versionId").GetString(), Is.EqualTo("1"));
     }
+
+    [Test]
+    public async Task Prefer_operation_outcome_says_what_each_write_did()
+    {
+        var (marker, kept, gone) = (Unique(), Unique(), Unique());
+        var (status, seeded) = await Post($$$"""
+            {"resourceType":"Bundle","type":"transaction","entry":[
+              {"resource":{"resourceType":"Patient","id":"{{{kept}}}","identifier":[{"system":"urn:test:prefer","value":"{{{marker}}}"}]},"request":{"method":"PUT","url":"Patient/{{{kept}}}"}},
+              {"resource":{"resourceType":"Patient","id":"{{{gone}}}"},"request":{"method":"PUT","url":"Patient/{{{gone}}}"}}]}
+            """);
+        Assert.That(status, Is.EqualTo(HttpStatusCode.OK), seeded.ToString());
+        var bundle = $$$"""
+            {"resourceType":"Bundle","type":"transaction","entry":[
+              {"resource":{"resourceType":"Patient","gender":"other"},"request":{"method":"POST","url":"Patient"}},
+              {"resource":{"resourceType":"Patient"},"request":{"method":"POST","url":"Patient","ifNoneExist":"identifier=urn:test:prefer|{{{marker}}}"}},
+              {"resource":{"resourceType":"Patient","id":"{{{kept}}}","gender":"male","identifier":[{"system":"urn:test:prefer","value":"{{{marker}}}"}]},"request":{"method":"PUT","url":"Patient/{{{kept}}}"}},
+              {"request":{"method":"DELETE","url":"Patient/{{{gone}}}"}},
+              {"request":{"method":"DELETE","url":"Patient?identifier=urn:test:prefer|nobody-{{{marker}}}"}},
+              {"request":{"method":"GET","url":"Patient/{{{kept}}}"}}]}
+            """;
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/") { Content = RestTests.Json(bundle) };
+        request.Headers.Add("Prefer", "return=OperationOutcome");
+        var response = await Client.SendAsync(request);
+        using var doc = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+        Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.OK), doc.RootElement.ToString());
+        var entries = doc.RootElement.GetProperty("entry").EnumerateArray().Select(e => e.GetProperty("response")).ToList();
+        string? Said(JsonElement r) => r.TryGetProperty("outcome", out var o) ? o.GetProperty("issue")[0].GetProperty("diagnostics").GetString() : null;
+        Assert.That(Said(entries[0]), Does.Match("^Patient/[^/]+ created \\(version 1\\)\\.$"));
+        Assert.That(Said(entries[1]), Is.EqualTo($"Patient/{kept} matches ifNoneExist 'identifier=urn:test:prefer|{marker}'; nothing was created."));
+        Assert.That(Said(entries[2]), Is.EqualTo($"Patient/{kept} updated (version 2)."));
+        Assert.That(Said(entries[3]), Is.EqualTo($"Patient/{gone} deleted (version 2)."));
+        Assert.That(Said(entries[4]), Is.EqualTo($"No Patient matches 'identifier=urn:test:prefer|nobody-{marker}'; nothing to do."));
+        Assert.That(Said(entries[5]), Is.Null, "a read says nothing");
+        Assert.That(entries[0].GetProperty("outcome").GetProperty("issue")[0].GetProperty("severity").GetString(), Is.EqualTo("information"));
+
+        // Without the preference, a written entry carries no outcome.
+        var (_, plain) = await Post("""{"resourceType":"Bundle","type":"batch","entry":[{"resource":{"resourceType":"Patient"},"request":{"method":"POST","url":"Patient"}}]}""");
+        Assert.That(plain.GetProperty("entry")[0].GetProperty("response").TryGetProperty("outcome", out _), Is.False);
+    }
 }
