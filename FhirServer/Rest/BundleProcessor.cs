@@ -142,6 +142,11 @@ public sealed class BundleProcessor(ConformanceContext conformance, ResourceServ
         if (entry.Issues.Count > 0) return;
         var url = entry.Url;
         if (url.StartsWith(baseUrl + "/", StringComparison.Ordinal)) url = url[(baseUrl.Length + 1)..];
+        else if (Uri.TryCreate(url, UriKind.Absolute, out var absolute) && absolute.Scheme is "http" or "https")
+        {
+            entry.Issues.Add(Issue($"'{entry.Url}' is not on this server: entry urls are relative to its base, {baseUrl}, or start with it.", entry.Where + ".request.url"));
+            return;
+        }
         if (url.IndexOf('?') is var q and >= 0)
         {
             if (entry.Method is "GET" or "HEAD") entry.Search = SearchPairs(url[(q + 1)..]);

@@ -414,4 +414,20 @@ public class BundleTests(string store) : ServerTests(store)
         var (_, plain) = await Post("""{"resourceType":"Bundle","type":"batch","entry":[{"resource":{"resourceType":"Patient"},"request":{"method":"POST","url":"Patient"}}]}""");
         Assert.That(plain.GetProperty("entry")[0].GetProperty("response").TryGetProperty("outcome", out _), Is.False);
     }
+
+    [Test]
+    public async Task An_entry_url_on_another_server_is_refused_as_such()
+    {
+        var (status, outcome) = await Post("""
+            {"resourceType":"Bundle","type":"batch","entry":[
+              {"resource":{"resourceType":"Patient"},"request":{"method":"POST","url":"https://other.example.org/fhir/Patient"}},
+              {"resource":{"resourceType":"Patient"},"request":{"method":"POST","url":"http://localhost/Patient"}}]}
+            """);
+        Assert.That(status, Is.EqualTo(HttpStatusCode.OK));
+        var entries = outcome.GetProperty("entry").EnumerateArray().Select(e => e.GetProperty("response")).ToList();
+        Assert.That(entries[0].GetProperty("status").GetString(), Is.EqualTo("400 Bad Request"));
+        Assert.That(entries[0].GetProperty("outcome").GetProperty("issue")[0].GetProperty("diagnostics").GetString(),
+            Does.Contain("is not on this server").And.Contain("http://localhost"));
+        Assert.That(entries[1].GetProperty("status").GetString(), Is.EqualTo("201 Created"), "the server's own base is taken");
+    }
 }
