@@ -1,6 +1,3 @@
-using FhirServer.Conformance.Model;
-using FhirServer.Conformance.Serialization;
-
 namespace FhirServer.Http;
 
 /// <summary>The two FHIR wire formats and how a response picks one (R4 §3.1.0.1.7: <c>_format</c>, then Accept).</summary>
@@ -12,7 +9,7 @@ public static class FhirFormats
     public const string XmlMediaType = "application/fhir+xml";
 
     /// <summary>
-    /// The response format: <c>_format</c> wins over Accept (R4 §3.1.0.1.7), JSON is the default. Returns null when
+    /// The response format: <c>_format</c> wins over Accept (R4 §3.1.0.1.7); without either, the format of the request body, else JSON. Returns null when
     /// the client asked only for formats we do not produce (→ 406).
     /// </summary>
     public static FhirFormat? Negotiate(HttpRequest request)
@@ -21,14 +18,24 @@ public static class FhirFormats
         if (request.Query.TryGetValue("_format", out var format) && !string.IsNullOrWhiteSpace(format[0]))
             return FromMediaType(format[0]!);
         var accept = request.GetTypedHeaders().Accept;
-        if (accept is null || accept.Count == 0) return FhirFormat.Json;
+        if (accept is null || accept.Count == 0) return Unasked(request);
         foreach (var media in accept.OrderByDescending(a => a.Quality ?? 1.0))
         {
             if (media.Quality == 0 || !IsR4(media)) continue;
+            if (media.MediaType.Value is "*/*" or "application/*") return Unasked(request);
             if (FromMediaType(media.MediaType.Value ?? "") is { } f) return f;
         }
         return null;
     }
+
+    /// <summary>
+    /// The format when the client names none (no Accept, or only a wildcard, as curl and many libraries send): that of
+    /// the body it sent, so that a client writing XML reads XML back; JSON otherwise.
+    /// </summary>
+    private static FhirFormat Unasked(HttpRequest request) =>
+        request.ContentType is { } type && Microsoft.Net.Http.Headers.MediaTypeHeaderValue.TryParse(type, out var media) && FromMediaType(media.MediaType.Value ?? "") == FhirFormat.Xml
+            ? FhirFormat.Xml
+            : FhirFormat.Json;
 
     /// <summary>
     /// Whether a media type names this server's FHIR version, or none (R4 http.html#version-parameter: the
@@ -50,31 +57,4 @@ public static class FhirFormats
 
     public static bool IsPretty(HttpRequest request) =>
         request.Query.TryGetValue("_pretty", out var pretty) && string.Equals(pretty, "true", StringComparison.OrdinalIgnoreCase);
-
-    /// <summary>Writes a resource in the negotiated format with the FHIR media type (UTF-8).</summary>
-    public static IResult Resource(HttpRequest request, ElementNode resource, int status = StatusCodes.Status200OK)
-    {
-        var format = Negotiate(request);
-        if (format is null)
-            return Results.Text("The Accept header names no format this server produces (application/fhir+json, application/fhir+xml).",
-                "text/plain", statusCode: StatusCodes.Status406NotAcceptable);
-        var pretty = IsPretty(request);
-        return format == FhirFormat.Xml
-            ? Results.Bytes(FhirXmlWriter.WriteToBytes(resource, pretty), XmlMediaType + "; charset=utf-8")
-                .WithStatus(status)
-            : Results.Bytes(FhirJsonWriter.WriteToBytes(resource, pretty), JsonMediaType + "; charset=utf-8")
-                .WithStatus(status);
-    }
-
-    private static IResult WithStatus(this IResult result, int status) =>
-        status == StatusCodes.Status200OK ? result : new StatusResult(result, status);
-
-    private sealed class StatusResult(IResult inner, int status) : IResult
-    {
-        public Task ExecuteAsync(HttpContext httpContext)
-        {
-            httpContext.Response.StatusCode = status;
-            return inner.ExecuteAsync(httpContext);
-        }
-    }
 }

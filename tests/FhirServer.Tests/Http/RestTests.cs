@@ -334,6 +334,27 @@ public class RestTests(string store) : ServerTests(store)
     }
 
     [Test]
+    public async Task A_client_that_names_no_format_reads_back_the_format_it_wrote()
+    {
+        const string xml = """<Patient xmlns="http://hl7.org/fhir"><active value="true"/></Patient>""";
+        async Task<string?> Answered(string? accept, string body = xml, string type = "application/fhir+xml")
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Post, "/Patient") { Content = Json(body, type) };
+            if (accept is not null) request.Headers.TryAddWithoutValidation("Accept", accept);
+            using var response = await Client.SendAsync(request);
+            return response.Content.Headers.ContentType?.MediaType;
+        }
+        Assert.That(await Answered(null), Is.EqualTo("application/fhir+xml"), "no Accept");
+        Assert.That(await Answered("*/*"), Is.EqualTo("application/fhir+xml"), "only a wildcard, as curl sends");
+        Assert.That(await Answered("application/fhir+json"), Is.EqualTo("application/fhir+json"), "Accept decides when it names a format");
+        Assert.That(await Answered(null, "<Patient xmlns=\"http://hl7.org/fhir\"><active value=\"maybe\"/></Patient>"), Is.EqualTo("application/fhir+xml"),
+            "the error too");
+        Assert.That(await Answered(null, """{"resourceType":"Patient"}""", "application/fhir+json"), Is.EqualTo("application/fhir+json"));
+        using var read = await Client.GetAsync("/metadata");
+        Assert.That(read.Content.Headers.ContentType?.MediaType, Is.EqualTo("application/fhir+json"), "no body, no Accept: JSON");
+    }
+
+    [Test]
     public async Task The_fhir_version_parameter_must_name_R4()
     {
         var id = (await CreatePatient()).GetProperty("id").GetString();
