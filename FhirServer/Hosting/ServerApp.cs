@@ -45,6 +45,19 @@ public static class ServerApp
         });
 
         var services = builder.Services;
+        // Bodies sent compressed (Content-Encoding: gzip, deflate, br) are read decompressed, within the same size limit
+        // (FhirInput counts the decompressed bytes); answers are compressed for clients that accept it (Accept-Encoding),
+        // over plain HTTP — over HTTPS only behind a proxy that does it, as compressing secrets next to attacker-chosen
+        // text over TLS leaks them (BREACH).
+        services.AddRequestDecompression();
+        services.AddResponseCompression(o =>
+        {
+            o.MimeTypes = [.. Microsoft.AspNetCore.ResponseCompression.ResponseCompressionDefaults.MimeTypes, FhirFormats.JsonMediaType, FhirFormats.XmlMediaType];
+            o.Providers.Add<Microsoft.AspNetCore.ResponseCompression.BrotliCompressionProvider>();
+            o.Providers.Add<Microsoft.AspNetCore.ResponseCompression.GzipCompressionProvider>();
+        });
+        services.Configure<Microsoft.AspNetCore.ResponseCompression.BrotliCompressionProviderOptions>(o => o.Level = System.IO.Compression.CompressionLevel.Fastest);
+        services.Configure<Microsoft.AspNetCore.ResponseCompression.GzipCompressionProviderOptions>(o => o.Level = System.IO.Compression.CompressionLevel.Fastest);
         services.AddSingleton(settings);
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton(sp => LoadConformance(sp.GetRequiredService<IConfiguration>(), sp.GetRequiredService<ILogger<ConformanceContext>>()));
@@ -71,8 +84,11 @@ public static class ServerApp
         app.Services.GetRequiredService<IResourceStore>();
         // A new or changed set of search parameters: rebuild the index before serving searches on it.
         app.Services.GetRequiredService<Reindexer>().RunAsync(force: false).GetAwaiter().GetResult();
+        app.UseResponseCompression();
         app.UseFhirErrors();
         app.UseRequestLimits(settings);
+        app.UseRequestDecompression();
+        app.UseContentEncodingCheck();
         // HEAD is a GET without the body (RFC 9110 section 9.3.2): routed to the GET endpoints, with the headers a GET
         // answers; the server sends no body for a HEAD request. Routing comes after, so that it sees the GET.
         app.Use((http, next) =>

@@ -53,4 +53,18 @@ public static class RequestLimits
             throw new FhirException(StatusCodes.Status431RequestHeaderFieldsTooLarge, "too-long",
                 $"The request's header fields are {bytes:N0} bytes long, over this server's limit of {settings.MaxRequestHeaderBytes:N0} (Server:MaxRequestHeaderBytes).");
     }
+
+    /// <summary>
+    /// A body in a Content-Encoding that the decompression before this (gzip, deflate, br) did not undo is refused with 415,
+    /// rather than parsed as if it were FHIR.
+    /// </summary>
+    public static IApplicationBuilder UseContentEncodingCheck(this IApplicationBuilder app) =>
+        app.Use((http, next) =>
+        {
+            var encoding = http.Request.Headers.ContentEncoding.ToString();
+            if (encoding.Length > 0 && !encoding.Equals("identity", StringComparison.OrdinalIgnoreCase))
+                throw new FhirException(StatusCodes.Status415UnsupportedMediaType, "not-supported",
+                    $"Content-Encoding '{encoding}' is not supported; send the body as is, or in gzip, deflate or br.");
+            return next(http);
+        });
 }

@@ -95,6 +95,21 @@ public class RequestLimitTests
     }
 
     [Test]
+    public async Task A_compressed_body_that_decompresses_over_the_limit_is_413_with_the_servers_own_outcome()
+    {
+        // 30 MB of zeros is some 30 KB in gzip: Kestrel's limit on what arrives does not see it, the decompressed count does.
+        using var buffer = new MemoryStream();
+        using (var gzip = new System.IO.Compression.GZipStream(buffer, System.IO.Compression.CompressionLevel.Optimal, leaveOpen: true))
+            gzip.Write(new byte[30 * 1024 * 1024]);
+        using var content = new ByteArrayContent(buffer.ToArray());
+        content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/fhir+json");
+        content.Headers.ContentEncoding.Add("gzip");
+        var response = await _client.PostAsync("/Patient", content);
+        Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.RequestEntityTooLarge));
+        Assert.That(await Diagnostics(response), Is.EqualTo("The request body is larger than the limit of 20,971,520 bytes."));
+    }
+
+    [Test]
     public async Task A_head_many_times_over_the_limit_is_still_refused_by_kestrel()
     {
         // Beyond the backstop (four times the limit) Kestrel refuses the request itself, without an OperationOutcome.

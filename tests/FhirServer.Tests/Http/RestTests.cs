@@ -355,6 +355,46 @@ public class RestTests(string store) : ServerTests(store)
     }
 
     [Test]
+    public async Task Compressed_bodies_are_read_and_answers_compressed_on_request()
+    {
+        static ByteArrayContent Compressed(byte[] raw, string encoding = "gzip")
+        {
+            using var buffer = new MemoryStream();
+            using (var gzip = new System.IO.Compression.GZipStream(buffer, System.IO.Compression.CompressionLevel.Optimal, leaveOpen: true)) gzip.Write(raw);
+            var content = new ByteArrayContent(buffer.ToArray());
+            content.Headers.ContentType = new MediaTypeHeaderValue("application/fhir+json");
+            content.Headers.ContentEncoding.Add(encoding);
+            return content;
+        }
+
+        var created = await Client.PostAsync("/Patient", Compressed(Encoding.UTF8.GetBytes("""{"resourceType":"Patient","name":[{"family":"Compressé"}]}""")));
+        var body = await created.Content.ReadAsStringAsync();
+        Assert.That(created.StatusCode, Is.EqualTo(HttpStatusCode.Created), body);
+        Assert.That(body, Does.Contain("Compressé"));
+        var id = JsonDocument.Parse(body).RootElement.GetProperty("id").GetString();
+
+        // A small body that decompresses past the request size limit (20 MB) is refused while it is read.
+        var bomb = new byte[30 * 1024 * 1024];
+        "{\"resourceType\":\"Patient\",\"name\":[{\"family\":\""u8.CopyTo(bomb);
+        var refused = await Client.PostAsync("/Patient", Compressed(bomb));
+        Assert.That(refused.StatusCode, Is.EqualTo(HttpStatusCode.RequestEntityTooLarge));
+        Assert.That(await refused.Content.ReadAsStringAsync(), Does.Contain("OperationOutcome").And.Contain("20,971,520"));
+
+        var unknown = await Client.PostAsync("/Patient", Compressed("{}"u8.ToArray(), "zstd"));
+        Assert.That(unknown.StatusCode, Is.EqualTo(HttpStatusCode.UnsupportedMediaType));
+        Assert.That(await unknown.Content.ReadAsStringAsync(), Does.Contain("zstd"));
+
+        using var read = new HttpRequestMessage(HttpMethod.Get, $"/Patient/{id}");
+        read.Headers.AcceptEncoding.ParseAdd("gzip");
+        using var answer = await Client.SendAsync(read);
+        Assert.That(answer.Content.Headers.ContentEncoding, Is.EqualTo(new[] { "gzip" }));
+        await using var unzipped = new System.IO.Compression.GZipStream(await answer.Content.ReadAsStreamAsync(), System.IO.Compression.CompressionMode.Decompress);
+        Assert.That(await new StreamReader(unzipped).ReadToEndAsync(), Does.Contain("Compressé"));
+        using var plain = await Client.GetAsync($"/Patient/{id}");
+        Assert.That(plain.Content.Headers.ContentEncoding, Is.Empty, "not without Accept-Encoding");
+    }
+
+    [Test]
     public async Task The_fhir_version_parameter_must_name_R4()
     {
         var id = (await CreatePatient()).GetProperty("id").GetString();
