@@ -53,4 +53,11 @@ public sealed class ServerSettings
     /// "Maintained counts"). Below it, counting is cheap enough as it is.
     /// </summary>
     public int MaintainedCountFrom { get; set; } = 10_000;
+
+    /// <summary>
+    /// The web origins whose browser apps (SMART apps in a portal) may call this server (CORS), separated by commas:
+    /// <c>*</c> (the default) for any, as a FHIR API whose access is by bearer token rather than cookie can afford;
+    /// empty for none (the browser then refuses cross-origin calls).
+    /// </summary>
+    public string CorsOrigins { get; set; } = "*";
 }

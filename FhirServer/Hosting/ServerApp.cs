@@ -21,6 +21,7 @@ public static class ServerApp
         ["--store"] = "Server:Store",
         ["--connection"] = "Server:Connection",
         ["--max-request-bytes"] = "Server:MaxRequestBytes",
+        ["--cors-origins"] = "Server:CorsOrigins",
         ["--log-format"] = "Logging:Format",
     };
 
@@ -58,6 +59,7 @@ public static class ServerApp
         });
         services.Configure<Microsoft.AspNetCore.ResponseCompression.BrotliCompressionProviderOptions>(o => o.Level = System.IO.Compression.CompressionLevel.Fastest);
         services.Configure<Microsoft.AspNetCore.ResponseCompression.GzipCompressionProviderOptions>(o => o.Level = System.IO.Compression.CompressionLevel.Fastest);
+        services.AddCrossOrigin(settings);
         services.AddSingleton(settings);
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton(sp => LoadConformance(sp.GetRequiredService<IConfiguration>(), sp.GetRequiredService<ILogger<ConformanceContext>>()));
@@ -86,6 +88,7 @@ public static class ServerApp
         app.Services.GetRequiredService<Reindexer>().RunAsync(force: false).GetAwaiter().GetResult();
         app.UseResponseCompression();
         app.UseFhirErrors();
+        app.UseCrossOrigin(settings);
         app.UseRequestLimits(settings);
         app.UseRequestDecompression();
         app.UseContentEncodingCheck();

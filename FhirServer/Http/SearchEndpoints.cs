@@ -42,7 +42,17 @@ public static class SearchEndpoints
     {
         var pairs = Pairs(http.Request.Query);
         if (http.Request.HasFormContentType)
-            pairs.AddRange(Pairs(await http.Request.ReadFormAsync(http.RequestAborted)));
+        {
+            try
+            {
+                pairs.AddRange(Pairs(await http.Request.ReadFormAsync(http.RequestAborted)));
+            }
+            catch (InvalidDataException e)
+            {
+                // Past the form reader's limits (1,024 values, 4 MB a value…), or a body not in its Content-Encoding.
+                throw FhirException.BadRequest($"The form body could not be read: {e.Message}");
+            }
+        }
         else if (http.Request.ContentLength > 0)
             throw new FhirException(StatusCodes.Status415UnsupportedMediaType, "not-supported", "POST _search takes application/x-www-form-urlencoded parameters.");
         return pairs;

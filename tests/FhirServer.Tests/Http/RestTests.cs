@@ -380,6 +380,13 @@ public class RestTests(string store) : ServerTests(store)
         Assert.That(refused.StatusCode, Is.EqualTo(HttpStatusCode.RequestEntityTooLarge));
         Assert.That(await refused.Content.ReadAsStringAsync(), Does.Contain("OperationOutcome").And.Contain("20,971,520"));
 
+        var garbled = new ByteArrayContent("not gzip at all"u8.ToArray());
+        garbled.Headers.ContentType = new MediaTypeHeaderValue("application/fhir+json");
+        garbled.Headers.ContentEncoding.Add("gzip");
+        var notGzip = await Client.PostAsync("/Patient", garbled);
+        Assert.That(notGzip.StatusCode, Is.EqualTo(HttpStatusCode.BadRequest));
+        Assert.That(await notGzip.Content.ReadAsStringAsync(), Does.Contain("could not be decompressed"));
+
         var unknown = await Client.PostAsync("/Patient", Compressed("{}"u8.ToArray(), "zstd"));
         Assert.That(unknown.StatusCode, Is.EqualTo(HttpStatusCode.UnsupportedMediaType));
         Assert.That(await unknown.Content.ReadAsStringAsync(), Does.Contain("zstd"));
@@ -392,6 +399,67 @@ public class RestTests(string store) : ServerTests(store)
         Assert.That(await new StreamReader(unzipped).ReadToEndAsync(), Does.Contain("Compressé"));
         using var plain = await Client.GetAsync($"/Patient/{id}");
         Assert.That(plain.Content.Headers.ContentEncoding, Is.Empty, "not without Accept-Encoding");
+    }
+
+    [Test]
+    public async Task A_search_form_past_the_form_limits_is_400()
+    {
+        var many = new FormUrlEncodedContent(Enumerable.Range(0, 1_500).Select(i => new KeyValuePair<string, string>("_id", $"p{i}")));
+        var response = await Client.PostAsync("/Patient/_search", many);
+        Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.BadRequest));
+        Assert.That(await response.Content.ReadAsStringAsync(), Does.Contain("OperationOutcome").And.Contain("form body could not be read"));
+    }
+
+    [Test]
+    public async Task Browser_apps_of_other_origins_may_call_and_read_the_answers()
+    {
+        const string app = "https://app.example.org";
+        using var preflight = new HttpRequestMessage(HttpMethod.Options, "/Patient");
+        preflight.Headers.Add("Origin", app);
+        preflight.Headers.Add("Access-Control-Request-Method", "POST");
+        preflight.Headers.Add("Access-Control-Request-Headers", "authorization, content-type, prefer");
+        using var allowed = await Client.SendAsync(preflight);
+        Assert.That(allowed.StatusCode, Is.EqualTo(HttpStatusCode.NoContent));
+        Assert.That(allowed.Headers.GetValues("Access-Control-Allow-Origin"), Is.EqualTo(new[] { "*" }));
+        Assert.That(string.Join(",", allowed.Headers.GetValues("Access-Control-Allow-Methods")), Does.Contain("POST"));
+        Assert.That(string.Join(",", allowed.Headers.GetValues("Access-Control-Allow-Headers")).ToLowerInvariant(),
+            Does.Contain("authorization").And.Contain("prefer"));
+
+        using var create = new HttpRequestMessage(HttpMethod.Post, "/Patient") { Content = Json("""{"resourceType":"Patient"}""") };
+        create.Headers.Add("Origin", app);
+        using var created = await Client.SendAsync(create);
+        Assert.That(created.StatusCode, Is.EqualTo(HttpStatusCode.Created));
+        Assert.That(created.Headers.GetValues("Access-Control-Allow-Origin"), Is.EqualTo(new[] { "*" }));
+        Assert.That(string.Join(",", created.Headers.GetValues("Access-Control-Expose-Headers")), Does.Contain("ETag").And.Contain("Location"));
+
+        // An error's outcome is readable too, and an OPTIONS that is no preflight is still 405.
+        using var missing = new HttpRequestMessage(HttpMethod.Get, "/Patient/nobody-here");
+        missing.Headers.Add("Origin", app);
+        using var notFound = await Client.SendAsync(missing);
+        Assert.That(notFound.StatusCode, Is.EqualTo(HttpStatusCode.NotFound));
+        Assert.That(notFound.Headers.Contains("Access-Control-Allow-Origin"), Is.True);
+        using var bad = new HttpRequestMessage(HttpMethod.Put, "/Patient/x") { Content = Json("{") };
+        bad.Headers.Add("Origin", app);
+        using var badRequest = await Client.SendAsync(bad);
+        Assert.That(badRequest.StatusCode, Is.EqualTo(HttpStatusCode.BadRequest));
+        Assert.That(badRequest.Headers.Contains("Access-Control-Allow-Origin"), Is.True);
+        Assert.That((await Client.SendAsync(new HttpRequestMessage(HttpMethod.Options, "/Patient"))).StatusCode, Is.EqualTo(HttpStatusCode.MethodNotAllowed));
+
+        // Configured origins only; none at all when the setting is empty.
+        using var listed = new ServerFactory(Store, new() { ["Server:CorsOrigins"] = "https://portal.example.fr, " + app });
+        using var listedClient = listed.CreateClient();
+        async Task<string?> AllowedOrigin(HttpClient client, string origin)
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Get, "/metadata");
+            request.Headers.Add("Origin", origin);
+            using var response = await client.SendAsync(request);
+            return response.Headers.TryGetValues("Access-Control-Allow-Origin", out var values) ? values.Single() : null;
+        }
+        Assert.That(await AllowedOrigin(listedClient, app), Is.EqualTo(app));
+        Assert.That(await AllowedOrigin(listedClient, "https://elsewhere.example.com"), Is.Null);
+        using var closed = new ServerFactory(Store, new() { ["Server:CorsOrigins"] = "" });
+        using var closedClient = closed.CreateClient();
+        Assert.That(await AllowedOrigin(closedClient, app), Is.Null);
     }
 
     [Test]
