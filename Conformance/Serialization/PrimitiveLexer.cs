@@ -20,7 +20,7 @@ internal static class PrimitiveLexer
         {
             // true|false
             case "boolean": valid = s is "true" or "false"; return true;
-            // -?([0]|([1-9][0-9]*)) — lexical only: the 32-bit range is a validator concern (R4 §2.24.0.1 integer).
+            // -?([0]|([1-9][0-9]*)) — lexical only: the 32-bit range is checked after (PrimitiveRules.OutOfRange).
             case "integer": valid = IsUnsigned(s.StartsWith('-') ? s[1..] : s); return true;
             // [0]|([1-9][0-9]*)
             case "unsignedInt": valid = IsUnsigned(s); return true;
@@ -76,7 +76,7 @@ internal static class PrimitiveLexer
     // dateTime: YEAR(-MM(-DD(THH:MM:SS(\.[0-9]+)?ZONE)?)?)?   — a time always carries a zone
     // instant:  YEAR-MM-DDTHH:MM:SS(\.[0-9]+)?ZONE
     // with YEAR ([0-9]([0-9]([0-9][1-9]|[1-9]0)|[1-9]00)|[1-9]000): four digits other than 0000,
-    // MM (0[1-9]|1[0-2]) and DD (0[1-9]|[1-2][0-9]|3[0-1]) — the regex does not tie the day to the month.
+    // MM (0[1-9]|1[0-2]) and DD (0[1-9]|[1-2][0-9]|3[0-1]) — the regex does not tie the day to the month (PrimitiveRules.OutOfRange does).
     private static bool IsDate(ReadOnlySpan<char> s, DateForm form)
     {
         if (s.Length < 4 || !IsYear(s)) return false;

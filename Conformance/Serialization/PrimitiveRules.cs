@@ -122,8 +122,31 @@ public sealed class PrimitiveRules(DefinitionRegistry registry)
             if (!_regexes.TryGetValue(type, out var regex)) regex = _regexes.GetOrAdd(type, CreateRegex(type));
             valid = regex is null || regex.IsMatch(value);
         }
-        return valid ? null : $"The value '{Shorten(value.ToString())}' is not a valid {type}";
+        return valid ? OutOfRange(type, value) : $"The value '{Shorten(value.ToString())}' is not a valid {type}";
     }
+
+    /// <summary>
+    /// What the regexes let through and the datatype definitions (R4 datatypes.html) do not: integers past 32 bits
+    /// ("a signed integer in the range −2,147,483,648..2,147,483,647"), and days the month does not have (a date "SHALL
+    /// be valid": the regex allows 2021-02-30). Only called on lexically valid values.
+    /// </summary>
+    internal static string? OutOfRange(string type, ReadOnlySpan<char> value)
+    {
+        switch (type)
+        {
+            case "integer" or "unsignedInt" or "positiveInt":
+                return int.TryParse(value, System.Globalization.NumberStyles.AllowLeadingSign, System.Globalization.CultureInfo.InvariantCulture, out _)
+                    ? null
+                    : $"The value '{Shorten(value.ToString())}' is outside the range of {type} (32 bits: at most 2,147,483,647)";
+            case "date" or "dateTime" or "instant" when value.Length >= 10:
+                var (year, month, day) = (Number(value[..4]), Number(value[5..7]), Number(value[8..10]));
+                return day <= DateTime.DaysInMonth(year, month) ? null : $"The value '{Shorten(value.ToString())}' is not a valid {type}: day {day} is past the end of the month";
+            default:
+                return null;
+        }
+    }
+
+    private static int Number(ReadOnlySpan<char> digits) => int.Parse(digits, System.Globalization.CultureInfo.InvariantCulture);
 
     private static string? CheckXhtmlValue(ReadOnlySpan<char> value, ParserOptions options)
     {

@@ -402,6 +402,21 @@ public class RestTests(string store) : ServerTests(store)
     }
 
     [Test]
+    public async Task Values_the_datatypes_forbid_are_refused_with_their_location()
+    {
+        foreach (var (body, where) in new[]
+                 {
+                     ("""{"resourceType":"Patient","birthDate":"2021-02-30"}""", "Patient.birthDate"),
+                     ("""{"resourceType":"Patient","multipleBirthInteger":99999999999}""", "Patient.multipleBirth.ofType(integer)"),
+                 })
+        {
+            var (response, outcome) = await Send(HttpMethod.Post, "/Patient", body);
+            Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.BadRequest), body);
+            Assert.That(outcome.GetProperty("issue")[0].GetProperty("expression")[0].GetString(), Is.EqualTo(where));
+        }
+    }
+
+    [Test]
     public async Task A_search_form_past_the_form_limits_is_400()
     {
         var many = new FormUrlEncodedContent(Enumerable.Range(0, 1_500).Select(i => new KeyValuePair<string, string>("_id", $"p{i}")));
