@@ -60,9 +60,9 @@ public static partial class FhirEndpoints
     // Operations (R4 operations.html: $name at the system, type or instance level) that no endpoint implements come to
     // the type and id routes, whose segment then is the $name: 501 with an OperationOutcome rather than an unknown type
     // or an invalid id. An implemented operation maps its name literally, a more specific route.
-    private static bool IsOperation(string segment) => segment.Length > 1 && segment[0] == '$';
+    internal static bool IsOperation(string segment) => segment.Length > 1 && segment[0] == '$';
 
-    private static FhirException NoOperation(string operation, string where) =>
+    internal static FhirException NoOperation(string operation, string where) =>
         new(StatusCodes.Status501NotImplemented, "not-supported",
             $"The operation {operation} is not supported on {where} by this server; its CapabilityStatement (/metadata) says what it supports.");
 

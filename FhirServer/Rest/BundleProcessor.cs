@@ -164,12 +164,12 @@ public sealed class BundleProcessor(ConformanceContext conformance, ResourceServ
         }
         var parts = url.Trim('/').Split('/');
         var registry = conformance.Registry;
-        if (Array.FindIndex(parts, p => p.Length > 1 && p[0] == '$') is var op and >= 0 and <= 2)
+        if (Array.FindIndex(parts, FhirEndpoints.IsOperation) is var op and >= 0 and <= 2)
         {
-            // An operation (as at the REST endpoints, none is implemented here): 501.
-            var where = op == 0 ? "the system level" : string.Join('/', parts[..op]);
-            entry.Issues.Add(Issue($"The operation {parts[op]} is not supported on {where} by this server.", entry.Where + ".request.url", "not-supported"));
-            entry.IssueStatus = StatusCodes.Status501NotImplemented;
+            // An operation: none is implemented here either, as at the REST endpoints (501).
+            var refused = FhirEndpoints.NoOperation(parts[op], op == 0 ? "the system level" : string.Join('/', parts[..op]));
+            AtUrl(entry, refused);
+            entry.IssueStatus = refused.Status;
             return;
         }
         if (entry.Method is "GET" or "HEAD" && parts[^1] == "_history" && parts.Length <= 3)
