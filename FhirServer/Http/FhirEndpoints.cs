@@ -332,7 +332,8 @@ public static partial class FhirEndpoints
     {
         var version = result.Version;
         SetVersionHeaders(http.Response, version);
-        if (status == StatusCodes.Status201Created || http.Request.Method == HttpMethods.Put)
+        // A conditional create that matched (POST answered 200) names the match as a create names what it made.
+        if (status == StatusCodes.Status201Created || http.Request.Method is "PUT" or "POST")
             http.Response.Headers.Location = $"{BaseUrl(http.Request)}/{version.Type}/{version.Id}/_history/{version.Version}";
         switch (Prefer.Return(http.Request))
         {

@@ -379,6 +379,8 @@ public class SearchTests(string store) : ServerTests(store)
         Assert.That(created.StatusCode, Is.EqualTo(HttpStatusCode.Created));
         var again = await Post();
         Assert.That(again.StatusCode, Is.EqualTo(HttpStatusCode.OK), "the match is returned, nothing created");
+        Assert.That(again.Headers.Location, Is.EqualTo(created.Headers.Location), "the match's Location, as for the create");
+        Assert.That(again.Headers.ETag!.ToString(), Is.EqualTo("W/\"1\""));
 
         var update = await Client.PutAsync($"/Organization?identifier={criteria}", RestTests.Json(body.Replace("CHU", "CHU de Lyon")));
         Assert.That(update.StatusCode, Is.EqualTo(HttpStatusCode.OK));
