@@ -72,6 +72,7 @@ public static class ServerApp
         services.AddSingleton<SearchQueryParser>();
         services.AddSingleton<SqlSearch>();
         services.AddSingleton<ConditionalMatcher>();
+        services.AddSingleton<ConditionalCreateLocks>();
         services.AddSingleton<Reindexer>();
         services.AddSingleton<FhirOutput>();
         services.AddSingleton<FhirInput>();

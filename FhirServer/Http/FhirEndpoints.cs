@@ -182,7 +182,12 @@ public static partial class FhirEndpoints
             : input.Parse(http.Request, body);
         if (resource.Type != type)
             throw FhirException.BadRequest($"The body is a {resource.Type}, but the URL is for {type}.", resource.Type);
-        if (http.Request.Headers["If-None-Exist"].ToString() is { Length: > 0 } criteria)
+        var criteria = http.Request.Headers["If-None-Exist"].ToString();
+        // Conditional creates with the same criteria wait for each other, from the match until the create is committed.
+        await using var serialized = criteria.Length > 0
+            ? await Service<ConditionalCreateLocks>(http).AcquireAsync([ConditionalCreateLocks.Key(type, criteria)], http.RequestAborted)
+            : null;
+        if (criteria.Length > 0)
         {
             // Conditional create (R4 http.html#ccreate): one match → that resource, unchanged; several → 412.
             var matches = await Service<ConditionalMatcher>(http).MatchAsync(type, criteria, BaseUrl(http.Request), http.RequestAborted);

@@ -14,7 +14,8 @@ namespace FhirServer.Rest;
 /// answers with the failing entry's status. Batch entries are independent, each all-or-nothing on its own (see Batch).
 /// </summary>
 public sealed class BundleProcessor(ConformanceContext conformance, ResourceService service, IResourceStore store, ServerSettings settings,
-    ConditionalMatcher matcher, SearchQueryParser searches, SqlSearch sqlSearch, IServiceProvider services, ILogger<BundleProcessor> logger)
+    ConditionalMatcher matcher, SearchQueryParser searches, SqlSearch sqlSearch, ConditionalCreateLocks conditionalCreates, IServiceProvider services,
+    ILogger<BundleProcessor> logger)
 {
     private sealed class Entry(int index)
     {
@@ -84,8 +85,13 @@ public sealed class BundleProcessor(ConformanceContext conformance, ResourceServ
         }
         var representation = Prefer.Return(http.Request) == Prefer.Representation && http.Request.Headers.ContainsKey("Prefer");
         var baseUrl = FhirEndpoints.BaseUrl(http.Request);
-        if (type == "transaction") await Transaction(entries, baseUrl, representation, http.RequestAborted);
-        else await Batch(entries, baseUrl, representation, http.RequestAborted);
+        // The conditional creates of the Bundle, each with its criteria, one at a time against those of other requests
+        // (ConditionalCreateLocks): from before their match until the Bundle's writes are committed.
+        await using (await conditionalCreates.AcquireAsync(entries.Select(e => ConditionalCreateKey(e, baseUrl)).OfType<string>(), http.RequestAborted))
+        {
+            if (type == "transaction") await Transaction(entries, baseUrl, representation, http.RequestAborted);
+            else await Batch(entries, baseUrl, representation, http.RequestAborted);
+        }
         if (Prefer.Return(http.Request) == Prefer.Outcome)
             foreach (var e in entries) DescribeWrite(e);
         return Response(type + "-response", entries);
@@ -108,6 +114,15 @@ public sealed class BundleProcessor(ConformanceContext conformance, ResourceServ
             _ => null,
         };
         if (message is not null) e.Outcome = [new OutcomeIssue(IssueSeverity.Information, "informational", message)];
+    }
+
+    /// <summary>The lock key of a POST entry with ifNoneExist (its type read from the url as Prepare will), else null.</summary>
+    private static string? ConditionalCreateKey(Entry e, string baseUrl)
+    {
+        if (e.Method != "POST" || e.IfNoneExist is not { Length: > 0 } criteria) return null;
+        var url = e.Url.StartsWith(baseUrl + "/", StringComparison.Ordinal) ? e.Url[(baseUrl.Length + 1)..] : e.Url;
+        var type = url.Trim('/').Split('/', '?')[0];
+        return type.Length == 0 ? null : ConditionalCreateLocks.Key(type, criteria);
     }
 
     private static Entry Read(ElementNode node, int index)

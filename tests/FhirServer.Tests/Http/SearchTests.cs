@@ -397,6 +397,30 @@ public class SearchTests(string store) : ServerTests(store)
     }
 
     [Test]
+    public async Task Concurrent_conditional_creates_with_the_same_criteria_create_once()
+    {
+        var system = $"urn:test:race-{_run}";
+        var body = $$$"""{"resourceType":"Organization","identifier":[{"system":"{{{system}}}","value":"1"}],"name":"CH de Rennes"}""";
+        async Task<HttpStatusCode> Post()
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Post, "/Organization") { Content = RestTests.Json(body) };
+            request.Headers.Add("If-None-Exist", $"identifier={Uri.EscapeDataString(system + "|1")}");
+            using var response = await Client.SendAsync(request);
+            return response.StatusCode;
+        }
+        async Task<HttpStatusCode> Transaction()
+        {
+            var bundle = $$$"""{"resourceType":"Bundle","type":"transaction","entry":[{"resource":{{{body}}},"request":{"method":"POST","url":"Organization","ifNoneExist":"identifier={{{system}}}|1"}}]}""";
+            using var response = await Client.PostAsync("/", RestTests.Json(bundle));
+            return response.StatusCode;
+        }
+        var answers = await Task.WhenAll(Enumerable.Range(0, 24).Select(i => i % 3 == 0 ? Transaction() : Post()));
+        Assert.That(answers, Is.All.EqualTo(HttpStatusCode.Created).Or.EqualTo(HttpStatusCode.OK), string.Join(", ", answers));
+        Assert.That(await Matches($"/Organization?identifier={Uri.EscapeDataString(system + "|1")}"), Has.Count.EqualTo(1),
+            "one organization, however the creates interleaved");
+    }
+
+    [Test]
     public async Task Conditional_patch_patches_the_one_match()
     {
         // Resources of this test only: the seeded ones are shared by the fixture's tests.
