@@ -1,15 +1,18 @@
+using FhirServer.Storage;
+
 namespace FhirServer.Rest;
 
 /// <summary>
 /// Conditional creates (<c>If-None-Exist</c>, a Bundle entry's <c>ifNoneExist</c>) with the same criteria, one at a
-/// time in this process: the match, the create and its commit of one finish before the next one matches, which then
-/// finds what the first created (200) instead of creating it again. Without this, two clients loading the same
-/// practitioner at once both saw no match and both created it, and every later conditional create with those
-/// criteria failed with 412 (several matches). Creates with different criteria do not wait for each other.
-/// Several server processes on one database are not covered: the criteria are backed by no unique constraint
-/// (docs/storage-and-rest.md).
+/// time: the match, the create and its commit of one finish before the next one matches, which then finds what the
+/// first created (200) instead of creating it again. Without this, two clients loading the same practitioner at once
+/// both saw no match and both created it, and every later conditional create with those criteria failed with 412
+/// (several matches). Creates with different criteria do not wait for each other.
+/// Within the process a create waits on its criteria here; once it is the process's one holder, it takes the store's
+/// lock of the same name (<see cref="IResourceStore.LockAsync"/>), which serializes it with the other server
+/// processes on the store.
 /// </summary>
-public sealed class ConditionalCreateLocks
+public sealed class ConditionalCreateLocks(IResourceStore? store = null)
 {
     private readonly Dictionary<string, Gate> _gates = new(StringComparer.Ordinal);
 
@@ -31,6 +34,7 @@ public sealed class ConditionalCreateLocks
     public async Task<IAsyncDisposable> AcquireAsync(IEnumerable<string> keys, CancellationToken ct)
     {
         var ordered = keys.Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList();
+        if (ordered.Count == 0) return Held.Nothing;
         var held = new Held(this);
         try
         {
@@ -53,6 +57,7 @@ public sealed class ConditionalCreateLocks
                 }
                 held.Keys.Add((key, gate));
             }
+            if (store is not null) held.Shared = await store.LockAsync(ordered, ct);
             return held;
         }
         catch
@@ -77,15 +82,24 @@ public sealed class ConditionalCreateLocks
         get { lock (_gates) return _gates.Count; }
     }
 
-    private sealed class Held(ConditionalCreateLocks owner) : IAsyncDisposable
+    private sealed class Held(ConditionalCreateLocks? owner) : IAsyncDisposable
     {
+        public static readonly Held Nothing = new(null);
+
         public readonly List<(string Key, Gate Gate)> Keys = [];
 
-        public ValueTask DisposeAsync()
+        /// <summary>The store's locks of the same keys (other processes).</summary>
+        public IAsyncDisposable? Shared;
+
+        public async ValueTask DisposeAsync()
         {
-            foreach (var (key, gate) in Keys) owner.Leave(key, gate, release: true);
+            if (Shared is { } shared)
+            {
+                Shared = null;
+                await shared.DisposeAsync();
+            }
+            foreach (var (key, gate) in Keys) owner!.Leave(key, gate, release: true);
             Keys.Clear();
-            return ValueTask.CompletedTask;
         }
     }
 }

@@ -26,6 +26,13 @@ public interface IResourceStore : IAsyncDisposable
     /// <summary>Versions newest first, <see cref="HistoryQuery.Count"/> + 1 at most (the extra one says there is a next page).</summary>
     Task<IReadOnlyList<StoredVersion>> HistoryAsync(HistoryQuery query, CancellationToken ct = default);
 
+    /// <summary>
+    /// Holds locks named <paramref name="names"/> that every server process on this store respects (across processes,
+    /// not only threads), until the result is disposed. Names are taken in one order, so holders of several do not
+    /// deadlock; an empty list takes nothing.
+    /// </summary>
+    ValueTask<IAsyncDisposable> LockAsync(IReadOnlyCollection<string> names, CancellationToken ct = default);
+
     /// <summary>Whether the database answers (for <c>/ready</c>).</summary>
     Task<bool> PingAsync(CancellationToken ct = default);
 

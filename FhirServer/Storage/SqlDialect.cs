@@ -108,6 +108,12 @@ public abstract class SqlDialect : IAsyncDisposable
     /// </summary>
     public abstract string? LockResource { get; }
 
+    /// <summary>
+    /// Holds locks on <paramref name="keys"/> (<see cref="StoreKeyLocks.Keys"/>: distinct, ascending) that every process
+    /// on this store respects, until the result is disposed.
+    /// </summary>
+    public abstract ValueTask<IAsyncDisposable> LockKeysAsync(long[] keys, CancellationToken ct);
+
     /// <summary>Schema migrations, in order; migration <c>i</c> brings the schema to version <c>i + 1</c>.</summary>
     public abstract IReadOnlyList<string> Migrations { get; }
 
@@ -194,6 +200,7 @@ public sealed class SqliteDialect : SqlDialect
         wal.CommandText = "PRAGMA journal_mode=WAL;";
         wal.ExecuteNonQuery();
         _checkpointer = new Checkpointer(this);
+        _keyLocks = new FileKeyLocks(Location + "-locks");
     }
 
     public override string Kind => "sqlite";
@@ -251,6 +258,7 @@ public sealed class SqliteDialect : SqlDialect
     {
         await base.DisposeAsync();
         await _checkpointer.DisposeAsync();
+        _keyLocks.Dispose();
     }
 
     /// <summary>
@@ -334,6 +342,10 @@ public sealed class SqliteDialect : SqlDialect
     public override string? LockResource => null;
 
     public override string? MigrationLock => null;
+
+    private readonly FileKeyLocks _keyLocks;
+
+    public override ValueTask<IAsyncDisposable> LockKeysAsync(long[] keys, CancellationToken ct) => _keyLocks.TakeAsync(keys, ct);
 
     public override IReadOnlyList<string> Migrations { get; } =
     [
@@ -425,6 +437,8 @@ public sealed class PostgresDialect : SqlDialect
     public override string? LockResource => "SELECT pg_advisory_xact_lock(hashtextextended(@key, 0))";
 
     public override string? MigrationLock => "SELECT pg_advisory_xact_lock(4242424242)";
+
+    public override ValueTask<IAsyncDisposable> LockKeysAsync(long[] keys, CancellationToken ct) => PostgresKeyLocks.TakeAsync(_dataSource, keys, ct);
 
     public override IReadOnlyList<string> Migrations { get; } =
     [

@@ -162,6 +162,9 @@ public sealed class SqlResourceStore(SqlDialect dialect) : IResourceStore
         return result;
     }
 
+    public ValueTask<IAsyncDisposable> LockAsync(IReadOnlyCollection<string> names, CancellationToken ct = default) =>
+        names.Count == 0 ? ValueTask.FromResult<IAsyncDisposable>(StoreKeyLocks.None.Instance) : dialect.LockKeysAsync(StoreKeyLocks.Keys(names), ct);
+
     public async Task<bool> PingAsync(CancellationToken ct = default)
     {
         try

@@ -1,0 +1,77 @@
+using System.Net;
+using System.Text;
+using System.Text.Json;
+using FhirServer.Tests.Support;
+
+namespace FhirServer.Tests.Http;
+
+/// <summary>
+/// Two server processes on one store (the same SQLite file, the same PostgreSQL database), as behind a load balancer.
+/// </summary>
+[TestFixture("sqlite")]
+[TestFixture("postgres")]
+[NonParallelizable]
+public class SharedStoreTests(string store)
+{
+    private string _dataDirectory = null!;
+    private string? _connection;
+    private ServerProcess _first = null!;
+    private ServerProcess _second = null!;
+
+    [OneTimeSetUp]
+    public async Task StartServers()
+    {
+        _dataDirectory = Path.Combine(Path.GetTempPath(), "fhirserver-shared-" + Guid.NewGuid().ToString("N"));
+        _connection = store == "postgres" ? PostgresServer.NewDatabase() : null;
+        string[] arguments = store == "postgres" ? ["--store", "postgres", "--connection", _connection!] : ["--data", _dataDirectory];
+        _first = await ServerProcess.StartAsync(arguments);
+        _second = await ServerProcess.StartAsync(arguments);
+    }
+
+    [OneTimeTearDown]
+    public async Task StopServers()
+    {
+        await _first.DisposeAsync();
+        await _second.DisposeAsync();
+        TempFolder.Delete(_dataDirectory);
+    }
+
+    [Test]
+    public async Task Conditional_creates_sent_to_both_processes_create_once()
+    {
+        using var first = new HttpClient { BaseAddress = new Uri(_first.BaseUrl) };
+        using var second = new HttpClient { BaseAddress = new Uri(_second.BaseUrl) };
+        var run = Guid.NewGuid().ToString("N");
+        // Several practitioners, each sent by 16 clients at once, half to each process, as REST creates and as transactions.
+        var keys = Enumerable.Range(0, 6).Select(i => (System: $"urn:test:shared-{run}", Value: $"81000000000{i}")).ToList();
+        var sends = keys.SelectMany(k => Enumerable.Range(0, 16).Select(i => Send(i % 2 == 0 ? first : second, k.System, k.Value, transaction: i % 4 >= 2)));
+        var answers = await Task.WhenAll(sends);
+        Assert.That(answers, Is.All.EqualTo(HttpStatusCode.Created).Or.EqualTo(HttpStatusCode.OK), string.Join(", ", answers));
+        foreach (var (system, value) in keys)
+        {
+            using var found = JsonDocument.Parse(await first.GetStringAsync($"/Practitioner?identifier={Uri.EscapeDataString(system + "|" + value)}"));
+            var count = found.RootElement.TryGetProperty("entry", out var entries) ? entries.GetArrayLength() : 0;
+            Assert.That(count, Is.EqualTo(1), $"one practitioner {value}, however the creates interleaved between the processes");
+        }
+        Assert.That(answers.Count(a => a == HttpStatusCode.Created), Is.EqualTo(keys.Count), "one create per practitioner, the others found it");
+    }
+
+    private static async Task<HttpStatusCode> Send(HttpClient client, string system, string value, bool transaction)
+    {
+        var body = $$"""{"resourceType":"Practitioner","identifier":[{"system":"{{system}}","value":"{{value}}"}],"name":[{"family":"Martin"}]}""";
+        var criteria = $"identifier={Uri.EscapeDataString(system + "|" + value)}";
+        if (!transaction)
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Post, "/Practitioner") { Content = new StringContent(body, Encoding.UTF8, "application/fhir+json") };
+            request.Headers.Add("If-None-Exist", criteria);
+            using var response = await client.SendAsync(request);
+            return response.StatusCode;
+        }
+        var bundle = $$$"""{"resourceType":"Bundle","type":"transaction","entry":[{"resource":{{{body}}},"request":{"method":"POST","url":"Practitioner","ifNoneExist":"{{{criteria}}}"}}]}""";
+        using var answer = await client.PostAsync("/", new StringContent(bundle, Encoding.UTF8, "application/fhir+json"));
+        if (answer.StatusCode != HttpStatusCode.OK) return answer.StatusCode;
+        using var doc = JsonDocument.Parse(await answer.Content.ReadAsStringAsync());
+        var status = doc.RootElement.GetProperty("entry")[0].GetProperty("response").GetProperty("status").GetString()!;
+        return (HttpStatusCode)int.Parse(status.Split(' ')[0]);
+    }
+}
