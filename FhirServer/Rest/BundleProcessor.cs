@@ -13,7 +13,7 @@ namespace FhirServer.Rest;
 /// rewritten across entries, then DELETE, POST, PUT/PATCH and GET run in that order; any failure rolls all back and
 /// answers with the failing entry's status. Batch entries are independent, each all-or-nothing on its own (see Batch).
 /// </summary>
-public sealed class BundleProcessor(ConformanceContext conformance, ResourceService service, IResourceStore store, ServerSettings settings,
+public sealed partial class BundleProcessor(ConformanceContext conformance, ResourceService service, IResourceStore store, ServerSettings settings,
     ConditionalMatcher matcher, SearchQueryParser searches, SqlSearch sqlSearch, ConditionalCreateLocks conditionalCreates, IServiceProvider services,
     ILogger<BundleProcessor> logger)
 {
@@ -693,13 +693,21 @@ public sealed class BundleProcessor(ConformanceContext conformance, ResourceServ
 
     /// <summary>
     /// References to other entries by their fullUrl (<c>urn:uuid:…</c>, or an absolute URL) become <c>Type/id</c>
-    /// (R4 bundle.html#references); a <c>urn:uuid:</c> that names no entry is an error.
+    /// (R4 bundle.html#references), in references, in elements of type uri and url (Attachment.url, extensions), and
+    /// in the narrative's links and images (<c>&lt;a href&gt;</c>, <c>&lt;img src&gt;</c>; http.html#trules); a
+    /// <c>urn:uuid:</c> reference that names no entry is an error. Elements of type oid and uuid keep their value,
+    /// which <c>Type/id</c> would make invalid.
     /// </summary>
     private static void RewriteReferences(Entry e, Dictionary<string, string> identities)
     {
         foreach (var node in e.Resource!.Descendants())
         {
             if (!node.HasValue) continue;
+            if (node.Type == "xhtml")
+            {
+                if (identities.Count > 0) node.Value = RewriteNarrativeLinks(node.Value!, identities);
+                continue;
+            }
             var isReference = node.Name == "reference" && node.Parent?.Type == "Reference";
             if (!isReference && node.Type is not ("uri" or "url")) continue;
             var value = node.Value!;
@@ -708,6 +716,27 @@ public sealed class BundleProcessor(ConformanceContext conformance, ResourceServ
                 throw FhirException.BadRequest($"The reference '{value}' names no entry of the transaction.", node.Location);
         }
     }
+
+    /// <summary>The <c>href</c> of the narrative's <c>a</c> and the <c>src</c> of its <c>img</c> that name an entry, as that entry's <c>Type/id</c>.</summary>
+    internal static string RewriteNarrativeLinks(string div, IReadOnlyDictionary<string, string> identities)
+    {
+        if (!div.Contains("href", StringComparison.Ordinal) && !div.Contains("src", StringComparison.Ordinal)) return div;
+        return LinkTag().Replace(div, tag => LinkAttribute().Replace(tag.Value, attribute =>
+        {
+            var value = attribute.Groups["value"].Value;
+            // Attribute values are XML: the fullUrl may be written with character references (&amp;).
+            var url = value.Contains('&') ? System.Net.WebUtility.HtmlDecode(value) : value;
+            return identities.TryGetValue(url, out var target)
+                ? attribute.Value[..(attribute.Groups["value"].Index - attribute.Index)] + target + attribute.Groups["quote"].Value
+                : attribute.Value;
+        }));
+    }
+
+    [System.Text.RegularExpressions.GeneratedRegex(@"<(?:[A-Za-z_][\w.-]*:)?(?:a|img)\s[^>]*>")]
+    private static partial System.Text.RegularExpressions.Regex LinkTag();
+
+    [System.Text.RegularExpressions.GeneratedRegex(@"(?<=\s)(?:href|src)\s*=\s*(?<quote>[""'])(?<value>.*?)\k<quote>", System.Text.RegularExpressions.RegexOptions.Singleline)]
+    private static partial System.Text.RegularExpressions.Regex LinkAttribute();
 
     private byte[] Response(string type, List<Entry> entries)
     {

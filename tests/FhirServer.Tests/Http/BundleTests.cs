@@ -62,6 +62,40 @@ public class BundleTests(string store) : ServerTests(store)
     }
 
     [Test]
+    public async Task Transaction_rewrites_links_to_entries_in_urls_and_in_the_narrative()
+    {
+        // An MHD-style document: the DocumentReference points to its Binary by fullUrl, in Attachment.url and in its narrative.
+        const string binaryUrl = "urn:uuid:5b0e7c1a-0000-4000-8000-000000000001";
+        const string patientUrl = "urn:uuid:5b0e7c1a-0000-4000-8000-000000000002";
+        var div = $"""<div xmlns=\"http://www.w3.org/1999/xhtml\"><p>Compte rendu ({patientUrl})</p><a href=\"{binaryUrl}\">PDF</a> <img src='{binaryUrl}' alt=\"aper\u00e7u\"/> <a href=\"https://esante.gouv.fr\">ANS</a></div>""";
+        var (status, response) = await Post($$$"""
+            {"resourceType":"Bundle","type":"transaction","entry":[
+              {"fullUrl":"{{{binaryUrl}}}","resource":{"resourceType":"Binary","contentType":"application/pdf","data":"JVBERi0xLjQK"},
+               "request":{"method":"POST","url":"Binary"}},
+              {"fullUrl":"{{{patientUrl}}}","resource":{"resourceType":"Patient","name":[{"family":"Martin"}]},"request":{"method":"POST","url":"Patient"}},
+              {"resource":{"resourceType":"DocumentReference","status":"current","text":{"status":"generated","div":"{{{div}}}"},
+                 "subject":{"reference":"{{{patientUrl}}}"},
+                 "content":[{"attachment":{"contentType":"application/pdf","url":"{{{binaryUrl}}}"}}],
+                 "masterIdentifier":{"system":"urn:ietf:rfc:3986","value":"{{{patientUrl}}}"}},
+               "request":{"method":"POST","url":"DocumentReference"}}
+            ]}
+            """);
+        Assert.That(status, Is.EqualTo(HttpStatusCode.OK), response.ToString());
+        var locations = response.GetProperty("entry").EnumerateArray().Select(e => e.GetProperty("response").GetProperty("location").GetString()!).ToList();
+        var binary = string.Join('/', locations[0].Split('/')[..2]);
+        var patient = string.Join('/', locations[1].Split('/')[..2]);
+        var (_, document) = await Get("/" + locations[2]);
+        Assert.That(document.GetProperty("content")[0].GetProperty("attachment").GetProperty("url").GetString(), Is.EqualTo(binary));
+        Assert.That(document.GetProperty("subject").GetProperty("reference").GetString(), Is.EqualTo(patient));
+        var narrative = document.GetProperty("text").GetProperty("div").GetString()!;
+        Assert.That(narrative, Does.Contain($"<a href=\"{binary}\">PDF</a>").And.Contain($"<img src='{binary}'"), "links and images name the entry's new id");
+        Assert.That(narrative, Does.Contain($"<p>Compte rendu ({patientUrl})</p>").And.Contain("<a href=\"https://esante.gouv.fr\">"),
+            "text, and links to what is not an entry, are left as written");
+        Assert.That(document.GetProperty("masterIdentifier").GetProperty("value").GetString(), Is.EqualTo(patientUrl),
+            "an identifier's value is not a link (its type is string)");
+    }
+
+    [Test]
     public async Task Transaction_creates_written_together_are_each_indexed_and_kept_in_entry_order()
     {
         // A transaction's creates are written in one go (on PostgreSQL one statement per table for all of them): each
