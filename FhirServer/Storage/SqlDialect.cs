@@ -438,7 +438,9 @@ public sealed class PostgresDialect : SqlDialect
 
     public override string? MigrationLock => "SELECT pg_advisory_xact_lock(4242424242)";
 
-    public override ValueTask<IAsyncDisposable> LockKeysAsync(long[] keys, CancellationToken ct) => PostgresKeyLocks.TakeAsync(_dataSource, keys, ct);
+    private readonly SemaphoreSlim _keyLockHolders = new(PostgresKeyLocks.MaxHolders, PostgresKeyLocks.MaxHolders);
+
+    public override ValueTask<IAsyncDisposable> LockKeysAsync(long[] keys, CancellationToken ct) => PostgresKeyLocks.TakeAsync(_dataSource, _keyLockHolders, keys, ct);
 
     public override IReadOnlyList<string> Migrations { get; } =
     [

@@ -29,13 +29,27 @@ public static class StoreKeyLocks
 /// <summary>
 /// PostgreSQL: transaction-scoped advisory locks (<c>pg_advisory_xact_lock</c>) on a connection of their own, its
 /// transaction held open until the holder is done and then rolled back, so that no lock outlives it on a pooled
-/// connection; a process that dies loses its session and its locks with it.
+/// connection; a process that dies loses its session and its locks with it. At most <see cref="MaxHolders"/>
+/// holders at a time take a connection for this: each also needs connections to match and write, and holders that
+/// had taken the whole pool would wait for each other's connections.
 /// </summary>
-internal sealed class PostgresKeyLocks(NpgsqlConnection connection, NpgsqlTransaction transaction) : IAsyncDisposable
+internal sealed class PostgresKeyLocks(NpgsqlConnection connection, NpgsqlTransaction transaction, SemaphoreSlim holders) : IAsyncDisposable
 {
-    public static async ValueTask<IAsyncDisposable> TakeAsync(NpgsqlDataSource source, long[] keys, CancellationToken ct)
+    public const int MaxHolders = 16;
+
+    public static async ValueTask<IAsyncDisposable> TakeAsync(NpgsqlDataSource source, SemaphoreSlim holders, long[] keys, CancellationToken ct)
     {
-        var connection = await source.OpenConnectionAsync(ct);
+        await holders.WaitAsync(ct);
+        NpgsqlConnection connection;
+        try
+        {
+            connection = await source.OpenConnectionAsync(ct);
+        }
+        catch
+        {
+            holders.Release();
+            throw;
+        }
         try
         {
             var transaction = await connection.BeginTransactionAsync(ct);
@@ -43,11 +57,12 @@ internal sealed class PostgresKeyLocks(NpgsqlConnection connection, NpgsqlTransa
             await using var command = new NpgsqlCommand("SELECT count(pg_advisory_xact_lock(k)) FROM unnest(@keys) AS k", connection, transaction);
             command.Parameters.Add(new NpgsqlParameter<long[]>("keys", keys));
             await command.ExecuteScalarAsync(ct);
-            return new PostgresKeyLocks(connection, transaction);
+            return new PostgresKeyLocks(connection, transaction, holders);
         }
         catch
         {
             await connection.DisposeAsync();
+            holders.Release();
             throw;
         }
     }
@@ -63,6 +78,7 @@ internal sealed class PostgresKeyLocks(NpgsqlConnection connection, NpgsqlTransa
             // A broken connection: its session, and the locks with it, ended on the server.
         }
         await connection.DisposeAsync();
+        holders.Release();
     }
 }
 

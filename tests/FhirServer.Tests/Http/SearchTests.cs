@@ -421,6 +421,23 @@ public class SearchTests(string store) : ServerTests(store)
     }
 
     [Test]
+    public async Task Many_concurrent_conditional_creates_with_different_criteria_all_complete()
+    {
+        // More than the store's connection pool (100 on PostgreSQL): holding criteria must not take every connection.
+        var system = $"urn:test:many-{_run}";
+        async Task<HttpStatusCode> Post(int i)
+        {
+            var body = $$$"""{"resourceType":"Organization","identifier":[{"system":"{{{system}}}","value":"{{{i}}}"}]}""";
+            using var request = new HttpRequestMessage(HttpMethod.Post, "/Organization") { Content = RestTests.Json(body) };
+            request.Headers.Add("If-None-Exist", $"identifier={Uri.EscapeDataString($"{system}|{i}")}");
+            using var response = await Client.SendAsync(request);
+            return response.StatusCode;
+        }
+        var answers = await Task.WhenAll(Enumerable.Range(0, 160).Select(Post)).WaitAsync(TimeSpan.FromMinutes(1));
+        Assert.That(answers, Is.All.EqualTo(HttpStatusCode.Created), string.Join(", ", answers.Distinct()));
+    }
+
+    [Test]
     public async Task Conditional_patch_patches_the_one_match()
     {
         // Resources of this test only: the seeded ones are shared by the fixture's tests.
