@@ -211,6 +211,8 @@ public static partial class FhirEndpoints
         var resource = await Service<FhirInput>(http).ReadResourceAsync(http.Request);
         if (resource.Type != type)
             throw FhirException.BadRequest($"The body is a {resource.Type}, but the URL is for {type}.", resource.Type);
+        // With no match it creates: held like a conditional create with these criteria, from the match to the commit.
+        await using var serialized = await Service<ConditionalCreateLocks>(http).AcquireAsync([ConditionalCreateLocks.Key(type, criteria)], http.RequestAborted);
         var matches = await Service<ConditionalMatcher>(http).MatchAsync(type, criteria, BaseUrl(http.Request), http.RequestAborted);
         if (matches.Count > 1) throw FhirException.PreconditionFailed($"The criteria '{criteria}' match more than one {type}.");
         var bodyId = resource.Child("id")?.Value;

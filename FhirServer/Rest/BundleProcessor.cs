@@ -85,8 +85,9 @@ public sealed partial class BundleProcessor(ConformanceContext conformance, Reso
         }
         var representation = Prefer.Return(http.Request) == Prefer.Representation && http.Request.Headers.ContainsKey("Prefer");
         var baseUrl = FhirEndpoints.BaseUrl(http.Request);
-        // The conditional creates of the Bundle, each with its criteria, one at a time against those of other requests
-        // (ConditionalCreateLocks): from before their match until the Bundle's writes are committed.
+        // The conditional creates and updates of the Bundle (an update creates when nothing matches), each with its
+        // criteria, one at a time against those of other requests (ConditionalCreateLocks): from before their match
+        // until the Bundle's writes are committed.
         await using (await conditionalCreates.AcquireAsync(entries.Select(e => ConditionalCreateKey(e, baseUrl)).OfType<string>(), http.RequestAborted))
         {
             if (type == "transaction") await Transaction(entries, baseUrl, representation, http.RequestAborted);
@@ -116,13 +117,21 @@ public sealed partial class BundleProcessor(ConformanceContext conformance, Reso
         if (message is not null) e.Outcome = [new OutcomeIssue(IssueSeverity.Information, "informational", message)];
     }
 
-    /// <summary>The lock key of a POST entry with ifNoneExist (its type read from the url as Prepare will), else null.</summary>
+    /// <summary>
+    /// The lock key of a POST entry with ifNoneExist or of a conditional PUT (<c>Patient?identifier=…</c>), its type
+    /// read from the url as Prepare will; else null.
+    /// </summary>
     private static string? ConditionalCreateKey(Entry e, string baseUrl)
     {
-        if (e.Method != "POST" || e.IfNoneExist is not { Length: > 0 } criteria) return null;
-        var url = e.Url.StartsWith(baseUrl + "/", StringComparison.Ordinal) ? e.Url[(baseUrl.Length + 1)..] : e.Url;
-        var type = url.Trim('/').Split('/', '?')[0];
-        return type.Length == 0 ? null : ConditionalCreateLocks.Key(type, criteria);
+        var url = (e.Url.StartsWith(baseUrl + "/", StringComparison.Ordinal) ? e.Url[(baseUrl.Length + 1)..] : e.Url).TrimStart('/');
+        var type = url.Split('/', '?')[0];
+        var criteria = e.Method switch
+        {
+            "POST" => e.IfNoneExist,
+            "PUT" when url.IndexOf('?') is var q and > 0 && !url[..q].Contains('/') => url[(q + 1)..],
+            _ => null,
+        };
+        return type.Length == 0 || string.IsNullOrEmpty(criteria) ? null : ConditionalCreateLocks.Key(type, criteria);
     }
 
     private static Entry Read(ElementNode node, int index)

@@ -397,7 +397,7 @@ public class SearchTests(string store) : ServerTests(store)
     }
 
     [Test]
-    public async Task Concurrent_conditional_creates_with_the_same_criteria_create_once()
+    public async Task Concurrent_conditional_creates_and_updates_with_the_same_criteria_create_once()
     {
         var system = $"urn:test:race-{_run}";
         var body = $$$"""{"resourceType":"Organization","identifier":[{"system":"{{{system}}}","value":"1"}],"name":"CH de Rennes"}""";
@@ -414,7 +414,19 @@ public class SearchTests(string store) : ServerTests(store)
             using var response = await Client.PostAsync("/", RestTests.Json(bundle));
             return response.StatusCode;
         }
-        var answers = await Task.WhenAll(Enumerable.Range(0, 24).Select(i => i % 3 == 0 ? Transaction() : Post()));
+        // A conditional update that matches nothing creates (http.html#cond-update): the same race.
+        async Task<HttpStatusCode> Put()
+        {
+            using var response = await Client.PutAsync($"/Organization?identifier={Uri.EscapeDataString(system + "|1")}", RestTests.Json(body));
+            return response.StatusCode;
+        }
+        async Task<HttpStatusCode> TransactionPut()
+        {
+            var bundle = $$$"""{"resourceType":"Bundle","type":"transaction","entry":[{"resource":{{{body}}},"request":{"method":"PUT","url":"Organization?identifier={{{system}}}|1"}}]}""";
+            using var response = await Client.PostAsync("/", RestTests.Json(bundle));
+            return response.StatusCode;
+        }
+        var answers = await Task.WhenAll(Enumerable.Range(0, 32).Select(i => (i % 4) switch { 0 => Transaction(), 1 => Put(), 2 => TransactionPut(), _ => Post() }));
         Assert.That(answers, Is.All.EqualTo(HttpStatusCode.Created).Or.EqualTo(HttpStatusCode.OK), string.Join(", ", answers));
         Assert.That(await Matches($"/Organization?identifier={Uri.EscapeDataString(system + "|1")}"), Has.Count.EqualTo(1),
             "one organization, however the creates interleaved");
