@@ -86,6 +86,7 @@ public sealed class Capabilities(ConformanceContext conformance, ServerSettings 
                     new JsonObject { ["code"] = "search-system" }),
             }),
         };
-        return statement.ToJsonString();
+        // As the rest of the server writes JSON: characters such as '+' and '<' as they are, not as \u escapes.
+        return statement.ToJsonString(new System.Text.Json.JsonSerializerOptions { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping });
     }
 }

@@ -13,9 +13,12 @@ public class MetadataTests : ServerTests
         var response = await Client.GetAsync("/metadata");
         Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.OK));
         Assert.That(response.Content.Headers.ContentType!.MediaType, Is.EqualTo("application/fhir+json"));
-        using var doc = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+        var text = await response.Content.ReadAsStringAsync();
+        using var doc = JsonDocument.Parse(text);
         var root = doc.RootElement;
         Assert.That(root.GetProperty("resourceType").GetString(), Is.EqualTo("CapabilityStatement"));
+        Assert.That(text, Does.Match("\"date\":\"\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d\\+00:00\""),
+            "the date's '+' as written, not escaped as \\u002B");
         Assert.That(root.GetProperty("fhirVersion").GetString(), Is.EqualTo("4.0.1"));
         Assert.That(root.GetProperty("kind").GetString(), Is.EqualTo("instance"));
         Assert.That(root.GetProperty("rest")[0].GetProperty("mode").GetString(), Is.EqualTo("server"));
