@@ -734,6 +734,20 @@ public class RestTests(string store) : ServerTests(store)
     }
 
     [Test]
+    public async Task Concurrent_updates_of_one_version_with_if_match_let_one_win()
+    {
+        // Lost-update prevention (http.html#concurrency): of clients that all read version 1, one writes, the rest get 412.
+        var id = (await CreatePatient()).GetProperty("id").GetString();
+        var writes = Enumerable.Range(0, 12).Select(i => Send(HttpMethod.Put, $"/Patient/{id}",
+            $$"""{"resourceType":"Patient","id":"{{id}}","name":[{"family":"W{{i}}"}]}""", configure: r => r.Headers.TryAddWithoutValidation("If-Match", "W/\"1\"")));
+        var results = await Task.WhenAll(writes);
+        Assert.That(results.Count(r => r.Response.StatusCode == HttpStatusCode.OK), Is.EqualTo(1), string.Join(", ", results.Select(r => r.Response.StatusCode)));
+        Assert.That(results.Count(r => r.Response.StatusCode == HttpStatusCode.PreconditionFailed), Is.EqualTo(11));
+        var (_, current) = await Send(HttpMethod.Get, $"/Patient/{id}");
+        Assert.That(current.GetProperty("meta").GetProperty("versionId").GetString(), Is.EqualTo("2"));
+    }
+
+    [Test]
     public async Task Metadata_lists_the_implemented_interactions()
     {
         var (_, statement) = await Send(HttpMethod.Get, "/metadata");
