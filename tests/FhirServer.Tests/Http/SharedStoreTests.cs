@@ -56,6 +56,26 @@ public class SharedStoreTests(string store)
         Assert.That(answers.Count(a => a == HttpStatusCode.Created), Is.EqualTo(keys.Count), "one create per practitioner, the others found it");
     }
 
+    [Test]
+    public async Task Updates_of_one_resource_sent_to_both_processes_get_distinct_consecutive_versions()
+    {
+        using var first = new HttpClient { BaseAddress = new Uri(_first.BaseUrl) };
+        using var second = new HttpClient { BaseAddress = new Uri(_second.BaseUrl) };
+        var id = "shared-" + Guid.NewGuid().ToString("N")[..12];
+        async Task<int> Put(HttpClient client, int i)
+        {
+            var body = $$"""{"resourceType":"Patient","id":"{{id}}","name":[{"family":"V{{i}}"}]}""";
+            using var response = await client.PutAsync($"/Patient/{id}", new StringContent(body, Encoding.UTF8, "application/fhir+json"));
+            Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.OK).Or.EqualTo(HttpStatusCode.Created), await response.Content.ReadAsStringAsync());
+            using var doc = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+            return int.Parse(doc.RootElement.GetProperty("meta").GetProperty("versionId").GetString()!);
+        }
+        var versions = await Task.WhenAll(Enumerable.Range(0, 40).Select(i => Put(i % 2 == 0 ? first : second, i)));
+        Assert.That(versions.Order(), Is.EqualTo(Enumerable.Range(1, 40)), "version numbers come from the database, not from either process");
+        using var history = JsonDocument.Parse(await second.GetStringAsync($"/Patient/{id}/_history?_count=100"));
+        Assert.That(history.RootElement.GetProperty("entry").GetArrayLength(), Is.EqualTo(40));
+    }
+
     private static async Task<HttpStatusCode> Send(HttpClient client, string system, string value, bool transaction)
     {
         var body = $$"""{"resourceType":"Practitioner","identifier":[{"system":"{{system}}","value":"{{value}}"}],"name":[{"family":"Martin"}]}""";
