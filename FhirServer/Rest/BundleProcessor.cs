@@ -730,8 +730,9 @@ public sealed partial class BundleProcessor(ConformanceContext conformance, Reso
     internal static string RewriteNarrativeLinks(string div, IReadOnlyDictionary<string, string> identities)
     {
         if (!div.Contains("href", StringComparison.Ordinal) && !div.Contains("src", StringComparison.Ordinal)) return div;
-        return LinkTag().Replace(div, tag => LinkAttribute().Replace(tag.Value, attribute =>
+        return LinkTag().Replace(div, tag => Attribute().Replace(tag.Value, attribute =>
         {
+            if (attribute.Groups["name"].Value is not ("href" or "src")) return attribute.Value;
             var value = attribute.Groups["value"].Value;
             // Attribute values are XML: the fullUrl may be written with character references (&amp;).
             var url = value.Contains('&') ? System.Net.WebUtility.HtmlDecode(value) : value;
@@ -744,8 +745,9 @@ public sealed partial class BundleProcessor(ConformanceContext conformance, Reso
     [System.Text.RegularExpressions.GeneratedRegex(@"<(?:[A-Za-z_][\w.-]*:)?(?:a|img)\s[^>]*>")]
     private static partial System.Text.RegularExpressions.Regex LinkTag();
 
-    [System.Text.RegularExpressions.GeneratedRegex(@"(?<=\s)(?:href|src)\s*=\s*(?<quote>[""'])(?<value>.*?)\k<quote>", System.Text.RegularExpressions.RegexOptions.Singleline)]
-    private static partial System.Text.RegularExpressions.Regex LinkAttribute();
+    // Every attribute of the tag in turn, so that text inside another attribute's value is never taken for one.
+    [System.Text.RegularExpressions.GeneratedRegex(@"(?<=\s)(?<name>[^\s=/>]+)\s*=\s*(?<quote>[""'])(?<value>.*?)\k<quote>", System.Text.RegularExpressions.RegexOptions.Singleline)]
+    private static partial System.Text.RegularExpressions.Regex Attribute();
 
     private byte[] Response(string type, List<Entry> entries)
     {

@@ -14,6 +14,7 @@ public class NarrativeLinksTests
     [TestCase("""<div><a href="urn:uuid:1">x</a></div>""", """<div><a href="Binary/b1">x</a></div>""")]
     [TestCase("""<div><img alt="" src = 'urn:uuid:1'/></div>""", """<div><img alt="" src = 'Binary/b1'/></div>""")]
     [TestCase("<div><a title=\"t\"\n  href=\"urn:uuid:1\">x</a></div>", "<div><a title=\"t\"\n  href=\"Binary/b1\">x</a></div>")]
+    [TestCase("""<div><a title="see href='urn:uuid:1'" href="urn:uuid:1">x</a></div>""", """<div><a title="see href='urn:uuid:1'" href="Binary/b1">x</a></div>""")]
     [TestCase("""<div><a href="http://example.org/fhir/Binary?a=1&amp;b=2">x</a></div>""", """<div><a href="Binary/b2">x</a></div>""")]
     [TestCase("""<div><h:a xmlns:h="http://www.w3.org/1999/xhtml" href="urn:uuid:1">x</h:a></div>""", """<div><h:a xmlns:h="http://www.w3.org/1999/xhtml" href="Binary/b1">x</h:a></div>""")]
     public void Links_and_images_to_entries_name_them_by_their_new_id(string div, string expected) =>
