@@ -4,10 +4,11 @@ namespace FhirServer.Rest;
 
 /// <summary>
 /// Conditional creates (<c>If-None-Exist</c>, a Bundle entry's <c>ifNoneExist</c>) and conditional updates (which
-/// create when nothing matches) with the same criteria, one at a time: the match, the create and its commit of one finish before the next one matches, which then finds what the
-/// first created (200) instead of creating it again. Without this, two clients loading the same practitioner at once
-/// both saw no match and both created it, and every later conditional create with those criteria failed with 412
-/// (several matches). Creates with different criteria do not wait for each other.
+/// create when nothing matches) with the same criteria, one at a time: the match, the create and its commit of one
+/// finish before the next one matches, which then finds what the first created (200) instead of creating it again.
+/// Without this, two clients loading the same practitioner at once both saw no match and both created it, and every
+/// later conditional create with those criteria failed with 412 (several matches). Creates with different criteria
+/// do not wait for each other.
 /// Within the process a create waits on its criteria here; once it is the process's one holder, it takes the store's
 /// lock of the same name (<see cref="IResourceStore.LockAsync"/>), which serializes it with the other server
 /// processes on the store.
