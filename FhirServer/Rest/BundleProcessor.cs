@@ -85,10 +85,11 @@ public sealed partial class BundleProcessor(ConformanceContext conformance, Reso
         }
         var representation = Prefer.Return(http.Request) == Prefer.Representation && http.Request.Headers.ContainsKey("Prefer");
         var baseUrl = FhirEndpoints.BaseUrl(http.Request);
+        foreach (var e in entries) Prepare(e, baseUrl);
         // The conditional creates and updates of the Bundle (an update creates when nothing matches), each with its
         // criteria, one at a time against those of other requests (ConditionalCreateLocks): from before their match
         // until the Bundle's writes are committed.
-        await using (await conditionalCreates.AcquireAsync(entries.Select(e => ConditionalCreateKey(e, baseUrl)).OfType<string>(), http.RequestAborted))
+        await using (await conditionalCreates.AcquireAsync(entries.Select(ConditionalCreateKey).OfType<string>(), http.RequestAborted))
         {
             if (type == "transaction") await Transaction(entries, baseUrl, representation, http.RequestAborted);
             else await Batch(entries, baseUrl, representation, http.RequestAborted);
@@ -117,22 +118,13 @@ public sealed partial class BundleProcessor(ConformanceContext conformance, Reso
         if (message is not null) e.Outcome = [new OutcomeIssue(IssueSeverity.Information, "informational", message)];
     }
 
-    /// <summary>
-    /// The lock key of a POST entry with ifNoneExist or of a conditional PUT (<c>Patient?identifier=…</c>), its type
-    /// read from the url as Prepare will; else null.
-    /// </summary>
-    private static string? ConditionalCreateKey(Entry e, string baseUrl)
+    /// <summary>The lock key of a prepared POST entry with ifNoneExist or of a conditional PUT (<c>Patient?identifier=…</c>); else null.</summary>
+    private static string? ConditionalCreateKey(Entry e) => e.Issues.Count > 0 || e.Type is null ? null : e.Method switch
     {
-        var url = (e.Url.StartsWith(baseUrl + "/", StringComparison.Ordinal) ? e.Url[(baseUrl.Length + 1)..] : e.Url).TrimStart('/');
-        var type = url.Split('/', '?')[0];
-        var criteria = e.Method switch
-        {
-            "POST" => e.IfNoneExist,
-            "PUT" when url.IndexOf('?') is var q and > 0 && !url[..q].Contains('/') => url[(q + 1)..],
-            _ => null,
-        };
-        return type.Length == 0 || string.IsNullOrEmpty(criteria) ? null : ConditionalCreateLocks.Key(type, criteria);
-    }
+        "POST" when e.IfNoneExist is { Length: > 0 } criteria => ConditionalCreateLocks.Key(e.Type, criteria),
+        "PUT" when e.Criteria is { Length: > 0 } criteria => ConditionalCreateLocks.Key(e.Type, criteria),
+        _ => null,
+    };
 
     private static Entry Read(ElementNode node, int index)
     {
@@ -300,7 +292,6 @@ public sealed partial class BundleProcessor(ConformanceContext conformance, Reso
 
     private async Task Transaction(List<Entry> entries, string baseUrl, bool representation, CancellationToken ct)
     {
-        foreach (var e in entries) Prepare(e, baseUrl);
         if (entries.FirstOrDefault(e => e.Issues.Count > 0) is { } bad)
             throw new FhirException(bad.IssueStatus, bad.Issues);
         await ResolveConditionals(entries, baseUrl, ct);
@@ -390,7 +381,6 @@ public sealed partial class BundleProcessor(ConformanceContext conformance, Reso
         var reads = new List<Entry>();
         foreach (var e in entries)
         {
-            Prepare(e, baseUrl);
             if (e.Issues.Count > 0)
             {
                 e.Status = e.IssueStatus;

@@ -35,7 +35,7 @@ public sealed class ConditionalCreateLocks(IResourceStore? store = null)
     public async Task<IAsyncDisposable> AcquireAsync(IEnumerable<string> keys, CancellationToken ct)
     {
         var ordered = keys.Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList();
-        if (ordered.Count == 0) return Held.Nothing;
+        if (ordered.Count == 0) return StoreKeyLocks.None.Instance;
         var held = new Held(this);
         try
         {
@@ -83,10 +83,8 @@ public sealed class ConditionalCreateLocks(IResourceStore? store = null)
         get { lock (_gates) return _gates.Count; }
     }
 
-    private sealed class Held(ConditionalCreateLocks? owner) : IAsyncDisposable
+    private sealed class Held(ConditionalCreateLocks owner) : IAsyncDisposable
     {
-        public static readonly Held Nothing = new(null);
-
         public readonly List<(string Key, Gate Gate)> Keys = [];
 
         /// <summary>The store's locks of the same keys (other processes).</summary>
@@ -99,7 +97,7 @@ public sealed class ConditionalCreateLocks(IResourceStore? store = null)
                 Shared = null;
                 await shared.DisposeAsync();
             }
-            foreach (var (key, gate) in Keys) owner!.Leave(key, gate, release: true);
+            foreach (var (key, gate) in Keys) owner.Leave(key, gate, release: true);
             Keys.Clear();
         }
     }

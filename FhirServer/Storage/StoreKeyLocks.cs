@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using System.Runtime.Versioning;
 using System.Data.Common;
 using System.Security.Cryptography;
 using System.Text;
@@ -119,9 +120,9 @@ internal sealed class FileKeyLocks(string path) : IDisposable
         }
     }
 
+    [UnsupportedOSPlatform("macos")]
     private static bool TryLock(FileStream file, long offset)
     {
-        if (OperatingSystem.IsMacOS()) return true;
         try
         {
             file.Lock(offset, 1);
@@ -144,24 +145,24 @@ internal sealed class FileKeyLocks(string path) : IDisposable
         lock (_open) _file?.Dispose();
     }
 
+    [UnsupportedOSPlatform("macos")]
     private sealed class Held(FileStream file) : IAsyncDisposable
     {
         public readonly List<long> Offsets = [];
 
         public ValueTask DisposeAsync()
         {
-            if (!OperatingSystem.IsMacOS())
-                foreach (var offset in Offsets)
+            foreach (var offset in Offsets)
+            {
+                try
                 {
-                    try
-                    {
-                        file.Unlock(offset, 1);
-                    }
-                    catch (ObjectDisposedException)
-                    {
-                        // The store is closing: the file's locks went with it.
-                    }
+                    file.Unlock(offset, 1);
                 }
+                catch (ObjectDisposedException)
+                {
+                    // The store is closing: the file's locks went with it.
+                }
+            }
             Offsets.Clear();
             return ValueTask.CompletedTask;
         }

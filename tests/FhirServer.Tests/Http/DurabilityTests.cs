@@ -15,21 +15,13 @@ namespace FhirServer.Tests.Http;
 public class DurabilityTests(string store)
 {
     private const int Entries = 10_000;
-    private string _dataDirectory = null!;
-    private string? _connection;
+    private ProcessStore _store = null!;
 
     [SetUp]
-    public void CreateStore()
-    {
-        _dataDirectory = Path.Combine(Path.GetTempPath(), "fhirserver-durability-" + Guid.NewGuid().ToString("N"));
-        _connection = store == "postgres" ? PostgresServer.NewDatabase() : null;
-    }
+    public void CreateStore() => _store = new ProcessStore(store, "durability");
 
     [TearDown]
-    public void DeleteStore()
-    {
-        TempFolder.Delete(_dataDirectory);
-    }
+    public void DeleteStore() => _store.Dispose();
 
     [Test]
     public async Task A_transaction_cut_by_sigkill_is_absent_after_restart()
@@ -93,9 +85,7 @@ public class DurabilityTests(string store)
 
     private async Task<(ServerProcess Server, string BaseUrl)> StartServer()
     {
-        var server = await ServerProcess.StartAsync(store == "postgres"
-            ? ["--Logging:LogLevel:FhirServer.Rest.BundleProcessor=Debug", "--store", "postgres", "--connection", _connection!]
-            : ["--Logging:LogLevel:FhirServer.Rest.BundleProcessor=Debug", "--data", _dataDirectory]);
+        var server = await ServerProcess.StartAsync(["--Logging:LogLevel:FhirServer.Rest.BundleProcessor=Debug", .. _store.Arguments]);
         return (server, server.BaseUrl);
     }
 }

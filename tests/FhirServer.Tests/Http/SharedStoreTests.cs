@@ -13,19 +13,16 @@ namespace FhirServer.Tests.Http;
 [NonParallelizable]
 public class SharedStoreTests(string store)
 {
-    private string _dataDirectory = null!;
-    private string? _connection;
+    private ProcessStore _store = null!;
     private ServerProcess _first = null!;
     private ServerProcess _second = null!;
 
     [OneTimeSetUp]
     public async Task StartServers()
     {
-        _dataDirectory = Path.Combine(Path.GetTempPath(), "fhirserver-shared-" + Guid.NewGuid().ToString("N"));
-        _connection = store == "postgres" ? PostgresServer.NewDatabase() : null;
-        string[] arguments = store == "postgres" ? ["--store", "postgres", "--connection", _connection!] : ["--data", _dataDirectory];
-        _first = await ServerProcess.StartAsync(arguments);
-        _second = await ServerProcess.StartAsync(arguments);
+        _store = new ProcessStore(store, "shared");
+        _first = await ServerProcess.StartAsync(_store.Arguments);
+        _second = await ServerProcess.StartAsync(_store.Arguments);
     }
 
     [OneTimeTearDown]
@@ -33,7 +30,7 @@ public class SharedStoreTests(string store)
     {
         await _first.DisposeAsync();
         await _second.DisposeAsync();
-        TempFolder.Delete(_dataDirectory);
+        _store.Dispose();
     }
 
     [Test]
