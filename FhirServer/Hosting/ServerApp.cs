@@ -65,6 +65,8 @@ public static class ServerApp
         services.AddSingleton(sp => LoadConformance(sp.GetRequiredService<IConfiguration>(), sp.GetRequiredService<ILogger<ConformanceContext>>()));
         services.AddSingleton(sp => OpenStore(settings, sp.GetRequiredService<ILogger<SqlResourceStore>>()));
         services.AddSingleton<IResourceStore>(sp => sp.GetRequiredService<SqlResourceStore>());
+        services.AddHttpContextAccessor();
+        services.AddSingleton<LocalBases>();
         services.AddSingleton<PackageSearch>();
         services.AddSingleton<ISearchParameters>(sp => sp.GetRequiredService<PackageSearch>());
         services.AddSingleton<IResourceIndexer>(sp => sp.GetRequiredService<PackageSearch>());
