@@ -22,6 +22,7 @@ public static class ServerApp
         ["--connection"] = "Server:Connection",
         ["--max-request-bytes"] = "Server:MaxRequestBytes",
         ["--cors-origins"] = "Server:CorsOrigins",
+        ["--base-url"] = "Server:BaseUrl",
         ["--log-format"] = "Logging:Format",
     };
 
