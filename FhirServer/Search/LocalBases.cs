@@ -15,10 +15,7 @@ public sealed class LocalBases(ServerSettings settings, IHttpContextAccessor htt
     public ServerBases Configured { get; } = Parse(settings);
 
     /// <summary>The configured bases and the current request's.</summary>
-    public ServerBases Current => http.HttpContext is { } context ? For(FhirEndpoints.BaseUrl(context.Request)) : Configured;
-
-    /// <summary>The configured bases and <paramref name="requestBase"/>.</summary>
-    public ServerBases For(string requestBase) => Configured.With(requestBase);
+    public ServerBases Current => http.HttpContext is { } context ? Configured.With(FhirEndpoints.BaseUrl(context.Request)) : Configured;
 
     /// <summary>The bases <see cref="ServerSettings.BaseUrl"/> lists; a value that is no http(s) URL stops the start.</summary>
     public static ServerBases Parse(ServerSettings settings)

@@ -5,8 +5,10 @@ namespace FhirServer.Search;
 
 /// <summary>
 /// Rebuilds the search index of every current resource: at start-up when the rows would change (the indexer's
-/// fingerprint — search parameters, indexer version, configured bases — differs from the one the index was built with), and on demand (<c>reindex</c> verb). Works in
-/// batches, each in its own transaction, so a large store is reindexed without one giant transaction.
+/// fingerprint — search parameters, indexer version, configured bases — differs from the one the index was built
+/// with), and on demand (<c>reindex</c> verb). Works in batches, each in its own transaction, so a large store is
+/// reindexed without one giant transaction. With no request at hand, absolute references are local on the configured
+/// bases only (<see cref="LocalBases"/>).
 /// </summary>
 public sealed class Reindexer(SqlResourceStore store, IResourceIndexer indexer, ConformanceContext conformance, LocalBases bases, ILogger<Reindexer> logger)
 {

@@ -190,6 +190,13 @@ public class ReferenceIsolationTests(string store)
         Assert.That(await Search("/Patient?_list=iso-list"), Is.EqualTo(new[] { "Patient/iso-b", "Patient/iso-c" }));
     }
 
+    [TestCase("fhir.example.org/r4")]
+    [TestCase("ftp://fhir.example.org/r4")]
+    [TestCase("https://fhir.example.org/r4?x=1")]
+    public void A_base_url_that_is_not_one_is_refused(string value) =>
+        Assert.That(() => LocalBases.Parse(new ServerSettings { BaseUrl = "https://ok.example.org, " + value }),
+            Throws.InvalidOperationException.With.Message.Contains($"Server:BaseUrl: '{value}'"));
+
     [Test]
     public async Task A_reference_on_this_servers_base_is_local()
     {
