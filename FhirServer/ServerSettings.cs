@@ -55,6 +55,14 @@ public sealed class ServerSettings
     public int MaintainedCountFrom { get; set; } = 10_000;
 
     /// <summary>
+    /// This server's public base URL (several separated by commas), such as <c>https://fhir.example.org/r4</c> behind a
+    /// proxy: an absolute reference on it is to a local resource, as one on the base of the request itself is; one on
+    /// any other base is external and found only by its full URL (docs/search.md, "References"). The index rebuilt at
+    /// start, which has no request, knows these bases only; changing them rebuilds the index at the next start.
+    /// </summary>
+    public string? BaseUrl { get; set; }
+
+    /// <summary>
     /// The web origins whose browser apps (SMART apps in a portal) may call this server (CORS), separated by commas:
     /// <c>*</c> (the default) for any, as a FHIR API whose access is by bearer token rather than cookie can afford;
     /// empty for none (the browser then refuses cross-origin calls).

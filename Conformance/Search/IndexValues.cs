@@ -12,7 +12,7 @@ namespace FhirServer.Conformance.Search;
 internal static class IndexValues
 {
     /// <summary>Adds the item's values; returns why it could not, or null.</summary>
-    public static string? Add(SearchParamType type, object item, List<IndexValue> values, DefinitionRegistry registry)
+    public static string? Add(SearchParamType type, object item, List<IndexValue> values, DefinitionRegistry registry, ServerBases local)
     {
         // An expression that stops at an extension (extension.where(url = …)) means its value; a complex
         // extension (nested extensions, no value) has nothing to index.
@@ -26,7 +26,7 @@ internal static class IndexValues
         {
             SearchParamType.String => AddString(item, values),
             SearchParamType.Token => TokenValues.Add(item, values),
-            SearchParamType.Reference => ReferenceValues.Add(item, values, registry),
+            SearchParamType.Reference => ReferenceValues.Add(item, values, registry, local),
             SearchParamType.Date => TemporalValues.Add(item, values),
             SearchParamType.Number => NumericValues.AddNumber(item, values),
             SearchParamType.Quantity => NumericValues.AddQuantity(item, values),

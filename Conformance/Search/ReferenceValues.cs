@@ -6,12 +6,12 @@ namespace FhirServer.Conformance.Search;
 /// <summary>Reference values (R4 search.html §2.1.1.5.8): literal references, canonicals, and logical references' identifiers.</summary>
 internal static class ReferenceValues
 {
-    public static bool Add(object item, List<IndexValue> values, DefinitionRegistry registry)
+    public static bool Add(object item, List<IndexValue> values, DefinitionRegistry registry, ServerBases local)
     {
         switch (item)
         {
             case ElementNode { Type: "Reference" } reference:
-                AddReference(reference, values, registry);
+                AddReference(reference, values, registry, local);
                 return true;
             // canonical (and uri) targets: matched by URL, with the version after '|' (R4 §2.1.1.5.8 "canonical").
             case ElementNode { Type: "canonical" or "uri" or "url" } canonical:
@@ -37,7 +37,7 @@ internal static class ReferenceValues
         return bar < 0 ? new ReferenceIndex(null, null, text) : new ReferenceIndex(null, null, text[..bar], text[(bar + 1)..]);
     }
 
-    private static void AddReference(ElementNode reference, List<IndexValue> values, DefinitionRegistry registry)
+    private static void AddReference(ElementNode reference, List<IndexValue> values, DefinitionRegistry registry, ServerBases local)
     {
         var literal = reference.Child("reference")?.Value;
         var identifier = reference.Child("identifier");
@@ -47,9 +47,16 @@ internal static class ReferenceValues
         // A reference to a contained resource (#id) points inside this resource: nothing another search could find.
         if (literal is { Length: > 0 } && literal[0] != '#')
         {
-            index = Parse(literal, registry) is { } target
-                ? new ReferenceIndex(target.Type, target.Id, target.Absolute ? literal : null, target.Version)
-                : new ReferenceIndex(null, null, literal);
+            index = Parse(literal, registry) switch
+            {
+                { Base: null } relative => new ReferenceIndex(relative.Type, relative.Id, null, relative.Version),
+                // On this server's base: the local resource, and its URL. On another's: that server's resource, which
+                // only its URL names (an external reference is never the local resource of the same type and id).
+                { } absolute => local.IsLocal(absolute.Base)
+                    ? new ReferenceIndex(absolute.Type, absolute.Id, absolute.Url, absolute.Version)
+                    : new ReferenceIndex(null, null, absolute.Url, absolute.Version),
+                null => new ReferenceIndex(null, null, literal),
+            };
         }
         if (identifierSystem is null && identifierValue is null)
         {
@@ -59,7 +66,11 @@ internal static class ReferenceValues
         values.Add((index ?? new ReferenceIndex(null, null, null)) with { IdentifierSystem = identifierSystem, IdentifierValue = identifierValue });
     }
 
-    public readonly record struct Target(string Type, string Id, string? Version, bool Absolute);
+    /// <summary>
+    /// A literal reference's target. For an absolute URL, <see cref="Base"/> is what comes before <c>/Type/id</c> and
+    /// <see cref="Url"/> the URL without its <c>/_history/v</c> (the resource, as searches name it).
+    /// </summary>
+    public readonly record struct Target(string Type, string Id, string? Version, string? Base, string? Url);
 
     /// <summary>
     /// A literal reference's target when it names one (R4 references.html §2.3.0.1: <c>Type/id</c>,
@@ -68,8 +79,8 @@ internal static class ReferenceValues
     /// </summary>
     public static Target? Parse(string reference, DefinitionRegistry registry)
     {
-        var absolute = reference.Contains("://", StringComparison.Ordinal) || reference.StartsWith("urn:", StringComparison.Ordinal);
         if (reference.StartsWith("urn:", StringComparison.Ordinal)) return null;
+        var scheme = reference.IndexOf("://", StringComparison.Ordinal);
         var query = reference.IndexOfAny(['?', '#']);
         var path = query < 0 ? reference : reference[..query];
         var parts = path.Split('/');
@@ -80,11 +91,13 @@ internal static class ReferenceValues
             version = parts[n - 1];
             n -= 2;
         }
-        if (n < 2 || (!absolute && n != 2)) return null;
+        // An absolute URL has its scheme, an empty segment and the host before the base's path: at least /Type/id after.
+        if (scheme >= 0 ? n < 5 : n != 2) return null;
         var type = parts[n - 2];
         var id = parts[n - 1];
         if (!IsId(id) || !registry.IsResourceType(type)) return null;
-        return new Target(type, id, version is { Length: > 0 } ? version : null, absolute);
+        var (@base, url) = scheme >= 0 ? (string.Join('/', parts, 0, n - 2), string.Join('/', parts, 0, n)) : (null, null);
+        return new Target(type, id, version is { Length: > 0 } ? version : null, @base, url);
     }
 
     // R4 id: [A-Za-z0-9\-\.]{1,64}

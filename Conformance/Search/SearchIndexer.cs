@@ -39,7 +39,15 @@ public sealed class SearchIndexer
         _context = new FhirPathContext { Registry = registry, Resolver = ResolveByType };
     }
 
-    public IReadOnlyList<IndexEntry> Extract(ElementNode resource) => Extract(resource, null);
+    /// <summary>
+    /// Changes whenever the rows extracted for the same parameters change (a stored index built by an earlier
+    /// version is then rebuilt). 2: an absolute reference on another server's base has no local target.
+    /// </summary>
+    public const int Version = 2;
+
+    public IReadOnlyList<IndexEntry> Extract(ElementNode resource) => Extract(resource, ServerBases.None, null);
+
+    public IReadOnlyList<IndexEntry> Extract(ElementNode resource, ICollection<IndexDiagnostic>? diagnostics) => Extract(resource, ServerBases.None, diagnostics);
 
     /// <summary>
     /// Whether resources of the type get index rows for the parameter: false for the parameters without an expression
@@ -52,8 +60,9 @@ public sealed class SearchIndexer
     /// <summary>
     /// The index entries of a resource (distinct per parameter). A parameter whose expression fails, or an item its
     /// type cannot hold, is skipped and reported in <paramref name="diagnostics"/>; extraction itself does not throw.
+    /// An absolute reference is to a local resource only on one of the <paramref name="local"/> bases.
     /// </summary>
-    public IReadOnlyList<IndexEntry> Extract(ElementNode resource, ICollection<IndexDiagnostic>? diagnostics)
+    public IReadOnlyList<IndexEntry> Extract(ElementNode resource, ServerBases local, ICollection<IndexDiagnostic>? diagnostics = null)
     {
         if (!resource.IsResource) throw new ArgumentException("Expected a resource node, got " + resource.Type, nameof(resource));
         var entries = new List<IndexEntry>();
@@ -80,8 +89,8 @@ public sealed class SearchIndexer
                 foreach (var item in items)
                 {
                     var problem = plan.Components.Count > 0
-                        ? AddComposite(plan, item, values)
-                        : IndexValues.Add(parameter.Type, item, values, _registry);
+                        ? AddComposite(plan, item, values, local)
+                        : IndexValues.Add(parameter.Type, item, values, _registry, local);
                     if (problem is not null) diagnostics?.Add(new(parameter.Code, parameter.Url, problem));
                 }
             }
@@ -101,7 +110,7 @@ public sealed class SearchIndexer
 
     // A composite (R4 search.html §2.1.1.5.9): for each item the composite's expression selects, every combination
     // of its components' values, each component read by its own parameter's type.
-    private string? AddComposite(ParameterPlan plan, object item, List<IndexValue> values)
+    private string? AddComposite(ParameterPlan plan, object item, List<IndexValue> values, ServerBases local)
     {
         var perComponent = new List<List<IndexValue>>(plan.Components.Count);
         string? problem = null;
@@ -109,7 +118,7 @@ public sealed class SearchIndexer
         {
             var componentValues = new List<IndexValue>();
             foreach (var part in component.Expression.Evaluate([item], _context))
-                problem ??= IndexValues.Add(component.Type, part, componentValues, _registry);
+                problem ??= IndexValues.Add(component.Type, part, componentValues, _registry, local);
             if (componentValues.Count == 0) return problem;
             perComponent.Add(componentValues);
         }

@@ -22,6 +22,7 @@ public static class ServerApp
         ["--connection"] = "Server:Connection",
         ["--max-request-bytes"] = "Server:MaxRequestBytes",
         ["--cors-origins"] = "Server:CorsOrigins",
+        ["--base-url"] = "Server:BaseUrl",
         ["--log-format"] = "Logging:Format",
     };
 
@@ -65,6 +66,8 @@ public static class ServerApp
         services.AddSingleton(sp => LoadConformance(sp.GetRequiredService<IConfiguration>(), sp.GetRequiredService<ILogger<ConformanceContext>>()));
         services.AddSingleton(sp => OpenStore(settings, sp.GetRequiredService<ILogger<SqlResourceStore>>()));
         services.AddSingleton<IResourceStore>(sp => sp.GetRequiredService<SqlResourceStore>());
+        services.AddHttpContextAccessor();
+        services.AddSingleton<LocalBases>();
         services.AddSingleton<PackageSearch>();
         services.AddSingleton<ISearchParameters>(sp => sp.GetRequiredService<PackageSearch>());
         services.AddSingleton<IResourceIndexer>(sp => sp.GetRequiredService<PackageSearch>());

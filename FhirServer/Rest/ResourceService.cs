@@ -20,7 +20,7 @@ public sealed record PreparedCreate(StoredVersion Version, ElementNode Resource,
 /// either waits (row lock, SQLite write lock) or loses the unique (type, id, version) race and is retried.
 /// </summary>
 public sealed class ResourceService(IResourceStore store, ConformanceContext conformance, ServerSettings settings, TimeProvider clock,
-    IResourceIndexer indexer)
+    IResourceIndexer indexer, LocalBases bases)
 {
     private const int Attempts = 4;
 
@@ -55,10 +55,11 @@ public sealed class ResourceService(IResourceStore store, ConformanceContext con
     /// <summary>
     /// The search index rows of a resource about to be written, computed before the write transaction so that the
     /// transaction (on SQLite, the one writer) only writes. <c>_id</c> and <c>_lastUpdated</c> are left out: the server
-    /// sets both, and searches read them from the current-version table.
+    /// sets both, and searches read them from the current-version table. Absolute references are local on this
+    /// server's bases, the request's included (<see cref="LocalBases.Current"/>).
     /// </summary>
     public IReadOnlyList<IndexEntry> Index(ElementNode resource) =>
-        [.. indexer.Extract(resource).Where(e => e.Param is not ("_id" or "_lastUpdated"))];
+        [.. indexer.Extract(resource, bases.Current).Where(e => e.Param is not ("_id" or "_lastUpdated"))];
 
     public Task<WriteResult> CreateAsync(IStoreSession session, ElementNode resource, string? id = null, CancellationToken ct = default,
         IReadOnlyList<IndexEntry>? index = null) =>

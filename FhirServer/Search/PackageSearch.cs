@@ -11,9 +11,11 @@ public sealed class PackageSearch : ISearchParameters, IResourceIndexer
     private readonly SearchIndexer _indexer;
 
     private readonly bool _fullText;
+    private readonly string _bases;
 
     public PackageSearch(ConformanceContext conformance, ServerSettings settings, ILogger<PackageSearch> logger)
     {
+        _bases = string.Join(",", LocalBases.Parse(settings).Urls);
         _parameters = new SearchParameterRegistry(conformance.Registry);
         _fullText = settings.FullText;
         _indexer = new SearchIndexer(_parameters, conformance.Registry, _fullText);
@@ -31,8 +33,10 @@ public sealed class PackageSearch : ISearchParameters, IResourceIndexer
     public IEnumerable<SearchParameterInfo> For(string resourceType) =>
         _parameters.For(resourceType).Values.Where(p => _indexer.Indexes(resourceType, p));
 
-    public IReadOnlyList<IndexEntry> Extract(ElementNode resource) => _indexer.Extract(resource);
+    public IReadOnlyList<IndexEntry> Extract(ElementNode resource, ServerBases local) => _indexer.Extract(resource, local);
 
-    // Full text indexes more rows for the same parameters: turning it on or off is a change of the index.
-    public string Fingerprint => _fullText ? _parameters.Fingerprint + "+fulltext" : _parameters.Fingerprint;
+    // Full text indexes more rows for the same parameters, and the configured bases decide which absolute references
+    // are local: either changing is a change of the index, as is a new version of the indexer.
+    public string Fingerprint =>
+        $"{_parameters.Fingerprint}+index{SearchIndexer.Version}" + (_fullText ? "+fulltext" : "") + (_bases.Length > 0 ? "+base " + _bases : "");
 }

@@ -4,11 +4,13 @@ using FhirServer.Storage;
 namespace FhirServer.Search;
 
 /// <summary>
-/// Rebuilds the search index of every current resource: at start-up when the set of search parameters changed
-/// (its fingerprint differs from the one the index was built with), and on demand (<c>reindex</c> verb). Works in
-/// batches, each in its own transaction, so a large store is reindexed without one giant transaction.
+/// Rebuilds the search index of every current resource: at start-up when the rows would change (the indexer's
+/// fingerprint — search parameters, indexer version, configured bases — differs from the one the index was built
+/// with), and on demand (<c>reindex</c> verb). Works in batches, each in its own transaction, so a large store is
+/// reindexed without one giant transaction. With no request at hand, absolute references are local on the configured
+/// bases only (<see cref="LocalBases"/>).
 /// </summary>
-public sealed class Reindexer(SqlResourceStore store, IResourceIndexer indexer, ConformanceContext conformance, ILogger<Reindexer> logger)
+public sealed class Reindexer(SqlResourceStore store, IResourceIndexer indexer, ConformanceContext conformance, LocalBases bases, ILogger<Reindexer> logger)
 {
     private const int Batch = 500;
 
@@ -50,7 +52,7 @@ public sealed class Reindexer(SqlResourceStore store, IResourceIndexer indexer, 
                         if (Convert.ToInt64(await check.ExecuteScalarAsync(ct)) != seq) continue;
                     var resource = conformance.Json.Parse(body).Resource;
                     await SearchTables.DeleteAsync(connection, tx, postgres, type, id, ct);
-                    if (resource is not null) await SearchTables.InsertAsync(connection, tx, postgres, type, id, indexer.Extract(resource), ct);
+                    if (resource is not null) await SearchTables.InsertAsync(connection, tx, postgres, type, id, indexer.Extract(resource, bases.Configured), ct);
                 }
                 await tx.CommitAsync(ct);
             }

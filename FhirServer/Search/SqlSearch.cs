@@ -34,6 +34,8 @@ public sealed class SqlSearch(SqlResourceStore store, TimeProvider clock, Server
     private const int DriverCap = 2_000;
     private const int FoldDeltasAfter = 1_000;
 
+    private readonly ServerBases _configuredBases = LocalBases.Parse(settings);
+
     private sealed class Sql
     {
         private int _next;
@@ -63,7 +65,7 @@ public sealed class SqlSearch(SqlResourceStore store, TimeProvider clock, Server
     public async Task<SearchPage> RunAsync(SearchQuery query, CompartmentSpec? compartment, string baseUrl, CancellationToken ct)
     {
         if (query.Clauses.Any(c => c.Code == "_list" && c.Parameter is null))
-            query = query with { Clauses = [.. await Task.WhenAll(query.Clauses.Select(c => ListAsIds(c, query.Type, ct)))] };
+            query = query with { Clauses = [.. await Task.WhenAll(query.Clauses.Select(c => ListAsIds(c, query.Type, baseUrl, ct)))] };
         await using var connection = await store.Dialect.OpenAsync(ct);
         if (query.Clauses.Any(c => c.Has is not null))
         {
@@ -227,7 +229,7 @@ public sealed class SqlSearch(SqlResourceStore store, TimeProvider clock, Server
     /// The count a search's total can be kept as: one clause of one value, a token <c>code</c> or <c>system|code</c>
     /// or a reference <c>id</c> or <c>Type/id</c>, outside a compartment; null otherwise.
     /// </summary>
-    private static CountKey? Countable(SearchQuery query, CompartmentSpec? compartment, string baseUrl)
+    private CountKey? Countable(SearchQuery query, CompartmentSpec? compartment, string baseUrl)
     {
         if (compartment is not null || query.Clauses is not [var clause] || !IsPlain(clause) || clause.Values is not [var value]) return null;
         switch (clause.Parameter!.Type)
@@ -369,8 +371,11 @@ public sealed class SqlSearch(SqlResourceStore store, TimeProvider clock, Server
         return types;
     }
 
-    /// <summary><c>_list=id</c> (search.html#list): the resources of the type that the List's entries name, as an _id clause.</summary>
-    private async Task<SearchClause> ListAsIds(SearchClause clause, string type, CancellationToken ct)
+    /// <summary>
+    /// <c>_list=id</c> (search.html#list): the resources of the type that the List's entries name, as an _id clause;
+    /// an entry on another server's base names none of them.
+    /// </summary>
+    private async Task<SearchClause> ListAsIds(SearchClause clause, string type, string baseUrl, CancellationToken ct)
     {
         if (clause.Code != "_list" || clause.Parameter is not null) return clause;
         var ids = new List<SearchValue>();
@@ -382,7 +387,8 @@ public sealed class SqlSearch(SqlResourceStore store, TimeProvider clock, Server
             if (!doc.RootElement.TryGetProperty("entry", out var entries)) continue;
             foreach (var entry in entries.EnumerateArray())
                 if (entry.TryGetProperty("item", out var item) && item.TryGetProperty("reference", out var reference)
-                    && reference.GetString() is { } r && r.StartsWith(type + "/", StringComparison.Ordinal))
+                    && reference.GetString() is { } literal && (_configuredBases.With(baseUrl).LocalPart(literal) ?? literal) is var r
+                    && r.StartsWith(type + "/", StringComparison.Ordinal))
                     ids.Add(new SearchValue("eq", r[(type.Length + 1)..].Split('/')[0]));
         }
         // An empty id list must match nothing: an id no resource can have.
@@ -580,13 +586,13 @@ public sealed class SqlSearch(SqlResourceStore store, TimeProvider clock, Server
 
     /// <summary>
     /// What a reference value points at: a canonical or external URL (with the <c>|version</c> split off), or a type
-    /// (from the value or the <c>:[type]</c> modifier; null for any) and an id. Our own base URL and <c>/_history/n</c>
-    /// are dropped: the index holds the resource, not a version.
+    /// (from the value or the <c>:[type]</c> modifier; null for any) and an id. This server's base URLs (the request's
+    /// and the configured ones) and <c>/_history/n</c> are dropped: the index holds the resource, not a version. An
+    /// absolute URL on another base stays a URL, matched only by the URL of an external reference (ServerBases).
     /// </summary>
-    private static (string? Url, string? Version, string? Type, string Id) ReferenceTarget(SearchClause clause, string raw, string baseUrl)
+    private (string? Url, string? Version, string? Type, string Id) ReferenceTarget(SearchClause clause, string raw, string baseUrl)
     {
-        var target = raw;
-        if (target.StartsWith(baseUrl + "/", StringComparison.Ordinal)) target = target[(baseUrl.Length + 1)..];
+        var target = _configuredBases.With(baseUrl).LocalPart(raw) ?? raw;
         var history = target.IndexOf("/_history/", StringComparison.Ordinal);
         if (history > 0) target = target[..history];
         if (target.Contains("://", StringComparison.Ordinal) || target.StartsWith("urn:", StringComparison.Ordinal))

@@ -116,7 +116,8 @@ public class SearchIndexerTests
         Assert.That(Values(entries, "general-practitioner"), Is.EquivalentTo(new[]
         {
             new ReferenceIndex("Practitioner", "123", null),
-            new ReferenceIndex("PractitionerRole", "pr-9", "http://annuaire.example.org/fhir/PractitionerRole/pr-9/_history/2", "2"),
+            // Another server's: its URL (the resource's, the version apart) and no local target.
+            new ReferenceIndex(null, null, "http://annuaire.example.org/fhir/PractitionerRole/pr-9", "2"),
         }));
         Assert.That(Values(entries, "link"), Is.EqualTo(new[] { new ReferenceIndex(null, null, "urn:uuid:61ebe359-bfdc-4613-8bf2-c5e300945f0a") }));
         Assert.That(Values(entries, "organization"), Is.EqualTo(new[]
@@ -225,11 +226,42 @@ public class SearchIndexerTests
         Assert.That(Values(group, "patient"), Is.Empty);
 
         var absolute = Entries("""{ "resourceType": "Observation", "status": "final", "code": { "text": "x" }, "subject": { "reference": "https://other.example.org/fhir/Patient/77" } }""");
-        Assert.That(Values(absolute, "patient"), Is.EqualTo(new[] { new ReferenceIndex("Patient", "77", "https://other.example.org/fhir/Patient/77") }));
+        Assert.That(Values(absolute, "patient"), Is.EqualTo(new[] { new ReferenceIndex(null, null, "https://other.example.org/fhir/Patient/77") }));
 
         var unknown = Entries("""{ "resourceType": "Observation", "status": "final", "code": { "text": "x" }, "subject": { "reference": "urn:uuid:5d7f1a56-3c8e-4a5b-9d8e-2f0c1b6a7e90" } }""");
         Assert.That(Values(unknown, "subject"), Is.EqualTo(new[] { new ReferenceIndex(null, null, "urn:uuid:5d7f1a56-3c8e-4a5b-9d8e-2f0c1b6a7e90") }));
         Assert.That(Values(unknown, "patient"), Is.Empty, "the type behind a urn:uuid is unknown");
+    }
+
+    [Test]
+    public void An_absolute_reference_is_local_on_this_servers_base_only()
+    {
+        var parsed = TestData.Context.Json.Parse("""
+            { "resourceType": "Observation", "status": "final", "code": { "text": "x" }, "subject": { "reference": "HTTPS://Fhir.Example.org:443/r4/Patient/77/_history/3" },
+              "performer": [{ "reference": "https://fhir.example.org/r4b/Practitioner/5" }, { "reference": "https://fhir.example.org/Practitioner/6" },
+                            { "reference": "urn:oid:1.2.250.1.71.4.2.1" }] }
+            """).Resource!;
+        var entries = LazyIndexer.Value.Extract(parsed, new ServerBases(["https://fhir.example.org/r4/"]));
+        Assert.That(Values(entries, "subject"), Is.EqualTo(new[] { new ReferenceIndex("Patient", "77", "HTTPS://Fhir.Example.org:443/r4/Patient/77", "3") }));
+        Assert.That(Values(entries, "performer"), Is.EqualTo(new[]
+        {
+            new ReferenceIndex(null, null, "https://fhir.example.org/r4b/Practitioner/5"),
+            new ReferenceIndex(null, null, "https://fhir.example.org/Practitioner/6"),
+            new ReferenceIndex(null, null, "urn:oid:1.2.250.1.71.4.2.1"),
+        }));
+    }
+
+    [Test]
+    public void Server_bases_name_what_an_absolute_url_is_on_them()
+    {
+        var bases = new ServerBases(["http://localhost:8080"]).With("https://fhir.example.org/r4/");
+        Assert.That(bases.LocalPart("http://LOCALHOST:8080/Patient/1"), Is.EqualTo("Patient/1"));
+        Assert.That(bases.LocalPart("https://fhir.example.org:443/r4/Patient/1/_history/2"), Is.EqualTo("Patient/1/_history/2"));
+        Assert.That(bases.LocalPart("http://localhost:8081/Patient/1"), Is.Null);
+        Assert.That(bases.LocalPart("https://fhir.example.org/Patient/1"), Is.Null);
+        Assert.That(bases.LocalPart("https://fhir.example.org/R4/Patient/1"), Is.Null, "a path is compared exactly");
+        Assert.That(bases.LocalPart("Patient/1"), Is.Null);
+        Assert.That(ServerBases.None.IsLocal("http://localhost:8080"), Is.False);
     }
 
     [Test]
