@@ -41,6 +41,16 @@ public sealed class ServerSettings
     public int MaxBundleEntries { get; set; } = 10_000;
 
     /// <summary>
+    /// The deepest nesting of a FHIRPath expression a client sends (the <c>path</c> of a FHIRPath Patch): deeper ones
+    /// are refused with 400 before they are compiled, since parsing and evaluating recurse once per level
+    /// (<see cref="Conformance.FhirPath.FhirPathLimits.MaxDepth"/>; docs/fhirpath.md, "Limits").
+    /// </summary>
+    public int FhirPathMaxDepth { get; set; } = Conformance.FhirPath.FhirPathLimits.Default.MaxDepth;
+
+    /// <summary>The longest FHIRPath expression a client may send, in characters; longer ones are refused with 400.</summary>
+    public int FhirPathMaxLength { get; set; } = Conformance.FhirPath.FhirPathLimits.Default.MaxLength;
+
+    /// <summary>
     /// Whether <c>_text</c> and <c>_content</c> can be searched: the words of each resource's narrative and texts are
     /// then indexed (FullText in Conformance/Search), which makes every write several times larger. Off by default;
     /// switching it rebuilds the search index at the next start.
@@ -60,4 +70,7 @@ public sealed class ServerSettings
     /// empty for none (the browser then refuses cross-origin calls).
     /// </summary>
     public string CorsOrigins { get; set; } = "*";
+
+    /// <summary>The limits of <see cref="FhirPathMaxDepth"/> and <see cref="FhirPathMaxLength"/> for the engine.</summary>
+    public Conformance.FhirPath.FhirPathLimits ClientFhirPathLimits() => new() { MaxDepth = FhirPathMaxDepth, MaxLength = FhirPathMaxLength };
 }

@@ -202,13 +202,17 @@ public sealed class JsonPatch : IPatch
 /// </summary>
 public sealed class FhirPathPatch : IPatch
 {
-    private sealed record Operation(int Index, string Type, string Path, string? Name, ElementNode? Value, int? At, int? Source, int? Destination);
+    private sealed record Operation(int Index, string Type, string Path, string? Name, ElementNode? Value, int? At, int? Source, int? Destination)
+    {
+        public CompiledExpression Expression { get; init; } = null!;
+    }
 
     private readonly List<Operation> _operations;
 
     private FhirPathPatch(List<Operation> operations) => _operations = operations;
 
-    public static FhirPathPatch FromParameters(ElementNode parameters)
+    /// <summary>The operations of <paramref name="parameters"/>, each path compiled within the server's FHIRPath limits.</summary>
+    public static FhirPathPatch FromParameters(ElementNode parameters, ServerSettings settings)
     {
         if (parameters.Type != "Parameters")
             throw FhirException.BadRequest($"A FHIRPath Patch is a Parameters resource, not a {parameters.Type}.", code: "structure");
@@ -237,17 +241,31 @@ public sealed class FhirPathPatch : IPatch
                 _ => throw FhirException.BadRequest($"'{type}' is not a FHIRPath Patch operation (add, insert, delete, replace, move).", where),
             };
             if (missing is not null) throw FhirException.BadRequest($"The {type} operation needs '{missing}'.", where, "required");
-            try
-            {
-                FhirPathEngine.Compile(path);
-            }
-            catch (FhirPathException e)
-            {
-                throw FhirException.BadRequest($"path '{path}': {e.Message}", where);
-            }
-            operations.Add(op);
+            operations.Add(op with { Expression = CompilePath(path, settings, where) });
         }
         return new FhirPathPatch(operations);
+    }
+
+    /// <summary>A client's path: a syntax error, or one past the limits (named with the setting), is a 400.</summary>
+    private static CompiledExpression CompilePath(string path, ServerSettings settings, string where)
+    {
+        try
+        {
+            return FhirPathEngine.Compile(path, settings.ClientFhirPathLimits());
+        }
+        catch (FhirPathException e)
+        {
+            var setting = e.Limit switch
+            {
+                nameof(FhirPathLimits.MaxDepth) => $" (Server:{nameof(ServerSettings.FhirPathMaxDepth)})",
+                nameof(FhirPathLimits.MaxLength) => $" (Server:{nameof(ServerSettings.FhirPathMaxLength)})",
+                _ => "",
+            };
+            // A path refused for its size is not repeated back: it may be megabytes of parentheses.
+            var shown = e.Limit is null ? $"path '{path}'" : "path";
+            var code = e.Limit switch { null => "invalid", nameof(FhirPathLimits.MaxLength) => "too-long", _ => "too-costly" };
+            throw FhirException.BadRequest($"{shown}: {e.Message}{setting}", where, code);
+        }
     }
 
     public ElementNode Apply(ConformanceContext conformance, ElementNode current)
@@ -269,7 +287,7 @@ public sealed class FhirPathPatch : IPatch
         IReadOnlyList<object> items;
         try
         {
-            items = FhirPathEngine.Evaluate(op.Path, resource, new FhirPathContext { Registry = conformance.Registry });
+            items = op.Expression.Evaluate(resource, new FhirPathContext { Registry = conformance.Registry });
         }
         catch (FhirPathException e)
         {
