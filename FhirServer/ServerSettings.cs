@@ -41,6 +41,17 @@ public sealed class ServerSettings
     public int MaxBundleEntries { get; set; } = 10_000;
 
     /// <summary>
+    /// The deepest nesting of a resource a client sends, in levels of FHIR JSON (objects and arrays; XML elements may
+    /// nest half as deep): deeper ones are refused with 400 (<see cref="Conformance.Serialization.ParserOptions.MaxDepth"/>).
+    /// Raise it with care: the writers, the search indexer, FHIRPath, the views and patching walk a resource
+    /// recursively, and were measured safe at four times the default (docs/conformance.md, "Nesting limits").
+    /// </summary>
+    public int MaxResourceDepth { get; set; } = Conformance.Serialization.ParserOptions.Default.MaxDepth;
+
+    /// <summary>Options for reading back resource JSON this server stored or generated: as deep as it accepts.</summary>
+    public System.Text.Json.JsonDocumentOptions StoredJsonOptions() => new() { MaxDepth = MaxResourceDepth };
+
+    /// <summary>
     /// The deepest nesting of a FHIRPath expression a client sends (the <c>path</c> of a FHIRPath Patch): deeper ones
     /// are refused with 400 before they are compiled, since parsing and evaluating recurse once per level
     /// (<see cref="Conformance.FhirPath.FhirPathLimits.MaxDepth"/>; docs/fhirpath.md, "Limits").

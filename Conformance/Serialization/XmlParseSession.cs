@@ -244,7 +244,7 @@ internal sealed class XmlParseSession(
     private void ReadNarrative(ElementNode parent, ElementDefinitionInfo child, (int Line, int Column) start)
     {
         var node = parent.Add(new ElementNode(child.Name, "xhtml", child) { Line = start.Line, Column = start.Column });
-        var (text, copy) = XmlNarrativeReader.Read(reader, source, options.MaxDepth);
+        var (text, copy) = XmlNarrativeReader.Read(reader, source, options.MaxXmlDepth);
         node.Value = text ?? copy;
         if (node.Value is null)
         {
@@ -333,7 +333,7 @@ internal sealed class XmlParseSession(
     private bool Read()
     {
         if (!reader.Read()) return false;
-        if (reader.NodeType == XmlNodeType.Element && reader.Depth >= options.MaxDepth)
+        if (reader.NodeType == XmlNodeType.Element && reader.Depth >= options.MaxXmlDepth)
         {
             var (line, column) = ElementStart();
             throw new XmlDepthException(line, column);

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
@@ -21,16 +22,62 @@ public interface IPatch
 
 internal static class PatchJson
 {
-    public static JsonNode ToJson(ElementNode resource) => JsonNode.Parse(FhirJsonWriter.WriteToBytes(resource))!;
+    /// <summary>The resource as a JSON tree; it is within the parser's depth, which reading it back must allow.</summary>
+    public static JsonNode ToJson(ConformanceContext conformance, ElementNode resource) =>
+        JsonNode.Parse(FhirJsonWriter.WriteToBytes(resource), documentOptions: new JsonDocumentOptions { MaxDepth = conformance.ParserOptions.MaxDepth })!;
 
     public static ElementNode FromJson(ConformanceContext conformance, JsonNode json)
     {
-        var parsed = conformance.Json.Parse(JsonSerializer.SerializeToUtf8Bytes(json));
+        // Deeper than the parser accepts is refused before anything walks the tree recursively to write it.
+        var limit = conformance.ParserOptions.MaxDepth;
+        if (Depth(json) > limit) throw TooDeep(limit);
+        var buffer = new ArrayBufferWriter<byte>();
+        using (var writer = new Utf8JsonWriter(buffer, new JsonWriterOptions { MaxDepth = limit + 1 })) json.WriteTo(writer);
+        var parsed = conformance.Json.Parse(buffer.WrittenSpan.ToArray());
         if (parsed.HasErrors || parsed.Resource is null)
             throw new FhirException(StatusCodes.Status422UnprocessableEntity,
                 [new OutcomeIssue(IssueSeverity.Error, "processing", "The patched resource is not valid:"), .. parsed.Issues]);
         return parsed.Resource;
     }
+
+    /// <summary>
+    /// Levels of objects and arrays (a scalar is 0, <c>{}</c> is 1), counted without recursion: a patch can nest its
+    /// values inside one another, so the tree it builds is not known to be shallow until counted.
+    /// </summary>
+    public static int Depth(JsonNode? root)
+    {
+        var deepest = 0;
+        var stack = new Stack<(JsonNode? Node, int Depth)>();
+        stack.Push((root, 0));
+        while (stack.Count > 0)
+        {
+            var (node, depth) = stack.Pop();
+            IEnumerable<JsonNode?> children = node switch
+            {
+                JsonObject o => o.Select(p => p.Value),
+                JsonArray a => a,
+                _ => [],
+            };
+            if (node is JsonObject or JsonArray) depth++;
+            deepest = Math.Max(deepest, depth);
+            foreach (var child in children) stack.Push((child, depth));
+        }
+        return deepest;
+    }
+
+    /// <summary>
+    /// An add, replace, move or copy puts <paramref name="value"/> below the pointer's tokens (each at most one level):
+    /// refused when that could nest the resource deeper than <paramref name="limit"/>, so that no sequence of
+    /// operations builds a tree deeper than the limit plus one value.
+    /// </summary>
+    public static void CheckInsertDepth(string[] tokens, JsonNode? value, int limit, string pointer)
+    {
+        if (tokens.Length + Depth(value) > limit)
+            throw FhirException.Unprocessable($"'{pointer}': the value would nest the resource deeper than the limit of {limit} levels (Server:{nameof(ServerSettings.MaxResourceDepth)}).");
+    }
+
+    private static FhirException TooDeep(int limit) =>
+        FhirException.Unprocessable($"The patched resource nests deeper than the limit of {limit} levels (Server:{nameof(ServerSettings.MaxResourceDepth)}).");
 
     /// <summary>RFC 6901 pointer → reference tokens.</summary>
     public static string[] Tokens(string pointer)
@@ -145,14 +192,15 @@ public sealed class JsonPatch : IPatch
 
     public ElementNode Apply(ConformanceContext conformance, ElementNode current)
     {
-        var root = PatchJson.ToJson(current);
-        foreach (var (op, path, from, value) in _operations) Apply(root, op, path, from, value);
+        var root = PatchJson.ToJson(conformance, current);
+        foreach (var (op, path, from, value) in _operations) Apply(root, op, path, from, value, conformance.ParserOptions.MaxDepth);
         return PatchJson.FromJson(conformance, root);
     }
 
-    private static void Apply(JsonNode root, string op, string path, string? from, JsonNode? value)
+    private static void Apply(JsonNode root, string op, string path, string? from, JsonNode? value, int maxDepth)
     {
         var tokens = PatchJson.Tokens(path);
+        if (op is "add" or "replace") PatchJson.CheckInsertDepth(tokens, value, maxDepth, path);
         switch (op)
         {
             case "add":
@@ -181,6 +229,7 @@ public sealed class JsonPatch : IPatch
                 var moved = op == "move"
                     ? PatchJson.Remove(sourceParent, sourceLast, from!)
                     : (PatchJson.Get(root, fromTokens) ?? throw FhirException.Unprocessable($"'{from}' does not exist in the resource.")).DeepClone();
+                PatchJson.CheckInsertDepth(tokens, moved, maxDepth, path);
                 var (parent, last) = PatchJson.Locate(root, tokens, path);
                 PatchJson.Add(parent, last, moved, path);
                 break;
@@ -274,7 +323,7 @@ public sealed class FhirPathPatch : IPatch
         foreach (var op in _operations)
         {
             // Each operation sees the result of the previous one (fhirpatch.html: "applied in order").
-            var json = PatchJson.ToJson(resource);
+            var json = PatchJson.ToJson(conformance, resource);
             var targets = Evaluate(conformance, op, resource);
             Apply(conformance, op, targets, json);
             resource = PatchJson.FromJson(conformance, json);

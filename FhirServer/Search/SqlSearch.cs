@@ -378,7 +378,7 @@ public sealed class SqlSearch(SqlResourceStore store, TimeProvider clock, Server
         {
             var list = await store.ReadAsync("List", value.Raw, ct);
             if (list?.Body is null) continue;
-            using var doc = JsonDocument.Parse(list.Body);
+            using var doc = JsonDocument.Parse(list.Body, settings.StoredJsonOptions());
             if (!doc.RootElement.TryGetProperty("entry", out var entries)) continue;
             foreach (var entry in entries.EnumerateArray())
                 if (entry.TryGetProperty("item", out var item) && item.TryGetProperty("reference", out var reference)
