@@ -266,6 +266,12 @@ internal sealed class XmlParseSession(
     /// <summary>A resource-typed element wraps the resource: <c>&lt;contained&gt;&lt;Patient&gt;…&lt;/Patient&gt;&lt;/contained&gt;</c> (R4 §2.7).</summary>
     private void ReadResourceWrapper(ElementNode parent, ElementDefinitionInfo child, (int Line, int Column) start)
     {
+        if (ContainedRule.IsNested(parent, child.Name))
+        {
+            Error(start, "structure", ContainedRule.Message, Path(parent, child.Name));
+            SkipElement();
+            return;
+        }
         if (reader.MoveToFirstAttribute())
         {
             do

@@ -7,13 +7,11 @@ namespace FhirServer.Conformance.Tests.FhirPath;
 /// <summary>
 /// <see cref="FhirPathLimits"/>: an expression at the limits compiles and evaluates, one past them is a syntax error
 /// that names the limit, and no expression text, however deep, exhausts the stack. What is accepted is run on a
-/// thread with a third of a thread pool thread's stack (1.5 MB on Linux), so that the defaults are known to leave
-/// that margin in parsing, compiling, the static check and evaluation.
+/// thread with less than half of a thread pool thread's stack (<see cref="SmallStack"/>), so that the defaults are known to
+/// leave that margin in parsing, compiling, the static check and evaluation.
 /// </summary>
 public sealed class FhirPathLimitTests
 {
-    private const int SmallStack = 512 * 1024;
-
     private static readonly int MaxDepth = FhirPathLimits.Default.MaxDepth;
 
     // For the deepest texts, so that the depth limit is what refuses them, not the length.
@@ -24,34 +22,18 @@ public sealed class FhirPathLimitTests
 
     private static FhirPathContext Context() => new() { Registry = TestData.Context.Registry, Strict = true };
 
-    /// <summary>Runs on a thread of <see cref="SmallStack"/>; an exception there is rethrown here.</summary>
-    private static T OnSmallStack<T>(Func<T> work)
-    {
-        T result = default!;
-        Exception? error = null;
-        var thread = new Thread(() =>
-        {
-            try { result = work(); }
-            catch (Exception e) { error = e; }
-        }, SmallStack);
-        thread.Start();
-        thread.Join();
-        if (error is not null) throw error;
-        return result;
-    }
-
     private static string Nested(string open, string inner, string close, int times) =>
         string.Concat(Enumerable.Repeat(open, times)) + inner + string.Concat(Enumerable.Repeat(close, times));
 
     private static FhirPathException Refused(string expression, FhirPathLimits? limits = null) =>
-        Assert.Throws<FhirPathException>(() => OnSmallStack(() => FhirPathEngine.Compile(expression, limits ?? FhirPathLimits.Default)))!;
+        Assert.Throws<FhirPathException>(() => SmallStack.Run(() => FhirPathEngine.Compile(expression, limits ?? FhirPathLimits.Default)))!;
 
     [Test]
     public void Parentheses_nest_up_to_the_limit_and_no_further()
     {
         // The whole expression is a level, each pair of parentheses one more.
         var atLimit = Nested("(", "1", ")", MaxDepth - 1);
-        Assert.That(OnSmallStack(() => FhirPathEngine.Evaluate(atLimit, null)), Is.EqualTo(new object[] { 1 }));
+        Assert.That(SmallStack.Run(() => FhirPathEngine.Evaluate(atLimit, null)), Is.EqualTo(new object[] { 1 }));
 
         var e = Refused(Nested("(", "1", ")", MaxDepth));
         Assert.Multiple(() =>
@@ -76,7 +58,7 @@ public sealed class FhirPathLimitTests
         // where(where(…where(true)…)): each criterion is evaluated within the one around it, as deep as it is written,
         // with the strict static pass first.
         var atLimit = Nested("where(", "true", ")", MaxDepth - 1);
-        var result = OnSmallStack(() => FhirPathEngine.Evaluate(atLimit, Patient(), Context()));
+        var result = SmallStack.Run(() => FhirPathEngine.Evaluate(atLimit, Patient(), Context()));
         Assert.That(result, Has.Count.EqualTo(1));
 
         Assert.That(Refused(Nested("where(", "true", ")", MaxDepth)).Limit, Is.EqualTo(nameof(FhirPathLimits.MaxDepth)));
@@ -92,7 +74,7 @@ public sealed class FhirPathLimitTests
         // A left-deep chain is flat text but a deep tree (the compiler and evaluation recurse along it). The chain of
         // MaxDepth - 1 operators has a literal at the bottom: MaxDepth nodes.
         string Chain(int n) => string.Concat(Enumerable.Repeat(prefix, n)) + "1" + string.Concat(Enumerable.Repeat(suffix, n));
-        Assert.That(OnSmallStack(() => FhirPathEngine.Evaluate(Chain(MaxDepth - 1), null)), Has.Count.EqualTo(1));
+        Assert.That(SmallStack.Run(() => FhirPathEngine.Evaluate(Chain(MaxDepth - 1), null)), Has.Count.EqualTo(1));
         Assert.That(Refused(Chain(MaxDepth)).Limit, Is.EqualTo(nameof(FhirPathLimits.MaxDepth)));
 
         // With the length limit lifted, a chain of 100,000 is still refused, before anything walks it recursively.
