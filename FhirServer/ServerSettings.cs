@@ -41,6 +41,21 @@ public sealed class ServerSettings
     public int MaxBundleEntries { get; set; } = 10_000;
 
     /// <summary>
+    /// Links of a search chain (<c>subject.organization.partof.name</c> has three) and reverse chains
+    /// (<c>_has:…:_has:…</c>), counted together however they nest: each is one more join. More are refused with 400.
+    /// </summary>
+    public int MaxChainDepth { get; set; } = 4;
+
+    /// <summary><c>_include</c> and <c>_revinclude</c> parameters a search may carry (each one more query per round); more are refused with 400.</summary>
+    public int MaxIncludes { get; set; } = 20;
+
+    /// <summary>
+    /// Rounds of <c>_include:iterate</c> / <c>_revinclude:iterate</c> after the first (R4 search.html#revinclude lets a
+    /// server limit them): a search that would go further stops there and says so in its OperationOutcome entry.
+    /// </summary>
+    public int MaxIncludeIterations { get; set; } = 3;
+
+    /// <summary>
     /// The deepest nesting of a resource a client sends, in levels of FHIR JSON (objects and arrays; XML elements may
     /// nest half as deep): deeper ones are refused with 400 (<see cref="Conformance.Serialization.ParserOptions.MaxDepth"/>).
     /// Raise it with care: the writers, the search indexer, FHIRPath, the views and patching walk a resource
