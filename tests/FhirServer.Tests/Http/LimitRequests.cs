@@ -7,6 +7,9 @@ namespace FhirServer.Tests.Http;
 /// <summary>Requests and answers shared by the tests of the server's nesting limits.</summary>
 internal static class LimitRequests
 {
+    // The answers hold resources as deep as the server accepts.
+    private static readonly JsonDocumentOptions Deep = new() { MaxDepth = 1024 };
+
     /// <summary><paramref name="times"/> openings, the inner text, and as many closings.</summary>
     public static string Nested(string open, string inner, string close, int times) =>
         string.Concat(Enumerable.Repeat(open, times)) + inner + string.Concat(Enumerable.Repeat(close, times));
@@ -32,9 +35,10 @@ internal static class LimitRequests
     {
         using var request = new HttpRequestMessage(method, url);
         if (body is not null) request.Content = new StringContent(body, Encoding.UTF8, mediaType);
+        request.Headers.Accept.ParseAdd("application/fhir+json");
         using var response = await client.SendAsync(request);
         var text = await response.Content.ReadAsStringAsync();
-        var json = text.TrimStart().StartsWith('{') ? JsonDocument.Parse(text).RootElement.Clone() : default;
+        var json = text.TrimStart().StartsWith('{') ? JsonDocument.Parse(text, Deep).RootElement.Clone() : default;
         return (response.StatusCode, json);
     }
 
@@ -55,7 +59,7 @@ internal static class LimitRequests
     /// <summary>Creates a resource and returns its id.</summary>
     public static async Task<string> Create(HttpClient client, string json, string mediaType = "application/fhir+json")
     {
-        var type = mediaType.Contains("xml") ? json[1..json.IndexOfAny([' ', '>'])] : JsonDocument.Parse(json).RootElement.GetProperty("resourceType").GetString()!;
+        var type = mediaType.Contains("xml") ? json[1..json.IndexOfAny([' ', '>'])] : JsonDocument.Parse(json, Deep).RootElement.GetProperty("resourceType").GetString()!;
         using var response = await client.PostAsync("/" + type, new StringContent(json, Encoding.UTF8, mediaType));
         Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.Created), await response.Content.ReadAsStringAsync());
         return response.Headers.Location!.ToString().Split('/')[^3];
