@@ -41,6 +41,42 @@ public sealed class ServerSettings
     public int MaxBundleEntries { get; set; } = 10_000;
 
     /// <summary>
+    /// Links of a search chain (<c>subject.organization.partof.name</c> has three) and reverse chains
+    /// (<c>_has:…:_has:…</c>), counted together however they nest: each is one more join. More are refused with 400.
+    /// </summary>
+    public int MaxChainDepth { get; set; } = 4;
+
+    /// <summary><c>_include</c> and <c>_revinclude</c> parameters a search may carry (each one more query per round); more are refused with 400.</summary>
+    public int MaxIncludes { get; set; } = 20;
+
+    /// <summary>
+    /// Rounds of <c>_include:iterate</c> / <c>_revinclude:iterate</c> after the first (R4 search.html#revinclude lets a
+    /// server limit them): a search that would go further stops there and says so in its OperationOutcome entry.
+    /// </summary>
+    public int MaxIncludeIterations { get; set; } = 3;
+
+    /// <summary>
+    /// The deepest nesting of a resource a client sends, in levels of FHIR JSON (objects and arrays; XML elements may
+    /// nest half as deep): deeper ones are refused with 400 (<see cref="Conformance.Serialization.ParserOptions.MaxDepth"/>).
+    /// Raise it with care: the writers, the search indexer, FHIRPath, the views and patching walk a resource
+    /// recursively, and were measured safe at four times the default (docs/conformance.md, "Nesting limits").
+    /// </summary>
+    public int MaxResourceDepth { get; set; } = Conformance.Serialization.ParserOptions.Default.MaxDepth;
+
+    /// <summary>Options for reading back resource JSON this server stored or generated: as deep as it accepts.</summary>
+    public System.Text.Json.JsonDocumentOptions StoredJsonOptions() => new() { MaxDepth = MaxResourceDepth };
+
+    /// <summary>
+    /// The deepest nesting of a FHIRPath expression a client sends (the <c>path</c> of a FHIRPath Patch): deeper ones
+    /// are refused with 400 before they are compiled, since parsing and evaluating recurse once per level
+    /// (<see cref="Conformance.FhirPath.FhirPathLimits.MaxDepth"/>; docs/fhirpath.md, "Limits").
+    /// </summary>
+    public int FhirPathMaxDepth { get; set; } = Conformance.FhirPath.FhirPathLimits.Default.MaxDepth;
+
+    /// <summary>The longest FHIRPath expression a client may send, in characters; longer ones are refused with 400.</summary>
+    public int FhirPathMaxLength { get; set; } = Conformance.FhirPath.FhirPathLimits.Default.MaxLength;
+
+    /// <summary>
     /// Whether <c>_text</c> and <c>_content</c> can be searched: the words of each resource's narrative and texts are
     /// then indexed (FullText in Conformance/Search), which makes every write several times larger. Off by default;
     /// switching it rebuilds the search index at the next start.
@@ -68,4 +104,7 @@ public sealed class ServerSettings
     /// empty for none (the browser then refuses cross-origin calls).
     /// </summary>
     public string CorsOrigins { get; set; } = "*";
+
+    /// <summary>The limits of <see cref="FhirPathMaxDepth"/> and <see cref="FhirPathMaxLength"/> for the engine.</summary>
+    public Conformance.FhirPath.FhirPathLimits ClientFhirPathLimits() => new() { MaxDepth = FhirPathMaxDepth, MaxLength = FhirPathMaxLength };
 }

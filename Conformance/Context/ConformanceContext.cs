@@ -27,7 +27,7 @@ public sealed class ConformanceContext
     public FhirJsonParser Json { get; }
     public FhirXmlParser Xml { get; }
 
-    public static async Task<ConformanceContext> LoadAsync(PackageSettings settings, CancellationToken ct = default)
+    public static async Task<ConformanceContext> LoadAsync(PackageSettings settings, ParserOptions? parserOptions = null, CancellationToken ct = default)
     {
         var folders = settings.Sources ?? [.. PackageSettings.FindSharedPackageFolders()];
         Uri? registry = string.IsNullOrWhiteSpace(settings.Registry) ? null : new Uri(settings.Registry);
@@ -36,6 +36,6 @@ public sealed class ConformanceContext
         // same versions from one start to the next.
         resolver.PreferCachedVersions = true;
         var resolution = await resolver.ResolveAsync(settings.Packages.Select(PackageReference.Parse), ct);
-        return new ConformanceContext(resolution);
+        return new ConformanceContext(resolution, parserOptions);
     }
 }

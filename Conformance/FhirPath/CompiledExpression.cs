@@ -16,10 +16,14 @@ public sealed class CompiledExpression
         Text = text;
         Syntax = syntax;
         _evaluator = evaluator;
+        Depth = SyntaxDepth.Of(syntax).Depth;
     }
 
     public string Text { get; }
     public Expr Syntax { get; }
+
+    /// <summary>The depth of <see cref="Syntax"/> (<see cref="FhirPathLimits.MaxDepth"/>): how deep compiling and evaluating it recurse.</summary>
+    public int Depth { get; }
 
     /// <summary>Evaluates against one node (a resource or any element); a null input is the empty collection.</summary>
     public IReadOnlyList<object> Evaluate(ElementNode? input, FhirPathContext? context = null)

@@ -388,6 +388,12 @@ public sealed partial class FhirJsonParser
             {
                 if (property.IsResource)
                 {
+                    if (ContainedRule.IsNested(parent, child.Name))
+                    {
+                        Error(start, "structure", ContainedRule.Message, Loc(parent, child));
+                        reader.Skip();
+                        return;
+                    }
                     if (reader.TokenType != JsonTokenType.StartObject)
                     {
                         Error(start, "structure", $"'{child.Name}' must be a JSON object holding a resource", Loc(parent, child));

@@ -87,7 +87,7 @@ public sealed class FhirXmlParser
         catch (XmlDepthException ex)
         {
             issues.Add(new OutcomeIssue(IssueSeverity.Fatal, "structure",
-                $"The content is nested deeper than the limit of {_options.MaxDepth} levels", null, ex.Line, ex.Column));
+                $"The content is nested deeper than the limit of {_options.MaxXmlDepth} levels of XML elements ({_options.MaxDepth} of JSON)", null, ex.Line, ex.Column));
             root = null;
         }
         return new ParseResult(root, issues);

@@ -5,8 +5,21 @@ public sealed record ParserOptions
 {
     public static readonly ParserOptions Default = new();
 
-    /// <summary>Deepest nesting of JSON objects/arrays or XML elements accepted; deeper input is refused, not recursed into.</summary>
+    /// <summary>
+    /// Deepest nesting of JSON objects and arrays accepted (the root object is level 1); deeper input is refused, not
+    /// recursed into. Legitimate content stays far below it: a Questionnaire's items nested 126 deep, or a Reference's
+    /// identifier.assigner chained 250 times, would be needed to meet it. What walks a resource recursively (the
+    /// writers, the search indexer, FHIRPath, the views, patching) survives many times this depth on a thread pool
+    /// thread's stack (docs/conformance.md, "Nesting limits").
+    /// </summary>
     public int MaxDepth { get; init; } = 256;
+
+    /// <summary>
+    /// Deepest nesting of XML elements accepted: half of <see cref="MaxDepth"/>, rounded up. Each XML element is at
+    /// most two levels of FHIR JSON (an array and an object), so that whatever is read from XML stays within
+    /// <see cref="MaxDepth"/> once stored and written as JSON, and can be read back.
+    /// </summary>
+    public int MaxXmlDepth => (MaxDepth + 1) / 2;
 
     /// <summary>R4 §2.24.0.1 (string): "Strings SHALL NOT exceed 1MB (1024*1024 characters)".</summary>
     public int MaxStringLength { get; init; } = 1024 * 1024;

@@ -244,7 +244,7 @@ internal sealed class XmlParseSession(
     private void ReadNarrative(ElementNode parent, ElementDefinitionInfo child, (int Line, int Column) start)
     {
         var node = parent.Add(new ElementNode(child.Name, "xhtml", child) { Line = start.Line, Column = start.Column });
-        var (text, copy) = XmlNarrativeReader.Read(reader, source, options.MaxDepth);
+        var (text, copy) = XmlNarrativeReader.Read(reader, source, options.MaxXmlDepth);
         node.Value = text ?? copy;
         if (node.Value is null)
         {
@@ -266,6 +266,12 @@ internal sealed class XmlParseSession(
     /// <summary>A resource-typed element wraps the resource: <c>&lt;contained&gt;&lt;Patient&gt;…&lt;/Patient&gt;&lt;/contained&gt;</c> (R4 §2.7).</summary>
     private void ReadResourceWrapper(ElementNode parent, ElementDefinitionInfo child, (int Line, int Column) start)
     {
+        if (ContainedRule.IsNested(parent, child.Name))
+        {
+            Error(start, "structure", ContainedRule.Message, Path(parent, child.Name));
+            SkipElement();
+            return;
+        }
         if (reader.MoveToFirstAttribute())
         {
             do
@@ -333,7 +339,7 @@ internal sealed class XmlParseSession(
     private bool Read()
     {
         if (!reader.Read()) return false;
-        if (reader.NodeType == XmlNodeType.Element && reader.Depth >= options.MaxDepth)
+        if (reader.NodeType == XmlNodeType.Element && reader.Depth >= options.MaxXmlDepth)
         {
             var (line, column) = ElementStart();
             throw new XmlDepthException(line, column);

@@ -1,4 +1,5 @@
 using FhirServer.Conformance.Context;
+using FhirServer.Conformance.Serialization;
 using FhirServer.Http;
 using FhirServer.Rest;
 using FhirServer.Search;
@@ -149,7 +150,8 @@ public static class ServerApp
     {
         var settings = ReadPackageSettings(configuration);
         var started = System.Diagnostics.Stopwatch.StartNew();
-        var context = ConformanceContext.LoadAsync(settings).GetAwaiter().GetResult();
+        var parserOptions = ParserOptions.Default with { MaxDepth = ReadServerSettings(configuration).MaxResourceDepth };
+        var context = ConformanceContext.LoadAsync(settings, parserOptions).GetAwaiter().GetResult();
         foreach (var d in context.Resolution.Diagnostics)
         {
             var level = d.Severity switch { "error" => LogLevel.Error, "warning" => LogLevel.Warning, _ => LogLevel.Debug };

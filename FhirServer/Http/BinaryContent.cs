@@ -28,7 +28,7 @@ internal static class BinaryContent
 
     public static async Task WriteRawAsync(HttpContext http, byte[] binaryJson)
     {
-        using var doc = JsonDocument.Parse(binaryJson);
+        using var doc = JsonDocument.Parse(binaryJson, http.RequestServices.GetRequiredService<ServerSettings>().StoredJsonOptions());
         var root = doc.RootElement;
         var contentType = root.TryGetProperty("contentType", out var ct) ? ct.GetString() : null;
         var data = root.TryGetProperty("data", out var d) ? d.GetBytesFromBase64() : [];

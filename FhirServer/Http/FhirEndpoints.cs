@@ -295,7 +295,7 @@ public static partial class FhirEndpoints
         return kind switch
         {
             BodyKind.JsonPatch => JsonPatch.Parse(body),
-            BodyKind.FhirJson or BodyKind.FhirXml => FhirPathPatch.FromParameters(input.Parse(http.Request, body)),
+            BodyKind.FhirJson or BodyKind.FhirXml => FhirPathPatch.FromParameters(input.Parse(http.Request, body), Service<ServerSettings>(http)),
             _ => throw new FhirException(StatusCodes.Status415UnsupportedMediaType, "not-supported",
                 $"PATCH takes application/json-patch+json, or a FHIRPath Patch Parameters resource (application/fhir+json or +xml); not '{http.Request.ContentType}'."),
         };

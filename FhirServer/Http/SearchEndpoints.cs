@@ -105,8 +105,15 @@ public static class SearchEndpoints
         var links = new List<(string, string)> { ("self", parsed.Cursor is null ? self : Page(parsed.Cursor)) };
         if (page.NextCursor is not null) links.Add(("next", Page(page.NextCursor)));
         if (page.PreviousCursor is not null) links.Add(("previous", Page(page.PreviousCursor)));
-        return Searchset(services, view, baseUrl, page.Total, links, page.Matches, page.Included, parsed.Ignored);
+        return Searchset(services, view, baseUrl, page.Total, links, page.Matches, page.Included,
+            WithIncludesStopped(parsed.Ignored, page.IncludesStopped, services.GetRequiredService<ServerSettings>()));
     }
+
+    // R4 search.html#revinclude lets a server limit iteration; the client is told where it stopped.
+    private static IReadOnlyList<string> WithIncludesStopped(IReadOnlyList<string> ignored, bool stopped, ServerSettings settings) =>
+        stopped
+            ? [.. ignored, $"_include/_revinclude:iterate after {settings.MaxIncludeIterations} rounds (Server:{nameof(ServerSettings.MaxIncludeIterations)}): what further rounds would reach is not included"]
+            : ignored;
 
     /// <summary>
     /// Search across types (R4 http.html#search, <c>search-system</c>): <c>GET [base]?…</c> and <c>POST [base]/_search</c>.
@@ -157,6 +164,7 @@ public static class SearchEndpoints
         }
         var matches = new List<StoredVersion>();
         var included = new List<StoredVersion>();
+        var includesStopped = false;
         string? next = null;
         if (first is { CountOnly: false, Count: > 0 })
             for (var i = cursor.TypeIndex; i < types.Count; i++)
@@ -167,6 +175,7 @@ public static class SearchEndpoints
                 }, null, baseUrl, ct);
                 matches.AddRange(page.Matches);
                 included.AddRange(page.Included);
+                includesStopped |= page.IncludesStopped;
                 if (page.NextCursor is not null) next = SystemCursor.Encode(types[i], page.NextCursor);
                 else if (matches.Count >= first.Count && i + 1 < types.Count) next = SystemCursor.Encode(types[i + 1], null);
                 if (next is not null) break;
@@ -178,7 +187,8 @@ public static class SearchEndpoints
         string Page(string c) => self + (selfQuery.Length > 0 ? "&" : "?") + "_cursor=" + c;
         var links = new List<(string, string)> { ("self", cursor.Text is null ? self : Page(cursor.Text)) };
         if (next is not null) links.Add(("next", Page(next)));
-        await WriteSearchset(http, baseUrl, total, links, matches, included, first?.Ignored ?? []);
+        await WriteSearchset(http, baseUrl, total, links, matches, included,
+            WithIncludesStopped(first?.Ignored ?? [], includesStopped, services.GetRequiredService<ServerSettings>()));
     }
 
     /// <summary>Where a search across types goes on: the index of a type, and that type's own cursor (null: its start).</summary>

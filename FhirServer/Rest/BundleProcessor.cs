@@ -274,7 +274,7 @@ public sealed partial class BundleProcessor(ConformanceContext conformance, Reso
                 {
                     entry.Patch = entry.Resource switch
                     {
-                        { Type: "Parameters" } p => FhirPathPatch.FromParameters(p),
+                        { Type: "Parameters" } p => FhirPathPatch.FromParameters(p, settings),
                         { Type: "Binary" } b when b.Child("contentType")?.Value == "application/json-patch+json" =>
                             JsonPatch.Parse(Convert.FromBase64String(b.Child("data")?.Value ?? "")),
                         _ => throw FhirException.BadRequest("PATCH takes a Parameters resource (FHIRPath Patch) or a Binary of application/json-patch+json.", entry.Where + ".resource"),

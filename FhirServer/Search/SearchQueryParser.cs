@@ -75,6 +75,8 @@ public sealed class SearchQueryParser(ISearchParameters parameters, DefinitionRe
                         total = TotalMode.Accurate;
                         break;
                     case "_include" or "_revinclude":
+                        if (includes.Count + revIncludes.Count >= settings.MaxIncludes)
+                            throw FhirException.BadRequest($"'{key}': a search takes at most {settings.MaxIncludes} _include and _revinclude parameters (Server:{nameof(ServerSettings.MaxIncludes)}).", key, "too-costly");
                         var spec = ParseInclude(key, value);
                         (baseName == "_include" ? includes : revIncludes).Add(spec);
                         break;
@@ -139,7 +141,8 @@ public sealed class SearchQueryParser(ISearchParameters parameters, DefinitionRe
     /// <summary>One selecting parameter: <c>code[:modifier]</c>, a chain <c>ref[:Type].rest</c>, or <c>_has:Type:ref:rest</c>.</summary>
     private SearchClause ParseClause(string type, string key, string value, int depth)
     {
-        if (depth > 4) throw FhirException.BadRequest($"'{key}': chains are limited to 4 levels.", key);
+        if (depth > settings.MaxChainDepth)
+            throw FhirException.BadRequest($"'{key}': chains and _has nest at most {settings.MaxChainDepth} levels (Server:{nameof(ServerSettings.MaxChainDepth)}).", key, "too-costly");
         if (key.StartsWith("_has:", StringComparison.Ordinal))
         {
             var parts = key.Split(':', 4);

@@ -15,7 +15,8 @@ public sealed record SearchPage(
     IReadOnlyList<StoredVersion> Included,
     int? Total,
     string? NextCursor,
-    string? PreviousCursor);
+    string? PreviousCursor,
+    bool IncludesStopped = false);
 
 /// <summary>Restricts a search to a compartment (R4 compartmentdefinition.html): resources that point at the owner through one of the parameters.</summary>
 public sealed record CompartmentSpec(string OwnerType, string OwnerId, IReadOnlyList<string> Parameters, bool IncludesOwner);
@@ -28,7 +29,6 @@ public sealed record CompartmentSpec(string OwnerType, string OwnerId, IReadOnly
 /// </summary>
 public sealed class SqlSearch(SqlResourceStore store, TimeProvider clock, ServerSettings settings)
 {
-    private const int IncludeRounds = 4;
     private const int EstimateCap = 10_000;
     private const int HasSetCap = 2_000;
     private const int DriverCap = 2_000;
@@ -130,7 +130,7 @@ public sealed class SqlSearch(SqlResourceStore store, TimeProvider clock, Server
 
         var matches = await Versions(connection, rows.Select(r => r.Seq).ToList(), ct);
         var included = await Includes(connection, query, matches, ct);
-        return new SearchPage(matches, included, total, next, previous);
+        return new SearchPage(matches, included.Resources, total, next, previous, included.Stopped);
     }
 
     /// <summary>
@@ -383,7 +383,7 @@ public sealed class SqlSearch(SqlResourceStore store, TimeProvider clock, Server
         {
             var list = await store.ReadAsync("List", value.Raw, ct);
             if (list?.Body is null) continue;
-            using var doc = JsonDocument.Parse(list.Body);
+            using var doc = JsonDocument.Parse(list.Body, settings.StoredJsonOptions());
             if (!doc.RootElement.TryGetProperty("entry", out var entries)) continue;
             foreach (var entry in entries.EnumerateArray())
                 if (entry.TryGetProperty("item", out var item) && item.TryGetProperty("reference", out var reference)
@@ -808,14 +808,18 @@ public sealed class SqlSearch(SqlResourceStore store, TimeProvider clock, Server
         return seqs.Where(bySeq.ContainsKey).Select(s => bySeq[s]).ToList();
     }
 
-    /// <summary>_include and _revinclude (with :iterate), fetched by id batches, never one query per resource.</summary>
-    private async Task<List<StoredVersion>> Includes(DbConnection connection, SearchQuery query, List<StoredVersion> matches, CancellationToken ct)
+    /// <summary>
+    /// _include and _revinclude (with :iterate), fetched by id batches, never one query per resource; Stopped when
+    /// :iterate had more to follow after <see cref="ServerSettings.MaxIncludeIterations"/> rounds.
+    /// </summary>
+    private async Task<(List<StoredVersion> Resources, bool Stopped)> Includes(DbConnection connection, SearchQuery query, List<StoredVersion> matches, CancellationToken ct)
     {
-        if (matches.Count == 0 || (query.Includes.Count == 0 && query.RevIncludes.Count == 0)) return [];
+        if (matches.Count == 0 || (query.Includes.Count == 0 && query.RevIncludes.Count == 0)) return ([], false);
         var seen = new HashSet<(string, string)>(matches.Select(m => (m.Type, m.Id)));
         var result = new List<StoredVersion>();
         var frontier = matches;
-        for (var round = 0; round < IncludeRounds && frontier.Count > 0; round++)
+        var rounds = 1 + settings.MaxIncludeIterations;
+        for (var round = 0; round < rounds && frontier.Count > 0; round++)
         {
             var found = new List<(string Type, string Id)>();
             foreach (var group in frontier.GroupBy(v => v.Type))
@@ -850,7 +854,8 @@ public sealed class SqlSearch(SqlResourceStore store, TimeProvider clock, Server
             frontier = await Current(connection, fresh, ct);
             result.AddRange(frontier);
         }
-        return result;
+        var iterates = query.Includes.Concat(query.RevIncludes).Any(s => s.Iterate);
+        return (result, iterates && frontier.Count > 0);
     }
 
     private async Task<List<StoredVersion>> Current(DbConnection connection, List<(string Type, string Id)> keys, CancellationToken ct)

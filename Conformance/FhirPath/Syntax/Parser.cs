@@ -7,6 +7,12 @@ namespace FhirServer.Conformance.FhirPath.Syntax;
 /// Recursive-descent parser of the N1 grammar (§A). Operator precedence, loosest first (N1 §6.8 "Operator
 /// precedence"): implies; or xor; and; in contains; = ~ != !~; &lt; &gt; &lt;= &gt;=; |; is as; + - &amp;;
 /// * / div mod; unary + -; then . and [] invocations.
+/// <para>
+/// Each nested sub-expression (parentheses, an argument, an index) and each unary sign is a level of recursion here,
+/// and each node of the tree a level for the compiler, the static check and evaluation: both are bounded by
+/// <see cref="FhirPathLimits.MaxDepth"/>, the first as the parser goes (before the stack runs out), the second once
+/// the tree is built.
+/// </para>
 /// </summary>
 public sealed class Parser
 {
@@ -27,17 +33,35 @@ public sealed class Parser
     private const int TypeLevel = 7;
 
     private readonly List<Token> _tokens;
+    private readonly int _maxDepth;
     private int _pos;
+    private int _depth;
 
-    private Parser(string text) => _tokens = Lexer.Tokenize(text);
-
-    public static Expr Parse(string text)
+    private Parser(string text, int maxDepth)
     {
-        var parser = new Parser(text);
-        var expr = parser.Expression(0);
+        _tokens = Lexer.Tokenize(text);
+        _maxDepth = maxDepth;
+    }
+
+    public static Expr Parse(string text) => Parse(text, FhirPathLimits.Default);
+
+    /// <summary>Parses within <paramref name="limits"/>; throws a syntax <see cref="FhirPathException"/> (with <see cref="FhirPathException.Limit"/>) past them.</summary>
+    public static Expr Parse(string text, FhirPathLimits limits)
+    {
+        if (text.Length > limits.MaxLength) throw FhirPathException.TooLong(text.Length, limits.MaxLength);
+        var parser = new Parser(text, limits.MaxDepth);
+        var expr = parser.Expression();
         if (parser.Current.Kind != TokenKind.End)
             throw FhirPathException.Syntax($"Unexpected {parser.Current}", parser.Current.Position);
+        var (depth, deepest) = SyntaxDepth.Of(expr);
+        if (depth > limits.MaxDepth) throw FhirPathException.TooDeep(limits.MaxDepth, deepest.Position);
         return expr;
+    }
+
+    // One more level of recursion (a nested sub-expression or a unary sign); refused past the limit.
+    private void Enter()
+    {
+        if (++_depth > _maxDepth) throw FhirPathException.TooDeep(_maxDepth, Current.Position);
     }
 
     private Token Current => _tokens[_pos];
@@ -52,24 +76,35 @@ public sealed class Parser
         _pos++;
     }
 
-    private Expr Expression(int level)
+    // A whole expression: the top, a parenthesized one, an argument or an index.
+    private Expr Expression()
     {
-        if (level >= BinaryLevels.Length) return Unary();
-        var left = Expression(level + 1);
-        while (true)
+        Enter();
+        var expr = Binary(0);
+        _depth--;
+        return expr;
+    }
+
+    // Precedence climbing: the operators of minLevel or tighter, left-associative. One frame per operator of rising
+    // precedence rather than one per level of the table, so that each level of nesting costs the stack little.
+    private Expr Binary(int minLevel)
+    {
+        var left = Unary();
+        while (OperatorLevel(Current) is { } level && level >= minLevel)
         {
-            var token = Current;
-            var op = BinaryLevels[level].FirstOrDefault(o => token.Is(o));
-            if (op is null) return left;
-            _pos++;
-            if (level == TypeLevel)
-            {
-                left = new TypeOperatorExpr(op, left, TypeSpec(), token.Position);
-                continue;
-            }
-            var right = Expression(level + 1);
-            left = new BinaryExpr(op, left, right, token.Position);
+            var token = Next();
+            left = level == TypeLevel
+                ? new TypeOperatorExpr(token.Text, left, TypeSpec(), token.Position)
+                : new BinaryExpr(token.Text, left, Binary(level + 1), token.Position);
         }
+        return left;
+    }
+
+    private static int? OperatorLevel(Token token)
+    {
+        for (var level = 0; level < BinaryLevels.Length; level++)
+            if (Array.IndexOf(BinaryLevels[level], token.Text) >= 0 && token.Is(token.Text)) return level;
+        return null;
     }
 
     private TypeSpecifier TypeSpec()
@@ -87,8 +122,11 @@ public sealed class Parser
     {
         if (Current.Kind == TokenKind.Symbol && (Current.Text == "+" || Current.Text == "-"))
         {
+            Enter();
             var op = Next();
-            return new UnaryExpr(op.Text, Unary(), op.Position);
+            var unary = new UnaryExpr(op.Text, Unary(), op.Position);
+            _depth--;
+            return unary;
         }
         return Postfix(Term());
     }
@@ -109,7 +147,7 @@ public sealed class Parser
             else if (Current.Text == "[")
             {
                 var open = Next();
-                var index = Expression(0);
+                var index = Expression();
                 Expect("]");
                 expr = new IndexerExpr(expr, index, open.Position);
             }
@@ -154,7 +192,7 @@ public sealed class Parser
             case TokenKind.Symbol when t.Text == "(":
             {
                 _pos++;
-                var inner = Expression(0);
+                var inner = Expression();
                 Expect(")");
                 return inner;
             }
@@ -205,7 +243,7 @@ public sealed class Parser
         }
         while (true)
         {
-            args.Add(Expression(0));
+            args.Add(Expression());
             if (Current.Is(",") && Current.Kind == TokenKind.Symbol)
             {
                 _pos++;

@@ -36,6 +36,23 @@ public sealed class PackageExpressionTests
     }
 
     [Test]
+    public void PackageExpressionsStayFarInsideTheDefaultLimits()
+    {
+        // FhirPathLimits.Default is meant for what real content never meets: at most half of each limit is used.
+        var compiled = LazyExpressions.Value.DistinctBy(e => e.Expression)
+            .Where(e => !FhirPathSkips.Expressions.ContainsKey(e.Expression))
+            .Select(e => FhirPathEngine.Compile(e.Expression)).ToList();
+        var deepest = compiled.MaxBy(c => c.Depth)!;
+        var longest = compiled.MaxBy(c => c.Text.Length)!;
+        TestContext.Out.WriteLine($"deepest: {deepest.Depth} levels ({deepest.Text}); longest: {longest.Text.Length} characters");
+        Assert.Multiple(() =>
+        {
+            Assert.That(deepest.Depth * 2, Is.LessThanOrEqualTo(FhirPathLimits.Default.MaxDepth));
+            Assert.That(longest.Text.Length * 2, Is.LessThanOrEqualTo(FhirPathLimits.Default.MaxLength));
+        });
+    }
+
+    [Test]
     public void CoreSearchParameterExpressionsPassTheStrictStaticCheckOnEachBase()
     {
         // Strict mode's static pass must not refuse what the specification itself writes: every R4 core

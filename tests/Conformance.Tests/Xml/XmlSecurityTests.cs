@@ -73,7 +73,7 @@ public class XmlSecurityTests
             + string.Concat(Enumerable.Repeat("<extension url=\"x\">", 10_000))
             + string.Concat(Enumerable.Repeat("</extension>", 10_000)) + "</Patient>";
         var issue = Refused(Parser.Parse(xml));
-        Assert.That(issue.Message, Is.EqualTo($"The content is nested deeper than the limit of {ParserOptions.Default.MaxDepth} levels"));
+        Assert.That(issue.Message, Is.EqualTo($"The content is nested deeper than the limit of {ParserOptions.Default.MaxXmlDepth} levels of XML elements ({ParserOptions.Default.MaxDepth} of JSON)"));
     }
 
     [TestCase("<unknown>", "</unknown>")]
@@ -90,7 +90,8 @@ public class XmlSecurityTests
     [Test]
     public void Depth_limit_follows_the_options()
     {
-        var parser = new FhirXmlParser(Support.TestData.Context.Registry, new ParserOptions { MaxDepth = 3 });
+        // MaxDepth 5 (JSON) allows 3 levels of XML elements.
+        var parser = new FhirXmlParser(Support.TestData.Context.Registry, new ParserOptions { MaxDepth = 5 });
         Assert.That(parser.Parse("""<Patient xmlns="http://hl7.org/fhir"><name><family value="a"/></name></Patient>""").Issues, Is.Empty);
         Refused(parser.Parse("""<Patient xmlns="http://hl7.org/fhir"><name><family><extension url="x"/></family></name></Patient>"""));
     }
