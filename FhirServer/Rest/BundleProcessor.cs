@@ -325,10 +325,10 @@ public sealed partial class BundleProcessor(ConformanceContext conformance, Reso
         }
 
         logger.LogDebug("Transaction of {Count} entries started", entries.Count);
-        var changed = ChangedResources(ordered);
+        var locked = LockedResources(ordered);
         await service.InTransactionAsync(async session =>
         {
-            await session.LockResourcesAsync(changed, ct);
+            await session.LockResourcesAsync(locked, ct);
             foreach (var e in ordered.Where(e => e.Order < 1)) await RunInTransaction(session, e, representation, ct);
             var results = await service.CreateAsync(session, prepared, ct);
             for (var i = 0; i < creates.Count; i++) Written(creates[i], results[i], 201, representation);
@@ -347,13 +347,14 @@ public sealed partial class BundleProcessor(ConformanceContext conformance, Reso
     }
 
     /// <summary>
-    /// The existing (or client-named) resources that entries update, patch or delete, whose locks the transaction takes
-    /// together before its first write (<see cref="IStoreSession.LockResourcesAsync"/>): taken entry by entry, two
-    /// transactions changing the same resources in different orders each waited for the other. Creates need none: their
-    /// ids are new.
+    /// The resources that entries update, patch or delete, or read in the write transaction (a read there locks what it
+    /// reads, as the write it might precede would), whose locks the transaction takes together before its first write
+    /// (<see cref="IStoreSession.LockResourcesAsync"/>): taken entry by entry, two transactions changing the same
+    /// resources in different orders each waited for the other. Creates need none: their ids are new.
     /// </summary>
-    private static List<(string Type, string Id)> ChangedResources(IEnumerable<Entry> entries) =>
-        [.. entries.Where(e => e.Method is "PUT" or "PATCH" or "DELETE" && !e.NoOp && e.Type is not null && e.Id is not null).Select(e => (e.Type!, e.Id!))];
+    private static List<(string Type, string Id)> LockedResources(IEnumerable<Entry> entries) =>
+        [.. entries.Where(e => e.Method is "PUT" or "PATCH" or "DELETE" or "GET" or "HEAD" && !e.NoOp && !e.ReadsAfter && e.Type is not null && e.Id is not null)
+            .Select(e => (e.Type!, e.Id!))];
 
     /// <summary>One entry of a transaction: a failure fails the whole transaction, its issues located in the entry.</summary>
     private async Task RunInTransaction(IStoreSession session, Entry e, bool representation, CancellationToken ct)
@@ -481,10 +482,10 @@ public sealed partial class BundleProcessor(ConformanceContext conformance, Reso
     {
         try
         {
-            var changed = ChangedResources(writes);
+            var locked = LockedResources(writes);
             await service.InTransactionAsync(async session =>
             {
-                await session.LockResourcesAsync(changed, ct);
+                await session.LockResourcesAsync(locked, ct);
                 foreach (var e in writes)
                 {
                     Reset(e);
