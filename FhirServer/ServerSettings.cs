@@ -77,6 +77,15 @@ public sealed class ServerSettings
     public int FhirPathMaxLength { get; set; } = Conformance.FhirPath.FhirPathLimits.Default.MaxLength;
 
     /// <summary>
+    /// Resources that the search and history entries of one batch or transaction Bundle may answer with in all (each
+    /// entry counts its page, <c>_count</c>, before it runs, and what it found after). An entry over it is refused with
+    /// 422 <c>too-costly</c>: a batch's alone, a transaction whole and before it writes. The default is five pages of
+    /// <see cref="MaxPageSize"/>, or a hundred of <see cref="DefaultPageSize"/>: some 5 MB of answer for resources of
+    /// 1 KB, the order of the request limit, where 300 entries of 1,000 made 235 MB, all held in memory.
+    /// </summary>
+    public int MaxBundleResponseResources { get; set; } = 5_000;
+
+    /// <summary>
     /// Whether <c>_text</c> and <c>_content</c> can be searched: the words of each resource's narrative and texts are
     /// then indexed (FullText in Conformance/Search), which makes every write several times larger. Off by default;
     /// switching it rebuilds the search index at the next start.

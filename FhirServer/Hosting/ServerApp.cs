@@ -52,7 +52,7 @@ public static class ServerApp
         // (FhirInput counts the decompressed bytes); answers are compressed for clients that accept it (Accept-Encoding),
         // over plain HTTP — over HTTPS only behind a proxy that does it, as compressing secrets next to attacker-chosen
         // text over TLS leaks them (BREACH).
-        services.AddRequestDecompression();
+        services.AddRequestDecompression(RequestBodyErrors.Guard);
         services.AddResponseCompression(o =>
         {
             o.MimeTypes = [.. Microsoft.AspNetCore.ResponseCompression.ResponseCompressionDefaults.MimeTypes, FhirFormats.JsonMediaType, FhirFormats.XmlMediaType];
@@ -95,6 +95,7 @@ public static class ServerApp
         app.UseFhirErrors();
         app.UseCrossOrigin(settings);
         app.UseRequestLimits(settings);
+        app.UseRequestBodyErrors();
         app.UseRequestDecompression();
         app.UseContentEncodingCheck();
         // HEAD is a GET without the body (RFC 9110 section 9.3.2): routed to the GET endpoints, with the headers a GET

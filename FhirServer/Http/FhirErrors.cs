@@ -48,10 +48,13 @@ public static class FhirErrors
             var http = context.HttpContext;
             if (http.Response.ContentLength > 0 || http.Response.ContentType is not null) return;
             var status = http.Response.StatusCode;
+            // A request target that is no path (OPTIONS *) has an empty Path: name the target as sent.
+            var where = http.Request.Path.HasValue ? http.Request.Path.Value
+                : http.Features.Get<Microsoft.AspNetCore.Http.Features.IHttpRequestFeature>()?.RawTarget is { Length: > 0 } raw ? raw : "/";
             var message = status switch
             {
-                StatusCodes.Status404NotFound => $"No FHIR interaction at {http.Request.Path}.",
-                StatusCodes.Status405MethodNotAllowed => $"{http.Request.Method} is not allowed on {http.Request.Path}.",
+                StatusCodes.Status404NotFound => $"No FHIR interaction at {where}.",
+                StatusCodes.Status405MethodNotAllowed => $"{http.Request.Method} is not allowed on {where}.",
                 _ => $"HTTP {status}.",
             };
             var code = status == StatusCodes.Status405MethodNotAllowed ? "not-supported" : status == StatusCodes.Status404NotFound ? "not-found" : "processing";

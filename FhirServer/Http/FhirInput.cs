@@ -58,11 +58,6 @@ public sealed class FhirInput(ConformanceContext conformance, ServerSettings set
                 // Kestrel's backstop (the limit plus one byte) can trip within the read that passes the limit.
                 throw TooLarge(limit);
             }
-            catch (InvalidDataException e)
-            {
-                // From the request decompression: the body is not what its Content-Encoding says.
-                throw FhirException.BadRequest($"The request body could not be decompressed: {e.Message}");
-            }
             if (read == 0) break;
             buffer.Advance(read);
             if (buffer.WrittenCount > limit) throw TooLarge(limit);

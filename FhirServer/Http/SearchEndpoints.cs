@@ -49,11 +49,11 @@ public static class SearchEndpoints
             }
             catch (InvalidDataException e)
             {
-                // Past the form reader's limits (1,024 values, 4 MB a value…), or a body not in its Content-Encoding.
+                // Past the form reader's limits (1,024 values, 4 MB a value…).
                 throw FhirException.BadRequest($"The form body could not be read: {e.Message}");
             }
         }
-        else if (http.Request.ContentLength > 0)
+        else if (http.Request.ContentLength > 0 || http.Request.Headers.TransferEncoding.Count > 0)
             throw new FhirException(StatusCodes.Status415UnsupportedMediaType, "not-supported", "POST _search takes application/x-www-form-urlencoded parameters.");
         return pairs;
     }

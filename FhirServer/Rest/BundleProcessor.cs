@@ -43,6 +43,8 @@ public sealed partial class BundleProcessor(ConformanceContext conformance, Reso
         public HistoryQuery? History;
         public string? HistoryPath;
         public List<KeyValuePair<string, string>> HistoryParameters = [];
+        /// <summary>The most resources a search or history entry's page may hold (its <c>_count</c>): what it reserves of the <see cref="ResponseBudget"/>.</summary>
+        public int Page;
 
         /// <summary>Reads that answer a Bundle: run after a transaction's commit, on the committed data.</summary>
         public bool ReadsAfter => Search is not null || History is not null;
@@ -201,7 +203,11 @@ public sealed partial class BundleProcessor(ConformanceContext conformance, Reso
             entry.HistoryParameters = entry.Search ?? [];
             entry.Search = null;
             entry.HistoryPath = "/" + string.Join('/', parts);
-            try { entry.History = FhirEndpoints.ParseHistory(Query(entry.HistoryParameters), settings, entry.Type, entry.Id); }
+            try
+            {
+                entry.History = FhirEndpoints.ParseHistory(Query(entry.HistoryParameters), settings, entry.Type, entry.Id);
+                entry.Page = entry.History.Count;
+            }
             catch (FhirException e) { AtUrl(entry, e); }
             return;
         }
@@ -228,7 +234,9 @@ public sealed partial class BundleProcessor(ConformanceContext conformance, Reso
             entry.Search ??= [];
             try
             {
-                sqlSearch.Check(searches.Parse(entry.Type, entry.Search, strict: false), baseUrl);
+                var query = searches.Parse(entry.Type, entry.Search, strict: false);
+                sqlSearch.Check(query, baseUrl);
+                entry.Page = query.CountOnly ? 0 : query.Count;
                 ResourceViews.FromQuery(Query(entry.Search), registry, allowCount: true);
             }
             catch (FhirException e) { AtUrl(entry, e); }
@@ -294,6 +302,11 @@ public sealed partial class BundleProcessor(ConformanceContext conformance, Reso
     {
         if (entries.FirstOrDefault(e => e.Issues.Count > 0) is { } bad)
             throw new FhirException(bad.IssueStatus, bad.Issues);
+        // The pages its searches and history reads may answer, all reserved before anything is written: a transaction
+        // whose reads ask for more than a Bundle may answer is refused whole, as it is all or nothing.
+        var budget = new ResponseBudget(settings.MaxBundleResponseResources);
+        foreach (var e in entries.Where(e => e.ReadsAfter))
+            if (budget.Reserve(e.Page) is { } refused) throw Located(e, refused);
         await ResolveConditionals(entries, baseUrl, ct);
         var duplicate = entries.Where(e => e.Method is "PUT" or "PATCH" or "DELETE" && !e.NoOp).GroupBy(e => (e.Type, e.Id)).FirstOrDefault(g => g.Count() > 1);
         if (duplicate is not null)
@@ -325,8 +338,10 @@ public sealed partial class BundleProcessor(ConformanceContext conformance, Reso
         }
 
         logger.LogDebug("Transaction of {Count} entries started", entries.Count);
+        var locked = LockedResources(ordered);
         await service.InTransactionAsync(async session =>
         {
+            await session.LockResourcesAsync(locked, ct);
             foreach (var e in ordered.Where(e => e.Order < 1)) await RunInTransaction(session, e, representation, ct);
             var results = await service.CreateAsync(session, prepared, ct);
             for (var i = 0; i < creates.Count; i++) Written(creates[i], results[i], 201, representation);
@@ -339,10 +354,20 @@ public sealed partial class BundleProcessor(ConformanceContext conformance, Reso
         // fails its entry alone, since the writes are committed.
         foreach (var e in ordered.Where(e => e.ReadsAfter))
         {
-            try { await ReadBundle(e, baseUrl, ct); }
+            try { await ReadBundle(e, baseUrl, budget, reserved: true, ct); }
             catch (FhirException failure) { Fail(e, failure); }
         }
     }
+
+    /// <summary>
+    /// The resources that entries update, patch or delete, or read in the write transaction (a read there locks what it
+    /// reads, as the write it might precede would), whose locks the transaction takes together before its first write
+    /// (<see cref="IStoreSession.LockResourcesAsync"/>): taken entry by entry, two transactions changing the same
+    /// resources in different orders each waited for the other. Creates need none: their ids are new.
+    /// </summary>
+    private static List<(string Type, string Id)> LockedResources(IEnumerable<Entry> entries) =>
+        [.. entries.Where(e => e.Method is "PUT" or "PATCH" or "DELETE" or "GET" or "HEAD" && !e.NoOp && !e.ReadsAfter && e.Type is not null && e.Id is not null)
+            .Select(e => (e.Type!, e.Id!))];
 
     /// <summary>One entry of a transaction: a failure fails the whole transaction, its issues located in the entry.</summary>
     private async Task RunInTransaction(IStoreSession session, Entry e, bool representation, CancellationToken ct)
@@ -379,6 +404,9 @@ public sealed partial class BundleProcessor(ConformanceContext conformance, Reso
         var creates = new List<Entry>();
         var writes = new List<Entry>();
         var reads = new List<Entry>();
+        // Entries are independent (http.html#brules): one that would take the answer past the budget fails alone, in
+        // entry order, and the others keep their answers; the client can send it again on its own.
+        var budget = new ResponseBudget(settings.MaxBundleResponseResources);
         foreach (var e in entries)
         {
             if (e.Issues.Count > 0)
@@ -412,7 +440,7 @@ public sealed partial class BundleProcessor(ConformanceContext conformance, Reso
         {
             try
             {
-                await Read(e, representation, baseUrl, ct);
+                await Read(e, representation, baseUrl, budget, ct);
             }
             catch (FhirException failure)
             {
@@ -470,8 +498,10 @@ public sealed partial class BundleProcessor(ConformanceContext conformance, Reso
     {
         try
         {
+            var locked = LockedResources(writes);
             await service.InTransactionAsync(async session =>
             {
+                await session.LockResourcesAsync(locked, ct);
                 foreach (var e in writes)
                 {
                     Reset(e);
@@ -499,11 +529,11 @@ public sealed partial class BundleProcessor(ConformanceContext conformance, Reso
     private Task WriteAlone(Entry e, bool representation, CancellationToken ct) =>
         service.InTransactionAsync(async s => { await Run(s, e, representation, ct); return true; }, ct);
 
-    private async Task Read(Entry e, bool representation, string baseUrl, CancellationToken ct)
+    private async Task Read(Entry e, bool representation, string baseUrl, ResponseBudget budget, CancellationToken ct)
     {
         if (e.ReadsAfter)
         {
-            await ReadBundle(e, baseUrl, ct);
+            await ReadBundle(e, baseUrl, budget, reserved: false, ct);
             return;
         }
         await using var session = await store.BeginAsync(write: false, ct);
@@ -580,8 +610,9 @@ public sealed partial class BundleProcessor(ConformanceContext conformance, Reso
     /// carries the parameters, <c>_summary</c> and <c>_elements</c> too; the links are absolute, like those of the
     /// interactions themselves.
     /// </summary>
-    private async Task ReadBundle(Entry e, string baseUrl, CancellationToken ct)
+    private async Task ReadBundle(Entry e, string baseUrl, ResponseBudget budget, bool reserved, CancellationToken ct)
     {
+        if (!reserved && budget.Reserve(e.Page) is { } refused) throw refused;
         byte[] bundle;
         if (e.History is { } history)
             bundle = await FhirEndpoints.HistoryBundleAsync(services, history, baseUrl, e.HistoryPath!, Query(e.HistoryParameters), ct);
@@ -590,6 +621,7 @@ public sealed partial class BundleProcessor(ConformanceContext conformance, Reso
             var path = e.Compartment is { } c ? $"/{c.OwnerType}/{c.OwnerId}/{e.Type}" : "/" + e.Type;
             bundle = await SearchEndpoints.SearchsetAsync(services, e.Type!, e.Search!, strict: false, e.Compartment, baseUrl, path, Query(e.Search!), ct);
         }
+        if (budget.Settle(e.Page, bundle) is { } over) throw over;
         e.Status = 200;
         e.ResponseResource = e.Method == "GET" ? bundle : null;
     }

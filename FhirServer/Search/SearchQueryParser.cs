@@ -143,6 +143,7 @@ public sealed class SearchQueryParser(ISearchParameters parameters, DefinitionRe
     {
         if (depth > settings.MaxChainDepth)
             throw FhirException.BadRequest($"'{key}': chains and _has nest at most {settings.MaxChainDepth} levels (Server:{nameof(ServerSettings.MaxChainDepth)}).", key, "too-costly");
+        CheckSyntax(key);
         if (key.StartsWith("_has:", StringComparison.Ordinal))
         {
             var parts = key.Split(':', 4);
@@ -162,6 +163,8 @@ public sealed class SearchQueryParser(ISearchParameters parameters, DefinitionRe
             var (code, modifier) = SplitModifier(head);
             var p = parameters.Find(type, code) ?? throw new UnknownParameterException($"'{code}' is not a search parameter of {type}");
             if (p.Type != SearchParamType.Reference) throw FhirException.BadRequest($"'{key}': only reference parameters can be chained ('{code}' is {p.Type}).", key);
+            if (modifier is not null && !registry.IsResourceType(modifier))
+                throw FhirException.BadRequest($"'{key}': '{modifier}' is not a resource type; a chain names the type of its link, e.g. {code}:Patient.{rest}.", key);
             var targets = modifier is not null ? [modifier] : p.Targets.Where(registry.IsResourceType).Distinct().ToList();
             if (targets.Count != 1)
             {
@@ -184,13 +187,33 @@ public sealed class SearchQueryParser(ISearchParameters parameters, DefinitionRe
         return Simple(parameter, name, mod, value, parameter.Type);
     }
 
+    /// <summary>
+    /// The shape of a parameter name (search.html#modifiers, #chaining), before its parameters are looked up: a
+    /// malformed name is the client's error whatever the handling, where an unknown one is ignored in lenient handling.
+    /// </summary>
+    private static void CheckSyntax(string key)
+    {
+        if (key.StartsWith("_has:", StringComparison.Ordinal)) return; // its parts are checked where they are read
+        var links = key.Split('.');
+        var head = links[0];
+        if (head.Length == 0 || head[0] == ':')
+            throw FhirException.BadRequest($"'{key}': a search parameter needs a name.", key);
+        if (links.Skip(1).Any(l => l.Length == 0))
+            throw FhirException.BadRequest($"'{key}': a link of the chain is empty ('..', or a '.' at the end).", key);
+        var colon = head.IndexOf(':');
+        if (colon == head.Length - 1)
+            throw FhirException.BadRequest($"'{key}': the modifier after ':' is empty.", key);
+        if (colon >= 0 && head.IndexOf(':', colon + 1) >= 0)
+            throw FhirException.BadRequest($"'{key}': a parameter takes one modifier.", key);
+    }
+
     private static (string Code, string? Modifier) SplitModifier(string key)
     {
         var colon = key.IndexOf(':');
         return colon < 0 ? (key, null) : (key[..colon], key[(colon + 1)..]);
     }
 
-    private static SearchClause Simple(SearchParameterInfo? p, string code, string? modifier, string value, SearchParamType type)
+    private SearchClause Simple(SearchParameterInfo? p, string code, string? modifier, string value, SearchParamType type)
     {
         if (modifier == "missing")
         {
@@ -211,6 +234,8 @@ public sealed class SearchQueryParser(ISearchParameters parameters, DefinitionRe
         if (type is SearchParamType.Special)
             throw new UnknownParameterException("special parameters are not supported yet");
         if (!allowed) throw FhirException.BadRequest($"'{code}:{modifier}': {type.ToString().ToLowerInvariant()} parameters take no :{modifier} modifier.", code);
+        if (type == SearchParamType.Reference && modifier is not (null or "identifier") && !registry.IsResourceType(modifier))
+            throw FhirException.BadRequest($"'{code}:{modifier}': '{modifier}' is not a resource type.", code);
         var values = new List<SearchValue>();
         foreach (var raw in SplitOr(value))
         {

@@ -216,6 +216,12 @@ internal sealed class GroupCommitWriter(SqlDialect dialect) : IAsyncDisposable
         public Task<StoredVersion?> ReadCurrentAsync(string type, string id, CancellationToken ct = default) =>
             SqlResourceStore.ReadCurrent(connection, Live(), type, id, ct);
 
+        public Task LockResourcesAsync(IReadOnlyCollection<(string Type, string Id)> resources, CancellationToken ct = default)
+        {
+            Live();
+            return Task.CompletedTask;
+        }
+
         public Task<StoredVersion?> ReadVersionAsync(string type, string id, int version, CancellationToken ct = default) =>
             SqlResourceStore.ReadVersion(connection, Live(), type, id, version, ct);
 

@@ -53,6 +53,15 @@ public interface IStoreSession : IAsyncDisposable
     /// </summary>
     Task<StoredVersion?> ReadCurrentAsync(string type, string id, CancellationToken ct = default);
 
+    /// <summary>
+    /// Takes now, in one order that every writer follows, the locks that <see cref="ReadCurrentAsync"/> would take on
+    /// each of <paramref name="resources"/> (type and id), and keeps them to the end of the transaction: a transaction
+    /// that writes several resources takes them all before its first write, so that two such transactions never each
+    /// hold one the other waits for (PostgreSQL would end one of them: "deadlock detected"). Nothing to do where the
+    /// transaction already excludes other writers (SQLite).
+    /// </summary>
+    Task LockResourcesAsync(IReadOnlyCollection<(string Type, string Id)> resources, CancellationToken ct = default);
+
     Task<StoredVersion?> ReadVersionAsync(string type, string id, int version, CancellationToken ct = default);
 
     /// <summary>

@@ -109,6 +109,12 @@ public abstract class SqlDialect : IAsyncDisposable
     public abstract string? LockResource { get; }
 
     /// <summary>
+    /// <see cref="LockResource"/> for several resources at once (parameter <c>@keys</c>, "type/id" each), taken in
+    /// ascending order of the lock key; null where <see cref="LockResource"/> is.
+    /// </summary>
+    public abstract string? LockResources { get; }
+
+    /// <summary>
     /// Holds locks on <paramref name="keys"/> (<see cref="StoreKeyLocks.Keys"/>: distinct, ascending) that every process
     /// on this store respects, until the result is disposed.
     /// </summary>
@@ -341,6 +347,8 @@ public sealed class SqliteDialect : SqlDialect
 
     public override string? LockResource => null;
 
+    public override string? LockResources => null;
+
     public override string? MigrationLock => null;
 
     private readonly FileKeyLocks _keyLocks;
@@ -435,6 +443,10 @@ public sealed class PostgresDialect : SqlDialect
     // A transaction-scoped advisory lock on the resource's key: unlike FOR UPDATE on the latest row, it also covers
     // resources that do not exist yet (update as create), and the read that follows sees the previous writer's commit.
     public override string? LockResource => "SELECT pg_advisory_xact_lock(hashtextextended(@key, 0))";
+
+    // The same keys as LockResource, each once, ascending: the aggregate takes the locks as it reads the sorted rows.
+    public override string? LockResources =>
+        "SELECT count(pg_advisory_xact_lock(k)) FROM (SELECT DISTINCT hashtextextended(key, 0) AS k FROM unnest(@keys::text[]) AS u(key) ORDER BY k) d";
 
     public override string? MigrationLock => "SELECT pg_advisory_xact_lock(4242424242)";
 

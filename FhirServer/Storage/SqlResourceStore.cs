@@ -393,6 +393,15 @@ public sealed class SqlResourceStore(SqlDialect dialect) : IResourceStore
             return await reader.ReadAsync(ct) ? Read(reader) : null;
         }
 
+        public async Task LockResourcesAsync(IReadOnlyCollection<(string Type, string Id)> resources, CancellationToken ct = default)
+        {
+            if (!write) throw new InvalidOperationException("This session was opened for reading.");
+            if (resources.Count == 0 || store.Dialect.LockResources is not { } sql) return;
+            var command = connection.Command(sql, tx);
+            ConnectionLease.Bind(command, "keys", resources.Select(r => r.Type + "/" + r.Id).ToArray());
+            await command.ExecuteScalarAsync(ct);
+        }
+
         public Task<StoredVersion?> ReadVersionAsync(string type, string id, int version, CancellationToken ct = default) =>
             ReadVersion(connection, tx, type, id, version, ct);
 
