@@ -60,4 +60,37 @@ public sealed class ServerSettings
     /// empty for none (the browser then refuses cross-origin calls).
     /// </summary>
     public string CorsOrigins { get; set; } = "*";
+
+    /// <summary>
+    /// One log line per request at information level (method, path, status, duration, body bytes; for a 4xx or 5xx the
+    /// OperationOutcome's first message), category <c>FhirServer.Requests</c>. The query string is left out: search
+    /// values name patients.
+    /// </summary>
+    public bool RequestLog { get; set; } = true;
+
+    /// <summary>Throws <see cref="Hosting.ConfigurationException"/> for the first setting that cannot work, naming its switch.</summary>
+    public void Validate()
+    {
+        if (!Store.Equals("sqlite", StringComparison.OrdinalIgnoreCase) && !Store.Equals("postgres", StringComparison.OrdinalIgnoreCase))
+            throw new Hosting.ConfigurationException($"Unknown store '{Store}' (--store, Server:Store): use sqlite or postgres.");
+        if (Store.Equals("postgres", StringComparison.OrdinalIgnoreCase) && string.IsNullOrWhiteSpace(Connection))
+            throw new Hosting.ConfigurationException("--store postgres needs --connection (Server:Connection): a PostgreSQL connection string such as \"Host=localhost;Username=fhir;Database=fhir\".");
+        if (Store.Equals("sqlite", StringComparison.OrdinalIgnoreCase) && string.IsNullOrWhiteSpace(DataDirectory))
+            throw new Hosting.ConfigurationException("--data (Server:DataDirectory) is empty: name the folder of the SQLite file.");
+        Positive(MaxRequestBytes, "Server:MaxRequestBytes");
+        Positive(MaxRequestLineBytes, "Server:MaxRequestLineBytes");
+        Positive(MaxRequestHeaderBytes, "Server:MaxRequestHeaderBytes");
+        Positive(MaxRequestHeaders, "Server:MaxRequestHeaders");
+        Positive(DefaultPageSize, "Server:DefaultPageSize");
+        Positive(MaxPageSize, "Server:MaxPageSize");
+        Positive(MaxBundleEntries, "Server:MaxBundleEntries");
+        Positive(MaintainedCountFrom, "Server:MaintainedCountFrom");
+        if (DefaultPageSize > MaxPageSize)
+            throw new Hosting.ConfigurationException($"Server:DefaultPageSize ({DefaultPageSize}) is larger than Server:MaxPageSize ({MaxPageSize}).");
+    }
+
+    private static void Positive(long value, string key)
+    {
+        if (value <= 0) throw new Hosting.ConfigurationException($"{Hosting.ServerSwitches.Describe(key)} is {value}: it must be a positive number.");
+    }
 }
