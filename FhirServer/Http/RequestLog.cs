@@ -47,9 +47,9 @@ public static partial class RequestLog
     /// <summary>Called with every OperationOutcome an error answers with; the log line quotes the first message.</summary>
     public static void RecordOutcome(HttpContext http, string message) => http.Items.TryAdd(OutcomeKey, message);
 
-    [LoggerMessage(EventId = 1, Level = LogLevel.Information, Message = "{Method} {Path} {Status} {DurationMs:F1} ms {Bytes} B")]
+    [LoggerMessage(EventId = 1, Level = LogLevel.Information, Message = "{Method} {Path} {Status} {DurationMs:F2} ms {Bytes} B")]
     private static partial void Served(ILogger logger, string method, string path, int status, double durationMs, long bytes);
 
-    [LoggerMessage(EventId = 2, Level = LogLevel.Information, Message = "{Method} {Path} {Status} {DurationMs:F1} ms {Bytes} B: {Outcome}")]
+    [LoggerMessage(EventId = 2, Level = LogLevel.Information, Message = "{Method} {Path} {Status} {DurationMs:F2} ms {Bytes} B: {Outcome}")]
     private static partial void Failed(ILogger logger, string method, string path, int status, double durationMs, long bytes, string? outcome);
 }
