@@ -9,7 +9,7 @@ public sealed class ServerSettings
     /// <summary><c>sqlite</c> (default, a file under <see cref="DataDirectory"/>) or <c>postgres</c> (<see cref="Connection"/>).</summary>
     public string Store { get; set; } = "sqlite";
 
-    /// <summary>Where the SQLite file lives.</summary>
+    /// <summary>Where the SQLite file lives, relative to the working directory (not to the executable).</summary>
     public string DataDirectory { get; set; } = "data";
 
     /// <summary>PostgreSQL connection string (Npgsql syntax).</summary>

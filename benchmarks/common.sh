@@ -31,9 +31,10 @@ start_server() { # log name, store, extra server args… → sets base (the serv
   local name=$1 store=$2; shift 2
   local port; port=$(free_port)
   # The server reads appsettings.json beside its dll wherever it runs; from the build folder, its data/ (when no
-  # --data is given) stays out of the caller's folder.
+  # --data is given) stays out of the caller's folder. No request log: comparable with the runs before it existed
+  # (its cost is in benchmarks/rest/README.md).
   (cd "$(dirname "$server_dll")" && exec dotnet "$server_dll" --urls "http://127.0.0.1:$port" --package-sources "$shared/fhir-packages" \
-    --registry "" --store "$store" "$@") >"$work/$name.log" 2>&1 & pids+=($!)
+    --registry "" --request-log false --store "$store" "$@") >"$work/$name.log" 2>&1 & pids+=($!)
   wait_up "http://127.0.0.1:$port/ready" "$work/$name.log"
   base="http://127.0.0.1:$port"
 }
