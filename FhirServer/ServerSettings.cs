@@ -68,14 +68,18 @@ public sealed class ServerSettings
     /// </summary>
     public bool RequestLog { get; set; } = true;
 
+    internal bool IsSqlite => Store.Equals("sqlite", StringComparison.OrdinalIgnoreCase);
+
+    internal bool IsPostgres => Store.Equals("postgres", StringComparison.OrdinalIgnoreCase) || Store.Equals("postgresql", StringComparison.OrdinalIgnoreCase);
+
     /// <summary>Throws <see cref="Hosting.ConfigurationException"/> for the first setting that cannot work, naming its switch.</summary>
     public void Validate()
     {
-        if (!Store.Equals("sqlite", StringComparison.OrdinalIgnoreCase) && !Store.Equals("postgres", StringComparison.OrdinalIgnoreCase))
+        if (!IsSqlite && !IsPostgres)
             throw new Hosting.ConfigurationException($"Unknown store '{Store}' (--store, Server:Store): use sqlite or postgres.");
-        if (Store.Equals("postgres", StringComparison.OrdinalIgnoreCase) && string.IsNullOrWhiteSpace(Connection))
+        if (IsPostgres && string.IsNullOrWhiteSpace(Connection))
             throw new Hosting.ConfigurationException("--store postgres needs --connection (Server:Connection): a PostgreSQL connection string such as \"Host=localhost;Username=fhir;Database=fhir\".");
-        if (Store.Equals("sqlite", StringComparison.OrdinalIgnoreCase) && string.IsNullOrWhiteSpace(DataDirectory))
+        if (IsSqlite && string.IsNullOrWhiteSpace(DataDirectory))
             throw new Hosting.ConfigurationException("--data (Server:DataDirectory) is empty: name the folder of the SQLite file.");
         Positive(MaxRequestBytes, "Server:MaxRequestBytes");
         Positive(MaxRequestLineBytes, "Server:MaxRequestLineBytes");

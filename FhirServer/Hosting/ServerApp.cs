@@ -116,7 +116,7 @@ public static class ServerApp
     public static SqlResourceStore OpenStore(ServerSettings settings, ILogger logger)
     {
         settings.Validate();
-        var sqlite = settings.Store.Equals("sqlite", StringComparison.OrdinalIgnoreCase);
+        var sqlite = settings.IsSqlite;
         var where = sqlite ? Path.GetFullPath(settings.DataDirectory) : "PostgreSQL";
         try
         {
