@@ -9,7 +9,7 @@ public sealed class ServerSettings
     /// <summary><c>sqlite</c> (default, a file under <see cref="DataDirectory"/>) or <c>postgres</c> (<see cref="Connection"/>).</summary>
     public string Store { get; set; } = "sqlite";
 
-    /// <summary>Where the SQLite file lives.</summary>
+    /// <summary>Where the SQLite file lives, relative to the working directory (not to the executable).</summary>
     public string DataDirectory { get; set; } = "data";
 
     /// <summary>PostgreSQL connection string (Npgsql syntax).</summary>
@@ -116,4 +116,47 @@ public sealed class ServerSettings
 
     /// <summary>The limits of <see cref="FhirPathMaxDepth"/> and <see cref="FhirPathMaxLength"/> for the engine.</summary>
     public Conformance.FhirPath.FhirPathLimits ClientFhirPathLimits() => new() { MaxDepth = FhirPathMaxDepth, MaxLength = FhirPathMaxLength };
+
+    /// <summary>
+    /// One log line per request at information level (method, path, status, duration, body bytes; for a 4xx or 5xx the
+    /// OperationOutcome's first message), category <c>FhirServer.Requests</c>. The query string is left out: search
+    /// values name patients.
+    /// </summary>
+    public bool RequestLog { get; set; } = true;
+
+    internal bool IsSqlite => Store.Equals("sqlite", StringComparison.OrdinalIgnoreCase);
+
+    internal bool IsPostgres => Store.Equals("postgres", StringComparison.OrdinalIgnoreCase) || Store.Equals("postgresql", StringComparison.OrdinalIgnoreCase);
+
+    /// <summary>Throws <see cref="Hosting.ConfigurationException"/> for the first setting that cannot work, naming its switch.</summary>
+    public void Validate()
+    {
+        if (!IsSqlite && !IsPostgres)
+            throw new Hosting.ConfigurationException($"Unknown store '{Store}' (--store, Server:Store): use sqlite or postgres.");
+        if (IsPostgres && string.IsNullOrWhiteSpace(Connection))
+            throw new Hosting.ConfigurationException("--store postgres needs --connection (Server:Connection): a PostgreSQL connection string such as \"Host=localhost;Username=fhir;Database=fhir\".");
+        if (IsSqlite && string.IsNullOrWhiteSpace(DataDirectory))
+            throw new Hosting.ConfigurationException("--data (Server:DataDirectory) is empty: name the folder of the SQLite file.");
+        Positive(MaxRequestBytes, "Server:MaxRequestBytes");
+        Positive(MaxRequestLineBytes, "Server:MaxRequestLineBytes");
+        Positive(MaxRequestHeaderBytes, "Server:MaxRequestHeaderBytes");
+        Positive(MaxRequestHeaders, "Server:MaxRequestHeaders");
+        Positive(DefaultPageSize, "Server:DefaultPageSize");
+        Positive(MaxPageSize, "Server:MaxPageSize");
+        Positive(MaxBundleEntries, "Server:MaxBundleEntries");
+        Positive(MaintainedCountFrom, "Server:MaintainedCountFrom");
+        Positive(MaxResourceDepth, "Server:MaxResourceDepth");
+        Positive(FhirPathMaxDepth, "Server:FhirPathMaxDepth");
+        Positive(FhirPathMaxLength, "Server:FhirPathMaxLength");
+        Positive(MaxChainDepth, "Server:MaxChainDepth");
+        Positive(MaxIncludes, "Server:MaxIncludes");
+        Positive(MaxBundleResponseResources, "Server:MaxBundleResponseResources");
+        if (DefaultPageSize > MaxPageSize)
+            throw new Hosting.ConfigurationException($"Server:DefaultPageSize ({DefaultPageSize}) is larger than Server:MaxPageSize ({MaxPageSize}).");
+    }
+
+    private static void Positive(long value, string key)
+    {
+        if (value <= 0) throw new Hosting.ConfigurationException($"{Hosting.ServerSwitches.Describe(key)} is {value}: it must be a positive number.");
+    }
 }

@@ -1,7 +1,8 @@
 # Sourced by benchmarks/*/run.sh after they set repo, shared and bench (a short name for the temporary folder).
 # Gives: work (a temporary folder), pids (processes to stop) and pgdata (a throwaway PostgreSQL to stop), all cleaned
-# up on exit; say, free_port, wait_up; build_server (Release into $ARTIFACTS_PATH, default /tmp/art-bench), which sets
-# server_dll; fhir (runs the server's CLI); start_server (a server of ours in the background); postgres_setup and
+# up on exit; say, free_port, wait_up; build_server (the server and benchmarks/FhirServer.Benchmarks in Release, into
+# $ARTIFACTS_PATH, default /tmp/art-bench), which sets server_dll and bench_dll; fhir_bench (runs a benchmark of
+# FhirServer.Benchmarks); start_server (a server of ours in the background); postgres_setup and
 # pg_database (a fresh database on $pg or on a throwaway PostgreSQL).
 artifacts=${ARTIFACTS_PATH:-/tmp/art-bench}
 work=$(mktemp -d "/tmp/fhir-$bench-bench.XXXXXX"); chmod 755 "$work" # the postgres user runs the throwaway server
@@ -21,17 +22,19 @@ wait_up() { # url log
 }
 build_server() {
   say "building (Release)"
-  dotnet build -c Release "$repo/FhirServer" --artifacts-path "$artifacts" -nologo -v q >"$work/build.log" 2>&1 || { cat "$work/build.log" >&2; exit 1; }
+  dotnet build -c Release "$repo/benchmarks/FhirServer.Benchmarks" --artifacts-path "$artifacts" -nologo -v q >"$work/build.log" 2>&1 || { cat "$work/build.log" >&2; exit 1; }
   server_dll="$artifacts/bin/FhirServer/release/FhirServer.dll"
+  bench_dll="$artifacts/bin/FhirServer.Benchmarks/release/FhirServer.Benchmarks.dll"
 }
-fhir() { dotnet "$server_dll" "$@"; }
+fhir_bench() { dotnet "$bench_dll" "$@"; }
 start_server() { # log name, store, extra server args… → sets base (the server's URL)
   local name=$1 store=$2; shift 2
   local port; port=$(free_port)
-  # Run from the build folder: the content root is the working folder, and appsettings.json there sets the log
-  # levels (no line per request); from elsewhere the defaults would log every request.
+  # The server reads appsettings.json beside its dll wherever it runs; from the build folder, its data/ (when no
+  # --data is given) stays out of the caller's folder. No request log: comparable with the runs before it existed
+  # (its cost is in benchmarks/rest/README.md).
   (cd "$(dirname "$server_dll")" && exec dotnet "$server_dll" --urls "http://127.0.0.1:$port" --package-sources "$shared/fhir-packages" \
-    --registry "" --store "$store" "$@") >"$work/$name.log" 2>&1 & pids+=($!)
+    --registry "" --request-log false --store "$store" "$@") >"$work/$name.log" 2>&1 & pids+=($!)
   wait_up "http://127.0.0.1:$port/ready" "$work/$name.log"
   base="http://127.0.0.1:$port"
 }

@@ -32,5 +32,13 @@ public sealed record PackageReference(string Name, string? Version)
         }
     }
 
+    /// <summary>
+    /// Whether the name and version can name a package at all: a name of letters, digits, '.', '-' and '_' (an npm
+    /// package name, https://hl7.org/fhir/packages.html#name), and a version the cache can keep as a folder name.
+    /// </summary>
+    public bool IsWellFormed =>
+        Name.All(c => char.IsAsciiLetterOrDigit(c) || c is '.' or '-' or '_') && PackageFiles.IsSafeSegment(Name)
+        && (Version is null || PackageFiles.IsSafeSegment(Version));
+
     public override string ToString() => Version is null ? Name : $"{Name}#{Version}";
 }

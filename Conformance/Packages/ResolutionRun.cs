@@ -48,7 +48,8 @@ internal sealed class ResolutionRun(PackageCache cache, IReadOnlyList<IPackageSo
     private void ReportRepeat(PackageReference reference, string origin, Outcome known)
     {
         if (known.Status == Status.Missing)
-            _diagnostics.Add(PackageDiagnostic.Warning($"Package {reference} ({origin}) was not found in the package cache or any package source."));
+            _diagnostics.Add(PackageDiagnostic.Warning($"Package {reference} ({origin}) was not found in the package cache or any package source.")
+                with { MissingPackage = reference.ToString() });
         else if (known.Package is { } loaded && !Satisfies(reference.Version, loaded.Version))
             _diagnostics.Add(PackageDiagnostic.Information(
                 $"Package {reference} ({origin}) is not loaded: {loaded} was resolved first and a package is loaded in one version only."));
@@ -84,7 +85,8 @@ internal sealed class ResolutionRun(PackageCache cache, IReadOnlyList<IPackageSo
             chosen = PackageVersionSelector.SelectNearest(wanted, await AllVersionsAsync(name));
             if (chosen is null || PackageVersionSelector.IsLatest(wanted))
             {
-                _diagnostics.Add(PackageDiagnostic.Warning($"Package {reference} ({origin}) was not found in the package cache or any package source."));
+                _diagnostics.Add(PackageDiagnostic.Warning($"Package {reference} ({origin}) was not found in the package cache or any package source.")
+                with { MissingPackage = reference.ToString() });
                 return new Outcome(Status.Missing, null);
             }
             _diagnostics.Add(PackageDiagnostic.Warning(
@@ -156,7 +158,8 @@ internal sealed class ResolutionRun(PackageCache cache, IReadOnlyList<IPackageSo
             // One warning, then the source is left alone: an offline registry should not cost a timeout per package.
             _unavailable.Add(source);
             _diagnostics.Add(PackageDiagnostic.Warning(
-                $"Package source {sources[source].Description} is unavailable and is skipped for the rest of this resolution: {e.Message}"));
+                $"Package source {sources[source].Description} is unavailable and is skipped for the rest of this resolution: {e.Message}")
+                with { UnavailableSource = sources[source].Description });
             return [];
         }
         _versions[(source, name)] = versions;

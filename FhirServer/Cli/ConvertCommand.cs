@@ -12,6 +12,7 @@ internal static class ConvertCommand
         var output = new Argument<FileInfo>("out") { Description = "File to write (.json or .xml)" };
         var force = new Option<bool>("--force") { Description = "Write the output even when the input has errors" };
         var command = new Command("convert", "Convert a resource between FHIR JSON and FHIR XML (by file extension)") { input, output, force };
+        CliContext.AddPackageOptions(command);
         command.SetAction(async (result, ct) =>
         {
             var inFile = result.GetValue(input)!;
@@ -21,7 +22,7 @@ internal static class ConvertCommand
                 Console.Error.WriteLine($"convert: {inFile.FullName} does not exist");
                 return 2;
             }
-            var context = await CliContext.LoadAsync();
+            var context = await CliContext.LoadAsync(result);
             var parsed = CliContext.Parse(context, inFile.FullName);
             CliContext.PrintIssues(parsed.Issues, inFile.Name);
             if (parsed.Resource is null || (parsed.HasErrors && !result.GetValue(force)))

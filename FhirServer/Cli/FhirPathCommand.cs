@@ -22,6 +22,7 @@ internal static class FhirPathCommand
         var expression = new Argument<string>("expression") { Description = "The FHIRPath expression" };
         var file = new Argument<FileInfo?>("resource") { Description = "Resource file (.json or .xml); without it the input is empty", Arity = ArgumentArity.ZeroOrOne };
         var command = new Command("fhirpath", "Evaluate a FHIRPath expression against a resource") { expression, file };
+        CliContext.AddPackageOptions(command);
         command.SetAction(async (result, ct) =>
         {
             var text = result.GetValue(expression)!;
@@ -41,7 +42,7 @@ internal static class FhirPathCommand
                 Console.Error.WriteLine($"fhirpath: {e.Kind.ToString().ToLowerInvariant()} error: {e.Message}");
                 return 1;
             }
-            var context = await CliContext.LoadAsync();
+            var context = await CliContext.LoadAsync(result);
             ElementNode? input = null;
             if (inFile is not null)
             {

@@ -19,7 +19,8 @@ internal static class ReindexCommand
         command.SetAction(async (result, ct) =>
         {
             var started = System.Diagnostics.Stopwatch.StartNew();
-            await using var app = ServerApp.Build([.. result.UnmatchedTokens]);
+            // The server's log goes to stderr, so that stdout carries the verb's result only.
+            await using var app = ServerApp.Build([.. result.UnmatchedTokens, "--Logging:Console:LogToStandardErrorThreshold=Trace"]);
             var count = await app.Services.GetRequiredService<Reindexer>().RunAsync(result.GetValue(force), ct);
             Console.WriteLine($"reindex: {count} resources in {started.Elapsed.TotalSeconds:F1} s");
             return 0;

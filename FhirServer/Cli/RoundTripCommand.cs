@@ -10,6 +10,7 @@ internal static class RoundTripCommand
     {
         var folder = new Argument<DirectoryInfo>("folder") { Description = "Folder of FHIR resources (.json, .xml), searched recursively" };
         var command = new Command("roundtrip", "Check that every resource in a folder survives JSON/XML reading and writing unchanged") { folder };
+        CliContext.AddPackageOptions(command);
         command.SetAction(async (result, ct) =>
         {
             var dir = result.GetValue(folder)!;
@@ -18,7 +19,7 @@ internal static class RoundTripCommand
                 Console.Error.WriteLine($"roundtrip: {dir.FullName} does not exist");
                 return 2;
             }
-            var context = await CliContext.LoadAsync();
+            var context = await CliContext.LoadAsync(result);
             var files = dir.EnumerateFiles("*.*", SearchOption.AllDirectories)
                 .Where(f => f.Extension is ".json" or ".xml")
                 .OrderBy(f => f.FullName, StringComparer.Ordinal)

@@ -1,5 +1,6 @@
 using FhirServer.Conformance.Context;
 using FhirServer.Conformance.Serialization;
+using FhirServer.Conformance.Packages;
 using FhirServer.Http;
 using FhirServer.Rest;
 using FhirServer.Search;
@@ -10,33 +11,16 @@ namespace FhirServer.Hosting;
 /// <summary>Builds the web application: configuration, the conformance context, the store, and the FHIR endpoints.</summary>
 public static class ServerApp
 {
-    // Short command-line switches for the settings people change most, so several instances can run side by side
-    // (--urls is ASP.NET Core's own).
-    private static readonly Dictionary<string, string> SwitchMappings = new()
-    {
-        ["--packages"] = "FhirPackages:PackageList",
-        ["--package-sources"] = "FhirPackages:SourceList",
-        ["--package-cache"] = "FhirPackages:Cache",
-        ["--registry"] = "FhirPackages:Registry",
-        ["--data"] = "Server:DataDirectory",
-        ["--store"] = "Server:Store",
-        ["--connection"] = "Server:Connection",
-        ["--max-request-bytes"] = "Server:MaxRequestBytes",
-        ["--cors-origins"] = "Server:CorsOrigins",
-        ["--base-url"] = "Server:BaseUrl",
-        ["--log-format"] = "Logging:Format",
-    };
-
     public static WebApplication Build(string[] args)
     {
-        var builder = WebApplication.CreateBuilder(args);
-        builder.Configuration.AddCommandLine(args, SwitchMappings);
+        // The content root is the executable's folder, where appsettings.json is, whatever the working directory:
+        // paths the user gives (--data, files of the verbs) stay relative to the working directory.
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
+        builder.Configuration.AddCommandLine(args, ServerSwitches.Mappings());
         var settings = ReadServerSettings(builder.Configuration);
-        if (string.Equals(builder.Configuration["Logging:Format"], "json", StringComparison.OrdinalIgnoreCase))
-        {
-            builder.Logging.ClearProviders();
-            builder.Logging.AddJsonConsole(o => o.UseUtcTimestamp = true);
-        }
+        ReadPackageSettings(builder.Configuration);
+        StartupErrors.CheckUrls(builder.Configuration["Urls"]);
+        ServerLogging.Configure(builder);
         // Our own reader enforces MaxRequestBytes with a 413 OperationOutcome, and RequestLimits the sizes of the request
         // line and headers with 414 / 431 and one; Kestrel's limits, which answer without a body, are only backstops.
         builder.WebHost.ConfigureKestrel(k =>
@@ -92,6 +76,8 @@ public static class ServerApp
         // A new or changed set of search parameters: rebuild the index before serving searches on it.
         app.Services.GetRequiredService<Reindexer>().RunAsync(force: false).GetAwaiter().GetResult();
         app.UseResponseCompression();
+        // Inside compression, so that the bytes logged are the body's before compression (its Content-Length).
+        if (settings.RequestLog) app.UseRequestLog();
         app.UseFhirErrors();
         app.UseCrossOrigin(settings);
         app.UseRequestLimits(settings);
@@ -117,24 +103,42 @@ public static class ServerApp
     public static ServerSettings ReadServerSettings(IConfiguration configuration)
     {
         var settings = new ServerSettings();
-        configuration.GetSection("Server").Bind(settings);
+        try
+        {
+            configuration.GetSection("Server").Bind(settings);
+        }
+        catch (InvalidOperationException e)
+        {
+            // The binder names the key and the type ("Failed to convert configuration value '…' at 'Server:…'").
+            throw new ConfigurationException(BadValue(configuration, "Server", e), e);
+        }
+        settings.Validate();
         return settings;
     }
 
     /// <summary>Opens (and creates or migrates) the configured store.</summary>
     public static SqlResourceStore OpenStore(ServerSettings settings, ILogger logger)
     {
-        SqlDialect dialect = settings.Store.ToLowerInvariant() switch
+        settings.Validate();
+        var sqlite = settings.IsSqlite;
+        var where = sqlite ? Path.GetFullPath(settings.DataDirectory) : "PostgreSQL";
+        try
         {
-            "sqlite" => new SqliteDialect(Path.Combine(settings.DataDirectory, "fhir.db")),
-            "postgres" or "postgresql" => new PostgresDialect(settings.Connection
-                ?? throw new InvalidOperationException("--store postgres needs --connection (or Server:Connection): a PostgreSQL connection string.")),
-            var other => throw new InvalidOperationException($"Unknown store '{other}': use sqlite or postgres."),
-        };
-        var store = new SqlResourceStore(dialect);
-        store.InitializeAsync().GetAwaiter().GetResult();
-        logger.LogInformation("Store: {Kind} ({Where})", store.Kind, dialect.Location);
-        return store;
+            SqlDialect dialect = sqlite
+                ? new SqliteDialect(Path.Combine(settings.DataDirectory, "fhir.db"))
+                : new PostgresDialect(settings.Connection!);
+            var store = new SqlResourceStore(dialect);
+            store.InitializeAsync().GetAwaiter().GetResult();
+            logger.LogInformation("Store: {Kind} ({Where})", store.Kind, dialect.Location);
+            return store;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or System.Data.Common.DbException or ArgumentException)
+        {
+            // A data folder that cannot be written, a connection string Npgsql refuses, a database that does not answer.
+            throw new ConfigurationException(sqlite
+                ? $"The data directory {where} (--data) cannot be used: {e.Message}"
+                : $"The PostgreSQL store (--connection) cannot be opened: {e.Message}", e);
+        }
     }
 
     public static PackageSettings ReadPackageSettings(IConfiguration configuration)
@@ -144,6 +148,12 @@ public static class ServerApp
         section.Bind(settings);
         if (section["PackageList"] is { Length: > 0 } list) settings.Packages = Split(list);
         if (section["SourceList"] is { Length: > 0 } sources) settings.Sources = Split(sources);
+        foreach (var package in settings.Packages)
+        {
+            // A requested package that cannot even be named is a typing mistake, not a package to go without.
+            if (!PackageReference.TryParse(package, out var reference) || !reference!.IsWellFormed)
+                throw new ConfigurationException($"'{package}' in --packages (FhirPackages:Packages) is not a package reference: use name#version or name.");
+        }
         return settings;
     }
 
@@ -153,14 +163,27 @@ public static class ServerApp
         var started = System.Diagnostics.Stopwatch.StartNew();
         var parserOptions = ParserOptions.Default with { MaxDepth = ReadServerSettings(configuration).MaxResourceDepth };
         var context = ConformanceContext.LoadAsync(settings, parserOptions).GetAwaiter().GetResult();
+        // One line for what is missing (usually dependencies that are not in the cache, and an unreachable registry),
+        // the details at debug level; errors each on their own.
         foreach (var d in context.Resolution.Diagnostics)
-        {
-            var level = d.Severity switch { "error" => LogLevel.Error, "warning" => LogLevel.Warning, _ => LogLevel.Debug };
-            logger.Log(level, "Packages: {Message}", d.Message);
-        }
+            logger.Log(d.Severity == PackageDiagnostic.ErrorSeverity ? LogLevel.Error : LogLevel.Debug, "Packages: {Message}", d.Message);
+        if (context.Resolution.WarningSummary() is { } summary) logger.LogWarning("Packages: {Summary}", summary);
         logger.LogInformation("Loaded {Count} packages in {Elapsed} ms: {Packages}", context.Resolution.Packages.Count,
             started.ElapsedMilliseconds, string.Join(", ", context.Resolution.Packages.Select(p => $"{p.Name}#{p.Version}")));
         return context;
+    }
+
+    private static string BadValue(IConfiguration configuration, string section, InvalidOperationException e)
+    {
+        foreach (var child in configuration.GetSection(section).GetChildren())
+        {
+            if (child.Value is not { } value || !e.Message.Contains($"'{child.Path}'", StringComparison.OrdinalIgnoreCase)) continue;
+            var type = typeof(ServerSettings).GetProperty(child.Key, System.Reflection.BindingFlags.Public | System.Reflection.BindingFlags.Instance
+                | System.Reflection.BindingFlags.IgnoreCase)?.PropertyType;
+            var expected = type == typeof(bool) ? "true or false" : type == typeof(int) || type == typeof(long) ? "a whole number" : "a valid value";
+            return $"{ServerSwitches.Describe(child.Path)}: '{value}' is not {expected}.";
+        }
+        return e.Message;
     }
 
     private static List<string> Split(string list) =>

@@ -44,6 +44,7 @@ public sealed class FhirOutput(ConformanceContext conformance)
     /// <summary>An OperationOutcome; falls back to JSON when the error is about the format itself.</summary>
     public Task WriteOutcomeAsync(HttpContext http, int status, IReadOnlyList<OutcomeIssue> issues)
     {
+        if (status >= 400 && issues.Count > 0) RequestLog.RecordOutcome(http, issues[0].Message);
         var format = FhirFormats.Negotiate(http.Request) ?? FhirFormat.Json;
         return WriteAsync(http, OperationOutcomes.Json(issues), status, format, FhirFormats.IsPretty(http.Request));
     }

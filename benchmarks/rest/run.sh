@@ -84,7 +84,7 @@ if [ "$do_load" = 1 ]; then
   done
   for i in "${!names[@]}"; do
     say "${names[$i]}: storing $patients patients (transactions of 500)"
-    fhir bench load "${bases[$i]}${prefixes[$i]}" "$work/patients.ndjson" --ids "$work/ids-${names[$i]}.txt" --batch 500 --clients 2 >&2
+    fhir_bench load "${bases[$i]}${prefixes[$i]}" "$work/patients.ndjson" --ids "$work/ids-${names[$i]}.txt" --batch 500 --clients 2 >&2
   done
   say "warm-up (3 s each)"
   for i in "${!names[@]}"; do run_wrk read "$i" 3s >/dev/null; run_wrk write "$i" 3s >/dev/null; done
@@ -143,7 +143,7 @@ if [ "$do_ingest" = 1 ]; then
       say "ingest: $target, pass $pass"
       # Our server resolves the conditional creates and references itself; the peer gets them resolved by the loader.
       conditionals=$([ "$target" = peer ] || echo --server-conditionals)
-      out=$(fhir bench ingest "${bases[-1]}${prefixes[-1]}" "$synthea" --clients "$clients" $conditionals)
+      out=$(fhir_bench ingest "${bases[-1]}${prefixes[-1]}" "$synthea" --clients "$clients" $conditionals)
       [ "$pass" = 2 ] || note+="$target: $(grep '^Conditional' <<<"$out" || true)"$'\n'
       echo "-- $target, pass $pass"; grep -v '^Conditional' <<<"$out"
       ingest[$target,$pass]=$(awk '/^total:/ { gsub(",", ""); print $(NF - 1) }' <<<"$out")

@@ -43,11 +43,11 @@ for s in $stores; do
   else mkdir -p "$work/sqlite"; start_server sqlite sqlite --data "$work/sqlite"; fi
   say "$s: loading Synthea × $copies"
   echo "-- load, $s"
-  fhir bench search load "$base" "$synthea" --copies "$copies" --clients "$load_clients"
+  fhir_bench search load "$base" "$synthea" --copies "$copies" --clients "$load_clients"
   search_bases+=("$base"); search_names+=("$s")
 done
 echo
-fhir bench search query "${search_bases[@]}" --names "$(IFS=,; echo "${search_names[*]}")" --duration "$duration" --clients "$clients" --rounds "$rounds"
+fhir_bench search query "${search_bases[@]}" --names "$(IFS=,; echo "${search_names[*]}")" --duration "$duration" --clients "$clients" --rounds "$rounds"
 
 if [ "$do_peer" = 1 ]; then
   echo
@@ -63,9 +63,9 @@ if [ "$do_peer" = 1 ]; then
   wait_up "http://127.0.0.1:$port/fhir/R4/metadata" "$work/peer.log"
   peer_base="http://127.0.0.1:$port/fhir/R4"
   mkdir -p "$work/sqlite-peer"; start_server sqlite-10k sqlite --data "$work/sqlite-peer"
-  fhir bench load "$base" "$work/patients.ndjson" --batch 500 --clients 2 >&2
+  fhir_bench load "$base" "$work/patients.ndjson" --batch 500 --clients 2 >&2
   echo "Side by side: the same 10,000 patients (gen-patients.js) in the Medplum in-memory router and in our server (SQLite)"
-  out=$(fhir bench search query "$peer_base" "$base" --names peer,sqlite --queries family --duration "$duration" --clients "$clients" --rounds "$rounds")
+  out=$(fhir_bench search query "$peer_base" "$base" --names peer,sqlite --queries family --duration "$duration" --clients "$clients" --rounds "$rounds")
   echo "$out"
   awk '$1 == "family" && $2 == "peer" { p = $4 } $1 == "family" && $2 == "sqlite" { o = $4 }
        END { gsub(",", "", p); gsub(",", "", o); if (p > 0) printf "Patient?family=: ours/peer = %.0f× (goal ≥ 100×)\n", o / p }' <<<"$out"

@@ -23,7 +23,11 @@ public class CliTests
     [TearDown]
     public void DeleteFolder() => Directory.Delete(_dir, recursive: true);
 
-    private static async Task<(int Exit, string Out, string Err)> Run(params string[] args)
+    private static Task<(int Exit, string Out, string Err)> Run(params string[] args) => Capture(() => CliApp.RunAsync(args));
+
+    private static Task<(int Exit, string Out, string Err)> RunBench(params string[] args) => Capture(() => BenchApp.RunAsync(args));
+
+    private static async Task<(int Exit, string Out, string Err)> Capture(Func<Task<int>> run)
     {
         var (oldOut, oldErr) = (Console.Out, Console.Error);
         using var stdout = new StringWriter();
@@ -32,7 +36,7 @@ public class CliTests
         Console.SetError(stderr);
         try
         {
-            var exit = await CliApp.RunAsync(args);
+            var exit = await run();
             return (exit, stdout.ToString(), stderr.ToString());
         }
         finally
@@ -122,12 +126,73 @@ public class CliTests
         var examples = Directory.CreateDirectory(Path.Combine(_dir, "examples")).FullName;
         foreach (var name in new[] { "Patient-example.json", "Observation-example.json" })
             File.Copy(Path.Combine(TestData.ExamplesFolder, "r4-spec", "json", name), Path.Combine(examples, name));
-        var (exit, stdout, _) = await Run("bench", "fhirpath", "--count", "20", "--rounds", "1", "--warmup", "0",
+        var (exit, stdout, _) = await RunBench("fhirpath", "--count", "20", "--rounds", "1", "--warmup", "0",
             "--examples", examples, "--peer", _dir);
         Assert.That(exit, Is.EqualTo(0));
         Assert.That(stdout, Does.Contain("Patient.name.given").And.Contain("birthDate < @1960-01-01 and gender='female'")
             .And.Contain("R4 core SearchParameters on 2 examples"));
         Assert.That(stdout, Does.Contain("fhirpath.js: not run").And.Contain("not installed in " + _dir));
+    }
+
+    [Test]
+    public async Task Fhirpath_reads_an_expression_that_starts_with_an_at_sign_as_an_expression()
+    {
+        // '@' would otherwise name a response file of arguments.
+        var (exit, stdout, err) = await Run("fhirpath", "@2015-02-04.is(Date)");
+        Assert.That(exit, Is.EqualTo(0), err);
+        using var result = JsonDocument.Parse(stdout);
+        Assert.That(result.RootElement[0].GetProperty("value").GetString(), Is.EqualTo("true"));
+    }
+
+    [Test]
+    public async Task Package_warnings_of_a_verb_are_printed_only_with_verbose()
+    {
+        // A requested package that is nowhere: a warning, and the verb still answers.
+        string[] args = ["fhirpath", "1 + 1", "--packages", "hl7.fhir.r4.core#4.0.1,no.such.package#1.0.0"];
+        var (exit, stdout, err) = await Run(args);
+        Assert.That(exit, Is.EqualTo(0));
+        Assert.That(err, Is.Empty);
+        Assert.That(JsonDocument.Parse(stdout).RootElement[0].GetProperty("value").GetString(), Is.EqualTo("2"));
+        (exit, stdout, err) = await Run([.. args, "--verbose"]);
+        Assert.That(exit, Is.EqualTo(0));
+        Assert.That(err, Does.Contain("no.such.package#1.0.0").And.Contain("not found"));
+        Assert.That(JsonDocument.Parse(stdout).RootElement[0].GetProperty("value").GetString(), Is.EqualTo("2"));
+    }
+
+    [Test]
+    public async Task Help_lists_the_server_switches_and_the_verbs()
+    {
+        var (exit, stdout, _) = await Run("--help");
+        Assert.That(exit, Is.EqualTo(0));
+        foreach (var name in new[] { "--urls", "--store", "--data", "--connection", "--packages", "--package-sources", "--package-cache",
+                     "--registry", "--max-request-bytes", "--cors-origins", "--log-format", "--request-log",
+                     "convert", "roundtrip", "fhirpath", "reindex" })
+            Assert.That(stdout, Does.Contain(name));
+        Assert.That(stdout, Does.Not.Contain("bench"));
+    }
+
+    [Test]
+    public async Task The_benchmarks_are_not_verbs_of_the_server()
+    {
+        Assert.That(CliApp.IsVerb(["bench"]), Is.False);
+        var (exit, _, _) = await Run("bench", "startup");
+        Assert.That(exit, Is.Not.EqualTo(0));
+    }
+
+    [Test]
+    public async Task Bench_startup_takes_the_package_switches_and_says_when_it_is_a_debug_build()
+    {
+        Environment.SetEnvironmentVariable("FhirPackages__Cache", null);
+        Environment.SetEnvironmentVariable("FhirPackages__SourceList", null);
+        var (exit, stdout, err) = await RunBench("startup", "--package-cache", TestData.CacheFolder, "--package-sources", TestData.PackagesFolder,
+            "--registry", "", "--packages", "hl7.fhir.r4.core#4.0.1");
+        Assert.That(exit, Is.EqualTo(0), err);
+        Assert.That(stdout, Does.Contain("packages loaded: 1 (hl7.fhir.r4.core#4.0.1)"));
+#if DEBUG
+        Assert.That(stdout, Does.StartWith("DEBUG BUILD"));
+#else
+        Assert.That(stdout, Does.Not.Contain("DEBUG BUILD"));
+#endif
     }
 
     [Test]

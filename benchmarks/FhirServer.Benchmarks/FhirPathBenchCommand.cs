@@ -66,7 +66,7 @@ internal static class FhirPathBenchCommand
                     return 2;
                 }
                 else patientSource = $"patients from {patientFile.FullName}";
-                return await RunAsync(patientFile, patientSource, exampleDir, result.GetValue(peer), result.GetValue(node)!,
+                return await RunAsync(result, patientFile, patientSource, exampleDir, result.GetValue(peer), result.GetValue(node)!,
                     Math.Max(1, result.GetValue(rounds)), TimeSpan.FromSeconds(Math.Max(0, result.GetValue(warmup))), work);
             }
             finally
@@ -77,10 +77,10 @@ internal static class FhirPathBenchCommand
         return command;
     }
 
-    private static async Task<int> RunAsync(FileInfo patientFile, string patientSource, DirectoryInfo exampleDir, DirectoryInfo? peerDir,
+    private static async Task<int> RunAsync(ParseResult result, FileInfo patientFile, string patientSource, DirectoryInfo exampleDir, DirectoryInfo? peerDir,
         string nodeExe, int rounds, TimeSpan warmup, DirectoryInfo work)
     {
-        var context = await CliContext.LoadAsync();
+        var context = await CliContext.LoadAsync(result);
         var fhirPath = new FhirPathContext { Registry = context.Registry };
 
         // Parsed once, before any measurement.

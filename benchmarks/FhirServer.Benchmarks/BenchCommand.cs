@@ -7,14 +7,14 @@ using FhirServer.Conformance.Serialization;
 namespace FhirServer.Cli;
 
 /// <summary>
-/// <c>bench startup</c>, <c>bench parse</c> and <c>bench fhirpath</c> (<see cref="FhirPathBenchCommand"/>): benchmarks that print figures (never tests). Ratios against a
+/// <c>startup</c>, <c>parse</c> and <c>fhirpath</c> (<see cref="FhirPathBenchCommand"/>): benchmarks that print figures (never tests). Ratios against a
 /// baseline measured in the same run are what to compare on a shared machine; absolute figures orient.
 /// </summary>
 internal static class BenchCommand
 {
     public static Command Create()
     {
-        var bench = new Command("bench", "Benchmarks that print their figures");
+        var bench = new RootCommand("Benchmarks of the FHIR server: figures, never tests (build with -c Release)");
         bench.Subcommands.Add(Startup());
         bench.Subcommands.Add(Parse());
         bench.Subcommands.Add(RestBenchCommand.Load());
@@ -27,11 +27,11 @@ internal static class BenchCommand
     private static Command Startup()
     {
         var command = new Command("startup", "Time and memory to load the configured (default) package set");
-        command.SetAction(async (_, _) =>
+        command.SetAction(async (result, _) =>
         {
             var processStart = Process.GetCurrentProcess().StartTime.ToUniversalTime();
             var sw = Stopwatch.StartNew();
-            var context = await CliContext.LoadAsync();
+            var context = await CliContext.LoadAsync(result);
             var load = sw.Elapsed;
             var sinceStart = DateTime.UtcNow - processStart;
             // The server also compiles the definitions its first request needs; measure that separately.
@@ -64,7 +64,7 @@ internal static class BenchCommand
                 Console.Error.WriteLine("bench parse: no example folder found; pass --folder");
                 return 2;
             }
-            var context = await CliContext.LoadAsync();
+            var context = await CliContext.LoadAsync(result);
             var files = dir.EnumerateFiles("*.json").OrderBy(f => f.Name, StringComparer.Ordinal).Select(f => File.ReadAllBytes(f.FullName)).ToList();
             var xmlFiles = files.Select(f => context.Json.Parse(f).Resource).Where(r => r is not null).Select(r => FhirXmlWriter.WriteToBytes(r!)).ToList();
             var megabytes = files.Sum(f => f.Length) / 1048576.0;
