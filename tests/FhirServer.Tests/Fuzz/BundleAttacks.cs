@@ -42,7 +42,8 @@ public sealed class BundleAttacks(Random random, ExampleCorpus corpus, JsonMutat
             if (random.Next(5) == 0) request["ifNoneExist"] = new[] { "", "name:=x", "_id=a&_id=b", "identifier=%ZZ" }[random.Next(4)];
             if (random.Next(5) == 0) request["ifMatch"] = new[] { "W/\"1\"", "junk", "", "*" }[random.Next(4)];
             var entry = new JsonObject { ["fullUrl"] = fullUrl, ["request"] = request };
-            if (random.Next(8) > 0) entry["resource"] = JsonNode.Parse(random.Next(2) == 0 ? mutator.Mutate(resource) : JsonMutator.Text(resource));
+            if (random.Next(2) == 0) mutator.MutateInPlace(resource);
+            if (random.Next(8) > 0) entry["resource"] = resource;
             if (random.Next(10) == 0) entry.Remove("request");
             entries.Add(entry);
         }
@@ -54,16 +55,16 @@ public sealed class BundleAttacks(Random random, ExampleCorpus corpus, JsonMutat
     /// <summary>Bundles nested <paramref name="depth"/> deep, as entry resources or as transaction entries that post a transaction.</summary>
     public string Nested(int depth)
     {
-        JsonNode inner = corpus.Pick(random);
+        // Written as text: System.Text.Json writes no tree deeper than 64.
+        var inner = JsonMutator.Text(corpus.Pick(random));
         var asTransaction = random.Next(2) == 0;
+        var request = asTransaction ? ",\"request\":{\"method\":\"POST\",\"url\":\"Bundle\"}" : "";
         for (var i = 0; i < depth; i++)
         {
-            var entry = new JsonObject { ["fullUrl"] = Uuid(), ["resource"] = inner };
-            if (asTransaction) entry["request"] = new JsonObject { ["method"] = "POST", ["url"] = "Bundle" };
-            inner = new JsonObject { ["resourceType"] = "Bundle", ["type"] = asTransaction ? "transaction" : "collection", ["entry"] = new JsonArray(entry) };
+            var type = i == depth - 1 ? (random.Next(2) == 0 ? "transaction" : "batch") : asTransaction ? "transaction" : "collection";
+            inner = $"{{\"resourceType\":\"Bundle\",\"type\":\"{type}\",\"entry\":[{{\"fullUrl\":\"{Uuid()}\",\"resource\":{inner}{request}}}]}}";
         }
-        ((JsonObject)inner)["type"] = random.Next(2) == 0 ? "transaction" : "batch";
-        return JsonMutator.Text(inner);
+        return inner;
     }
 
     /// <summary>

@@ -53,7 +53,8 @@ public sealed class ExampleCorpus
     {
         try
         {
-            return JsonNode.Parse(text) is JsonObject o && o["resourceType"] is JsonValue ? o : null;
+            // DeepClone reads the whole tree now: a duplicated name would otherwise throw later, in a mutation.
+            return JsonNode.Parse(text)?.DeepClone() is JsonObject o && o["resourceType"] is JsonValue ? o : null;
         }
         catch (System.Text.Json.JsonException)
         {

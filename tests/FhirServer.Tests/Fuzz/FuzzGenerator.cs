@@ -249,7 +249,7 @@ public sealed class FuzzGenerator
     private FuzzRequest Interaction(string type, string id)
     {
         const string c = FuzzCategory.Interaction;
-        string[] ids = [id, "", "..", "%2e%2e", "a%2Fb", "x y", "a".PadRight(65, 'a'), "$meta", "_history", "-", "%00", "é"];
+        string[] ids = [id, "", "..", "%2e%2e", "a%2Fb", "x y", "a".PadRight(65, 'a'), "$meta", "_history", "-", "%01", "é"];
         var odd = ids[_random.Next(ids.Length)];
         return _random.Next(14) switch
         {

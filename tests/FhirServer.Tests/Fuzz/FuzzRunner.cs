@@ -25,7 +25,8 @@ public sealed class FuzzRunner(string baseUrl, FuzzOptions options, int? process
         progress.WriteLine($"Seeded {generator.Known.Count} resources, harvested {generator.NextLinks.Count} next links; fuzzing with seed {options.Seed}, {options.Clients} clients.");
 
         var requests = options.Requests ?? (options.Duration is null ? 1_000 : int.MaxValue);
-        var warmUp = Math.Min(500, Math.Max(1, requests / 10));
+        // Memory is read once the first tenth (at most 500) of the fuzz requests has been answered.
+        var warmUp = report.Sent + Math.Min(500, Math.Max(1, requests / 10));
         var sent = 0;
         var stop = false;
         async Task Client()

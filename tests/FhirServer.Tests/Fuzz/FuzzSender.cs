@@ -62,7 +62,8 @@ public sealed class FuzzSender : IDisposable
         var excerpt = Encoding.UTF8.GetString(body, 0, Math.Min(body.Length, ExcerptLength * 4));
         excerpt = FuzzRequest.Shorten(excerpt, ExcerptLength);
         string? failure = null;
-        if (status >= 500) failure = FuzzResult.ServerError;
+        // 501 with an OperationOutcome is the server's answer to an operation it does not implement (R4 operations.html).
+        if (status >= 500 && !(status == 501 && IsOutcome(contentType, body))) failure = FuzzResult.ServerError;
         else if (status is >= 400 and < 500 && request.Method != "HEAD" && !IsOutcome(contentType, body)) failure = FuzzResult.NoOutcome;
         else if (elapsed > _options.SlowAfter) failure = FuzzResult.Slow;
         return new FuzzResult(request, status, elapsed, body.Length, excerpt, failure);
@@ -97,6 +98,9 @@ public sealed class FuzzSender : IDisposable
             if (ContentHeaders.Contains(name)) message.Content!.Headers.TryAddWithoutValidation(name, value);
             else message.Headers.TryAddWithoutValidation(name, value);
         }
+        // A body the server may refuse on its Content-Length alone: it answers 413 before reading, where a client that
+        // is still sending would see the connection close under it.
+        if (request.Body is { Length: > 1024 * 1024 }) message.Headers.ExpectContinue = true;
         if (message.Content is not null && !request.Headers.Any(h => h.Key.Equals("Content-Type", StringComparison.OrdinalIgnoreCase)))
             message.Content.Headers.ContentType = null;
         using var response = await _client.SendAsync(message, HttpCompletionOption.ResponseHeadersRead);
@@ -113,7 +117,6 @@ public sealed class FuzzSender : IDisposable
         try
         {
             await socket.SendAsync(raw, SocketFlags.None, timeout.Token);
-            socket.Shutdown(SocketShutdown.Send);
         }
         catch (SocketException)
         {
@@ -123,8 +126,16 @@ public sealed class FuzzSender : IDisposable
         var buffer = new byte[16 * 1024];
         try
         {
-            int read;
-            while ((read = await socket.ReceiveAsync(buffer, SocketFlags.None, timeout.Token)) > 0) received.Write(buffer, 0, read);
+            // Kestrel takes the end of the client's stream for an abort and drops the answer: the sending side is closed
+            // only when nothing came for a while, for a body that promised more than it had.
+            var first = socket.ReceiveAsync(buffer, SocketFlags.None, timeout.Token).AsTask();
+            if (await Task.WhenAny(first, Task.Delay(TimeSpan.FromSeconds(2), timeout.Token)) != first) socket.Shutdown(SocketShutdown.Send);
+            var read = await first;
+            while (read > 0)
+            {
+                received.Write(buffer, 0, read);
+                read = await socket.ReceiveAsync(buffer, SocketFlags.None, timeout.Token);
+            }
         }
         catch (SocketException) when (received.Length > 0)
         {

@@ -28,8 +28,18 @@ public sealed class JsonMutator(Random random)
         new JsonObject { ["value"] = "x" }, new JsonArray(1, "a", null, new JsonObject()),
     ];
 
-    /// <summary>Applies one to three of the ordinary mutations.</summary>
+    // Non-ASCII characters as they are (the default escapes them, six bytes each).
+    private static readonly System.Text.Json.JsonSerializerOptions TextOptions = new() { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+
+    /// <summary>Applies one to three of the ordinary mutations; the text of the result.</summary>
     public string Mutate(JsonObject resource)
+    {
+        MutateInPlace(resource);
+        return Text(resource);
+    }
+
+    /// <summary>Applies one to three of the ordinary mutations to the tree (which <see cref="Text"/> then writes).</summary>
+    public void MutateInPlace(JsonObject resource)
     {
         var count = 1 + random.Next(3);
         for (var i = 0; i < count; i++)
@@ -45,12 +55,11 @@ public sealed class JsonMutator(Random random)
                 default: WrongResourceType(resource); break;
             }
         }
-        return Text(resource);
     }
 
     /// <summary>The JSON text, with the markers rewritten into what a tree cannot hold.</summary>
     public static string Text(JsonNode node) =>
-        node.ToJsonString().Replace("\"\\u0001dup:", "\"").Replace("\\u0002surrogate", "\\ud800");
+        node.ToJsonString(TextOptions).Replace("\"\\u0001dup:", "\"").Replace("\\u0002surrogate", "\\ud800");
 
     public void Delete(JsonObject resource)
     {

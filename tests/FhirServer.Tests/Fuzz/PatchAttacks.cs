@@ -37,7 +37,7 @@ public sealed class PatchAttacks(Random random)
             if (random.Next(4) > 0)
                 op["value"] = random.Next(6) switch
                 {
-                    0 => null, 1 => 1, 2 => new JsonArray(), 3 => new JsonObject { ["resourceType"] = "Patient" }, 4 => new string('v', random.Next(100_000)), _ => "x",
+                    0 => null, 1 => 1, 2 => new JsonArray(), 3 => new JsonObject { ["resourceType"] = "Patient" }, 4 => new string('v', random.Next(10_000)), _ => "x",
                 };
             if (random.Next(10) == 0) op["op"] = new JsonArray();
             ops.Add(op);

@@ -109,7 +109,7 @@ public sealed class WireAttacks(Random random)
     {
         const string head = "Host: 127.0.0.1\r\nConnection: close\r\nContent-Type: application/fhir+json\r\n";
         var post = $"POST {path} HTTP/1.1\r\n{head}";
-        string text = random.Next(14) switch
+        string text = random.Next(15) switch
         {
             0 => post + "Transfer-Encoding: chunked\r\n\r\nzz\r\nabc\r\n0\r\n\r\n",
             1 => post + "Transfer-Encoding: chunked\r\n\r\n-1\r\nabc\r\n0\r\n\r\n",
@@ -124,6 +124,7 @@ public sealed class WireAttacks(Random random)
             10 => $"get {path} HTTP/1.1\r\n{head}\r\n",
             11 => $"GET {path} HTTP/1.1\r\n{head}X-Folded: a\r\n b\r\nNoColon\r\n\r\n",
             12 => $"GET {path} HTTP/9.9\r\n{head}\r\n",
+            13 => $"DELETE {path}/%00 HTTP/1.1\r\n{head}\r\n",
             _ => post + "Transfer-Encoding: chunked\r\n\r\n" + $"{body.Length:x}\r\n{Encoding.UTF8.GetString(body)}\r\n0\r\nX-Trailer: {new string('t', 100)}\r\n\r\n",
         };
         return Encoding.UTF8.GetBytes(text);
