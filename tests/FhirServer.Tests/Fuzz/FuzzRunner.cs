@@ -37,7 +37,16 @@ public sealed class FuzzRunner(string baseUrl, FuzzOptions options, int? process
                 lock (_gate)
                 {
                     if (stop || sent >= requests || (options.Duration is { } d && watch.Elapsed > d)) return;
-                    request = generator.Next();
+                    try
+                    {
+                        request = generator.Next();
+                    }
+                    catch (Exception e)
+                    {
+                        // A fault of the fuzzer itself: reported, and the run goes on with the next draw.
+                        report.Add(new FuzzResult(FuzzRequest.Get("generator", "/"), 0, TimeSpan.Zero, 0, e.ToString(), FuzzResult.Generator), counted: false);
+                        continue;
+                    }
                     sent++;
                     _inFlight.Add(request);
                 }

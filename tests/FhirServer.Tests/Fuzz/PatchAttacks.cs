@@ -16,7 +16,7 @@ public sealed class PatchAttacks(Random random)
     [
         "{0}", "{0}.name", "{0}.name[0]", "{0}.name.where(use='official')", "{0}.contained.ofType(Patient)", "%resource", "{0}.name.given.first()", "{0}.(((",
         "{0}.name | {0}.address", "1+1", "{0}.name.select($this.repeat(given))", "{0}.descendants()", "iif(true, {0}, 1/0)", "{0}.name.aggregate($total + 1, 0)",
-        "{0}.identifier.where(value.matches('(a+)+$'))", "{0}.extension('http://x')", "{0}.id", "{0}.meta", "{0}.text.div", "'x'", "{}", "{0}.name[-1]",
+        "{0}.identifier.where(value.matches('(a+)+$'))", "{0}.extension('http://x')", "{0}.id", "{0}.meta", "{0}.text.div", "'x'", "{{}}", "{0}.name[-1]",
         "{0}.name[99999999999]", "{0}.$this", "{0}.`unknown`", "{0}.trace('x')", "{0}.name.ofType(Unknown)", "{0}.resolve()", "%context.%context", "", "{0}..name",
         "{0}.name.given.substring(0, 99999999999)", "{0}.children().children().children()", "{0}.repeat($this)", "{0}.\u0000",
     ];
