@@ -1,3 +1,4 @@
+using System.Text;
 using System.Text.Json.Nodes;
 
 namespace FhirServer.Tests.Fuzz;
@@ -56,15 +57,17 @@ public sealed class BundleAttacks(Random random, ExampleCorpus corpus, JsonMutat
     public string Nested(int depth)
     {
         // Written as text: System.Text.Json writes no tree deeper than 64.
-        var inner = JsonMutator.Text(corpus.Pick(random));
         var asTransaction = random.Next(2) == 0;
         var request = asTransaction ? ",\"request\":{\"method\":\"POST\",\"url\":\"Bundle\"}" : "";
+        var text = new StringBuilder();
         for (var i = 0; i < depth; i++)
         {
-            var type = i == depth - 1 ? (random.Next(2) == 0 ? "transaction" : "batch") : asTransaction ? "transaction" : "collection";
-            inner = $"{{\"resourceType\":\"Bundle\",\"type\":\"{type}\",\"entry\":[{{\"fullUrl\":\"{Uuid()}\",\"resource\":{inner}{request}}}]}}";
+            var type = i == 0 ? (random.Next(2) == 0 ? "transaction" : "batch") : asTransaction ? "transaction" : "collection";
+            text.Append($"{{\"resourceType\":\"Bundle\",\"type\":\"{type}\",\"entry\":[{{\"fullUrl\":\"{Uuid()}\",\"resource\":");
         }
-        return inner;
+        text.Append(JsonMutator.Text(corpus.Pick(random)));
+        for (var i = 0; i < depth; i++) text.Append(request).Append("}]}");
+        return text.ToString();
     }
 
     /// <summary>

@@ -165,9 +165,10 @@ public sealed class JsonMutator(Random random)
             {
                 // Contained in contained (contained resources may not contain others: R4 references.html#contained).
                 var type = (string?)resource["resourceType"] ?? "Patient";
-                var inner = "{\"resourceType\":\"" + type + "\",\"id\":\"c\"}";
-                for (var i = 0; i < depth; i++) inner = "{\"resourceType\":\"" + type + "\",\"id\":\"c" + i + "\",\"contained\":[" + inner + "]}";
-                return Text(resource).Insert(1, "\"contained\":[" + inner + "],");
+                var inner = new StringBuilder("\"contained\":[");
+                for (var i = 0; i < depth; i++) inner.Append("{\"resourceType\":\"").Append(type).Append("\",\"id\":\"c").Append(i).Append("\",\"contained\":[");
+                inner.Append("{\"resourceType\":\"").Append(type).Append("\",\"id\":\"c\"}").Insert(inner.Length, "]}", depth).Append("],");
+                return Text(resource).Insert(1, inner.ToString());
             }
             default:
                 return Text(resource).Insert(1, "\"_id\":" + string.Concat(Enumerable.Repeat("{\"extension\":[", depth)) + "{}" + string.Concat(Enumerable.Repeat("]}", depth)) + ",");
