@@ -53,7 +53,7 @@ public sealed class FuzzRunner(string baseUrl, FuzzOptions options, int? process
                 var result = await sender.SendAsync(request);
                 lock (_gate) _inFlight.Remove(request);
                 report.Add(result);
-                if (report.Sent == warmUp) report.RssAfterWarmUp = Rss();
+                if (report.RssAfterWarmUp is null && report.Sent >= warmUp) report.RssAfterWarmUp = Rss();
                 if (report.Sent % 1_000 == 0) progress.WriteLine($"  {report.Sent:N0} requests, {report.FailureCount:N0} failures, {watch.Elapsed.TotalSeconds:N0} s");
                 if (result.Failure is FuzzResult.Connection or FuzzResult.Timeout && !await AliveAsync(sender))
                 {
