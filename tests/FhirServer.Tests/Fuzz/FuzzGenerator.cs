@@ -260,7 +260,7 @@ public sealed class FuzzGenerator
             4 => new FuzzRequest(c, "DELETE", $"/{type}/{odd}", []),
             5 => new FuzzRequest(c, "DELETE", $"/{type}?{Of("", "name=", "_id=" + id, "unknown=1", "name:=x", "_count=1")}", []),
             6 => FuzzRequest.Get(c, $"/{type}/{id}?{Of("_summary=foo", "_summary=count", "_elements=", "_elements=a.b", "_format=text/html", "_format=xml", "_pretty=maybe", "_summary=true&_elements=id")}"),
-            7 => new FuzzRequest(c, Of("OPTIONS", "HEAD", "TRACE", "CONNECT", "PROPFIND", "PURGE"), $"/{type}/{id}", []),
+            7 => new FuzzRequest(c, Of("OPTIONS", "HEAD", "TRACE", "PROPFIND", "PURGE"), $"/{type}/{id}", []),
             8 => FuzzRequest.Get(c, Of("/metadata?_summary=x", "/metadata?mode=terminology", "/$export", "/Patient/$validate", $"/{type}/{id}/$everything", "/%", "/Patient/x/y/z/w", "//Patient", "/.well-known/smart-configuration", "/Patient/_search")),
             9 => new FuzzRequest(c, "POST", Of($"/{type}/{id}", $"/{type}/{id}/$validate", "/metadata", "/_history", $"/{type}/_history"), [new("Content-Type", "application/fhir+json")], Encoding.UTF8.GetBytes("{}")),
             10 => new FuzzRequest(c, "PUT", $"/{type}/{odd}", [new("Content-Type", "application/fhir+json")], Encoding.UTF8.GetBytes(JsonMutator.Text(Resource(type, odd)))),

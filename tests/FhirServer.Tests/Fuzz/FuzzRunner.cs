@@ -142,7 +142,9 @@ public sealed class FuzzRunner(string baseUrl, FuzzOptions options, int? process
         try
         {
             var line = File.ReadLines($"/proc/{pid}/status").FirstOrDefault(l => l.StartsWith("VmRSS:", StringComparison.Ordinal));
-            return line is null ? null : long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1]) * 1024;
+            // "VmRSS:   123456 kB"; a process that is exiting has the line without a number.
+            var parts = line?.Split([' ', '\t'], StringSplitOptions.RemoveEmptyEntries) ?? [];
+            return parts.Length > 1 && long.TryParse(parts[1], out var kilobytes) ? kilobytes * 1024 : null;
         }
         catch (IOException)
         {
