@@ -142,7 +142,7 @@ public sealed class FuzzGenerator
             case FuzzCategory.FhirPathPatch:
                 return Patch(category, type, id, _patch.FhirPathPatch(type), "application/fhir+json");
             case FuzzCategory.FhirPathDeep:
-                return Patch(category, type, id, _patch.DeepFhirPathPatch(type, Of(100, 500, 2_000, 10_000)), "application/fhir+json");
+                return Patch(category, type, id, _patch.DeepFhirPathPatch(type, Of(100, 500, 2_000, 10_000, 50_000)), "application/fhir+json");
             case FuzzCategory.Bundle:
                 return FuzzRequest.Json(category, "POST", "/", _bundles.Mutated(Known));
             case FuzzCategory.TransactionShuffle:
