@@ -1,0 +1,27 @@
+namespace FhirServer.Tests.Fuzz;
+
+/// <summary>How long and how hard a fuzz run goes, and where its reproducers go.</summary>
+public sealed record FuzzOptions
+{
+    public int Seed { get; init; } = 20_261_207;
+
+    /// <summary>Requests to send after seeding; with <see cref="Duration"/>, whichever ends first.</summary>
+    public int? Requests { get; init; }
+
+    public TimeSpan? Duration { get; init; }
+
+    public int Clients { get; init; } = 4;
+
+    public IReadOnlyCollection<string> Skip { get; init; } = [];
+
+    /// <summary>A response slower than this is a failure (a hang, in a fuzz run).</summary>
+    public TimeSpan SlowAfter { get; init; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>How long to wait for a response before calling the server hung.</summary>
+    public TimeSpan Timeout { get; init; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>Reproducers kept per failure class and category.</summary>
+    public int ReproducersPerClass { get; init; } = 3;
+
+    public string ReproducerFolder { get; init; } = Path.Combine(Path.GetTempPath(), "fhirserver-fuzz");
+}
