@@ -57,8 +57,16 @@ public sealed class ResourceService(IResourceStore store, ConformanceContext con
     /// transaction (on SQLite, the one writer) only writes. <c>_id</c> and <c>_lastUpdated</c> are left out: the server
     /// sets both, and searches read them from the current-version table.
     /// </summary>
-    public IReadOnlyList<IndexEntry> Index(ElementNode resource) =>
-        [.. indexer.Extract(resource).Where(e => e.Param is not ("_id" or "_lastUpdated"))];
+    public IReadOnlyList<IndexEntry> Index(ElementNode resource)
+    {
+        // Every write passes here before its transaction: a resource past the limit is refused before the work that
+        // grows with its size (index rows, their inserts) and before anything is stored.
+        var limit = settings.MaxResourceElements;
+        if (ResourceNodes.CountElements(resource, limit) > limit)
+            throw new FhirException(StatusCodes.Status413PayloadTooLarge, "too-long",
+                $"The {resource.Type} has more than {limit:N0} elements, this server's limit for one resource (Server:MaxResourceElements).", resource.Type);
+        return [.. indexer.Extract(resource).Where(e => e.Param is not ("_id" or "_lastUpdated"))];
+    }
 
     public Task<WriteResult> CreateAsync(IStoreSession session, ElementNode resource, string? id = null, CancellationToken ct = default,
         IReadOnlyList<IndexEntry>? index = null) =>
