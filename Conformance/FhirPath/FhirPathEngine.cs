@@ -12,17 +12,19 @@ namespace FhirServer.Conformance.FhirPath;
 public static class FhirPathEngine
 {
     /// <summary>
-    /// Compiled expressions kept. Expressions also come from clients (FHIRPath Patch paths), each distinct text a new
-    /// entry: unbounded, a client sending new texts would grow the process without end. The expressions of the
-    /// definitions are far fewer, and those used on every write (search parameters) are held by their users anyway.
+    /// Characters of expression text whose compiled forms are kept (a compiled expression takes memory in proportion to
+    /// its text, some 30 bytes a character: this bounds the cache near 15 MB). Expressions also come from clients
+    /// (FHIRPath Patch paths), each distinct text a new entry: unbounded, a client sending new texts would grow the
+    /// process without end. The expressions of the definitions are some 100 characters each, so thousands fit, and
+    /// those used on every write (search parameters) are held by their users anyway.
     /// </summary>
-    public const int CacheLimit = 4096;
+    public const int CacheLimit = 512 * 1024;
 
     // Past the limit MemoryCache refuses new entries and, in the background, evicts the least recently used 5%.
-    private static readonly MemoryCache Cache = new(new MemoryCacheOptions { SizeLimit = CacheLimit, CompactionPercentage = 0.05 });
+    private static readonly MemoryCache Cache = new(new MemoryCacheOptions { SizeLimit = CacheLimit, CompactionPercentage = 0.05, TrackStatistics = true });
 
-    /// <summary>How many compiled expressions are kept now.</summary>
-    internal static int CachedCount => Cache.Count;
+    /// <summary>The characters of expression text kept now (the cache's size, as it counts it).</summary>
+    internal static long CachedSize => Cache.GetCurrentStatistics()?.CurrentEstimatedSize ?? 0;
 
     /// <summary>Parses and compiles, or returns the compiled form cached for this text; throws <see cref="FhirPathException"/>.</summary>
     public static CompiledExpression Compile(string expression)
@@ -32,7 +34,7 @@ public static class FhirPathEngine
         compiled = new CompiledExpression(expression, syntax, Compiler.Compile(syntax));
         using (var entry = Cache.CreateEntry(expression))
         {
-            entry.Size = 1;
+            entry.Size = Math.Max(1, expression.Length);
             entry.Value = compiled;
         }
         return compiled;
