@@ -37,6 +37,16 @@ public sealed class ServerSettings
     public int DefaultPageSize { get; set; } = 50;
     public int MaxPageSize { get; set; } = 1000;
 
+    /// <summary>
+    /// Elements one resource may hold (every node of its tree, each repeat and each primitive, but the <c>id</c> and
+    /// <c>meta</c> the server sets), counted before it is
+    /// indexed and stored; past it the write is refused with 413. The largest real resources seen are far below: the
+    /// largest in the packages this server loads is a collection Bundle of the terminology package (224,000 elements,
+    /// 8.4 MB), the FHIR core ImplementationGuide has 108,000 and the SNOMED GPS expansion 79,000. A resource past
+    /// half a million elements is a machine's output or an attack, and would cost its index rows and write time.
+    /// </summary>
+    public int MaxResourceElements { get; set; } = 500_000;
+
     /// <summary>Entries a batch or transaction Bundle may hold.</summary>
     public int MaxBundleEntries { get; set; } = 10_000;
 

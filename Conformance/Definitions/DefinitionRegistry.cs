@@ -18,7 +18,7 @@ public sealed class DefinitionRegistry
     private readonly FrozenDictionary<string, CanonicalEntry[]> _byType;
     private readonly FrozenDictionary<string, TypeKind> _coreTypes;
     private readonly ConcurrentDictionary<CanonicalEntry, Lazy<StructureDefinitionInfo>> _compiled = new();
-    private readonly ConcurrentDictionary<string, StructureDefinitionInfo?> _typeCache = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, StructureDefinitionInfo> _typeCache = new(StringComparer.Ordinal);
 
     public DefinitionRegistry(IEnumerable<FhirPackage> packages)
     {
@@ -104,11 +104,18 @@ public sealed class DefinitionRegistry
         })).Value;
 
     /// <summary>The base definition of a type by name (<c>Patient</c>, <c>HumanName</c>, <c>string</c>), or of an absolute type URL.</summary>
-    public StructureDefinitionInfo? GetTypeDefinition(string type) =>
-        // TryGetValue first: the parsers call this for every complex element, and GetOrAdd would allocate its delegate.
-        _typeCache.TryGetValue(type, out var known)
-            ? known
-            : _typeCache.GetOrAdd(type, t => GetStructureDefinition(t.Contains(':') ? t : CoreStructurePrefix + t));
+    public StructureDefinitionInfo? GetTypeDefinition(string type)
+    {
+        // TryGetValue first: the parsers call this for every complex element.
+        if (_typeCache.TryGetValue(type, out var known)) return known;
+        var found = GetStructureDefinition(type.Contains(':') ? type : CoreStructurePrefix + type);
+        // Only the names of definitions are kept: the others come from clients (a resourceType, a profile), and
+        // keeping each would let the cache grow with every new name sent.
+        return found is null ? null : _typeCache.GetOrAdd(type, found);
+    }
+
+    /// <summary>How many type names are cached now.</summary>
+    internal int CachedTypeCount => _typeCache.Count;
 
     /// <summary>Element information for a path of a base type, e.g. <c>Patient.name.given</c> or <c>Observation.valueQuantity</c>.</summary>
     public ElementDefinitionInfo? GetElement(string path) => ResolvePath(null, path)?.Element;

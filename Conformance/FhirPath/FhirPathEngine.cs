@@ -1,17 +1,30 @@
-using System.Collections.Concurrent;
 using FhirServer.Conformance.FhirPath.Compilation;
 using FhirServer.Conformance.FhirPath.Syntax;
 using FhirServer.Conformance.Model;
+using Microsoft.Extensions.Caching.Memory;
 
 namespace FhirServer.Conformance.FhirPath;
 
 /// <summary>
 /// Entry point of the FHIRPath engine (N1, http://hl7.org/fhirpath/N1/, with the FHIR R4 additions): compiles an
-/// expression once and keeps it for the life of the process, keyed by its text.
+/// expression once and keeps it, keyed by its text, among the <see cref="CacheLimit"/> most recently used.
 /// </summary>
 public static class FhirPathEngine
 {
-    private static readonly ConcurrentDictionary<string, CompiledExpression> Cache = new(StringComparer.Ordinal);
+    /// <summary>
+    /// Characters of expression text whose compiled forms are kept (a compiled expression takes memory in proportion to
+    /// its text, some 30 bytes a character: this bounds the cache near 15 MB). Expressions also come from clients
+    /// (FHIRPath Patch paths), each distinct text a new entry: unbounded, a client sending new texts would grow the
+    /// process without end. The expressions of the definitions are some 100 characters each, so thousands fit, and
+    /// those used on every write (search parameters) are held by their users anyway.
+    /// </summary>
+    public const int CacheLimit = 512 * 1024;
+
+    // Past the limit MemoryCache refuses new entries and, in the background, evicts the least recently used 5%.
+    private static readonly MemoryCache Cache = new(new MemoryCacheOptions { SizeLimit = CacheLimit, CompactionPercentage = 0.05, TrackStatistics = true });
+
+    /// <summary>The characters of expression text kept now (the cache's size, as it counts it).</summary>
+    internal static long CachedSize => Cache.GetCurrentStatistics()?.CurrentEstimatedSize ?? 0;
 
     /// <summary>
     /// Parses and compiles within <see cref="FhirPathLimits.Default"/>, or returns the compiled form cached for this
@@ -25,7 +38,7 @@ public static class FhirPathEngine
     /// </summary>
     public static CompiledExpression Compile(string expression, FhirPathLimits limits)
     {
-        if (Cache.TryGetValue(expression, out var compiled))
+        if (Cache.TryGetValue(expression, out CompiledExpression? compiled) && compiled is not null)
         {
             if (expression.Length > limits.MaxLength) throw FhirPathException.TooLong(expression.Length, limits.MaxLength);
             if (compiled.Depth > limits.MaxDepth) throw FhirPathException.TooDeep(limits.MaxDepth, compiled.Syntax.Position);
@@ -33,7 +46,12 @@ public static class FhirPathEngine
         }
         var syntax = Parser.Parse(expression, limits);
         compiled = new CompiledExpression(expression, syntax, Compiler.Compile(syntax));
-        return Cache.GetOrAdd(expression, compiled);
+        using (var entry = Cache.CreateEntry(expression))
+        {
+            entry.Size = Math.Max(1, expression.Length);
+            entry.Value = compiled;
+        }
+        return compiled;
     }
 
     public static IReadOnlyList<object> Evaluate(string expression, ElementNode? input, FhirPathContext? context = null) =>

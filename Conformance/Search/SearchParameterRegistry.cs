@@ -44,8 +44,16 @@ public sealed class SearchParameterRegistry
     /// The parameters usable on a resource type by code: its own, then those of its ancestors (DomainResource,
     /// Resource). Empty for a name that is no resource type.
     /// </summary>
-    public IReadOnlyDictionary<string, SearchParameterInfo> For(string resourceType) =>
-        _byType.TryGetValue(resourceType, out var known) ? known : _byType.GetOrAdd(resourceType, BuildFor);
+    public IReadOnlyDictionary<string, SearchParameterInfo> For(string resourceType)
+    {
+        if (_byType.TryGetValue(resourceType, out var known)) return known;
+        var built = BuildFor(resourceType);
+        // A name that is no resource type (from a client: a chain's type, a _type) is not kept.
+        return built.Count == 0 ? built : _byType.GetOrAdd(resourceType, built);
+    }
+
+    /// <summary>How many resource types' parameters are cached now.</summary>
+    internal int CachedTypeCount => _byType.Count;
 
     public SearchParameterInfo? Find(string resourceType, string code) => For(resourceType).GetValueOrDefault(code);
 

@@ -68,4 +68,29 @@ public static class ResourceNodes
     private static ElementDefinitionInfo Definition(DefinitionRegistry registry, ElementNode resource, string name) =>
         resource.Definition?.GetChild(name) ?? registry.GetElement("Resource." + name)
         ?? throw new InvalidOperationException($"No definition for Resource.{name}");
+
+    /// <summary>
+    /// The number of elements under a resource, counted up to one past <paramref name="limit"/>: every node but the
+    /// resource itself and its <c>id</c> and <c>meta</c>, which the server sets on each version (so that a create and
+    /// an update of the same content count alike).
+    /// </summary>
+    public static int CountElements(ElementNode resource, int limit)
+    {
+        var count = 0;
+        var pending = new Stack<ElementNode>();
+        foreach (var child in resource.Children)
+        {
+            if (child.Name is "id" or "meta") continue;
+            count++;
+            if (child.HasChildren) pending.Push(child);
+        }
+        while (pending.Count > 0 && count <= limit)
+        {
+            var children = pending.Pop().Children;
+            count += children.Count;
+            foreach (var child in children)
+                if (child.HasChildren) pending.Push(child);
+        }
+        return count;
+    }
 }

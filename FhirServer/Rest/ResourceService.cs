@@ -58,8 +58,16 @@ public sealed class ResourceService(IResourceStore store, ConformanceContext con
     /// sets both, and searches read them from the current-version table. Absolute references are local on this
     /// server's bases, the request's included (<see cref="LocalBases.Current"/>).
     /// </summary>
-    public IReadOnlyList<IndexEntry> Index(ElementNode resource) =>
-        [.. indexer.Extract(resource, bases.Current).Where(e => e.Param is not ("_id" or "_lastUpdated"))];
+    public IReadOnlyList<IndexEntry> Index(ElementNode resource)
+    {
+        // Every write passes here before its transaction: a resource past the limit is refused before the work that
+        // grows with its size (index rows, their inserts) and before anything is stored.
+        var limit = settings.MaxResourceElements;
+        if (ResourceNodes.CountElements(resource, limit) > limit)
+            throw new FhirException(StatusCodes.Status413PayloadTooLarge, "too-long",
+                $"The {resource.Type} has more than {limit:N0} elements, this server's limit for one resource (Server:MaxResourceElements).", resource.Type);
+        return [.. indexer.Extract(resource, bases.Current).Where(e => e.Param is not ("_id" or "_lastUpdated"))];
+    }
 
     public Task<WriteResult> CreateAsync(IStoreSession session, ElementNode resource, string? id = null, CancellationToken ct = default,
         IReadOnlyList<IndexEntry>? index = null) =>

@@ -7,7 +7,7 @@ using FhirServer.Conformance.Serialization;
 namespace FhirServer.Cli;
 
 /// <summary>
-/// <c>startup</c>, <c>parse</c> and <c>fhirpath</c> (<see cref="FhirPathBenchCommand"/>): benchmarks that print figures (never tests). Ratios against a
+/// <c>startup</c>, <c>parse</c>, <c>fhirpath</c> (<see cref="FhirPathBenchCommand"/>) and <c>large</c> (<see cref="LargeResourceBenchCommand"/>): benchmarks that print figures (never tests). Ratios against a
 /// baseline measured in the same run are what to compare on a shared machine; absolute figures orient.
 /// </summary>
 internal static class BenchCommand
@@ -21,6 +21,7 @@ internal static class BenchCommand
         bench.Subcommands.Add(RestBenchCommand.Ingest());
         bench.Subcommands.Add(FhirPathBenchCommand.Create());
         bench.Subcommands.Add(SearchBenchCommand.Create());
+        bench.Subcommands.Add(LargeResourceBenchCommand.Create());
         return bench;
     }
 

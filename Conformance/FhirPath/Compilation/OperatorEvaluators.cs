@@ -128,13 +128,7 @@ internal static class OperatorEvaluators
         return Items.Bool(op switch { "<" => c < 0, ">" => c > 0, "<=" => c <= 0, _ => c >= 0 });
     }
 
-    public static IReadOnlyList<object> Union(IReadOnlyList<object> left, IReadOnlyList<object> right)
-    {
-        var result = new ItemBuilder();
-        AddDistinct(ref result, left);
-        AddDistinct(ref result, right);
-        return result.ToList();
-    }
+    public static IReadOnlyList<object> Union(IReadOnlyList<object> left, IReadOnlyList<object> right) => UnionOf([left, right]);
 
     /// <summary>
     /// <c>a | b | c …</c> as one union: union is associative and keeps first occurrences in order, so the chain
@@ -143,10 +137,29 @@ internal static class OperatorEvaluators
     /// </summary>
     public static Evaluator UnionAll(Evaluator[] parts) => f =>
     {
-        var result = new ItemBuilder();
-        foreach (var part in parts) AddDistinct(ref result, part(f));
-        return result.ToList();
+        var results = new IReadOnlyList<object>[parts.Length];
+        for (var i = 0; i < parts.Length; i++) results[i] = parts[i](f);
+        return UnionOf(results);
     };
+
+    // Up to this many items, comparing each with those kept costs less than hashing them.
+    private const int SmallUnion = 16;
+
+    private static IReadOnlyList<object> UnionOf(ReadOnlySpan<IReadOnlyList<object>> parts)
+    {
+        var total = 0;
+        foreach (var part in parts) total += part.Count;
+        if (total > SmallUnion)
+        {
+            var distinct = new DistinctItems();
+            foreach (var part in parts)
+                for (var i = 0; i < part.Count; i++) distinct.Add(part[i]);
+            return distinct.Items;
+        }
+        var result = new ItemBuilder();
+        foreach (var part in parts) AddDistinct(ref result, part);
+        return result.ToList();
+    }
 
     private static void AddDistinct(ref ItemBuilder result, IReadOnlyList<object> items)
     {

@@ -40,6 +40,9 @@ internal static class ExistenceFunctions
     private static List<bool> Booleans(IReadOnlyList<object> input, string name) =>
         input.Select(i => SystemValues.ToSystem(i) is bool b ? b : throw FhirPathException.Execution($"{name} expects Booleans")).ToList();
 
-    private static bool SubsetOf(IReadOnlyList<object> subset, IReadOnlyList<object> superset) =>
-        subset.All(x => superset.Any(y => Equality.ItemsEqual(x, y) == true));
+    private static bool SubsetOf(IReadOnlyList<object> subset, IReadOnlyList<object> superset)
+    {
+        var kept = DistinctItems.Of(superset);
+        return subset.All(kept.Contains);
+    }
 }

@@ -25,11 +25,5 @@ internal static class Iteration
         return true;
     }
 
-    public static IReadOnlyList<object> Distinct(IEnumerable<object> items)
-    {
-        var result = new List<object>();
-        foreach (var item in items)
-            if (!result.Any(x => Equality.ItemsEqual(x, item) == true)) result.Add(item);
-        return result;
-    }
+    public static IReadOnlyList<object> Distinct(IEnumerable<object> items) => DistinctItems.Of(items).Items;
 }

@@ -16,13 +16,13 @@ internal static class SubsettingFunctions
         r.Add("take", 1, (call, input) => Items.SingleInteger(call.Arg(0), "take") is { } n ? input.Take(Math.Max(n, 0)).ToList() : Items.Empty);
         r.Add("intersect", 1, (call, input) =>
         {
-            var other = call.Arg(0);
-            return Iteration.Distinct(input.Where(x => other.Any(y => Equality.ItemsEqual(x, y) == true)));
+            var other = DistinctItems.Of(call.Arg(0));
+            return Iteration.Distinct(input.Where(other.Contains));
         });
         r.Add("exclude", 1, (call, input) =>
         {
-            var other = call.Arg(0);
-            return input.Where(x => !other.Any(y => Equality.ItemsEqual(x, y) == true)).ToList();
+            var other = DistinctItems.Of(call.Arg(0));
+            return input.Where(x => !other.Contains(x)).ToList();
         });
     }
 }

@@ -35,6 +35,22 @@ internal static class TemporalComparison
         return 0;
     }
 
+    /// <summary>
+    /// A hash code for which values that <see cref="Compare"/> finds equal agree: equal values have the same comparable
+    /// precision and the same components down to it, in UTC when they carry a timezone (one with a timezone and one
+    /// without are never equal when they have a time; without a time the timezone does not count).
+    /// </summary>
+    public static int EqualityHash(PartialDateTime v)
+    {
+        Span<int> c = stackalloc int[7];
+        Components(v, v.Offset.HasValue, c);
+        var precision = v.ComparablePrecision;
+        var hash = HashCode.Combine(v.Kind == TemporalKind.Time, precision);
+        var first = v.Kind == TemporalKind.Time ? (int)TemporalPrecision.Hour : 0;
+        for (var i = first; i <= (int)precision; i++) hash = HashCode.Combine(hash, c[i]);
+        return precision == TemporalPrecision.Second ? HashCode.Combine(hash, c[6]) : hash;
+    }
+
     private static void Components(PartialDateTime v, bool toUtc, Span<int> c)
     {
         if (toUtc && v.Kind != TemporalKind.Time && v.Precision >= TemporalPrecision.Hour)
