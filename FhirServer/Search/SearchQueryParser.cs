@@ -187,7 +187,7 @@ public sealed class SearchQueryParser(ISearchParameters parameters, DefinitionRe
         return colon < 0 ? (key, null) : (key[..colon], key[(colon + 1)..]);
     }
 
-    private static SearchClause Simple(SearchParameterInfo? p, string code, string? modifier, string value, SearchParamType type)
+    private SearchClause Simple(SearchParameterInfo? p, string code, string? modifier, string value, SearchParamType type)
     {
         if (modifier == "missing")
         {
@@ -223,6 +223,9 @@ public sealed class SearchQueryParser(ISearchParameters parameters, DefinitionRe
             values.Add(new SearchValue(prefix, text));
         }
         if (values.Count == 0) throw FhirException.BadRequest($"'{code}' has no value.", code);
+        if (values.Count > settings.MaxOrValues)
+            throw FhirException.BadRequest(
+                $"'{code}' has {values.Count} values; this server takes at most {settings.MaxOrValues} per parameter (Server:MaxOrValues).", code);
         return new SearchClause(p, code, modifier, values);
     }
 
