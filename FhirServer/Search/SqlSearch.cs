@@ -60,11 +60,29 @@ public sealed class SqlSearch(SqlResourceStore store, TimeProvider clock, Server
             Condition(sql, query.Type, clause, baseUrl);
     }
 
+    /// <summary>
+    /// Runs the search. When <paramref name="ct"/> is cancelled (the client went away) the statement running is stopped
+    /// in the database (SqlDialect.CancelOnAbort), not left to run to its end, and the search ends with
+    /// <see cref="OperationCanceledException"/>.
+    /// </summary>
     public async Task<SearchPage> RunAsync(SearchQuery query, CompartmentSpec? compartment, string baseUrl, CancellationToken ct)
+    {
+        try
+        {
+            return await RunPageAsync(query, compartment, baseUrl, ct);
+        }
+        catch (DbException e) when (ct.IsCancellationRequested)
+        {
+            throw new OperationCanceledException("The search was cancelled.", e, ct);
+        }
+    }
+
+    private async Task<SearchPage> RunPageAsync(SearchQuery query, CompartmentSpec? compartment, string baseUrl, CancellationToken ct)
     {
         if (query.Clauses.Any(c => c.Code == "_list" && c.Parameter is null))
             query = query with { Clauses = [.. await Task.WhenAll(query.Clauses.Select(c => ListAsIds(c, query.Type, ct)))] };
         await using var connection = await store.Dialect.OpenAsync(ct);
+        using var interrupt = store.Dialect.CancelOnAbort(connection, ct);
         if (query.Clauses.Any(c => c.Has is not null))
         {
             // One after the other: a connection runs one command at a time.
