@@ -383,6 +383,7 @@ public sealed class SqliteDialect : SqlDialect
         SearchTables.IdOrderDdl,
         SearchTables.DateHighDdl,
         SearchTables.CountDdl(postgres: false),
+        SearchTables.SortDdl(postgres: false),
     ];
 
     public override string IndexHint(string index) => $" INDEXED BY {index}";
@@ -482,6 +483,7 @@ public sealed class PostgresDialect : SqlDialect
         SearchTables.IdOrderDdl,
         SearchTables.DateHighDdl,
         SearchTables.CountDdl(postgres: true),
+        SearchTables.SortDdl(postgres: true),
     ];
 
     public override string PerRowProbe => " OFFSET 0";
