@@ -99,7 +99,8 @@ public static class SearchTables
     /// <summary>
     /// Migration 7: sort values (<see cref="SortValues"/>), one row per resource and sortable parameter it has a value of,
     /// its lowest and highest, each indexed with the id so that a sorted page walks one index from its cursor
-    /// (SqlSearch.Sort.cs). PostgreSQL compares them in the C collation, byte by byte as SQLite does: the encoded numbers
+    /// (SqlSearch.Sort.cs). On SQLite the table is its primary key (WITHOUT ROWID): one B-tree fewer to write per row.
+    /// PostgreSQL compares them in the C collation, byte by byte as SQLite does: the encoded numbers
     /// and the normalized strings then order the same on both stores. The fingerprint is dropped so that the next start
     /// reindexes, which fills the table.
     /// </summary>
@@ -109,7 +110,7 @@ public static class SearchTables
         var collated = postgres ? "text COLLATE \"C\"" : "TEXT";
         return $"""
             CREATE TABLE search_sort (type {text} NOT NULL, id {text} NOT NULL, param {text} NOT NULL, low {collated} NOT NULL, high {collated} NOT NULL,
-                PRIMARY KEY (type, id, param));
+                PRIMARY KEY (type, id, param)){(postgres ? "" : " WITHOUT ROWID")};
             CREATE INDEX search_sort_low ON search_sort (type, param, low, id);
             CREATE INDEX search_sort_high ON search_sort (type, param, high, id);
             DELETE FROM search_state WHERE name = 'fingerprint';
