@@ -218,12 +218,12 @@ internal static partial class SearchBenchCommand
         // filter of many rows.
         new("sort-name", (s, _) => Task.FromResult(new List<string> { "Patient?_sort=name&_count=10" })),
         new("sort-family-", (s, _) => Task.FromResult(new List<string> { "Patient?_sort=-family&_count=10" })),
-        new("sort-name-p20", async (s, ct) => [await s.FollowNextAsync("Patient?_sort=name&_count=10", 19, ct)]),
-        new("sort-gender,bd-", (s, _) => Task.FromResult(new List<string> { "Patient?_sort=gender,-birthdate&_count=10" })),
+        new("sort-name-p4", async (s, ct) => [await s.FollowNextAsync("Patient?_sort=name&_count=10", 3, ct)]),
+        new("sort-gender+bd-", (s, _) => Task.FromResult(new List<string> { "Patient?_sort=gender,-birthdate&_count=10" })),
         new("sort-date-", (s, _) => Task.FromResult(new List<string> { "Observation?_sort=-date&_count=10" })),
         new("sort-subject", (s, _) => Task.FromResult(new List<string> { "Observation?_sort=subject&_count=10" })),
         new("sort-quantity", (s, _) => Task.FromResult(new List<string> { "Observation?_sort=value-quantity&_count=10" })),
-        new("sort-cat,date-", (s, _) => Task.FromResult(new List<string> { $"Observation?category={Uri.EscapeDataString(s.Category)}&_sort=-date&_count=10" })),
+        new("sort-cat+date-", (s, _) => Task.FromResult(new List<string> { $"Observation?category={Uri.EscapeDataString(s.Category)}&_sort=-date&_count=10" })),
     ];
 
     /// <summary>A server under test and the values read from it (ids differ between servers).</summary>
