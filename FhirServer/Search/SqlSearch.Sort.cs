@@ -43,16 +43,17 @@ public sealed partial class SqlSearch
 
     /// <summary>
     /// Whether a sorted page is better found by filtering first and sorting what matches: when a clause selects few
-    /// resources (an <c>_id</c> list, or a clause that could drive with at most <see cref="DriverCap"/> rows, counted by
-    /// a range read stopped there), sorting them costs less than walking the sort index past the resources they
-    /// reject. A compartment is the resources of one owner: few, too.
+    /// resources (an <c>_id</c> list, or a clause on its own index rows with at most <see cref="DriverCap"/> of them,
+    /// counted by a range read stopped there), sorting them costs less than walking the sort index past the resources
+    /// they reject — a family name that nobody has would otherwise have the walk read every Patient. A compartment is
+    /// the resources of one owner: few, too.
     /// </summary>
     private async Task<bool> FilterFirstAsync(DbConnection connection, SearchQuery query, CompartmentSpec? compartment, string baseUrl, CancellationToken ct)
     {
         if (compartment is not null || query.Sort[0].Parameter is null) return true;
         if (query.Clauses.Any(c => c.Code == "_id" && c.Parameter is null && c.Missing is null)) return true;
         foreach (var clause in query.Clauses)
-            if (CanDrive(clause) && await FewRowsAsync(connection, query.Type, clause, baseUrl, ct))
+            if (IsPlain(clause) && await FewRowsAsync(connection, query.Type, clause, baseUrl, ct))
                 return true;
         return false;
     }

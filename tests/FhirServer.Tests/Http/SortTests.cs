@@ -46,7 +46,12 @@ public class SortTests(string store) : ServerTests(store)
             var resource = new JsonObject
             {
                 ["resourceType"] = "Patient",
-                ["identifier"] = new JsonArray(new JsonObject { ["system"] = $"urn:test:{_run}", ["value"] = family[0] }),
+                // The first patient has 2,000 more identifiers of the wide system: a filter on it has more rows than a
+                // sort finds first and sorts (SqlSearch.FilterFirstAsync), so the sort index is walked and the filter probed.
+                ["identifier"] = new JsonArray([
+                    new JsonObject { ["system"] = $"urn:test:{_run}", ["value"] = family[0] },
+                    .. Enumerable.Range(0, _people.Count == 0 ? 2001 : 1).Select(i => (JsonNode)new JsonObject { ["system"] = $"urn:test:{_run}:wide", ["value"] = $"{family[0]}{i}" }),
+                ]),
                 ["name"] = new JsonArray([.. family.Select((f, i) => (JsonNode)(i == 0
                     ? new JsonObject { ["family"] = f, ["given"] = new JsonArray([.. given.Select(g => (JsonNode)g)]) }
                     : new JsonObject { ["family"] = f }))]),
@@ -141,7 +146,11 @@ public class SortTests(string store) : ServerTests(store)
         return [.. list.Select(id)];
     }
 
+    /// <summary>The run's patients by a clause of few rows: found first, then sorted.</summary>
     private string Mine => $"identifier={Uri.EscapeDataString($"urn:test:{_run}|")}";
+
+    /// <summary>The run's patients by a clause of many rows: probed on each resource of the sort index's walk.</summary>
+    private string Wide => $"identifier={Uri.EscapeDataString($"urn:test:{_run}:wide|")}";
 
     private static IEnumerable<IComparable> None => [];
 
@@ -152,17 +161,17 @@ public class SortTests(string store) : ServerTests(store)
         var gender = (Func<Person, IEnumerable<IComparable>>)(p => p.Gender is null ? None : [p.Gender]);
         var birth = (Func<Person, IEnumerable<IComparable>>)(p => p.BirthDate is null ? None : [p.BirthDate]);
         var practitioner = (Func<Person, IEnumerable<IComparable>>)(p => p.Practitioner is null ? None : [p.Practitioner]);
+        // No filter: the walk of the sort index alone (this fixture's store holds only its own Patients, RiskAssessments
+        // and Observations).
         foreach (var descending in new[] { false, true })
         {
             var d = descending ? "-" : "";
-            await Walk($"/Patient?{Mine}&_sort={d}name&_count=3", Expected(_people, p => p.Id, (names, descending)));
-            await Walk($"/Patient?{Mine}&_sort={d}gender&_count=4", Expected(_people, p => p.Id, (gender, descending)));
-            await Walk($"/Patient?{Mine}&_sort={d}birthdate&_count=3", Expected(_people, p => p.Id, (birth, descending)));
-            await Walk($"/Patient?{Mine}&_sort={d}general-practitioner&_count=2", Expected(_people, p => p.Id, (practitioner, descending)));
-            await Walk($"/RiskAssessment?identifier={Uri.EscapeDataString($"urn:test:{_run}|r")}&_sort={d}probability&_count=2",
-                Expected(_risks, r => r.Id, (r => r.Probabilities.Cast<IComparable>(), descending)));
-            await Walk($"/Observation?identifier={Uri.EscapeDataString($"urn:test:{_run}|o")}&_sort={d}value-quantity&_count=2",
-                Expected(_risks, r => r.ObservationId, (r => r.Weight is { } w ? [w] : None, descending)));
+            await Walk($"/Patient?_sort={d}name&_count=3", Expected(_people, p => p.Id, (names, descending)));
+            await Walk($"/Patient?_sort={d}gender&_count=4", Expected(_people, p => p.Id, (gender, descending)));
+            await Walk($"/Patient?_sort={d}birthdate&_count=3", Expected(_people, p => p.Id, (birth, descending)));
+            await Walk($"/Patient?_sort={d}general-practitioner&_count=2", Expected(_people, p => p.Id, (practitioner, descending)));
+            await Walk($"/RiskAssessment?_sort={d}probability&_count=2", Expected(_risks, r => r.Id, (r => r.Probabilities.Cast<IComparable>(), descending)));
+            await Walk($"/Observation?_sort={d}value-quantity&_count=2", Expected(_risks, r => r.ObservationId, (r => r.Weight is { } w ? [w] : None, descending)));
         }
     }
 
@@ -172,32 +181,38 @@ public class SortTests(string store) : ServerTests(store)
         var gender = (Func<Person, IEnumerable<IComparable>>)(p => p.Gender is null ? None : [p.Gender]);
         var birth = (Func<Person, IEnumerable<IComparable>>)(p => p.BirthDate is null ? None : [p.BirthDate]);
         var names = (Func<Person, IEnumerable<IComparable>>)(p => p.Names);
-        await Walk($"/Patient?{Mine}&_sort=gender,-birthdate&_count=3", Expected(_people, p => p.Id, (gender, false), (birth, true)));
-        await Walk($"/Patient?{Mine}&_sort=-birthdate,name&_count=3", Expected(_people, p => p.Id, (birth, true), (names, false)));
-        await Walk($"/Patient?{Mine}&_sort=birthdate,_id&_count=5", Expected(_people, p => p.Id, (birth, false), (p => [p.Id], false)));
+        foreach (var filter in new[] { Wide, Mine })
+        {
+            await Walk($"/Patient?{filter}&_sort=gender,-birthdate&_count=3", Expected(_people, p => p.Id, (gender, false), (birth, true)));
+            await Walk($"/Patient?{filter}&_sort=-birthdate,name&_count=3", Expected(_people, p => p.Id, (birth, true), (names, false)));
+            await Walk($"/Patient?{filter}&_sort=birthdate,_id&_count=5", Expected(_people, p => p.Id, (birth, false), (p => [p.Id], false)));
+            await Walk($"/Patient?{filter}&_sort=-name,-_lastUpdated&_count=4", Expected(_people, p => p.Id, (names, true)));
+            await Walk($"/Patient?{filter}&gender:not=male&_sort=name&_count=2", Expected(_people.Where(p => p.Gender != "male"), p => p.Id, (names, false)));
+        }
 
-        // A filter of many rows (the run's identifier system) is checked per resource on the walk; gender=female has few
-        // rows, so those are found first and sorted. Both must give the same order.
+        // gender=female has few rows: those are found first and sorted.
         var women = _people.Where(p => p.Gender == "female").ToList();
-        await Walk($"/Patient?{Mine}&gender=female&_sort=-name&_count=2", Expected(women, p => p.Id, (names, true)));
-        await Walk($"/Patient?gender=female&{Mine}&birthdate=ge1981&_sort=birthdate&_count=2",
+        await Walk($"/Patient?{Wide}&gender=female&_sort=-name&_count=2", Expected(women, p => p.Id, (names, true)));
+        await Walk($"/Patient?gender=female&{Wide}&birthdate=ge1981&_sort=birthdate&_count=2",
             Expected(women.Where(p => string.CompareOrdinal(p.BirthDate, "1981") >= 0), p => p.Id, (birth, false)));
         var ids = string.Join(",", _people.Take(6).Select(p => p.Id));
         await Walk($"/Patient?_id={ids}&_sort=name&_count=4", Expected(_people.Take(6), p => p.Id, (names, false)));
+        Assert.That(Ids(await Bundle($"/Patient?{Wide}&family=nobody&_sort=name")), Is.Empty);
     }
 
     [Test]
     public async Task A_new_version_and_a_deletion_change_the_sort_values()
     {
-        var id = await Create($$"""{"resourceType":"Patient","identifier":[{"system":"urn:test:{{_run}}:v","value":"1"}],"name":[{"family":"aaa"}]}""");
-        var other = await Create($$"""{"resourceType":"Patient","identifier":[{"system":"urn:test:{{_run}}:v","value":"2"}],"name":[{"family":"mmm"}]}""");
+        var id = await Create($$"""{"resourceType":"Practitioner","identifier":[{"system":"urn:test:{{_run}}:v","value":"1"}],"name":[{"family":"aaa"}]}""");
+        var other = await Create($$"""{"resourceType":"Practitioner","identifier":[{"system":"urn:test:{{_run}}:v","value":"2"}],"name":[{"family":"mmm"}]}""");
         var mine = $"identifier={Uri.EscapeDataString($"urn:test:{_run}:v|")}";
-        Assert.That(Ids(await Bundle($"/Patient?{mine}&_sort=name")), Is.EqualTo(new[] { id, other }));
-        var update = await Client.PutAsync($"/Patient/{id}", RestTests.Json($$"""{"resourceType":"Patient","id":"{{id}}","identifier":[{"system":"urn:test:{{_run}}:v","value":"1"}],"name":[{"family":"zzz"}]}"""));
+        Assert.That(Ids(await Bundle($"/Practitioner?{mine}&_sort=name")), Is.EqualTo(new[] { id, other }));
+        var update = await Client.PutAsync($"/Practitioner/{id}", RestTests.Json($$"""{"resourceType":"Practitioner","id":"{{id}}","identifier":[{"system":"urn:test:{{_run}}:v","value":"1"}],"name":[{"family":"zzz"}]}"""));
         Assert.That(update.IsSuccessStatusCode, Is.True);
-        Assert.That(Ids(await Bundle($"/Patient?{mine}&_sort=name")), Is.EqualTo(new[] { other, id }));
-        Assert.That((await Client.DeleteAsync($"/Patient/{other}")).IsSuccessStatusCode, Is.True);
-        Assert.That(Ids(await Bundle($"/Patient?{mine}&_sort=name")), Is.EqualTo(new[] { id }));
+        Assert.That(Ids(await Bundle("/Practitioner?_sort=name")), Is.EqualTo(new[] { other, id }), "the walk: this fixture's only Practitioners");
+        Assert.That((await Client.DeleteAsync($"/Practitioner/{other}")).IsSuccessStatusCode, Is.True);
+        Assert.That(Ids(await Bundle("/Practitioner?_sort=-name")), Is.EqualTo(new[] { id }));
+        Assert.That(Ids(await Bundle($"/Practitioner?{mine}&_sort=name")), Is.EqualTo(new[] { id }));
     }
 
     [Test]
