@@ -95,6 +95,11 @@ public sealed partial class SqlSearch(SqlResourceStore store, TimeProvider clock
         foreach (var clause in query.Clauses) where.Add(Condition(sql, query.Type, clause, baseUrl));
         if (compartment is not null) where.Add(Compartment(sql, query.Type, compartment));
 
+        // Sort keys: k0… of each row, then the id. The cursor is checked before anything is read.
+        var keys = query.Sort.Select(SortColumn.Of).ToList();
+        var binding = CursorBinding(query, compartment);
+        var cursor = query.Cursor is null ? null : Cursor.Decode(query.Cursor, binding, keys);
+
         int? total = null;
         if (query.Total != TotalMode.None)
         {
@@ -116,9 +121,6 @@ public sealed partial class SqlSearch(SqlResourceStore store, TimeProvider clock
         }
         if (query.CountOnly) return new SearchPage([], [], total, null, null);
 
-        // Sort keys: k0… of each row, then the id.
-        var keys = query.Sort.Select(SortColumn.Of).ToList();
-        var cursor = query.Cursor is null ? null : Cursor.Decode(query.Cursor, CursorBinding(query, compartment), keys);
         var backwards = cursor?.Backwards == true;
         List<PageRow> rows;
         if (keys.Count > 0 && !await FilterFirstAsync(connection, query, compartment, baseUrl, ct))
@@ -137,7 +139,6 @@ public sealed partial class SqlSearch(SqlResourceStore store, TimeProvider clock
         string? next = null, previous = null;
         if (rows.Count > 0)
         {
-            var binding = CursorBinding(query, compartment);
             if (backwards ? cursor is not null : more) next = Cursor.Encode(binding, false, rows[^1].Keys, rows[^1].Id);
             if (backwards ? more : cursor is not null) previous = Cursor.Encode(binding, true, rows[0].Keys, rows[0].Id);
         }
