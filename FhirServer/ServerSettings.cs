@@ -118,6 +118,15 @@ public sealed class ServerSettings
     public string? BaseUrl { get; set; }
 
     /// <summary>
+    /// OR values one search parameter may have (<c>code=a,b,c</c>); more are refused with 400. Each value is a condition
+    /// of the query the database plans and runs (an equality of an IN list, or a range), so the limit bounds a query's
+    /// size and planning time; 1,000 covers the lists clients build from a previous page (a page is at most
+    /// <see cref="MaxPageSize"/> resources) and keeps a date or quantity clause (four SQL parameters a value) far
+    /// below SQLite's 32,766 parameters per statement.
+    /// </summary>
+    public int MaxOrValues { get; set; } = 1_000;
+
+    /// <summary>
     /// The web origins whose browser apps (SMART apps in a portal) may call this server (CORS), separated by commas:
     /// <c>*</c> (the default) for any, as a FHIR API whose access is by bearer token rather than cookie can afford;
     /// empty for none (the browser then refuses cross-origin calls).
@@ -160,6 +169,7 @@ public sealed class ServerSettings
         Positive(FhirPathMaxLength, "Server:FhirPathMaxLength");
         Positive(MaxChainDepth, "Server:MaxChainDepth");
         Positive(MaxIncludes, "Server:MaxIncludes");
+        Positive(MaxOrValues, "Server:MaxOrValues");
         Positive(MaxBundleResponseResources, "Server:MaxBundleResponseResources");
         if (DefaultPageSize > MaxPageSize)
             throw new Hosting.ConfigurationException($"Server:DefaultPageSize ({DefaultPageSize}) is larger than Server:MaxPageSize ({MaxPageSize}).");

@@ -251,6 +251,9 @@ public sealed class SearchQueryParser(ISearchParameters parameters, DefinitionRe
             values.Add(new SearchValue(prefix, text));
         }
         if (values.Count == 0) throw FhirException.BadRequest($"'{code}' has no value.", code);
+        if (values.Count > settings.MaxOrValues)
+            throw FhirException.BadRequest(
+                $"'{code}' has {values.Count} values; this server takes at most {settings.MaxOrValues} per parameter (Server:MaxOrValues).", code);
         return new SearchClause(p, code, modifier, values);
     }
 

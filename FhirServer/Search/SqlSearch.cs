@@ -27,7 +27,7 @@ public sealed record CompartmentSpec(string OwnerType, string OwnerId, IReadOnly
 /// same form. Paging is keyset (the last row's sort keys and id in an opaque cursor), never OFFSET, so page 50 costs
 /// what page 1 costs.
 /// </summary>
-public sealed class SqlSearch(SqlResourceStore store, TimeProvider clock, ServerSettings settings)
+public sealed partial class SqlSearch(SqlResourceStore store, TimeProvider clock, ServerSettings settings)
 {
     private const int EstimateCap = 10_000;
     private const int HasSetCap = 2_000;
@@ -62,11 +62,29 @@ public sealed class SqlSearch(SqlResourceStore store, TimeProvider clock, Server
             Condition(sql, query.Type, clause, baseUrl);
     }
 
+    /// <summary>
+    /// Runs the search. When <paramref name="ct"/> is cancelled (the client went away) the statement running is stopped
+    /// in the database (SqlDialect.CancelOnAbort), not left to run to its end, and the search ends with
+    /// <see cref="OperationCanceledException"/>.
+    /// </summary>
     public async Task<SearchPage> RunAsync(SearchQuery query, CompartmentSpec? compartment, string baseUrl, CancellationToken ct)
+    {
+        try
+        {
+            return await RunPageAsync(query, compartment, baseUrl, ct);
+        }
+        catch (DbException e) when (ct.IsCancellationRequested)
+        {
+            throw new OperationCanceledException("The search was cancelled.", e, ct);
+        }
+    }
+
+    private async Task<SearchPage> RunPageAsync(SearchQuery query, CompartmentSpec? compartment, string baseUrl, CancellationToken ct)
     {
         if (query.Clauses.Any(c => c.Code == "_list" && c.Parameter is null))
             query = query with { Clauses = [.. await Task.WhenAll(query.Clauses.Select(c => ListAsIds(c, query.Type, baseUrl, ct)))] };
         await using var connection = await store.Dialect.OpenAsync(ct);
+        using var interrupt = store.Dialect.CancelOnAbort(connection, ct);
         if (query.Clauses.Any(c => c.Has is not null))
         {
             // One after the other: a connection runs one command at a time.
@@ -78,6 +96,11 @@ public sealed class SqlSearch(SqlResourceStore store, TimeProvider clock, Server
         var where = new List<string> { $"c.type = {sql.Arg(query.Type)}", "NOT c.deleted" };
         foreach (var clause in query.Clauses) where.Add(Condition(sql, query.Type, clause, baseUrl));
         if (compartment is not null) where.Add(Compartment(sql, query.Type, compartment));
+
+        // Sort keys: k0… of each row, then the id. The cursor is checked before anything is read.
+        var keys = query.Sort.Select(SortColumn.Of).ToList();
+        var binding = CursorBinding(query, compartment);
+        var cursor = query.Cursor is null ? null : Cursor.Decode(query.Cursor, binding, keys);
 
         int? total = null;
         if (query.Total != TotalMode.None)
@@ -100,23 +123,17 @@ public sealed class SqlSearch(SqlResourceStore store, TimeProvider clock, Server
         }
         if (query.CountOnly) return new SearchPage([], [], total, null, null);
 
-        // Sort keys: columns of the derived table x (k0…), then the id.
-        var keys = query.Sort.Select((k, i) => (Expr: SortExpression(sql, k), k.Descending, Alias: "k" + i.ToString(CultureInfo.InvariantCulture))).ToList();
-        var cursor = query.Cursor is null ? null : Cursor.Decode(query.Cursor, keys.Count);
         var backwards = cursor?.Backwards == true;
-        var select = keys.Count == 0 && await ChooseDriver(connection, query, baseUrl, ct) is { } driver
-            ? Driven(sql, query, driver, compartment, baseUrl, cursor)
-            : Filtered(sql, query, where, keys, cursor);
-
-        var rows = new List<(string Id, long Seq, object?[] Keys)>();
-        await using (var command = Command(connection, select, sql))
-        await using (var reader = await command.ExecuteReaderAsync(ct))
-            while (await reader.ReadAsync(ct))
-            {
-                var values = new object?[keys.Count];
-                for (var i = 0; i < keys.Count; i++) values[i] = reader.IsDBNull(2 + i) ? null : reader.GetValue(2 + i);
-                rows.Add((reader.GetString(0), reader.GetInt64(1), values));
-            }
+        List<PageRow> rows;
+        if (keys.Count > 0 && !await FilterFirstAsync(connection, query, compartment, baseUrl, ct))
+            rows = await SortWalkAsync(connection, query, keys, cursor, baseUrl, ct);
+        else
+        {
+            var select = keys.Count == 0 && await ChooseDriver(connection, query, baseUrl, ct) is { } driver
+                ? Driven(sql, query, driver, compartment, baseUrl, cursor)
+                : Filtered(sql, query, where, keys, cursor);
+            rows = await ReadRowsAsync(connection, select, sql, keys.Count, ct);
+        }
         var more = rows.Count > query.Count;
         if (more) rows.RemoveAt(rows.Count - 1);
         if (backwards) rows.Reverse();
@@ -124,8 +141,8 @@ public sealed class SqlSearch(SqlResourceStore store, TimeProvider clock, Server
         string? next = null, previous = null;
         if (rows.Count > 0)
         {
-            if (backwards ? cursor is not null : more) next = Cursor.Encode(false, rows[^1].Keys, rows[^1].Id);
-            if (backwards ? more : cursor is not null) previous = Cursor.Encode(true, rows[0].Keys, rows[0].Id);
+            if (backwards ? cursor is not null : more) next = Cursor.Encode(binding, false, rows[^1].Keys, rows[^1].Id);
+            if (backwards ? more : cursor is not null) previous = Cursor.Encode(binding, true, rows[0].Keys, rows[0].Id);
         }
 
         var matches = await Versions(connection, rows.Select(r => r.Seq).ToList(), ct);
@@ -138,18 +155,36 @@ public sealed class SqlSearch(SqlResourceStore store, TimeProvider clock, Server
     /// page the first rows in sort order after the cursor. The database computes each clause's whole set, so the
     /// cost grows with the number of matches; <see cref="Driven"/> avoids that where it can.
     /// </summary>
-    private static string Filtered(Sql sql, SearchQuery query, List<string> where,
-        List<(string Expr, bool Descending, string Alias)> keys, Cursor? cursor)
+    private static string Filtered(Sql sql, SearchQuery query, List<string> where, List<SortColumn> keys, Cursor? cursor)
     {
         var backwards = cursor?.Backwards == true;
+        var idDescending = (keys.Count > 0 && keys[0].Descending) != backwards;
         var select = new StringBuilder("SELECT * FROM (SELECT c.id, c.seq");
-        foreach (var k in keys) select.Append($", {k.Expr} AS {k.Alias}");
+        for (var i = 0; i < keys.Count; i++) select.Append($", {SortExpression(sql, keys[i])} AS k{i}");
         select.Append($" FROM resource_current c WHERE {string.Join(" AND ", where)}) x");
-        if (cursor is not null) select.Append(" WHERE ").Append(Keyset(sql, keys.Select(k => (k.Alias, k.Descending != backwards)).ToList(), cursor.Values, backwards));
+        var exprs = keys.Select((k, i) => ($"x.k{i}", k.Descending != backwards)).ToList();
+        if (cursor is not null) select.Append(" WHERE ").Append(Keyset(sql, exprs, cursor.Values, "x.id", idDescending));
         select.Append(" ORDER BY ");
-        foreach (var k in keys) select.Append($"x.{k.Alias} {((k.Descending != backwards) ? "DESC" : "ASC")}, ");
-        select.Append($"x.id {(backwards ? "DESC" : "ASC")} LIMIT {query.Count + 1}");
+        foreach (var (expr, descending) in exprs) select.Append($"{expr} {(descending ? "DESC" : "ASC")}, ");
+        select.Append($"x.id {(idDescending ? "DESC" : "ASC")} LIMIT {query.Count + 1}");
         return select.ToString();
+    }
+
+    /// <summary>A row of a page: the resource's id and current version, and its sort keys.</summary>
+    private sealed record PageRow(string Id, long Seq, object?[] Keys);
+
+    private static async Task<List<PageRow>> ReadRowsAsync(DbConnection connection, string select, Sql sql, int keys, CancellationToken ct)
+    {
+        var rows = new List<PageRow>();
+        await using var command = Command(connection, select, sql);
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        while (await reader.ReadAsync(ct))
+        {
+            var values = new object?[keys];
+            for (var i = 0; i < keys; i++) values[i] = reader.IsDBNull(2 + i) ? null : reader.GetValue(2 + i);
+            rows.Add(new PageRow(reader.GetString(0), reader.GetInt64(1), values));
+        }
+        return rows;
     }
 
     /// <summary>
@@ -170,14 +205,18 @@ public sealed class SqlSearch(SqlResourceStore store, TimeProvider clock, Server
     {
         if (Driver(query) is not { } driver) return null;
         foreach (var clause in query.Clauses)
-        {
-            if (ReferenceEquals(clause, driver) || !CanDrive(clause)) continue;
-            var sql = new Sql();
-            var text = $"SELECT count(*) FROM ({Ids(sql, query.Type, clause, baseUrl)} LIMIT {DriverCap + 1}) x";
-            await using var command = Command(connection, text, sql);
-            if (Convert.ToInt64(await command.ExecuteScalarAsync(ct), CultureInfo.InvariantCulture) <= DriverCap) return clause;
-        }
+            if (!ReferenceEquals(clause, driver) && CanDrive(clause) && await FewRowsAsync(connection, query.Type, clause, baseUrl, ct))
+                return clause;
         return driver;
+    }
+
+    /// <summary>Whether a clause has at most <see cref="DriverCap"/> index rows: a range read stopped past the cap.</summary>
+    private async Task<bool> FewRowsAsync(DbConnection connection, string type, SearchClause clause, string baseUrl, CancellationToken ct)
+    {
+        var sql = new Sql();
+        var text = $"SELECT count(*) FROM ({Ids(sql, type, clause, baseUrl)} LIMIT {DriverCap + 1}) x";
+        await using var command = Command(connection, text, sql);
+        return Convert.ToInt64(await command.ExecuteScalarAsync(ct), CultureInfo.InvariantCulture) <= DriverCap;
     }
 
     /// <summary>
@@ -473,15 +512,56 @@ public sealed class SqlSearch(SqlResourceStore store, TimeProvider clock, Server
                 var range = Range(v, clause.Code);
                 return DateCondition(sql, "r.last_updated", "(r.last_updated + 1000)", v.Prefix, range.Low, range.High);
             });
-            return $"SELECT r.id FROM resource_current r WHERE r.type = {t} AND NOT r.deleted AND ({string.Join(" OR ", ors)})";
+            return $"SELECT r.id FROM resource_current r WHERE r.type = {t} AND NOT r.deleted AND {AnyOf(ors.ToList())}";
         }
         var p = sql.Arg(clause.Code);
         return $"SELECT s.id FROM {Table(clause)} s WHERE s.type = {t} AND s.param = {p} AND {AnyValue(sql, clause, baseUrl)}";
     }
 
-    /// <summary>A clause's values, ORed, on index rows aliased <c>s</c>: <c>(v1 OR v2 …)</c>.</summary>
-    private string AnyValue(Sql sql, SearchClause clause, string baseUrl) =>
-        "(" + string.Join(" OR ", clause.Values.Select(v => ValueCondition(sql, clause, v, baseUrl))) + ")";
+    /// <summary>
+    /// A clause's values, ORed, on index rows aliased <c>s</c>. Values that are one column's equality (a token's bare
+    /// code, a reference's bare id) become one <c>IN</c> list, which both databases read as index seeks; the others an
+    /// OR tree (<see cref="AnyOf"/>). Up to <see cref="ServerSettings.MaxOrValues"/> values (the parser refuses more).
+    /// </summary>
+    private string AnyValue(Sql sql, SearchClause clause, string baseUrl)
+    {
+        var conditions = new List<string>();
+        var column = clause.Parameter!.Type switch
+        {
+            SearchParamType.Token when clause.Modifier is null => "s.code",
+            SearchParamType.Reference when clause.Modifier is null => "s.target_id",
+            _ => null,
+        };
+        var equal = new List<string>();
+        foreach (var value in clause.Values)
+        {
+            if (column is not null && EqualityValue(clause, value.Raw, baseUrl) is { } single) equal.Add(single);
+            else conditions.Add(ValueCondition(sql, clause, value, baseUrl));
+        }
+        if (equal.Count == 1) conditions.Add($"{column} = {sql.Arg(equal[0])}");
+        else if (equal.Count > 1) conditions.Add($"{column} IN ({string.Join(", ", equal.Distinct(StringComparer.Ordinal).Select(sql.Arg))})");
+        return AnyOf(conditions);
+    }
+
+    /// <summary>The one column value a token or reference value asks for, when it names nothing else (no system, no type, no URL).</summary>
+    private string? EqualityValue(SearchClause clause, string raw, string baseUrl)
+    {
+        if (clause.Parameter!.Type == SearchParamType.Token)
+            return SplitToken(raw) is (null, { } code) ? code : null;
+        var target = ReferenceTarget(clause, raw, baseUrl);
+        return target is (null, _, null, { Length: > 0 } id) ? id : null;
+    }
+
+    /// <summary>
+    /// Conditions ORed as a balanced tree: SQLite refuses an expression deeper than 1,000, which a chain of a thousand
+    /// ORs is; a balanced tree of them is ten deep.
+    /// </summary>
+    private static string AnyOf(IReadOnlyList<string> conditions) => conditions.Count switch
+    {
+        0 => "1 = 0",
+        1 => "(" + conditions[0] + ")",
+        _ => "(" + AnyOf(conditions.Take(conditions.Count / 2).ToList()) + " OR " + AnyOf(conditions.Skip(conditions.Count / 2).ToList()) + ")",
+    };
 
     private string IndexedBy(string index) => store.Dialect.IndexHint(index);
 
@@ -752,42 +832,19 @@ public sealed class SqlSearch(SqlResourceStore store, TimeProvider clock, Server
     }
 
     /// <summary>
-    /// The value a resource sorts by: the smallest (ascending) or largest (descending) of its values for the
-    /// parameter; resources without one sort last either way (a sentinel instead of NULL keeps keyset paging simple).
+    /// Rows after the cursor in the walk order: (k0, k1, …, id) compared lexicographically, each key in its direction.
+    /// <paramref name="values"/> are the cursor's keys then its id.
     /// </summary>
-    private static string SortExpression(Sql sql, SortKey key)
-    {
-        if (key.Parameter is null)
-            return key.Code == "_id" ? "c.id" : "c.last_updated";
-        var (table, column, numeric) = key.Parameter.Type switch
-        {
-            SearchParamType.String => ("search_string", "value", false),
-            SearchParamType.Token => ("search_token", "code", false),
-            SearchParamType.Reference => ("search_reference", "target_id", false),
-            SearchParamType.Uri => ("search_uri", "uri", false),
-            SearchParamType.Date => ("search_date", key.Descending ? "high" : "low", true),
-            SearchParamType.Number => ("search_number", "value", true),
-            _ => ("search_quantity", "value", true),
-        };
-        var aggregate = key.Descending ? "max" : "min";
-        var sentinel = numeric
-            ? (key.Descending ? "-9.0e18" : "9.0e18")
-            : (key.Descending ? "''" : "'\uffff'");
-        if (numeric && key.Parameter.Type == SearchParamType.Date) sentinel = key.Descending ? long.MinValue.ToString(CultureInfo.InvariantCulture) : long.MaxValue.ToString(CultureInfo.InvariantCulture);
-        return $"COALESCE((SELECT {aggregate}(s.{column}) FROM {table} s WHERE s.type = c.type AND s.id = c.id AND s.param = {sql.Arg(key.Code)}), {sentinel})";
-    }
-
-    /// <summary>Rows after the cursor in the walk order: (k0, k1, …, id) compared lexicographically.</summary>
-    private static string Keyset(Sql sql, List<(string Alias, bool Descending)> keys, object?[] values, bool idDescending)
+    private static string Keyset(Sql sql, IReadOnlyList<(string Expr, bool Descending)> keys, object?[] values, string id, bool idDescending)
     {
         var ors = new List<string>();
         for (var i = 0; i <= keys.Count; i++)
         {
             var ands = new List<string>();
-            for (var j = 0; j < i; j++) ands.Add($"x.{keys[j].Alias} = {sql.Arg(values[j])}");
+            for (var j = 0; j < i; j++) ands.Add($"{keys[j].Expr} = {sql.Arg(values[j])}");
             ands.Add(i < keys.Count
-                ? $"x.{keys[i].Alias} {(keys[i].Descending ? "<" : ">")} {sql.Arg(values[i])}"
-                : $"x.id {(idDescending ? "<" : ">")} {sql.Arg(values[^1])}");
+                ? $"{keys[i].Expr} {(keys[i].Descending ? "<" : ">")} {sql.Arg(values[i])}"
+                : $"{id} {(idDescending ? "<" : ">")} {sql.Arg(values[^1])}");
             ors.Add("(" + string.Join(" AND ", ands) + ")");
         }
         return "(" + string.Join(" OR ", ors) + ")";
@@ -884,38 +941,5 @@ public sealed class SqlSearch(SqlResourceStore store, TimeProvider clock, Server
             command.Parameters.Add(p);
         }
         return command;
-    }
-
-    /// <summary>The paging cursor: direction, the sort keys and id of the row to continue from, as base64url JSON.</summary>
-    private sealed record Cursor(bool Backwards, object?[] Values)
-    {
-        public static string Encode(bool backwards, object?[] keys, string id)
-        {
-            var json = JsonSerializer.SerializeToUtf8Bytes(new object?[] { backwards ? "p" : "n" }.Concat(keys).Append(id).ToArray());
-            return System.Buffers.Text.Base64Url.EncodeToString(json);
-        }
-
-        public static Cursor Decode(string text, int keys)
-        {
-            try
-            {
-                using var doc = JsonDocument.Parse(System.Buffers.Text.Base64Url.DecodeFromChars(text));
-                var items = doc.RootElement.EnumerateArray().ToList();
-                if (items.Count != keys + 2) throw new FormatException();
-                var values = items.Skip(1).Select(e => e.ValueKind switch
-                {
-                    JsonValueKind.String => (object?)e.GetString(),
-                    JsonValueKind.Number when e.TryGetInt64(out var l) => l,
-                    JsonValueKind.Number => e.GetDouble(),
-                    JsonValueKind.Null => null,
-                    _ => throw new FormatException(),
-                }).ToArray();
-                return new Cursor(items[0].GetString() == "p", values);
-            }
-            catch (Exception e) when (e is FormatException or JsonException or InvalidOperationException)
-            {
-                throw FhirException.BadRequest("_cursor is not a cursor of this search (use the links of the previous page).", "_cursor");
-            }
-        }
     }
 }

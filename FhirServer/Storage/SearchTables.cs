@@ -96,6 +96,27 @@ public static class SearchTables
     /// </summary>
     public const string DateHighDdl = "CREATE INDEX search_date_high ON search_date (type, param, high, low, id);";
 
+    /// <summary>
+    /// Migration 7: sort values (<see cref="SortValues"/>), one row per resource and sortable parameter it has a value of,
+    /// its lowest and highest, each indexed with the id so that a sorted page walks one index from its cursor
+    /// (SqlSearch.Sort.cs). On SQLite the table is its primary key (WITHOUT ROWID): one B-tree fewer to write per row.
+    /// PostgreSQL compares them in the C collation, byte by byte as SQLite does: the encoded numbers
+    /// and the normalized strings then order the same on both stores. The fingerprint is dropped so that the next start
+    /// reindexes, which fills the table.
+    /// </summary>
+    public static string SortDdl(bool postgres)
+    {
+        var text = postgres ? "text" : "TEXT";
+        var collated = postgres ? "text COLLATE \"C\"" : "TEXT";
+        return $"""
+            CREATE TABLE search_sort (type {text} NOT NULL, id {text} NOT NULL, param {text} NOT NULL, low {collated} NOT NULL, high {collated} NOT NULL,
+                PRIMARY KEY (type, id, param)){(postgres ? "" : " WITHOUT ROWID")};
+            CREATE INDEX search_sort_low ON search_sort (type, param, low, id);
+            CREATE INDEX search_sort_high ON search_sort (type, param, high, id);
+            DELETE FROM search_state WHERE name = 'fingerprint';
+            """;
+    }
+
     /// <summary>The index tables whose values can be counted (<see cref="CountDdl"/>).</summary>
     public static readonly CountedIndex Tokens = new("search_token", "token", "code", "system");
     public static readonly CountedIndex References = new("search_reference", "reference", "target_id", "target_type");
@@ -198,7 +219,10 @@ public static class SearchTables
         _ => [null, null, null, null, null, null, null],
     };
 
-    public static readonly string[] Tables = ["search_string", "search_token", "search_reference", "search_date", "search_number", "search_quantity", "search_uri", "search_composite"];
+    public static readonly string[] Tables = ["search_string", "search_token", "search_reference", "search_date", "search_number", "search_quantity", "search_uri", "search_composite", "search_sort"];
+
+    /// <summary>The layout of <c>search_sort</c>, written with the index rows (<see cref="Rows"/>).</summary>
+    private static readonly (string Table, string[] Columns, string Kinds) SortLayout = ("search_sort", ["low", "high"], "tt");
 
     // Column kinds of the index tables, for PostgreSQL's typed arrays (PostgresInserts): t text, b bigint, d double.
     private static readonly Dictionary<SearchParamType, (string Table, string[] Columns, string Kinds)> Layout = new()
@@ -212,6 +236,11 @@ public static class SearchTables
         [SearchParamType.Uri] = ("search_uri", ["uri"], "t"),
         [SearchParamType.Composite] = ("search_composite", CompositeColumns, "ttdddbbttdddbb"),
     };
+
+    /// <summary>The rows a resource's index entries are stored as: one per value, and one sort row per sortable parameter.</summary>
+    private static IEnumerable<(string Param, (string Table, string[] Columns, string Kinds, object?[] Values) Row)> Rows(IReadOnlyList<IndexEntry> entries) =>
+        entries.Select(e => (e.Param, Row: Row(e))).Where(r => r.Row is not null).Select(r => (r.Param, r.Row!.Value))
+            .Concat(SortValues.Of(entries).Select(v => (v.Param, (SortLayout.Table, SortLayout.Columns, SortLayout.Kinds, new object?[] { v.Low, v.High }))));
 
     /// <summary>The stored columns of a value (composites and unknown kinds are not stored: null).</summary>
     private static (string Table, string[] Columns, string Kinds, object?[] Values)? Row(IndexEntry entry)
@@ -260,12 +289,11 @@ public static class SearchTables
     internal static void Insert(SqliteStatements sqlite, string type, string id, IReadOnlyList<IndexEntry> entries)
     {
         Span<object?> values = new object?[3 + ColumnParameters.Length];
-        foreach (var entry in entries)
+        foreach (var (param, row) in Rows(entries))
         {
-            if (Row(entry) is not { } row) continue;
             values[0] = type;
             values[1] = id;
-            values[2] = entry.Param;
+            values[2] = param;
             row.Values.CopyTo(values[3..]);
             sqlite.Execute(SingleRowInsert(row.Table, row.Columns), RowNames[row.Table], values[..(3 + row.Values.Length)]);
         }
@@ -295,7 +323,7 @@ public static class SearchTables
 
     // The parameter names of each table's single-row insert, in the order Insert binds them. Declared after
     // ColumnParameters, which it reads: static fields are set in the order they are written.
-    private static readonly Dictionary<string, string[]> RowNames = Layout.Values.ToDictionary(
+    private static readonly Dictionary<string, string[]> RowNames = Layout.Values.Append(SortLayout).ToDictionary(
         l => l.Table, l => (string[])["type", "id", "param", .. ColumnParameters.Take(l.Columns.Length)]);
 
     private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, string> SingleRowSql = new();
@@ -361,11 +389,9 @@ public static class SearchTables
             foreach (var statement in PostgresInserts([(type, id, entries)])) yield return statement;
             yield break;
         }
-        var rows = entries.Select(e => (e.Param, Row: Row(e))).Where(r => r.Row is not null)
-            .GroupBy(r => r.Row!.Value.Table);
-        foreach (var group in rows)
+        foreach (var group in Rows(entries).GroupBy(r => r.Row.Table))
         {
-            var columns = group.First().Row!.Value.Columns;
+            var columns = group.First().Row.Columns;
             foreach (var chunk in group.Chunk(Math.Max(1, 900 / (columns.Length + 3))))
             {
                 var parameters = new List<(string Name, object? Value)> { ("type", type), ("id", id) };
@@ -375,7 +401,7 @@ public static class SearchTables
                     if (r > 0) sql.Append(", ");
                     sql.Append($"(@type, @id, @p{r}");
                     parameters.Add(($"p{r}", chunk[r].Param));
-                    var values = chunk[r].Row!.Value.Values;
+                    var values = chunk[r].Row.Values;
                     for (var c = 0; c < values.Length; c++)
                     {
                         sql.Append($", @v{r}_{c}");
@@ -398,18 +424,17 @@ public static class SearchTables
     private static IEnumerable<(string Sql, List<(string Name, object? Value)> Parameters)> PostgresInserts(
         IReadOnlyCollection<(string Type, string Id, IReadOnlyList<IndexEntry> Entries)> resources)
     {
-        var rows = resources.SelectMany(r => r.Entries.Select(e => (r.Type, r.Id, e.Param, Row: Row(e)))).Where(r => r.Row is not null)
-            .GroupBy(r => r.Row!.Value.Table);
+        var rows = resources.SelectMany(r => Rows(r.Entries).Select(e => (r.Type, r.Id, e.Param, e.Row))).GroupBy(r => r.Row.Table);
         foreach (var group in rows)
         {
-            var (table, columns, kinds, _) = group.First().Row!.Value;
+            var (table, columns, kinds, _) = group.First().Row;
             var all = group.ToArray();
             var parameters = new List<(string Name, object? Value)>
             {
                 ("type", all.Select(r => r.Type).ToArray()), ("id", all.Select(r => r.Id).ToArray()), ("param", all.Select(r => r.Param).ToArray()),
             };
             for (var c = 0; c < columns.Length; c++)
-                parameters.Add((ColumnParameters[c], ColumnArray(kinds[c], all.Select(r => r.Row!.Value.Values[c]))));
+                parameters.Add((ColumnParameters[c], ColumnArray(kinds[c], all.Select(r => r.Row.Values[c]))));
             yield return (UnnestSql[table], parameters);
         }
         if (resources.Count == 1)
@@ -421,7 +446,7 @@ public static class SearchTables
     }
 
     // Each table's insert from arrays. Declared after Layout and ColumnParameters, which it reads.
-    private static readonly Dictionary<string, string> UnnestSql = Layout.Values.ToDictionary(l => l.Table, l =>
+    private static readonly Dictionary<string, string> UnnestSql = Layout.Values.Append(SortLayout).ToDictionary(l => l.Table, l =>
         $"INSERT INTO {l.Table} (type, id, param, {string.Join(", ", l.Columns)}) SELECT * FROM unnest(@type::text[], @id::text[], @param::text[], " +
         string.Join(", ", l.Columns.Select((_, c) => $"@{ColumnParameters[c]}::{ArrayType(l.Kinds[c])}")) + ")");
 

@@ -176,19 +176,19 @@ internal static partial class SearchBenchCommand
                     {
                         var m = await RunAsync(server.Http, server.Urls[query.Name], n, seconds, ct);
                         (table.TryGetValue((query.Name, server.Name), out var list) ? list : table[(query.Name, server.Name)] = []).Add(m);
-                        Console.Error.WriteLine($"{query.Name,-14} {server.Name,-10} round {r + 1}: {m.Rps,8:N0} req/s  p50 {m.P50,7:F2} ms  p99 {m.P99,7:F2} ms{(m.Errors > 0 ? $"  {m.Errors} errors" : "")}");
+                        Console.Error.WriteLine($"{query.Name,-16} {server.Name,-10} round {r + 1}: {m.Rps,8:N0} req/s  p50 {m.P50,7:F2} ms  p99 {m.P99,7:F2} ms{(m.Errors > 0 ? $"  {m.Errors} errors" : "")}");
                     }
             }
             Console.WriteLine();
             Console.WriteLine($"closed loop: {n} clients × {seconds:0.#} s per query and server, median of {Math.Max(1, result.GetValue(rounds))} interleaved round(s)");
-            Console.WriteLine($"{"query",-14} {"server",-10} {"values",7} {"req/s",9} {"p50 ms",8} {"p99 ms",8} {"errors",7}  example");
+            Console.WriteLine($"{"query",-16} {"server",-10} {"values",7} {"req/s",9} {"p50 ms",8} {"p99 ms",8} {"errors",7}  example");
             foreach (var query in queries)
                 foreach (var server in servers)
                 {
                     var list = table[(query.Name, server.Name)];
                     var m = list.OrderBy(x => x.Rps).ElementAt(list.Count / 2);
                     var urlsUsed = server.Urls[query.Name];
-                    Console.WriteLine($"{query.Name,-14} {server.Name,-10} {urlsUsed.Count,7} {m.Rps,9:N0} {m.P50,8:F2} {m.P99,8:F2} {m.Errors,7}  {urlsUsed[0]}");
+                    Console.WriteLine($"{query.Name,-16} {server.Name,-10} {urlsUsed.Count,7} {m.Rps,9:N0} {m.P50,8:F2} {m.P99,8:F2} {m.Errors,7}  {urlsUsed[0]}");
                 }
             foreach (var server in servers) server.Http.Dispose();
             return table.Values.SelectMany(v => v).Any(m => m.Errors > 0 && m.Count == 0) ? 1 : 0;
@@ -213,6 +213,17 @@ internal static partial class SearchBenchCommand
         new("_total", (s, _) => Task.FromResult(new List<string> { $"Observation?category={Uri.EscapeDataString(s.Category)}&_total=accurate" })),
         new("page1", (s, _) => Task.FromResult(new List<string> { $"Observation?category={Uri.EscapeDataString(s.Category)}&_count=20" })),
         new("page50", async (s, ct) => [await s.FollowNextAsync($"Observation?category={Uri.EscapeDataString(s.Category)}&_count=20", 49, ct)]),
+        // _sort by each kind (docs/search.md, "Sorting"): string, token with date, date, reference, quantity (a number's
+        // sort is the same encoded value in the same index); first pages, a page deep in the walk, and a sort with a
+        // filter of many rows.
+        new("sort-name", (s, _) => Task.FromResult(new List<string> { "Patient?_sort=name&_count=10" })),
+        new("sort-family-", (s, _) => Task.FromResult(new List<string> { "Patient?_sort=-family&_count=10" })),
+        new("sort-name-p4", async (s, ct) => [await s.FollowNextAsync("Patient?_sort=name&_count=10", 3, ct)]),
+        new("sort-gender+bd-", (s, _) => Task.FromResult(new List<string> { "Patient?_sort=gender,-birthdate&_count=10" })),
+        new("sort-date-", (s, _) => Task.FromResult(new List<string> { "Observation?_sort=-date&_count=10" })),
+        new("sort-subject", (s, _) => Task.FromResult(new List<string> { "Observation?_sort=subject&_count=10" })),
+        new("sort-quantity", (s, _) => Task.FromResult(new List<string> { "Observation?_sort=value-quantity&_count=10" })),
+        new("sort-cat+date-", (s, _) => Task.FromResult(new List<string> { $"Observation?category={Uri.EscapeDataString(s.Category)}&_sort=-date&_count=10" })),
     ];
 
     /// <summary>A server under test and the values read from it (ids differ between servers).</summary>
