@@ -98,6 +98,29 @@ public class SearchTests(string store) : ServerTests(store)
     }
 
     [Test]
+    public async Task Chain_on_a_parameter_of_several_target_types_is_the_union_of_each_target()
+    {
+        // Observation.subject points at Patient, Group, Device and Location (R4): identifier is defined on all of them,
+        // name on Patient (a HumanName) and Location (a string) but not on Group, whose subjects a name never matches.
+        await Create("group", $$$"""{"resourceType":"Group","type":"person","actual":true,"name":"Dupont family","identifier":[{"system":"urn:test:{{{_run}}}","value":"g"}]}""");
+        await Create("location", $$$"""{"resourceType":"Location","name":"Dupuytren ward","identifier":[{"system":"urn:test:{{{_run}}}","value":"l"}]}""");
+        await Create("obsGroup", $$$"""{"resourceType":"Observation","status":"final","code":{"text":"x"},"subject":{"reference":"Group/{{{_ids["group"]}}}"}}""");
+        await Create("obsLocation", $$$"""{"resourceType":"Observation","status":"final","code":{"text":"x"},"subject":{"reference":"Location/{{{_ids["location"]}}}"}}""");
+        await Create("doc", $$$"""{"resourceType":"DocumentReference","status":"current","content":[{"attachment":{"contentType":"application/pdf"}}],"subject":{"reference":"Patient/{{{_ids["helene"]}}}"}}""");
+
+        Assert.That(await Matches($"/Observation?subject.identifier=urn:test:{_run}|g,urn:test:{_run}|l,urn:oid:1.2.250.1.213.1.4.8|{_run}-1&_sort=_id"),
+            Is.EquivalentTo(new[] { "obs1", "obsGroup", "obsLocation" }));
+        Assert.That(await Matches($"/Observation?subject.name=dup&subject.identifier=urn:test:{_run}|,urn:oid:1.2.250.1.213.1.4.8|"),
+            Is.EquivalentTo(new[] { "obs1", "obs2", "obsLocation" }));
+        Assert.That(await Matches($"/Observation?subject:Group.identifier=urn:test:{_run}|g,urn:test:{_run}|l,urn:oid:1.2.250.1.213.1.4.8|{_run}-1"),
+            Is.EqualTo(new[] { "obsGroup" }), ":Type narrows the chain to one target");
+        Assert.That(await Matches($"/DocumentReference?patient.identifier=urn:oid:1.2.250.1.213.1.4.8|{_run}-1&status=current"), Is.EqualTo(new[] { "doc" }));
+        Assert.That(await Matches($"/DocumentReference?subject.identifier=urn:oid:1.2.250.1.213.1.4.8|{_run}-1&status=current"), Is.EqualTo(new[] { "doc" }));
+        var unknown = await Bundle("/Observation?subject.no-such-parameter=x", HttpStatusCode.BadRequest, "handling=strict");
+        Assert.That(unknown.ToString(), Does.Contain("no-such-parameter"));
+    }
+
+    [Test]
     public async Task Dates_by_precision_and_prefix()
     {
         Assert.That(await Matches($"/Patient?{Mine}&birthdate=1970"), Is.EqualTo(new[] { "helene" }));
