@@ -507,6 +507,8 @@ public sealed class SqlSearch(SqlResourceStore store, TimeProvider clock, Server
         {
             case SearchParamType.String:
                 if (clause.Modifier == "exact") return $"s.exact = {sql.Arg(raw)}";
+                // Indexed as phonetic keys: the value's key, the whole key (a prefix of a key is not a sound).
+                if (clause.Parameter.IsPhonetic && clause.Modifier is null) return $"s.value = {sql.Arg(PhoneticKey.Of(raw))}";
                 var normalized = SearchText.Normalize(raw);
                 if (clause.Modifier == "contains") return $"s.value LIKE {sql.Arg("%" + EscapeLike(normalized) + "%")} ESCAPE '\\'";
                 return StartsWith(sql, "s.value", normalized);

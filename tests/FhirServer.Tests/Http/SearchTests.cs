@@ -1,5 +1,7 @@
 using System.Net;
 using System.Text.Json;
+using FhirServer.Search;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace FhirServer.Tests.Http;
 
@@ -118,6 +120,31 @@ public class SearchTests(string store) : ServerTests(store)
         Assert.That(await Matches($"/DocumentReference?subject.identifier=urn:oid:1.2.250.1.213.1.4.8|{_run}-1&status=current"), Is.EqualTo(new[] { "doc" }));
         var unknown = await Bundle("/Observation?subject.no-such-parameter=x", HttpStatusCode.BadRequest, "handling=strict");
         Assert.That(unknown.ToString(), Does.Contain("no-such-parameter"));
+    }
+
+    [Test]
+    public async Task Phonetic_matches_names_that_sound_alike()
+    {
+        await Create("strohman", $$$"""{"resourceType":"Patient","identifier":[{"system":"urn:test:{{{_run}}}","value":"s"}],"name":[{"family":"Strohman","given":["Philippe"]}]}""");
+        await Create("lefebvre", $$$"""{"resourceType":"Practitioner","identifier":[{"system":"urn:test:{{{_run}}}","value":"l"}],"name":[{"family":"Lefebvre","given":["Jean-Pierre"]}]}""");
+        var patients = $"identifier=urn:test:{_run}|,urn:oid:1.2.250.1.213.1.4.8|";
+        Assert.That(await Matches($"/Patient?{patients}&phonetic=Stroman"), Is.EqualTo(new[] { "strohman" }));
+        Assert.That(await Matches($"/Patient?{patients}&phonetic=Filipe"), Is.EqualTo(new[] { "strohman" }));
+        Assert.That(await Matches($"/Patient?{patients}&phonetic=Dupond&_sort=given"), Is.EqualTo(new[] { "helene", "jean" }));
+        Assert.That(await Matches($"/Patient?{patients}&phonetic=lefevre"), Is.EqualTo(new[] { "zoe" }));
+        Assert.That(await Matches($"/Patient?{patients}&phonetic=Elene"), Is.EqualTo(new[] { "helene" }));
+        Assert.That(await Matches($"/Patient?{patients}&phonetic=Dup"), Is.Empty, "a part of a name is not its sound");
+        Assert.That(await Matches($"/Patient?{patients}&phonetic:exact=Strohman"), Is.EqualTo(new[] { "strohman" }));
+        Assert.That(await Matches($"/Practitioner?identifier=urn:test:{_run}|&phonetic=Lefèvre"), Is.EqualTo(new[] { "lefebvre" }));
+        Assert.That(await Matches($"/Practitioner?identifier=urn:test:{_run}|&phonetic=Pierre"), Is.EqualTo(new[] { "lefebvre" }));
+        Assert.That(await Matches($"/Practitioner?identifier=urn:test:{_run}|&phonetic=Jean Pierre"), Is.EqualTo(new[] { "lefebvre" }));
+
+        // An index an earlier version built (phonetic rows holding the plain name) is rebuilt at start.
+        await ExecuteSql($"UPDATE search_string SET value = 'strohman' WHERE type = 'Patient' AND id = '{_ids["strohman"]}' AND param = 'phonetic' AND exact = 'Strohman'");
+        await ExecuteSql($"UPDATE search_state SET value = '{Factory.Services.GetRequiredService<PackageSearch>().Registry.Fingerprint}+index2' WHERE name = 'fingerprint'");
+        Assert.That(await Matches($"/Patient?{patients}&phonetic=Stroman"), Is.Empty, "the index as written before");
+        Assert.That(await Factory.Services.GetRequiredService<Reindexer>().RunAsync(force: false), Is.GreaterThan(0));
+        Assert.That(await Matches($"/Patient?{patients}&phonetic=Stroman"), Is.EqualTo(new[] { "strohman" }));
     }
 
     [Test]
