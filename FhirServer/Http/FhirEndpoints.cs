@@ -93,6 +93,7 @@ public static partial class FhirEndpoints
         var (type, id) = (Type(http), Id(http));
         var store = Service<IResourceStore>(http);
         var current = await store.ReadAsync(type, id, http.RequestAborted);
+        if (current is null && await Service<PackagedResources>(http).TryWriteAsync(http, type, id)) return;
         if (current is null) throw FhirException.NotFound($"{type}/{id} is not known");
         if (current.Deleted)
         {
@@ -303,6 +304,7 @@ public static partial class FhirEndpoints
         var conformance = Service<ConformanceContext>(http);
         var ifMatch = IfMatch(http.Request);
         var service = Service<ResourceService>(http);
+        service.CheckWritable(type, id, "PATCH");
         var result = await service.InTransactionAsync(async s =>
         {
             var current = ResourceService.Existing(await s.ReadCurrentAsync(type, id, http.RequestAborted), type, id);

@@ -547,6 +547,7 @@ public sealed partial class BundleProcessor(ConformanceContext conformance, Reso
             }
             case "PATCH":
             {
+                service.CheckWritable(type, id, "PATCH");
                 var current = ResourceService.Existing(await session.ReadCurrentAsync(type, id, ct), type, id);
                 var patched = e.Patch!.Apply(conformance, service.ParseStored(current));
                 if (patched.Type != type || patched.Child("id")?.Value != id)

@@ -20,7 +20,7 @@ public sealed record PreparedCreate(StoredVersion Version, ElementNode Resource,
 /// either waits (row lock, SQLite write lock) or loses the unique (type, id, version) race and is retried.
 /// </summary>
 public sealed class ResourceService(IResourceStore store, ConformanceContext conformance, ServerSettings settings, TimeProvider clock,
-    IResourceIndexer indexer, LocalBases bases)
+    IResourceIndexer indexer, LocalBases bases, PackagedResources packaged)
 {
     private const int Attempts = 4;
 
@@ -95,6 +95,7 @@ public sealed class ResourceService(IResourceStore store, ConformanceContext con
     public async Task<WriteResult> UpdateAsync(IStoreSession session, string type, string id, ElementNode resource, VersionMatch? ifMatch, CancellationToken ct = default,
         IReadOnlyList<IndexEntry>? index = null, VersionMethod method = VersionMethod.Update)
     {
+        packaged.CheckWritable(type, id, method == VersionMethod.Patch ? "PATCH" : "PUT");
         var current = await session.ReadCurrentAsync(type, id, ct);
         CheckIfMatch(type, id, current, ifMatch);
         if (current is null && !settings.UpdateCreate)
@@ -108,6 +109,7 @@ public sealed class ResourceService(IResourceStore store, ConformanceContext con
     public async Task<StoredVersion?> DeleteAsync(IStoreSession session, string type, string id, VersionMatch? ifMatch, CancellationToken ct = default,
         bool noContent = false)
     {
+        packaged.CheckWritable(type, id, "DELETE");
         var current = await session.ReadCurrentAsync(type, id, ct);
         CheckIfMatch(type, id, current, ifMatch);
         if (current is null || current.Deleted) return null;
@@ -116,6 +118,9 @@ public sealed class ResourceService(IResourceStore store, ConformanceContext con
         await session.InsertAsync(deletion, null, ct);
         return deletion;
     }
+
+    /// <summary>405 for a change of a conformance resource of the loaded packages (<see cref="PackagedResources"/>).</summary>
+    public void CheckWritable(string type, string id, string interaction) => packaged.CheckWritable(type, id, interaction);
 
     /// <summary>The current content of a resource for a change (patch): 404 / 410 when there is none.</summary>
     public static StoredVersion Existing(StoredVersion? current, string type, string id) =>
