@@ -42,8 +42,9 @@ public sealed class SearchIndexer
     /// <summary>
     /// Changes whenever the rows extracted for the same parameters change (a stored index built by an earlier
     /// version is then rebuilt). 2: an absolute reference on another server's base has no local target.
+    /// 3: phonetic parameters hold <see cref="PhoneticKey"/>s.
     /// </summary>
-    public const int Version = 2;
+    public const int Version = 3;
 
     public IReadOnlyList<IndexEntry> Extract(ElementNode resource) => Extract(resource, ServerBases.None, null);
 
@@ -101,11 +102,27 @@ public sealed class SearchIndexer
                 diagnostics?.Add(new(parameter.Code, parameter.Url, $"evaluation failed: {e.Message}"));
                 continue;
             }
+            if (parameter.IsPhonetic) Phonetic(values);
             seen.Clear();
             foreach (var value in values)
                 if (seen.Add(value)) entries.Add(new IndexEntry(parameter.Code, parameter.Type, value));
         }
         return entries;
+    }
+
+    // A phonetic parameter's strings become their phonetic keys: the key of the whole text and of each of its words
+    // (Jean-Pierre: "jn prr", "jn", "prr"), so a search for one word of a name finds it. The text stays for :exact.
+    private static void Phonetic(List<IndexValue> values)
+    {
+        var count = values.Count;
+        for (var i = 0; i < count; i++)
+        {
+            if (values[i] is not StringIndex text) continue;
+            var words = PhoneticKey.Words(text.Exact).ToList();
+            values[i] = new StringIndex(string.Join(' ', words), text.Exact);
+            if (words.Count > 1) values.AddRange(words.Select(word => new StringIndex(word, text.Exact)));
+        }
+        values.RemoveAll(v => v is StringIndex { Normalized.Length: 0 });
     }
 
     // A composite (R4 search.html §2.1.1.5.9): for each item the composite's expression selects, every combination

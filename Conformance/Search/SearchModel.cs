@@ -16,6 +16,12 @@ public sealed record SearchParameterInfo(
 {
     /// <summary>SearchParameter.version (part of the registry's fingerprint).</summary>
     public string? Version { get; init; }
+
+    /// <summary>
+    /// A string parameter matched by sound (<c>phonetic</c> of R4 Patient, Practitioner, Person, RelatedPerson, or
+    /// a code ending in <c>-phonetic</c>): indexed and searched by <see cref="PhoneticKey"/>.
+    /// </summary>
+    public bool IsPhonetic => Type == SearchParamType.String && (Code == "phonetic" || Code.EndsWith("-phonetic", StringComparison.Ordinal));
 }
 
 /// <summary>A component of a composite parameter: the component parameter's canonical and its expression relative to the composite's value.</summary>

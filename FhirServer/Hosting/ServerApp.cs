@@ -65,6 +65,7 @@ public static class ServerApp
         services.AddSingleton<FhirOutput>();
         services.AddSingleton<FhirInput>();
         services.AddSingleton<Capabilities>();
+        services.AddSingleton<PackagedResources>();
         services.AddSingleton<ResourceService>();
         services.AddSingleton<CreateCombiner>();
         services.AddSingleton<BundleProcessor>();

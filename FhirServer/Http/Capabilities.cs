@@ -29,6 +29,7 @@ public sealed class Capabilities(ConformanceContext conformance, ServerSettings 
         if (plus > 0) version = version[..plus];
         var packages = string.Join(", ", conformance.Resolution.Packages.Select(p => $"{p.Name}#{p.Version}"));
         var registry = conformance.Registry;
+        var profiles = ProfilesByType(registry);
         var resources = new JsonArray();
         foreach (var type in registry.TypeNames.Where(t => registry.IsResourceType(t) && t is not ("Resource" or "DomainResource")).Order(StringComparer.Ordinal))
         {
@@ -61,6 +62,9 @@ public sealed class Capabilities(ConformanceContext conformance, ServerSettings 
                 ["searchRevInclude"] = new JsonArray("*"),
                 ["searchParam"] = searchParams,
             });
+            // The loaded packages' profiles of the type (R4 CapabilityStatement.rest.resource.supportedProfile).
+            if (profiles.TryGetValue(type, out var supported))
+                ((JsonObject)resources[^1]!)["supportedProfile"] = new JsonArray([.. supported.Select(url => (JsonNode)url)]);
         }
         var statement = new JsonObject
         {
@@ -72,6 +76,9 @@ public sealed class Capabilities(ConformanceContext conformance, ServerSettings 
             ["software"] = new JsonObject { ["name"] = "FhirServer", ["version"] = version },
             ["implementation"] = new JsonObject { ["description"] = $"FHIR R4 server for the French health system; packages loaded: {packages}" },
             ["fhirVersion"] = "4.0.1",
+            // The guides of the loaded packages, by canonical: what the server validates with and serves (read-only).
+            ["implementationGuide"] = new JsonArray([.. registry.ListByResourceType("ImplementationGuide")
+                .Select(g => g.Url).OfType<string>().Distinct().Order(StringComparer.Ordinal).Select(url => (JsonNode)url)]),
             ["format"] = new JsonArray("application/fhir+json", "application/fhir+xml", "json", "xml"),
             ["patchFormat"] = new JsonArray("application/json-patch+json", "application/fhir+json", "application/fhir+xml"),
             ["rest"] = new JsonArray(new JsonObject
@@ -89,4 +96,13 @@ public sealed class Capabilities(ConformanceContext conformance, ServerSettings 
         // As the rest of the server writes JSON: characters such as '+' and '<' as they are, not as \u escapes.
         return statement.ToJsonString(new System.Text.Json.JsonSerializerOptions { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping });
     }
+
+    // Constraints on a resource type: StructureDefinitions of kind resource for the type, other than the type's own
+    // definition (whose url is the core prefix and the type).
+    private static Dictionary<string, List<string>> ProfilesByType(FhirServer.Conformance.Definitions.DefinitionRegistry registry) =>
+        registry.ListByResourceType("StructureDefinition")
+            .Where(e => e.Entry.Kind == "resource" && e.Entry.Type is not null && e.Url is not null
+                        && e.Url != FhirServer.Conformance.Definitions.DefinitionRegistry.CoreStructurePrefix + e.Entry.Type)
+            .GroupBy(e => e.Entry.Type!, StringComparer.Ordinal)
+            .ToDictionary(g => g.Key, g => g.Select(e => e.Url!).Distinct().Order(StringComparer.Ordinal).ToList(), StringComparer.Ordinal);
 }

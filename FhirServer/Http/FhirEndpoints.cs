@@ -93,6 +93,7 @@ public static partial class FhirEndpoints
         var (type, id) = (Type(http), Id(http));
         var store = Service<IResourceStore>(http);
         var current = await store.ReadAsync(type, id, http.RequestAborted);
+        if (current is null && await Service<PackagedResources>(http).TryWriteAsync(http, type, id)) return;
         if (current is null) throw FhirException.NotFound($"{type}/{id} is not known");
         if (current.Deleted)
         {
@@ -175,11 +176,7 @@ public static partial class FhirEndpoints
     private static async Task Create(HttpContext http)
     {
         var type = Type(http);
-        var input = Service<FhirInput>(http);
-        var body = await input.ReadBytesAsync(http.Request);
-        var resource = type == "Binary" && FhirInput.Kind(http.Request, body) == BodyKind.Other
-            ? BinaryContent.FromRaw(Service<ConformanceContext>(http), http.Request.ContentType, body)
-            : input.Parse(http.Request, body);
+        var resource = await BinaryContent.ReadResourceAsync(http, type);
         if (resource.Type != type)
             throw FhirException.BadRequest($"The body is a {resource.Type}, but the URL is for {type}.", resource.Type);
         var criteria = http.Request.Headers["If-None-Exist"].ToString();
@@ -208,7 +205,7 @@ public static partial class FhirEndpoints
     {
         var type = Type(http);
         var criteria = http.Request.QueryString.Value ?? "";
-        var resource = await Service<FhirInput>(http).ReadResourceAsync(http.Request);
+        var resource = await BinaryContent.ReadResourceAsync(http, type);
         if (resource.Type != type)
             throw FhirException.BadRequest($"The body is a {resource.Type}, but the URL is for {type}.", resource.Type);
         // With no match it creates: held like a conditional create with these criteria, from the match to the commit.
@@ -241,7 +238,8 @@ public static partial class FhirEndpoints
         if (matches.Count > 1) throw FhirException.PreconditionFailed($"The criteria '{criteria}' match more than one {type}; this server deletes one resource at a time.");
         var service = Service<ResourceService>(http);
         var deletion = matches.Count == 0 ? null
-            : await service.InTransactionAsync(s => service.DeleteAsync(s, type, matches[0].Id, null, http.RequestAborted), http.RequestAborted);
+            : await service.InTransactionAsync(s => service.DeleteAsync(s, type, matches[0].Id, null, http.RequestAborted,
+                Prefer.Return(http.Request) == Prefer.Minimal), http.RequestAborted);
         if (deletion is not null) SetVersionHeaders(http.Response, deletion);
         if (Prefer.Return(http.Request) == Prefer.Minimal)
         {
@@ -255,7 +253,7 @@ public static partial class FhirEndpoints
     private static async Task Update(HttpContext http)
     {
         var (type, id) = (Type(http), Id(http));
-        var resource = await Service<FhirInput>(http).ReadResourceAsync(http.Request);
+        var resource = await BinaryContent.ReadResourceAsync(http, type, id);
         if (resource.Type != type)
             throw FhirException.BadRequest($"The body is a {resource.Type}, but the URL is for {type}.", resource.Type);
         var bodyId = resource.Child("id")?.Value;
@@ -306,13 +304,14 @@ public static partial class FhirEndpoints
         var conformance = Service<ConformanceContext>(http);
         var ifMatch = IfMatch(http.Request);
         var service = Service<ResourceService>(http);
+        service.CheckWritable(type, id, "PATCH");
         var result = await service.InTransactionAsync(async s =>
         {
             var current = ResourceService.Existing(await s.ReadCurrentAsync(type, id, http.RequestAborted), type, id);
             var patched = patch.Apply(conformance, service.ParseStored(current));
             if (patched.Type != type || patched.Child("id")?.Value != id)
                 throw FhirException.Unprocessable("A patch may not change the resource type or id.");
-            return await service.UpdateAsync(s, type, id, patched, ifMatch, http.RequestAborted);
+            return await service.UpdateAsync(s, type, id, patched, ifMatch, http.RequestAborted, method: VersionMethod.Patch);
         }, http.RequestAborted);
         await WriteWriteResult(http, result, StatusCodes.Status200OK);
     }
@@ -322,10 +321,10 @@ public static partial class FhirEndpoints
         var (type, id) = (Type(http), Id(http));
         var ifMatch = IfMatch(http.Request);
         var service = Service<ResourceService>(http);
-        var deletion = await service.InTransactionAsync(s => service.DeleteAsync(s, type, id, ifMatch, http.RequestAborted), http.RequestAborted);
+        var minimal = Prefer.Return(http.Request) == Prefer.Minimal;
+        var deletion = await service.InTransactionAsync(s => service.DeleteAsync(s, type, id, ifMatch, http.RequestAborted, minimal), http.RequestAborted);
         if (deletion is not null) SetVersionHeaders(http.Response, deletion);
-        var prefer = Prefer.Return(http.Request);
-        if (prefer == Prefer.Minimal)
+        if (minimal)
         {
             http.Response.StatusCode = StatusCodes.Status204NoContent;
             return;
@@ -421,10 +420,19 @@ public static partial class FhirEndpoints
         foreach (var v in page)
         {
             bundle.StartEntry($"{baseUrl}/{v.Type}/{v.Id}", v.Body);
-            var method = v.Method switch { VersionMethod.Create => "POST", VersionMethod.Update => "PUT", _ => "DELETE" };
+            // The interaction that made the version and what it answered (R4 http.html#history: request and response).
+            var method = v.Method switch
+            {
+                VersionMethod.Create => "POST", VersionMethod.Update => "PUT", VersionMethod.Patch => "PATCH", _ => "DELETE",
+            };
             bundle.Request(method, method == "POST" ? v.Type : $"{v.Type}/{v.Id}");
-            bundle.Response(v.Deleted ? "204 No Content" : v.Version == 1 ? "201 Created" : "200 OK",
-                v.Deleted ? null : $"{v.Type}/{v.Id}/_history/{v.Version}", v);
+            var status = v.Method switch
+            {
+                VersionMethod.DeleteNoContent => "204 No Content",
+                VersionMethod.Delete => "200 OK",
+                _ => v.Version == 1 ? "201 Created" : "200 OK",
+            };
+            bundle.Response(status, v.Deleted ? null : $"{v.Type}/{v.Id}/_history/{v.Version}", v);
             bundle.EndEntry();
         }
         return bundle.ToArray();

@@ -577,17 +577,18 @@ public sealed partial class BundleProcessor(ConformanceContext conformance, Reso
             }
             case "PATCH":
             {
+                service.CheckWritable(type, id, "PATCH");
                 var current = ResourceService.Existing(await session.ReadCurrentAsync(type, id, ct), type, id);
                 var patched = e.Patch!.Apply(conformance, service.ParseStored(current));
                 if (patched.Type != type || patched.Child("id")?.Value != id)
                     throw FhirException.Unprocessable("A patch may not change the resource type or id.");
-                var result = await service.UpdateAsync(session, type, id, patched, e.IfMatch, ct);
+                var result = await service.UpdateAsync(session, type, id, patched, e.IfMatch, ct, method: VersionMethod.Patch);
                 Written(e, result, 200, representation);
                 break;
             }
             case "DELETE":
             {
-                var deletion = await service.DeleteAsync(session, type, id, e.IfMatch, ct);
+                var deletion = await service.DeleteAsync(session, type, id, e.IfMatch, ct, noContent: true);
                 e.Status = 204;
                 e.Stored = deletion;
                 break;

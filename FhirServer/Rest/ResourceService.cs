@@ -20,7 +20,7 @@ public sealed record PreparedCreate(StoredVersion Version, ElementNode Resource,
 /// either waits (row lock, SQLite write lock) or loses the unique (type, id, version) race and is retried.
 /// </summary>
 public sealed class ResourceService(IResourceStore store, ConformanceContext conformance, ServerSettings settings, TimeProvider clock,
-    IResourceIndexer indexer, LocalBases bases)
+    IResourceIndexer indexer, LocalBases bases, PackagedResources packaged)
 {
     private const int Attempts = 4;
 
@@ -99,27 +99,36 @@ public sealed class ResourceService(IResourceStore store, ConformanceContext con
         return [.. creates.Select(c => new WriteResult(c.Version, true, c.Resource))];
     }
 
+    /// <param name="method">Update, or Patch for the result of a patch (history reports the interaction).</param>
     public async Task<WriteResult> UpdateAsync(IStoreSession session, string type, string id, ElementNode resource, VersionMatch? ifMatch, CancellationToken ct = default,
-        IReadOnlyList<IndexEntry>? index = null)
+        IReadOnlyList<IndexEntry>? index = null, VersionMethod method = VersionMethod.Update)
     {
+        packaged.CheckWritable(type, id, method == VersionMethod.Patch ? "PATCH" : "PUT");
         var current = await session.ReadCurrentAsync(type, id, ct);
         CheckIfMatch(type, id, current, ifMatch);
         if (current is null && !settings.UpdateCreate)
             throw new FhirException(StatusCodes.Status405MethodNotAllowed, "not-supported",
                 $"{type}/{id} does not exist and this server does not create resources by update (use POST).");
-        return await Write(session, resource, id, current, VersionMethod.Update, ct, index);
+        return await Write(session, resource, id, current, method, ct, index);
     }
 
     /// <summary>Deletes (a new version marked deleted). Null when there was nothing to delete (no resource, or already deleted).</summary>
-    public async Task<StoredVersion?> DeleteAsync(IStoreSession session, string type, string id, VersionMatch? ifMatch, CancellationToken ct = default)
+    /// <param name="noContent">Whether the DELETE answers 204 No Content rather than 200 with an OperationOutcome, as history reports it.</param>
+    public async Task<StoredVersion?> DeleteAsync(IStoreSession session, string type, string id, VersionMatch? ifMatch, CancellationToken ct = default,
+        bool noContent = false)
     {
+        packaged.CheckWritable(type, id, "DELETE");
         var current = await session.ReadCurrentAsync(type, id, ct);
         CheckIfMatch(type, id, current, ifMatch);
         if (current is null || current.Deleted) return null;
-        var deletion = new StoredVersion(type, id, current.Version + 1, NextInstant(current), VersionMethod.Delete, null);
+        var deletion = new StoredVersion(type, id, current.Version + 1, NextInstant(current),
+            noContent ? VersionMethod.DeleteNoContent : VersionMethod.Delete, null);
         await session.InsertAsync(deletion, null, ct);
         return deletion;
     }
+
+    /// <summary>405 for a change of a conformance resource of the loaded packages (<see cref="PackagedResources"/>).</summary>
+    public void CheckWritable(string type, string id, string interaction) => packaged.CheckWritable(type, id, interaction);
 
     /// <summary>The current content of a resource for a change (patch): 404 / 410 when there is none.</summary>
     public static StoredVersion Existing(StoredVersion? current, string type, string id) =>

@@ -34,8 +34,15 @@ public sealed record SearchClause(
 /// <summary>A value with its prefix (number, date, quantity) already split off.</summary>
 public sealed record SearchValue(string Prefix, string Raw);
 
-/// <summary><c>subject:Patient.name=x</c>: the reference parameter's targets of <see cref="TargetType"/> that match <see cref="Inner"/>.</summary>
-public sealed record ChainSpec(string TargetType, SearchClause Inner);
+/// <summary>
+/// <c>subject.name=x</c>: the references of the parameter to a resource of one of <see cref="Targets"/> that matches
+/// that target's clause. Several targets when the parameter points at several types that all define the chained
+/// parameter (a union, R4 search.html#chaining); one with <c>subject:Patient.name</c>.
+/// </summary>
+public sealed record ChainSpec(IReadOnlyList<ChainTarget> Targets);
+
+/// <summary>One target type of a chain and the clause its resources must match.</summary>
+public sealed record ChainTarget(string Type, SearchClause Inner);
 
 /// <summary><c>_has:Observation:patient:code=x</c>: resources referenced through <see cref="ReferenceParameter"/> by a <see cref="SourceType"/> matching <see cref="Inner"/>.
 /// <see cref="PerResource"/>: checked on each candidate resource instead of as the set of all referenced ids (set by

@@ -168,14 +168,15 @@ public sealed class SearchQueryParser(ISearchParameters parameters, DefinitionRe
             var targets = modifier is not null ? [modifier] : p.Targets.Where(registry.IsResourceType).Distinct().ToList();
             if (targets.Count != 1)
             {
-                // Several possible targets: the chained parameter decides, if exactly one of them has it.
+                // Several possible targets: the chain applies to each that defines the chained parameter, and the
+                // reference may point at any of them (R4 search.html#chaining); :Type narrows it to one.
                 var inner = rest.Split('.', 2)[0].Split(':')[0];
                 targets = targets.Where(t => parameters.Find(t, inner) is not null || inner.StartsWith('_')).ToList();
-                if (targets.Count != 1)
-                    throw FhirException.BadRequest($"'{key}': '{code}' may point at several types; name one, e.g. {code}:Patient.{rest}.", key);
+                if (targets.Count == 0)
+                    throw new UnknownParameterException($"'{inner}' is not a search parameter of any type '{code}' points at ({string.Join(", ", p.Targets)})");
             }
-            var nested = ParseClause(targets[0], rest, value, depth + 1);
-            return new SearchClause(p, code, null, [], Chain: new ChainSpec(targets[0], nested));
+            var chain = new ChainSpec([.. targets.Select(t => new ChainTarget(t, ParseClause(t, rest, value, depth + 1)))]);
+            return new SearchClause(p, code, null, [], Chain: chain);
         }
 
         var (name, mod) = SplitModifier(key);

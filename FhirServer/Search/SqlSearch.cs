@@ -499,9 +499,11 @@ public sealed partial class SqlSearch(SqlResourceStore store, TimeProvider clock
         }
         if (clause.Chain is { } chain)
         {
-            var inner = Condition(sql, chain.TargetType, chain.Inner, baseUrl, "s.target_id");
+            // One condition per target type, ORed: a reference matches if its target matches that type's clause.
+            var targets = chain.Targets.Select(target =>
+                $"(s.target_type = {sql.Arg(target.Type)} AND {Condition(sql, target.Type, target.Inner, baseUrl, "s.target_id")})");
             return $"SELECT s.id FROM search_reference s WHERE s.type = {t} AND s.param = {sql.Arg(clause.Code)} " +
-                   $"AND s.target_type = {sql.Arg(chain.TargetType)} AND {inner}";
+                   $"AND ({string.Join(" OR ", targets)})";
         }
         if (clause.Code == "_id" && clause.Parameter is null)
             return $"SELECT r.id FROM resource_current r WHERE r.type = {t} AND r.id IN ({string.Join(", ", clause.Values.Select(v => sql.Arg(v.Raw)))})";
@@ -585,6 +587,8 @@ public sealed partial class SqlSearch(SqlResourceStore store, TimeProvider clock
         {
             case SearchParamType.String:
                 if (clause.Modifier == "exact") return $"s.exact = {sql.Arg(raw)}";
+                // Indexed as phonetic keys: the value's key, the whole key (a prefix of a key is not a sound).
+                if (clause.Parameter.IsPhonetic && clause.Modifier is null) return $"s.value = {sql.Arg(PhoneticKey.Of(raw))}";
                 var normalized = SearchText.Normalize(raw);
                 if (clause.Modifier == "contains") return $"s.value LIKE {sql.Arg("%" + EscapeLike(normalized) + "%")} ESCAPE '\\'";
                 return StartsWith(sql, "s.value", normalized);

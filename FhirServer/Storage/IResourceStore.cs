@@ -86,8 +86,12 @@ public interface IStoreSession : IAsyncDisposable
     Task CommitAsync(CancellationToken ct = default);
 }
 
-/// <summary>How a version came to be, for <c>Bundle.entry.request.method</c> in history.</summary>
-public enum VersionMethod { Create, Update, Delete }
+/// <summary>
+/// How a version came to be, for <c>Bundle.entry.request</c> and <c>response</c> in history (R4 http.html#history).
+/// Stored as its number in the <c>method</c> column: values are only ever added, so stored versions keep their meaning.
+/// A deletion records whether the DELETE answered 200 with an OperationOutcome or 204 without content.
+/// </summary>
+public enum VersionMethod { Create = 0, Update = 1, Delete = 2, Patch = 3, DeleteNoContent = 4 }
 
 /// <summary>One stored version. <see cref="Body"/> is the resource's JSON as our writer produced it; null for a deletion.</summary>
 public sealed record StoredVersion(

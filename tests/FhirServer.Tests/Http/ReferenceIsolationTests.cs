@@ -159,8 +159,8 @@ public class ReferenceIsolationTests(string store)
         // stored: that of the search parameters alone.
         var reindexer = Factory.Services.GetRequiredService<Reindexer>();
         var registry = Factory.Services.GetRequiredService<PackageSearch>().Registry;
-        await Execute("UPDATE search_reference SET target_type = 'Patient', target_id = 'iso-r' WHERE type = 'Observation' AND id = 'r-ext' AND param = 'subject'");
-        await Execute($"UPDATE search_state SET value = '{registry.Fingerprint}' WHERE name = 'fingerprint'");
+        await ExecuteSql("UPDATE search_reference SET target_type = 'Patient', target_id = 'iso-r' WHERE type = 'Observation' AND id = 'r-ext' AND param = 'subject'");
+        await ExecuteSql($"UPDATE search_state SET value = '{registry.Fingerprint}' WHERE name = 'fingerprint'");
         Assert.That(await Search("/Observation?subject=Patient/iso-r"), Is.EqualTo(new[] { "Observation/r-ext" }), "the index as written before");
 
         Assert.That(await reindexer.RunAsync(force: false), Is.GreaterThan(0));
@@ -171,13 +171,6 @@ public class ReferenceIsolationTests(string store)
         // Without a configured base, the indexer's version alone tells its rows from an earlier version's.
         var unconfigured = new PackageSearch(Factory.Services.GetRequiredService<ConformanceContext>(), new ServerSettings(), NullLogger<PackageSearch>.Instance);
         Assert.That(unconfigured.Fingerprint, Is.Not.EqualTo(unconfigured.Registry.Fingerprint));
-    }
-
-    private async Task Execute(string sql)
-    {
-        await using var connection = await Factory.Services.GetRequiredService<SqlResourceStore>().Dialect.OpenAsync(default);
-        await using var command = SqlResourceStore.Command(connection, null, sql);
-        await command.ExecuteNonQueryAsync();
     }
 
     [Test]

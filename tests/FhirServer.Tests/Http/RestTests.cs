@@ -242,6 +242,46 @@ public class RestTests(string store) : ServerTests(store)
     }
 
     [Test]
+    public async Task History_entries_report_the_interaction_and_what_it_answered()
+    {
+        var id = (await CreatePatient()).GetProperty("id").GetString();
+        var (patched, _) = await Send(HttpMethod.Patch, $"/Patient/{id}", """[{"op":"replace","path":"/birthDate","value":"1971-02-03"}]""", "application/json-patch+json");
+        Assert.That(patched.StatusCode, Is.EqualTo(HttpStatusCode.OK));
+        var (updated, _) = await Send(HttpMethod.Put, $"/Patient/{id}", $$"""{"resourceType":"Patient","id":"{{id}}"}""");
+        Assert.That(updated.StatusCode, Is.EqualTo(HttpStatusCode.OK));
+        var (deleted, _) = await Send(HttpMethod.Delete, $"/Patient/{id}");
+        Assert.That(deleted.StatusCode, Is.EqualTo(HttpStatusCode.OK));
+        var minimalId = (await CreatePatient()).GetProperty("id").GetString();
+        var (minimal, _) = await Send(HttpMethod.Delete, $"/Patient/{minimalId}", configure: r => r.Headers.Add("Prefer", "return=minimal"));
+        Assert.That(minimal.StatusCode, Is.EqualTo(HttpStatusCode.NoContent));
+
+        static string[] Entries(JsonElement bundle) => [.. bundle.GetProperty("entry").EnumerateArray().Select(e =>
+            $"{e.GetProperty("request").GetProperty("method").GetString()} {e.GetProperty("request").GetProperty("url").GetString()} → {e.GetProperty("response").GetProperty("status").GetString()}")];
+        var (_, history) = await Send(HttpMethod.Get, $"/Patient/{id}/_history");
+        Assert.That(Entries(history), Is.EqualTo(new[]
+        {
+            $"DELETE Patient/{id} → 200 OK", $"PUT Patient/{id} → 200 OK", $"PATCH Patient/{id} → 200 OK", "POST Patient → 201 Created",
+        }));
+        var (_, minimalHistory) = await Send(HttpMethod.Get, $"/Patient/{minimalId}/_history");
+        Assert.That(Entries(minimalHistory)[0], Is.EqualTo($"DELETE Patient/{minimalId} → 204 No Content"));
+
+        // Transaction entries answer a DELETE with 204 and name a PATCH as such.
+        var otherId = (await CreatePatient()).GetProperty("id").GetString();
+        var thirdId = (await CreatePatient()).GetProperty("id").GetString();
+        var patch = Convert.ToBase64String("""[{"op":"add","path":"/gender","value":"female"}]"""u8.ToArray());
+        var (transaction, _) = await Send(HttpMethod.Post, "/", $$$"""
+            {"resourceType":"Bundle","type":"transaction","entry":[
+              {"resource":{"resourceType":"Binary","contentType":"application/json-patch+json","data":"{{{patch}}}"},"request":{"method":"PATCH","url":"Patient/{{{otherId}}}"}},
+              {"request":{"method":"DELETE","url":"Patient/{{{thirdId}}}"}}]}
+            """);
+        Assert.That(transaction.StatusCode, Is.EqualTo(HttpStatusCode.OK));
+        var (_, otherHistory) = await Send(HttpMethod.Get, $"/Patient/{otherId}/_history");
+        Assert.That(Entries(otherHistory)[0], Is.EqualTo($"PATCH Patient/{otherId} → 200 OK"));
+        var (_, thirdHistory) = await Send(HttpMethod.Get, $"/Patient/{thirdId}/_history");
+        Assert.That(Entries(thirdHistory)[0], Is.EqualTo($"DELETE Patient/{thirdId} → 204 No Content"));
+    }
+
+    [Test]
     public async Task Read_of_unknown_ids_and_types_is_404_with_an_outcome()
     {
         var (unknown, o1) = await Send(HttpMethod.Get, "/Patient/does-not-exist");
@@ -543,6 +583,39 @@ public class RestTests(string store) : ServerTests(store)
         using var doc = JsonDocument.Parse(await fhir.Content.ReadAsStringAsync());
         Assert.That(doc.RootElement.GetProperty("contentType").GetString(), Is.EqualTo("application/pdf"));
         Assert.That(doc.RootElement.GetProperty("data").GetBytesFromBase64(), Is.EqualTo(content));
+    }
+
+    [Test]
+    public async Task Binary_is_updated_with_raw_content_like_it_is_created()
+    {
+        static HttpRequestMessage Raw(HttpMethod method, string url, byte[] content, string mediaType)
+        {
+            var request = new HttpRequestMessage(method, url) { Content = new ByteArrayContent(content) };
+            request.Content.Headers.ContentType = new MediaTypeHeaderValue(mediaType);
+            return request;
+        }
+        using var post = Raw(HttpMethod.Post, "/Binary", [0x25, 0x50, 0x44, 0x46], "application/pdf");
+        var id = (await Client.SendAsync(post)).Headers.Location!.ToString().Split('/')[^3];
+
+        var content = new byte[] { 0x25, 0x50, 0x44, 0x46, 0x2D, 0x32, 0x00, 0xFF };
+        using var put = Raw(HttpMethod.Put, $"/Binary/{id}", content, "application/pdf");
+        var updated = await Client.SendAsync(put);
+        Assert.That(updated.StatusCode, Is.EqualTo(HttpStatusCode.OK), await updated.Content.ReadAsStringAsync());
+        Assert.That(updated.Headers.ETag!.ToString(), Is.EqualTo("W/\"2\""));
+        var raw = await Client.GetAsync($"/Binary/{id}");
+        Assert.That(raw.Content.Headers.ContentType!.MediaType, Is.EqualTo("application/pdf"));
+        Assert.That(await raw.Content.ReadAsByteArrayAsync(), Is.EqualTo(content));
+
+        // An update as create (R4 http.html#upsert) and a conditional update take raw content too.
+        using var upsert = Raw(HttpMethod.Put, "/Binary/raw-new", "bonjour"u8.ToArray(), "text/plain");
+        Assert.That((await Client.SendAsync(upsert)).StatusCode, Is.EqualTo(HttpStatusCode.Created));
+        using var conditional = Raw(HttpMethod.Put, $"/Binary?_id={id}", "au revoir"u8.ToArray(), "text/plain");
+        Assert.That((await Client.SendAsync(conditional)).StatusCode, Is.EqualTo(HttpStatusCode.OK));
+        Assert.That(await (await Client.GetAsync($"/Binary/{id}")).Content.ReadAsStringAsync(), Is.EqualTo("au revoir"));
+
+        // Other resource types still take FHIR formats only.
+        using var patient = Raw(HttpMethod.Put, "/Patient/raw-new", "bonjour"u8.ToArray(), "text/plain");
+        Assert.That((await Client.SendAsync(patient)).StatusCode, Is.EqualTo(HttpStatusCode.UnsupportedMediaType));
     }
 
     [Test]

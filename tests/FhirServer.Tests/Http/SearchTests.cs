@@ -1,5 +1,7 @@
 using System.Net;
 using System.Text.Json;
+using FhirServer.Search;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace FhirServer.Tests.Http;
 
@@ -95,6 +97,55 @@ public class SearchTests(string store) : ServerTests(store)
         Assert.That(await Matches($"/Encounter?subject:identifier=urn:oid:1.2.250.1.213.1.4.8|{_run}-1"), Is.EqualTo(new[] { "enc" }));
         Assert.That(await Matches($"/Patient?{Mine}&_has:Observation:patient:code=8302-2"), Is.EqualTo(new[] { "jean" }));
         Assert.That(await Matches($"/Patient?{Mine}&_has:RiskAssessment:subject:probability=0.85"), Is.EqualTo(new[] { "zoe" }));
+    }
+
+    [Test]
+    public async Task Chain_on_a_parameter_of_several_target_types_is_the_union_of_each_target()
+    {
+        // Observation.subject points at Patient, Group, Device and Location (R4): identifier is defined on all of them,
+        // name on Patient (a HumanName) and Location (a string) but not on Group, whose subjects a name never matches.
+        await Create("group", $$$"""{"resourceType":"Group","type":"person","actual":true,"name":"Dupont family","identifier":[{"system":"urn:test:{{{_run}}}","value":"g"}]}""");
+        await Create("location", $$$"""{"resourceType":"Location","name":"Dupuytren ward","identifier":[{"system":"urn:test:{{{_run}}}","value":"l"}]}""");
+        await Create("obsGroup", $$$"""{"resourceType":"Observation","status":"final","code":{"text":"x"},"subject":{"reference":"Group/{{{_ids["group"]}}}"}}""");
+        await Create("obsLocation", $$$"""{"resourceType":"Observation","status":"final","code":{"text":"x"},"subject":{"reference":"Location/{{{_ids["location"]}}}"}}""");
+        await Create("doc", $$$"""{"resourceType":"DocumentReference","status":"current","content":[{"attachment":{"contentType":"application/pdf"}}],"subject":{"reference":"Patient/{{{_ids["helene"]}}}"}}""");
+
+        Assert.That(await Matches($"/Observation?subject.identifier=urn:test:{_run}|g,urn:test:{_run}|l,urn:oid:1.2.250.1.213.1.4.8|{_run}-1&_sort=_id"),
+            Is.EquivalentTo(new[] { "obs1", "obsGroup", "obsLocation" }));
+        Assert.That(await Matches($"/Observation?subject.name=dup&subject.identifier=urn:test:{_run}|,urn:oid:1.2.250.1.213.1.4.8|"),
+            Is.EquivalentTo(new[] { "obs1", "obs2", "obsLocation" }));
+        Assert.That(await Matches($"/Observation?subject:Group.identifier=urn:test:{_run}|g,urn:test:{_run}|l,urn:oid:1.2.250.1.213.1.4.8|{_run}-1"),
+            Is.EqualTo(new[] { "obsGroup" }), ":Type narrows the chain to one target");
+        Assert.That(await Matches($"/DocumentReference?patient.identifier=urn:oid:1.2.250.1.213.1.4.8|{_run}-1&status=current"), Is.EqualTo(new[] { "doc" }));
+        Assert.That(await Matches($"/DocumentReference?subject.identifier=urn:oid:1.2.250.1.213.1.4.8|{_run}-1&status=current"), Is.EqualTo(new[] { "doc" }));
+        var unknown = await Bundle("/Observation?subject.no-such-parameter=x", HttpStatusCode.BadRequest, "handling=strict");
+        Assert.That(unknown.ToString(), Does.Contain("no-such-parameter"));
+    }
+
+    [Test]
+    public async Task Phonetic_matches_names_that_sound_alike()
+    {
+        // Their own identifier system: the fixture's other tests count the patients of urn:test.
+        await Create("strohman", $$$"""{"resourceType":"Patient","identifier":[{"system":"urn:phonetic:{{{_run}}}","value":"s"}],"name":[{"family":"Strohman","given":["Philippe"]}]}""");
+        await Create("lefebvre", $$$"""{"resourceType":"Practitioner","identifier":[{"system":"urn:phonetic:{{{_run}}}","value":"l"}],"name":[{"family":"Lefebvre","given":["Jean-Pierre"]}]}""");
+        var patients = $"identifier=urn:phonetic:{_run}|,urn:oid:1.2.250.1.213.1.4.8|,urn:test:{_run}|3";
+        Assert.That(await Matches($"/Patient?{patients}&phonetic=Stroman"), Is.EqualTo(new[] { "strohman" }));
+        Assert.That(await Matches($"/Patient?{patients}&phonetic=Filipe"), Is.EqualTo(new[] { "strohman" }));
+        Assert.That(await Matches($"/Patient?{patients}&phonetic=Dupond&_sort=given"), Is.EqualTo(new[] { "helene", "jean" }));
+        Assert.That(await Matches($"/Patient?{patients}&phonetic=lefevre"), Is.EqualTo(new[] { "zoe" }));
+        Assert.That(await Matches($"/Patient?{patients}&phonetic=Elene"), Is.EqualTo(new[] { "helene" }));
+        Assert.That(await Matches($"/Patient?{patients}&phonetic=Dup"), Is.Empty, "a part of a name is not its sound");
+        Assert.That(await Matches($"/Patient?{patients}&phonetic:exact=Strohman"), Is.EqualTo(new[] { "strohman" }));
+        Assert.That(await Matches($"/Practitioner?identifier=urn:phonetic:{_run}|&phonetic=Lefèvre"), Is.EqualTo(new[] { "lefebvre" }));
+        Assert.That(await Matches($"/Practitioner?identifier=urn:phonetic:{_run}|&phonetic=Pierre"), Is.EqualTo(new[] { "lefebvre" }));
+        Assert.That(await Matches($"/Practitioner?identifier=urn:phonetic:{_run}|&phonetic=Jean Pierre"), Is.EqualTo(new[] { "lefebvre" }));
+
+        // An index an earlier version built (phonetic rows holding the plain name) is rebuilt at start.
+        await ExecuteSql($"UPDATE search_string SET value = 'strohman' WHERE type = 'Patient' AND id = '{_ids["strohman"]}' AND param = 'phonetic' AND exact = 'Strohman'");
+        await ExecuteSql($"UPDATE search_state SET value = '{Factory.Services.GetRequiredService<PackageSearch>().Registry.Fingerprint}+index2' WHERE name = 'fingerprint'");
+        Assert.That(await Matches($"/Patient?{patients}&phonetic=Stroman"), Is.Empty, "the index as written before");
+        Assert.That(await Factory.Services.GetRequiredService<Reindexer>().RunAsync(force: false), Is.GreaterThan(0));
+        Assert.That(await Matches($"/Patient?{patients}&phonetic=Stroman"), Is.EqualTo(new[] { "strohman" }));
     }
 
     [Test]

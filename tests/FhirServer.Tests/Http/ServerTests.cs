@@ -1,3 +1,6 @@
+using FhirServer.Storage;
+using Microsoft.Extensions.DependencyInjection;
+
 namespace FhirServer.Tests.Http;
 
 /// <summary>
@@ -22,6 +25,14 @@ public abstract class ServerTests(string store = "sqlite", Dictionary<string, st
 
     /// <summary>Data the fixture's tests share, written once the server is up.</summary>
     protected virtual Task Seed() => Task.CompletedTask;
+
+    /// <summary>A statement on the store itself: to put it in the state an earlier version left.</summary>
+    protected async Task ExecuteSql(string sql)
+    {
+        await using var connection = await Factory.Services.GetRequiredService<SqlResourceStore>().Dialect.OpenAsync(default);
+        await using var command = SqlResourceStore.Command(connection, null, sql);
+        await command.ExecuteNonQueryAsync();
+    }
 
     [OneTimeTearDown]
     public void StopServer()
