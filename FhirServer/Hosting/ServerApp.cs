@@ -87,7 +87,14 @@ public static class ServerApp
 
         var app = builder.Build();
         // Load the packages and open the store before the first request rather than during it.
-        app.Services.GetRequiredService<ConformanceContext>();
+        var conformance = app.Services.GetRequiredService<ConformanceContext>();
+        // On a first start the packages were read straight from their tarballs: unpack them into the cache once the
+        // server answers, so that the next start reads the cache (docs/conformance.md, "Start-up").
+        if (conformance.Resolution.PendingInstalls.Count > 0)
+        {
+            var logger = app.Services.GetRequiredService<ILogger<ConformanceContext>>();
+            app.Lifetime.ApplicationStarted.Register(() => _ = Task.Run(() => UnpackPackagesAsync(conformance, logger, app.Lifetime.ApplicationStopping)));
+        }
         app.Services.GetRequiredService<IResourceStore>();
         // A new or changed set of search parameters: rebuild the index before serving searches on it.
         app.Services.GetRequiredService<Reindexer>().RunAsync(force: false).GetAwaiter().GetResult();
@@ -151,7 +158,7 @@ public static class ServerApp
         var settings = ReadPackageSettings(configuration);
         var started = System.Diagnostics.Stopwatch.StartNew();
         var parserOptions = ParserOptions.Default with { MaxDepth = ReadServerSettings(configuration).MaxResourceDepth };
-        var context = ConformanceContext.LoadAsync(settings, parserOptions).GetAwaiter().GetResult();
+        var context = ConformanceContext.LoadAsync(settings, parserOptions, deferTarballInstalls: true).GetAwaiter().GetResult();
         foreach (var d in context.Resolution.Diagnostics)
         {
             var level = d.Severity switch { "error" => LogLevel.Error, "warning" => LogLevel.Warning, _ => LogLevel.Debug };
@@ -160,6 +167,26 @@ public static class ServerApp
         logger.LogInformation("Loaded {Count} packages in {Elapsed} ms: {Packages}", context.Resolution.Packages.Count,
             started.ElapsedMilliseconds, string.Join(", ", context.Resolution.Packages.Select(p => $"{p.Name}#{p.Version}")));
         return context;
+    }
+
+    private static async Task UnpackPackagesAsync(ConformanceContext context, ILogger logger, CancellationToken ct)
+    {
+        var started = System.Diagnostics.Stopwatch.StartNew();
+        var count = context.Resolution.PendingInstalls.Count;
+        try
+        {
+            foreach (var d in await context.Resolution.InstallPendingAsync(ct)) logger.LogWarning("Packages: {Message}", d.Message);
+            logger.LogInformation("Unpacked {Count} packages into the package cache in {Elapsed} ms", count, started.ElapsedMilliseconds);
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        {
+            // Stopped before unpacking finished: what was not renamed into place is left out, the next start reads the tarballs again.
+        }
+        catch (Exception e)
+        {
+            // A background task has nobody to throw to; the packages keep working from memory.
+            logger.LogError(e, "Packages: unpacking into the package cache failed");
+        }
     }
 
     private static List<string> Split(string list) =>
