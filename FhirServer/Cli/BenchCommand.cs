@@ -53,8 +53,9 @@ internal static class BenchCommand
         return command;
     }
 
-    // A first start against the next ones, step by step, each time with an empty temporary cache and offline (the
-    // packages' missing dependencies are not looked up on a registry). The first step pays the JIT for the shared steps.
+    // A first start against the next ones, step by step, in temporary caches (empty for the first starts) and offline
+    // (the packages' missing dependencies are not looked up on a registry). The first step pays the JIT for the steps
+    // all share, so the unpack-first figure is if anything flattered.
     private static async Task<int> ColdStartupAsync()
     {
         var configured = CliContext.Settings();
