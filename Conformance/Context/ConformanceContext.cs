@@ -27,7 +27,11 @@ public sealed class ConformanceContext
     public FhirJsonParser Json { get; }
     public FhirXmlParser Xml { get; }
 
-    public static async Task<ConformanceContext> LoadAsync(PackageSettings settings, ParserOptions? parserOptions = null, CancellationToken ct = default)
+    // deferTarballInstalls: read packages missing from the cache straight from their tarballs and leave unpacking them
+    // to Resolution.InstallPendingAsync (see PackageResolver.DeferTarballInstalls); the server does, so that its first
+    // start with an empty cache is about as fast as the next ones.
+    public static async Task<ConformanceContext> LoadAsync(PackageSettings settings, ParserOptions? parserOptions = null,
+        bool deferTarballInstalls = false, CancellationToken ct = default)
     {
         var folders = settings.Sources ?? [.. PackageSettings.FindSharedPackageFolders()];
         Uri? registry = string.IsNullOrWhiteSpace(settings.Registry) ? null : new Uri(settings.Registry);
@@ -35,6 +39,7 @@ public sealed class ConformanceContext
         // Unversioned packages take what the cache already holds: no registry round trip on every start, and the
         // same versions from one start to the next.
         resolver.PreferCachedVersions = true;
+        resolver.DeferTarballInstalls = deferTarballInstalls;
         var resolution = await resolver.ResolveAsync(settings.Packages.Select(PackageReference.Parse), ct);
         return new ConformanceContext(resolution, parserOptions);
     }

@@ -1,9 +1,13 @@
 namespace FhirServer.Conformance.Packages;
 
-// An unpacked package: its package.json and its index. Resource files are only read on demand, so opening even
-// hl7.fhir.r4.core costs two small file reads.
+// A package: its package.json and its index. Resource files are only read on demand, so opening an unpacked
+// hl7.fhir.r4.core costs two small file reads. A package opened from its tarball (a first start with an empty cache,
+// see TarballPackageReader) holds its resource files in memory until it is unpacked into the cache; from then on it
+// reads the unpacked files like any other.
 public sealed class FhirPackage
 {
+    private volatile IReadOnlyDictionary<string, byte[]>? _tarballFiles;
+
     private FhirPackage(string name, string version, string directory, PackageManifest manifest, IReadOnlyList<PackageIndexEntry> entries)
     {
         Name = name;
@@ -18,8 +22,11 @@ public sealed class FhirPackage
     public string Name { get; }
     public string Version { get; }
 
-    // Absolute path of the unpacked package/ folder.
+    // Absolute path of the unpacked package/ folder (for a package read from its tarball: where it will be unpacked).
     public string Directory { get; }
+
+    // False while the resource files are served from the tarball's contents in memory.
+    public bool IsUnpacked => _tarballFiles is null;
 
     public IReadOnlyDictionary<string, string> Dependencies { get; }
     public string? Canonical { get; }
@@ -60,6 +67,17 @@ public sealed class FhirPackage
         };
     }
 
+    // A package read from a tarball, to be unpacked later into directory (the cache's folder for name#version).
+    internal static FhirPackage FromTarball(TarballPackageReader.Contents contents, string directory, string name, string version) =>
+        new(name, version, Path.GetFullPath(directory), contents.Manifest, contents.Entries)
+        {
+            IndexWasBuilt = contents.IndexWasBuilt,
+            _tarballFiles = contents.Files,
+        };
+
+    // Called once the package is unpacked at Directory: reads go to the files, and the memory copy is let go.
+    internal void ReleaseTarballFiles() => _tarballFiles = null;
+
     public string GetPath(PackageIndexEntry entry)
     {
         ArgumentNullException.ThrowIfNull(entry);
@@ -69,12 +87,27 @@ public sealed class FhirPackage
         return Path.Combine(Directory, entry.FileName);
     }
 
-    public byte[] ReadFile(PackageIndexEntry entry) => File.ReadAllBytes(GetPath(entry));
+    // The bytes are the caller's to read, not to change: a package read from its tarball hands out the array it holds.
+    public byte[] ReadFile(PackageIndexEntry entry)
+    {
+        var path = GetPath(entry);
+        return _tarballFiles is { } files ? FromTarball(files, entry) : File.ReadAllBytes(path);
+    }
 
-    public Stream OpenFile(PackageIndexEntry entry) =>
-        new FileStream(GetPath(entry), FileMode.Open, FileAccess.Read, FileShare.Read, 16 * 1024, FileOptions.SequentialScan);
+    public Stream OpenFile(PackageIndexEntry entry)
+    {
+        var path = GetPath(entry);
+        return _tarballFiles is { } files
+            ? new MemoryStream(FromTarball(files, entry), writable: false)
+            : new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 16 * 1024, FileOptions.SequentialScan);
+    }
 
     public override string ToString() => $"{Name}#{Version}";
+
+    private byte[] FromTarball(IReadOnlyDictionary<string, byte[]> files, PackageIndexEntry entry) =>
+        files.TryGetValue(entry.FileName, out var bytes)
+            ? bytes
+            : throw new FileNotFoundException($"Package {this} has no file '{entry.FileName}'.", GetPath(entry));
 
     private static void TrySaveIndex(string indexPath, List<PackageIndexEntry> entries)
     {

@@ -63,7 +63,15 @@ public sealed class PackageCache
         }
     }
 
-    public async Task InstallTarballAsync(Stream tgz, string name, string version, CancellationToken ct)
+    public Task InstallTarballAsync(Stream tgz, string name, string version, CancellationToken ct) =>
+        InstallTarballAsync(tgz, name, version, index: null, ct);
+
+    // The package/ folder name#version is (or will be) unpacked into.
+    internal string PackageDirectory(string name, string version) => Path.Combine(Root, $"{name}#{version}", "package");
+
+    // index: the package's index when the caller already has it (read from the same tarball), saved as .index.json
+    // when the tarball has none instead of reading every unpacked resource again to build it.
+    internal async Task InstallTarballAsync(Stream tgz, string name, string version, IReadOnlyList<PackageIndexEntry>? index, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(tgz);
         if (!PackageFiles.IsSafeSegment(name)) throw new ArgumentException($"'{name}' is not a valid package name.", nameof(name));
@@ -80,6 +88,8 @@ public sealed class PackageCache
             var packageDirectory = Path.Combine(temp, "package");
             if (!File.Exists(Path.Combine(packageDirectory, PackageManifest.FileName)))
                 throw new InvalidDataException($"The tarball for {name}#{version} has no package/{PackageManifest.FileName}: it is not a FHIR package.");
+            var indexPath = Path.Combine(packageDirectory, PackageIndex.FileName);
+            if (index is not null && !File.Exists(indexPath)) PackageIndex.Write(indexPath, index);
             // Builds and saves .index.json when the package has none, before anyone else can see the folder.
             FhirPackage.Load(packageDirectory, name, version);
             ct.ThrowIfCancellationRequested();

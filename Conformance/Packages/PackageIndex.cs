@@ -21,9 +21,15 @@ internal static class PackageIndex
         {
             return null;
         }
+        return TryParse(bytes);
+    }
+
+    // Null when the bytes are not a readable index.
+    public static List<PackageIndexEntry>? TryParse(ReadOnlySpan<byte> bytes)
+    {
         try
         {
-            return Parse(JsonBytes.WithoutBom((ReadOnlySpan<byte>)bytes));
+            return Parse(JsonBytes.WithoutBom(bytes));
         }
         catch (JsonException)
         {

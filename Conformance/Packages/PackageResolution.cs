@@ -2,10 +2,16 @@ namespace FhirServer.Conformance.Packages;
 
 public sealed class PackageResolution
 {
-    internal PackageResolution(IReadOnlyList<FhirPackage> packages, IReadOnlyList<PackageDiagnostic> diagnostics)
+    private readonly PackageCache? _cache;
+    private readonly IReadOnlyList<PendingInstall> _pending;
+
+    internal PackageResolution(IReadOnlyList<FhirPackage> packages, IReadOnlyList<PackageDiagnostic> diagnostics,
+        PackageCache? cache = null, IReadOnlyList<PendingInstall>? pending = null)
     {
         Packages = packages;
         Diagnostics = diagnostics;
+        _cache = cache;
+        _pending = pending ?? [];
     }
 
     // The requested packages first, in request order, then their dependency closure breadth-first; one per name.
@@ -35,6 +41,35 @@ public sealed class PackageResolution
         return string.Join("; ", parts);
     }
 
+    // Packages read from their tarballs and not yet unpacked into the cache (PackageResolver.DeferTarballInstalls).
+    public IReadOnlyList<FhirPackage> PendingInstalls => [.. _pending.Select(p => p.Package).Where(p => !p.IsUnpacked)];
+
     public FhirPackage? Find(string name) =>
         Packages.FirstOrDefault(p => string.Equals(p.Name, name, StringComparison.OrdinalIgnoreCase));
+
+    // Unpacks the packages that were read from their tarballs into the cache, one after the other (the machine is
+    // busy serving meanwhile), and switches each to its unpacked files. Returns what could not be unpacked: those
+    // packages keep working from memory, and the next start tries again.
+    public async Task<IReadOnlyList<PackageDiagnostic>> InstallPendingAsync(CancellationToken ct = default)
+    {
+        var problems = new List<PackageDiagnostic>();
+        foreach (var pending in _pending)
+        {
+            var package = pending.Package;
+            if (package.IsUnpacked) continue;
+            try
+            {
+                await pending.InstallAsync(ct);
+                // Another tool may have cached the same version under a name differing in case: keep the memory copy then.
+                if (_cache?.TryOpen(package.Name, package.Version) is { } installed &&
+                    string.Equals(installed.Directory, package.Directory, StringComparison.Ordinal))
+                    package.ReleaseTarballFiles();
+            }
+            catch (Exception e) when (e is IOException or InvalidDataException or UnauthorizedAccessException)
+            {
+                problems.Add(PackageDiagnostic.Warning($"Could not unpack {package} into the package cache {_cache?.Root}: {e.Message}"));
+            }
+        }
+        return problems;
+    }
 }

@@ -26,10 +26,16 @@ public sealed class PackageResolver
     // used without asking the sources: faster and reproducible starts, at the price of not seeing new releases.
     public bool PreferCachedVersions { get; set; }
 
+    // Normally a package found in a tarball folder is unpacked into the cache before it is loaded. When true, it is
+    // read straight from its tarball (one pass, nothing written) and unpacking waits for
+    // PackageResolution.InstallPendingAsync: a server's first start with an empty cache answers as soon as the
+    // packages are read, and unpacks afterwards so the next start reads the cache.
+    public bool DeferTarballInstalls { get; set; }
+
     public Task<PackageResolution> ResolveAsync(IEnumerable<PackageReference> requested, CancellationToken ct = default)
     {
         ArgumentNullException.ThrowIfNull(requested);
-        return new ResolutionRun(Cache, Sources, PreferCachedVersions, ct).RunAsync(requested);
+        return new ResolutionRun(Cache, Sources, PreferCachedVersions, DeferTarballInstalls, ct).RunAsync(requested);
     }
 
     // The usual setup: the cache (default ~/.fhir/packages), then the given tarball folders, then a registry —

@@ -3,8 +3,9 @@ namespace FhirServer.Conformance.Packages;
 // One call of PackageResolver.ResolveAsync: breadth-first over dependencies, each package name loaded once. The
 // first reference to a name wins, and the explicitly requested packages are all queued before any dependency, so a
 // requested version always beats a version some dependency asks for.
-internal sealed class ResolutionRun(PackageCache cache, IReadOnlyList<IPackageSource> sources, bool preferCachedVersions, CancellationToken ct)
+internal sealed class ResolutionRun(PackageCache cache, IReadOnlyList<IPackageSource> sources, bool preferCachedVersions, bool deferTarballInstalls, CancellationToken ct)
 {
+    private readonly List<PendingInstall> _pending = [];
     private readonly List<PackageDiagnostic> _diagnostics = [];
     private readonly List<FhirPackage> _packages = [];
     private readonly Dictionary<string, Outcome> _byName = new(StringComparer.OrdinalIgnoreCase);
@@ -42,7 +43,7 @@ internal sealed class ResolutionRun(PackageCache cache, IReadOnlyList<IPackageSo
             _packages.Add(package);
             foreach (var (name, version) in package.Dependencies) queue.Enqueue((new PackageReference(name, version), package));
         }
-        return new PackageResolution(_packages, _diagnostics);
+        return new PackageResolution(_packages, _diagnostics, cache, _pending);
     }
 
     private void ReportRepeat(PackageReference reference, string origin, Outcome known)
@@ -112,6 +113,12 @@ internal sealed class ResolutionRun(PackageCache cache, IReadOnlyList<IPackageSo
             var source = sources[i];
             try
             {
+                if (deferTarballInstalls && source is TarballDirectorySource tarballs)
+                {
+                    if (tarballs.OpenWithoutInstalling(name, version, cache, ct) is not { } pending) continue;
+                    _pending.Add(pending);
+                    return new Outcome(Status.Loaded, pending.Package);
+                }
                 if (!await source.InstallAsync(name, version, cache, ct)) continue;
             }
             catch (Exception e) when (IsNetworkFailure(e))

@@ -36,14 +36,33 @@ public sealed partial class TarballDirectorySource : IPackageSource
 
     public async Task<bool> InstallAsync(string name, string version, PackageCache cache, CancellationToken ct)
     {
-        var tarball = Scan(ct).FirstOrDefault(t =>
-            string.Equals(t.Reference.Name, name, StringComparison.OrdinalIgnoreCase) &&
-            string.Equals(t.Reference.Version, version, StringComparison.OrdinalIgnoreCase));
-        if (tarball.Path is null) return false;
-        await using var stream = new FileStream(tarball.Path, FileMode.Open, FileAccess.Read, FileShare.Read, 64 * 1024, useAsync: true);
+        if (FindTarball(name, version, ct) is not { } path) return false;
+        await using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 64 * 1024, useAsync: true);
         await cache.InstallTarballAsync(stream, name, version, ct);
         return true;
     }
+
+    // Reads name#version from its tarball without unpacking it (TarballPackageReader), and says how to unpack it into
+    // the cache later. Null when this folder does not have that version.
+    internal PendingInstall? OpenWithoutInstalling(string name, string version, PackageCache cache, CancellationToken ct)
+    {
+        if (FindTarball(name, version, ct) is not { } path) return null;
+        TarballPackageReader.Contents contents;
+        using (var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 64 * 1024))
+            contents = TarballPackageReader.Read(stream, cache.MaxUnpackedBytes, ct);
+        var package = FhirPackage.FromTarball(contents, cache.PackageDirectory(name, version), name, version);
+        var index = contents.Entries;
+        return new PendingInstall(package, async installCt =>
+        {
+            await using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 64 * 1024, useAsync: true);
+            await cache.InstallTarballAsync(stream, name, version, index, installCt);
+        });
+    }
+
+    private string? FindTarball(string name, string version, CancellationToken ct) =>
+        Scan(ct).FirstOrDefault(t =>
+            string.Equals(t.Reference.Name, name, StringComparison.OrdinalIgnoreCase) &&
+            string.Equals(t.Reference.Version, version, StringComparison.OrdinalIgnoreCase)).Path;
 
     // The name and version a tarball file name stands for, or null when the name alone cannot tell.
     public static PackageReference? ParseFileName(string fileName)

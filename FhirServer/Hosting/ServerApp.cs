@@ -72,7 +72,14 @@ public static class ServerApp
 
         var app = builder.Build();
         // Load the packages and open the store before the first request rather than during it.
-        app.Services.GetRequiredService<ConformanceContext>();
+        var conformance = app.Services.GetRequiredService<ConformanceContext>();
+        // On a first start the packages were read straight from their tarballs: unpack them into the cache once the
+        // server answers, so that the next start reads the cache (docs/conformance.md, "Start-up").
+        if (conformance.Resolution.PendingInstalls.Count > 0)
+        {
+            var logger = app.Services.GetRequiredService<ILogger<ConformanceContext>>();
+            app.Lifetime.ApplicationStarted.Register(() => _ = Task.Run(() => UnpackPackagesAsync(conformance, logger, app.Lifetime.ApplicationStopping)));
+        }
         app.Services.GetRequiredService<IResourceStore>();
         // A new or changed set of search parameters: rebuild the index before serving searches on it.
         app.Services.GetRequiredService<Reindexer>().RunAsync(force: false).GetAwaiter().GetResult();
@@ -163,7 +170,7 @@ public static class ServerApp
         var settings = ReadPackageSettings(configuration);
         var started = System.Diagnostics.Stopwatch.StartNew();
         var parserOptions = ParserOptions.Default with { MaxDepth = ReadServerSettings(configuration).MaxResourceDepth };
-        var context = ConformanceContext.LoadAsync(settings, parserOptions).GetAwaiter().GetResult();
+        var context = ConformanceContext.LoadAsync(settings, parserOptions, deferTarballInstalls: true).GetAwaiter().GetResult();
         // One line for what is missing (usually dependencies that are not in the cache, and an unreachable registry),
         // the details at debug level; errors each on their own.
         foreach (var d in context.Resolution.Diagnostics)
@@ -185,6 +192,26 @@ public static class ServerApp
             return $"{ServerSwitches.Describe(child.Path)}: '{value}' is not {expected}.";
         }
         return e.Message;
+    }
+
+    private static async Task UnpackPackagesAsync(ConformanceContext context, ILogger logger, CancellationToken ct)
+    {
+        var started = System.Diagnostics.Stopwatch.StartNew();
+        var count = context.Resolution.PendingInstalls.Count;
+        try
+        {
+            foreach (var d in await context.Resolution.InstallPendingAsync(ct)) logger.LogWarning("Packages: {Message}", d.Message);
+            logger.LogInformation("Unpacked {Count} packages into the package cache in {Elapsed} ms", count, started.ElapsedMilliseconds);
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        {
+            // Stopped before unpacking finished: what was not renamed into place is left out, the next start reads the tarballs again.
+        }
+        catch (Exception e)
+        {
+            // A background task has nobody to throw to; the packages keep working from memory.
+            logger.LogError(e, "Packages: unpacking into the package cache failed");
+        }
     }
 
     private static List<string> Split(string list) =>
