@@ -61,6 +61,7 @@ public sealed class Capabilities(ConformanceContext conformance, ServerSettings 
                 ["searchRevInclude"] = new JsonArray("*"),
                 ["searchParam"] = searchParams,
             });
+            Terminology.TerminologyCapabilities.AddOperations((JsonObject)resources[^1]!, type);
         }
         var statement = new JsonObject
         {

@@ -1,0 +1,207 @@
+using System.Text.Encodings.Web;
+using System.Text.Json;
+using FhirServer.Conformance.Model;
+using FhirServer.Terminology;
+using FhirServer.Terminology.Model;
+
+namespace FhirServer.Http.Terminology;
+
+/// <summary>The terminology results as FHIR JSON: Parameters for $lookup, $validate-code, $subsumes; a ValueSet for $expand.</summary>
+public static class TerminologyOutput
+{
+    private static readonly JsonWriterOptions Options = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+
+    public static byte[] Lookup(LookupResult r) => Parameters(w =>
+    {
+        Parameter(w, "name", "valueString", r.Name);
+        if (r.Version is { } version) Parameter(w, "version", "valueString", version);
+        if (r.Display is { } display) Parameter(w, "display", "valueString", display);
+        if (r.Definition is { } definition) Parameter(w, "definition", "valueString", definition);
+        Parameter(w, "abstract", r.Abstract);
+        foreach (var d in r.Designations)
+            Parts(w, "designation", () =>
+            {
+                if (d.Language is { } language) Parameter(w, "language", "valueCode", language);
+                if (d.Use is { } use) CodingParameter(w, "use", use);
+                Parameter(w, "value", "valueString", d.Value);
+            });
+        foreach (var p in r.Properties)
+            Parts(w, "property", () =>
+            {
+                Parameter(w, "code", "valueCode", p.Code);
+                if (p.Coding is { } coding) CodingParameter(w, "value", coding);
+                else if (p.Value is { } value) PrimitiveParameter(w, "value", p.ValueType, value);
+            });
+    });
+
+    public static byte[] ValidateCode(ValidateCodeResult r) => Parameters(w =>
+    {
+        Parameter(w, "result", r.Result);
+        if (r.Coding?.Code is { } code) Parameter(w, "code", "valueCode", code);
+        if (r.Coding?.System is { } system) Parameter(w, "system", "valueUri", system);
+        if (r.Coding?.Version is { } version) Parameter(w, "version", "valueString", version);
+        if (r.Display is { } display) Parameter(w, "display", "valueString", display);
+        if (r.Inactive) Parameter(w, "inactive", true);
+        if (r.Message is { } message) Parameter(w, "message", "valueString", message);
+        if (r.Issues.Count > 0)
+        {
+            w.WriteStartObject();
+            w.WriteString("name", "issues");
+            w.WritePropertyName("resource");
+            OperationOutcomes.Write(w, [.. r.Issues.Select(i => new OutcomeIssue(Severity(i.Severity), i.Code, i.Text, i.Expression))]);
+            w.WriteEndObject();
+        }
+    });
+
+    public static byte[] Subsumes(SubsumesResult r) => Parameters(w => Parameter(w, "outcome", "valueCode", r.Outcome));
+
+    public static byte[] Expansion(ExpansionResult r, DateTimeOffset now) => Write(w =>
+    {
+        w.WriteStartObject();
+        w.WriteString("resourceType", "ValueSet");
+        if (r.Url is { } url) w.WriteString("url", url);
+        if (r.Version is { } version) w.WriteString("version", version);
+        w.WriteString("status", "active");
+        w.WriteStartObject("expansion");
+        w.WriteString("identifier", "urn:uuid:" + Guid.NewGuid());
+        w.WriteString("timestamp", now.ToString("yyyy-MM-ddTHH:mm:sszzz", System.Globalization.CultureInfo.InvariantCulture));
+        w.WriteNumber("total", r.Total);
+        if (r.Offset > 0) w.WriteNumber("offset", r.Offset);
+        if (r.Parameters.Count > 0)
+        {
+            w.WriteStartArray("parameter");
+            foreach (var (name, value) in r.Parameters)
+            {
+                w.WriteStartObject();
+                w.WriteString("name", name);
+                if (name is "activeOnly" or "includeDesignations") w.WriteBoolean("valueBoolean", value == "true");
+                else if (name is "offset" or "count") w.WriteNumber("valueInteger", int.Parse(value, System.Globalization.CultureInfo.InvariantCulture));
+                else if (name == "used-codesystem") w.WriteString("valueUri", value);
+                else w.WriteString(name == "displayLanguage" ? "valueCode" : "valueString", value);
+                w.WriteEndObject();
+            }
+            w.WriteEndArray();
+        }
+        if (r.Contains.Count > 0) Contains(w, r.Contains);
+        w.WriteEndObject();
+        w.WriteEndObject();
+    });
+
+    private static void Contains(Utf8JsonWriter w, IReadOnlyList<ExpansionEntry> entries)
+    {
+        w.WriteStartArray("contains");
+        foreach (var e in entries)
+        {
+            w.WriteStartObject();
+            w.WriteString("system", e.System);
+            if (e.Abstract) w.WriteBoolean("abstract", true);
+            if (e.Inactive) w.WriteBoolean("inactive", true);
+            if (e.Version is { } version) w.WriteString("version", version);
+            w.WriteString("code", e.Code);
+            if (e.Display is { } display) w.WriteString("display", display);
+            if (e.Designations.Count > 0)
+            {
+                w.WriteStartArray("designation");
+                foreach (var d in e.Designations)
+                {
+                    w.WriteStartObject();
+                    if (d.Language is { } language) w.WriteString("language", language);
+                    if (d.Use is { } use) { w.WritePropertyName("use"); Coding(w, use); }
+                    w.WriteString("value", d.Value);
+                    w.WriteEndObject();
+                }
+                w.WriteEndArray();
+            }
+            if (e.Contains.Count > 0) Contains(w, e.Contains);
+            w.WriteEndObject();
+        }
+        w.WriteEndArray();
+    }
+
+    private static IssueSeverity Severity(string severity) => severity switch
+    {
+        "error" => IssueSeverity.Error,
+        "warning" => IssueSeverity.Warning,
+        "fatal" => IssueSeverity.Fatal,
+        _ => IssueSeverity.Information,
+    };
+
+    private static byte[] Parameters(Action<Utf8JsonWriter> parameters) => Write(w =>
+    {
+        w.WriteStartObject();
+        w.WriteString("resourceType", "Parameters");
+        w.WriteStartArray("parameter");
+        parameters(w);
+        w.WriteEndArray();
+        w.WriteEndObject();
+    });
+
+    private static byte[] Write(Action<Utf8JsonWriter> body)
+    {
+        using var buffer = new MemoryStream();
+        using (var writer = new Utf8JsonWriter(buffer, Options)) body(writer);
+        return buffer.ToArray();
+    }
+
+    private static void Parts(Utf8JsonWriter w, string name, Action parts)
+    {
+        w.WriteStartObject();
+        w.WriteString("name", name);
+        w.WriteStartArray("part");
+        parts();
+        w.WriteEndArray();
+        w.WriteEndObject();
+    }
+
+    private static void Parameter(Utf8JsonWriter w, string name, string valueName, string value)
+    {
+        w.WriteStartObject();
+        w.WriteString("name", name);
+        w.WriteString(valueName, value);
+        w.WriteEndObject();
+    }
+
+    private static void Parameter(Utf8JsonWriter w, string name, bool value)
+    {
+        w.WriteStartObject();
+        w.WriteString("name", name);
+        w.WriteBoolean("valueBoolean", value);
+        w.WriteEndObject();
+    }
+
+    // A property's value in its own type: numbers and booleans as JSON numbers and booleans (R4 JSON §2.6.2).
+    private static void PrimitiveParameter(Utf8JsonWriter w, string name, string type, string value)
+    {
+        var valueName = "value" + char.ToUpperInvariant(type[0]) + type[1..];
+        w.WriteStartObject();
+        w.WriteString("name", name);
+        if (type == "boolean") w.WriteBoolean(valueName, value == "true");
+        else if (type is "integer" or "decimal")
+        {
+            // Decimals keep their digits as written (1.10 stays 1.10); the parser has checked the lexical form.
+            w.WritePropertyName(valueName);
+            w.WriteRawValue(value);
+        }
+        else w.WriteString(valueName, value);
+        w.WriteEndObject();
+    }
+
+    private static void CodingParameter(Utf8JsonWriter w, string name, CodingValue coding)
+    {
+        w.WriteStartObject();
+        w.WriteString("name", name);
+        w.WritePropertyName("valueCoding");
+        Coding(w, coding);
+        w.WriteEndObject();
+    }
+
+    private static void Coding(Utf8JsonWriter w, CodingValue coding)
+    {
+        w.WriteStartObject();
+        if (coding.System is { } system) w.WriteString("system", system);
+        if (coding.Version is { } version) w.WriteString("version", version);
+        if (coding.Code is { } code) w.WriteString("code", code);
+        if (coding.Display is { } display) w.WriteString("display", display);
+        w.WriteEndObject();
+    }
+}
