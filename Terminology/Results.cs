@@ -23,6 +23,6 @@ public sealed record ExpansionEntry(string System, string? Version, string Code,
     public List<ExpansionEntry> Contains { get; } = [];
 }
 
-/// <summary>ValueSet/$expand output: the entries of the requested page, the total and the parameters used.</summary>
-public sealed record ExpansionResult(string? Url, string? Version, int Total, int Offset, IReadOnlyList<ExpansionEntry> Contains,
+/// <summary>ValueSet/$expand output: the value set expanded, the entries of the requested page, the total and the parameters used.</summary>
+public sealed record ExpansionResult(FhirServer.Conformance.Model.ElementNode ValueSet, string? Url, string? Version, int Total, int Offset, IReadOnlyList<ExpansionEntry> Contains,
     IReadOnlyList<(string Name, string Value)> Parameters);

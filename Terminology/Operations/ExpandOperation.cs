@@ -34,6 +34,6 @@ public sealed class ExpandOperation(TerminologySources sources, TerminologyOptio
         foreach (var system in all.Select(m => (m.SystemUrl, m.Version)).Where(s => s.Version is not null).Distinct())
             parameters.Add(("used-codesystem", system.SystemUrl + "|" + system.Version));
 
-        return new ExpansionResult(valueSet.Child("url")?.Value, valueSet.Child("version")?.Value, all.Count, request.Offset, page, parameters);
+        return new ExpansionResult(valueSet, valueSet.Child("url")?.Value, valueSet.Child("version")?.Value, all.Count, request.Offset, page, parameters);
     }
 }

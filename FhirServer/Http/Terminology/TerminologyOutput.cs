@@ -1,5 +1,7 @@
 using System.Text.Encodings.Web;
 using System.Text.Json;
+using System.Text.Json.Nodes;
+using FhirServer.Conformance.Serialization;
 using FhirServer.Conformance.Model;
 using FhirServer.Terminology;
 using FhirServer.Terminology.Model;
@@ -34,9 +36,22 @@ public static class TerminologyOutput
             });
     });
 
-    public static byte[] ValidateCode(ValidateCodeResult r) => Parameters(w =>
+    /// <summary>$validate-code output; a CodeableConcept that was validated is echoed back (R4 ValueSet-validate-code).</summary>
+    public static byte[] ValidateCode(ValidateCodeResult r, IReadOnlyList<CodingValue>? codeableConcept = null, string? text = null) => Parameters(w =>
     {
         Parameter(w, "result", r.Result);
+        if (codeableConcept is not null)
+        {
+            w.WriteStartObject();
+            w.WriteString("name", "codeableConcept");
+            w.WriteStartObject("valueCodeableConcept");
+            w.WriteStartArray("coding");
+            foreach (var c in codeableConcept) Coding(w, c);
+            w.WriteEndArray();
+            if (text is not null) w.WriteString("text", text);
+            w.WriteEndObject();
+            w.WriteEndObject();
+        }
         if (r.Coding?.Code is { } code) Parameter(w, "code", "valueCode", code);
         if (r.Coding?.System is { } system) Parameter(w, "system", "valueUri", system);
         if (r.Coding?.Version is { } version) Parameter(w, "version", "valueString", version);
@@ -55,14 +70,18 @@ public static class TerminologyOutput
 
     public static byte[] Subsumes(SubsumesResult r) => Parameters(w => Parameter(w, "outcome", "valueCode", r.Outcome));
 
-    public static byte[] Expansion(ExpansionResult r, DateTimeOffset now) => Write(w =>
+    /// <summary>The value set as it was given or stored, with the expansion in place of any it had (R4 §4.9.17).</summary>
+    public static byte[] Expansion(ExpansionResult r, DateTimeOffset now)
+    {
+        var valueSet = JsonNode.Parse(FhirJsonWriter.WriteToBytes(r.ValueSet))!.AsObject();
+        valueSet.Remove("expansion");
+        valueSet["expansion"] = JsonNode.Parse(ExpansionElement(r, now));
+        return JsonSerializer.SerializeToUtf8Bytes(valueSet, new JsonSerializerOptions { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping });
+    }
+
+    private static byte[] ExpansionElement(ExpansionResult r, DateTimeOffset now) => Write(w =>
     {
         w.WriteStartObject();
-        w.WriteString("resourceType", "ValueSet");
-        if (r.Url is { } url) w.WriteString("url", url);
-        if (r.Version is { } version) w.WriteString("version", version);
-        w.WriteString("status", "active");
-        w.WriteStartObject("expansion");
         w.WriteString("identifier", "urn:uuid:" + Guid.NewGuid());
         w.WriteString("timestamp", now.ToString("yyyy-MM-ddTHH:mm:sszzz", System.Globalization.CultureInfo.InvariantCulture));
         w.WriteNumber("total", r.Total);
@@ -83,7 +102,6 @@ public static class TerminologyOutput
             w.WriteEndArray();
         }
         if (r.Contains.Count > 0) Contains(w, r.Contains);
-        w.WriteEndObject();
         w.WriteEndObject();
     });
 

@@ -36,7 +36,7 @@ public static class TemplateComparer
             if (name.StartsWith('$')) continue;
             if (!a.TryGetPropertyValue(name, out var actualValue))
             {
-                if (optional.Contains(name)) continue;
+                if (optional.Contains(name) || value is JsonArray { Count: > 0 } items && items.All(IsOptional)) continue;
                 return $"{path}.{name}: missing";
             }
             if (countOnly.Contains(name) && value is JsonArray ea && actualValue is JsonArray aa)
@@ -56,8 +56,7 @@ public static class TemplateComparer
         var ai = 0;
         for (var ei = 0; ei < e.Count; ei++)
         {
-            // "$optional$": true, or a condition ("!tx.fhir.org", "warning:version") about which servers may omit it.
-            var isOptional = e[ei] is JsonObject o && o["$optional$"] is JsonValue v && (v.TryGetValue<bool>(out var b) ? b : v.TryGetValue<string>(out _));
+            var isOptional = IsOptional(e[ei]);
             if (ai >= a.Count)
             {
                 if (isOptional) continue;
@@ -86,6 +85,10 @@ public static class TemplateComparer
         }
         return JsonNode.DeepEquals(e, a) ? null : $"{path}: expected {e.ToJsonString()}, got {a.ToJsonString()}";
     }
+
+    // "$optional$": true, or a condition ("!tx.fhir.org", "warning:version") about which servers may omit the item.
+    private static bool IsOptional(JsonNode? item) =>
+        item is JsonObject o && o["$optional$"] is JsonValue v && (v.TryGetValue<bool>(out var b) ? b : v.TryGetValue<string>(out _));
 
     private static HashSet<string> Strings(JsonNode? node) =>
         node is JsonArray array ? [.. array.Select(n => n?.GetValue<string>()).OfType<string>()] : [];
