@@ -131,8 +131,7 @@ public sealed class ValueSetExpander(RequestSources sources, int maxSize)
         return members;
     }
 
-    private ElementNode Import(string canonical) =>
-        sources.FindValueSet(canonical) ?? throw TerminologyException.NotFound($"A definition for the value set '{canonical}' could not be found");
+    private ElementNode Import(string canonical) => sources.RequireValueSet(canonical);
 
     /// <summary>The concepts in hierarchy order: each before its children, as they are written in the code system.</summary>
     private static IEnumerable<Concept> Ordered(CodeSystemIndex cs)

@@ -12,7 +12,7 @@ public sealed class ExpandOperation(TerminologySources sources, TerminologyOptio
         if (request.Count < 0) throw TerminologyException.Invalid($"count must not be negative (was {request.Count})");
         var forRequest = sources.ForRequest(request.TxResources);
         var valueSet = request.ValueSet
-            ?? (request.Url is { } url ? forRequest.FindValueSet(url) ?? throw TerminologyException.NotFound($"A definition for the value set '{url}' could not be found")
+            ?? (request.Url is { } url ? forRequest.RequireValueSet(url)
                 : throw TerminologyException.Invalid("$expand needs a url or a valueSet"));
 
         IEnumerable<ValueSetExpander.Member> members = new ValueSetExpander(forRequest, options.MaxExpansionSize).Expand(valueSet);

@@ -12,7 +12,7 @@ public sealed class ValueSetValidateCodeOperation(TerminologySources sources, Te
     {
         var forRequest = sources.ForRequest(request.TxResources);
         var valueSet = request.ValueSet
-            ?? (request.ValueSetUrl is { } url ? forRequest.FindValueSet(url) ?? throw TerminologyException.NotFound($"A definition for the value set '{url}' could not be found")
+            ?? (request.ValueSetUrl is { } url ? forRequest.RequireValueSet(url)
                 : throw TerminologyException.Invalid("ValueSet/$validate-code needs a url or a valueSet"));
         if (request.Codings.Count == 0 || request.Codings.All(c => c.Code is null))
             throw TerminologyException.Invalid("$validate-code needs a code, a coding or a codeableConcept");

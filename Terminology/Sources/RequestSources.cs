@@ -46,6 +46,10 @@ public sealed class RequestSources
         return entry is null ? null : _shared.ValueSet(entry);
     }
 
+    /// <summary>A value set by canonical; an unknown one is a not-found error naming it.</summary>
+    public ElementNode RequireValueSet(string canonical) =>
+        FindValueSet(canonical) ?? throw TerminologyException.NotFound($"A definition for the value set '{canonical}' could not be found");
+
     private ElementNode? Local(string type, string url, string? version) =>
         _local.Where(r => r.Type == type && r.Child("url")?.Value == url
                 && (version is null || TerminologySources.VersionMatches(r.Child("version")?.Value, version)))
