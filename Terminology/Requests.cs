@@ -16,6 +16,8 @@ public sealed record ValidateCodeRequest(IReadOnlyList<CodingValue> Codings, str
     public string? ValueSetUrl { get; init; }
     public ElementNode? ValueSet { get; init; }
     public bool IsCodeableConcept { get; init; }
+    /// <summary>The code came as a Coding (issues point into <c>Coding</c>), not as the code and system parameters.</summary>
+    public bool IsCoding { get; init; }
     public IReadOnlyList<ElementNode> TxResources { get; init; } = [];
 }
 

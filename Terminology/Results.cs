@@ -6,8 +6,11 @@ namespace FhirServer.Terminology;
 public sealed record LookupResult(string Name, string? Version, string Code, string? Display, string? Definition,
     bool Abstract, IReadOnlyList<Designation> Designations, IReadOnlyList<ConceptProperty> Properties);
 
-/// <summary>A problem found while validating a code, reported in the <c>issues</c> output (an OperationOutcome).</summary>
-public sealed record ValidationIssue(string Severity, string Code, string Text, string? Expression = null);
+/// <summary>
+/// A problem found while validating a code, reported in the <c>issues</c> output (an OperationOutcome). Detail is
+/// the finer code of http://hl7.org/fhir/tools/CodeSystem/tx-issue-type (invalid-code, invalid-display, not-in-vs…).
+/// </summary>
+public sealed record ValidationIssue(string Severity, string Code, string Text, string? Expression = null, string? Detail = null);
 
 /// <summary>$validate-code output: <c>result</c>, <c>message</c>, the concept's <c>display</c> and the <c>issues</c>.</summary>
 public sealed record ValidateCodeResult(bool Result, string? Message, CodingValue? Coding, string? Display, bool Inactive,

@@ -14,7 +14,7 @@ public sealed class CodeSystemValidateCodeOperation(TerminologySources sources)
         ValidateCodeResult? last = null;
         for (var i = 0; i < codings.Count; i++)
         {
-            var path = request.IsCodeableConcept ? $"CodeableConcept.coding[{i}]" : "Coding";
+            var path = CodeCheck.Path(request, i);
             last = One(forRequest, codings[i], request.DisplayLanguage, path);
             if (last.Result) return last;
         }
@@ -27,13 +27,13 @@ public sealed class CodeSystemValidateCodeOperation(TerminologySources sources)
         if (coding.System is null || coding.Code is null)
         {
             const string text = "A code and a system are both needed to validate a code";
-            return new(false, text, coding, null, false, [new("error", "invalid", text, path)]);
+            return new(false, text, coding, null, false, [new("error", "invalid", text, CodeCheck.At(path, "code"), "invalid-data")]);
         }
         var cs = sources.FindCodeSystem(coding.System, coding.Version);
         if (cs is null)
         {
             var text = UnknownSystem.Message(sources, coding.System, coding.Version);
-            return new(false, text, coding, null, false, [new("error", "not-found", text, path + ".system")]);
+            return new(false, text, coding, null, false, [new("error", "not-found", text, CodeCheck.At(path, "system"), "not-found")]);
         }
         var concept = cs.Find(coding.Code);
         if (concept is null)
@@ -41,7 +41,7 @@ public sealed class CodeSystemValidateCodeOperation(TerminologySources sources)
             var text = CodeCheck.UnknownCode(cs, coding.Code);
             // A fragment does not list every code: an unknown code is not known to be wrong (R4 CodeSystem.content).
             var fragment = !cs.IsCompleteContent;
-            return new(fragment, text, coding with { Version = cs.Version }, null, false, [new(fragment ? "warning" : "error", "code-invalid", text, path + ".code")]);
+            return new(fragment, text, coding with { Version = cs.Version }, null, false, [new(fragment ? "warning" : "error", "code-invalid", text, CodeCheck.At(path, "code"), "invalid-code")]);
         }
         string? message = null;
         CodeCheck.Concept(cs, concept, coding, displayLanguage, path, issues, ref message);

@@ -20,7 +20,7 @@ public sealed class ValueSetValidateCodeOperation(TerminologySources sources, Te
         ValidateCodeResult? last = null;
         for (var i = 0; i < request.Codings.Count; i++)
         {
-            var path = request.IsCodeableConcept ? $"CodeableConcept.coding[{i}]" : "Coding";
+            var path = CodeCheck.Path(request, i);
             last = One(forRequest, expander, valueSet, request.Codings[i], request.DisplayLanguage, path);
             if (last.Result) return last;
         }
@@ -34,7 +34,7 @@ public sealed class ValueSetValidateCodeOperation(TerminologySources sources, Te
         if (coding.System is null || coding.Code is null)
         {
             const string text = "A code and a system are both needed to validate a code";
-            return new(false, text, coding, null, false, [new("error", "invalid", text, path)]);
+            return new(false, text, coding, null, false, [new("error", "invalid", text, CodeCheck.At(path, "code"), "invalid-data")]);
         }
         var issues = new List<ValidationIssue>();
         var cs = sources.FindCodeSystem(coding.System, coding.Version);
@@ -43,13 +43,13 @@ public sealed class ValueSetValidateCodeOperation(TerminologySources sources, Te
         if (cs is not null && concept is null && cs.IsCompleteContent)
         {
             message = CodeCheck.UnknownCode(cs, coding.Code);
-            issues.Add(new("error", "code-invalid", message, path + ".code"));
+            issues.Add(new("error", "code-invalid", message, CodeCheck.At(path, "code"), "invalid-code"));
         }
         var inValueSet = expander.Contains(valueSet, coding.System, concept?.Code ?? coding.Code, out _);
         if (!inValueSet)
         {
             var text = $"The provided code '{coding.System}#{coding.Code}' was not found in the value set '{vsName}'";
-            issues.Add(new("error", "code-invalid", text, path + ".code"));
+            issues.Add(new("error", "code-invalid", text, CodeCheck.At(path, "code"), "not-in-vs"));
             message = message is null ? text : message + "; " + text;
         }
         if (cs is not null && concept is not null) CodeCheck.Concept(cs, concept, coding, displayLanguage, path, issues, ref message);

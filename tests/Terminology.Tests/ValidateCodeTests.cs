@@ -26,6 +26,17 @@ public class ValidateCodeTests
         Assert.That(result.Message, Does.Contain("Wrong Display Name 'Wolf'").And.Contain("'Dog'"));
     }
 
+    [TestCase(false, false, "display")]
+    [TestCase(true, false, "Coding.display")]
+    [TestCase(false, true, "CodeableConcept.coding[0].display")]
+    public void Issues_point_where_the_code_came_from(bool isCoding, bool isCodeableConcept, string expression)
+    {
+        var result = Service().ValidateCodeInCodeSystem(new ValidateCodeRequest([new CodingValue(System, "dog", "Wolf")])
+            { IsCoding = isCoding, IsCodeableConcept = isCodeableConcept, TxResources = [Animals()] });
+        var issue = result.Issues.Single();
+        Assert.That((issue.Expression, issue.Detail), Is.EqualTo((expression, "invalid-display")));
+    }
+
     [Test]
     public void A_designation_is_an_accepted_display()
     {

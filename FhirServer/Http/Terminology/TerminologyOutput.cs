@@ -63,7 +63,7 @@ public static class TerminologyOutput
             w.WriteStartObject();
             w.WriteString("name", "issues");
             w.WritePropertyName("resource");
-            OperationOutcomes.Write(w, [.. r.Issues.Select(i => new OutcomeIssue(Severity(i.Severity), i.Code, i.Text, i.Expression))]);
+            Issues(w, r.Issues);
             w.WriteEndObject();
         }
     });
@@ -136,13 +136,41 @@ public static class TerminologyOutput
         w.WriteEndArray();
     }
 
-    private static IssueSeverity Severity(string severity) => severity switch
+    // The issues of $validate-code as terminology servers write them: the text in details, with the tx-issue-type
+    // code beside it, and the location as expression (and as the older location).
+    private static void Issues(Utf8JsonWriter w, IReadOnlyList<ValidationIssue> issues)
     {
-        "error" => IssueSeverity.Error,
-        "warning" => IssueSeverity.Warning,
-        "fatal" => IssueSeverity.Fatal,
-        _ => IssueSeverity.Information,
-    };
+        w.WriteStartObject();
+        w.WriteString("resourceType", "OperationOutcome");
+        w.WriteStartArray("issue");
+        foreach (var issue in issues)
+        {
+            w.WriteStartObject();
+            w.WriteString("severity", issue.Severity);
+            w.WriteString("code", issue.Code);
+            w.WriteStartObject("details");
+            if (issue.Detail is { } detail)
+            {
+                w.WriteStartArray("coding");
+                Coding(w, new CodingValue("http://hl7.org/fhir/tools/CodeSystem/tx-issue-type", detail));
+                w.WriteEndArray();
+            }
+            w.WriteString("text", issue.Text);
+            w.WriteEndObject();
+            if (issue.Expression is { } expression)
+            {
+                w.WriteStartArray("location");
+                w.WriteStringValue(expression);
+                w.WriteEndArray();
+                w.WriteStartArray("expression");
+                w.WriteStringValue(expression);
+                w.WriteEndArray();
+            }
+            w.WriteEndObject();
+        }
+        w.WriteEndArray();
+        w.WriteEndObject();
+    }
 
     private static byte[] Parameters(Action<Utf8JsonWriter> parameters) => Write(w =>
     {
