@@ -56,10 +56,13 @@ public sealed class OperationInput
     public IReadOnlyList<ElementNode> Resources(string name) =>
         [.. _parameters.Where(p => p.Name == name && p.Node is { IsResource: true }).Select(p => p.Node!)];
 
-    /// <summary>The coding to act on: <c>coding</c>, else <c>system</c>/<c>code</c>/<c>version</c>/<c>display</c>.</summary>
-    public CodingValue Coding(string systemName = "system")
+    /// <summary>
+    /// The coding to act on: <c>coding</c>, else the code parameters. Their names differ by operation: $lookup has
+    /// system and version, CodeSystem/$validate-code url and version, ValueSet/$validate-code system and systemVersion.
+    /// </summary>
+    public CodingValue Coding(string systemName, string versionName)
     {
         if (Node("coding") is { } coding) return Codings.Read(coding)!;
-        return new CodingValue(String(systemName), String("code"), String("display"), String(systemName == "system" ? "version" : "systemVersion") ?? String("version"));
+        return new CodingValue(String(systemName), String("code"), String("display"), String(versionName));
     }
 }

@@ -80,7 +80,7 @@ public static class TerminologyEndpoints
 
     private static byte[] Lookup(HttpContext http, ITerminologyService service, OperationInput input, ElementNode? instance)
     {
-        var coding = input.Coding();
+        var coding = input.Coding("system", "version");
         if (instance is not null) coding = coding with { System = instance.Child("url")?.Value, Version = instance.Child("version")?.Value };
         return TerminologyOutput.Lookup(service.Lookup(new LookupRequest(coding, input.String("displayLanguage"), input.Strings("property"))
             { TxResources = TxResources(input, instance) }));
@@ -99,7 +99,7 @@ public static class TerminologyEndpoints
 
     private static byte[] CodeSystemValidateCode(HttpContext http, ITerminologyService service, OperationInput input, ElementNode? instance)
     {
-        var (codings, isConcept) = Codings(input, "url");
+        var (codings, isConcept) = Codings(input, "url", "version");
         if (instance is not null)
             codings = [.. codings.Select(c => c with { System = c.System ?? instance.Child("url")?.Value, Version = c.Version ?? instance.Child("version")?.Value })];
         return TerminologyOutput.ValidateCode(service.ValidateCodeInCodeSystem(new ValidateCodeRequest(codings, input.String("displayLanguage"))
@@ -108,7 +108,7 @@ public static class TerminologyEndpoints
 
     private static byte[] ValueSetValidateCode(HttpContext http, ITerminologyService service, OperationInput input, ElementNode? instance)
     {
-        var (codings, isConcept) = Codings(input, "system");
+        var (codings, isConcept) = Codings(input, "system", "systemVersion");
         var url = input.String("url");
         if (url is not null && input.String("valueSetVersion") is { } vsVersion) url += "|" + vsVersion;
         var valueSet = instance ?? input.Node("valueSet");
@@ -141,10 +141,10 @@ public static class TerminologyEndpoints
     private static string? ConceptText(OperationInput input) => input.Node("codeableConcept")?.Child("text")?.Value;
 
     // codeableConcept, else coding, else code + system (the CodeSystem operation names its system "url").
-    private static (IReadOnlyList<CodingValue> Codings, bool IsCodeableConcept) Codings(OperationInput input, string systemName)
+    private static (IReadOnlyList<CodingValue> Codings, bool IsCodeableConcept) Codings(OperationInput input, string systemName, string versionName)
     {
         if (input.Node("codeableConcept") is { } concept) return (FhirServer.Terminology.Model.Codings.ReadConcept(concept), true);
-        var coding = input.Coding(systemName);
+        var coding = input.Coding(systemName, versionName);
         if (coding.Code is null) throw FhirException.BadRequest("$validate-code needs a code, a coding or a codeableConcept.", "code", "required");
         return ([coding], false);
     }
