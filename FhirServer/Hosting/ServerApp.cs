@@ -2,6 +2,7 @@ using FhirServer.Conformance.Context;
 using FhirServer.Conformance.Serialization;
 using FhirServer.Conformance.Packages;
 using FhirServer.Http;
+using FhirServer.Http.Terminology;
 using FhirServer.Rest;
 using FhirServer.Search;
 using FhirServer.Storage;
@@ -69,6 +70,7 @@ public static class ServerApp
         services.AddSingleton<ResourceService>();
         services.AddSingleton<CreateCombiner>();
         services.AddSingleton<BundleProcessor>();
+        services.AddTerminology(builder.Configuration);
 
         var app = builder.Build();
         // Load the packages and open the store before the first request rather than during it.
@@ -105,6 +107,7 @@ public static class ServerApp
             await store.PingAsync(ct) ? Results.Text("ready") : Results.Text("store unreachable", statusCode: StatusCodes.Status503ServiceUnavailable));
         app.MapFhirEndpoints();
         app.MapSearchEndpoints();
+        app.MapTerminologyEndpoints();
         return app;
     }
 

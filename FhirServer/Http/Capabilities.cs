@@ -65,6 +65,7 @@ public sealed class Capabilities(ConformanceContext conformance, ServerSettings 
             // The loaded packages' profiles of the type (R4 CapabilityStatement.rest.resource.supportedProfile).
             if (profiles.TryGetValue(type, out var supported))
                 ((JsonObject)resources[^1]!)["supportedProfile"] = new JsonArray([.. supported.Select(url => (JsonNode)url)]);
+            Terminology.TerminologyCapabilities.AddOperations((JsonObject)resources[^1]!, type);
         }
         var statement = new JsonObject
         {

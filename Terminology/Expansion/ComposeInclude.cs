@@ -1,0 +1,52 @@
+using FhirServer.Conformance.Model;
+using FhirServer.Terminology.Model;
+using FhirServer.Terminology.Sources;
+
+namespace FhirServer.Terminology.Expansion;
+
+/// <summary>
+/// One <c>compose.include</c> or <c>compose.exclude</c> (R4 §4.9.5): a system (whole, listed concepts, or
+/// filtered), optionally intersected with imported value sets.
+/// </summary>
+public sealed class ComposeInclude
+{
+    private ComposeInclude(string? system, string? version, IReadOnlyList<(string Code, string? Display, List<Designation> Designations)> concepts,
+        IReadOnlyList<(string Property, string Op, string Value)> filters, IReadOnlyList<string> valueSets)
+    {
+        System = system;
+        Version = version;
+        Concepts = concepts;
+        Filters = filters;
+        ValueSets = valueSets;
+    }
+
+    public string? System { get; }
+    public string? Version { get; }
+    public IReadOnlyList<(string Code, string? Display, List<Designation> Designations)> Concepts { get; }
+    public IReadOnlyList<(string Property, string Op, string Value)> Filters { get; }
+    public IReadOnlyList<string> ValueSets { get; }
+
+    public static ComposeInclude Read(ElementNode node) => new(
+        node.Child("system")?.Value,
+        node.Child("version")?.Value,
+        [.. node.ChildrenNamed("concept").Where(c => c.Child("code")?.Value is not null).Select(c => (c.Child("code")!.Value!, c.Child("display")?.Value,
+            c.ChildrenNamed("designation").Where(d => d.Child("value")?.Value is not null)
+                .Select(d => new Designation(d.Child("language")?.Value, Codings.Read(d.Child("use")), d.Child("value")!.Value!)).ToList()))],
+        [.. node.ChildrenNamed("filter").Select(f => (f.Child("property")?.Value ?? "", f.Child("op")?.Value ?? "", f.Child("value")?.Value ?? ""))],
+        [.. node.ChildrenNamed("valueSet").Select(v => v.Value).OfType<string>()]);
+
+    /// <summary>The code system this include draws from; not found is an error the caller reports.</summary>
+    public CodeSystemIndex? ResolveSystem(RequestSources sources) => System is null ? null : sources.FindCodeSystem(System, Version);
+
+    /// <summary>Whether a concept of <see cref="System"/> passes this include's concept list and filters (value set imports aside).</summary>
+    public Func<Concept, bool> SystemPredicate(CodeSystemIndex cs)
+    {
+        var filters = Filters.Select(f => FilterTable.Build(cs, f.Property, f.Op, f.Value)).ToList();
+        if (Concepts.Count > 0)
+        {
+            var codes = Concepts.Select(c => c.Code).ToHashSet(cs.CaseSensitive ? StringComparer.Ordinal : StringComparer.OrdinalIgnoreCase);
+            filters.Add(c => codes.Contains(c.Code));
+        }
+        return c => filters.All(f => f(c));
+    }
+}

@@ -1,0 +1,166 @@
+using FhirServer.Conformance.Model;
+using FhirServer.Terminology.Model;
+using FhirServer.Terminology.Sources;
+
+namespace FhirServer.Terminology.Expansion;
+
+/// <summary>
+/// Expands a ValueSet's compose (R4 §4.9.8): includes in order, value set imports intersected, excludes removed,
+/// each system|code once. The result is every member; paging and text filters are applied by the caller.
+/// Membership tests for $validate-code use <see cref="Contains"/>, which does not expand whole systems.
+/// </summary>
+public sealed class ValueSetExpander(RequestSources sources, int maxSize)
+{
+    private readonly HashSet<string> _inProgress = new(StringComparer.Ordinal);
+
+    public sealed record Member(CodeSystemIndex? System, string SystemUrl, string? Version, string Code, string? Display, Concept? Concept,
+        IReadOnlyList<Designation> Designations);
+
+    public List<Member> Expand(ElementNode valueSet)
+    {
+        var key = Key(valueSet);
+        if (!_inProgress.Add(key)) throw TerminologyException.Invalid($"The ValueSet '{key}' imports itself");
+        try
+        {
+            var compose = valueSet.Child("compose");
+            if (compose is null) return FromExpansion(valueSet);
+            var result = new List<Member>();
+            var seen = new HashSet<string>(StringComparer.Ordinal);
+            foreach (var include in compose.ChildrenNamed("include").Select(ComposeInclude.Read))
+                foreach (var m in Members(include))
+                    if (seen.Add(m.SystemUrl + "|" + m.Code))
+                    {
+                        result.Add(m);
+                        if (result.Count > maxSize)
+                            throw TerminologyException.TooCostly($"The expansion of the ValueSet '{key}' has more than {maxSize} codes (Terminology:MaxExpansionSize)");
+                    }
+            foreach (var exclude in compose.ChildrenNamed("exclude").Select(ComposeInclude.Read))
+            {
+                var excluded = Members(exclude).Select(m => m.SystemUrl + "|" + m.Code).ToHashSet(StringComparer.Ordinal);
+                result.RemoveAll(m => excluded.Contains(m.SystemUrl + "|" + m.Code));
+            }
+            return result;
+        }
+        finally { _inProgress.Remove(key); }
+    }
+
+    /// <summary>Whether system|code is a member, without expanding: used by $validate-code on value sets of whole systems.</summary>
+    public bool Contains(ElementNode valueSet, string system, string code, out Concept? concept)
+    {
+        concept = null;
+        var compose = valueSet.Child("compose");
+        if (compose is null) return FromExpansion(valueSet).Any(m => m.SystemUrl == system && m.Code == code);
+        var found = false;
+        foreach (var include in compose.ChildrenNamed("include").Select(ComposeInclude.Read))
+            if (IncludeContains(include, system, code, out var c)) { found = true; concept ??= c; break; }
+        if (!found) return false;
+        foreach (var exclude in compose.ChildrenNamed("exclude").Select(ComposeInclude.Read))
+            if (IncludeContains(exclude, system, code, out _)) return false;
+        return true;
+    }
+
+    private bool IncludeContains(ComposeInclude include, string system, string code, out Concept? concept)
+    {
+        concept = null;
+        if (include.System is not null)
+        {
+            if (include.System != system) return false;
+            var cs = include.ResolveSystem(sources);
+            if (cs is null)
+            {
+                // An unknown system can still list its codes explicitly.
+                if (!include.Concepts.Any(c => c.Code == code) || include.Filters.Count > 0) return false;
+            }
+            else
+            {
+                concept = cs.Find(code);
+                if (concept is null)
+                {
+                    // A fragment or not-present system may not hold every code that a listed concept names.
+                    if (cs.IsCompleteContent || !include.Concepts.Any(c => c.Code == code)) return false;
+                }
+                else if (!include.SystemPredicate(cs)(concept)) return false;
+            }
+        }
+        foreach (var canonical in include.ValueSets)
+            if (!Contains(Import(canonical), system, code, out var c)) return false;
+            else concept ??= c;
+        return true;
+    }
+
+    private IEnumerable<Member> Members(ComposeInclude include)
+    {
+        IEnumerable<Member> members;
+        if (include.System is not null)
+        {
+            var cs = include.ResolveSystem(sources);
+            if (cs is null)
+            {
+                if (include.Concepts.Count == 0 || include.Filters.Count > 0)
+                    throw TerminologyException.NotFound(UnknownSystemMessage(include));
+                members = include.Concepts.Select(c => new Member(null, include.System, include.Version, c.Code, c.Display, null, c.Designations));
+            }
+            else if (include.Concepts.Count > 0 && include.Filters.Count == 0)
+            {
+                // Listed concepts keep the order of the list and the display the value set gives them (R4 §4.9.5.2).
+                members = include.Concepts.Select(c => cs.Find(c.Code) is { } concept
+                        ? new Member(cs, cs.Url, cs.Version, concept.Code, c.Display ?? concept.Display, concept, [.. c.Designations, .. concept.Designations])
+                        : cs.IsCompleteContent ? null : new Member(cs, cs.Url, cs.Version, c.Code, c.Display, null, c.Designations))
+                    .OfType<Member>();
+            }
+            else
+            {
+                var predicate = include.SystemPredicate(cs);
+                members = Ordered(cs).Where(predicate).Select(c => new Member(cs, cs.Url, cs.Version, c.Code, c.Display, c, c.Designations));
+            }
+            foreach (var canonical in include.ValueSets)
+            {
+                var vs = Import(canonical);
+                members = members.Where(m => Contains(vs, m.SystemUrl, m.Code, out _)).ToList();
+            }
+            return members;
+        }
+        // Only value sets: their intersection.
+        if (include.ValueSets.Count == 0) return [];
+        members = Expand(Import(include.ValueSets[0]));
+        foreach (var canonical in include.ValueSets.Skip(1))
+        {
+            var vs = Import(canonical);
+            members = members.Where(m => Contains(vs, m.SystemUrl, m.Code, out _)).ToList();
+        }
+        return members;
+    }
+
+    private ElementNode Import(string canonical) => sources.RequireValueSet(canonical);
+
+    /// <summary>The concepts in hierarchy order: each before its children, as they are written in the code system.</summary>
+    private static IEnumerable<Concept> Ordered(CodeSystemIndex cs)
+    {
+        foreach (var root in cs.Roots)
+        {
+            yield return root;
+            foreach (var d in root.Descendants()) yield return d;
+        }
+    }
+
+    private static List<Member> FromExpansion(ElementNode valueSet)
+    {
+        var result = new List<Member>();
+        void Walk(ElementNode parent)
+        {
+            foreach (var c in parent.ChildrenNamed("contains"))
+            {
+                if (c.Child("code")?.Value is { } code && c.Child("system")?.Value is { } system)
+                    result.Add(new Member(null, system, c.Child("version")?.Value, code, c.Child("display")?.Value, null, []));
+                Walk(c);
+            }
+        }
+        if (valueSet.Child("expansion") is { } expansion) Walk(expansion);
+        return result;
+    }
+
+    private static string UnknownSystemMessage(ComposeInclude include) =>
+        $"A definition for CodeSystem '{include.System}'" + (include.Version is null ? "" : $" version '{include.Version}'") + " could not be found, so the value set cannot be expanded";
+
+    private static string Key(ElementNode vs) => (vs.Child("url")?.Value ?? vs.Child("id")?.Value ?? "(inline)") + "|" + vs.Child("version")?.Value;
+}

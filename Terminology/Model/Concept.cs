@@ -1,0 +1,68 @@
+namespace FhirServer.Terminology.Model;
+
+/// <summary>
+/// One concept of a code system with its place in the hierarchy. Parents come from <c>concept.concept</c> nesting
+/// and from <c>parent</c>/<c>child</c> properties (R4 §4.8.6 "concept hierarchy"); a concept may have several.
+/// </summary>
+public sealed class Concept(string code)
+{
+    public string Code { get; } = code;
+    public string? Display { get; set; }
+    public string? Definition { get; set; }
+    public List<Designation> Designations { get; } = [];
+    public List<ConceptProperty> Properties { get; } = [];
+    public List<Concept> Parents { get; } = [];
+    public List<Concept> Children { get; } = [];
+
+    /// <summary>Property <c>inactive</c> = true, or <c>status</c> retired/inactive (R4 CodeSystem concept properties).</summary>
+    public bool Inactive => HasTrue("inactive") || Status is "retired" or "inactive";
+
+    /// <summary>Deprecated concepts are still active but should not be used in new data.</summary>
+    public bool Deprecated => Status == "deprecated" || Properties.Any(p => p.Code == "deprecationDate");
+
+    /// <summary><c>notSelectable</c> (R4) or the older <c>abstract</c> property: the concept groups others and is not a code to record.</summary>
+    public bool Abstract => HasTrue("notSelectable") || HasTrue("abstract");
+
+    public string? Status => Properties.FirstOrDefault(p => p.Code == "status")?.Value;
+
+    private bool HasTrue(string code) => Properties.Any(p => p.Code == code && p.Value == "true");
+
+    public void AddChild(Concept child)
+    {
+        if (ReferenceEquals(child, this) || Children.Contains(child)) return;
+        Children.Add(child);
+        child.Parents.Add(this);
+    }
+
+    /// <summary>This concept's descendants, each once, depth-first (a graph under parent properties may share children).</summary>
+    public IEnumerable<Concept> Descendants()
+    {
+        var seen = new HashSet<Concept>(ReferenceEqualityComparer.Instance);
+        var stack = new Stack<Concept>(Children.AsEnumerable().Reverse());
+        while (stack.Count > 0)
+        {
+            var c = stack.Pop();
+            if (!seen.Add(c)) continue;
+            yield return c;
+            for (var i = c.Children.Count - 1; i >= 0; i--) stack.Push(c.Children[i]);
+        }
+    }
+
+    /// <summary>Whether <paramref name="other"/> is this concept or one of its descendants.</summary>
+    public bool Subsumes(Concept other)
+    {
+        // Upwards from the other concept: a concept has few ancestors and may have very many descendants.
+        var seen = new HashSet<Concept>(ReferenceEqualityComparer.Instance);
+        var stack = new Stack<Concept>([other]);
+        while (stack.Count > 0)
+        {
+            var c = stack.Pop();
+            if (ReferenceEquals(c, this)) return true;
+            if (!seen.Add(c)) continue;
+            foreach (var p in c.Parents) stack.Push(p);
+        }
+        return false;
+    }
+
+    public override string ToString() => Display is null ? Code : $"{Code} ({Display})";
+}

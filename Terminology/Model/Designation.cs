@@ -1,0 +1,7 @@
+namespace FhirServer.Terminology.Model;
+
+/// <summary>A concept's <c>designation</c>: another representation, often in another language (CodeSystem.concept.designation).</summary>
+public sealed record Designation(string? Language, CodingValue? Use, string Value);
+
+/// <summary>A system/code/display triple, as in a FHIR Coding.</summary>
+public sealed record CodingValue(string? System, string? Code, string? Display = null, string? Version = null);

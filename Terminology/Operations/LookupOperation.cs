@@ -1,0 +1,30 @@
+using FhirServer.Terminology.Model;
+using FhirServer.Terminology.Sources;
+
+namespace FhirServer.Terminology.Operations;
+
+/// <summary>CodeSystem/$lookup (R4 §4.8.16): a concept's display, designations and properties, parent and child included.</summary>
+public sealed class LookupOperation(TerminologySources sources)
+{
+    public LookupResult Run(LookupRequest request)
+    {
+        var coding = request.Coding;
+        if (coding.System is null || coding.Code is null)
+            throw TerminologyException.Invalid("$lookup needs a system and a code (or a coding with both)");
+        var sourcesForRequest = sources.ForRequest(request.TxResources);
+        var cs = sourcesForRequest.FindCodeSystem(coding.System, coding.Version)
+            ?? throw TerminologyException.NotFound(UnknownSystem.Message(sourcesForRequest, coding.System, coding.Version));
+        var concept = cs.Find(coding.Code)
+            ?? throw TerminologyException.NotFound($"Unknown code '{coding.Code}' in the CodeSystem '{cs.Url}'" + (cs.Version is null ? "" : $" version '{cs.Version}'"));
+
+        var properties = new List<ConceptProperty>(concept.Properties.Where(p => p.Code is not "parent" and not "child"));
+        properties.AddRange(concept.Parents.Select(p => new ConceptProperty("parent", "code", p.Code)));
+        properties.AddRange(concept.Children.Select(c => new ConceptProperty("child", "code", c.Code)));
+        if (concept.Inactive && !properties.Any(p => p.Code == "inactive")) properties.Add(new ConceptProperty("inactive", "boolean", "true"));
+        if (request.Properties is { Count: > 0 } wanted && !wanted.Contains("*"))
+            properties.RemoveAll(p => !wanted.Contains(p.Code));
+
+        return new LookupResult(cs.Title ?? cs.Name ?? cs.Url, cs.Version, concept.Code,
+            Displays.For(concept, request.DisplayLanguage, cs.Language), concept.Definition, concept.Abstract, concept.Designations, properties);
+    }
+}

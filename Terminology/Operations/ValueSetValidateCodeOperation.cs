@@ -1,0 +1,60 @@
+using FhirServer.Conformance.Model;
+using FhirServer.Terminology.Expansion;
+using FhirServer.Terminology.Model;
+using FhirServer.Terminology.Sources;
+
+namespace FhirServer.Terminology.Operations;
+
+/// <summary>ValueSet/$validate-code (R4 §4.9.18): is the code in the value set, and is the display right.</summary>
+public sealed class ValueSetValidateCodeOperation(TerminologySources sources, TerminologyOptions options)
+{
+    public ValidateCodeResult Run(ValidateCodeRequest request)
+    {
+        var forRequest = sources.ForRequest(request.TxResources);
+        var valueSet = request.ValueSet
+            ?? (request.ValueSetUrl is { } url ? forRequest.RequireValueSet(url)
+                : throw TerminologyException.Invalid("ValueSet/$validate-code needs a url or a valueSet"));
+        if (request.Codings.Count == 0 || request.Codings.All(c => c.Code is null))
+            throw TerminologyException.Invalid("$validate-code needs a code, a coding or a codeableConcept");
+        var expander = new ValueSetExpander(forRequest, options.MaxExpansionSize);
+        ValidateCodeResult? last = null;
+        for (var i = 0; i < request.Codings.Count; i++)
+        {
+            var path = CodeCheck.Path(request, i);
+            last = One(forRequest, expander, valueSet, request.Codings[i], request.DisplayLanguage, path);
+            if (last.Result) return last;
+        }
+        return last!;
+    }
+
+    private static ValidateCodeResult One(RequestSources sources, ValueSetExpander expander, ElementNode valueSet, CodingValue coding,
+        string? displayLanguage, string path)
+    {
+        var vsName = valueSet.Child("url")?.Value + (valueSet.Child("version")?.Value is { } v ? "|" + v : "");
+        if (coding.System is null || coding.Code is null)
+        {
+            const string text = "A code and a system are both needed to validate a code";
+            return new(false, text, coding, null, false, [new("error", "invalid", text, CodeCheck.At(path, "code"), "invalid-data")]);
+        }
+        var issues = new List<ValidationIssue>();
+        var cs = sources.FindCodeSystem(coding.System, coding.Version);
+        Concept? concept = cs?.Find(coding.Code);
+        string? message = null;
+        if (cs is not null && concept is null && cs.IsCompleteContent)
+        {
+            message = CodeCheck.UnknownCode(cs, coding.Code);
+            issues.Add(new("error", "code-invalid", message, CodeCheck.At(path, "code"), "invalid-code"));
+        }
+        var inValueSet = expander.Contains(valueSet, coding.System, concept?.Code ?? coding.Code, out _);
+        if (!inValueSet)
+        {
+            var text = $"The provided code '{coding.System}#{coding.Code}' was not found in the value set '{vsName}'";
+            issues.Add(new("error", "code-invalid", text, CodeCheck.At(path, "code"), "not-in-vs"));
+            message = message is null ? text : message + "; " + text;
+        }
+        if (cs is not null && concept is not null) CodeCheck.Concept(cs, concept, coding, displayLanguage, path, issues, ref message);
+        var ok = !issues.Any(i => i.Severity == "error");
+        return new(ok, message, coding with { Version = cs?.Version ?? coding.Version, Code = concept?.Code ?? coding.Code },
+            concept is null || cs is null ? null : Displays.For(concept, displayLanguage, cs.Language), concept?.Inactive == true, issues);
+    }
+}

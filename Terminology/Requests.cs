@@ -1,0 +1,42 @@
+using FhirServer.Conformance.Model;
+using FhirServer.Terminology.Model;
+
+namespace FhirServer.Terminology;
+
+/// <summary>CodeSystem/$lookup input (R4 OperationDefinition CodeSystem-lookup).</summary>
+public sealed record LookupRequest(CodingValue Coding, string? DisplayLanguage = null, IReadOnlyList<string>? Properties = null)
+{
+    public IReadOnlyList<ElementNode> TxResources { get; init; } = [];
+}
+
+/// <summary>$validate-code input: one coding, or the codings of a CodeableConcept (any one valid suffices).</summary>
+public sealed record ValidateCodeRequest(IReadOnlyList<CodingValue> Codings, string? DisplayLanguage = null)
+{
+    /// <summary>ValueSet/$validate-code: the value set's canonical (<c>url</c> or <c>url|version</c>), or the value set itself.</summary>
+    public string? ValueSetUrl { get; init; }
+    public ElementNode? ValueSet { get; init; }
+    public bool IsCodeableConcept { get; init; }
+    /// <summary>The code came as a Coding (issues point into <c>Coding</c>), not as the code and system parameters.</summary>
+    public bool IsCoding { get; init; }
+    public IReadOnlyList<ElementNode> TxResources { get; init; } = [];
+}
+
+/// <summary>CodeSystem/$subsumes input: codeA and codeB of one system.</summary>
+public sealed record SubsumesRequest(string System, string? Version, string CodeA, string CodeB)
+{
+    public IReadOnlyList<ElementNode> TxResources { get; init; } = [];
+}
+
+/// <summary>ValueSet/$expand input (R4 OperationDefinition ValueSet-expand).</summary>
+public sealed record ExpandRequest
+{
+    public string? Url { get; init; }
+    public ElementNode? ValueSet { get; init; }
+    public string? Filter { get; init; }
+    public int Offset { get; init; }
+    public int? Count { get; init; }
+    public bool ActiveOnly { get; init; }
+    public bool IncludeDesignations { get; init; }
+    public string? DisplayLanguage { get; init; }
+    public IReadOnlyList<ElementNode> TxResources { get; init; } = [];
+}

@@ -1,0 +1,31 @@
+using FhirServer.Terminology.Model;
+
+namespace FhirServer.Terminology;
+
+/// <summary>CodeSystem/$lookup output.</summary>
+public sealed record LookupResult(string Name, string? Version, string Code, string? Display, string? Definition,
+    bool Abstract, IReadOnlyList<Designation> Designations, IReadOnlyList<ConceptProperty> Properties);
+
+/// <summary>
+/// A problem found while validating a code, reported in the <c>issues</c> output (an OperationOutcome). Detail is
+/// the finer code of http://hl7.org/fhir/tools/CodeSystem/tx-issue-type (invalid-code, invalid-display, not-in-vs…).
+/// </summary>
+public sealed record ValidationIssue(string Severity, string Code, string Text, string? Expression = null, string? Detail = null);
+
+/// <summary>$validate-code output: <c>result</c>, <c>message</c>, the concept's <c>display</c> and the <c>issues</c>.</summary>
+public sealed record ValidateCodeResult(bool Result, string? Message, CodingValue? Coding, string? Display, bool Inactive,
+    IReadOnlyList<ValidationIssue> Issues);
+
+/// <summary>$subsumes output: <c>equivalent</c>, <c>subsumes</c>, <c>subsumed-by</c> or <c>not-subsumed</c>.</summary>
+public sealed record SubsumesResult(string Outcome);
+
+/// <summary>One entry of an expansion; nested under its parent when the value set keeps the hierarchy.</summary>
+public sealed record ExpansionEntry(string System, string? Version, string Code, string? Display, bool Abstract, bool Inactive,
+    IReadOnlyList<Designation> Designations)
+{
+    public List<ExpansionEntry> Contains { get; } = [];
+}
+
+/// <summary>ValueSet/$expand output: the value set expanded, the entries of the requested page, the total and the parameters used.</summary>
+public sealed record ExpansionResult(FhirServer.Conformance.Model.ElementNode ValueSet, string? Url, string? Version, int Total, int Offset, IReadOnlyList<ExpansionEntry> Contains,
+    IReadOnlyList<(string Name, string Value)> Parameters);

@@ -1,0 +1,43 @@
+using System.Collections.Concurrent;
+using FhirServer.Conformance.Context;
+using FhirServer.Conformance.Definitions;
+using FhirServer.Conformance.Model;
+using FhirServer.Terminology.Model;
+
+namespace FhirServer.Terminology.Sources;
+
+/// <summary>
+/// Where code systems and value sets come from: the loaded packages (through the definition registry, read and
+/// indexed on first use, then cached for the life of the process) and the resources a request carries
+/// (<c>tx-resource</c>), which win over the packages for that request only. Several versions of one code system
+/// live side by side, keyed by <c>url|version</c>.
+/// </summary>
+public sealed class TerminologySources(ConformanceContext context)
+{
+    private readonly ConcurrentDictionary<CanonicalEntry, Lazy<CodeSystemIndex?>> _codeSystems = new();
+    private readonly ConcurrentDictionary<CanonicalEntry, Lazy<ElementNode?>> _valueSets = new();
+
+    public ConformanceContext Context { get; } = context;
+
+    /// <summary>A view of the sources for one request, with the request's own resources in front.</summary>
+    public RequestSources ForRequest(IEnumerable<ElementNode>? txResources = null) => new(this, txResources ?? []);
+
+    internal IEnumerable<CanonicalEntry> Entries(string url, string? version, string resourceType)
+    {
+        var all = Context.Registry.AllVersions(url).Where(e => e.ResourceType == resourceType);
+        if (version is null) return all;
+        return all.Where(e => VersionMatches(e.Version, version));
+    }
+
+    internal CodeSystemIndex? CodeSystem(CanonicalEntry entry) =>
+        _codeSystems.GetOrAdd(entry, e => new Lazy<CodeSystemIndex?>(() => Read(e) is { } node ? CodeSystemIndex.Build(node) : null)).Value;
+
+    internal ElementNode? ValueSet(CanonicalEntry entry) =>
+        _valueSets.GetOrAdd(entry, e => new Lazy<ElementNode?>(() => Read(e))).Value;
+
+    private ElementNode? Read(CanonicalEntry entry) => Context.Json.Parse(Context.Registry.ReadBytes(entry)).Resource;
+
+    /// <summary>"1.0" matches "1.0" and, as a shorter version, "1.0.x" (R4 §2.9.0.14).</summary>
+    public static bool VersionMatches(string? actual, string wanted) =>
+        actual == wanted || (actual is not null && actual.StartsWith(wanted + ".", StringComparison.Ordinal));
+}

@@ -1,0 +1,15 @@
+namespace FhirServer.Terminology;
+
+/// <summary>
+/// A request the terminology engine cannot answer: the host turns it into an OperationOutcome with the issue code
+/// (<c>not-found</c>, <c>not-supported</c>, <c>too-costly</c>, <c>invalid</c>) and the matching 4xx status.
+/// </summary>
+public sealed class TerminologyException(string issueCode, string message) : Exception(message)
+{
+    public string IssueCode { get; } = issueCode;
+
+    public static TerminologyException NotFound(string message) => new("not-found", message);
+    public static TerminologyException NotSupported(string message) => new("not-supported", message);
+    public static TerminologyException Invalid(string message) => new("invalid", message);
+    public static TerminologyException TooCostly(string message) => new("too-costly", message);
+}

@@ -1,0 +1,126 @@
+using System.Net;
+using System.Text.Json;
+using System.Xml.Linq;
+
+namespace FhirServer.Tests.Http;
+
+/// <summary>The terminology operations over HTTP: GET and POST, type and instance level, JSON and XML, errors as OperationOutcomes.</summary>
+[TestFixture("sqlite")]
+[TestFixture("postgres")]
+public class TerminologyEndpointTests(string store) : ServerTests(store)
+{
+    private const string Gender = "http://hl7.org/fhir/administrative-gender";
+
+    private const string Colors = """
+        {"resourceType":"CodeSystem","id":"colors","url":"http://example.org/cs/colors","version":"1","status":"active","content":"complete",
+         "concept":[{"code":"warm","display":"Warm","concept":[{"code":"red","display":"Red"},{"code":"orange","display":"Orange"}]},{"code":"blue","display":"Blue"}]}
+        """;
+
+    private async Task<(HttpStatusCode Status, JsonElement Body)> Get(string url)
+    {
+        var response = await Client.GetAsync(url);
+        return (response.StatusCode, JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.Clone());
+    }
+
+    private async Task<(HttpStatusCode Status, JsonElement Body)> Post(string url, string json)
+    {
+        var response = await Client.PostAsync(url, RestTests.Json(json));
+        return (response.StatusCode, JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.Clone());
+    }
+
+    private static JsonElement Parameter(JsonElement parameters, string name) =>
+        parameters.GetProperty("parameter").EnumerateArray().First(p => p.GetProperty("name").GetString() == name);
+
+    [Test]
+    public async Task Lookup_by_get()
+    {
+        var (status, body) = await Get($"/CodeSystem/$lookup?system={Gender}&code=female");
+        Assert.That(status, Is.EqualTo(HttpStatusCode.OK), body.ToString());
+        Assert.That(Parameter(body, "display").GetProperty("valueString").GetString(), Is.EqualTo("Female"));
+    }
+
+    [Test]
+    public async Task Validate_code_in_value_set_by_get()
+    {
+        var (status, body) = await Get($"/ValueSet/$validate-code?url=http://hl7.org/fhir/ValueSet/administrative-gender&system={Gender}&code=female&display=Wrong");
+        Assert.That(status, Is.EqualTo(HttpStatusCode.OK), body.ToString());
+        Assert.That(Parameter(body, "result").GetProperty("valueBoolean").GetBoolean(), Is.False);
+        Assert.That(Parameter(body, "message").GetProperty("valueString").GetString(), Does.Contain("Wrong Display Name"));
+        Assert.That(Parameter(body, "issues").GetProperty("resource").GetProperty("resourceType").GetString(), Is.EqualTo("OperationOutcome"));
+    }
+
+    [Test]
+    public async Task Expand_with_tx_resource_by_post()
+    {
+        var parameters = """
+            {"resourceType":"Parameters","parameter":[
+              {"name":"valueSet","resource":{"resourceType":"ValueSet","url":"http://example.org/vs/warm","status":"active",
+                "compose":{"include":[{"system":"http://example.org/cs/colors","filter":[{"property":"concept","op":"is-a","value":"warm"}]}]}}},
+              {"name":"tx-resource","resource":COLORS}]}
+            """.Replace("COLORS", Colors);
+        var (status, body) = await Post("/ValueSet/$expand", parameters);
+        Assert.That(status, Is.EqualTo(HttpStatusCode.OK), body.ToString());
+        var expansion = body.GetProperty("expansion");
+        Assert.That(expansion.GetProperty("total").GetInt32(), Is.EqualTo(3));
+        Assert.That(expansion.GetProperty("contains").EnumerateArray().Select(c => c.GetProperty("code").GetString()), Is.EqualTo(new[] { "warm", "red", "orange" }));
+    }
+
+    [Test]
+    public async Task Instance_level_subsumes_on_a_stored_code_system()
+    {
+        var created = await Client.PutAsync("/CodeSystem/colors", RestTests.Json(Colors));
+        Assert.That(created.IsSuccessStatusCode, Is.True, await created.Content.ReadAsStringAsync());
+        var (status, body) = await Get("/CodeSystem/colors/$subsumes?codeA=warm&codeB=red");
+        Assert.That(status, Is.EqualTo(HttpStatusCode.OK), body.ToString());
+        Assert.That(Parameter(body, "outcome").GetProperty("valueCode").GetString(), Is.EqualTo("subsumes"));
+    }
+
+    [Test]
+    public async Task Expand_in_xml()
+    {
+        var response = await Client.GetAsync("/ValueSet/$expand?url=http://hl7.org/fhir/ValueSet/administrative-gender&_format=xml");
+        Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.OK));
+        var xml = XDocument.Parse(await response.Content.ReadAsStringAsync());
+        Assert.That(xml.Root!.Name.LocalName, Is.EqualTo("ValueSet"));
+    }
+
+    [TestCase("/CodeSystem/$lookup?system=http://example.org/none&code=x", HttpStatusCode.NotFound)]
+    [TestCase("/ValueSet/$expand?url=http://example.org/none", HttpStatusCode.NotFound)]
+    [TestCase("/ValueSet/$expand", HttpStatusCode.BadRequest)]
+    [TestCase("/ValueSet/$expand?url=http://hl7.org/fhir/ValueSet/administrative-gender&count=many", HttpStatusCode.BadRequest)]
+    [TestCase("/CodeSystem/$subsumes?system=http://hl7.org/fhir/administrative-gender&codeA=male", HttpStatusCode.BadRequest)]
+    [TestCase("/CodeSystem/unknown-id/$lookup?code=x", HttpStatusCode.NotFound)]
+    public async Task Client_errors_are_operation_outcomes(string url, HttpStatusCode expected)
+    {
+        var (status, body) = await Get(url);
+        Assert.That(status, Is.EqualTo(expected), body.ToString());
+        Assert.That(body.GetProperty("resourceType").GetString(), Is.EqualTo("OperationOutcome"));
+    }
+
+    [Test]
+    public async Task Unsupported_filter_is_a_400()
+    {
+        var parameters = """
+            {"resourceType":"Parameters","parameter":[{"name":"valueSet","resource":{"resourceType":"ValueSet","status":"active",
+              "compose":{"include":[{"system":"http://hl7.org/fhir/administrative-gender","filter":[{"property":"concept","op":"magic","value":"x"}]}]}}}]}
+            """;
+        var (status, body) = await Post("/ValueSet/$expand", parameters);
+        Assert.That(status, Is.EqualTo(HttpStatusCode.BadRequest), body.ToString());
+        Assert.That(body.GetProperty("issue")[0].GetProperty("code").GetString(), Is.EqualTo("not-supported"));
+    }
+
+    [Test]
+    public async Task A_body_that_is_not_parameters_is_a_400()
+    {
+        var (status, body) = await Post("/ValueSet/$expand", """{"resourceType":"Patient"}""");
+        Assert.That(status, Is.EqualTo(HttpStatusCode.BadRequest), body.ToString());
+    }
+
+    [Test]
+    public async Task Capability_statement_lists_the_operations()
+    {
+        var (_, body) = await Get("/metadata");
+        var valueSet = body.GetProperty("rest")[0].GetProperty("resource").EnumerateArray().First(r => r.GetProperty("type").GetString() == "ValueSet");
+        Assert.That(valueSet.GetProperty("operation").EnumerateArray().Select(o => o.GetProperty("name").GetString()), Is.EquivalentTo(new[] { "expand", "validate-code" }));
+    }
+}

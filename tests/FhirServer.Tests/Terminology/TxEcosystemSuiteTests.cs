@@ -1,0 +1,125 @@
+using System.Runtime.CompilerServices;
+using System.Text;
+using System.Text.Json.Nodes;
+using FhirServer.Conformance.Tests.Support;
+using FhirServer.Tests.Http;
+
+namespace FhirServer.Tests.Terminology;
+
+/// <summary>
+/// The HL7 terminology ecosystem suite (suites/tx-ecosystem, tests/test-cases.json), its <c>general</c> suites, run
+/// as its runner does: each request posted with the suite's setup resources as <c>tx-resource</c> parameters, and
+/// the response compared with the expected one by the suite's template rules. Every case that does not pass is
+/// listed, with its reason, in tx-ecosystem-known-failures.txt; the list must stay exact, so a listed case that
+/// starts to pass fails the test until it is removed. The suite does not touch the store: one store suffices.
+/// </summary>
+public class TxEcosystemSuiteTests() : ServerTests("sqlite")
+{
+    private const string KnownFailuresFile = "tx-ecosystem-known-failures.txt";
+
+    // Elements of the suite's R5 resources that R4 does not have (docs/r4.md: the runner converts R5 to R4).
+    private static readonly HashSet<string> R5Only = ["versionAlgorithmString", "versionAlgorithmCoding", "copyrightLabel", "additionalUse"];
+
+    private static string SuiteFolder => Path.Combine(TestData.SharedRoot, "suites", "tx-ecosystem", "tests");
+
+    [Test]
+    public async Task General_suites_match_the_expected_responses_except_the_known_failures()
+    {
+        var cases = JsonNode.Parse(await File.ReadAllTextAsync(Path.Combine(SuiteFolder, "test-cases.json")))!["suites"]!.AsArray();
+        var failures = new SortedDictionary<string, string>(StringComparer.Ordinal);
+        var run = 0;
+        foreach (var suite in cases.Select(s => s!.AsObject()).Where(s => (string?)s["mode"] == "general"))
+        {
+            var setup = suite["setup"]!.AsArray().Select(f => Load((string)f!)).ToList();
+            foreach (var test in suite["tests"]!.AsArray().Select(t => t!.AsObject()))
+            {
+                run++;
+                var name = $"{suite["name"]}/{test["name"]}";
+                if (await RunCase(test, setup) is { } reason) failures[name] = Shorten(reason.Replace('\t', ' '));
+            }
+        }
+        var file = Path.Combine(SourceFolder(), KnownFailuresFile);
+        if (Environment.GetEnvironmentVariable("TX_SUITE_WRITE_KNOWN_FAILURES") == "1")
+            await File.WriteAllLinesAsync(file, failures.Select(f => $"{f.Key}\t{f.Value}"));
+        var known = File.ReadAllLines(file).Where(l => l.Length > 0 && !l.StartsWith('#')).Select(l => l.Split('\t')[0]).ToHashSet(StringComparer.Ordinal);
+
+        var newFailures = failures.Keys.Where(k => !known.Contains(k)).Select(k => $"{k}: {failures[k]}").ToList();
+        var nowPassing = known.Where(k => !failures.ContainsKey(k)).ToList();
+        TestContext.Out.WriteLine($"tx-ecosystem general suites: {run - failures.Count} of {run} cases pass");
+        Assert.Multiple(() =>
+        {
+            Assert.That(newFailures, Is.Empty, "cases that fail and are not in " + KnownFailuresFile);
+            Assert.That(nowPassing, Is.Empty, "cases that pass now: remove them from " + KnownFailuresFile);
+        });
+    }
+
+    private async Task<string?> RunCase(JsonObject test, IReadOnlyList<JsonNode> setup)
+    {
+        var operation = (string)test["operation"]!;
+        var url = operation switch
+        {
+            "expand" => "/ValueSet/$expand",
+            "validate-code" => "/ValueSet/$validate-code",
+            "cs-validate-code" => "/CodeSystem/$validate-code",
+            "lookup" => "/CodeSystem/$lookup",
+            _ => null,
+        };
+        if (url is null) return $"the operation '{operation}' is not implemented";
+        var request = Load((string)test["request"]!).AsObject();
+        var parameters = request["parameter"] as JsonArray ?? [];
+        request["parameter"] = parameters;
+        foreach (var resource in setup) parameters.Add(new JsonObject { ["name"] = "tx-resource", ["resource"] = resource.DeepClone() });
+
+        using var message = new HttpRequestMessage(HttpMethod.Post, url)
+        {
+            Content = new StringContent(request.ToJsonString(), Encoding.UTF8, "application/fhir+json"),
+        };
+        if ((string?)test["Accept-Language"] is { } language) message.Headers.TryAddWithoutValidation("Accept-Language", language);
+        var response = await Client.SendAsync(message);
+        var text = await response.Content.ReadAsStringAsync();
+        // http-code is a status ("422") or a class of them ("4xx").
+        var expectedStatus = test["http-code"]?.ToString() ?? "200";
+        var status = ((int)response.StatusCode).ToString(System.Globalization.CultureInfo.InvariantCulture);
+        if (expectedStatus.EndsWith("xx", StringComparison.Ordinal) ? status[0] != expectedStatus[0] : status != expectedStatus)
+            return $"HTTP {status}, expected {expectedStatus}: {Shorten(text)}";
+        // Expansions here are flat: the flat response when the suite has one (some named files are missing from it).
+        var responseFile = new[] { (string?)test["response:flat"], (string?)test["response"] }
+            .FirstOrDefault(f => f is not null && File.Exists(Path.Combine(SuiteFolder, f)));
+        if (responseFile is null) return "the suite has no expected response file for this case";
+        var expected = Load(responseFile, convert: false);
+        var actual = JsonNode.Parse(text);
+        // As the suite's runner does: the parameters of a Parameters response in name order.
+        if (actual is JsonObject { } o && (string?)o["resourceType"] == "Parameters" && o["parameter"] is JsonArray list)
+            o["parameter"] = new JsonArray([.. list.OrderBy(p => (string?)p?["name"], StringComparer.Ordinal).Select(p => p?.DeepClone())]);
+        return TemplateComparer.Compare(expected, actual);
+    }
+
+    private static JsonNode Load(string relative, bool convert = true)
+    {
+        var node = JsonNode.Parse(File.ReadAllText(Path.Combine(SuiteFolder, relative)))!;
+        if (convert) DropR5Only(node);
+        return node;
+    }
+
+    private static void DropR5Only(JsonNode node)
+    {
+        switch (node)
+        {
+            case JsonObject o:
+                foreach (var name in o.Select(p => p.Key).Where(R5Only.Contains).ToList()) o.Remove(name);
+                foreach (var (_, child) in o) if (child is not null) DropR5Only(child);
+                break;
+            case JsonArray a:
+                foreach (var child in a) if (child is not null) DropR5Only(child);
+                break;
+        }
+    }
+
+    private static string Shorten(string text)
+    {
+        text = text.ReplaceLineEndings(" ");
+        return text.Length > 200 ? text[..200] + "…" : text;
+    }
+
+    private static string SourceFolder([CallerFilePath] string path = "") => Path.GetDirectoryName(path)!;
+}
