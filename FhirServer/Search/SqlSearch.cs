@@ -43,6 +43,10 @@ public sealed class SqlSearch(SqlResourceStore store, TimeProvider clock, Server
 
         public string Arg(object? value)
         {
+            // PostgreSQL text cannot hold U+0000, and no FHIR value holds it (the parsers refuse C0 controls): a
+            // search value or cursor carrying one matches nothing on any store, and is refused alike on both.
+            if (value is string text && text.Contains('\0'))
+                throw FhirException.BadRequest("A search value holds the character U+0000, which no FHIR value may contain.");
             var name = "a" + _next++.ToString(CultureInfo.InvariantCulture);
             Args.Add((name, value));
             return "@" + name;

@@ -1,0 +1,56 @@
+using System.Net;
+using System.Text;
+using System.Text.Json;
+using static FhirServer.Tests.Http.LimitRequests;
+
+namespace FhirServer.Tests.Http;
+
+/// <summary>
+/// Values a store or a format cannot hold, answered alike on both stores with a 4xx and an OperationOutcome:
+/// characters XML 1.0 forbids quoted in an error written as XML, U+0000 in search values and cursors.
+/// </summary>
+[TestFixture("sqlite")]
+[TestFixture("postgres")]
+public class HostileValueTests(string store) : ServerTests(store)
+{
+    [Test]
+    public async Task An_error_quoting_a_control_character_is_written_as_xml()
+    {
+        // The parser refuses the value and its message quotes it; the answer is XML, which cannot hold U+0014.
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/Patient")
+        {
+            Content = new StringContent("<Patient xmlns=\"http://hl7.org/fhir\"><gender value=\"ma\u0014le\"/></Patient>", Encoding.UTF8, "application/fhir+xml"),
+        };
+        request.Headers.Accept.ParseAdd("application/fhir+xml");
+        using var response = await Client.SendAsync(request);
+        var body = await response.Content.ReadAsStringAsync();
+        Assert.That((int)response.StatusCode, Is.InRange(400, 499), body);
+        Assert.That(body, Does.Contain("<OperationOutcome").And.Contain("\uFFFD"));
+        Assert.DoesNotThrow(() => System.Xml.Linq.XDocument.Parse(body));
+    }
+
+    [Test]
+    public async Task A_search_value_holding_nul_is_refused()
+    {
+        Assert.That(BadRequest(await Send(Client, HttpMethod.Get, "/Patient?name=a%00b")), Does.Contain("U+0000"));
+        Assert.That(BadRequest(await Send(Client, HttpMethod.Get, "/Patient?identifier=a%00b")), Does.Contain("U+0000"));
+        Assert.That(BadRequest(await Send(Client, HttpMethod.Get, "/Patient?_id=a%00b")), Does.Contain("U+0000"));
+    }
+
+    [Test]
+    public async Task A_cursor_holding_nul_is_refused()
+    {
+        // Forged cursors of every length whose keys hold U+0000: the one of the right shape reaches the query.
+        for (var keys = 1; keys <= 4; keys++)
+        {
+            var forged = Convert.ToBase64String(JsonSerializer.SerializeToUtf8Bytes(new object?[] { "n" }.Concat(Enumerable.Repeat<object?>("a\0b", keys)).ToArray()))
+                .TrimEnd('=').Replace('+', '-').Replace('/', '_');
+            foreach (var url in new[] { "/Patient?_count=1&_cursor=", "/Patient?_count=1&_sort=family&_cursor=", "/Patient?_count=1&_sort=-_lastUpdated&_cursor=" })
+            {
+                var answer = await Send(Client, HttpMethod.Get, url + forged);
+                Assert.That((int)answer.Status, Is.InRange(400, 499), url + forged + " " + answer.Body);
+                Diagnostics(answer.Body);
+            }
+        }
+    }
+}
