@@ -53,4 +53,27 @@ public class HostileValueTests(string store) : ServerTests(store)
             }
         }
     }
+
+    [TestCase("insert", "Patient.repeat($this)")]
+    [TestCase("insert", "Patient")]
+    [TestCase("move", "Patient.repeat($this)")]
+    [TestCase("move", "Patient.name | Patient")]
+    [TestCase("insert", "Patient.name | Patient")]
+    [TestCase("replace", "Patient")]
+    [TestCase("delete", "Patient")]
+    [TestCase("add", "Patient.name | Patient")]
+    public async Task A_patch_path_selecting_the_resource_itself_is_a_422(string type, string path)
+    {
+        var id = await Create(Client, """{"resourceType":"Patient","name":[{"family":"A"},{"family":"B"}]}""");
+        var parts = new List<object> { new { name = "type", valueCode = type }, new { name = "path", valueString = path } };
+        if (type is "insert" or "replace" or "add") parts.Add(new { name = "value", valueHumanName = new { family = "C" } });
+        if (type == "add") parts.Add(new { name = "name", valueString = "name" });
+        if (type == "insert") parts.Add(new { name = "index", valueInteger = 0 });
+        if (type == "move") parts.AddRange([new { name = "source", valueInteger = 0 }, new { name = "destination", valueInteger = 1 }]);
+        var patch = JsonSerializer.Serialize(new { resourceType = "Parameters", parameter = new[] { new { name = "operation", part = parts } } });
+        var answer = await Send(Client, HttpMethod.Patch, $"/Patient/{id}", patch, "application/fhir+json");
+        Assert.That(answer.Status, Is.EqualTo(HttpStatusCode.UnprocessableEntity), answer.Body.ToString());
+        Diagnostics(answer.Body);
+        Assert.That((await Send(Client, HttpMethod.Get, $"/Patient/{id}/_history")).Body.GetProperty("entry").GetArrayLength(), Is.EqualTo(1));
+    }
 }
