@@ -76,4 +76,23 @@ public class HostileValueTests(string store) : ServerTests(store)
         Diagnostics(answer.Body);
         Assert.That((await Send(Client, HttpMethod.Get, $"/Patient/{id}/_history")).Body.GetProperty("entry").GetArrayLength(), Is.EqualTo(1));
     }
+
+    // Bodies that are no deflate data: a zlib header asking for a preset dictionary, a stored block whose length
+    // check fails, a reserved block type, a distance too far back.
+    [TestCase(new byte[] { 0x78, 0xBB, 0x00, 0x00, 0x00, 0x01, 0x4B, 0x04, 0x00 })]
+    [TestCase(new byte[] { 0x01, 0x05, 0x00, 0x00, 0x00, 0x41 })]
+    [TestCase(new byte[] { 0x07, 0x00 })]
+    [TestCase(new byte[] { 0x63, 0x00, 0x02, 0x00 })]
+    [TestCase(new byte[] { 0x78, 0x9C, 0x07, 0x00 })]
+    [TestCase(new byte[] { 0x78, 0x9C })]
+    public async Task A_body_that_is_no_deflate_data_is_a_400(byte[] body)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/Patient") { Content = new ByteArrayContent(body) };
+        request.Content.Headers.ContentType = new("application/fhir+json");
+        request.Content.Headers.ContentEncoding.Add("deflate");
+        using var response = await Client.SendAsync(request);
+        var text = await response.Content.ReadAsStringAsync();
+        Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.BadRequest), text);
+        Assert.That(text, Does.Contain("OperationOutcome"));
+    }
 }
