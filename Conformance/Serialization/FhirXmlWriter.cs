@@ -56,8 +56,8 @@ public static class FhirXmlWriter
         // Attributes first: XML puts them on the start tag, id before value (R4 §2.7).
         foreach (var child in children)
             if (IsAttribute(child, node))
-                writer.WriteAttributeString(child.Name, child.Value);
-        if (node.HasValue && FhirJsonWriter.IsPrimitiveNode(node)) writer.WriteAttributeString("value", node.Value);
+                writer.WriteAttributeString(child.Name, XmlText(child.Value!));
+        if (node.HasValue && FhirJsonWriter.IsPrimitiveNode(node)) writer.WriteAttributeString("value", XmlText(node.Value!));
         foreach (var child in children)
             if (!IsAttribute(child, node))
                 WriteElement(writer, child);
@@ -81,6 +81,39 @@ public static class FhirXmlWriter
         writer.WriteStartElement(node.SerializedName, XmlNamespaces.Fhir);
         WriteContent(writer, node);
         writer.WriteEndElement();
+    }
+
+    /// <summary>
+    /// The value with every character XML 1.0 cannot hold (§2.2: C0 controls other than tab, CR and LF, lone
+    /// surrogates, U+FFFE and U+FFFF) replaced by U+FFFD. The parsers refuse such characters in FHIR values, but the
+    /// messages of an OperationOutcome may quote what a client sent, and an answer must be writable whatever it quotes.
+    /// </summary>
+    internal static string XmlText(string value)
+    {
+        if (IndexOfInvalid(value) < 0) return value;
+        var text = new StringBuilder(value.Length);
+        for (var i = 0; i < value.Length; i++)
+        {
+            var c = value[i];
+            if (char.IsHighSurrogate(c) && i + 1 < value.Length && char.IsLowSurrogate(value[i + 1]))
+            {
+                text.Append(c).Append(value[++i]);
+                continue;
+            }
+            text.Append(XmlConvert.IsXmlChar(c) ? c : '\uFFFD');
+        }
+        return text.ToString();
+    }
+
+    private static int IndexOfInvalid(string value)
+    {
+        for (var i = 0; i < value.Length; i++)
+        {
+            var c = value[i];
+            if (char.IsHighSurrogate(c) && i + 1 < value.Length && char.IsLowSurrogate(value[i + 1])) i++;
+            else if (!XmlConvert.IsXmlChar(c)) return i;
+        }
+        return -1;
     }
 
     // Elements whose definition says xmlAttr: id of elements (not Resource.id) and Extension.url. A node built

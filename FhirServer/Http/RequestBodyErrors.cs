@@ -10,7 +10,9 @@ namespace FhirServer.Http;
 /// itself is wrapped, so that no reader can let one escape as a 500.
 /// <list type="bullet">
 /// <item>A body that is not in its Content-Encoding: GZipStream and DeflateStream throw <see cref="InvalidDataException"/>,
-/// BrotliStream an <see cref="InvalidOperationException"/> ("Decoder ran into invalid data").</item>
+/// BrotliStream an <see cref="InvalidOperationException"/> ("Decoder ran into invalid data"), and zlib data whose
+/// header asks for a preset dictionary (FDICT, RFC 1950 §2.2), which HTTP's deflate never has, the runtime's
+/// internal ZLibException, an <see cref="IOException"/>; Kestrel's own errors below it are the outer guard's.</item>
 /// <item>Chunked framing that Kestrel fails to parse with an <see cref="IOException"/> rather than its own
 /// <see cref="BadHttpRequestException"/>: a chunk size past 64 bits (<c>ffffffffffffffff0</c>) overflows in Kestrel's
 /// parser (aspnet/KestrelHttpServer#1899, left as is there).</item>
@@ -52,7 +54,7 @@ public static class RequestBodyErrors
     private sealed class GuardedProvider(string encoding, IDecompressionProvider inner) : IDecompressionProvider
     {
         public Stream GetDecompressionStream(Stream stream) =>
-            new GuardedStream(inner.GetDecompressionStream(stream), e => e is InvalidDataException or InvalidOperationException,
+            new GuardedStream(inner.GetDecompressionStream(stream), e => e is InvalidDataException or InvalidOperationException or (IOException and not BadHttpRequestException),
                 $"The request body could not be decompressed ({encoding})");
     }
 

@@ -106,7 +106,7 @@ public sealed class FhirPathPatch : IPatch
         {
             throw FhirException.Unprocessable($"operation {op.Index}: path '{op.Path}' could not be evaluated: {e.Message}");
         }
-        if (items.Any(i => i is not ElementNode))
+        if (items.Any(i => i is not ElementNode node || Root(node) != resource))
             throw FhirException.Unprocessable($"operation {op.Index}: path '{op.Path}' must select elements of the resource.");
         return [.. items.Cast<ElementNode>()];
     }
@@ -159,6 +159,8 @@ public sealed class FhirPathPatch : IPatch
             {
                 if (targets.Count == 0) throw Fail("the path selects no list");
                 var first = targets[0];
+                // The resource itself is in no list: insert and move work on the items of a repeating element.
+                if (targets.Any(t => t.Parent is null)) throw Fail("the path selects the resource itself, not the items of a list");
                 var listTokens = Tokens(first)[..^1];
                 if (PatchJson.Get(json, listTokens) is not JsonArray list || targets.Any(t => t.Parent != first.Parent || t.Name != first.Name))
                     throw Fail("the path does not select one list");
@@ -175,6 +177,12 @@ public sealed class FhirPathPatch : IPatch
                 return;
             }
         }
+    }
+
+    private static ElementNode Root(ElementNode node)
+    {
+        while (node.Parent is not null) node = node.Parent;
+        return node;
     }
 
     /// <summary>Where a node of the typed tree lies in the resource's FHIR JSON: <c>name/0/given/1</c>.</summary>

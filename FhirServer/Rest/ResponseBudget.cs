@@ -44,7 +44,9 @@ public sealed class ResponseBudget(int limit)
     /// <summary>The entries of a Bundle's JSON (our own writer's: <c>entry</c> is a member of the root object).</summary>
     internal static int CountEntries(byte[] bundle)
     {
-        var reader = new Utf8JsonReader(bundle);
+        // The entries' resources nest as deep as the server accepts (Server:MaxResourceDepth), within Bundles of
+        // their own: far past the reader's default of 64 levels. The reader keeps no stack of its own, whatever the depth.
+        var reader = new Utf8JsonReader(bundle, new JsonReaderOptions { MaxDepth = int.MaxValue });
         var count = 0;
         while (reader.Read())
         {

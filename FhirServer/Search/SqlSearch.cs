@@ -41,8 +41,18 @@ public sealed partial class SqlSearch(SqlResourceStore store, TimeProvider clock
         private int _next;
         public readonly List<(string Name, object? Value)> Args = [];
 
-        public string Arg(object? value)
+        /// <summary>A parameter; a text is cut as the index tables cut theirs (SearchTables.Indexed), so that it compares alike.</summary>
+        public string Arg(object? value) => Bind(value is string text ? SearchTables.Indexed(text) : value);
+
+        /// <summary>A LIKE pattern, whose text was cut before its wildcards were added.</summary>
+        public string Pattern(string pattern) => Bind(pattern);
+
+        private string Bind(object? value)
         {
+            // PostgreSQL text cannot hold U+0000, and no FHIR value holds it (the parsers refuse C0 controls): a
+            // search value or cursor carrying one matches nothing on any store, and is refused alike on both.
+            if (value is string text && text.Contains('\0'))
+                throw FhirException.BadRequest("A search value holds the character U+0000, which no FHIR value may contain.");
             var name = "a" + _next++.ToString(CultureInfo.InvariantCulture);
             Args.Add((name, value));
             return "@" + name;
@@ -275,10 +285,10 @@ public sealed partial class SqlSearch(SqlResourceStore store, TimeProvider clock
         {
             case SearchParamType.Token when clause.Modifier is null:
                 var (system, code) = SplitToken(value.Raw);
-                return code is null || system is { Length: 0 } ? null : new CountKey(SearchTables.Tokens, query.Type, clause.Code, code, system ?? "");
+                return code is null || system is { Length: 0 } ? null : new CountKey(SearchTables.Tokens, query.Type, clause.Code, SearchTables.Indexed(code)!, SearchTables.Indexed(system) ?? "");
             case SearchParamType.Reference when clause.Modifier != "identifier":
                 var target = ReferenceTarget(clause, value.Raw, baseUrl);
-                return target.Url is not null ? null : new CountKey(SearchTables.References, query.Type, clause.Code, target.Id, target.Type ?? "");
+                return target.Url is not null ? null : new CountKey(SearchTables.References, query.Type, clause.Code, SearchTables.Indexed(target.Id)!, target.Type ?? "");
             default:
                 return null;
         }
@@ -590,7 +600,7 @@ public sealed partial class SqlSearch(SqlResourceStore store, TimeProvider clock
                 // Indexed as phonetic keys: the value's key, the whole key (a prefix of a key is not a sound).
                 if (clause.Parameter.IsPhonetic && clause.Modifier is null) return $"s.value = {sql.Arg(PhoneticKey.Of(raw))}";
                 var normalized = SearchText.Normalize(raw);
-                if (clause.Modifier == "contains") return $"s.value LIKE {sql.Arg("%" + EscapeLike(normalized) + "%")} ESCAPE '\\'";
+                if (clause.Modifier == "contains") return $"s.value LIKE {sql.Pattern("%" + EscapeLike(SearchTables.Indexed(normalized)!) + "%")} ESCAPE '\\'";
                 return StartsWith(sql, "s.value", normalized);
             case SearchParamType.Token:
             {
@@ -746,6 +756,7 @@ public sealed partial class SqlSearch(SqlResourceStore store, TimeProvider clock
     private static string StartsWith(Sql sql, string column, string prefix)
     {
         if (prefix.Length == 0) return "1 = 1";
+        prefix = SearchTables.Indexed(prefix)!;
         var upper = prefix[..^1] + (char)(prefix[^1] + 1);
         return $"({column} >= {sql.Arg(prefix)} AND {column} < {sql.Arg(upper)} AND substr({column}, 1, {prefix.Length.ToString(CultureInfo.InvariantCulture)}) = {sql.Arg(prefix)})";
     }

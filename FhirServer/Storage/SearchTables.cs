@@ -237,10 +237,24 @@ public static class SearchTables
         [SearchParamType.Composite] = ("search_composite", CompositeColumns, "ttdddbbttdddbb"),
     };
 
+    /// <summary>
+    /// The characters of a text value the index tables hold: its first 512. A B-tree entry of PostgreSQL holds at most
+    /// a third of a page (2,704 bytes), and a FHIR string may be 1 MB (R4 datatypes.html#string); 512 UTF-16 units
+    /// are at most 1,536 bytes of UTF-8, with room for the type, parameter and id beside them. Both stores keep the
+    /// same prefix, and a search compares its values cut the same way (<see cref="Indexed"/>): values that differ only
+    /// past the prefix match alike.
+    /// </summary>
+    public const int IndexedLength = 512;
+
+    /// <summary>The value as the index tables hold it: at most <see cref="IndexedLength"/> characters, no surrogate pair split.</summary>
+    public static string? Indexed(string? value) =>
+        value is null || value.Length <= IndexedLength ? value
+            : value[..(char.IsHighSurrogate(value[IndexedLength - 1]) ? IndexedLength - 1 : IndexedLength)];
+
     /// <summary>The rows a resource's index entries are stored as: one per value, and one sort row per sortable parameter.</summary>
     private static IEnumerable<(string Param, (string Table, string[] Columns, string Kinds, object?[] Values) Row)> Rows(IReadOnlyList<IndexEntry> entries) =>
         entries.Select(e => (e.Param, Row: Row(e))).Where(r => r.Row is not null).Select(r => (r.Param, r.Row!.Value))
-            .Concat(SortValues.Of(entries).Select(v => (v.Param, (SortLayout.Table, SortLayout.Columns, SortLayout.Kinds, new object?[] { v.Low, v.High }))));
+            .Concat(SortValues.Of(entries).Select(v => (v.Param, (SortLayout.Table, SortLayout.Columns, SortLayout.Kinds, new object?[] { Indexed(v.Low), Indexed(v.High) }))));
 
     /// <summary>The stored columns of a value (composites and unknown kinds are not stored: null).</summary>
     private static (string Table, string[] Columns, string Kinds, object?[] Values)? Row(IndexEntry entry)
@@ -271,6 +285,8 @@ public static class SearchTables
             _ => SearchParamType.Special,
         };
         if (values is null || !Layout.TryGetValue(kind, out var layout)) return null;
+        for (var i = 0; i < values.Length; i++)
+            if (values[i] is string { Length: > IndexedLength } text) values[i] = Indexed(text);
         return (layout.Table, layout.Columns, layout.Kinds, values);
     }
 
