@@ -40,7 +40,16 @@ public static class FuzzCategory
         SearchSort, Cursor, Encoding, EncodingBrotli, ContentType, Headers, Framing, ChunkSize,
     ];
 
-    /// <summary>Categories that reproduce defects known at the time this fuzzer was written (docs/fuzzing.md).</summary>
-    public static IReadOnlyList<string> KnownDefects { get; } =
-        [FhirPathDeep, SearchSort, SearchOr, EncodingBrotli, ChunkSize, SearchEmptyModifier, TransactionShuffle, BatchSearch, AbsoluteReference, HugeArray, Framing];
+    /// <summary>
+    /// The categories the test in CI leaves out, each with its reason: the one list of what the fuzz test does not
+    /// judge. A local run sends them with <c>--skip</c> left empty; <c>--skip known</c> leaves these out too.
+    /// </summary>
+    public static IReadOnlyDictionary<string, string> KnownDefects { get; } = new Dictionary<string, string>
+    {
+        [HugeArray] = "open defect: a resource of 50,000 repeats takes 1-3 s to index and store (under the 500,000-element " +
+            "limit), several at once pass the 5 s bound, and resident memory grows with them (docs/limits.md)",
+        [Framing] = "Kestrel answers a malformed request head (bad request line, Host, Content-Length, chunk framing) " +
+            "itself, before the application, with no body; the cases are pinned by RawRequestTests " +
+            "(docs/storage-and-rest.md, \"What Kestrel answers alone\")",
+    };
 }

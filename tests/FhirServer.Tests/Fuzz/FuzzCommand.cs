@@ -53,7 +53,7 @@ public static class FuzzCommand
     }
 
     private static string[] Categories(string value) =>
-        [.. value.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).SelectMany(c => c == "known" ? FuzzCategory.KnownDefects : [c])];
+        [.. value.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).SelectMany(c => c == "known" ? FuzzCategory.KnownDefects.Keys : [c])];
 
     // "90s", "10m", "2h", or a TimeSpan ("00:10:00").
     private static TimeSpan Duration(string text) => text[^1] switch
