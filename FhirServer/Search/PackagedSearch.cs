@@ -1,3 +1,4 @@
+using System.Collections.Frozen;
 using System.Text;
 using FhirServer.Conformance.Context;
 using FhirServer.Http;
@@ -13,15 +14,28 @@ namespace FhirServer.Search;
 /// (<c>pkg.</c> + the last id), one that reaches the stored ones with the store's cursor. A stored resource hides
 /// the packaged one of the same id, as a read does. Other types, and compartment searches (no conformance type is
 /// in a compartment), go to the store alone.
+/// (docs/storage-and-rest.md, "Conformance resources of the loaded packages")
 /// </summary>
 public sealed class PackagedSearch(PackagedIndex index, SqlSearch store, ConformanceContext conformance)
 {
+    // The canonical (definitional) resource types of R4 (conformance, terminology and knowledge artifacts): those the
+    // packages define things with. Packaged examples of other types (Bundle, List) are read by id only, so that a
+    // search of a clinical type keeps what the store offers (chains, _include…) instead of the in-memory subset.
+    private static readonly FrozenSet<string> SearchedTypes = new[]
+    {
+        "ActivityDefinition", "CapabilityStatement", "ChargeItemDefinition", "CodeSystem", "CompartmentDefinition", "ConceptMap",
+        "EffectEvidenceSynthesis", "EventDefinition", "Evidence", "EvidenceVariable", "ExampleScenario", "GraphDefinition",
+        "ImplementationGuide", "Library", "Measure", "MessageDefinition", "NamingSystem", "OperationDefinition", "PlanDefinition",
+        "Questionnaire", "ResearchDefinition", "ResearchElementDefinition", "RiskEvidenceSynthesis", "SearchParameter",
+        "StructureDefinition", "StructureMap", "TerminologyCapabilities", "TestScript", "ValueSet",
+    }.ToFrozenSet(StringComparer.Ordinal);
+
     private const string Forward = "pkg.";
     private const string Backward = "pkg~";
 
     public async Task<SearchPage> RunAsync(SearchQuery query, CompartmentSpec? compartment, string baseUrl, CancellationToken ct)
     {
-        if (compartment is not null || !index.Has(query.Type)) return await store.RunAsync(query, compartment, baseUrl, ct);
+        if (compartment is not null || !SearchedTypes.Contains(query.Type) || !index.Has(query.Type)) return await store.RunAsync(query, compartment, baseUrl, ct);
         PackagedMatcher.Check(query);
         var storeCursor = query.Cursor is { } c && !c.StartsWith("pkg", StringComparison.Ordinal) ? c : null;
         // Stored values are checked (a date that is no date → 400) before any packaged page is answered.

@@ -142,5 +142,8 @@ public class PackagedSearchTests(string store) : ServerTests(store)
             Assert.That(status, Is.EqualTo(HttpStatusCode.BadRequest), query);
             Assert.That(outcome.GetProperty("issue")[0].GetProperty("diagnostics").GetString(), Does.StartWith(parameter + ":"), query);
         }
+        // Lists ship in the packages as examples: List is no conformance type, its search keeps all the store offers.
+        var (list, listBundle) = await Get("/List?_include=List:item&subject.name=x");
+        Assert.That(list, Is.EqualTo(HttpStatusCode.OK), listBundle.ToString());
     }
 }
