@@ -67,6 +67,8 @@ public static class ServerApp
         services.AddSingleton<FhirInput>();
         services.AddSingleton<Capabilities>();
         services.AddSingleton<PackagedResources>();
+        services.AddSingleton<PackagedIndex>();
+        services.AddSingleton<PackagedSearch>();
         services.AddSingleton<ResourceService>();
         services.AddSingleton<CreateCombiner>();
         services.AddSingleton<BundleProcessor>();

@@ -98,7 +98,7 @@ public static class SearchEndpoints
     {
         var parsed = services.GetRequiredService<SearchQueryParser>().Parse(type, pairs, strict);
         var view = ResourceViews.FromQuery(query, services.GetRequiredService<ConformanceContext>().Registry, allowCount: true);
-        var page = await services.GetRequiredService<SqlSearch>().RunAsync(parsed, compartment, baseUrl, ct);
+        var page = await services.GetRequiredService<PackagedSearch>().RunAsync(parsed, compartment, baseUrl, ct);
 
         var self = $"{baseUrl}{path}" + (parsed.SelfQuery.Length > 0 ? "?" + parsed.SelfQuery : "");
         string Page(string cursor) => self + (parsed.SelfQuery.Length > 0 ? "&" : "?") + "_cursor=" + cursor;

@@ -16,15 +16,28 @@ public sealed class PackagedResources
 {
     private readonly DefinitionRegistry _registry;
     private readonly Lazy<FrozenDictionary<string, CanonicalEntry>> _byKey;
+    private readonly Lazy<FrozenSet<string>> _types;
 
     public PackagedResources(ConformanceContext conformance, ILogger<PackagedResources> logger)
     {
         _registry = conformance.Registry;
         _byKey = new(() => Build(_registry, logger));
+        _types = new(() => _byKey.Value.Keys.Select(k => k[..k.IndexOf('/', StringComparison.Ordinal)]).ToFrozenSet(StringComparer.Ordinal));
     }
 
     /// <summary>The packaged resource <paramref name="type"/>/<paramref name="id"/>, if a loaded package has one.</summary>
     public CanonicalEntry? Find(string type, string id) => _byKey.Value.GetValueOrDefault(Key(type, id));
+
+    /// <summary>The packaged resources of <paramref name="type"/> by id (for search, <c>FhirServer.Search.PackagedSearch</c>).</summary>
+    public IEnumerable<(string Id, CanonicalEntry Entry)> OfType(string type)
+    {
+        var prefix = type + "/";
+        foreach (var (key, entry) in _byKey.Value)
+            if (key.StartsWith(prefix, StringComparison.Ordinal)) yield return (key[prefix.Length..], entry);
+    }
+
+    /// <summary>The resource types the loaded packages have resources of.</summary>
+    public IReadOnlySet<string> Types => _types.Value;
 
     /// <summary>Answers a read of a packaged resource, with the views the client asked for; false when no package has it.</summary>
     public async Task<bool> TryWriteAsync(HttpContext http, string type, string id)

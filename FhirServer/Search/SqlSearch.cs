@@ -764,7 +764,7 @@ public sealed partial class SqlSearch(SqlResourceStore store, TimeProvider clock
     private static string EscapeLike(string text) => text.Replace("\\", "\\\\").Replace("%", "\\%").Replace("_", "\\_");
 
     /// <summary><c>system|code</c>, <c>|code</c> (system empty string: no system), <c>system|</c>, or <c>code</c>; <c>\|</c> is a literal bar.</summary>
-    private static (string? System, string? Code) SplitToken(string raw)
+    internal static (string? System, string? Code) SplitToken(string raw)
     {
         for (var i = 0; i < raw.Length; i++)
         {
