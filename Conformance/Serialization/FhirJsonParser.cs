@@ -52,6 +52,7 @@ public sealed partial class FhirJsonParser
         var session = new Session(this, utf8);
         var root = session.Run(utf8.Span);
         session.ReleaseBuffers();
+        if (session.Omitted > 0) session.Issues.Add(_options.Omitted(session.Omitted));
         return new ParseResult(root, session.Issues);
     }
 
@@ -61,6 +62,7 @@ public sealed partial class FhirJsonParser
         private readonly ReadOnlyMemory<byte> _source = source;
         private readonly Utf8Source _utf8Source = Utf8Source.JsonTokens(source);
         public readonly List<OutcomeIssue> Issues = [];
+        public int Omitted;
         private int _nullPlaceholders;
         private readonly DefinitionRegistry _registry = parser._registry;
         private readonly ParserOptions _options = parser._options;
@@ -220,7 +222,7 @@ public sealed partial class FhirJsonParser
                 else if (TryUnescape(ref reader, out var unescaped, out var problem)) name = unescaped;
                 else
                 {
-                    Error(propertyStart, "structure", $"Invalid JSON string: {problem}", node.Location);
+                    Error(propertyStart, "structure", $"Invalid JSON string: {problem}", Where(node));
                     reader.Read();
                     reader.Skip();
                     continue;
@@ -230,7 +232,7 @@ public sealed partial class FhirJsonParser
                 if (isResource && name.SequenceEqual("resourceType"u8))
                 {
                     if (reader.TokenType != JsonTokenType.String)
-                        Error(propertyStart, "structure", "'resourceType' must be a string", node.Location);
+                        Error(propertyStart, "structure", "'resourceType' must be a string", Where(node));
                     reader.Skip();
                     continue;
                 }
@@ -239,7 +241,7 @@ public sealed partial class FhirJsonParser
                 if (property is null || (primitiveOnly && !property.IsIdOrExtension))
                 {
                     var text = Encoding.UTF8.GetString(name);
-                    Error(propertyStart, "structure", $"Unrecognized property '{text}'", node.Location + "." + text);
+                    Error(propertyStart, "structure", $"Unrecognized property '{text}'", Where(node, text));
                     reader.Skip();
                     continue;
                 }
@@ -252,14 +254,14 @@ public sealed partial class FhirJsonParser
 
                 if (property.Underscore && !property.IsPrimitive)
                 {
-                    Error(propertyStart, "structure", $"'{Encoding.UTF8.GetString(name)}' is only allowed for primitive elements", node.Location);
+                    Error(propertyStart, "structure", $"'{Encoding.UTF8.GetString(name)}' is only allowed for primitive elements", Where(node));
                     reader.Skip();
                     continue;
                 }
                 ReadProperty(ref reader, node, property, seen.Has(property.Order, !property.Underscore));
             }
             if (members == 0)
-                Error(objectStart, "structure", "Empty objects are not allowed: an element must have a value or children (R4 §2.6.2)", node.Location);
+                Error(objectStart, "structure", "Empty objects are not allowed: an element must have a value or children (R4 §2.6.2)", Where(node));
             if (_nullPlaceholders != placeholdersBefore) ReportUnmatchedNulls(node);
             node.EndChildren(children);
             _childBuffersInUse--;
@@ -312,7 +314,7 @@ public sealed partial class FhirJsonParser
             var message = other is not null && other != text
                 ? $"Only one of the choice types of '{child.Name}[x]' may be present (found '{other}' and '{text}')"
                 : $"Duplicate property '{text}'";
-            Error(propertyStart, "structure", message, node.Location + "." + text);
+            Error(propertyStart, "structure", message, Where(node, text));
         }
 
         // A null in a primitive array stands for "no value here, see _name"; left alone it says nothing (R4 §2.6.2.1).
@@ -320,7 +322,8 @@ public sealed partial class FhirJsonParser
         {
             foreach (var c in node.Children)
                 if (!c.HasValue && !c.HasChildren && !c.IsResource && FhirJsonWriter.IsPrimitiveNode(c))
-                    Issues.Add(new OutcomeIssue(IssueSeverity.Error, "structure",
+                    if (Issues.Count >= _options.MaxIssues) Omitted++;
+                    else Issues.Add(new OutcomeIssue(IssueSeverity.Error, "structure",
                         $"null at index {c.Index} of '{c.Name}' has no matching entry in '_{c.Name}'", c.Location, c.Line, c.Column));
         }
 
@@ -378,7 +381,7 @@ public sealed partial class FhirJsonParser
                     _nullPlaceholders++;
                 }
                 else if (FindSibling(parent, child, mergeIndex) is { } existing && !existing.HasValue && !existing.HasChildren)
-                    Error(start, "structure", $"Both '{child.Name}' and '_{child.Name}' are null at index {mergeIndex}", existing.Location);
+                    Error(start, "structure", $"Both '{child.Name}' and '_{child.Name}' are null at index {mergeIndex}", Where(existing));
                 return;
             }
 
@@ -410,7 +413,7 @@ public sealed partial class FhirJsonParser
             {
                 if (reader.TokenType != JsonTokenType.StartObject)
                 {
-                    Error(start, "structure", $"'_{child.Name}' must be a JSON object holding id and extension", node.Location);
+                    Error(start, "structure", $"'_{child.Name}' must be a JSON object holding id and extension", Where(node));
                     reader.Skip();
                     return;
                 }
@@ -426,14 +429,14 @@ public sealed partial class FhirJsonParser
             }
             if (reader.TokenType != JsonTokenType.StartObject)
             {
-                Error(start, "structure", $"'{child.Name}' is of type {type} and must be a JSON object", node.Location);
+                Error(start, "structure", $"'{child.Name}' is of type {type} and must be a JSON object", Where(node));
                 reader.Skip();
                 return;
             }
             var members = property.Members;
             if (members is null)
             {
-                Error(start, "not-supported", $"No definition is loaded for type '{type}'", node.Location);
+                Error(start, "not-supported", $"No definition is loaded for type '{type}'", Where(node));
                 reader.Skip();
                 return;
             }
@@ -468,7 +471,7 @@ public sealed partial class FhirJsonParser
                     text = "false";
                     break;
                 default:
-                    Error(start, "structure", $"A value of type {type} must be a JSON {Describe(expected)}, not {Describe(reader.TokenType)}", node.Location);
+                    Error(start, "structure", $"A value of type {type} must be a JSON {Describe(expected)}, not {Describe(reader.TokenType)}", Where(node));
                     reader.Skip();
                     return;
             }
@@ -481,11 +484,11 @@ public sealed partial class FhirJsonParser
             };
             if (actual != expected)
             {
-                Error(start, "structure", $"A value of type {type} must be a JSON {Describe(expected)}, not a {Describe(actual)} ('{PrimitiveRules.Shorten(text)}')", node.Location);
+                Error(start, "structure", $"A value of type {type} must be a JSON {Describe(expected)}, not a {Describe(actual)} ('{PrimitiveRules.Shorten(text)}')", Where(node));
                 return;
             }
             if (parser._primitives.Check(type, text, _options) is { } problem)
-                Error(start, "value", problem, node.Location);
+                Error(start, "value", problem, Where(node));
         }
 
         /// <summary>
@@ -503,11 +506,11 @@ public sealed partial class FhirJsonParser
             // Bytes bound characters from above: count characters only when the byte length is past the limit.
             if (utf8.Length > limit && Encoding.UTF8.GetCharCount(utf8) is var length && length > limit)
             {
-                Error(start, "too-long", $"The value is {length:N0} characters long; the limit for {type} is {limit:N0}", node.Location);
+                Error(start, "too-long", $"The value is {length:N0} characters long; the limit for {type} is {limit:N0}", Where(node));
                 return;
             }
             var problem = property.IsBase64 ? PrimitiveRules.CheckBase64(utf8) : parser._primitives.CheckUtf8(type, utf8, _options);
-            if (problem is not null) Error(start, "value", problem, node.Location);
+            if (problem is not null) Error(start, "value", problem, Where(node));
         }
 
         /// <summary>
@@ -528,12 +531,12 @@ public sealed partial class FhirJsonParser
             }
             catch (InvalidOperationException ex)
             {
-                Error(start, "structure", $"Invalid JSON string: {ex.Message}", node.Location);
+                Error(start, "structure", $"Invalid JSON string: {ex.Message}", Where(node));
                 return;
             }
             node.SetUtf8Value(_escapedSource ??= Utf8Source.JsonEscapedStrings(_source), (int)start + 1, escapedLength);
             if (parser._primitives.CheckUtf8(property.Type, buffer.AsSpan(0, length), _options) is { } problem)
-                Error(start, "value", problem, node.Location);
+                Error(start, "value", problem, Where(node));
         }
 
         private const int MaxKeptBuffer = 1 << 20;
@@ -560,7 +563,7 @@ public sealed partial class FhirJsonParser
             if (span.Length > limit && !reader.ValueIsEscaped && Encoding.UTF8.GetCharCount(span) > limit)
             {
                 Error(reader.TokenStartIndex, "too-long",
-                    $"The value is {Encoding.UTF8.GetCharCount(span):N0} characters long; the limit for {type} is {limit:N0}", node.Location);
+                    $"The value is {Encoding.UTF8.GetCharCount(span):N0} characters long; the limit for {type} is {limit:N0}", Where(node));
                 text = "";
                 return false;
             }
@@ -571,7 +574,7 @@ public sealed partial class FhirJsonParser
             }
             catch (InvalidOperationException ex)
             {
-                Error(reader.TokenStartIndex, "structure", $"Invalid JSON string: {ex.Message}", node.Location);
+                Error(reader.TokenStartIndex, "structure", $"Invalid JSON string: {ex.Message}", Where(node));
                 text = "";
                 return false;
             }
@@ -584,10 +587,10 @@ public sealed partial class FhirJsonParser
             return node;
         }
 
-        private static string Loc(ElementNode parent, ElementDefinitionInfo child) => parent.Location + "." + child.Name;
+        private string? Loc(ElementNode parent, ElementDefinitionInfo child) => Where(parent, child.Name);
 
         // Where a resource that could not be read was: null at the root. Only computed for the message.
-        private static string? ResourceLocation(ElementNode? parent, ElementDefinitionInfo? element) =>
+        private string? ResourceLocation(ElementNode? parent, ElementDefinitionInfo? element) =>
             parent is null || element is null ? null : Loc(parent, element);
 
         private static ElementNode? FindSibling(ElementNode parent, ElementDefinitionInfo child, int index)
@@ -637,8 +640,21 @@ public sealed partial class FhirJsonParser
             return (_lineCacheLine, target - _lineCacheStart + 1);
         }
 
+        /// <summary>
+        /// The location of an issue at <paramref name="node"/>, or null once the issues are past
+        /// <see cref="ParserOptions.MaxIssues"/>: a location counts the node's earlier siblings of its name, so
+        /// making one for each of 100,000 faulty repeats would take time quadratic in their number.
+        /// </summary>
+        private string? Where(ElementNode node, string? child = null) =>
+            Issues.Count >= _options.MaxIssues ? null : child is null ? node.Location : node.Location + "." + child;
+
         private void Error(long offset, string code, string message, string? location)
         {
+            if (Issues.Count >= _options.MaxIssues)
+            {
+                Omitted++;
+                return;
+            }
             var (line, col) = Position(offset);
             Issues.Add(new OutcomeIssue(IssueSeverity.Error, code, message, location, line, col));
         }

@@ -90,6 +90,7 @@ public sealed class FhirXmlParser
                 $"The content is nested deeper than the limit of {_options.MaxXmlDepth} levels of XML elements ({_options.MaxDepth} of JSON)", null, ex.Line, ex.Column));
             root = null;
         }
+        if (session.Omitted > 0) issues.Add(_options.Omitted(session.Omitted));
         return new ParseResult(root, issues);
     }
 

@@ -1,3 +1,5 @@
+using FhirServer.Conformance.Model;
+
 namespace FhirServer.Conformance.Serialization;
 
 /// <summary>Limits and checks applied by the JSON and XML parsers. The defaults suit a public server.</summary>
@@ -26,6 +28,17 @@ public sealed record ParserOptions
 
     /// <summary>base64Binary carries attachments (Binary.data), so it has its own, larger limit.</summary>
     public int MaxBase64Length { get; init; } = 64 * 1024 * 1024;
+
+    /// <summary>
+    /// Errors reported for one resource; past it the parser counts them and ends its list with one issue saying how
+    /// many more there were. A body of 100,000 unknown elements would otherwise be answered with 200,000 issues (a
+    /// 50 MB OperationOutcome that took a minute and a half to make); a client fixes the first ones first anyway.
+    /// </summary>
+    public int MaxIssues { get; init; } = 100;
+
+    /// <summary>The issue that closes a list cut at <see cref="MaxIssues"/>.</summary>
+    internal OutcomeIssue Omitted(int count) => new(IssueSeverity.Error, "too-costly",
+        $"{count:N0} more issue(s) not reported: a resource is answered with at most {MaxIssues} (ParserOptions.MaxIssues).");
 
     /// <summary>Check primitive values against their type's regex (dates, ids, codes, uris…).</summary>
     public bool ValidatePrimitives { get; init; } = true;

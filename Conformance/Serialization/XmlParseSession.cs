@@ -92,7 +92,7 @@ internal sealed class XmlParseSession(
         Flush(node, attributes, ref flushed, int.MaxValue);
         // R4 §2.7: "FHIR elements are never empty": a value attribute, an id, extensions or child elements.
         if (members == 0 && kind != Kind.Resource)
-            Error(start, "structure", "Empty elements are not allowed: an element must have a value or children (R4 §2.7)", node.Location);
+            Error(start, "structure", "Empty elements are not allowed: an element must have a value or children (R4 §2.7)", Where(node));
     }
 
     /// <summary>
@@ -131,7 +131,7 @@ internal sealed class XmlParseSession(
                     ? "A resource has no value attribute"
                     : $"'{node.SerializedName}' is of type {node.Type}, which has no value attribute: its content goes in child elements (R4 §2.7)"
                 : $"Unrecognized attribute '{name}'";
-            Error(at, "structure", message, node.Location + "." + name);
+            Error(at, "structure", message, Path(node, name));
         } while (reader.MoveToNextAttribute());
         reader.MoveToElement();
         return attributes;
@@ -159,7 +159,7 @@ internal sealed class XmlParseSession(
                     members++;
                     if (!textReported)
                         Error(Position(), "structure",
-                            $"Text is not allowed in '{node.SerializedName}': use the value attribute (R4 §2.7)", node.Location);
+                            $"Text is not allowed in '{node.SerializedName}': use the value attribute (R4 §2.7)", Where(node));
                     textReported = true;
                     break;
                 // Whitespace, comments and processing instructions are insignificant in FHIR content (R4 §2.7).
@@ -234,7 +234,7 @@ internal sealed class XmlParseSession(
         var container = kind == Kind.Complex && child.HasInlineChildren ? child : registry.GetTypeDefinition(type)?.Root;
         if (container is null)
         {
-            Error(start, "not-supported", $"No definition is loaded for type '{type}'", node.Location);
+            Error(start, "not-supported", $"No definition is loaded for type '{type}'", Where(node));
             SkipElement();
             return;
         }
@@ -248,7 +248,7 @@ internal sealed class XmlParseSession(
         node.Value = text ?? copy;
         if (node.Value is null)
         {
-            Error(start, "structure", "The narrative could not be read as standalone XHTML", node.Location);
+            Error(start, "structure", "The narrative could not be read as standalone XHTML", Where(node));
             return;
         }
         var problem = primitives.Check("xhtml", node.Value, options);
@@ -260,7 +260,7 @@ internal sealed class XmlParseSession(
             node.Value = normalized;
             problem = null;
         }
-        if (problem is not null) Error(start, "value", problem, node.Location);
+        if (problem is not null) Error(start, "value", problem, Where(node));
     }
 
     /// <summary>A resource-typed element wraps the resource: <c>&lt;contained&gt;&lt;Patient&gt;…&lt;/Patient&gt;&lt;/contained&gt;</c> (R4 §2.7).</summary>
@@ -320,11 +320,15 @@ internal sealed class XmlParseSession(
         if (primitives.Check(type, value, options) is not { } problem) return;
         // Same issue code as the JSON parser for an over-long value.
         var limit = type == "base64Binary" ? options.MaxBase64Length : options.MaxStringLength;
-        Error(at, value.Length > limit ? "too-long" : "value", problem, attribute is null ? node.Location : Path(node, attribute));
+        Error(at, value.Length > limit ? "too-long" : "value", problem, attribute is null ? Where(node) : Path(node, attribute));
     }
 
-    // Locations are built only when an issue needs one: computing them walks up to the root.
-    private static string Path(ElementNode parent, string name) => parent.Location + "." + name;
+    // Locations are built only when an issue needs one: computing them walks up to the root. Past
+    // ParserOptions.MaxIssues none is: a location counts the node's earlier siblings of its name, and making one for
+    // each of 100,000 faulty repeats would take time quadratic in their number.
+    private string? Path(ElementNode parent, string name) => Where(parent) is { } at ? at + "." + name : null;
+
+    private string? Where(ElementNode node) => issues.Count >= options.MaxIssues ? null : node.Location;
 
     /// <summary>Reads past the element the reader is on, without recursion; its content is not looked at.</summary>
     private void SkipElement()
@@ -352,6 +356,12 @@ internal sealed class XmlParseSession(
     // IXmlLineInfo gives an element's position at its name; the issue points at its '<'.
     private (int Line, int Column) ElementStart() => (_lineInfo.LineNumber, Math.Max(1, _lineInfo.LinePosition - 1));
 
-    private void Error((int Line, int Column) at, string code, string message, string? location) =>
-        issues.Add(new OutcomeIssue(IssueSeverity.Error, code, message, location, at.Line, at.Column));
+    /// <summary>Errors not reported, past <see cref="ParserOptions.MaxIssues"/>.</summary>
+    public int Omitted { get; private set; }
+
+    private void Error((int Line, int Column) at, string code, string message, string? location)
+    {
+        if (issues.Count >= options.MaxIssues) Omitted++;
+        else issues.Add(new OutcomeIssue(IssueSeverity.Error, code, message, location, at.Line, at.Column));
+    }
 }
