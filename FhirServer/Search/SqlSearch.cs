@@ -879,28 +879,31 @@ public sealed partial class SqlSearch(SqlResourceStore store, TimeProvider clock
     private async Task<List<long>> SizesAsync(DbConnection connection, IReadOnlyList<long> seqs, CancellationToken ct)
     {
         if (seqs.Count == 0) return [];
+        // length() of a BLOB (SQLite) or bytea (PostgreSQL) is its byte count, read from the value's header.
+        var bySeq = await BySeqAsync(connection, "coalesce(length(body), 0)", seqs, r => Convert.ToInt64(r.GetValue(1), CultureInfo.InvariantCulture), ct);
+        return [.. seqs.Select(s => bySeq.GetValueOrDefault(s))];
+    }
+
+    /// <summary>Rows of <c>resource</c> by seq: <c>seq</c>, then <paramref name="columns"/>, each read by <paramref name="read"/>.</summary>
+    private static async Task<Dictionary<long, T>> BySeqAsync<T>(DbConnection connection, string columns, IReadOnlyList<long> seqs,
+        Func<DbDataReader, T> read, CancellationToken ct)
+    {
         var sql = new Sql();
         var list = string.Join(", ", seqs.Select(s => sql.Arg(s)));
-        // length() of a BLOB (SQLite) or bytea (PostgreSQL) is its byte count, read from the value's header.
-        await using var command = Command(connection, $"SELECT seq, coalesce(length(body), 0) FROM resource WHERE seq IN ({list})", sql);
+        await using var command = Command(connection, $"SELECT seq, {columns} FROM resource WHERE seq IN ({list})", sql);
         await using var reader = await command.ExecuteReaderAsync(ct);
-        var bySeq = new Dictionary<long, long>();
-        while (await reader.ReadAsync(ct)) bySeq[reader.GetInt64(0)] = Convert.ToInt64(reader.GetValue(1), CultureInfo.InvariantCulture);
-        return [.. seqs.Select(s => bySeq.GetValueOrDefault(s))];
+        var bySeq = new Dictionary<long, T>();
+        while (await reader.ReadAsync(ct)) bySeq[reader.GetInt64(0)] = read(reader);
+        return bySeq;
     }
 
     private async Task<List<StoredVersion>> Versions(DbConnection connection, IReadOnlyList<long> seqs, CancellationToken ct)
     {
         if (seqs.Count == 0) return [];
-        var sql = new Sql();
-        var list = string.Join(", ", seqs.Select(s => sql.Arg(s)));
-        await using var command = Command(connection, $"SELECT seq, type, id, version, last_updated, method, body FROM resource WHERE seq IN ({list})", sql);
-        await using var reader = await command.ExecuteReaderAsync(ct);
-        var bySeq = new Dictionary<long, StoredVersion>();
-        while (await reader.ReadAsync(ct))
-            bySeq[reader.GetInt64(0)] = new StoredVersion(reader.GetString(1), reader.GetString(2), reader.GetInt32(3),
+        var bySeq = await BySeqAsync(connection, "type, id, version, last_updated, method, body", seqs, reader =>
+            new StoredVersion(reader.GetString(1), reader.GetString(2), reader.GetInt32(3),
                 SqlResourceStore.FromMicros(reader.GetInt64(4)), (VersionMethod)reader.GetInt32(5), reader.IsDBNull(6) ? null : reader.GetFieldValue<byte[]>(6))
-            { Sequence = reader.GetInt64(0) };
+            { Sequence = reader.GetInt64(0) }, ct);
         return seqs.Where(bySeq.ContainsKey).Select(s => bySeq[s]).ToList();
     }
 
