@@ -119,5 +119,12 @@ public class PageBytesTests(string store) : ServerTests(store, new() { ["Server:
         Assert.That(Entries(bundle, "include").Count(), Is.EqualTo(2));
         var outcome = Entries(bundle, "outcome").Single().GetProperty("resource");
         Assert.That(Diagnostics(outcome), Does.Contain("Server:MaxPageBytes").And.Contain("3,000"));
+
+        // Across types, posted, iterating, with the largest _count: the same bound.
+        var (posted, across) = await Send(Client, HttpMethod.Post, "/_search",
+            $"_type=Patient&_id={_small}&_revinclude:iterate=Observation:subject&_count=2147483647", "application/x-www-form-urlencoded");
+        Assert.That(posted, Is.EqualTo(HttpStatusCode.OK), across.ToString());
+        Assert.That(Entries(across, "include").Count(), Is.EqualTo(2));
+        Assert.That(Diagnostics(Entries(across, "outcome").Single().GetProperty("resource")), Does.Contain("Server:MaxPageBytes"));
     }
 }
