@@ -373,7 +373,7 @@ public static partial class FhirEndpoints
     /// <summary>The history interaction's parameters (<c>_count</c>, <c>_since</c>, <c>_at</c>, <c>_cursor</c>); invalid ones → 400.</summary>
     internal static HistoryQuery ParseHistory(IQueryCollection parameters, ServerSettings settings, string? type, string? id)
     {
-        var query = new HistoryQuery { Type = type, Id = id, Count = settings.DefaultPageSize };
+        var query = new HistoryQuery { Type = type, Id = id, Count = settings.DefaultPageSize, MaxBytes = settings.MaxPageBytes };
         if (parameters.TryGetValue("_count", out var count))
         {
             if (!int.TryParse(count, NumberStyles.None, CultureInfo.InvariantCulture, out var n))
@@ -413,8 +413,9 @@ public static partial class FhirEndpoints
             throw FhirException.NotFound($"{type}/{id} is not known");
         var versions = await store.HistoryAsync(query, ct);
         var page = versions.Take(query.Count).ToList();
+        page = page.Take(PageBytes.Fit(page.Select(PageBytes.Of).ToList(), query.MaxBytes)).ToList();
         var links = new List<(string, string)> { ("self", $"{baseUrl}{path}{QueryString.Create(parameters)}") };
-        if (versions.Count > query.Count && page.Count > 0)
+        if (versions.Count > page.Count && page.Count > 0)
             links.Add(("next", PageUrl(parameters, baseUrl, path, page[^1].Sequence)));
         using var bundle = new BundleJson("history", DateTimeOffset.UtcNow, links: links);
         foreach (var v in page)

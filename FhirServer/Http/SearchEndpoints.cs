@@ -106,14 +106,19 @@ public static class SearchEndpoints
         if (page.NextCursor is not null) links.Add(("next", Page(page.NextCursor)));
         if (page.PreviousCursor is not null) links.Add(("previous", Page(page.PreviousCursor)));
         return Searchset(services, view, baseUrl, page.Total, links, page.Matches, page.Included,
-            WithIncludesStopped(parsed.Ignored, page.IncludesStopped, services.GetRequiredService<ServerSettings>()));
+            WithIncludesStopped(parsed.Ignored, page.IncludesStopped, page.IncludesCut, services.GetRequiredService<ServerSettings>()));
     }
 
-    // R4 search.html#revinclude lets a server limit iteration; the client is told where it stopped.
-    private static IReadOnlyList<string> WithIncludesStopped(IReadOnlyList<string> ignored, bool stopped, ServerSettings settings) =>
-        stopped
-            ? [.. ignored, $"_include/_revinclude:iterate after {settings.MaxIncludeIterations} rounds (Server:{nameof(ServerSettings.MaxIncludeIterations)}): what further rounds would reach is not included"]
-            : ignored;
+    // R4 search.html#revinclude lets a server limit iteration (and what it includes); the client is told where it stopped.
+    private static IReadOnlyList<string> WithIncludesStopped(IReadOnlyList<string> ignored, bool stopped, bool cut, ServerSettings settings)
+    {
+        IReadOnlyList<string> result = ignored;
+        if (stopped)
+            result = [.. result, $"_include/_revinclude:iterate after {settings.MaxIncludeIterations} rounds (Server:{nameof(ServerSettings.MaxIncludeIterations)}): what further rounds would reach is not included"];
+        if (cut)
+            result = [.. result, $"_include/_revinclude past {settings.MaxPageBytes:N0} bytes of the page (Server:{nameof(ServerSettings.MaxPageBytes)}): some resources they reach are not included; ask for fewer matches (_count)"];
+        return result;
+    }
 
     /// <summary>
     /// Search across types (R4 http.html#search, <c>search-system</c>): <c>GET [base]?…</c> and <c>POST [base]/_search</c>.
@@ -165,6 +170,8 @@ public static class SearchEndpoints
         var matches = new List<StoredVersion>();
         var included = new List<StoredVersion>();
         var includesStopped = false;
+        var includesCut = false;
+        var bytesLeft = services.GetRequiredService<ServerSettings>().MaxPageBytes;
         string? next = null;
         if (first is { CountOnly: false, Count: > 0 })
             for (var i = cursor.TypeIndex; i < types.Count; i++)
@@ -172,12 +179,17 @@ public static class SearchEndpoints
                 var page = await search.RunAsync(queries[i] with
                 {
                     Count = first.Count - matches.Count, Total = TotalMode.None, Cursor = i == cursor.TypeIndex ? cursor.TypeCursor : null,
+                    MaxBytes = bytesLeft,
                 }, null, baseUrl, ct);
                 matches.AddRange(page.Matches);
                 included.AddRange(page.Included);
                 includesStopped |= page.IncludesStopped;
+                includesCut |= page.IncludesCut;
+                // Server:MaxPageBytes bounds the whole page: a type starts only while some of it is left (and then
+                // carries at least one match, as any page does).
+                bytesLeft -= page.Matches.Concat(page.Included).Sum(PageBytes.Of);
                 if (page.NextCursor is not null) next = SystemCursor.Encode(types[i], page.NextCursor);
-                else if (matches.Count >= first.Count && i + 1 < types.Count) next = SystemCursor.Encode(types[i + 1], null);
+                else if ((matches.Count >= first.Count || bytesLeft <= 0) && i + 1 < types.Count) next = SystemCursor.Encode(types[i + 1], null);
                 if (next is not null) break;
             }
 
@@ -188,7 +200,7 @@ public static class SearchEndpoints
         var links = new List<(string, string)> { ("self", cursor.Text is null ? self : Page(cursor.Text)) };
         if (next is not null) links.Add(("next", Page(next)));
         await WriteSearchset(http, baseUrl, total, links, matches, included,
-            WithIncludesStopped(first?.Ignored ?? [], includesStopped, services.GetRequiredService<ServerSettings>()));
+            WithIncludesStopped(first?.Ignored ?? [], includesStopped, includesCut, services.GetRequiredService<ServerSettings>()));
     }
 
     /// <summary>Where a search across types goes on: the index of a type, and that type's own cursor (null: its start).</summary>

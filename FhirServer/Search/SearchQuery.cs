@@ -17,7 +17,14 @@ public sealed record SearchQuery(
     string? Cursor,
     bool CountOnly,
     IReadOnlyList<string> Ignored,
-    string SelfQuery);
+    string SelfQuery)
+{
+    /// <summary>
+    /// Bytes of bodies the page may carry, matches and includes (null: <see cref="ServerSettings.MaxPageBytes"/>): a
+    /// search across types gives each type what the types before it left.
+    /// </summary>
+    public long? MaxBytes { get; init; }
+}
 
 public enum TotalMode { None, Estimate, Accurate }
 

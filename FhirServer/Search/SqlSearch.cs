@@ -16,7 +16,8 @@ public sealed record SearchPage(
     int? Total,
     string? NextCursor,
     string? PreviousCursor,
-    bool IncludesStopped = false);
+    bool IncludesStopped = false,
+    bool IncludesCut = false);
 
 /// <summary>Restricts a search to a compartment (R4 compartmentdefinition.html): resources that point at the owner through one of the parameters.</summary>
 public sealed record CompartmentSpec(string OwnerType, string OwnerId, IReadOnlyList<string> Parameters, bool IncludesOwner);
@@ -147,6 +148,15 @@ public sealed partial class SqlSearch(SqlResourceStore store, TimeProvider clock
         var more = rows.Count > query.Count;
         if (more) rows.RemoveAt(rows.Count - 1);
         if (backwards) rows.Reverse();
+        // A page stops where its bodies pass the byte budget (from the cursor's side: a previous page keeps its end).
+        var sizes = await SizesAsync(connection, rows.Select(r => r.Seq).ToList(), ct);
+        var budget = query.MaxBytes ?? settings.MaxPageBytes;
+        var fit = PageBytes.Fit(backwards ? [.. Enumerable.Reverse(sizes)] : sizes, budget);
+        if (fit < rows.Count)
+        {
+            rows = backwards ? rows.GetRange(rows.Count - fit, fit) : rows.GetRange(0, fit);
+            more = true;
+        }
 
         string? next = null, previous = null;
         if (rows.Count > 0)
@@ -156,8 +166,8 @@ public sealed partial class SqlSearch(SqlResourceStore store, TimeProvider clock
         }
 
         var matches = await Versions(connection, rows.Select(r => r.Seq).ToList(), ct);
-        var included = await Includes(connection, query, matches, ct);
-        return new SearchPage(matches, included.Resources, total, next, previous, included.Stopped);
+        var included = await Includes(connection, query, matches, budget - matches.Sum(PageBytes.Of), ct);
+        return new SearchPage(matches, included.Resources, total, next, previous, included.Stopped, included.Cut);
     }
 
     /// <summary>
@@ -865,28 +875,47 @@ public sealed partial class SqlSearch(SqlResourceStore store, TimeProvider clock
         return "(" + string.Join(" OR ", ors) + ")";
     }
 
+    /// <summary>The bytes of the stored bodies of <paramref name="seqs"/>, in their order, read without the bodies.</summary>
+    private async Task<List<long>> SizesAsync(DbConnection connection, IReadOnlyList<long> seqs, CancellationToken ct)
+    {
+        if (seqs.Count == 0) return [];
+        // length() of a BLOB (SQLite) or bytea (PostgreSQL) is its byte count, read from the value's header.
+        var bySeq = await BySeqAsync(connection, "coalesce(length(body), 0)", seqs, r => Convert.ToInt64(r.GetValue(1), CultureInfo.InvariantCulture), ct);
+        return [.. seqs.Select(s => bySeq.GetValueOrDefault(s))];
+    }
+
+    /// <summary>Rows of <c>resource</c> by seq: <c>seq</c>, then <paramref name="columns"/>, each read by <paramref name="read"/>.</summary>
+    private static async Task<Dictionary<long, T>> BySeqAsync<T>(DbConnection connection, string columns, IReadOnlyList<long> seqs,
+        Func<DbDataReader, T> read, CancellationToken ct)
+    {
+        var sql = new Sql();
+        var list = string.Join(", ", seqs.Select(s => sql.Arg(s)));
+        await using var command = Command(connection, $"SELECT seq, {columns} FROM resource WHERE seq IN ({list})", sql);
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        var bySeq = new Dictionary<long, T>();
+        while (await reader.ReadAsync(ct)) bySeq[reader.GetInt64(0)] = read(reader);
+        return bySeq;
+    }
+
     private async Task<List<StoredVersion>> Versions(DbConnection connection, IReadOnlyList<long> seqs, CancellationToken ct)
     {
         if (seqs.Count == 0) return [];
-        var sql = new Sql();
-        var list = string.Join(", ", seqs.Select(s => sql.Arg(s)));
-        await using var command = Command(connection, $"SELECT seq, type, id, version, last_updated, method, body FROM resource WHERE seq IN ({list})", sql);
-        await using var reader = await command.ExecuteReaderAsync(ct);
-        var bySeq = new Dictionary<long, StoredVersion>();
-        while (await reader.ReadAsync(ct))
-            bySeq[reader.GetInt64(0)] = new StoredVersion(reader.GetString(1), reader.GetString(2), reader.GetInt32(3),
+        var bySeq = await BySeqAsync(connection, "type, id, version, last_updated, method, body", seqs, reader =>
+            new StoredVersion(reader.GetString(1), reader.GetString(2), reader.GetInt32(3),
                 SqlResourceStore.FromMicros(reader.GetInt64(4)), (VersionMethod)reader.GetInt32(5), reader.IsDBNull(6) ? null : reader.GetFieldValue<byte[]>(6))
-            { Sequence = reader.GetInt64(0) };
+            { Sequence = reader.GetInt64(0) }, ct);
         return seqs.Where(bySeq.ContainsKey).Select(s => bySeq[s]).ToList();
     }
 
     /// <summary>
     /// _include and _revinclude (with :iterate), fetched by id batches, never one query per resource; Stopped when
-    /// :iterate had more to follow after <see cref="ServerSettings.MaxIncludeIterations"/> rounds.
+    /// :iterate had more to follow after <see cref="ServerSettings.MaxIncludeIterations"/> rounds, or when what they
+    /// reached would take the page past <paramref name="budget"/> bytes (<see cref="ServerSettings.MaxPageBytes"/>).
     /// </summary>
-    private async Task<(List<StoredVersion> Resources, bool Stopped)> Includes(DbConnection connection, SearchQuery query, List<StoredVersion> matches, CancellationToken ct)
+    private async Task<(List<StoredVersion> Resources, bool Stopped, bool Cut)> Includes(DbConnection connection, SearchQuery query, List<StoredVersion> matches,
+        long budget, CancellationToken ct)
     {
-        if (matches.Count == 0 || (query.Includes.Count == 0 && query.RevIncludes.Count == 0)) return ([], false);
+        if (matches.Count == 0 || (query.Includes.Count == 0 && query.RevIncludes.Count == 0)) return ([], false, false);
         var seen = new HashSet<(string, string)>(matches.Select(m => (m.Type, m.Id)));
         var result = new List<StoredVersion>();
         var frontier = matches;
@@ -923,14 +952,19 @@ public sealed partial class SqlSearch(SqlResourceStore store, TimeProvider clock
                 }
             }
             var fresh = found.Where(seen.Add).ToList();
-            frontier = await Current(connection, fresh, ct);
+            var seqs = await CurrentSeqs(connection, fresh, ct);
+            var sizes = await SizesAsync(connection, seqs, ct);
+            var fit = PageBytes.Fit(sizes, budget, atLeastOne: false);
+            frontier = await Versions(connection, seqs.GetRange(0, fit), ct);
             result.AddRange(frontier);
+            if (fit < seqs.Count) return (result, false, true);
+            budget -= sizes.Sum();
         }
         var iterates = query.Includes.Concat(query.RevIncludes).Any(s => s.Iterate);
-        return (result, iterates && frontier.Count > 0);
+        return (result, iterates && frontier.Count > 0, false);
     }
 
-    private async Task<List<StoredVersion>> Current(DbConnection connection, List<(string Type, string Id)> keys, CancellationToken ct)
+    private async Task<List<long>> CurrentSeqs(DbConnection connection, List<(string Type, string Id)> keys, CancellationToken ct)
     {
         var seqs = new List<long>();
         foreach (var group in keys.GroupBy(k => k.Type))
@@ -941,7 +975,7 @@ public sealed partial class SqlSearch(SqlResourceStore store, TimeProvider clock
             await using var reader = await command.ExecuteReaderAsync(ct);
             while (await reader.ReadAsync(ct)) seqs.Add(reader.GetInt64(0));
         }
-        return await Versions(connection, seqs, ct);
+        return seqs;
     }
 
     private static DbCommand Command(DbConnection connection, string text, Sql sql)

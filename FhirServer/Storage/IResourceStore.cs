@@ -23,7 +23,10 @@ public interface IResourceStore : IAsyncDisposable
     /// <summary>One version of a resource.</summary>
     Task<StoredVersion?> ReadVersionAsync(string type, string id, int version, CancellationToken ct = default);
 
-    /// <summary>Versions newest first, <see cref="HistoryQuery.Count"/> + 1 at most (the extra one says there is a next page).</summary>
+    /// <summary>
+    /// Versions newest first, <see cref="HistoryQuery.Count"/> + 1 at most (the extra one says there is a next page),
+    /// and none after the first whose body takes them past <see cref="HistoryQuery.MaxBytes"/> (cut by <see cref="PageBytes.Fit"/>).
+    /// </summary>
     Task<IReadOnlyList<StoredVersion>> HistoryAsync(HistoryQuery query, CancellationToken ct = default);
 
     /// <summary>
@@ -124,6 +127,8 @@ public sealed record HistoryQuery
     /// <summary>Only versions older (smaller sequence) than this one: the paging cursor.</summary>
     public long? Before { get; init; }
     public int Count { get; init; } = 50;
+    /// <summary>Bytes of bodies a page may carry (<see cref="PageBytes"/>): the store stops reading past them.</summary>
+    public long MaxBytes { get; init; } = long.MaxValue;
 }
 
 /// <summary>The version a write meant to add already exists: another writer got there first.</summary>

@@ -158,7 +158,15 @@ public sealed class SqlResourceStore(SqlDialect dialect) : IResourceStore
         await using var command = Command(connection, null, sql, [.. args]);
         await using var reader = await command.ExecuteReaderAsync(ct);
         var result = new List<StoredVersion>();
-        while (await reader.ReadAsync(ct)) result.Add(Read(reader));
+        long bytes = 0;
+        // Rows come one at a time: once past the byte budget, the rest of the page is never read. The row past it says
+        // there is a next page; a first row past it alone is the page (PageBytes.Fit), and the second says so.
+        while ((bytes <= query.MaxBytes || result.Count < 2) && await reader.ReadAsync(ct))
+        {
+            var version = Read(reader);
+            result.Add(version);
+            bytes += PageBytes.Of(version);
+        }
         return result;
     }
 

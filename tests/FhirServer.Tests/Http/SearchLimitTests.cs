@@ -50,6 +50,8 @@ public class SearchLimitTests(string store) : ServerTests(store)
         string Has(int levels) => "/Patient?_has:Observation:patient:" + string.Concat(Enumerable.Repeat("_has:Observation:has-member:", levels - 1)) + "code=x";
         Assert.That((await Send(Client, HttpMethod.Get, Has(4))).Status, Is.EqualTo(HttpStatusCode.OK));
         Assert.That(BadRequest(await Send(Client, HttpMethod.Get, Has(5))), Does.Contain("Server:MaxChainDepth"));
+        Assert.That(BadRequest(await Send(Client, HttpMethod.Post, "/_search", Has(10)[1..].Replace("Patient?", "_type=Patient&"),
+            "application/x-www-form-urlencoded")), Does.Contain("Server:MaxChainDepth"));
     }
 
     [Test]
