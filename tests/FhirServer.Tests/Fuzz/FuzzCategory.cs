@@ -46,8 +46,6 @@ public static class FuzzCategory
     /// </summary>
     public static IReadOnlyDictionary<string, string> KnownDefects { get; } = new Dictionary<string, string>
     {
-        [HugeArray] = "open defect: a resource of 50,000 repeats takes 1-3 s to index and store (under the 500,000-element " +
-            "limit), several at once pass the 5 s bound, and resident memory grows with them (docs/limits.md)",
         [Framing] = "Kestrel answers a malformed request head (bad request line, Host, Content-Length, chunk framing) " +
             "itself, before the application, with no body; the cases are pinned by RawRequestTests " +
             "(docs/storage-and-rest.md, \"What Kestrel answers alone\")",
