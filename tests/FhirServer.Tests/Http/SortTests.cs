@@ -201,6 +201,16 @@ public class SortTests(string store) : ServerTests(store)
     }
 
     [Test]
+    public async Task A_long_value_cut_for_sorting_keeps_its_surrogate_pairs_whole()
+    {
+        // The sort value keeps the first 200 characters: here the 200th is the first half of an emoji.
+        var name = new string('a', 199) + "\U0001F600" + "b";
+        var id = await Create($$"""{"resourceType":"Organization","identifier":[{"system":"urn:test:{{_run}}:emoji","value":"1"}],"name":"{{name}}"}""");
+        var mine = $"identifier={Uri.EscapeDataString($"urn:test:{_run}:emoji|")}";
+        Assert.That(Ids(await Bundle($"/Organization?{mine}&_sort=name")), Is.EqualTo(new[] { id }));
+    }
+
+    [Test]
     public async Task A_new_version_and_a_deletion_change_the_sort_values()
     {
         var id = await Create($$"""{"resourceType":"Practitioner","identifier":[{"system":"urn:test:{{_run}}:v","value":"1"}],"name":[{"family":"aaa"}]}""");
