@@ -247,14 +247,19 @@ public static class SearchTables
     public const int IndexedLength = 512;
 
     /// <summary>The value as the index tables hold it: at most <see cref="IndexedLength"/> characters, no surrogate pair split.</summary>
-    public static string? Indexed(string? value) =>
-        value is null || value.Length <= IndexedLength ? value
-            : value[..(char.IsHighSurrogate(value[IndexedLength - 1]) ? IndexedLength - 1 : IndexedLength)];
+    public static string? Indexed(string? value) => value is null ? null : Prefix(value, IndexedLength);
+
+    /// <summary>
+    /// The first <paramref name="length"/> characters of a value, one fewer rather than between the two halves of a
+    /// surrogate pair: a lone half is no UTF-8, and PostgreSQL's driver refuses it.
+    /// </summary>
+    public static string Prefix(string value, int length) =>
+        value.Length <= length ? value : value[..(char.IsHighSurrogate(value[length - 1]) ? length - 1 : length)];
 
     /// <summary>The rows a resource's index entries are stored as: one per value, and one sort row per sortable parameter.</summary>
     private static IEnumerable<(string Param, (string Table, string[] Columns, string Kinds, object?[] Values) Row)> Rows(IReadOnlyList<IndexEntry> entries) =>
         entries.Select(e => (e.Param, Row: Row(e))).Where(r => r.Row is not null).Select(r => (r.Param, r.Row!.Value))
-            .Concat(SortValues.Of(entries).Select(v => (v.Param, (SortLayout.Table, SortLayout.Columns, SortLayout.Kinds, new object?[] { Indexed(v.Low), Indexed(v.High) }))));
+            .Concat(SortValues.Of(entries).Select(v => (v.Param, (SortLayout.Table, SortLayout.Columns, SortLayout.Kinds, new object?[] { v.Low, v.High }))));
 
     /// <summary>The stored columns of a value (composites and unknown kinds are not stored: null).</summary>
     private static (string Table, string[] Columns, string Kinds, object?[] Values)? Row(IndexEntry entry)

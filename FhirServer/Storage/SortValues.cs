@@ -48,9 +48,7 @@ public static class SortValues
         }
     }
 
-    // Never between the two halves of a surrogate pair: a lone one is no UTF-8, and PostgreSQL's driver refuses it.
-    private static string Text(string value) =>
-        value.Length <= MaxLength ? value : value[..(char.IsHighSurrogate(value[MaxLength - 1]) ? MaxLength - 1 : MaxLength)];
+    private static string Text(string value) => SearchTables.Prefix(value, MaxLength);
 
     /// <summary>A signed integer as 16 hex digits that order as the numbers do (the sign bit flipped).</summary>
     public static string Number(long value) => ((ulong)value ^ 0x8000_0000_0000_0000UL).ToString("X16", CultureInfo.InvariantCulture);
