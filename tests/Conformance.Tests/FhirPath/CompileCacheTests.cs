@@ -21,4 +21,16 @@ public sealed class CompileCacheTests
         Assert.That(FhirPathEngine.CachedSize, Is.InRange(1, FhirPathEngine.CacheLimit));
         Assert.That(FhirPathEngine.Evaluate("1 + 1", null).Single(), Is.EqualTo(2));
     }
+
+    [Test]
+    public void A_full_cache_still_keeps_the_expression_compiled_now()
+    {
+        // Filled exactly to the limit (1,024 string literals of 512 characters), so that the next entry is the first one past it.
+        FhirPathEngine.ClearCache();
+        for (var i = 0; i < FhirPathEngine.CacheLimit / 512; i++)
+            FhirPathEngine.Compile("'" + i.ToString("D6").PadRight(510, 'x') + "'");
+        Assert.That(FhirPathEngine.CachedSize, Is.EqualTo(FhirPathEngine.CacheLimit));
+        // A new text is kept at once (not only after a background eviction): compiled once, then reused.
+        Assert.That(FhirPathEngine.Compile("name.family.first()"), Is.SameAs(FhirPathEngine.Compile("name.family.first()")));
+    }
 }
