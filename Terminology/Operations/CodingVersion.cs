@@ -1,0 +1,83 @@
+using FhirServer.Conformance.Model;
+using FhirServer.Terminology.Expansion;
+using FhirServer.Terminology.Model;
+using FhirServer.Terminology.Sources;
+
+namespace FhirServer.Terminology.Operations;
+
+/// <summary>
+/// Which version of a coding's code system ValueSet/$validate-code uses, and the version problems found on the way
+/// (the HL7 terminology servers' rules, recorded by the tx-ecosystem suite): the version the value set's include
+/// gives after the version parameters (<see cref="IncludeVersion"/>) decides, unless the coding's own version is one
+/// the include allows (no version, or a wildcard it matches). A coding version that differs from the include's is an
+/// error (a warning when the include names no version and the coding's version does not exist); a version that does
+/// not exist is not-found; a version check-system-version refuses is a version-error.
+/// </summary>
+public sealed record CodingVersion(CodeSystemIndex? CodeSystem, IReadOnlyList<ValidationIssue> Issues, string? UnknownSystem,
+    bool ValueSetVersionNotFound)
+{
+
+    public static CodingVersion Resolve(RequestSources sources, ValueSetExpander expander, ElementNode valueSet, CodingValue coding,
+        VersionParameters versions, string path)
+    {
+        var system = coding.System!;
+        var (include, fromValueSet) = Include(expander, valueSet, coding);
+        var version = include ?? IncludeVersion.For(system, null, versions);
+        fromValueSet ??= include is null ? sources.FindCodeSystem(system, version.Version) : null;
+        var fromCoding = coding.Version is { } wanted ? sources.FindCodeSystem(system, wanted) : null;
+
+        var issues = new List<ValidationIssue>();
+        string? unknown = null;
+        var valueSetVersionNotFound = false;
+        if (coding.Version is { } v && fromCoding is null)
+        {
+            issues.Add(new("error", "not-found", Operations.UnknownSystem.Message(sources, system, v), CodeCheck.At(path, "system"), "not-found"));
+            unknown = system + "|" + v;
+        }
+        if (version.Version is { } asked && fromValueSet is null)
+        {
+            issues.Add(new("error", "not-found", Operations.UnknownSystem.Message(sources, system, asked), CodeCheck.At(path, "system"), "not-found"));
+            unknown ??= system + "|" + asked;
+            valueSetVersionNotFound = true;
+        }
+        if (coding.Version is { } given)
+        {
+            if (version.Version is { } required && !VersionPattern.Matches(given, required))
+            {
+                var origin = version.Parameter is null ? "" : $" resulting from the version '{version.Declared}'";
+                issues.Add(new("error", "invalid",
+                    $"The code system '{system}' version '{required}'{origin} in the ValueSet include is different to the one in the value ('{given}')",
+                    CodeCheck.At(path, "version"), "vs-invalid"));
+            }
+            else if (version.Version is null && fromCoding is null && fromValueSet is not null && fromValueSet.Version != given)
+                issues.Add(new("warning", "invalid",
+                    $"The code system '{system}' version '{fromValueSet.Version}' for the versionless include in the ValueSet include is different to the one in the value ('{given}')",
+                    CodeCheck.At(path, "version"), "vs-invalid"));
+        }
+
+        var used = fromCoding is not null && (version.Version is null || VersionPattern.Matches(fromCoding.Version, version.Version))
+            ? fromCoding
+            : fromValueSet ?? fromCoding ?? sources.FindCodeSystem(system, versions.Default(system) ?? versions.Check(system));
+        if (used is not null && versions.Check(system) is { } check && !VersionPattern.Matches(used.Version, check))
+            issues.Add(new("error", "exception", IncludeVersion.CheckFailed(system, used.Version, check), CodeCheck.At(path, "version"), "version-error"));
+        return new(used, issues, unknown, valueSetVersionNotFound);
+    }
+
+    // The value set's include of the system the coding belongs to, when it names the system more than once: the one
+    // of the coding's version, else one whose code system holds the code (with the coding's display, if it has
+    // one), else the highest version.
+    private static (IncludeVersion? Version, CodeSystemIndex? CodeSystem) Include(ValueSetExpander expander, ElementNode valueSet, CodingValue coding)
+    {
+        var includes = (valueSet.Child("compose")?.ChildrenNamed("include").Select(ComposeInclude.Read).Where(i => i.System == coding.System) ?? [])
+            .Select(i => (Version: (IncludeVersion?)null, CodeSystem: expander.Resolve(i, out var v)) with { Version = v }).ToList();
+        if (includes.Count <= 1) return includes.Count == 0 ? (null, null) : includes[0];
+        if (coding.Version is { } wanted && includes.FirstOrDefault(i => i.Version!.Version is null || VersionPattern.Matches(wanted, i.Version.Version)) is { Version: not null } same)
+            return same;
+        var holding = includes.Where(i => i.CodeSystem?.Find(coding.Code!) is not null).ToList();
+        if (coding.Display is { } display
+            && holding.FirstOrDefault(i => Displays.All(i.CodeSystem!.Find(coding.Code!)!).Contains(display, StringComparer.OrdinalIgnoreCase)) is { Version: not null } shown)
+            return shown;
+        var candidates = holding.Count > 0 ? holding : includes;
+        return candidates.OrderByDescending(i => i.CodeSystem?.Version ?? "", Conformance.Packages.SemanticVersionComparer.Instance).First();
+    }
+}
