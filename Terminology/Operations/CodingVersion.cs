@@ -69,15 +69,16 @@ public sealed record CodingVersion(CodeSystemIndex? CodeSystem, IReadOnlyList<Va
     private static (IncludeVersion? Version, CodeSystemIndex? CodeSystem) Include(ValueSetExpander expander, ElementNode valueSet, CodingValue coding)
     {
         var includes = (valueSet.Child("compose")?.ChildrenNamed("include").Select(ComposeInclude.Read).Where(i => i.System == coding.System) ?? [])
-            .Select(i => (Version: (IncludeVersion?)null, CodeSystem: expander.Resolve(i, out var v)) with { Version = v }).ToList();
-        if (includes.Count <= 1) return includes.Count == 0 ? (null, null) : includes[0];
+            .Select(i => (Include: i, Version: (IncludeVersion?)null, CodeSystem: expander.Resolve(i, out var v)) with { Version = v }).ToList();
+        if (includes.Count <= 1) return includes.Count == 0 ? (null, null) : (includes[0].Version, includes[0].CodeSystem);
         if (coding.Version is { } wanted && includes.FirstOrDefault(i => i.Version!.Version is null || VersionPattern.Matches(wanted, i.Version.Version)) is { Version: not null } same)
-            return same;
-        var holding = includes.Where(i => i.CodeSystem?.Find(coding.Code!) is not null).ToList();
+            return (same.Version, same.CodeSystem);
+        var holding = includes.Where(i => i.CodeSystem?.Find(coding.Code!) is { } concept && i.Include.SystemPredicate(i.CodeSystem)(concept))
+            .Select(i => (i.Version, i.CodeSystem)).ToList();
         if (coding.Display is { } display
             && holding.FirstOrDefault(i => Displays.All(i.CodeSystem!.Find(coding.Code!)!).Contains(display, StringComparer.OrdinalIgnoreCase)) is { Version: not null } shown)
             return shown;
-        var candidates = holding.Count > 0 ? holding : includes;
+        var candidates = holding.Count > 0 ? holding : [.. includes.Select(i => (i.Version, i.CodeSystem))];
         return candidates.OrderByDescending(i => i.CodeSystem?.Version ?? "", Conformance.Packages.SemanticVersionComparer.Instance).First();
     }
 }

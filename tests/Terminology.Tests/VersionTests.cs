@@ -175,6 +175,16 @@ public class VersionTests
     }
 
     [Test]
+    public void With_the_system_in_several_versions_the_include_that_lists_the_code_decides()
+    {
+        var mixed = ValueSet($$$"""
+            {"include":[{"system":"{{{System}}}","version":"1.0.0","concept":[{"code":"one"}]},{"system":"{{{System}}}","version":"2.0.0","concept":[{"code":"two"}]}]}
+            """);
+        var result = Service().ValidateCodeInValueSet(new ValidateCodeRequest([new CodingValue(System, "one")]) { ValueSet = mixed, TxResources = AllVersions });
+        Assert.That((result.Result, result.Coding?.Version), Is.EqualTo((true, (string?)"1.0.0")));
+    }
+
+    [Test]
     public void Force_system_version_decides_whatever_the_value_set_pins()
     {
         var result = Validate("2.0.0", null, new VersionParameters { ForceSystemVersion = [System + "|1.0.x"] });
