@@ -107,8 +107,7 @@ public sealed class ValueSetExpander(RequestSources sources, int maxSize, Versio
             var cs = Resolve(include, out var version);
             if (cs is null)
             {
-                // A version that does not exist is an error even where the include lists its codes.
-                if (include.Concepts.Count == 0 || include.Filters.Count > 0 || version.Version is not null && sources.KnownVersions(include.System).Count > 0)
+                if (include.Concepts.Count == 0 || include.Filters.Count > 0)
                     throw TerminologyException.NotFound(UnknownSystem.Message(sources, include.System, version.Version, UnknownSystem.ToExpand));
                 members = include.Concepts.Select(c => new Member(null, include.System, version.Version, c.Code, c.Display, null, c.Designations));
             }

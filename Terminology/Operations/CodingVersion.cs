@@ -63,22 +63,30 @@ public sealed record CodingVersion(CodeSystemIndex? CodeSystem, IReadOnlyList<Va
         return new(used, issues, unknown, valueSetVersionNotFound);
     }
 
+    private sealed record Candidate(ComposeInclude Include, IncludeVersion Version, CodeSystemIndex? CodeSystem)
+    {
+        public Concept? Member(string code) =>
+            CodeSystem?.Find(code) is { } concept && Include.SystemPredicate(CodeSystem)(concept) ? concept : null;
+    }
+
     // The value set's include of the system the coding belongs to, when it names the system more than once: the one
-    // of the coding's version, else one whose code system holds the code (with the coding's display, if it has
-    // one), else the highest version.
+    // of the coding's version, else one that holds the code (with the coding's display, if it has one), else the
+    // highest version.
     private static (IncludeVersion? Version, CodeSystemIndex? CodeSystem) Include(ValueSetExpander expander, ElementNode valueSet, CodingValue coding)
     {
-        var includes = (valueSet.Child("compose")?.ChildrenNamed("include").Select(ComposeInclude.Read).Where(i => i.System == coding.System) ?? [])
-            .Select(i => (Include: i, Version: (IncludeVersion?)null, CodeSystem: expander.Resolve(i, out var v)) with { Version = v }).ToList();
-        if (includes.Count <= 1) return includes.Count == 0 ? (null, null) : (includes[0].Version, includes[0].CodeSystem);
-        if (coding.Version is { } wanted && includes.FirstOrDefault(i => i.Version!.Version is null || VersionPattern.Matches(wanted, i.Version.Version)) is { Version: not null } same)
-            return (same.Version, same.CodeSystem);
-        var holding = includes.Where(i => i.CodeSystem?.Find(coding.Code!) is { } concept && i.Include.SystemPredicate(i.CodeSystem)(concept))
-            .Select(i => (i.Version, i.CodeSystem)).ToList();
-        if (coding.Display is { } display
-            && holding.FirstOrDefault(i => Displays.All(i.CodeSystem!.Find(coding.Code!)!).Contains(display, StringComparer.OrdinalIgnoreCase)) is { Version: not null } shown)
-            return shown;
-        var candidates = holding.Count > 0 ? holding : [.. includes.Select(i => (i.Version, i.CodeSystem))];
-        return candidates.OrderByDescending(i => i.CodeSystem?.Version ?? "", Conformance.Packages.SemanticVersionComparer.Instance).First();
+        var includes = new List<Candidate>();
+        foreach (var include in valueSet.Child("compose")?.ChildrenNamed("include").Select(ComposeInclude.Read).Where(i => i.System == coding.System) ?? [])
+        {
+            var cs = expander.Resolve(include, out var version);
+            includes.Add(new(include, version, cs));
+        }
+        var chosen = includes.Count <= 1 ? includes.FirstOrDefault()
+            : coding.Version is { } wanted && includes.FirstOrDefault(i => i.Version.Version is null || VersionPattern.Matches(wanted, i.Version.Version)) is { } same ? same
+            : includes.Where(i => i.Member(coding.Code!) is { } c && coding.Display is { } d && Displays.All(c).Contains(d, StringComparer.OrdinalIgnoreCase)).FirstOrDefault()
+              ?? Highest(includes.Where(i => i.Member(coding.Code!) is not null)) ?? Highest(includes);
+        return (chosen?.Version, chosen?.CodeSystem);
     }
+
+    private static Candidate? Highest(IEnumerable<Candidate> candidates) =>
+        candidates.OrderByDescending(i => i.CodeSystem?.Version ?? "", Conformance.Packages.SemanticVersionComparer.Instance).FirstOrDefault();
 }

@@ -48,7 +48,7 @@ public sealed class ValueSetValidateCodeOperation(TerminologySources sources, Te
             message = message is null ? text : message + "; " + text;
             issues.Add(new("error", "code-invalid", text, CodeCheck.At(path, "code"), "invalid-code"));
         }
-        bool inValueSet;
+        bool? inValueSet; // null: membership cannot be judged
         try
         {
             inValueSet = expander.Contains(valueSet, coding.System, concept?.Code ?? coding.Code, out _);
@@ -58,10 +58,10 @@ public sealed class ValueSetValidateCodeOperation(TerminologySources sources, Te
             // A value set the value set imports is missing: the code cannot be judged against it (an error, not a 404).
             issues.Add(new("error", "not-found", e.Message, null, e.Detail));
             message = message is null ? e.Message : message + "; " + e.Message;
-            inValueSet = true;
+            inValueSet = null;
         }
         // A version that does not exist already says why the code is not accepted.
-        if (!inValueSet && version.UnknownSystem is null)
+        if (inValueSet == false && version.UnknownSystem is null)
         {
             var text = $"The provided code '{coding.System}#{coding.Code}' was not found in the value set '{vsName}'";
             issues.Add(new("error", "code-invalid", text, CodeCheck.At(path, "code"), "not-in-vs"));
