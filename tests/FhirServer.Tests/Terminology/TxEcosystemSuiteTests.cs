@@ -99,10 +99,23 @@ public class TxEcosystemSuiteTests() : ServerTests("sqlite")
             foreach (var outcome in o["parameter"]!.AsArray().Select(p => p?["resource"]).OfType<JsonObject>()) SortIssues(outcome);
         }
         if (actual is JsonObject { } oo && (string?)oo["resourceType"] == "OperationOutcome") SortIssues(oo);
-        if (actual is JsonObject { } vs && vs["expansion"]?["parameter"] is JsonArray expansionParameters)
-            vs["expansion"]!["parameter"] = new JsonArray([.. expansionParameters
-                .OrderBy(p => (string?)p?["name"], StringComparer.Ordinal).ThenBy(p => Value(p), StringComparer.Ordinal).Select(p => p?.DeepClone())]);
+        if (actual is JsonObject { } vs && vs["expansion"] is JsonObject expansion)
+        {
+            if (expansion["parameter"] is JsonArray expansionParameters)
+                expansion["parameter"] = new JsonArray([.. expansionParameters
+                    .OrderBy(p => (string?)p?["name"], StringComparer.Ordinal).ThenBy(p => Value(p), StringComparer.Ordinal).Select(p => p?.DeepClone())]);
+            SortContains(expansion);
+        }
         return TemplateComparer.Compare(expected, actual);
+    }
+
+    // The entries of an expansion by code, at every level.
+    private static void SortContains(JsonObject parent)
+    {
+        if (parent["contains"] is not JsonArray contains) return;
+        var sorted = contains.OrderBy(c => (string?)c?["code"] ?? "", StringComparer.Ordinal).Select(c => c?.DeepClone()).ToList();
+        foreach (var child in sorted.OfType<JsonObject>()) SortContains(child);
+        parent["contains"] = new JsonArray([.. sorted]);
     }
 
     private static void SortIssues(JsonObject outcome)
