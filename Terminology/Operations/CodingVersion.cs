@@ -11,12 +11,13 @@ namespace FhirServer.Terminology.Operations;
 /// gives after the version parameters (<see cref="IncludeVersion"/>) decides, unless the coding's own version is one
 /// the include allows (no version, or a wildcard it matches). A coding version that differs from the include's is an
 /// error (a warning when the include names no version and the coding's version does not exist); a version that does
-/// not exist is not-found; a version check-system-version refuses is a version-error.
+/// not exist is not-found; a version check-system-version refuses is a version-error. <see cref="CodeSystem"/> is
+/// the version used; <see cref="CausedByUnknownSystem"/> the <c>url|version</c> that does not exist, if any, and
+/// <see cref="ValueSetVersionNotFound"/> whether it is the value set's.
 /// </summary>
-public sealed record CodingVersion(CodeSystemIndex? CodeSystem, IReadOnlyList<ValidationIssue> Issues, string? UnknownSystem,
+public sealed record CodingVersion(CodeSystemIndex? CodeSystem, IReadOnlyList<ValidationIssue> Issues, string? CausedByUnknownSystem,
     bool ValueSetVersionNotFound)
 {
-
     public static CodingVersion Resolve(RequestSources sources, ValueSetExpander expander, ElementNode valueSet, CodingValue coding,
         VersionParameters versions, string path)
     {
@@ -31,12 +32,12 @@ public sealed record CodingVersion(CodeSystemIndex? CodeSystem, IReadOnlyList<Va
         var valueSetVersionNotFound = false;
         if (coding.Version is { } v && fromCoding is null)
         {
-            issues.Add(new("error", "not-found", Operations.UnknownSystem.Message(sources, system, v), CodeCheck.At(path, "system"), "not-found"));
+            issues.Add(new("error", "not-found", UnknownSystem.Message(sources, system, v), CodeCheck.At(path, "system"), "not-found"));
             unknown = system + "|" + v;
         }
         if (version.Version is { } asked && fromValueSet is null)
         {
-            issues.Add(new("error", "not-found", Operations.UnknownSystem.Message(sources, system, asked), CodeCheck.At(path, "system"), "not-found"));
+            issues.Add(new("error", "not-found", UnknownSystem.Message(sources, system, asked), CodeCheck.At(path, "system"), "not-found"));
             unknown ??= system + "|" + asked;
             valueSetVersionNotFound = true;
         }

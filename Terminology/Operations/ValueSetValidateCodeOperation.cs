@@ -42,7 +42,7 @@ public sealed class ValueSetValidateCodeOperation(TerminologySources sources, Te
         Concept? concept = cs?.Find(coding.Code);
         var errors = issues.Where(i => i.Severity == "error").Select(i => i.Text).ToList();
         string? message = errors.Count == 0 ? null : string.Join("; ", errors);
-        if (cs is not null && concept is null && cs.IsCompleteContent && version.UnknownSystem is null)
+        if (cs is not null && concept is null && cs.IsCompleteContent && version.CausedByUnknownSystem is null)
         {
             var text = CodeCheck.UnknownCode(cs, coding.Code);
             message = message is null ? text : message + "; " + text;
@@ -61,7 +61,7 @@ public sealed class ValueSetValidateCodeOperation(TerminologySources sources, Te
             inValueSet = null;
         }
         // A version that does not exist already says why the code is not accepted.
-        if (inValueSet == false && version.UnknownSystem is null)
+        if (inValueSet == false && version.CausedByUnknownSystem is null)
         {
             var text = $"The provided code '{coding.System}#{coding.Code}' was not found in the value set '{vsName}'";
             issues.Add(new("error", "code-invalid", text, CodeCheck.At(path, "code"), "not-in-vs"));
@@ -74,6 +74,6 @@ public sealed class ValueSetValidateCodeOperation(TerminologySources sources, Te
         if (inCodeableConcept && version.ValueSetVersionNotFound) validated = validated with { System = null, Code = null };
         return new(ok, message, validated,
             concept is null || cs is null ? null : Displays.For(concept, displayLanguage, cs.Language), concept?.Inactive == true, issues)
-            { CausedByUnknownSystem = version.UnknownSystem };
+            { CausedByUnknownSystem = version.CausedByUnknownSystem };
     }
 }
