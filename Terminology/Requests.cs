@@ -18,6 +18,7 @@ public sealed record ValidateCodeRequest(IReadOnlyList<CodingValue> Codings, str
     public bool IsCodeableConcept { get; init; }
     /// <summary>The code came as a Coding (issues point into <c>Coding</c>), not as the code and system parameters.</summary>
     public bool IsCoding { get; init; }
+    public VersionParameters Versions { get; init; } = VersionParameters.None;
     public IReadOnlyList<ElementNode> TxResources { get; init; } = [];
 }
 
@@ -38,5 +39,6 @@ public sealed record ExpandRequest
     public bool ActiveOnly { get; init; }
     public bool IncludeDesignations { get; init; }
     public string? DisplayLanguage { get; init; }
+    public VersionParameters Versions { get; init; } = VersionParameters.None;
     public IReadOnlyList<ElementNode> TxResources { get; init; } = [];
 }

@@ -14,7 +14,11 @@ public sealed record ValidationIssue(string Severity, string Code, string Text, 
 
 /// <summary>$validate-code output: <c>result</c>, <c>message</c>, the concept's <c>display</c> and the <c>issues</c>.</summary>
 public sealed record ValidateCodeResult(bool Result, string? Message, CodingValue? Coding, string? Display, bool Inactive,
-    IReadOnlyList<ValidationIssue> Issues);
+    IReadOnlyList<ValidationIssue> Issues)
+{
+    /// <summary>The code system (<c>url|version</c>) whose absence made the code impossible to validate (x-caused-by-unknown-system).</summary>
+    public string? CausedByUnknownSystem { get; init; }
+}
 
 /// <summary>$subsumes output: <c>equivalent</c>, <c>subsumes</c>, <c>subsumed-by</c> or <c>not-subsumed</c>.</summary>
 public sealed record SubsumesResult(string Outcome);

@@ -2,14 +2,19 @@ namespace FhirServer.Terminology;
 
 /// <summary>
 /// A request the terminology engine cannot answer: the host turns it into an OperationOutcome with the issue code
-/// (<c>not-found</c>, <c>not-supported</c>, <c>too-costly</c>, <c>invalid</c>) and the matching 4xx status.
+/// (<c>not-found</c>, <c>not-supported</c>, <c>too-costly</c>, <c>invalid</c>, <c>exception</c>) and the matching
+/// 4xx status. Detail is the finer code of http://hl7.org/fhir/tools/CodeSystem/tx-issue-type, as terminology
+/// servers report it in the issue's details.
 /// </summary>
-public sealed class TerminologyException(string issueCode, string message) : Exception(message)
+public sealed class TerminologyException(string issueCode, string message, string? detail = null) : Exception(message)
 {
     public string IssueCode { get; } = issueCode;
+    public string? Detail { get; } = detail;
 
-    public static TerminologyException NotFound(string message) => new("not-found", message);
+    public static TerminologyException NotFound(string message) => new("not-found", message, "not-found");
     public static TerminologyException NotSupported(string message) => new("not-supported", message);
     public static TerminologyException Invalid(string message) => new("invalid", message);
     public static TerminologyException TooCostly(string message) => new("too-costly", message);
+    /// <summary>A version the request's check-system-version refuses.</summary>
+    public static TerminologyException VersionError(string message) => new("exception", message, "version-error");
 }

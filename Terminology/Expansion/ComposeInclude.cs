@@ -1,6 +1,5 @@
 using FhirServer.Conformance.Model;
 using FhirServer.Terminology.Model;
-using FhirServer.Terminology.Sources;
 
 namespace FhirServer.Terminology.Expansion;
 
@@ -34,9 +33,6 @@ public sealed class ComposeInclude
                 .Select(d => new Designation(d.Child("language")?.Value, Codings.Read(d.Child("use")), d.Child("value")!.Value!)).ToList()))],
         [.. node.ChildrenNamed("filter").Select(f => (f.Child("property")?.Value ?? "", f.Child("op")?.Value ?? "", f.Child("value")?.Value ?? ""))],
         [.. node.ChildrenNamed("valueSet").Select(v => v.Value).OfType<string>()]);
-
-    /// <summary>The code system this include draws from; not found is an error the caller reports.</summary>
-    public CodeSystemIndex? ResolveSystem(RequestSources sources) => System is null ? null : sources.FindCodeSystem(System, Version);
 
     /// <summary>Whether a concept of <see cref="System"/> passes this include's concept list and filters (value set imports aside).</summary>
     public Func<Concept, bool> SystemPredicate(CodeSystemIndex cs)

@@ -1,5 +1,6 @@
 using FhirServer.Conformance.Model;
 using FhirServer.Terminology.Model;
+using FhirServer.Terminology.Operations;
 using FhirServer.Terminology.Sources;
 
 namespace FhirServer.Terminology.Expansion;
@@ -7,11 +8,21 @@ namespace FhirServer.Terminology.Expansion;
 /// <summary>
 /// Expands a ValueSet's compose (R4 §4.9.8): includes in order, value set imports intersected, excludes removed,
 /// each system|code once. The result is every member; paging and text filters are applied by the caller.
-/// Membership tests for $validate-code use <see cref="Contains"/>, which does not expand whole systems.
+/// Membership tests for $validate-code use <see cref="Contains"/>, which does not expand whole systems. The version
+/// of each included code system follows the request's version parameters (<see cref="IncludeVersion"/>).
 /// </summary>
-public sealed class ValueSetExpander(RequestSources sources, int maxSize)
+public sealed class ValueSetExpander(RequestSources sources, int maxSize, VersionParameters? versions = null)
 {
     private readonly HashSet<string> _inProgress = new(StringComparer.Ordinal);
+    private readonly VersionParameters _versions = versions ?? VersionParameters.None;
+    private readonly List<string> _usedValueSets = [];
+    private readonly List<(string Name, string Value)> _usedParameters = [];
+
+    /// <summary>The imported value sets, as <c>url|version</c>, in the order they were first used (the used-valueset expansion parameter).</summary>
+    public IReadOnlyList<string> UsedValueSets => _usedValueSets;
+
+    /// <summary>The version parameters that decided a code system's version, as name and canonical, each once.</summary>
+    public IReadOnlyList<(string Name, string Value)> UsedParameters => _usedParameters;
 
     public sealed record Member(CodeSystemIndex? System, string SystemUrl, string? Version, string Code, string? Display, Concept? Concept,
         IReadOnlyList<Designation> Designations);
@@ -65,7 +76,7 @@ public sealed class ValueSetExpander(RequestSources sources, int maxSize)
         if (include.System is not null)
         {
             if (include.System != system) return false;
-            var cs = include.ResolveSystem(sources);
+            var cs = Resolve(include, out _);
             if (cs is null)
             {
                 // An unknown system can still list its codes explicitly.
@@ -93,13 +104,15 @@ public sealed class ValueSetExpander(RequestSources sources, int maxSize)
         IEnumerable<Member> members;
         if (include.System is not null)
         {
-            var cs = include.ResolveSystem(sources);
+            var cs = Resolve(include, out var version);
             if (cs is null)
             {
                 if (include.Concepts.Count == 0 || include.Filters.Count > 0)
-                    throw TerminologyException.NotFound(UnknownSystemMessage(include));
-                members = include.Concepts.Select(c => new Member(null, include.System, include.Version, c.Code, c.Display, null, c.Designations));
+                    throw TerminologyException.NotFound(UnknownSystem.Message(sources, include.System, version.Version, UnknownSystem.ToExpand));
+                members = include.Concepts.Select(c => new Member(null, include.System, version.Version, c.Code, c.Display, null, c.Designations));
             }
+            else if (_versions.Check(include.System) is { } required && !VersionPattern.Matches(cs.Version, required))
+                throw TerminologyException.VersionError(IncludeVersion.CheckFailed(include.System, cs.Version, required));
             else if (include.Concepts.Count > 0 && include.Filters.Count == 0)
             {
                 // Listed concepts keep the order of the list and the display the value set gives them (R4 §4.9.5.2).
@@ -131,7 +144,41 @@ public sealed class ValueSetExpander(RequestSources sources, int maxSize)
         return members;
     }
 
-    private ElementNode Import(string canonical) => sources.RequireValueSet(canonical);
+    /// <summary>The code system an include draws from, in the version the include and the version parameters give.</summary>
+    public CodeSystemIndex? Resolve(ComposeInclude include, out IncludeVersion version)
+    {
+        version = IncludeVersion.For(include.System!, include.Version, _versions);
+        if (version.Parameter is { } parameter)
+        {
+            var used = (parameter, include.System + "|" + version.Version);
+            if (!_usedParameters.Contains(used)) _usedParameters.Add(used);
+        }
+        return sources.FindCodeSystem(include.System!, version.Version);
+    }
+
+    /// <summary>
+    /// The systems the compose names in more than one version (a versionless include counts as one): their
+    /// expansion entries carry their version, since the code alone no longer says which concept is meant.
+    /// </summary>
+    public static HashSet<string> SystemsInSeveralVersions(ElementNode valueSet)
+    {
+        var compose = valueSet.Child("compose");
+        if (compose is null) return [];
+        return [.. compose.ChildrenNamed("include").Concat(compose.ChildrenNamed("exclude"))
+            .Select(i => (System: i.Child("system")?.Value, Version: i.Child("version")?.Value))
+            .Where(i => i.System is not null).Distinct()
+            .GroupBy(i => i.System!).Where(g => g.Count() > 1).Select(g => g.Key)];
+    }
+
+    // An import named without a version takes the default-valueset-version the request gives for it.
+    private ElementNode Import(string canonical)
+    {
+        if (!canonical.Contains('|') && _versions.ValueSetDefault(canonical) is { } version) canonical += "|" + version;
+        var valueSet = sources.RequireValueSet(canonical);
+        var used = valueSet.Child("url")?.Value + (valueSet.Child("version")?.Value is { } v ? "|" + v : "");
+        if (!_usedValueSets.Contains(used)) _usedValueSets.Add(used);
+        return valueSet;
+    }
 
     /// <summary>The concepts in hierarchy order: each before its children, as they are written in the code system.</summary>
     private static IEnumerable<Concept> Ordered(CodeSystemIndex cs)
@@ -158,9 +205,6 @@ public sealed class ValueSetExpander(RequestSources sources, int maxSize)
         if (valueSet.Child("expansion") is { } expansion) Walk(expansion);
         return result;
     }
-
-    private static string UnknownSystemMessage(ComposeInclude include) =>
-        $"A definition for CodeSystem '{include.System}'" + (include.Version is null ? "" : $" version '{include.Version}'") + " could not be found, so the value set cannot be expanded";
 
     private static string Key(ElementNode vs) => (vs.Child("url")?.Value ?? vs.Child("id")?.Value ?? "(inline)") + "|" + vs.Child("version")?.Value;
 }

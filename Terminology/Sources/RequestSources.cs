@@ -16,7 +16,7 @@ public sealed class RequestSources
         _local = [.. local];
     }
 
-    /// <summary>A code system by URL and optional version; without a version, the highest one known.</summary>
+    /// <summary>A code system by URL and optional version (or version pattern, <see cref="VersionPattern"/>); without a version, the highest one known.</summary>
     public CodeSystemIndex? FindCodeSystem(string url, string? version = null)
     {
         var local = Local("CodeSystem", url, version);
@@ -29,10 +29,11 @@ public sealed class RequestSources
         return entry is null ? null : _shared.CodeSystem(entry);
     }
 
-    /// <summary>Every version of a code system that is known, for messages that list them.</summary>
+    /// <summary>Every version of a code system that is known, lowest first, for messages that list them.</summary>
     public IReadOnlyList<string> KnownVersions(string url) =>
         [.. _local.Where(r => r.Type == "CodeSystem" && r.Child("url")?.Value == url).Select(r => r.Child("version")?.Value).OfType<string>()
-            .Concat(_shared.Entries(url, null, "CodeSystem").Select(e => e.Version).OfType<string>()).Distinct()];
+            .Concat(_shared.Entries(url, null, "CodeSystem").Select(e => e.Version).OfType<string>()).Distinct()
+            .Order(Conformance.Packages.SemanticVersionComparer.Instance)];
 
     /// <summary>A value set by canonical (<c>url</c> or <c>url|version</c>).</summary>
     public ElementNode? FindValueSet(string canonical)
@@ -48,11 +49,11 @@ public sealed class RequestSources
 
     /// <summary>A value set by canonical; an unknown one is a not-found error naming it.</summary>
     public ElementNode RequireValueSet(string canonical) =>
-        FindValueSet(canonical) ?? throw TerminologyException.NotFound($"A definition for the value set '{canonical}' could not be found");
+        FindValueSet(canonical) ?? throw TerminologyException.NotFound($"A definition for the value Set '{canonical}' could not be found");
 
     private ElementNode? Local(string type, string url, string? version) =>
         _local.Where(r => r.Type == type && r.Child("url")?.Value == url
-                && (version is null || TerminologySources.VersionMatches(r.Child("version")?.Value, version)))
-            .OrderByDescending(r => r.Child("version")?.Value, StringComparer.Ordinal)
+                && (version is null || VersionPattern.Matches(r.Child("version")?.Value, version)))
+            .OrderByDescending(r => r.Child("version")?.Value ?? "", Conformance.Packages.SemanticVersionComparer.Instance)
             .FirstOrDefault();
 }

@@ -26,7 +26,8 @@ public sealed class TerminologySources(ConformanceContext context)
     {
         var all = Context.Registry.AllVersions(url).Where(e => e.ResourceType == resourceType);
         if (version is null) return all;
-        return all.Where(e => VersionMatches(e.Version, version));
+        // The registry keeps the highest version first, so the first match is the highest.
+        return all.Where(e => VersionPattern.Matches(e.Version, version));
     }
 
     internal CodeSystemIndex? CodeSystem(CanonicalEntry entry) =>
@@ -36,8 +37,4 @@ public sealed class TerminologySources(ConformanceContext context)
         _valueSets.GetOrAdd(entry, e => new Lazy<ElementNode?>(() => Read(e))).Value;
 
     private ElementNode? Read(CanonicalEntry entry) => Context.Json.Parse(Context.Registry.ReadBytes(entry)).Resource;
-
-    /// <summary>"1.0" matches "1.0" and, as a shorter version, "1.0.x" (R4 §2.9.0.14).</summary>
-    public static bool VersionMatches(string? actual, string wanted) =>
-        actual == wanted || (actual is not null && actual.StartsWith(wanted + ".", StringComparison.Ordinal));
 }

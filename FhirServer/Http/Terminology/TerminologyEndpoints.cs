@@ -59,20 +59,23 @@ public static class TerminologyEndpoints
             instance = http.RequestServices.GetRequiredService<ConformanceContext>().Json.Parse(stored.Body).Resource;
         }
         byte[] json;
+        var status = StatusCodes.Status200OK;
         try
         {
             json = handler(http, http.RequestServices.GetRequiredService<ITerminologyService>(), input, instance);
         }
         catch (TerminologyException e)
         {
-            throw new FhirException(e.IssueCode switch
+            // The OperationOutcome as terminology servers write it: the text in details, with its tx-issue-type code.
+            json = TerminologyOutput.Outcome(e);
+            status = e.IssueCode switch
             {
                 "not-found" => StatusCodes.Status404NotFound,
                 "too-costly" => StatusCodes.Status422UnprocessableEntity,
                 _ => StatusCodes.Status400BadRequest,
-            }, e.IssueCode, e.Message);
+            };
         }
-        await http.RequestServices.GetRequiredService<FhirOutput>().WriteAsync(http, json, StatusCodes.Status200OK);
+        await http.RequestServices.GetRequiredService<FhirOutput>().WriteAsync(http, json, status);
     }
 
     private static IReadOnlyList<ElementNode> TxResources(OperationInput input, ElementNode? instance) =>
@@ -114,7 +117,10 @@ public static class TerminologyEndpoints
         var valueSet = instance ?? input.Node("valueSet");
         if (valueSet is null && url is null) throw FhirException.BadRequest("ValueSet/$validate-code needs a url or a valueSet.", "url", "required");
         return TerminologyOutput.ValidateCode(service.ValidateCodeInValueSet(new ValidateCodeRequest(codings, input.String("displayLanguage"))
-            { ValueSet = valueSet, ValueSetUrl = url, IsCodeableConcept = isConcept, IsCoding = input.Node("coding") is not null, TxResources = TxResources(input, null) }), isConcept ? codings : null, ConceptText(input));
+            {
+                ValueSet = valueSet, ValueSetUrl = url, IsCodeableConcept = isConcept, IsCoding = input.Node("coding") is not null,
+                Versions = Versions(input), TxResources = TxResources(input, null),
+            }), isConcept ? codings : null, ConceptText(input));
     }
 
     private static byte[] Expand(HttpContext http, ITerminologyService service, OperationInput input, ElementNode? instance)
@@ -133,10 +139,19 @@ public static class TerminologyEndpoints
             ActiveOnly = input.Bool("activeOnly"),
             IncludeDesignations = input.Bool("includeDesignations"),
             DisplayLanguage = input.String("displayLanguage"),
+            Versions = Versions(input),
             TxResources = TxResources(input, null),
         });
-        return TerminologyOutput.Expansion(result, http.RequestServices.GetRequiredService<TimeProvider>().GetUtcNow());
+        return TerminologyOutput.Expansion(result, http.RequestServices.GetRequiredService<TimeProvider>().GetUtcNow(), input.Bool("includeDefinition"));
     }
+
+    private static VersionParameters Versions(OperationInput input) => new()
+    {
+        SystemVersion = input.Strings("system-version"),
+        CheckSystemVersion = input.Strings("check-system-version"),
+        ForceSystemVersion = input.Strings("force-system-version"),
+        DefaultValueSetVersion = input.Strings("default-valueset-version"),
+    };
 
     private static string? ConceptText(OperationInput input) => input.Node("codeableConcept")?.Child("text")?.Value;
 

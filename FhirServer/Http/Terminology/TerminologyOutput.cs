@@ -58,6 +58,7 @@ public static class TerminologyOutput
         if (r.Display is { } display) Parameter(w, "display", "valueString", display);
         if (r.Inactive) Parameter(w, "inactive", true);
         if (r.Message is { } message) Parameter(w, "message", "valueString", message);
+        if (r.CausedByUnknownSystem is { } unknown) Parameter(w, "x-caused-by-unknown-system", "valueCanonical", unknown);
         if (r.Issues.Count > 0)
         {
             w.WriteStartObject();
@@ -68,13 +69,20 @@ public static class TerminologyOutput
         }
     });
 
+    /// <summary>An error of the engine as an OperationOutcome, its text in details beside the tx-issue-type code.</summary>
+    public static byte[] Outcome(TerminologyException e) => Write(w => Issues(w, [new ValidationIssue("error", e.IssueCode, e.Message, null, e.Detail)]));
+
     public static byte[] Subsumes(SubsumesResult r) => Parameters(w => Parameter(w, "outcome", "valueCode", r.Outcome));
 
-    /// <summary>The value set as it was given or stored, with the expansion in place of any it had (R4 §4.9.17).</summary>
-    public static byte[] Expansion(ExpansionResult r, DateTimeOffset now)
+    /// <summary>
+    /// The value set as it was given or stored, with the expansion in place of any it had (R4 §4.9.17); its compose
+    /// only when includeDefinition asks for it (R4 ValueSet-expand), as the expansion stands for the definition.
+    /// </summary>
+    public static byte[] Expansion(ExpansionResult r, DateTimeOffset now, bool includeDefinition = false)
     {
         var valueSet = JsonNode.Parse(FhirJsonWriter.WriteToBytes(r.ValueSet))!.AsObject();
         valueSet.Remove("expansion");
+        if (!includeDefinition) valueSet.Remove("compose");
         valueSet["expansion"] = JsonNode.Parse(ExpansionElement(r, now));
         return JsonSerializer.SerializeToUtf8Bytes(valueSet, new JsonSerializerOptions { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping });
     }
@@ -95,7 +103,8 @@ public static class TerminologyOutput
                 w.WriteString("name", name);
                 if (name is "activeOnly" or "includeDesignations") w.WriteBoolean("valueBoolean", value == "true");
                 else if (name is "offset" or "count") w.WriteNumber("valueInteger", int.Parse(value, System.Globalization.CultureInfo.InvariantCulture));
-                else if (name == "used-codesystem") w.WriteString("valueUri", value);
+                else if (name is "used-codesystem" or "used-valueset" or "system-version" or "check-system-version" or "force-system-version")
+                    w.WriteString("valueUri", value);
                 else w.WriteString(name == "displayLanguage" ? "valueCode" : "valueString", value);
                 w.WriteEndObject();
             }

@@ -6,12 +6,16 @@ namespace FhirServer.Tests.Terminology;
 /// Compares a response with an expected response of the tx-ecosystem suite by its template rules (docs/testcases.md):
 /// <c>$$</c> and <c>$id$</c>-like specifiers match any value, <c>$choice:a|b$</c> one of the values,
 /// <c>$external:N:text$</c> any text (servers use their own messages), <c>$fragments:a|b$</c> text containing each
-/// fragment; <c>$optional-properties$</c> lists properties that may be missing, <c>$count-arrays$</c> arrays compared
-/// by length only, and <c>"$optional$": true</c> (or a condition) marks an array item that may be missing. Arrays are compared in order;
-/// a property the expected response does not have is a difference. Returns the first difference, or null.
+/// fragment, <c>$version$</c> inside a text the server's FHIR version (4.0.1); <c>$optional-properties$</c> lists
+/// properties that may be missing, <c>$count-arrays$</c> arrays compared by length only, and <c>"$optional$": true</c>
+/// (or a condition) marks an array item that may be missing. Arrays are compared in order; a property the expected
+/// response does not have is a difference. Returns the first difference, or null.
 /// </summary>
 public static class TemplateComparer
 {
+    private const string VersionVariable = "$version$";
+    private const string FhirVersion = "4.0.1";
+
     public static string? Compare(JsonNode? expected, JsonNode? actual, string path = "$")
     {
         switch (expected)
@@ -83,6 +87,9 @@ public static class TemplateComparer
             // $$, $id$, $instant$, $uuid$, $url$, $external:N:…$ and the other specifiers: any value.
             return null;
         }
+        // The runner's variables inside a text: $version$ is the FHIR version of the server.
+        if (template is not null && template.Contains(VersionVariable, StringComparison.Ordinal))
+            e = JsonValue.Create(template.Replace(VersionVariable, FhirVersion, StringComparison.Ordinal));
         return JsonNode.DeepEquals(e, a) ? null : $"{path}: expected {e.ToJsonString()}, got {a.ToJsonString()}";
     }
 

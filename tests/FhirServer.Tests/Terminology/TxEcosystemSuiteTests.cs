@@ -69,6 +69,9 @@ public class TxEcosystemSuiteTests() : ServerTests("sqlite")
         var parameters = request["parameter"] as JsonArray ?? [];
         request["parameter"] = parameters;
         foreach (var resource in setup) parameters.Add(new JsonObject { ["name"] = "tx-resource", ["resource"] = resource.DeepClone() });
+        // The test's profile (its version parameters…), else the suite's default one, as the runner adds them.
+        foreach (var parameter in Load((string?)test["profile"] ?? "parameters-default.json")["parameter"]!.AsArray())
+            parameters.Add(parameter!.DeepClone());
 
         using var message = new HttpRequestMessage(HttpMethod.Post, url)
         {
@@ -88,11 +91,47 @@ public class TxEcosystemSuiteTests() : ServerTests("sqlite")
         if (responseFile is null) return "the suite has no expected response file for this case";
         var expected = Load(responseFile, convert: false);
         var actual = JsonNode.Parse(text);
-        // As the suite's runner does: the parameters of a Parameters response in name order.
+        // As the suite's runner does: the parameters of a Parameters response in name order, the issues of an
+        // OperationOutcome by severity, code, location and text, the expansion parameters by name and value.
         if (actual is JsonObject { } o && (string?)o["resourceType"] == "Parameters" && o["parameter"] is JsonArray list)
+        {
             o["parameter"] = new JsonArray([.. list.OrderBy(p => (string?)p?["name"], StringComparer.Ordinal).Select(p => p?.DeepClone())]);
+            foreach (var outcome in o["parameter"]!.AsArray().Select(p => p?["resource"]).OfType<JsonObject>()) SortIssues(outcome);
+        }
+        if (actual is JsonObject { } oo && (string?)oo["resourceType"] == "OperationOutcome") SortIssues(oo);
+        if (actual is JsonObject { } vs && vs["expansion"] is JsonObject expansion)
+        {
+            if (expansion["parameter"] is JsonArray expansionParameters)
+                expansion["parameter"] = new JsonArray([.. expansionParameters
+                    .OrderBy(p => (string?)p?["name"], StringComparer.Ordinal).ThenBy(p => Value(p), StringComparer.Ordinal).Select(p => p?.DeepClone())]);
+            SortContains(expansion);
+        }
         return TemplateComparer.Compare(expected, actual);
     }
+
+    // The entries of an expansion by code, at every level.
+    private static void SortContains(JsonObject parent)
+    {
+        if (parent["contains"] is not JsonArray contains) return;
+        var sorted = contains.OrderBy(c => (string?)c?["code"] ?? "", StringComparer.Ordinal).Select(c => c?.DeepClone()).ToList();
+        foreach (var child in sorted.OfType<JsonObject>()) SortContains(child);
+        parent["contains"] = new JsonArray([.. sorted]);
+    }
+
+    private static void SortIssues(JsonObject outcome)
+    {
+        if ((string?)outcome["resourceType"] != "OperationOutcome" || outcome["issue"] is not JsonArray issues) return;
+        outcome["issue"] = new JsonArray([.. issues
+            .OrderBy(i => (string?)i?["severity"] ?? "", StringComparer.Ordinal)
+            .ThenBy(i => (string?)i?["code"] ?? "", StringComparer.Ordinal)
+            .ThenBy(i => (string?)(i?["expression"] ?? i?["location"])?[0] ?? "", StringComparer.Ordinal)
+            .ThenBy(i => (string?)i?["details"]?["text"] ?? "", StringComparer.Ordinal)
+            .Select(i => i?.DeepClone())]);
+    }
+
+    // The value[x] of a parameter as text, whatever its type.
+    private static string Value(JsonNode? parameter) =>
+        parameter is JsonObject p ? p.Where(kv => kv.Key.StartsWith("value", StringComparison.Ordinal)).Select(kv => kv.Value?.ToString() ?? "").FirstOrDefault() ?? "" : "";
 
     private static JsonNode Load(string relative, bool convert = true)
     {
