@@ -50,6 +50,29 @@ public sealed class RequestSources
     public ElementNode RequireValueSet(string canonical) =>
         FindValueSet(canonical) ?? throw TerminologyException.NotFound($"A definition for the value set '{canonical}' could not be found");
 
+    /// <summary>A ConceptMap by canonical (<c>url</c> or <c>url|version</c>): the request's own first, then the packages.</summary>
+    public ConceptMapModel? FindConceptMap(string canonical)
+    {
+        var (url, version) = SplitCanonical(canonical);
+        if (Local("ConceptMap", url, version) is { } local) return ConceptMapModel.Read(local);
+        var entry = _shared.Entries(url, version, "ConceptMap").FirstOrDefault();
+        return entry is null ? null : _shared.ConceptMap(entry);
+    }
+
+    /// <summary>Every ConceptMap the request can see: its own, then those of the packages with another canonical.</summary>
+    public IEnumerable<ConceptMapModel> ConceptMaps()
+    {
+        var local = _local.Where(r => r.Type == "ConceptMap").Select(ConceptMapModel.Read).ToList();
+        var seen = local.Select(m => m.Canonical).ToHashSet(StringComparer.Ordinal);
+        return local.Concat(_shared.ConceptMapEntries().Select(_shared.ConceptMap).OfType<ConceptMapModel>().Where(m => !seen.Contains(m.Canonical)));
+    }
+
+    private static (string Url, string? Version) SplitCanonical(string canonical)
+    {
+        var bar = canonical.IndexOf('|');
+        return bar < 0 ? (canonical, null) : (canonical[..bar], canonical[(bar + 1)..]);
+    }
+
     private ElementNode? Local(string type, string url, string? version) =>
         _local.Where(r => r.Type == type && r.Child("url")?.Value == url
                 && (version is null || TerminologySources.VersionMatches(r.Child("version")?.Value, version)))

@@ -16,6 +16,7 @@ public sealed class TerminologySources(ConformanceContext context)
 {
     private readonly ConcurrentDictionary<CanonicalEntry, Lazy<CodeSystemIndex?>> _codeSystems = new();
     private readonly ConcurrentDictionary<CanonicalEntry, Lazy<ElementNode?>> _valueSets = new();
+    private readonly ConcurrentDictionary<CanonicalEntry, Lazy<ConceptMapModel?>> _conceptMaps = new();
 
     public ConformanceContext Context { get; } = context;
 
@@ -34,6 +35,12 @@ public sealed class TerminologySources(ConformanceContext context)
 
     internal ElementNode? ValueSet(CanonicalEntry entry) =>
         _valueSets.GetOrAdd(entry, e => new Lazy<ElementNode?>(() => Read(e))).Value;
+
+    internal ConceptMapModel? ConceptMap(CanonicalEntry entry) =>
+        _conceptMaps.GetOrAdd(entry, e => new Lazy<ConceptMapModel?>(() => Read(e) is { } node ? ConceptMapModel.Read(node) : null)).Value;
+
+    /// <summary>Every ConceptMap of the packages, for a $translate that names no map.</summary>
+    internal IEnumerable<CanonicalEntry> ConceptMapEntries() => Context.Registry.ListByResourceType("ConceptMap");
 
     private ElementNode? Read(CanonicalEntry entry) => Context.Json.Parse(Context.Registry.ReadBytes(entry)).Resource;
 

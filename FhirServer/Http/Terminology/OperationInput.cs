@@ -29,7 +29,8 @@ public sealed class OperationInput
         {
             var name = p.Child("name")?.Value
                 ?? throw FhirException.BadRequest("A parameter has no name.", p.Location, "required");
-            var node = p.Child("value") ?? p.Child("resource");
+            // A parameter made of parts (such as $translate's dependency) is kept whole.
+            var node = p.Child("value") ?? p.Child("resource") ?? (p.Child("part") is null ? null : p);
             input._parameters.Add((name, node?.Value, node));
         }
         return input;
@@ -52,6 +53,8 @@ public sealed class OperationInput
         : null;
 
     public ElementNode? Node(string name) => _parameters.FirstOrDefault(p => p.Name == name && p.Node is not null).Node;
+
+    public IReadOnlyList<ElementNode> Nodes(string name) => [.. _parameters.Where(p => p.Name == name && p.Node is not null).Select(p => p.Node!)];
 
     public IReadOnlyList<ElementNode> Resources(string name) =>
         [.. _parameters.Where(p => p.Name == name && p.Node is { IsResource: true }).Select(p => p.Node!)];

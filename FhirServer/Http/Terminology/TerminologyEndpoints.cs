@@ -32,11 +32,13 @@ public static class TerminologyEndpoints
         Map(app, "CodeSystem", "$subsumes", Subsumes);
         Map(app, "ValueSet", "$expand", Expand);
         Map(app, "ValueSet", "$validate-code", ValueSetValidateCode);
+        Map(app, "ConceptMap", "$translate", TranslateEndpoint.Translate);
         return app;
     }
 
     public static readonly IReadOnlyList<(string Type, string Name)> Operations =
-        [("CodeSystem", "lookup"), ("CodeSystem", "validate-code"), ("CodeSystem", "subsumes"), ("ValueSet", "expand"), ("ValueSet", "validate-code")];
+        [("CodeSystem", "lookup"), ("CodeSystem", "validate-code"), ("CodeSystem", "subsumes"), ("ValueSet", "expand"), ("ValueSet", "validate-code"),
+            ("ConceptMap", "translate")];
 
     private delegate byte[] Handler(HttpContext http, ITerminologyService service, OperationInput input, ElementNode? instance);
 
@@ -75,7 +77,7 @@ public static class TerminologyEndpoints
         await http.RequestServices.GetRequiredService<FhirOutput>().WriteAsync(http, json, StatusCodes.Status200OK);
     }
 
-    private static IReadOnlyList<ElementNode> TxResources(OperationInput input, ElementNode? instance) =>
+    internal static IReadOnlyList<ElementNode> TxResources(OperationInput input, ElementNode? instance) =>
         instance is null ? input.Resources("tx-resource") : [instance, .. input.Resources("tx-resource")];
 
     private static byte[] Lookup(HttpContext http, ITerminologyService service, OperationInput input, ElementNode? instance)

@@ -172,7 +172,7 @@ public static class TerminologyOutput
         w.WriteEndObject();
     }
 
-    private static byte[] Parameters(Action<Utf8JsonWriter> parameters) => Write(w =>
+    internal static byte[] Parameters(Action<Utf8JsonWriter> parameters) => Write(w =>
     {
         w.WriteStartObject();
         w.WriteString("resourceType", "Parameters");
@@ -189,7 +189,7 @@ public static class TerminologyOutput
         return buffer.ToArray();
     }
 
-    private static void Parts(Utf8JsonWriter w, string name, Action parts)
+    internal static void Parts(Utf8JsonWriter w, string name, Action parts)
     {
         w.WriteStartObject();
         w.WriteString("name", name);
@@ -199,7 +199,7 @@ public static class TerminologyOutput
         w.WriteEndObject();
     }
 
-    private static void Parameter(Utf8JsonWriter w, string name, string valueName, string value)
+    internal static void Parameter(Utf8JsonWriter w, string name, string valueName, string value)
     {
         w.WriteStartObject();
         w.WriteString("name", name);
@@ -207,7 +207,7 @@ public static class TerminologyOutput
         w.WriteEndObject();
     }
 
-    private static void Parameter(Utf8JsonWriter w, string name, bool value)
+    internal static void Parameter(Utf8JsonWriter w, string name, bool value)
     {
         w.WriteStartObject();
         w.WriteString("name", name);
@@ -232,7 +232,7 @@ public static class TerminologyOutput
         w.WriteEndObject();
     }
 
-    private static void CodingParameter(Utf8JsonWriter w, string name, CodingValue coding)
+    internal static void CodingParameter(Utf8JsonWriter w, string name, CodingValue coding)
     {
         w.WriteStartObject();
         w.WriteString("name", name);
@@ -241,7 +241,7 @@ public static class TerminologyOutput
         w.WriteEndObject();
     }
 
-    private static void Coding(Utf8JsonWriter w, CodingValue coding)
+    internal static void Coding(Utf8JsonWriter w, CodingValue coding)
     {
         w.WriteStartObject();
         if (coding.System is { } system) w.WriteString("system", system);
