@@ -33,12 +33,13 @@ public static class TerminologyEndpoints
         Map(app, "ValueSet", "$expand", Expand);
         Map(app, "ValueSet", "$validate-code", ValueSetValidateCode);
         Map(app, "ConceptMap", "$translate", TranslateEndpoint.Translate);
+        Map(app, "ValueSet", "$batch-validate-code", BatchValidateEndpoint.BatchValidate);
         return app;
     }
 
     public static readonly IReadOnlyList<(string Type, string Name)> Operations =
         [("CodeSystem", "lookup"), ("CodeSystem", "validate-code"), ("CodeSystem", "subsumes"), ("ValueSet", "expand"), ("ValueSet", "validate-code"),
-            ("ConceptMap", "translate")];
+            ("ValueSet", "batch-validate-code"), ("ConceptMap", "translate")];
 
     private delegate byte[] Handler(HttpContext http, ITerminologyService service, OperationInput input, ElementNode? instance);
 
@@ -108,7 +109,7 @@ public static class TerminologyEndpoints
             { IsCodeableConcept = isConcept, IsCoding = input.Node("coding") is not null, TxResources = TxResources(input, instance) }), isConcept ? codings : null, ConceptText(input));
     }
 
-    private static byte[] ValueSetValidateCode(HttpContext http, ITerminologyService service, OperationInput input, ElementNode? instance)
+    internal static byte[] ValueSetValidateCode(HttpContext http, ITerminologyService service, OperationInput input, ElementNode? instance)
     {
         var (codings, isConcept) = Codings(input, "system", "systemVersion");
         var url = input.String("url");
