@@ -7,6 +7,8 @@ namespace FhirServer.Terminology;
 public sealed record LookupRequest(CodingValue Coding, string? DisplayLanguage = null, IReadOnlyList<string>? Properties = null)
 {
     public IReadOnlyList<ElementNode> TxResources { get; init; } = [];
+    /// <summary>Supplements to apply (<c>useSupplement</c>): an unknown one is an error.</summary>
+    public IReadOnlyList<string> UseSupplements { get; init; } = [];
 }
 
 /// <summary>$validate-code input: one coding, or the codings of a CodeableConcept (any one valid suffices).</summary>
@@ -19,6 +21,8 @@ public sealed record ValidateCodeRequest(IReadOnlyList<CodingValue> Codings, str
     /// <summary>The code came as a Coding (issues point into <c>Coding</c>), not as the code and system parameters.</summary>
     public bool IsCoding { get; init; }
     public IReadOnlyList<ElementNode> TxResources { get; init; } = [];
+    /// <summary>Supplements to apply (<c>useSupplement</c>): an unknown one is an error.</summary>
+    public IReadOnlyList<string> UseSupplements { get; init; } = [];
 }
 
 /// <summary>CodeSystem/$subsumes input: codeA and codeB of one system.</summary>
@@ -39,4 +43,6 @@ public sealed record ExpandRequest
     public bool IncludeDesignations { get; init; }
     public string? DisplayLanguage { get; init; }
     public IReadOnlyList<ElementNode> TxResources { get; init; } = [];
+    /// <summary>Supplements to apply (<c>useSupplement</c>): an unknown one is an error.</summary>
+    public IReadOnlyList<string> UseSupplements { get; init; } = [];
 }

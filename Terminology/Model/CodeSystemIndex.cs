@@ -68,6 +68,14 @@ public sealed class CodeSystemIndex
         };
     }
 
+    /// <summary>A concept's designation (CodeSystem.concept.designation); none without a value.</summary>
+    internal static Designation? ReadDesignation(ElementNode d) =>
+        d.Child("value")?.Value is { } value ? new Designation(d.Child("language")?.Value, Codings.Read(d.Child("use")), value) : null;
+
+    /// <summary>A concept's property (CodeSystem.concept.property); none without a code or a value.</summary>
+    internal static ConceptProperty? ReadProperty(ElementNode p) =>
+        p.Child("code")?.Value is { } code && p.Child("value") is { } v ? new ConceptProperty(code, v.Type, v.Value, v.Type == "Coding" ? Codings.Read(v) : null) : null;
+
     private static Concept? Read(ElementNode node, Concept? parent, Dictionary<string, Concept> byCode, List<(Concept, string, bool)> pending)
     {
         var code = node.Child("code")?.Value;
@@ -75,15 +83,11 @@ public sealed class CodeSystemIndex
         if (!byCode.TryGetValue(code, out var concept)) byCode[code] = concept = new Concept(code);
         concept.Display ??= node.Child("display")?.Value;
         concept.Definition ??= node.Child("definition")?.Value;
-        foreach (var d in node.ChildrenNamed("designation"))
-            if (d.Child("value")?.Value is { } value)
-                concept.Designations.Add(new Designation(d.Child("language")?.Value, Codings.Read(d.Child("use")), value));
-        foreach (var p in node.ChildrenNamed("property"))
+        concept.Designations.AddRange(node.ChildrenNamed("designation").Select(ReadDesignation).OfType<Designation>());
+        foreach (var property in node.ChildrenNamed("property").Select(ReadProperty).OfType<ConceptProperty>())
         {
-            if (p.Child("code")?.Value is not { } pc || p.Child("value") is not { } v) continue;
-            var property = new ConceptProperty(pc, v.Type, v.Value, v.Type == "Coding" ? Codings.Read(v) : null);
             concept.Properties.Add(property);
-            if (pc is "parent" or "child" && property.Value is { } other) pending.Add((concept, other, pc == "parent"));
+            if (property.Code is "parent" or "child" && property.Value is { } other) pending.Add((concept, other, property.Code == "parent"));
         }
         parent?.AddChild(concept);
         foreach (var child in node.ChildrenNamed("concept")) Read(child, concept, byCode, pending);

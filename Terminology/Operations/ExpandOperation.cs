@@ -14,6 +14,7 @@ public sealed class ExpandOperation(TerminologySources sources, TerminologyOptio
         var valueSet = request.ValueSet
             ?? (request.Url is { } url ? forRequest.RequireValueSet(url)
                 : throw TerminologyException.Invalid("$expand needs a url or a valueSet"));
+        forRequest.UseSupplements([.. request.UseSupplements, .. Model.Supplements.Referenced(valueSet)]);
 
         IEnumerable<ValueSetExpander.Member> members = new ValueSetExpander(forRequest, options.MaxExpansionSize).Expand(valueSet);
         if (request.ActiveOnly) members = members.Where(m => m.Concept is not { Inactive: true });

@@ -9,6 +9,9 @@ public sealed class RequestSources
     private readonly TerminologySources _shared;
     private readonly List<ElementNode> _local;
     private readonly Dictionary<ElementNode, CodeSystemIndex> _localIndexes = new(ReferenceEqualityComparer.Instance);
+    // The supplements the request asked for, and the code systems indexed anew with them (per request: never shared).
+    private readonly List<ElementNode> _supplements = [];
+    private readonly Dictionary<string, CodeSystemIndex> _supplemented = new(StringComparer.Ordinal);
 
     internal RequestSources(TerminologySources shared, IEnumerable<ElementNode> local)
     {
@@ -16,17 +19,53 @@ public sealed class RequestSources
         _local = [.. local];
     }
 
-    /// <summary>A code system by URL and optional version; without a version, the highest one known.</summary>
+    /// <summary>A code system by URL and optional version; without a version, the highest one known. Supplements are not code systems.</summary>
     public CodeSystemIndex? FindCodeSystem(string url, string? version = null)
     {
-        var local = Local("CodeSystem", url, version);
+        var local = Local("CodeSystem", url, version, r => !Supplements.IsSupplement(r));
+        var entry = local is null ? _shared.Entries(url, version, "CodeSystem").FirstOrDefault(e => e.Entry.Supplements is null) : null;
+        CodeSystemIndex? index;
         if (local is not null)
         {
-            if (!_localIndexes.TryGetValue(local, out var index)) _localIndexes[local] = index = CodeSystemIndex.Build(local);
-            return index;
+            if (!_localIndexes.TryGetValue(local, out index)) _localIndexes[local] = index = CodeSystemIndex.Build(local);
         }
-        var entry = _shared.Entries(url, version, "CodeSystem").FirstOrDefault();
-        return entry is null ? null : _shared.CodeSystem(entry);
+        else index = entry is null ? null : _shared.CodeSystem(entry);
+        if (index is null || _supplements.Count == 0) return index;
+
+        var applicable = _supplements.Where(s => Supplements.Targets(s, index)).ToList();
+        if (applicable.Count == 0) return index;
+        // The shared index is not changed: the system is indexed again for this request, with its supplements.
+        var key = index.Url + "|" + index.Version;
+        if (!_supplemented.TryGetValue(key, out var supplemented) && (local ?? _shared.Resource(entry!)) is { } node)
+        {
+            _supplemented[key] = supplemented = CodeSystemIndex.Build(node);
+            Supplements.Apply(supplemented, applicable);
+        }
+        return supplemented ?? index;
+    }
+
+    /// <summary>
+    /// Applies the supplements named (<c>url</c> or <c>url|version</c>) to the code systems this request finds from now
+    /// on; a supplement that is not known is an error (R4: a required supplement that is missing is not ignored).
+    /// </summary>
+    public void UseSupplements(IEnumerable<string> canonicals)
+    {
+        foreach (var canonical in canonicals)
+        {
+            var supplement = FindSupplement(canonical) ?? throw TerminologyException.NotFound($"Required supplement not found: {canonical}");
+            if (_supplements.Contains(supplement)) continue;
+            _supplements.Add(supplement);
+            _supplemented.Clear();
+        }
+    }
+
+    /// <summary>A supplement by canonical: the request's own first, then the packages.</summary>
+    public ElementNode? FindSupplement(string canonical)
+    {
+        var (url, version) = SplitCanonical(canonical);
+        if (Local("CodeSystem", url, version, Supplements.IsSupplement) is { } local) return local;
+        var entry = _shared.Entries(url, version, "CodeSystem").FirstOrDefault(e => e.Entry.Supplements is not null);
+        return entry is null ? null : _shared.Resource(entry);
     }
 
     /// <summary>Every version of a code system that is known, for messages that list them.</summary>
@@ -73,8 +112,8 @@ public sealed class RequestSources
         return bar < 0 ? (canonical, null) : (canonical[..bar], canonical[(bar + 1)..]);
     }
 
-    private ElementNode? Local(string type, string url, string? version) =>
-        _local.Where(r => r.Type == type && r.Child("url")?.Value == url
+    private ElementNode? Local(string type, string url, string? version, Func<ElementNode, bool>? where = null) =>
+        _local.Where(r => r.Type == type && r.Child("url")?.Value == url && (where is null || where(r))
                 && (version is null || TerminologySources.VersionMatches(r.Child("version")?.Value, version)))
             .OrderByDescending(r => r.Child("version")?.Value, StringComparer.Ordinal)
             .FirstOrDefault();

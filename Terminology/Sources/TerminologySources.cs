@@ -42,6 +42,9 @@ public sealed class TerminologySources(ConformanceContext context)
     /// <summary>Every ConceptMap of the packages, for a $translate that names no map.</summary>
     internal IEnumerable<CanonicalEntry> ConceptMapEntries() => Context.Registry.ListByResourceType("ConceptMap");
 
+    /// <summary>A package resource read anew (not cached): to index a code system with a request's supplements.</summary>
+    internal ElementNode? Resource(CanonicalEntry entry) => Read(entry);
+
     private ElementNode? Read(CanonicalEntry entry) => Context.Json.Parse(Context.Registry.ReadBytes(entry)).Resource;
 
     /// <summary>"1.0" matches "1.0" and, as a shorter version, "1.0.x" (R4 §2.9.0.14).</summary>

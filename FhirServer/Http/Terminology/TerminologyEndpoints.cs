@@ -86,7 +86,7 @@ public static class TerminologyEndpoints
         var coding = input.Coding("system", "version");
         if (instance is not null) coding = coding with { System = instance.Child("url")?.Value, Version = instance.Child("version")?.Value };
         return TerminologyOutput.Lookup(service.Lookup(new LookupRequest(coding, input.String("displayLanguage"), input.Strings("property"))
-            { TxResources = TxResources(input, instance) }));
+            { TxResources = TxResources(input, instance), UseSupplements = input.Strings("useSupplement") }));
     }
 
     private static byte[] Subsumes(HttpContext http, ITerminologyService service, OperationInput input, ElementNode? instance)
@@ -106,7 +106,7 @@ public static class TerminologyEndpoints
         if (instance is not null)
             codings = [.. codings.Select(c => c with { System = c.System ?? instance.Child("url")?.Value, Version = c.Version ?? instance.Child("version")?.Value })];
         return TerminologyOutput.ValidateCode(service.ValidateCodeInCodeSystem(new ValidateCodeRequest(codings, input.String("displayLanguage"))
-            { IsCodeableConcept = isConcept, IsCoding = input.Node("coding") is not null, TxResources = TxResources(input, instance) }), isConcept ? codings : null, ConceptText(input));
+            { IsCodeableConcept = isConcept, IsCoding = input.Node("coding") is not null, TxResources = TxResources(input, instance), UseSupplements = input.Strings("useSupplement") }), isConcept ? codings : null, ConceptText(input));
     }
 
     internal static byte[] ValueSetValidateCode(HttpContext http, ITerminologyService service, OperationInput input, ElementNode? instance)
@@ -117,7 +117,7 @@ public static class TerminologyEndpoints
         var valueSet = instance ?? input.Node("valueSet");
         if (valueSet is null && url is null) throw FhirException.BadRequest("ValueSet/$validate-code needs a url or a valueSet.", "url", "required");
         return TerminologyOutput.ValidateCode(service.ValidateCodeInValueSet(new ValidateCodeRequest(codings, input.String("displayLanguage"))
-            { ValueSet = valueSet, ValueSetUrl = url, IsCodeableConcept = isConcept, IsCoding = input.Node("coding") is not null, TxResources = TxResources(input, null) }), isConcept ? codings : null, ConceptText(input));
+            { ValueSet = valueSet, ValueSetUrl = url, IsCodeableConcept = isConcept, IsCoding = input.Node("coding") is not null, TxResources = TxResources(input, null), UseSupplements = input.Strings("useSupplement") }), isConcept ? codings : null, ConceptText(input));
     }
 
     private static byte[] Expand(HttpContext http, ITerminologyService service, OperationInput input, ElementNode? instance)
@@ -137,6 +137,7 @@ public static class TerminologyEndpoints
             IncludeDesignations = input.Bool("includeDesignations"),
             DisplayLanguage = input.String("displayLanguage"),
             TxResources = TxResources(input, null),
+            UseSupplements = input.Strings("useSupplement"),
         });
         return TerminologyOutput.Expansion(result, http.RequestServices.GetRequiredService<TimeProvider>().GetUtcNow());
     }
