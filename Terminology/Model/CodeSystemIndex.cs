@@ -34,7 +34,14 @@ public sealed class CodeSystemIndex
     public int Count => _byCode.Count;
 
     /// <summary>A code of this system; codes of a case-insensitive system (caseSensitive false or absent) match in any case.</summary>
-    public Concept? Find(string code) => _byCode.GetValueOrDefault(code);
+    public Concept? Find(string code) => _byCode.GetValueOrDefault(code) ?? _grammar?.Invoke(code);
+
+    // A code system defined by a grammar rather than a list (UCUM): a code is a concept when the grammar accepts it.
+    private Func<string, Concept?>? _grammar;
+
+    /// <summary>A code system whose codes are the expressions a grammar accepts; it lists none (no hierarchy, nothing to expand whole).</summary>
+    public static CodeSystemIndex FromGrammar(string url, string version, string name, Func<string, Concept?> grammar) =>
+        new(url, version, caseSensitive: true, "complete", new Dictionary<string, Concept>(StringComparer.Ordinal), []) { Name = name, _grammar = grammar };
 
     public bool IsCompleteContent => Content == "complete";
 

@@ -23,20 +23,21 @@ public sealed class RequestSources
     public CodeSystemIndex? FindCodeSystem(string url, string? version = null)
     {
         var local = Local("CodeSystem", url, version, r => !Supplements.IsSupplement(r));
-        var entry = local is null ? _shared.Entries(url, version, "CodeSystem").FirstOrDefault(e => e.Entry.Supplements is null) : null;
+        var ucum = local is null && url == _shared.Ucum.Url && (version is null || version == _shared.Ucum.Version);
+        var entry = local is null && !ucum ? _shared.Entries(url, version, "CodeSystem").FirstOrDefault(e => e.Entry.Supplements is null) : null;
         CodeSystemIndex? index;
         if (local is not null)
         {
             if (!_localIndexes.TryGetValue(local, out index)) _localIndexes[local] = index = CodeSystemIndex.Build(local);
         }
-        else index = entry is null ? null : _shared.CodeSystem(entry);
+        else index = ucum ? _shared.Ucum : entry is null ? null : _shared.CodeSystem(entry);
         if (index is null || _supplements.Count == 0) return index;
 
         var applicable = _supplements.Where(s => Supplements.Targets(s, index)).ToList();
         if (applicable.Count == 0) return index;
         // The shared index is not changed: the system is indexed again for this request, with its supplements.
         var key = index.Url + "|" + index.Version;
-        if (!_supplemented.TryGetValue(key, out var supplemented) && (local ?? _shared.Resource(entry!)) is { } node)
+        if (!_supplemented.TryGetValue(key, out var supplemented) && (local ?? (entry is null ? null : _shared.Resource(entry))) is { } node)
         {
             _supplemented[key] = supplemented = CodeSystemIndex.Build(node);
             Supplements.Apply(supplemented, applicable);

@@ -20,6 +20,9 @@ public sealed class TerminologySources(ConformanceContext context)
 
     public ConformanceContext Context { get; } = context;
 
+    /// <summary>UCUM, a code system defined by its grammar: built in, whatever the packages say of it.</summary>
+    internal CodeSystemIndex Ucum { get; } = UcumCodeSystem.Create();
+
     /// <summary>A view of the sources for one request, with the request's own resources in front.</summary>
     public RequestSources ForRequest(IEnumerable<ElementNode>? txResources = null) => new(this, txResources ?? []);
 
