@@ -55,7 +55,7 @@ public sealed class ServerSettings
     /// </summary>
     public int MaxResourceElements { get; set; } = 500_000;
 
-    /// <summary>Entries a batch or transaction Bundle may hold.</summary>
+    /// <summary>Entries a batch or transaction Bundle may hold; also the validations of one ValueSet/$batch-validate-code.</summary>
     public int MaxBundleEntries { get; set; } = 10_000;
 
     /// <summary>

@@ -11,4 +11,5 @@ public interface ITerminologyService
     ValidateCodeResult ValidateCodeInValueSet(ValidateCodeRequest request);
     SubsumesResult Subsumes(SubsumesRequest request);
     ExpansionResult Expand(ExpandRequest request);
+    TranslateResult Translate(TranslateRequest request);
 }

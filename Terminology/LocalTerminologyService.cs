@@ -11,10 +11,12 @@ public sealed class LocalTerminologyService(TerminologySources sources, Terminol
     private readonly ValueSetValidateCodeOperation _validateInValueSet = new(sources, options);
     private readonly SubsumesOperation _subsumes = new(sources);
     private readonly ExpandOperation _expand = new(sources, options);
+    private readonly TranslateOperation _translate = new(sources);
 
     public LookupResult Lookup(LookupRequest request) => _lookup.Run(request);
     public ValidateCodeResult ValidateCodeInCodeSystem(ValidateCodeRequest request) => _validateInCodeSystem.Run(request);
     public ValidateCodeResult ValidateCodeInValueSet(ValidateCodeRequest request) => _validateInValueSet.Run(request);
     public SubsumesResult Subsumes(SubsumesRequest request) => _subsumes.Run(request);
     public ExpansionResult Expand(ExpandRequest request) => _expand.Run(request);
+    public TranslateResult Translate(TranslateRequest request) => _translate.Run(request);
 }

@@ -7,6 +7,8 @@ namespace FhirServer.Terminology;
 public sealed record LookupRequest(CodingValue Coding, string? DisplayLanguage = null, IReadOnlyList<string>? Properties = null)
 {
     public IReadOnlyList<ElementNode> TxResources { get; init; } = [];
+    /// <summary>Supplements to apply (<c>useSupplement</c>): an unknown one is an error.</summary>
+    public IReadOnlyList<string> UseSupplements { get; init; } = [];
 }
 
 /// <summary>$validate-code input: one coding, or the codings of a CodeableConcept (any one valid suffices).</summary>
@@ -20,6 +22,8 @@ public sealed record ValidateCodeRequest(IReadOnlyList<CodingValue> Codings, str
     public bool IsCoding { get; init; }
     public VersionParameters Versions { get; init; } = VersionParameters.None;
     public IReadOnlyList<ElementNode> TxResources { get; init; } = [];
+    /// <summary>Supplements to apply (<c>useSupplement</c>): an unknown one is an error.</summary>
+    public IReadOnlyList<string> UseSupplements { get; init; } = [];
 }
 
 /// <summary>CodeSystem/$subsumes input: codeA and codeB of one system.</summary>
@@ -41,4 +45,6 @@ public sealed record ExpandRequest
     public string? DisplayLanguage { get; init; }
     public VersionParameters Versions { get; init; } = VersionParameters.None;
     public IReadOnlyList<ElementNode> TxResources { get; init; } = [];
+    /// <summary>Supplements to apply (<c>useSupplement</c>): an unknown one is an error.</summary>
+    public IReadOnlyList<string> UseSupplements { get; init; } = [];
 }

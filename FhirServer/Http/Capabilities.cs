@@ -13,20 +13,63 @@ namespace FhirServer.Http;
 public sealed class Capabilities(ConformanceContext conformance, ServerSettings settings, FhirOutput output, FhirServer.Search.ISearchParameters searchParameters)
 {
     private static readonly string[] TypeInteractions = ["read", "vread", "update", "patch", "delete", "history-instance", "history-type", "create", "search-type"];
+    private static readonly byte[] Versions =
+        Encoding.UTF8.GetBytes("{\"resourceType\":\"Parameters\",\"parameter\":[{\"name\":\"version\",\"valueCode\":\"4.0\"},{\"name\":\"default\",\"valueCode\":\"4.0\"}]}");
+
+    // As the rest of the server writes JSON: characters such as '+' and '<' as they are, not as \u escapes.
+    private static readonly System.Text.Json.JsonSerializerOptions JsonOptions = new() { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+
     private readonly DateTimeOffset _startedAt = DateTimeOffset.UtcNow;
     private byte[]? _json;
+    private byte[]? _terminology;
 
+    /// <summary>
+    /// GET /metadata: the CapabilityStatement; with <c>mode=terminology</c> the TerminologyCapabilities (R4
+    /// capabilitystatement.html, "mode": full, normal or terminology).
+    /// </summary>
     public Task WriteAsync(HttpContext http)
     {
-        var json = _json ??= Encoding.UTF8.GetBytes(Build(conformance, settings, searchParameters, _startedAt));
+        var mode = http.Request.Query["mode"].ToString();
+        var json = mode switch
+        {
+            "" or "full" or "normal" => _json ??= Encoding.UTF8.GetBytes(Build(conformance, settings, searchParameters, _startedAt)),
+            "terminology" => _terminology ??= Encoding.UTF8.GetBytes(Terminology.TerminologyCapabilities
+                .Build(conformance.Registry, r => Describe(r, settings, _startedAt)).ToJsonString(JsonOptions)),
+            _ => throw FhirException.BadRequest($"The mode of /metadata is full, normal or terminology, not '{mode}'.", "mode"),
+        };
         return output.WriteAsync(http, json, StatusCodes.Status200OK);
+    }
+
+    /// <summary>GET /$versions (R4 http.html#versions): the FHIR versions this server answers in, and its default.</summary>
+    public Task WriteVersionsAsync(HttpContext http) => output.WriteAsync(http, Versions, StatusCodes.Status200OK);
+
+    private static string SoftwareVersion()
+    {
+        var version = typeof(Capabilities).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "0.1.0";
+        var plus = version.IndexOf('+');
+        return plus > 0 ? version[..plus] : version;
+    }
+
+    // The metadata the CapabilityStatement and the TerminologyCapabilities share.
+    private static void Describe(JsonObject resource, ServerSettings settings, DateTimeOffset startedAt)
+    {
+        var version = SoftwareVersion();
+        var baseUrl = (settings.BaseUrl ?? "").Split([',', ' '], StringSplitOptions.RemoveEmptyEntries).FirstOrDefault()?.TrimEnd('/');
+        resource["url"] = baseUrl is null ? "urn:fhirserver:" + (string?)resource["resourceType"] : $"{baseUrl}/metadata";
+        resource["version"] = version;
+        resource["name"] = "FhirServer";
+        resource["title"] = "FhirServer, FHIR R4 server and terminology service";
+        resource["status"] = "active";
+        resource["date"] = startedAt.ToString("yyyy-MM-ddTHH:mm:ssK");
+        resource["publisher"] = "FhirServer";
+        resource["kind"] = "instance";
+        // The build of the server's assembly stands for its release.
+        var built = File.GetLastWriteTimeUtc(typeof(Capabilities).Assembly.Location);
+        resource["software"] = new JsonObject { ["name"] = "FhirServer", ["version"] = version, ["releaseDate"] = built.ToString("yyyy-MM-ddTHH:mm:ssZ") };
     }
 
     private static string Build(ConformanceContext conformance, ServerSettings settings, FhirServer.Search.ISearchParameters searchParameters, DateTimeOffset startedAt)
     {
-        var version = typeof(Capabilities).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "0.1.0";
-        var plus = version.IndexOf('+');
-        if (plus > 0) version = version[..plus];
         var packages = string.Join(", ", conformance.Resolution.Packages.Select(p => $"{p.Name}#{p.Version}"));
         var registry = conformance.Registry;
         var profiles = ProfilesByType(registry);
@@ -67,14 +110,13 @@ public sealed class Capabilities(ConformanceContext conformance, ServerSettings 
                 ((JsonObject)resources[^1]!)["supportedProfile"] = new JsonArray([.. supported.Select(url => (JsonNode)url)]);
             Terminology.TerminologyCapabilities.AddOperations((JsonObject)resources[^1]!, type);
         }
-        var statement = new JsonObject
+        var statement = new JsonObject { ["resourceType"] = "CapabilityStatement" };
+        Describe(statement, settings, startedAt);
+        var rest = new JsonObject
         {
-            ["resourceType"] = "CapabilityStatement",
-            ["status"] = "active",
-            ["date"] = startedAt.ToString("yyyy-MM-ddTHH:mm:ssK"),
-            ["publisher"] = "FhirServer",
-            ["kind"] = "instance",
-            ["software"] = new JsonObject { ["name"] = "FhirServer", ["version"] = version },
+            ["extension"] = Terminology.TerminologyCapabilities.Features(),
+            // The operations of the terminology-server capability statement are implemented (Terminology/).
+            ["instantiates"] = new JsonArray("http://hl7.org/fhir/CapabilityStatement/terminology-server"),
             ["implementation"] = new JsonObject { ["description"] = $"FHIR R4 server for the French health system; packages loaded: {packages}" },
             ["fhirVersion"] = "4.0.1",
             // The guides of the loaded packages, by canonical: what the server validates with and serves (read-only).
@@ -92,10 +134,16 @@ public sealed class Capabilities(ConformanceContext conformance, ServerSettings 
                     new JsonObject { ["code"] = "batch" },
                     new JsonObject { ["code"] = "history-system" },
                     new JsonObject { ["code"] = "search-system" }),
+                ["operation"] = new JsonArray(new JsonObject { ["name"] = "versions", ["definition"] = "http://hl7.org/fhir/OperationDefinition/CapabilityStatement-versions" }),
             }),
         };
-        // As the rest of the server writes JSON: characters such as '+' and '<' as they are, not as \u escapes.
-        return statement.ToJsonString(new System.Text.Json.JsonSerializerOptions { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping });
+        foreach (var name in rest.Select(p => p.Key).ToList())
+        {
+            var value = rest[name];
+            rest.Remove(name);
+            statement[name] = value;
+        }
+        return statement.ToJsonString(JsonOptions);
     }
 
     // Constraints on a resource type: StructureDefinitions of kind resource for the type, other than the type's own

@@ -19,6 +19,7 @@ public static partial class FhirEndpoints
     public static IEndpointRouteBuilder MapFhirEndpoints(this IEndpointRouteBuilder app)
     {
         app.MapGet("/metadata", http => Service<Capabilities>(http).WriteAsync(http));
+        app.MapGet("/$versions", http => Service<Capabilities>(http).WriteVersionsAsync(http));
         // Not a resource type: without this, the type routes below would answer 404 "unknown type" for these.
         app.MapMethods("/metadata", [HttpMethods.Post, HttpMethods.Put, HttpMethods.Patch, HttpMethods.Delete], http =>
             throw new FhirException(StatusCodes.Status405MethodNotAllowed, "not-supported", $"{http.Request.Method} is not allowed on /metadata; it is read with GET."));

@@ -34,7 +34,14 @@ public sealed class CodeSystemIndex
     public int Count => _byCode.Count;
 
     /// <summary>A code of this system; codes of a case-insensitive system (caseSensitive false or absent) match in any case.</summary>
-    public Concept? Find(string code) => _byCode.GetValueOrDefault(code);
+    public Concept? Find(string code) => _byCode.GetValueOrDefault(code) ?? _grammar?.Invoke(code);
+
+    // A code system defined by a grammar rather than a list (UCUM): a code is a concept when the grammar accepts it.
+    private Func<string, Concept?>? _grammar;
+
+    /// <summary>A code system whose codes are the expressions a grammar accepts; it lists none (no hierarchy, nothing to expand whole).</summary>
+    public static CodeSystemIndex FromGrammar(string url, string version, string name, Func<string, Concept?> grammar) =>
+        new(url, version, caseSensitive: true, "complete", new Dictionary<string, Concept>(StringComparer.Ordinal), []) { Name = name, _grammar = grammar };
 
     public bool IsCompleteContent => Content == "complete";
 
@@ -68,6 +75,14 @@ public sealed class CodeSystemIndex
         };
     }
 
+    /// <summary>A concept's designation (CodeSystem.concept.designation); none without a value.</summary>
+    internal static Designation? ReadDesignation(ElementNode d) =>
+        d.Child("value")?.Value is { } value ? new Designation(d.Child("language")?.Value, Codings.Read(d.Child("use")), value) : null;
+
+    /// <summary>A concept's property (CodeSystem.concept.property); none without a code or a value.</summary>
+    internal static ConceptProperty? ReadProperty(ElementNode p) =>
+        p.Child("code")?.Value is { } code && p.Child("value") is { } v ? new ConceptProperty(code, v.Type, v.Value, v.Type == "Coding" ? Codings.Read(v) : null) : null;
+
     private static Concept? Read(ElementNode node, Concept? parent, Dictionary<string, Concept> byCode, List<(Concept, string, bool)> pending)
     {
         var code = node.Child("code")?.Value;
@@ -75,15 +90,11 @@ public sealed class CodeSystemIndex
         if (!byCode.TryGetValue(code, out var concept)) byCode[code] = concept = new Concept(code);
         concept.Display ??= node.Child("display")?.Value;
         concept.Definition ??= node.Child("definition")?.Value;
-        foreach (var d in node.ChildrenNamed("designation"))
-            if (d.Child("value")?.Value is { } value)
-                concept.Designations.Add(new Designation(d.Child("language")?.Value, Codings.Read(d.Child("use")), value));
-        foreach (var p in node.ChildrenNamed("property"))
+        concept.Designations.AddRange(node.ChildrenNamed("designation").Select(ReadDesignation).OfType<Designation>());
+        foreach (var property in node.ChildrenNamed("property").Select(ReadProperty).OfType<ConceptProperty>())
         {
-            if (p.Child("code")?.Value is not { } pc || p.Child("value") is not { } v) continue;
-            var property = new ConceptProperty(pc, v.Type, v.Value, v.Type == "Coding" ? Codings.Read(v) : null);
             concept.Properties.Add(property);
-            if (pc is "parent" or "child" && property.Value is { } other) pending.Add((concept, other, pc == "parent"));
+            if (property.Code is "parent" or "child" && property.Value is { } other) pending.Add((concept, other, property.Code == "parent"));
         }
         parent?.AddChild(concept);
         foreach (var child in node.ChildrenNamed("concept")) Read(child, concept, byCode, pending);

@@ -9,6 +9,7 @@ public sealed class CodeSystemValidateCodeOperation(TerminologySources sources)
     public ValidateCodeResult Run(ValidateCodeRequest request)
     {
         var forRequest = sources.ForRequest(request.TxResources);
+        forRequest.UseSupplements(request.UseSupplements);
         var codings = request.Codings;
         if (codings.Count == 0 || codings.All(c => c.Code is null)) throw TerminologyException.Invalid("$validate-code needs a code, a coding or a codeableConcept");
         ValidateCodeResult? last = null;
@@ -30,6 +31,12 @@ public sealed class CodeSystemValidateCodeOperation(TerminologySources sources)
             return new(false, text, coding, null, false, [new("error", "invalid", text, CodeCheck.At(path, "code"), "invalid-data")]);
         }
         var cs = sources.FindCodeSystem(coding.System, coding.Version);
+        if (cs is null && sources.FindSupplement(coding.Version is null ? coding.System : coding.System + "|" + coding.Version) is { } supplement)
+        {
+            // A supplement only adds to a code system: its url is not a system codes come from (R4 CodeSystem.supplements).
+            var text = $"CodeSystem {coding.System}|{supplement.Child("version")?.Value} is a supplement, so can't be used as a value in {CodeCheck.At(path.Length == 0 ? "Coding" : path, "system")}";
+            return new(false, text, coding, null, false, [new("error", "invalid", text, CodeCheck.At(path, "system"), "invalid-data")]);
+        }
         if (cs is null)
         {
             var text = UnknownSystem.Message(sources, coding.System, coding.Version);

@@ -14,6 +14,7 @@ public sealed class ExpandOperation(TerminologySources sources, TerminologyOptio
         var valueSet = request.ValueSet
             ?? (request.Url is { } url ? forRequest.RequireValueSet(url)
                 : throw TerminologyException.Invalid("$expand needs a url or a valueSet"));
+        forRequest.UseSupplements([.. request.UseSupplements, .. Model.Supplements.Referenced(valueSet)]);
 
         var expander = new ValueSetExpander(forRequest, options.MaxExpansionSize, request.Versions);
         IEnumerable<ValueSetExpander.Member> members = expander.Expand(valueSet);

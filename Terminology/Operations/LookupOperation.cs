@@ -12,6 +12,7 @@ public sealed class LookupOperation(TerminologySources sources)
         if (coding.System is null || coding.Code is null)
             throw TerminologyException.Invalid("$lookup needs a system and a code (or a coding with both)");
         var sourcesForRequest = sources.ForRequest(request.TxResources);
+        sourcesForRequest.UseSupplements(request.UseSupplements);
         var cs = sourcesForRequest.FindCodeSystem(coding.System, coding.Version)
             ?? throw TerminologyException.NotFound(UnknownSystem.Message(sourcesForRequest, coding.System, coding.Version));
         var concept = cs.Find(coding.Code)

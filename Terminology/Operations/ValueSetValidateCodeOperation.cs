@@ -14,6 +14,7 @@ public sealed class ValueSetValidateCodeOperation(TerminologySources sources, Te
         var valueSet = request.ValueSet
             ?? (request.ValueSetUrl is { } url ? forRequest.RequireValueSet(url)
                 : throw TerminologyException.Invalid("ValueSet/$validate-code needs a url or a valueSet"));
+        forRequest.UseSupplements([.. request.UseSupplements, .. Supplements.Referenced(valueSet)]);
         if (request.Codings.Count == 0 || request.Codings.All(c => c.Code is null))
             throw TerminologyException.Invalid("$validate-code needs a code, a coding or a codeableConcept");
         var expander = new ValueSetExpander(forRequest, options.MaxExpansionSize, request.Versions);

@@ -9,6 +9,9 @@ public sealed class RequestSources
     private readonly TerminologySources _shared;
     private readonly List<ElementNode> _local;
     private readonly Dictionary<ElementNode, CodeSystemIndex> _localIndexes = new(ReferenceEqualityComparer.Instance);
+    // The supplements the request asked for, and the code systems indexed anew with them (per request: never shared).
+    private readonly List<ElementNode> _supplements = [];
+    private readonly Dictionary<string, CodeSystemIndex> _supplemented = new(StringComparer.Ordinal);
 
     internal RequestSources(TerminologySources shared, IEnumerable<ElementNode> local)
     {
@@ -16,17 +19,57 @@ public sealed class RequestSources
         _local = [.. local];
     }
 
-    /// <summary>A code system by URL and optional version (or version pattern, <see cref="VersionPattern"/>); without a version, the highest one known.</summary>
+    /// <summary>
+    /// A code system by URL and optional version (or version pattern, <see cref="VersionPattern"/>); without a version,
+    /// the highest one known. Supplements are not code systems.
+    /// </summary>
     public CodeSystemIndex? FindCodeSystem(string url, string? version = null)
     {
-        var local = Local("CodeSystem", url, version);
+        var local = Local("CodeSystem", url, version, r => !Supplements.IsSupplement(r));
+        var ucum = local is null && url == _shared.Ucum.Url && (version is null || version == _shared.Ucum.Version);
+        var entry = local is null && !ucum ? _shared.Entries(url, version, "CodeSystem").FirstOrDefault(e => e.Entry.Supplements is null) : null;
+        CodeSystemIndex? index;
         if (local is not null)
         {
-            if (!_localIndexes.TryGetValue(local, out var index)) _localIndexes[local] = index = CodeSystemIndex.Build(local);
-            return index;
+            if (!_localIndexes.TryGetValue(local, out index)) _localIndexes[local] = index = CodeSystemIndex.Build(local);
         }
-        var entry = _shared.Entries(url, version, "CodeSystem").FirstOrDefault();
-        return entry is null ? null : _shared.CodeSystem(entry);
+        else index = ucum ? _shared.Ucum : entry is null ? null : _shared.CodeSystem(entry);
+        if (index is null || _supplements.Count == 0) return index;
+
+        var applicable = _supplements.Where(s => Supplements.Targets(s, index)).ToList();
+        if (applicable.Count == 0) return index;
+        // The shared index is not changed: the system is indexed again for this request, with its supplements.
+        var key = index.Url + "|" + index.Version;
+        if (!_supplemented.TryGetValue(key, out var supplemented) && (local ?? (entry is null ? null : _shared.Resource(entry))) is { } node)
+        {
+            _supplemented[key] = supplemented = CodeSystemIndex.Build(node);
+            Supplements.Apply(supplemented, applicable);
+        }
+        return supplemented ?? index;
+    }
+
+    /// <summary>
+    /// Applies the supplements named (<c>url</c> or <c>url|version</c>) to the code systems this request finds from now
+    /// on; a supplement that is not known is an error (R4: a required supplement that is missing is not ignored).
+    /// </summary>
+    public void UseSupplements(IEnumerable<string> canonicals)
+    {
+        foreach (var canonical in canonicals)
+        {
+            var supplement = FindSupplement(canonical) ?? throw TerminologyException.NotFound($"Required supplement not found: {canonical}");
+            if (_supplements.Contains(supplement)) continue;
+            _supplements.Add(supplement);
+            _supplemented.Clear();
+        }
+    }
+
+    /// <summary>A supplement by canonical: the request's own first, then the packages.</summary>
+    public ElementNode? FindSupplement(string canonical)
+    {
+        var (url, version) = SplitCanonical(canonical);
+        if (Local("CodeSystem", url, version, Supplements.IsSupplement) is { } local) return local;
+        var entry = _shared.Entries(url, version, "CodeSystem").FirstOrDefault(e => e.Entry.Supplements is not null);
+        return entry is null ? null : _shared.Resource(entry);
     }
 
     /// <summary>Every version of a code system that is known, lowest first, for messages that list them.</summary>
@@ -51,8 +94,31 @@ public sealed class RequestSources
     public ElementNode RequireValueSet(string canonical) =>
         FindValueSet(canonical) ?? throw TerminologyException.NotFound($"A definition for the value Set '{canonical}' could not be found");
 
-    private ElementNode? Local(string type, string url, string? version) =>
-        _local.Where(r => r.Type == type && r.Child("url")?.Value == url
+    /// <summary>A ConceptMap by canonical (<c>url</c> or <c>url|version</c>): the request's own first, then the packages.</summary>
+    public ConceptMapModel? FindConceptMap(string canonical)
+    {
+        var (url, version) = SplitCanonical(canonical);
+        if (Local("ConceptMap", url, version) is { } local) return ConceptMapModel.Read(local);
+        var entry = _shared.Entries(url, version, "ConceptMap").FirstOrDefault();
+        return entry is null ? null : _shared.ConceptMap(entry);
+    }
+
+    /// <summary>Every ConceptMap the request can see: its own, then those of the packages with another canonical.</summary>
+    public IEnumerable<ConceptMapModel> ConceptMaps()
+    {
+        var local = _local.Where(r => r.Type == "ConceptMap").Select(ConceptMapModel.Read).ToList();
+        var seen = local.Select(m => m.Canonical).ToHashSet(StringComparer.Ordinal);
+        return local.Concat(_shared.ConceptMapEntries().Select(_shared.ConceptMap).OfType<ConceptMapModel>().Where(m => !seen.Contains(m.Canonical)));
+    }
+
+    private static (string Url, string? Version) SplitCanonical(string canonical)
+    {
+        var bar = canonical.IndexOf('|');
+        return bar < 0 ? (canonical, null) : (canonical[..bar], canonical[(bar + 1)..]);
+    }
+
+    private ElementNode? Local(string type, string url, string? version, Func<ElementNode, bool>? where = null) =>
+        _local.Where(r => r.Type == type && r.Child("url")?.Value == url && (where is null || where(r))
                 && (version is null || VersionPattern.Matches(r.Child("version")?.Value, version)))
             .OrderByDescending(r => r.Child("version")?.Value ?? "", Conformance.Packages.SemanticVersionComparer.Instance)
             .FirstOrDefault();

@@ -16,8 +16,12 @@ public sealed class TerminologySources(ConformanceContext context)
 {
     private readonly ConcurrentDictionary<CanonicalEntry, Lazy<CodeSystemIndex?>> _codeSystems = new();
     private readonly ConcurrentDictionary<CanonicalEntry, Lazy<ElementNode?>> _valueSets = new();
+    private readonly ConcurrentDictionary<CanonicalEntry, Lazy<ConceptMapModel?>> _conceptMaps = new();
 
     public ConformanceContext Context { get; } = context;
+
+    /// <summary>UCUM, a code system defined by its grammar: built in, whatever the packages say of it.</summary>
+    internal CodeSystemIndex Ucum { get; } = UcumCodeSystem.Create();
 
     /// <summary>A view of the sources for one request, with the request's own resources in front.</summary>
     public RequestSources ForRequest(IEnumerable<ElementNode>? txResources = null) => new(this, txResources ?? []);
@@ -35,6 +39,15 @@ public sealed class TerminologySources(ConformanceContext context)
 
     internal ElementNode? ValueSet(CanonicalEntry entry) =>
         _valueSets.GetOrAdd(entry, e => new Lazy<ElementNode?>(() => Read(e))).Value;
+
+    internal ConceptMapModel? ConceptMap(CanonicalEntry entry) =>
+        _conceptMaps.GetOrAdd(entry, e => new Lazy<ConceptMapModel?>(() => Read(e) is { } node ? ConceptMapModel.Read(node) : null)).Value;
+
+    /// <summary>Every ConceptMap of the packages, for a $translate that names no map.</summary>
+    internal IEnumerable<CanonicalEntry> ConceptMapEntries() => Context.Registry.ListByResourceType("ConceptMap");
+
+    /// <summary>A package resource read anew (not cached): to index a code system with a request's supplements.</summary>
+    internal ElementNode? Resource(CanonicalEntry entry) => Read(entry);
 
     private ElementNode? Read(CanonicalEntry entry) => Context.Json.Parse(Context.Registry.ReadBytes(entry)).Resource;
 }

@@ -41,15 +41,19 @@ internal static class Ucum
     [
         ("da", 10m), ("Y", 1e24m), ("Z", 1e21m), ("E", 1e18m), ("P", 1e15m), ("T", 1e12m), ("G", 1e9m), ("M", 1e6m),
         ("k", 1e3m), ("h", 1e2m), ("d", 0.1m), ("c", 0.01m), ("m", 0.001m), ("u", 0.000001m), ("n", 0.000000001m),
-        ("p", 0.000000000001m), ("f", 0.000000000000001m),
+        ("p", 0.000000000001m), ("f", 0.000000000000001m), ("a", 1e-18m), ("z", 1e-21m), ("y", 1e-24m),
     ];
 
-    public static Canonical? Parse(string unit)
+    /// <summary>
+    /// The canonical form of a unit, or null when it does not parse. Strict, every atom must be a UCUM unit
+    /// (<see cref="UcumAtoms"/>); otherwise an unknown atom counts as a base unit of its own.
+    /// </summary>
+    public static Canonical? Parse(string unit, bool strict = false)
     {
         try
         {
             var pos = 0;
-            var result = Term(unit, ref pos);
+            var result = Term(unit, ref pos, strict);
             return pos == unit.Length ? result : null;
         }
         catch (FormatException)
@@ -74,7 +78,7 @@ internal static class Ucum
         return new Canonical(sign > 0 ? a.Factor * b.Factor : a.Factor / b.Factor, dims);
     }
 
-    private static Canonical Term(string s, ref int pos)
+    private static Canonical Term(string s, ref int pos, bool strict)
     {
         var result = new Canonical(1m, new SortedDictionary<string, int>(StringComparer.Ordinal));
         var sign = 1;
@@ -85,19 +89,19 @@ internal static class Ucum
         }
         while (true)
         {
-            result = Multiply(result, Component(s, ref pos), sign);
+            result = Multiply(result, Component(s, ref pos, strict), sign);
             if (pos >= s.Length || s[pos] == ')') return result;
             sign = s[pos] switch { '.' => 1, '/' => -1, _ => throw new FormatException() };
             pos++;
         }
     }
 
-    private static Canonical Component(string s, ref int pos)
+    private static Canonical Component(string s, ref int pos, bool strict)
     {
         if (pos < s.Length && s[pos] == '(')
         {
             pos++;
-            var inner = Term(s, ref pos);
+            var inner = Term(s, ref pos, strict);
             if (pos >= s.Length || s[pos] != ')') throw new FormatException();
             pos++;
             return inner;
@@ -129,6 +133,7 @@ internal static class Ucum
         var exponent = pos > expStart ? int.Parse(s[expStart..pos], System.Globalization.CultureInfo.InvariantCulture) : 1;
         if (pos < s.Length && s[pos] == '{') SkipAnnotation(s, ref pos);
         if (atom.Length == 0) throw new FormatException();
+        if (strict && !UcumAtoms.IsKnown(atom, Prefixes.Select(p => p.Prefix))) throw new FormatException();
         var baseUnit = Atom(atom);
         var factor = 1m;
         var dims = new SortedDictionary<string, int>(StringComparer.Ordinal);

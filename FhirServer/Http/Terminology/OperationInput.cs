@@ -25,14 +25,34 @@ public sealed class OperationInput
         if (parameters.Type != "Parameters")
             throw FhirException.BadRequest($"The body of an operation is a Parameters resource, not a {parameters.Type}.", parameters.Type);
         var input = FromQuery(query);
+        input.Add(parameters);
+        return input;
+    }
+
+    /// <summary>
+    /// The input of one item of a batch operation (a Parameters resource in the parameter <paramref name="itemName"/>):
+    /// the item's own parameters, then the batch's other parameters, which the item's override.
+    /// </summary>
+    public OperationInput ForItem(ElementNode item, string itemName)
+    {
+        if (item.Type != "Parameters")
+            throw FhirException.BadRequest($"Each {itemName} of a batch is a Parameters resource, not a {item.Type}.", item.Location);
+        var input = new OperationInput();
+        input.Add(item);
+        input._parameters.AddRange(_parameters.Where(p => p.Name != itemName));
+        return input;
+    }
+
+    private void Add(ElementNode parameters)
+    {
         foreach (var p in parameters.ChildrenNamed("parameter"))
         {
             var name = p.Child("name")?.Value
                 ?? throw FhirException.BadRequest("A parameter has no name.", p.Location, "required");
-            var node = p.Child("value") ?? p.Child("resource");
-            input._parameters.Add((name, node?.Value, node));
+            // A parameter made of parts (such as $translate's dependency) is kept whole.
+            var node = p.Child("value") ?? p.Child("resource") ?? (p.Child("part") is null ? null : p);
+            _parameters.Add((name, node?.Value, node));
         }
-        return input;
     }
 
     public string? String(string name) => _parameters.FirstOrDefault(p => p.Name == name).Value;
@@ -52,6 +72,8 @@ public sealed class OperationInput
         : null;
 
     public ElementNode? Node(string name) => _parameters.FirstOrDefault(p => p.Name == name && p.Node is not null).Node;
+
+    public IReadOnlyList<ElementNode> Nodes(string name) => [.. _parameters.Where(p => p.Name == name && p.Node is not null).Select(p => p.Node!)];
 
     public IReadOnlyList<ElementNode> Resources(string name) =>
         [.. _parameters.Where(p => p.Name == name && p.Node is { IsResource: true }).Select(p => p.Node!)];

@@ -32,11 +32,14 @@ public static class TerminologyEndpoints
         Map(app, "CodeSystem", "$subsumes", Subsumes);
         Map(app, "ValueSet", "$expand", Expand);
         Map(app, "ValueSet", "$validate-code", ValueSetValidateCode);
+        Map(app, "ConceptMap", "$translate", TranslateEndpoint.Translate);
+        Map(app, "ValueSet", "$batch-validate-code", BatchValidateEndpoint.BatchValidate);
         return app;
     }
 
     public static readonly IReadOnlyList<(string Type, string Name)> Operations =
-        [("CodeSystem", "lookup"), ("CodeSystem", "validate-code"), ("CodeSystem", "subsumes"), ("ValueSet", "expand"), ("ValueSet", "validate-code")];
+        [("CodeSystem", "lookup"), ("CodeSystem", "validate-code"), ("CodeSystem", "subsumes"), ("ValueSet", "expand"), ("ValueSet", "validate-code"),
+            ("ValueSet", "batch-validate-code"), ("ConceptMap", "translate")];
 
     private delegate byte[] Handler(HttpContext http, ITerminologyService service, OperationInput input, ElementNode? instance);
 
@@ -78,7 +81,7 @@ public static class TerminologyEndpoints
         await http.RequestServices.GetRequiredService<FhirOutput>().WriteAsync(http, json, status);
     }
 
-    private static IReadOnlyList<ElementNode> TxResources(OperationInput input, ElementNode? instance) =>
+    internal static IReadOnlyList<ElementNode> TxResources(OperationInput input, ElementNode? instance) =>
         instance is null ? input.Resources("tx-resource") : [instance, .. input.Resources("tx-resource")];
 
     private static byte[] Lookup(HttpContext http, ITerminologyService service, OperationInput input, ElementNode? instance)
@@ -86,7 +89,7 @@ public static class TerminologyEndpoints
         var coding = input.Coding("system", "version");
         if (instance is not null) coding = coding with { System = instance.Child("url")?.Value, Version = instance.Child("version")?.Value };
         return TerminologyOutput.Lookup(service.Lookup(new LookupRequest(coding, input.String("displayLanguage"), input.Strings("property"))
-            { TxResources = TxResources(input, instance) }));
+            { TxResources = TxResources(input, instance), UseSupplements = input.Strings("useSupplement") }));
     }
 
     private static byte[] Subsumes(HttpContext http, ITerminologyService service, OperationInput input, ElementNode? instance)
@@ -106,10 +109,10 @@ public static class TerminologyEndpoints
         if (instance is not null)
             codings = [.. codings.Select(c => c with { System = c.System ?? instance.Child("url")?.Value, Version = c.Version ?? instance.Child("version")?.Value })];
         return TerminologyOutput.ValidateCode(service.ValidateCodeInCodeSystem(new ValidateCodeRequest(codings, input.String("displayLanguage"))
-            { IsCodeableConcept = isConcept, IsCoding = input.Node("coding") is not null, TxResources = TxResources(input, instance) }), isConcept ? codings : null, ConceptText(input));
+            { IsCodeableConcept = isConcept, IsCoding = input.Node("coding") is not null, TxResources = TxResources(input, instance), UseSupplements = input.Strings("useSupplement") }), isConcept ? codings : null, ConceptText(input));
     }
 
-    private static byte[] ValueSetValidateCode(HttpContext http, ITerminologyService service, OperationInput input, ElementNode? instance)
+    internal static byte[] ValueSetValidateCode(HttpContext http, ITerminologyService service, OperationInput input, ElementNode? instance)
     {
         var (codings, isConcept) = Codings(input, "system", "systemVersion");
         var url = input.String("url");
@@ -119,7 +122,7 @@ public static class TerminologyEndpoints
         return TerminologyOutput.ValidateCode(service.ValidateCodeInValueSet(new ValidateCodeRequest(codings, input.String("displayLanguage"))
             {
                 ValueSet = valueSet, ValueSetUrl = url, IsCodeableConcept = isConcept, IsCoding = input.Node("coding") is not null,
-                Versions = Versions(input), TxResources = TxResources(input, null),
+                Versions = Versions(input), TxResources = TxResources(input, null), UseSupplements = input.Strings("useSupplement"),
             }), isConcept ? codings : null, ConceptText(input));
     }
 
@@ -141,6 +144,7 @@ public static class TerminologyEndpoints
             DisplayLanguage = input.String("displayLanguage"),
             Versions = Versions(input),
             TxResources = TxResources(input, null),
+            UseSupplements = input.Strings("useSupplement"),
         });
         return TerminologyOutput.Expansion(result, http.RequestServices.GetRequiredService<TimeProvider>().GetUtcNow(), input.Bool("includeDefinition"));
     }

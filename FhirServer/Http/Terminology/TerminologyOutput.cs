@@ -181,7 +181,7 @@ public static class TerminologyOutput
         w.WriteEndObject();
     }
 
-    private static byte[] Parameters(Action<Utf8JsonWriter> parameters) => Write(w =>
+    internal static byte[] Parameters(Action<Utf8JsonWriter> parameters) => Write(w =>
     {
         w.WriteStartObject();
         w.WriteString("resourceType", "Parameters");
@@ -198,7 +198,7 @@ public static class TerminologyOutput
         return buffer.ToArray();
     }
 
-    private static void Parts(Utf8JsonWriter w, string name, Action parts)
+    internal static void Parts(Utf8JsonWriter w, string name, Action parts)
     {
         w.WriteStartObject();
         w.WriteString("name", name);
@@ -208,7 +208,7 @@ public static class TerminologyOutput
         w.WriteEndObject();
     }
 
-    private static void Parameter(Utf8JsonWriter w, string name, string valueName, string value)
+    internal static void Parameter(Utf8JsonWriter w, string name, string valueName, string value)
     {
         w.WriteStartObject();
         w.WriteString("name", name);
@@ -216,7 +216,7 @@ public static class TerminologyOutput
         w.WriteEndObject();
     }
 
-    private static void Parameter(Utf8JsonWriter w, string name, bool value)
+    internal static void Parameter(Utf8JsonWriter w, string name, bool value)
     {
         w.WriteStartObject();
         w.WriteString("name", name);
@@ -241,7 +241,7 @@ public static class TerminologyOutput
         w.WriteEndObject();
     }
 
-    private static void CodingParameter(Utf8JsonWriter w, string name, CodingValue coding)
+    internal static void CodingParameter(Utf8JsonWriter w, string name, CodingValue coding)
     {
         w.WriteStartObject();
         w.WriteString("name", name);
@@ -250,7 +250,7 @@ public static class TerminologyOutput
         w.WriteEndObject();
     }
 
-    private static void Coding(Utf8JsonWriter w, CodingValue coding)
+    internal static void Coding(Utf8JsonWriter w, CodingValue coding)
     {
         w.WriteStartObject();
         if (coding.System is { } system) w.WriteString("system", system);

@@ -56,6 +56,63 @@ public class MetadataTests : ServerTests
     }
 
     [Test]
+    public async Task Metadata_says_it_is_a_terminology_server_with_versions_and_translate()
+    {
+        using var doc = JsonDocument.Parse(await Client.GetStringAsync("/metadata"));
+        var root = doc.RootElement;
+        Assert.That(root.GetProperty("instantiates")[0].GetString(), Is.EqualTo("http://hl7.org/fhir/CapabilityStatement/terminology-server"));
+        Assert.That(root.GetProperty("software").GetProperty("releaseDate").GetString(), Does.Match(@"^\d{4}-\d\d-\d\dT"));
+        var rest = root.GetProperty("rest")[0];
+        Assert.That(rest.GetProperty("operation")[0].GetProperty("name").GetString(), Is.EqualTo("versions"));
+        var conceptMap = rest.GetProperty("resource").EnumerateArray().Single(r => r.GetProperty("type").GetString() == "ConceptMap");
+        Assert.That(conceptMap.GetProperty("operation").EnumerateArray().Select(o => o.GetProperty("name").GetString()), Is.EqualTo(new[] { "translate" }));
+        var features = root.GetProperty("extension").EnumerateArray().Select(e => e.GetProperty("extension")[0].GetProperty("valueCanonical").GetString());
+        Assert.That(features, Does.Contain("http://hl7.org/fhir/uv/tx-ecosystem/FeatureDefinition/CodeSystemAsParameter"));
+    }
+
+    [Test]
+    public async Task Versions_operation_names_the_fhir_version()
+    {
+        using var doc = JsonDocument.Parse(await Client.GetStringAsync("/$versions"));
+        var parameters = doc.RootElement.GetProperty("parameter").EnumerateArray().Select(p => (p.GetProperty("name").GetString(), p.GetProperty("valueCode").GetString()));
+        Assert.That(parameters, Is.EqualTo(new[] { ("version", "4.0"), ("default", "4.0") }));
+    }
+
+    [Test]
+    public async Task Terminology_mode_lists_the_code_systems_held_and_the_expansion_parameters()
+    {
+        var response = await Client.GetAsync("/metadata?mode=terminology");
+        Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.OK));
+        using var doc = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+        var root = doc.RootElement;
+        Assert.That(root.GetProperty("resourceType").GetString(), Is.EqualTo("TerminologyCapabilities"));
+        var systems = root.GetProperty("codeSystem").EnumerateArray().ToDictionary(c => c.GetProperty("uri").GetString()!,
+            c => c.TryGetProperty("version", out var v) ? v.EnumerateArray().Select(x => x.GetProperty("code").GetString()).ToList() : []);
+        Assert.That(systems["http://hl7.org/fhir/administrative-gender"], Does.Contain("4.0.1"));
+        Assert.That(systems.Keys, Has.Some.StartsWith("https://mos.esante.gouv.fr/NOS/TRE_"), "the French national code systems");
+        // SNOMED CT is content not-present in the packages, example-supplement a supplement: neither is a code system held.
+        Assert.That(systems.Keys, Has.None.EqualTo("http://snomed.info/sct").And.None.EqualTo("http://hl7.org/fhir/CodeSystem/example-supplement"));
+        var expansion = root.GetProperty("expansion").GetProperty("parameter").EnumerateArray().Select(p => p.GetProperty("name").GetString());
+        Assert.That(expansion, Does.Contain("tx-resource").And.Contain("count"));
+        Assert.That(root.GetProperty("translation").GetProperty("needsMap").GetBoolean(), Is.False);
+    }
+
+    [Test]
+    public async Task Terminology_capabilities_in_xml()
+    {
+        var xml = XDocument.Parse(await Client.GetStringAsync("/metadata?mode=terminology&_format=xml"));
+        Assert.That(xml.Root!.Name, Is.EqualTo(XName.Get("TerminologyCapabilities", "http://hl7.org/fhir")));
+    }
+
+    [Test]
+    public async Task Unknown_mode_is_400()
+    {
+        var response = await Client.GetAsync("/metadata?mode=everything");
+        Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.BadRequest));
+        Assert.That(await response.Content.ReadAsStringAsync(), Does.Contain("full, normal or terminology"));
+    }
+
+    [Test]
     public async Task Health_answers()
     {
         var response = await Client.GetAsync("/health");

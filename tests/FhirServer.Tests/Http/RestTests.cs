@@ -180,7 +180,7 @@ public class RestTests(string store) : ServerTests(store)
                      (HttpMethod.Get, "/Patient/$match", "Patient"),
                      (HttpMethod.Post, "/Patient/$match", "Patient"),
                      (HttpMethod.Post, "/$convert", "the system level"),
-                     (HttpMethod.Get, "/$versions", "the system level"),
+                     (HttpMethod.Get, "/$meta", "the system level"),
                  })
         {
             var (response, outcome) = await Send(method, url, method == HttpMethod.Post ? """{"resourceType":"Parameters"}""" : null);

@@ -28,7 +28,8 @@ public class TxEcosystemSuiteTests() : ServerTests("sqlite")
         var cases = JsonNode.Parse(await File.ReadAllTextAsync(Path.Combine(SuiteFolder, "test-cases.json")))!["suites"]!.AsArray();
         var failures = new SortedDictionary<string, string>(StringComparer.Ordinal);
         var run = 0;
-        foreach (var suite in cases.Select(s => s!.AsObject()).Where(s => (string?)s["mode"] == "general"))
+        // The general suites, and the metadata suite, which has no mode: it applies to every server.
+        foreach (var suite in cases.Select(s => s!.AsObject()).Where(s => (string?)s["mode"] is "general" or null))
         {
             var setup = suite["setup"]!.AsArray().Select(f => Load((string)f!)).ToList();
             foreach (var test in suite["tests"]!.AsArray().Select(t => t!.AsObject()))
@@ -56,12 +57,15 @@ public class TxEcosystemSuiteTests() : ServerTests("sqlite")
     private async Task<string?> RunCase(JsonObject test, IReadOnlyList<JsonNode> setup)
     {
         var operation = (string)test["operation"]!;
+        if (operation is "metadata" or "term-caps") return await RunMetadataCase(operation, (string)test["response"]!);
         var url = operation switch
         {
             "expand" => "/ValueSet/$expand",
             "validate-code" => "/ValueSet/$validate-code",
             "cs-validate-code" => "/CodeSystem/$validate-code",
             "lookup" => "/CodeSystem/$lookup",
+            "translate" => "/ConceptMap/$translate",
+            "batch-validate" => "/ValueSet/$batch-validate-code",
             _ => null,
         };
         if (url is null) return $"the operation '{operation}' is not implemented";
@@ -91,22 +95,32 @@ public class TxEcosystemSuiteTests() : ServerTests("sqlite")
         if (responseFile is null) return "the suite has no expected response file for this case";
         var expected = Load(responseFile, convert: false);
         var actual = JsonNode.Parse(text);
-        // As the suite's runner does: the parameters of a Parameters response in name order, the issues of an
-        // OperationOutcome by severity, code, location and text, the expansion parameters by name and value.
-        if (actual is JsonObject { } o && (string?)o["resourceType"] == "Parameters" && o["parameter"] is JsonArray list)
-        {
-            o["parameter"] = new JsonArray([.. list.OrderBy(p => (string?)p?["name"], StringComparer.Ordinal).Select(p => p?.DeepClone())]);
-            foreach (var outcome in o["parameter"]!.AsArray().Select(p => p?["resource"]).OfType<JsonObject>()) SortIssues(outcome);
-        }
-        if (actual is JsonObject { } oo && (string?)oo["resourceType"] == "OperationOutcome") SortIssues(oo);
-        if (actual is JsonObject { } vs && vs["expansion"] is JsonObject expansion)
-        {
-            if (expansion["parameter"] is JsonArray expansionParameters)
-                expansion["parameter"] = new JsonArray([.. expansionParameters
-                    .OrderBy(p => (string?)p?["name"], StringComparer.Ordinal).ThenBy(p => Value(p), StringComparer.Ordinal).Select(p => p?.DeepClone())]);
-            SortContains(expansion);
-        }
+        Sort(actual);
         return TemplateComparer.Compare(expected, actual);
+    }
+
+    // As the suite's runner does: the parameters of a Parameters response in name order (those of batch results too),
+    // the issues of an OperationOutcome by severity, code, location and text, the expansion parameters by name and
+    // value, the expansion entries by code.
+    private static void Sort(JsonNode? node)
+    {
+        if (node is not JsonObject o) return;
+        switch ((string?)o["resourceType"])
+        {
+            case "Parameters" when o["parameter"] is JsonArray list:
+                o["parameter"] = new JsonArray([.. list.OrderBy(p => (string?)p?["name"], StringComparer.Ordinal).Select(p => p?.DeepClone())]);
+                foreach (var p in (JsonArray)o["parameter"]!) Sort(p?["resource"]);
+                break;
+            case "OperationOutcome":
+                SortIssues(o);
+                break;
+            case "ValueSet" when o["expansion"] is JsonObject expansion:
+                if (expansion["parameter"] is JsonArray expansionParameters)
+                    expansion["parameter"] = new JsonArray([.. expansionParameters
+                        .OrderBy(p => (string?)p?["name"], StringComparer.Ordinal).ThenBy(p => Value(p), StringComparer.Ordinal).Select(p => p?.DeepClone())]);
+                SortContains(expansion);
+                break;
+        }
     }
 
     // The entries of an expansion by code, at every level.
@@ -133,10 +147,23 @@ public class TxEcosystemSuiteTests() : ServerTests("sqlite")
     private static string Value(JsonNode? parameter) =>
         parameter is JsonObject p ? p.Where(kv => kv.Key.StartsWith("value", StringComparison.Ordinal)).Select(kv => kv.Value?.ToString() ?? "").FirstOrDefault() ?? "" : "";
 
+    // The metadata suite: the CapabilityStatement and the TerminologyCapabilities, compared in the runner's pattern mode.
+    private async Task<string?> RunMetadataCase(string operation, string responseFile)
+    {
+        var response = await Client.GetAsync(operation == "metadata" ? "/metadata" : "/metadata?mode=terminology");
+        var text = await response.Content.ReadAsStringAsync();
+        if (!response.IsSuccessStatusCode) return $"HTTP {(int)response.StatusCode}: {Shorten(text)}";
+        return PatternComparer.Compare(Load(responseFile, convert: false), JsonNode.Parse(text));
+    }
+
     private static JsonNode Load(string relative, bool convert = true)
     {
         var node = JsonNode.Parse(File.ReadAllText(Path.Combine(SuiteFolder, relative)))!;
-        if (convert) DropR5Only(node);
+        if (convert)
+        {
+            DropR5Only(node);
+            R5ConceptMap.ToR4(node);
+        }
         return node;
     }
 
