@@ -195,4 +195,14 @@ public class SnapshotGeneratorTests
         empty.Remove("differential");
         Assert.That(Generator().Generate(empty).Issues.Single().Expression, Is.EqualTo("StructureDefinition.differential"));
     }
+
+    [TestCase("http://hl7.org/fhir/StructureDefinition/example-composition", "Composition.section:procedure")]
+    [TestCase("http://hl7.org/fhir/StructureDefinition/example-section-library", "Composition.section:procedure")]
+    public void Packaged_profiles_published_without_snapshot_get_one_in_the_registry(string url, string sliceId)
+    {
+        var info = TestData.Context.Registry.GetStructureDefinition(url)!;
+        Assert.That(info.HasSnapshot, Is.True);
+        Assert.That(info.GetById(sliceId), Is.Not.Null);
+        Assert.That(TestData.Context.Registry.GetElement(url, "Composition.section.title"), Is.Not.Null);
+    }
 }
