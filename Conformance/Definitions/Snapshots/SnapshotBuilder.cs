@@ -23,7 +23,14 @@ internal sealed class SnapshotBuilder
     {
         _generator = generator;
         _elements = baseElements.OfType<JsonObject>().Select(e => (JsonObject)e.DeepClone()).ToList();
-        foreach (var e in _elements) _pristine.TryAdd(Id(e), (JsonObject)e.DeepClone());
+        // Snapshots older than R4 may lack element ids: give them the ids R4 would (ElementIds.Synthesize).
+        var sliceContext = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var e in _elements)
+        {
+            var synthesized = ElementIds.Synthesize((string)e["path"]!, (string?)e["sliceName"], sliceContext);
+            e["id"] ??= synthesized;
+            _pristine.TryAdd(Id(e), (JsonObject)e.DeepClone());
+        }
         _inProgress = inProgress;
         _issues = issues;
     }

@@ -47,11 +47,13 @@ public sealed class SnapshotGenerator
             issues.Add(new(IssueSeverity.Error, "not-found", $"The StructureDefinition '{canonical}' is unknown.", location));
             return null;
         }
-        if (sd["snapshot"]?["element"] is JsonArray { Count: > 0 } published) return _snapshots.GetOrAdd(canonical, published);
+        // Cached as a copy: a parsed JsonNode materializes its children on first access, which is not thread-safe;
+        // the copy is built whole, and builders only read and clone it.
+        if (sd["snapshot"]?["element"] is JsonArray { Count: > 0 } published) return _snapshots.GetOrAdd(canonical, (JsonArray)published.DeepClone());
 
         var outcome = Generate(sd, inProgress);
         foreach (var issue in outcome.Issues)
-            issues.Add(issue with { Message = $"{canonical}: {issue.Message}", Expression = issue.Expression is null ? location : issue.Expression });
+            issues.Add(issue with { Message = $"{canonical}{(issue.Expression is { } at ? $" at {at}" : "")}: {issue.Message}", Expression = location });
         return outcome.StructureDefinition?["snapshot"]?["element"] is JsonArray generated && outcome.Success
             ? _snapshots.GetOrAdd(canonical, generated)
             : null;

@@ -205,4 +205,36 @@ public class SnapshotGeneratorTests
         Assert.That(info.GetById(sliceId), Is.Not.Null);
         Assert.That(TestData.Context.Registry.GetElement(url, "Composition.section.title"), Is.Not.Null);
     }
+
+    [Test]
+    public void A_base_snapshot_without_element_ids_gets_them()
+    {
+        var registry = TestData.Context.Registry;
+        var patient = (JsonObject)JsonNode.Parse(registry.ReadBytes(registry.Resolve("http://hl7.org/fhir/StructureDefinition/Patient")!))!;
+        patient["url"] = "http://example.org/sd/old-patient";
+        patient["derivation"] = "constraint";
+        foreach (var e in ((JsonArray)patient["snapshot"]!["element"]!).OfType<JsonObject>()) e.Remove("id");
+        var outcome = Generator(patient).Generate(Profile("http://example.org/sd/p", "Patient", "http://example.org/sd/old-patient", """
+            [{"path":"Patient.identifier","slicing":{"discriminator":[{"type":"value","path":"system"}],"rules":"open"}},
+             {"path":"Patient.identifier","sliceName":"ins"},
+             {"path":"Patient.identifier.system","min":1}]
+            """));
+
+        Assert.That(outcome.Success, Is.True, string.Join("; ", outcome.Issues));
+        Assert.That((int?)Element(outcome, "Patient.identifier:ins.system")["min"], Is.EqualTo(1));
+        Assert.That((string?)Element(outcome, "Patient.contact.name")["path"], Is.EqualTo("Patient.contact.name"));
+    }
+
+    [Test]
+    public void Problems_in_a_base_without_snapshot_are_reported_at_the_base_definition()
+    {
+        var middle = Profile("http://example.org/sd/middle", "Patient", "http://hl7.org/fhir/StructureDefinition/Patient",
+            """[{"id":"Patient.gender","path":"Patient.gender","max":"3"}]""");
+        var outcome = Generator(middle).Generate(Profile("http://example.org/sd/leaf", "Patient", "http://example.org/sd/middle", "[]"));
+
+        Assert.That(outcome.StructureDefinition, Is.Null);
+        var issue = outcome.Issues.First();
+        Assert.That(issue.Expression, Is.EqualTo("StructureDefinition.baseDefinition"));
+        Assert.That(issue.Message, Does.StartWith("http://example.org/sd/middle at StructureDefinition.differential.element[0]: 'Patient.gender': max 3"));
+    }
 }
