@@ -56,6 +56,20 @@ public class SnapshotEndpointTests(string store) : ServerTests(store)
     }
 
     [Test]
+    public async Task The_generated_snapshot_reads_back_in_XML()
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/StructureDefinition/$snapshot?_format=xml") { Content = RestTests.Json(Profile) };
+        var response = await Client.SendAsync(request);
+        var xml = await response.Content.ReadAsStringAsync();
+        Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.OK), xml);
+        var root = System.Xml.Linq.XElement.Parse(xml);
+        var ns = root.Name.Namespace;
+        Assert.That(root.Name.LocalName, Is.EqualTo("StructureDefinition"));
+        Assert.That(root.Element(ns + "snapshot")!.Elements(ns + "element").Select(e => (string?)e.Attribute("id")),
+            Has.Member("Patient.identifier:ins.system"));
+    }
+
+    [Test]
     public async Task A_stored_profile_at_the_instance_level()
     {
         var (created, _) = await Send(HttpMethod.Put, "/StructureDefinition/ins-patient", Profile);
