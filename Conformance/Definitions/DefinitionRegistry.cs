@@ -1,6 +1,8 @@
 using System.Collections.Concurrent;
 using System.Collections.Frozen;
 using System.Text.Json;
+using System.Text.Json.Nodes;
+using FhirServer.Conformance.Definitions.Snapshots;
 using FhirServer.Conformance.Packages;
 
 namespace FhirServer.Conformance.Definitions;
@@ -19,9 +21,11 @@ public sealed class DefinitionRegistry
     private readonly FrozenDictionary<string, TypeKind> _coreTypes;
     private readonly ConcurrentDictionary<CanonicalEntry, Lazy<StructureDefinitionInfo>> _compiled = new();
     private readonly ConcurrentDictionary<string, StructureDefinitionInfo> _typeCache = new(StringComparer.Ordinal);
+    private readonly Lazy<SnapshotGenerator> _snapshots;
 
     public DefinitionRegistry(IEnumerable<FhirPackage> packages)
     {
+        _snapshots = new(() => new SnapshotGenerator(this));
         Packages = packages.ToList();
         var byUrl = new Dictionary<string, List<CanonicalEntry>>(StringComparer.Ordinal);
         var byType = new Dictionary<string, List<CanonicalEntry>>(StringComparer.Ordinal);
@@ -98,10 +102,22 @@ public sealed class DefinitionRegistry
         _compiled.GetOrAdd(entry, e => new Lazy<StructureDefinitionInfo>(() =>
         {
             using var doc = ReadJson(e);
-            var info = StructureDefinitionCompiler.Compile(doc.RootElement, e.PackageId);
+            var info = StructureDefinitionCompiler.Compile(WithSnapshot(doc.RootElement), e.PackageId);
             info.Entry = e;
             return info;
         })).Value;
+
+    // A profile may be published with its differential only (R4 structuredefinition.html#snapshot: the snapshot is
+    // optional in a package): it gets one generated, so that it serves like the others. Should that fail, it is
+    // compiled without (HasSnapshot false), as before.
+    private JsonElement WithSnapshot(JsonElement sd)
+    {
+        if (sd.TryGetProperty("snapshot", out _) || !sd.TryGetProperty("differential", out _) ||
+            !sd.TryGetProperty("derivation", out var derivation) || derivation.GetString() != "constraint")
+            return sd;
+        var outcome = _snapshots.Value.Generate((JsonObject)JsonNode.Parse(sd.GetRawText())!);
+        return outcome.Success ? JsonSerializer.SerializeToElement(outcome.StructureDefinition) : sd;
+    }
 
     /// <summary>The base definition of a type by name (<c>Patient</c>, <c>HumanName</c>, <c>string</c>), or of an absolute type URL.</summary>
     public StructureDefinitionInfo? GetTypeDefinition(string type)

@@ -9,9 +9,9 @@ namespace FhirServer.Conformance.Definitions;
 /// </summary>
 public static class StructureDefinitionCompiler
 {
-    private const string FhirTypeExtension = "http://hl7.org/fhir/StructureDefinition/structuredefinition-fhir-type";
+    internal const string FhirTypeExtension = "http://hl7.org/fhir/StructureDefinition/structuredefinition-fhir-type";
     private const string RegexExtension = "http://hl7.org/fhir/StructureDefinition/regex";
-    private const string SystemTypePrefix = "http://hl7.org/fhirpath/System.";
+    internal const string SystemTypePrefix = "http://hl7.org/fhirpath/System.";
 
     public static StructureDefinitionInfo Compile(JsonElement sd, string? source = null)
     {
@@ -32,7 +32,7 @@ public static class StructureDefinitionCompiler
         {
             var path = e.GetProperty("path").GetString()!;
             var sliceName = Str(e, "sliceName");
-            var id = Str(e, "id") ?? SynthesizeId(path, sliceName, sliceContext);
+            var id = Str(e, "id") ?? ElementIds.Synthesize(path, sliceName, sliceContext);
             var element = new ElementDefinitionInfo(info, id, path, sliceName);
             Fill(element, e, info);
             info.Add(element);
@@ -68,7 +68,7 @@ public static class StructureDefinitionCompiler
     private static void Attach(StructureDefinitionInfo info, ElementDefinitionInfo element)
     {
         var id = element.Id;
-        var lastDot = LastSegmentStart(id);
+        var lastDot = ElementIds.LastSegmentStart(id);
         var lastSegment = id[(lastDot + 1)..];
         var colon = lastSegment.IndexOf(':');
         if (colon >= 0)
@@ -86,51 +86,6 @@ public static class StructureDefinitionCompiler
         if (lastDot < 0) return;
         var parent = info.GetById(id[..lastDot]);
         parent?.AddChild(element);
-    }
-
-    // Element ids separate segments by '.', but a slice name may itself hold a '.', so split only outside slice names.
-    private static int LastSegmentStart(string id)
-    {
-        var inSlice = false;
-        var last = -1;
-        for (var i = 0; i < id.Length; i++)
-        {
-            var c = id[i];
-            if (c == ':') inSlice = true;
-            else if (c == '.' && inSlice)
-            {
-                // A '.' right after a slice name ends it when what follows is an element name (lower-case or [x]).
-                if (i + 1 < id.Length && (char.IsLower(id[i + 1]) || id[i + 1] == '_')) { inSlice = false; last = i; }
-            }
-            else if (c == '.') last = i;
-        }
-        return last;
-    }
-
-    private static string SynthesizeId(string path, string? sliceName, Dictionary<string, string> sliceContext)
-    {
-        // Map the longest path prefix that lies inside a slice to that slice's id.
-        var id = path;
-        var dot = path.Length;
-        while (dot > 0)
-        {
-            var prefix = path[..dot];
-            if (sliceContext.TryGetValue(prefix, out var sliced))
-            {
-                id = sliced + path[dot..];
-                break;
-            }
-            dot = prefix.LastIndexOf('.');
-        }
-        // Entering a new element at this path ends any slice context below it.
-        foreach (var k in sliceContext.Keys.Where(k => k == path || k.StartsWith(path + ".", StringComparison.Ordinal)).ToList())
-            sliceContext.Remove(k);
-        if (sliceName is not null)
-        {
-            id += ":" + sliceName;
-            sliceContext[path] = id;
-        }
-        return id;
     }
 
     private static void Fill(ElementDefinitionInfo element, JsonElement e, StructureDefinitionInfo sd)

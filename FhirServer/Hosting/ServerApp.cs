@@ -73,6 +73,7 @@ public static class ServerApp
         services.AddSingleton<CreateCombiner>();
         services.AddSingleton<BundleProcessor>();
         services.AddTerminology(builder.Configuration);
+        services.AddSnapshots();
 
         var app = builder.Build();
         // Load the packages and open the store before the first request rather than during it.
@@ -110,6 +111,7 @@ public static class ServerApp
         app.MapFhirEndpoints();
         app.MapSearchEndpoints();
         app.MapTerminologyEndpoints();
+        app.MapSnapshotEndpoints();
         return app;
     }
 

@@ -109,6 +109,7 @@ public sealed class Capabilities(ConformanceContext conformance, ServerSettings 
             if (profiles.TryGetValue(type, out var supported))
                 ((JsonObject)resources[^1]!)["supportedProfile"] = new JsonArray([.. supported.Select(url => (JsonNode)url)]);
             Terminology.TerminologyCapabilities.AddOperations((JsonObject)resources[^1]!, type);
+            SnapshotEndpoints.AddOperation((JsonObject)resources[^1]!, type);
         }
         var statement = new JsonObject { ["resourceType"] = "CapabilityStatement" };
         Describe(statement, settings, startedAt);

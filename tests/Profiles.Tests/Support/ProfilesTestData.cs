@@ -1,0 +1,39 @@
+using FhirServer.Conformance.Context;
+using FhirServer.Conformance.Model;
+using FhirServer.Conformance.Packages;
+
+namespace FhirServer.Profiles.Tests.Support;
+
+/// <summary>
+/// The server's default package set, loaded once per run from ../shared/fhir-packages into the tests' package cache
+/// (never the network), and the examples folder beside it.
+/// </summary>
+public static class ProfilesTestData
+{
+    private static readonly Lazy<ConformanceContext> LazyContext = new(() =>
+    {
+        var cache = Path.Combine(Path.GetTempPath(), "fhirserver-tests", "packages");
+        var resolver = PackageResolver.CreateDefault(cache, [.. PackageSettings.FindSharedPackageFolders()], offline: true);
+        var resolution = resolver.ResolveAsync(PackageSettings.DefaultPackages.Select(PackageReference.Parse)).GetAwaiter().GetResult();
+        return new ConformanceContext(resolution);
+    });
+
+    public static ConformanceContext Context => LazyContext.Value;
+
+    public static string ExamplesFolder
+    {
+        get
+        {
+            var packages = PackageSettings.FindSharedPackageFolders();
+            Assert.That(packages, Is.Not.Empty, "../shared/fhir-packages was not found");
+            return Path.GetFullPath(Path.Combine(packages[0], "..", "fhir-examples"));
+        }
+    }
+
+    public static ElementNode Parse(string json)
+    {
+        var result = Context.Json.Parse(json);
+        Assert.That(result.Success, Is.True, string.Join("; ", result.Issues.Select(i => i.ToString())));
+        return result.Resource!;
+    }
+}
