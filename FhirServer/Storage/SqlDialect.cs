@@ -407,6 +407,7 @@ public sealed class SqliteDialect : SqlDialect
         SearchTables.DateHighDdl,
         SearchTables.CountDdl(postgres: false),
         SearchTables.SortDdl(postgres: false),
+        SearchTables.SortOneDdl,
     ];
 
     public override string IndexHint(string index) => $" INDEXED BY {index}";
@@ -511,6 +512,7 @@ public sealed class PostgresDialect : SqlDialect
         SearchTables.DateHighDdl,
         SearchTables.CountDdl(postgres: true),
         SearchTables.SortDdl(postgres: true),
+        SearchTables.SortOneDdl,
     ];
 
     public override string PerRowProbe => " OFFSET 0";
