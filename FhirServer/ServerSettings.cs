@@ -15,6 +15,14 @@ public sealed class ServerSettings
     /// <summary>PostgreSQL connection string (Npgsql syntax).</summary>
     public string? Connection { get; set; }
 
+    /// <summary>
+    /// SQLite: the size the write-ahead log is kept near. Past it the writer, between two transactions, copies the log
+    /// into the database and waits for the reads still on it (at most 10 s) so that the log starts over, and the file
+    /// is cut back to this size (Storage.WalBound). Without it, steady writes with reads in progress kept the log from
+    /// ever starting over: over 1 GB after a burst of 2 MB writes. A lower value costs more checkpoints.
+    /// </summary>
+    public long SqliteWalLimitBytes { get; set; } = Storage.SqliteDialect.DefaultWalLimitBytes;
+
     /// <summary>Larger request bodies are refused with 413.</summary>
     public long MaxRequestBytes { get; set; } = 20 * 1024 * 1024;
 
@@ -164,6 +172,7 @@ public sealed class ServerSettings
             throw new Hosting.ConfigurationException("--store postgres needs --connection (Server:Connection): a PostgreSQL connection string such as \"Host=localhost;Username=fhir;Database=fhir\".");
         if (IsSqlite && string.IsNullOrWhiteSpace(DataDirectory))
             throw new Hosting.ConfigurationException("--data (Server:DataDirectory) is empty: name the folder of the SQLite file.");
+        Positive(SqliteWalLimitBytes, "Server:SqliteWalLimitBytes");
         Positive(MaxRequestBytes, "Server:MaxRequestBytes");
         Positive(MaxRequestLineBytes, "Server:MaxRequestLineBytes");
         Positive(MaxRequestHeaderBytes, "Server:MaxRequestHeaderBytes");

@@ -140,7 +140,7 @@ public static class ServerApp
         try
         {
             SqlDialect dialect = sqlite
-                ? new SqliteDialect(Path.Combine(settings.DataDirectory, "fhir.db"))
+                ? new SqliteDialect(Path.Combine(settings.DataDirectory, "fhir.db"), settings.SqliteWalLimitBytes)
                 : new PostgresDialect(settings.Connection!);
             var store = new SqlResourceStore(dialect);
             store.InitializeAsync().GetAwaiter().GetResult();

@@ -1,4 +1,4 @@
-using System.Data.Common;
+using System.Globalization;
 using FhirServer.Conformance.Model;
 
 namespace FhirServer.Http;
@@ -36,11 +36,15 @@ public static class FhirErrors
             {
                 var logger = http.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger("FhirServer.Errors");
                 logger.LogError(e, "Unhandled error on {Method} {Path} (trace {TraceId})", http.Request.Method, http.Request.Path, http.TraceIdentifier);
-                var status = e is DbException or TimeoutException ? StatusCodes.Status503ServiceUnavailable : StatusCodes.Status500InternalServerError;
-                var message = status == StatusCodes.Status503ServiceUnavailable
-                    ? $"The database did not answer in time; try again (trace {http.TraceIdentifier})."
-                    : $"Internal error (trace {http.TraceIdentifier}); the server log has the details.";
-                await Write(http, status, [new OutcomeIssue(IssueSeverity.Fatal, "exception", message)]);
+                http.Response.Clear();
+                if (DatabaseErrors.Classify(e) is { } failure)
+                {
+                    if (failure.RetryAfterSeconds is { } seconds) http.Response.Headers.RetryAfter = seconds.ToString(CultureInfo.InvariantCulture);
+                    await Write(http, failure.Status, [new OutcomeIssue(IssueSeverity.Error, failure.Code, $"{failure.Message} (trace {http.TraceIdentifier}).")], clear: false);
+                    return;
+                }
+                await Write(http, StatusCodes.Status500InternalServerError,
+                    [new OutcomeIssue(IssueSeverity.Fatal, "exception", $"Internal error (trace {http.TraceIdentifier}); the server log has the details.")], clear: false);
             }
         });
         app.UseStatusCodePages(async context =>

@@ -83,17 +83,34 @@ public sealed partial class SqlSearch
     }
 
     /// <summary>
-    /// The resources with a value of the first key, in its order: its sort index read from the cursor (a bound on the
-    /// indexed value, then the exact keyset), each resource checked against the clauses (plain ones probed by (type, id)).
-    /// SQLite, without statistics, is told to read that index; PostgreSQL reads it for the ORDER BY … LIMIT.
+    /// The resources with a value of the first key, in its order: the rows of one value (lowest and highest alike) from
+    /// the index that serves both directions, the others from their direction's own (SearchTables.SortOneDdl), each
+    /// walked from the cursor and stopped after the page, merged by the keys and the id.
     /// </summary>
     private string ValuePart(Sql sql, SearchQuery query, List<SortColumn> keys, Cursor? cursor, bool backwards, string baseUrl, int limit)
     {
         var first = keys[0];
-        var column = "s0." + first.Column;
+        var walk = first.Descending != backwards;
+        var one = ValueWalk(sql, query, keys, cursor, backwards, baseUrl, limit, "low", "search_sort_one", "s0.low = s0.high");
+        var several = ValueWalk(sql, query, keys, cursor, backwards, baseUrl, limit, first.Column!,
+            first.Descending ? "search_sort_high" : "search_sort_low", "s0.low <> s0.high");
+        var order = keys.Select((k, i) => $"k{i} {((i == 0 ? walk : k.Descending != backwards) ? "DESC" : "ASC")}");
+        return $"SELECT * FROM ({one}) x0 UNION ALL SELECT * FROM ({several}) x1 ORDER BY {string.Join(", ", order)}, id {(walk ? "DESC" : "ASC")} LIMIT {limit}";
+    }
+
+    /// <summary>
+    /// One index of the first key read from the cursor (a bound on the indexed value, then the exact keyset), each
+    /// resource checked against the clauses (plain ones probed by (type, id)). SQLite, without statistics, is told to
+    /// read that index; PostgreSQL reads it for the ORDER BY … LIMIT, the partial index's condition being in the query.
+    /// </summary>
+    private string ValueWalk(Sql sql, SearchQuery query, List<SortColumn> keys, Cursor? cursor, bool backwards, string baseUrl, int limit,
+        string indexed, string index, string rows)
+    {
+        var first = keys[0];
+        var column = "s0." + indexed;
         var walk = first.Descending != backwards;
         var t = sql.Arg(query.Type);
-        var conditions = new List<string> { $"s0.type = {t}", $"s0.param = {sql.Arg(first.Key.Code)}", "NOT c.deleted" };
+        var conditions = new List<string> { $"s0.type = {t}", $"s0.param = {sql.Arg(first.Key.Code)}", rows, "NOT c.deleted" };
         var exprs = new List<(string Expr, bool Descending)> { (column, walk) };
         exprs.AddRange(keys.Skip(1).Select(k => (SortExpression(sql, k), k.Descending != backwards)));
         if (cursor is not null)
@@ -103,8 +120,7 @@ public sealed partial class SqlSearch
         }
         conditions.AddRange(ClauseChecks(sql, query, t, baseUrl));
         return SortedSelect(exprs, "s0.id", walk,
-            $"FROM search_sort s0{IndexedBy(first.Descending ? "search_sort_high" : "search_sort_low")} JOIN resource_current c ON c.type = s0.type AND c.id = s0.id",
-            conditions, limit);
+            $"FROM search_sort s0{IndexedBy(index)} JOIN resource_current c ON c.type = s0.type AND c.id = s0.id", conditions, limit);
     }
 
     /// <summary>

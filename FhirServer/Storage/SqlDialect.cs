@@ -195,8 +195,17 @@ public sealed class SqliteDialect : SqlDialect
     private readonly string _connectionString;
     private readonly Checkpointer _checkpointer;
 
-    public SqliteDialect(string file)
+    /// <summary>The default of <see cref="ServerSettings.SqliteWalLimitBytes"/>.</summary>
+    public const long DefaultWalLimitBytes = 64L * 1024 * 1024;
+
+    private readonly long _walLimitBytes;
+
+    /// <param name="file">The database file.</param>
+    /// <param name="walLimitBytes">How large the WAL may grow before the writer waits for readers to move off it (<see cref="ServerSettings.SqliteWalLimitBytes"/>).</param>
+    public SqliteDialect(string file, long walLimitBytes = DefaultWalLimitBytes)
     {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(walLimitBytes);
+        _walLimitBytes = walLimitBytes;
         Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(file))!);
         Location = Path.GetFullPath(file);
         _connectionString = new SqliteConnectionStringBuilder
@@ -257,7 +266,10 @@ public sealed class SqliteDialect : SqlDialect
         // temp_store=MEMORY keeps the savepoints' sub-journals (GroupCommitWriter opens one per session, but for the
         // first of a transaction) in memory: by default SQLite spills them to a temporary file past 64 KiB, and a new
         // file per group costs more writes than the log itself.
-        pragma.CommandText = "PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON; PRAGMA wal_autocheckpoint=0; PRAGMA journal_size_limit=67108864; PRAGMA cache_size=-65536; PRAGMA temp_store=MEMORY;";
+        // journal_size_limit: a WAL that starts over is cut back to this size at its first commit (it is kept, not
+        // deleted, so that the next writes reuse its space).
+        pragma.CommandText = "PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON; PRAGMA wal_autocheckpoint=0; " +
+                             $"PRAGMA journal_size_limit={_walLimitBytes}; PRAGMA cache_size=-65536; PRAGMA temp_store=MEMORY;";
         pragma.ExecuteNonQuery();
         return connection;
     }
@@ -269,11 +281,14 @@ public sealed class SqliteDialect : SqlDialect
 
     public override async ValueTask BeforeWriteTransactionAsync(DbConnection writer, CancellationToken ct)
     {
+        if (_walBound.Restart((SqliteConnection)writer, _walLimitBytes)) return;
         if (!_checkpointer.TakeRestart()) return;
         await using var command = writer.CreateCommand();
         command.CommandText = "PRAGMA wal_checkpoint(PASSIVE);";
         await command.ExecuteNonQueryAsync(ct);
     }
+
+    private readonly WalBound _walBound = new();
 
     public override async ValueTask DisposeAsync()
     {
@@ -392,6 +407,7 @@ public sealed class SqliteDialect : SqlDialect
         SearchTables.DateHighDdl,
         SearchTables.CountDdl(postgres: false),
         SearchTables.SortDdl(postgres: false),
+        SearchTables.SortOneDdl,
     ];
 
     public override string IndexHint(string index) => $" INDEXED BY {index}";
@@ -496,6 +512,7 @@ public sealed class PostgresDialect : SqlDialect
         SearchTables.DateHighDdl,
         SearchTables.CountDdl(postgres: true),
         SearchTables.SortDdl(postgres: true),
+        SearchTables.SortOneDdl,
     ];
 
     public override string PerRowProbe => " OFFSET 0";

@@ -37,7 +37,7 @@ public class SortUpgradeTests(string store)
             await using (var connection = await dialect.OpenAsync(CancellationToken.None))
             await using (var downgrade = connection.CreateCommand())
             {
-                downgrade.CommandText = "DROP TABLE search_sort; DELETE FROM schema_version WHERE version = 7";
+                downgrade.CommandText = "DROP TABLE search_sort; DELETE FROM schema_version WHERE version >= 7";
                 await downgrade.ExecuteNonQueryAsync();
             }
             Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
