@@ -2,6 +2,7 @@ using FhirServer.Conformance.Context;
 using FhirServer.Conformance.Model;
 using FhirServer.Storage;
 using FhirServer.Terminology;
+using FhirServer.Terminology.Membership;
 using FhirServer.Terminology.Model;
 using FhirServer.Terminology.Sources;
 
@@ -20,8 +21,12 @@ public static class TerminologyEndpoints
         var options = new TerminologyOptions();
         configuration.GetSection("Terminology").Bind(options);
         services.AddSingleton(options);
-        services.AddSingleton(sp => new TerminologySources(sp.GetRequiredService<ConformanceContext>()));
+        services.AddSingleton<StoredResources>();
+        services.AddSingleton(sp => new TerminologySources(sp.GetRequiredService<ConformanceContext>(), sp.GetRequiredService<StoredResources>()));
         services.AddSingleton<ITerminologyService, LocalTerminologyService>();
+        services.AddSingleton<IValueSetMembership, ValueSetMembership>();
+        services.AddSingleton<StoredTerminology>();
+        services.AddSingleton<ICommitObserver>(sp => sp.GetRequiredService<StoredTerminology>());
         return services;
     }
 
