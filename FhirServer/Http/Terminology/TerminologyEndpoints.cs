@@ -25,6 +25,7 @@ public static class TerminologyEndpoints
         services.AddSingleton(sp => new TerminologySources(sp.GetRequiredService<ConformanceContext>(), sp.GetRequiredService<StoredResources>()));
         services.AddSingleton<ITerminologyService, LocalTerminologyService>();
         services.AddSingleton<IValueSetMembership, ValueSetMembership>();
+        services.AddSingleton<CodeHierarchy>();
         services.AddSingleton<StoredTerminology>();
         services.AddSingleton<ICommitObserver>(sp => sp.GetRequiredService<StoredTerminology>());
         return services;
