@@ -64,6 +64,8 @@ public class StoredTerminologyTests(string store) : ServerTests(store)
         await Put("CodeSystem", "planets", Planets("planets", "1", "mars", "venus", "pluto"));
         (_, body) = await Get("/ValueSet/$validate-code?url=http://example.org/vs/planets-all&system=http://example.org/cs/planets&code=pluto");
         Assert.That(Result(body), Is.True, body.ToString());
+        (_, body) = await Get("/ValueSet/$expand?url=http://example.org/vs/planets-all");
+        Assert.That(body.GetProperty("expansion").GetProperty("total").GetInt32(), Is.EqualTo(3), "the expansion kept before the update is not answered");
 
         Assert.That((await Client.DeleteAsync("/ValueSet/planets-all")).IsSuccessStatusCode, Is.True);
         Assert.That((await Get("/ValueSet/$expand?url=http://example.org/vs/planets-all")).Status, Is.EqualTo(HttpStatusCode.NotFound));
