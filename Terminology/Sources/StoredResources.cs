@@ -22,7 +22,8 @@ public sealed class StoredResources
     private volatile Task _loaded = Task.CompletedTask;
 
     /// <summary>Moves on every change of the stored sources (and of what derives from them).</summary>
-    public long Generation => Interlocked.Read(ref _generation);
+    // A plain read: Interlocked.Read is a locked compare-exchange, which makes every check of every core contend for the line.
+    public long Generation => Volatile.Read(ref _generation);
 
     /// <summary>
     /// The first filling from the store, when the host runs it in the background: readers wait for it the first time
