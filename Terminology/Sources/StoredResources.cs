@@ -29,7 +29,7 @@ public sealed class StoredResources
     /// The first filling from the store, when the host runs it in the background: readers wait for it the first time
     /// they need the stored resources, so start-up does not.
     /// </summary>
-    public void Loading(Task load) => _loaded = load;
+    public void Loading(Task load) => _loaded = load.ContinueWith(_ => { }, TaskScheduler.Default); // a failed or cancelled filling leaves what it read
 
     /// <summary>
     /// A version of a stored resource was committed (<paramref name="resource"/> null: a deletion). An older version
