@@ -5,4 +5,7 @@ public sealed class TerminologyOptions
 {
     /// <summary>The most codes an expansion may hold before $expand answers too-costly (before paging).</summary>
     public int MaxExpansionSize { get; set; } = 10_000;
+
+    /// <summary>Bytes of $expand answers the server keeps to answer the same request again (0: none are kept).</summary>
+    public long ExpansionCacheBytes { get; set; } = 64 * 1024 * 1024;
 }

@@ -5,6 +5,9 @@ using FhirServer.Conformance.FhirPath;
 using FhirServer.Conformance.FhirPath.Values;
 using FhirServer.Conformance.Model;
 using FhirServer.Conformance.Serialization;
+using FhirServer.Terminology;
+using FhirServer.Terminology.Membership;
+using FhirServer.Terminology.Sources;
 
 namespace FhirServer.Cli;
 
@@ -61,6 +64,8 @@ internal static class FhirPathCommand
                 items = compiled.Evaluate(input, new FhirPathContext
                 {
                     Registry = context.Registry,
+                    // memberOf() over the loaded packages' value sets.
+                    MemberOf = FhirPathMemberOf.For(new ValueSetMembership(new TerminologySources(context), new TerminologyOptions())),
                     Trace = (name, traced) => Console.Error.WriteLine($"trace {name}: {traced.Count} item(s)"),
                 });
             }

@@ -88,6 +88,8 @@ public static class ServerApp
         app.Services.GetRequiredService<IResourceStore>();
         // A new or changed set of search parameters: rebuild the index before serving searches on it.
         app.Services.GetRequiredService<Reindexer>().RunAsync(force: false).GetAwaiter().GetResult();
+        // The CodeSystems, ValueSets and ConceptMaps of the store as terminology sources, read in the background.
+        app.Services.GetRequiredService<StoredTerminology>().StartLoading(app.Lifetime.ApplicationStopping);
         app.UseResponseCompression();
         // Inside compression, so that the bytes logged are the body's before compression (its Content-Length).
         if (settings.RequestLog) app.UseRequestLog();

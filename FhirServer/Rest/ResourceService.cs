@@ -20,8 +20,10 @@ public sealed record PreparedCreate(StoredVersion Version, ElementNode Resource,
 /// either waits (row lock, SQLite write lock) or loses the unique (type, id, version) race and is retried.
 /// </summary>
 public sealed class ResourceService(IResourceStore store, ConformanceContext conformance, ServerSettings settings, TimeProvider clock,
-    IResourceIndexer indexer, LocalBases bases, PackagedResources packaged)
+    IResourceIndexer indexer, LocalBases bases, PackagedResources packaged, IEnumerable<ICommitObserver> observers)
 {
+    private readonly ICommitObserver[] _observers = [.. observers];
+
     private const int Attempts = 4;
 
     public IResourceStore Store => store;
@@ -30,16 +32,21 @@ public sealed class ResourceService(IResourceStore store, ConformanceContext con
     /// <summary>Server-assigned ids: time-ordered UUIDs (version 7), so new rows land at the end of the indexes.</summary>
     public static string NewId() => Guid.CreateVersion7().ToString("D");
 
-    /// <summary>Runs one interaction in its own write transaction, again when a concurrent writer took the version.</summary>
+    /// <summary>
+    /// Runs one interaction in its own write transaction, again when a concurrent writer took the version. Every write
+    /// passes here: once it committed, the <see cref="ICommitObserver"/>s are told what it stored.
+    /// </summary>
     public async Task<T> InTransactionAsync<T>(Func<IStoreSession, Task<T>> work, CancellationToken ct)
     {
         for (var attempt = 1; ; attempt++)
         {
-            await using var session = await store.BeginAsync(write: true, ct);
+            await using var session = new RecordingSession(await store.BeginAsync(write: true, ct));
             try
             {
                 var result = await work(session);
                 await session.CommitAsync(ct);
+                if (session.Written.Count > 0)
+                    foreach (var observer in _observers) observer.Committed(session.Written);
                 return result;
             }
             catch (VersionConflictException) when (attempt < Attempts)

@@ -3,16 +3,22 @@ using System.Text;
 using FhirServer.Conformance.Definitions;
 using FhirServer.Conformance.Search;
 using FhirServer.Http;
+using FhirServer.Terminology.Membership;
 
 namespace FhirServer.Search;
 
 /// <summary>
 /// Reads a search's parameters (query string or <c>_search</c> form body) into a <see cref="SearchQuery"/>, typed
 /// against the SearchParameters of the resource type. Unknown or unsupported parameters are errors in strict
-/// handling (<c>Prefer: handling=strict</c>) and are otherwise ignored and reported.
+/// handling (<c>Prefer: handling=strict</c>) and are otherwise ignored and reported. The token modifiers that need the
+/// terminology (<c>:in</c>, <c>:not-in</c>, <c>:above</c>, <c>:below</c>) become plain token clauses here
+/// (<see cref="TerminologyModifiers"/>).
 /// </summary>
-public sealed class SearchQueryParser(ISearchParameters parameters, DefinitionRegistry registry, ServerSettings settings)
+public sealed class SearchQueryParser(ISearchParameters parameters, DefinitionRegistry registry, ServerSettings settings,
+    IValueSetMembership? membership = null, CodeHierarchy? hierarchy = null)
 {
+    private readonly TerminologyModifiers _terminology = new(membership, hierarchy, settings);
+
     private static readonly HashSet<string> Prefixes = ["eq", "ne", "gt", "lt", "ge", "le", "sa", "eb", "ap"];
 
     /// <summary>Parameters that shape the result rather than select resources.</summary>
@@ -231,7 +237,7 @@ public sealed class SearchQueryParser(ISearchParameters parameters, DefinitionRe
             _ => false,
         };
         if (type == SearchParamType.Token && modifier is "in" or "not-in" or "above" or "below")
-            throw FhirException.NotSupported($"{code}:{modifier} needs the terminology service, which this server does not offer yet.");
+            return _terminology.Clause(p, code, modifier, [.. SplitOr(value)]);
         if (type is SearchParamType.Special)
             throw new UnknownParameterException("special parameters are not supported yet");
         if (!allowed) throw FhirException.BadRequest($"'{code}:{modifier}': {type.ToString().ToLowerInvariant()} parameters take no :{modifier} modifier.", code);

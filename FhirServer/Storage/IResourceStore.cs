@@ -23,6 +23,9 @@ public interface IResourceStore : IAsyncDisposable
     /// <summary>One version of a resource.</summary>
     Task<StoredVersion?> ReadVersionAsync(string type, string id, int version, CancellationToken ct = default);
 
+    /// <summary>The current versions of every live resource of <paramref name="types"/>, outside any transaction.</summary>
+    IAsyncEnumerable<StoredVersion> CurrentOfTypesAsync(IReadOnlyCollection<string> types, CancellationToken ct = default);
+
     /// <summary>
     /// Versions newest first, <see cref="HistoryQuery.Count"/> + 1 at most (the extra one says there is a next page),
     /// and none after the first whose body takes them past <see cref="HistoryQuery.MaxBytes"/> (cut by <see cref="PageBytes.Fit"/>).

@@ -170,6 +170,19 @@ public sealed class SqlResourceStore(SqlDialect dialect) : IResourceStore
         return result;
     }
 
+    public async IAsyncEnumerable<StoredVersion> CurrentOfTypesAsync(IReadOnlyCollection<string> types,
+        [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken ct = default)
+    {
+        if (types.Count == 0) yield break;
+        var names = types.Select((t, i) => ("t" + i, (object)t)).ToArray();
+        var sql = "SELECT r.seq, r.type, r.id, r.version, r.last_updated, r.method, r.body FROM resource_current c JOIN resource r ON r.seq = c.seq " +
+                  $"WHERE NOT c.deleted AND c.type IN ({string.Join(", ", names.Select(n => "@" + n.Item1))})";
+        await using var connection = await dialect.OpenAsync(ct);
+        await using var command = Command(connection, null, sql, names);
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        while (await reader.ReadAsync(ct)) yield return Read(reader);
+    }
+
     public ValueTask<IAsyncDisposable> LockAsync(IReadOnlyCollection<string> names, CancellationToken ct = default) =>
         names.Count == 0 ? ValueTask.FromResult<IAsyncDisposable>(StoreKeyLocks.None.Instance) : dialect.LockKeysAsync(StoreKeyLocks.Keys(names), ct);
 

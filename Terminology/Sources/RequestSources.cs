@@ -3,7 +3,7 @@ using FhirServer.Terminology.Model;
 
 namespace FhirServer.Terminology.Sources;
 
-/// <summary>The sources one request sees: its <c>tx-resource</c> resources first, then the packages.</summary>
+/// <summary>The sources one request sees: its <c>tx-resource</c> resources first, then the store's, then the packages.</summary>
 public sealed class RequestSources
 {
     private readonly TerminologySources _shared;
@@ -29,9 +29,15 @@ public sealed class RequestSources
         var ucum = local is null && url == _shared.Ucum.Url && (version is null || version == _shared.Ucum.Version);
         var entry = local is null && !ucum ? _shared.Entries(url, version, "CodeSystem").FirstOrDefault(e => e.Entry.Supplements is null) : null;
         CodeSystemIndex? index;
+        ElementNode? stored = null;
         if (local is not null)
         {
             if (!_localIndexes.TryGetValue(local, out index)) _localIndexes[local] = index = CodeSystemIndex.Build(local);
+        }
+        else if (Pick(_shared.Stored.Find("CodeSystem", url), url, version) is { } storedNode)
+        {
+            stored = storedNode;
+            index = _shared.StoredCodeSystem(storedNode);
         }
         else index = ucum ? _shared.Ucum : entry is null ? null : _shared.CodeSystem(entry);
         if (index is null || _supplements.Count == 0) return index;
@@ -40,7 +46,7 @@ public sealed class RequestSources
         if (applicable.Count == 0) return index;
         // The shared index is not changed: the system is indexed again for this request, with its supplements.
         var key = index.Url + "|" + index.Version;
-        if (!_supplemented.TryGetValue(key, out var supplemented) && (local ?? (entry is null ? null : _shared.Resource(entry))) is { } node)
+        if (!_supplemented.TryGetValue(key, out var supplemented) && (local ?? stored ?? (entry is null ? null : _shared.Resource(entry))) is { } node)
         {
             _supplemented[key] = supplemented = CodeSystemIndex.Build(node);
             Supplements.Apply(supplemented, applicable);
@@ -74,7 +80,8 @@ public sealed class RequestSources
 
     /// <summary>Every version of a code system that is known, lowest first, for messages that list them.</summary>
     public IReadOnlyList<string> KnownVersions(string url) =>
-        [.. _local.Where(r => r.Type == "CodeSystem" && r.Child("url")?.Value == url).Select(r => r.Child("version")?.Value).OfType<string>()
+        [.. _local.Where(r => r.Type == "CodeSystem" && r.Child("url")?.Value == url).Concat(_shared.Stored.Find("CodeSystem", url))
+            .Select(r => r.Child("version")?.Value).OfType<string>()
             .Concat(_shared.Entries(url, null, "CodeSystem").Select(e => e.Version).OfType<string>()).Distinct()
             .Order(Conformance.Packages.SemanticVersionComparer.Instance)];
 
@@ -86,6 +93,7 @@ public sealed class RequestSources
         string? version = bar < 0 ? null : canonical[(bar + 1)..];
         var local = Local("ValueSet", url, version);
         if (local is not null) return local;
+        if (Pick(_shared.Stored.Find("ValueSet", url), url, version) is { } stored) return stored;
         var entry = _shared.Entries(url, version, "ValueSet").FirstOrDefault();
         return entry is null ? null : _shared.ValueSet(entry);
     }
@@ -99,6 +107,7 @@ public sealed class RequestSources
     {
         var (url, version) = SplitCanonical(canonical);
         if (Local("ConceptMap", url, version) is { } local) return ConceptMapModel.Read(local);
+        if (Pick(_shared.Stored.Find("ConceptMap", url), url, version) is { } stored) return ConceptMapModel.Read(stored);
         var entry = _shared.Entries(url, version, "ConceptMap").FirstOrDefault();
         return entry is null ? null : _shared.ConceptMap(entry);
     }
@@ -118,7 +127,11 @@ public sealed class RequestSources
     }
 
     private ElementNode? Local(string type, string url, string? version, Func<ElementNode, bool>? where = null) =>
-        _local.Where(r => r.Type == type && r.Child("url")?.Value == url && (where is null || where(r))
+        Pick(_local.Where(r => r.Type == type && (where is null || where(r))), url, version);
+
+    // The resource of that url and version (or version pattern); without a version, the highest.
+    private static ElementNode? Pick(IEnumerable<ElementNode> resources, string url, string? version) =>
+        resources.Where(r => r.Child("url")?.Value == url
                 && (version is null || VersionPattern.Matches(r.Child("version")?.Value, version)))
             .OrderByDescending(r => r.Child("version")?.Value ?? "", Conformance.Packages.SemanticVersionComparer.Instance)
             .FirstOrDefault();

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Runtime.CompilerServices;
 using FhirServer.Conformance.Context;
 using FhirServer.Conformance.Definitions;
 using FhirServer.Conformance.Model;
@@ -10,18 +11,29 @@ namespace FhirServer.Terminology.Sources;
 /// Where code systems and value sets come from: the loaded packages (through the definition registry, read and
 /// indexed on first use, then cached for the life of the process) and the resources a request carries
 /// (<c>tx-resource</c>), which win over the packages for that request only. Several versions of one code system
-/// live side by side, keyed by <c>url|version</c>.
+/// live side by side, keyed by <c>url|version</c>. Resources of the server's store (<see cref="Stored"/>) come
+/// between the two: they win over the packages, and a request's own resources win over them.
 /// </summary>
-public sealed class TerminologySources(ConformanceContext context)
+public sealed class TerminologySources(ConformanceContext context, StoredResources? stored = null)
 {
     private readonly ConcurrentDictionary<CanonicalEntry, Lazy<CodeSystemIndex?>> _codeSystems = new();
     private readonly ConcurrentDictionary<CanonicalEntry, Lazy<ElementNode?>> _valueSets = new();
     private readonly ConcurrentDictionary<CanonicalEntry, Lazy<ConceptMapModel?>> _conceptMaps = new();
+    private readonly ConditionalWeakTable<ElementNode, CodeSystemIndex> _storedIndexes = new();
 
     public ConformanceContext Context { get; } = context;
 
     /// <summary>UCUM, a code system defined by its grammar: built in, whatever the packages say of it.</summary>
     internal CodeSystemIndex Ucum { get; } = UcumCodeSystem.Create();
+
+    /// <summary>The CodeSystems, ValueSets and ConceptMaps of the store; empty when the host has no store.</summary>
+    public StoredResources Stored { get; } = stored ?? new StoredResources();
+
+    /// <summary>Moves whenever a source changes (packages do not change while the server runs; the store does).</summary>
+    public long Generation => Stored.Generation;
+
+    /// <summary>A stored CodeSystem's index, built on first use and dropped with the resource (an update is a new node).</summary>
+    internal CodeSystemIndex StoredCodeSystem(ElementNode node) => _storedIndexes.GetValue(node, CodeSystemIndex.Build);
 
     /// <summary>A view of the sources for one request, with the request's own resources in front.</summary>
     public RequestSources ForRequest(IEnumerable<ElementNode>? txResources = null) => new(this, txResources ?? []);

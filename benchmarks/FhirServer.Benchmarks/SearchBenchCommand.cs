@@ -196,7 +196,7 @@ internal static partial class SearchBenchCommand
         return command;
     }
 
-    private sealed record Measure(int Count, int Errors, double Rps, double P50, double P99);
+    internal sealed record Measure(int Count, int Errors, double Rps, double P50, double P99);
 
     /// <summary>The query set: a name and the URLs (relative to the base) the clients cycle over.</summary>
     private sealed record QueryDef(string Name, Func<Server, CancellationToken, Task<List<string>>> Urls);
@@ -353,7 +353,7 @@ internal static partial class SearchBenchCommand
     }
 
     /// <summary>Closed loop: <paramref name="clients"/> clients each send the next URL as soon as the previous answer is read.</summary>
-    private static async Task<Measure> RunAsync(HttpClient http, List<string> urls, int clients, double seconds, CancellationToken ct)
+    internal static async Task<Measure> RunAsync(HttpClient http, List<string> urls, int clients, double seconds, CancellationToken ct)
     {
         var next = -1;
         var errors = 0;

@@ -2,6 +2,7 @@ using FhirServer.Conformance.Context;
 using FhirServer.Conformance.Model;
 using FhirServer.Storage;
 using FhirServer.Terminology;
+using FhirServer.Terminology.Membership;
 using FhirServer.Terminology.Model;
 using FhirServer.Terminology.Sources;
 
@@ -20,8 +21,14 @@ public static class TerminologyEndpoints
         var options = new TerminologyOptions();
         configuration.GetSection("Terminology").Bind(options);
         services.AddSingleton(options);
-        services.AddSingleton(sp => new TerminologySources(sp.GetRequiredService<ConformanceContext>()));
+        services.AddSingleton<StoredResources>();
+        services.AddSingleton(sp => new TerminologySources(sp.GetRequiredService<ConformanceContext>(), sp.GetRequiredService<StoredResources>()));
         services.AddSingleton<ITerminologyService, LocalTerminologyService>();
+        services.AddSingleton<IValueSetMembership, ValueSetMembership>();
+        services.AddSingleton<CodeHierarchy>();
+        services.AddSingleton<ExpansionCache>();
+        services.AddSingleton<StoredTerminology>();
+        services.AddSingleton<ICommitObserver>(sp => sp.GetRequiredService<StoredTerminology>());
         return services;
     }
 
@@ -132,6 +139,14 @@ public static class TerminologyEndpoints
         if (url is not null && input.String("valueSetVersion") is { } vsVersion) url += "|" + vsVersion;
         var valueSet = instance ?? input.Node("valueSet");
         if (valueSet is null && url is null) throw FhirException.BadRequest("$expand needs a url or a valueSet.", "url", "required");
+        // By url alone, the answer depends on the sources only: kept until one changes.
+        if (valueSet is null && HttpMethods.IsGet(http.Request.Method))
+            return http.RequestServices.GetRequiredService<ExpansionCache>().GetOrAdd(http.Request.QueryString.Value + "\n" + http.Request.Headers.AcceptLanguage, () => ExpandNow(http, service, input, url, null));
+        return ExpandNow(http, service, input, url, valueSet);
+    }
+
+    private static byte[] ExpandNow(HttpContext http, ITerminologyService service, OperationInput input, string? url, ElementNode? valueSet)
+    {
         var result = service.Expand(new ExpandRequest
         {
             Url = url,

@@ -98,6 +98,16 @@ public class CliTests
         Assert.That(items[5].Item2.GetString(), Is.EqualTo("5 'mg'"));
     }
 
+    [Test]
+    public async Task Fhirpath_answers_memberOf_from_the_packages_value_sets()
+    {
+        var source = Path.Combine(TestData.ExamplesFolder, "r4-spec", "json", "Patient-example.json");
+        var (exit, stdout, _) = await Run("fhirpath", "gender.memberOf('http://hl7.org/fhir/ValueSet/administrative-gender')", source);
+        Assert.That(exit, Is.EqualTo(0));
+        using var result = JsonDocument.Parse(stdout);
+        Assert.That(result.RootElement.EnumerateArray().Select(i => i.GetProperty("value").GetString()), Is.EqualTo(new[] { "true" }));
+    }
+
     [TestCase("1 +", "syntax")]
     [TestCase("Patient.name.nosuchfunction()", "nosuchfunction")]
     [TestCase("(1 | 2).single()", "")]

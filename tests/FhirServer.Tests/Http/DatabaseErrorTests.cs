@@ -85,6 +85,7 @@ public class DatabaseErrorTests(string store)
         public Task<IReadOnlyList<StoredVersion>> HistoryAsync(HistoryQuery query, CancellationToken ct = default) => inner.HistoryAsync(query, ct);
         public ValueTask<IAsyncDisposable> LockAsync(IReadOnlyCollection<string> names, CancellationToken ct = default) => inner.LockAsync(names, ct);
         public Task<bool> PingAsync(CancellationToken ct = default) => inner.PingAsync(ct);
+        public IAsyncEnumerable<StoredVersion> CurrentOfTypesAsync(IReadOnlyCollection<string> types, CancellationToken ct = default) => inner.CurrentOfTypesAsync(types, ct);
 
         // The server's SqlResourceStore is disposed by the container that made it.
         public ValueTask DisposeAsync() => ValueTask.CompletedTask;

@@ -1,0 +1,37 @@
+namespace FhirServer.Terminology.Membership;
+
+/// <summary>The answer of a membership check: the code is in the value set, is not, or the server cannot tell.</summary>
+public enum Membership
+{
+    /// <summary>The value set is not known, or it draws on a code system that is not present: nothing can be said.</summary>
+    Unknown,
+    Member,
+    NotMember,
+}
+
+/// <summary>
+/// In-process membership checks for code bindings (the validator, FHIRPath <c>memberOf()</c>, search <c>:in</c>):
+/// many checks against few value sets, so each value set version is expanded once into a hashed set and kept until a
+/// source changes. Value sets too large to expand are answered by the compose rules without expanding.
+/// </summary>
+public interface IValueSetMembership
+{
+    /// <summary>
+    /// Whether <paramref name="system"/>|<paramref name="code"/> is in the value set named by
+    /// <paramref name="valueSet"/> (<c>url</c> or <c>url|version</c>); <paramref name="version"/> is the code system's.
+    /// </summary>
+    Membership IsMember(string valueSet, string system, string code, string? version = null);
+
+    /// <summary>
+    /// Whether a bare code (a <c>code</c> element, whose system the binding implies) is in the value set under any of
+    /// its systems (R4 fhirpath.html memberOf: "the code is checked against the value set").
+    /// </summary>
+    Membership IsMember(string valueSet, string code);
+
+    /// <summary>
+    /// Every system|code of the value set, for a search that turns <c>:in</c> into a list of codes; more than
+    /// <paramref name="max"/> codes, or a value set that cannot be expanded, is a <see cref="TerminologyException"/>
+    /// (too-costly, not-found) naming the reason.
+    /// </summary>
+    IReadOnlyList<(string System, string Code)> Codes(string valueSet, int max, string limitName);
+}

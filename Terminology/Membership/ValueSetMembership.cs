@@ -1,0 +1,49 @@
+using System.Collections.Concurrent;
+using FhirServer.Terminology.Sources;
+
+namespace FhirServer.Terminology.Membership;
+
+/// <summary>
+/// <see cref="IValueSetMembership"/> over the server's sources: one <see cref="MemberSet"/> per value set canonical,
+/// built on first use (expanded up to <see cref="TerminologyOptions.MaxExpansionSize"/> codes) and kept until
+/// <see cref="TerminologySources.Generation"/> moves (a CodeSystem or ValueSet written in the store). A check is then
+/// two hash lookups. Unknown value sets are not kept, so names a client makes up do not fill the cache.
+/// </summary>
+public sealed class ValueSetMembership(TerminologySources sources, TerminologyOptions options) : IValueSetMembership
+{
+    private readonly ConcurrentDictionary<string, MemberSet> _sets = new(StringComparer.Ordinal);
+
+    public Membership IsMember(string valueSet, string system, string code, string? version = null) =>
+        Set(valueSet)?.IsMember(system, code, version) ?? Membership.Unknown;
+
+    public Membership IsMember(string valueSet, string code) => Set(valueSet)?.IsMember(code) ?? Membership.Unknown;
+
+    public IReadOnlyList<(string System, string Code)> Codes(string valueSet, int max, string limitName)
+    {
+        var set = Set(valueSet) ?? throw TerminologyException.NotFound($"A definition for the value set '{valueSet}' could not be found");
+        if (set.Ordered is not { } members)
+            throw TerminologyException.TooCostly($"The ValueSet '{valueSet}' cannot be expanded here: {set.NotExpandedBecause}");
+        if (members.Count > max)
+            throw TerminologyException.TooCostly($"The ValueSet '{valueSet}' has {members.Count} codes, more than the {max} allowed ({limitName})");
+        return members;
+    }
+
+    private MemberSet? Set(string canonical)
+    {
+        var generation = sources.Generation;
+        if (_sets.TryGetValue(canonical, out var set) && set.Generation == generation) return set;
+        if (set is not null && _sets.Count > 0 && set.Generation != generation) DropStale(generation);
+        var valueSet = sources.ForRequest().FindValueSet(canonical);
+        if (valueSet is null) return null;
+        set = MemberSet.Build(sources, valueSet, options.MaxExpansionSize, generation);
+        _sets[canonical] = set;
+        return set;
+    }
+
+    // A source changed: every set built before is stale (an import or a code system may be what changed).
+    private void DropStale(long generation)
+    {
+        foreach (var (key, value) in _sets)
+            if (value.Generation != generation) _sets.TryRemove(new KeyValuePair<string, MemberSet>(key, value));
+    }
+}
