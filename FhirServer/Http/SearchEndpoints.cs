@@ -247,8 +247,9 @@ public static class SearchEndpoints
         IEnumerable<StoredVersion> matches, IEnumerable<StoredVersion> included, IReadOnlyList<string> ignored)
     {
         var conformance = services.GetRequiredService<ConformanceContext>();
-        using var bundle = new BundleJson("searchset", DateTimeOffset.UtcNow, total, links);
-        foreach (var (version, mode) in matches.Select(m => (m, "match")).Concat(included.Select(i => (i, "include"))))
+        var page = matches.Select(m => (Version: m, Mode: "match")).Concat(included.Select(i => (Version: i, Mode: "include"))).ToList();
+        using var bundle = new BundleJson("searchset", DateTimeOffset.UtcNow, total, links, BundleJson.Capacity(page.Count, page.Sum(p => PageBytes.Of(p.Version))));
+        foreach (var (version, mode) in page)
         {
             var body = view is null ? version.Body! : ResourceViews.Apply(conformance, version.Body!, view);
             bundle.StartEntry($"{baseUrl}/{version.Type}/{version.Id}", body);

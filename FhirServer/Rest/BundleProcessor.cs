@@ -62,7 +62,7 @@ public sealed partial class BundleProcessor(ConformanceContext conformance, Reso
         public int Order => Method switch { "DELETE" => 0, "POST" => 1, "PUT" or "PATCH" => 2, _ => 3 };
     }
 
-    public async Task<byte[]> ProcessAsync(HttpContext http, byte[] body)
+    public async Task<ReadOnlyMemory<byte>> ProcessAsync(HttpContext http, byte[] body)
     {
         var kind = FhirInput.Kind(http.Request, body);
         if (kind is not (BodyKind.FhirJson or BodyKind.FhirXml))
@@ -790,12 +790,17 @@ public sealed partial class BundleProcessor(ConformanceContext conformance, Reso
     [System.Text.RegularExpressions.GeneratedRegex(@"(?<=\s)(?<name>[^\s=/>]+)\s*=\s*(?<quote>[""'])(?<value>.*?)\k<quote>", System.Text.RegularExpressions.RegexOptions.Singleline)]
     private static partial System.Text.RegularExpressions.Regex Attribute();
 
-    private byte[] Response(string type, List<Entry> entries)
+    /// <summary>
+    /// The response Bundle, in one buffer sized for it and not copied out: with the entries' answers (up to
+    /// Server:MaxBundleResponseBytes) it is the request's largest allocation. Each answer is let go once copied in.
+    /// </summary>
+    private static ReadOnlyMemory<byte> Response(string type, List<Entry> entries)
     {
-        using var bundle = new BundleJson(type, DateTimeOffset.UtcNow);
+        using var bundle = new BundleJson(type, DateTimeOffset.UtcNow, capacity: BundleJson.Capacity(entries.Count, entries.Sum(e => (long)(e.ResponseResource?.Length ?? 0))));
         foreach (var e in entries)
         {
             bundle.StartEntry(null, e.ResponseResource);
+            e.ResponseResource = null;
             var status = e.Status switch
             {
                 200 => "200 OK", 201 => "201 Created", 204 => "204 No Content",
@@ -804,7 +809,7 @@ public sealed partial class BundleProcessor(ConformanceContext conformance, Reso
             bundle.Response(status, e.Location, e.Stored is { Deleted: false } ? e.Stored : null, e.Outcome);
             bundle.EndEntry();
         }
-        return bundle.ToArray();
+        return bundle.ToMemory();
     }
 
     private static string ReasonPhrases(int status) => Microsoft.AspNetCore.WebUtilities.ReasonPhrases.GetReasonPhrase(status);
