@@ -15,7 +15,7 @@ public sealed class FuzzReport(FuzzOptions options, string baseUrl)
     private readonly List<FuzzResult> _kept = [];
     private readonly List<FuzzResult> _slowest = [];
     private readonly List<double> _milliseconds = [];
-    private long _largestResponse;
+    private FuzzResult? _largest;
 
     public int Sent { get; private set; }
 
@@ -51,7 +51,7 @@ public sealed class FuzzReport(FuzzOptions options, string baseUrl)
                 _byStatus[result.Status] = _byStatus.GetValueOrDefault(result.Status) + 1;
                 var category = _byCategory.TryGetValue(result.Request.Category, out var c) ? c : _byCategory[result.Request.Category] = [];
                 category[result.Status] = category.GetValueOrDefault(result.Status) + 1;
-                _largestResponse = Math.Max(_largestResponse, result.ResponseBytes);
+                if (result.ResponseBytes > (_largest?.ResponseBytes ?? 0)) _largest = result;
                 _milliseconds.Add(result.Elapsed.TotalMilliseconds);
                 _slowest.Add(result);
                 _slowest.Sort((a, b) => b.Elapsed.CompareTo(a.Elapsed));
@@ -79,7 +79,7 @@ public sealed class FuzzReport(FuzzOptions options, string baseUrl)
         text.AppendLine($"  answer times: median {Percentile(0.5):N0} ms, p99 {Percentile(0.99):N0} ms");
         text.AppendLine("  slowest:");
         foreach (var r in _slowest.Take(5)) text.AppendLine($"    {r.Elapsed.TotalMilliseconds,8:N0} ms {r.Status} {r.Request}");
-        text.AppendLine($"  largest response: {_largestResponse:N0} bytes");
+        text.AppendLine($"  largest response: {_largest?.ResponseBytes ?? 0:N0} bytes{(_largest is null ? "" : $", {_largest.Elapsed.TotalMilliseconds:N0} ms, {_largest.Request}")}");
         text.AppendLine($"  server memory after warm-up: {MemoryAfterWarmUp?.ToString() ?? "unknown"}");
         text.AppendLine($"  server memory at the end:    {MemoryAtEnd?.ToString() ?? "unknown"}; RssAnon at most {(PeakAnon is { } p ? ProcessMemory.Megabytes(p) : "unknown")} in the samples");
         if (_kept.Count > 0) text.AppendLine($"  reproducers: {options.ReproducerFolder}");
