@@ -112,6 +112,17 @@ public sealed class ServerSettings
     public int MaxBundleResponseResources { get; set; } = 5_000;
 
     /// <summary>
+    /// Bytes that the resources of one batch or transaction Bundle's answer may carry in all: searchsets and history
+    /// Bundles of its entries, resources read, and those written when the client asks for them back. A search or
+    /// history page is cut to what is left (its <c>next</c> link goes on from there); once nothing is left, a read is
+    /// refused with 422 <c>too-costly</c>, a batch's entry alone, a transaction whole when the read is inside it. The
+    /// answer may pass it by one resource, as a page always carries one match. <see cref="MaxBundleResponseResources"/>
+    /// alone let batches of searches of large resources be answered with 992 MB after 44 s, each entry's page within
+    /// <see cref="MaxPageBytes"/>: the default is two such pages, so that a batch can still carry any one page whole.
+    /// </summary>
+    public long MaxBundleResponseBytes { get; set; } = 40 * 1024 * 1024;
+
+    /// <summary>
     /// Whether <c>_text</c> and <c>_content</c> can be searched: the words of each resource's narrative and texts are
     /// then indexed (FullText in Conformance/Search), which makes every write several times larger. Off by default;
     /// switching it rebuilds the search index at the next start.
@@ -189,6 +200,7 @@ public sealed class ServerSettings
         Positive(MaxIncludes, "Server:MaxIncludes");
         Positive(MaxOrValues, "Server:MaxOrValues");
         Positive(MaxBundleResponseResources, "Server:MaxBundleResponseResources");
+        Positive(MaxBundleResponseBytes, "Server:MaxBundleResponseBytes");
         if (DefaultPageSize > MaxPageSize)
             throw new Hosting.ConfigurationException($"Server:DefaultPageSize ({DefaultPageSize}) is larger than Server:MaxPageSize ({MaxPageSize}).");
     }

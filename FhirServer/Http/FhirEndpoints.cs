@@ -418,7 +418,7 @@ public static partial class FhirEndpoints
         var links = new List<(string, string)> { ("self", $"{baseUrl}{path}{QueryString.Create(parameters)}") };
         if (versions.Count > page.Count && page.Count > 0)
             links.Add(("next", PageUrl(parameters, baseUrl, path, page[^1].Sequence)));
-        using var bundle = new BundleJson("history", DateTimeOffset.UtcNow, links: links);
+        using var bundle = new BundleJson("history", DateTimeOffset.UtcNow, links: links, capacity: BundleJson.Capacity(page.Count, page.Sum(PageBytes.Of)));
         foreach (var v in page)
         {
             bundle.StartEntry($"{baseUrl}/{v.Type}/{v.Id}", v.Body);
@@ -453,7 +453,7 @@ public static partial class FhirEndpoints
         var bundle = await Service<FhirInput>(http).ReadBytesAsync(http.Request);
         var processor = Service<BundleProcessor>(http);
         var response = await processor.ProcessAsync(http, bundle);
-        await Service<FhirOutput>(http).WriteAsync(http, response, StatusCodes.Status200OK);
+        await Service<FhirOutput>(http).WriteAsync(http, response, StatusCodes.Status200OK, FhirOutput.Format(http.Request), FhirFormats.IsPretty(http.Request));
     }
 }
 

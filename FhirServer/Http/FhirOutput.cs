@@ -21,7 +21,10 @@ public sealed class FhirOutput(ConformanceContext conformance)
     public Task WriteAsync(HttpContext http, byte[] json, int status, Func<ElementNode, ElementNode>? transform = null) =>
         WriteAsync(http, json, status, Format(http.Request), FhirFormats.IsPretty(http.Request), transform);
 
-    public async Task WriteAsync(HttpContext http, byte[] json, int status, FhirFormat format, bool pretty, Func<ElementNode, ElementNode>? transform = null)
+    public Task WriteAsync(HttpContext http, byte[] json, int status, FhirFormat format, bool pretty, Func<ElementNode, ElementNode>? transform = null) =>
+        WriteAsync(http, json.AsMemory(), status, format, pretty, transform);
+
+    public async Task WriteAsync(HttpContext http, ReadOnlyMemory<byte> json, int status, FhirFormat format, bool pretty, Func<ElementNode, ElementNode>? transform = null)
     {
         var response = http.Response;
         response.StatusCode = status;

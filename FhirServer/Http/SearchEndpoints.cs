@@ -91,12 +91,15 @@ public static class SearchEndpoints
     /// <summary>
     /// The searchset Bundle (JSON) of a search of one type: for the search interaction, and for a search in a batch or
     /// transaction entry. <paramref name="path"/> is what the links start with after the base URL; <paramref name="query"/>
-    /// holds <c>_summary</c> and <c>_elements</c>. Invalid parameters → 400, before anything is read.
+    /// holds <c>_summary</c> and <c>_elements</c>. Invalid parameters → 400, before anything is read. A Bundle entry's
+    /// page is given what is left of its Bundle's answer (<paramref name="maxBytes"/>, when below Server:MaxPageBytes).
     /// </summary>
     public static async Task<byte[]> SearchsetAsync(IServiceProvider services, string type, IReadOnlyList<KeyValuePair<string, string>> pairs, bool strict,
-        CompartmentSpec? compartment, string baseUrl, string path, IQueryCollection query, CancellationToken ct)
+        CompartmentSpec? compartment, string baseUrl, string path, IQueryCollection query, CancellationToken ct, long? maxBytes = null)
     {
+        var settings = services.GetRequiredService<ServerSettings>();
         var parsed = services.GetRequiredService<SearchQueryParser>().Parse(type, pairs, strict);
+        if (maxBytes < settings.MaxPageBytes) parsed = parsed with { MaxBytes = maxBytes };
         var view = ResourceViews.FromQuery(query, services.GetRequiredService<ConformanceContext>().Registry, allowCount: true);
         var page = await services.GetRequiredService<PackagedSearch>().RunAsync(parsed, compartment, baseUrl, ct);
 
@@ -106,17 +109,22 @@ public static class SearchEndpoints
         if (page.NextCursor is not null) links.Add(("next", Page(page.NextCursor)));
         if (page.PreviousCursor is not null) links.Add(("previous", Page(page.PreviousCursor)));
         return Searchset(services, view, baseUrl, page.Total, links, page.Matches, page.Included,
-            WithIncludesStopped(parsed.Ignored, page.IncludesStopped, page.IncludesCut, services.GetRequiredService<ServerSettings>()));
+            WithIncludesStopped(parsed.Ignored, page.IncludesStopped, page.IncludesCut, settings, parsed.MaxBytes));
     }
 
     // R4 search.html#revinclude lets a server limit iteration (and what it includes); the client is told where it stopped.
-    private static IReadOnlyList<string> WithIncludesStopped(IReadOnlyList<string> ignored, bool stopped, bool cut, ServerSettings settings)
+    private static IReadOnlyList<string> WithIncludesStopped(IReadOnlyList<string> ignored, bool stopped, bool cut, ServerSettings settings, long? bundleBytesLeft = null)
     {
         IReadOnlyList<string> result = ignored;
         if (stopped)
             result = [.. result, $"_include/_revinclude:iterate after {settings.MaxIncludeIterations} rounds (Server:{nameof(ServerSettings.MaxIncludeIterations)}): what further rounds would reach is not included"];
         if (cut)
-            result = [.. result, $"_include/_revinclude past {settings.MaxPageBytes:N0} bytes of the page (Server:{nameof(ServerSettings.MaxPageBytes)}): some resources they reach are not included; ask for fewer matches (_count)"];
+        {
+            var limit = bundleBytesLeft is { } left
+                ? $"{left:N0} bytes, what was left of the Bundle's answer (Server:{nameof(ServerSettings.MaxBundleResponseBytes)})"
+                : $"{settings.MaxPageBytes:N0} bytes of the page (Server:{nameof(ServerSettings.MaxPageBytes)})";
+            result = [.. result, $"_include/_revinclude past {limit}: some resources they reach are not included; ask for fewer matches (_count)"];
+        }
         return result;
     }
 
@@ -239,8 +247,9 @@ public static class SearchEndpoints
         IEnumerable<StoredVersion> matches, IEnumerable<StoredVersion> included, IReadOnlyList<string> ignored)
     {
         var conformance = services.GetRequiredService<ConformanceContext>();
-        using var bundle = new BundleJson("searchset", DateTimeOffset.UtcNow, total, links);
-        foreach (var (version, mode) in matches.Select(m => (m, "match")).Concat(included.Select(i => (i, "include"))))
+        var page = matches.Select(m => (Version: m, Mode: "match")).Concat(included.Select(i => (Version: i, Mode: "include"))).ToList();
+        using var bundle = new BundleJson("searchset", DateTimeOffset.UtcNow, total, links, BundleJson.Capacity(page.Count, page.Sum(p => PageBytes.Of(p.Version))));
+        foreach (var (version, mode) in page)
         {
             var body = view is null ? version.Body! : ResourceViews.Apply(conformance, version.Body!, view);
             bundle.StartEntry($"{baseUrl}/{version.Type}/{version.Id}", body);

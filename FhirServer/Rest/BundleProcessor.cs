@@ -62,7 +62,7 @@ public sealed partial class BundleProcessor(ConformanceContext conformance, Reso
         public int Order => Method switch { "DELETE" => 0, "POST" => 1, "PUT" or "PATCH" => 2, _ => 3 };
     }
 
-    public async Task<byte[]> ProcessAsync(HttpContext http, byte[] body)
+    public async Task<ReadOnlyMemory<byte>> ProcessAsync(HttpContext http, byte[] body)
     {
         var kind = FhirInput.Kind(http.Request, body);
         if (kind is not (BodyKind.FhirJson or BodyKind.FhirXml))
@@ -304,7 +304,7 @@ public sealed partial class BundleProcessor(ConformanceContext conformance, Reso
             throw new FhirException(bad.IssueStatus, bad.Issues);
         // The pages its searches and history reads may answer, all reserved before anything is written: a transaction
         // whose reads ask for more than a Bundle may answer is refused whole, as it is all or nothing.
-        var budget = new ResponseBudget(settings.MaxBundleResponseResources);
+        var budget = ResponseBudget.For(settings);
         foreach (var e in entries.Where(e => e.ReadsAfter))
             if (budget.Reserve(e.Page) is { } refused) throw Located(e, refused);
         await ResolveConditionals(entries, baseUrl, ct);
@@ -345,7 +345,10 @@ public sealed partial class BundleProcessor(ConformanceContext conformance, Reso
             foreach (var e in ordered.Where(e => e.Order < 1)) await RunInTransaction(session, e, representation, ct);
             var results = await service.CreateAsync(session, prepared, ct);
             for (var i = 0; i < creates.Count; i++) Written(creates[i], results[i], 201, representation);
-            foreach (var e in ordered.Where(e => e.Order > 1 && !e.ReadsAfter)) await RunInTransaction(session, e, representation, ct);
+            foreach (var e in creates) budget.Add(e.ResponseResource?.Length ?? 0);
+            // Reads of one resource come after the updates, each counted in the answer's bytes; past them, the
+            // transaction is refused whole, as it is all or nothing.
+            foreach (var e in ordered.Where(e => e.Order > 1 && !e.ReadsAfter)) await RunInTransaction(session, e, representation, ct, budget);
             return true;
         }, ct);
         logger.LogDebug("Transaction of {Count} entries committed", entries.Count);
@@ -370,11 +373,12 @@ public sealed partial class BundleProcessor(ConformanceContext conformance, Reso
             .Select(e => (e.Type!, e.Id!))];
 
     /// <summary>One entry of a transaction: a failure fails the whole transaction, its issues located in the entry.</summary>
-    private async Task RunInTransaction(IStoreSession session, Entry e, bool representation, CancellationToken ct)
+    private async Task RunInTransaction(IStoreSession session, Entry e, bool representation, CancellationToken ct, ResponseBudget? budget = null)
     {
         try
         {
-            await Run(session, e, representation, ct);
+            if (budget is null) await Run(session, e, representation, ct);
+            else await RunCounted(session, e, representation, budget, ct);
         }
         catch (FhirException failure)
         {
@@ -406,7 +410,7 @@ public sealed partial class BundleProcessor(ConformanceContext conformance, Reso
         var reads = new List<Entry>();
         // Entries are independent (http.html#brules): one that would take the answer past the budget fails alone, in
         // entry order, and the others keep their answers; the client can send it again on its own.
-        var budget = new ResponseBudget(settings.MaxBundleResponseResources);
+        var budget = ResponseBudget.For(settings);
         foreach (var e in entries)
         {
             if (e.Issues.Count > 0)
@@ -436,6 +440,7 @@ public sealed partial class BundleProcessor(ConformanceContext conformance, Reso
         if (creates.Count > 0) await CreateTogether(creates, representation, ct);
         if (writes.Count > 0 && store.SharesCommits) foreach (var e in writes) await WriteAloneOrFail(e, representation, ct);
         else if (writes.Count > 0) await WriteInParts(writes, representation, ct);
+        foreach (var e in creates.Concat(writes)) budget.Add(e.ResponseResource?.Length ?? 0);
         foreach (var e in reads)
         {
             try
@@ -536,8 +541,17 @@ public sealed partial class BundleProcessor(ConformanceContext conformance, Reso
             await ReadBundle(e, baseUrl, budget, reserved: false, ct);
             return;
         }
+        if (budget.Spent() is { } spent) throw spent;
         await using var session = await store.BeginAsync(write: false, ct);
+        await RunCounted(session, e, representation, budget, ct);
+    }
+
+    /// <summary>An entry whose answer counts in the Bundle's bytes: a read is refused once none are left.</summary>
+    private async Task RunCounted(IStoreSession session, Entry e, bool representation, ResponseBudget budget, CancellationToken ct)
+    {
+        if (e.Method is "GET" or "HEAD" && budget.Spent() is { } spent) throw spent;
         await Run(session, e, representation, ct);
+        budget.Add(e.ResponseResource?.Length ?? 0);
     }
 
     private static void Reset(Entry e)
@@ -613,14 +627,18 @@ public sealed partial class BundleProcessor(ConformanceContext conformance, Reso
     /// </summary>
     private async Task ReadBundle(Entry e, string baseUrl, ResponseBudget budget, bool reserved, CancellationToken ct)
     {
+        if (budget.Spent() is { } spent) throw spent;
         if (!reserved && budget.Reserve(e.Page) is { } refused) throw refused;
+        // The page carries at most what is left of the answer's bytes (and at least one match, as any page).
+        var maxBytes = Math.Min(settings.MaxPageBytes, budget.BytesLeft);
         byte[] bundle;
         if (e.History is { } history)
-            bundle = await FhirEndpoints.HistoryBundleAsync(services, history, baseUrl, e.HistoryPath!, Query(e.HistoryParameters), ct);
+            bundle = await FhirEndpoints.HistoryBundleAsync(services, history with { MaxBytes = Math.Min(history.MaxBytes, maxBytes) }, baseUrl, e.HistoryPath!,
+                Query(e.HistoryParameters), ct);
         else
         {
             var path = e.Compartment is { } c ? $"/{c.OwnerType}/{c.OwnerId}/{e.Type}" : "/" + e.Type;
-            bundle = await SearchEndpoints.SearchsetAsync(services, e.Type!, e.Search!, strict: false, e.Compartment, baseUrl, path, Query(e.Search!), ct);
+            bundle = await SearchEndpoints.SearchsetAsync(services, e.Type!, e.Search!, strict: false, e.Compartment, baseUrl, path, Query(e.Search!), ct, maxBytes);
         }
         if (budget.Settle(e.Page, bundle) is { } over) throw over;
         e.Status = 200;
@@ -772,12 +790,17 @@ public sealed partial class BundleProcessor(ConformanceContext conformance, Reso
     [System.Text.RegularExpressions.GeneratedRegex(@"(?<=\s)(?<name>[^\s=/>]+)\s*=\s*(?<quote>[""'])(?<value>.*?)\k<quote>", System.Text.RegularExpressions.RegexOptions.Singleline)]
     private static partial System.Text.RegularExpressions.Regex Attribute();
 
-    private byte[] Response(string type, List<Entry> entries)
+    /// <summary>
+    /// The response Bundle, in one buffer sized for it and not copied out: with the entries' answers (up to
+    /// Server:MaxBundleResponseBytes) it is the request's largest allocation. Each answer is let go once copied in.
+    /// </summary>
+    private static ReadOnlyMemory<byte> Response(string type, List<Entry> entries)
     {
-        using var bundle = new BundleJson(type, DateTimeOffset.UtcNow);
+        using var bundle = new BundleJson(type, DateTimeOffset.UtcNow, capacity: BundleJson.Capacity(entries.Count, entries.Sum(e => (long)(e.ResponseResource?.Length ?? 0))));
         foreach (var e in entries)
         {
             bundle.StartEntry(null, e.ResponseResource);
+            e.ResponseResource = null;
             var status = e.Status switch
             {
                 200 => "200 OK", 201 => "201 Created", 204 => "204 No Content",
@@ -786,7 +809,7 @@ public sealed partial class BundleProcessor(ConformanceContext conformance, Reso
             bundle.Response(status, e.Location, e.Stored is { Deleted: false } ? e.Stored : null, e.Outcome);
             bundle.EndEntry();
         }
-        return bundle.ToArray();
+        return bundle.ToMemory();
     }
 
     private static string ReasonPhrases(int status) => Microsoft.AspNetCore.WebUtilities.ReasonPhrases.GetReasonPhrase(status);

@@ -4,16 +4,27 @@ using FhirServer.Http;
 namespace FhirServer.Rest;
 
 /// <summary>
-/// How many resources the search and history entries of one Bundle may answer with in all
-/// (<see cref="ServerSettings.MaxBundleResponseResources"/>). Each entry may ask for a page of up to
-/// <see cref="ServerSettings.MaxPageSize"/>, and a Bundle may hold thousands of entries: without a bound, a 19 KB batch
-/// of 300 <c>GET Observation?_count=1000</c> was answered with 235 MB, all of it held in memory until written. An entry
-/// reserves its page before it runs and settles on what it found (its matches, includes and outcome) after; an entry
-/// whose page does not fit what is left is refused with 422 <c>too-costly</c>, naming the limit, without running.
+/// What the entries of one batch or transaction Bundle may answer with in all: resources of search and history entries
+/// (<see cref="ServerSettings.MaxBundleResponseResources"/>) and bytes of every entry's resource
+/// (<see cref="ServerSettings.MaxBundleResponseBytes"/>). Each entry may ask for a page of up to
+/// <see cref="ServerSettings.MaxPageSize"/> resources and <see cref="ServerSettings.MaxPageBytes"/> bytes, and a Bundle
+/// may hold thousands of entries: without a bound, a 19 KB batch of 300 <c>GET Observation?_count=1000</c> was answered
+/// with 235 MB, and batches of searches of large resources with 992 MB after 44 s, all of it held in memory until
+/// written. A search or history entry reserves its page's resources before it runs and settles on what it found (its
+/// matches, includes and outcome) after; an entry whose page does not fit what is left is refused with 422
+/// <c>too-costly</c>, naming the limit, without running. Bytes are counted as the entries' answers are made: a page is
+/// cut to the bytes left (its <c>next</c> link goes on from there), and once none are left a read is refused without
+/// running. As a page always carries one match, the answer may pass the byte limit by one resource.
 /// </summary>
-public sealed class ResponseBudget(int limit)
+public sealed class ResponseBudget(int limit, long byteLimit)
 {
     private long _used;
+    private long _bytes;
+
+    public static ResponseBudget For(ServerSettings settings) => new(settings.MaxBundleResponseResources, settings.MaxBundleResponseBytes);
+
+    /// <summary>The bytes the entries still to answer may carry (never negative).</summary>
+    public long BytesLeft => Math.Max(0, byteLimit - _bytes);
 
     /// <summary>Takes <paramref name="page"/> resources from what is left; the refusal when they do not fit.</summary>
     public FhirException? Reserve(int page)
@@ -23,17 +34,30 @@ public sealed class ResponseBudget(int limit)
         return null;
     }
 
+    /// <summary>The refusal of a read when the answer has no bytes left; null while it has.</summary>
+    public FhirException? Spent() =>
+        _bytes < byteLimit ? null : new(StatusCodes.Status422UnprocessableEntity, "too-costly",
+            $"The Bundle's answer has reached {byteLimit:N0} bytes (Server:MaxBundleResponseBytes), so this entry was not run. " +
+            "Send it again on its own, or with fewer entries.");
+
+    /// <summary>Counts the bytes of an entry's answer (a resource read or written, a search's Bundle).</summary>
+    public void Add(long bytes) => _bytes += bytes;
+
     /// <summary>
-    /// Replaces the <paramref name="reserved"/> resources by those the entry's <paramref name="bundle"/> holds: the refusal
-    /// (and the entry's resources given back) when its includes took it past the limit.
+    /// Replaces the <paramref name="reserved"/> resources by those the entry's <paramref name="bundle"/> holds, and counts
+    /// its bytes: the refusal (and the entry's resources given back) when its includes took it past the limit.
     /// </summary>
     public FhirException? Settle(int reserved, byte[] bundle)
     {
         var found = CountEntries(bundle);
         _used += found - reserved;
-        if (_used <= limit) return null;
-        _used -= found;
-        return Refusal(found);
+        if (_used > limit)
+        {
+            _used -= found;
+            return Refusal(found);
+        }
+        _bytes += bundle.Length;
+        return null;
     }
 
     private FhirException Refusal(int resources) =>

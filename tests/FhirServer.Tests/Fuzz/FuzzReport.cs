@@ -14,15 +14,25 @@ public sealed class FuzzReport(FuzzOptions options, string baseUrl)
     private readonly SortedDictionary<string, SortedDictionary<string, int>> _failures = new(StringComparer.Ordinal);
     private readonly List<FuzzResult> _kept = [];
     private readonly List<FuzzResult> _slowest = [];
-    private long _largestResponse;
+    private readonly List<double> _milliseconds = [];
+    private FuzzResult? _largest;
 
     public int Sent { get; private set; }
 
     public int FailureCount { get; private set; }
 
-    public long? RssAfterWarmUp { get; set; }
+    public ProcessMemory? MemoryAfterWarmUp { get; set; }
 
-    public long? RssAtEnd { get; set; }
+    public ProcessMemory? MemoryAtEnd { get; set; }
+
+    /// <summary>The largest RssAnon of the samples taken during the run (every 1,000 requests) and at its end.</summary>
+    public long? PeakAnon { get; private set; }
+
+    public void Sample(ProcessMemory? memory)
+    {
+        if (memory is null) return;
+        lock (_gate) PeakAnon = Math.Max(PeakAnon ?? 0, memory.Anon);
+    }
 
     public TimeSpan Elapsed { get; set; }
 
@@ -41,7 +51,8 @@ public sealed class FuzzReport(FuzzOptions options, string baseUrl)
                 _byStatus[result.Status] = _byStatus.GetValueOrDefault(result.Status) + 1;
                 var category = _byCategory.TryGetValue(result.Request.Category, out var c) ? c : _byCategory[result.Request.Category] = [];
                 category[result.Status] = category.GetValueOrDefault(result.Status) + 1;
-                _largestResponse = Math.Max(_largestResponse, result.ResponseBytes);
+                if (result.ResponseBytes > (_largest?.ResponseBytes ?? 0)) _largest = result;
+                _milliseconds.Add(result.Elapsed.TotalMilliseconds);
                 _slowest.Add(result);
                 _slowest.Sort((a, b) => b.Elapsed.CompareTo(a.Elapsed));
                 if (_slowest.Count > 10) _slowest.RemoveAt(10);
@@ -65,15 +76,26 @@ public sealed class FuzzReport(FuzzOptions options, string baseUrl)
         text.AppendLine(_failures.Count == 0 ? "  failures: none" : $"  failures ({FailureCount:N0}):");
         foreach (var (key, categories) in _failures)
             text.AppendLine($"    {key,-20} {categories.Values.Sum(),6:N0}: " + string.Join(", ", categories.Select(c => $"{c.Key} × {c.Value:N0}")));
+        text.AppendLine($"  answer times: median {Percentile(0.5):N0} ms, p99 {Percentile(0.99):N0} ms");
         text.AppendLine("  slowest:");
         foreach (var r in _slowest.Take(5)) text.AppendLine($"    {r.Elapsed.TotalMilliseconds,8:N0} ms {r.Status} {r.Request}");
-        text.AppendLine($"  largest response: {_largestResponse:N0} bytes");
-        text.AppendLine($"  server resident memory (VmRSS): after warm-up {Megabytes(RssAfterWarmUp)}, at the end {Megabytes(RssAtEnd)}");
+        text.AppendLine($"  largest response: {_largest?.ResponseBytes ?? 0:N0} bytes{(_largest is null ? "" : $", {_largest.Elapsed.TotalMilliseconds:N0} ms, {_largest.Request}")}");
+        text.AppendLine($"  server memory after warm-up: {MemoryAfterWarmUp?.ToString() ?? "unknown"}");
+        text.AppendLine($"  server memory at the end:    {MemoryAtEnd?.ToString() ?? "unknown"}; RssAnon at most {(PeakAnon is { } p ? ProcessMemory.Megabytes(p) : "unknown")} in the samples");
         if (_kept.Count > 0) text.AppendLine($"  reproducers: {options.ReproducerFolder}");
         return text.ToString();
     }
 
-    private static string Megabytes(long? bytes) => bytes is { } b ? $"{b / (1024.0 * 1024):N0} MB" : "unknown";
+    /// <summary>The answer time (ms) that a <paramref name="fraction"/> of the requests did not exceed (nearest rank).</summary>
+    public double Percentile(double fraction)
+    {
+        lock (_gate)
+        {
+            if (_milliseconds.Count == 0) return 0;
+            var sorted = _milliseconds.Order().ToList();
+            return sorted[Math.Clamp((int)Math.Ceiling(fraction * sorted.Count) - 1, 0, sorted.Count - 1)];
+        }
+    }
 
     /// <summary>Writes each kept failure as a shell script that replays it (curl, or the raw bytes over /dev/tcp) with its body beside it.</summary>
     public void WriteReproducers(string? serverLog)

@@ -53,8 +53,13 @@ public sealed class FuzzRunner(string baseUrl, FuzzOptions options, int? process
                 var result = await sender.SendAsync(request);
                 lock (_gate) _inFlight.Remove(request);
                 report.Add(result);
-                if (report.RssAfterWarmUp is null && report.Sent >= warmUp) report.RssAfterWarmUp = Rss();
-                if (report.Sent % 1_000 == 0) progress.WriteLine($"  {report.Sent:N0} requests, {report.FailureCount:N0} failures, {watch.Elapsed.TotalSeconds:N0} s");
+                if (report.MemoryAfterWarmUp is null && report.Sent >= warmUp) { report.MemoryAfterWarmUp = Memory(); report.Sample(report.MemoryAfterWarmUp); }
+                if (report.Sent % 1_000 == 0)
+                {
+                    var memory = Memory();
+                    report.Sample(memory);
+                    progress.WriteLine($"  {report.Sent:N0} requests, {report.FailureCount:N0} failures, {watch.Elapsed.TotalSeconds:N0} s{(memory is null ? "" : ", " + memory)}");
+                }
                 if (result.Failure is FuzzResult.Connection or FuzzResult.Timeout && !await AliveAsync(sender))
                 {
                     List<FuzzRequest> suspects;
@@ -71,8 +76,9 @@ public sealed class FuzzRunner(string baseUrl, FuzzOptions options, int? process
         }
         await Task.WhenAll(Enumerable.Range(0, options.Clients).Select(_ => Task.Run(Client)));
 
-        report.RssAtEnd = Rss();
-        report.RssAfterWarmUp ??= report.RssAtEnd;
+        report.MemoryAtEnd = Memory();
+        report.Sample(report.MemoryAtEnd);
+        report.MemoryAfterWarmUp ??= report.MemoryAtEnd;
         if (!await AliveAsync(sender))
             report.Add(new FuzzResult(FuzzRequest.Get("health", "/health"), 0, TimeSpan.Zero, 0, "the server did not answer /health at the end", FuzzResult.Health), counted: false);
         report.Elapsed = watch.Elapsed;
@@ -135,20 +141,6 @@ public sealed class FuzzRunner(string baseUrl, FuzzOptions options, int? process
         }
     }
 
-    /// <summary>The resident set of the server process (VmRSS of /proc/&lt;pid&gt;/status), in bytes; null when unknown.</summary>
-    private long? Rss()
-    {
-        if (processId is not { } pid) return null;
-        try
-        {
-            var line = File.ReadLines($"/proc/{pid}/status").FirstOrDefault(l => l.StartsWith("VmRSS:", StringComparison.Ordinal));
-            // "VmRSS:   123456 kB"; a process that is exiting has the line without a number.
-            var parts = line?.Split([' ', '\t'], StringSplitOptions.RemoveEmptyEntries) ?? [];
-            return parts.Length > 1 && long.TryParse(parts[1], out var kilobytes) ? kilobytes * 1024 : null;
-        }
-        catch (IOException)
-        {
-            return null;
-        }
-    }
+    /// <summary>The resident memory of the server process; null when unknown.</summary>
+    private ProcessMemory? Memory() => processId is { } pid ? ProcessMemory.Read(pid) : null;
 }
