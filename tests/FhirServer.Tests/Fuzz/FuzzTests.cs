@@ -4,7 +4,7 @@ namespace FhirServer.Tests.Fuzz;
 
 /// <summary>
 /// A server process under a few thousand hostile requests of every category (docs/fuzzing.md), on each store: no
-/// process death, no hang (no answer slower than the run's one-minute timeout), no 5xx, every 4xx with an OperationOutcome; the
+/// process death, no hang (no answer slower than 30 seconds), no 5xx, every 4xx with an OperationOutcome; the
 /// categories of <see cref="FuzzCategory.KnownDefects"/> are left out, each for the reason given there. The seed is
 /// fixed, so a failure here is the same request on every run; its reproducer is written to the folder the message
 /// names. Longer runs: <c>dotnet run --project tests/FhirServer.Tests -- fuzz</c>.
@@ -25,10 +25,10 @@ public class FuzzTests(string store)
         {
             Requests = Requests,
             Skip = [.. FuzzCategory.KnownDefects.Keys],
-            // Hangs are judged here, not speed: how fast a shared machine answers varies with its load, and tests do
-            // not assert timings. The fuzz command keeps its five-second mark to point at slow requests.
-            SlowAfter = TimeSpan.FromSeconds(60),
-            Timeout = TimeSpan.FromSeconds(60),
+            // Hangs and runaway work are judged here, not speed: how fast a shared machine answers varies with its
+            // load (the slowest answers of this run take 1–4 s on a quiet 2-core machine, 20–60 s on a saturated one),
+            // and tests do not assert timings. The fuzz command keeps its five-second mark to point at slow requests.
+            SlowAfter = TimeSpan.FromSeconds(30),
             ReproducerFolder = Path.Combine(Path.GetTempPath(), "fhirserver-fuzz", $"{store}-{Environment.ProcessId}"),
         };
         var report = await new FuzzRunner(server.BaseUrl, options, server.Process.Id, () => server.Output).RunAsync(TestContext.Progress);
