@@ -13,8 +13,14 @@ public sealed class ValueSetExpander(RequestSources sources, int maxSize)
 {
     private readonly HashSet<string> _inProgress = new(StringComparer.Ordinal);
 
+    /// <summary>A code of the expansion; <paramref name="Listed"/>: named by a concept list, so it keeps the list's flat order.</summary>
     public sealed record Member(CodeSystemIndex? System, string SystemUrl, string? Version, string Code, string? Display, Concept? Concept,
-        IReadOnlyList<Designation> Designations);
+        IReadOnlyList<Designation> Designations, bool Listed = false);
+
+    private readonly List<CodeSystemIndex> _used = [];
+
+    /// <summary>The code systems the expansion drew from, in the order first used (the <c>used-codesystem</c> parameters).</summary>
+    public IReadOnlyList<CodeSystemIndex> UsedCodeSystems => _used;
 
     public List<Member> Expand(ElementNode valueSet)
     {
@@ -94,18 +100,19 @@ public sealed class ValueSetExpander(RequestSources sources, int maxSize)
         if (include.System is not null)
         {
             var cs = include.ResolveSystem(sources);
+            if (cs is not null && !_used.Contains(cs)) _used.Add(cs);
             if (cs is null)
             {
                 if (include.Concepts.Count == 0 || include.Filters.Count > 0)
                     throw TerminologyException.NotFound(UnknownSystemMessage(include));
-                members = include.Concepts.Select(c => new Member(null, include.System, include.Version, c.Code, c.Display, null, c.Designations));
+                members = include.Concepts.Select(c => new Member(null, include.System, include.Version, c.Code, c.Display, null, c.Designations, true));
             }
             else if (include.Concepts.Count > 0 && include.Filters.Count == 0)
             {
                 // Listed concepts keep the order of the list and the display the value set gives them (R4 §4.9.5.2).
                 members = include.Concepts.Select(c => cs.Find(c.Code) is { } concept
-                        ? new Member(cs, cs.Url, cs.Version, concept.Code, c.Display ?? concept.Display, concept, [.. c.Designations, .. concept.Designations])
-                        : cs.IsCompleteContent ? null : new Member(cs, cs.Url, cs.Version, c.Code, c.Display, null, c.Designations))
+                        ? new Member(cs, cs.Url, cs.Version, concept.Code, c.Display ?? concept.Display, concept, [.. c.Designations, .. concept.Designations], true)
+                        : cs.IsCompleteContent ? null : new Member(cs, cs.Url, cs.Version, c.Code, c.Display, null, c.Designations, true))
                     .OfType<Member>();
             }
             else

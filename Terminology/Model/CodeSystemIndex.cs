@@ -26,6 +26,8 @@ public sealed class CodeSystemIndex
     public string? Title { get; private init; }
     public string? Status { get; private init; }
     public string? Language { get; private init; }
+    /// <summary>The properties the code system defines (CodeSystem.property): code → URI.</summary>
+    public IReadOnlyDictionary<string, string?> PropertyUris { get; private init; } = new Dictionary<string, string?>();
     public bool CaseSensitive { get; }
     /// <summary><c>complete</c>, <c>fragment</c>, <c>not-present</c>, <c>example</c> or <c>supplement</c> (R4 §4.8.5).</summary>
     public string Content { get; }
@@ -65,6 +67,8 @@ public sealed class CodeSystemIndex
             Title = codeSystem.Child("title")?.Value,
             Status = codeSystem.Child("status")?.Value,
             Language = codeSystem.Child("language")?.Value,
+            PropertyUris = codeSystem.ChildrenNamed("property").Where(p => p.Child("code")?.Value is not null)
+                .GroupBy(p => p.Child("code")!.Value!).ToDictionary(g => g.Key, g => g.First().Child("uri")?.Value),
         };
     }
 

@@ -128,11 +128,15 @@ public static class TerminologyEndpoints
             Url = url,
             ValueSet = valueSet,
             Filter = input.String("filter"),
-            Offset = input.Int("offset") ?? 0,
+            Offset = input.Int("offset"),
             Count = input.Int("count"),
-            ActiveOnly = input.Bool("activeOnly"),
-            IncludeDesignations = input.Bool("includeDesignations"),
+            ActiveOnly = input.OptionalBool("activeOnly"),
+            IncludeDesignations = input.OptionalBool("includeDesignations"),
+            ExcludeNested = input.OptionalBool("excludeNested"),
             DisplayLanguage = input.String("displayLanguage"),
+            AcceptLanguage = http.Request.Headers.AcceptLanguage.ToString() is { Length: > 0 } acceptLanguage ? acceptLanguage : null,
+            Designations = input.Strings("designation"),
+            Properties = input.Strings("property"),
             TxResources = TxResources(input, null),
         });
         return TerminologyOutput.Expansion(result, http.RequestServices.GetRequiredService<TimeProvider>().GetUtcNow());

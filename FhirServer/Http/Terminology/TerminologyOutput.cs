@@ -70,10 +70,14 @@ public static class TerminologyOutput
 
     public static byte[] Subsumes(SubsumesResult r) => Parameters(w => Parameter(w, "outcome", "valueCode", r.Outcome));
 
-    /// <summary>The value set as it was given or stored, with the expansion in place of any it had (R4 §4.9.17).</summary>
+    /// <summary>
+    /// The value set as it was given or stored, with the expansion in place of any it had (R4 §4.9.17). The compose
+    /// is left out: the expansion is what the client asked for, and the definition is read from the value set itself.
+    /// </summary>
     public static byte[] Expansion(ExpansionResult r, DateTimeOffset now)
     {
         var valueSet = JsonNode.Parse(FhirJsonWriter.WriteToBytes(r.ValueSet))!.AsObject();
+        valueSet.Remove("compose");
         valueSet.Remove("expansion");
         valueSet["expansion"] = JsonNode.Parse(ExpansionElement(r, now));
         return JsonSerializer.SerializeToUtf8Bytes(valueSet, new JsonSerializerOptions { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping });
@@ -82,6 +86,18 @@ public static class TerminologyOutput
     private static byte[] ExpansionElement(ExpansionResult r, DateTimeOffset now) => Write(w =>
     {
         w.WriteStartObject();
+        if (r.Properties.Count > 0)
+        {
+            // R5 ValueSet.expansion.property in R4: the cross-version extension (R5 → R4 conversions).
+            w.WriteStartArray("extension");
+            foreach (var (code, uri) in r.Properties)
+                CrossVersion(w, "ValueSet.expansion.property", () =>
+                {
+                    SubExtension(w, "code", "code", code);
+                    if (uri is not null) SubExtension(w, "uri", "uri", uri);
+                });
+            w.WriteEndArray();
+        }
         w.WriteString("identifier", "urn:uuid:" + Guid.NewGuid());
         w.WriteString("timestamp", now.ToString("yyyy-MM-ddTHH:mm:sszzz", System.Globalization.CultureInfo.InvariantCulture));
         w.WriteNumber("total", r.Total);
@@ -93,10 +109,11 @@ public static class TerminologyOutput
             {
                 w.WriteStartObject();
                 w.WriteString("name", name);
-                if (name is "activeOnly" or "includeDesignations") w.WriteBoolean("valueBoolean", value == "true");
+                if (name is "activeOnly" or "includeDesignations" or "excludeNested" or "includeDefinition") w.WriteBoolean("valueBoolean", value == "true");
                 else if (name is "offset" or "count") w.WriteNumber("valueInteger", int.Parse(value, System.Globalization.CultureInfo.InvariantCulture));
-                else if (name == "used-codesystem") w.WriteString("valueUri", value);
-                else w.WriteString(name == "displayLanguage" ? "valueCode" : "valueString", value);
+                else if (name is "filter" or "designation") w.WriteString("valueString", value);
+                else if (name == "displayLanguage") w.WriteString("valueCode", value);
+                else w.WriteString("valueUri", value);
                 w.WriteEndObject();
             }
             w.WriteEndArray();
@@ -111,6 +128,25 @@ public static class TerminologyOutput
         foreach (var e in entries)
         {
             w.WriteStartObject();
+            if (e.Properties.Count > 0)
+            {
+                w.WriteStartArray("extension");
+                foreach (var p in e.Properties)
+                    CrossVersion(w, "ValueSet.expansion.contains.property", () =>
+                    {
+                        SubExtension(w, "code", "code", p.Code);
+                        if (p.Coding is { } coding)
+                        {
+                            w.WriteStartObject();
+                            w.WriteString("url", "value");
+                            w.WritePropertyName("valueCoding");
+                            Coding(w, coding);
+                            w.WriteEndObject();
+                        }
+                        else if (p.Value is { } value) SubExtension(w, "value", p.ValueType, value);
+                    });
+                w.WriteEndArray();
+            }
             w.WriteString("system", e.System);
             if (e.Abstract) w.WriteBoolean("abstract", true);
             if (e.Inactive) w.WriteBoolean("inactive", true);
@@ -215,12 +251,18 @@ public static class TerminologyOutput
         w.WriteEndObject();
     }
 
-    // A property's value in its own type: numbers and booleans as JSON numbers and booleans (R4 JSON §2.6.2).
     private static void PrimitiveParameter(Utf8JsonWriter w, string name, string type, string value)
     {
-        var valueName = "value" + char.ToUpperInvariant(type[0]) + type[1..];
         w.WriteStartObject();
         w.WriteString("name", name);
+        PrimitiveValue(w, type, value);
+        w.WriteEndObject();
+    }
+
+    // A property's value in its own type: numbers and booleans as JSON numbers and booleans (R4 JSON §2.6.2).
+    private static void PrimitiveValue(Utf8JsonWriter w, string type, string value)
+    {
+        var valueName = "value" + char.ToUpperInvariant(type[0]) + type[1..];
         if (type == "boolean") w.WriteBoolean(valueName, value == "true");
         else if (type is "integer" or "decimal")
         {
@@ -229,6 +271,25 @@ public static class TerminologyOutput
             w.WriteRawValue(value);
         }
         else w.WriteString(valueName, value);
+    }
+
+    // An R5 element an R4 resource carries as an extension: http://hl7.org/fhir/5.0/StructureDefinition/extension-{path}
+    // (FHIR cross-version extensions), its parts as sub-extensions.
+    private static void CrossVersion(Utf8JsonWriter w, string path, Action parts)
+    {
+        w.WriteStartObject();
+        w.WriteString("url", "http://hl7.org/fhir/5.0/StructureDefinition/extension-" + path);
+        w.WriteStartArray("extension");
+        parts();
+        w.WriteEndArray();
+        w.WriteEndObject();
+    }
+
+    private static void SubExtension(Utf8JsonWriter w, string url, string type, string value)
+    {
+        w.WriteStartObject();
+        w.WriteString("url", url);
+        PrimitiveValue(w, type, value);
         w.WriteEndObject();
     }
 

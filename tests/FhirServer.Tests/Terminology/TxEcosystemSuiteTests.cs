@@ -79,17 +79,28 @@ public class TxEcosystemSuiteTests() : ServerTests("sqlite")
         var status = ((int)response.StatusCode).ToString(System.Globalization.CultureInfo.InvariantCulture);
         if (expectedStatus.EndsWith("xx", StringComparison.Ordinal) ? status[0] != expectedStatus[0] : status != expectedStatus)
             return $"HTTP {status}, expected {expectedStatus}: {Shorten(text)}";
-        // Expansions here are flat: the flat response when the suite has one (some named files are missing from it).
-        var responseFile = new[] { (string?)test["response:flat"], (string?)test["response"] }
+        // The server nests expansions as the reference servers do, so the nested response first; the flat one when the
+        // suite lacks the other (some named files are missing from it).
+        var responseFile = new[] { (string?)test["response"], (string?)test["response:flat"] }
             .FirstOrDefault(f => f is not null && File.Exists(Path.Combine(SuiteFolder, f)));
         if (responseFile is null) return "the suite has no expected response file for this case";
         var expected = Load(responseFile, convert: false);
         var actual = JsonNode.Parse(text);
         if (actual is not null) SuiteVersionConversion.ToR5(actual);
-        // As the suite's runner does: the parameters of a Parameters response in name order.
+        // As the suite's runner does: the parameters of a Parameters response in name order, the codes of an
+        // expansion in code order (the expected pages of big/ are sorted so: code100 before code51).
         if (actual is JsonObject { } o && (string?)o["resourceType"] == "Parameters" && o["parameter"] is JsonArray list)
             o["parameter"] = new JsonArray([.. list.OrderBy(p => (string?)p?["name"], StringComparer.Ordinal).Select(p => p?.DeepClone())]);
+        if (actual is JsonObject { } vs && (string?)vs["resourceType"] == "ValueSet" && vs["expansion"] is JsonObject expansion) SortContains(expansion);
         return TemplateComparer.Compare(expected, actual);
+    }
+
+    private static void SortContains(JsonObject parent)
+    {
+        if (parent["contains"] is not JsonArray contains) return;
+        var sorted = contains.OfType<JsonObject>().OrderBy(c => (string?)c["code"], StringComparer.Ordinal).Select(c => c.DeepClone().AsObject()).ToList();
+        foreach (var c in sorted) SortContains(c);
+        parent["contains"] = new JsonArray([.. sorted]);
     }
 
     private static JsonNode Load(string relative, bool convert = true)

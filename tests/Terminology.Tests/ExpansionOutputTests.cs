@@ -1,0 +1,141 @@
+using FhirServer.Terminology.Expansion;
+using static FhirServer.Terminology.Tests.Support.TestTerminology;
+
+namespace FhirServer.Terminology.Tests;
+
+/// <summary>The shape of an expansion: nesting, echoed parameters, display language, designations, properties, versions.</summary>
+public class ExpansionOutputTests
+{
+    private const string WholeAnimals = """{"include":[{"system":"http://example.org/cs/animals"}]}""";
+
+    private static ExpansionResult Expand(string compose, Func<ExpandRequest, ExpandRequest>? adjust = null, params FhirServer.Conformance.Model.ElementNode[] more)
+    {
+        var request = new ExpandRequest { ValueSet = ValueSet(compose), TxResources = [Animals(), .. more] };
+        return Service().Expand(adjust?.Invoke(request) ?? request);
+    }
+
+    private static string Tree(IEnumerable<ExpansionEntry> entries) =>
+        string.Join(",", entries.Select(e => e.Contains.Count == 0 ? e.Code : $"{e.Code}({Tree(e.Contains)})"));
+
+    // inactive-parent: "old" (inactive) ⊃ "young"; "top".
+    private static FhirServer.Conformance.Model.ElementNode Family() => Parse("""
+        {"resourceType":"CodeSystem","url":"http://example.org/cs/family","name":"Family","status":"active","content":"complete","language":"en",
+         "property":[{"code":"inactive","uri":"http://hl7.org/fhir/concept-properties#inactive","type":"boolean"}],
+         "concept":[{"code":"top","display":"Top","concept":[{"code":"old","display":"Old","property":[{"code":"inactive","valueBoolean":true}],
+           "concept":[{"code":"young","display":"Young"}]}]}]}
+        """);
+
+    [Test]
+    public void Codes_from_the_hierarchy_nest_under_their_parents_unless_excluded()
+    {
+        Assert.That(Tree(Expand(WholeAnimals).Contains), Is.EqualTo("animal(mammal(dog,cat),bird,fish),extinct"));
+        Assert.That(Tree(Expand(WholeAnimals, r => r with { ExcludeNested = true }).Contains), Is.EqualTo("animal,mammal,dog,cat,bird,fish,extinct"));
+        Assert.That(Tree(Expand(WholeAnimals, r => r with { ExcludeNested = false }).Contains), Is.EqualTo("animal(mammal(dog,cat),bird,fish),extinct"));
+        Assert.That(Expand(WholeAnimals).Total, Is.EqualTo(7));
+    }
+
+    [Test]
+    public void Listed_codes_a_text_filter_and_paging_give_a_flat_list()
+    {
+        Assert.That(Tree(Expand("""{"include":[{"system":"http://example.org/cs/animals","concept":[{"code":"mammal"},{"code":"dog"}]}]}""").Contains),
+            Is.EqualTo("mammal,dog"));
+        Assert.That(Tree(Expand(WholeAnimals, r => r with { Filter = "a" }).Contains), Is.EqualTo("animal,extinct"));
+        Assert.That(Tree(Expand(WholeAnimals, r => r with { Count = 3 }).Contains), Is.EqualTo("animal,mammal,dog"));
+    }
+
+    [Test]
+    public void A_code_whose_parent_is_left_out_goes_under_the_nearest_ancestor_in_the_expansion()
+    {
+        var compose = """{"include":[{"system":"http://example.org/cs/family"}]}""";
+        Assert.That(Tree(Expand(compose, r => r with { ActiveOnly = true }, Family()).Contains), Is.EqualTo("top(young)"));
+    }
+
+    [Test]
+    public void Parameters_given_are_echoed_in_name_order_with_the_code_systems_used()
+    {
+        var result = Expand(WholeAnimals, r => r with { Offset = 0, Count = 2, ActiveOnly = false, ExcludeNested = true, IncludeDesignations = true, DisplayLanguage = "en" });
+        Assert.That(result.Parameters, Is.EqualTo(new[]
+        {
+            ("activeOnly", "false"), ("count", "2"), ("displayLanguage", "en"), ("excludeNested", "true"),
+            ("includeDesignations", "true"), ("offset", "0"), ("used-codesystem", "http://example.org/cs/animals|1.0"),
+        }));
+        // A code system without a version is named by its URL alone.
+        Assert.That(Expand("""{"include":[{"system":"http://example.org/cs/family"}]}""", null, Family()).Parameters,
+            Is.EqualTo(new[] { ("used-codesystem", "http://example.org/cs/family") }));
+    }
+
+    [Test]
+    public void The_display_language_replaces_the_display_and_keeps_the_original_as_a_designation()
+    {
+        var dog = Expand(WholeAnimals, r => r with { DisplayLanguage = "fr", IncludeDesignations = true, ExcludeNested = true }).Contains.Single(c => c.Code == "dog");
+        Assert.That(dog.Display, Is.EqualTo("Chien"));
+        Assert.That(dog.Designations.Select(d => (d.Language, d.Use?.Code, d.Value)), Is.EqualTo(new[] { ((string?)null, (string?)"preferredForLanguage", "Dog") }));
+    }
+
+    [TestCase("fr", "Cat")]
+    [TestCase("fr,*", "Cat")]
+    [TestCase("fr,*; q=0", null)]
+    public void A_code_without_a_designation_in_the_language_keeps_its_display_unless_other_languages_are_refused(string language, string? display)
+    {
+        var cat = Expand(WholeAnimals, r => r with { DisplayLanguage = language, ExcludeNested = true }).Contains.Single(c => c.Code == "cat");
+        Assert.That(cat.Display, Is.EqualTo(display));
+    }
+
+    [Test]
+    public void The_display_language_comes_from_the_value_set_then_the_accept_language_header()
+    {
+        var withParameter = """
+            {"extension":[{"url":"http://hl7.org/fhir/StructureDefinition/valueset-expansion-parameter",
+              "extension":[{"url":"name","valueCode":"displayLanguage"},{"url":"value","valueCode":"fr"}]}],
+             "include":[{"system":"http://example.org/cs/animals","concept":[{"code":"dog"}]}]}
+            """;
+        Assert.That(Expand(withParameter, r => r with { AcceptLanguage = "en" }).Contains[0].Display, Is.EqualTo("Chien"));
+        Assert.That(Expand(withParameter, r => r with { DisplayLanguage = "en" }).Contains[0].Display, Is.EqualTo("Dog"));
+        var plain = """{"include":[{"system":"http://example.org/cs/animals","concept":[{"code":"dog"}]}]}""";
+        var byHeader = Expand(plain, r => r with { AcceptLanguage = "fr-FR" });
+        Assert.That(byHeader.Contains[0].Display, Is.EqualTo("Chien"));
+        Assert.That(byHeader.Parameters, Does.Contain(("displayLanguage", "fr-FR")));
+    }
+
+    [Test]
+    public void Designation_parameters_select_designations_by_language()
+    {
+        var mammal = Expand(WholeAnimals, r => r with { Designations = ["urn:ietf:bcp:47|fr"], ExcludeNested = true }).Contains.Single(c => c.Code == "mammal");
+        var dog = Expand(WholeAnimals, r => r with { Designations = ["urn:ietf:bcp:47|fr"], ExcludeNested = true }).Contains.Single(c => c.Code == "dog");
+        Assert.That(mammal.Designations.Select(d => d.Value), Is.EqualTo(new[] { "Mammifère" }));
+        Assert.That(dog.Designations, Is.Empty, "fr-FR is not the designation language fr asked for");
+    }
+
+    [Test]
+    public void Properties_asked_for_are_returned_with_their_declaration()
+    {
+        var result = Expand(WholeAnimals, r => r with { Properties = ["legs", "definition"], ExcludeNested = true });
+        Assert.That(result.Contains.Single(c => c.Code == "dog").Properties.Select(p => (p.Code, p.Value)), Is.EqualTo(new[] { ("legs", (string?)"4") }));
+        Assert.That(result.Contains.Single(c => c.Code == "animal").Properties, Is.Empty);
+        Assert.That(result.Properties, Is.EqualTo(new[] { ("legs", (string?)null) }));
+    }
+
+    [Test]
+    public void Contains_version_only_when_several_versions_of_a_system_are_used()
+    {
+        Assert.That(Expand(WholeAnimals).Contains.All(c => c.Version is null));
+        var both = """{"include":[{"system":"http://example.org/cs/animals","version":"1.0","concept":[{"code":"dog"}]},{"system":"http://example.org/cs/animals","version":"2.0","concept":[{"code":"cat"}]}]}""";
+        var result = Expand(both, null, Animals("2.0"));
+        Assert.That(result.Contains.Select(c => c.Version), Is.EqualTo(new[] { "1.0", "2.0" }));
+    }
+
+    [TestCase("de,*;q=0", "de, *; q=0")]
+    [TestCase("en,it,*", "en,it,*")]
+    public void Language_lists_are_echoed_in_http_form_when_weighted(string given, string echoed)
+    {
+        Assert.That(LanguagePreference.Parse(given)!.Text, Is.EqualTo(echoed));
+    }
+
+    [Test]
+    public void A_malformed_language_list_is_invalid()
+    {
+        var e = Assert.Throws<TerminologyException>(() => Expand(WholeAnimals, r => r with { DisplayLanguage = "fr;q=high" }));
+        Assert.That(e!.IssueCode, Is.EqualTo("invalid"));
+        Assert.That(e.Message, Does.Contain("q=high"));
+    }
+}
