@@ -34,4 +34,6 @@ public sealed record ExpansionResult(FhirServer.Conformance.Model.ElementNode Va
 {
     /// <summary>The properties returned with the codes (R5 ValueSet.expansion.property): code and URI.</summary>
     public IReadOnlyList<(string Code, string? Uri)> Properties { get; init; } = [];
+    /// <summary>Why the expansion may not hold every code (valueset-unclosed): the fragments of code systems it drew on.</summary>
+    public IReadOnlyList<string> UnclosedReasons { get; init; } = [];
 }

@@ -5,7 +5,8 @@ namespace FhirServer.Terminology.Expansion;
 /// <summary>
 /// The $expand <c>property</c> parameter: the concept properties returned with each code (R5
 /// ValueSet.expansion.contains.property, carried in R4 by the cross-version extensions) and their declarations
-/// (expansion.property: code and URI).
+/// (expansion.property: code and URI). The <c>status</c> of an inactive concept (retired…) is returned whether asked
+/// for or not, as the reference servers do: it tells why the code is inactive.
 /// </summary>
 public static class ExpansionProperties
 {
@@ -14,11 +15,12 @@ public static class ExpansionProperties
     // The properties every code system has (R4 codesystem.html "Concept Properties").
     private static readonly HashSet<string> StandardCodes = ["definition", "status", "inactive", "notSelectable", "parent", "child", "deprecated", "retirementDate", "deprecationDate"];
 
+    private const string Status = "status";
+
     public static IReadOnlyList<ConceptProperty> Of(Concept concept, IReadOnlyList<string> wanted)
     {
-        if (wanted.Count == 0) return [];
         var result = new List<ConceptProperty>();
-        foreach (var code in wanted.Distinct())
+        foreach (var code in (concept.Inactive ? wanted.Append(Status) : wanted).Distinct())
         {
             if (code == "definition")
             {
@@ -29,10 +31,12 @@ public static class ExpansionProperties
         return result;
     }
 
-    /// <summary>The declarations of the properties that some returned code has, in the order asked for.</summary>
+    /// <summary>
+    /// The declarations of the properties that some returned code has: the definition (an element of the concept more
+    /// than a property) first, then the status, then the others in the order asked for, as the reference servers list them.
+    /// </summary>
     public static IReadOnlyList<(string Code, string? Uri)> Used(IReadOnlyList<string> wanted, IEnumerable<ExpansionEntry> entries, IReadOnlyList<CodeSystemIndex> systems)
     {
-        if (wanted.Count == 0) return [];
         var present = new HashSet<string>(StringComparer.Ordinal);
         void Walk(IEnumerable<ExpansionEntry> list)
         {
@@ -43,7 +47,8 @@ public static class ExpansionProperties
             }
         }
         Walk(entries);
-        return [.. wanted.Distinct().Where(present.Contains).Select(code => (code,
+        var order = wanted.Where(c => c == "definition").Append(Status).Concat(wanted).Distinct();
+        return [.. order.Where(present.Contains).Select(code => (code,
             systems.Select(s => s.PropertyUris.GetValueOrDefault(code)).FirstOrDefault(u => u is not null)
                 ?? (StandardCodes.Contains(code) ? Standard + code : null)))];
     }

@@ -43,12 +43,16 @@ public sealed class ExpandOperation(TerminologySources sources, TerminologyOptio
         var parameters = Echo(request, preference);
         foreach (var cs in expander.UsedCodeSystems)
             parameters.Add(("used-codesystem", cs.Version is null ? cs.Url : cs.Url + "|" + cs.Version));
+        // A code system that is a fragment (content = fragment, R4 §4.8.5) may lack codes: the expansion is unclosed.
+        var fragments = expander.UsedCodeSystems.Where(cs => cs.Content == "fragment").ToList();
+        foreach (var cs in fragments) parameters.Add(("used-fragment", cs.Version is null ? cs.Url : cs.Url + "|" + cs.Version));
         // Parameters in name order, as the reference servers write them.
         parameters = [.. parameters.OrderBy(p => p.Name, StringComparer.Ordinal).ThenBy(p => p.Value, StringComparer.Ordinal)];
 
         return new ExpansionResult(valueSet, valueSet.Child("url")?.Value, valueSet.Child("version")?.Value, all.Count, request.Offset ?? 0, contains, parameters)
         {
             Properties = ExpansionProperties.Used(request.Properties, entries.Select(e => e.Item2), expander.UsedCodeSystems),
+            UnclosedReasons = [.. fragments.Select(cs => $"This extension is based on a fragment of the code system {cs.Url}")],
         };
     }
 

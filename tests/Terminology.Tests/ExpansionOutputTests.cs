@@ -17,11 +17,11 @@ public class ExpansionOutputTests
     private static string Tree(IEnumerable<ExpansionEntry> entries) =>
         string.Join(",", entries.Select(e => e.Contains.Count == 0 ? e.Code : $"{e.Code}({Tree(e.Contains)})"));
 
-    // inactive-parent: "old" (inactive) ⊃ "young"; "top".
+    // "top" ⊃ "old" (retired) ⊃ "young".
     private static FhirServer.Conformance.Model.ElementNode Family() => Parse("""
         {"resourceType":"CodeSystem","url":"http://example.org/cs/family","name":"Family","status":"active","content":"complete","language":"en",
-         "property":[{"code":"inactive","uri":"http://hl7.org/fhir/concept-properties#inactive","type":"boolean"}],
-         "concept":[{"code":"top","display":"Top","concept":[{"code":"old","display":"Old","property":[{"code":"inactive","valueBoolean":true}],
+         "property":[{"code":"status","uri":"http://hl7.org/fhir/concept-properties#status","type":"code"}],
+         "concept":[{"code":"top","display":"Top","concept":[{"code":"old","display":"Old","property":[{"code":"status","valueCode":"retired"}],
            "concept":[{"code":"young","display":"Young"}]}]}]}
         """);
 
@@ -113,6 +113,25 @@ public class ExpansionOutputTests
         Assert.That(result.Contains.Single(c => c.Code == "dog").Properties.Select(p => (p.Code, p.Value)), Is.EqualTo(new[] { ("legs", (string?)"4") }));
         Assert.That(result.Contains.Single(c => c.Code == "animal").Properties, Is.Empty);
         Assert.That(result.Properties, Is.EqualTo(new[] { ("legs", (string?)null) }));
+    }
+
+    [Test]
+    public void The_status_of_an_inactive_code_is_returned_unasked()
+    {
+        var result = Expand("""{"include":[{"system":"http://example.org/cs/family"}]}""", r => r with { ExcludeNested = true }, Family());
+        Assert.That(result.Contains.Single(c => c.Code == "old").Properties.Select(p => (p.Code, p.Value)), Is.EqualTo(new[] { ("status", (string?)"retired") }));
+        Assert.That(result.Contains.Single(c => c.Code == "young").Properties, Is.Empty);
+        Assert.That(result.Properties, Is.EqualTo(new[] { ("status", (string?)"http://hl7.org/fhir/concept-properties#status") }));
+    }
+
+    [Test]
+    public void An_expansion_of_a_fragment_is_unclosed()
+    {
+        var request = new ExpandRequest { ValueSet = ValueSet(WholeAnimals), TxResources = [Animals(content: "fragment")] };
+        var result = Service().Expand(request);
+        Assert.That(result.Parameters, Does.Contain(("used-fragment", "http://example.org/cs/animals|1.0")));
+        Assert.That(result.UnclosedReasons.Single(), Does.Contain("fragment of the code system http://example.org/cs/animals"));
+        Assert.That(Expand(WholeAnimals).UnclosedReasons, Is.Empty);
     }
 
     [Test]

@@ -86,10 +86,17 @@ public static class TerminologyOutput
     private static byte[] ExpansionElement(ExpansionResult r, DateTimeOffset now) => Write(w =>
     {
         w.WriteStartObject();
-        if (r.Properties.Count > 0)
+        if (r.Properties.Count > 0 || r.UnclosedReasons.Count > 0)
         {
-            // R5 ValueSet.expansion.property in R4: the cross-version extension (R5 → R4 conversions).
             w.WriteStartArray("extension");
+            if (r.UnclosedReasons.Count > 0)
+            {
+                // The expansion may not hold every code (R4 extension valueset-unclosed), and why.
+                Extension(w, "http://hl7.org/fhir/StructureDefinition/valueset-unclosed", () => w.WriteBoolean("valueBoolean", true));
+                foreach (var reason in r.UnclosedReasons)
+                    Extension(w, "http://hl7.org/fhir/StructureDefinition/valueset-unclosed-reason", () => w.WriteString("valueString", reason));
+            }
+            // R5 ValueSet.expansion.property in R4: the cross-version extension (R5 → R4 conversions).
             foreach (var (code, uri) in r.Properties)
                 CrossVersion(w, "ValueSet.expansion.property", () =>
                 {
@@ -282,6 +289,14 @@ public static class TerminologyOutput
         w.WriteStartArray("extension");
         parts();
         w.WriteEndArray();
+        w.WriteEndObject();
+    }
+
+    private static void Extension(Utf8JsonWriter w, string url, Action value)
+    {
+        w.WriteStartObject();
+        w.WriteString("url", url);
+        value();
         w.WriteEndObject();
     }
 

@@ -6,7 +6,8 @@ namespace FhirServer.Tests.Terminology;
 /// Compares a response with an expected response of the tx-ecosystem suite by its template rules (docs/testcases.md):
 /// <c>$$</c> and <c>$id$</c>-like specifiers match any value, <c>$choice:a|b$</c> one of the values,
 /// <c>$external:N:text$</c> any text (servers use their own messages), <c>$fragments:a|b$</c> text containing each
-/// fragment; <c>$optional-properties$</c> lists properties that may be missing, <c>$count-arrays$</c> arrays compared
+/// fragment; <c>$optional-properties$</c> lists properties that may be missing (or present with any value when the
+/// expected response does not show them), <c>$count-arrays$</c> arrays compared
 /// by length only, and <c>"$optional$": true</c> (or a condition) marks an array item that may be missing. Arrays are compared in order;
 /// a property the expected response does not have is a difference. Returns the first difference, or null.
 /// </summary>
@@ -46,8 +47,9 @@ public static class TemplateComparer
             }
             if (Compare(value, actualValue, $"{path}.{name}") is { } difference) return difference;
         }
+        // A property listed in $optional-properties$ that the expected response does not show may be there or not.
         foreach (var (name, _) in a)
-            if (!e.ContainsKey(name)) return $"{path}.{name}: not expected";
+            if (!e.ContainsKey(name) && !optional.Contains(name)) return $"{path}.{name}: not expected";
         return null;
     }
 
