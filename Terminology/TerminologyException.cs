@@ -4,12 +4,18 @@ namespace FhirServer.Terminology;
 /// A request the terminology engine cannot answer: the host turns it into an OperationOutcome with the issue code
 /// (<c>not-found</c>, <c>not-supported</c>, <c>too-costly</c>, <c>invalid</c>) and the matching 4xx status.
 /// </summary>
-public sealed class TerminologyException(string issueCode, string message) : Exception(message)
+public sealed class TerminologyException(string issueCode, string message, string? detail = null) : Exception(message)
 {
     public string IssueCode { get; } = issueCode;
 
-    public static TerminologyException NotFound(string message) => new("not-found", message);
+    /// <summary>The finer code of http://hl7.org/fhir/tools/CodeSystem/tx-issue-type (vs-invalid…), when there is one.</summary>
+    public string? Detail { get; } = detail;
+
+    public static TerminologyException NotFound(string message) => new("not-found", message, "not-found");
     public static TerminologyException NotSupported(string message) => new("not-supported", message);
     public static TerminologyException Invalid(string message) => new("invalid", message);
     public static TerminologyException TooCostly(string message) => new("too-costly", message);
+
+    /// <summary>A value set that cannot be processed as defined (it refers to itself): processing, vs-invalid.</summary>
+    public static TerminologyException InvalidValueSet(string message) => new("processing", message, "vs-invalid");
 }

@@ -9,9 +9,10 @@ namespace FhirServer.Terminology.Expansion;
 /// each system|code once. The result is every member; paging and text filters are applied by the caller.
 /// Membership tests for $validate-code use <see cref="Contains"/>, which does not expand whole systems.
 /// </summary>
-public sealed class ValueSetExpander(RequestSources sources, int maxSize)
+public sealed class ValueSetExpander(RequestSources sources, int maxSize, string limitName = "Terminology:MaxExpansionSize")
 {
     private readonly HashSet<string> _inProgress = new(StringComparer.Ordinal);
+    private readonly HashSet<string> _acyclic = new(StringComparer.Ordinal);
 
     /// <summary>A code of the expansion; <paramref name="Listed"/>: named by a concept list, so it keeps the list's flat order.</summary>
     public sealed record Member(CodeSystemIndex? System, string SystemUrl, string? Version, string Code, string? Display, Concept? Concept,
@@ -25,7 +26,8 @@ public sealed class ValueSetExpander(RequestSources sources, int maxSize)
     public List<Member> Expand(ElementNode valueSet)
     {
         var key = Key(valueSet);
-        if (!_inProgress.Add(key)) throw TerminologyException.Invalid($"The ValueSet '{key}' imports itself");
+        CheckImports(valueSet, []);
+        if (!_inProgress.Add(key)) throw TerminologyException.InvalidValueSet($"The ValueSet '{key}' imports itself");
         try
         {
             var compose = valueSet.Child("compose");
@@ -38,7 +40,7 @@ public sealed class ValueSetExpander(RequestSources sources, int maxSize)
                     {
                         result.Add(m);
                         if (result.Count > maxSize)
-                            throw TerminologyException.TooCostly($"The expansion of the ValueSet '{key}' has more than {maxSize} codes (Terminology:MaxExpansionSize)");
+                            throw TerminologyException.TooCostly($"The expansion of the ValueSet '{key}' has more than {maxSize} codes ({limitName})");
                     }
             foreach (var exclude in compose.ChildrenNamed("exclude").Select(ComposeInclude.Read))
             {
@@ -54,6 +56,7 @@ public sealed class ValueSetExpander(RequestSources sources, int maxSize)
     public bool Contains(ElementNode valueSet, string system, string code, out Concept? concept)
     {
         concept = null;
+        CheckImports(valueSet, []);
         var compose = valueSet.Child("compose");
         if (compose is null) return FromExpansion(valueSet).Any(m => m.SystemUrl == system && m.Code == code);
         var found = false;
@@ -139,6 +142,23 @@ public sealed class ValueSetExpander(RequestSources sources, int maxSize)
     }
 
     private ElementNode Import(string canonical) => sources.RequireValueSet(canonical);
+
+    // A value set that includes or excludes itself, directly or through others, has no meaning (R4 §4.9.5): found by
+    // walking the imports once, before any code is looked at, so a membership test that would not reach the cycle
+    // finds it too. Unknown imports are left to the expansion, which reports them where they matter.
+    private void CheckImports(ElementNode valueSet, List<string> path)
+    {
+        var key = Key(valueSet);
+        if (_acyclic.Contains(key)) return;
+        if (path.Contains(key))
+            throw TerminologyException.InvalidValueSet($"Cyclic reference: the ValueSet '{path[0]}' refers to itself via [{string.Join(", ", path.Skip(1).Append(key))}]");
+        path.Add(key);
+        var parts = valueSet.Child("compose") is { } compose ? compose.ChildrenNamed("include").Concat(compose.ChildrenNamed("exclude")) : [];
+        foreach (var canonical in parts.SelectMany(p => p.ChildrenNamed("valueSet")).Select(v => v.Value).OfType<string>())
+            if (sources.FindValueSet(canonical) is { } imported) CheckImports(imported, path);
+        path.RemoveAt(path.Count - 1);
+        _acyclic.Add(key);
+    }
 
     /// <summary>The concepts in hierarchy order: each before its children, as they are written in the code system.</summary>
     private static IEnumerable<Concept> Ordered(CodeSystemIndex cs)

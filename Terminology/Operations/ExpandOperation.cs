@@ -24,7 +24,13 @@ public sealed class ExpandOperation(TerminologySources sources, TerminologyOptio
             ?? (request.Url is { } url ? forRequest.RequireValueSet(url)
                 : throw TerminologyException.Invalid("$expand needs a url or a valueSet"));
 
-        var expander = new ValueSetExpander(forRequest, options.MaxExpansionSize);
+        // A page may come from a larger expansion than a whole one may (the response stays small); a page larger than
+        // a whole expansion may be is refused.
+        if (request.Count > options.MaxExpansionSize)
+            throw TerminologyException.TooCostly($"count {request.Count} is more than the {options.MaxExpansionSize} codes one expansion may return (Terminology:MaxExpansionSize)");
+        var expander = request.Count is null
+            ? new ValueSetExpander(forRequest, options.MaxExpansionSize)
+            : new ValueSetExpander(forRequest, options.MaxPagedExpansionSize, "Terminology:MaxPagedExpansionSize");
         IEnumerable<ValueSetExpander.Member> members = expander.Expand(valueSet);
         if (request.ActiveOnly == true) members = members.Where(m => m.Concept is not { Inactive: true });
         if (!string.IsNullOrWhiteSpace(request.Filter)) members = members.Where(m => TextFilter.Matches(m.Display, request.Filter));

@@ -143,6 +143,34 @@ public class ExpansionOutputTests
         Assert.That(result.Contains.Select(c => c.Version), Is.EqualTo(new[] { "1.0", "2.0" }));
     }
 
+    [Test]
+    public void A_value_set_that_excludes_itself_through_another_is_refused_by_expand_and_validate_code()
+    {
+        var one = ValueSet("""{"include":[{"system":"http://example.org/cs/animals"},{"valueSet":["http://example.org/vs/two"]}]}""", "http://example.org/vs/one");
+        var two = ValueSet("""{"include":[{"system":"http://example.org/cs/animals"}],"exclude":[{"valueSet":["http://example.org/vs/one"]}]}""", "http://example.org/vs/two");
+        var expand = Assert.Throws<TerminologyException>(() => Service().Expand(new ExpandRequest { Url = "http://example.org/vs/one", TxResources = [Animals(), one, two] }));
+        Assert.That((expand!.IssueCode, expand.Detail), Is.EqualTo(("processing", "vs-invalid")));
+        Assert.That(expand.Message, Does.Contain("http://example.org/vs/one"));
+        // A membership test that would find the code before reaching the exclude finds the cycle too.
+        var validate = Assert.Throws<TerminologyException>(() => Service().ValidateCodeInValueSet(
+            new ValidateCodeRequest([new("http://example.org/cs/none", "x")]) { ValueSetUrl = "http://example.org/vs/one", TxResources = [Animals(), one, two] }));
+        Assert.That(validate!.IssueCode, Is.EqualTo("processing"));
+    }
+
+    [Test]
+    public void A_page_may_come_from_an_expansion_larger_than_a_whole_one_may_be()
+    {
+        var service = new LocalTerminologyService(new Sources.TerminologySources(Context), new TerminologyOptions { MaxExpansionSize = 3, MaxPagedExpansionSize = 10 });
+        var request = new ExpandRequest { ValueSet = ValueSet(WholeAnimals), TxResources = [Animals()] };
+        Assert.That(Assert.Throws<TerminologyException>(() => service.Expand(request))!.IssueCode, Is.EqualTo("too-costly"));
+        var page = service.Expand(request with { Count = 2, Offset = 2 });
+        Assert.That((page.Total, page.Contains.Count), Is.EqualTo((7, 2)));
+        var tooLarge = Assert.Throws<TerminologyException>(() => service.Expand(request with { Count = 4 }));
+        Assert.That(tooLarge!.Message, Does.Contain("Terminology:MaxExpansionSize"));
+        var small = new LocalTerminologyService(new Sources.TerminologySources(Context), new TerminologyOptions { MaxExpansionSize = 3, MaxPagedExpansionSize = 5 });
+        Assert.That(Assert.Throws<TerminologyException>(() => small.Expand(request with { Count = 2 }))!.Message, Does.Contain("Terminology:MaxPagedExpansionSize"));
+    }
+
     [TestCase("de,*;q=0", "de, *; q=0")]
     [TestCase("en,it,*", "en,it,*")]
     public void Language_lists_are_echoed_in_http_form_when_weighted(string given, string echoed)

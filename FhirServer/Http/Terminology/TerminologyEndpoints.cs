@@ -65,12 +65,16 @@ public static class TerminologyEndpoints
         }
         catch (TerminologyException e)
         {
-            throw new FhirException(e.IssueCode switch
+            // Written here rather than thrown as a FhirException: terminology clients read the message from
+            // issue.details.text, with the tx-issue-type code beside it (as the reference servers write them).
+            var status = e.IssueCode switch
             {
                 "not-found" => StatusCodes.Status404NotFound,
                 "too-costly" => StatusCodes.Status422UnprocessableEntity,
                 _ => StatusCodes.Status400BadRequest,
-            }, e.IssueCode, e.Message);
+            };
+            await http.RequestServices.GetRequiredService<FhirOutput>().WriteAsync(http, TerminologyOutput.Error(e.IssueCode, e.Message, e.Detail), status);
+            return;
         }
         await http.RequestServices.GetRequiredService<FhirOutput>().WriteAsync(http, json, StatusCodes.Status200OK);
     }

@@ -179,6 +179,10 @@ public static class TerminologyOutput
         w.WriteEndArray();
     }
 
+    /// <summary>A request the engine could not answer, as an OperationOutcome with one error issue (the message in details.text).</summary>
+    public static byte[] Error(string code, string message, string? detail) => Write(w =>
+        Issues(w, [new ValidationIssue("error", code, message, null, detail)]));
+
     // The issues of $validate-code as terminology servers write them: the text in details, with the tx-issue-type
     // code beside it, and the location as expression (and as the older location).
     private static void Issues(Utf8JsonWriter w, IReadOnlyList<ValidationIssue> issues)

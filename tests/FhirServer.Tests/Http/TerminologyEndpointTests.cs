@@ -136,6 +136,17 @@ public class TerminologyEndpointTests(string store) : ServerTests(store)
     }
 
     [Test]
+    public async Task An_engine_error_carries_its_message_in_details_with_the_tx_issue_type()
+    {
+        var (status, body) = await Get("/ValueSet/$expand?url=http://example.org/none");
+        Assert.That(status, Is.EqualTo(HttpStatusCode.NotFound), body.ToString());
+        var details = body.GetProperty("issue")[0].GetProperty("details");
+        Assert.That(details.GetProperty("text").GetString(), Does.Contain("http://example.org/none"));
+        Assert.That(details.GetProperty("coding")[0].GetProperty("system").GetString(), Is.EqualTo("http://hl7.org/fhir/tools/CodeSystem/tx-issue-type"));
+        Assert.That(details.GetProperty("coding")[0].GetProperty("code").GetString(), Is.EqualTo("not-found"));
+    }
+
+    [Test]
     public async Task Unsupported_filter_is_a_400()
     {
         var parameters = """
