@@ -24,6 +24,8 @@ public sealed class CodeSystemIndex
     public string? Version { get; }
     public string? Name { get; private init; }
     public string? Title { get; private init; }
+    /// <summary>The title in other languages (translation extensions on <c>title</c>).</summary>
+    public IReadOnlyList<(string Language, string Value)> TitleTranslations { get; private init; } = [];
     public string? Status { get; private init; }
     public string? Language { get; private init; }
     /// <summary>The properties the code system defines (CodeSystem.property): code → URI.</summary>
@@ -65,6 +67,7 @@ public sealed class CodeSystemIndex
         {
             Name = codeSystem.Child("name")?.Value,
             Title = codeSystem.Child("title")?.Value,
+            TitleTranslations = [.. Translations.Read(codeSystem.Child("title"))],
             Status = codeSystem.Child("status")?.Value,
             Language = codeSystem.Child("language")?.Value,
             PropertyUris = codeSystem.ChildrenNamed("property").Where(p => p.Child("code")?.Value is not null)
@@ -82,6 +85,11 @@ public sealed class CodeSystemIndex
         foreach (var d in node.ChildrenNamed("designation"))
             if (d.Child("value")?.Value is { } value)
                 concept.Designations.Add(new Designation(d.Child("language")?.Value, Codings.Read(d.Child("use")), value));
+        // A translation of the display is the concept's name in that language: a designation (R4 §4.8.6).
+        foreach (var (language, content) in Translations.Read(node.Child("display")))
+            if (!concept.Designations.Any(d => d.Language == language && d.Value == content))
+                concept.Designations.Add(new Designation(language, null, content));
+        concept.DefinitionTranslations.AddRange(Translations.Read(node.Child("definition")));
         foreach (var p in node.ChildrenNamed("property"))
         {
             if (p.Child("code")?.Value is not { } pc || p.Child("value") is not { } v) continue;
