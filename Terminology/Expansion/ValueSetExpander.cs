@@ -132,7 +132,8 @@ public sealed class ValueSetExpander(RequestSources sources, int maxSize, string
         }
         // Only value sets: their intersection.
         if (include.ValueSets.Count == 0) return [];
-        members = Expand(Import(include.ValueSets[0]));
+        // Codes drawn from other value sets are listed flat, as enumerated codes are.
+        members = Expand(Import(include.ValueSets[0])).Select(m => m with { Listed = true });
         foreach (var canonical in include.ValueSets.Skip(1))
         {
             var vs = Import(canonical);
@@ -141,7 +142,17 @@ public sealed class ValueSetExpander(RequestSources sources, int maxSize, string
         return members;
     }
 
-    private ElementNode Import(string canonical) => sources.RequireValueSet(canonical);
+    private readonly List<ElementNode> _imported = [];
+
+    /// <summary>The value sets the expansion imported (the <c>used-valueset</c> parameters), in the order first used.</summary>
+    public IReadOnlyList<ElementNode> UsedValueSets => _imported;
+
+    private ElementNode Import(string canonical)
+    {
+        var valueSet = sources.RequireValueSet(canonical);
+        if (!_imported.Contains(valueSet)) _imported.Add(valueSet);
+        return valueSet;
+    }
 
     // A value set that includes or excludes itself, directly or through others, has no meaning (R4 §4.9.5): found by
     // walking the imports once, before any code is looked at, so a membership test that would not reach the cycle

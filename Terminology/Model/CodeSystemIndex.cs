@@ -27,6 +27,9 @@ public sealed class CodeSystemIndex
     /// <summary>The title in other languages (translation extensions on <c>title</c>).</summary>
     public IReadOnlyList<(string Language, string Value)> TitleTranslations { get; private init; } = [];
     public string? Status { get; private init; }
+    public bool Experimental { get; private init; }
+    /// <summary>The structuredefinition-standards-status extension (draft, trial-use, normative, deprecated, withdrawn…).</summary>
+    public string? StandardsStatus { get; private init; }
     public string? Language { get; private init; }
     /// <summary>The properties the code system defines (CodeSystem.property): code → URI.</summary>
     public IReadOnlyDictionary<string, string?> PropertyUris { get; private init; } = new Dictionary<string, string?>();
@@ -69,11 +72,18 @@ public sealed class CodeSystemIndex
             Title = codeSystem.Child("title")?.Value,
             TitleTranslations = [.. Translations.Read(codeSystem.Child("title"))],
             Status = codeSystem.Child("status")?.Value,
+            Experimental = codeSystem.Child("experimental")?.Value == "true",
+            StandardsStatus = StandardsStatusOf(codeSystem),
             Language = codeSystem.Child("language")?.Value,
             PropertyUris = codeSystem.ChildrenNamed("property").Where(p => p.Child("code")?.Value is not null)
                 .GroupBy(p => p.Child("code")!.Value!).ToDictionary(g => g.Key, g => g.First().Child("uri")?.Value),
         };
     }
+
+    public const string StandardsStatusUrl = "http://hl7.org/fhir/StructureDefinition/structuredefinition-standards-status";
+
+    public static string? StandardsStatusOf(ElementNode resource) =>
+        resource.ChildrenNamed("extension").FirstOrDefault(e => e.Child("url")?.Value == StandardsStatusUrl)?.Child("value")?.Value;
 
     private static Concept? Read(ElementNode node, Concept? parent, Dictionary<string, Concept> byCode, List<(Concept, string, bool)> pending)
     {

@@ -48,10 +48,12 @@ public sealed class ExpandOperation(TerminologySources sources, TerminologyOptio
 
         var parameters = Echo(request, preference);
         foreach (var cs in expander.UsedCodeSystems)
-            parameters.Add(("used-codesystem", cs.Version is null ? cs.Url : cs.Url + "|" + cs.Version));
+            parameters.Add(("used-codesystem", Canonical(cs.Url, cs.Version)));
+        foreach (var vs in expander.UsedValueSets) parameters.Add(("used-valueset", Canonical(vs.Child("url")?.Value ?? "", vs.Child("version")?.Value)));
+        parameters.AddRange(StatusWarnings(valueSet, expander));
         // A code system that is a fragment (content = fragment, R4 §4.8.5) may lack codes: the expansion is unclosed.
         var fragments = expander.UsedCodeSystems.Where(cs => cs.Content == "fragment").ToList();
-        foreach (var cs in fragments) parameters.Add(("used-fragment", cs.Version is null ? cs.Url : cs.Url + "|" + cs.Version));
+        foreach (var cs in fragments) parameters.Add(("used-fragment", Canonical(cs.Url, cs.Version)));
         // Parameters in name order, as the reference servers write them.
         parameters = [.. parameters.OrderBy(p => p.Name, StringComparer.Ordinal).ThenBy(p => p.Value, StringComparer.Ordinal)];
 
@@ -92,6 +94,25 @@ public sealed class ExpandOperation(TerminologySources sources, TerminologyOptio
     private static HashSet<string> VersionedSystems(IEnumerable<CodeSystemIndex> used, IEnumerable<ValueSetExpander.Member> members) =>
         [.. used.Select(cs => (cs.Url, cs.Version)).Concat(members.Select(m => (Url: m.SystemUrl, m.Version))).Distinct()
             .GroupBy(s => s.Url).Where(g => g.Count() > 1).Select(g => g.Key)];
+
+    private static string Canonical(string url, string? version) => version is null ? url : url + "|" + version;
+
+    // The expansion rests on resources a client should know the status of: a code system or value set that is
+    // deprecated or withdrawn (structuredefinition-standards-status), or a code system that is experimental or a
+    // draft, gives a warning-… parameter naming it (the expansion parameters of the reference servers). The status of
+    // the value set itself is the client's to read.
+    private static IEnumerable<(string Name, string Value)> StatusWarnings(ElementNode valueSet, ValueSetExpander expander)
+    {
+        var resources = expander.UsedCodeSystems.Select(cs => (Canonical(cs.Url, cs.Version), cs.StandardsStatus, cs.Experimental, cs.Status))
+            .Concat(expander.UsedValueSets.Prepend(valueSet).Distinct().Select(vs => (Canonical(vs.Child("url")?.Value ?? "", vs.Child("version")?.Value),
+                CodeSystemIndex.StandardsStatusOf(vs), false, (string?)null)));
+        foreach (var (canonical, standardsStatus, experimental, status) in resources)
+        {
+            if (standardsStatus is "deprecated" or "withdrawn") yield return ("warning-" + standardsStatus, canonical);
+            if (experimental) yield return ("warning-experimental", canonical);
+            if (status == "draft") yield return ("warning-draft", canonical);
+        }
+    }
 
     private static string Bool(bool value) => value ? "true" : "false";
 

@@ -125,6 +125,36 @@ public class ExpansionOutputTests
     }
 
     [Test]
+    public void Imported_value_sets_are_named_listed_flat_and_their_status_warned_of()
+    {
+        var mammals = Parse("""
+            {"resourceType":"ValueSet","url":"http://example.org/vs/mammals","version":"2","status":"active",
+             "extension":[{"url":"http://hl7.org/fhir/StructureDefinition/structuredefinition-standards-status","valueCode":"withdrawn"}],
+             "compose":{"include":[{"system":"http://example.org/cs/animals","filter":[{"property":"concept","op":"is-a","value":"mammal"}]}]}}
+            """);
+        var result = Expand("""{"include":[{"valueSet":["http://example.org/vs/mammals"]}]}""", null, mammals);
+        Assert.That(Tree(result.Contains), Is.EqualTo("mammal,dog,cat"));
+        Assert.That(result.Parameters, Does.Contain(("used-valueset", "http://example.org/vs/mammals|2")));
+        Assert.That(result.Parameters, Does.Contain(("warning-withdrawn", "http://example.org/vs/mammals|2")));
+    }
+
+    [Test]
+    public void A_draft_or_experimental_code_system_is_warned_of()
+    {
+        var draft = Parse("""
+            {"resourceType":"CodeSystem","url":"http://example.org/cs/draft","version":"0.1","status":"draft","experimental":true,"content":"complete",
+             "concept":[{"code":"a","display":"A"}]}
+            """);
+        var result = Expand("""{"include":[{"system":"http://example.org/cs/draft"}]}""", null, draft);
+        Assert.That(result.Parameters, Is.EqualTo(new[]
+        {
+            ("used-codesystem", "http://example.org/cs/draft|0.1"), ("warning-draft", "http://example.org/cs/draft|0.1"),
+            ("warning-experimental", "http://example.org/cs/draft|0.1"),
+        }));
+        Assert.That(Expand(WholeAnimals).Parameters.Select(p => p.Name), Has.None.StartsWith("warning-"));
+    }
+
+    [Test]
     public void An_expansion_of_a_fragment_is_unclosed()
     {
         var request = new ExpandRequest { ValueSet = ValueSet(WholeAnimals), TxResources = [Animals(content: "fragment")] };
