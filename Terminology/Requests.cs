@@ -38,12 +38,23 @@ public sealed record ExpandRequest
     public string? Url { get; init; }
     public ElementNode? ValueSet { get; init; }
     public string? Filter { get; init; }
-    public int Offset { get; init; }
+    /// <summary>Null when not given (0); a given offset or count is echoed in the expansion parameters.</summary>
+    public int? Offset { get; init; }
     public int? Count { get; init; }
-    public bool ActiveOnly { get; init; }
-    public bool IncludeDesignations { get; init; }
+    /// <summary>Null when not given: the booleans given are echoed in the expansion parameters, with their value.</summary>
+    public bool? ActiveOnly { get; init; }
+    public bool? IncludeDesignations { get; init; }
+    /// <summary>True: a flat list. False or absent: codes drawn from a hierarchy nest under their parents (contains.contains).</summary>
+    public bool? ExcludeNested { get; init; }
+    /// <summary>The displayLanguage parameter: a language, or a list with quality values as in Accept-Language.</summary>
     public string? DisplayLanguage { get; init; }
     public VersionParameters Versions { get; init; } = VersionParameters.None;
+    /// <summary>The HTTP Accept-Language header: the display language when neither the request nor the value set names one.</summary>
+    public string? AcceptLanguage { get; init; }
+    /// <summary>The <c>designation</c> parameters (<c>system|code</c> of a use, or <c>urn:ietf:bcp:47|lang</c>): only those designations.</summary>
+    public IReadOnlyList<string> Designations { get; init; } = [];
+    /// <summary>The <c>property</c> parameters: the concept properties to return with each code.</summary>
+    public IReadOnlyList<string> Properties { get; init; } = [];
     public IReadOnlyList<ElementNode> TxResources { get; init; } = [];
     /// <summary>Supplements to apply (<c>useSupplement</c>): an unknown one is an error.</summary>
     public IReadOnlyList<string> UseSupplements { get; init; } = [];

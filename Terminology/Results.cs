@@ -27,9 +27,17 @@ public sealed record SubsumesResult(string Outcome);
 public sealed record ExpansionEntry(string System, string? Version, string Code, string? Display, bool Abstract, bool Inactive,
     IReadOnlyList<Designation> Designations)
 {
+    /// <summary>The concept properties asked for with the <c>property</c> parameter.</summary>
+    public IReadOnlyList<ConceptProperty> Properties { get; init; } = [];
     public List<ExpansionEntry> Contains { get; } = [];
 }
 
 /// <summary>ValueSet/$expand output: the value set expanded, the entries of the requested page, the total and the parameters used.</summary>
 public sealed record ExpansionResult(FhirServer.Conformance.Model.ElementNode ValueSet, string? Url, string? Version, int Total, int Offset, IReadOnlyList<ExpansionEntry> Contains,
-    IReadOnlyList<(string Name, string Value)> Parameters);
+    IReadOnlyList<(string Name, string Value)> Parameters)
+{
+    /// <summary>The properties returned with the codes (R5 ValueSet.expansion.property): code and URI.</summary>
+    public IReadOnlyList<(string Code, string? Uri)> Properties { get; init; } = [];
+    /// <summary>Why the expansion may not hold every code (valueset-unclosed): the fragments of code systems it drew on.</summary>
+    public IReadOnlyList<string> UnclosedReasons { get; init; } = [];
+}

@@ -9,6 +9,8 @@ namespace FhirServer.Terminology;
 public sealed class TerminologyException(string issueCode, string message, string? detail = null) : Exception(message)
 {
     public string IssueCode { get; } = issueCode;
+
+    /// <summary>The finer code of http://hl7.org/fhir/tools/CodeSystem/tx-issue-type (vs-invalid…), when there is one.</summary>
     public string? Detail { get; } = detail;
 
     public static TerminologyException NotFound(string message) => new("not-found", message, "not-found");
@@ -17,4 +19,7 @@ public sealed class TerminologyException(string issueCode, string message, strin
     public static TerminologyException TooCostly(string message) => new("too-costly", message);
     /// <summary>A version the request's check-system-version refuses.</summary>
     public static TerminologyException VersionError(string message) => new("exception", message, "version-error");
+
+    /// <summary>A value set that cannot be processed as defined (it refers to itself): processing, vs-invalid.</summary>
+    public static TerminologyException InvalidValueSet(string message) => new("processing", message, "vs-invalid");
 }

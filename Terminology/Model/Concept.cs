@@ -9,6 +9,8 @@ public sealed class Concept(string code)
     public string Code { get; } = code;
     public string? Display { get; set; }
     public string? Definition { get; set; }
+    /// <summary>The definition in other languages (translation extensions on <c>definition</c>).</summary>
+    public List<(string Language, string Value)> DefinitionTranslations { get; } = [];
     public List<Designation> Designations { get; } = [];
     public List<ConceptProperty> Properties { get; } = [];
     public List<Concept> Parents { get; } = [];

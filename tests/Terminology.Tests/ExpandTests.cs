@@ -9,8 +9,12 @@ public class ExpandTests
     private static List<string> Codes(string compose, Func<ExpandRequest, ExpandRequest>? adjust = null, params FhirServer.Conformance.Model.ElementNode[] more)
     {
         var request = new ExpandRequest { ValueSet = ValueSet(compose), TxResources = [Animals(), .. more] };
-        return [.. Service().Expand(adjust?.Invoke(request) ?? request).Contains.Select(c => c.Code)];
+        return [.. Flatten(Service().Expand(adjust?.Invoke(request) ?? request).Contains).Select(c => c.Code)];
     }
+
+    /// <summary>The codes of a nested expansion in document order: each before the codes nested under it.</summary>
+    public static IEnumerable<ExpansionEntry> Flatten(IEnumerable<ExpansionEntry> entries) =>
+        entries.SelectMany(e => Flatten(e.Contains).Prepend(e));
 
     [Test]
     public void Whole_system_in_hierarchy_order()

@@ -33,6 +33,23 @@ public class LookupTests
     }
 
     [Test]
+    public void Translations_of_the_title_definition_and_display_serve_the_display_language()
+    {
+        var cs = Parse("""
+            {"resourceType":"CodeSystem","url":"http://example.org/cs/de","language":"de","name":"De","title":"Deutsch","status":"active","content":"complete",
+             "_title":{"extension":[{"url":"http://hl7.org/fhir/StructureDefinition/translation","extension":[{"url":"lang","valueCode":"en"},{"url":"content","valueString":"German"}]}]},
+             "concept":[{"code":"a","display":"Anzeige","definition":"Mein Code",
+               "_display":{"extension":[{"url":"http://hl7.org/fhir/StructureDefinition/translation","extension":[{"url":"lang","valueCode":"en"},{"url":"content","valueString":"Display"}]}]},
+               "_definition":{"extension":[{"url":"http://hl7.org/fhir/StructureDefinition/translation","extension":[{"url":"lang","valueCode":"en"},{"url":"content","valueString":"My code"}]}]}}]}
+            """);
+        var english = Service().Lookup(new LookupRequest(new CodingValue("http://example.org/cs/de", "a"), DisplayLanguage: "en") { TxResources = [cs] });
+        Assert.That((english.Name, english.Display, english.Definition), Is.EqualTo(("German", (string?)"Display", (string?)"My code")));
+        var german = Service().Lookup(new LookupRequest(new CodingValue("http://example.org/cs/de", "a")) { TxResources = [cs] });
+        Assert.That((german.Name, german.Display, german.Definition), Is.EqualTo(("Deutsch", (string?)"Anzeige", (string?)"Mein Code")));
+        Assert.That(german.Designations.Select(d => (d.Language, d.Value)), Is.EqualTo(new[] { ((string?)"en", "Display") }));
+    }
+
+    [Test]
     public void Versions_live_side_by_side()
     {
         var service = Service();
