@@ -18,6 +18,14 @@ public sealed record ValidateCodeRequest(IReadOnlyList<CodingValue> Codings, str
     public bool IsCodeableConcept { get; init; }
     /// <summary>The code came as a Coding (issues point into <c>Coding</c>), not as the code and system parameters.</summary>
     public bool IsCoding { get; init; }
+    /// <summary><c>inferSystem</c>: a code without a system takes the one system of the value set that defines it.</summary>
+    public bool InferSystem { get; init; }
+    /// <summary><c>abstract</c>: whether abstract (notSelectable) concepts are acceptable here; true unless the client says false.</summary>
+    public bool AbstractAllowed { get; init; } = true;
+    /// <summary><c>activeOnly</c>: an inactive concept is not a valid member.</summary>
+    public bool ActiveOnly { get; init; }
+    /// <summary><c>lenient-display-validation</c>: a wrong display is a warning, not an error.</summary>
+    public bool LenientDisplay { get; init; }
     public IReadOnlyList<ElementNode> TxResources { get; init; } = [];
 }
 

@@ -26,6 +26,9 @@ public sealed class CodeSystemIndex
     public string? Title { get; private init; }
     public string? Status { get; private init; }
     public string? Language { get; private init; }
+    public bool Experimental { get; private init; }
+    /// <summary>The structuredefinition-standards-status extension (draft, deprecated, withdrawn…), if any.</summary>
+    public string? StandardsStatus { get; private init; }
     public bool CaseSensitive { get; }
     /// <summary><c>complete</c>, <c>fragment</c>, <c>not-present</c>, <c>example</c> or <c>supplement</c> (R4 §4.8.5).</summary>
     public string Content { get; }
@@ -65,6 +68,9 @@ public sealed class CodeSystemIndex
             Title = codeSystem.Child("title")?.Value,
             Status = codeSystem.Child("status")?.Value,
             Language = codeSystem.Child("language")?.Value,
+            Experimental = codeSystem.Child("experimental")?.Value == "true",
+            StandardsStatus = codeSystem.ChildrenNamed("extension")
+                .FirstOrDefault(e => e.Child("url")?.Value == "http://hl7.org/fhir/StructureDefinition/structuredefinition-standards-status")?.Child("value")?.Value,
         };
     }
 

@@ -1,6 +1,5 @@
 using FhirServer.Conformance.Model;
 using FhirServer.Terminology.Expansion;
-using FhirServer.Terminology.Model;
 using FhirServer.Terminology.Sources;
 
 namespace FhirServer.Terminology.Operations;
@@ -16,45 +15,39 @@ public sealed class ValueSetValidateCodeOperation(TerminologySources sources, Te
                 : throw TerminologyException.Invalid("ValueSet/$validate-code needs a url or a valueSet"));
         if (request.Codings.Count == 0 || request.Codings.All(c => c.Code is null))
             throw TerminologyException.Invalid("$validate-code needs a code, a coding or a codeableConcept");
-        var expander = new ValueSetExpander(forRequest, options.MaxExpansionSize);
-        ValidateCodeResult? last = null;
-        for (var i = 0; i < request.Codings.Count; i++)
-        {
-            var path = CodeCheck.Path(request, i);
-            last = One(forRequest, expander, valueSet, request.Codings[i], request.DisplayLanguage, path);
-            if (last.Result) return last;
-        }
-        return last!;
+        if (MissingImport(forRequest, valueSet, []) is { } missing)
+            return ValidationAnswer.Failure(TxMessages.Issue("error", "not-found", null, "not-found", TxMessages.UnknownValueSet, missing));
+        var checker = new CodingChecker(forRequest, request, valueSet, new ValueSetExpander(forRequest, options.MaxExpansionSize));
+        var outcomes = ValidationAnswer.UpToFirstValid(request.Codings.Select((c, i) => checker.Check(c, CodeCheck.Path(request, i))));
+        outcomes[0].Issues.AddRange(ImportStatus(forRequest, valueSet));
+        return request.IsCodeableConcept
+            ? ValidationAnswer.ForConcept(outcomes, CodingChecker.Name(valueSet), request.DisplayLanguage)
+            : ValidationAnswer.ForCoding(outcomes[0], request.DisplayLanguage);
     }
 
-    private static ValidateCodeResult One(RequestSources sources, ValueSetExpander expander, ElementNode valueSet, CodingValue coding,
-        string? displayLanguage, string path)
+    // A value set imported (compose.include/exclude.valueSet) that cannot be found, at any depth: the code cannot be
+    // judged, which is a failed validation rather than an error of the request.
+    private static string? MissingImport(RequestSources sources, ElementNode valueSet, HashSet<string> seen)
     {
-        var vsName = valueSet.Child("url")?.Value + (valueSet.Child("version")?.Value is { } v ? "|" + v : "");
-        if (coding.System is null || coding.Code is null)
+        foreach (var canonical in Imports(valueSet))
         {
-            const string text = "A code and a system are both needed to validate a code";
-            return new(false, text, coding, null, false, [new("error", "invalid", text, CodeCheck.At(path, "code"), "invalid-data")]);
+            if (!seen.Add(canonical)) continue;
+            if (sources.FindValueSet(canonical) is not { } imported) return canonical;
+            if (MissingImport(sources, imported, seen) is { } missing) return missing;
         }
-        var issues = new List<ValidationIssue>();
-        var cs = sources.FindCodeSystem(coding.System, coding.Version);
-        Concept? concept = cs?.Find(coding.Code);
-        string? message = null;
-        if (cs is not null && concept is null && cs.IsCompleteContent)
-        {
-            message = CodeCheck.UnknownCode(cs, coding.Code);
-            issues.Add(new("error", "code-invalid", message, CodeCheck.At(path, "code"), "invalid-code"));
-        }
-        var inValueSet = expander.Contains(valueSet, coding.System, concept?.Code ?? coding.Code, out _);
-        if (!inValueSet)
-        {
-            var text = $"The provided code '{coding.System}#{coding.Code}' was not found in the value set '{vsName}'";
-            issues.Add(new("error", "code-invalid", text, CodeCheck.At(path, "code"), "not-in-vs"));
-            message = message is null ? text : message + "; " + text;
-        }
-        if (cs is not null && concept is not null) CodeCheck.Concept(cs, concept, coding, displayLanguage, path, issues, ref message);
-        var ok = !issues.Any(i => i.Severity == "error");
-        return new(ok, message, coding with { Version = cs?.Version ?? coding.Version, Code = concept?.Code ?? coding.Code },
-            concept is null || cs is null ? null : Displays.For(concept, displayLanguage, cs.Language), concept?.Inactive == true, issues);
+        return null;
     }
+
+    // The status of the value set itself and of the value sets it imports (R4 §4.9.1).
+    private static IEnumerable<ValidationIssue> ImportStatus(RequestSources sources, ElementNode valueSet)
+    {
+        var source = CanonicalStatus.Of(valueSet);
+        if (CanonicalStatus.Check(source, source) is { } own) yield return own;
+        foreach (var imported in Imports(valueSet).Select(sources.FindValueSet).OfType<ElementNode>())
+            if (CanonicalStatus.Check(CanonicalStatus.Of(imported), source) is { } issue) yield return issue;
+    }
+
+    private static IEnumerable<string> Imports(ElementNode valueSet) =>
+        (valueSet.Child("compose")?.ChildrenNamed("include").Concat(valueSet.Child("compose")!.ChildrenNamed("exclude")) ?? [])
+            .SelectMany(i => i.ChildrenNamed("valueSet")).Select(v => v.Value).OfType<string>();
 }

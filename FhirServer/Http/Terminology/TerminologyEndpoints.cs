@@ -103,7 +103,10 @@ public static class TerminologyEndpoints
         if (instance is not null)
             codings = [.. codings.Select(c => c with { System = c.System ?? instance.Child("url")?.Value, Version = c.Version ?? instance.Child("version")?.Value })];
         return TerminologyOutput.ValidateCode(service.ValidateCodeInCodeSystem(new ValidateCodeRequest(codings, input.String("displayLanguage"))
-            { IsCodeableConcept = isConcept, IsCoding = input.Node("coding") is not null, TxResources = TxResources(input, instance) }), isConcept ? codings : null, ConceptText(input));
+            {
+                IsCodeableConcept = isConcept, IsCoding = !isConcept && input.Node("coding") is not null, AbstractAllowed = input.String("abstract") is null || input.Bool("abstract"),
+                ActiveOnly = input.Bool("activeOnly"), LenientDisplay = input.Bool("lenient-display-validation"), TxResources = TxResources(input, instance),
+            }), isConcept ? codings : null, ConceptText(input));
     }
 
     private static byte[] ValueSetValidateCode(HttpContext http, ITerminologyService service, OperationInput input, ElementNode? instance)
@@ -114,7 +117,11 @@ public static class TerminologyEndpoints
         var valueSet = instance ?? input.Node("valueSet");
         if (valueSet is null && url is null) throw FhirException.BadRequest("ValueSet/$validate-code needs a url or a valueSet.", "url", "required");
         return TerminologyOutput.ValidateCode(service.ValidateCodeInValueSet(new ValidateCodeRequest(codings, input.String("displayLanguage"))
-            { ValueSet = valueSet, ValueSetUrl = url, IsCodeableConcept = isConcept, IsCoding = input.Node("coding") is not null, TxResources = TxResources(input, null) }), isConcept ? codings : null, ConceptText(input));
+            {
+                ValueSet = valueSet, ValueSetUrl = url, IsCodeableConcept = isConcept, IsCoding = !isConcept && input.Node("coding") is not null,
+                InferSystem = input.Bool("inferSystem"), AbstractAllowed = input.String("abstract") is null || input.Bool("abstract"), ActiveOnly = input.Bool("activeOnly"),
+                LenientDisplay = input.Bool("lenient-display-validation"), TxResources = TxResources(input, null),
+            }), isConcept ? codings : null, ConceptText(input));
     }
 
     private static byte[] Expand(HttpContext http, ITerminologyService service, OperationInput input, ElementNode? instance)

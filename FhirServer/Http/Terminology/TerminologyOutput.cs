@@ -57,6 +57,8 @@ public static class TerminologyOutput
         if (r.Coding?.Version is { } version) Parameter(w, "version", "valueString", version);
         if (r.Display is { } display) Parameter(w, "display", "valueString", display);
         if (r.Inactive) Parameter(w, "inactive", true);
+        if (r.NormalizedCode is { } normalized) Parameter(w, "normalized-code", "valueCode", normalized);
+        foreach (var unknown in r.UnknownSystems) Parameter(w, "x-unknown-system", "valueCanonical", unknown);
         if (r.Message is { } message) Parameter(w, "message", "valueString", message);
         if (r.Issues.Count > 0)
         {
@@ -137,7 +139,7 @@ public static class TerminologyOutput
     }
 
     // The issues of $validate-code as terminology servers write them: the text in details, with the tx-issue-type
-    // code beside it, and the location as expression (and as the older location).
+    // code beside it, the location as expression (and as the older location), and the message id as an extension.
     private static void Issues(Utf8JsonWriter w, IReadOnlyList<ValidationIssue> issues)
     {
         w.WriteStartObject();
@@ -146,6 +148,15 @@ public static class TerminologyOutput
         foreach (var issue in issues)
         {
             w.WriteStartObject();
+            if (issue.MessageId is { } id)
+            {
+                w.WriteStartArray("extension");
+                w.WriteStartObject();
+                w.WriteString("url", "http://hl7.org/fhir/StructureDefinition/operationoutcome-message-id");
+                w.WriteString("valueString", id);
+                w.WriteEndObject();
+                w.WriteEndArray();
+            }
             w.WriteString("severity", issue.Severity);
             w.WriteString("code", issue.Code);
             w.WriteStartObject("details");
