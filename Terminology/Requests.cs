@@ -26,6 +26,8 @@ public sealed record ValidateCodeRequest(IReadOnlyList<CodingValue> Codings, str
     public bool ActiveOnly { get; init; }
     /// <summary><c>lenient-display-validation</c>: a wrong display is a warning, not an error.</summary>
     public bool LenientDisplay { get; init; }
+    /// <summary><c>valueset-membership-only</c>: report only whether the code is in the value set.</summary>
+    public bool MembershipOnly { get; init; }
     public IReadOnlyList<ElementNode> TxResources { get; init; } = [];
 }
 

@@ -24,6 +24,8 @@ public sealed record ValidateCodeResult(bool Result, string? Message, CodingValu
     public string? NormalizedCode { get; init; }
     /// <summary>The code systems (<c>url</c> or <c>url|version</c>) that were not found: <c>x-unknown-system</c>.</summary>
     public IReadOnlyList<string> UnknownSystems { get; init; } = [];
+    /// <summary>Unknown code systems the value set draws on, so that membership could not be decided: <c>x-caused-by-unknown-system</c>.</summary>
+    public IReadOnlyList<string> CausedByUnknownSystems { get; init; } = [];
 }
 
 /// <summary>$subsumes output: <c>equivalent</c>, <c>subsumes</c>, <c>subsumed-by</c> or <c>not-subsumed</c>.</summary>

@@ -20,6 +20,8 @@ public sealed class CodingChecker(RequestSources sources, ValidateCodeRequest re
         public Concept? Concept { get; set; }
         public bool Member { get; set; }
         public string? UnknownSystem { get; set; }
+        /// <summary>The unknown system is one the value set includes: whether the code is a member cannot be known.</summary>
+        public bool MembershipUnknown { get; set; }
         public List<ValidationIssue> Issues { get; } = [];
         public bool HasErrors => Issues.Any(i => i.Severity == "error");
     }
@@ -30,6 +32,14 @@ public sealed class CodingChecker(RequestSources sources, ValidateCodeRequest re
         : "(unidentified)";
 
     public Outcome Check(CodingValue coding, string path)
+    {
+        var outcome = CheckAll(coding, path);
+        // valueset-membership-only: whether the code is in the value set, not what else is wrong with it.
+        if (request.MembershipOnly) outcome.Issues.RemoveAll(i => i.Detail is not ("not-in-vs" or "this-code-not-in-vs"));
+        return outcome;
+    }
+
+    private Outcome CheckAll(CodingValue coding, string path)
     {
         var outcome = new Outcome(coding);
         var code = coding.Code ?? "";
@@ -53,7 +63,8 @@ public sealed class CodingChecker(RequestSources sources, ValidateCodeRequest re
         if (cs is null)
         {
             UnknownSystem(system, coding.Version, path, outcome);
-            NotInValueSet(outcome, path);
+            outcome.MembershipUnknown = outcome.UnknownSystem is not null && valueSet is not null && Includes(valueSet, system, coding.Version);
+            if (!outcome.MembershipUnknown) NotInValueSet(outcome, path);
             return outcome;
         }
         if (valueSet is not null && CanonicalStatus.Check(CanonicalStatus.Of(cs), CanonicalStatus.Of(valueSet)) is { } status) outcome.Issues.Add(status);
@@ -61,8 +72,9 @@ public sealed class CodingChecker(RequestSources sources, ValidateCodeRequest re
         if (concept is null)
         {
             outcome.Issues.Add(CodeCheck.UnknownCode(cs, code, path));
-            // A code a fragment does not hold may still be listed by the value set.
-            outcome.Member = !cs.IsCompleteContent && (valueSet is null || expander!.Contains(valueSet, system, code, out _));
+            // A code a fragment does not hold may still be a code of the system, and of a value set that includes it.
+            outcome.Member = !cs.IsCompleteContent
+                && (valueSet is null || Includes(valueSet, system, coding.Version) || expander!.Contains(valueSet, system, code, out _));
             if (!outcome.Member) NotInValueSet(outcome, path);
             return outcome;
         }
@@ -117,6 +129,10 @@ public sealed class CodingChecker(RequestSources sources, ValidateCodeRequest re
             ? TxMessages.Issue("error", "not-found", at, "not-found", TxMessages.UnknownCodeSystemVersionNone, system, version)
             : TxMessages.Issue("error", "not-found", at, "not-found", TxMessages.UnknownCodeSystemVersion, system, version, string.Join(" or ", known)));
     }
+
+    private static bool Includes(ElementNode valueSet, string system, string? version) =>
+        valueSet.Child("compose")?.ChildrenNamed("include").Select(ComposeInclude.Read)
+            .Any(i => i.System == system && (version is null || i.Version is null || i.Version == version)) == true;
 
     // Within a CodeableConcept one coding outside the value set is information: another coding may be in it.
     private void NotInValueSet(Outcome outcome, string path)

@@ -46,7 +46,7 @@ public static class TxMessages
         [UnknownCodeInVersion] = "Unknown code '{0}' in the CodeSystem '{1}' version '{2}'",
         [UnknownCode] = "Unknown code '{0}' in the CodeSystem '{1}'",
         [UnknownCodeInFragment] = "Unknown Code '{0}' in the CodeSystem '{1}' version '{2}' - note that the code system is labeled as a fragment, so the code may be valid in some other fragment",
-        [UnknownCodeSystem] = "A definition for CodeSystem {0} could not be found, so the code cannot be validated",
+        [UnknownCodeSystem] = "A definition for CodeSystem '{0}' could not be found, so the code cannot be validated",
         [UnknownCodeSystemVersion] = "A definition for CodeSystem '{0}' version '{1}' could not be found, so the code cannot be validated. Valid versions: {2}",
         [UnknownCodeSystemVersionNone] = "A definition for CodeSystem '{0}' version '{1}' could not be found, so the code cannot be validated. No versions of this code system are known",
         [NoSystem] = "Coding has no system. A code with no system has no defined meaning, and it cannot be validated. A system should be provided",
@@ -71,6 +71,15 @@ public static class TxMessages
         [Deprecated] = "Reference to deprecated {0} {1}",
         [Withdrawn] = "Reference to withdrawn {0} {1}",
     };
+
+    // The warnings and information that the message output repeats beside the errors; the others (a concept the
+    // value set marks deprecated, a code missing from a fragment, the status of a resource) are only issues.
+    private static readonly HashSet<string> RepeatedInMessage =
+        [NoSystem, InactiveConcept, DeprecatedConcept, WrongDisplay, WrongDisplayWhitespace, NoDisplayForLanguage, DisplayOnlyInDefaultLanguage];
+
+    /// <summary>Whether the message output of $validate-code repeats this issue's text: every error, and some warnings.</summary>
+    public static bool InMessage(ValidationIssue issue) =>
+        issue.Severity is "error" or "fatal" || issue.MessageId is { } id && RepeatedInMessage.Contains(id);
 
     /// <summary>The text of a message: its template with the arguments in place.</summary>
     public static string Format(string id, params object?[] args) =>

@@ -35,8 +35,10 @@ public static class ValidationAnswer
         var issues = Sorted(all);
         var ok = found is not null && !issues.Any(i => i.Severity == "error");
         return found is null
-            ? new ValidateCodeResult(false, Message(issues), null, null, false, issues) { UnknownSystems = UnknownSystems(outcomes) }
-            : Result(found, ok, issues, displayLanguage) with { UnknownSystems = UnknownSystems(outcomes) };
+            ? new ValidateCodeResult(false, Message(issues), null, null, false, issues)
+                { UnknownSystems = UnknownSystems(outcomes, false), CausedByUnknownSystems = UnknownSystems(outcomes, true) }
+            : Result(found, ok, issues, displayLanguage) with
+                { UnknownSystems = UnknownSystems(outcomes, false), CausedByUnknownSystems = UnknownSystems(outcomes, true) };
     }
 
     /// <summary>The codings checked in order up to the first valid one: the codings after it are not looked at.</summary>
@@ -59,21 +61,22 @@ public static class ValidationAnswer
             concept is null || cs is null ? null : Displays.For(concept, displayLanguage, cs.Language), concept?.Inactive == true, issues)
         {
             NormalizedCode = concept is not null && concept.Code != o.Coding.Code ? concept.Code : null,
-            UnknownSystems = o.UnknownSystem is { } u ? [u] : [],
+            UnknownSystems = UnknownSystems([o], false),
+            CausedByUnknownSystems = UnknownSystems([o], true),
         };
     }
 
-    private static List<string> UnknownSystems(IEnumerable<CodingChecker.Outcome> outcomes) =>
-        [.. outcomes.Select(o => o.UnknownSystem).OfType<string>().Distinct()];
+    private static List<string> UnknownSystems(IEnumerable<CodingChecker.Outcome> outcomes, bool causingUnknownMembership) =>
+        [.. outcomes.Where(o => o.MembershipUnknown == causingUnknownMembership).Select(o => o.UnknownSystem).OfType<string>().Distinct()];
 
     private static List<ValidationIssue> Sorted(IEnumerable<ValidationIssue> issues) =>
         [.. issues.Distinct().OrderBy(i => i.Detail == "status-check" ? 0 : 1).ThenBy(i => Array.IndexOf(SeverityOrder, i.Severity)).ThenBy(i => i.Code, StringComparer.Ordinal)];
 
-    // The message parameter: every error and warning text (and what is said about the display), each once, in text
-    // order, joined by "; ".
+    // The message parameter: the texts of the errors and of the warnings worth repeating, each once, in text order,
+    // joined by "; ".
     private static string? Message(IEnumerable<ValidationIssue> issues)
     {
-        var texts = issues.Where(i => i.Severity is "error" or "warning" or "fatal" || i.Detail == "invalid-display").Select(i => i.Text).Distinct().Order(StringComparer.Ordinal).ToList();
+        var texts = issues.Where(TxMessages.InMessage).Select(i => i.Text).Distinct().Order(StringComparer.Ordinal).ToList();
         return texts.Count == 0 ? null : string.Join("; ", texts);
     }
 }

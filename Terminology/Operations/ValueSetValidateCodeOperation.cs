@@ -15,6 +15,9 @@ public sealed class ValueSetValidateCodeOperation(TerminologySources sources, Te
                 : throw TerminologyException.Invalid("ValueSet/$validate-code needs a url or a valueSet"));
         if (request.Codings.Count == 0 || request.Codings.All(c => c.Code is null))
             throw TerminologyException.Invalid("$validate-code needs a code, a coding or a codeableConcept");
+        // Without a displayLanguage, the language the value set asks for (its displayLanguage expansion parameter, R4
+        // valueset-expansion-parameter extension) or its own language.
+        request = request with { DisplayLanguage = request.DisplayLanguage ?? DefaultLanguage(valueSet) };
         if (MissingImport(forRequest, valueSet, []) is { } missing)
             return ValidationAnswer.Failure(TxMessages.Issue("error", "not-found", null, "not-found", TxMessages.UnknownValueSet, missing));
         var checker = new CodingChecker(forRequest, request, valueSet, new ValueSetExpander(forRequest, options.MaxExpansionSize));
@@ -24,6 +27,13 @@ public sealed class ValueSetValidateCodeOperation(TerminologySources sources, Te
             ? ValidationAnswer.ForConcept(outcomes, CodingChecker.Name(valueSet), request.DisplayLanguage)
             : ValidationAnswer.ForCoding(outcomes[0], request.DisplayLanguage);
     }
+
+    private static string? DefaultLanguage(ElementNode valueSet) =>
+        valueSet.Child("compose")?.ChildrenNamed("extension")
+            .Where(e => e.Child("url")?.Value == "http://hl7.org/fhir/StructureDefinition/valueset-expansion-parameter")
+            .Where(e => e.ChildrenNamed("extension").Any(p => p.Child("url")?.Value == "name" && p.Child("value")?.Value == "displayLanguage"))
+            .SelectMany(e => e.ChildrenNamed("extension")).FirstOrDefault(p => p.Child("url")?.Value == "value")?.Child("value")?.Value
+        ?? valueSet.Child("language")?.Value;
 
     // A value set imported (compose.include/exclude.valueSet) that cannot be found, at any depth: the code cannot be
     // judged, which is a failed validation rather than an error of the request.

@@ -197,4 +197,48 @@ public class ValidateCodeIssueTests
         Assert.That(e!.IssueCode, Is.EqualTo("invalid"));
         Assert.That(e.Message, Is.EqualTo("The system http://example.org/cs/animals filter with property = concept, op = is-a has no value"));
     }
+
+    [Test]
+    public void Membership_only_reports_whether_the_code_is_in_the_value_set_and_nothing_else()
+    {
+        var result = InValueSet(Coding(System, "unicorn") with { MembershipOnly = true }, Mammals);
+        Assert.That(result.Result, Is.False);
+        Assert.That(result.Issues.Select(i => i.MessageId), Is.EqualTo(new[] { TxMessages.NotInValueSet }));
+    }
+
+    [Test]
+    public void An_unknown_system_the_value_set_includes_leaves_membership_undecided()
+    {
+        var result = InValueSet(Coding("http://example.org/cs/nowhere", "a"), """{"include":[{"system":"http://example.org/cs/nowhere"}]}""");
+        Assert.That(result.Result, Is.False);
+        Assert.That(result.CausedByUnknownSystems, Is.EqualTo(new[] { "http://example.org/cs/nowhere" }));
+        Assert.That(result.UnknownSystems, Is.Empty);
+        Assert.That(result.Issues.Single().MessageId, Is.EqualTo(TxMessages.UnknownCodeSystem));
+    }
+
+    [Test]
+    public void A_code_missing_from_a_fragment_the_value_set_includes_is_valid_with_a_warning_the_message_leaves_out()
+    {
+        var result = Service().ValidateCodeInValueSet(Coding(System, "unicorn") with
+        {
+            ValueSet = ValueSet("""{"include":[{"system":"http://example.org/cs/animals"}]}"""), TxResources = [Animals(content: "fragment")],
+        });
+        Assert.That(result.Result, Is.True);
+        Assert.That(result.Issues.Single().MessageId, Is.EqualTo(TxMessages.UnknownCodeInFragment));
+        Assert.That(result.Message, Is.Null);
+    }
+
+    [Test]
+    public void Without_a_display_language_the_value_set_language_decides_which_displays_are_valid()
+    {
+        var german = Parse("""
+            {"resourceType":"ValueSet","url":"http://example.org/vs/de","language":"de","status":"active",
+             "compose":{"include":[{"system":"http://example.org/cs/animals"}]}}
+            """);
+        var result = Service().ValidateCodeInValueSet(Coding(System, "dog", "Chien") with { ValueSet = german, TxResources = [Animals()] });
+        Assert.That(result.Result, Is.False);
+        Assert.That(result.Issues.Single().Text, Does.EndWith("(for the language(s) 'de')"));
+        var french = Service().ValidateCodeInValueSet(Coding(System, "dog", "Chien") with { ValueSet = german, DisplayLanguage = "fr", TxResources = [Animals()] });
+        Assert.That(french.Result, Is.True);
+    }
 }

@@ -120,7 +120,8 @@ public static class TerminologyEndpoints
             {
                 ValueSet = valueSet, ValueSetUrl = url, IsCodeableConcept = isConcept, IsCoding = !isConcept && input.Node("coding") is not null,
                 InferSystem = input.Bool("inferSystem"), AbstractAllowed = input.String("abstract") is null || input.Bool("abstract"), ActiveOnly = input.Bool("activeOnly"),
-                LenientDisplay = input.Bool("lenient-display-validation"), TxResources = TxResources(input, null),
+                LenientDisplay = input.Bool("lenient-display-validation"), MembershipOnly = input.Bool("valueset-membership-only"),
+                TxResources = TxResources(input, null),
             }), isConcept ? codings : null, ConceptText(input));
     }
 

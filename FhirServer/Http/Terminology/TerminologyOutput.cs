@@ -59,6 +59,7 @@ public static class TerminologyOutput
         if (r.Inactive) Parameter(w, "inactive", true);
         if (r.NormalizedCode is { } normalized) Parameter(w, "normalized-code", "valueCode", normalized);
         foreach (var unknown in r.UnknownSystems) Parameter(w, "x-unknown-system", "valueCanonical", unknown);
+        foreach (var unknown in r.CausedByUnknownSystems) Parameter(w, "x-caused-by-unknown-system", "valueCanonical", unknown);
         if (r.Message is { } message) Parameter(w, "message", "valueString", message);
         if (r.Issues.Count > 0)
         {
