@@ -41,9 +41,6 @@ public static class FilterTable
     {
         if (!Operators.TryGetValue(op, out var builder))
             throw TerminologyException.NotSupported($"The filter operator '{op}' is not supported (property '{property}', system '{cs.Url}')");
-        // R4 ValueSet.compose.include.filter.value is required (1..1): a filter without one selects nothing meaningful.
-        if (value.Length == 0)
-            throw TerminologyException.Invalid($"The system {cs.Url} filter with property = {property}, op = {op} has no value");
         return builder(cs, property, value);
     }
 

@@ -33,6 +33,7 @@ public static class TxMessages
     public const string NoDisplayForLanguage = "NO_VALID_DISPLAY_FOUND_NONE_FOR_LANG_ERR";
     public const string DisplayOnlyInDefaultLanguage = "NO_VALID_DISPLAY_FOUND_NONE_FOR_LANG_OK";
     public const string UnknownValueSet = "Unable_to_resolve_value_Set_";
+    public const string FilterWithoutValue = "UNABLE_TO_HANDLE_SYSTEM_FILTER_WITH_NO_VALUE";
     public const string Draft = "MSG_DRAFT";
     public const string Experimental = "MSG_EXPERIMENTAL";
     public const string Retired = "MSG_RETIRED";
@@ -65,6 +66,7 @@ public static class TxMessages
         [NoDisplayForLanguage] = "Wrong Display Name '{0}' for {1}#{2}. There are no valid display names found for language(s) '{3}'. Default display is '{4}'",
         [DisplayOnlyInDefaultLanguage] = "There are no valid display names found for the code {0}#{1} for language(s) '{2}'. The display is '{3}' which is a valid display for the default language",
         [UnknownValueSet] = "A definition for the value Set '{0}' could not be found",
+        [FilterWithoutValue] = "The system {0} filter with property = {1}, op = {2} has no value",
         [Draft] = "Reference to draft {0} {1}",
         [Experimental] = "Reference to experimental {0} {1}",
         [Retired] = "Reference to retired {0} {1}",

@@ -1,5 +1,6 @@
 using FhirServer.Conformance.Model;
 using FhirServer.Terminology.Model;
+using FhirServer.Terminology.Operations;
 
 namespace FhirServer.Terminology.Sources;
 
@@ -48,7 +49,8 @@ public sealed class RequestSources
 
     /// <summary>A value set by canonical; an unknown one is a not-found error naming it.</summary>
     public ElementNode RequireValueSet(string canonical) =>
-        FindValueSet(canonical) ?? throw TerminologyException.NotFound($"A definition for the value set '{canonical}' could not be found");
+        FindValueSet(canonical) ?? throw new TerminologyException("not-found", TxMessages.Format(TxMessages.UnknownValueSet, canonical))
+            { Detail = "not-found", MessageId = TxMessages.UnknownValueSet };
 
     private ElementNode? Local(string type, string url, string? version) =>
         _local.Where(r => r.Type == type && r.Child("url")?.Value == url

@@ -196,6 +196,7 @@ public class ValidateCodeIssueTests
             InValueSet(Coding(System, "dog"), """{"include":[{"system":"http://example.org/cs/animals","filter":[{"property":"concept","op":"is-a"}]}]}"""));
         Assert.That(e!.IssueCode, Is.EqualTo("invalid"));
         Assert.That(e.Message, Is.EqualTo("The system http://example.org/cs/animals filter with property = concept, op = is-a has no value"));
+        Assert.That((e.Detail, e.Expression), Is.EqualTo(("vs-invalid", "ValueSet.compose.include[0].filter[0]")));
     }
 
     [Test]

@@ -65,12 +65,13 @@ public static class TerminologyEndpoints
         }
         catch (TerminologyException e)
         {
-            throw new FhirException(e.IssueCode switch
+            await http.RequestServices.GetRequiredService<FhirOutput>().WriteAsync(http, TerminologyOutput.Error(e), e.IssueCode switch
             {
                 "not-found" => StatusCodes.Status404NotFound,
                 "too-costly" => StatusCodes.Status422UnprocessableEntity,
                 _ => StatusCodes.Status400BadRequest,
-            }, e.IssueCode, e.Message);
+            });
+            return;
         }
         await http.RequestServices.GetRequiredService<FhirOutput>().WriteAsync(http, json, StatusCodes.Status200OK);
     }

@@ -71,6 +71,13 @@ public static class TerminologyOutput
         }
     });
 
+    /// <summary>
+    /// A request the engine could not answer, as terminology servers report it: the text in details beside its
+    /// tx-issue-type code, the message id, and where in the value set the problem lies.
+    /// </summary>
+    public static byte[] Error(TerminologyException e) => Write(w => Issues(w,
+        [new ValidationIssue("error", e.IssueCode, e.Message, e.Expression, e.Detail) { MessageId = e.MessageId }]));
+
     public static byte[] Subsumes(SubsumesResult r) => Parameters(w => Parameter(w, "outcome", "valueCode", r.Outcome));
 
     /// <summary>The value set as it was given or stored, with the expansion in place of any it had (R4 §4.9.17).</summary>
