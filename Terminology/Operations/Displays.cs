@@ -27,6 +27,21 @@ public static class Displays
         [.. value.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries)
             .Select(l => l.Split(';')[0].Trim()).Where(l => l.Length > 0 && l != "*")];
 
+    /// <summary>
+    /// The displayLanguage parameter as given, once every language in it is a language tag (BCP 47: letters, then
+    /// subtags of letters and digits, as in "en-AU"); anything else is refused.
+    /// </summary>
+    public static string? RequireValidLanguages(string? value)
+    {
+        if (ParseLanguages(value).Any(l => !LanguageTag.IsMatch(l)))
+            throw new TerminologyException("processing", TxMessages.Format(TxMessages.InvalidDisplayLanguage, value))
+                { Detail = "invalid-display", MessageId = TxMessages.InvalidDisplayLanguage };
+        return value;
+    }
+
+    private static readonly System.Text.RegularExpressions.Regex LanguageTag =
+        new("^[A-Za-z]{1,8}(-[A-Za-z0-9]{1,8})*$", System.Text.RegularExpressions.RegexOptions.CultureInvariant);
+
     /// <summary>A display with its runs of whitespace made single spaces, to tell a whitespace slip from a wrong display.</summary>
     public static string CollapseWhitespace(string text) => string.Join(' ', text.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries));
 

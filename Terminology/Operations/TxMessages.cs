@@ -34,6 +34,8 @@ public static class TxMessages
     public const string DisplayOnlyInDefaultLanguage = "NO_VALID_DISPLAY_FOUND_NONE_FOR_LANG_OK";
     public const string UnknownValueSet = "Unable_to_resolve_value_Set_";
     public const string FilterWithoutValue = "UNABLE_TO_HANDLE_SYSTEM_FILTER_WITH_NO_VALUE";
+    public const string CircularReference = "VALUESET_CIRCULAR_REFERENCE";
+    public const string InvalidDisplayLanguage = "INVALID_DISPLAY_NAME";
     public const string Draft = "MSG_DRAFT";
     public const string Experimental = "MSG_EXPERIMENTAL";
     public const string Retired = "MSG_RETIRED";
@@ -67,6 +69,8 @@ public static class TxMessages
         [DisplayOnlyInDefaultLanguage] = "There are no valid display names found for the code {0}#{1} for language(s) '{2}'. The display is '{3}' which is a valid display for the default language",
         [UnknownValueSet] = "A definition for the value Set '{0}' could not be found",
         [FilterWithoutValue] = "The system {0} filter with property = {1}, op = {2} has no value",
+        [CircularReference] = "Found a circularity pointing to {0} processing ValueSet with pathway [{1}]",
+        [InvalidDisplayLanguage] = "Invalid displayLanguage: '{0}'",
         [Draft] = "Reference to draft {0} {1}",
         [Experimental] = "Reference to experimental {0} {1}",
         [Retired] = "Reference to retired {0} {1}",

@@ -17,8 +17,8 @@ public sealed class ValueSetValidateCodeOperation(TerminologySources sources, Te
             throw TerminologyException.Invalid("$validate-code needs a code, a coding or a codeableConcept");
         // Without a displayLanguage, the language the value set asks for (its displayLanguage expansion parameter, R4
         // valueset-expansion-parameter extension) or its own language.
-        request = request with { DisplayLanguage = request.DisplayLanguage ?? DefaultLanguage(valueSet) };
-        if (MissingImport(forRequest, valueSet, []) is { } missing)
+        request = request with { DisplayLanguage = Displays.RequireValidLanguages(request.DisplayLanguage) ?? DefaultLanguage(valueSet) };
+        if (ValueSetImports.FirstMissing(forRequest, valueSet) is { } missing)
             return ValidationAnswer.Failure(TxMessages.Issue("error", "not-found", null, "not-found", TxMessages.UnknownValueSet, missing));
         var checker = new CodingChecker(forRequest, request, valueSet, new ValueSetExpander(forRequest, options.MaxExpansionSize));
         var outcomes = ValidationAnswer.UpToFirstValid(request.Codings.Select((c, i) => checker.Check(c, CodeCheck.Path(request, i))));
@@ -35,29 +35,12 @@ public sealed class ValueSetValidateCodeOperation(TerminologySources sources, Te
             .SelectMany(e => e.ChildrenNamed("extension")).FirstOrDefault(p => p.Child("url")?.Value == "value")?.Child("value")?.Value
         ?? valueSet.Child("language")?.Value;
 
-    // A value set imported (compose.include/exclude.valueSet) that cannot be found, at any depth: the code cannot be
-    // judged, which is a failed validation rather than an error of the request.
-    private static string? MissingImport(RequestSources sources, ElementNode valueSet, HashSet<string> seen)
-    {
-        foreach (var canonical in Imports(valueSet))
-        {
-            if (!seen.Add(canonical)) continue;
-            if (sources.FindValueSet(canonical) is not { } imported) return canonical;
-            if (MissingImport(sources, imported, seen) is { } missing) return missing;
-        }
-        return null;
-    }
-
     // The status of the value set itself and of the value sets it imports (R4 §4.9.1).
     private static IEnumerable<ValidationIssue> ImportStatus(RequestSources sources, ElementNode valueSet)
     {
         var source = CanonicalStatus.Of(valueSet);
         if (CanonicalStatus.Check(source, source) is { } own) yield return own;
-        foreach (var imported in Imports(valueSet).Select(sources.FindValueSet).OfType<ElementNode>())
+        foreach (var imported in ValueSetImports.Of(valueSet).Select(sources.FindValueSet).OfType<ElementNode>())
             if (CanonicalStatus.Check(CanonicalStatus.Of(imported), source) is { } issue) yield return issue;
     }
-
-    private static IEnumerable<string> Imports(ElementNode valueSet) =>
-        (valueSet.Child("compose")?.ChildrenNamed("include").Concat(valueSet.Child("compose")!.ChildrenNamed("exclude")) ?? [])
-            .SelectMany(i => i.ChildrenNamed("valueSet")).Select(v => v.Value).OfType<string>();
 }

@@ -242,4 +242,24 @@ public class ValidateCodeIssueTests
         var french = Service().ValidateCodeInValueSet(Coding(System, "dog", "Chien") with { ValueSet = german, DisplayLanguage = "fr", TxResources = [Animals()] });
         Assert.That(french.Result, Is.True);
     }
+
+    [Test]
+    public void A_display_language_that_is_not_a_language_tag_is_refused()
+    {
+        var e = Assert.Throws<TerminologyException>(() => InValueSet(Coding(System, "dog", "Dog") with { DisplayLanguage = "-" }, Mammals));
+        Assert.That((e!.IssueCode, e.Detail, e.Message), Is.EqualTo(("processing", "invalid-display", "Invalid displayLanguage: '-'")));
+        Assert.That(InValueSet(Coding(System, "dog", "Dog") with { DisplayLanguage = "en-AU, fr;q=0.5, *" }, Mammals).Result, Is.True);
+    }
+
+    [Test]
+    public void A_value_set_importing_one_that_imports_it_back_is_refused()
+    {
+        var other = ValueSet("""{"include":[{"system":"http://example.org/cs/animals"}],"exclude":[{"valueSet":["http://example.org/vs/test"]}]}""",
+            "http://example.org/vs/other");
+        var e = Assert.Throws<TerminologyException>(() =>
+            InValueSet(Coding(System, "dog") with { TxResources = [other] }, """{"include":[{"valueSet":["http://example.org/vs/other"]}]}"""));
+        Assert.That((e!.IssueCode, e.MessageId), Is.EqualTo(("processing", TxMessages.CircularReference)));
+        Assert.That(e.Message, Is.EqualTo(
+            "Found a circularity pointing to http://example.org/vs/test processing ValueSet with pathway [http://example.org/vs/test, http://example.org/vs/other]"));
+    }
 }
