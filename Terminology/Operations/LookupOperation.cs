@@ -24,7 +24,7 @@ public sealed class LookupOperation(TerminologySources sources)
         if (request.Properties is { Count: > 0 } wanted && !wanted.Contains("*"))
             properties.RemoveAll(p => !wanted.Contains(p.Code));
 
-        return new LookupResult(cs.Title ?? cs.Name ?? cs.Url, cs.Version, concept.Code,
+        return new LookupResult(cs.Name ?? cs.Title ?? cs.Url, cs.Version, concept.Code,
             Displays.For(concept, request.DisplayLanguage, cs.Language), concept.Definition, concept.Abstract, concept.Designations, properties);
     }
 }

@@ -19,6 +19,17 @@ public class LookupTests
     }
 
     [Test]
+    public void The_name_is_the_code_system_name_not_its_title()
+    {
+        var cs = Parse("""
+            {"resourceType":"CodeSystem","url":"http://example.org/cs/named","name":"NamedSystem","title":"A Named System","status":"active",
+             "content":"complete","concept":[{"code":"a"}]}
+            """);
+        var result = Service().Lookup(new LookupRequest(new CodingValue("http://example.org/cs/named", "a")) { TxResources = [cs] });
+        Assert.That(result.Name, Is.EqualTo("NamedSystem"));
+    }
+
+    [Test]
     public void Parent_property_links_concepts_both_ways()
     {
         var result = Service().Lookup(new LookupRequest(new CodingValue(Animals, "animal")) { TxResources = [Support.TestTerminology.Animals()] });
