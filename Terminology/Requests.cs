@@ -21,6 +21,16 @@ public sealed record ValidateCodeRequest(IReadOnlyList<CodingValue> Codings, str
     /// <summary>The code came as a Coding (issues point into <c>Coding</c>), not as the code and system parameters.</summary>
     public bool IsCoding { get; init; }
     public VersionParameters Versions { get; init; } = VersionParameters.None;
+    /// <summary><c>inferSystem</c>: a code without a system takes the one system of the value set that defines it.</summary>
+    public bool InferSystem { get; init; }
+    /// <summary><c>abstract</c>: whether abstract (notSelectable) concepts are acceptable here; true unless the client says false.</summary>
+    public bool AbstractAllowed { get; init; } = true;
+    /// <summary><c>activeOnly</c>: an inactive concept is not a valid member.</summary>
+    public bool ActiveOnly { get; init; }
+    /// <summary><c>lenient-display-validation</c>: a wrong display is a warning, not an error.</summary>
+    public bool LenientDisplay { get; init; }
+    /// <summary><c>valueset-membership-only</c>: report only whether the code is in the value set.</summary>
+    public bool MembershipOnly { get; init; }
     public IReadOnlyList<ElementNode> TxResources { get; init; } = [];
     /// <summary>Supplements to apply (<c>useSupplement</c>): an unknown one is an error.</summary>
     public IReadOnlyList<string> UseSupplements { get; init; } = [];

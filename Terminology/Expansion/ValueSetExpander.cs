@@ -186,8 +186,12 @@ public sealed class ValueSetExpander(RequestSources sources, int maxSize, Versio
     // An import named without a version takes the default-valueset-version the request gives for it.
     private ElementNode Import(string canonical)
     {
-        if (!canonical.Contains('|') && _versions.ValueSetDefault(canonical) is { } version) canonical += "|" + version;
-        var valueSet = sources.RequireValueSet(canonical);
+        canonical = _versions.Import(canonical);
+        // A pinned version that does not exist: the FHIR validator's VS_EXP_IMPORT_UNK_PINNED, as terminology servers report it.
+        var valueSet = canonical.Contains('|')
+            ? sources.FindValueSet(canonical) ?? throw new TerminologyException("not-found", TxMessages.Format(TxMessages.UnknownValueSet, canonical))
+                { Detail = "not-found", MessageId = TxMessages.UnknownPinnedImport }
+            : sources.RequireValueSet(canonical);
         if (!_imported.Contains(valueSet)) _imported.Add(valueSet);
         return valueSet;
     }

@@ -24,8 +24,6 @@ public sealed class CodeSystemIndex
     public string? Version { get; }
     public string? Name { get; private init; }
     public string? Title { get; private init; }
-    /// <summary>The title in other languages (translation extensions on <c>title</c>).</summary>
-    public IReadOnlyList<(string Language, string Value)> TitleTranslations { get; private init; } = [];
     public string? Status { get; private init; }
     public bool Experimental { get; private init; }
     /// <summary>The structuredefinition-standards-status extension (draft, trial-use, normative, deprecated, withdrawn…).</summary>
@@ -77,7 +75,6 @@ public sealed class CodeSystemIndex
         {
             Name = codeSystem.Child("name")?.Value,
             Title = codeSystem.Child("title")?.Value,
-            TitleTranslations = [.. Translations.Read(codeSystem.Child("title"))],
             Status = codeSystem.Child("status")?.Value,
             Experimental = codeSystem.Child("experimental")?.Value == "true",
             StandardsStatus = StandardsStatusOf(codeSystem),

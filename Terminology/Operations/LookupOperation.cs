@@ -25,7 +25,8 @@ public sealed class LookupOperation(TerminologySources sources)
         if (request.Properties is { Count: > 0 } wanted && !wanted.Contains("*"))
             properties.RemoveAll(p => !wanted.Contains(p.Code));
 
-        return new LookupResult(Translated(cs.Title, cs.TitleTranslations, cs.Language, request.DisplayLanguage) ?? cs.Name ?? cs.Url, cs.Version, concept.Code,
+        // The name is the code system's name (CodeSystem.name), as terminology servers answer, not its title.
+        return new LookupResult(cs.Name ?? cs.Title ?? cs.Url, cs.Version, concept.Code,
             Displays.For(concept, request.DisplayLanguage, cs.Language),
             Translated(concept.Definition, concept.DefinitionTranslations, cs.Language, request.DisplayLanguage),
             concept.Abstract, concept.Designations, properties);

@@ -160,7 +160,7 @@ public class VersionTests
     {
         var result = Validate(null, "9.9");
         Assert.That(result.Result, Is.False);
-        Assert.That(result.CausedByUnknownSystem, Is.EqualTo(System + "|9.9"));
+        Assert.That(result.CausedByUnknownSystems, Is.EqualTo(new[] { System + "|9.9" }));
         Assert.That(result.Issues.Select(i => (i.Severity, i.Detail)), Is.EqualTo(new[] { ("error", (string?)"not-found"), ("warning", "vs-invalid") }));
         Assert.That(result.Message, Does.StartWith($"A definition for CodeSystem '{System}' version '9.9' could not be found"));
     }

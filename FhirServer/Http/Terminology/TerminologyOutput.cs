@@ -57,8 +57,10 @@ public static class TerminologyOutput
         if (r.Coding?.Version is { } version) Parameter(w, "version", "valueString", version);
         if (r.Display is { } display) Parameter(w, "display", "valueString", display);
         if (r.Inactive) Parameter(w, "inactive", true);
+        if (r.NormalizedCode is { } normalized) Parameter(w, "normalized-code", "valueCode", normalized);
+        foreach (var unknown in r.UnknownSystems) Parameter(w, "x-unknown-system", "valueCanonical", unknown);
+        foreach (var unknown in r.CausedByUnknownSystems) Parameter(w, "x-caused-by-unknown-system", "valueCanonical", unknown);
         if (r.Message is { } message) Parameter(w, "message", "valueString", message);
-        if (r.CausedByUnknownSystem is { } unknown) Parameter(w, "x-caused-by-unknown-system", "valueCanonical", unknown);
         if (r.Issues.Count > 0)
         {
             w.WriteStartObject();
@@ -69,8 +71,12 @@ public static class TerminologyOutput
         }
     });
 
-    /// <summary>An error of the engine as an OperationOutcome, its text in details beside the tx-issue-type code.</summary>
-    public static byte[] Outcome(TerminologyException e) => Write(w => Issues(w, [new ValidationIssue("error", e.IssueCode, e.Message, null, e.Detail)]));
+    /// <summary>
+    /// A request the engine could not answer, as terminology servers report it: the text in details beside its
+    /// tx-issue-type code, the message id, and where in the value set the problem lies.
+    /// </summary>
+    public static byte[] Outcome(TerminologyException e) => Write(w => Issues(w,
+        [new ValidationIssue("error", e.IssueCode, e.Message, e.Expression, e.Detail) { MessageId = e.MessageId }]));
 
     public static byte[] Subsumes(SubsumesResult r) => Parameters(w => Parameter(w, "outcome", "valueCode", r.Outcome));
 
@@ -184,7 +190,7 @@ public static class TerminologyOutput
     }
 
     // The issues of $validate-code as terminology servers write them: the text in details, with the tx-issue-type
-    // code beside it, and the location as expression (and as the older location).
+    // code beside it, the location as expression (and as the older location), and the message id as an extension.
     private static void Issues(Utf8JsonWriter w, IReadOnlyList<ValidationIssue> issues)
     {
         w.WriteStartObject();
@@ -193,6 +199,15 @@ public static class TerminologyOutput
         foreach (var issue in issues)
         {
             w.WriteStartObject();
+            if (issue.MessageId is { } id)
+            {
+                w.WriteStartArray("extension");
+                w.WriteStartObject();
+                w.WriteString("url", "http://hl7.org/fhir/StructureDefinition/operationoutcome-message-id");
+                w.WriteString("valueString", id);
+                w.WriteEndObject();
+                w.WriteEndArray();
+            }
             w.WriteString("severity", issue.Severity);
             w.WriteString("code", issue.Code);
             w.WriteStartObject("details");

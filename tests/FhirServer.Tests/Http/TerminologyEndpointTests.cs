@@ -159,6 +159,35 @@ public class TerminologyEndpointTests(string store) : ServerTests(store)
     }
 
     [Test]
+    public async Task A_broken_value_set_is_a_400_that_says_where_and_why()
+    {
+        var parameters = """
+            {"resourceType":"Parameters","parameter":[{"name":"code","valueCode":"male"},{"name":"system","valueUri":"http://hl7.org/fhir/administrative-gender"},
+             {"name":"valueSet","resource":{"resourceType":"ValueSet","status":"active",
+              "compose":{"include":[{"system":"http://hl7.org/fhir/administrative-gender","filter":[{"property":"concept","op":"is-a"}]}]}}}]}
+            """;
+        var (status, body) = await Post("/ValueSet/$validate-code", parameters);
+        Assert.That(status, Is.EqualTo(HttpStatusCode.BadRequest), body.ToString());
+        var issue = body.GetProperty("issue")[0];
+        Assert.That(issue.GetProperty("code").GetString(), Is.EqualTo("invalid"));
+        Assert.That(issue.GetProperty("details").GetProperty("coding")[0].GetProperty("code").GetString(), Is.EqualTo("vs-invalid"));
+        Assert.That(issue.GetProperty("details").GetProperty("text").GetString(),
+            Is.EqualTo("The system http://hl7.org/fhir/administrative-gender filter with property = concept, op = is-a has no value"));
+        Assert.That(issue.GetProperty("expression")[0].GetString(), Is.EqualTo("ValueSet.compose.include[0].filter[0]"));
+        Assert.That(issue.GetProperty("extension")[0].GetProperty("valueString").GetString(), Is.EqualTo("UNABLE_TO_HANDLE_SYSTEM_FILTER_WITH_NO_VALUE"));
+    }
+
+    [Test]
+    public async Task An_unknown_value_set_is_a_404_naming_it()
+    {
+        var (status, body) = await Get("/ValueSet/$validate-code?url=http://example.org/none&system=http://hl7.org/fhir/administrative-gender&code=male");
+        Assert.That(status, Is.EqualTo(HttpStatusCode.NotFound), body.ToString());
+        var details = body.GetProperty("issue")[0].GetProperty("details");
+        Assert.That(details.GetProperty("coding")[0].GetProperty("code").GetString(), Is.EqualTo("not-found"));
+        Assert.That(details.GetProperty("text").GetString(), Is.EqualTo("A definition for the value Set 'http://example.org/none' could not be found"));
+    }
+
+    [Test]
     public async Task A_body_that_is_not_parameters_is_a_400()
     {
         var (status, body) = await Post("/ValueSet/$expand", """{"resourceType":"Patient"}""");
