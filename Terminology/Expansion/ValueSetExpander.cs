@@ -7,7 +7,7 @@ namespace FhirServer.Terminology.Expansion;
 
 /// <summary>
 /// Expands a ValueSet's compose (R4 §4.9.8): includes in order, value set imports intersected, excludes removed,
-/// each system|code once. The result is every member; paging and text filters are applied by the caller.
+/// each code once per system version, an exclude removing it from every version. The result is every member; paging and text filters are applied by the caller.
 /// Membership tests for $validate-code use <see cref="Contains"/>, which does not expand whole systems. The version
 /// of each included code system follows the request's version parameters (<see cref="IncludeVersion"/>).
 /// </summary>
@@ -42,9 +42,11 @@ public sealed class ValueSetExpander(RequestSources sources, int maxSize, Versio
             if (compose is null) return FromExpansion(valueSet);
             var result = new List<Member>();
             var seen = new HashSet<string>(StringComparer.Ordinal);
+            // One entry per code of each version: a value set that includes two versions of a system holds the code of
+            // each (the versions may define it differently).
             foreach (var include in compose.ChildrenNamed("include").Select(ComposeInclude.Read))
                 foreach (var m in Members(include))
-                    if (seen.Add(m.SystemUrl + "|" + m.Code))
+                    if (seen.Add(m.SystemUrl + "|" + m.Version + "#" + m.Code))
                     {
                         result.Add(m);
                         if (result.Count > maxSize)
@@ -52,6 +54,7 @@ public sealed class ValueSetExpander(RequestSources sources, int maxSize, Versio
                     }
             foreach (var exclude in compose.ChildrenNamed("exclude").Select(ComposeInclude.Read))
             {
+                // An exclude removes the code from every version the expansion holds, as the reference servers do.
                 var excluded = Members(exclude).Select(m => m.SystemUrl + "|" + m.Code).ToHashSet(StringComparer.Ordinal);
                 result.RemoveAll(m => excluded.Contains(m.SystemUrl + "|" + m.Code));
             }
