@@ -70,6 +70,13 @@ public sealed class CodeSystemIndex
             else concept.AddChild(target);
         }
         roots.RemoveAll(r => r.Parents.Count > 0);
+        // A property is known by its URI (R4 CodeSystem.property.uri): one the code system names with a code of its own
+        // ("not-selectable") and the standard URI means notSelectable.
+        var notSelectable = codeSystem.ChildrenNamed("property").Where(p => p.Child("uri")?.Value == NotSelectableUri)
+            .Select(p => p.Child("code")?.Value).OfType<string>().ToHashSet(StringComparer.Ordinal);
+        if (notSelectable.Count > 0)
+            foreach (var concept in byCode.Values)
+                concept.NotSelectable = concept.Properties.Any(p => notSelectable.Contains(p.Code) && p.Value == "true");
         return new CodeSystemIndex(url, codeSystem.Child("version")?.Value, caseSensitive,
             codeSystem.Child("content")?.Value ?? "complete", byCode, roots)
         {
@@ -91,6 +98,8 @@ public sealed class CodeSystemIndex
     /// <summary>A concept's property (CodeSystem.concept.property); none without a code or a value.</summary>
     internal static ConceptProperty? ReadProperty(ElementNode p) =>
         p.Child("code")?.Value is { } code && p.Child("value") is { } v ? new ConceptProperty(code, v.Type, v.Value, v.Type == "Coding" ? Codings.Read(v) : null) : null;
+
+    private const string NotSelectableUri = "http://hl7.org/fhir/concept-properties#notSelectable";
 
     public const string StandardsStatusUrl = "http://hl7.org/fhir/StructureDefinition/structuredefinition-standards-status";
 

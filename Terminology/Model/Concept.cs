@@ -22,8 +22,15 @@ public sealed class Concept(string code)
     /// <summary>Deprecated concepts are still active but should not be used in new data.</summary>
     public bool Deprecated => Status == "deprecated" || Properties.Any(p => p.Code == "deprecationDate");
 
-    /// <summary><c>notSelectable</c> (R4) or the older <c>abstract</c> property: the concept groups others and is not a code to record.</summary>
-    public bool Abstract => HasTrue("notSelectable") || HasTrue("abstract");
+    /// <summary>
+    /// <c>notSelectable</c> (R4) or the older <c>abstract</c> property, or a property the code system declares with the
+    /// notSelectable URI under a code of its own (<see cref="NotSelectable"/>): the concept groups others and is not a
+    /// code to record.
+    /// </summary>
+    public bool Abstract => NotSelectable || HasTrue("notSelectable") || HasTrue("abstract");
+
+    /// <summary>Set by the code system for a property of its own code whose URI is concept-properties#notSelectable.</summary>
+    public bool NotSelectable { get; set; }
 
     public string? Status => Properties.FirstOrDefault(p => p.Code == "status")?.Value;
 

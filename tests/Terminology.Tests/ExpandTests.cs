@@ -49,6 +49,19 @@ public class ExpandTests
     }
 
     [Test]
+    public void A_property_with_the_notSelectable_uri_under_another_code_makes_the_concept_abstract()
+    {
+        var cs = Parse("""
+            {"resourceType":"CodeSystem","url":"http://example.org/cs/reprop","status":"active","content":"complete",
+             "property":[{"code":"not-selectable","uri":"http://hl7.org/fhir/concept-properties#notSelectable","type":"boolean"}],
+             "concept":[{"code":"group","property":[{"code":"not-selectable","valueBoolean":true}]},
+                        {"code":"leaf","property":[{"code":"not-selectable","valueBoolean":false}]}]}
+            """);
+        var result = Service().Expand(new ExpandRequest { ValueSet = ValueSet("""{"include":[{"system":"http://example.org/cs/reprop"}]}"""), TxResources = [cs] });
+        Assert.That(Flatten(result.Contains).Select(c => (c.Code, c.Abstract)), Is.EqualTo(new[] { ("group", true), ("leaf", false) }));
+    }
+
+    [Test]
     public void Unsupported_filter_is_refused()
     {
         var compose = """{"include":[{"system":"http://example.org/cs/animals","filter":[{"property":"concept","op":"magic","value":"x"}]}]}""";
