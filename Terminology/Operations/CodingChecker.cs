@@ -65,7 +65,8 @@ public sealed class CodingChecker(RequestSources sources, ValidateCodeRequest re
         if (outcome.UnknownSystem is not null)
         {
             // A version that does not exist already says why the code is not accepted: membership is not judged.
-            if (cs?.Find(code) is { } found)
+            if (!outcome.MembershipUnknown) NotInValueSet(outcome, path);
+            else if (cs?.Find(code) is { } found)
             {
                 outcome.Concept = found;
                 CodeCheck.Concept(cs, found, coding, request, path, outcome.Issues);
@@ -130,8 +131,9 @@ public sealed class CodingChecker(RequestSources sources, ValidateCodeRequest re
         outcome.Issues.AddRange(version.Issues);
         if (version.CausedByUnknownSystem is { } unknown)
         {
-            outcome.UnknownSystem = unknown;
-            outcome.MembershipUnknown = true;
+            outcome.UnknownSystem = UnknownCanonical(outcome.Coding.System!, unknown);
+            // Only a system the value set draws on leaves membership unknown; the code of another is simply not in it.
+            outcome.MembershipUnknown = Includes(valueSet!, outcome.Coding.System!, null);
             outcome.ValueSetVersionUnknown = version.ValueSetVersionNotFound;
         }
         return version.CodeSystem;
@@ -152,11 +154,15 @@ public sealed class CodingChecker(RequestSources sources, ValidateCodeRequest re
             outcome.Issues.Add(TxMessages.Issue("error", "invalid", at, "invalid-data", TxMessages.SystemIsValueSet, system));
             return;
         }
-        outcome.UnknownSystem = version is null ? system : system + "|" + version;
+        outcome.UnknownSystem = UnknownCanonical(system, version is null ? system : system + "|" + version);
         outcome.Issues.Add(version is null
             ? TxMessages.Issue("error", "not-found", at, "not-found", TxMessages.UnknownCodeSystem, system)
             : CodingVersion.UnknownVersion(sources, system, version, path));
     }
+
+    // The unknown code system as x-unknown-system names it: url|version when other versions are known, the url alone
+    // when the system is not known at all.
+    private string UnknownCanonical(string system, string canonical) => sources.FindCodeSystem(system, null) is null ? system : canonical;
 
     private static bool Includes(ElementNode valueSet, string system, string? version) =>
         valueSet.Child("compose")?.ChildrenNamed("include").Select(ComposeInclude.Read)

@@ -208,6 +208,19 @@ public class ValidateCodeIssueTests
     }
 
     [Test]
+    public void An_unknown_system_version_the_value_set_does_not_include_is_simply_not_in_it()
+    {
+        var request = new ValidateCodeRequest([new CodingValue("http://example.org/cs/nowhere", "a", null, "1.0.9")]) { IsCodeableConcept = true };
+        var result = InValueSet(request, Mammals);
+        Assert.That(result.Result, Is.False);
+        Assert.That(result.Issues.Select(i => i.MessageId), Is.EqualTo(new[]
+            { TxMessages.NoValidCoding, TxMessages.UnknownCodeSystemVersionNone, TxMessages.NotInValueSet }));
+        // A system not known in any version is named by its url alone.
+        Assert.That(result.UnknownSystems, Is.EqualTo(new[] { "http://example.org/cs/nowhere" }));
+        Assert.That(result.CausedByUnknownSystems, Is.Empty);
+    }
+
+    [Test]
     public void An_unknown_system_the_value_set_includes_leaves_membership_undecided()
     {
         var result = InValueSet(Coding("http://example.org/cs/nowhere", "a"), """{"include":[{"system":"http://example.org/cs/nowhere"}]}""");
