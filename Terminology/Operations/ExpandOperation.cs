@@ -55,6 +55,9 @@ public sealed class ExpandOperation(TerminologySources sources, TerminologyOptio
         var usedSystems = expander.UsedCodeSystems.Select(cs => Canonical(cs.Url, cs.Version))
             .Concat(all.Where(m => m.System is null && m.Version is not null).Select(m => Canonical(m.SystemUrl, m.Version)));
         foreach (var system in usedSystems.Distinct()) parameters.Add(("used-codesystem", system));
+        // The supplements that added to them (useSupplement, or the value set's valueset-supplement extension).
+        foreach (var supplement in expander.UsedCodeSystems.SelectMany(forRequest.SupplementsOf).Distinct())
+            parameters.Add(("used-supplement", supplement));
         foreach (var vs in expander.UsedValueSets) parameters.Add(("used-valueset", Canonical(vs.Child("url")?.Value ?? "", vs.Child("version")?.Value)));
         parameters.AddRange(StatusWarnings(valueSet, expander));
         // A code system that is a fragment (content = fragment, R4 §4.8.5) may lack codes: the expansion is unclosed.

@@ -70,6 +70,11 @@ public sealed class RequestSources
         }
     }
 
+    /// <summary>The supplements applied to a code system this request found, as <c>url|version</c> (the used-supplement expansion parameter).</summary>
+    public IEnumerable<string> SupplementsOf(CodeSystemIndex cs) =>
+        _supplements.Where(s => Supplements.Targets(s, cs))
+            .Select(s => s.Child("url")?.Value + (s.Child("version")?.Value is { } v ? "|" + v : ""));
+
     /// <summary>A supplement by canonical: the request's own first, then the packages.</summary>
     public ElementNode? FindSupplement(string canonical)
     {
