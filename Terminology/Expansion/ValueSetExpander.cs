@@ -15,6 +15,8 @@ public sealed class ValueSetExpander(RequestSources sources, int maxSize, Versio
     string limitName = "Terminology:MaxExpansionSize")
 {
     private readonly HashSet<string> _inProgress = new(StringComparer.Ordinal);
+    // The value sets being expanded or tested, innermost last: where a local reference (#id) finds its contained value set.
+    private readonly List<ElementNode> _containers = [];
     private readonly HashSet<string> _acyclic = new(StringComparer.Ordinal);
     private readonly VersionParameters _versions = versions ?? VersionParameters.None;
     private readonly List<(string Name, string Value)> _usedParameters = [];
@@ -36,6 +38,7 @@ public sealed class ValueSetExpander(RequestSources sources, int maxSize, Versio
         var key = Key(valueSet);
         CheckImports(valueSet, []);
         if (!_inProgress.Add(key)) throw TerminologyException.InvalidValueSet($"The ValueSet '{key}' imports itself");
+        _containers.Add(valueSet);
         try
         {
             var compose = valueSet.Child("compose");
@@ -60,7 +63,11 @@ public sealed class ValueSetExpander(RequestSources sources, int maxSize, Versio
             }
             return result;
         }
-        finally { _inProgress.Remove(key); }
+        finally
+        {
+            _inProgress.Remove(key);
+            _containers.RemoveAt(_containers.Count - 1);
+        }
     }
 
     /// <summary>Whether system|code is a member, without expanding: used by $validate-code on value sets of whole systems.</summary>
@@ -68,6 +75,17 @@ public sealed class ValueSetExpander(RequestSources sources, int maxSize, Versio
     {
         concept = null;
         CheckImports(valueSet, []);
+        _containers.Add(valueSet);
+        try
+        {
+            return ContainsInCompose(valueSet, system, code, out concept);
+        }
+        finally { _containers.RemoveAt(_containers.Count - 1); }
+    }
+
+    private bool ContainsInCompose(ElementNode valueSet, string system, string code, out Concept? concept)
+    {
+        concept = null;
         var compose = valueSet.Child("compose");
         if (compose is null) return FromExpansion(valueSet).Any(m => m.SystemUrl == system && m.Code == code);
         var found = false;
@@ -189,6 +207,11 @@ public sealed class ValueSetExpander(RequestSources sources, int maxSize, Versio
     // An import named without a version takes the default-valueset-version the request gives for it.
     private ElementNode Import(string canonical)
     {
+        // A local reference (#id) names a value set contained in the one that refers to it (R4 references.html#contained).
+        if (canonical.StartsWith('#'))
+            return Enumerable.Reverse(_containers).Select(c => Contained(c, canonical)).FirstOrDefault(v => v is not null)
+                ?? throw new TerminologyException("not-found", TxMessages.Format(TxMessages.UnknownValueSet, canonical))
+                    { Detail = "not-found", MessageId = TxMessages.UnknownValueSet };
         canonical = _versions.Import(canonical);
         // A pinned version that does not exist: the FHIR validator's VS_EXP_IMPORT_UNK_PINNED, as terminology servers report it.
         var valueSet = canonical.Contains('|')
@@ -211,10 +234,16 @@ public sealed class ValueSetExpander(RequestSources sources, int maxSize, Versio
         path.Add(key);
         var parts = valueSet.Child("compose") is { } compose ? compose.ChildrenNamed("include").Concat(compose.ChildrenNamed("exclude")) : [];
         foreach (var canonical in parts.SelectMany(p => p.ChildrenNamed("valueSet")).Select(v => v.Value).OfType<string>())
-            if (sources.FindValueSet(canonical) is { } imported) CheckImports(imported, path);
+            if ((Contained(valueSet, canonical) ?? sources.FindValueSet(canonical)) is { } imported) CheckImports(imported, path);
         path.RemoveAt(path.Count - 1);
         _acyclic.Add(key);
     }
+
+    /// <summary>The value set a local reference (<c>#id</c>) names among the contained resources of <paramref name="container"/>.</summary>
+    public static ElementNode? Contained(ElementNode container, string reference) =>
+        reference.StartsWith('#')
+            ? container.ChildrenNamed("contained").FirstOrDefault(c => c.Type == "ValueSet" && c.Child("id")?.Value == reference[1..])
+            : null;
 
     /// <summary>The concepts in hierarchy order: each before its children, as they are written in the code system.</summary>
     private static IEnumerable<Concept> Ordered(CodeSystemIndex cs)

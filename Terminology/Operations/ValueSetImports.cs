@@ -1,4 +1,5 @@
 using FhirServer.Conformance.Model;
+using FhirServer.Terminology.Expansion;
 using FhirServer.Terminology.Sources;
 
 namespace FhirServer.Terminology.Operations;
@@ -33,7 +34,7 @@ public static class ValueSetImports
                 throw new TerminologyException("processing", TxMessages.Format(TxMessages.CircularReference, canonical, string.Join(", ", pathway)))
                     { Detail = "vs-invalid", MessageId = TxMessages.CircularReference };
             if (!done.Add(url)) continue;
-            if (sources.FindValueSet(canonical) is not { } imported) return canonical;
+            if ((ValueSetExpander.Contained(valueSet, canonical) ?? sources.FindValueSet(canonical)) is not { } imported) return canonical;
             pathway.Add(url);
             var missing = FirstMissing(sources, imported, versions, pathway, done);
             pathway.RemoveAt(pathway.Count - 1);

@@ -62,6 +62,21 @@ public class ExpandTests
     }
 
     [Test]
+    public void A_local_reference_imports_a_contained_value_set()
+    {
+        var vs = Parse("""
+            {"resourceType":"ValueSet","id":"outer","status":"active",
+             "contained":[{"resourceType":"ValueSet","id":"pets","status":"active",
+               "compose":{"include":[{"system":"http://example.org/cs/animals","concept":[{"code":"dog"},{"code":"cat"}]}]}}],
+             "compose":{"include":[{"valueSet":["#pets"]}]}}
+            """);
+        var expansion = Service().Expand(new ExpandRequest { ValueSet = vs, TxResources = [Animals()] });
+        Assert.That(expansion.Contains.Select(c => c.Code), Is.EqualTo(new[] { "dog", "cat" }));
+        var valid = Service().ValidateCodeInValueSet(new ValidateCodeRequest([new FhirServer.Terminology.Model.CodingValue("http://example.org/cs/animals", "cat")]) { ValueSet = vs, TxResources = [Animals()] });
+        Assert.That(valid.Result, Is.True, valid.Message);
+    }
+
+    [Test]
     public void Unsupported_filter_is_refused()
     {
         var compose = """{"include":[{"system":"http://example.org/cs/animals","filter":[{"property":"concept","op":"magic","value":"x"}]}]}""";
