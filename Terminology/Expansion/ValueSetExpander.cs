@@ -61,6 +61,8 @@ public sealed class ValueSetExpander(RequestSources sources, int maxSize, Versio
                 var excluded = Members(exclude).Select(m => m.SystemUrl + "|" + m.Code).ToHashSet(StringComparer.Ordinal);
                 result.RemoveAll(m => excluded.Contains(m.SystemUrl + "|" + m.Code));
             }
+            // R4 ValueSet.compose.inactive = false: the value set holds only the active codes of what it includes.
+            if (compose.Child("inactive")?.Value == "false") result.RemoveAll(m => m.Concept is { Inactive: true });
             return result;
         }
         finally

@@ -77,6 +77,15 @@ public class ExpandTests
     }
 
     [Test]
+    public void A_compose_that_excludes_inactive_codes_expands_to_the_active_ones()
+    {
+        var all = Codes($$"""{"include":[{{Include}}]}""");
+        var active = Codes($$"""{"inactive":false,"include":[{{Include}}]}""");
+        Assert.That(all, Does.Contain("fish"));
+        Assert.That(active, Is.EqualTo(all.Where(c => c != "fish")));
+    }
+
+    [Test]
     public void Unsupported_filter_is_refused()
     {
         var compose = """{"include":[{"system":"http://example.org/cs/animals","filter":[{"property":"concept","op":"magic","value":"x"}]}]}""";
