@@ -22,6 +22,8 @@ public sealed record ValidateCodeResult(bool Result, string? Message, CodingValu
 {
     /// <summary>The code as the code system writes it, when the code given differs by case (case-insensitive systems).</summary>
     public string? NormalizedCode { get; init; }
+    /// <summary>The concept's status (its <c>status</c> property or standards status), when it has one.</summary>
+    public string? Status { get; init; }
     /// <summary>The code systems (<c>url</c> or <c>url|version</c>) that were not found: <c>x-unknown-system</c>.</summary>
     public IReadOnlyList<string> UnknownSystems { get; init; } = [];
     /// <summary>Unknown code systems the value set draws on, so that membership could not be decided: <c>x-caused-by-unknown-system</c>.</summary>

@@ -113,6 +113,7 @@ public sealed class CodeSystemIndex
         if (!byCode.TryGetValue(code, out var concept)) byCode[code] = concept = new Concept(code);
         concept.Display ??= node.Child("display")?.Value;
         concept.Definition ??= node.Child("definition")?.Value;
+        concept.StandardsStatus ??= StandardsStatusOf(node);
         concept.Designations.AddRange(node.ChildrenNamed("designation").Select(ReadDesignation).OfType<Designation>());
         // A translation of the display is the concept's name in that language: a designation (R4 §4.8.6).
         foreach (var (language, content) in Translations.Read(node.Child("display")))

@@ -22,6 +22,9 @@ public sealed class Concept(string code)
     /// <summary>Deprecated concepts are still active but should not be used in new data.</summary>
     public bool Deprecated => Status == "deprecated" || Properties.Any(p => p.Code == "deprecationDate");
 
+    /// <summary>The concept's structuredefinition-standards-status extension (deprecated, withdrawn…), if any.</summary>
+    public string? StandardsStatus { get; set; }
+
     /// <summary>
     /// <c>notSelectable</c> (R4) or the older <c>abstract</c> property, or a property the code system declares with the
     /// notSelectable URI under a code of its own (<see cref="NotSelectable"/>): the concept groups others and is not a
@@ -32,7 +35,8 @@ public sealed class Concept(string code)
     /// <summary>Set by the code system for a property of its own code whose URI is concept-properties#notSelectable.</summary>
     public bool NotSelectable { get; set; }
 
-    public string? Status => Properties.FirstOrDefault(p => p.Code == "status")?.Value;
+    /// <summary>The <c>status</c> property, else the standards status the concept carries as an extension.</summary>
+    public string? Status => Properties.FirstOrDefault(p => p.Code == "status")?.Value ?? StandardsStatus;
 
     private bool HasTrue(string code) => Properties.Any(p => p.Code == code && p.Value == "true");
 

@@ -65,6 +65,8 @@ public static class ValidationAnswer
             concept is null || cs is null ? null : Displays.For(concept, displayLanguage, cs.Language), concept?.Inactive == true, issues)
         {
             NormalizedCode = concept is not null && concept.Code != o.Coding.Code ? concept.Code : null,
+            // Reported for a concept that is inactive or deprecated (retired, deprecated…): the reason it calls for attention.
+            Status = concept is { Inactive: true } or { Deprecated: true } ? concept.Status : null,
             UnknownSystems = UnknownSystems([o], false),
             CausedByUnknownSystems = UnknownSystems([o], true),
         };

@@ -221,6 +221,22 @@ public class ValidateCodeIssueTests
     }
 
     [Test]
+    public void A_concept_marked_deprecated_by_its_standards_status_is_valid_with_a_warning_and_its_status()
+    {
+        var cs = Parse("""
+            {"resourceType":"CodeSystem","url":"http://example.org/cs/statuses","status":"active","content":"complete",
+             "concept":[{"code":"old","extension":[{"url":"http://hl7.org/fhir/StructureDefinition/structuredefinition-standards-status","valueCode":"deprecated"}]},
+                        {"code":"local","property":[{"code":"status","valueCode":"A"}]}]}
+            """);
+        var old = Service().ValidateCodeInCodeSystem(new ValidateCodeRequest([new CodingValue("http://example.org/cs/statuses", "old")]) { TxResources = [cs] });
+        Assert.That((old.Result, old.Status), Is.EqualTo((true, (string?)"deprecated")));
+        Assert.That(old.Issues.Select(i => i.MessageId), Is.EqualTo(new[] { TxMessages.DeprecatedConcept }));
+        // A status of the code system's own that says nothing of inactivity or deprecation is not reported.
+        var local = Service().ValidateCodeInCodeSystem(new ValidateCodeRequest([new CodingValue("http://example.org/cs/statuses", "local")]) { TxResources = [cs] });
+        Assert.That((local.Result, local.Status), Is.EqualTo((true, (string?)null)));
+    }
+
+    [Test]
     public void An_unknown_system_the_value_set_includes_leaves_membership_undecided()
     {
         var result = InValueSet(Coding("http://example.org/cs/nowhere", "a"), """{"include":[{"system":"http://example.org/cs/nowhere"}]}""");

@@ -57,6 +57,7 @@ public static class TerminologyOutput
         if (r.Coding?.Version is { } version) Parameter(w, "version", "valueString", version);
         if (r.Display is { } display) Parameter(w, "display", "valueString", display);
         if (r.Inactive) Parameter(w, "inactive", true);
+        if (r.Status is { } status) Parameter(w, "status", "valueCode", status);
         if (r.NormalizedCode is { } normalized) Parameter(w, "normalized-code", "valueCode", normalized);
         foreach (var unknown in r.UnknownSystems) Parameter(w, "x-unknown-system", "valueCanonical", unknown);
         foreach (var unknown in r.CausedByUnknownSystems) Parameter(w, "x-caused-by-unknown-system", "valueCanonical", unknown);
