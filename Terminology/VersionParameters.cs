@@ -21,6 +21,10 @@ public sealed record VersionParameters
     public string? Force(string system) => Find(ForceSystemVersion, system);
     public string? ValueSetDefault(string url) => Find(DefaultValueSetVersion, url);
 
+    /// <summary>An imported value set's canonical, with the default-valueset-version when it names no version.</summary>
+    public string Import(string canonical) =>
+        !canonical.Contains('|') && ValueSetDefault(canonical) is { } version ? canonical + "|" + version : canonical;
+
     private static string? Find(IReadOnlyList<string> canonicals, string url)
     {
         foreach (var canonical in canonicals)

@@ -1,5 +1,7 @@
 using FhirServer.Conformance.Model;
 using FhirServer.Terminology.Model;
+using FhirServer.Terminology.Operations;
+using FhirServer.Terminology.Sources;
 
 namespace FhirServer.Terminology.Expansion;
 
@@ -25,7 +27,26 @@ public sealed class ComposeInclude
     public IReadOnlyList<(string Property, string Op, string Value)> Filters { get; }
     public IReadOnlyList<string> ValueSets { get; }
 
-    public static ComposeInclude Read(ElementNode node) => new(
+    public static ComposeInclude Read(ElementNode node)
+    {
+        // R4 ValueSet.compose.include.filter.value is required (1..1): a filter without one is a broken value set.
+        if (node.ChildrenNamed("filter").FirstOrDefault(f => string.IsNullOrEmpty(f.Child("value")?.Value)) is { } filter)
+            throw new TerminologyException("invalid", TxMessages.Format(TxMessages.FilterWithoutValue,
+                node.Child("system")?.Value, filter.Child("property")?.Value, filter.Child("op")?.Value))
+            { Detail = "vs-invalid", MessageId = TxMessages.FilterWithoutValue, Expression = RelativeLocation(filter) };
+        return Create(node);
+    }
+
+    // The location inside the value set itself, also when it came nested in a request's Parameters.
+    private static string RelativeLocation(ElementNode node)
+    {
+        var location = node.Location;
+        if (node.ResourceNode is not { } resource) return location;
+        var prefix = resource.Location;
+        return location.StartsWith(prefix, StringComparison.Ordinal) ? resource.Type + location[prefix.Length..] : location;
+    }
+
+    private static ComposeInclude Create(ElementNode node) => new(
         node.Child("system")?.Value,
         node.Child("version")?.Value,
         [.. node.ChildrenNamed("concept").Where(c => c.Child("code")?.Value is not null).Select(c => (c.Child("code")!.Value!, c.Child("display")?.Value,

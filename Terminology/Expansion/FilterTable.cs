@@ -22,7 +22,7 @@ public static class FilterTable
         ["regex"] = (cs, p, v) =>
         {
             // The whole value must match (R4: "the specified property of the code matches the regex").
-            var regex = new Regex("^(?:" + v + ")$", RegexOptions.CultureInvariant, TimeSpan.FromSeconds(1));
+            var regex = CompileRegex(cs, p, v);
             return IsCode(p) ? c => regex.IsMatch(c.Code) : c => PropertyValues(c, p).Any(regex.IsMatch);
         },
         ["in"] = (cs, p, v) => InSet(cs, p, v),
@@ -37,10 +37,33 @@ public static class FilterTable
     public static bool IsSupported(string op) => Operators.ContainsKey(op);
 
     /// <summary>The predicate for one filter; an operator the server does not implement is refused, not ignored.</summary>
-    public static Func<Concept, bool> Build(CodeSystemIndex cs, string property, string op, string value) =>
-        Operators.TryGetValue(op, out var builder)
-            ? builder(cs, property, value)
-            : throw TerminologyException.NotSupported($"The filter operator '{op}' is not supported (property '{property}', system '{cs.Url}')");
+    public static Func<Concept, bool> Build(CodeSystemIndex cs, string property, string op, string value)
+    {
+        if (!Operators.TryGetValue(op, out var builder))
+            throw TerminologyException.NotSupported($"The filter operator '{op}' is not supported (property '{property}', system '{cs.Url}')");
+        return builder(cs, property, value);
+    }
+
+    // Patterns come from value sets, so from clients: a pattern is matched in linear time (no backtracking), and only
+    // one the linear engine cannot run (backreferences, lookarounds) falls back to backtracking under a time limit.
+    private static Regex CompileRegex(CodeSystemIndex cs, string property, string pattern)
+    {
+        try
+        {
+            try
+            {
+                return new Regex("^(?:" + pattern + ")$", RegexOptions.CultureInvariant | RegexOptions.NonBacktracking);
+            }
+            catch (NotSupportedException)
+            {
+                return new Regex("^(?:" + pattern + ")$", RegexOptions.CultureInvariant, TimeSpan.FromSeconds(1));
+            }
+        }
+        catch (ArgumentException e)
+        {
+            throw TerminologyException.Invalid($"The regex filter '{pattern}' on the property '{property}' of '{cs.Url}' is not a valid regular expression: {e.Message}");
+        }
+    }
 
     private static bool IsCode(string property) => property is "concept" or "code";
 

@@ -7,56 +7,85 @@ namespace FhirServer.Terminology.Expansion;
 
 /// <summary>
 /// Expands a ValueSet's compose (R4 §4.9.8): includes in order, value set imports intersected, excludes removed,
-/// each system|code once. The result is every member; paging and text filters are applied by the caller.
+/// each code once per system version, an exclude removing it from every version. The result is every member; paging and text filters are applied by the caller.
 /// Membership tests for $validate-code use <see cref="Contains"/>, which does not expand whole systems. The version
 /// of each included code system follows the request's version parameters (<see cref="IncludeVersion"/>).
 /// </summary>
-public sealed class ValueSetExpander(RequestSources sources, int maxSize, VersionParameters? versions = null)
+public sealed class ValueSetExpander(RequestSources sources, int maxSize, VersionParameters? versions = null,
+    string limitName = "Terminology:MaxExpansionSize")
 {
     private readonly HashSet<string> _inProgress = new(StringComparer.Ordinal);
+    // The value sets being expanded or tested, innermost last: where a local reference (#id) finds its contained value set.
+    private readonly List<ElementNode> _containers = [];
+    private readonly HashSet<string> _acyclic = new(StringComparer.Ordinal);
     private readonly VersionParameters _versions = versions ?? VersionParameters.None;
-    private readonly List<string> _usedValueSets = [];
     private readonly List<(string Name, string Value)> _usedParameters = [];
-
-    /// <summary>The imported value sets, as <c>url|version</c>, in the order they were first used (the used-valueset expansion parameter).</summary>
-    public IReadOnlyList<string> UsedValueSets => _usedValueSets;
 
     /// <summary>The version parameters that decided a code system's version, as name and canonical, each once.</summary>
     public IReadOnlyList<(string Name, string Value)> UsedParameters => _usedParameters;
 
+    /// <summary>A code of the expansion; <paramref name="Listed"/>: named by a concept list, so it keeps the list's flat order.</summary>
     public sealed record Member(CodeSystemIndex? System, string SystemUrl, string? Version, string Code, string? Display, Concept? Concept,
-        IReadOnlyList<Designation> Designations);
+        IReadOnlyList<Designation> Designations, bool Listed = false);
+
+    private readonly List<CodeSystemIndex> _used = [];
+
+    /// <summary>The code systems the expansion drew from, in the order first used (the <c>used-codesystem</c> parameters).</summary>
+    public IReadOnlyList<CodeSystemIndex> UsedCodeSystems => _used;
 
     public List<Member> Expand(ElementNode valueSet)
     {
         var key = Key(valueSet);
-        if (!_inProgress.Add(key)) throw TerminologyException.Invalid($"The ValueSet '{key}' imports itself");
+        CheckImports(valueSet, []);
+        if (!_inProgress.Add(key)) throw TerminologyException.InvalidValueSet($"The ValueSet '{key}' imports itself");
+        _containers.Add(valueSet);
         try
         {
             var compose = valueSet.Child("compose");
             if (compose is null) return FromExpansion(valueSet);
             var result = new List<Member>();
             var seen = new HashSet<string>(StringComparer.Ordinal);
+            // One entry per code of each version: a value set that includes two versions of a system holds the code of
+            // each (the versions may define it differently).
             foreach (var include in compose.ChildrenNamed("include").Select(ComposeInclude.Read))
                 foreach (var m in Members(include))
-                    if (seen.Add(m.SystemUrl + "|" + m.Code))
+                    if (seen.Add(m.SystemUrl + "|" + m.Version + "#" + m.Code))
                     {
                         result.Add(m);
                         if (result.Count > maxSize)
-                            throw TerminologyException.TooCostly($"The expansion of the ValueSet '{key}' has more than {maxSize} codes (Terminology:MaxExpansionSize)");
+                            throw TerminologyException.TooCostly($"The expansion of the ValueSet '{key}' has more than {maxSize} codes ({limitName})");
                     }
             foreach (var exclude in compose.ChildrenNamed("exclude").Select(ComposeInclude.Read))
             {
+                // An exclude removes the code from every version the expansion holds, as the reference servers do.
                 var excluded = Members(exclude).Select(m => m.SystemUrl + "|" + m.Code).ToHashSet(StringComparer.Ordinal);
                 result.RemoveAll(m => excluded.Contains(m.SystemUrl + "|" + m.Code));
             }
+            // R4 ValueSet.compose.inactive = false: the value set holds only the active codes of what it includes.
+            if (compose.Child("inactive")?.Value == "false") result.RemoveAll(m => m.Concept is { Inactive: true });
             return result;
         }
-        finally { _inProgress.Remove(key); }
+        finally
+        {
+            _inProgress.Remove(key);
+            _containers.RemoveAt(_containers.Count - 1);
+        }
     }
 
     /// <summary>Whether system|code is a member, without expanding: used by $validate-code on value sets of whole systems.</summary>
     public bool Contains(ElementNode valueSet, string system, string code, out Concept? concept)
+    {
+        concept = null;
+        CheckImports(valueSet, []);
+        _containers.Add(valueSet);
+        try
+        {
+            return ContainsInCompose(valueSet, system, code, out concept);
+        }
+        finally { _containers.RemoveAt(_containers.Count - 1); }
+    }
+
+    private bool ContainsInCompose(ElementNode valueSet, string system, string code, out Concept? concept)
     {
         concept = null;
         var compose = valueSet.Child("compose");
@@ -105,11 +134,12 @@ public sealed class ValueSetExpander(RequestSources sources, int maxSize, Versio
         if (include.System is not null)
         {
             var cs = Resolve(include, out var version);
+            if (cs is not null && !_used.Contains(cs)) _used.Add(cs);
             if (cs is null)
             {
                 if (include.Concepts.Count == 0 || include.Filters.Count > 0)
                     throw TerminologyException.NotFound(UnknownSystem.Message(sources, include.System, version.Version, UnknownSystem.ToExpand));
-                members = include.Concepts.Select(c => new Member(null, include.System, version.Version, c.Code, c.Display, null, c.Designations));
+                members = include.Concepts.Select(c => new Member(null, include.System, version.Version, c.Code, c.Display, null, c.Designations, true));
             }
             else if (_versions.Check(include.System) is { } required && !VersionPattern.Matches(cs.Version, required))
                 throw TerminologyException.VersionError(IncludeVersion.CheckFailed(include.System, cs.Version, required));
@@ -117,8 +147,8 @@ public sealed class ValueSetExpander(RequestSources sources, int maxSize, Versio
             {
                 // Listed concepts keep the order of the list and the display the value set gives them (R4 §4.9.5.2).
                 members = include.Concepts.Select(c => cs.Find(c.Code) is { } concept
-                        ? new Member(cs, cs.Url, cs.Version, concept.Code, c.Display ?? concept.Display, concept, [.. c.Designations, .. concept.Designations])
-                        : cs.IsCompleteContent ? null : new Member(cs, cs.Url, cs.Version, c.Code, c.Display, null, c.Designations))
+                        ? new Member(cs, cs.Url, cs.Version, concept.Code, c.Display ?? concept.Display, concept, [.. c.Designations, .. concept.Designations], true)
+                        : cs.IsCompleteContent ? null : new Member(cs, cs.Url, cs.Version, c.Code, c.Display, null, c.Designations, true))
                     .OfType<Member>();
             }
             else
@@ -135,7 +165,8 @@ public sealed class ValueSetExpander(RequestSources sources, int maxSize, Versio
         }
         // Only value sets: their intersection.
         if (include.ValueSets.Count == 0) return [];
-        members = Expand(Import(include.ValueSets[0]));
+        // Codes drawn from other value sets are listed flat, as enumerated codes are.
+        members = Expand(Import(include.ValueSets[0])).Select(m => m with { Listed = true });
         foreach (var canonical in include.ValueSets.Skip(1))
         {
             var vs = Import(canonical);
@@ -170,15 +201,51 @@ public sealed class ValueSetExpander(RequestSources sources, int maxSize, Versio
             .GroupBy(i => i.System!).Where(g => g.Count() > 1).Select(g => g.Key)];
     }
 
+    private readonly List<ElementNode> _imported = [];
+
+    /// <summary>The value sets the expansion imported (the <c>used-valueset</c> parameters), in the order first used.</summary>
+    public IReadOnlyList<ElementNode> UsedValueSets => _imported;
+
     // An import named without a version takes the default-valueset-version the request gives for it.
     private ElementNode Import(string canonical)
     {
-        if (!canonical.Contains('|') && _versions.ValueSetDefault(canonical) is { } version) canonical += "|" + version;
-        var valueSet = sources.RequireValueSet(canonical);
-        var used = valueSet.Child("url")?.Value + (valueSet.Child("version")?.Value is { } v ? "|" + v : "");
-        if (!_usedValueSets.Contains(used)) _usedValueSets.Add(used);
+        // A local reference (#id) names a value set contained in the one that refers to it (R4 references.html#contained).
+        if (canonical.StartsWith('#'))
+            return Enumerable.Reverse(_containers).Select(c => Contained(c, canonical)).FirstOrDefault(v => v is not null)
+                ?? throw new TerminologyException("not-found", TxMessages.Format(TxMessages.UnknownValueSet, canonical))
+                    { Detail = "not-found", MessageId = TxMessages.UnknownValueSet };
+        canonical = _versions.Import(canonical);
+        // A pinned version that does not exist: the FHIR validator's VS_EXP_IMPORT_UNK_PINNED, as terminology servers report it.
+        var valueSet = canonical.Contains('|')
+            ? sources.FindValueSet(canonical) ?? throw new TerminologyException("not-found", TxMessages.Format(TxMessages.UnknownValueSet, canonical))
+                { Detail = "not-found", MessageId = TxMessages.UnknownPinnedImport }
+            : sources.RequireValueSet(canonical);
+        if (!_imported.Contains(valueSet)) _imported.Add(valueSet);
         return valueSet;
     }
+
+    // A value set that includes or excludes itself, directly or through others, has no meaning (R4 §4.9.5): found by
+    // walking the imports once, before any code is looked at, so a membership test that would not reach the cycle
+    // finds it too. Unknown imports are left to the expansion, which reports them where they matter.
+    private void CheckImports(ElementNode valueSet, List<string> path)
+    {
+        var key = Key(valueSet);
+        if (_acyclic.Contains(key)) return;
+        if (path.Contains(key))
+            throw TerminologyException.InvalidValueSet($"Cyclic reference: the ValueSet '{path[0]}' refers to itself via [{string.Join(", ", path.Skip(1).Append(key))}]");
+        path.Add(key);
+        var parts = valueSet.Child("compose") is { } compose ? compose.ChildrenNamed("include").Concat(compose.ChildrenNamed("exclude")) : [];
+        foreach (var canonical in parts.SelectMany(p => p.ChildrenNamed("valueSet")).Select(v => v.Value).OfType<string>())
+            if ((Contained(valueSet, canonical) ?? sources.FindValueSet(canonical)) is { } imported) CheckImports(imported, path);
+        path.RemoveAt(path.Count - 1);
+        _acyclic.Add(key);
+    }
+
+    /// <summary>The value set a local reference (<c>#id</c>) names among the contained resources of <paramref name="container"/>.</summary>
+    public static ElementNode? Contained(ElementNode container, string reference) =>
+        reference.StartsWith('#')
+            ? container.ChildrenNamed("contained").FirstOrDefault(c => c.Type == "ValueSet" && c.Child("id")?.Value == reference[1..])
+            : null;
 
     /// <summary>The concepts in hierarchy order: each before its children, as they are written in the code system.</summary>
     private static IEnumerable<Concept> Ordered(CodeSystemIndex cs)

@@ -25,7 +25,12 @@ public sealed class CodeSystemIndex
     public string? Name { get; private init; }
     public string? Title { get; private init; }
     public string? Status { get; private init; }
+    public bool Experimental { get; private init; }
+    /// <summary>The structuredefinition-standards-status extension (draft, trial-use, normative, deprecated, withdrawn…).</summary>
+    public string? StandardsStatus { get; private init; }
     public string? Language { get; private init; }
+    /// <summary>The properties the code system defines (CodeSystem.property): code → URI.</summary>
+    public IReadOnlyDictionary<string, string?> PropertyUris { get; private init; } = new Dictionary<string, string?>();
     public bool CaseSensitive { get; }
     /// <summary><c>complete</c>, <c>fragment</c>, <c>not-present</c>, <c>example</c> or <c>supplement</c> (R4 §4.8.5).</summary>
     public string Content { get; }
@@ -65,13 +70,24 @@ public sealed class CodeSystemIndex
             else concept.AddChild(target);
         }
         roots.RemoveAll(r => r.Parents.Count > 0);
+        // A property is known by its URI (R4 CodeSystem.property.uri): one the code system names with a code of its own
+        // ("not-selectable") and the standard URI means notSelectable.
+        var notSelectable = codeSystem.ChildrenNamed("property").Where(p => p.Child("uri")?.Value == NotSelectableUri)
+            .Select(p => p.Child("code")?.Value).OfType<string>().ToHashSet(StringComparer.Ordinal);
+        if (notSelectable.Count > 0)
+            foreach (var concept in byCode.Values)
+                concept.NotSelectable = concept.Properties.Any(p => notSelectable.Contains(p.Code) && p.Value == "true");
         return new CodeSystemIndex(url, codeSystem.Child("version")?.Value, caseSensitive,
             codeSystem.Child("content")?.Value ?? "complete", byCode, roots)
         {
             Name = codeSystem.Child("name")?.Value,
             Title = codeSystem.Child("title")?.Value,
             Status = codeSystem.Child("status")?.Value,
+            Experimental = codeSystem.Child("experimental")?.Value == "true",
+            StandardsStatus = StandardsStatusOf(codeSystem),
             Language = codeSystem.Child("language")?.Value,
+            PropertyUris = codeSystem.ChildrenNamed("property").Where(p => p.Child("code")?.Value is not null)
+                .GroupBy(p => p.Child("code")!.Value!).ToDictionary(g => g.Key, g => g.First().Child("uri")?.Value),
         };
     }
 
@@ -83,6 +99,13 @@ public sealed class CodeSystemIndex
     internal static ConceptProperty? ReadProperty(ElementNode p) =>
         p.Child("code")?.Value is { } code && p.Child("value") is { } v ? new ConceptProperty(code, v.Type, v.Value, v.Type == "Coding" ? Codings.Read(v) : null) : null;
 
+    private const string NotSelectableUri = "http://hl7.org/fhir/concept-properties#notSelectable";
+
+    public const string StandardsStatusUrl = "http://hl7.org/fhir/StructureDefinition/structuredefinition-standards-status";
+
+    public static string? StandardsStatusOf(ElementNode resource) =>
+        resource.ChildrenNamed("extension").FirstOrDefault(e => e.Child("url")?.Value == StandardsStatusUrl)?.Child("value")?.Value;
+
     private static Concept? Read(ElementNode node, Concept? parent, Dictionary<string, Concept> byCode, List<(Concept, string, bool)> pending)
     {
         var code = node.Child("code")?.Value;
@@ -90,7 +113,13 @@ public sealed class CodeSystemIndex
         if (!byCode.TryGetValue(code, out var concept)) byCode[code] = concept = new Concept(code);
         concept.Display ??= node.Child("display")?.Value;
         concept.Definition ??= node.Child("definition")?.Value;
+        concept.StandardsStatus ??= StandardsStatusOf(node);
         concept.Designations.AddRange(node.ChildrenNamed("designation").Select(ReadDesignation).OfType<Designation>());
+        // A translation of the display is the concept's name in that language: a designation (R4 §4.8.6).
+        foreach (var (language, content) in Translations.Read(node.Child("display")))
+            if (!concept.Designations.Any(d => d.Language == language && d.Value == content))
+                concept.Designations.Add(new Designation(language, null, content));
+        concept.DefinitionTranslations.AddRange(Translations.Read(node.Child("definition")));
         foreach (var property in node.ChildrenNamed("property").Select(ReadProperty).OfType<ConceptProperty>())
         {
             concept.Properties.Add(property);

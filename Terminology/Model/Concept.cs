@@ -9,6 +9,8 @@ public sealed class Concept(string code)
     public string Code { get; } = code;
     public string? Display { get; set; }
     public string? Definition { get; set; }
+    /// <summary>The definition in other languages (translation extensions on <c>definition</c>).</summary>
+    public List<(string Language, string Value)> DefinitionTranslations { get; } = [];
     public List<Designation> Designations { get; } = [];
     public List<ConceptProperty> Properties { get; } = [];
     public List<Concept> Parents { get; } = [];
@@ -20,10 +22,21 @@ public sealed class Concept(string code)
     /// <summary>Deprecated concepts are still active but should not be used in new data.</summary>
     public bool Deprecated => Status == "deprecated" || Properties.Any(p => p.Code == "deprecationDate");
 
-    /// <summary><c>notSelectable</c> (R4) or the older <c>abstract</c> property: the concept groups others and is not a code to record.</summary>
-    public bool Abstract => HasTrue("notSelectable") || HasTrue("abstract");
+    /// <summary>The concept's structuredefinition-standards-status extension (deprecated, withdrawn…), if any.</summary>
+    public string? StandardsStatus { get; set; }
 
-    public string? Status => Properties.FirstOrDefault(p => p.Code == "status")?.Value;
+    /// <summary>
+    /// <c>notSelectable</c> (R4) or the older <c>abstract</c> property, or a property the code system declares with the
+    /// notSelectable URI under a code of its own (<see cref="NotSelectable"/>): the concept groups others and is not a
+    /// code to record.
+    /// </summary>
+    public bool Abstract => NotSelectable || HasTrue("notSelectable") || HasTrue("abstract");
+
+    /// <summary>Set by the code system for a property of its own code whose URI is concept-properties#notSelectable.</summary>
+    public bool NotSelectable { get; set; }
+
+    /// <summary>The <c>status</c> property, else the standards status the concept carries as an extension.</summary>
+    public string? Status => Properties.FirstOrDefault(p => p.Code == "status")?.Value ?? StandardsStatus;
 
     private bool HasTrue(string code) => Properties.Any(p => p.Code == code && p.Value == "true");
 

@@ -32,12 +32,12 @@ public sealed record CodingVersion(CodeSystemIndex? CodeSystem, IReadOnlyList<Va
         var valueSetVersionNotFound = false;
         if (coding.Version is { } v && fromCoding is null)
         {
-            issues.Add(new("error", "not-found", UnknownSystem.Message(sources, system, v), CodeCheck.At(path, "system"), "not-found"));
+            issues.Add(UnknownVersion(sources, system, v, path));
             unknown = system + "|" + v;
         }
         if (version.Version is { } asked && fromValueSet is null)
         {
-            issues.Add(new("error", "not-found", UnknownSystem.Message(sources, system, asked), CodeCheck.At(path, "system"), "not-found"));
+            issues.Add(UnknownVersion(sources, system, asked, path));
             unknown ??= system + "|" + asked;
             valueSetVersionNotFound = true;
         }
@@ -45,23 +45,30 @@ public sealed record CodingVersion(CodeSystemIndex? CodeSystem, IReadOnlyList<Va
         {
             if (version.Version is { } required && !VersionPattern.Matches(given, required))
             {
-                var origin = version.Parameter is null ? "" : $" resulting from the version '{version.Declared}'";
-                issues.Add(new("error", "invalid",
-                    $"The code system '{system}' version '{required}'{origin} in the ValueSet include is different to the one in the value ('{given}')",
-                    CodeCheck.At(path, "version"), "vs-invalid"));
+                issues.Add(version.Parameter is null
+                    ? TxMessages.Issue("error", "invalid", CodeCheck.At(path, "version"), "vs-invalid", TxMessages.VersionMismatch, system, required, given)
+                    : TxMessages.Issue("error", "invalid", CodeCheck.At(path, "version"), "vs-invalid", TxMessages.VersionMismatchChanged, system, required, version.Declared, given));
             }
             else if (version.Version is null && fromCoding is null && fromValueSet is not null && fromValueSet.Version != given)
-                issues.Add(new("warning", "invalid",
-                    $"The code system '{system}' version '{fromValueSet.Version}' for the versionless include in the ValueSet include is different to the one in the value ('{given}')",
-                    CodeCheck.At(path, "version"), "vs-invalid"));
+                issues.Add(TxMessages.Issue("warning", "invalid", CodeCheck.At(path, "version"), "vs-invalid", TxMessages.VersionMismatchDefault,
+                    system, fromValueSet.Version, given));
         }
 
         var used = fromCoding is not null && (version.Version is null || VersionPattern.Matches(fromCoding.Version, version.Version))
             ? fromCoding
             : fromValueSet ?? fromCoding ?? sources.FindCodeSystem(system, versions.Default(system) ?? versions.Check(system));
         if (used is not null && versions.Check(system) is { } check && !VersionPattern.Matches(used.Version, check))
-            issues.Add(new("error", "exception", IncludeVersion.CheckFailed(system, used.Version, check), CodeCheck.At(path, "version"), "version-error"));
+            issues.Add(TxMessages.Issue("error", "exception", CodeCheck.At(path, "version"), "version-error", TxMessages.VersionCheck, system, used.Version, check));
         return new(used, issues, unknown, valueSetVersionNotFound);
+    }
+
+    /// <summary>A code system version that does not exist, naming the versions that do.</summary>
+    public static ValidationIssue UnknownVersion(RequestSources sources, string system, string version, string path)
+    {
+        var known = sources.KnownVersions(system);
+        return known.Count == 0
+            ? TxMessages.Issue("error", "not-found", CodeCheck.At(path, "system"), "not-found", TxMessages.UnknownCodeSystemVersionNone, system, version)
+            : TxMessages.Issue("error", "not-found", CodeCheck.At(path, "system"), "not-found", TxMessages.UnknownCodeSystemVersion, system, version, string.Join(" or ", known));
     }
 
     private sealed record Candidate(ComposeInclude Include, IncludeVersion Version, CodeSystemIndex? CodeSystem)

@@ -25,7 +25,17 @@ public sealed class LookupOperation(TerminologySources sources)
         if (request.Properties is { Count: > 0 } wanted && !wanted.Contains("*"))
             properties.RemoveAll(p => !wanted.Contains(p.Code));
 
-        return new LookupResult(cs.Title ?? cs.Name ?? cs.Url, cs.Version, concept.Code,
-            Displays.For(concept, request.DisplayLanguage, cs.Language), concept.Definition, concept.Abstract, concept.Designations, properties);
+        // The name is the code system's name (CodeSystem.name), as terminology servers answer, not its title.
+        return new LookupResult(cs.Name ?? cs.Title ?? cs.Url, cs.Version, concept.Code,
+            Displays.For(concept, request.DisplayLanguage, cs.Language),
+            Translated(concept.Definition, concept.DefinitionTranslations, cs.Language, request.DisplayLanguage),
+            concept.Abstract, concept.Designations, properties);
+    }
+
+    // The text in the display language when the code system carries a translation into it (R4 languages.html).
+    private static string? Translated(string? text, IReadOnlyList<(string Language, string Value)> translations, string? systemLanguage, string? language)
+    {
+        if (text is null || language is null || Displays.LanguageMatches(systemLanguage, language)) return text;
+        return translations.FirstOrDefault(t => Displays.LanguageMatches(t.Language, language)).Value ?? text;
     }
 }

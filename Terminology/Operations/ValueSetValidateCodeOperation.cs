@@ -17,64 +17,32 @@ public sealed class ValueSetValidateCodeOperation(TerminologySources sources, Te
         forRequest.UseSupplements([.. request.UseSupplements, .. Supplements.Referenced(valueSet)]);
         if (request.Codings.Count == 0 || request.Codings.All(c => c.Code is null))
             throw TerminologyException.Invalid("$validate-code needs a code, a coding or a codeableConcept");
-        var expander = new ValueSetExpander(forRequest, options.MaxExpansionSize, request.Versions);
-        ValidateCodeResult? last = null;
-        for (var i = 0; i < request.Codings.Count; i++)
-        {
-            var path = CodeCheck.Path(request, i);
-            last = One(forRequest, expander, valueSet, request.Codings[i], request.DisplayLanguage, request.Versions, path, request.IsCodeableConcept);
-            if (last.Result) return last;
-        }
-        return last!;
+        // Without a displayLanguage, the language the value set asks for (its displayLanguage expansion parameter, R4
+        // valueset-expansion-parameter extension) or its own language.
+        request = request with { DisplayLanguage = Displays.RequireValidLanguages(request.DisplayLanguage) ?? DefaultLanguage(valueSet) };
+        if (ValueSetImports.FirstMissing(forRequest, valueSet, request.Versions) is { } missing)
+            return ValidationAnswer.Failure(TxMessages.Issue("error", "not-found", null, "not-found", TxMessages.UnknownValueSet, missing));
+        var checker = new CodingChecker(forRequest, request, valueSet, new ValueSetExpander(forRequest, options.MaxExpansionSize, request.Versions));
+        var outcomes = ValidationAnswer.UpToFirstValid(request.Codings.Select((c, i) => checker.Check(c, CodeCheck.Path(request, i))));
+        outcomes[0].Issues.AddRange(ImportStatus(forRequest, valueSet));
+        return request.IsCodeableConcept
+            ? ValidationAnswer.ForConcept(outcomes, CodingChecker.Name(valueSet), request.DisplayLanguage)
+            : ValidationAnswer.ForCoding(outcomes[0], request.DisplayLanguage);
     }
 
-    private static ValidateCodeResult One(RequestSources sources, ValueSetExpander expander, ElementNode valueSet, CodingValue coding,
-        string? displayLanguage, VersionParameters versions, string path, bool inCodeableConcept)
+    private static string? DefaultLanguage(ElementNode valueSet) =>
+        valueSet.Child("compose")?.ChildrenNamed("extension")
+            .Where(e => e.Child("url")?.Value == "http://hl7.org/fhir/StructureDefinition/valueset-expansion-parameter")
+            .Where(e => e.ChildrenNamed("extension").Any(p => p.Child("url")?.Value == "name" && p.Child("value")?.Value == "displayLanguage"))
+            .SelectMany(e => e.ChildrenNamed("extension")).FirstOrDefault(p => p.Child("url")?.Value == "value")?.Child("value")?.Value
+        ?? valueSet.Child("language")?.Value;
+
+    // The status of the value set itself and of the value sets it imports (R4 §4.9.1).
+    private static IEnumerable<ValidationIssue> ImportStatus(RequestSources sources, ElementNode valueSet)
     {
-        var vsName = valueSet.Child("url")?.Value + (valueSet.Child("version")?.Value is { } v ? "|" + v : "");
-        if (coding.System is null || coding.Code is null)
-        {
-            const string text = "A code and a system are both needed to validate a code";
-            return new(false, text, coding, null, false, [new("error", "invalid", text, CodeCheck.At(path, "code"), "invalid-data")]);
-        }
-        var version = CodingVersion.Resolve(sources, expander, valueSet, coding, versions, path);
-        var issues = new List<ValidationIssue>(version.Issues);
-        var cs = version.CodeSystem;
-        Concept? concept = cs?.Find(coding.Code);
-        var errors = issues.Where(i => i.Severity == "error").Select(i => i.Text).ToList();
-        string? message = errors.Count == 0 ? null : string.Join("; ", errors);
-        if (cs is not null && concept is null && cs.IsCompleteContent && version.CausedByUnknownSystem is null)
-        {
-            var text = CodeCheck.UnknownCode(cs, coding.Code);
-            message = message is null ? text : message + "; " + text;
-            issues.Add(new("error", "code-invalid", text, CodeCheck.At(path, "code"), "invalid-code"));
-        }
-        bool? inValueSet; // null: membership cannot be judged
-        try
-        {
-            inValueSet = expander.Contains(valueSet, coding.System, concept?.Code ?? coding.Code, out _);
-        }
-        catch (TerminologyException e) when (e.IssueCode == "not-found")
-        {
-            // A value set the value set imports is missing: the code cannot be judged against it (an error, not a 404).
-            issues.Add(new("error", "not-found", e.Message, null, e.Detail));
-            message = message is null ? e.Message : message + "; " + e.Message;
-            inValueSet = null;
-        }
-        // A version that does not exist already says why the code is not accepted.
-        if (inValueSet == false && version.CausedByUnknownSystem is null)
-        {
-            var text = $"The provided code '{coding.System}#{coding.Code}' was not found in the value set '{vsName}'";
-            issues.Add(new("error", "code-invalid", text, CodeCheck.At(path, "code"), "not-in-vs"));
-            message = message is null ? text : message + "; " + text;
-        }
-        if (cs is not null && concept is not null) CodeCheck.Concept(cs, concept, coding, displayLanguage, path, issues, ref message);
-        var ok = !issues.Any(i => i.Severity == "error");
-        var validated = coding with { Version = cs?.Version ?? coding.Version, Code = concept?.Code ?? coding.Code };
-        // A CodeableConcept's coding whose value set version does not exist is not reported as the code validated.
-        if (inCodeableConcept && version.ValueSetVersionNotFound) validated = validated with { System = null, Code = null };
-        return new(ok, message, validated,
-            concept is null || cs is null ? null : Displays.For(concept, displayLanguage, cs.Language), concept?.Inactive == true, issues)
-            { CausedByUnknownSystem = version.CausedByUnknownSystem };
+        var source = CanonicalStatus.Of(valueSet);
+        if (CanonicalStatus.Check(source, source) is { } own) yield return own;
+        foreach (var imported in ValueSetImports.Of(valueSet).Select(sources.FindValueSet).OfType<ElementNode>())
+            if (CanonicalStatus.Check(CanonicalStatus.Of(imported), source) is { } issue) yield return issue;
     }
 }

@@ -1,5 +1,6 @@
 using FhirServer.Conformance.Model;
 using FhirServer.Terminology.Model;
+using FhirServer.Terminology.Operations;
 
 namespace FhirServer.Terminology.Sources;
 
@@ -69,6 +70,11 @@ public sealed class RequestSources
         }
     }
 
+    /// <summary>The supplements applied to a code system this request found, as <c>url|version</c> (the used-supplement expansion parameter).</summary>
+    public IEnumerable<string> SupplementsOf(CodeSystemIndex cs) =>
+        _supplements.Where(s => Supplements.Targets(s, cs))
+            .Select(s => s.Child("url")?.Value + (s.Child("version")?.Value is { } v ? "|" + v : ""));
+
     /// <summary>A supplement by canonical: the request's own first, then the packages.</summary>
     public ElementNode? FindSupplement(string canonical)
     {
@@ -100,7 +106,8 @@ public sealed class RequestSources
 
     /// <summary>A value set by canonical; an unknown one is a not-found error naming it.</summary>
     public ElementNode RequireValueSet(string canonical) =>
-        FindValueSet(canonical) ?? throw TerminologyException.NotFound($"A definition for the value Set '{canonical}' could not be found");
+        FindValueSet(canonical) ?? throw new TerminologyException("not-found", TxMessages.Format(TxMessages.UnknownValueSet, canonical))
+            { Detail = "not-found", MessageId = TxMessages.UnknownValueSet };
 
     /// <summary>A ConceptMap by canonical (<c>url</c> or <c>url|version</c>): the request's own first, then the packages.</summary>
     public ConceptMapModel? FindConceptMap(string canonical)

@@ -9,8 +9,12 @@ public class ExpandTests
     private static List<string> Codes(string compose, Func<ExpandRequest, ExpandRequest>? adjust = null, params FhirServer.Conformance.Model.ElementNode[] more)
     {
         var request = new ExpandRequest { ValueSet = ValueSet(compose), TxResources = [Animals(), .. more] };
-        return [.. Service().Expand(adjust?.Invoke(request) ?? request).Contains.Select(c => c.Code)];
+        return [.. Flatten(Service().Expand(adjust?.Invoke(request) ?? request).Contains).Select(c => c.Code)];
     }
+
+    /// <summary>The codes of a nested expansion in document order: each before the codes nested under it.</summary>
+    public static IEnumerable<ExpansionEntry> Flatten(IEnumerable<ExpansionEntry> entries) =>
+        entries.SelectMany(e => Flatten(e.Contains).Prepend(e));
 
     [Test]
     public void Whole_system_in_hierarchy_order()
@@ -42,6 +46,43 @@ public class ExpandTests
     {
         var compose = $$"""{"include":[{"system":"http://example.org/cs/animals","filter":[{"property":"{{property}}","op":"{{op}}","value":"{{value}}"}]}]}""";
         Assert.That(Codes(compose), Is.EqualTo(expected.Split(',')));
+    }
+
+    [Test]
+    public void A_property_with_the_notSelectable_uri_under_another_code_makes_the_concept_abstract()
+    {
+        var cs = Parse("""
+            {"resourceType":"CodeSystem","url":"http://example.org/cs/reprop","status":"active","content":"complete",
+             "property":[{"code":"not-selectable","uri":"http://hl7.org/fhir/concept-properties#notSelectable","type":"boolean"}],
+             "concept":[{"code":"group","property":[{"code":"not-selectable","valueBoolean":true}]},
+                        {"code":"leaf","property":[{"code":"not-selectable","valueBoolean":false}]}]}
+            """);
+        var result = Service().Expand(new ExpandRequest { ValueSet = ValueSet("""{"include":[{"system":"http://example.org/cs/reprop"}]}"""), TxResources = [cs] });
+        Assert.That(Flatten(result.Contains).Select(c => (c.Code, c.Abstract)), Is.EqualTo(new[] { ("group", true), ("leaf", false) }));
+    }
+
+    [Test]
+    public void A_local_reference_imports_a_contained_value_set()
+    {
+        var vs = Parse("""
+            {"resourceType":"ValueSet","id":"outer","status":"active",
+             "contained":[{"resourceType":"ValueSet","id":"pets","status":"active",
+               "compose":{"include":[{"system":"http://example.org/cs/animals","concept":[{"code":"dog"},{"code":"cat"}]}]}}],
+             "compose":{"include":[{"valueSet":["#pets"]}]}}
+            """);
+        var expansion = Service().Expand(new ExpandRequest { ValueSet = vs, TxResources = [Animals()] });
+        Assert.That(expansion.Contains.Select(c => c.Code), Is.EqualTo(new[] { "dog", "cat" }));
+        var valid = Service().ValidateCodeInValueSet(new ValidateCodeRequest([new FhirServer.Terminology.Model.CodingValue("http://example.org/cs/animals", "cat")]) { ValueSet = vs, TxResources = [Animals()] });
+        Assert.That(valid.Result, Is.True, valid.Message);
+    }
+
+    [Test]
+    public void A_compose_that_excludes_inactive_codes_expands_to_the_active_ones()
+    {
+        var all = Codes($$"""{"include":[{{Include}}]}""");
+        var active = Codes($$"""{"inactive":false,"include":[{{Include}}]}""");
+        Assert.That(all, Does.Contain("fish"));
+        Assert.That(active, Is.EqualTo(all.Where(c => c != "fish")));
     }
 
     [Test]

@@ -19,6 +19,17 @@ public class LookupTests
     }
 
     [Test]
+    public void The_name_is_the_code_system_name_not_its_title()
+    {
+        var cs = Parse("""
+            {"resourceType":"CodeSystem","url":"http://example.org/cs/named","name":"NamedSystem","title":"A Named System","status":"active",
+             "content":"complete","concept":[{"code":"a"}]}
+            """);
+        var result = Service().Lookup(new LookupRequest(new CodingValue("http://example.org/cs/named", "a")) { TxResources = [cs] });
+        Assert.That(result.Name, Is.EqualTo("NamedSystem"));
+    }
+
+    [Test]
     public void Parent_property_links_concepts_both_ways()
     {
         var result = Service().Lookup(new LookupRequest(new CodingValue(Animals, "animal")) { TxResources = [Support.TestTerminology.Animals()] });
@@ -30,6 +41,23 @@ public class LookupTests
     {
         var result = Service().Lookup(new LookupRequest(new CodingValue(Animals, "dog"), DisplayLanguage: "fr") { TxResources = [Support.TestTerminology.Animals()] });
         Assert.That(result.Display, Is.EqualTo("Chien"));
+    }
+
+    [Test]
+    public void Translations_of_the_definition_and_display_serve_the_display_language()
+    {
+        var cs = Parse("""
+            {"resourceType":"CodeSystem","url":"http://example.org/cs/de","language":"de","name":"De","title":"Deutsch","status":"active","content":"complete",
+             "_title":{"extension":[{"url":"http://hl7.org/fhir/StructureDefinition/translation","extension":[{"url":"lang","valueCode":"en"},{"url":"content","valueString":"German"}]}]},
+             "concept":[{"code":"a","display":"Anzeige","definition":"Mein Code",
+               "_display":{"extension":[{"url":"http://hl7.org/fhir/StructureDefinition/translation","extension":[{"url":"lang","valueCode":"en"},{"url":"content","valueString":"Display"}]}]},
+               "_definition":{"extension":[{"url":"http://hl7.org/fhir/StructureDefinition/translation","extension":[{"url":"lang","valueCode":"en"},{"url":"content","valueString":"My code"}]}]}}]}
+            """);
+        var english = Service().Lookup(new LookupRequest(new CodingValue("http://example.org/cs/de", "a"), DisplayLanguage: "en") { TxResources = [cs] });
+        Assert.That((english.Name, english.Display, english.Definition), Is.EqualTo(("De", (string?)"Display", (string?)"My code")));
+        var german = Service().Lookup(new LookupRequest(new CodingValue("http://example.org/cs/de", "a")) { TxResources = [cs] });
+        Assert.That((german.Name, german.Display, german.Definition), Is.EqualTo(("De", (string?)"Anzeige", (string?)"Mein Code")));
+        Assert.That(german.Designations.Select(d => (d.Language, d.Value)), Is.EqualTo(new[] { ((string?)"en", "Display") }));
     }
 
     [Test]

@@ -69,6 +69,15 @@ public class SupplementTests
     }
 
     [Test]
+    public void An_expansion_names_the_supplements_it_used()
+    {
+        var expansion = Service().Expand(new ExpandRequest { ValueSet = GenderValueSet(withSupplement: true), TxResources = [French()] });
+        Assert.That(expansion.Parameters.Where(p => p.Name == "used-supplement").Select(p => p.Value), Is.EqualTo(new[] { FrenchGender + "|1" }));
+        var plain = Service().Expand(new ExpandRequest { ValueSet = GenderValueSet(withSupplement: false), TxResources = [French()] });
+        Assert.That(plain.Parameters.Select(p => p.Name), Has.None.EqualTo("used-supplement"));
+    }
+
+    [Test]
     public void Supplements_of_the_packages_apply_when_asked_for()
     {
         var result = Service().Lookup(new LookupRequest(new CodingValue("http://hl7.org/fhir/CodeSystem/example", "chol-mass"))

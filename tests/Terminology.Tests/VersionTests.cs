@@ -118,6 +118,17 @@ public class VersionTests
     }
 
     [Test]
+    public void A_code_of_two_included_versions_is_listed_once_per_version_and_an_exclude_removes_it_from_both()
+    {
+        var both = ValueSet($$$"""{"include":[{"system":"{{{System}}}","version":"1.0.0"},{"system":"{{{System}}}","version":"2.0.0"}]}""");
+        var result = Service().Expand(new ExpandRequest { ValueSet = both, ExcludeNested = true, TxResources = AllVersions });
+        Assert.That(result.Contains.Select(c => (c.Code, c.Version)), Is.EqualTo(new[] { ("one", (string?)"1.0.0"), ("one", "2.0.0"), ("two", "2.0.0") }));
+        Assert.That(result.Total, Is.EqualTo(3));
+        var excluded = ValueSet($$$"""{"include":[{"system":"{{{System}}}","version":"1.0.0"},{"system":"{{{System}}}","version":"2.0.0"}],"exclude":[{"system":"{{{System}}}","version":"1.0.0"}]}""");
+        Assert.That(Service().Expand(new ExpandRequest { ValueSet = excluded, TxResources = AllVersions }).Contains.Select(c => c.Code), Is.EqualTo(new[] { "two" }));
+    }
+
+    [Test]
     public void A_versionless_import_takes_the_default_valueset_version()
     {
         ElementNode Listing(string version, string code) => Parse($$$"""
@@ -160,7 +171,7 @@ public class VersionTests
     {
         var result = Validate(null, "9.9");
         Assert.That(result.Result, Is.False);
-        Assert.That(result.CausedByUnknownSystem, Is.EqualTo(System + "|9.9"));
+        Assert.That(result.CausedByUnknownSystems, Is.EqualTo(new[] { System + "|9.9" }));
         Assert.That(result.Issues.Select(i => (i.Severity, i.Detail)), Is.EqualTo(new[] { ("error", (string?)"not-found"), ("warning", "vs-invalid") }));
         Assert.That(result.Message, Does.StartWith($"A definition for CodeSystem '{System}' version '9.9' could not be found"));
     }

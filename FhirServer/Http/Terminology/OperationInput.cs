@@ -59,9 +59,13 @@ public sealed class OperationInput
 
     public IReadOnlyList<string> Strings(string name) => [.. _parameters.Where(p => p.Name == name && p.Value is not null).Select(p => p.Value!)];
 
-    public bool Bool(string name) => String(name) switch
+    public bool Bool(string name) => OptionalBool(name) ?? false;
+
+    /// <summary>A boolean parameter, null when it is not given.</summary>
+    public bool? OptionalBool(string name) => String(name) switch
     {
-        null or "false" => false,
+        null => null,
+        "false" => false,
         "true" => true,
         var other => throw FhirException.BadRequest($"The parameter '{name}' is a boolean (true or false), not '{other}'.", name),
     };

@@ -15,7 +15,9 @@ public static class TerminologyCapabilities
     /// request). A parameter is listed here when the server acts on it, not before.
     /// </summary>
     public static readonly IReadOnlyList<string> ExpansionParameters =
-        ["activeOnly", "count", "displayLanguage", "filter", "includeDesignations", "offset", "tx-resource"];
+        ["activeOnly", "check-system-version", "count", "default-valueset-version", "designation", "displayLanguage", "excludeNested",
+            "filter", "force-system-version", "includeDefinition", "includeDesignations", "offset", "property", "system-version",
+            "tx-resource", "useSupplement"];
 
     /// <summary>
     /// The application features the terminology ecosystem reads in the CapabilityStatement (extension

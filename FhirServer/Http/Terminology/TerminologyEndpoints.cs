@@ -76,7 +76,8 @@ public static class TerminologyEndpoints
         }
         catch (TerminologyException e)
         {
-            // The OperationOutcome as terminology servers write it: the text in details, with its tx-issue-type code.
+            // The OperationOutcome as terminology servers write it: the text in details, with its tx-issue-type code,
+            // the message id and where in the value set the problem lies.
             json = TerminologyOutput.Outcome(e);
             status = e.IssueCode switch
             {
@@ -116,7 +117,11 @@ public static class TerminologyEndpoints
         if (instance is not null)
             codings = [.. codings.Select(c => c with { System = c.System ?? instance.Child("url")?.Value, Version = c.Version ?? instance.Child("version")?.Value })];
         return TerminologyOutput.ValidateCode(service.ValidateCodeInCodeSystem(new ValidateCodeRequest(codings, input.String("displayLanguage"))
-            { IsCodeableConcept = isConcept, IsCoding = input.Node("coding") is not null, TxResources = TxResources(input, instance), UseSupplements = input.Strings("useSupplement") }), isConcept ? codings : null, ConceptText(input));
+            {
+                IsCodeableConcept = isConcept, IsCoding = !isConcept && input.Node("coding") is not null, AbstractAllowed = input.String("abstract") is null || input.Bool("abstract"),
+                ActiveOnly = input.Bool("activeOnly"), LenientDisplay = input.Bool("lenient-display-validation"), TxResources = TxResources(input, instance),
+                UseSupplements = input.Strings("useSupplement"),
+            }), isConcept ? codings : null, ConceptText(input));
     }
 
     internal static byte[] ValueSetValidateCode(HttpContext http, ITerminologyService service, OperationInput input, ElementNode? instance)
@@ -128,7 +133,9 @@ public static class TerminologyEndpoints
         if (valueSet is null && url is null) throw FhirException.BadRequest("ValueSet/$validate-code needs a url or a valueSet.", "url", "required");
         return TerminologyOutput.ValidateCode(service.ValidateCodeInValueSet(new ValidateCodeRequest(codings, input.String("displayLanguage"))
             {
-                ValueSet = valueSet, ValueSetUrl = url, IsCodeableConcept = isConcept, IsCoding = input.Node("coding") is not null,
+                ValueSet = valueSet, ValueSetUrl = url, IsCodeableConcept = isConcept, IsCoding = !isConcept && input.Node("coding") is not null,
+                InferSystem = input.Bool("inferSystem"), AbstractAllowed = input.String("abstract") is null || input.Bool("abstract"), ActiveOnly = input.Bool("activeOnly"),
+                LenientDisplay = input.Bool("lenient-display-validation"), MembershipOnly = input.Bool("valueset-membership-only"),
                 Versions = Versions(input), TxResources = TxResources(input, null), UseSupplements = input.Strings("useSupplement"),
             }), isConcept ? codings : null, ConceptText(input));
     }
@@ -152,12 +159,16 @@ public static class TerminologyEndpoints
             Url = url,
             ValueSet = valueSet,
             Filter = input.String("filter"),
-            Offset = input.Int("offset") ?? 0,
+            Offset = input.Int("offset"),
             Count = input.Int("count"),
-            ActiveOnly = input.Bool("activeOnly"),
-            IncludeDesignations = input.Bool("includeDesignations"),
+            ActiveOnly = input.OptionalBool("activeOnly"),
+            IncludeDesignations = input.OptionalBool("includeDesignations"),
+            ExcludeNested = input.OptionalBool("excludeNested"),
             DisplayLanguage = input.String("displayLanguage"),
             Versions = Versions(input),
+            AcceptLanguage = http.Request.Headers.AcceptLanguage.ToString() is { Length: > 0 } acceptLanguage ? acceptLanguage : null,
+            Designations = input.Strings("designation"),
+            Properties = input.Strings("property"),
             TxResources = TxResources(input, null),
             UseSupplements = input.Strings("useSupplement"),
         });

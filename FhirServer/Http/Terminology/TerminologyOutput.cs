@@ -57,8 +57,11 @@ public static class TerminologyOutput
         if (r.Coding?.Version is { } version) Parameter(w, "version", "valueString", version);
         if (r.Display is { } display) Parameter(w, "display", "valueString", display);
         if (r.Inactive) Parameter(w, "inactive", true);
+        if (r.Status is { } status) Parameter(w, "status", "valueCode", status);
+        if (r.NormalizedCode is { } normalized) Parameter(w, "normalized-code", "valueCode", normalized);
+        foreach (var unknown in r.UnknownSystems) Parameter(w, "x-unknown-system", "valueCanonical", unknown);
+        foreach (var unknown in r.CausedByUnknownSystems) Parameter(w, "x-caused-by-unknown-system", "valueCanonical", unknown);
         if (r.Message is { } message) Parameter(w, "message", "valueString", message);
-        if (r.CausedByUnknownSystem is { } unknown) Parameter(w, "x-caused-by-unknown-system", "valueCanonical", unknown);
         if (r.Issues.Count > 0)
         {
             w.WriteStartObject();
@@ -69,8 +72,12 @@ public static class TerminologyOutput
         }
     });
 
-    /// <summary>An error of the engine as an OperationOutcome, its text in details beside the tx-issue-type code.</summary>
-    public static byte[] Outcome(TerminologyException e) => Write(w => Issues(w, [new ValidationIssue("error", e.IssueCode, e.Message, null, e.Detail)]));
+    /// <summary>
+    /// A request the engine could not answer, as terminology servers report it: the text in details beside its
+    /// tx-issue-type code, the message id, and where in the value set the problem lies.
+    /// </summary>
+    public static byte[] Outcome(TerminologyException e) => Write(w => Issues(w,
+        [new ValidationIssue("error", e.IssueCode, e.Message, e.Expression, e.Detail) { MessageId = e.MessageId }]));
 
     public static byte[] Subsumes(SubsumesResult r) => Parameters(w => Parameter(w, "outcome", "valueCode", r.Outcome));
 
@@ -90,6 +97,25 @@ public static class TerminologyOutput
     private static byte[] ExpansionElement(ExpansionResult r, DateTimeOffset now) => Write(w =>
     {
         w.WriteStartObject();
+        if (r.Properties.Count > 0 || r.UnclosedReasons.Count > 0)
+        {
+            w.WriteStartArray("extension");
+            if (r.UnclosedReasons.Count > 0)
+            {
+                // The expansion may not hold every code (R4 extension valueset-unclosed), and why.
+                Extension(w, "http://hl7.org/fhir/StructureDefinition/valueset-unclosed", () => w.WriteBoolean("valueBoolean", true));
+                foreach (var reason in r.UnclosedReasons)
+                    Extension(w, "http://hl7.org/fhir/StructureDefinition/valueset-unclosed-reason", () => w.WriteString("valueString", reason));
+            }
+            // R5 ValueSet.expansion.property in R4: the cross-version extension (R5 → R4 conversions).
+            foreach (var (code, uri) in r.Properties)
+                CrossVersion(w, "ValueSet.expansion.property", () =>
+                {
+                    SubExtension(w, "code", "code", code);
+                    if (uri is not null) SubExtension(w, "uri", "uri", uri);
+                });
+            w.WriteEndArray();
+        }
         w.WriteString("identifier", "urn:uuid:" + Guid.NewGuid());
         w.WriteString("timestamp", now.ToString("yyyy-MM-ddTHH:mm:sszzz", System.Globalization.CultureInfo.InvariantCulture));
         w.WriteNumber("total", r.Total);
@@ -101,11 +127,11 @@ public static class TerminologyOutput
             {
                 w.WriteStartObject();
                 w.WriteString("name", name);
-                if (name is "activeOnly" or "includeDesignations") w.WriteBoolean("valueBoolean", value == "true");
+                if (name is "activeOnly" or "includeDesignations" or "excludeNested" or "includeDefinition") w.WriteBoolean("valueBoolean", value == "true");
                 else if (name is "offset" or "count") w.WriteNumber("valueInteger", int.Parse(value, System.Globalization.CultureInfo.InvariantCulture));
-                else if (name is "used-codesystem" or "used-valueset" or "system-version" or "check-system-version" or "force-system-version")
-                    w.WriteString("valueUri", value);
-                else w.WriteString(name == "displayLanguage" ? "valueCode" : "valueString", value);
+                else if (name is "filter" or "designation") w.WriteString("valueString", value);
+                else if (name == "displayLanguage") w.WriteString("valueCode", value);
+                else w.WriteString("valueUri", value);
                 w.WriteEndObject();
             }
             w.WriteEndArray();
@@ -120,6 +146,25 @@ public static class TerminologyOutput
         foreach (var e in entries)
         {
             w.WriteStartObject();
+            if (e.Properties.Count > 0)
+            {
+                w.WriteStartArray("extension");
+                foreach (var p in e.Properties)
+                    CrossVersion(w, "ValueSet.expansion.contains.property", () =>
+                    {
+                        SubExtension(w, "code", "code", p.Code);
+                        if (p.Coding is { } coding)
+                        {
+                            w.WriteStartObject();
+                            w.WriteString("url", "value");
+                            w.WritePropertyName("valueCoding");
+                            Coding(w, coding);
+                            w.WriteEndObject();
+                        }
+                        else if (p.Value is { } value) SubExtension(w, "value", p.ValueType, value);
+                    });
+                w.WriteEndArray();
+            }
             w.WriteString("system", e.System);
             if (e.Abstract) w.WriteBoolean("abstract", true);
             if (e.Inactive) w.WriteBoolean("inactive", true);
@@ -146,7 +191,7 @@ public static class TerminologyOutput
     }
 
     // The issues of $validate-code as terminology servers write them: the text in details, with the tx-issue-type
-    // code beside it, and the location as expression (and as the older location).
+    // code beside it, the location as expression (and as the older location), and the message id as an extension.
     private static void Issues(Utf8JsonWriter w, IReadOnlyList<ValidationIssue> issues)
     {
         w.WriteStartObject();
@@ -155,6 +200,15 @@ public static class TerminologyOutput
         foreach (var issue in issues)
         {
             w.WriteStartObject();
+            if (issue.MessageId is { } id)
+            {
+                w.WriteStartArray("extension");
+                w.WriteStartObject();
+                w.WriteString("url", "http://hl7.org/fhir/StructureDefinition/operationoutcome-message-id");
+                w.WriteString("valueString", id);
+                w.WriteEndObject();
+                w.WriteEndArray();
+            }
             w.WriteString("severity", issue.Severity);
             w.WriteString("code", issue.Code);
             w.WriteStartObject("details");
@@ -224,12 +278,18 @@ public static class TerminologyOutput
         w.WriteEndObject();
     }
 
-    // A property's value in its own type: numbers and booleans as JSON numbers and booleans (R4 JSON §2.6.2).
     private static void PrimitiveParameter(Utf8JsonWriter w, string name, string type, string value)
     {
-        var valueName = "value" + char.ToUpperInvariant(type[0]) + type[1..];
         w.WriteStartObject();
         w.WriteString("name", name);
+        PrimitiveValue(w, type, value);
+        w.WriteEndObject();
+    }
+
+    // A property's value in its own type: numbers and booleans as JSON numbers and booleans (R4 JSON §2.6.2).
+    private static void PrimitiveValue(Utf8JsonWriter w, string type, string value)
+    {
+        var valueName = "value" + char.ToUpperInvariant(type[0]) + type[1..];
         if (type == "boolean") w.WriteBoolean(valueName, value == "true");
         else if (type is "integer" or "decimal")
         {
@@ -238,6 +298,33 @@ public static class TerminologyOutput
             w.WriteRawValue(value);
         }
         else w.WriteString(valueName, value);
+    }
+
+    // An R5 element an R4 resource carries as an extension: http://hl7.org/fhir/5.0/StructureDefinition/extension-{path}
+    // (FHIR cross-version extensions), its parts as sub-extensions.
+    private static void CrossVersion(Utf8JsonWriter w, string path, Action parts)
+    {
+        w.WriteStartObject();
+        w.WriteString("url", "http://hl7.org/fhir/5.0/StructureDefinition/extension-" + path);
+        w.WriteStartArray("extension");
+        parts();
+        w.WriteEndArray();
+        w.WriteEndObject();
+    }
+
+    private static void Extension(Utf8JsonWriter w, string url, Action value)
+    {
+        w.WriteStartObject();
+        w.WriteString("url", url);
+        value();
+        w.WriteEndObject();
+    }
+
+    private static void SubExtension(Utf8JsonWriter w, string url, string type, string value)
+    {
+        w.WriteStartObject();
+        w.WriteString("url", url);
+        PrimitiveValue(w, type, value);
         w.WriteEndObject();
     }
 

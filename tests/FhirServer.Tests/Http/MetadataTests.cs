@@ -93,7 +93,8 @@ public class MetadataTests : ServerTests
         // SNOMED CT is content not-present in the packages, example-supplement a supplement: neither is a code system held.
         Assert.That(systems.Keys, Has.None.EqualTo("http://snomed.info/sct").And.None.EqualTo("http://hl7.org/fhir/CodeSystem/example-supplement"));
         var expansion = root.GetProperty("expansion").GetProperty("parameter").EnumerateArray().Select(p => p.GetProperty("name").GetString());
-        Assert.That(expansion, Does.Contain("tx-resource").And.Contain("count"));
+        Assert.That(expansion, Does.Contain("tx-resource").And.Contain("count").And.Contain("excludeNested").And.Contain("property")
+            .And.Contain("system-version").And.Contain("check-system-version").And.Contain("force-system-version").And.Contain("includeDefinition"));
         Assert.That(root.GetProperty("translation").GetProperty("needsMap").GetBoolean(), Is.False);
     }
 

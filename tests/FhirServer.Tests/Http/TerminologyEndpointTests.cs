@@ -62,7 +62,45 @@ public class TerminologyEndpointTests(string store) : ServerTests(store)
         Assert.That(status, Is.EqualTo(HttpStatusCode.OK), body.ToString());
         var expansion = body.GetProperty("expansion");
         Assert.That(expansion.GetProperty("total").GetInt32(), Is.EqualTo(3));
-        Assert.That(expansion.GetProperty("contains").EnumerateArray().Select(c => c.GetProperty("code").GetString()), Is.EqualTo(new[] { "warm", "red", "orange" }));
+        // Codes drawn from the hierarchy nest under their parent (expansion.contains.contains).
+        var warm = expansion.GetProperty("contains").EnumerateArray().Single();
+        Assert.That(warm.GetProperty("code").GetString(), Is.EqualTo("warm"));
+        Assert.That(warm.GetProperty("contains").EnumerateArray().Select(c => c.GetProperty("code").GetString()), Is.EqualTo(new[] { "red", "orange" }));
+    }
+
+    [Test]
+    public async Task Expand_in_r4_carries_properties_in_cross_version_extensions_and_follows_accept_language()
+    {
+        const string legs = """
+            {"resourceType":"CodeSystem","url":"http://example.org/cs/legs","status":"active","content":"complete","language":"en",
+             "property":[{"code":"legs","uri":"http://example.org/legs","type":"integer"}],
+             "concept":[{"code":"dog","display":"Dog","designation":[{"language":"fr","value":"Chien"}],"property":[{"code":"legs","valueInteger":4}]}]}
+            """;
+        var parameters = """
+            {"resourceType":"Parameters","parameter":[
+              {"name":"valueSet","resource":{"resourceType":"ValueSet","url":"http://example.org/vs/legs","status":"active",
+                "compose":{"include":[{"system":"http://example.org/cs/legs"}]}}},
+              {"name":"excludeNested","valueBoolean":true},{"name":"property","valueString":"legs"},
+              {"name":"tx-resource","resource":LEGS}]}
+            """.Replace("LEGS", legs);
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/ValueSet/$expand") { Content = RestTests.Json(parameters) };
+        request.Headers.TryAddWithoutValidation("Accept-Language", "fr");
+        var response = await Client.SendAsync(request);
+        var body = JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement;
+        Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.OK), body.ToString());
+        Assert.That(body.TryGetProperty("compose", out _), Is.False, "the expansion is returned without the definition");
+        var expansion = body.GetProperty("expansion");
+        Assert.That(expansion.GetProperty("parameter").EnumerateArray().Select(p => p.GetProperty("name").GetString()),
+            Is.EqualTo(new[] { "displayLanguage", "excludeNested", "used-codesystem" }));
+        Assert.That(expansion.GetProperty("parameter")[1].GetProperty("valueBoolean").GetBoolean(), Is.True);
+        var declared = expansion.GetProperty("extension")[0];
+        Assert.That(declared.GetProperty("url").GetString(), Is.EqualTo("http://hl7.org/fhir/5.0/StructureDefinition/extension-ValueSet.expansion.property"));
+        Assert.That(declared.GetProperty("extension")[1].GetProperty("valueUri").GetString(), Is.EqualTo("http://example.org/legs"));
+        var dog = expansion.GetProperty("contains")[0];
+        Assert.That(dog.GetProperty("display").GetString(), Is.EqualTo("Chien"));
+        var property = dog.GetProperty("extension")[0];
+        Assert.That(property.GetProperty("url").GetString(), Is.EqualTo("http://hl7.org/fhir/5.0/StructureDefinition/extension-ValueSet.expansion.contains.property"));
+        Assert.That(property.GetProperty("extension")[1].GetProperty("valueInteger").GetInt32(), Is.EqualTo(4));
     }
 
     [Test]
@@ -98,6 +136,17 @@ public class TerminologyEndpointTests(string store) : ServerTests(store)
     }
 
     [Test]
+    public async Task An_engine_error_carries_its_message_in_details_with_the_tx_issue_type()
+    {
+        var (status, body) = await Get("/ValueSet/$expand?url=http://example.org/none");
+        Assert.That(status, Is.EqualTo(HttpStatusCode.NotFound), body.ToString());
+        var details = body.GetProperty("issue")[0].GetProperty("details");
+        Assert.That(details.GetProperty("text").GetString(), Does.Contain("http://example.org/none"));
+        Assert.That(details.GetProperty("coding")[0].GetProperty("system").GetString(), Is.EqualTo("http://hl7.org/fhir/tools/CodeSystem/tx-issue-type"));
+        Assert.That(details.GetProperty("coding")[0].GetProperty("code").GetString(), Is.EqualTo("not-found"));
+    }
+
+    [Test]
     public async Task Unsupported_filter_is_a_400()
     {
         var parameters = """
@@ -107,6 +156,35 @@ public class TerminologyEndpointTests(string store) : ServerTests(store)
         var (status, body) = await Post("/ValueSet/$expand", parameters);
         Assert.That(status, Is.EqualTo(HttpStatusCode.BadRequest), body.ToString());
         Assert.That(body.GetProperty("issue")[0].GetProperty("code").GetString(), Is.EqualTo("not-supported"));
+    }
+
+    [Test]
+    public async Task A_broken_value_set_is_a_400_that_says_where_and_why()
+    {
+        var parameters = """
+            {"resourceType":"Parameters","parameter":[{"name":"code","valueCode":"male"},{"name":"system","valueUri":"http://hl7.org/fhir/administrative-gender"},
+             {"name":"valueSet","resource":{"resourceType":"ValueSet","status":"active",
+              "compose":{"include":[{"system":"http://hl7.org/fhir/administrative-gender","filter":[{"property":"concept","op":"is-a"}]}]}}}]}
+            """;
+        var (status, body) = await Post("/ValueSet/$validate-code", parameters);
+        Assert.That(status, Is.EqualTo(HttpStatusCode.BadRequest), body.ToString());
+        var issue = body.GetProperty("issue")[0];
+        Assert.That(issue.GetProperty("code").GetString(), Is.EqualTo("invalid"));
+        Assert.That(issue.GetProperty("details").GetProperty("coding")[0].GetProperty("code").GetString(), Is.EqualTo("vs-invalid"));
+        Assert.That(issue.GetProperty("details").GetProperty("text").GetString(),
+            Is.EqualTo("The system http://hl7.org/fhir/administrative-gender filter with property = concept, op = is-a has no value"));
+        Assert.That(issue.GetProperty("expression")[0].GetString(), Is.EqualTo("ValueSet.compose.include[0].filter[0]"));
+        Assert.That(issue.GetProperty("extension")[0].GetProperty("valueString").GetString(), Is.EqualTo("UNABLE_TO_HANDLE_SYSTEM_FILTER_WITH_NO_VALUE"));
+    }
+
+    [Test]
+    public async Task An_unknown_value_set_is_a_404_naming_it()
+    {
+        var (status, body) = await Get("/ValueSet/$validate-code?url=http://example.org/none&system=http://hl7.org/fhir/administrative-gender&code=male");
+        Assert.That(status, Is.EqualTo(HttpStatusCode.NotFound), body.ToString());
+        var details = body.GetProperty("issue")[0].GetProperty("details");
+        Assert.That(details.GetProperty("coding")[0].GetProperty("code").GetString(), Is.EqualTo("not-found"));
+        Assert.That(details.GetProperty("text").GetString(), Is.EqualTo("A definition for the value Set 'http://example.org/none' could not be found"));
     }
 
     [Test]
