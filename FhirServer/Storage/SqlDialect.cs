@@ -101,6 +101,10 @@ public abstract class SqlDialect : IAsyncDisposable
     /// <summary>Starts a transaction that takes the write lock up front where the database needs it (SQLite).</summary>
     public abstract ValueTask<DbTransaction> BeginWriteAsync(DbConnection connection, CancellationToken ct);
 
+    /// <summary>A transaction for reads only: it must not take the write lock, so a reader never makes writers wait.</summary>
+    public virtual async ValueTask<DbTransaction> BeginReadAsync(DbConnection connection, CancellationToken ct) =>
+        await connection.BeginTransactionAsync(ct);
+
     /// <summary>
     /// Run (with parameter <c>@key</c> = "type/id") before reading the version a write will follow, so that writers of one
     /// resource queue up instead of racing for the next version number; null when the transaction already excludes
@@ -374,6 +378,11 @@ public sealed class SqliteDialect : SqlDialect
     // then both fail to upgrade (SQLITE_BUSY); the second waits (busy timeout) instead.
     public override ValueTask<DbTransaction> BeginWriteAsync(DbConnection connection, CancellationToken ct) =>
         ValueTask.FromResult<DbTransaction>(((SqliteConnection)connection).BeginTransaction(deferred: false));
+
+    // Deferred: Microsoft.Data.Sqlite's default BEGIN is IMMEDIATE, which would hold the database's one write lock for
+    // the whole read (a batch's read entries made every writer wait).
+    public override ValueTask<DbTransaction> BeginReadAsync(DbConnection connection, CancellationToken ct) =>
+        ValueTask.FromResult<DbTransaction>(((SqliteConnection)connection).BeginTransaction(deferred: true));
 
     public override string? LockResource => null;
 

@@ -68,7 +68,7 @@ public sealed class SqlResourceStore(SqlDialect dialect) : IResourceStore
         var connection = new ConnectionLease(write ? await dialect.OpenWriterAsync(ct) : await dialect.OpenAsync(ct));
         try
         {
-            var tx = write ? await dialect.BeginWriteAsync(connection.Connection, ct) : await connection.Connection.BeginTransactionAsync(ct);
+            var tx = write ? await dialect.BeginWriteAsync(connection.Connection, ct) : await dialect.BeginReadAsync(connection.Connection, ct);
             return new Session(this, connection, tx, write);
         }
         catch
