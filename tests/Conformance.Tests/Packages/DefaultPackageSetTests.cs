@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using FhirServer.Conformance.Packages;
+using FhirServer.Conformance.Tests.Support;
 
 namespace FhirServer.Conformance.Tests.Packages;
 
@@ -8,7 +9,6 @@ namespace FhirServer.Conformance.Tests.Packages;
 [NonParallelizable]
 public class DefaultPackageSetTests
 {
-    private const string SharedPackages = "/work/shared/fhir-packages";
 
     private static readonly string[] DefaultSet =
     [
@@ -26,7 +26,7 @@ public class DefaultPackageSetTests
         _temp = new TempFolder();
         _cache = new PackageCache(Path.Combine(_temp.Path, "cache"));
         var clock = Stopwatch.StartNew();
-        _resolution = await new PackageResolver(_cache, [new TarballDirectorySource(SharedPackages)]).ResolveAsync(DefaultSet.Select(PackageReference.Parse));
+        _resolution = await new PackageResolver(_cache, [new TarballDirectorySource(TestData.PackagesFolder)]).ResolveAsync(DefaultSet.Select(PackageReference.Parse));
         TestContext.Out.WriteLine($"Cold resolution (unpack + index) of the default set: {clock.ElapsedMilliseconds} ms");
         foreach (var d in _resolution.Diagnostics) TestContext.Out.WriteLine($"  {d}");
     }
@@ -115,7 +115,7 @@ public class DefaultPackageSetTests
     [Test]
     public async Task A_dependency_on_terminology_7_1_0_uses_7_0_1_with_a_warning()
     {
-        var result = await new PackageResolver(_cache, [new TarballDirectorySource(SharedPackages)]).ResolveAsync([PackageReference.Parse("hl7.fhir.fr.core#2.2.0")]);
+        var result = await new PackageResolver(_cache, [new TarballDirectorySource(TestData.PackagesFolder)]).ResolveAsync([PackageReference.Parse("hl7.fhir.fr.core#2.2.0")]);
 
         Assert.That(result.Find("hl7.terminology.r4")!.Version, Is.EqualTo("7.0.1"));
         var warning = result.Diagnostics.Single(d => d.Message.Contains("hl7.terminology.r4#7.1.0"));
@@ -146,7 +146,7 @@ public class DefaultPackageSetTests
     [Test]
     public async Task Expansions_package_indexes_resource_files_without_extension()
     {
-        var result = await new PackageResolver(_cache, [new TarballDirectorySource(SharedPackages)]).ResolveAsync([PackageReference.Parse("hl7.fhir.r4.expansions#4.0.1")]);
+        var result = await new PackageResolver(_cache, [new TarballDirectorySource(TestData.PackagesFolder)]).ResolveAsync([PackageReference.Parse("hl7.fhir.r4.expansions#4.0.1")]);
 
         var expansions = result.Packages.Single();
         Assert.That(expansions.Entries, Has.Count.EqualTo(1106));

@@ -1,11 +1,11 @@
 using FhirServer.Conformance.Packages;
+using FhirServer.Conformance.Tests.Support;
 
 namespace FhirServer.Conformance.Tests.Packages;
 
 // Downloads through the npm protocol from a registry the test runs itself; nothing here touches the internet.
 public class NpmRegistrySourceTests
 {
-    private const string SharedPackages = "/work/shared/fhir-packages";
     private TempFolder _temp = null!;
     private TestRegistryServer _server = null!;
     private HttpClient _http = null!;
@@ -119,5 +119,5 @@ public class NpmRegistrySourceTests
 
     private PackageResolver Resolver() => new(_cache, [new NpmRegistrySource(_server.BaseUri, _http)]);
 
-    private static byte[] Shared(string file) => File.ReadAllBytes(Path.Combine(SharedPackages, file));
+    private static byte[] Shared(string file) => File.ReadAllBytes(Path.Combine(TestData.PackagesFolder, file));
 }

@@ -1,10 +1,10 @@
 using FhirServer.Conformance.Packages;
+using FhirServer.Conformance.Tests.Support;
 
 namespace FhirServer.Conformance.Tests.Packages;
 
 public class TarballDirectorySourceTests
 {
-    private const string SharedPackages = "/work/shared/fhir-packages";
 
     [TestCase("hl7.fhir.r4.core-4.0.1.tgz", "hl7.fhir.r4.core", "4.0.1")]
     [TestCase("hl7.fhir.uv.extensions.r4-5.3.0-ballot-tc1.tgz", "hl7.fhir.uv.extensions.r4", "5.3.0-ballot-tc1")]
@@ -41,7 +41,7 @@ public class TarballDirectorySourceTests
     [Test]
     public async Task Lists_the_shared_folder_versions()
     {
-        var source = new TarballDirectorySource(SharedPackages);
+        var source = new TarballDirectorySource(TestData.PackagesFolder);
         Assert.That(await source.GetVersionsAsync("ihe.iti.mhd", CancellationToken.None), Is.EqualTo(new[] { "4.2.0", "4.2.3" }));
         Assert.That(await source.GetVersionsAsync("hl7.fhir.fr.core", CancellationToken.None), Is.EqualTo(new[] { "2.1.0", "2.2.0" }));
         Assert.That(await source.GetVersionsAsync("hl7.fhir.extensions.r5", CancellationToken.None), Is.Empty);

@@ -1,5 +1,6 @@
 using System.Text;
 using FhirServer.Conformance.Packages;
+using FhirServer.Conformance.Tests.Support;
 
 namespace FhirServer.Conformance.Tests.Packages;
 
@@ -7,7 +8,6 @@ namespace FhirServer.Conformance.Tests.Packages;
 // cache) and unpacked afterwards: they must look exactly like the same packages unpacked.
 public class TarballPackageTests
 {
-    private const string SharedPackages = "/work/shared/fhir-packages";
 
     private TempFolder _temp = null!;
     private PackageCache _cache = null!;
@@ -28,7 +28,7 @@ public class TarballPackageTests
     public async Task A_package_read_from_its_tarball_has_the_index_and_resources_of_the_unpacked_one(string name, string version, bool indexBuilt)
     {
         var fromTarball = (await Resolve($"{name}#{version}")).Find(name)!;
-        var unpacked = (await new PackageResolver(new PackageCache(_temp.Sub("eager")), [new TarballDirectorySource(SharedPackages)])
+        var unpacked = (await new PackageResolver(new PackageCache(_temp.Sub("eager")), [new TarballDirectorySource(TestData.PackagesFolder)])
             .ResolveAsync([new PackageReference(name, version)])).Find(name)!;
 
         Assert.Multiple(() =>
@@ -114,7 +114,7 @@ public class TarballPackageTests
 
     private Task<PackageResolution> Resolve(params string[] references)
     {
-        var folders = new[] { _temp.Sub("tgz"), SharedPackages };
+        var folders = new[] { _temp.Sub("tgz"), TestData.PackagesFolder };
         return new PackageResolver(_cache, folders.Select(f => new TarballDirectorySource(f))) { DeferTarballInstalls = true }
             .ResolveAsync(references.Select(PackageReference.Parse));
     }
