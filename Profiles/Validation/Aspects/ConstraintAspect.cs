@@ -1,0 +1,112 @@
+using System.Text.Json;
+using FhirServer.Conformance.FhirPath;
+using FhirServer.Conformance.Model;
+using FhirServer.Profiles.Validation.Schemas;
+
+namespace FhirServer.Profiles.Validation.Aspects;
+
+/// <summary>
+/// ElementDefinition.constraint: each invariant's FHIRPath, compiled once, evaluated on every node of the element
+/// (R4 conformance-rules.html §constraints). <c>ele-1</c> and <c>ext-1</c>, which every element and extension
+/// carries, are checked natively. Invariants marked best practice run only when the options ask for them, as in the
+/// HL7 validator.
+/// </summary>
+public sealed class ConstraintAspect : IAspectBuilder
+{
+    private const string BestPracticeExtension = "http://hl7.org/fhir/StructureDefinition/elementdefinition-bestpractice";
+
+    public void Build(ElementSchema element, JsonElement json, List<IElementCheck> checks)
+    {
+        if (!json.TryGetProperty("constraint", out var constraints) || constraints.ValueKind != JsonValueKind.Array) return;
+        foreach (var c in constraints.EnumerateArray())
+        {
+            var key = Str(c, "key") ?? "";
+            var expression = Str(c, "expression");
+            if (expression is null) continue;
+            var severity = Str(c, "severity") == "warning" ? IssueSeverity.Warning : IssueSeverity.Error;
+            var human = Str(c, "human") ?? key;
+            var source = Str(c, "source") ?? element.Profile.Url;
+            var bestPractice = IsBestPractice(c);
+            switch (key)
+            {
+                case "ele-1":
+                    checks.Add(new HasValueOrChildrenCheck(human, source));
+                    continue;
+                case "ext-1" when element.Definition.Path == "Extension":
+                    checks.Add(new ExtensionOrValueCheck(human, source));
+                    continue;
+            }
+            CompiledExpression? compiled = null;
+            string? error = null;
+            try { compiled = FhirPathEngine.Compile(expression); }
+            catch (FhirPathException e) { error = e.Message; }
+            checks.Add(new InvariantCheck(key, severity, human, expression, source, compiled, error, bestPractice));
+        }
+    }
+
+    private static bool IsBestPractice(JsonElement constraint)
+    {
+        if (!constraint.TryGetProperty("extension", out var exts) || exts.ValueKind != JsonValueKind.Array) return false;
+        foreach (var e in exts.EnumerateArray())
+            if (Str(e, "url") == BestPracticeExtension && e.TryGetProperty("valueBoolean", out var v) && v.ValueKind == JsonValueKind.True)
+                return true;
+        return false;
+    }
+
+    private static string? Str(JsonElement e, string name) =>
+        e.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.String ? v.GetString() : null;
+
+    internal static string Message(string key, string human, string source) => $"Constraint failed: {key}: '{human}' (defined in {source})";
+
+    /// <summary>ele-1 (<c>hasValue() or (children().count() > id.count())</c>): an element has a value or children other than id.</summary>
+    private sealed class HasValueOrChildrenCheck(string human, string source) : IElementCheck
+    {
+        public void Check(ElementNode node, ValidationState state)
+        {
+            if (node.HasValue || node.IsResource) return;
+            foreach (var c in node.Children)
+                if (c.Name != "id") return;
+            state.Report(IssueSeverity.Error, "invariant", Message("ele-1", human, source), node);
+        }
+    }
+
+    /// <summary>ext-1 (<c>extension.exists() != value.exists()</c>): an extension has a value or extensions, not both.</summary>
+    private sealed class ExtensionOrValueCheck(string human, string source) : IElementCheck
+    {
+        public void Check(ElementNode node, ValidationState state)
+        {
+            bool extensions = false, value = false;
+            foreach (var c in node.Children)
+            {
+                if (c.Name == "extension") extensions = true;
+                else if (c.Name == "value") value = true;
+            }
+            if (extensions == value) state.Report(IssueSeverity.Error, "invariant", Message("ext-1", human, source), node);
+        }
+    }
+
+    private sealed class InvariantCheck(string key, IssueSeverity severity, string human, string expression, string source,
+        CompiledExpression? compiled, string? compileError, bool bestPractice) : IElementCheck
+    {
+        public void Check(ElementNode node, ValidationState state)
+        {
+            if (bestPractice && !state.Options.BestPracticeInvariants) return;
+            if (compiled is null)
+            {
+                state.Report(IssueSeverity.Warning, "invariant",
+                    $"Constraint {key} (defined in {source}) cannot be checked: its expression '{expression}' does not compile ({compileError}).", node);
+                return;
+            }
+            bool? result;
+            try { result = compiled.Predicate(node, state.FhirPath); }
+            catch (FhirPathException e)
+            {
+                state.Report(IssueSeverity.Warning, "invariant",
+                    $"Constraint {key} (defined in {source}) could not be evaluated: {e.Message}", node);
+                return;
+            }
+            // An empty result (the expression has nothing to say about this node) is not a failure.
+            if (result == false) state.Report(severity, "invariant", Message(key, human, source), node);
+        }
+    }
+}

@@ -1,0 +1,272 @@
+using FhirServer.Conformance.Definitions;
+using FhirServer.Conformance.FhirPath;
+using FhirServer.Conformance.Model;
+using FhirServer.Profiles.Validation.Schemas;
+using FhirServer.Terminology.Membership;
+
+namespace FhirServer.Profiles.Validation;
+
+/// <summary>
+/// Validates resources against the base definitions and profiles, on the parsed <see cref="ElementNode"/> tree:
+/// each node against the compiled schema of the element it matches (its checks, its children's cardinality, its
+/// type's definition and the profiles its type names), nested resources (contained, Bundle entries) against their
+/// own. One instance serves every validation of a server or a command-line run; thread-safe.
+/// </summary>
+public sealed class ResourceValidator
+{
+    private readonly FhirPathContext _fhirPath;
+
+    public ResourceValidator(SchemaCompiler schemas, ValidatorOptions? options = null, IValueSetMembership? terminology = null)
+    {
+        Schemas = schemas;
+        Options = options ?? ValidatorOptions.Default;
+        Terminology = terminology;
+        _fhirPath = new FhirPathContext
+        {
+            Registry = schemas.Registry,
+            MemberOf = terminology is null ? null : FhirPathMemberOf.For(terminology),
+        };
+    }
+
+    /// <summary>A validator over the loaded packages with the standard aspects (<see cref="ValidationAspects.Default"/>).</summary>
+    public static ResourceValidator Create(DefinitionRegistry registry, IValueSetMembership? terminology = null, ValidatorOptions? options = null) =>
+        new(new SchemaCompiler(new ProfileSource(registry), ValidationAspects.Default, ValidationAspects.Slicing), options, terminology);
+
+    public SchemaCompiler Schemas { get; }
+    public ProfileSource Profiles => Schemas.Source;
+    public ValidatorOptions Options { get; }
+    public IValueSetMembership? Terminology { get; }
+
+    /// <summary>
+    /// Validates <paramref name="resource"/> against its base definition, the profiles it declares (when
+    /// <see cref="ValidatorOptions.ApplyDeclaredProfiles"/>) and <paramref name="profiles"/>.
+    /// </summary>
+    /// <param name="resolver">Resolves references outside the resource (the server's store), for <c>resolve()</c> in invariants.</param>
+    public ValidationReport Validate(ElementNode resource, IReadOnlyList<string>? profiles = null,
+        Func<string, ElementNode?>? resolver = null, CancellationToken cancellation = default)
+    {
+        var context = resolver is null ? _fhirPath : new FhirPathContext
+        {
+            Registry = _fhirPath.Registry,
+            MemberOf = _fhirPath.MemberOf,
+            Resolver = resolver,
+        };
+        var state = new ValidationState(this, resource, context, cancellation);
+        ValidateResource(resource, profiles ?? [], state);
+        if (Options.IdentifierRules is { } rules)
+            foreach (var issue in rules.Check(resource)) state.Add(issue);
+        return state.ToReport();
+    }
+
+    /// <summary>Validates a resource node (the root, a contained resource, a Bundle entry's) against its base and profiles.</summary>
+    internal void ValidateResource(ElementNode resource, IEnumerable<string> requested, ValidationState state)
+    {
+        var applied = new List<ProfileSchema>();
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        if (Options.ApplyDeclaredProfiles && resource.Child("meta") is { } meta)
+            foreach (var p in meta.ChildrenNamed("profile"))
+                if (p.Value is { Length: > 0 } canonical && seen.Add(canonical)) Apply(canonical, p);
+        foreach (var canonical in requested)
+            if (seen.Add(canonical)) Apply(canonical, resource);
+
+        if (applied.Count == 0)
+        {
+            if (Schemas.ForType(resource.Type) is { } baseSchema) applied.Add(baseSchema);
+            else
+            {
+                state.Report(IssueSeverity.Error, "structure", $"Unknown resource type '{resource.Type}'.", resource);
+                return;
+            }
+        }
+        // A profile's snapshot holds everything its base says, so a resource with profiles is checked against them
+        // only; issues the base and a profile share are reported once anyway.
+        foreach (var schema in applied) ValidateAgainst(resource, schema, state);
+
+        void Apply(string canonical, ElementNode at)
+        {
+            var schema = Schemas.ForCanonical(canonical);
+            if (schema is null)
+                state.Report(Options.UnknownProfileSeverity, "not-found",
+                    $"Profile reference '{canonical}' has not been checked because it is unknown.", at);
+            else if (schema.Type != resource.Type && !IsAncestorType(schema.Type, resource.Type))
+                state.Report(IssueSeverity.Error, "invalid",
+                    $"The profile '{canonical}' constrains {schema.Type}, not {resource.Type}.", at);
+            else applied.Add(schema);
+        }
+    }
+
+    // Resource and DomainResource profiles apply to every resource of a type derived from them.
+    private bool IsAncestorType(string ancestor, string type)
+    {
+        for (var t = Schemas.Registry.GetTypeDefinition(type); t?.BaseDefinition is { } b;)
+        {
+            t = Schemas.Registry.GetStructureDefinition(b);
+            if (t?.Type == ancestor) return true;
+        }
+        return false;
+    }
+
+    /// <summary>Validates a node against a whole definition (a profile, a type profile, an extension's definition): from its root.</summary>
+    public void ValidateAgainst(ElementNode node, ProfileSchema schema, ValidationState state)
+    {
+        if (state.ProfileDepth >= Options.MaxProfileDepth)
+        {
+            state.Report(IssueSeverity.Error, "too-costly",
+                $"Profiles nest more than {Options.MaxProfileDepth} deep here (ValidatorOptions.MaxProfileDepth): '{schema.Canonical}' is not checked; do definitions refer to each other in a circle?", node);
+            return;
+        }
+        state.ProfileDepth++;
+        try
+        {
+            RunChecks(node, schema.Root, state);
+            ValidateChildren(node, schema.Root, state);
+        }
+        finally
+        {
+            state.ProfileDepth--;
+        }
+    }
+
+    /// <summary>Validates a node against the element it matched: its checks, then its content.</summary>
+    public void ValidateNode(ElementNode node, ElementSchema schema, ValidationState state)
+    {
+        state.Step();
+        RunChecks(node, schema, state);
+        if (node.IsResource)
+        {
+            // A contained resource, a Bundle entry's, a parameter's: checked as a resource of its own, and against the
+            // profiles the element's type names (an MHD Bundle's DocumentReference entries).
+            var requested = schema.Types.Where(t => t.Code == node.Type || t.Code is "Resource" or "DomainResource")
+                .SelectMany(t => t.Profiles);
+            ValidateResource(node, requested.ToList(), state);
+            return;
+        }
+
+        var type = TypeOf(node, schema);
+        if (type is null && schema.Types.Count > 0 && node.Type is not ("BackboneElement" or "Element"))
+        {
+            state.Report(IssueSeverity.Error, "structure",
+                $"The type '{node.Type}' is not allowed here: {schema.Path} allows {string.Join(", ", schema.Types.Select(t => t.Code))}.", node);
+            return;
+        }
+
+        if (node.Type == "Extension") ValidateExtension(node, schema, state);
+        else if (type is { Profiles.Count: > 0 }) ValidateTypeProfiles(node, type.Profiles, state);
+
+        if (schema.HasChildren)
+        {
+            // The snapshot lists this element's children (a backbone element, or a type a profile constrains): they
+            // are checked here, and the type's own invariants (those on its root) still apply.
+            if (IsDataType(node.Type) && Schemas.ForType(node.Type) is { } typeSchema) RunChecks(node, typeSchema.Root, state);
+            ValidateChildren(node, schema, state);
+        }
+        else if (IsDataType(node.Type) && Schemas.ForType(node.Type) is { } typeSchema)
+        {
+            RunChecks(node, typeSchema.Root, state);
+            ValidateChildren(node, typeSchema.Root, state);
+        }
+    }
+
+    private static bool IsDataType(string type) => type is not ("BackboneElement" or "Element" or "Resource" or "DomainResource");
+
+    private static TypeRef? TypeOf(ElementNode node, ElementSchema schema)
+    {
+        var types = schema.Types;
+        if (types.Count == 1) return types[0].Code == node.Type || !schema.Definition.IsChoice ? types[0] : null;
+        foreach (var t in types)
+            if (t.Code == node.Type) return t;
+        return null;
+    }
+
+    private static void RunChecks(ElementNode node, ElementSchema schema, ValidationState state)
+    {
+        foreach (var check in schema.Checks) check.Check(node, state);
+    }
+
+    /// <summary>The children of a node against the children the schema lists: each checked, then counted.</summary>
+    public void ValidateChildren(ElementNode node, ElementSchema schema, ValidationState state)
+    {
+        var defs = schema.Children;
+        if (defs.Length == 0) return;
+        Span<int> counts = defs.Length <= 128 ? stackalloc int[defs.Length] : new int[defs.Length];
+        List<ElementNode>[]? sliced = null;
+        foreach (var child in node.Children)
+        {
+            var i = schema.IndexOfChild(child.Name);
+            // A name the definition does not have was reported by the parser (unknown element).
+            if (i < 0) continue;
+            counts[i]++;
+            var def = defs[i];
+            if (def.Slicing is not null) ((sliced ??= new List<ElementNode>[defs.Length])[i] ??= []).Add(child);
+            ValidateNode(child, def, state);
+        }
+        // A primitive's value is the node's own, not a child: `string.value` (xhtml.value is 1..1) counts it.
+        if (node.HasValue && schema.IndexOfChild("value") is var v and >= 0 && Schemas.Registry.IsPrimitiveType(node.Type)) counts[v]++;
+        for (var i = 0; i < defs.Length; i++)
+        {
+            var def = defs[i];
+            if (counts[i] < def.Min)
+                state.Report(IssueSeverity.Error, "structure",
+                    $"{def.Path}: minimum required = {def.Min}, but only found {counts[i]} (from {def.Profile.Canonical})", node);
+            else if (counts[i] > def.Max)
+                state.Report(IssueSeverity.Error, "structure",
+                    $"{def.Path}: max allowed = {def.Max}, but found {counts[i]} (from {def.Profile.Canonical})", node);
+            if (sliced?[i] is { } nodes) def.Slicing!.Validate(def, nodes, state);
+        }
+    }
+
+    /// <summary>
+    /// An extension against the definition its url names (R4 extensibility.html §2.5.0.1). An unknown extension is a
+    /// warning (a resource may carry extensions of guides not loaded here), an unknown modifier extension an error:
+    /// it may change the meaning of what carries it, so nothing can be understood without it.
+    /// </summary>
+    private void ValidateExtension(ElementNode node, ElementSchema schema, ValidationState state)
+    {
+        if (node.Child("url")?.Value is not { Length: > 0 } url) return;
+        // A complex extension's parts are named by relative urls, checked by the definition of their parent.
+        if (!url.Contains(':')) return;
+        if (Schemas.ForCanonical(url) is { } definition)
+        {
+            ValidateAgainst(node, definition, state);
+            return;
+        }
+        var modifier = node.Name == "modifierExtension";
+        state.Report(modifier ? IssueSeverity.Error : IssueSeverity.Warning, modifier ? "extension" : "not-found",
+            modifier
+                ? $"The modifier extension '{url}' is unknown: the element it modifies cannot be understood without it."
+                : $"The extension '{url}' is unknown, so its content is not checked.", node);
+    }
+
+    /// <summary>
+    /// The profiles an element's type names (ElementDefinition.type.profile): the node must conform to at least one
+    /// (R4 elementdefinition.html: "the element must conform to at least one of them").
+    /// </summary>
+    private void ValidateTypeProfiles(ElementNode node, IReadOnlyList<string> profiles, ValidationState state)
+    {
+        var known = new List<ProfileSchema>(profiles.Count);
+        foreach (var p in profiles)
+        {
+            if (Schemas.ForCanonical(p) is { } s) known.Add(s);
+            else state.Report(Options.UnknownProfileSeverity, "not-found", $"Profile reference '{p}' has not been checked because it is unknown.", node);
+        }
+        if (known.Count == 1)
+        {
+            ValidateAgainst(node, known[0], state);
+            return;
+        }
+        IReadOnlyList<OutcomeIssue>? first = null;
+        foreach (var schema in known)
+        {
+            if (state.Try(s => ValidateAgainst(node, schema, s), out var issues))
+            {
+                foreach (var issue in issues) state.Add(issue);
+                return;
+            }
+            first ??= issues;
+        }
+        if (first is null) return;
+        state.Report(IssueSeverity.Error, "structure",
+            $"The element does not conform to any of the profiles its type allows ({string.Join(", ", known.Select(k => k.Canonical))}).", node);
+        foreach (var issue in first) state.Add(issue);
+    }
+}

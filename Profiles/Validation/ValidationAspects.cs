@@ -1,0 +1,16 @@
+using FhirServer.Profiles.Validation.Aspects;
+using FhirServer.Profiles.Validation.Schemas;
+
+namespace FhirServer.Profiles.Validation;
+
+/// <summary>The aspect builders every validator uses, in the order their checks run on a node.</summary>
+public static class ValidationAspects
+{
+    public static IReadOnlyList<IAspectBuilder> Default { get; } =
+    [
+        new ConstraintAspect(),
+    ];
+
+    /// <summary>Compiles ElementDefinition.slicing; null while slices are not told apart (nodes are checked against the sliced element only).</summary>
+    public static ISlicingBuilder? Slicing => null;
+}

@@ -1,0 +1,37 @@
+using FhirServer.Conformance.Model;
+using FhirServer.Profiles.Identifiers;
+
+namespace FhirServer.Profiles.Validation;
+
+/// <summary>What a validation applies beyond the base definitions, and how strict it is.</summary>
+public sealed record ValidatorOptions
+{
+    public static readonly ValidatorOptions Default = new();
+
+    /// <summary>Apply the profiles a resource declares in <c>meta.profile</c> (R4 §validation: "declared profiles").</summary>
+    public bool ApplyDeclaredProfiles { get; init; } = true;
+
+    /// <summary>
+    /// Severity of a <c>meta.profile</c> or requested profile that is not known here. The HL7 validator warns: a
+    /// resource may claim conformance to profiles of guides the server does not load.
+    /// </summary>
+    public IssueSeverity UnknownProfileSeverity { get; init; } = IssueSeverity.Warning;
+
+    /// <summary>Evaluate invariants marked as best practice (<c>elementdefinition-bestpractice</c>); off as in the HL7 validator's default.</summary>
+    public bool BestPracticeInvariants { get; init; }
+
+    /// <summary>
+    /// Issues reported for one resource, as the parser's <c>ParserOptions.MaxIssues</c>: past it the list ends with
+    /// one issue counting the rest, so that a pathological resource cannot make an unbounded OperationOutcome.
+    /// </summary>
+    public int MaxIssues { get; init; } = 1000;
+
+    /// <summary>
+    /// Deepest nesting of profile validations on one path (an element's type profile, an extension's definition, a
+    /// contained resource's profiles): definitions that refer to each other in a circle end here with an issue.
+    /// </summary>
+    public int MaxProfileDepth { get; init; } = 64;
+
+    /// <summary>The French identifier rules (null: not applied).</summary>
+    public IdentifierRuleRegistry? IdentifierRules { get; init; }
+}
