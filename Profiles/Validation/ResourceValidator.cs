@@ -211,7 +211,8 @@ public sealed class ResourceValidator
             else if (counts[i] > def.Max)
                 state.Report(IssueSeverity.Error, "structure",
                     $"{def.Path}: max allowed = {def.Max}, but found {counts[i]} (from {def.Profile.Canonical})", node);
-            if (sliced?[i] is { } nodes) def.Slicing!.Validate(def, nodes, state);
+            if (def.Slicing is { } slicing && (sliced?[i] is not null || slicing.HasRequiredSlices))
+                slicing.Validate(node, def, (IReadOnlyList<ElementNode>?)sliced?[i] ?? [], state);
         }
     }
 
@@ -241,7 +242,7 @@ public sealed class ResourceValidator
     /// The profiles an element's type names (ElementDefinition.type.profile): the node must conform to at least one
     /// (R4 elementdefinition.html: "the element must conform to at least one of them").
     /// </summary>
-    private void ValidateTypeProfiles(ElementNode node, IReadOnlyList<string> profiles, ValidationState state)
+    internal void ValidateTypeProfiles(ElementNode node, IReadOnlyList<string> profiles, ValidationState state)
     {
         var known = new List<ProfileSchema>(profiles.Count);
         foreach (var p in profiles)

@@ -9,5 +9,11 @@ namespace FhirServer.Profiles.Validation.Schemas;
 /// </summary>
 public interface ISlicing
 {
-    void Validate(ElementSchema sliced, IReadOnlyList<ElementNode> nodes, ValidationState state);
+    /// <summary>Whether a slice has a minimum: the slicing is checked even where the element is absent.</summary>
+    bool HasRequiredSlices { get; }
+
+    /// <param name="parent">The node the sliced element's nodes are children of (where cardinality issues are reported).</param>
+    /// <param name="sliced">The sliced element.</param>
+    /// <param name="nodes">Every node of the sliced element under <paramref name="parent"/>, in instance order; may be empty.</param>
+    void Validate(ElementNode parent, ElementSchema sliced, IReadOnlyList<ElementNode> nodes, ValidationState state);
 }

@@ -17,6 +17,11 @@ public class ValueAndBindingExampleTests
         // dom-4: contained resources copied from the Annuaire with their meta.versionId / meta.lastUpdated.
         "DocumentReference-exemple-pdsm-documentreference.json @ DocumentReference: Constraint failed: dom-4: 'If a resource is contained in another resource, it SHALL NOT have a meta.versionId or a meta.lastUpdated' (defined in http://hl7.org/fhir/StructureDefinition/DomainResource)",
         "List-ExampleSubmissionSet.json @ List: Constraint failed: dom-4: 'If a resource is contained in another resource, it SHALL NOT have a meta.versionId or a meta.lastUpdated' (defined in http://hl7.org/fhir/StructureDefinition/DomainResource)",
+        // as-dp-practitionerrole requires identifier:idSituationExercice (system https://rpps.esante.gouv.fr, 1..1); the
+        // three DP examples carry only their https://annuaire.sante.fr identifier, as the DR ones (whose profile does not).
+        "PractitionerRole-1578230DP.json @ PractitionerRole: Slice 'PractitionerRole.identifier:idSituationExercice': a matching slice is required, but not found (from https://interop.esante.gouv.fr/ig/fhir/annuaire/StructureDefinition/as-dp-practitionerrole). Note that other slices are allowed in addition to this required slice",
+        "PractitionerRole-1738459DP.json @ PractitionerRole: Slice 'PractitionerRole.identifier:idSituationExercice': a matching slice is required, but not found (from https://interop.esante.gouv.fr/ig/fhir/annuaire/StructureDefinition/as-dp-practitionerrole). Note that other slices are allowed in addition to this required slice",
+        "PractitionerRole-5015602DP.json @ PractitionerRole: Slice 'PractitionerRole.identifier:idSituationExercice': a matching slice is required, but not found (from https://interop.esante.gouv.fr/ig/fhir/annuaire/StructureDefinition/as-dp-practitionerrole). Note that other slices are allowed in addition to this required slice",
     };
 
     [TestCase("hl7.fhir.fr.core")]
