@@ -10,6 +10,7 @@ public static class ValidationAspects
     public static IReadOnlyList<IAspectBuilder> Default { get; } =
     [
         new ConstraintAspect(),
+        new ExtensionContextAspect(),
     ];
 
     /// <summary>Compiles ElementDefinition.slicing: nodes sorted into slices by their discriminators.</summary>

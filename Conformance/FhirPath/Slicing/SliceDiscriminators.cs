@@ -98,6 +98,9 @@ public sealed class SliceDiscriminators
                     profiles = [.. element.Types.SelectMany(t => t.TargetProfiles).Distinct()];
                     if (profiles.Count > 0) path = path.WithResolve();
                 }
+                // A slice that names only a type stands for that type's definition (the HL7 validator does the same).
+                if (profiles.Count == 0)
+                    profiles = [.. element.Types.Select(t => t.Code).Where(Registry.IsResourceType).Select(c => DefinitionRegistry.CoreStructurePrefix + c)];
                 if (profiles.Count == 0) return null;
                 var accepted = profiles.Select(p => new AcceptedProfile(p, TypeOfProfile(p) ?? "")).ToArray();
                 return new ProfileDiscriminator(path, accepted, Registry, what);
