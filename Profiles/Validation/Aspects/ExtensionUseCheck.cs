@@ -12,18 +12,21 @@ internal sealed class ExtensionUseCheck(string url, bool isModifier, ExtensionUs
 {
     private static readonly ConcurrentDictionary<(DefinitionRegistry, string), string[]> Ancestors = new();
 
+    private Context[]? _allVersions;
+
     public void Check(ElementNode node, ValidationState state)
     {
         if (node.Parent is not { } container) return;
+        var allowed = Volatile.Read(ref _allVersions) ?? AllVersions(state.Schemas.Registry);
         if (node.Name == "extension" && isModifier)
             state.Report(IssueSeverity.Error, "structure", $"The Extension '{url}' must not be used as an extension (it's a modifierExtension)", node);
         else if (node.Name == "modifierExtension" && !isModifier)
             state.Report(IssueSeverity.Error, "structure", $"The Extension '{url}' must not be used as a modifierExtension (it's a regular extension)", node);
 
-        if (contexts.Length > 0 && !Allowed(container, state))
+        if (allowed.Length > 0 && !Allowed(allowed, container, state))
         {
             state.Report(IssueSeverity.Error, "structure",
-                $"The {(node.Name == "modifierExtension" ? "modifier extension" : "extension")} {url} is not allowed to be used at this point (this element is [{string.Join(", ", Describe(container))}]; allowed for this version = {string.Join(", ", contexts.Select(c => c.ToString()))})",
+                $"The {(node.Name == "modifierExtension" ? "modifier extension" : "extension")} {url} is not allowed to be used at this point (this element is [{string.Join(", ", Describe(container))}]; allowed for this version = {string.Join(", ", allowed.Select(c => c.ToString()))})",
                 container);
             return;
         }
@@ -38,7 +41,25 @@ internal sealed class ExtensionUseCheck(string url, bool isModifier, ExtensionUs
         }
     }
 
-    private bool Allowed(ElementNode container, ValidationState state)
+    // The contexts of every loaded version of the definition: the packages disagree (the extensions pack moves R4 core's
+    // cqf-qualityOfEvidence from Attachment to PlanDefinition.action), and an instance may have been written for either.
+    private Context[] AllVersions(DefinitionRegistry registry)
+    {
+        var all = new List<Context>(contexts);
+        foreach (var entry in registry.AllVersions(url))
+        {
+            using var json = registry.ReadJson(entry);
+            if (!json.RootElement.TryGetProperty("context", out var list) || list.ValueKind != System.Text.Json.JsonValueKind.Array) continue;
+            foreach (var c in list.EnumerateArray())
+                if (c.TryGetProperty("type", out var t) && c.TryGetProperty("expression", out var e) && t.GetString() is { } type && e.GetString() is { } expression &&
+                    !all.Exists(x => x.Type == type && x.Expression == expression))
+                    all.Add(Context.Of(type, expression));
+        }
+        Context[] merged = [.. all];
+        return Interlocked.CompareExchange(ref _allVersions, merged, null) ?? merged;
+    }
+
+    private static bool Allowed(Context[] contexts, ElementNode container, ValidationState state)
     {
         var registry = state.Schemas.Registry;
         foreach (var c in contexts)
@@ -47,6 +68,8 @@ internal sealed class ExtensionUseCheck(string url, bool isModifier, ExtensionUs
             {
                 case "element":
                     if (c.Expression is "Element" or "Any" || MatchesPath(c.Segments, container, registry)) return true;
+                    // An element repeated through contentReference (Questionnaire.item.item) is the element it refers to.
+                    if (container.Definition is { } d && d.Target.Path == c.Expression) return true;
                     break;
                 case "extension":
                     if (container.Type == "Extension" && container.Child("url")?.Value == c.Expression) return true;

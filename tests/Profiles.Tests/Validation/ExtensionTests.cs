@@ -127,4 +127,18 @@ public class ExtensionTests
         Assert.That(Errors(validator, $$$"""{"resourceType":"Patient","extension":[{{{insee}}}]}"""), Has.One.EqualTo(
             "Patient: The extension https://hl7.fr/ig/fhir/core/StructureDefinition/fr-core-address-insee-code is not allowed to be used at this point (this element is [Patient]; allowed for this version = e:Address)"));
     }
+
+    [Test]
+    public void Contexts_follow_content_references_and_every_loaded_version()
+    {
+        var validator = ProfilesTestData.NewValidator();
+        // questionnaire-itemControl's contexts are Questionnaire.item and .item.item: Questionnaire.item.item.item is the same element.
+        const string control = """{"url":"http://hl7.org/fhir/StructureDefinition/questionnaire-itemControl","valueCodeableConcept":{"coding":[{"system":"http://hl7.org/fhir/questionnaire-item-control","code":"list"}]}}""";
+        Assert.That(Errors(validator, $$$"""{"resourceType":"Questionnaire","status":"draft","item":[{"linkId":"1","type":"group","item":[{"linkId":"1.1","type":"group","item":[{"linkId":"1.1.1","type":"choice","extension":[{{{control}}}]}]}]}]}"""),
+            Has.None.Contains("not allowed to be used"));
+        // R4 core puts cqf-qualityOfEvidence on Attachment, the extensions pack on PlanDefinition.action: either is allowed.
+        const string evidence = """{"url":"http://hl7.org/fhir/StructureDefinition/cqf-qualityOfEvidence","valueCodeableConcept":{"text":"high"}}""";
+        Assert.That(Errors(validator, $$$"""{"resourceType":"PlanDefinition","status":"draft","action":[{"extension":[{{{evidence}}}],"documentation":[{"type":"documentation","document":{"extension":[{{{evidence}}}],"url":"http://example.org"}}]}]}"""),
+            Has.None.Contains("not allowed to be used"));
+    }
 }
