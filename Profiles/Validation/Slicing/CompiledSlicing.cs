@@ -32,8 +32,9 @@ internal sealed class CompiledSlicing(SlicingRules rules, bool ordered, bool has
         var hooksMade = false;
         var last = -1;
         var unslicedSeen = false;
-        foreach (var node in nodes)
+        for (var n = 0; n < nodes.Count; n++)
         {
+            var node = nodes[n];
             int found = -1, more = -1;
             string? undecided = null;
             for (var s = 0; s < matchers.Length; s++)
@@ -113,8 +114,10 @@ internal sealed class CompiledSlicing(SlicingRules rules, bool ordered, bool has
     {
         foreach (var check in slice.Checks) check.Check(node, state);
         var validator = state.Validator;
-        foreach (var type in slice.Types)
+        var types = slice.Types;
+        for (var t = 0; t < types.Count; t++)
         {
+            var type = types[t];
             if (type.Profiles.Count == 0 || (type.Code != node.Type && !node.IsResource)) continue;
             if (node.IsResource) validator.ValidateResource(node, type.Profiles, state);
             else if (!(node.Type == "Extension" && type.Profiles.Count == 1 && SameUrl(type.Profiles[0], node.Child("url")?.Value)))

@@ -40,8 +40,10 @@ internal sealed class ProfileGate
         foreach (var (name, value, exact, required) in _values)
         {
             var present = false;
-            foreach (var c in node.Children)
+            var children = node.Children;
+            for (var i = 0; i < children.Count; i++)
             {
+                var c = children[i];
                 if (c.Name != name) continue;
                 present = true;
                 if (!(exact ? FhirValueMatch.SameValue(c, value) : FhirValueMatch.ContainsPattern(c, value))) return false;
