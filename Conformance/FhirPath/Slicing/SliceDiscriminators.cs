@@ -66,6 +66,8 @@ public sealed class SliceDiscriminators
                 if (Collect(start, steps, 0) is { Count: > 0 } expected) return new ValueDiscriminator(path, [.. expected], what);
                 var bound = Ends(start, steps, 0).ToList();
                 if (bound.Count == 0) return new UndecidableDiscriminator($"{what} leads nowhere in the slice's definitions");
+                // A slice that prohibits the element has no value there (the HL7 validator's `.empty()`).
+                if (bound.Any(b => b.Element.Max == "0")) return new ExistsDiscriminator(path, false, what);
                 // A required binding, on the element or on its slices (coding:degree), decides by value set membership.
                 var binding = bound.Select(b => b.Element).Concat(bound.SelectMany(b => b.Element.Slices))
                     .Select(e => e.Binding).FirstOrDefault(b => b is { Strength: "required", ValueSet: not null });

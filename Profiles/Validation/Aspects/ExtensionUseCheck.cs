@@ -72,7 +72,8 @@ internal sealed class ExtensionUseCheck(string url, bool isModifier, ExtensionUs
                     if (container.Definition is { } d && d.Target.Path == c.Expression) return true;
                     break;
                 case "extension":
-                    if (container.Type == "Extension" && container.Child("url")?.Value == c.Expression) return true;
+                    // On the extension, or on its value (an extension of the valueBoolean of the named extension).
+                    if (IsExtension(container, c.Expression) || (container.Parent is { } owner && IsExtension(owner, c.Expression))) return true;
                     break;
                 case "fhirpath":
                     if (c.Compiled is not null && container.ResourceNode is { } resource)
@@ -92,6 +93,8 @@ internal sealed class ExtensionUseCheck(string url, bool isModifier, ExtensionUs
         }
         return false;
     }
+
+    private static bool IsExtension(ElementNode node, string url) => node.Type == "Extension" && node.Child("url")?.Value == url;
 
     // Patient.contact.relationship: the names from the end of the path up the container's ancestors, then a type (or a
     // type it derives from) where the path starts: a resource, or a data type (Address.line on any address's line).

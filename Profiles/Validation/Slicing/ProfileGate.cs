@@ -6,7 +6,7 @@ using FhirServer.Profiles.Validation.Schemas;
 namespace FhirServer.Profiles.Validation.Slicing;
 
 /// <summary>
-/// The fixed[x] and pattern[x] a profile sets on its root's children (List.code of an MHD Folder or SubmissionSet),
+/// The fixed[x] and pattern[x] a profile sets on its root and its root's children (List.code of an MHD Folder or SubmissionSet),
 /// looked at before a profile discriminator validates a node against the whole profile: a node that does not hold
 /// them cannot conform, and most candidates of a slicing by profile are turned away here at the cost of a comparison
 /// instead of a validation. Compiled once per profile.
@@ -25,6 +25,12 @@ internal sealed class ProfileGate
     private static ProfileGate Compile(ProfileSchema profile, ValidatorSliceDefinitions definitions)
     {
         var values = new List<(string, ElementNode, bool, bool)>();
+        // A profile of a data type may fix the value itself (a string profile with fixedString): an empty name.
+        if (definitions.ElementDefinition(profile.Root.Definition) is { } root)
+        {
+            if (root.Child("fixed") is { } fixedRoot) values.Add(("", fixedRoot, true, false));
+            else if (root.Child("pattern") is { } patternRoot) values.Add(("", patternRoot, false, false));
+        }
         foreach (var child in profile.Root.Children)
         {
             if (child.Definition.IsChoice || definitions.ElementDefinition(child.Definition) is not { } element) continue;
@@ -39,6 +45,11 @@ internal sealed class ProfileGate
     {
         foreach (var (name, value, exact, required) in _values)
         {
+            if (name.Length == 0)
+            {
+                if (!(exact ? FhirValueMatch.SameValue(node, value) : FhirValueMatch.ContainsPattern(node, value))) return false;
+                continue;
+            }
             var present = false;
             var children = node.Children;
             for (var i = 0; i < children.Count; i++)

@@ -61,6 +61,8 @@ public class ExtensionTests
         // Inside an extension of the url the context names (not a known one: its own content is not checked).
         var nested = Errors(validator, $$$"""{"resourceType":"Patient","extension":[{"url":"{{{Base}}}outer","extension":[{{{Use("inner")}}}]}]}""");
         Assert.That(nested, Is.Empty);
+        // Or on that extension's value.
+        Assert.That(Errors(validator, $$$"""{"resourceType":"Patient","extension":[{"url":"{{{Base}}}outer","valueBoolean":true,"_valueBoolean":{"extension":[{{{Use("inner")}}}]}}]}"""), Is.Empty);
         Assert.That(Errors(validator, $$$"""{"resourceType":"Patient","extension":[{{{Use("inner")}}}]}"""), Has.One.Contains("allowed for this version = x:" + Base + "outer"));
     }
 

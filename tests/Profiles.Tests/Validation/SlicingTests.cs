@@ -217,6 +217,46 @@ public class SlicingTests
             Has.One.StartsWith("Patient: Slice 'Patient.identifier:a/official': a matching slice is required, but not found"));
     }
 
+    [Test]
+    public void A_value_discriminator_the_slice_prohibits_means_absent()
+    {
+        // The email slice says nothing of use but prohibits it (as the HL7 validator's `use.empty()`).
+        var profile = Profile("by-system-and-use", "Patient",
+            """{"id":"Patient.telecom","path":"Patient.telecom","slicing":{"discriminator":[{"type":"value","path":"system"},{"type":"value","path":"use"}],"rules":"closed"}}""",
+            """{"id":"Patient.telecom:home","path":"Patient.telecom","sliceName":"home","max":"1"}""",
+            """{"id":"Patient.telecom:home.system","path":"Patient.telecom.system","fixedCode":"phone"}""",
+            """{"id":"Patient.telecom:home.use","path":"Patient.telecom.use","fixedCode":"home"}""",
+            """{"id":"Patient.telecom:email","path":"Patient.telecom","sliceName":"email","max":"1"}""",
+            """{"id":"Patient.telecom:email.system","path":"Patient.telecom.system","fixedCode":"email"}""",
+            """{"id":"Patient.telecom:email.use","path":"Patient.telecom.use","max":"0"}""");
+        var validator = With(profile);
+        Assert.That(Errors(validator, Patient("by-system-and-use", ""","telecom":[{"system":"phone","use":"home","value":"1"},{"system":"email","value":"a@b"}]""")), Is.Empty);
+        Assert.That(Errors(validator, Patient("by-system-and-use", ""","telecom":[{"system":"email","use":"work","value":"a@b"}]""")),
+            Has.One.StartsWith("Patient.telecom[0]: This element does not match any known slice"));
+    }
+
+    [Test]
+    public void Profile_discriminator_on_a_data_type_whose_profile_fixes_the_value_itself()
+    {
+        string Text(string name, string value) =>
+            $$$"""
+            {"resourceType":"StructureDefinition","url":"{{{Base}}}{{{name}}}","name":"{{{name}}}","status":"active","kind":"primitive-type",
+             "abstract":false,"type":"string","baseDefinition":"http://hl7.org/fhir/StructureDefinition/string","derivation":"constraint",
+             "differential":{"element":[{"id":"string","path":"string","fixedString":"{{{value}}}"}]}}
+            """;
+        var profile = Profile("by-text-profile", "Observation",
+            """{"id":"Observation.category","path":"Observation.category","slicing":{"discriminator":[{"type":"profile","path":"text"}],"rules":"closed"}}""",
+            """{"id":"Observation.category:a","path":"Observation.category","sliceName":"a","max":"1"}""",
+            $$$"""{"id":"Observation.category:a.text","path":"Observation.category.text","min":1,"type":[{"code":"string","profile":["{{{Base}}}text-a"]}]}""",
+            """{"id":"Observation.category:b","path":"Observation.category","sliceName":"b","max":"1"}""",
+            $$$"""{"id":"Observation.category:b.text","path":"Observation.category.text","min":1,"type":[{"code":"string","profile":["{{{Base}}}text-b"]}]}""");
+        var validator = With(Text("text-a", "A"), Text("text-b", "B"), profile);
+        string Obs(string texts) =>
+            $$$"""{"resourceType":"Observation","meta":{"profile":["{{{Base}}}by-text-profile"]},"status":"final","code":{"text":"x"},"category":[{{{texts}}}]}""";
+        Assert.That(Errors(validator, Obs("""{"text":"A"},{"text":"B"}""")), Is.Empty);
+        Assert.That(Errors(validator, Obs("""{"text":"C"}""")), Has.One.StartsWith("Observation.category[0]: This element does not match any known slice"));
+    }
+
     // ---- FR Core and Annuaire ----
 
     private const string Ins = "https://hl7.fr/ig/fhir/core/StructureDefinition/fr-core-patient-ins";
