@@ -1,6 +1,6 @@
-using System.Collections.Concurrent;
 using FhirServer.Conformance.Definitions;
 using FhirServer.Conformance.FhirPath;
+using FhirServer.Conformance.FhirPath.Operators;
 using FhirServer.Conformance.Model;
 using FhirServer.Profiles.Validation.Schemas;
 
@@ -10,8 +10,6 @@ namespace FhirServer.Profiles.Validation.Aspects;
 internal sealed class ExtensionUseCheck(string url, bool isModifier, ExtensionUseCheck.Context[] contexts, (string Text, CompiledExpression? Compiled)[] invariants)
     : IElementCheck
 {
-    private static readonly ConcurrentDictionary<(DefinitionRegistry, string), string[]> Ancestors = new();
-
     private Context[]? _allVersions;
 
     public void Check(ElementNode node, ValidationState state)
@@ -109,24 +107,8 @@ internal sealed class ExtensionUseCheck(string url, bool isModifier, ExtensionUs
                 return false;
             node = node.Parent;
         }
-        return node is not null && TypeIs(node.Type, segments[0], registry);
+        return node is not null && TypeHierarchy.Inherits(node.Type, segments[0], registry);
     }
-
-    private static bool TypeIs(string type, string name, DefinitionRegistry registry) =>
-        type == name || Array.IndexOf(AncestorsOf(type, registry), name) >= 0;
-
-    private static string[] AncestorsOf(string type, DefinitionRegistry registry) =>
-        Ancestors.GetOrAdd((registry, type), static key =>
-        {
-            var list = new List<string>();
-            for (var t = key.Item1.GetTypeDefinition(key.Item2); t?.BaseDefinition is { } b && list.Count < 16;)
-            {
-                var name = b[(b.LastIndexOf('/') + 1)..];
-                list.Add(name);
-                t = key.Item1.GetTypeDefinition(name);
-            }
-            return [.. list];
-        });
 
     // What the element is, as the HL7 validator lists it: its type, its path from the resource, and its path from each
     // data type it lies in.
