@@ -197,8 +197,10 @@ public sealed class ResourceValidator
             if (i < 0) continue;
             counts[i]++;
             var def = defs[i];
+            // A sliced element's nodes are validated by its slicing, each against the slice it is in (which holds what
+            // the sliced element says) or else against the sliced element.
             if (def.Slicing is not null) ((sliced ??= new List<ElementNode>[defs.Length])[i] ??= []).Add(child);
-            ValidateNode(child, def, state);
+            else ValidateNode(child, def, state);
         }
         // A primitive's value is the node's own, not a child: `string.value` (xhtml.value is 1..1) counts it.
         if (node.HasValue && schema.IndexOfChild("value") is var v and >= 0 && Schemas.Registry.IsPrimitiveType(node.Type)) counts[v]++;
@@ -242,7 +244,7 @@ public sealed class ResourceValidator
     /// The profiles an element's type names (ElementDefinition.type.profile): the node must conform to at least one
     /// (R4 elementdefinition.html: "the element must conform to at least one of them").
     /// </summary>
-    internal void ValidateTypeProfiles(ElementNode node, IReadOnlyList<string> profiles, ValidationState state)
+    private void ValidateTypeProfiles(ElementNode node, IReadOnlyList<string> profiles, ValidationState state)
     {
         var known = new List<ProfileSchema>(profiles.Count);
         foreach (var p in profiles)

@@ -4,8 +4,9 @@ namespace FhirServer.Profiles.Validation.Schemas;
 
 /// <summary>
 /// The slicing of a sliced element, compiled: given every node of the element (in instance order), decides which
-/// slice each belongs to, validates each against its slice, and checks the slices' cardinalities and the slicing's
-/// rules (closed, ordered).
+/// slice each belongs to, validates each against its slice (or the sliced element when it is in none: the walker
+/// leaves the nodes of a sliced element to its slicing), and checks the slices' cardinalities and the slicing's rules
+/// (closed, ordered).
 /// </summary>
 public interface ISlicing
 {

@@ -8,7 +8,8 @@ namespace FhirServer.Profiles.Validation.Slicing;
 /// <summary>
 /// One sliced element's slicing (R4 profiling.html §5.1.0.7): each node of the element is sorted into the slice whose
 /// discriminators it meets, checked against that slice as well as the sliced element, and the slices are counted.
-/// Reported as the HL7 validator does: a node in no slice of a closed slicing, a node before a slice of an openAtEnd
+/// Each node is validated here: against its slice (and the sliced element's own checks), or else the sliced element;
+/// the sliced element's children are not walked twice, the slice's snapshot holds them. Reported as the HL7 validator does: a node in no slice of a closed slicing, a node before a slice of an openAtEnd
 /// one, nodes out of slice order when ordered, a node in two slices, a slice below its min or above its max. Slices
 /// re-sliced (<c>a</c> and <c>a/b</c>) sort their own nodes again. Immutable once compiled; shared by validations.
 /// </summary>
@@ -61,6 +62,7 @@ internal sealed class CompiledSlicing(SlicingRules rules, bool ordered, bool has
             }
             if (found < 0)
             {
+                state.Validator.ValidateNode(node, sliced, state);
                 // Not held against the instance: what is missing is on this side (terminology, the referenced resource).
                 if (undecided is not null)
                     state.Report(IssueSeverity.Information, "informational",
@@ -68,9 +70,6 @@ internal sealed class CompiledSlicing(SlicingRules rules, bool ordered, bool has
                 else if (rules == SlicingRules.Closed)
                     state.Report(IssueSeverity.Error, "structure",
                         $"This element does not match any known slice defined in the profile {canonical} and slicing is CLOSED: {NoMatchDetails(node, matchers)}", node);
-                else if (sliced.Name is not ("extension" or "modifierExtension"))
-                    state.Report(IssueSeverity.Information, "informational",
-                        $"This element does not match any known slice defined in the profile {canonical} (this may not be a problem, but you should check that it's not intended to match a slice)", node);
                 unslicedSeen = true;
                 continue;
             }
@@ -85,8 +84,12 @@ internal sealed class CompiledSlicing(SlicingRules rules, bool ordered, bool has
                     $"As specified by profile {canonical}, Element '{sliced.Name}' is out of order (slice '{slices[found].Definition.SliceName}' found after slice '{slices[last].Definition.SliceName}')", node);
             if (found > last) last = found;
             counts[found]++;
+            // The slice's snapshot copies the sliced element as the base has it, with its children as the profile has
+            // them: the node is validated against the slice, and the checks the profile puts on the sliced element
+            // itself run too (its invariants, bindings, fixed values).
             var slice = slices[found];
-            ValidateAgainstSlice(node, slice, state);
+            state.Validator.ValidateNode(node, slice, state);
+            foreach (var check in sliced.Checks) check.Check(node, state);
             if (slice.Slicing is not null) ((resliced ??= new List<ElementNode>[slices.Length])[found] ??= []).Add(node);
         }
 
@@ -104,31 +107,6 @@ internal sealed class CompiledSlicing(SlicingRules rules, bool ordered, bool has
                 reslicing.Validate(parent, slice, (IReadOnlyList<ElementNode>?)resliced?[s] ?? [], state);
         }
     }
-
-    /// <summary>
-    /// A node against the slice it is in, beyond the sliced element it was already checked against: the slice's
-    /// checks, the profiles its type names (an extension's own definition has been applied by url already), and the
-    /// children the slice lists.
-    /// </summary>
-    private static void ValidateAgainstSlice(ElementNode node, ElementSchema slice, ValidationState state)
-    {
-        foreach (var check in slice.Checks) check.Check(node, state);
-        var validator = state.Validator;
-        var types = slice.Types;
-        for (var t = 0; t < types.Count; t++)
-        {
-            var type = types[t];
-            if (type.Profiles.Count == 0 || (type.Code != node.Type && !node.IsResource)) continue;
-            if (node.IsResource) validator.ValidateResource(node, type.Profiles, state);
-            else if (!(node.Type == "Extension" && type.Profiles.Count == 1 && SameUrl(type.Profiles[0], node.Child("url")?.Value)))
-                validator.ValidateTypeProfiles(node, type.Profiles, state);
-            break;
-        }
-        if (slice.HasChildren) validator.ValidateChildren(node, slice, state);
-    }
-
-    private static bool SameUrl(string canonical, string? url) =>
-        url is not null && canonical.StartsWith(url, StringComparison.Ordinal) && (canonical.Length == url.Length || canonical[url.Length] == '|');
 
     // resolve() through contained resources, the Bundle and the server; memberOf() through the terminology; profiles
     // by validating tentatively. Made once per slicing checked, only when a discriminator needs them.

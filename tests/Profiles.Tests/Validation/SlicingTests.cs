@@ -85,6 +85,22 @@ public class SlicingTests
     }
 
     [Test]
+    public void A_node_in_a_slice_still_meets_what_the_profile_says_of_the_sliced_element()
+    {
+        // The invariant is on Patient.identifier itself, which the slice (a copy of the base's element) does not repeat.
+        var profile = Profile("sliced-with-invariant", "Patient",
+            """{"id":"Patient.identifier","path":"Patient.identifier","slicing":{"discriminator":[{"type":"value","path":"system"}],"rules":"open"},"constraint":[{"key":"id-v","severity":"error","human":"An identifier has a value","expression":"value.exists()"}]}""",
+            """{"id":"Patient.identifier:a","path":"Patient.identifier","sliceName":"a"}""",
+            """{"id":"Patient.identifier:a.system","path":"Patient.identifier.system","fixedUri":"http://a"}""");
+        var errors = Errors(With(profile), Patient("sliced-with-invariant", ""","identifier":[{"system":"http://a"},{"system":"http://b"}]"""));
+        Assert.That(errors, Is.EquivalentTo(new[]
+        {
+            $"Patient.identifier[0]: Constraint failed: id-v: 'An identifier has a value' (defined in {Base}sliced-with-invariant)",
+            $"Patient.identifier[1]: Constraint failed: id-v: 'An identifier has a value' (defined in {Base}sliced-with-invariant)",
+        }));
+    }
+
+    [Test]
     public void Pattern_discriminator_on_a_codeable_concept_and_a_node_in_two_slices()
     {
         var profile = Profile("by-pattern", "Observation",
