@@ -7,11 +7,11 @@ namespace FhirServer.Profiles.Validation.Slicing;
 
 /// <summary>
 /// One sliced element's slicing (R4 profiling.html §5.1.0.7): each node of the element is sorted into the slice whose
-/// discriminators it meets, checked against that slice as well as the sliced element, and the slices are counted.
-/// Each node is validated here: against its slice (and the sliced element's own checks), or else the sliced element;
-/// the sliced element's children are not walked twice, the slice's snapshot holds them. Reported as the HL7 validator does: a node in no slice of a closed slicing, a node before a slice of an openAtEnd
-/// one, nodes out of slice order when ordered, a node in two slices, a slice below its min or above its max. Slices
-/// re-sliced (<c>a</c> and <c>a/b</c>) sort their own nodes again. Immutable once compiled; shared by validations.
+/// discriminators it meets and validated here, against that slice (whose snapshot holds the sliced element's children)
+/// plus the sliced element's own checks, or else against the sliced element; then the slices are counted. Reported as
+/// the HL7 validator does: a node in no slice of a closed slicing, a node before a slice of an openAtEnd one, nodes
+/// out of slice order when ordered, a node in two slices, a slice below its min or above its max. Slices re-sliced
+/// (<c>a</c> and <c>a/b</c>) sort their own nodes again. Immutable once compiled; shared by validations.
 /// </summary>
 internal sealed class CompiledSlicing(SlicingRules rules, bool ordered, bool hasRequiredSlices) : ISlicing
 {
