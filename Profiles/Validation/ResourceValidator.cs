@@ -197,8 +197,10 @@ public sealed class ResourceValidator
             if (i < 0) continue;
             counts[i]++;
             var def = defs[i];
+            // A sliced element's nodes are validated by its slicing, each against the slice it is in (which holds what
+            // the sliced element says) or else against the sliced element.
             if (def.Slicing is not null) ((sliced ??= new List<ElementNode>[defs.Length])[i] ??= []).Add(child);
-            ValidateNode(child, def, state);
+            else ValidateNode(child, def, state);
         }
         // A primitive's value is the node's own, not a child: `string.value` (xhtml.value is 1..1) counts it.
         if (node.HasValue && schema.IndexOfChild("value") is var v and >= 0 && Schemas.Registry.IsPrimitiveType(node.Type)) counts[v]++;
@@ -211,7 +213,8 @@ public sealed class ResourceValidator
             else if (counts[i] > def.Max)
                 state.Report(IssueSeverity.Error, "structure",
                     $"{def.Path}: max allowed = {def.Max}, but found {counts[i]} (from {def.Profile.Canonical})", node);
-            if (sliced?[i] is { } nodes) def.Slicing!.Validate(def, nodes, state);
+            if (def.Slicing is { } slicing && (sliced?[i] is not null || slicing.HasRequiredSlices))
+                slicing.Validate(node, def, (IReadOnlyList<ElementNode>?)sliced?[i] ?? [], state);
         }
     }
 

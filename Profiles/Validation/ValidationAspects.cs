@@ -1,5 +1,6 @@
 using FhirServer.Profiles.Validation.Aspects;
 using FhirServer.Profiles.Validation.Schemas;
+using FhirServer.Profiles.Validation.Slicing;
 
 namespace FhirServer.Profiles.Validation;
 
@@ -9,8 +10,9 @@ public static class ValidationAspects
     public static IReadOnlyList<IAspectBuilder> Default { get; } =
     [
         new ConstraintAspect(),
+        new ExtensionContextAspect(),
     ];
 
-    /// <summary>Compiles ElementDefinition.slicing; null while slices are not told apart (nodes are checked against the sliced element only).</summary>
-    public static ISlicingBuilder? Slicing => null;
+    /// <summary>Compiles ElementDefinition.slicing: nodes sorted into slices by their discriminators.</summary>
+    public static ISlicingBuilder? Slicing { get; } = new SlicingBuilder();
 }

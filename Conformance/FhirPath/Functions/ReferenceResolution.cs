@@ -17,9 +17,16 @@ namespace FhirServer.Conformance.FhirPath.Functions;
 /// </list>
 /// A version-specific reference (<c>…/_history/2</c>) matches the entry of that resource whatever its version.
 /// </summary>
-internal static class ReferenceResolution
+public static class ReferenceResolution
 {
-    public static ElementNode? Resolve(object item, EvaluationState state, FhirPathContext context)
+    internal static ElementNode? Resolve(object item, EvaluationState state, FhirPathContext context) =>
+        Resolve(item, state.Resource, state.RootResource, context);
+
+    /// <summary>The resource a Reference (or a reference string node) points at, or null; see the class remarks.</summary>
+    public static ElementNode? Resolve(ElementNode reference, FhirPathContext context) =>
+        Resolve(reference, null, context.RootResource, context);
+
+    private static ElementNode? Resolve(object item, ElementNode? resource, ElementNode? rootResource, FhirPathContext context)
     {
         var reference = item switch
         {
@@ -29,10 +36,10 @@ internal static class ReferenceResolution
             _ => null,
         };
         if (string.IsNullOrEmpty(reference)) return null;
-        var origin = item as ElementNode ?? state.Resource;
+        var origin = item as ElementNode ?? resource;
         if (reference.StartsWith('#'))
         {
-            var container = ContainerOf(origin) ?? state.RootResource;
+            var container = ContainerOf(origin) ?? rootResource;
             if (container is null) return null;
             if (reference.Length == 1) return container;
             var id = reference.AsSpan(1);
