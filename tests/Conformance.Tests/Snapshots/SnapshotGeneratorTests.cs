@@ -17,12 +17,18 @@ public class SnapshotGeneratorTests
             """)!;
 
     // Looks in the given definitions first, then in the packages.
-    internal static SnapshotGenerator Generator(params JsonObject[] local)
+    internal static SnapshotGenerator Generator(params JsonObject[] local) => Generator(TestData.Context.Registry, local);
+
+    // A version not loaded falls back to the one that is, as in the generator over a registry.
+    internal static SnapshotGenerator Generator(DefinitionRegistry packages, IEnumerable<JsonObject> local)
     {
-        var byUrl = local.ToDictionary(sd => (string)sd["url"]!);
-        var packages = TestData.Context.Registry;
+        var byUrl = new Dictionary<string, JsonObject>(StringComparer.Ordinal);
+        foreach (var sd in local)
+            if ((string?)sd["url"] is { } url) byUrl.TryAdd(url, sd);
         return new SnapshotGenerator(url => byUrl.TryGetValue(url.Split('|')[0], out var sd) ? sd
-            : packages.Resolve(url) is { ResourceType: "StructureDefinition" } e ? JsonNode.Parse(packages.ReadBytes(e)) as JsonObject : null);
+            : (packages.Resolve(url) ?? packages.Resolve(url.Split('|')[0])) is { ResourceType: "StructureDefinition" } e
+                ? JsonNode.Parse(packages.ReadBytes(e)) as JsonObject
+                : null);
     }
 
     internal static JsonObject Element(SnapshotOutcome outcome, string id)

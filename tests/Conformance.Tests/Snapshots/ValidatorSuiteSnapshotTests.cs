@@ -2,7 +2,6 @@ using System.Runtime.CompilerServices;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using FhirServer.Conformance.Definitions;
-using FhirServer.Conformance.Definitions.Snapshots;
 
 namespace FhirServer.Conformance.Tests.Snapshots;
 
@@ -44,15 +43,8 @@ public class ValidatorSuiteSnapshotTests
         var json = ValidatorSuiteDefinitions.Read(context, definition.File);
         if (json is null) return "does not parse";
         // The case's other definitions first (a profile's base is often one of them), then the packages.
-        var local = new Dictionary<string, JsonObject>(StringComparer.Ordinal);
-        foreach (var sibling in definition.Siblings)
-            if (ValidatorSuiteDefinitions.Read(context, sibling) is { } sd && (string?)sd["url"] is { } url) local.TryAdd(url, sd);
-        var registry = context.Registry;
-        var generator = new SnapshotGenerator(canonical =>
-            local.TryGetValue(canonical.Split('|')[0], out var sd) ? sd
-            : (registry.Resolve(canonical) ?? registry.Resolve(canonical.Split('|')[0])) is { ResourceType: "StructureDefinition" } entry
-                ? JsonNode.Parse(registry.ReadBytes(entry)) as JsonObject
-                : null);
+        var siblings = definition.Siblings.Select(f => ValidatorSuiteDefinitions.Read(context, f)).OfType<JsonObject>();
+        var generator = SnapshotGeneratorTests.Generator(context.Registry, siblings);
         var outcome = generator.Generate(json);
         foreach (var issue in outcome.Issues) TestContext.Out.WriteLine(issue);
         if (outcome.StructureDefinition is null) return "no snapshot: " + outcome.Issues.First(i => i.IsError).Message;
