@@ -25,6 +25,25 @@ internal static class ElementIds
         return last;
     }
 
+    /// <summary>The path an id stands for: its slice names taken out (<c>Patient.identifier:ins.system</c> → <c>Patient.identifier.system</c>).</summary>
+    public static string PathOf(string id)
+    {
+        var path = new System.Text.StringBuilder(id.Length);
+        var inSlice = false;
+        for (var i = 0; i < id.Length; i++)
+        {
+            var c = id[i];
+            if (c == ':') inSlice = true;
+            else if (!inSlice) path.Append(c);
+            else if (c == '.' && i + 1 < id.Length && (char.IsLower(id[i + 1]) || id[i + 1] == '_'))
+            {
+                inSlice = false;
+                path.Append(c);
+            }
+        }
+        return path.ToString();
+    }
+
     public static string Synthesize(string path, string? sliceName, Dictionary<string, string> sliceContext)
     {
         // Map the longest path prefix that lies inside a slice to that slice's id.

@@ -22,7 +22,8 @@ public static class StructureDefinitionCompiler
             sd.TryGetProperty("abstract", out var a) && a.ValueKind == JsonValueKind.True,
             Str(sd, "derivation"), Str(sd, "baseDefinition"), source);
 
-        if (!sd.TryGetProperty("snapshot", out var snapshot) || !snapshot.TryGetProperty("element", out var elements))
+        // A definition is read as it comes (a file loaded as is): what is not of the kind R4 gives it counts as absent.
+        if (Property(sd, "snapshot") is not { } snapshot || Property(snapshot, "element") is not { ValueKind: JsonValueKind.Array } elements)
             return info;
 
         // Old snapshots may lack element ids: synthesize them from the path and the slice being walked.
@@ -30,7 +31,7 @@ public static class StructureDefinitionCompiler
         var references = new List<ElementDefinitionInfo>();
         foreach (var e in elements.EnumerateArray())
         {
-            var path = e.GetProperty("path").GetString()!;
+            if (Str(e, "path") is not { } path) continue;
             var sliceName = Str(e, "sliceName");
             var id = Str(e, "id") ?? ElementIds.Synthesize(path, sliceName, sliceContext);
             var element = new ElementDefinitionInfo(info, id, path, sliceName);
@@ -57,9 +58,9 @@ public static class StructureDefinitionCompiler
 
         if (info.IsPrimitive)
         {
-            var valueElement = elements.EnumerateArray().FirstOrDefault(x => x.GetProperty("path").GetString() == type + ".value");
-            if (valueElement.ValueKind == JsonValueKind.Object && valueElement.TryGetProperty("type", out var vt))
-                foreach (var t in vt.EnumerateArray())
+            var valueElement = elements.EnumerateArray().FirstOrDefault(x => Str(x, "path") == type + ".value");
+            if (valueElement.ValueKind == JsonValueKind.Object)
+                foreach (var t in Items(valueElement, "type"))
                     info.ValueRegex ??= ExtensionValue(t, RegexExtension);
         }
         return info;
@@ -90,21 +91,20 @@ public static class StructureDefinitionCompiler
 
     private static void Fill(ElementDefinitionInfo element, JsonElement e, StructureDefinitionInfo sd)
     {
-        element.Min = e.TryGetProperty("min", out var min) && min.ValueKind == JsonValueKind.Number ? min.GetInt32() : 0;
+        element.Min = Property(e, "min") is { ValueKind: JsonValueKind.Number } min && min.TryGetInt32(out var n) ? n : 0;
         element.Max = Str(e, "max") ?? "*";
-        var baseMax = e.TryGetProperty("base", out var b) ? Str(b, "max") : null;
+        var baseMax = Property(e, "base") is { } b ? Str(b, "max") : null;
         var max = baseMax ?? element.Max;
         element.IsCollection = max != "1" && max != "0";
         element.ContentReference = Str(e, "contentReference");
         element.IsModifier = e.TryGetProperty("isModifier", out var m) && m.ValueKind == JsonValueKind.True;
         element.IsSummary = e.TryGetProperty("isSummary", out var s) && s.ValueKind == JsonValueKind.True;
-        if (e.TryGetProperty("representation", out var rep))
-            element.IsXmlAttribute = rep.EnumerateArray().Any(r => r.GetString() == "xmlAttr");
+        element.IsXmlAttribute = Items(e, "representation").Any(r => r.ValueKind == JsonValueKind.String && r.GetString() == "xmlAttr");
 
-        if (e.TryGetProperty("type", out var types))
+        if (Property(e, "type") is { ValueKind: JsonValueKind.Array })
         {
             var list = new List<TypeRef>();
-            foreach (var t in types.EnumerateArray())
+            foreach (var t in Items(e, "type"))
             {
                 var code = Str(t, "code");
                 if (code is null) continue;
@@ -118,11 +118,11 @@ public static class StructureDefinitionCompiler
             element.Types = list;
         }
 
-        if (e.TryGetProperty("binding", out var binding))
+        if (Property(e, "binding") is { ValueKind: JsonValueKind.Object } binding)
             element.Binding = new ElementBinding(Str(binding, "strength") ?? "example", Str(binding, "valueSet"));
 
-        if (e.TryGetProperty("constraint", out var constraints))
-            element.Constraints = constraints.EnumerateArray()
+        if (Property(e, "constraint") is { ValueKind: JsonValueKind.Array })
+            element.Constraints = Items(e, "constraint")
                 .Select(c => new ElementConstraint(Str(c, "key") ?? "", Str(c, "severity") ?? "error", Str(c, "human") ?? "",
                     Str(c, "expression"), Str(c, "source")))
                 .ToList();
@@ -142,8 +142,7 @@ public static class StructureDefinitionCompiler
 
     private static string? ExtensionValue(JsonElement owner, string url)
     {
-        if (!owner.TryGetProperty("extension", out var exts)) return null;
-        foreach (var ext in exts.EnumerateArray())
+        foreach (var ext in Items(owner, "extension"))
         {
             if (Str(ext, "url") != url) continue;
             foreach (var p in ext.EnumerateObject())
@@ -156,8 +155,15 @@ public static class StructureDefinitionCompiler
     private static string? Str(JsonElement e, string name) =>
         e.ValueKind == JsonValueKind.Object && e.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.String ? v.GetString() : null;
 
+    private static JsonElement? Property(JsonElement e, string name) =>
+        e.ValueKind == JsonValueKind.Object && e.TryGetProperty(name, out var v) ? v : null;
+
+    // The items of an array property; none when it is absent or not an array.
+    private static IEnumerable<JsonElement> Items(JsonElement e, string name) =>
+        Property(e, name) is { ValueKind: JsonValueKind.Array } v ? v.EnumerateArray() : [];
+
     private static IReadOnlyList<string> Strings(JsonElement e, string name) =>
-        e.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.Array
+        Property(e, name) is { ValueKind: JsonValueKind.Array } v
             ? v.EnumerateArray().Where(x => x.ValueKind == JsonValueKind.String).Select(x => x.GetString()!).ToList()
             : [];
 }

@@ -17,15 +17,19 @@ public sealed class ProfileSource
 {
     private readonly ConcurrentDictionary<string, ResolvedDefinition> _added = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<StructureDefinitionInfo, ResolvedDefinition> _packaged = new();
-    private readonly SnapshotGenerator _snapshots;
+    // The generator caches the snapshots of the bases and type profiles it builds on: a new one whenever the added
+    // definitions change, so that a profile on a replaced or removed definition is not built on the old one.
+    private SnapshotGenerator _snapshots;
     private long _generation;
 
     public ProfileSource(DefinitionRegistry registry)
     {
         Registry = registry;
-        _snapshots = new SnapshotGenerator(canonical =>
-            Find(canonical) is { } found ? JsonNode.Parse(found.Json.GetRawText()) as JsonObject : null);
+        _snapshots = NewGenerator();
     }
+
+    private SnapshotGenerator NewGenerator() => new(canonical =>
+        Find(canonical) is { } found ? JsonNode.Parse(found.Json.GetRawText()) as JsonObject : null);
 
     public DefinitionRegistry Registry { get; }
 
@@ -33,31 +37,49 @@ public sealed class ProfileSource
     public long Generation => Interlocked.Read(ref _generation);
 
     /// <summary>
-    /// Adds (or replaces) a StructureDefinition. Returns the problems that keep it from being used (no url, no
-    /// snapshot and a differential that cannot be expanded), or an empty list.
+    /// Adds (or replaces) a StructureDefinition, generating its snapshot when it has none. Returns the problems found:
+    /// when one is an error the definition is not added (no url, a snapshot that cannot be made or read); else it is
+    /// added, and a snapshot made despite errors in the differential reports them as warnings, since it is used as the
+    /// HL7 Java validator uses it (an element the base lacks left out, a cardinality taken as written). Never throws on
+    /// a malformed definition: every problem is an issue.
     /// </summary>
     public IReadOnlyList<OutcomeIssue> Add(JsonElement structureDefinition)
     {
         if (structureDefinition.ValueKind != JsonValueKind.Object ||
-            !structureDefinition.TryGetProperty("url", out var urlProperty) || urlProperty.GetString() is not { Length: > 0 } url)
-            return [new(IssueSeverity.Error, "required", "The StructureDefinition has no url.", "StructureDefinition.url")];
+            !structureDefinition.TryGetProperty("url", out var urlProperty) || urlProperty.ValueKind != JsonValueKind.String ||
+            urlProperty.GetString() is not { Length: > 0 } url)
+            return [new(IssueSeverity.Error, "required", "The StructureDefinition has no url (a string).", "StructureDefinition.url")];
         var json = structureDefinition;
+        IReadOnlyList<OutcomeIssue> issues = [];
         if (!HasSnapshot(json))
         {
-            if (!json.TryGetProperty("differential", out _))
-                return [new(IssueSeverity.Error, "required",
-                    $"The StructureDefinition '{url}' has neither a snapshot nor a differential.", "StructureDefinition")];
-            var outcome = _snapshots.Generate((JsonObject)JsonNode.Parse(json.GetRawText())!);
-            if (!outcome.Success) return outcome.Issues;
+            var outcome = Volatile.Read(ref _snapshots).Generate((JsonObject)JsonNode.Parse(json.GetRawText())!);
+            if (outcome.StructureDefinition is null) return outcome.Issues;
+            issues = [.. outcome.Issues.Select(i => i.IsError ? i with { Severity = IssueSeverity.Warning } : i)];
             json = JsonSerializer.SerializeToElement(outcome.StructureDefinition);
         }
+        else if (UnreadableElement(json) is { } problem) return [problem];
         json = json.Clone();
         var info = StructureDefinitionCompiler.Compile(json);
         var resolved = new ResolvedDefinition(info, json);
         _added[url] = resolved;
         if (info.Version is { } version) _added[$"{url}|{version}"] = resolved;
-        Interlocked.Increment(ref _generation);
-        return [];
+        Changed();
+        return issues;
+    }
+
+    // The schema compiler pairs snapshot.element[i] with the compiled element i: a published snapshot is used only
+    // when every element is an object with a path.
+    private static OutcomeIssue? UnreadableElement(JsonElement sd)
+    {
+        var i = 0;
+        foreach (var element in sd.GetProperty("snapshot").GetProperty("element").EnumerateArray())
+        {
+            if (element.ValueKind != JsonValueKind.Object || !element.TryGetProperty("path", out var path) || path.ValueKind != JsonValueKind.String)
+                return new(IssueSeverity.Error, "structure", "A snapshot element has no path (a string): the snapshot cannot be used.", $"StructureDefinition.snapshot.element[{i}]");
+            i++;
+        }
+        return null;
     }
 
     /// <summary>Removes an added definition (a stored profile deleted).</summary>
@@ -65,7 +87,7 @@ public sealed class ProfileSource
     {
         foreach (var key in _added.Keys)
             if (key == url || key.StartsWith(url + "|", StringComparison.Ordinal)) _added.TryRemove(key, out _);
-        Interlocked.Increment(ref _generation);
+        Changed();
     }
 
     /// <summary>
@@ -95,14 +117,20 @@ public sealed class ProfileSource
             var json = doc.RootElement;
             if (!HasSnapshot(json))
             {
-                var outcome = _snapshots.Generate((JsonObject)JsonNode.Parse(json.GetRawText())!);
+                var outcome = Volatile.Read(ref _snapshots).Generate((JsonObject)JsonNode.Parse(json.GetRawText())!);
                 json = JsonSerializer.SerializeToElement(outcome.StructureDefinition);
             }
             return new ResolvedDefinition(i, json.Clone());
         });
     }
 
+    private void Changed()
+    {
+        Volatile.Write(ref _snapshots, NewGenerator());
+        Interlocked.Increment(ref _generation);
+    }
+
     private static bool HasSnapshot(JsonElement sd) =>
-        sd.TryGetProperty("snapshot", out var s) && s.TryGetProperty("element", out var e) &&
+        sd.TryGetProperty("snapshot", out var s) && s.ValueKind == JsonValueKind.Object && s.TryGetProperty("element", out var e) &&
         e.ValueKind == JsonValueKind.Array && e.GetArrayLength() > 0;
 }

@@ -13,7 +13,7 @@ internal static class ElementMerger
 
     public static void Merge(JsonObject target, JsonObject differential, bool isNewSlice, Action<string, string> error)
     {
-        var where = (string?)target["id"];
+        var where = JsonValues.Text(target, "id");
         CheckCardinality(target, differential, isNewSlice, where, error);
         CheckTypes(target, differential, where, error);
         foreach (var (name, value) in differential)
@@ -24,10 +24,10 @@ internal static class ElementMerger
                 case "id" or "path":
                     break;
                 case "constraint":
-                    Accumulate(target, name, value, c => (string?)c["key"]);
+                    Accumulate(target, name, value, c => JsonValues.Text(c, "key"));
                     break;
                 case "mapping":
-                    Accumulate(target, name, value, m => $"{(string?)m["identity"]}|{(string?)m["map"]}");
+                    Accumulate(target, name, value, m => $"{JsonValues.Text(m, "identity")}|{JsonValues.Text(m, "map")}");
                     break;
                 case "alias" or "code" or "condition":
                     Accumulate(target, name, value, v => v.ToJsonString());
@@ -48,10 +48,12 @@ internal static class ElementMerger
 
     private static void CheckCardinality(JsonObject target, JsonObject differential, bool isNewSlice, string? where, Action<string, string> error)
     {
-        var baseMin = (int?)target["min"] ?? 0;
-        var baseMax = Max((string?)target["max"]);
-        var min = (int?)differential["min"];
-        var max = differential["max"] is null ? (int?)null : Max((string?)differential["max"]);
+        var baseMin = JsonValues.Integer(target["min"]) ?? 0;
+        var baseMax = Max(JsonValues.Text(target, "max"));
+        var min = JsonValues.Integer(differential["min"]);
+        var max = JsonValues.Text(differential, "max") is { } given ? Max(given) : (int?)null;
+        if (JsonValues.Text(differential, "max") is { } text && text != "*" && !uint.TryParse(text, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out _))
+            error("invalid", $"'{where}': max '{text}' is neither '*' nor a whole number (R4 ElementDefinition.max).");
         // A slice may be optional where the sliced element is required: the slices together meet its minimum.
         if (min is { } m && m < baseMin && !isNewSlice)
             error("invalid", $"'{where}': min {m} is below the base's {baseMin}; a profile may only narrow cardinality.");
@@ -76,10 +78,10 @@ internal static class ElementMerger
     // (R4 §2.1.28.0.1): a profile may write that FHIR type.
     private static string? FhirCode(JsonObject type)
     {
-        var code = (string?)type["code"];
+        var code = JsonValues.Text(type, "code");
         if (code is null || !code.StartsWith(StructureDefinitionCompiler.SystemTypePrefix, StringComparison.Ordinal)) return code;
         var named = (type["extension"] as JsonArray)?.OfType<JsonObject>()
-            .FirstOrDefault(e => (string?)e["url"] == StructureDefinitionCompiler.FhirTypeExtension) is { } ext ? (string?)(ext["valueUrl"] ?? ext["valueUri"]) : null;
+            .FirstOrDefault(e => JsonValues.Text(e, "url") == StructureDefinitionCompiler.FhirTypeExtension) is { } ext ? JsonValues.Text(ext, "valueUrl") ?? JsonValues.Text(ext, "valueUri") : null;
         return named ?? code;
     }
 

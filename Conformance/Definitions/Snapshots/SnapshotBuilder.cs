@@ -13,22 +13,31 @@ internal sealed class SnapshotBuilder
     private readonly List<JsonObject> _elements;
     private readonly HashSet<string> _inProgress;
     private readonly List<OutcomeIssue> _issues;
+    private readonly bool _specialization;
     private readonly HashSet<string> _newSlices = new(StringComparer.Ordinal);
     private readonly Dictionary<string, string> _sliceContext = new(StringComparer.Ordinal);
     // Each element as it was before the differential touched it: the base's, or the type's for expanded children.
     private readonly Dictionary<string, JsonObject> _pristine = new(StringComparer.Ordinal);
     private string _location = "StructureDefinition.differential";
 
-    public SnapshotBuilder(SnapshotGenerator generator, JsonArray baseElements, HashSet<string> inProgress, List<OutcomeIssue> issues)
+    /// <param name="root">
+    /// For a specialization (a new type, a logical model), its root name: the base's elements are renamed to it, and
+    /// differential elements the base does not have are new elements of the type.
+    /// </param>
+    public SnapshotBuilder(SnapshotGenerator generator, JsonArray baseElements, HashSet<string> inProgress, List<OutcomeIssue> issues, string? root = null)
     {
         _generator = generator;
-        _elements = baseElements.OfType<JsonObject>().Select(e => (JsonObject)e.DeepClone()).ToList();
+        _specialization = root is not null;
+        // A base snapshot is read as published (an added definition's may be malformed): elements without a path are left out.
+        _elements = baseElements.OfType<JsonObject>().Where(e => JsonValues.Text(e, "path") is not null).Select(e => (JsonObject)e.DeepClone()).ToList();
+        var baseRoot = _elements.Count > 0 ? Path(_elements[0]) : null;
         // Snapshots older than R4 may lack element ids: give them the ids R4 would (ElementIds.Synthesize).
         var sliceContext = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (var e in _elements)
         {
-            var synthesized = ElementIds.Synthesize((string)e["path"]!, (string?)e["sliceName"], sliceContext);
-            e["id"] ??= synthesized;
+            var synthesized = ElementIds.Synthesize(Path(e), JsonValues.Text(e, "sliceName"), sliceContext);
+            if (JsonValues.Text(e, "id") is null) e["id"] = synthesized;
+            if (root is not null && baseRoot is not null && root != baseRoot) Rename(e, baseRoot, root);
             _pristine.TryAdd(Id(e), (JsonObject)e.DeepClone());
         }
         _inProgress = inProgress;
@@ -40,12 +49,20 @@ internal sealed class SnapshotBuilder
     public void Apply(JsonObject differential, int index)
     {
         _location = $"StructureDefinition.differential.element[{index}]";
-        if ((string?)differential["path"] is not { Length: > 0 } path)
+        differential = ElementShape.Checked(differential, Error);
+        if (JsonValues.Text(differential, "path") is not { Length: > 0 } path)
         {
             Error("required", "A differential element needs a path.");
             return;
         }
-        var id = (string?)differential["id"] ?? ElementIds.Synthesize(path, (string?)differential["sliceName"], _sliceContext);
+        var synthesized = ElementIds.Synthesize(path, JsonValues.Text(differential, "sliceName"), _sliceContext);
+        var id = JsonValues.Text(differential, "id") ?? synthesized;
+        if (ElementIds.PathOf(id) != path)
+        {
+            // The path says which element this is; the HL7 Java validator goes by the path too.
+            Error("invalid", $"The element id '{id}' does not match its path '{path}': the path is followed (id '{synthesized}').", IssueSeverity.Warning);
+            id = synthesized;
+        }
         var at = Ensure(id);
         if (at < 0) return;
         ElementMerger.Merge(_elements[at], differential, _newSlices.Contains(Id(_elements[at])), Error);
@@ -69,14 +86,32 @@ internal sealed class SnapshotBuilder
         var parent = Ensure(id[..dot]);
         if (parent < 0) return -1;
         var parentId = Id(_elements[parent]);
-        if (!HasChildren(parent) && !Expand(parent)) return -1;
+        // A specialization's new element (a logical model's root, a new backbone element) has no type to expand.
+        if (!HasChildren(parent) && (!_specialization || IsExpandable(parent)) && !Expand(parent)) return -1;
         found = Find(parentId + "." + segment);
         if (found >= 0) return found;
         found = FindRenamedChoice(parent, segment);
         if (found >= 0) return found;
-        Error("not-found", $"'{(string?)_elements[parent]["path"]}' has no element '{segment}' (element id '{id}').");
+        if (_specialization) return AddNew(parent, parentId + "." + segment);
+        Error("not-found", $"'{Path(_elements[parent])}' has no element '{segment}' (element id '{id}').");
         return -1;
     }
+
+    /// <summary>
+    /// An element a specialization adds (R4 structuredefinition.html: a specialization defines new elements), made
+    /// after its parent's last descendant; the differential's element then gives it all it has.
+    /// </summary>
+    private int AddNew(int parent, string id)
+    {
+        var end = parent + 1;
+        var parentId = Id(_elements[parent]);
+        while (end < _elements.Count && ElementIds.IsDescendant(Id(_elements[end]), parentId)) end++;
+        Insert(end, [new JsonObject { ["id"] = id, ["path"] = Path(_elements[parent]) + id[parentId.Length..] }]);
+        return end;
+    }
+
+    private bool IsExpandable(int index) =>
+        JsonValues.Text(_elements[index], "contentReference") is not null || _elements[index]["type"] is JsonArray { Count: 1 };
 
     /// <summary>
     /// A new slice, after the sliced element's last slice, as the HL7 IG Publisher makes it: a copy of the sliced
@@ -97,7 +132,7 @@ internal sealed class SnapshotBuilder
         var existing = Find(slicedId + id[(parentId.Length + 1 + (slash > colon ? slash : colon))..]);
         if (existing >= 0) return existing;
         var current = _elements[sliced];
-        var path = (string)current["path"]!;
+        var path = Path(current);
         if (current["slicing"] is null && (path.EndsWith(".extension", StringComparison.Ordinal) || path.EndsWith(".modifierExtension", StringComparison.Ordinal)))
         {
             // R4 extensibility.html: extensions are always sliced by url, whether the base says so or not.
@@ -108,7 +143,7 @@ internal sealed class SnapshotBuilder
                 ["rules"] = "open",
             };
         }
-        if (current["slicing"] is null && (string?)current["sliceName"] is null && !slicedId.EndsWith("[x]", StringComparison.Ordinal))
+        if (current["slicing"] is null && JsonValues.Text(current, "sliceName") is null && !slicedId.EndsWith("[x]", StringComparison.Ordinal))
             Error("invalid", $"'{slicedId}' is not sliced (no slicing in the base or before this slice), yet '{id}' slices it.", IssueSeverity.Warning);
 
         var source = _pristine.GetValueOrDefault(slicedId) ?? current;
@@ -131,31 +166,51 @@ internal sealed class SnapshotBuilder
     {
         var element = _elements[index];
         var id = Id(element);
-        var path = (string)element["path"]!;
-        if ((string?)element["contentReference"] is { } reference)
+        var path = Path(element);
+        if (JsonValues.Text(element, "contentReference") is { } reference)
         {
             var targetId = reference[(reference.IndexOf('#') + 1)..];
             var target = Find(targetId);
             if (target < 0) return Fail($"'{id}' refers to '{reference}', which is not in the snapshot.");
-            var targetPath = (string)_elements[target]["path"]!;
+            var targetPath = Path(_elements[target]);
             var children = new List<JsonObject>();
             for (var i = target + 1; i < _elements.Count && ElementIds.InFamily(Id(_elements[i]), targetId); i++)
-                if (ElementIds.IsDescendant(Id(_elements[i]), targetId) && (string?)_elements[i]["sliceName"] is null)
+                if (ElementIds.IsDescendant(Id(_elements[i]), targetId) && JsonValues.Text(_elements[i], "sliceName") is null)
                     children.Add(Rebased(_elements[i], targetId, id, targetPath, path));
             Insert(index + 1, children);
             return true;
         }
 
-        if (element["type"] is not JsonArray { Count: 1 } types || types[0] is not JsonObject type || (string?)type["code"] is not { } code)
-            return Fail($"'{id}' has several types (or none): constrain it to one type before constraining its children.");
-        var profiles = type["profile"] as JsonArray;
-        var canonical = profiles is { Count: 1 } ? (string)profiles[0]! : DefinitionRegistry.CoreStructurePrefix + code;
+        if (element["type"] is JsonArray { Count: > 1 } choices && choices.All(t => JsonValues.Text(t, "code") is not null))
+        {
+            // A choice of several types: the children they all have, Element's (id, extension), as the HL7 Java
+            // validator gives them (its common data type); MedicationStatement.effective[x].extension for an
+            // extension whichever the type.
+            return ExpandFrom(index, DefinitionRegistry.CoreStructurePrefix + "Element");
+        }
+        if (element["type"] is not JsonArray { Count: 1 } types || types[0] is not JsonObject type || JsonValues.Text(type, "code") is not { } code)
+            return Fail($"'{id}' has no type: its children cannot be known.");
+        var typeUrl = code.Contains(':') ? code : DefinitionRegistry.CoreStructurePrefix + code;
+        var canonical = type["profile"] is JsonArray { Count: 1 } profiles && JsonValues.Text(profiles[0]) is { } profile ? profile : typeUrl;
+        if (canonical != typeUrl && !_generator.IsKnown(canonical))
+        {
+            // As the HL7 Java validator does (ProfileUtilities.getProfileForDataType): a type profile that cannot be
+            // found gives way to its type, whose children hold whatever the profile would constrain.
+            Error("not-found", $"The type profile '{canonical}' of '{id}' is unknown: its children come from the type {code}, without the profile's constraints.", IssueSeverity.Warning);
+            canonical = typeUrl;
+        }
+        return ExpandFrom(index, canonical);
+    }
+
+    private bool ExpandFrom(int index, string canonical)
+    {
+        var id = Id(_elements[index]);
+        var path = Path(_elements[index]);
         var snapshot = _generator.SnapshotOf(canonical, _inProgress, _issues, _location);
-        if (snapshot is null || snapshot.Count == 0) return Fail($"The children of '{id}' come from '{canonical}', which has no snapshot.");
-        var root = (JsonObject)snapshot[0]!;
+        if (snapshot?.FirstOrDefault() is not JsonObject root || JsonValues.Text(root, "path") is not { } rootPath)
+            return Fail($"The children of '{id}' come from '{canonical}', which has no snapshot.");
         var rootId = Id(root);
-        var rootPath = (string)root["path"]!;
-        Insert(index + 1, snapshot.Skip(1).OfType<JsonObject>().Select(e => Rebased(e, rootId, id, rootPath, path)).ToList());
+        Insert(index + 1, snapshot.Skip(1).OfType<JsonObject>().Where(e => JsonValues.Text(e, "path") is not null).Select(e => Rebased(e, rootId, id, rootPath, path)).ToList());
         return true;
     }
 
@@ -177,7 +232,7 @@ internal sealed class SnapshotBuilder
             if (!segment.StartsWith(name, StringComparison.Ordinal) || segment.Length == name.Length) continue;
             var typeName = segment[name.Length..];
             var match = (_pristine.GetValueOrDefault(candidate) ?? _elements[i])["type"] is JsonArray types
-                ? types.OfType<JsonObject>().FirstOrDefault(t => (string?)t["code"] is { Length: > 0 } c && TypeRef.Of(c).ChoiceSuffix == typeName)
+                ? types.OfType<JsonObject>().FirstOrDefault(t => JsonValues.Text(t, "code") is { Length: > 0 } c && TypeRef.Of(c).ChoiceSuffix == typeName)
                 : null;
             if (match is null) continue;
             var sliceId = candidate + ":" + segment;
@@ -220,10 +275,19 @@ internal sealed class SnapshotBuilder
         copy["id"] = toId + Id(element)[fromId.Length..];
         if (fromPath is not null && toPath is not null)
         {
-            var path = (string)element["path"]!;
+            var path = Path(element);
             copy["path"] = toPath + path[fromPath.Length..];
         }
         return copy;
+    }
+
+    // A specialization's root: Base.id becomes Foo.id (a logical model Foo on Base).
+    private static void Rename(JsonObject element, string from, string to)
+    {
+        var id = Id(element);
+        if (ElementIds.InFamily(id, from)) element["id"] = to + id[from.Length..];
+        var path = Path(element);
+        if (path == from || path.StartsWith(from + ".", StringComparison.Ordinal)) element["path"] = to + path[from.Length..];
     }
 
     private void Insert(int index, List<JsonObject> elements)
@@ -234,7 +298,11 @@ internal sealed class SnapshotBuilder
 
     private int Find(string id) => _elements.FindIndex(e => Id(e) == id);
 
-    private static string Id(JsonObject element) => (string?)element["id"] ?? (string)element["path"]!;
+    // Every element here has a string path (base elements without one are left out, differential ones checked) and,
+    // once the constructor has run, a string id.
+    private static string Id(JsonObject element) => JsonValues.Text(element, "id") ?? Path(element);
+
+    private static string Path(JsonObject element) => JsonValues.Text(element, "path") ?? "";
 
     private bool Fail(string message)
     {
