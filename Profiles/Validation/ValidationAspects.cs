@@ -10,6 +10,7 @@ public static class ValidationAspects
     [
         new ConstraintAspect(),
         new ReferenceAspect(),
+        new BundleEntryAspect(),
     ];
 
     /// <summary>Compiles ElementDefinition.slicing; null while slices are not told apart (nodes are checked against the sliced element only).</summary>
