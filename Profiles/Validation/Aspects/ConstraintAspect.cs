@@ -102,8 +102,10 @@ public sealed class ConstraintAspect : IAspectBuilder
             }
             bool? result;
             try { result = compiled.Predicate(node, state.FhirPath); }
-            catch (FhirPathException e)
+            catch (Exception e) when (e is not OperationCanceledException)
             {
+                // A FhirPathException (a limit reached, a type error at run time) or a failure of a function: the
+                // invariant is not decided, which is a warning on the node, not the end of the validation.
                 state.Report(IssueSeverity.Warning, "invariant",
                     $"Constraint {key} (defined in {source}) could not be evaluated: {e.Message}", node);
                 return;
