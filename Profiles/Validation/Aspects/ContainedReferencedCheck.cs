@@ -19,7 +19,10 @@ internal sealed class ContainedReferencedCheck : IElementCheck
         if (node.Child("contained") is null) return;
         var referred = new HashSet<string>(StringComparer.Ordinal);
         foreach (var d in node.Descendants())
+        {
             if (IsReferenceText(d) && d.Value is ['#', _, ..] local) referred.Add(local[1..]);
+            else if (d.Type == "xhtml" && d.Value is { } xhtml) AddNarrativeLinks(xhtml, referred);
+        }
         foreach (var contained in node.ChildrenNamed("contained"))
         {
             // A contained resource without id cannot be referred to; the expression (with '#' + id empty) leaves it alone.
@@ -27,6 +30,19 @@ internal sealed class ContainedReferencedCheck : IElementCheck
             state.Report(IssueSeverity.Error, "invalid",
                 $"The contained resource '{id}' is not referenced to from elsewhere in the containing resource nor does it refer to the containing resource (dom-3)",
                 contained);
+        }
+    }
+
+    // A narrative that shows a contained resource (an image's src="#id", a link's href="#id") refers to it, as the HL7
+    // validator counts it: a contained Binary that only the narrative displays is referred to.
+    private static void AddNarrativeLinks(string xhtml, HashSet<string> referred)
+    {
+        for (var i = xhtml.IndexOf('#'); i >= 0; i = xhtml.IndexOf('#', i + 1))
+        {
+            // An attribute value that starts with '#': ="#id" or ='#id'.
+            if (i < 2 || xhtml[i - 1] is not ('"' or '\'') || xhtml[i - 2] != '=') continue;
+            var end = xhtml.IndexOf(xhtml[i - 1], i + 1);
+            if (end > i + 1) referred.Add(xhtml[(i + 1)..end]);
         }
     }
 

@@ -50,6 +50,16 @@ public class ContainedTests
     }
 
     [Test]
+    public void A_contained_resource_the_narrative_shows_passes_dom_3()
+    {
+        var report = Core.Validate("""
+            {"resourceType":"Patient","text":{"status":"generated","div":"<div xmlns=\"http://www.w3.org/1999/xhtml\"><img src='#photo' alt=''/></div>"},
+             "contained":[{"resourceType":"Binary","id":"photo","contentType":"image/png"}]}
+            """);
+        Assert.That(report.Errors(), Is.Empty, report.Describe());
+    }
+
+    [Test]
     public void Dom_3_in_a_Bundle_entry_looks_at_the_entry_resource()
     {
         // %resource is the entry's resource, not the Bundle: a reference elsewhere in the Bundle does not count.
