@@ -10,7 +10,7 @@ public static class ValidationAspects
     [
         new ConstraintAspect(),
         new ReferenceAspect(),
-        new BundleEntryAspect(),
+        new BundleAspect(),
         new NarrativeAspect(),
     ];
 

@@ -9,16 +9,19 @@ namespace FhirServer.Profiles.Validation.Aspects;
 /// Bundle.entry.fullUrl (R4 bundle.html §3.3.1): the identity of the entry's resource, so an absolute URL; when it
 /// is a RESTful URL (<c>[base]/[type]/[id]</c>) it ends with the resource's own type and id. Except in transactions
 /// and batches (and their responses), an entry with a resource has one. The uniqueness of fullUrls is bdl-7, an
-/// invariant; the first entry of a document or message is bdl-11 and bdl-12.
+/// invariant; the first entry of a document or message is bdl-11 and bdl-12. What a document holds besides is
+/// <see cref="DocumentContentCheck"/>'s, on the Bundle itself.
 /// </summary>
-public sealed class BundleEntryAspect : IAspectBuilder
+public sealed class BundleAspect : IAspectBuilder
 {
-    private static readonly EntryCheck Instance = new();
+    private static readonly EntryCheck Entry = new();
+    private static readonly DocumentContentCheck Document = new();
 
     public void Build(ElementSchema element, JsonElement json, List<IElementCheck> checks)
     {
         // Bundle.entry in Bundle and in every profile of it (a slice of entries included: its path is the same).
-        if (element.Path == "Bundle.entry") checks.Add(Instance);
+        if (element.Path == "Bundle.entry") checks.Add(Entry);
+        else if (element.Path == "Bundle") checks.Add(Document);
     }
 
     private sealed class EntryCheck : IElementCheck

@@ -127,8 +127,31 @@ public class BundleTests
         Assert.That(Core.Validate(Document("http://example.org/fhir/Composition/c1", "Patient/p1", patient)).Errors(), Is.Empty);
 
         var missing = Core.Validate(Document("http://example.org/fhir/Composition/c1", "Patient/p2", patient));
-        Assert.That(ErrorsOf(missing), Is.EqualTo(new[] { ("Can't find 'Patient/p2' in the bundle (Composition.subject)", "Bundle.entry[0].resource.subject") }),
-            missing.Describe());
+        Assert.That(ErrorsOf(missing), Is.EquivalentTo(new[]
+        {
+            ("Can't find 'Patient/p2' in the bundle (Composition.subject)", "Bundle.entry[0].resource.subject"),
+            ("Entry 'http://example.org/fhir/Patient/p1' isn't reachable by traversing links (forward or backward) from the Composition", "Bundle.entry[1]"),
+        }), missing.Describe());
+    }
+
+    [Test]
+    public void A_document_holds_only_what_its_Composition_leads_to_and_Provenance()
+    {
+        var report = Core.Validate(Document("http://example.org/fhir/Composition/c1", "Patient/p1",
+            Entry("http://example.org/fhir/Patient/p1", """{"resourceType":"Patient","id":"p1","managingOrganization":{"reference":"Organization/o1"}}"""),
+            Entry("http://example.org/fhir/Organization/o1", """{"resourceType":"Organization","id":"o1","name":"reached through the Patient"}"""),
+            Entry("http://example.org/fhir/Provenance/pr1",
+                """{"resourceType":"Provenance","id":"pr1","target":[{"reference":"Composition/c1"}],"recorded":"2024-01-01T00:00:00Z","agent":[{"who":{"display":"x"}}]}"""),
+            Entry("http://example.org/fhir/Observation/ob1",
+                """{"resourceType":"Observation","id":"ob1","status":"final","code":{"text":"x"},"subject":{"reference":"Patient/p1"}}"""),
+            Entry("http://example.org/fhir/Patient/p9", """{"resourceType":"Patient","id":"p9"}""")));
+        Assert.That(ErrorsOf(report), Is.EqualTo(new[]
+        {
+            ("Entry 'http://example.org/fhir/Patient/p9' isn't reachable by traversing links (forward or backward) from the Composition", "Bundle.entry[5]"),
+        }), report.Describe());
+        Assert.That(report.Issues.Where(i => i.Severity == IssueSeverity.Warning).Select(i => (i.Message, i.Expression)), Does.Contain((
+            "Entry 'http://example.org/fhir/Observation/ob1' isn't reachable by traversing forwards from the Composition. Only Provenance is approved to be used this way (R4 section 3.3.1)",
+            "Bundle.entry[4]")), report.Describe());
     }
 
     [Test]
@@ -136,7 +159,7 @@ public class BundleTests
     {
         var report = Core.Validate(Document("urn:uuid:00000000-0000-0000-0000-0000000000c1", "Patient/p1",
             Entry("urn:uuid:00000000-0000-0000-0000-0000000000a1", """{"resourceType":"Patient","id":"p1"}""")));
-        Assert.That(report.Errors().Single().Message, Is.EqualTo(
+        Assert.That(report.Errors().Single(i => i.Message.StartsWith("Can't find")).Message, Is.EqualTo(
             "Can't find 'Patient/p1' in the bundle (Composition.subject). Note that there is a resource in the bundle with the same type and id, " +
             "but it does not match because of the fullUrl based rules around matching relative references. Found " +
             "'urn:uuid:00000000-0000-0000-0000-0000000000a1', but it doesn't match because of the source fullUrl 'urn:uuid:00000000-0000-0000-0000-0000000000c1'"),
