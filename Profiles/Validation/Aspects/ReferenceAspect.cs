@@ -53,10 +53,12 @@ public sealed class ReferenceAspect : IAspectBuilder
             if (targets.Types is null) return;
             var registry = state.Schemas.Registry;
             var bar = value.IndexOf('|');
-            var entry = registry.Resolve(value) ?? (bar > 0 ? registry.Resolve(value[..bar]) : null);
-            if (entry is not null && !targets.Allows(entry.ResourceType))
+            // A package's resource, or a StructureDefinition added to the profile source (a stored profile).
+            var type = (registry.Resolve(value) ?? (bar > 0 ? registry.Resolve(value[..bar]) : null))?.ResourceType
+                ?? (state.Schemas.Source.Find(value) is not null ? "StructureDefinition" : null);
+            if (type is not null && !targets.Allows(type))
                 state.Report(IssueSeverity.Error, "structure",
-                    $"The canonical URL '{value}' refers to a {entry.ResourceType}, which is not a valid target here (must be one of [{targets.Allowed}])", node);
+                    $"The canonical URL '{value}' refers to a {type}, which is not a valid target here (must be one of [{targets.Allowed}])", node);
         }
     }
 }

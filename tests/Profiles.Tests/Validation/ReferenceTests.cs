@@ -199,4 +199,17 @@ public class ReferenceTests
             "The canonical URL 'http://hl7.org/fhir/StructureDefinition/Patient' refers to a StructureDefinition, which is not a valid target here (must be one of [Questionnaire])",
         }), report.Describe());
     }
+
+    [Test]
+    public void A_canonical_that_names_an_added_profile_where_a_ValueSet_is_expected_is_an_error()
+    {
+        var validator = Validator(null, Profile("pat-plain", "Patient"));
+        var report = validator.Validate($$$"""
+            {"resourceType":"ValueSet","status":"draft","compose":{"include":[{"valueSet":["{{{Base}}}pat-plain"]}]}}
+            """);
+        Assert.That(ErrorsOf(report), Is.EqualTo(new[]
+        {
+            $"The canonical URL '{Base}pat-plain' refers to a StructureDefinition, which is not a valid target here (must be one of [ValueSet])",
+        }), report.Describe());
+    }
 }
