@@ -61,7 +61,7 @@ public sealed class BundleIndex
         return new BundleMatch(matches, nearMisses, absolute ?? target);
     }
 
-    /// <summary>The entry holding an entry's resource.</summary>
+    /// <summary>The fullUrl of the entry that holds <paramref name="resource"/>.</summary>
     public static string? FullUrlOf(ElementNode resource) => resource.Parent?.Child("fullUrl")?.Value;
 
     /// <summary><c>http://example.org/fhir/Observation/1</c> → <c>http://example.org/fhir</c> (a RESTful URL); null otherwise.</summary>

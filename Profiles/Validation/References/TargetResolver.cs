@@ -106,9 +106,13 @@ public static class TargetResolver
         if (match.NearMisses.Count > 0)
         {
             var found = string.Join(",", match.NearMisses.Select(r => BundleIndex.FullUrlOf(r) ?? r.Type + "/" + r.Child("id")?.Value));
+            var source = entry.Child("fullUrl")?.Value;
+            const string Rules = "because of the fullUrl based rules around matching relative references";
             message += match.NearMisses.Count == 1
-                ? $". Note that there is a resource in the bundle with the same type and id, but it does not match because of the fullUrl based rules around matching relative references. Found '{found}', but it doesn't match because of the source fullUrl '{entry.Child("fullUrl")?.Value}'"
-                : $". Note that there are {match.NearMisses.Count} resources in the bundle with the same type and id, but they do not match because of the fullUrl based rules around matching relative references. Found '{found}', but none of them match because of the source fullUrl '{entry.Child("fullUrl")?.Value}'";
+                ? $". Note that there is a resource in the bundle with the same type and id, but it does not match {Rules}. " +
+                  $"Found '{found}', but it doesn't match because of the source fullUrl '{source}'"
+                : $". Note that there are {match.NearMisses.Count} resources in the bundle with the same type and id, but they do not match {Rules}. " +
+                  $"Found '{found}', but none of them match because of the source fullUrl '{source}'";
         }
         state.Report(IssueSeverity.Error, "invalid", message, reference);
     }
