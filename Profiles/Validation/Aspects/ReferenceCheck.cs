@@ -18,7 +18,7 @@ internal sealed class ReferenceCheck(IReadOnlyList<string> targetProfiles, strin
         if (node.Child("reference")?.Value is not { Length: > 0 } text)
         {
             // A logical reference (identifier) or a display: only Reference.type says what the target is.
-            if (declared is not null && !targets.Allows(declared) && IsTypeName(declared, state))
+            if (declared is not null && !targets.Allows(declared) && IsTypeName(declared))
                 NotAllowed(node, state, $"The type '{declared}' is not a valid Target for this element (must be one of [{targets.Allowed}])");
             return;
         }
@@ -35,7 +35,7 @@ internal sealed class ReferenceCheck(IReadOnlyList<string> targetProfiles, strin
             state.Report(IssueSeverity.Error, "required", $"Matching reference for reference {text} has resourceType {target.Type}", node);
 
         var implied = target?.Type ?? literalType;
-        if (declared is not null && IsTypeName(declared, state))
+        if (declared is not null && IsTypeName(declared))
         {
             if (implied is not null && declared != implied)
                 NotAllowed(node, state, $"Invalid Resource target type. Found {declared}, but expected one of ({implied})");
@@ -75,8 +75,9 @@ internal sealed class ReferenceCheck(IReadOnlyList<string> targetProfiles, strin
         }
     }
 
-    // Reference.type may also be the absolute URL of a logical model's type: only names of FHIR types are compared.
-    private static bool IsTypeName(string type, ValidationState state) => !type.Contains(':') && state.Schemas.Registry.IsKnownType(type);
+    // Reference.type is a type name, or the absolute URL of a logical model's type (R4 Reference.type): only names are
+    // compared, a misspelt one ('practitioner') included.
+    private static bool IsTypeName(string type) => !type.Contains(':');
 
     private static void NotAllowed(ElementNode node, ValidationState state, string message) =>
         state.Report(IssueSeverity.Error, "structure", message, node);

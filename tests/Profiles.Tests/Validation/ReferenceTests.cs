@@ -66,6 +66,13 @@ public class ReferenceTests
         var report = Core.Validate(Observation("""{"reference":"Patient/1","type":"Group"}"""));
         Assert.That(ErrorsOf(report), Is.EqualTo(new[] { "Invalid Resource target type. Found Group, but expected one of (Patient)" }), report.Describe());
 
+        report = Core.Validate(Observation("""{"reference":"Patient/1","type":"patient"}"""));
+        Assert.That(ErrorsOf(report), Is.EquivalentTo(new[]
+        {
+            "Invalid Resource target type. Found patient, but expected one of (Patient)",
+            "The type 'patient' is not a valid Target for this element (must be one of [Device, Group, Location, Patient])",
+        }), report.Describe());
+
         report = Core.Validate(Observation("""{"identifier":{"value":"1"},"type":"Medication"}"""));
         Assert.That(ErrorsOf(report), Is.EqualTo(new[]
         {
