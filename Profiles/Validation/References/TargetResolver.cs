@@ -24,6 +24,12 @@ public readonly record struct ResolvedTarget(ElementNode? Resource, TargetLocati
 /// </summary>
 public static class TargetResolver
 {
+    private static readonly HashSet<string> DocumentContent =
+    [
+        "Composition.subject", "Composition.author", "Composition.encounter", "Composition.custodian", "Composition.attester.party",
+        "Composition.event.detail", "Composition.section.author", "Composition.section.focus", "Composition.section.entry",
+    ];
+
     /// <param name="external">Whether to ask the validation's resolver when the reference is neither contained nor in the Bundle.</param>
     public static ResolvedTarget Resolve(ElementNode reference, LiteralReference literal, bool external, ValidationState state)
     {
@@ -97,9 +103,11 @@ public static class TargetResolver
             state.Report(IssueSeverity.Warning, "required", $"URN reference is not locally contained within the bundle {literal.Text}", reference);
             return;
         }
-        // A document carries what its Composition refers to (R4 documents.html §3.3.2: the Bundle holds the
-        // resources the Composition references); other entries may point outside.
+        // A document carries what its Composition refers to as its subject, authors, attesters, custodian, encounter,
+        // events and sections (R4 documents.html §3.3.1, the elements the HL7 validator checks); other references
+        // (relatesTo a former document, extensions) and other entries' references may point outside.
         if (index.Type != "document" || literal.Form is ReferenceForm.Conditional or ReferenceForm.OtherAbsolute) return;
+        if (reference.Definition?.Path is not { } path || !DocumentContent.Contains(path)) return;
         if (entry.Child("resource") is not { Type: "Composition" } composition || !ReferenceEquals(index.Bundle.Child("entry"), entry)) return;
         if (!ReferenceEquals(reference.ResourceNode, composition)) return;
         var message = $"Can't find '{literal.Text}' in the bundle ({PathOf(reference)})";

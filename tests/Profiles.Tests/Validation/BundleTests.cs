@@ -135,6 +135,15 @@ public class BundleTests
     }
 
     [Test]
+    public void A_document_may_refer_to_a_former_document_outside_it()
+    {
+        var report = Core.Validate(Document("http://example.org/fhir/Composition/c1", "Patient/p1",
+            Entry("http://example.org/fhir/Patient/p1", """{"resourceType":"Patient","id":"p1"}""")).Replace(
+                "\"title\":\"t\"", "\"title\":\"t\",\"relatesTo\":[{\"code\":\"replaces\",\"targetReference\":{\"reference\":\"Composition/c0\"}}]"));
+        Assert.That(report.Errors(), Is.Empty, report.Describe());
+    }
+
+    [Test]
     public void A_document_holds_only_what_its_Composition_leads_to_and_Provenance()
     {
         var report = Core.Validate(Document("http://example.org/fhir/Composition/c1", "Patient/p1",
