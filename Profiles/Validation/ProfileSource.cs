@@ -60,7 +60,13 @@ public sealed class ProfileSource
         }
         else if (UnreadableElement(json) is { } problem) return [problem];
         json = json.Clone();
-        var info = StructureDefinitionCompiler.Compile(json);
+        StructureDefinitionInfo info;
+        // A definition is client input ($validate, a stored profile): what cannot be read is an issue, not an exception.
+        try { info = StructureDefinitionCompiler.Compile(json); }
+        catch (Exception e) when (e is KeyNotFoundException or InvalidOperationException or FormatException or ArgumentException)
+        {
+            return [new(IssueSeverity.Error, "structure", $"The StructureDefinition '{url}' cannot be read: {e.Message}", "StructureDefinition")];
+        }
         var resolved = new ResolvedDefinition(info, json);
         _added[url] = resolved;
         if (info.Version is { } version) _added[$"{url}|{version}"] = resolved;

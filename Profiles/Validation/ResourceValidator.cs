@@ -52,9 +52,19 @@ public sealed class ResourceValidator
             Resolver = resolver,
         };
         var state = new ValidationState(this, resource, context, cancellation);
-        ValidateResource(resource, profiles ?? [], state);
-        if (Options.IdentifierRules is { } rules)
-            foreach (var issue in rules.Check(resource)) state.Add(issue);
+        try
+        {
+            ValidateResource(resource, profiles ?? [], state);
+            if (Options.IdentifierRules is { } rules)
+                foreach (var issue in rules.Check(resource)) state.Add(issue);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            // Whatever a definition or a resource holds, a validation answers with issues: a failure of the validator
+            // itself ends this one with what was found so far and says so, without a stack trace.
+            state.Report(IssueSeverity.Error, "exception",
+                $"The validation could not be completed: {e.GetType().Name}: {e.Message}", resource);
+        }
         return state.ToReport();
     }
 
@@ -85,14 +95,22 @@ public sealed class ResourceValidator
         void Apply(string canonical, ElementNode at)
         {
             var schema = Schemas.ForCanonical(canonical);
-            if (schema is null)
-                state.Report(Options.UnknownProfileSeverity, "not-found",
-                    $"Profile reference '{canonical}' has not been checked because it is unknown.", at);
+            if (schema is null) ReportUnusable(canonical, at, state);
             else if (schema.Type != resource.Type && !IsAncestorType(schema.Type, resource.Type))
                 state.Report(IssueSeverity.Error, "invalid",
                     $"The profile '{canonical}' constrains {schema.Type}, not {resource.Type}.", at);
             else applied.Add(schema);
         }
+    }
+
+    /// <summary>A profile that is unknown (a warning by default: <see cref="ValidatorOptions.UnknownProfileSeverity"/>) or known but unusable (an error).</summary>
+    private void ReportUnusable(string canonical, ElementNode at, ValidationState state)
+    {
+        if (Schemas.ProblemWith(canonical) is { } problem)
+            state.Report(IssueSeverity.Error, "structure", $"The profile '{canonical}' cannot be used: {problem}", at);
+        else
+            state.Report(Options.UnknownProfileSeverity, "not-found",
+                $"Profile reference '{canonical}' has not been checked because it is unknown.", at);
     }
 
     // Resource and DomainResource profiles apply to every resource of a type derived from them.
@@ -233,6 +251,11 @@ public sealed class ResourceValidator
             ValidateAgainst(node, definition, state);
             return;
         }
+        if (Schemas.ProblemWith(url) is not null)
+        {
+            ReportUnusable(url, node, state);
+            return;
+        }
         var modifier = node.Name == "modifierExtension";
         state.Report(modifier ? IssueSeverity.Error : IssueSeverity.Warning, modifier ? "extension" : "not-found",
             modifier
@@ -250,7 +273,7 @@ public sealed class ResourceValidator
         foreach (var p in profiles)
         {
             if (Schemas.ForCanonical(p) is { } s) known.Add(s);
-            else state.Report(Options.UnknownProfileSeverity, "not-found", $"Profile reference '{p}' has not been checked because it is unknown.", node);
+            else ReportUnusable(p, node, state);
         }
         if (known.Count == 1)
         {

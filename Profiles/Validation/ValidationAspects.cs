@@ -11,6 +11,9 @@ public static class ValidationAspects
     [
         new ConstraintAspect(),
         new ExtensionContextAspect(),
+        new ReferenceAspect(),
+        new BundleAspect(),
+        new NarrativeAspect(),
     ];
 
     /// <summary>Compiles ElementDefinition.slicing: nodes sorted into slices by their discriminators.</summary>

@@ -14,15 +14,24 @@ public sealed class ValidationState
 {
     private readonly List<OutcomeIssue> _issues = [];
     private readonly HashSet<(string Message, string? Expression)> _seen = [];
+    // What checks compute once per validation (a Bundle's index of its entries), shared with Try's probes.
+    private readonly Dictionary<(Type, object), object> _memo;
     private int _omitted;
     private int _steps;
 
     internal ValidationState(ResourceValidator validator, ElementNode root, FhirPathContext fhirPath, CancellationToken cancellation)
+        : this(validator, root, fhirPath, cancellation, [])
+    {
+    }
+
+    private ValidationState(ResourceValidator validator, ElementNode root, FhirPathContext fhirPath, CancellationToken cancellation,
+        Dictionary<(Type, object), object> memo)
     {
         Validator = validator;
         Root = root;
         FhirPath = fhirPath;
         Cancellation = cancellation;
+        _memo = memo;
     }
 
     public ResourceValidator Validator { get; }
@@ -71,10 +80,22 @@ public sealed class ValidationState
     /// </summary>
     public bool Try(Action<ValidationState> validate, out IReadOnlyList<OutcomeIssue> issues)
     {
-        var probe = new ValidationState(Validator, Root, FhirPath, Cancellation) { ProfileDepth = ProfileDepth };
+        var probe = new ValidationState(Validator, Root, FhirPath, Cancellation, _memo) { ProfileDepth = ProfileDepth };
         validate(probe);
         issues = probe.Issues;
         return !probe.HasErrors;
+    }
+
+    /// <summary>
+    /// The value of type <typeparamref name="T"/> computed for <paramref name="key"/> in this validation (its tentative
+    /// parts included), made by <paramref name="create"/> on first use.
+    /// </summary>
+    public T Memo<T>(object key, Func<object, T> create) where T : class
+    {
+        if (_memo.TryGetValue((typeof(T), key), out var known)) return (T)known;
+        var value = create(key);
+        _memo[(typeof(T), key)] = value;
+        return value;
     }
 
     internal ValidationReport ToReport()

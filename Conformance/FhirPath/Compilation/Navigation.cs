@@ -132,7 +132,14 @@ internal sealed class MemberPath
             for (var i = 0; i < children.Count; i++)
             {
                 var child = children[i];
-                if (!string.Equals(child.Name, name, StringComparison.Ordinal)) continue;
+                if (!string.Equals(child.Name, name, StringComparison.Ordinal))
+                {
+                    // Children of one name are adjacent (a JSON property, elements in XML's fixed order): past them,
+                    // nothing more is found. Without this stop, %resource.type asked for each of a 10,000-entry
+                    // Bundle's entries (bdl-3, bdl-4) read every entry each time.
+                    if (found) break;
+                    continue;
+                }
                 found = true;
                 Walk(child, step + 1, context, ref result);
             }
@@ -149,7 +156,10 @@ internal sealed class MemberPath
             var children = node.Children;
             var before = result.Count;
             for (var i = 0; i < children.Count; i++)
+            {
                 if (string.Equals(children[i].Name, name, StringComparison.Ordinal)) result.Add(children[i]);
+                else if (result.Count > before) break; // past the adjacent children of the name, as in Walk
+            }
             if (result.Count == before) guard.Check(node, context);
         }
         else if (item is TypeInfoValue type && type.Member(name) is { } member)

@@ -8,8 +8,8 @@ namespace FhirServer.Profiles.Validation.Aspects;
 /// <summary>
 /// ElementDefinition.constraint: each invariant's FHIRPath, compiled once, evaluated on every node of the element
 /// (R4 conformance-rules.html §constraints). <c>ele-1</c> and <c>ext-1</c>, which every element and extension
-/// carries, are checked natively. Invariants marked best practice run only when the options ask for them, as in the
-/// HL7 validator.
+/// carries, are checked natively, and so is <c>dom-3</c> (see <see cref="ContainedReferencedCheck"/>). Invariants
+/// marked best practice run only when the options ask for them, as in the HL7 validator.
 /// </summary>
 public sealed class ConstraintAspect : IAspectBuilder
 {
@@ -34,6 +34,9 @@ public sealed class ConstraintAspect : IAspectBuilder
                     continue;
                 case "ext-1" when element.Definition.Path == "Extension":
                     checks.Add(new ExtensionOrValueCheck(human, source));
+                    continue;
+                case "dom-3":
+                    checks.Add(new ContainedReferencedCheck());
                     continue;
             }
             CompiledExpression? compiled = null;
@@ -99,8 +102,10 @@ public sealed class ConstraintAspect : IAspectBuilder
             }
             bool? result;
             try { result = compiled.Predicate(node, state.FhirPath); }
-            catch (FhirPathException e)
+            catch (Exception e) when (e is not OperationCanceledException)
             {
+                // A FhirPathException (a limit reached, a type error at run time) or a failure of a function: the
+                // invariant is not decided, which is a warning on the node, not the end of the validation.
                 state.Report(IssueSeverity.Warning, "invariant",
                     $"Constraint {key} (defined in {source}) could not be evaluated: {e.Message}", node);
                 return;

@@ -13,6 +13,7 @@ public sealed class SchemaCompiler
 {
     private readonly ConcurrentDictionary<ResolvedDefinition, Lazy<ProfileSchema>> _schemas = new();
     private readonly ConcurrentDictionary<string, ProfileSchema?> _byCanonical = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, string> _problems = new(StringComparer.Ordinal);
     private readonly IReadOnlyList<IAspectBuilder> _aspects;
     private readonly ISlicingBuilder? _slicing;
     private long _generation;
@@ -33,7 +34,7 @@ public sealed class SchemaCompiler
     {
         Refresh();
         if (_byCanonical.TryGetValue(canonical, out var known)) return known;
-        var found = Source.Find(canonical) is { } definition ? Compile(definition) : null;
+        var found = TryCompile(canonical, () => Source.Find(canonical));
         // Unknown canonicals come from instances (meta.profile, extension urls): only the known ones are kept, so that
         // a client sending new urls cannot grow the cache.
         return found is null ? null : _byCanonical.GetOrAdd(canonical, found);
@@ -45,8 +46,29 @@ public sealed class SchemaCompiler
         Refresh();
         var key = "type:" + type;
         if (_byCanonical.TryGetValue(key, out var known)) return known;
-        var found = Source.FindType(type) is { } definition ? Compile(definition) : null;
+        var found = TryCompile(key, () => Source.FindType(type));
         return found is null ? null : _byCanonical.GetOrAdd(key, found);
+    }
+
+    /// <summary>
+    /// Why the definition <paramref name="canonical"/> names could not be compiled (a snapshot without its root
+    /// element, a definition the snapshot generator refused…); null when it was, or is unknown.
+    /// </summary>
+    public string? ProblemWith(string canonical) => _problems.GetValueOrDefault(canonical);
+
+    // A definition that cannot be compiled is an issue of the resources that use it, never an exception out of a
+    // validation: the failure is kept (a Lazy keeps the exception, so it is not compiled again) and null returned.
+    private ProfileSchema? TryCompile(string key, Func<ResolvedDefinition?> find)
+    {
+        try
+        {
+            return find() is { } definition ? Compile(definition) : null;
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            _problems[key] = e.Message;
+            return null;
+        }
     }
 
     public ProfileSchema Compile(ResolvedDefinition definition) =>
@@ -59,6 +81,7 @@ public sealed class SchemaCompiler
         Interlocked.Exchange(ref _generation, generation);
         _schemas.Clear();
         _byCanonical.Clear();
+        _problems.Clear();
     }
 
     private ProfileSchema Build(ResolvedDefinition definition)
@@ -78,7 +101,8 @@ public sealed class SchemaCompiler
             jsonByElement[element] = e;
         }
         if (info.Root is null || !schemas.TryGetValue(info.Root, out var root))
-            throw new InvalidOperationException($"{definition.Canonical} has no root element.");
+            throw new InvalidOperationException(
+                $"the snapshot of {definition.Canonical} has no root element (snapshot.element[0] must be the element '{info.Type}')");
         profile.Root = root;
 
         // Structure first (children and slices), then the checks, which may look at it.
