@@ -262,6 +262,8 @@ public static partial class FhirEndpoints
         if (bodyId != id) throw FhirException.BadRequest($"The resource id '{bodyId}' differs from the id in the URL '{id}'.", $"{type}.id");
         var ifMatch = IfMatch(http.Request);
         var service = Service<ResourceService>(http);
+        // A packaged resource is refused (405) before its content is looked at.
+        service.CheckWritable(type, id, "PUT");
         var checkedResource = service.Check(resource);
         var result = await service.InTransactionAsync(s => service.UpdateAsync(s, type, id, resource, ifMatch, http.RequestAborted, checkedResource), http.RequestAborted);
         await WriteWriteResult(http, result, result.Created ? StatusCodes.Status201Created : StatusCodes.Status200OK);
