@@ -3,7 +3,7 @@
 # up on exit; say, free_port, wait_up; build_server (the server and benchmarks/FhirServer.Benchmarks in Release, into
 # $ARTIFACTS_PATH, default /tmp/art-bench), which sets server_dll and bench_dll; fhir_bench (runs a benchmark of
 # FhirServer.Benchmarks); start_server (a server of ours in the background); postgres_setup and
-# pg_database (a fresh database on $pg or on a throwaway PostgreSQL).
+# pg_database (a fresh database on $pg or on a throwaway PostgreSQL); wrk_parse (wrk's text output → one line).
 artifacts=${ARTIFACTS_PATH:-/tmp/art-bench}
 work=$(mktemp -d "/tmp/fhir-$bench-bench.XXXXXX"); chmod 755 "$work" # the postgres user runs the throwaway server
 pids=(); pgdata=""
@@ -53,4 +53,12 @@ pg_database() { # name → the connection string of a fresh (dropped and re-crea
   PGOPTIONS="-c client_min_messages=warning" psql "postgresql://$pg_user@$pg_host:$pg_port/postgres" -qAtc "DROP DATABASE IF EXISTS $1" \
     -c "CREATE DATABASE $1" >/dev/null
   echo "$pg_base;Database=$1"
+}
+# wrk text output → "req/s p50_ms p99_ms non2xx"
+wrk_parse() {
+  awk '
+    function ms(v) { if (v ~ /us$/) return v / 1000; if (v ~ /ms$/) return v + 0; if (v ~ /m$/) return v * 60000; return v * 1000 }
+    $1 == "50%" { p50 = ms($2) } $1 == "99%" { p99 = ms($2) }
+    /^Requests\/sec:/ { rps = $2 } /Non-2xx/ { bad = $NF }
+    END { printf "%.0f %.3f %.3f %d\n", rps, p50, p99, bad }'
 }

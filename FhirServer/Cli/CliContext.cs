@@ -65,9 +65,13 @@ internal static class CliContext
     /// Loads the packages. Errors are printed; warnings (dependencies missing from the cache, an offline registry) only
     /// with <c>--verbose</c>, so that what a verb prints is its result.
     /// </summary>
-    public static async Task<ConformanceContext> LoadAsync(CommandLineResult? result = null)
+    /// <param name="extraPackages">Packages to load beside the configured ones (<c>validate --package</c>).</param>
+    public static async Task<ConformanceContext> LoadAsync(CommandLineResult? result = null, IReadOnlyList<string>? extraPackages = null)
     {
-        var context = await ConformanceContext.LoadAsync(Settings(result));
+        var settings = Settings(result);
+        foreach (var package in extraPackages ?? [])
+            if (!settings.Packages.Contains(package, StringComparer.OrdinalIgnoreCase)) settings.Packages.Add(package);
+        var context = await ConformanceContext.LoadAsync(settings);
         var verbose = result is not null && Options(result).OfType<Option<bool>>().FirstOrDefault(o => o.Name == VerboseName) is { } v && result.GetValue(v);
         foreach (var d in context.Resolution.Diagnostics)
             if (d.Severity == PackageDiagnostic.ErrorSeverity || (verbose && d.Severity != PackageDiagnostic.InformationSeverity))

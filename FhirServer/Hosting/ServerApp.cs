@@ -6,6 +6,7 @@ using FhirServer.Http.Terminology;
 using FhirServer.Rest;
 using FhirServer.Search;
 using FhirServer.Storage;
+using FhirServer.Validation;
 
 namespace FhirServer.Hosting;
 
@@ -74,6 +75,7 @@ public static class ServerApp
         services.AddSingleton<BundleProcessor>();
         services.AddTerminology(builder.Configuration);
         services.AddSnapshots();
+        services.AddValidation(builder.Configuration);
 
         var app = builder.Build();
         // Load the packages and open the store before the first request rather than during it.
@@ -85,11 +87,14 @@ public static class ServerApp
             var logger = app.Services.GetRequiredService<ILogger<ConformanceContext>>();
             app.Lifetime.ApplicationStarted.Register(() => _ = Task.Run(() => UnpackPackagesAsync(conformance, logger, app.Lifetime.ApplicationStopping)));
         }
+        app.Services.CheckValidationSettings();
         app.Services.GetRequiredService<IResourceStore>();
         // A new or changed set of search parameters: rebuild the index before serving searches on it.
         app.Services.GetRequiredService<Reindexer>().RunAsync(force: false).GetAwaiter().GetResult();
         // The CodeSystems, ValueSets and ConceptMaps of the store as terminology sources, read in the background.
         app.Services.GetRequiredService<StoredTerminology>().StartLoading(app.Lifetime.ApplicationStopping);
+        // The StructureDefinitions of the store as profiles, read in the background too.
+        app.Services.GetRequiredService<StoredProfiles>().StartLoading(app.Lifetime.ApplicationStopping);
         app.UseResponseCompression();
         // Inside compression, so that the bytes logged are the body's before compression (its Content-Length).
         if (settings.RequestLog) app.UseRequestLog();
@@ -114,6 +119,7 @@ public static class ServerApp
         app.MapSearchEndpoints();
         app.MapTerminologyEndpoints();
         app.MapSnapshotEndpoints();
+        app.MapValidateEndpoints();
         return app;
     }
 

@@ -25,6 +25,7 @@ public static class ServerSwitches
         new("--cors-origins", "Server:CorsOrigins", "Web origins allowed to call from a browser: a,b; * for any (default *)"),
         new("--log-format", "Logging:Format", "json for one JSON object per log line, with a timestamp (default plain text)"),
         new("--request-log", "Server:RequestLog", "true (default) or false: one log line per request"),
+        new("--validation", "Validation:OnWrite", "What each write is validated against: off, base, declared (default: base + meta.profile) or strict"),
     ];
 
     /// <summary>The mappings of <c>AddCommandLine</c> (<c>--urls</c> needs none: its key has the switch's name).</summary>

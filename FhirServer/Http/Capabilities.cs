@@ -110,6 +110,7 @@ public sealed class Capabilities(ConformanceContext conformance, ServerSettings 
                 ((JsonObject)resources[^1]!)["supportedProfile"] = new JsonArray([.. supported.Select(url => (JsonNode)url)]);
             Terminology.TerminologyCapabilities.AddOperations((JsonObject)resources[^1]!, type);
             SnapshotEndpoints.AddOperation((JsonObject)resources[^1]!, type);
+            ValidateEndpoint.AddOperation((JsonObject)resources[^1]!);
         }
         var statement = new JsonObject { ["resourceType"] = "CapabilityStatement" };
         Describe(statement, settings, startedAt);

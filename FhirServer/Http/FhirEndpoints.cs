@@ -262,8 +262,10 @@ public static partial class FhirEndpoints
         if (bodyId != id) throw FhirException.BadRequest($"The resource id '{bodyId}' differs from the id in the URL '{id}'.", $"{type}.id");
         var ifMatch = IfMatch(http.Request);
         var service = Service<ResourceService>(http);
-        var index = service.Index(resource);
-        var result = await service.InTransactionAsync(s => service.UpdateAsync(s, type, id, resource, ifMatch, http.RequestAborted, index), http.RequestAborted);
+        // A packaged resource is refused (405) before its content is looked at.
+        service.CheckWritable(type, id, "PUT");
+        var checkedResource = service.Check(resource);
+        var result = await service.InTransactionAsync(s => service.UpdateAsync(s, type, id, resource, ifMatch, http.RequestAborted, checkedResource), http.RequestAborted);
         await WriteWriteResult(http, result, result.Created ? StatusCodes.Status201Created : StatusCodes.Status200OK);
     }
 
@@ -348,8 +350,11 @@ public static partial class FhirEndpoints
                 http.Response.StatusCode = status;
                 return;
             case Prefer.Outcome:
+                // What was done, then what the validator found short of an error (R4 http.html#ops).
                 var verb = status == StatusCodes.Status201Created ? "created" : "updated";
-                await Service<FhirOutput>(http).WriteAsync(http, OperationOutcomes.Information($"{version.Type}/{version.Id} {verb} (version {version.Version})."), status);
+                await Service<FhirOutput>(http).WriteAsync(http, OperationOutcomes.Json(
+                    [new OutcomeIssue(IssueSeverity.Information, "informational", $"{version.Type}/{version.Id} {verb} (version {version.Version})."),
+                        .. result.Warnings ?? []]), status);
                 return;
             default:
                 await Service<FhirOutput>(http).WriteAsync(http, version.Body!, status);

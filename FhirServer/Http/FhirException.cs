@@ -67,6 +67,11 @@ public static class OperationOutcomes
             writer.WriteStartObject();
             writer.WriteString("severity", issue.Severity.ToString().ToLowerInvariant());
             writer.WriteString("code", issue.Code);
+            // details.text is the message (where the HL7 validator and terminology servers put it); diagnostics adds
+            // the line and column of the source text, and location the same as the older XPath-style readers expect.
+            writer.WriteStartObject("details");
+            writer.WriteString("text", issue.Message);
+            writer.WriteEndObject();
             var text = issue.Line > 0 ? $"{issue.Message} (line {issue.Line}, column {issue.Column})" : issue.Message;
             writer.WriteString("diagnostics", text);
             if (issue.Expression is { Length: > 0 } expression)

@@ -56,6 +56,8 @@ public sealed partial class BundleProcessor(ConformanceContext conformance, Reso
         public StoredVersion? Stored;
         public byte[]? ResponseResource;
         public IReadOnlyList<OutcomeIssue>? Outcome;
+        /// <summary>What the validator found short of an error in the resource written.</summary>
+        public IReadOnlyList<OutcomeIssue> Warnings = [];
 
         public string Where => $"Bundle.entry[{Index}]";
 
@@ -117,7 +119,7 @@ public sealed partial class BundleProcessor(ConformanceContext conformance, Reso
             (_, { } written) => $"{written.Type}/{written.Id} {(e.Status == StatusCodes.Status201Created ? "created" : "updated")} (version {written.Version}).",
             _ => null,
         };
-        if (message is not null) e.Outcome = [new OutcomeIssue(IssueSeverity.Information, "informational", message)];
+        if (message is not null) e.Outcome = [new OutcomeIssue(IssueSeverity.Information, "informational", message), .. e.Warnings];
     }
 
     /// <summary>The lock key of a prepared POST entry with ifNoneExist or of a conditional PUT (<c>Patient?identifier=…</c>); else null.</summary>
@@ -558,6 +560,7 @@ public sealed partial class BundleProcessor(ConformanceContext conformance, Reso
     {
         e.Status = 0;
         e.Outcome = null;
+        e.Warnings = [];
         e.Stored = null;
         e.Location = null;
         e.ResponseResource = null;
@@ -663,6 +666,7 @@ public sealed partial class BundleProcessor(ConformanceContext conformance, Reso
         e.Stored = result.Version;
         e.Location = $"{result.Version.Type}/{result.Version.Id}/_history/{result.Version.Version}";
         e.ResponseResource = representation ? result.Version.Body : null;
+        e.Warnings = result.Warnings ?? [];
     }
 
     /// <summary>

@@ -5,14 +5,21 @@ using FhirServer.Http;
 using FhirServer.Search;
 using FhirServer.Conformance.Search;
 using FhirServer.Storage;
+using FhirServer.Validation;
 
 namespace FhirServer.Rest;
 
-/// <summary>What a write did: the version stored, whether it brought the resource (back) into existence, and the stamped tree.</summary>
-public sealed record WriteResult(StoredVersion Version, bool Created, ElementNode? Resource);
+/// <summary>
+/// What a write did: the version stored, whether it brought the resource (back) into existence, the stamped tree, and
+/// the validator's warnings (returned with <c>Prefer: return=OperationOutcome</c>).
+/// </summary>
+public sealed record WriteResult(StoredVersion Version, bool Created, ElementNode? Resource, IReadOnlyList<OutcomeIssue>? Warnings = null);
+
+/// <summary>A resource found fit to be written (<see cref="ResourceService.Check"/>): its search index rows, and the validator's warnings.</summary>
+public sealed record CheckedResource(IReadOnlyList<IndexEntry> Index, IReadOnlyList<OutcomeIssue> Warnings);
 
 /// <summary>A create made ready outside the write transaction (<see cref="ResourceService.PrepareCreate"/>).</summary>
-public sealed record PreparedCreate(StoredVersion Version, ElementNode Resource, IReadOnlyList<IndexEntry> Index);
+public sealed record PreparedCreate(StoredVersion Version, ElementNode Resource, CheckedResource Checked);
 
 /// <summary>
 /// The write interactions of R4 http.html (create, update, delete) on one store session, shared by the REST
@@ -20,7 +27,7 @@ public sealed record PreparedCreate(StoredVersion Version, ElementNode Resource,
 /// either waits (row lock, SQLite write lock) or loses the unique (type, id, version) race and is retried.
 /// </summary>
 public sealed class ResourceService(IResourceStore store, ConformanceContext conformance, ServerSettings settings, TimeProvider clock,
-    IResourceIndexer indexer, LocalBases bases, PackagedResources packaged, IEnumerable<ICommitObserver> observers)
+    IResourceIndexer indexer, LocalBases bases, PackagedResources packaged, ServerValidator validator, IEnumerable<ICommitObserver> observers)
 {
     private readonly ICommitObserver[] _observers = [.. observers];
 
@@ -60,55 +67,58 @@ public sealed class ResourceService(IResourceStore store, ConformanceContext con
     }
 
     /// <summary>
-    /// The search index rows of a resource about to be written, computed before the write transaction so that the
-    /// transaction (on SQLite, the one writer) only writes. <c>_id</c> and <c>_lastUpdated</c> are left out: the server
-    /// sets both, and searches read them from the current-version table. Absolute references are local on this
-    /// server's bases, the request's included (<see cref="LocalBases.Current"/>).
+    /// The checks of a resource about to be written and its search index rows: the one place every write passes
+    /// (create, update, patch, each Bundle entry), before its transaction when the content is known then (creates,
+    /// updates), in it otherwise (a patch's result). A resource past the element limit is refused with 413, one the
+    /// validator finds an error in with 422 (<see cref="ServerValidator.CheckWrite"/>, as Validation:OnWrite says);
+    /// nothing is stored then. <c>_id</c> and <c>_lastUpdated</c> are left out of the index: the server sets both, and
+    /// searches read them from the current-version table. Absolute references are local on this server's bases, the
+    /// request's included (<see cref="LocalBases.Current"/>).
     /// </summary>
-    public IReadOnlyList<IndexEntry> Index(ElementNode resource)
+    public CheckedResource Check(ElementNode resource)
     {
-        // Every write passes here before its transaction: a resource past the limit is refused before the work that
-        // grows with its size (index rows, their inserts) and before anything is stored.
+        // Before the work that grows with the resource's size (validation, index rows, their inserts).
         var limit = settings.MaxResourceElements;
         if (ResourceNodes.CountElements(resource, limit) > limit)
             throw new FhirException(StatusCodes.Status413PayloadTooLarge, "too-long",
                 $"The {resource.Type} has more than {limit:N0} elements, this server's limit for one resource (Server:MaxResourceElements).", resource.Type);
-        return [.. indexer.Extract(resource, bases.Current).Where(e => e.Param is not ("_id" or "_lastUpdated"))];
+        var warnings = validator.CheckWrite(resource);
+        return new CheckedResource([.. indexer.Extract(resource, bases.Current).Where(e => e.Param is not ("_id" or "_lastUpdated"))], warnings);
     }
 
-    public Task<WriteResult> CreateAsync(IStoreSession session, ElementNode resource, string? id = null, CancellationToken ct = default,
-        IReadOnlyList<IndexEntry>? index = null) =>
-        CreateAsync(session, PrepareCreate(resource, id, index), ct);
+    public Task<WriteResult> CreateAsync(IStoreSession session, ElementNode resource, string? id = null, CancellationToken ct = default) =>
+        CreateAsync(session, PrepareCreate(resource, id), ct);
 
     /// <summary>
     /// A create's version, its JSON and its index rows, ready before the write transaction: a new id has no version to
     /// follow, so nothing of it depends on the database, and on SQLite the one writer is then held only for the inserts.
     /// </summary>
-    public PreparedCreate PrepareCreate(ElementNode resource, string? id = null, IReadOnlyList<IndexEntry>? index = null)
+    public PreparedCreate PrepareCreate(ElementNode resource, string? id = null)
     {
         id ??= NewId();
         var instant = NextInstant(null);
         var stamped = ResourceNodes.Stamp(conformance.Registry, resource, id, 1, instant);
         var stored = new StoredVersion(resource.Type, id, 1, instant, VersionMethod.Create, FhirJsonWriter.WriteToBytes(stamped));
-        return new PreparedCreate(stored, stamped, index ?? Index(stamped));
+        return new PreparedCreate(stored, stamped, Check(stamped));
     }
 
     public async Task<WriteResult> CreateAsync(IStoreSession session, PreparedCreate create, CancellationToken ct = default)
     {
-        await session.InsertAsync(create.Version, create.Index, ct);
-        return new WriteResult(create.Version, true, create.Resource);
+        await session.InsertAsync(create.Version, create.Checked.Index, ct);
+        return new WriteResult(create.Version, true, create.Resource, create.Checked.Warnings);
     }
 
     /// <summary>Several prepared creates at once (<see cref="IStoreSession.InsertNewAsync"/>): a Bundle's POSTs, a group of single POSTs.</summary>
     public async Task<IReadOnlyList<WriteResult>> CreateAsync(IStoreSession session, IReadOnlyList<PreparedCreate> creates, CancellationToken ct = default)
     {
-        await session.InsertNewAsync([.. creates.Select(c => (c.Version, (IReadOnlyList<IndexEntry>?)c.Index))], ct);
-        return [.. creates.Select(c => new WriteResult(c.Version, true, c.Resource))];
+        await session.InsertNewAsync([.. creates.Select(c => (c.Version, (IReadOnlyList<IndexEntry>?)c.Checked.Index))], ct);
+        return [.. creates.Select(c => new WriteResult(c.Version, true, c.Resource, c.Checked.Warnings))];
     }
 
     /// <param name="method">Update, or Patch for the result of a patch (history reports the interaction).</param>
+    /// <param name="checkedResource">The resource's <see cref="Check"/> made before the transaction; null: made here.</param>
     public async Task<WriteResult> UpdateAsync(IStoreSession session, string type, string id, ElementNode resource, VersionMatch? ifMatch, CancellationToken ct = default,
-        IReadOnlyList<IndexEntry>? index = null, VersionMethod method = VersionMethod.Update)
+        CheckedResource? checkedResource = null, VersionMethod method = VersionMethod.Update)
     {
         packaged.CheckWritable(type, id, method == VersionMethod.Patch ? "PATCH" : "PUT");
         var current = await session.ReadCurrentAsync(type, id, ct);
@@ -116,7 +126,7 @@ public sealed class ResourceService(IResourceStore store, ConformanceContext con
         if (current is null && !settings.UpdateCreate)
             throw new FhirException(StatusCodes.Status405MethodNotAllowed, "not-supported",
                 $"{type}/{id} does not exist and this server does not create resources by update (use POST).");
-        return await Write(session, resource, id, current, method, ct, index);
+        return await Write(session, resource, id, current, method, ct, checkedResource);
     }
 
     /// <summary>Deletes (a new version marked deleted). Null when there was nothing to delete (no resource, or already deleted).</summary>
@@ -160,15 +170,16 @@ public sealed class ResourceService(IResourceStore store, ConformanceContext con
     }
 
     private async Task<WriteResult> Write(IStoreSession session, ElementNode resource, string id, StoredVersion? current, VersionMethod method, CancellationToken ct,
-        IReadOnlyList<IndexEntry>? index)
+        CheckedResource? checkedResource)
     {
         var version = (current?.Version ?? 0) + 1;
         var instant = NextInstant(current);
         var stamped = ResourceNodes.Stamp(conformance.Registry, resource, id, version, instant);
         var body = FhirJsonWriter.WriteToBytes(stamped);
         var stored = new StoredVersion(resource.Type, id, version, instant, method, body);
-        await session.InsertAsync(stored, index ?? Index(stamped), ct);
-        return new WriteResult(stored, current is null || current.Deleted, stamped);
+        checkedResource ??= Check(stamped);
+        await session.InsertAsync(stored, checkedResource.Index, ct);
+        return new WriteResult(stored, current is null || current.Deleted, stamped, checkedResource.Warnings);
     }
 
     // Milliseconds (what meta.lastUpdated shows), and always after the version it follows.

@@ -52,8 +52,18 @@ public sealed class ValidationState
     public bool HasErrors { get; private set; }
 
     /// <summary>Reports an issue located on <paramref name="node"/> (its FHIRPath location, line and column).</summary>
-    public void Report(IssueSeverity severity, string code, string message, ElementNode node) =>
+    public void Report(IssueSeverity severity, string code, string message, ElementNode node)
+    {
+        // Past the cap only the count is kept, before the location is computed: a node's location walks up the tree and
+        // counts its preceding siblings, so 50,000 extensions each with an issue cost minutes of it.
+        if (_issues.Count >= Options.MaxIssues)
+        {
+            if (severity is IssueSeverity.Error or IssueSeverity.Fatal) HasErrors = true;
+            _omitted++;
+            return;
+        }
         Add(new OutcomeIssue(severity, code, message, node.Location, node.Line, node.Column));
+    }
 
     /// <summary>Adds an issue; the same message at the same place is kept once (a resource checked against a profile and its base).</summary>
     public void Add(OutcomeIssue issue)

@@ -58,14 +58,6 @@ start_ours() { # store, extra args...
 }
 if [[ " $stores " == *" postgres "* ]]; then postgres_setup; fi
 
-# wrk text output → "req/s p50_ms p99_ms non2xx"
-wrk_parse() {
-  awk '
-    function ms(v) { if (v ~ /us$/) return v / 1000; if (v ~ /ms$/) return v + 0; if (v ~ /m$/) return v * 60000; return v * 1000 }
-    $1 == "50%" { p50 = ms($2) } $1 == "99%" { p99 = ms($2) }
-    /^Requests\/sec:/ { rps = $2 } /Non-2xx/ { bad = $NF }
-    END { printf "%.0f %.3f %.3f %d\n", rps, p50, p99, bad }'
-}
 run_wrk() { # kind index duration → parsed line
   local kind=$1 i=$2 d=$3
   if [ "$kind" = read ]; then

@@ -218,6 +218,70 @@ public class CliTests
         Assert.That(lines[9_999], Is.EqualTo("""{"resourceType":"Patient","active":true,"identifier":[{"system":"http://example.org/mrn","value":"MRN9999"}],"name":[{"use":"official","family":"Martin","given":["Patricia","Elizabeth"]}],"gender":"female","birthDate":"1951-04-04","address":[{"city":"City49","postalCode":"10099","country":"US"}],"telecom":[{"system":"phone","value":"555-09999"}]}"""));
     }
 
+    [Test]
+    public async Task Validate_prints_the_outcome_and_exits_0_valid_or_not()
+    {
+        var good = Path.Combine(_dir, "good.json");
+        var bad = Path.Combine(_dir, "bad.json");
+        File.WriteAllText(good, Http.ValidationFixtures.FrCorePatient());
+        File.WriteAllText(bad, Http.ValidationFixtures.FrCorePatient(goodKey: false));
+
+        var (exit, stdout, err) = await Run("validate", good);
+        Assert.That(exit, Is.EqualTo(0), err);
+        using (var outcome = JsonDocument.Parse(stdout))
+            Assert.That(Http.ValidationFixtures.Errors(outcome.RootElement), Is.Empty, stdout);
+
+        (exit, stdout, err) = await Run("validate", bad);
+        Assert.That(exit, Is.EqualTo(0), err);
+        using (var outcome = JsonDocument.Parse(stdout))
+            Assert.That(Http.ValidationFixtures.Errors(outcome.RootElement).Select(Http.ValidationFixtures.Expression), Is.EqualTo(new[] { "Patient.identifier[0].value" }));
+    }
+
+    [Test]
+    public async Task Validate_loads_profiles_and_takes_a_profile_by_url_or_file()
+    {
+        var profile = Path.Combine(_dir, "profile.json");
+        var patient = Path.Combine(_dir, "patient.json");
+        File.WriteAllText(profile, Http.ValidationFixtures.BirthDateProfile());
+        File.WriteAllText(patient, """{"resourceType":"Patient","active":true}""");
+
+        foreach (var args in new[] { new[] { "--load", profile, "--profile", Http.ValidationFixtures.BirthDateProfileUrl }, ["--profile", profile] })
+        {
+            var (exit, stdout, err) = await Run(["validate", patient, .. args]);
+            Assert.That(exit, Is.EqualTo(0), err);
+            using var outcome = JsonDocument.Parse(stdout);
+            Assert.That(Http.ValidationFixtures.Errors(outcome.RootElement).Select(Http.ValidationFixtures.Text), Has.Some.Contains("Patient.birthDate: minimum required = 1"), stdout);
+        }
+
+        // An unknown profile url is an issue of the outcome, not a failure to run.
+        var (code, output, _) = await Run("validate", patient, "--profile", "http://example.org/no-such-profile");
+        Assert.That(code, Is.EqualTo(0));
+        Assert.That(output, Does.Contain("has not been checked because it is unknown"));
+    }
+
+    [Test]
+    public async Task Validate_exits_2_when_it_cannot_run()
+    {
+        var patient = Path.Combine(_dir, "patient.json");
+        File.WriteAllText(patient, """{"resourceType":"Patient","active":true}""");
+        File.WriteAllText(Path.Combine(_dir, "broken.json"), "{");
+        string[][] cases =
+        [
+            ["validate", Path.Combine(_dir, "missing.json")],
+            ["validate", patient, "--load", Path.Combine(_dir, "missing.json")],
+            ["validate", patient, "--load", Path.Combine(_dir, "broken.json")],
+            ["validate", patient, "--load", patient],
+            ["validate", patient, "--package", "not a package"],
+            ["validate", patient, "--package", "example.no.such.package#1.0.0"],
+        ];
+        foreach (var args in cases)
+        {
+            var (exit, stdout, err) = await Run(args);
+            Assert.That(exit, Is.EqualTo(2), $"{string.Join(' ', args)}: {stdout}{err}");
+            Assert.That(err, Does.Contain("validate: "));
+        }
+    }
+
     private static bool SameIgnoringOrder(JsonDocument a, JsonDocument b) =>
         FhirServer.Conformance.Serialization.JsonValueComparer.Differences(
             System.Text.Encoding.UTF8.GetBytes(a.RootElement.GetRawText()), System.Text.Encoding.UTF8.GetBytes(b.RootElement.GetRawText())).Count == 0;

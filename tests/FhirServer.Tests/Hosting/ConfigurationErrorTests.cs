@@ -35,6 +35,11 @@ public class ConfigurationErrorTests
     [TestCase(new[] { "--request-log", "maybe" }, "--request-log (Server:RequestLog): 'maybe' is not true or false")]
     [TestCase(new[] { "--packages", "hl7.fhir.r4.core#4.0.1,fr core" }, "'fr core' in --packages")]
     [TestCase(new[] { "--log-format", "xml" }, "Unknown log format 'xml'")]
+    [TestCase(new[] { "--validation", "full" }, "--validation (Validation:OnWrite) is 'full': use off, base, declared or strict")]
+    [TestCase(new[] { "--Validation:RequiredProfiles:Patient", "http://example.org/p" }, "required profiles apply in strict mode only")]
+    [TestCase(new[] { "--validation", "strict", "--Validation:RequiredProfiles:Patinet", "http://example.org/p" }, "'Patinet' is not a resource type")]
+    [TestCase(new[] { "--Validation:IdentifierRules:NIR", "fatal" }, "Validation:IdentifierRules:NIR is 'fatal'")]
+    [TestCase(new[] { "--Validation:IdentifierRules:INSEE", "off" }, "Validation:IdentifierRules:INSEE: no identifier rule has this name")]
     [TestCase(new[] { "--store", "postgres", "--connection", "Hots=localhost" }, "The PostgreSQL store (--connection) cannot be opened")]
     public async Task A_configuration_mistake_is_one_line_and_exit_code_2(string[] arguments, string mentioned) =>
         AssertOneLine(await ProcessRun.ServerAsync(["--urls", "http://127.0.0.1:0", .. arguments]), mentioned);

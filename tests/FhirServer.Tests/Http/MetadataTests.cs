@@ -65,7 +65,7 @@ public class MetadataTests : ServerTests
         var rest = root.GetProperty("rest")[0];
         Assert.That(rest.GetProperty("operation")[0].GetProperty("name").GetString(), Is.EqualTo("versions"));
         var conceptMap = rest.GetProperty("resource").EnumerateArray().Single(r => r.GetProperty("type").GetString() == "ConceptMap");
-        Assert.That(conceptMap.GetProperty("operation").EnumerateArray().Select(o => o.GetProperty("name").GetString()), Is.EqualTo(new[] { "translate" }));
+        Assert.That(conceptMap.GetProperty("operation").EnumerateArray().Select(o => o.GetProperty("name").GetString()), Is.EqualTo(new[] { "translate", "validate" }));
         var features = root.GetProperty("extension").EnumerateArray().Select(e => e.GetProperty("extension")[0].GetProperty("valueCanonical").GetString());
         Assert.That(features, Does.Contain("http://hl7.org/fhir/uv/tx-ecosystem/FeatureDefinition/CodeSystemAsParameter"));
     }

@@ -54,7 +54,7 @@ public class PackagedResourceTests(string store) : ServerTests(store)
         Assert.That(stillThere, Is.EqualTo(HttpStatusCode.OK));
         Assert.That(profile.GetProperty("url").GetString(), Is.EqualTo(InsProfile));
 
-        var own = """{"resourceType":"StructureDefinition","url":"http://example.org/StructureDefinition/my-patient","name":"MyPatient","status":"draft","kind":"resource","abstract":false,"type":"Patient","baseDefinition":"http://hl7.org/fhir/StructureDefinition/Patient","derivation":"constraint"}""";
+        var own = """{"resourceType":"StructureDefinition","url":"http://example.org/StructureDefinition/my-patient","name":"MyPatient","status":"draft","kind":"resource","abstract":false,"type":"Patient","baseDefinition":"http://hl7.org/fhir/StructureDefinition/Patient","derivation":"constraint","differential":{"element":[{"id":"Patient","path":"Patient"}]}}""";
         var (created, stored) = await Send(HttpMethod.Post, "/StructureDefinition", own);
         Assert.That(created, Is.EqualTo(HttpStatusCode.Created), stored.ToString());
         var (read, _) = await Send(HttpMethod.Get, $"/StructureDefinition/{stored.GetProperty("id").GetString()}");

@@ -8,10 +8,13 @@ using Microsoft.Extensions.DependencyInjection;
 
 namespace FhirServer.Tests.Http;
 
-/// <summary>The loaded packages' conformance resources found by search, merged with the clients' own, on each store.</summary>
+/// <summary>
+/// The loaded packages' conformance resources found by search, merged with the clients' own, on each store. The
+/// clients' StructureDefinitions here are bare (no differential nor snapshot: sdf-6), so validation on write is off.
+/// </summary>
 [TestFixture("sqlite")]
 [TestFixture("postgres")]
-public class PackagedSearchTests(string store) : ServerTests(store)
+public class PackagedSearchTests(string store) : ServerTests(store, new() { ["Validation:OnWrite"] = "off" })
 {
     private const string InsProfile = "https://hl7.fr/ig/fhir/core/StructureDefinition/fr-core-patient-ins";
 

@@ -200,6 +200,6 @@ public class TerminologyEndpointTests(string store) : ServerTests(store)
         var (_, body) = await Get("/metadata");
         var valueSet = body.GetProperty("rest")[0].GetProperty("resource").EnumerateArray().First(r => r.GetProperty("type").GetString() == "ValueSet");
         Assert.That(valueSet.GetProperty("operation").EnumerateArray().Select(o => o.GetProperty("name").GetString()),
-            Is.EquivalentTo(new[] { "expand", "validate-code", "batch-validate-code" }));
+            Is.EquivalentTo(new[] { "expand", "validate-code", "batch-validate-code", "validate" }));
     }
 }
