@@ -1,6 +1,10 @@
 using FhirServer.Conformance.Context;
 using FhirServer.Conformance.Model;
 using FhirServer.Conformance.Packages;
+using FhirServer.Profiles.Validation;
+using FhirServer.Terminology;
+using FhirServer.Terminology.Membership;
+using FhirServer.Terminology.Sources;
 
 namespace FhirServer.Profiles.Tests.Support;
 
@@ -18,7 +22,17 @@ public static class ProfilesTestData
         return new ConformanceContext(resolution);
     });
 
+    private static readonly Lazy<IValueSetMembership> LazyTerminology = new(() =>
+        new ValueSetMembership(new TerminologySources(Context), new TerminologyOptions()));
+
     public static ConformanceContext Context => LazyContext.Value;
+
+    /// <summary>Value set membership over the same packages, as the server builds it.</summary>
+    public static IValueSetMembership Terminology => LazyTerminology.Value;
+
+    /// <summary>A validator of its own (tests add profiles to it) over the packages, with terminology.</summary>
+    public static ResourceValidator NewValidator(ValidatorOptions? options = null) =>
+        ResourceValidator.Create(Context.Registry, Terminology, options);
 
     public static string ExamplesFolder
     {
