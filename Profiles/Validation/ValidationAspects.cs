@@ -9,6 +9,8 @@ public static class ValidationAspects
     public static IReadOnlyList<IAspectBuilder> Default { get; } =
     [
         new ConstraintAspect(),
+        new FixedValueAspect(),
+        new PatternAspect(),
     ];
 
     /// <summary>Compiles ElementDefinition.slicing; null while slices are not told apart (nodes are checked against the sliced element only).</summary>

@@ -1,0 +1,24 @@
+using System.Text.Json;
+using FhirServer.Conformance.Model;
+using FhirServer.Profiles.Validation.Schemas;
+
+namespace FhirServer.Profiles.Validation.Aspects;
+
+/// <summary>
+/// ElementDefinition.fixed[x] (R4 elementdefinition-definitions.html#ElementDefinition.fixed_x_): "the value for this
+/// element SHALL be exactly" the fixed value; "missing elements/attributes must also be missing". The value is read
+/// once into a <see cref="ValueTree"/>; each node is compared with it (<see cref="ValueMatcher"/>).
+/// </summary>
+public sealed class FixedValueAspect : IAspectBuilder
+{
+    public void Build(ElementSchema element, JsonElement json, List<IElementCheck> checks)
+    {
+        if (ValueTree.FromElement(json, "fixed", out _) is { } value)
+            checks.Add(new FixedCheck(value, $"{element.Profile.Canonical}#{element.Definition.Id}"));
+    }
+
+    private sealed class FixedCheck(ValueTree value, string source) : IElementCheck
+    {
+        public void Check(ElementNode node, ValidationState state) => ValueMatcher.Check(node, value, exact: true, source, state);
+    }
+}
