@@ -11,6 +11,7 @@ public static class ValidationAspects
         new ConstraintAspect(),
         new FixedValueAspect(),
         new PatternAspect(),
+        new BindingAspect(),
     ];
 
     /// <summary>Compiles ElementDefinition.slicing; null while slices are not told apart (nodes are checked against the sliced element only).</summary>

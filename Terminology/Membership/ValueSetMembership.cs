@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using FhirServer.Terminology.Model;
 using FhirServer.Terminology.Sources;
 
 namespace FhirServer.Terminology.Membership;
@@ -11,12 +12,37 @@ namespace FhirServer.Terminology.Membership;
 /// </summary>
 public sealed class ValueSetMembership(TerminologySources sources, TerminologyOptions options) : IValueSetMembership
 {
+    // Bounds the code systems remembered as absent: systems named by instances (a client may make them up) are looked
+    // up anew once this many are remembered.
+    private const int MaxAbsentSystems = 4096;
+
     private readonly ConcurrentDictionary<string, MemberSet> _sets = new(StringComparer.Ordinal);
+    // Code systems by url (versionless lookups, nearly all of them), with the generation they were found at; null: absent.
+    private readonly ConcurrentDictionary<string, (CodeSystemIndex? System, long Generation)> _systems = new(StringComparer.Ordinal);
 
     public Membership IsMember(string valueSet, string system, string code, string? version = null) =>
         Set(valueSet)?.IsMember(system, code, version) ?? Membership.Unknown;
 
     public Membership IsMember(string valueSet, string code) => Set(valueSet)?.IsMember(code) ?? Membership.Unknown;
+
+    public bool HasValueSet(string valueSet) => Set(valueSet) is not null;
+
+    public bool HasCodeSystem(string system, string? version = null) => CodeSystem(system, version) is not null;
+
+    public Membership IsInCodeSystem(string system, string code, string? version = null) =>
+        CodeSystem(system, version) is { IsCompleteContent: true } cs
+            ? cs.Find(code) is null ? Membership.NotMember : Membership.Member
+            : Membership.Unknown;
+
+    private CodeSystemIndex? CodeSystem(string system, string? version)
+    {
+        if (version is not null) return sources.ForRequest().FindCodeSystem(system, version);
+        var generation = sources.Generation;
+        if (_systems.TryGetValue(system, out var known) && known.Generation == generation) return known.System;
+        var found = sources.ForRequest().FindCodeSystem(system);
+        if (found is not null || _systems.Count < MaxAbsentSystems) _systems[system] = (found, generation);
+        return found;
+    }
 
     public IReadOnlyList<(string System, string Code)> Codes(string valueSet, int max, string limitName)
     {
