@@ -12,6 +12,7 @@ public static class ValidationAspects
         new FixedValueAspect(),
         new PatternAspect(),
         new BindingAspect(),
+        new CodeSystemAspect(),
     ];
 
     /// <summary>Compiles ElementDefinition.slicing; null while slices are not told apart (nodes are checked against the sliced element only).</summary>
