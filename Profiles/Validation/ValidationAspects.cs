@@ -13,6 +13,9 @@ public static class ValidationAspects
         new PatternAspect(),
         new BindingAspect(),
         new CodeSystemAspect(),
+        new ValueRangeAspect(),
+        new MaxLengthAspect(),
+        new RegexAspect(),
     ];
 
     /// <summary>Compiles ElementDefinition.slicing; null while slices are not told apart (nodes are checked against the sliced element only).</summary>
