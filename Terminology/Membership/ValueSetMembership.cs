@@ -8,15 +8,17 @@ namespace FhirServer.Terminology.Membership;
 /// <see cref="IValueSetMembership"/> over the server's sources: one <see cref="MemberSet"/> per value set canonical,
 /// built on first use (expanded up to <see cref="TerminologyOptions.MaxExpansionSize"/> codes) and kept until
 /// <see cref="TerminologySources.Generation"/> moves (a CodeSystem or ValueSet written in the store). A check is then
-/// two hash lookups. Unknown value sets are not kept, so names a client makes up do not fill the cache.
+/// two hash lookups. Code systems are kept by url the same way. Value sets and code systems that are not known are
+/// remembered too, in a table emptied whenever it reaches <see cref="MaxAbsent"/>, so names a client makes up cannot
+/// fill the memory.
 /// </summary>
 public sealed class ValueSetMembership(TerminologySources sources, TerminologyOptions options) : IValueSetMembership
 {
-    // Bounds the code systems remembered as absent: systems named by instances (a client may make them up) are looked
-    // up anew once this many are remembered.
-    private const int MaxAbsentSystems = 4096;
+    // Bounds the tables of names looked up (instances name code systems, clients name value sets in searches).
+    private const int MaxAbsent = 4096;
 
     private readonly ConcurrentDictionary<string, MemberSet> _sets = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, long> _absentSets = new(StringComparer.Ordinal);
     // Code systems by url (versionless lookups, nearly all of them), with the generation they were found at; null: absent.
     private readonly ConcurrentDictionary<string, (CodeSystemIndex? System, long Generation)> _systems = new(StringComparer.Ordinal);
 
@@ -40,7 +42,8 @@ public sealed class ValueSetMembership(TerminologySources sources, TerminologyOp
         var generation = sources.Generation;
         if (_systems.TryGetValue(system, out var known) && known.Generation == generation) return known.System;
         var found = sources.ForRequest().FindCodeSystem(system);
-        if (found is not null || _systems.Count < MaxAbsentSystems) _systems[system] = (found, generation);
+        if (_systems.Count >= MaxAbsent) _systems.Clear();
+        _systems[system] = (found, generation);
         return found;
     }
 
@@ -59,8 +62,15 @@ public sealed class ValueSetMembership(TerminologySources sources, TerminologyOp
         var generation = sources.Generation;
         if (_sets.TryGetValue(canonical, out var set) && set.Generation == generation) return set;
         if (set is not null && _sets.Count > 0 && set.Generation != generation) DropStale(generation);
+        if (_absentSets.TryGetValue(canonical, out var absentAt) && absentAt == generation) return null;
         var valueSet = sources.ForRequest().FindValueSet(canonical);
-        if (valueSet is null) return null;
+        if (valueSet is null)
+        {
+            // Remembered, so that a binding to a value set not loaded costs a lookup, not a search.
+            if (_absentSets.Count >= MaxAbsent) _absentSets.Clear();
+            _absentSets[canonical] = generation;
+            return null;
+        }
         set = MemberSet.Build(sources, valueSet, options.MaxExpansionSize, generation);
         _sets[canonical] = set;
         return set;

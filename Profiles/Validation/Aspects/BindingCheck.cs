@@ -140,7 +140,7 @@ internal sealed class BindingCheck(BindingStrength strength, string valueSet, st
     private static Membership Member(IValueSetMembership tx, string valueSet, string? system, string code, string? version) =>
         system is null ? (tx.HasValueSet(valueSet) ? Membership.NotMember : Membership.Unknown) : tx.IsMember(valueSet, system, code, version);
 
-    private static void ReportUnknown(IReadOnlyList<ElementNode> children, IValueSetMembership tx, string valueSet, ElementNode node, ValidationState state)
+    private void ReportUnknown(IReadOnlyList<ElementNode> children, IValueSetMembership tx, string valueSet, ElementNode node, ValidationState state)
     {
         for (var i = 0; i < children.Count; i++)
         {
@@ -152,7 +152,7 @@ internal sealed class BindingCheck(BindingStrength strength, string valueSet, st
         }
     }
 
-    private static string Unknown(IValueSetMembership tx, string valueSet, string? system, string code, string? version, ValidationState state)
+    private string Unknown(IValueSetMembership tx, string valueSet, string? system, string code, string? version, ValidationState state)
     {
         if (!tx.HasValueSet(valueSet)) return ValueSetNotFound(valueSet);
         if (system is not null && !tx.HasCodeSystem(system, version))
@@ -166,9 +166,16 @@ internal sealed class BindingCheck(BindingStrength strength, string valueSet, st
         .Where(c => c.Name == "coding" && c.Child("code") is not null)
         .Select(c => $"{c.Child("system")?.Value ?? "null"}#{c.Child("code")!.Value}"));
 
-    // 'AdministrativeGender' (http://hl7.org/fhir/ValueSet/administrative-gender|4.0.1): only on failures, so the value
-    // set is read from its package here rather than kept by every compiled binding.
-    private static string Describe(string valueSet, ValidationState state)
+    // 'AdministrativeGender' (http://hl7.org/fhir/ValueSet/administrative-gender|4.0.1): read from the value set's package
+    // on the first failure, then kept by the check (two strings at most: the binding's value set and its maximum).
+    private string Describe(string canonical, ValidationState state) => ReferenceEquals(canonical, valueSet)
+        ? _label ??= Label(canonical, state)
+        : _maxLabel ??= Label(canonical, state);
+
+    private string? _label;
+    private string? _maxLabel;
+
+    private static string Label(string valueSet, ValidationState state)
     {
         var registry = state.Schemas.Registry;
         var bar = valueSet.IndexOf('|');

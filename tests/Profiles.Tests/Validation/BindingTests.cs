@@ -46,6 +46,8 @@ public class BindingTests
         Assert.That(Validate(validator, patient.Replace("CODINGS", $$"""{"system":"{{V3MaritalStatus}}","code":"ZZ"}"""), "p"), Is.EqualTo(new[]
         {
             $"Patient.maritalStatus: None of the codings provided are in the value set {MaritalStatus}, and a coding from this value set is required) (codes = {V3MaritalStatus}#ZZ)",
+            // The code system is present and complete: the code is not one of its codes either.
+            $"Patient.maritalStatus.coding[0].code: Unknown code 'ZZ' in the CodeSystem '{V3MaritalStatus}'",
         }));
         Assert.That(Validate(validator, """{"resourceType":"Patient","maritalStatus":{"text":"married"}}""", "p"), Is.EqualTo(new[]
         {
@@ -116,7 +118,8 @@ public class BindingTests
         Assert.That(Validate(validator, json), Is.Empty);
         Assert.That(json, Does.Contain("\"CHAMB\""));
         var errors = Validate(validator, json.Replace("\"CHAMB\"", "\"CHAMBRE\""));
-        Assert.That(errors, Has.Count.EqualTo(1));
+        Assert.That(errors, Has.Count.EqualTo(2));
+        Assert.That(errors[1], Is.EqualTo("Location.type[0].coding[0].code: Unknown code 'CHAMBRE' in the CodeSystem 'https://hl7.fr/ig/fhir/core/CodeSystem/fr-core-cs-location-type'"));
         Assert.That(errors[0], Does.StartWith(
             "Location.type[0]: None of the codings provided are in the value set 'FR Core ValueSet Location type' (https://hl7.fr/ig/fhir/core/ValueSet/fr-core-vs-location-type|2.2.0), and a coding from this value set is required)"));
         Assert.That(errors[0], Does.EndWith("#CHAMBRE)"));
