@@ -18,6 +18,9 @@ internal sealed class BindingCheck(BindingStrength strength, string valueSet, st
         {
             case "code" or "string" or "uri":
                 if (node.Value is { } code) CheckCode(node, code, tx, state);
+                // Extensions alone (a data-absent-reason) give no code: the HL7 validator holds a required binding to it.
+                else if (strength == BindingStrength.Required)
+                    state.Report(IssueSeverity.Error, "code-invalid", $"No code provided, and a code is required from the value set {Describe(valueSet, state)}", node);
                 break;
             case "Coding":
                 CheckCoding(node, tx, state);

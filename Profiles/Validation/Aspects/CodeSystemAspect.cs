@@ -21,6 +21,12 @@ public sealed class CodeSystemAspect : IAspectBuilder
         if (info.Type == "Coding" || BindingAspect.IsQuantity(info.Type)) checks.Add(CodeCheck.Instance);
     }
 
+    // v2 table 0203 defines "NNxxx" as a template: "National Person Identifier where the xxx is the ISO table 3166
+    // 3-character (alphabetic) country code" (NNFIN, NNFRA); the code system lists the template, not each country.
+    private static bool IsTemplateCode(string system, string code) =>
+        system == "http://terminology.hl7.org/CodeSystem/v2-0203" && code.Length == 5 && code.StartsWith("NN", StringComparison.Ordinal)
+        && char.IsAsciiLetterUpper(code[2]) && char.IsAsciiLetterUpper(code[3]) && char.IsAsciiLetterUpper(code[4]);
+
     private sealed class CodeCheck : IElementCheck
     {
         public static readonly CodeCheck Instance = new();
@@ -30,7 +36,7 @@ public sealed class CodeSystemAspect : IAspectBuilder
             if (state.Terminology is not { } tx) return;
             if (node.Child("system")?.Value is not { } system || node.Child("code") is not { Value: { } code } codeNode) return;
             var version = node.Child("version")?.Value;
-            if (tx.IsInCodeSystem(system, code, version) == Membership.NotMember)
+            if (tx.IsInCodeSystem(system, code, version) == Membership.NotMember && !IsTemplateCode(system, code))
                 state.Report(IssueSeverity.Error, "code-invalid",
                     $"Unknown code '{code}' in the CodeSystem '{system}'{(version is null ? "" : $" version '{version}'")}", codeNode);
         }

@@ -124,4 +124,18 @@ public class BindingTests
             "Location.type[0]: None of the codings provided are in the value set 'FR Core ValueSet Location type' (https://hl7.fr/ig/fhir/core/ValueSet/fr-core-vs-location-type|2.2.0), and a coding from this value set is required)"));
         Assert.That(errors[0], Does.EndWith("#CHAMBRE)"));
     }
+
+    [Test]
+    public void A_code_given_only_by_extensions_has_no_code_for_a_required_binding()
+    {
+        // As the HL7 validator: a data-absent-reason in place of AllergyIntolerance.category (required) is no code.
+        var errors = Validate(ProfilesTestData.NewValidator(), """
+            {"resourceType":"AllergyIntolerance","patient":{"reference":"Patient/p"},"verificationStatus":{"coding":[{"system":"http://terminology.hl7.org/CodeSystem/allergyintolerance-verification","code":"entered-in-error"}]},
+             "_category":[{"extension":[{"url":"http://hl7.org/fhir/StructureDefinition/data-absent-reason","valueCode":"unknown"}]}]}
+            """);
+        Assert.That(errors, Is.EqualTo(new[]
+        {
+            "AllergyIntolerance.category[0]: No code provided, and a code is required from the value set 'AllergyIntoleranceCategory' (http://hl7.org/fhir/ValueSet/allergy-intolerance-category|4.0.1)",
+        }));
+    }
 }

@@ -43,4 +43,18 @@ public class CodeSystemTests
             {"resourceType":"Observation","status":"final","code":{"coding":[{"system":"http://loinc.org","code":"no-such-code"},{"system":"http://example.org/cs","code":"x"}]}}
             """), Is.Empty);
     }
+
+    [Test]
+    public void A_v2_identifier_type_made_from_the_NNxxx_template_is_a_code()
+    {
+        const string patient = """
+            {"resourceType":"Patient","identifier":[{"type":{"coding":[{"system":"http://terminology.hl7.org/CodeSystem/v2-0203","code":"CODE"}]},"value":"1"}]}
+            """;
+        var validator = ProfilesTestData.NewValidator();
+        Assert.That(Validate(validator, patient.Replace("CODE", "NNFIN")), Is.Empty);
+        Assert.That(Validate(validator, patient.Replace("CODE", "NNFINX")), Is.EqualTo(new[]
+        {
+            "Patient.identifier[0].type.coding[0].code: Unknown code 'NNFINX' in the CodeSystem 'http://terminology.hl7.org/CodeSystem/v2-0203'",
+        }));
+    }
 }
