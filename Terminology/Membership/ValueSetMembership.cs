@@ -14,13 +14,15 @@ namespace FhirServer.Terminology.Membership;
 /// </summary>
 public sealed class ValueSetMembership(TerminologySources sources, TerminologyOptions options) : IValueSetMembership
 {
-    // Bounds the tables of names looked up (instances name code systems, clients name value sets in searches).
+    // Bounds the tables of names looked up (instances name code systems and codes, clients name value sets in searches).
     private const int MaxAbsent = 4096;
 
     private readonly ConcurrentDictionary<string, MemberSet> _sets = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, long> _absentSets = new(StringComparer.Ordinal);
-    // Code systems by url (versionless lookups, nearly all of them), with the generation they were found at; null: absent.
-    private readonly ConcurrentDictionary<string, (CodeSystemIndex? System, long Generation)> _systems = new(StringComparer.Ordinal);
+    // Code systems by url and version asked, with the generation they were found at; null: absent.
+    private readonly ConcurrentDictionary<(string System, string? Version), (CodeSystemIndex? System, long Generation)> _systems = new();
+    // Answers of grammar-defined systems (UCUM), whose check parses the code: codes repeat (mg, mm[Hg]), parsing is not free.
+    private readonly ConcurrentDictionary<(string System, string Code), (bool Defined, long Generation)> _grammarCodes = new();
 
     public Membership IsMember(string valueSet, string system, string code, string? version = null) =>
         Set(valueSet)?.IsMember(system, code, version) ?? Membership.Unknown;
@@ -31,19 +33,27 @@ public sealed class ValueSetMembership(TerminologySources sources, TerminologyOp
 
     public bool HasCodeSystem(string system, string? version = null) => CodeSystem(system, version) is not null;
 
-    public Membership IsInCodeSystem(string system, string code, string? version = null) =>
-        CodeSystem(system, version) is { IsCompleteContent: true } cs
-            ? cs.Find(code) is null ? Membership.NotMember : Membership.Member
-            : Membership.Unknown;
+    public Membership IsInCodeSystem(string system, string code, string? version = null)
+    {
+        if (CodeSystem(system, version) is not { IsCompleteContent: true } cs) return Membership.Unknown;
+        if (!cs.IsGrammar) return cs.Find(code) is null ? Membership.NotMember : Membership.Member;
+        var generation = sources.Generation;
+        if (!_grammarCodes.TryGetValue((system, code), out var known) || known.Generation != generation)
+        {
+            known = (cs.Find(code) is not null, generation);
+            if (_grammarCodes.Count >= MaxAbsent) _grammarCodes.Clear();
+            _grammarCodes[(system, code)] = known;
+        }
+        return known.Defined ? Membership.Member : Membership.NotMember;
+    }
 
     private CodeSystemIndex? CodeSystem(string system, string? version)
     {
-        if (version is not null) return sources.ForRequest().FindCodeSystem(system, version);
         var generation = sources.Generation;
-        if (_systems.TryGetValue(system, out var known) && known.Generation == generation) return known.System;
-        var found = sources.ForRequest().FindCodeSystem(system);
+        if (_systems.TryGetValue((system, version), out var known) && known.Generation == generation) return known.System;
+        var found = sources.ForRequest().FindCodeSystem(system, version);
         if (_systems.Count >= MaxAbsent) _systems.Clear();
-        _systems[system] = (found, generation);
+        _systems[(system, version)] = (found, generation);
         return found;
     }
 
