@@ -42,12 +42,9 @@ internal sealed class BindingCheck(BindingStrength strength, string valueSet, st
             case Membership.Member:
                 return;
             case Membership.NotMember:
-                if (strength == BindingStrength.Required)
-                    state.Report(IssueSeverity.Error, "code-invalid",
-                        $"The value provided ('{code}') was not found in the value set {Describe(valueSet, state)}, and a code is required from this value set", node);
-                else
-                    state.Report(IssueSeverity.Warning, "code-invalid",
-                        $"The value provided ('{code}') was not found in the value set {Describe(valueSet, state)}, and a code should come from this value set unless it has no suitable code (note that the validator cannot judge what is suitable)", node);
+                NotInValueSet(node, state,
+                    $"The value provided ('{code}') was not found in the value set {Describe(valueSet, state)}, and a code is required from this value set",
+                    $"The value provided ('{code}') was not found in the value set {Describe(valueSet, state)}, and a code should come from this value set unless it has no suitable code (note that the validator cannot judge what is suitable)");
                 break;
             default:
                 state.Report(IssueSeverity.Warning, "not-found", tx.HasValueSet(valueSet)
@@ -71,13 +68,10 @@ internal sealed class BindingCheck(BindingStrength strength, string valueSet, st
             case Membership.Member:
                 return;
             case Membership.NotMember:
-                if (strength == BindingStrength.Required)
-                    state.Report(IssueSeverity.Error, "code-invalid",
-                        $"The code provided ({system}#{code}) was not found in the value set {Describe(valueSet, state)}, and a code from this value set is required: " +
-                        $"The provided code '{system}#{code}' was not found in the value set '{valueSet}'", node);
-                else
-                    state.Report(IssueSeverity.Warning, "code-invalid",
-                        $"The code provided ({system}#{code}) is not in the value set {Describe(valueSet, state)}, and a code should come from this value set unless it has no suitable code (the validator cannot judge what is suitable)", node);
+                NotInValueSet(node, state,
+                    $"The code provided ({system}#{code}) was not found in the value set {Describe(valueSet, state)}, and a code from this value set is required: " +
+                    $"The provided code '{system}#{code}' was not found in the value set '{valueSet}'",
+                    $"The code provided ({system}#{code}) is not in the value set {Describe(valueSet, state)}, and a code should come from this value set unless it has no suitable code (the validator cannot judge what is suitable)");
                 break;
             default:
                 state.Report(IssueSeverity.Warning, "not-found", Unknown(tx, valueSet, system, code, version, state), node);
@@ -106,12 +100,9 @@ internal sealed class BindingCheck(BindingStrength strength, string valueSet, st
             case Membership.Member:
                 return;
             case Membership.NotMember:
-                if (strength == BindingStrength.Required)
-                    state.Report(IssueSeverity.Error, "code-invalid",
-                        $"None of the codings provided are in the value set {Describe(valueSet, state)}, and a coding from this value set is required) (codes = {Codes(children)})", node);
-                else
-                    state.Report(IssueSeverity.Warning, "code-invalid",
-                        $"None of the codings provided are in the value set {Describe(valueSet, state)}, and a coding should come from this value set unless it has no suitable code (note that the validator cannot judge what is suitable) (codes = {Codes(children)})", node);
+                NotInValueSet(node, state,
+                    $"None of the codings provided are in the value set {Describe(valueSet, state)}, and a coding from this value set is required) (codes = {Codes(children)})",
+                    $"None of the codings provided are in the value set {Describe(valueSet, state)}, and a coding should come from this value set unless it has no suitable code (note that the validator cannot judge what is suitable) (codes = {Codes(children)})");
                 break;
             default:
                 ReportUnknown(children, tx, valueSet, node, state);
@@ -120,6 +111,13 @@ internal sealed class BindingCheck(BindingStrength strength, string valueSet, st
         if (maxValueSet is not null && AnyMember(children, tx, maxValueSet) == Membership.NotMember)
             state.Report(IssueSeverity.Error, "code-invalid",
                 $"None of the codings provided are in the maximum value set {Describe(maxValueSet, state)}, and a coding from this value set is required) (codes = {Codes(children)})", node);
+    }
+
+    // Required: an error; extensible: a warning (R4 terminologies.html#strength).
+    private void NotInValueSet(ElementNode node, ValidationState state, string required, string extensible)
+    {
+        if (strength == BindingStrength.Required) state.Report(IssueSeverity.Error, "code-invalid", required, node);
+        else state.Report(IssueSeverity.Warning, "code-invalid", extensible, node);
     }
 
     // Member as soon as one coding is; NotMember only when every coding is known not to be.

@@ -1,5 +1,4 @@
 using System.Text.Json;
-using FhirServer.Conformance.Model;
 using FhirServer.Profiles.Validation.Schemas;
 
 namespace FhirServer.Profiles.Validation.Aspects;
@@ -14,11 +13,6 @@ public sealed class FixedValueAspect : IAspectBuilder
     public void Build(ElementSchema element, JsonElement json, List<IElementCheck> checks)
     {
         if (ValueTree.FromElement(json, "fixed", out _) is { } value)
-            checks.Add(new FixedCheck(value, $"{element.Profile.Canonical}#{element.Definition.Id}"));
-    }
-
-    private sealed class FixedCheck(ValueTree value, string source) : IElementCheck
-    {
-        public void Check(ElementNode node, ValidationState state) => ValueMatcher.Check(node, value, exact: true, source, state);
+            checks.Add(new ValueTreeCheck(value, exact: true, ValueMatcher.SourceOf(element)));
     }
 }

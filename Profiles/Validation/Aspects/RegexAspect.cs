@@ -19,7 +19,7 @@ public sealed class RegexAspect : IAspectBuilder
     public void Build(ElementSchema element, JsonElement json, List<IElementCheck> checks)
     {
         if (element.Profile.Info.IsPrimitive) return;
-        var source = $"{element.Profile.Canonical}#{element.Definition.Id}";
+        var source = ValueMatcher.SourceOf(element);
         if (Find(json) is { } onElement) checks.Add(new RegexCheck(onElement, Compile(onElement), null, source));
         if (!json.TryGetProperty("type", out var types) || types.ValueKind != JsonValueKind.Array) return;
         foreach (var type in types.EnumerateArray())

@@ -12,6 +12,9 @@ namespace FhirServer.Profiles.Validation.Aspects;
 /// </summary>
 public static class ValueMatcher
 {
+    /// <summary>Names an element as the HL7 validator's messages do: <c>url|version#element-id</c>.</summary>
+    internal static string SourceOf(Schemas.ElementSchema element) => $"{element.Profile.Canonical}#{element.Definition.Id}";
+
     /// <summary>Whether the node matches, without reporting.</summary>
     public static bool Matches(ElementNode node, ValueTree expected, bool exact) => Compare(node, expected, exact, "", null);
 
@@ -137,4 +140,10 @@ public static class ValueMatcher
 
     private static string Describe(ValueTree item) =>
         item.Value ?? string.Join(", ", item.Children.Select(c => $"{c.Name} {(c.Items.Length == 1 ? c.Items[0].Value ?? "{…}" : "[…]")}"));
+}
+
+/// <summary>A fixed (<paramref name="exact"/>) or pattern value compiled for an element: every node compared with it.</summary>
+internal sealed class ValueTreeCheck(ValueTree value, bool exact, string source) : Schemas.IElementCheck
+{
+    public void Check(ElementNode node, ValidationState state) => ValueMatcher.Check(node, value, exact, source, state);
 }
