@@ -6,8 +6,8 @@ namespace FhirServer.Profiles.Tests.Validation;
 
 /// <summary>
 /// The published examples of the French guides and IHE MHD against their declared profiles, with terminology: a
-/// fixed value, pattern, range or binding a published example breaks would make the check suspect. The R4
-/// specification's examples are counted (printed), not asserted: a few are known to break their own definitions.
+/// fixed value, pattern, range or binding a published example breaks would make the check suspect, unless the
+/// example is shown wrong (listed below with the reason).
 /// </summary>
 public class ValueAndBindingExampleTests
 {
@@ -48,12 +48,21 @@ public class ValueAndBindingExampleTests
         Assert.That(unexpected, Is.Empty, string.Join(Environment.NewLine, unexpected));
     }
 
-    [Test, Explicit("prints figures; run by hand")]
-    public void R4_specification_examples_errors_are_printed()
+    // The R4 examples break their own definitions here and there (3 files before these checks); what the value and
+    // binding checks add is only codes their systems do not define: UCUM is case-sensitive and has no mEq, mcg, ml/hr,
+    // month, ea, drop, tbl or TAB; v3-orderableDrugForm's codes are upper-case (TAB, PATCH, VIAL).
+    private static readonly System.Text.RegularExpressions.Regex ValueAndBindingMessage = new(
+        "^(Value is|Missing element|The element .* is present|The pattern|The value provided|The code provided|None of the codings|No code provided|Unknown code|The value .* (less|greater)|date/time value|value is longer|The value '.*' does not match|The value in the instance)");
+
+    [Test]
+    public void R4_specification_examples_break_only_code_systems()
     {
         var (files, errors) = ValidateFolder("r4-spec");
         TestContext.Out.WriteLine($"{files} examples, {errors.Select(e => e[..e.IndexOf(" @ ", StringComparison.Ordinal)]).Distinct().Count()} with errors, {errors.Count} errors");
-        foreach (var e in errors) TestContext.Out.WriteLine(e);
+        var ours = errors.Select(e => e[(e.IndexOf(": ", e.IndexOf(" @ ", StringComparison.Ordinal), StringComparison.Ordinal) + 2)..])
+            .Where(m => ValueAndBindingMessage.IsMatch(m)).ToList();
+        Assert.That(ours, Has.Count.EqualTo(39));
+        Assert.That(ours, Has.All.Match("^Unknown code '[^']+' in the CodeSystem '(http://unitsofmeasure.org|http://terminology.hl7.org/CodeSystem/v3-orderableDrugForm)'$"));
     }
 
     private static (int Files, List<string> Errors) ValidateFolder(string folder)
