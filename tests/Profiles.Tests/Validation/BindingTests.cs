@@ -1,5 +1,9 @@
 using FhirServer.Conformance.Model;
 using FhirServer.Profiles.Tests.Support;
+using FhirServer.Profiles.Validation;
+using FhirServer.Terminology;
+using FhirServer.Terminology.Membership;
+using FhirServer.Terminology.Sources;
 using static FhirServer.Profiles.Tests.Validation.ValidationTestProfiles;
 
 namespace FhirServer.Profiles.Tests.Validation;
@@ -105,7 +109,7 @@ public class BindingTests
     [Test]
     public void Without_terminology_bindings_are_not_checked()
     {
-        var validator = FhirServer.Profiles.Validation.ResourceValidator.Create(ProfilesTestData.Context.Registry);
+        var validator = ResourceValidator.Create(ProfilesTestData.Context.Registry);
         Assert.That(Validate(validator, """{"resourceType":"Patient","gender":"x"}"""), Is.Empty);
     }
 
@@ -136,6 +140,32 @@ public class BindingTests
         Assert.That(errors, Is.EqualTo(new[]
         {
             "AllergyIntolerance.category[0]: No code provided, and a code is required from the value set 'AllergyIntoleranceCategory' (http://hl7.org/fhir/ValueSet/allergy-intolerance-category|4.0.1)",
+        }));
+    }
+
+    [Test]
+    public void A_value_set_stored_on_the_server_binds_like_a_packaged_one()
+    {
+        // As the server builds it: the membership over the packages and the store (CodeSystem and ValueSet writes).
+        var stored = new StoredResources();
+        var membership = new ValueSetMembership(new TerminologySources(ProfilesTestData.Context, stored), new TerminologyOptions());
+        var validator = ResourceValidator.Create(ProfilesTestData.Context.Registry, membership);
+        using var profile = System.Text.Json.JsonDocument.Parse($$$"""
+            {"resourceType":"StructureDefinition","url":"{{{Base}}}stored","name":"Stored","status":"draft","kind":"resource","abstract":false,
+             "type":"Patient","baseDefinition":"http://hl7.org/fhir/StructureDefinition/Patient","derivation":"constraint",
+             "differential":{"element":[{"id":"Patient","path":"Patient"},
+              {"id":"Patient.gender","path":"Patient.gender","binding":{"strength":"required","valueSet":"http://example.org/ValueSet/women"}}]}}
+            """);
+        Assert.That(validator.Profiles.Add(profile.RootElement), Is.Empty);
+        const string patient = """{"resourceType":"Patient","gender":"male"}""";
+        Assert.That(Validate(validator, patient, "stored", IssueSeverity.Warning), Is.EqualTo(new[] { "Patient.gender: ValueSet 'http://example.org/ValueSet/women' not found" }));
+        stored.Committed("ValueSet", "women", 1, ProfilesTestData.Parse("""
+            {"resourceType":"ValueSet","url":"http://example.org/ValueSet/women","name":"Women","status":"active",
+             "compose":{"include":[{"system":"http://hl7.org/fhir/administrative-gender","concept":[{"code":"female"}]}]}}
+            """));
+        Assert.That(Validate(validator, patient, "stored"), Is.EqualTo(new[]
+        {
+            "Patient.gender: The value provided ('male') was not found in the value set 'http://example.org/ValueSet/women', and a code is required from this value set",
         }));
     }
 }
