@@ -14,6 +14,13 @@ public static class ValidationAspects
         new ReferenceAspect(),
         new BundleAspect(),
         new NarrativeAspect(),
+        new FixedValueAspect(),
+        new PatternAspect(),
+        new BindingAspect(),
+        new CodeSystemAspect(),
+        new ValueRangeAspect(),
+        new MaxLengthAspect(),
+        new RegexAspect(),
     ];
 
     /// <summary>Compiles ElementDefinition.slicing: nodes sorted into slices by their discriminators.</summary>

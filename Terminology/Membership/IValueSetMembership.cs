@@ -28,6 +28,19 @@ public interface IValueSetMembership
     /// </summary>
     Membership IsMember(string valueSet, string code);
 
+    /// <summary>Whether the value set named by <paramref name="valueSet"/> (<c>url</c> or <c>url|version</c>) is known here.</summary>
+    bool HasValueSet(string valueSet);
+
+    /// <summary>Whether the code system <paramref name="system"/> (in <paramref name="version"/>, when given) is present here, whatever its content.</summary>
+    bool HasCodeSystem(string system, string? version = null);
+
+    /// <summary>
+    /// Whether <paramref name="code"/> is defined by the code system <paramref name="system"/>: only a system present
+    /// with its whole content (R4 codesystem.html: <c>content</c> = complete) can say a code is not in it, so a
+    /// system that is absent, a fragment, an example or not-present answers <see cref="Membership.Unknown"/>.
+    /// </summary>
+    Membership IsInCodeSystem(string system, string code, string? version = null);
+
     /// <summary>
     /// Every system|code of the value set, for a search that turns <c>:in</c> into a list of codes; more than
     /// <paramref name="max"/> codes, or a value set that cannot be expanded, is a <see cref="TerminologyException"/>

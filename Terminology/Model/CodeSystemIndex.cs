@@ -50,6 +50,9 @@ public sealed class CodeSystemIndex
 
     public bool IsCompleteContent => Content == "complete";
 
+    /// <summary>Whether codes are accepted by a grammar (<see cref="FromGrammar"/>) rather than listed.</summary>
+    public bool IsGrammar => _grammar is not null;
+
     public static CodeSystemIndex Build(ElementNode codeSystem)
     {
         var url = codeSystem.Child("url")?.Value ?? "";

@@ -84,4 +84,33 @@ public class MembershipTests
         var e = Assert.Throws<TerminologyException>(() => membership.Codes(Mammals, 2, "Server:MaxOrValues"))!;
         Assert.That((e.IssueCode, e.Message), Is.EqualTo(("too-costly", $"The ValueSet '{Mammals}' has 3 codes, more than the 2 allowed (Server:MaxOrValues)")));
     }
+
+    [Test]
+    public void Value_sets_and_code_systems_known_here_and_a_later_one()
+    {
+        var (membership, stored) = Create();
+        Assert.That(membership.HasValueSet(Mammals), Is.True);
+        Assert.That(membership.HasValueSet("http://hl7.org/fhir/ValueSet/administrative-gender|4.0.1"), Is.True);
+        Assert.That(membership.HasValueSet("http://example.org/vs/later"), Is.False);
+        Assert.That(membership.HasCodeSystem(Animals), Is.True);
+        Assert.That(membership.HasCodeSystem("http://example.org/cs/later"), Is.False);
+        // What was not known is looked up again once a source changes.
+        stored.Committed("ValueSet", "later", 1, ValueSet("""{"include":[{"system":"http://example.org/cs/animals"}]}""", "http://example.org/vs/later"));
+        stored.Committed("CodeSystem", "later", 1, Parse("""
+            {"resourceType":"CodeSystem","url":"http://example.org/cs/later","status":"active","content":"complete","concept":[{"code":"a"}]}
+            """));
+        Assert.That(membership.HasValueSet("http://example.org/vs/later"), Is.True);
+        Assert.That(membership.HasCodeSystem("http://example.org/cs/later"), Is.True);
+    }
+
+    [Test]
+    public void Only_a_complete_code_system_says_a_code_is_not_in_it()
+    {
+        var (membership, stored) = Create();
+        Assert.That(membership.IsInCodeSystem(Animals, "dog"), Is.EqualTo(Membership.Membership.Member));
+        Assert.That(membership.IsInCodeSystem(Animals, "unicorn"), Is.EqualTo(Membership.Membership.NotMember));
+        Assert.That(membership.IsInCodeSystem("http://example.org/cs/absent", "x"), Is.EqualTo(Membership.Membership.Unknown));
+        stored.Committed("CodeSystem", "animals", 2, Support.TestTerminology.Animals(content: "fragment"));
+        Assert.That(membership.IsInCodeSystem(Animals, "unicorn"), Is.EqualTo(Membership.Membership.Unknown));
+    }
 }

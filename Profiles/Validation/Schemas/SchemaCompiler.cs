@@ -84,6 +84,17 @@ public sealed class SchemaCompiler
         _problems.Clear();
     }
 
+    private ElementSchema[]? BaseContent(string type, string path)
+    {
+        for (var at = ForType(type)?.Root; at is not null;)
+        {
+            if (at.Path == path) return at.Children;
+            at = at.Children.FirstOrDefault(c => path.StartsWith(c.Path, StringComparison.Ordinal)
+                && (path.Length == c.Path.Length || path[c.Path.Length] == '.'));
+        }
+        return null;
+    }
+
     private ProfileSchema Build(ResolvedDefinition definition)
     {
         var profile = new ProfileSchema(definition);
@@ -109,7 +120,12 @@ public sealed class SchemaCompiler
         foreach (var (element, schema) in schemas)
         {
             // Children through a contentReference are the referenced element's: its schema serves (Questionnaire.item.item).
-            var children = element.Children.Where(schemas.ContainsKey).Select(c => schemas[c]).ToArray();
+            // In a profile, the content is the base definition's (R5 elementdefinition.html#contentReference; current
+            // snapshot generators write the base's canonical there): IHE MHD's pattern on Parameters.parameter.name
+            // does not bind the names of its parts.
+            var children = element.ContentReference is not null && info.IsProfile && BaseContent(info.Type, element.Target.Path) is { } content
+                ? content
+                : element.Children.Where(schemas.ContainsKey).Select(c => schemas[c]).ToArray();
             schema.SetChildren(children);
             schema.Slices = element.Slices.Where(schemas.ContainsKey).Select(s => schemas[s]).ToArray();
             foreach (var slice in schema.Slices) slice.SlicedElement = schema;

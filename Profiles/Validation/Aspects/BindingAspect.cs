@@ -1,0 +1,58 @@
+using System.Text.Json;
+using FhirServer.Profiles.Validation.Schemas;
+
+namespace FhirServer.Profiles.Validation.Aspects;
+
+/// <summary>
+/// ElementDefinition.binding (R4 terminologies.html#strength) on the types that carry codes: <c>code</c>, Coding,
+/// CodeableConcept, Quantity (its system and code) and <c>string</c> / <c>uri</c> (the value as a code). Required:
+/// an error when the code is not in the value set; extensible: a warning when a CodeableConcept has no coding from it
+/// (text alone is allowed: "if no code in the value set is suitable, alternate codes or text only may be provided"),
+/// and an error when the codes are outside the binding's maximum value set (R4 extension
+/// <c>elementdefinition-maxValueSet</c>); preferred and example bind nothing. Membership comes from
+/// <see cref="ValidationState.Terminology"/>; a value set or code system that is not known here gives a warning, never
+/// an error. Without terminology, bindings are not checked.
+/// </summary>
+public sealed class BindingAspect : IAspectBuilder
+{
+    private const string MaxValueSetExtension = "http://hl7.org/fhir/StructureDefinition/elementdefinition-maxValueSet";
+
+    public void Build(ElementSchema element, JsonElement json, List<IElementCheck> checks)
+    {
+        if (!json.TryGetProperty("binding", out var binding) || binding.ValueKind != JsonValueKind.Object) return;
+        if (!element.Types.Any(t => IsBindable(t.Code))) return;
+        var strength = Str(binding, "strength") switch
+        {
+            "required" => BindingStrength.Required,
+            "extensible" => BindingStrength.Extensible,
+            _ => BindingStrength.Other,
+        };
+        var valueSet = Str(binding, "valueSet");
+        if (strength == BindingStrength.Other || valueSet is null) return;
+        // R4 allows a maxValueSet on preferred bindings too; as the HL7 validator, only an extensible binding's is
+        // enforced (a preferred binding says what is preferred, not what is allowed: R4 Practitioner.communication's
+        // all-languages would refuse every national language code system).
+        var max = strength == BindingStrength.Extensible ? MaxValueSet(binding) : null;
+        checks.Add(new BindingCheck(strength, valueSet, max));
+    }
+
+    /// <summary>The types whose values a binding constrains (R4 terminologies.html#binding: code, Coding, CodeableConcept, Quantity, string, uri).</summary>
+    internal static bool IsBindable(string type) => type is "code" or "Coding" or "CodeableConcept" or "string" or "uri" || IsQuantity(type);
+
+    internal static bool IsQuantity(string type) => type is "Quantity" or "Age" or "Distance" or "Duration" or "Count" or "SimpleQuantity" or "MoneyQuantity";
+
+    private static string? MaxValueSet(JsonElement binding)
+    {
+        if (!binding.TryGetProperty("extension", out var extensions) || extensions.ValueKind != JsonValueKind.Array) return null;
+        foreach (var e in extensions.EnumerateArray())
+            if (Str(e, "url") == MaxValueSetExtension)
+                return Str(e, "valueCanonical") ?? Str(e, "valueUri");
+        return null;
+    }
+
+    private static string? Str(JsonElement e, string name) =>
+        e.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.String ? v.GetString() : null;
+}
+
+/// <summary>R4 binding strengths, as far as a validator acts on them (preferred and example: nothing but a maximum value set).</summary>
+internal enum BindingStrength { Required, Extensible, Other }

@@ -1,0 +1,60 @@
+using FhirServer.Profiles.Tests.Support;
+using static FhirServer.Profiles.Tests.Validation.ValidationTestProfiles;
+
+namespace FhirServer.Profiles.Tests.Validation;
+
+/// <summary>Codes of a complete code system present here, with or without a binding.</summary>
+public class CodeSystemTests
+{
+    [Test]
+    public void A_code_its_complete_system_does_not_define_is_an_error()
+    {
+        // Observation.category is bound preferred: the binding says nothing, the code system does.
+        var errors = Validate(ProfilesTestData.NewValidator(), """
+            {"resourceType":"Observation","status":"final","code":{"text":"t"},
+             "category":[{"coding":[{"system":"http://terminology.hl7.org/CodeSystem/observation-category","code":"vital-sign"}]}]}
+            """);
+        Assert.That(errors, Is.EqualTo(new[]
+        {
+            "Observation.category[0].coding[0].code: Unknown code 'vital-sign' in the CodeSystem 'http://terminology.hl7.org/CodeSystem/observation-category'",
+        }));
+    }
+
+    [Test]
+    public void A_quantity_unit_is_checked_against_UCUM()
+    {
+        const string observation = """
+            {"resourceType":"Observation","status":"final","code":{"text":"t"},"valueQuantity":{"value":1,"system":"http://unitsofmeasure.org","code":"UNIT"}}
+            """;
+        var validator = ProfilesTestData.NewValidator();
+        Assert.That(Validate(validator, observation.Replace("UNIT", "meq")), Is.Empty);
+        // UCUM is case-sensitive: milliequivalents are meq.
+        Assert.That(Validate(validator, observation.Replace("UNIT", "mEq")), Is.EqualTo(new[]
+        {
+            "Observation.value.ofType(Quantity).code: Unknown code 'mEq' in the CodeSystem 'http://unitsofmeasure.org'",
+        }));
+    }
+
+    [Test]
+    public void Systems_absent_or_without_their_content_say_nothing()
+    {
+        // LOINC is published in hl7.terminology without its content (content not-present).
+        Assert.That(Validate(ProfilesTestData.NewValidator(), """
+            {"resourceType":"Observation","status":"final","code":{"coding":[{"system":"http://loinc.org","code":"no-such-code"},{"system":"http://example.org/cs","code":"x"}]}}
+            """), Is.Empty);
+    }
+
+    [Test]
+    public void A_v2_identifier_type_made_from_the_NNxxx_template_is_a_code()
+    {
+        const string patient = """
+            {"resourceType":"Patient","identifier":[{"type":{"coding":[{"system":"http://terminology.hl7.org/CodeSystem/v2-0203","code":"CODE"}]},"value":"1"}]}
+            """;
+        var validator = ProfilesTestData.NewValidator();
+        Assert.That(Validate(validator, patient.Replace("CODE", "NNFIN")), Is.Empty);
+        Assert.That(Validate(validator, patient.Replace("CODE", "NNFINX")), Is.EqualTo(new[]
+        {
+            "Patient.identifier[0].type.coding[0].code: Unknown code 'NNFINX' in the CodeSystem 'http://terminology.hl7.org/CodeSystem/v2-0203'",
+        }));
+    }
+}
