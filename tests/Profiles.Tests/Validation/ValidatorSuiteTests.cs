@@ -25,6 +25,7 @@ public class ValidatorSuiteTests
     public void Gives_the_Java_validators_error_count_or_is_a_known_mismatch(SuiteCheck check)
     {
         var result = ValidatorSuite.Run(check);
+        Assert.That(result.Thrown, Is.Null, $"{check.Name}: the validator throws");
         var listed = KnownMismatches.Value.ContainsKey(check.Name);
         if (result.ExactCount)
             Assert.That(listed, Is.False, $"{check.Name} gives {result.Errors.Count} error(s) as expected now: remove it from {KnownMismatchesFile}");
@@ -55,6 +56,8 @@ public class ValidatorSuiteTests
         yield return $"  against every Java error (terminology server's included): exact count {Figure(results.Count(r => r.ExactTotalCount), n)}, right verdict {Figure(results.Count(r => r.RightTotalVerdict), n)}";
         var firely = results.Where(r => r.Check.HasFirelyOutcome).ToList();
         yield return $"  on the {firely.Count} checks with a recorded Firely outcome: exact count {Figure(firely.Count(r => r.ExactCount), firely.Count)}, right verdict {Figure(firely.Count(r => r.RightVerdict), firely.Count)}";
+        if (results.Where(r => r.Thrown is not null).Select(r => r.Check.Name).ToList() is { Count: > 0 } thrown)
+            yield return $"  the validator throws on {thrown.Count}: {string.Join(", ", thrown)}";
         var skipped = ValidatorSuite.Checks.Where(c => c.Skip is not null).ToList();
         yield return $"  skipped {skipped.Count} of {ValidatorSuite.Checks.Count} checks:";
         foreach (var group in skipped.GroupBy(c => c.Skip!).OrderByDescending(g => g.Count()))

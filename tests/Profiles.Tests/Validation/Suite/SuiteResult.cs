@@ -11,6 +11,9 @@ public sealed partial record SuiteResult(SuiteCheck Check, IReadOnlyList<Outcome
 {
     public JavaOutcome Expected => Check.Expected!;
 
+    /// <summary>What the validator threw, if it did (never acceptable: a client's resource must get an outcome).</summary>
+    public Exception? Thrown { get; init; }
+
     public bool ExactCount => Errors.Count == Expected.OfflineCount;
 
     public bool RightVerdict => Errors.Count == 0 == (Expected.OfflineCount == 0);

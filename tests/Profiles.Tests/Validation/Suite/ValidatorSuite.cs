@@ -97,9 +97,19 @@ public static class ValidatorSuite
 
             var parsed = Parse(environment.Context, check.Case.File, out var parseIssues);
             var errors = parseIssues.Where(i => i.IsError).ToList();
-            if (parsed is not null)
-                errors.AddRange(environment.Validator.Validate(parsed, profile is null ? null : [profile]).Issues.Where(i => i.IsError));
-            return new SuiteResult(check, errors, problems);
+            Exception? thrown = null;
+            try
+            {
+                if (parsed is not null)
+                    errors.AddRange(environment.Validator.Validate(parsed, profile is null ? null : [profile]).Issues.Where(i => i.IsError));
+            }
+            catch (Exception e)
+            {
+                // Kept, so that the figures are still given; the check's own test fails on it whatever the list says.
+                thrown = e;
+                errors.Add(new OutcomeIssue(IssueSeverity.Fatal, "exception", $"the validator throws {e.GetType().Name}: {e.Message}"));
+            }
+            return new SuiteResult(check, errors, problems) { Thrown = thrown };
         }
         finally
         {
