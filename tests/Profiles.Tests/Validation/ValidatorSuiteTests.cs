@@ -39,6 +39,8 @@ public class ValidatorSuiteTests
         var results = ValidatorSuite.Runnable.Select(ValidatorSuite.Run).ToList();
         foreach (var line in Summary(results)) TestContext.Out.WriteLine(line);
 
+        // The suite found and read: a wrong folder must not pass as "nothing to compare".
+        Assert.That(results, Has.Count.GreaterThan(300), $"runnable checks in {ValidatorSuite.Folder}");
         var mismatches = results.Where(r => !r.ExactCount).Select(r => r.Check.Name).ToHashSet(StringComparer.Ordinal);
         var known = KnownMismatches.Value.Keys.ToHashSet(StringComparer.Ordinal);
         Assert.Multiple(() =>
