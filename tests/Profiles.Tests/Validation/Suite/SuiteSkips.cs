@@ -43,12 +43,6 @@ public static class SuiteSkips
     public static readonly Category UnusableSupporting = new("supporting resources of other types",
         "a supporting Questionnaire, Measure, Library or ImplementationGuide: the validator takes StructureDefinitions (ProfileSource) and ValueSets/CodeSystems (terminology); checking a QuestionnaireResponse against its Questionnaire or a MeasureReport against its Measure is not done");
 
-    public static IReadOnlyList<Category> All { get; } =
-    [
-        Disabled, OtherVersion, NotAResource, Signatures, Json5, Matchetype, CrossVersion, QuestionnaireAnswers, Fetcher, RemoteTerminology,
-        NoJavaOutcome, FileMissing, NotResourceFile, PackageMissing, UnusableSupporting,
-    ];
-
     /// <summary>Why the check cannot run, or null when it runs; <paramref name="resourceTypeOf"/> gives the resourceType of a loaded file.</summary>
     public static Category? Reason(SuiteCheck check, Func<string, bool> fileExists, Func<string, bool> packageAvailable,
         Func<string, string?> resourceTypeOf)
