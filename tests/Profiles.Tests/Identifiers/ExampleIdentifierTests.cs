@@ -10,7 +10,7 @@ namespace FhirServer.Profiles.Tests.Identifiers;
 /// </summary>
 public class ExampleIdentifierTests
 {
-    private static readonly IReadOnlyDictionary<string, string> Expected = new Dictionary<string, string>(StringComparer.Ordinal)
+    internal static readonly IReadOnlyDictionary<string, string> Expected = new Dictionary<string, string>(StringComparer.Ordinal)
     {
         // FR Core: the INS-NIR's key is 12, not 44; a SIRET (14 digits) typed SIREN; an RPPS (and its IdNatPS) off by its key.
         ["hl7.fhir.fr.core/Patient-FRCorePatientExample.json @ Patient.identifier[0].value"] = "NIR",

@@ -1,0 +1,49 @@
+using System.Text.Json.Nodes;
+
+namespace FhirServer.Profiles.Tests.Validation.Suite;
+
+/// <summary>
+/// One test case of the HL7 validator suite (suites/validator-r4/manifest-r4.json, its <c>documentation</c> field):
+/// the file to validate, what to load first, and the HL7 Java validator's outcome for the base validation and, when
+/// the case has a <c>profile</c> block, for the second validation against that profile.
+/// </summary>
+public sealed record SuiteCase(
+    string Name,
+    string File,
+    string? Version,
+    string? Module,
+    JsonObject Json,
+    IReadOnlyList<string> Supporting,
+    IReadOnlyList<string> Packages,
+    JsonNode? Java,
+    SuiteProfileStep? Profile)
+{
+    public static SuiteCase Read(JsonObject json)
+    {
+        var profile = json["profile"] as JsonObject;
+        return new SuiteCase(
+            Name: (string)json["name"]!,
+            File: (string)json["file"]!,
+            Version: (string?)json["version"],
+            Module: (string?)json["module"],
+            Json: json,
+            // `profiles` is an alias of `supporting` (the manifest's documentation).
+            Supporting: [.. Strings(json["supporting"]), .. Strings(json["profiles"])],
+            Packages: [.. Strings(json["packages"]), .. Strings(profile?["packages"])],
+            Java: json["java"],
+            Profile: profile is null ? null : new SuiteProfileStep(
+                (string)profile["source"]!, [.. Strings(profile["supporting"])], profile["java"], profile["use-test"] is JsonValue v && !(bool)v));
+    }
+
+    /// <summary>Every file the case loads (supporting files of both steps and the profile), relative to the suite.</summary>
+    public IEnumerable<string> LoadedFiles =>
+        Profile is null ? Supporting : [.. Supporting, .. Profile.Supporting, Profile.Source];
+
+    public bool Has(string option) => Json.ContainsKey(option);
+
+    internal static IEnumerable<string> Strings(JsonNode? node) =>
+        node is JsonArray array ? array.Select(n => (string)n!) : [];
+}
+
+/// <summary>The <c>profile</c> block of a case: validate again against <see cref="Source"/> (a file of the suite).</summary>
+public sealed record SuiteProfileStep(string Source, IReadOnlyList<string> Supporting, JsonNode? Java, bool Disabled);
