@@ -22,8 +22,7 @@ public class FrenchExampleTests
     private static readonly Lazy<ResourceValidator> LazyValidator = new(() =>
     {
         var context = ProfilesTestData.Context;
-        var terminology = new ValueSetMembership(new TerminologySources(context), new TerminologyOptions());
-        return ResourceValidator.Create(context.Registry, terminology,
+        return ResourceValidator.Create(context.Registry, ProfilesTestData.Terminology,
             new ValidatorOptions { IdentifierRules = IdentifierRuleRegistry.CreateDefault() });
     });
 
@@ -51,14 +50,36 @@ public class FrenchExampleTests
     //   meta.lastUpdated, which R4 forbids in a contained resource (resource.html#dom-4).
     // - as-dp-practitionerrole requires the identifier slice idSituationExercice (system https://rpps.esante.gouv.fr,
     //   1..1); the Annuaire's DP PractitionerRole examples carry only an https://annuaire.sante.fr identifier.
+    // - PDSm's DocumentReference example: its profile (from IHE MHD) takes author, authenticator and
+    //   context.sourcePatientInfo as contained resources only (aggregation), the example refers to them elsewhere; and
+    //   its contained practitioner-example is referred to by nothing (dom-3).
+    // - FR Core's fr-core-address-insee-code binds (required) fr-core-vs-insee-code, which includes only the system
+    //   TRE_R13-CommuneOM (overseas communes; 2.1.0 and 2.2.0 alike); these Annuaire examples code metropolitan
+    //   communes in TRE_R13-Commune, outside the value set as published.
     private static readonly IReadOnlyDictionary<string, string> ExampleFindings = new Dictionary<string, string>(StringComparer.Ordinal)
     {
         ["ans.fhir.fr.pdsm/DocumentReference-exemple-pdsm-documentreference.json @ DocumentReference"] = "Constraint failed: dom-4:",
         ["ans.fhir.fr.pdsm/List-ExampleSubmissionSet.json @ List"] = "Constraint failed: dom-4:",
+        ["ans.fhir.fr.pdsm/DocumentReference-exemple-pdsm-documentreference.json @ DocumentReference.contained[0]"] = "The contained resource 'practitioner-example' is not referenced",
+        ["ans.fhir.fr.pdsm/DocumentReference-exemple-pdsm-documentreference.json @ DocumentReference.author[0]"] = ExternalNotContained,
+        ["ans.fhir.fr.pdsm/DocumentReference-exemple-pdsm-documentreference.json @ DocumentReference.authenticator"] = ExternalNotContained,
+        ["ans.fhir.fr.pdsm/DocumentReference-exemple-pdsm-documentreference.json @ DocumentReference.context.sourcePatientInfo"] = ExternalNotContained,
         ["ans.fhir.fr.annuaire/PractitionerRole-1578230DP.json @ PractitionerRole"] = MissingSituationExercice,
         ["ans.fhir.fr.annuaire/PractitionerRole-1738459DP.json @ PractitionerRole"] = MissingSituationExercice,
         ["ans.fhir.fr.annuaire/PractitionerRole-5015602DP.json @ PractitionerRole"] = MissingSituationExercice,
+        [$"ans.fhir.fr.annuaire/Organization-158480.json @ Organization.{Insee}"] = OutsideInsee,
+        [$"ans.fhir.fr.annuaire/Organization-158480DP.json @ Organization.{Insee}"] = OutsideInsee,
+        [$"ans.fhir.fr.annuaire/Organization-example-organization-fictive.json @ Organization.{Insee}"] = OutsideInsee,
+        [$"ans.fhir.fr.annuaire/Organization-example-organization-nancy.json @ Organization.{Insee}"] = OutsideInsee,
+        ["ans.fhir.fr.annuaire/Person-pp16dr-person.json @ Person.extension[1].value.ofType(Address).extension[0].value.ofType(Coding)"] = OutsideInsee,
+        ["ans.fhir.fr.annuaire/Person-pp19dr-person.json @ Person.extension[1].value.ofType(Address).extension[0].value.ofType(Coding)"] = OutsideInsee,
+        [$"ans.fhir.fr.annuaire/Practitioner-334081.json @ Practitioner.{Insee}"] = OutsideInsee,
+        [$"ans.fhir.fr.annuaire/Practitioner-3719500.json @ Practitioner.{Insee}"] = OutsideInsee,
     };
+
+    private const string ExternalNotContained = "Reference is external which isn't supported by the specified aggregation mode(s) for the reference (contained)";
+    private const string Insee = "address[0].extension[0].value.ofType(Coding)";
+    private const string OutsideInsee = "The code provided (https://mos.esante.gouv.fr/NOS/TRE_R13-Commune/FHIR/TRE-R13-Commune#";
 
     private const string MissingSituationExercice = "Slice 'PractitionerRole.identifier:idSituationExercice': a matching slice is required";
 

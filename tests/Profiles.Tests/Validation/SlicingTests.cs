@@ -180,7 +180,8 @@ public class SlicingTests
             """{"id":"List.entry:patients.item","path":"List.entry.item","type":[{"code":"Reference","targetProfile":["http://hl7.org/fhir/StructureDefinition/Patient"]}]}""");
         var validator = With(profile);
         string List(string target) =>
-            $$$"""{"resourceType":"List","meta":{"profile":["{{{Base}}}by-target"]},"contained":[{"resourceType":"Patient","id":"p"},{"resourceType":"Group","id":"g","type":"person","actual":true}],"status":"current","mode":"working","entry":[{"item":{"reference":"#{{{target}}}"}}]}""";
+            $$$"""{"resourceType":"List","meta":{"profile":["{{{Base}}}by-target"]},"contained":[{"resourceType":"Patient","id":"p"},{"resourceType":"Group","id":"g","type":"person","actual":true}],"status":"current","mode":"working","subject":{"reference":"#{{{(target == "p" ? "g" : "p")}}}"},"entry":[{"item":{"reference":"#{{{target}}}"}}]}""";
+        // The subject refers to the other contained resource, so that both are referenced (dom-3).
         Assert.That(Errors(validator, List("p")), Is.Empty);
         Assert.That(Errors(validator, List("g")), Has.One.StartsWith("List.entry[0]: This element does not match any known slice"));
     }
