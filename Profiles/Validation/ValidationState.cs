@@ -17,6 +17,7 @@ public sealed class ValidationState
     // What checks compute once per validation (a Bundle's index of its entries), shared with Try's probes.
     private readonly Dictionary<(Type, object), object> _memo;
     private int _omitted;
+    private int _omittedErrors;
     private int _steps;
 
     internal ValidationState(ResourceValidator validator, ElementNode root, FhirPathContext fhirPath, CancellationToken cancellation)
@@ -58,7 +59,11 @@ public sealed class ValidationState
         // counts its preceding siblings, so 50,000 extensions each with an issue cost minutes of it.
         if (_issues.Count >= Options.MaxIssues)
         {
-            if (severity is IssueSeverity.Error or IssueSeverity.Fatal) HasErrors = true;
+            if (severity is IssueSeverity.Error or IssueSeverity.Fatal)
+            {
+                HasErrors = true;
+                _omittedErrors++;
+            }
             _omitted++;
             return;
         }
@@ -73,6 +78,7 @@ public sealed class ValidationState
         if (_issues.Count >= Options.MaxIssues)
         {
             _omitted++;
+            if (issue.IsError) _omittedErrors++;
             return;
         }
         _issues.Add(issue);
@@ -110,9 +116,11 @@ public sealed class ValidationState
 
     internal ValidationReport ToReport()
     {
+        // The closing issue is an error only when errors were among those left out: warnings past the cap do not make a
+        // valid resource invalid (a write would be refused for them).
         if (_omitted > 0)
-            _issues.Add(new OutcomeIssue(IssueSeverity.Error, "too-costly",
-                $"{_omitted:N0} more issue(s) not reported: a resource is answered with at most {Options.MaxIssues} (ValidatorOptions.MaxIssues)."));
+            _issues.Add(new OutcomeIssue(_omittedErrors > 0 ? IssueSeverity.Error : IssueSeverity.Warning, "too-costly",
+                $"{_omitted:N0} more issue(s) not reported ({_omittedErrors:N0} of them errors): a resource is answered with at most {Options.MaxIssues} (ValidatorOptions.MaxIssues)."));
         return new ValidationReport(_issues);
     }
 }

@@ -181,4 +181,22 @@ public class BadInputTests
         var bundle = ProfilesTestData.Parse(LargeBundle(2_000));
         Assert.That(() => Validator().Validate(bundle, cancellation: new CancellationToken(canceled: true)), Throws.InstanceOf<OperationCanceledException>());
     }
+
+    [Test]
+    public void Warnings_past_the_issue_cap_leave_the_resource_valid_and_errors_past_it_do_not()
+    {
+        var validator = ProfilesTestData.NewValidator(new ValidatorOptions { MaxIssues = 2 });
+        string Patient(string extra) => "{\"resourceType\":\"Patient\",\"extension\":[" +
+            string.Join(",", Enumerable.Range(0, 5).Select(i => $"{{\"url\":\"http://example.org/unknown-{i}\",\"valueString\":\"x\"}}")) +
+            "]" + extra + "}";
+        // Five unknown extensions: five warnings, two reported, the rest counted in a closing warning.
+        var warnings = validator.Validate(ProfilesTestData.Parse(Patient("")));
+        Assert.That(warnings.IsValid, Is.True, warnings.Describe());
+        Assert.That(warnings.Issues[^1].Severity, Is.EqualTo(IssueSeverity.Warning));
+        Assert.That(warnings.Issues[^1].Message, Does.StartWith("3 more issue(s) not reported (0 of them errors)"));
+        // An error among those left out keeps the resource invalid.
+        var errors = validator.Validate(ProfilesTestData.Parse(Patient(",\"link\":[{\"type\":\"seealso\"}]")));
+        Assert.That(errors.IsValid, Is.False);
+        Assert.That(errors.Issues[^1].Severity, Is.EqualTo(IssueSeverity.Error));
+    }
 }
