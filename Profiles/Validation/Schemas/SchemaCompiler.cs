@@ -13,6 +13,8 @@ public sealed class SchemaCompiler
 {
     private readonly ConcurrentDictionary<ResolvedDefinition, Lazy<ProfileSchema>> _schemas = new();
     private readonly ConcurrentDictionary<string, ProfileSchema?> _byCanonical = new(StringComparer.Ordinal);
+    // Base types by name, apart from canonicals: looked up for nearly every node, so without building a key.
+    private readonly ConcurrentDictionary<string, ProfileSchema> _byType = new(StringComparer.Ordinal);
     private readonly IReadOnlyList<IAspectBuilder> _aspects;
     private readonly ISlicingBuilder? _slicing;
     private long _generation;
@@ -43,10 +45,9 @@ public sealed class SchemaCompiler
     public ProfileSchema? ForType(string type)
     {
         Refresh();
-        var key = "type:" + type;
-        if (_byCanonical.TryGetValue(key, out var known)) return known;
+        if (_byType.TryGetValue(type, out var known)) return known;
         var found = Source.FindType(type) is { } definition ? Compile(definition) : null;
-        return found is null ? null : _byCanonical.GetOrAdd(key, found);
+        return found is null ? null : _byType.GetOrAdd(type, found);
     }
 
     public ProfileSchema Compile(ResolvedDefinition definition) =>
@@ -59,6 +60,7 @@ public sealed class SchemaCompiler
         Interlocked.Exchange(ref _generation, generation);
         _schemas.Clear();
         _byCanonical.Clear();
+        _byType.Clear();
     }
 
     private ProfileSchema Build(ResolvedDefinition definition)
