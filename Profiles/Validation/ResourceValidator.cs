@@ -155,7 +155,7 @@ public sealed class ResourceValidator
         if (node.Type == "Extension") ValidateExtension(node, schema, state);
         else if (type is { Profiles.Count: > 0 }) ValidateTypeProfiles(node, type.Profiles, state);
 
-        var dataType = IsDataType(node.Type) ? Schemas.ForType(node.Type) : null;
+        var dataType = IsDataType(node.Type) ? TypeSchemaOf(node, schema) : null;
         if (schema.HasChildren)
         {
             // The snapshot lists this element's children (a backbone element, or a type a profile constrains): they
@@ -168,6 +168,15 @@ public sealed class ResourceValidator
             RunChecks(node, dataType.Root, state);
             ValidateChildren(node, dataType.Root, state);
         }
+    }
+
+    // Nodes of one element nearly always have one type: its schema is kept on the element, saving a lookup per node.
+    private ProfileSchema? TypeSchemaOf(ElementNode node, ElementSchema schema)
+    {
+        if (schema.LastTypeSchema is { } last && last.Type == node.Type) return last.Schema;
+        var found = Schemas.ForType(node.Type);
+        if (found is not null) schema.LastTypeSchema = new(node.Type, found);
+        return found;
     }
 
     private static bool IsDataType(string type) => type is not ("BackboneElement" or "Element" or "Resource" or "DomainResource");

@@ -46,6 +46,14 @@ public sealed class ElementSchema
 
     public bool HasChildren => Children.Length > 0;
 
+    /// <summary>
+    /// The base schema of the type the last node of this element had (the walker's per-node lookup, kept here): a
+    /// schema compiled in an older generation is only reached through schemas of that generation.
+    /// </summary>
+    internal TypeSchema? LastTypeSchema { get; set; }
+
+    internal sealed record TypeSchema(string Type, ProfileSchema Schema);
+
     /// <summary>The index of the child <c>value</c> (a primitive type's value, counted from the node's own), or -1.</summary>
     public int ValueIndex { get; private set; } = -1;
 
