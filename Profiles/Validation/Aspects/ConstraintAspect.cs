@@ -8,9 +8,10 @@ namespace FhirServer.Profiles.Validation.Aspects;
 /// <summary>
 /// ElementDefinition.constraint: each invariant's FHIRPath, compiled once, evaluated on every node of the element
 /// (R4 conformance-rules.html §constraints). Checked natively, without FHIRPath: <c>ele-1</c> and <c>ext-1</c>, which
-/// every element and extension carries, <c>dom-3</c> (<see cref="ContainedReferencedCheck"/>) and the invariants that
-/// only test paths with exists()/empty() (<see cref="ExistenceInvariantCheck"/>). Invariants marked best practice run
-/// only when the options ask for them, as in the HL7 validator.
+/// every element and extension carries, <c>dom-3</c> (<see cref="ContainedReferencedCheck"/>), <c>ref-1</c>
+/// (<see cref="LocalReferenceCheck"/>) and the invariants that only test paths with exists()/empty()
+/// (<see cref="ExistenceInvariantCheck"/>). Invariants marked best practice run only when the options ask for them,
+/// as in the HL7 validator.
 /// </summary>
 public sealed class ConstraintAspect : IAspectBuilder
 {
@@ -20,6 +21,9 @@ public sealed class ConstraintAspect : IAspectBuilder
     private const string Dom3Expression = "contained.where((('#'+id in (%resource.descendants().reference | %resource.descendants().as(canonical) | " +
         "%resource.descendants().as(uri) | %resource.descendants().as(url))) or descendants().where(reference = '#').exists() or " +
         "descendants().where(as(canonical) = '#').exists() or descendants().where(as(canonical) = '#').exists()).not()).trace('unmatched', id).empty()";
+
+    // ref-1 as R4 4.0.1 writes it (Reference).
+    private const string Ref1Expression = "reference.startsWith('#').not() or (reference.substring(1).trace('url') in %rootResource.contained.id.trace('ids'))";
 
     public void Build(ElementSchema element, JsonElement json, List<IElementCheck> checks)
     {
@@ -43,6 +47,9 @@ public sealed class ConstraintAspect : IAspectBuilder
                     continue;
                 case "dom-3" when expression == Dom3Expression:
                     checks.Add(new ContainedReferencedCheck(severity, human, source));
+                    continue;
+                case "ref-1" when expression == Ref1Expression:
+                    checks.Add(new LocalReferenceCheck(severity, human, source));
                     continue;
             }
             // Best-practice invariants stay with InvariantCheck, which knows when to skip them.

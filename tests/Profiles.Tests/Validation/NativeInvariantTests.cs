@@ -51,6 +51,21 @@ public class NativeInvariantTests
     }
 
     [Test]
+    public void Ref1_a_local_reference_names_a_contained_resource_of_the_root()
+    {
+        Assert.That(Validate(Patient(managing: ""","managingOrganization":{"reference":"#org"}""")).Where(i => i.Message.Contains("ref-1")), Is.Empty);
+        // In a contained resource, %rootResource is the container: a sibling is found, and the container is "#".
+        Assert.That(Validate(Patient(managing: ""","managingOrganization":{"reference":"#org"}""", partOf: ""","partOf":{"reference":"#org"}"""))
+            .Where(i => i.Message.Contains("ref-1")), Is.Empty);
+        Assert.That(Validate(Patient(managing: ""","managingOrganization":{"reference":"#org"}""", partOf: ""","partOf":{"reference":"#"}"""))
+            .Where(i => i.Message.Contains("ref-1")), Is.Empty);
+
+        var issues = Validate(Patient(managing: ""","managingOrganization":{"reference":"#other"}""")).Where(i => i.Message.Contains("ref-1")).ToList();
+        Assert.That(issues.Select(i => (i.Severity, i.Expression)), Is.EqualTo(new[] { (IssueSeverity.Error, "Patient.managingOrganization") }));
+        Assert.That(issues[0].Message, Does.StartWith("Constraint failed: ref-1: 'SHALL have a contained resource if a local reference is provided'"));
+    }
+
+    [Test]
     public void Existence_invariant_fails_as_its_fhirpath_would()
     {
         // qty-3: code.empty() or system.exists()
