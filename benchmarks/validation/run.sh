@@ -2,8 +2,9 @@
 # Validation benchmark (see README.md): our validator beside the Firely .NET validator and FHIR.js, in one run, on the
 # FR Core examples (against their meta.profile) and the R4 specification's examples (against the base).
 #
-#   benchmarks/validation/run.sh [--seconds 10] [--firely DLL] [--peer DIR] [--no-peers] [--check-timings] [--out DIR]
+#   benchmarks/validation/run.sh [--seconds 10] [--warmup 3] [--firely DLL] [--peer DIR] [--no-peers] [--check-timings] [--out DIR]
 #
+# --warmup S       seconds of our validations before our warm measures (tiered JIT; the peers have pass 1 only)
 # --firely DLL     a FirelyPeer.dll already built (default: ../shared/peers/firely built into the temporary folder)
 # --peer DIR       a prepared copy of ../shared/peers (npm install done) for FHIR.js; default: a fresh temporary copy
 # --no-peers       our validator only
@@ -14,10 +15,11 @@ set -euo pipefail
 
 repo=$(cd "$(dirname "$0")/../.." && pwd)
 shared=$(cd "$repo/.." && pwd)/shared
-seconds=10; firely=""; peer=""; peers=1; out=""; extra=()
+seconds=10; warmup=3; firely=""; peer=""; peers=1; out=""; extra=()
 while [ $# -gt 0 ]; do
   case "$1" in
     --seconds) seconds=$2; shift 2 ;;
+    --warmup) warmup=$2; shift 2 ;;
     --firely) firely=$2; shift 2 ;;
     --peer) peer=$2; shift 2 ;;
     --no-peers) peers=0; shift ;;
@@ -45,5 +47,5 @@ if [ "$peers" = 1 ]; then
   fi
   extra+=(--firely "$firely" --peer "$peer")
 fi
-fhir_bench validation --examples "$shared/fhir-examples" --seconds "$seconds" --out "$out" "${extra[@]}" \
+fhir_bench validation --examples "$shared/fhir-examples" --seconds "$seconds" --warmup "$warmup" --out "$out" "${extra[@]}" \
   --package-sources "$shared/fhir-packages" --registry ""
