@@ -71,36 +71,35 @@ public sealed class ResourceValidator
     /// <summary>Validates a resource node (the root, a contained resource, a Bundle entry's) against its base and profiles.</summary>
     internal void ValidateResource(ElementNode resource, IEnumerable<string> requested, ValidationState state)
     {
-        var applied = new List<ProfileSchema>();
-        var seen = new HashSet<string>(StringComparer.Ordinal);
+        // Most resources declare no profile: nothing is allocated for them.
+        List<ProfileSchema>? applied = null;
+        HashSet<string>? seen = null;
         if (Options.ApplyDeclaredProfiles && resource.Child("meta") is { } meta)
             foreach (var p in meta.ChildrenNamed("profile"))
-                if (p.Value is { Length: > 0 } canonical && seen.Add(canonical)) Apply(canonical, p);
+                if (p.Value is { Length: > 0 } canonical && (seen ??= new(StringComparer.Ordinal)).Add(canonical))
+                    Apply(canonical, p, resource, ref applied, state);
         foreach (var canonical in requested)
-            if (seen.Add(canonical)) Apply(canonical, resource);
+            if ((seen ??= new(StringComparer.Ordinal)).Add(canonical)) Apply(canonical, resource, resource, ref applied, state);
 
-        if (applied.Count == 0)
+        if (applied is null)
         {
-            if (Schemas.ForType(resource.Type) is { } baseSchema) applied.Add(baseSchema);
-            else
-            {
-                state.Report(IssueSeverity.Error, "structure", $"Unknown resource type '{resource.Type}'.", resource);
-                return;
-            }
+            if (Schemas.ForType(resource.Type) is { } baseSchema) ValidateAgainst(resource, baseSchema, state);
+            else state.Report(IssueSeverity.Error, "structure", $"Unknown resource type '{resource.Type}'.", resource);
+            return;
         }
         // A profile's snapshot holds everything its base says, so a resource with profiles is checked against them
         // only; issues the base and a profile share are reported once anyway.
         foreach (var schema in applied) ValidateAgainst(resource, schema, state);
+    }
 
-        void Apply(string canonical, ElementNode at)
-        {
-            var schema = Schemas.ForCanonical(canonical);
-            if (schema is null) ReportUnusable(canonical, at, state);
-            else if (schema.Type != resource.Type && !IsAncestorType(schema.Type, resource.Type))
-                state.Report(IssueSeverity.Error, "invalid",
-                    $"The profile '{canonical}' constrains {schema.Type}, not {resource.Type}.", at);
-            else applied.Add(schema);
-        }
+    private void Apply(string canonical, ElementNode at, ElementNode resource, ref List<ProfileSchema>? applied, ValidationState state)
+    {
+        var schema = Schemas.ForCanonical(canonical);
+        if (schema is null) ReportUnusable(canonical, at, state);
+        else if (schema.Type != resource.Type && !IsAncestorType(schema.Type, resource.Type))
+            state.Report(IssueSeverity.Error, "invalid",
+                $"The profile '{canonical}' constrains {schema.Type}, not {resource.Type}.", at);
+        else (applied ??= []).Add(schema);
     }
 
     /// <summary>A profile that is unknown (a warning by default: <see cref="ValidatorOptions.UnknownProfileSeverity"/>) or known but unusable (an error).</summary>
@@ -154,9 +153,12 @@ public sealed class ResourceValidator
         {
             // A contained resource, a Bundle entry's, a parameter's: checked as a resource of its own, and against the
             // profiles the element's type names (an MHD Bundle's DocumentReference entries).
-            var requested = schema.Types.Where(t => t.Code == node.Type || t.Code is "Resource" or "DomainResource")
-                .SelectMany(t => t.Profiles);
-            ValidateResource(node, requested.ToList(), state);
+            List<string>? requested = null;
+            var types = schema.Types;
+            for (var i = 0; i < types.Count; i++)
+                if ((types[i].Code == node.Type || types[i].Code is "Resource" or "DomainResource") && types[i].Profiles.Count > 0)
+                    (requested ??= []).AddRange(types[i].Profiles);
+            ValidateResource(node, requested ?? (IEnumerable<string>)[], state);
             return;
         }
 
@@ -171,18 +173,28 @@ public sealed class ResourceValidator
         if (node.Type == "Extension") ValidateExtension(node, schema, state);
         else if (type is { Profiles.Count: > 0 }) ValidateTypeProfiles(node, type.Profiles, state);
 
+        var dataType = IsDataType(node.Type) ? TypeSchemaOf(node, schema) : null;
         if (schema.HasChildren)
         {
             // The snapshot lists this element's children (a backbone element, or a type a profile constrains): they
             // are checked here, and the type's own invariants (those on its root) still apply.
-            if (IsDataType(node.Type) && Schemas.ForType(node.Type) is { } typeSchema) RunChecks(node, typeSchema.Root, state);
+            if (dataType is not null) RunChecks(node, dataType.Root, state);
             ValidateChildren(node, schema, state);
         }
-        else if (IsDataType(node.Type) && Schemas.ForType(node.Type) is { } typeSchema)
+        else if (dataType is not null)
         {
-            RunChecks(node, typeSchema.Root, state);
-            ValidateChildren(node, typeSchema.Root, state);
+            RunChecks(node, dataType.Root, state);
+            ValidateChildren(node, dataType.Root, state);
         }
+    }
+
+    // Nodes of one element nearly always have one type: its schema is kept on the element, saving a lookup per node.
+    private ProfileSchema? TypeSchemaOf(ElementNode node, ElementSchema schema)
+    {
+        if (schema.LastTypeSchema is { } last && last.Type == node.Type) return last.Schema;
+        var found = Schemas.ForType(node.Type);
+        if (found is not null) schema.LastTypeSchema = new(node.Type, found);
+        return found;
     }
 
     private static bool IsDataType(string type) => type is not ("BackboneElement" or "Element" or "Resource" or "DomainResource");
@@ -191,8 +203,8 @@ public sealed class ResourceValidator
     {
         var types = schema.Types;
         if (types.Count == 1) return types[0].Code == node.Type || !schema.Definition.IsChoice ? types[0] : null;
-        foreach (var t in types)
-            if (t.Code == node.Type) return t;
+        for (var i = 0; i < types.Count; i++)
+            if (types[i].Code == node.Type) return types[i];
         return null;
     }
 
@@ -208,8 +220,11 @@ public sealed class ResourceValidator
         if (defs.Length == 0) return;
         Span<int> counts = defs.Length <= 128 ? stackalloc int[defs.Length] : new int[defs.Length];
         List<ElementNode>[]? sliced = null;
-        foreach (var child in node.Children)
+        // By index: enumerating the IReadOnlyList would allocate an enumerator per node.
+        var children = node.Children;
+        for (var c = 0; c < children.Count; c++)
         {
+            var child = children[c];
             var i = schema.IndexOfChild(child.Name);
             // A name the definition does not have was reported by the parser (unknown element).
             if (i < 0) continue;
@@ -221,7 +236,7 @@ public sealed class ResourceValidator
             else ValidateNode(child, def, state);
         }
         // A primitive's value is the node's own, not a child: `string.value` (xhtml.value is 1..1) counts it.
-        if (node.HasValue && schema.IndexOfChild("value") is var v and >= 0 && Schemas.Registry.IsPrimitiveType(node.Type)) counts[v]++;
+        if (node.HasValue && schema.ValueIndex is var v and >= 0 && Schemas.Registry.IsPrimitiveType(node.Type)) counts[v]++;
         for (var i = 0; i < defs.Length; i++)
         {
             var def = defs[i];
@@ -269,12 +284,20 @@ public sealed class ResourceValidator
     /// </summary>
     private void ValidateTypeProfiles(ElementNode node, IReadOnlyList<string> profiles, ValidationState state)
     {
+        if (profiles.Count == 1)
+        {
+            // The common case, without the list of alternatives.
+            if (KnownProfile(profiles[0], node, state) is { } only) ValidateAgainst(node, only, state);
+        }
+        else ValidateAlternatives(node, profiles, state);
+    }
+
+    // Apart from ValidateTypeProfiles: the closure below would otherwise be allocated on every call of it.
+    private void ValidateAlternatives(ElementNode node, IReadOnlyList<string> profiles, ValidationState state)
+    {
         var known = new List<ProfileSchema>(profiles.Count);
         foreach (var p in profiles)
-        {
-            if (Schemas.ForCanonical(p) is { } s) known.Add(s);
-            else ReportUnusable(p, node, state);
-        }
+            if (KnownProfile(p, node, state) is { } s) known.Add(s);
         if (known.Count == 1)
         {
             ValidateAgainst(node, known[0], state);
@@ -294,5 +317,12 @@ public sealed class ResourceValidator
         state.Report(IssueSeverity.Error, "structure",
             $"The element does not conform to any of the profiles its type allows ({string.Join(", ", known.Select(k => k.Canonical))}).", node);
         foreach (var issue in first) state.Add(issue);
+    }
+
+    private ProfileSchema? KnownProfile(string canonical, ElementNode node, ValidationState state)
+    {
+        var schema = Schemas.ForCanonical(canonical);
+        if (schema is null) ReportUnusable(canonical, node, state);
+        return schema;
     }
 }

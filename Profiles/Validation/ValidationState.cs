@@ -48,6 +48,9 @@ public sealed class ValidationState
     /// <summary>Profile validations nested on the current path (type profiles, extensions, contained resources).</summary>
     internal int ProfileDepth { get; set; }
 
+    /// <summary>The last invariant evaluated in this validation, for the next one with the same expression on the same node.</summary>
+    internal (ElementNode? Node, string? Expression, bool? Result) LastInvariant;
+
     public IReadOnlyList<OutcomeIssue> Issues => _issues;
 
     public bool HasErrors { get; private set; }

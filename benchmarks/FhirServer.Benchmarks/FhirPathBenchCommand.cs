@@ -260,7 +260,7 @@ internal static class FhirPathBenchCommand
         return result;
     }
 
-    private static DirectoryInfo? SharedFolder(params string[] parts)
+    internal static DirectoryInfo? SharedFolder(params string[] parts)
     {
         foreach (var packages in PackageSettings.FindSharedPackageFolders())
         {

@@ -7,13 +7,23 @@ namespace FhirServer.Profiles.Validation.Aspects;
 
 /// <summary>
 /// ElementDefinition.constraint: each invariant's FHIRPath, compiled once, evaluated on every node of the element
-/// (R4 conformance-rules.html §constraints). <c>ele-1</c> and <c>ext-1</c>, which every element and extension
-/// carries, are checked natively, and so is <c>dom-3</c> (see <see cref="ContainedReferencedCheck"/>). Invariants
-/// marked best practice run only when the options ask for them, as in the HL7 validator.
+/// (R4 conformance-rules.html §constraints). Checked natively, without FHIRPath: <c>ele-1</c> and <c>ext-1</c>, which
+/// every element and extension carries, <c>dom-3</c> (<see cref="ContainedReferencedCheck"/>), <c>ref-1</c>
+/// (<see cref="LocalReferenceCheck"/>) and the invariants that only test paths with exists()/empty()
+/// (<see cref="ExistenceInvariantCheck"/>). Invariants marked best practice run only when the options ask for them,
+/// as in the HL7 validator.
 /// </summary>
 public sealed class ConstraintAspect : IAspectBuilder
 {
     private const string BestPracticeExtension = "http://hl7.org/fhir/StructureDefinition/elementdefinition-bestpractice";
+
+    // dom-3 as R4 4.0.1 writes it (DomainResource): checked natively only when a definition has it exactly so.
+    private const string Dom3Expression = "contained.where((('#'+id in (%resource.descendants().reference | %resource.descendants().as(canonical) | " +
+        "%resource.descendants().as(uri) | %resource.descendants().as(url))) or descendants().where(reference = '#').exists() or " +
+        "descendants().where(as(canonical) = '#').exists() or descendants().where(as(canonical) = '#').exists()).not()).trace('unmatched', id).empty()";
+
+    // ref-1 as R4 4.0.1 writes it (Reference).
+    private const string Ref1Expression = "reference.startsWith('#').not() or (reference.substring(1).trace('url') in %rootResource.contained.id.trace('ids'))";
 
     public void Build(ElementSchema element, JsonElement json, List<IElementCheck> checks)
     {
@@ -35,9 +45,18 @@ public sealed class ConstraintAspect : IAspectBuilder
                 case "ext-1" when element.Definition.Path == "Extension":
                     checks.Add(new ExtensionOrValueCheck(human, source));
                     continue;
-                case "dom-3":
-                    checks.Add(new ContainedReferencedCheck());
+                case "dom-3" when expression == Dom3Expression:
+                    checks.Add(new ContainedReferencedCheck(severity));
                     continue;
+                case "ref-1" when expression == Ref1Expression:
+                    checks.Add(new LocalReferenceCheck(severity, human, source));
+                    continue;
+            }
+            // Best-practice invariants stay with InvariantCheck, which knows when to skip them.
+            if (!bestPractice && ExistenceInvariantCheck.TryCreate(key, severity, human, source, expression) is { } existence)
+            {
+                checks.Add(existence);
+                continue;
             }
             CompiledExpression? compiled = null;
             string? error = null;
@@ -67,10 +86,14 @@ public sealed class ConstraintAspect : IAspectBuilder
         public void Check(ElementNode node, ValidationState state)
         {
             if (node.HasValue || node.IsResource) return;
-            foreach (var c in node.Children)
-                if (c.Name != "id") return;
+            // By index: enumerating the IReadOnlyList would allocate an enumerator per node.
+            var children = node.Children;
+            for (var i = 0; i < children.Count; i++)
+                if (children[i].Name != "id") return;
             state.Report(IssueSeverity.Error, "invariant", Message("ele-1", human, source), node);
         }
+
+        public override string ToString() => "ele-1";
     }
 
     /// <summary>ext-1 (<c>extension.exists() != value.exists()</c>): an extension has a value or extensions, not both.</summary>
@@ -79,13 +102,16 @@ public sealed class ConstraintAspect : IAspectBuilder
         public void Check(ElementNode node, ValidationState state)
         {
             bool extensions = false, value = false;
-            foreach (var c in node.Children)
+            var children = node.Children;
+            for (var i = 0; i < children.Count; i++)
             {
-                if (c.Name == "extension") extensions = true;
-                else if (c.Name == "value") value = true;
+                if (children[i].Name == "extension") extensions = true;
+                else if (children[i].Name == "value") value = true;
             }
             if (extensions == value) state.Report(IssueSeverity.Error, "invariant", Message("ext-1", human, source), node);
         }
+
+        public override string ToString() => "ext-1";
     }
 
     private sealed class InvariantCheck(string key, IssueSeverity severity, string human, string expression, string source,
@@ -101,17 +127,27 @@ public sealed class ConstraintAspect : IAspectBuilder
                 return;
             }
             bool? result;
-            try { result = compiled.Predicate(node, state.FhirPath); }
-            catch (Exception e) when (e is not OperationCanceledException)
+            // Invariants with the same expression on the same node (R4 Narrative.div: txt-1 and txt-2 are both
+            // htmlChecks()) run one after the other: the second takes the first's answer.
+            if (ReferenceEquals(state.LastInvariant.Node, node) && state.LastInvariant.Expression == expression) result = state.LastInvariant.Result;
+            else
             {
-                // A FhirPathException (a limit reached, a type error at run time) or a failure of a function: the
-                // invariant is not decided, which is a warning on the node, not the end of the validation.
-                state.Report(IssueSeverity.Warning, "invariant",
-                    $"Constraint {key} (defined in {source}) could not be evaluated: {e.Message}", node);
-                return;
+                try { result = compiled.Predicate(node, state.FhirPath); }
+                catch (Exception e) when (e is not OperationCanceledException)
+                {
+                    // A FhirPathException (a limit reached, a type error at run time) or a failure of a function: the
+                    // invariant is not decided, which is a warning on the node, not the end of the validation.
+                    state.Report(IssueSeverity.Warning, "invariant",
+                        $"Constraint {key} (defined in {source}) could not be evaluated: {e.Message}", node);
+                    return;
+                }
+                state.LastInvariant = (node, expression, result);
             }
             // An empty result (the expression has nothing to say about this node) is not a failure.
             if (result == false) state.Report(severity, "invariant", Message(key, human, source), node);
         }
+
+        // Names the check in timings (benchmarks' `validation --check-timings`).
+        public override string ToString() => key;
     }
 }

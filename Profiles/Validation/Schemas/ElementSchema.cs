@@ -46,6 +46,17 @@ public sealed class ElementSchema
 
     public bool HasChildren => Children.Length > 0;
 
+    /// <summary>
+    /// The base schema of the type the last node of this element had (the walker's per-node lookup, kept here): a
+    /// schema compiled in an older generation is only reached through schemas of that generation.
+    /// </summary>
+    internal TypeSchema? LastTypeSchema { get; set; }
+
+    internal sealed record TypeSchema(string Type, ProfileSchema Schema);
+
+    /// <summary>The index of the child <c>value</c> (a primitive type's value, counted from the node's own), or -1.</summary>
+    public int ValueIndex { get; private set; } = -1;
+
     /// <summary>The child named <paramref name="name"/> as instances name it, or -1.</summary>
     public int IndexOfChild(string name) => _childIndex.TryGetValue(name, out var i) ? i : -1;
 
@@ -55,6 +66,7 @@ public sealed class ElementSchema
         var map = new Dictionary<string, int>(StringComparer.Ordinal);
         for (var i = 0; i < children.Length; i++) map.TryAdd(children[i].Name, i);
         _childIndex = map.ToFrozenDictionary(StringComparer.Ordinal);
+        ValueIndex = IndexOfChild("value");
     }
 
     public override string ToString() => $"{Profile.Canonical}#{Definition.Id}";

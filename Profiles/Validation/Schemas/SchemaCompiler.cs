@@ -14,6 +14,8 @@ public sealed class SchemaCompiler
     private readonly ConcurrentDictionary<ResolvedDefinition, Lazy<ProfileSchema>> _schemas = new();
     private readonly ConcurrentDictionary<string, ProfileSchema?> _byCanonical = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, string> _problems = new(StringComparer.Ordinal);
+    // Base types by name, apart from canonicals: looked up for nearly every node, so without building a key.
+    private readonly ConcurrentDictionary<string, ProfileSchema> _byType = new(StringComparer.Ordinal);
     private readonly IReadOnlyList<IAspectBuilder> _aspects;
     private readonly ISlicingBuilder? _slicing;
     private long _generation;
@@ -44,10 +46,9 @@ public sealed class SchemaCompiler
     public ProfileSchema? ForType(string type)
     {
         Refresh();
-        var key = "type:" + type;
-        if (_byCanonical.TryGetValue(key, out var known)) return known;
-        var found = TryCompile(key, () => Source.FindType(type));
-        return found is null ? null : _byCanonical.GetOrAdd(key, found);
+        if (_byType.TryGetValue(type, out var known)) return known;
+        var found = TryCompile("type:" + type, () => Source.FindType(type));
+        return found is null ? null : _byType.GetOrAdd(type, found);
     }
 
     /// <summary>
@@ -82,6 +83,7 @@ public sealed class SchemaCompiler
         _schemas.Clear();
         _byCanonical.Clear();
         _problems.Clear();
+        _byType.Clear();
     }
 
     private ElementSchema[]? BaseContent(string type, string path)
