@@ -123,6 +123,19 @@ public sealed class ServerSettings
     public long MaxBundleResponseBytes { get; set; } = 40 * 1024 * 1024;
 
     /// <summary>
+    /// Rows that the search and history entries of one batch or transaction Bundle may read in all: each page's rows and
+    /// the rows its <c>_include</c> and <c>_revinclude</c> reach, counted whether the entry's answer was kept or refused.
+    /// Once they are read, the entries after are refused with 422 <c>too-costly</c> without running (an entry may pass
+    /// it by its own page). <see cref="MaxBundleResponseResources"/> bounds only what is answered: an entry whose
+    /// includes take it past that limit is refused after it ran, the next one fits again and runs as far, and a batch
+    /// of 300 such entries read every row of all 300. The default, five times the resources a Bundle may answer, leaves
+    /// room for includes and pages that were cut, and lets 25 pages of <see cref="MaxPageSize"/> run. Counts
+    /// (<c>_total</c>, <c>_summary=count</c>) are not rows read here: the database counts index entries without reading
+    /// a resource.
+    /// </summary>
+    public long MaxBundleSearchRows { get; set; } = 25_000;
+
+    /// <summary>
     /// Whether <c>_text</c> and <c>_content</c> can be searched: the words of each resource's narrative and texts are
     /// then indexed (FullText in Conformance/Search), which makes every write several times larger. Off by default;
     /// switching it rebuilds the search index at the next start.
@@ -201,6 +214,7 @@ public sealed class ServerSettings
         Positive(MaxOrValues, "Server:MaxOrValues");
         Positive(MaxBundleResponseResources, "Server:MaxBundleResponseResources");
         Positive(MaxBundleResponseBytes, "Server:MaxBundleResponseBytes");
+        Positive(MaxBundleSearchRows, "Server:MaxBundleSearchRows");
         if (DefaultPageSize > MaxPageSize)
             throw new Hosting.ConfigurationException($"Server:DefaultPageSize ({DefaultPageSize}) is larger than Server:MaxPageSize ({MaxPageSize}).");
     }
