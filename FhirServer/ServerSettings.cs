@@ -123,6 +123,34 @@ public sealed class ServerSettings
     public long MaxBundleResponseBytes { get; set; } = 40 * 1024 * 1024;
 
     /// <summary>
+    /// Rows that the search and history entries of one batch or transaction Bundle may read in all: each page's rows and
+    /// the rows its <c>_include</c> and <c>_revinclude</c> reach, counted whether the entry's answer was kept or refused.
+    /// Once they are read, the entries after are refused with 422 <c>too-costly</c> without running (an entry may pass
+    /// it by its own page). <see cref="MaxBundleResponseResources"/> bounds only what is answered: an entry whose
+    /// includes take it past that limit is refused after it ran, the next one fits again and runs as far, and a batch
+    /// of 300 such entries read every row of all 300. The default, five times the resources a Bundle may answer, leaves
+    /// room for includes and pages that were cut, and lets 25 pages of <see cref="MaxPageSize"/> run. Counts
+    /// (<c>_total</c>, <c>_summary=count</c>) are not rows read here: the database counts index entries without reading
+    /// a resource.
+    /// </summary>
+    public long MaxBundleSearchRows { get; set; } = 25_000;
+
+    /// <summary>
+    /// Blocks of this many bytes or more that the native side (SQLite, compression) allocates get mappings of their own,
+    /// given back to the system when freed (glibc's M_MMAP_THRESHOLD, fixed; Hosting.NativeAllocator). glibc's default
+    /// raises its threshold to each large block freed, up to 32 MB: bodies of megabytes then came from its heaps, which
+    /// held 450 MB freed but not given back after a fuzzing run. 0 leaves glibc's default; at most 32 MB.
+    /// </summary>
+    public int NativeMmapThresholdBytes { get; set; } = 256 * 1024;
+
+    /// <summary>
+    /// The most heaps (arenas) glibc's allocator keeps for the native side (M_ARENA_MAX; Hosting.NativeAllocator): each
+    /// holds its own freed memory, and its default is eight per core. Two are enough for the server's native work
+    /// (SQLite statements, compression), which is short next to the managed work around it. 0 leaves glibc's default.
+    /// </summary>
+    public int NativeArenas { get; set; } = 2;
+
+    /// <summary>
     /// Whether <c>_text</c> and <c>_content</c> can be searched: the words of each resource's narrative and texts are
     /// then indexed (FullText in Conformance/Search), which makes every write several times larger. Off by default;
     /// switching it rebuilds the search index at the next start.
@@ -201,6 +229,11 @@ public sealed class ServerSettings
         Positive(MaxOrValues, "Server:MaxOrValues");
         Positive(MaxBundleResponseResources, "Server:MaxBundleResponseResources");
         Positive(MaxBundleResponseBytes, "Server:MaxBundleResponseBytes");
+        Positive(MaxBundleSearchRows, "Server:MaxBundleSearchRows");
+        if (NativeMmapThresholdBytes is < 0 or > 32 * 1024 * 1024)
+            throw new Hosting.ConfigurationException($"Server:NativeMmapThresholdBytes is {NativeMmapThresholdBytes}: it must be 0 (glibc's default) to 33,554,432 (32 MB).");
+        if (NativeArenas < 0)
+            throw new Hosting.ConfigurationException($"Server:NativeArenas is {NativeArenas}: it must be 0 (glibc's default) or more.");
         if (DefaultPageSize > MaxPageSize)
             throw new Hosting.ConfigurationException($"Server:DefaultPageSize ({DefaultPageSize}) is larger than Server:MaxPageSize ({MaxPageSize}).");
     }

@@ -50,12 +50,14 @@ internal static class TokenValues
     }
 
     // One token per coding; :text matches CodeableConcept.text or a Coding.display (§2.1.1.5.7 "text"), so the
-    // concept's text gets a token of its own unless a coding already carries it.
+    // concept's text gets a token of its own unless a coding already carries it. The text is looked up once: Child scans
+    // the concept's children, and once per coding made a concept of 100,000 codings cost 10^10 steps (minutes).
     private static void AddConcept(ElementNode concept, List<IndexValue> values)
     {
-        var text = Text(concept.Child("text")?.Value);
+        var conceptText = concept.Child("text")?.Value;
+        var text = Text(conceptText);
         var before = values.Count;
-        foreach (var coding in concept.ChildrenNamed("coding")) AddCoding(coding, concept.Child("text")?.Value, values);
+        foreach (var coding in concept.ChildrenNamed("coding")) AddCoding(coding, conceptText, values);
         if (text is null) return;
         for (var i = before; i < values.Count; i++)
             if (((TokenIndex)values[i]).Text == text) return;

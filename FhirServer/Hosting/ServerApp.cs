@@ -20,6 +20,7 @@ public static class ServerApp
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
         builder.Configuration.AddCommandLine(args, ServerSwitches.Mappings());
         var settings = ReadServerSettings(builder.Configuration);
+        NativeAllocator.Configure(settings);
         ReadPackageSettings(builder.Configuration);
         StartupErrors.CheckUrls(builder.Configuration["Urls"]);
         ServerLogging.Configure(builder);

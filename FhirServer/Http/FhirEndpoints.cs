@@ -409,15 +409,17 @@ public static partial class FhirEndpoints
 
     /// <summary>
     /// The history Bundle (JSON) of a query: for the history interaction, and for a history read in a batch or
-    /// transaction entry. <paramref name="path"/> and <paramref name="parameters"/> make the links.
+    /// transaction entry. <paramref name="path"/> and <paramref name="parameters"/> make the links; <paramref name="rowsRead"/>
+    /// is told the versions read (one past the page, to know there is more).
     /// </summary>
     public static async Task<byte[]> HistoryBundleAsync(IServiceProvider services, HistoryQuery query, string baseUrl, string path,
-        IQueryCollection parameters, CancellationToken ct)
+        IQueryCollection parameters, CancellationToken ct, Action<int>? rowsRead = null)
     {
         var store = services.GetRequiredService<IResourceStore>();
         if (query.Type is { } type && query.Id is { } id && await store.ReadAsync(type, id, ct) is null)
             throw FhirException.NotFound($"{type}/{id} is not known");
         var versions = await store.HistoryAsync(query, ct);
+        rowsRead?.Invoke(versions.Count);
         var page = versions.Take(query.Count).ToList();
         page = page.Take(PageBytes.Fit(page.Select(PageBytes.Of).ToList(), query.MaxBytes)).ToList();
         var links = new List<(string, string)> { ("self", $"{baseUrl}{path}{QueryString.Create(parameters)}") };

@@ -92,16 +92,19 @@ public static class SearchEndpoints
     /// The searchset Bundle (JSON) of a search of one type: for the search interaction, and for a search in a batch or
     /// transaction entry. <paramref name="path"/> is what the links start with after the base URL; <paramref name="query"/>
     /// holds <c>_summary</c> and <c>_elements</c>. Invalid parameters → 400, before anything is read. A Bundle entry's
-    /// page is given what is left of its Bundle's answer (<paramref name="maxBytes"/>, when below Server:MaxPageBytes).
+    /// page is given what is left of its Bundle's answer (<paramref name="maxBytes"/>, when below Server:MaxPageBytes), and
+    /// is told the rows the search read (<paramref name="rowsRead"/>, SearchPage.RowsRead).
     /// </summary>
     public static async Task<byte[]> SearchsetAsync(IServiceProvider services, string type, IReadOnlyList<KeyValuePair<string, string>> pairs, bool strict,
-        CompartmentSpec? compartment, string baseUrl, string path, IQueryCollection query, CancellationToken ct, long? maxBytes = null)
+        CompartmentSpec? compartment, string baseUrl, string path, IQueryCollection query, CancellationToken ct, long? maxBytes = null,
+        Action<int>? rowsRead = null)
     {
         var settings = services.GetRequiredService<ServerSettings>();
         var parsed = services.GetRequiredService<SearchQueryParser>().Parse(type, pairs, strict);
         if (maxBytes < settings.MaxPageBytes) parsed = parsed with { MaxBytes = maxBytes };
         var view = ResourceViews.FromQuery(query, services.GetRequiredService<ConformanceContext>().Registry, allowCount: true);
         var page = await services.GetRequiredService<PackagedSearch>().RunAsync(parsed, compartment, baseUrl, ct);
+        rowsRead?.Invoke(page.RowsRead);
 
         var self = $"{baseUrl}{path}" + (parsed.SelfQuery.Length > 0 ? "?" + parsed.SelfQuery : "");
         string Page(string cursor) => self + (parsed.SelfQuery.Length > 0 ? "&" : "?") + "_cursor=" + cursor;

@@ -631,17 +631,19 @@ public sealed partial class BundleProcessor(ConformanceContext conformance, Reso
     private async Task ReadBundle(Entry e, string baseUrl, ResponseBudget budget, bool reserved, CancellationToken ct)
     {
         if (budget.Spent() is { } spent) throw spent;
+        if (budget.Worked() is { } worked) throw worked;
         if (!reserved && budget.Reserve(e.Page) is { } refused) throw refused;
         // The page carries at most what is left of the answer's bytes (and at least one match, as any page).
         var maxBytes = Math.Min(settings.MaxPageBytes, budget.BytesLeft);
         byte[] bundle;
         if (e.History is { } history)
             bundle = await FhirEndpoints.HistoryBundleAsync(services, history with { MaxBytes = Math.Min(history.MaxBytes, maxBytes) }, baseUrl, e.HistoryPath!,
-                Query(e.HistoryParameters), ct);
+                Query(e.HistoryParameters), ct, budget.Read);
         else
         {
             var path = e.Compartment is { } c ? $"/{c.OwnerType}/{c.OwnerId}/{e.Type}" : "/" + e.Type;
-            bundle = await SearchEndpoints.SearchsetAsync(services, e.Type!, e.Search!, strict: false, e.Compartment, baseUrl, path, Query(e.Search!), ct, maxBytes);
+            bundle = await SearchEndpoints.SearchsetAsync(services, e.Type!, e.Search!, strict: false, e.Compartment, baseUrl, path, Query(e.Search!), ct, maxBytes,
+                budget.Read);
         }
         if (budget.Settle(e.Page, bundle) is { } over) throw over;
         e.Status = 200;

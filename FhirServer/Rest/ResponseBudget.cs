@@ -15,13 +15,18 @@ namespace FhirServer.Rest;
 /// <c>too-costly</c>, naming the limit, without running. Bytes are counted as the entries' answers are made: a page is
 /// cut to the bytes left (its <c>next</c> link goes on from there), and once none are left a read is refused without
 /// running. As a page always carries one match, the answer may pass the byte limit by one resource.
+/// The work of the entries is bounded apart (<see cref="ServerSettings.MaxBundleSearchRows"/>): the rows their searches
+/// and history reads read, counted whether their answer was kept or refused, since an entry whose includes take it past
+/// the resource limit is refused only after it ran, and each next entry then fits and runs as far again.
 /// </summary>
-public sealed class ResponseBudget(int limit, long byteLimit)
+public sealed class ResponseBudget(int limit, long byteLimit, long rowLimit)
 {
     private long _used;
     private long _bytes;
+    private long _rows;
 
-    public static ResponseBudget For(ServerSettings settings) => new(settings.MaxBundleResponseResources, settings.MaxBundleResponseBytes);
+    public static ResponseBudget For(ServerSettings settings) =>
+        new(settings.MaxBundleResponseResources, settings.MaxBundleResponseBytes, settings.MaxBundleSearchRows);
 
     /// <summary>The bytes the entries still to answer may carry (never negative).</summary>
     public long BytesLeft => Math.Max(0, byteLimit - _bytes);
@@ -39,6 +44,15 @@ public sealed class ResponseBudget(int limit, long byteLimit)
         _bytes < byteLimit ? null : new(StatusCodes.Status422UnprocessableEntity, "too-costly",
             $"The Bundle's answer has reached {byteLimit:N0} bytes (Server:MaxBundleResponseBytes), so this entry was not run. " +
             "Send it again on its own, or with fewer entries.");
+
+    /// <summary>The refusal of a search or history entry once the entries before it have read the rows allowed; null until then.</summary>
+    public FhirException? Worked() =>
+        _rows < rowLimit ? null : new(StatusCodes.Status422UnprocessableEntity, "too-costly",
+            $"The Bundle's search and history entries have read {_rows:N0} rows, the most they may read in all is {rowLimit:N0} " +
+            "(Server:MaxBundleSearchRows), so this entry was not run. Send it again on its own, or with fewer entries.");
+
+    /// <summary>Counts the rows an entry's search or history read (matches, rows of its includes), kept or not.</summary>
+    public void Read(int rows) => _rows += rows;
 
     /// <summary>Counts the bytes of an entry's answer (a resource read or written, a search's Bundle).</summary>
     public void Add(long bytes) => _bytes += bytes;

@@ -68,10 +68,13 @@ public sealed class PackagedSearch(PackagedIndex index, SqlSearch store, Conform
         {
             // More packaged matches, or the page is full: the next page starts after the last one taken (and reaches the stored ones from there).
             var next = versions.Count > 0 ? Forward + Encode(matches[end - 1].Id) : null;
-            return new SearchPage(versions, [], total, next, previous);
+            return new SearchPage(versions, [], total, next, previous) { RowsRead = versions.Count };
         }
         var rest = await store.RunAsync(query with { Count = query.Count - versions.Count, Cursor = null, Total = TotalMode.None }, null, baseUrl, ct);
-        return new SearchPage([.. versions, .. rest.Matches], rest.Included, total, rest.NextCursor, previous, rest.IncludesStopped);
+        return new SearchPage([.. versions, .. rest.Matches], rest.Included, total, rest.NextCursor, previous, rest.IncludesStopped)
+        {
+            RowsRead = versions.Count + rest.RowsRead,
+        };
     }
 
     /// <summary>The packaged matches of this page, [start, end), from the cursor: after an id going forward, before one going back.</summary>

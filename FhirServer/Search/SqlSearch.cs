@@ -17,7 +17,14 @@ public sealed record SearchPage(
     string? NextCursor,
     string? PreviousCursor,
     bool IncludesStopped = false,
-    bool IncludesCut = false);
+    bool IncludesCut = false)
+{
+    /// <summary>
+    /// The rows the search read to make the page: its rows (one past the page, to know there is more) and the references
+    /// its includes followed. What a Bundle's entries may read in all is bounded (ServerSettings.MaxBundleSearchRows).
+    /// </summary>
+    public int RowsRead { get; init; }
+}
 
 /// <summary>Restricts a search to a compartment (R4 compartmentdefinition.html): resources that point at the owner through one of the parameters.</summary>
 public sealed record CompartmentSpec(string OwnerType, string OwnerId, IReadOnlyList<string> Parameters, bool IncludesOwner);
@@ -145,6 +152,7 @@ public sealed partial class SqlSearch(SqlResourceStore store, TimeProvider clock
                 : Filtered(sql, query, where, keys, cursor);
             rows = await ReadRowsAsync(connection, select, sql, keys.Count, ct);
         }
+        var read = rows.Count;
         var more = rows.Count > query.Count;
         if (more) rows.RemoveAt(rows.Count - 1);
         if (backwards) rows.Reverse();
@@ -167,7 +175,7 @@ public sealed partial class SqlSearch(SqlResourceStore store, TimeProvider clock
 
         var matches = await Versions(connection, rows.Select(r => r.Seq).ToList(), ct);
         var included = await Includes(connection, query, matches, budget - matches.Sum(PageBytes.Of), ct);
-        return new SearchPage(matches, included.Resources, total, next, previous, included.Stopped, included.Cut);
+        return new SearchPage(matches, included.Resources, total, next, previous, included.Stopped, included.Cut) { RowsRead = read + included.Read };
     }
 
     /// <summary>
@@ -912,10 +920,11 @@ public sealed partial class SqlSearch(SqlResourceStore store, TimeProvider clock
     /// :iterate had more to follow after <see cref="ServerSettings.MaxIncludeIterations"/> rounds, or when what they
     /// reached would take the page past <paramref name="budget"/> bytes (<see cref="ServerSettings.MaxPageBytes"/>).
     /// </summary>
-    private async Task<(List<StoredVersion> Resources, bool Stopped, bool Cut)> Includes(DbConnection connection, SearchQuery query, List<StoredVersion> matches,
-        long budget, CancellationToken ct)
+    private async Task<(List<StoredVersion> Resources, bool Stopped, bool Cut, int Read)> Includes(DbConnection connection, SearchQuery query,
+        List<StoredVersion> matches, long budget, CancellationToken ct)
     {
-        if (matches.Count == 0 || (query.Includes.Count == 0 && query.RevIncludes.Count == 0)) return ([], false, false);
+        if (matches.Count == 0 || (query.Includes.Count == 0 && query.RevIncludes.Count == 0)) return ([], false, false, 0);
+        var read = 0;
         var seen = new HashSet<(string, string)>(matches.Select(m => (m.Type, m.Id)));
         var result = new List<StoredVersion>();
         var frontier = matches;
@@ -951,17 +960,18 @@ public sealed partial class SqlSearch(SqlResourceStore store, TimeProvider clock
                     while (await reader.ReadAsync(ct)) found.Add((reader.GetString(0), reader.GetString(1)));
                 }
             }
+            read += found.Count;
             var fresh = found.Where(seen.Add).ToList();
             var seqs = await CurrentSeqs(connection, fresh, ct);
             var sizes = await SizesAsync(connection, seqs, ct);
             var fit = PageBytes.Fit(sizes, budget, atLeastOne: false);
             frontier = await Versions(connection, seqs.GetRange(0, fit), ct);
             result.AddRange(frontier);
-            if (fit < seqs.Count) return (result, false, true);
+            if (fit < seqs.Count) return (result, false, true, read);
             budget -= sizes.Sum();
         }
         var iterates = query.Includes.Concat(query.RevIncludes).Any(s => s.Iterate);
-        return (result, iterates && frontier.Count > 0, false);
+        return (result, iterates && frontier.Count > 0, false, read);
     }
 
     private async Task<List<long>> CurrentSeqs(DbConnection connection, List<(string Type, string Id)> keys, CancellationToken ct)

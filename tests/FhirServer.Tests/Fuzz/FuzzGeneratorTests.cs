@@ -34,6 +34,21 @@ public class FuzzGeneratorTests
     }
 
     [Test]
+    public void A_huge_array_of_a_large_element_stops_past_the_request_limit()
+    {
+        // 100,000 copies of a 1 MB narrative made a string past what .NET holds (OutOfMemoryException in the generator).
+        var resource = new System.Text.Json.Nodes.JsonObject
+        {
+            ["resourceType"] = "Patient",
+            ["contained"] = new System.Text.Json.Nodes.JsonArray(new System.Text.Json.Nodes.JsonObject { ["resourceType"] = "Basic", ["id"] = new string('x', 1_000_000) }),
+        };
+        // Each seed grows the contained array or starts a new array of small elements.
+        var lengths = Enumerable.Range(0, 8).Select(seed => new JsonMutator(new Random(seed)).HugeArray(resource.DeepClone().AsObject(), 100_000).Length).ToList();
+        Assert.That(lengths, Is.All.LessThan(26_000_000));
+        Assert.That(lengths.Max(), Is.GreaterThan(20_000_000));
+    }
+
+    [Test]
     public void Skipping_an_unknown_category_is_refused() =>
         Assert.That(() => new FuzzGenerator(1, Corpus.Value, ["no-such-category"]), Throws.ArgumentException);
 }

@@ -132,6 +132,8 @@ public sealed class JsonMutator(Random random)
         return Text(resource);
     }
 
+    private const int MaxHugeArrayBytes = 24 * 1024 * 1024;
+
     /// <summary>An array of <paramref name="count"/> elements: an existing array grown, or identifiers, extensions, contained.</summary>
     public string HugeArray(JsonObject resource, int count)
     {
@@ -141,6 +143,10 @@ public sealed class JsonMutator(Random random)
         else target = (JsonArray)(resource[random.Next(2) == 0 ? "identifier" : "extension"] = new JsonArray(
             random.Next(2) == 0 ? new JsonObject { ["system"] = "urn:oid:1.2.3", ["value"] = "1" } : new JsonObject { ["url"] = "http://example.org/x", ["valueString"] = "v" }));
         var first = target[0];
+        // Copies of a large element (a narrative, a contained resource) would make a body of gigabytes, past what a
+        // string holds: stop a little past the request limit (20 MB), which is what such a body tests.
+        var size = first?.ToJsonString().Length ?? 4;
+        count = Math.Min(count, Math.Max(target.Count, MaxHugeArrayBytes / (size + 1)));
         for (var i = target.Count; i < count; i++) target.Add(first?.DeepClone());
         return Text(resource);
     }
