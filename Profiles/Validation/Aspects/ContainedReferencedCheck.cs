@@ -16,7 +16,7 @@ internal sealed class ContainedReferencedCheck : IElementCheck
 {
     public void Check(ElementNode node, ValidationState state)
     {
-        if (node.Child("contained") is null) return;
+        if (!state.Options.ValidateContained || node.Child("contained") is null) return;
         var referred = new HashSet<string>(StringComparer.Ordinal);
         foreach (var d in node.Descendants())
         {
