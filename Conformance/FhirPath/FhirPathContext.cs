@@ -63,4 +63,21 @@ public sealed class FhirPathContext
 
     /// <summary>The instant now(), today() and timeOfDay() report; the clock when null (one reading per evaluation).</summary>
     public DateTimeOffset? Now { get; init; }
+
+    /// <summary>This context with <c>%resource</c> set to <paramref name="resource"/> (and <c>%rootResource</c> found from it).</summary>
+    public FhirPathContext WithResource(ElementNode resource) => new()
+    {
+        Registry = Registry,
+        Resource = resource,
+        Variables = Variables,
+        Resolver = Resolver,
+        MemberOf = MemberOf,
+        ConformsTo = ConformsTo,
+        ElementDefinitions = ElementDefinitions,
+        SliceMatcher = SliceMatcher,
+        Trace = Trace,
+        Strict = Strict,
+        CheckOrderedFunctions = CheckOrderedFunctions,
+        Now = Now,
+    };
 }

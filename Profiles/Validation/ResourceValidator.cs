@@ -148,6 +148,7 @@ public sealed class ResourceValidator
     public void ValidateNode(ElementNode node, ElementSchema schema, ValidationState state)
     {
         state.Step();
+        if (node is { IsResource: true, Name: "contained" } && !Options.ValidateContained) return;
         RunChecks(node, schema, state);
         if (node.IsResource)
         {

@@ -32,6 +32,13 @@ public sealed record ValidatorOptions
     /// </summary>
     public int MaxProfileDepth { get; init; } = 64;
 
+    /// <summary>
+    /// Validate contained resources (as resources of their own, and dom-3 about them); off, they are left unchecked,
+    /// as the HL7 validator's <c>validateContains</c> policy IGNORE does (a server that receives resources whose
+    /// contained parts it does not use).
+    /// </summary>
+    public bool ValidateContained { get; init; } = true;
+
     /// <summary>The French identifier rules (null: not applied).</summary>
     public IdentifierRuleRegistry? IdentifierRules { get; init; }
 }

@@ -62,7 +62,8 @@ public sealed class ConstraintAspect : IAspectBuilder
             string? error = null;
             try { compiled = FhirPathEngine.Compile(expression); }
             catch (FhirPathException e) { error = e.Message; }
-            checks.Add(new InvariantCheck(key, severity, human, expression, source, compiled, error, bestPractice));
+            checks.Add(new InvariantCheck(key, severity, human, expression, source, compiled, error, bestPractice,
+                element.Definition.Path.Contains('.')));
         }
     }
 
@@ -115,7 +116,7 @@ public sealed class ConstraintAspect : IAspectBuilder
     }
 
     private sealed class InvariantCheck(string key, IssueSeverity severity, string human, string expression, string source,
-        CompiledExpression? compiled, string? compileError, bool bestPractice) : IElementCheck
+        CompiledExpression? compiled, string? compileError, bool bestPractice, bool onChildElement) : IElementCheck
     {
         public void Check(ElementNode node, ValidationState state)
         {
@@ -132,7 +133,7 @@ public sealed class ConstraintAspect : IAspectBuilder
             if (ReferenceEquals(state.LastInvariant.Node, node) && state.LastInvariant.Expression == expression) result = state.LastInvariant.Result;
             else
             {
-                try { result = compiled.Predicate(node, state.FhirPath); }
+                try { result = compiled.Predicate(node, ContextFor(node, state)); }
                 catch (Exception e) when (e is not OperationCanceledException)
                 {
                     // A FhirPathException (a limit reached, a type error at run time) or a failure of a function: the
@@ -149,5 +150,14 @@ public sealed class ConstraintAspect : IAspectBuilder
 
         // Names the check in timings (benchmarks' `validation --check-timings`).
         public override string ToString() => key;
+
+        // An invariant on an element of a resource (Bundle.entry.resource, DomainResource.contained) that holds a
+        // resource belongs to the outer resource: there %resource is the Bundle or the container, not the resource in
+        // the element (FHIR R4 fhirpath.html §"FHIRPath variables": the resource that contains the node the
+        // constraint is defined on), as the HL7 validator evaluates it.
+        private FhirPathContext ContextFor(ElementNode node, ValidationState state) =>
+            onChildElement && node.IsResource && node.Parent?.ResourceNode is { } outer
+                ? state.FhirPath.WithResource(outer)
+                : state.FhirPath;
     }
 }

@@ -17,6 +17,7 @@ internal sealed class ContainedReferencedCheck(IssueSeverity severity) : IElemen
 {
     public void Check(ElementNode node, ValidationState state)
     {
+        if (!state.Options.ValidateContained) return;
         HashSet<string>? referred = null;
         var children = node.Children;
         for (var i = 0; i < children.Count; i++)

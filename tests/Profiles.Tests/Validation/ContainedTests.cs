@@ -18,6 +18,18 @@ public class ContainedTests
     private static string[] ErrorsOf(ValidationReport report) => [.. report.Errors().Select(i => $"{i.Expression}: {i.Message}")];
 
     [Test]
+    public void Contained_resources_are_left_unchecked_when_the_options_say_so()
+    {
+        // An Observation without its status and code that nothing refers to: three errors by default (two minimums, dom-3).
+        var contained = Patient("""{"resourceType":"Observation","id":"o"}""");
+        Assert.That(Core.Validate(contained).Errors().Count(), Is.EqualTo(3), Core.Validate(contained).Describe());
+
+        var ignoring = Validator(new ValidatorOptions { ValidateContained = false });
+        var report = ignoring.Validate(contained);
+        Assert.That(report.Errors(), Is.Empty, report.Describe());
+    }
+
+    [Test]
     public void A_referenced_contained_resource_passes_dom_3()
     {
         var report = Core.Validate(Patient("""{"resourceType":"Organization","id":"o1","name":"x"}""",

@@ -26,11 +26,14 @@ public sealed class SuiteEnvironment
         Context = context;
         var terminology = new ValueSetMembership(new TerminologySources(context, Stored), new TerminologyOptions());
         Validator = ResourceValidator.Create(context.Registry, terminology);
+        // validateContains IGNORE: the same definitions and terminology, contained resources left unchecked.
+        ContainedIgnored = new ResourceValidator(Validator.Schemas, Validator.Options with { ValidateContained = false }, terminology);
     }
 
     public ConformanceContext Context { get; }
     public StoredResources Stored { get; } = new();
     public ResourceValidator Validator { get; }
+    public ResourceValidator ContainedIgnored { get; }
 
     /// <summary>
     /// Loads the base packages and <paramref name="packages"/>: <c>name#version</c> from ../shared/fhir-packages, or a
