@@ -20,6 +20,7 @@ public static class ValidationAspects
         new CodeSystemAspect(),
         new ValueRangeAspect(),
         new MaxLengthAspect(),
+        new MinLengthAspect(),
         new RegexAspect(),
     ];
 
