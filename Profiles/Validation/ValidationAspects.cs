@@ -21,6 +21,7 @@ public static class ValidationAspects
         new ValueRangeAspect(),
         new MaxLengthAspect(),
         new MinLengthAspect(),
+        new ValuePresenceAspect(),
         new RegexAspect(),
     ];
 
