@@ -15,16 +15,11 @@ public sealed class MinLengthAspect : IAspectBuilder
 
     public void Build(ElementSchema element, JsonElement json, List<IElementCheck> checks)
     {
-        if (!json.TryGetProperty("extension", out var extensions) || extensions.ValueKind != JsonValueKind.Array) return;
-        foreach (var extension in extensions.EnumerateArray())
+        foreach (var v in DefinitionExtensions.Values(json, Url, "valueInteger"))
         {
-            if (extension.ValueKind == JsonValueKind.Object
-                && extension.TryGetProperty("url", out var url) && url.ValueKind == JsonValueKind.String && url.GetString() == Url
-                && extension.TryGetProperty("valueInteger", out var v) && v.ValueKind == JsonValueKind.Number && v.TryGetInt32(out var min) && min > 0)
-            {
-                checks.Add(new MinLengthCheck(min));
-                return;
-            }
+            if (v.ValueKind != JsonValueKind.Number || !v.TryGetInt32(out var min) || min <= 0) continue;
+            checks.Add(new MinLengthCheck(min));
+            return;
         }
     }
 

@@ -17,18 +17,11 @@ public sealed class ValuePresenceAspect : IAspectBuilder
 
     public void Build(ElementSchema element, JsonElement json, List<IElementCheck> checks)
     {
-        if (!json.TryGetProperty("extension", out var extensions) || extensions.ValueKind != JsonValueKind.Array) return;
-        var mustHaveValue = false;
+        var mustHaveValue = DefinitionExtensions.Values(json, MustHaveValue, "valueBoolean").Any(v => v.ValueKind == JsonValueKind.True);
         List<string>? alternatives = null;
-        foreach (var extension in extensions.EnumerateArray())
-        {
-            if (extension.ValueKind != JsonValueKind.Object || !extension.TryGetProperty("url", out var url)) continue;
-            if (url.ValueKind != JsonValueKind.String) continue;
-            if (url.GetString() == MustHaveValue && extension.TryGetProperty("valueBoolean", out var b) && b.ValueKind == JsonValueKind.True)
-                mustHaveValue = true;
-            else if (url.GetString() == ValueAlternatives && extension.TryGetProperty("valueCanonical", out var c) && c.GetString() is { } canonical)
-                (alternatives ??= []).Add(canonical);
-        }
+        foreach (var v in DefinitionExtensions.Values(json, ValueAlternatives, "valueCanonical"))
+            if (v.ValueKind == JsonValueKind.String)
+                (alternatives ??= []).Add(v.GetString()!);
         if (mustHaveValue || alternatives is not null)
             checks.Add(new ValuePresenceCheck($"The element definition ``{element.Path}`` in the profile '{element.Profile.Url}'", mustHaveValue, alternatives?.ToArray()));
     }
