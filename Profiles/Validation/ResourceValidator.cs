@@ -259,9 +259,20 @@ public sealed class ResourceValidator
     /// </summary>
     private void ValidateExtension(ElementNode node, ElementSchema schema, ValidationState state)
     {
-        if (node.Child("url")?.Value is not { Length: > 0 } url) return;
-        // A complex extension's parts are named by relative urls, checked by the definition of their parent.
-        if (!url.Contains(':')) return;
+        // A complex extension's parts are named by relative urls, checked by the definition of their parent; any other
+        // extension is identified by an absolute url (R4 extensibility.html §2.5.0.1: "url: identifies the meaning").
+        var part = node.Parent?.Type == "Extension";
+        if (node.Child("url")?.Value is not { Length: > 0 } url)
+        {
+            if (!part)
+                state.Report(IssueSeverity.Error, "invalid", "Extension.url is required in order to identify, use and validate the extension", node);
+            return;
+        }
+        if (!url.Contains(':'))
+        {
+            if (!part) state.Report(IssueSeverity.Error, "invalid", "Extension.url must be an absolute URL", node);
+            return;
+        }
         if (Schemas.ForCanonical(url) is { } definition)
         {
             ValidateAgainst(node, definition, state);

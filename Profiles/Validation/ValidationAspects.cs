@@ -20,6 +20,8 @@ public static class ValidationAspects
         new CodeSystemAspect(),
         new ValueRangeAspect(),
         new MaxLengthAspect(),
+        new MinLengthAspect(),
+        new ValuePresenceAspect(),
         new RegexAspect(),
     ];
 

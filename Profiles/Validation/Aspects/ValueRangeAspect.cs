@@ -58,6 +58,8 @@ public sealed class ValueRangeAspect : IAspectBuilder
                     return text is not null && TimeOnly.TryParse(text, CultureInfo.InvariantCulture, out var time) ? new TimeBound(text, time) : null;
                 case "quantity":
                     return QuantityBound.Read(value);
+                case "duration":
+                    return DurationBound.Read(value, later: prefix == "maxValue");
                 default:
                     return null;
             }
@@ -84,6 +86,58 @@ public sealed class ValueRangeAspect : IAspectBuilder
         public override string Message(ElementNode node, bool below) => below
             ? $"date/time value '{node.Value}' is less than permitted minimum value of {Text}"
             : $"date/time value '{node.Value}' is greater than permitted maximum value of {Text}";
+    }
+
+    /// <summary>
+    /// A Duration bound on a date, dateTime or instant (minValueDuration / maxValueDuration, as the HL7 validator reads
+    /// them): measured from the clock when the value is checked, a maximum lies that long after now and a minimum that
+    /// long before (a birthDate at most 10 years ahead, at least 100 years back). Calendar units (a, mo) move the date
+    /// by whole years and months; the others by their length in UCUM.
+    /// </summary>
+    private sealed class DurationBound(string text, decimal amount, string unit, bool later) : Bound(text)
+    {
+        public static DurationBound? Read(ValueTree duration, bool later)
+        {
+            string? Part(string name) => duration.Children.FirstOrDefault(c => c.Name == name)?.Items[0].Value;
+            if (Number(Part("value")) is not { } value || Part("code") is not { } code) return null;
+            if (code is not ("a" or "mo" or "wk" or "d" or "h" or "min" or "s" or "ms")) return null;
+            return new DurationBound($"{Part("value")} {Part("unit") ?? code}", value, code, later);
+        }
+
+        public override int? Compare(ElementNode node)
+        {
+            if (node.Value is not { } v || !TemporalValues.TryParse(v, out var l, out var h)) return null;
+            if (Limit(DateTime.UtcNow) is not { } limit || !TemporalValues.TryParse(limit.ToString("o", CultureInfo.InvariantCulture), out var at, out _))
+                return null;
+            return h <= at ? -1 : l > at ? 1 : 0;
+        }
+
+        private DateTime? Limit(DateTime now)
+        {
+            var sign = later ? 1 : -1;
+            try
+            {
+                return unit switch
+                {
+                    "a" => now.AddYears(sign * (int)amount),
+                    "mo" => now.AddMonths(sign * (int)amount),
+                    "wk" => now.AddDays(sign * (double)amount * 7),
+                    "d" => now.AddDays(sign * (double)amount),
+                    "h" => now.AddHours(sign * (double)amount),
+                    "min" => now.AddMinutes(sign * (double)amount),
+                    "s" => now.AddSeconds(sign * (double)amount),
+                    _ => now.AddMilliseconds(sign * (double)amount),
+                };
+            }
+            catch (ArgumentOutOfRangeException)
+            {
+                return null; // past the calendar's range: no value can lie beyond it
+            }
+        }
+
+        public override string Message(ElementNode node, bool below) => below
+            ? $"date/time value '{node.Value}' is more than {Text} before now, the permitted minimum"
+            : $"date/time value '{node.Value}' is more than {Text} after now, the permitted maximum";
     }
 
     private sealed class TimeBound(string text, TimeOnly value) : Bound(text)

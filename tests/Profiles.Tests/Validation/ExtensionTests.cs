@@ -101,6 +101,21 @@ public class ExtensionTests
     }
 
     [Test]
+    public void An_extension_is_named_by_an_absolute_url_its_parts_by_relative_ones()
+    {
+        var validator = ProfilesTestData.NewValidator();
+        Assert.That(Errors(validator, """{"resourceType":"Patient","extension":[{"url":"something","valueString":"x"}]}"""),
+            Is.EqualTo(new[] { "Patient.extension[0]: Extension.url must be an absolute URL" }));
+        Assert.That(Errors(validator, """{"resourceType":"Patient","extension":[{"valueString":"x"}]}"""), Does.Contain(
+            "Patient.extension[0]: Extension.url is required in order to identify, use and validate the extension"));
+        // The parts of a complex extension (R4 patient-nationality: code, period) are named by relative urls.
+        Assert.That(Errors(validator, """
+            {"resourceType":"Patient","extension":[{"url":"http://hl7.org/fhir/StructureDefinition/patient-nationality",
+              "extension":[{"url":"code","valueCodeableConcept":{"text":"French"}}]}]}
+            """), Is.Empty);
+    }
+
+    [Test]
     public void Extension_slices_are_told_apart_by_the_url_of_their_definition()
     {
         var profile = Profile("flagged", "Patient",

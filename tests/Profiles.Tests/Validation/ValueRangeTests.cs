@@ -62,6 +62,31 @@ public class ValueRangeTests
     }
 
     [Test]
+    public void Duration_bounds_on_a_date_are_measured_from_now()
+    {
+        var validator = WithProfile("p", "Patient",
+            """{"id":"Patient.birthDate","path":"Patient.birthDate","minValueDuration":{"value":100,"unit":"a","system":"http://unitsofmeasure.org","code":"a"},"maxValueDuration":{"value":10,"unit":"a","system":"http://unitsofmeasure.org","code":"a"}}""");
+        const string patient = """{"resourceType":"Patient","birthDate":"DATE"}""";
+        var today = DateTime.UtcNow;
+        Assert.That(Validate(validator, patient.Replace("DATE", today.ToString("yyyy-MM-dd")), "p"), Is.Empty);
+        Assert.That(Validate(validator, patient.Replace("DATE", $"{today.Year - 99}"), "p"), Is.Empty);
+        Assert.That(Validate(validator, patient.Replace("DATE", $"{today.Year - 102}-01-01"), "p"),
+            Is.EqualTo(new[] { $"Patient.birthDate: date/time value '{today.Year - 102}-01-01' is more than 100 a before now, the permitted minimum" }));
+        Assert.That(Validate(validator, patient.Replace("DATE", $"{today.Year + 12}-01-01"), "p"),
+            Is.EqualTo(new[] { $"Patient.birthDate: date/time value '{today.Year + 12}-01-01' is more than 10 a after now, the permitted maximum" }));
+    }
+
+    [Test]
+    public void Min_length_extension_counts_characters()
+    {
+        var validator = WithProfile("p", "Patient",
+            """{"id":"Patient.id","path":"Patient.id","extension":[{"url":"http://hl7.org/fhir/StructureDefinition/minLength","valueInteger":3}]}""");
+        Assert.That(Validate(validator, """{"resourceType":"Patient","id":"abc"}""", "p"), Is.Empty);
+        Assert.That(Validate(validator, """{"resourceType":"Patient","id":"ab"}""", "p"),
+            Is.EqualTo(new[] { "Patient.id: Value 'ab' is shorter than permitted minimum length of 3" }));
+    }
+
+    [Test]
     public void Max_length_counts_characters()
     {
         var validator = WithProfile("p", "Patient", """{"id":"Patient.name.family","path":"Patient.name.family","maxLength":5}""");
