@@ -91,6 +91,7 @@ public sealed class ResourceValidator
         // A profile's snapshot holds everything its base says, so a resource with profiles is checked against them
         // only; issues the base and a profile share are reported once anyway.
         foreach (var schema in applied) ValidateAgainst(resource, schema, state);
+        ValidationAspects.Resources.Check(resource, state);
 
         void Apply(string canonical, ElementNode at)
         {

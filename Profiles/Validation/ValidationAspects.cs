@@ -1,4 +1,5 @@
 using FhirServer.Profiles.Validation.Aspects;
+using FhirServer.Profiles.Validation.Resources;
 using FhirServer.Profiles.Validation.Schemas;
 using FhirServer.Profiles.Validation.Slicing;
 
@@ -22,6 +23,9 @@ public static class ValidationAspects
         new MaxLengthAspect(),
         new RegexAspect(),
     ];
+
+    /// <summary>The rules of resource types that no ElementDefinition states, run on each resource node.</summary>
+    public static ResourceChecks Resources => ResourceChecks.Default;
 
     /// <summary>Compiles ElementDefinition.slicing: nodes sorted into slices by their discriminators.</summary>
     public static ISlicingBuilder? Slicing { get; } = new SlicingBuilder();
