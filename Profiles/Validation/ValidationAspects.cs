@@ -22,6 +22,7 @@ public static class ValidationAspects
         new ValueRangeAspect(),
         new MaxLengthAspect(),
         new RegexAspect(),
+        new IdentifierAspect(),
     ];
 
     /// <summary>The rules of resource types that no ElementDefinition states, run on each resource node.</summary>

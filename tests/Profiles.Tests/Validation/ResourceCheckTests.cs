@@ -79,4 +79,29 @@ public class ResourceCheckTests
             """);
         Assert.That(ErrorsOf(report).Single(), Does.StartWith("Questionnaire.item[2]: Constraint failed: que-12:"), report.Describe());
     }
+
+    [Test]
+    public void A_code_system_lists_the_concepts_its_content_and_count_say()
+    {
+        const string cs = """{"resourceType":"CodeSystem","url":"http://example.org/cs","status":"active","content":"{0}","count":{1},"concept":[{"code":"a","concept":[{"code":"a1"}]},{"code":"b"}]}""";
+        var notPresent = Core.Validate(cs.Replace("{0}", "not-present").Replace("{1}", "3"));
+        Assert.That(ErrorsOf(notPresent), Is.EqualTo(new[] { "CodeSystem.concept[0]: The code system says it has no content present, but concepts are found" }), notPresent.Describe());
+        var miscounted = Core.Validate(cs.Replace("{0}", "complete").Replace("{1}", "4"));
+        Assert.That(ErrorsOf(miscounted), Is.EqualTo(new[] { "CodeSystem.count: The code system is complete, but the number of concepts (3) does not match the stated total number (4)" }), miscounted.Describe());
+        var counted = Core.Validate(cs.Replace("{0}", "complete").Replace("{1}", "3"));
+        Assert.That(counted.Errors(), Is.Empty, counted.Describe());
+    }
+
+    [Test]
+    public void An_identifier_whose_system_is_rfc_3986_has_a_uri_value()
+    {
+        const string patient = """{"resourceType":"Patient","identifier":[{"system":"urn:ietf:rfc:3986","value":"{0}"}]}""";
+        var bad = Core.Validate(patient.Replace("{0}", "2.16.840.1.113883.6.57"));
+        Assert.That(ErrorsOf(bad), Is.EqualTo(new[]
+        {
+            "Patient.identifier[0]: if identifier.system is 'urn:ietf:rfc:3986', then the identifier.value must be a full URI (e.g. start with a scheme), not '2.16.840.1.113883.6.57'",
+        }), bad.Describe());
+        var good = Core.Validate(patient.Replace("{0}", "urn:oid:2.16.840.1.113883.6.57"));
+        Assert.That(good.Errors(), Is.Empty, good.Describe());
+    }
 }
