@@ -104,4 +104,23 @@ public class ResourceCheckTests
         var good = Core.Validate(patient.Replace("{0}", "urn:oid:2.16.840.1.113883.6.57"));
         Assert.That(good.Errors(), Is.Empty, good.Describe());
     }
+
+    [Test]
+    public void Code_system_properties_are_defined_once_with_their_standard_types_and_values_of_that_type()
+    {
+        var report = Core.Validate("""
+            {"resourceType":"CodeSystem","url":"http://example.org/cs","status":"active","content":"complete",
+             "property":[{"uri":"http://hl7.org/fhir/concept-properties#notSelectable","code":"notSelectable","type":"dateTime"},
+                         {"code":"notSelectable","type":"boolean"},
+                         {"uri":"http://hl7.org/fhir/concept-properties#inactive","code":"status","type":"boolean"}],
+             "concept":[{"code":"a","property":[{"code":"notSelectable","valueBoolean":true}]}]}
+            """);
+        Assert.That(ErrorsOf(report), Is.EqualTo(new[]
+        {
+            "CodeSystem.property[0]: Wrong type 'dateTime': The URI 'http://hl7.org/fhir/concept-properties#notSelectable' identifies a property that has the type 'boolean'",
+            "CodeSystem.property[1]: A property is already defined with the code 'notSelectable'",
+            "CodeSystem.property[2]: The URI 'http://hl7.org/fhir/concept-properties#inactive' is normally assigned the code 'inactive'. Using the code 'status' will usually create confusion in ValueSet filters etc",
+            "CodeSystem.concept[0].property[0]: The property 'notSelectable' has the invalid type 'boolean', when it is defined to have the type 'dateTime'",
+        }), report.Describe());
+    }
 }
