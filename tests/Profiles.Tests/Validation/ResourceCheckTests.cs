@@ -123,4 +123,20 @@ public class ResourceCheckTests
             "CodeSystem.concept[0].property[0]: The property 'notSelectable' has the invalid type 'boolean', when it is defined to have the type 'dateTime'",
         }), report.Describe());
     }
+
+    [Test]
+    public void A_filter_value_expression_is_fhirpath_naming_a_parameter_of_the_value_set()
+    {
+        const string vs = """
+            {"resourceType":"ValueSet","url":"http://example.org/vs","status":"active",
+             "extension":[{"url":"http://hl7.org/fhir/tools/StructureDefinition/valueset-parameter","extension":[{"url":"name","valueCode":"p"}]}],
+             "compose":{"include":[{"system":"http://snomed.info/sct","filter":[{"property":"inactive","op":"=",
+               "_value":{"extension":[{"url":"http://hl7.org/fhir/StructureDefinition/cqf-expression","valueExpression":{"language":"LANG","expression":"%NAME"}}]}}]}]}}
+            """;
+        Assert.That(Core.Validate(vs.Replace("LANG", "text/fhirpath").Replace("NAME", "p")).Errors(), Is.Empty);
+        Assert.That(ErrorsOf(Core.Validate(vs.Replace("LANG", "text/cql").Replace("NAME", "p"))).Select(e => e[(e.IndexOf(": ") + 2)..]),
+            Is.EqualTo(new[] { "A ValueSet expression language must be 'text/fhirpath' not 'text/cql'" }));
+        Assert.That(ErrorsOf(Core.Validate(vs.Replace("LANG", "text/fhirpath").Replace("NAME", "q"))).Select(e => e[(e.IndexOf(": ") + 2)..]),
+            Is.EqualTo(new[] { "The filter parameter expression '%q' refers to the unknown parameter 'q'" }));
+    }
 }
