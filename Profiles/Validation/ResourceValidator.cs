@@ -85,11 +85,13 @@ public sealed class ResourceValidator
         {
             if (Schemas.ForType(resource.Type) is { } baseSchema) ValidateAgainst(resource, baseSchema, state);
             else state.Report(IssueSeverity.Error, "structure", $"Unknown resource type '{resource.Type}'.", resource);
+            ValidationAspects.Resources.Check(resource, state);
             return;
         }
         // A profile's snapshot holds everything its base says, so a resource with profiles is checked against them
         // only; issues the base and a profile share are reported once anyway.
         foreach (var schema in applied) ValidateAgainst(resource, schema, state);
+        ValidationAspects.Resources.Check(resource, state);
     }
 
     private void Apply(string canonical, ElementNode at, ElementNode resource, ref List<ProfileSchema>? applied, ValidationState state)

@@ -1,4 +1,5 @@
 using FhirServer.Profiles.Validation.Aspects;
+using FhirServer.Profiles.Validation.Resources;
 using FhirServer.Profiles.Validation.Schemas;
 using FhirServer.Profiles.Validation.Slicing;
 
@@ -23,7 +24,11 @@ public static class ValidationAspects
         new MinLengthAspect(),
         new ValuePresenceAspect(),
         new RegexAspect(),
+        new IdentifierAspect(),
     ];
+
+    /// <summary>The rules of resource types that no ElementDefinition states, run on each resource node.</summary>
+    public static ResourceChecks Resources => ResourceChecks.Default;
 
     /// <summary>Compiles ElementDefinition.slicing: nodes sorted into slices by their discriminators.</summary>
     public static ISlicingBuilder? Slicing { get; } = new SlicingBuilder();

@@ -25,6 +25,16 @@ public sealed class ConstraintAspect : IAspectBuilder
     // ref-1 as R4 4.0.1 writes it (Reference).
     private const string Ref1Expression = "reference.startsWith('#').not() or (reference.substring(1).trace('url') in %rootResource.contained.id.trace('ids'))";
 
+    /// <summary>
+    /// Invariants whose published R4 expression contradicts their own description, replaced by the expression later
+    /// versions publish (as the HL7 validator does): que-12 says "more than one enableWhen" but counts "> 2" in 4.0.1
+    /// (corrected in R4B and R5).
+    /// </summary>
+    private static readonly Dictionary<(string Key, string Expression), string> Corrections = new()
+    {
+        [("que-12", "enableWhen.count() > 2 implies enableBehavior.exists()")] = "enableWhen.count() > 1 implies enableBehavior.exists()",
+    };
+
     public void Build(ElementSchema element, JsonElement json, List<IElementCheck> checks)
     {
         if (!json.TryGetProperty("constraint", out var constraints) || constraints.ValueKind != JsonValueKind.Array) return;
@@ -33,6 +43,7 @@ public sealed class ConstraintAspect : IAspectBuilder
             var key = Str(c, "key") ?? "";
             var expression = Str(c, "expression");
             if (expression is null) continue;
+            if (Corrections.TryGetValue((key, expression), out var corrected)) expression = corrected;
             var severity = Str(c, "severity") == "warning" ? IssueSeverity.Warning : IssueSeverity.Error;
             var human = Str(c, "human") ?? key;
             var source = Str(c, "source") ?? element.Profile.Url;
