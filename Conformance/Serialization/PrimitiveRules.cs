@@ -27,6 +27,9 @@ public sealed class PrimitiveRules(DefinitionRegistry registry)
     };
 
     /// <summary>Whether <paramref name="text"/> is a JSON number literal (RFC 8259 §6), so a writer may emit it raw.</summary>
+    /// <summary>Whether <paramref name="text"/> is an R4 id (<c>[A-Za-z0-9\-\.]{1,64}</c>): what a resource id can be.</summary>
+    public static bool IsId(ReadOnlySpan<char> text) => PrimitiveLexer.TryValidate("id", text, out var valid) && valid;
+
     public static bool IsJsonNumber(ReadOnlySpan<char> text)
     {
         var i = 0;

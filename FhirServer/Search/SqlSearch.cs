@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using FhirServer.Conformance.Search;
+using FhirServer.Conformance.Serialization;
 using FhirServer.Http;
 using FhirServer.Rest;
 using FhirServer.Storage;
@@ -448,6 +449,8 @@ public sealed partial class SqlSearch(SqlResourceStore store, TimeProvider clock
         var ids = new List<SearchValue>();
         foreach (var value in clause.Values)
         {
+            // A value that is no id names no List (and a NUL byte in it would reach the database as an error).
+            if (!PrimitiveRules.IsId(value.Raw)) continue;
             var list = await store.ReadAsync("List", value.Raw, ct);
             if (list?.Body is null) continue;
             using var doc = JsonDocument.Parse(list.Body, settings.StoredJsonOptions());

@@ -208,6 +208,8 @@ public class SearchTests(string store) : ServerTests(store, new() { ["Validation
         var listId = list.Headers.Location!.ToString().Split('/')[^3];
         Assert.That(await Matches($"/Patient?_list={listId}"), Is.EqualTo(new[] { "zoe" }));
         Assert.That(await Matches($"/Patient?_list=no-such-list"), Is.Empty);
+        // A value that is no id (here a NUL byte, which PostgreSQL refuses in text) names no List: empty, not 500.
+        Assert.That(await Matches($"/Patient?_list=%00"), Is.Empty);
     }
 
     [Test]
