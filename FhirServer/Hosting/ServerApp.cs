@@ -5,6 +5,7 @@ using FhirServer.Http;
 using FhirServer.Http.Terminology;
 using FhirServer.Rest;
 using FhirServer.Search;
+using FhirServer.Smart;
 using FhirServer.Storage;
 using FhirServer.Validation;
 
@@ -19,6 +20,13 @@ public static class ServerApp
         // paths the user gives (--data, files of the verbs) stay relative to the working directory.
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
         builder.Configuration.AddCommandLine(args, ServerSwitches.Mappings());
+        // The SMART clients and settings may live in a file of their own (--smart-config).
+        if (builder.Configuration["Smart:ConfigFile"] is { Length: > 0 } smartFile)
+        {
+            if (!File.Exists(smartFile)) throw new ConfigurationException($"--smart-config: the file {Path.GetFullPath(smartFile)} does not exist.");
+            builder.Configuration.AddJsonFile(Path.GetFullPath(smartFile), optional: false);
+        }
+        var smart = Smart.SmartSettings.Read(builder.Configuration);
         var settings = ReadServerSettings(builder.Configuration);
         NativeAllocator.Configure(settings);
         ReadPackageSettings(builder.Configuration);
@@ -77,6 +85,7 @@ public static class ServerApp
         services.AddTerminology(builder.Configuration);
         services.AddSnapshots();
         services.AddValidation(builder.Configuration);
+        if (smart.IsSmart) services.AddSmart(smart, settings);
 
         var app = builder.Build();
         // Load the packages and open the store before the first request rather than during it.
@@ -90,6 +99,7 @@ public static class ServerApp
         }
         app.Services.CheckValidationSettings();
         app.Services.GetRequiredService<IResourceStore>();
+        if (smart.IsSmart) app.Services.InitializeSmartAsync().GetAwaiter().GetResult();
         // A new or changed set of search parameters: rebuild the index before serving searches on it.
         app.Services.GetRequiredService<Reindexer>().RunAsync(force: false).GetAwaiter().GetResult();
         // The CodeSystems, ValueSets and ConceptMaps of the store as terminology sources, read in the background.
@@ -113,6 +123,8 @@ public static class ServerApp
             return next(http);
         });
         app.UseRouting();
+        // The token endpoints (OpenIddict) and the bearer token of every request, which sets HttpContext.User.
+        if (smart.IsSmart) app.UseAuthentication();
         app.MapGet("/health", () => Results.Text("ok"));
         app.MapGet("/ready", async (IResourceStore store, CancellationToken ct) =>
             await store.PingAsync(ct) ? Results.Text("ready") : Results.Text("store unreachable", statusCode: StatusCodes.Status503ServiceUnavailable));
@@ -121,6 +133,7 @@ public static class ServerApp
         app.MapTerminologyEndpoints();
         app.MapSnapshotEndpoints();
         app.MapValidateEndpoints();
+        if (smart.IsSmart) app.MapSmart();
         return app;
     }
 

@@ -23,6 +23,7 @@ public static class ServerSwitches
         new("--max-request-bytes", "Server:MaxRequestBytes", "Largest request body; larger ones are answered 413 (default 20 MB)"),
         new("--base-url", "Server:BaseUrl", "This server's public base URL(s), a,b (e.g. behind a proxy): absolute references on it are local"),
         new("--cors-origins", "Server:CorsOrigins", "Web origins allowed to call from a browser: a,b; * for any (default *)"),
+        new("--smart-config", "Smart:ConfigFile", "JSON file with the SMART authorization server's settings and clients (section Smart)"),
         new("--log-format", "Logging:Format", "json for one JSON object per log line, with a timestamp (default plain text)"),
         new("--request-log", "Server:RequestLog", "true (default) or false: one log line per request"),
         new("--validation", "Validation:OnWrite", "What each write is validated against: off, base, declared (default: base + meta.profile) or strict"),

@@ -1,0 +1,66 @@
+using FhirServer.Hosting;
+
+namespace FhirServer.Smart;
+
+/// <summary>One registered client (SMART App Launch "Registering a SMART App with an EHR").</summary>
+public sealed class SmartClient
+{
+    public string? ClientId { get; set; }
+
+    /// <summary>
+    /// <c>public</c> (no secret: PKCE only), <c>confidential</c> (<see cref="Secret"/>, <c>client_secret_basic</c>) or
+    /// <c>asymmetric</c> (<see cref="Jwks"/> or <see cref="JwksUri"/>, <c>private_key_jwt</c>).
+    /// </summary>
+    public string Type { get; set; } = "public";
+
+    public string? Secret { get; set; }
+
+    /// <summary>The client's public keys, a JSON Web Key Set (inline JSON in the configuration).</summary>
+    public string? Jwks { get; set; }
+
+    /// <summary>Where the client publishes its JSON Web Key Set.</summary>
+    public string? JwksUri { get; set; }
+
+    public string? DisplayName { get; set; }
+
+    public List<string> RedirectUris { get; set; } = [];
+
+    /// <summary>The scopes the client may be granted; SMART patterns such as <c>system/*.rs</c> cover narrower ones.</summary>
+    public List<string> Scopes { get; set; } = [];
+
+    /// <summary>The app's launch URL, where an EHR launch sends the user (<c>?iss=…&amp;launch=…</c>).</summary>
+    public string? LaunchUrl { get; set; }
+
+    public bool IsPublic => Type.Equals("public", StringComparison.OrdinalIgnoreCase);
+    public bool IsConfidential => Type.Equals("confidential", StringComparison.OrdinalIgnoreCase);
+    public bool IsAsymmetric => Type.Equals("asymmetric", StringComparison.OrdinalIgnoreCase);
+
+    public void Validate()
+    {
+        if (string.IsNullOrWhiteSpace(ClientId)) throw new ConfigurationException("Smart:Clients: a client has no ClientId.");
+        var where = $"Smart:Clients '{ClientId}'";
+        if (!IsPublic && !IsConfidential && !IsAsymmetric)
+            throw new ConfigurationException($"{where}: unknown Type '{Type}': use public, confidential or asymmetric.");
+        if (IsConfidential && string.IsNullOrEmpty(Secret)) throw new ConfigurationException($"{where}: a confidential client needs a Secret.");
+        if (IsAsymmetric && string.IsNullOrEmpty(Jwks) && string.IsNullOrEmpty(JwksUri))
+            throw new ConfigurationException($"{where}: an asymmetric client needs Jwks or JwksUri.");
+        if (!IsAsymmetric && (Jwks is not null || JwksUri is not null))
+            throw new ConfigurationException($"{where}: Jwks and JwksUri are for asymmetric clients.");
+        if (Jwks is not null)
+        {
+            try
+            {
+                var set = new Microsoft.IdentityModel.Tokens.JsonWebKeySet(Jwks);
+                if (set.Keys.Count == 0) throw new ArgumentException("the set has no keys");
+            }
+            catch (ArgumentException e)
+            {
+                throw new ConfigurationException($"{where}: Jwks is not a JSON Web Key Set: {e.Message}", e);
+            }
+        }
+        foreach (var uri in RedirectUris.Append(LaunchUrl).OfType<string>())
+        {
+            if (!Uri.TryCreate(uri, UriKind.Absolute, out _)) throw new ConfigurationException($"{where}: '{uri}' is not an absolute URL.");
+        }
+    }
+}

@@ -1,0 +1,50 @@
+namespace FhirServer.Smart;
+
+/// <summary>
+/// Which of the scopes a client asks for it may be granted: those its configuration lists, or that a listed SMART
+/// pattern covers (SMART App Launch 2.x "Scopes for requesting clinical data": <c>system/*.cruds</c> covers
+/// <c>system/Observation.rs</c>; v1 <c>read</c> is <c>rs</c>, <c>write</c> is <c>cud</c>, <c>*</c> is <c>cruds</c>).
+/// </summary>
+public static class SmartScopes
+{
+    public static List<string> Grant(IEnumerable<string> requested, IReadOnlyCollection<string> allowed) =>
+        [.. requested.Distinct(StringComparer.Ordinal).Where(scope => allowed.Any(a => Covers(a, scope)))];
+
+    public static bool Covers(string allowed, string requested)
+    {
+        if (allowed == requested) return true;
+        if (!TryParse(allowed, out var a) || !TryParse(requested, out var r)) return false;
+        // A query-qualified allowance covers only itself; a plain one covers its query-qualified narrowings.
+        if (a.Query is not null || a.Context != r.Context) return false;
+        if (a.Resource != "*" && a.Resource != r.Resource) return false;
+        return r.Permissions.All(a.Permissions.Contains);
+    }
+
+    private readonly record struct Parsed(string Context, string Resource, string Permissions, string? Query);
+
+    // context/Resource.permissions[?query], context in patient, user, system.
+    private static bool TryParse(string scope, out Parsed parsed)
+    {
+        parsed = default;
+        var slash = scope.IndexOf('/');
+        if (slash <= 0) return false;
+        var context = scope[..slash];
+        if (context is not ("patient" or "user" or "system")) return false;
+        var rest = scope[(slash + 1)..];
+        string? query = null;
+        if (rest.IndexOf('?') is var q and >= 0) { query = rest[(q + 1)..]; rest = rest[..q]; }
+        var dot = rest.LastIndexOf('.');
+        if (dot <= 0) return false;
+        var permissions = rest[(dot + 1)..] switch
+        {
+            "read" => "rs",
+            "write" => "cud",
+            "*" => "cruds",
+            var p when p.Length > 0 && p.All("cruds".Contains) => p,
+            _ => null,
+        };
+        if (permissions is null) return false;
+        parsed = new Parsed(context, rest[..dot], permissions, query);
+        return true;
+    }
+}

@@ -1,0 +1,96 @@
+using Microsoft.EntityFrameworkCore;
+using OpenIddict.Server;
+using OpenIddict.Validation.AspNetCore;
+
+namespace FhirServer.Smart;
+
+/// <summary>
+/// Composition of the SMART App Launch authorization server (OpenIddict) when <c>Auth:Mode</c> is <c>smart</c>: the
+/// stores, the keys, the endpoints, our event handlers for what SMART adds to OAuth 2.0, and the validation of bearer
+/// tokens as the default authentication scheme (docs/authorization.md).
+/// </summary>
+public static class SmartServer
+{
+    public const string TokenPath = "/auth/token";
+    public const string IntrospectionPath = "/auth/introspect";
+    public const string RevocationPath = "/auth/revoke";
+    public const string JwksPath = "/.well-known/jwks.json";
+    public const string OpenIdConfigurationPath = "/.well-known/openid-configuration";
+    public const string SmartConfigurationPath = "/.well-known/smart-configuration";
+
+    public static void AddSmart(this IServiceCollection services, SmartSettings smart, ServerSettings server)
+    {
+        services.AddSingleton(smart);
+        services.AddMemoryCache();
+        services.AddDbContext<SmartDbContext>(o =>
+        {
+            if (server.IsSqlite) o.UseSqlite($"Data Source={Path.Combine(server.DataDirectory, "smart.db")}");
+            else o.UseNpgsql(server.Connection);
+            o.UseOpenIddict();
+        });
+        var keys = SmartKeys.LoadOrCreate(smart.KeyDirectory ?? Path.Combine(server.DataDirectory, "smart-keys"), smart.SigningKeyRotationDays, DateTimeOffset.UtcNow);
+        services.AddSingleton(keys);
+        services.AddSingleton<ClientCredentialsGrant>();
+        services.AddSingleton<ClientAssertionReplay>();
+        services.AddSingleton<IntrospectionClaims>();
+        services.AddSingleton<TokenErrors>();
+        services.AddSingleton<ContractClaims>();
+
+        services.AddOpenIddict()
+            .AddCore(o => o.UseEntityFrameworkCore().UseDbContext<SmartDbContext>())
+            .AddServer(o =>
+            {
+                o.SetTokenEndpointUris(TokenPath[1..])
+                    .SetIntrospectionEndpointUris(IntrospectionPath[1..])
+                    .SetRevocationEndpointUris(RevocationPath[1..])
+                    .SetJsonWebKeySetEndpointUris(JwksPath[1..])
+                    .SetConfigurationEndpointUris(OpenIdConfigurationPath[1..]);
+                o.AllowClientCredentialsFlow();
+                // The newest key first: OpenIddict signs with the first; the others are published in the JWKS.
+                foreach (var key in keys.SigningKeys) o.AddSigningKey(key);
+                o.AddEncryptionKey(keys.EncryptionKey);
+                // Access tokens are signed JWTs, not encrypted ones: a resource server (or a test) reads them with the JWKS.
+                o.DisableAccessTokenEncryption();
+                // SMART scopes are open-ended (patient/Observation.rs?category=…): they are checked against each
+                // client's allowed patterns by our own handlers (SmartScopes), not against a registered list.
+                o.DisableScopeValidation();
+                o.IgnoreScopePermissions();
+                o.SetAccessTokenLifetime(TimeSpan.FromMinutes(smart.AccessTokenMinutes));
+                if (Issuer(server) is { } issuer) o.SetIssuer(issuer);
+                // TLS is the reverse proxy's in front of the server (as for the FHIR API itself).
+                o.UseAspNetCore().DisableTransportSecurityRequirement();
+                o.AddEventHandler<OpenIddictServerEvents.HandleTokenRequestContext>(b => b.UseSingletonHandler<ClientCredentialsGrant>());
+                o.AddEventHandler<OpenIddictServerEvents.ProcessAuthenticationContext>(b => b.UseSingletonHandler<ClientAssertionReplay>()
+                    .AddFilter<OpenIddictServerHandlerFilters.RequireClientAssertionPrincipal>()
+                    .SetOrder(OpenIddictServerHandlers.ValidateClientAssertionWellknownClaims.Descriptor.Order + 1));
+                o.AddEventHandler<OpenIddictServerEvents.ApplyTokenResponseContext>(b => b.UseSingletonHandler<TokenErrors>().SetOrder(int.MinValue + 100_000));
+                o.AddEventHandler<OpenIddictServerEvents.HandleIntrospectionRequestContext>(b => b.UseSingletonHandler<IntrospectionClaims>());
+            })
+            .AddValidation(o =>
+            {
+                o.UseLocalServer();
+                o.UseAspNetCore();
+                // A revoked token is refused from then on: each request checks its entry in the token store.
+                o.EnableTokenEntryValidation();
+                o.AddEventHandler<OpenIddict.Validation.OpenIddictValidationEvents.ProcessAuthenticationContext>(b => b.UseSingletonHandler<ContractClaims>()
+                    .SetOrder(int.MaxValue - 100_000));
+            });
+        services.AddAuthentication(OpenIddictValidationAspNetCoreDefaults.AuthenticationScheme);
+    }
+
+    /// <summary>Creates OpenIddict's tables when missing and registers the configured clients.</summary>
+    public static async Task InitializeSmartAsync(this IServiceProvider services, CancellationToken ct = default)
+    {
+        await using var scope = services.CreateAsyncScope();
+        await SmartSchema.EnsureCreatedAsync(scope.ServiceProvider.GetRequiredService<SmartDbContext>(), ct);
+        await SmartClients.SyncAsync(scope.ServiceProvider, services.GetRequiredService<SmartSettings>(), ct);
+    }
+
+    public static void MapSmart(this WebApplication app) =>
+        app.MapGet(SmartConfigurationPath, (HttpContext http, ServerSettings server, SmartSettings smart) => SmartDiscovery.Configuration(http, server, smart));
+
+    /// <summary>The issuer: the first public base URL when one is configured, else the base of each request.</summary>
+    public static Uri? Issuer(ServerSettings server) =>
+        (server.BaseUrl ?? "").Split([',', ' '], StringSplitOptions.RemoveEmptyEntries).FirstOrDefault() is { } first
+            ? new Uri(first.TrimEnd('/') + "/") : null;
+}

@@ -1,0 +1,84 @@
+using System.Text.Json.Nodes;
+using FhirServer.Hosting;
+
+namespace FhirServer.Smart;
+
+/// <summary>
+/// The SMART App Launch authorization server's settings: <c>Auth:Mode</c> and the <c>Smart</c> section (clients,
+/// keys, token lifetimes), read from appsettings.json or from the file given with <c>--smart-config</c>.
+/// </summary>
+public sealed class SmartSettings
+{
+    /// <summary><c>smart</c>: tokens are issued and required; <c>off</c>: no authorization server.</summary>
+    public string Mode { get; set; } = "off";
+
+    /// <summary>
+    /// Where the signing and encryption keys are kept (created on first start); by default <c>smart-keys</c> in the
+    /// data directory (<c>--data</c>), also with the PostgreSQL store.
+    /// </summary>
+    public string? KeyDirectory { get; set; }
+
+    /// <summary>
+    /// Days after which a new signing key is made at start-up: the newest key signs, the older ones are still
+    /// published and accepted for as many days again, so tokens signed before the rotation stay valid to their end.
+    /// </summary>
+    public int SigningKeyRotationDays { get; set; } = 90;
+
+    /// <summary>Lifetime of an access token, in minutes.</summary>
+    public int AccessTokenMinutes { get; set; } = 60;
+
+    /// <summary>The clients allowed to ask for tokens, synchronised into the application store at start-up.</summary>
+    public List<SmartClient> Clients { get; set; } = [];
+
+    public bool IsSmart => Mode.Equals("smart", StringComparison.OrdinalIgnoreCase);
+
+    /// <summary>Reads <c>Auth:Mode</c> and the <c>Smart</c> section; throws <see cref="ConfigurationException"/> on the first mistake.</summary>
+    public static SmartSettings Read(IConfiguration configuration)
+    {
+        var settings = new SmartSettings();
+        try
+        {
+            configuration.GetSection("Smart").Bind(settings);
+        }
+        catch (InvalidOperationException e)
+        {
+            throw new ConfigurationException($"The Smart section of the configuration: {e.Message}", e);
+        }
+        settings.Mode = configuration["Auth:Mode"] ?? settings.Mode;
+        // A JSON Web Key Set written inline in the configuration is a tree of keys, not a string: turned back into JSON.
+        var clients = configuration.GetSection("Smart:Clients").GetChildren().ToList();
+        for (var i = 0; i < clients.Count && i < settings.Clients.Count; i++)
+        {
+            var jwks = clients[i].GetSection("Jwks");
+            if (jwks.Value is null && jwks.GetChildren().Any()) settings.Clients[i].Jwks = ToJson(jwks).ToJsonString();
+        }
+        settings.Validate();
+        return settings;
+    }
+
+    public void Validate()
+    {
+        if (!IsSmart && !Mode.Equals("off", StringComparison.OrdinalIgnoreCase))
+            throw new ConfigurationException($"Unknown Auth:Mode '{Mode}' (--auth): use smart or off.");
+        if (SigningKeyRotationDays <= 0) throw new ConfigurationException($"Smart:SigningKeyRotationDays is {SigningKeyRotationDays}: it must be a positive number.");
+        if (AccessTokenMinutes <= 0) throw new ConfigurationException($"Smart:AccessTokenMinutes is {AccessTokenMinutes}: it must be a positive number.");
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var client in Clients)
+        {
+            client.Validate();
+            if (!seen.Add(client.ClientId!)) throw new ConfigurationException($"Smart:Clients: client_id '{client.ClientId}' is configured twice.");
+        }
+    }
+
+    // Configuration sections whose keys are 0, 1, 2… were arrays.
+    private static JsonNode ToJson(IConfigurationSection section)
+    {
+        var children = section.GetChildren().ToList();
+        if (children.Count == 0) return JsonValue.Create(section.Value ?? "")!;
+        if (children.All(c => int.TryParse(c.Key, out _)))
+            return new JsonArray([.. children.OrderBy(c => int.Parse(c.Key)).Select(ToJson)]);
+        var obj = new JsonObject();
+        foreach (var child in children) obj[child.Key] = ToJson(child);
+        return obj;
+    }
+}
