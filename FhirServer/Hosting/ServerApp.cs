@@ -1,3 +1,4 @@
+using FhirServer.Authorization;
 using FhirServer.Conformance.Context;
 using FhirServer.Conformance.Serialization;
 using FhirServer.Conformance.Packages;
@@ -21,6 +22,7 @@ public static class ServerApp
         var settings = ReadServerSettings(builder.Configuration);
         ReadPackageSettings(builder.Configuration);
         StartupErrors.CheckUrls(builder.Configuration["Urls"]);
+        var auth = AuthSettings.Read(builder.Configuration, args);
         ServerLogging.Configure(builder);
         // Our own reader enforces MaxRequestBytes with a 413 OperationOutcome, and RequestLimits the sizes of the request
         // line and headers with 414 / 431 and one; Kestrel's limits, which answer without a body, are only backstops.
@@ -51,7 +53,13 @@ public static class ServerApp
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton(sp => LoadConformance(sp.GetRequiredService<IConfiguration>(), sp.GetRequiredService<ILogger<ConformanceContext>>()));
         services.AddSingleton(sp => OpenStore(settings, sp.GetRequiredService<ILogger<SqlResourceStore>>()));
-        services.AddSingleton<IResourceStore>(sp => sp.GetRequiredService<SqlResourceStore>());
+        services.AddSingleton(auth);
+        services.AddFhirAccess();
+        // With SMART authorization every read, history and write of a request passes AccessPolicy (docs/authorization.md).
+        if (auth.Smart)
+            services.AddSingleton<IResourceStore>(sp => new AuthorizedResourceStore(sp.GetRequiredService<SqlResourceStore>(), sp.GetRequiredService<AccessPolicy>()));
+        else
+            services.AddSingleton<IResourceStore>(sp => sp.GetRequiredService<SqlResourceStore>());
         services.AddHttpContextAccessor();
         services.AddSingleton<LocalBases>();
         services.AddSingleton<PackageSearch>();
@@ -76,6 +84,10 @@ public static class ServerApp
         services.AddSnapshots();
 
         var app = builder.Build();
+        if (!auth.Smart)
+            app.Services.GetRequiredService<ILogger<AuthSettings>>().LogWarning(
+                "Auth:Mode is off: no authorization, anyone who reaches {Urls} reads and writes every resource. Use --auth smart for SMART on FHIR access tokens.",
+                builder.Configuration["Urls"] is { Length: > 0 } urls ? urls : "http://localhost:8080");
         // Load the packages and open the store before the first request rather than during it.
         var conformance = app.Services.GetRequiredService<ConformanceContext>();
         // On a first start the packages were read straight from their tarballs: unpack them into the cache once the
@@ -107,13 +119,17 @@ public static class ServerApp
             return next(http);
         });
         app.UseRouting();
+        app.UseAuthentication();
+        app.UseFhirAccess();
         app.MapGet("/health", () => Results.Text("ok"));
         app.MapGet("/ready", async (IResourceStore store, CancellationToken ct) =>
             await store.PingAsync(ct) ? Results.Text("ready") : Results.Text("store unreachable", statusCode: StatusCodes.Status503ServiceUnavailable));
-        app.MapFhirEndpoints();
-        app.MapSearchEndpoints();
-        app.MapTerminologyEndpoints();
-        app.MapSnapshotEndpoints();
+        var fhir = app.MapGroup("");
+        if (auth.Smart) fhir.RequireFhirAccess();
+        fhir.MapFhirEndpoints();
+        fhir.MapSearchEndpoints();
+        fhir.MapTerminologyEndpoints();
+        fhir.MapSnapshotEndpoints();
         return app;
     }
 

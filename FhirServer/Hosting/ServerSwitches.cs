@@ -24,6 +24,7 @@ public static class ServerSwitches
         new("--base-url", "Server:BaseUrl", "This server's public base URL(s), a,b (e.g. behind a proxy): absolute references on it are local"),
         new("--cors-origins", "Server:CorsOrigins", "Web origins allowed to call from a browser: a,b; * for any (default *)"),
         new("--log-format", "Logging:Format", "json for one JSON object per log line, with a timestamp (default plain text)"),
+        new("--auth", "Auth:Mode", "smart (SMART access tokens required) or off (no authorization); default off on loopback addresses only, smart otherwise"),
         new("--request-log", "Server:RequestLog", "true (default) or false: one log line per request"),
     ];
 
