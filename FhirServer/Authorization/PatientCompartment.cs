@@ -32,8 +32,9 @@ public sealed class PatientCompartment
     public CompartmentSpec? For(string type, string patient)
     {
         if (!_parameters.Value.TryGetValue(type, out var names)) return null;
-        // "{def}" is the Patient itself (R4: the compartment's owner is in its own compartment).
-        return new CompartmentSpec("Patient", patient, [.. names.Where(n => n != "{def}")], names.Contains("{def}") && type == "Patient");
+        // The Patient itself is in its compartment (R4 compartmentdefinition.html), whether or not the definition lists
+        // "{def}" (R4's lists only "link" for Patient).
+        return new CompartmentSpec("Patient", patient, [.. names.Where(n => n != "{def}")], type == "Patient");
     }
 
     /// <summary>Whether a resource about to be written, with these index rows, is in the patient's compartment.</summary>
