@@ -13,7 +13,8 @@ namespace FhirServer.Hosting;
 /// <summary>Builds the web application: configuration, the conformance context, the store, and the FHIR endpoints.</summary>
 public static class ServerApp
 {
-    public static WebApplication Build(string[] args)
+    /// <param name="configure">Services added last (a benchmark's authentication scheme); null for the server itself.</param>
+    public static WebApplication Build(string[] args, Action<IServiceCollection>? configure = null)
     {
         // The content root is the executable's folder, where appsettings.json is, whatever the working directory:
         // paths the user gives (--data, files of the verbs) stay relative to the working directory.
@@ -83,6 +84,7 @@ public static class ServerApp
         services.AddTerminology(builder.Configuration);
         services.AddSnapshots();
 
+        configure?.Invoke(services);
         var app = builder.Build();
         if (!auth.Smart)
             app.Services.GetRequiredService<ILogger<AuthSettings>>().LogWarning(
