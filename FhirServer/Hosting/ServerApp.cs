@@ -1,3 +1,4 @@
+using FhirServer.Authorization;
 using FhirServer.Conformance.Context;
 using FhirServer.Conformance.Serialization;
 using FhirServer.Conformance.Packages;
@@ -14,7 +15,8 @@ namespace FhirServer.Hosting;
 /// <summary>Builds the web application: configuration, the conformance context, the store, and the FHIR endpoints.</summary>
 public static class ServerApp
 {
-    public static WebApplication Build(string[] args)
+    /// <param name="configure">Services added last (a benchmark's authentication scheme); null for the server itself.</param>
+    public static WebApplication Build(string[] args, Action<IServiceCollection>? configure = null)
     {
         // The content root is the executable's folder, where appsettings.json is, whatever the working directory:
         // paths the user gives (--data, files of the verbs) stay relative to the working directory.
@@ -31,6 +33,10 @@ public static class ServerApp
         NativeAllocator.Configure(settings);
         ReadPackageSettings(builder.Configuration);
         StartupErrors.CheckUrls(builder.Configuration["Urls"]);
+        var auth = AuthSettings.Read(builder.Configuration, args);
+        // One mode for both halves: the authorization server runs whenever access is enforced (Auth:Mode, or its
+        // default by listening address).
+        smart.Mode = auth.Smart ? "smart" : "off";
         ServerLogging.Configure(builder);
         // Our own reader enforces MaxRequestBytes with a 413 OperationOutcome, and RequestLimits the sizes of the request
         // line and headers with 414 / 431 and one; Kestrel's limits, which answer without a body, are only backstops.
@@ -61,7 +67,13 @@ public static class ServerApp
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton(sp => LoadConformance(sp.GetRequiredService<IConfiguration>(), sp.GetRequiredService<ILogger<ConformanceContext>>()));
         services.AddSingleton(sp => OpenStore(settings, sp.GetRequiredService<ILogger<SqlResourceStore>>()));
-        services.AddSingleton<IResourceStore>(sp => sp.GetRequiredService<SqlResourceStore>());
+        services.AddSingleton(auth);
+        services.AddFhirAccess();
+        // With SMART authorization every read, history and write of a request passes AccessPolicy (docs/authorization.md).
+        if (auth.Smart)
+            services.AddSingleton<IResourceStore>(sp => new AuthorizedResourceStore(sp.GetRequiredService<SqlResourceStore>(), sp.GetRequiredService<AccessPolicy>()));
+        else
+            services.AddSingleton<IResourceStore>(sp => sp.GetRequiredService<SqlResourceStore>());
         services.AddHttpContextAccessor();
         services.AddSingleton<LocalBases>();
         services.AddSingleton<PackageSearch>();
@@ -87,7 +99,12 @@ public static class ServerApp
         services.AddValidation(builder.Configuration);
         if (smart.IsSmart) services.AddSmart(smart, settings);
 
+        configure?.Invoke(services);
         var app = builder.Build();
+        if (!auth.Smart)
+            app.Services.GetRequiredService<ILogger<AuthSettings>>().LogWarning(
+                "Auth:Mode is off: no authorization, anyone who reaches {Urls} reads and writes every resource. Use --auth smart for SMART on FHIR access tokens.",
+                builder.Configuration["Urls"] is { Length: > 0 } urls ? urls : "http://localhost:8080");
         // Load the packages and open the store before the first request rather than during it.
         var conformance = app.Services.GetRequiredService<ConformanceContext>();
         // On a first start the packages were read straight from their tarballs: unpack them into the cache once the
@@ -124,15 +141,18 @@ public static class ServerApp
         });
         app.UseRouting();
         // The token endpoints (OpenIddict) and the bearer token of every request, which sets HttpContext.User.
-        if (smart.IsSmart) app.UseAuthentication();
+        app.UseAuthentication();
+        app.UseFhirAccess();
         app.MapGet("/health", () => Results.Text("ok"));
         app.MapGet("/ready", async (IResourceStore store, CancellationToken ct) =>
             await store.PingAsync(ct) ? Results.Text("ready") : Results.Text("store unreachable", statusCode: StatusCodes.Status503ServiceUnavailable));
-        app.MapFhirEndpoints();
-        app.MapSearchEndpoints();
-        app.MapTerminologyEndpoints();
-        app.MapSnapshotEndpoints();
-        app.MapValidateEndpoints();
+        var fhir = app.MapGroup("");
+        if (auth.Smart) fhir.RequireFhirAccess();
+        fhir.MapFhirEndpoints();
+        fhir.MapSearchEndpoints();
+        fhir.MapTerminologyEndpoints();
+        fhir.MapSnapshotEndpoints();
+        fhir.MapValidateEndpoints();
         if (smart.IsSmart) app.MapSmart();
         return app;
     }

@@ -25,6 +25,7 @@ public static class ServerSwitches
         new("--cors-origins", "Server:CorsOrigins", "Web origins allowed to call from a browser: a,b; * for any (default *)"),
         new("--smart-config", "Smart:ConfigFile", "JSON file with the SMART authorization server's settings and clients (section Smart)"),
         new("--log-format", "Logging:Format", "json for one JSON object per log line, with a timestamp (default plain text)"),
+        new("--auth", "Auth:Mode", "smart (SMART access tokens required) or off (no authorization); default off on loopback addresses only, smart otherwise"),
         new("--request-log", "Server:RequestLog", "true (default) or false: one log line per request"),
         new("--validation", "Validation:OnWrite", "What each write is validated against: off, base, declared (default: base + meta.profile) or strict"),
     ];

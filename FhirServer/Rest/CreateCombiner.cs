@@ -1,3 +1,4 @@
+using FhirServer.Authorization;
 using FhirServer.Storage;
 
 namespace FhirServer.Rest;
@@ -11,7 +12,7 @@ namespace FhirServer.Rest;
 /// nothing to conflict with, so a write together fails only with the database; then nothing was committed, and each
 /// create of it runs again in a transaction of its own, so that one failure cannot be another create's.
 /// </summary>
-public sealed class CreateCombiner(ResourceService service)
+public sealed class CreateCombiner(ResourceService service, AccessPolicy? policy = null)
 {
     /// <summary>
     /// Transactions of creates in flight at once. One: while it runs the next creates gather, so the groups grow with
@@ -32,7 +33,12 @@ public sealed class CreateCombiner(ResourceService service)
     /// Writes the create with those that arrive meanwhile. Not cancellable: once queued, the create is written, and
     /// the caller learns how it went.
     /// </summary>
-    public Task<WriteResult> CreateAsync(PreparedCreate create) => _groups.CallAsync(create);
+    public Task<WriteResult> CreateAsync(PreparedCreate create)
+    {
+        // Authorized here, in the request's own context: the group is written on a thread that serves every request.
+        policy?.CheckWrite(create.Version, create.Checked.Index);
+        return _groups.CallAsync(create);
+    }
 
     private static async Task Write(ResourceService service, IReadOnlyList<CallGroups<PreparedCreate, WriteResult>.Call> group)
     {

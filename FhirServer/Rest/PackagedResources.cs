@@ -1,6 +1,7 @@
 using System.Collections.Frozen;
 using FhirServer.Conformance.Context;
 using FhirServer.Conformance.Definitions;
+using FhirServer.Authorization;
 using FhirServer.Http;
 
 namespace FhirServer.Rest;
@@ -43,6 +44,8 @@ public sealed class PackagedResources
     public async Task<bool> TryWriteAsync(HttpContext http, string type, string id)
     {
         if (Find(type, id) is not { } entry) return false;
+        // A packaged resource is in no patient's compartment, nor known to match a scope's query: absent to a bounded request.
+        if (http.RequestServices.GetService<AccessPolicy>()?.Require(type, Interactions.Read).Restricted == true) return false;
         var output = http.RequestServices.GetRequiredService<FhirOutput>();
         await output.WriteAsync(http, _registry.ReadBytes(entry), StatusCodes.Status200OK, ResourceViews.FromQuery(http.Request, _registry));
         return true;

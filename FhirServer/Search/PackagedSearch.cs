@@ -1,6 +1,7 @@
 using System.Collections.Frozen;
 using System.Text;
 using FhirServer.Conformance.Context;
+using FhirServer.Authorization;
 using FhirServer.Http;
 using FhirServer.Storage;
 
@@ -16,7 +17,7 @@ namespace FhirServer.Search;
 /// in a compartment), go to the store alone.
 /// (docs/storage-and-rest.md, "Conformance resources of the loaded packages")
 /// </summary>
-public sealed class PackagedSearch(PackagedIndex index, SqlSearch store, ConformanceContext conformance)
+public sealed class PackagedSearch(PackagedIndex index, SqlSearch store, ConformanceContext conformance, AccessPolicy? policy = null)
 {
     // The canonical (definitional) resource types of R4 (conformance, terminology and knowledge artifacts): those the
     // packages define things with. Packaged examples of other types (Bundle, List) are read by id only, so that a
@@ -35,7 +36,11 @@ public sealed class PackagedSearch(PackagedIndex index, SqlSearch store, Conform
 
     public async Task<SearchPage> RunAsync(SearchQuery query, CompartmentSpec? compartment, string baseUrl, CancellationToken ct)
     {
-        if (compartment is not null || !SearchedTypes.Contains(query.Type) || !index.Has(query.Type)) return await store.RunAsync(query, compartment, baseUrl, ct);
+        // A request bounded to a patient or a scope's query sees no packaged resource (none is in a compartment): the
+        // store's search alone, which applies the bounds.
+        if (compartment is not null || !SearchedTypes.Contains(query.Type) || !index.Has(query.Type)
+            || policy?.Require(query.Type, Interactions.Search).Restricted == true)
+            return await store.RunAsync(query, compartment, baseUrl, ct);
         PackagedMatcher.Check(query);
         var storeCursor = query.Cursor is { } c && !c.StartsWith("pkg", StringComparison.Ordinal) ? c : null;
         // Stored values are checked (a date that is no date → 400) before any packaged page is answered.

@@ -8,6 +8,8 @@ using FhirServer.Http;
 using FhirServer.Rest;
 using FhirServer.Storage;
 
+using FhirServer.Authorization;
+
 namespace FhirServer.Search;
 
 /// <summary>A page of search results: the matches in order, the resources _include/_revinclude brought, the total when asked, and cursors.</summary>
@@ -36,7 +38,7 @@ public sealed record CompartmentSpec(string OwnerType, string OwnerId, IReadOnly
 /// same form. Paging is keyset (the last row's sort keys and id in an opaque cursor), never OFFSET, so page 50 costs
 /// what page 1 costs.
 /// </summary>
-public sealed partial class SqlSearch(SqlResourceStore store, TimeProvider clock, ServerSettings settings)
+public sealed partial class SqlSearch(SqlResourceStore store, TimeProvider clock, ServerSettings settings, AccessPolicy? policy = null)
 {
     private const int EstimateCap = 10_000;
     private const int HasSetCap = 2_000;
@@ -87,6 +89,18 @@ public sealed partial class SqlSearch(SqlResourceStore store, TimeProvider clock
     /// <see cref="OperationCanceledException"/>.
     /// </summary>
     public async Task<SearchPage> RunAsync(SearchQuery query, CompartmentSpec? compartment, string baseUrl, CancellationToken ct)
+    {
+        if (policy?.Current is null) return await RunUnconstrainedAsync(query, compartment, baseUrl, ct);
+        // Every search, of an endpoint or of a Bundle entry, is bounded here by what the request may see: its matches and
+        // total by the constrained query, what _include and _revinclude bring by the same bounds, resource by resource.
+        if (policy.Constrain(query, compartment) is not var (constrained, bounds))
+            return new SearchPage([], [], query.Total != TotalMode.None || query.CountOnly ? 0 : null, null, null);
+        var page = await RunUnconstrainedAsync(constrained, bounds, baseUrl, ct);
+        return page.Included.Count == 0 ? page : page with { Included = await policy.VisibleAsync(page.Included, Interactions.Read, ct) };
+    }
+
+    /// <summary>The search as asked, whoever asks (<see cref="AccessPolicy"/> bounds it in <see cref="RunAsync"/>).</summary>
+    internal async Task<SearchPage> RunUnconstrainedAsync(SearchQuery query, CompartmentSpec? compartment, string baseUrl, CancellationToken ct)
     {
         try
         {

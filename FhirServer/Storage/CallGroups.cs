@@ -67,7 +67,11 @@ internal sealed class CallGroups<TItem, TResult>(Func<IReadOnlyList<CallGroups<T
                 }
             }
         }
-        if (newThread) new Thread(Serve) { IsBackground = true, Name = "Call groups" }.Start();
+        if (newThread)
+        {
+            // The thread serves everyone's calls: it must not run in the context (the request, its user) of the call that started it.
+            using (ExecutionContext.SuppressFlow()) new Thread(Serve) { IsBackground = true, Name = "Call groups" }.Start();
+        }
         else if (start && !onOwnThread) _ = ServeQueued();
         return call.Result.Task;
     }

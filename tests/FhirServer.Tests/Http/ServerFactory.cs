@@ -9,7 +9,8 @@ namespace FhirServer.Tests.Http;
 /// The server in-process, on the test package cache, offline, with a fresh store: a SQLite file in a temporary folder
 /// (deleted on dispose) or a new database on the test PostgreSQL.
 /// </summary>
-public sealed class ServerFactory(string store = "sqlite", Dictionary<string, string>? settings = null) : WebApplicationFactory<Program>
+public sealed class ServerFactory(string store = "sqlite", Dictionary<string, string>? settings = null, Action<IWebHostBuilder>? configure = null)
+    : WebApplicationFactory<Program>
 {
     private readonly string _dataDirectory = Path.Combine(Path.GetTempPath(), "fhirserver-test-" + Guid.NewGuid().ToString("N"));
 
@@ -24,6 +25,7 @@ public sealed class ServerFactory(string store = "sqlite", Dictionary<string, st
         if (store == "postgres") builder.UseSetting("Server:Connection", PostgresServer.NewDatabase());
         else builder.UseSetting("Server:DataDirectory", _dataDirectory);
         foreach (var (key, value) in settings ?? []) builder.UseSetting(key, value);
+        configure?.Invoke(builder);
     }
 
     protected override void Dispose(bool disposing)
