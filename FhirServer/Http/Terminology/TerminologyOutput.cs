@@ -81,15 +81,20 @@ public static class TerminologyOutput
 
     public static byte[] Subsumes(SubsumesResult r) => Parameters(w => Parameter(w, "outcome", "valueCode", r.Outcome));
 
+    // What describes the definition rather than the value set (a modifier extension is never dropped: it changes meaning).
+    private static readonly string[] DefinitionElements = ["compose", "description", "purpose", "extension"];
+
     /// <summary>
-    /// The value set as it was given or stored, with the expansion in place of any it had (R4 §4.9.17); its compose
-    /// only when includeDefinition asks for it (R4 ValueSet-expand), as the expansion stands for the definition.
+    /// The value set as it was given or stored, with the expansion in place of any it had (R4 §4.9.17); its definition
+    /// (the compose, and the description, purpose and extensions that go with it) only when includeDefinition asks for
+    /// it (R4 ValueSet-expand), as the expansion stands for the definition.
     /// </summary>
     public static byte[] Expansion(ExpansionResult r, DateTimeOffset now, bool includeDefinition = false)
     {
         var valueSet = JsonNode.Parse(FhirJsonWriter.WriteToBytes(r.ValueSet))!.AsObject();
         valueSet.Remove("expansion");
-        if (!includeDefinition) valueSet.Remove("compose");
+        if (!includeDefinition)
+            foreach (var element in DefinitionElements) valueSet.Remove(element);
         valueSet["expansion"] = JsonNode.Parse(ExpansionElement(r, now));
         return JsonSerializer.SerializeToUtf8Bytes(valueSet, new JsonSerializerOptions { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping });
     }
