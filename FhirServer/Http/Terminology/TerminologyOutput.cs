@@ -16,6 +16,8 @@ public static class TerminologyOutput
     public static byte[] Lookup(LookupResult r) => Parameters(w =>
     {
         Parameter(w, "name", "valueString", r.Name);
+        if (r.System is { } system) Parameter(w, "system", "valueUri", system);
+        Parameter(w, "code", "valueCode", r.Code);
         if (r.Version is { } version) Parameter(w, "version", "valueString", version);
         if (r.Display is { } display) Parameter(w, "display", "valueString", display);
         if (r.Definition is { } definition) Parameter(w, "definition", "valueString", definition);
@@ -151,9 +153,10 @@ public static class TerminologyOutput
         foreach (var e in entries)
         {
             w.WriteStartObject();
-            if (e.Properties.Count > 0)
+            if (e.Properties.Count > 0 || e.Extensions.Count > 0)
             {
                 w.WriteStartArray("extension");
+                Extensions(w, e.Extensions);
                 foreach (var p in e.Properties)
                     CrossVersion(w, "ValueSet.expansion.contains.property", () =>
                     {
@@ -182,6 +185,12 @@ public static class TerminologyOutput
                 foreach (var d in e.Designations)
                 {
                     w.WriteStartObject();
+                    if (d.Extensions.Count > 0)
+                    {
+                        w.WriteStartArray("extension");
+                        Extensions(w, d.Extensions);
+                        w.WriteEndArray();
+                    }
                     if (d.Language is { } language) w.WriteString("language", language);
                     if (d.Use is { } use) { w.WritePropertyName("use"); Coding(w, use); }
                     w.WriteString("value", d.Value);
@@ -315,6 +324,11 @@ public static class TerminologyOutput
         parts();
         w.WriteEndArray();
         w.WriteEndObject();
+    }
+
+    private static void Extensions(Utf8JsonWriter w, IEnumerable<ElementExtension> extensions)
+    {
+        foreach (var extension in extensions) Extension(w, extension.Url, () => PrimitiveValue(w, extension.ValueType, extension.Value));
     }
 
     private static void Extension(Utf8JsonWriter w, string url, Action value)
