@@ -53,6 +53,20 @@ public class TxEcosystemSuiteTests() : ServerTests("sqlite", new() { ["Terminolo
         });
     }
 
+    [Test]
+    public async Task The_capability_statement_claims_the_release_of_the_tests_it_runs()
+    {
+        // The suite's history, newest first: "### 1.9.3".
+        var history = await File.ReadAllLinesAsync(Path.Combine(SuiteFolder, "..", "docs", "test-history.md"));
+        var release = history.First(l => l.StartsWith("### ", StringComparison.Ordinal))[4..].Trim();
+        var statement = JsonNode.Parse(await Client.GetStringAsync("/metadata"))!;
+        var claimed = statement["extension"]!.AsArray()
+            .Select(f => f!["extension"]!.AsArray())
+            .Where(parts => parts.Any(p => (string?)p!["valueCanonical"] == "http://hl7.org/fhir/uv/tx-tests/FeatureDefinition/test-version"))
+            .Select(parts => (string?)parts.First(p => (string?)p!["url"] == "value")!["valueCode"]).Single();
+        Assert.That(claimed, Is.EqualTo(release));
+    }
+
     private async Task<string?> RunCase(JsonObject test, IReadOnlyList<JsonNode> setup)
     {
         var operation = (string)test["operation"]!;
