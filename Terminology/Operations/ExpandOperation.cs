@@ -34,6 +34,7 @@ public sealed class ExpandOperation(TerminologySources sources, TerminologyOptio
             : new ValueSetExpander(forRequest, options.MaxPagedExpansionSize, request.Versions, "Terminology:MaxPagedExpansionSize");
         IEnumerable<ValueSetExpander.Member> members = expander.Expand(valueSet);
         if (request.ActiveOnly == true) members = members.Where(m => m.Concept is not { Inactive: true });
+        if (request.ExcludeSystems.Count > 0) members = members.Where(m => !request.ExcludeSystems.Any(s => Names(s, m)));
         if (!string.IsNullOrWhiteSpace(request.Filter)) members = members.Where(m => TextFilter.Matches(m.Display, request.Filter));
         var all = VersionsInOrder(members, valueSet);
 
@@ -94,6 +95,7 @@ public sealed class ExpandOperation(TerminologySources sources, TerminologyOptio
         foreach (var designation in request.Designations) parameters.Add(("designation", designation));
         if (request.ExcludeNested is { } excludeNested) parameters.Add(("excludeNested", Bool(excludeNested)));
         if (request.Filter is { } filter) parameters.Add(("filter", filter));
+        foreach (var system in request.ExcludeSystems) parameters.Add(("exclude-system", system));
         if (request.IncludeDesignations is { } includeDesignations) parameters.Add(("includeDesignations", Bool(includeDesignations)));
         if (request.Offset is { } offset) parameters.Add(("offset", offset.ToString(CultureInfo.InvariantCulture)));
         return parameters;
@@ -115,6 +117,13 @@ public sealed class ExpandOperation(TerminologySources sources, TerminologyOptio
         return [.. members.GroupBy(m => (m.SystemUrl, m.Code))
             .SelectMany(g => g.Count() == 1 ? g.AsEnumerable() : g.OrderBy(m => !named.Contains((m.SystemUrl, m.Version)))
                 .ThenByDescending(m => m.Version ?? "", Conformance.Packages.SemanticVersionComparer.Instance))];
+    }
+
+    // An exclude-system value (url, or url|version where the version may be a pattern such as 1.x) names the member's system.
+    private static bool Names(string canonical, ValueSetExpander.Member m)
+    {
+        var bar = canonical.IndexOf('|');
+        return bar < 0 ? m.SystemUrl == canonical : m.SystemUrl == canonical[..bar] && VersionPattern.Matches(m.Version, canonical[(bar + 1)..]);
     }
 
     private static string Canonical(string url, string? version) => version is null ? url : url + "|" + version;

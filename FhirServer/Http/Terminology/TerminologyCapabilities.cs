@@ -15,7 +15,7 @@ public static class TerminologyCapabilities
     /// request). A parameter is listed here when the server acts on it, not before.
     /// </summary>
     public static readonly IReadOnlyList<string> ExpansionParameters =
-        ["activeOnly", "check-system-version", "count", "default-valueset-version", "designation", "displayLanguage", "excludeNested",
+        ["activeOnly", "check-system-version", "count", "default-valueset-version", "designation", "displayLanguage", "exclude-system", "excludeNested",
             "filter", "force-system-version", "includeDefinition", "includeDesignations", "offset", "property", "system-version",
             "tx-resource", "useSupplement"];
 

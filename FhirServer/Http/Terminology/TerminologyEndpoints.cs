@@ -172,6 +172,7 @@ public static class TerminologyEndpoints
             Properties = input.Strings("property"),
             TxResources = TxResources(input, null),
             UseSupplements = input.Strings("useSupplement"),
+            ExcludeSystems = input.Strings("exclude-system"),
         });
         return TerminologyOutput.Expansion(result, http.RequestServices.GetRequiredService<TimeProvider>().GetUtcNow(), input.Bool("includeDefinition"));
     }

@@ -127,6 +127,14 @@ public class TerminologyEndpointTests(string store) : ServerTests(store)
     }
 
     [Test]
+    public async Task Expand_leaves_out_an_excluded_system()
+    {
+        var (status, body) = await Get($"/ValueSet/$expand?url=http://hl7.org/fhir/ValueSet/administrative-gender&exclude-system={Gender}");
+        Assert.That(status, Is.EqualTo(HttpStatusCode.OK), body.ToString());
+        Assert.That(body.GetProperty("expansion").GetProperty("total").GetInt32(), Is.Zero);
+    }
+
+    [Test]
     public async Task Instance_level_subsumes_on_a_stored_code_system()
     {
         var created = await Client.PutAsync("/CodeSystem/colors", RestTests.Json(Colors));
