@@ -1,5 +1,6 @@
 using FhirServer.Terminology.Model;
 using FhirServer.Terminology.Operations;
+using static FhirServer.Terminology.Tests.Support.AnimalValidation;
 using static FhirServer.Terminology.Tests.Support.TestTerminology;
 
 namespace FhirServer.Terminology.Tests;
@@ -10,21 +11,10 @@ namespace FhirServer.Terminology.Tests;
 /// </summary>
 public class ValidateCodeWordingTests
 {
-    private const string System = "http://example.org/cs/animals";
-
-    private static readonly string Mammals =
-        """{"include":[{"system":"http://example.org/cs/animals","filter":[{"property":"concept","op":"is-a","value":"mammal"}]}]}""";
-
-    private static ValidateCodeResult InValueSet(ValidateCodeRequest request, string compose) =>
-        Service().ValidateCodeInValueSet(request with { ValueSet = ValueSet(compose), TxResources = [Animals(), .. request.TxResources] });
-
-    private static ValidateCodeRequest Coding(string? system, string code, string? display = null) =>
-        new([new CodingValue(system, code, display)]) { IsCoding = true };
-
     [Test]
     public void A_concept_outside_the_value_set_still_has_its_display_checked()
     {
-        var result = InValueSet(Coding(System, "bird", "Wrong") with { LenientDisplay = true }, Mammals);
+        var result = InValueSet(Coding(AnimalsSystem, "bird", "Wrong") with { LenientDisplay = true }, Mammals);
         Assert.That(result.Result, Is.False);
         Assert.That(result.Issues.Select(i => (i.Severity, i.MessageId)), Is.EqualTo(new[]
         {
@@ -74,7 +64,7 @@ public class ValidateCodeWordingTests
     [Test]
     public void A_request_without_a_code_is_refused_in_the_reference_wording()
     {
-        var e = Assert.Throws<TerminologyException>(() => InValueSet(new ValidateCodeRequest([new CodingValue(System, null)]) { IsCoding = true }, Mammals));
+        var e = Assert.Throws<TerminologyException>(() => InValueSet(new ValidateCodeRequest([new CodingValue(AnimalsSystem, null)]) { IsCoding = true }, Mammals));
         Assert.That((e!.IssueCode, e.Message, e.MessageId, e.Expression), Is.EqualTo(("invalid", TxMessages.NoCodeToValidate, (string?)null, (string?)null)));
     }
 }
