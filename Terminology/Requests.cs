@@ -68,4 +68,9 @@ public sealed record ExpandRequest
     public IReadOnlyList<ElementNode> TxResources { get; init; } = [];
     /// <summary>Supplements to apply (<c>useSupplement</c>): an unknown one is an error.</summary>
     public IReadOnlyList<string> UseSupplements { get; init; } = [];
+    /// <summary>
+    /// The <c>exclude-system</c> parameters (R4 ValueSet-expand): code systems (<c>url</c>, or <c>url|version</c> with a
+    /// version or version pattern) whose codes the expansion leaves out.
+    /// </summary>
+    public IReadOnlyList<string> ExcludeSystems { get; init; } = [];
 }

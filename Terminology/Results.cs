@@ -4,7 +4,11 @@ namespace FhirServer.Terminology;
 
 /// <summary>CodeSystem/$lookup output.</summary>
 public sealed record LookupResult(string Name, string? Version, string Code, string? Display, string? Definition,
-    bool Abstract, IReadOnlyList<Designation> Designations, IReadOnlyList<ConceptProperty> Properties);
+    bool Abstract, IReadOnlyList<Designation> Designations, IReadOnlyList<ConceptProperty> Properties)
+{
+    /// <summary>The code system's url, returned beside the code as the reference servers return them.</summary>
+    public string? System { get; init; }
+}
 
 /// <summary>
 /// A problem found while validating a code, reported in the <c>issues</c> output (an OperationOutcome). Detail is
@@ -37,8 +41,10 @@ public sealed record SubsumesResult(string Outcome);
 public sealed record ExpansionEntry(string System, string? Version, string Code, string? Display, bool Abstract, bool Inactive,
     IReadOnlyList<Designation> Designations)
 {
-    /// <summary>The concept properties asked for with the <c>property</c> parameter.</summary>
+    /// <summary>The concept properties asked for with the <c>property</c> parameter, and those returned unasked.</summary>
     public IReadOnlyList<ConceptProperty> Properties { get; init; } = [];
+    /// <summary>The extensions of the concept and of the value set's entry for it that the expansion echoes.</summary>
+    public IReadOnlyList<ElementExtension> Extensions { get; init; } = [];
     public List<ExpansionEntry> Contains { get; } = [];
 }
 

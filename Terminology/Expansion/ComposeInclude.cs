@@ -11,7 +11,14 @@ namespace FhirServer.Terminology.Expansion;
 /// </summary>
 public sealed class ComposeInclude
 {
-    private ComposeInclude(string? system, string? version, IReadOnlyList<(string Code, string? Display, List<Designation> Designations)> concepts,
+    /// <summary>
+    /// A concept the include lists (R4 ValueSet.compose.include.concept): its display and designations in the value set,
+    /// the properties its extensions stand for and the extensions an expansion echoes (<see cref="ConceptExtensions"/>).
+    /// </summary>
+    public sealed record ListedConcept(string Code, string? Display, List<Designation> Designations,
+        IReadOnlyList<ConceptProperty> Properties, IReadOnlyList<ElementExtension> Extensions);
+
+    private ComposeInclude(string? system, string? version, IReadOnlyList<ListedConcept> concepts,
         IReadOnlyList<(string Property, string Op, string Value)> filters, IReadOnlyList<string> valueSets)
     {
         System = system;
@@ -23,7 +30,7 @@ public sealed class ComposeInclude
 
     public string? System { get; }
     public string? Version { get; }
-    public IReadOnlyList<(string Code, string? Display, List<Designation> Designations)> Concepts { get; }
+    public IReadOnlyList<ListedConcept> Concepts { get; }
     public IReadOnlyList<(string Property, string Op, string Value)> Filters { get; }
     public IReadOnlyList<string> ValueSets { get; }
 
@@ -49,9 +56,10 @@ public sealed class ComposeInclude
     private static ComposeInclude Create(ElementNode node) => new(
         node.Child("system")?.Value,
         node.Child("version")?.Value,
-        [.. node.ChildrenNamed("concept").Where(c => c.Child("code")?.Value is not null).Select(c => (c.Child("code")!.Value!, c.Child("display")?.Value,
-            c.ChildrenNamed("designation").Where(d => d.Child("value")?.Value is not null)
-                .Select(d => new Designation(d.Child("language")?.Value, Codings.Read(d.Child("use")), d.Child("value")!.Value!)).ToList()))],
+        [.. node.ChildrenNamed("concept").Where(c => c.Child("code")?.Value is not null).Select(c => new ListedConcept(c.Child("code")!.Value!,
+            c.Child("display")?.Value,
+            [.. c.ChildrenNamed("designation").Select(CodeSystemIndex.ReadDesignation).OfType<Designation>()],
+            [.. ConceptExtensions.PropertiesOf(c)], [.. ConceptExtensions.EchoedOf(c, listedByValueSet: true)]))],
         [.. node.ChildrenNamed("filter").Select(f => (f.Child("property")?.Value ?? "", f.Child("op")?.Value ?? "", f.Child("value")?.Value ?? ""))],
         [.. node.ChildrenNamed("valueSet").Select(v => v.Value).OfType<string>()]);
 

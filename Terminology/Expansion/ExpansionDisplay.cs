@@ -12,7 +12,7 @@ namespace FhirServer.Terminology.Expansion;
 /// </summary>
 public static class ExpansionDisplay
 {
-    private static readonly CodingValue PreferredForLanguage =
+    public static readonly CodingValue PreferredForLanguage =
         new("http://terminology.hl7.org/CodeSystem/hl7TermMaintInfra", "preferredForLanguage", "Preferred For Language");
 
     private const string LanguageSystem = "urn:ietf:bcp:47";

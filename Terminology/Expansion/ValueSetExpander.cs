@@ -26,7 +26,11 @@ public sealed class ValueSetExpander(RequestSources sources, int maxSize, Versio
 
     /// <summary>A code of the expansion; <paramref name="Listed"/>: named by a concept list, so it keeps the list's flat order.</summary>
     public sealed record Member(CodeSystemIndex? System, string SystemUrl, string? Version, string Code, string? Display, Concept? Concept,
-        IReadOnlyList<Designation> Designations, bool Listed = false);
+        IReadOnlyList<Designation> Designations, bool Listed = false)
+    {
+        /// <summary>The compose entry that listed the code, with what the value set says of it.</summary>
+        public ComposeInclude.ListedConcept? Listing { get; init; }
+    }
 
     private readonly List<CodeSystemIndex> _used = [];
 
@@ -57,9 +61,13 @@ public sealed class ValueSetExpander(RequestSources sources, int maxSize, Versio
                     }
             foreach (var exclude in compose.ChildrenNamed("exclude").Select(ComposeInclude.Read))
             {
-                // An exclude removes the code from every version the expansion holds, as the reference servers do.
-                var excluded = Members(exclude).Select(m => m.SystemUrl + "|" + m.Code).ToHashSet(StringComparer.Ordinal);
-                result.RemoveAll(m => excluded.Contains(m.SystemUrl + "|" + m.Code));
+                // An exclude removes the code from every version the expansion holds, as the reference servers do;
+                // when the expansion holds the system in several versions, an exclude that names a version removes
+                // that version's codes only (the entries are told apart by version).
+                var byVersion = exclude.Version is not null && result.Where(m => m.SystemUrl == exclude.System).Select(m => m.Version).Distinct().Count() > 1;
+                string ExcludeKey(Member m) => m.SystemUrl + (byVersion ? "|" + m.Version : "") + "#" + m.Code;
+                var excluded = Members(exclude).Select(ExcludeKey).ToHashSet(StringComparer.Ordinal);
+                result.RemoveAll(m => excluded.Contains(ExcludeKey(m)));
             }
             // R4 ValueSet.compose.inactive = false: the value set holds only the active codes of what it includes.
             if (compose.Child("inactive")?.Value == "false") result.RemoveAll(m => m.Concept is { Inactive: true });
@@ -139,7 +147,7 @@ public sealed class ValueSetExpander(RequestSources sources, int maxSize, Versio
             {
                 if (include.Concepts.Count == 0 || include.Filters.Count > 0)
                     throw TerminologyException.NotFound(UnknownSystem.Message(sources, include.System, version.Version, UnknownSystem.ToExpand));
-                members = include.Concepts.Select(c => new Member(null, include.System, version.Version, c.Code, c.Display, null, c.Designations, true));
+                members = include.Concepts.Select(c => new Member(null, include.System, version.Version, c.Code, c.Display, null, c.Designations, true) { Listing = c });
             }
             else if (_versions.Check(include.System) is { } required && !VersionPattern.Matches(cs.Version, required))
                 throw TerminologyException.VersionError(IncludeVersion.CheckFailed(include.System, cs.Version, required));
@@ -147,8 +155,8 @@ public sealed class ValueSetExpander(RequestSources sources, int maxSize, Versio
             {
                 // Listed concepts keep the order of the list and the display the value set gives them (R4 §4.9.5.2).
                 members = include.Concepts.Select(c => cs.Find(c.Code) is { } concept
-                        ? new Member(cs, cs.Url, cs.Version, concept.Code, c.Display ?? concept.Display, concept, [.. c.Designations, .. concept.Designations], true)
-                        : cs.IsCompleteContent ? null : new Member(cs, cs.Url, cs.Version, c.Code, c.Display, null, c.Designations, true))
+                        ? new Member(cs, cs.Url, cs.Version, concept.Code, c.Display ?? concept.Display, concept, [.. concept.Designations, .. c.Designations], true) { Listing = c }
+                        : cs.IsCompleteContent ? null : new Member(cs, cs.Url, cs.Version, c.Code, c.Display, null, c.Designations, true) { Listing = c })
                     .OfType<Member>();
             }
             else

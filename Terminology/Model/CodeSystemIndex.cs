@@ -29,8 +29,17 @@ public sealed class CodeSystemIndex
     /// <summary>The structuredefinition-standards-status extension (draft, trial-use, normative, deprecated, withdrawn…).</summary>
     public string? StandardsStatus { get; private init; }
     public string? Language { get; private init; }
-    /// <summary>The properties the code system defines (CodeSystem.property): code → URI.</summary>
-    public IReadOnlyDictionary<string, string?> PropertyUris { get; private init; } = new Dictionary<string, string?>();
+    /// <summary>The properties the code system defines (CodeSystem.property): code → URI; a supplement's added.</summary>
+    public IReadOnlyDictionary<string, string?> PropertyUris => _propertyUris;
+
+    private readonly Dictionary<string, string?> _propertyUris = new(StringComparer.Ordinal);
+
+    /// <summary>The properties a resource defines (CodeSystem.property), unless already known by their code.</summary>
+    internal void AddPropertyDefinitions(ElementNode resource)
+    {
+        foreach (var p in resource.ChildrenNamed("property"))
+            if (p.Child("code")?.Value is { } code) _propertyUris.TryAdd(code, p.Child("uri")?.Value);
+    }
     public bool CaseSensitive { get; }
     /// <summary><c>complete</c>, <c>fragment</c>, <c>not-present</c>, <c>example</c> or <c>supplement</c> (R4 §4.8.5).</summary>
     public string Content { get; }
@@ -89,14 +98,20 @@ public sealed class CodeSystemIndex
             Experimental = codeSystem.Child("experimental")?.Value == "true",
             StandardsStatus = StandardsStatusOf(codeSystem),
             Language = codeSystem.Child("language")?.Value,
-            PropertyUris = codeSystem.ChildrenNamed("property").Where(p => p.Child("code")?.Value is not null)
-                .GroupBy(p => p.Child("code")!.Value!).ToDictionary(g => g.Key, g => g.First().Child("uri")?.Value),
-        };
+        }.WithPropertyDefinitions(codeSystem);
+    }
+
+    private CodeSystemIndex WithPropertyDefinitions(ElementNode codeSystem)
+    {
+        AddPropertyDefinitions(codeSystem);
+        return this;
     }
 
     /// <summary>A concept's designation (CodeSystem.concept.designation); none without a value.</summary>
     internal static Designation? ReadDesignation(ElementNode d) =>
-        d.Child("value")?.Value is { } value ? new Designation(d.Child("language")?.Value, Codings.Read(d.Child("use")), value) : null;
+        d.Child("value")?.Value is { } value
+            ? new Designation(d.Child("language")?.Value, Codings.Read(d.Child("use")), value) { Extensions = ConceptExtensions.OfDesignation(d) }
+            : null;
 
     /// <summary>A concept's property (CodeSystem.concept.property); none without a code or a value.</summary>
     internal static ConceptProperty? ReadProperty(ElementNode p) =>
@@ -117,6 +132,7 @@ public sealed class CodeSystemIndex
         concept.Display ??= node.Child("display")?.Value;
         concept.Definition ??= node.Child("definition")?.Value;
         concept.StandardsStatus ??= StandardsStatusOf(node);
+        concept.AddExtensions(node);
         concept.Designations.AddRange(node.ChildrenNamed("designation").Select(ReadDesignation).OfType<Designation>());
         // A translation of the display is the concept's name in that language: a designation (R4 §4.8.6).
         foreach (var (language, content) in Translations.Read(node.Child("display")))

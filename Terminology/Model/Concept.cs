@@ -1,3 +1,5 @@
+using FhirServer.Conformance.Model;
+
 namespace FhirServer.Terminology.Model;
 
 /// <summary>
@@ -13,6 +15,10 @@ public sealed class Concept(string code)
     public List<(string Language, string Value)> DefinitionTranslations { get; } = [];
     public List<Designation> Designations { get; } = [];
     public List<ConceptProperty> Properties { get; } = [];
+    /// <summary>The properties the concept's extensions stand for (weight, label, order: <see cref="ConceptExtensions"/>).</summary>
+    public List<ConceptProperty> ExtensionProperties { get; } = [];
+    /// <summary>The concept's extensions an expansion echoes (how to render it).</summary>
+    public List<ElementExtension> Extensions { get; } = [];
     public List<Concept> Parents { get; } = [];
     public List<Concept> Children { get; } = [];
 
@@ -37,6 +43,17 @@ public sealed class Concept(string code)
 
     /// <summary>The <c>status</c> property, else the standards status the concept carries as an extension.</summary>
     public string? Status => Properties.FirstOrDefault(p => p.Code == "status")?.Value ?? StandardsStatus;
+
+    /// <summary>Extensions read in (a supplement's after the code system's): a property read again replaces the earlier one.</summary>
+    public void AddExtensions(ElementNode node, bool listedByValueSet = false)
+    {
+        foreach (var property in ConceptExtensions.PropertiesOf(node))
+        {
+            ExtensionProperties.RemoveAll(p => p.Code == property.Code);
+            ExtensionProperties.Add(property);
+        }
+        Extensions.AddRange(ConceptExtensions.EchoedOf(node, listedByValueSet));
+    }
 
     private bool HasTrue(string code) => Properties.Any(p => p.Code == code && p.Value == "true");
 

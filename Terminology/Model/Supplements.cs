@@ -36,6 +36,7 @@ public static class Supplements
         foreach (var supplement in supplements)
         {
             var language = supplement.Child("language")?.Value;
+            cs.AddPropertyDefinitions(supplement);
             foreach (var node in supplement.ChildrenNamed("concept")) Apply(cs, node, language);
         }
     }
@@ -48,6 +49,7 @@ public static class Supplements
                 && !concept.Designations.Any(d => d.Value == display && d.Language == language))
                 concept.Designations.Add(new Designation(language, null, display));
             concept.Designations.AddRange(node.ChildrenNamed("designation").Select(CodeSystemIndex.ReadDesignation).OfType<Designation>());
+            concept.AddExtensions(node);
             concept.Properties.AddRange(node.ChildrenNamed("property").Select(CodeSystemIndex.ReadProperty).OfType<ConceptProperty>()
                 .Where(p => p.Code is not ("parent" or "child")));
         }

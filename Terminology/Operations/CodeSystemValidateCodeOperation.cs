@@ -10,7 +10,7 @@ public sealed class CodeSystemValidateCodeOperation(TerminologySources sources)
         var forRequest = sources.ForRequest(request.TxResources);
         forRequest.UseSupplements(request.UseSupplements);
         if (request.Codings.Count == 0 || request.Codings.All(c => c.Code is null))
-            throw TerminologyException.Invalid("$validate-code needs a code, a coding or a codeableConcept");
+            throw TerminologyException.Invalid(TxMessages.NoCodeToValidate);
         Displays.RequireValidLanguages(request.DisplayLanguage);
         var checker = new CodingChecker(forRequest, request, null, null);
         var outcomes = ValidationAnswer.UpToFirstValid(request.Codings.Select((c, i) => checker.Check(c, CodeCheck.Path(request, i))));

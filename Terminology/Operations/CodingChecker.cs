@@ -77,7 +77,11 @@ public sealed class CodingChecker(RequestSources sources, ValidateCodeRequest re
         {
             UnknownSystem(system, coding.Version, path, outcome);
             outcome.MembershipUnknown = outcome.UnknownSystem is not null && valueSet is not null && Includes(valueSet, system, coding.Version);
-            if (!outcome.MembershipUnknown) NotInValueSet(outcome, path);
+            if (!outcome.MembershipUnknown)
+            {
+                if (valueSet is not null) UnknownSystemOutsideValueSet(outcome, system);
+                NotInValueSet(outcome, path);
+            }
             return outcome;
         }
         if (valueSet is not null && CanonicalStatus.Check(CanonicalStatus.Of(cs), CanonicalStatus.Of(valueSet)) is { } status) outcome.Issues.Add(status);
@@ -105,8 +109,9 @@ public sealed class CodingChecker(RequestSources sources, ValidateCodeRequest re
         }
         if (!outcome.Member)
         {
+            // Outside the value set, the concept is still checked as a code of its system (display, status).
             NotInValueSet(outcome, path);
-            CodeCheck.Status(concept, path, outcome.Issues);
+            CodeCheck.Concept(cs, concept, coding, request, path, outcome.Issues);
             return outcome;
         }
         CodeCheck.Concept(cs, concept, coding, request, path, outcome.Issues);
@@ -158,6 +163,15 @@ public sealed class CodingChecker(RequestSources sources, ValidateCodeRequest re
         outcome.Issues.Add(version is null
             ? TxMessages.Issue("error", "not-found", at, "not-found", TxMessages.UnknownCodeSystem, system)
             : CodingVersion.UnknownVersion(sources, system, version, path));
+    }
+
+    // An absolute system the value set does not draw on: the code is outside the value set whatever the system holds,
+    // and the reference servers name the system unquoted in that message (a relative one keeps its quotes).
+    private static void UnknownSystemOutsideValueSet(Outcome outcome, string system)
+    {
+        var index = outcome.Issues.FindIndex(i => i.MessageId == TxMessages.UnknownCodeSystem);
+        if (index >= 0 && Uri.TryCreate(system, UriKind.Absolute, out _))
+            outcome.Issues[index] = outcome.Issues[index] with { Text = TxMessages.Format(TxMessages.UnknownCodeSystemOutsideValueSet, system) };
     }
 
     // The unknown code system as x-unknown-system names it: url|version when other versions are known, the url alone

@@ -11,16 +11,35 @@ public static class Displays
         return concept.Designations.FirstOrDefault(d => LanguageMatches(d.Language, language))?.Value ?? concept.Display;
     }
 
-    /// <summary>Every text the concept is known by, for display checks: the display and every designation.</summary>
+    /// <summary>Every text the concept is displayed by, for display checks: the display and the display designations.</summary>
     public static IEnumerable<string> All(Concept concept) =>
-        (concept.Display is null ? [] : new[] { concept.Display }).Concat(concept.Designations.Select(d => d.Value));
+        (concept.Display is null ? [] : new[] { concept.Display }).Concat(concept.Designations.Where(IsDisplay).Select(d => d.Value));
 
-    /// <summary>The texts a concept is known by with their languages: the display (in the code system's language) and the designations.</summary>
+    /// <summary>
+    /// The texts a concept is displayed by with their languages: the display (in the code system's language) and the
+    /// designations that are displays.
+    /// </summary>
     public static IEnumerable<(string Text, string? Language)> Candidates(Concept concept, string? systemLanguage)
     {
         if (concept.Display is { } display) yield return (display, systemLanguage);
-        foreach (var d in concept.Designations) yield return (d.Value, d.Language);
+        foreach (var d in concept.Designations.Where(IsDisplay)) yield return (d.Value, d.Language);
     }
+
+    /// <summary>
+    /// A designation is a display unless its use says it serves another purpose (R4 CodeSystem.concept.designation.use:
+    /// "how this designation would be used"): one without a use, or with a display use (preferred for a language, a
+    /// SNOMED CT synonym or fully specified name) is a way to display the concept; one for a special purpose (an
+    /// abbreviation, a code system's own use) is not a display a client may send.
+    /// </summary>
+    public static bool IsDisplay(Designation designation) => designation.Use is not { } use || DisplayUses.Contains($"{use.System}|{use.Code}");
+
+    private static readonly HashSet<string> DisplayUses =
+    [
+        "http://terminology.hl7.org/CodeSystem/hl7TermMaintInfra|preferredForLanguage",
+        "http://terminology.hl7.org/CodeSystem/designation-usage|display",
+        "http://snomed.info/sct|900000000000013009",
+        "http://snomed.info/sct|900000000000003001",
+    ];
 
     /// <summary>The languages of a displayLanguage or Accept-Language value ("en, en-AU; q=0.4"), weights dropped, "*" ignored.</summary>
     public static IReadOnlyList<string> ParseLanguages(string? value) => value is null ? [] :

@@ -34,8 +34,9 @@ public sealed class ExpandOperation(TerminologySources sources, TerminologyOptio
             : new ValueSetExpander(forRequest, options.MaxPagedExpansionSize, request.Versions, "Terminology:MaxPagedExpansionSize");
         IEnumerable<ValueSetExpander.Member> members = expander.Expand(valueSet);
         if (request.ActiveOnly == true) members = members.Where(m => m.Concept is not { Inactive: true });
+        if (request.ExcludeSystems.Count > 0) members = members.Where(m => !request.ExcludeSystems.Any(s => Names(s, m)));
         if (!string.IsNullOrWhiteSpace(request.Filter)) members = members.Where(m => TextFilter.Matches(m.Display, request.Filter));
-        var all = members.ToList();
+        var all = VersionsInOrder(members, valueSet);
 
         // The display language: the request's parameter, else the value set's own expansion parameter, else the
         // HTTP Accept-Language header.
@@ -79,7 +80,8 @@ public sealed class ExpandOperation(TerminologySources sources, TerminologyOptio
         return new ExpansionEntry(m.SystemUrl, version, m.Code, display, m.Concept?.Abstract == true, m.Concept?.Inactive == true,
             request.IncludeDesignations == true || request.Designations.Count > 0 ? designations : [])
         {
-            Properties = m.Concept is { } concept ? ExpansionProperties.Of(concept, request.Properties) : [],
+            Properties = ExpansionProperties.Of(m.Concept, m.Listing, request.Properties),
+            Extensions = [.. m.Concept?.Extensions ?? [], .. m.Listing?.Extensions ?? []],
         };
     }
 
@@ -93,6 +95,7 @@ public sealed class ExpandOperation(TerminologySources sources, TerminologyOptio
         foreach (var designation in request.Designations) parameters.Add(("designation", designation));
         if (request.ExcludeNested is { } excludeNested) parameters.Add(("excludeNested", Bool(excludeNested)));
         if (request.Filter is { } filter) parameters.Add(("filter", filter));
+        foreach (var system in request.ExcludeSystems) parameters.Add(("exclude-system", system));
         if (request.IncludeDesignations is { } includeDesignations) parameters.Add(("includeDesignations", Bool(includeDesignations)));
         if (request.Offset is { } offset) parameters.Add(("offset", offset.ToString(CultureInfo.InvariantCulture)));
         return parameters;
@@ -103,6 +106,25 @@ public sealed class ExpandOperation(TerminologySources sources, TerminologyOptio
     private static HashSet<string> VersionedSystems(IEnumerable<CodeSystemIndex> used, IEnumerable<ValueSetExpander.Member> members) =>
         [.. used.Select(cs => (cs.Url, cs.Version)).Concat(members.Select(m => (Url: m.SystemUrl, m.Version))).Distinct()
             .GroupBy(s => s.Url).Where(g => g.Count() > 1).Select(g => g.Key)];
+
+    // A code the expansion holds in several versions of its system is listed once per version, where the code first
+    // comes: first the versions the value set's includes name, the most recent first, then the one an include without
+    // a version resolved to (the order of the reference servers).
+    private static List<ValueSetExpander.Member> VersionsInOrder(IEnumerable<ValueSetExpander.Member> members, ElementNode valueSet)
+    {
+        var named = valueSet.Child("compose")?.ChildrenNamed("include")
+            .Select(i => (i.Child("system")?.Value, i.Child("version")?.Value)).ToHashSet() ?? [];
+        return [.. members.GroupBy(m => (m.SystemUrl, m.Code))
+            .SelectMany(g => g.Count() == 1 ? g.AsEnumerable() : g.OrderBy(m => !named.Contains((m.SystemUrl, m.Version)))
+                .ThenByDescending(m => m.Version ?? "", Conformance.Packages.SemanticVersionComparer.Instance))];
+    }
+
+    // An exclude-system value (url, or url|version where the version may be a pattern such as 1.x) names the member's system.
+    private static bool Names(string canonical, ValueSetExpander.Member m)
+    {
+        var bar = canonical.IndexOf('|');
+        return bar < 0 ? m.SystemUrl == canonical : m.SystemUrl == canonical[..bar] && VersionPattern.Matches(m.Version, canonical[(bar + 1)..]);
+    }
 
     private static string Canonical(string url, string? version) => version is null ? url : url + "|" + version;
 

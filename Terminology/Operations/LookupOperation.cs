@@ -1,3 +1,4 @@
+using FhirServer.Terminology.Expansion;
 using FhirServer.Terminology.Model;
 using FhirServer.Terminology.Sources;
 
@@ -21,7 +22,8 @@ public sealed class LookupOperation(TerminologySources sources)
         var properties = new List<ConceptProperty>(concept.Properties.Where(p => p.Code is not "parent" and not "child"));
         properties.AddRange(concept.Parents.Select(p => new ConceptProperty("parent", "code", p.Code)));
         properties.AddRange(concept.Children.Select(c => new ConceptProperty("child", "code", c.Code)));
-        if (concept.Inactive && !properties.Any(p => p.Code == "inactive")) properties.Add(new ConceptProperty("inactive", "boolean", "true"));
+        // Whether the concept is active is always told (R4 concept-properties#inactive), as the reference servers do.
+        if (!properties.Any(p => p.Code == "inactive")) properties.Add(new ConceptProperty("inactive", "boolean", concept.Inactive ? "true" : "false"));
         if (request.Properties is { Count: > 0 } wanted && !wanted.Contains("*"))
             properties.RemoveAll(p => !wanted.Contains(p.Code));
 
@@ -29,8 +31,15 @@ public sealed class LookupOperation(TerminologySources sources)
         return new LookupResult(cs.Name ?? cs.Title ?? cs.Url, cs.Version, concept.Code,
             Displays.For(concept, request.DisplayLanguage, cs.Language),
             Translated(concept.Definition, concept.DefinitionTranslations, cs.Language, request.DisplayLanguage),
-            concept.Abstract, concept.Designations, properties);
+            concept.Abstract, Designations(concept, cs.Language), properties) { System = cs.Url };
     }
+
+    // The display is the concept's designation in the code system's language (preferred for it), listed first as the
+    // reference servers list it, then the concept's other designations.
+    private static IReadOnlyList<Designation> Designations(Concept concept, string? systemLanguage) =>
+        systemLanguage is null || concept.Display is not { } display || concept.Designations.Any(d => d.Language == systemLanguage && d.Value == display)
+            ? concept.Designations
+            : [new Designation(systemLanguage, ExpansionDisplay.PreferredForLanguage, display), .. concept.Designations];
 
     // The text in the display language when the code system carries a translation into it (R4 languages.html).
     private static string? Translated(string? text, IReadOnlyList<(string Language, string Value)> translations, string? systemLanguage, string? language)

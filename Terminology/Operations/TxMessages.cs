@@ -15,6 +15,8 @@ public static class TxMessages
     public const string UnknownCode = "Unknown_Code_in";
     public const string UnknownCodeInFragment = "UNKNOWN_CODE_IN_FRAGMENT";
     public const string UnknownCodeSystem = "UNKNOWN_CODESYSTEM";
+    /// <summary>The text of <see cref="UnknownCodeSystem"/> for a system outside the value set (a template only: the id reported is UNKNOWN_CODESYSTEM).</summary>
+    public const string UnknownCodeSystemOutsideValueSet = "UNKNOWN_CODESYSTEM (outside the value set)";
     public const string UnknownCodeSystemVersion = "UNKNOWN_CODESYSTEM_VERSION";
     public const string UnknownCodeSystemVersionNone = "UNKNOWN_CODESYSTEM_VERSION_NONE";
     public const string NoSystem = "Coding_has_no_system__cannot_validate";
@@ -49,6 +51,13 @@ public static class TxMessages
     public const string VersionCheck = "VALUESET_VERSION_CHECK";
     public const string SupplementAsSystem = "CODESYSTEM_CS_NO_SUPPLEMENT";
 
+    /// <summary>
+    /// The text (reported without a message id, as terminology servers do) for a $validate-code request with nothing
+    /// to validate: an error of the request, not an answer about a code.
+    /// </summary>
+    public const string NoCodeToValidate =
+        "Unable to find code to validate (looked for coding | codeableConcept | code+system | code+inferSystem in parameters";
+
     private static readonly Dictionary<string, string> Templates = new(StringComparer.Ordinal)
     {
         [NotInValueSet] = "The provided code '{0}' was not found in the value set '{1}'",
@@ -57,6 +66,7 @@ public static class TxMessages
         [UnknownCode] = "Unknown code '{0}' in the CodeSystem '{1}'",
         [UnknownCodeInFragment] = "Unknown Code '{0}' in the CodeSystem '{1}' version '{2}' - note that the code system is labeled as a fragment, so the code may be valid in some other fragment",
         [UnknownCodeSystem] = "A definition for CodeSystem '{0}' could not be found, so the code cannot be validated",
+        [UnknownCodeSystemOutsideValueSet] = "A definition for CodeSystem {0} could not be found, so the code cannot be validated",
         [UnknownCodeSystemVersion] = "A definition for CodeSystem '{0}' version '{1}' could not be found, so the code cannot be validated. Valid versions: {2}",
         [UnknownCodeSystemVersionNone] = "A definition for CodeSystem '{0}' version '{1}' could not be found, so the code cannot be validated. No versions of this code system are known",
         [NoSystem] = "Coding has no system. A code with no system has no defined meaning, and it cannot be validated. A system should be provided",

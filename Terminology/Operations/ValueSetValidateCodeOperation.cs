@@ -16,7 +16,7 @@ public sealed class ValueSetValidateCodeOperation(TerminologySources sources, Te
                 : throw TerminologyException.Invalid("ValueSet/$validate-code needs a url or a valueSet"));
         forRequest.UseSupplements([.. request.UseSupplements, .. Supplements.Referenced(valueSet)]);
         if (request.Codings.Count == 0 || request.Codings.All(c => c.Code is null))
-            throw TerminologyException.Invalid("$validate-code needs a code, a coding or a codeableConcept");
+            throw TerminologyException.Invalid(TxMessages.NoCodeToValidate);
         // Without a displayLanguage, the language the value set asks for (its displayLanguage expansion parameter, R4
         // valueset-expansion-parameter extension) or its own language.
         request = request with { DisplayLanguage = Displays.RequireValidLanguages(request.DisplayLanguage) ?? DefaultLanguage(valueSet) };

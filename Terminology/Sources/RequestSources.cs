@@ -119,12 +119,16 @@ public sealed class RequestSources
         return entry is null ? null : _shared.ConceptMap(entry);
     }
 
-    /// <summary>Every ConceptMap the request can see: its own, then those of the packages with another canonical.</summary>
+    /// <summary>
+    /// Every ConceptMap the request can see: its own, then the store's, then those of the packages, each canonical
+    /// once (the first source that has it wins, as for a map named by url).
+    /// </summary>
     public IEnumerable<ConceptMapModel> ConceptMaps()
     {
         var local = _local.Where(r => r.Type == "ConceptMap").Select(ConceptMapModel.Read).ToList();
         var seen = local.Select(m => m.Canonical).ToHashSet(StringComparer.Ordinal);
-        return local.Concat(_shared.ConceptMapEntries().Select(_shared.ConceptMap).OfType<ConceptMapModel>().Where(m => !seen.Contains(m.Canonical)));
+        var stored = _shared.Stored.All("ConceptMap").Select(ConceptMapModel.Read).Where(m => seen.Add(m.Canonical)).ToList();
+        return local.Concat(stored).Concat(_shared.ConceptMapEntries().Select(_shared.ConceptMap).OfType<ConceptMapModel>().Where(m => !seen.Contains(m.Canonical)));
     }
 
     private static (string Url, string? Version) SplitCanonical(string canonical)

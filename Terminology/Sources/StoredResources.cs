@@ -54,6 +54,13 @@ public sealed class StoredResources
         return _byUrl.TryGetValue((type, url), out var found) ? found : [];
     }
 
+    /// <summary>Every stored resource of one type (every version), for an operation that looks through all of them.</summary>
+    public IEnumerable<ElementNode> All(string type)
+    {
+        if (!_loaded.IsCompleted) _loaded.GetAwaiter().GetResult();
+        return _byUrl.Where(e => e.Key.Type == type).SelectMany(e => e.Value);
+    }
+
     // Readers see an immutable map swapped whole: writes of terminology resources are rare, reads are on every request.
     private void Rebuild(string type, string? oldUrl, string? newUrl)
     {

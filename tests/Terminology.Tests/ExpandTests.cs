@@ -23,6 +23,21 @@ public class ExpandTests
     }
 
     [Test]
+    public void Exclude_system_leaves_out_the_codes_of_that_system_or_version()
+    {
+        var colors = Parse("""
+            {"resourceType":"CodeSystem","url":"http://example.org/cs/colors","version":"2.1","status":"active","content":"complete",
+             "concept":[{"code":"red"},{"code":"blue"}]}
+            """);
+        var both = $$"""{"include":[{{Include}},{"system":"http://example.org/cs/colors"}]}""";
+        Assert.That(Codes(both, r => r with { ExcludeSystems = ["http://example.org/cs/animals"] }, colors), Is.EqualTo(new[] { "red", "blue" }));
+        Assert.That(Codes(both, r => r with { ExcludeSystems = ["http://example.org/cs/colors|2.x"] }, colors), Has.Count.EqualTo(7));
+        Assert.That(Codes(both, r => r with { ExcludeSystems = ["http://example.org/cs/colors|3.0"] }, colors), Has.Count.EqualTo(9), "another version");
+        var result = Service().Expand(new ExpandRequest { ValueSet = ValueSet(both), TxResources = [Animals(), colors], ExcludeSystems = ["http://example.org/cs/colors"] });
+        Assert.That(result.Parameters, Does.Contain(("exclude-system", "http://example.org/cs/colors")));
+    }
+
+    [Test]
     public void Listed_concepts_keep_their_order_and_display()
     {
         var vs = ValueSet("""{"include":[{"system":"http://example.org/cs/animals","concept":[{"code":"cat","display":"Chat"},{"code":"dog"}]}]}""");

@@ -19,6 +19,14 @@ public class LookupTests
     }
 
     [Test]
+    public void Lookup_tells_the_system_and_whether_the_concept_is_active()
+    {
+        var result = Service().Lookup(new LookupRequest(new CodingValue(Animals, "dog")) { TxResources = [Support.TestTerminology.Animals()] });
+        Assert.That((result.System, result.Code), Is.EqualTo(((string?)Animals, "dog")));
+        Assert.That(result.Properties.Where(p => p.Code == "inactive").Select(p => p.Value), Is.EqualTo(new[] { "false" }));
+    }
+
+    [Test]
     public void The_name_is_the_code_system_name_not_its_title()
     {
         var cs = Parse("""
@@ -57,7 +65,9 @@ public class LookupTests
         Assert.That((english.Name, english.Display, english.Definition), Is.EqualTo(("De", (string?)"Display", (string?)"My code")));
         var german = Service().Lookup(new LookupRequest(new CodingValue("http://example.org/cs/de", "a")) { TxResources = [cs] });
         Assert.That((german.Name, german.Display, german.Definition), Is.EqualTo(("De", (string?)"Anzeige", (string?)"Mein Code")));
-        Assert.That(german.Designations.Select(d => (d.Language, d.Value)), Is.EqualTo(new[] { ((string?)"en", "Display") }));
+        // The display is also the designation in the code system's language, first.
+        Assert.That(german.Designations.Select(d => (d.Language, d.Value)), Is.EqualTo(new[] { ((string?)"de", "Anzeige"), ("en", "Display") }));
+        Assert.That(german.Designations[0].Use?.Code, Is.EqualTo("preferredForLanguage"));
     }
 
     [Test]

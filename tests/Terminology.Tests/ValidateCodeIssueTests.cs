@@ -1,5 +1,6 @@
 using FhirServer.Terminology.Model;
 using FhirServer.Terminology.Operations;
+using static FhirServer.Terminology.Tests.Support.AnimalValidation;
 using static FhirServer.Terminology.Tests.Support.TestTerminology;
 
 namespace FhirServer.Terminology.Tests;
@@ -7,24 +8,13 @@ namespace FhirServer.Terminology.Tests;
 /// <summary>The issues and outputs of $validate-code: message ids, their order, severities and places.</summary>
 public class ValidateCodeIssueTests
 {
-    private const string System = "http://example.org/cs/animals";
-
-    private static readonly string Mammals =
-        """{"include":[{"system":"http://example.org/cs/animals","filter":[{"property":"concept","op":"is-a","value":"mammal"}]}]}""";
-
-    private static ValidateCodeResult InValueSet(ValidateCodeRequest request, string compose) =>
-        Service().ValidateCodeInValueSet(request with { ValueSet = ValueSet(compose), TxResources = [Animals(), .. request.TxResources] });
-
-    private static ValidateCodeRequest Coding(string? system, string code, string? display = null) =>
-        new([new CodingValue(system, code, display)]) { IsCoding = true };
-
     private static IEnumerable<(string Severity, string? Id, string? Expression)> Shape(ValidateCodeResult result) =>
         result.Issues.Select(i => (i.Severity, i.MessageId, i.Expression));
 
     [Test]
     public void Not_in_the_value_set_comes_before_its_cause_and_the_message_joins_both_in_text_order()
     {
-        var result = InValueSet(Coding(System, "unicorn"), Mammals);
+        var result = InValueSet(Coding(AnimalsSystem, "unicorn"), Mammals);
         Assert.That(result.Result, Is.False);
         Assert.That(Shape(result), Is.EqualTo(new[]
         {
@@ -39,7 +29,7 @@ public class ValidateCodeIssueTests
     [Test]
     public void A_codeable_concept_without_a_valid_coding_says_so_first_and_each_coding_is_information()
     {
-        var result = InValueSet(new ValidateCodeRequest([new CodingValue(System, "bird", "Bird")]) { IsCodeableConcept = true }, Mammals);
+        var result = InValueSet(new ValidateCodeRequest([new CodingValue(AnimalsSystem, "bird", "Bird")]) { IsCodeableConcept = true }, Mammals);
         Assert.That(result.Result, Is.False);
         Assert.That(result.Coding, Is.Null);
         Assert.That(Shape(result), Is.EqualTo(new[]
@@ -55,7 +45,7 @@ public class ValidateCodeIssueTests
     [Test]
     public void The_codings_after_the_first_valid_one_are_not_checked()
     {
-        var result = InValueSet(new ValidateCodeRequest([new CodingValue(System, "dog"), new CodingValue(System, "cat", "Wrong")]) { IsCodeableConcept = true }, Mammals);
+        var result = InValueSet(new ValidateCodeRequest([new CodingValue(AnimalsSystem, "dog"), new CodingValue(AnimalsSystem, "cat", "Wrong")]) { IsCodeableConcept = true }, Mammals);
         Assert.That(result.Result, Is.True);
         Assert.That(result.Issues, Is.Empty);
         Assert.That(result.Coding!.Code, Is.EqualTo("dog"));
@@ -65,7 +55,7 @@ public class ValidateCodeIssueTests
     public void Infer_system_takes_the_one_system_that_holds_the_code()
     {
         var found = InValueSet(new ValidateCodeRequest([new CodingValue(null, "dog")]) { InferSystem = true }, Mammals);
-        Assert.That((found.Result, found.Coding!.System), Is.EqualTo((true, System)));
+        Assert.That((found.Result, found.Coding!.System), Is.EqualTo((true, AnimalsSystem)));
 
         var missing = InValueSet(new ValidateCodeRequest([new CodingValue(null, "unicorn")]) { InferSystem = true }, Mammals);
         Assert.That(missing.Result, Is.False);
@@ -88,8 +78,8 @@ public class ValidateCodeIssueTests
     public void An_abstract_concept_is_refused_when_the_client_says_abstract_false()
     {
         const string all = """{"include":[{"system":"http://example.org/cs/animals"}]}""";
-        Assert.That(InValueSet(Coding(System, "extinct"), all).Result, Is.True);
-        var result = InValueSet(Coding(System, "extinct") with { AbstractAllowed = false }, all);
+        Assert.That(InValueSet(Coding(AnimalsSystem, "extinct"), all).Result, Is.True);
+        var result = InValueSet(Coding(AnimalsSystem, "extinct") with { AbstractAllowed = false }, all);
         Assert.That(result.Result, Is.False);
         Assert.That(result.Issues.Select(i => i.MessageId), Is.EqualTo(new[] { TxMessages.AbstractCode, TxMessages.NotInValueSet }));
     }
@@ -98,7 +88,7 @@ public class ValidateCodeIssueTests
     public void Active_only_refuses_an_inactive_concept_and_still_warns_of_its_status()
     {
         const string all = """{"include":[{"system":"http://example.org/cs/animals"}]}""";
-        var result = InValueSet(Coding(System, "fish") with { ActiveOnly = true }, all);
+        var result = InValueSet(Coding(AnimalsSystem, "fish") with { ActiveOnly = true }, all);
         Assert.That(result.Result, Is.False);
         Assert.That(result.Inactive, Is.True);
         Assert.That(Shape(result), Is.EqualTo(new[]
@@ -112,8 +102,8 @@ public class ValidateCodeIssueTests
     [Test]
     public void Lenient_display_validation_makes_a_wrong_display_a_warning()
     {
-        var strict = InValueSet(Coding(System, "dog", "Wolf"), Mammals);
-        var lenient = InValueSet(Coding(System, "dog", "Wolf") with { LenientDisplay = true }, Mammals);
+        var strict = InValueSet(Coding(AnimalsSystem, "dog", "Wolf"), Mammals);
+        var lenient = InValueSet(Coding(AnimalsSystem, "dog", "Wolf") with { LenientDisplay = true }, Mammals);
         Assert.That((strict.Result, strict.Issues.Single().Severity), Is.EqualTo((false, "error")));
         Assert.That((lenient.Result, lenient.Issues.Single().Severity), Is.EqualTo((true, "warning")));
         Assert.That(lenient.Message, Is.EqualTo(lenient.Issues.Single().Text));
@@ -122,9 +112,9 @@ public class ValidateCodeIssueTests
     [Test]
     public void A_designation_in_another_language_than_the_one_asked_for_is_a_wrong_display()
     {
-        Assert.That(InValueSet(Coding(System, "dog", "Chien"), Mammals).Result, Is.True);
-        Assert.That(InValueSet(Coding(System, "dog", "Chien") with { DisplayLanguage = "fr" }, Mammals).Result, Is.True);
-        var german = InValueSet(Coding(System, "dog", "Chien") with { DisplayLanguage = "de" }, Mammals);
+        Assert.That(InValueSet(Coding(AnimalsSystem, "dog", "Chien"), Mammals).Result, Is.True);
+        Assert.That(InValueSet(Coding(AnimalsSystem, "dog", "Chien") with { DisplayLanguage = "fr" }, Mammals).Result, Is.True);
+        var german = InValueSet(Coding(AnimalsSystem, "dog", "Chien") with { DisplayLanguage = "de" }, Mammals);
         Assert.That(german.Result, Is.False);
         Assert.That(german.Issues.Single().Text, Is.EqualTo(
             "Wrong Display Name 'Chien' for http://example.org/cs/animals#dog. Valid display is 'Dog' (for the language(s) 'de')"));
@@ -133,7 +123,7 @@ public class ValidateCodeIssueTests
     [Test]
     public void A_code_in_another_case_is_normalized()
     {
-        var result = InValueSet(Coding(System, "DOG"), Mammals);
+        var result = InValueSet(Coding(AnimalsSystem, "DOG"), Mammals);
         Assert.That((result.Result, result.Coding!.Code, result.NormalizedCode), Is.EqualTo((true, "DOG", "dog")));
         Assert.That(result.Issues.Single().MessageId, Is.EqualTo(TxMessages.CaseDifference));
     }
@@ -153,7 +143,7 @@ public class ValidateCodeIssueTests
     [Test]
     public void A_value_set_that_imports_an_unknown_one_fails_the_validation_with_its_name()
     {
-        var result = InValueSet(Coding(System, "dog"), """{"include":[{"valueSet":["http://example.org/vs/missing"]}]}""");
+        var result = InValueSet(Coding(AnimalsSystem, "dog"), """{"include":[{"valueSet":["http://example.org/vs/missing"]}]}""");
         Assert.That(result.Result, Is.False);
         Assert.That(result.Issues.Single().MessageId, Is.EqualTo(TxMessages.UnknownValueSet));
         Assert.That(result.Message, Is.EqualTo("A definition for the value Set 'http://example.org/vs/missing' could not be found"));
@@ -193,7 +183,7 @@ public class ValidateCodeIssueTests
     public void A_filter_without_a_value_is_an_invalid_value_set()
     {
         var e = Assert.Throws<TerminologyException>(() =>
-            InValueSet(Coding(System, "dog"), """{"include":[{"system":"http://example.org/cs/animals","filter":[{"property":"concept","op":"is-a"}]}]}"""));
+            InValueSet(Coding(AnimalsSystem, "dog"), """{"include":[{"system":"http://example.org/cs/animals","filter":[{"property":"concept","op":"is-a"}]}]}"""));
         Assert.That(e!.IssueCode, Is.EqualTo("invalid"));
         Assert.That(e.Message, Is.EqualTo("The system http://example.org/cs/animals filter with property = concept, op = is-a has no value"));
         Assert.That((e.Detail, e.Expression), Is.EqualTo(("vs-invalid", "ValueSet.compose.include[0].filter[0]")));
@@ -202,7 +192,7 @@ public class ValidateCodeIssueTests
     [Test]
     public void Membership_only_reports_whether_the_code_is_in_the_value_set_and_nothing_else()
     {
-        var result = InValueSet(Coding(System, "unicorn") with { MembershipOnly = true }, Mammals);
+        var result = InValueSet(Coding(AnimalsSystem, "unicorn") with { MembershipOnly = true }, Mammals);
         Assert.That(result.Result, Is.False);
         Assert.That(result.Issues.Select(i => i.MessageId), Is.EqualTo(new[] { TxMessages.NotInValueSet }));
     }
@@ -249,7 +239,7 @@ public class ValidateCodeIssueTests
     [Test]
     public void A_code_missing_from_a_fragment_the_value_set_includes_is_valid_with_a_warning_the_message_leaves_out()
     {
-        var result = Service().ValidateCodeInValueSet(Coding(System, "unicorn") with
+        var result = Service().ValidateCodeInValueSet(Coding(AnimalsSystem, "unicorn") with
         {
             ValueSet = ValueSet("""{"include":[{"system":"http://example.org/cs/animals"}]}"""), TxResources = [Animals(content: "fragment")],
         });
@@ -265,19 +255,19 @@ public class ValidateCodeIssueTests
             {"resourceType":"ValueSet","url":"http://example.org/vs/de","language":"de","status":"active",
              "compose":{"include":[{"system":"http://example.org/cs/animals"}]}}
             """);
-        var result = Service().ValidateCodeInValueSet(Coding(System, "dog", "Chien") with { ValueSet = german, TxResources = [Animals()] });
+        var result = Service().ValidateCodeInValueSet(Coding(AnimalsSystem, "dog", "Chien") with { ValueSet = german, TxResources = [Animals()] });
         Assert.That(result.Result, Is.False);
         Assert.That(result.Issues.Single().Text, Does.EndWith("(for the language(s) 'de')"));
-        var french = Service().ValidateCodeInValueSet(Coding(System, "dog", "Chien") with { ValueSet = german, DisplayLanguage = "fr", TxResources = [Animals()] });
+        var french = Service().ValidateCodeInValueSet(Coding(AnimalsSystem, "dog", "Chien") with { ValueSet = german, DisplayLanguage = "fr", TxResources = [Animals()] });
         Assert.That(french.Result, Is.True);
     }
 
     [Test]
     public void A_display_language_that_is_not_a_language_tag_is_refused()
     {
-        var e = Assert.Throws<TerminologyException>(() => InValueSet(Coding(System, "dog", "Dog") with { DisplayLanguage = "-" }, Mammals));
+        var e = Assert.Throws<TerminologyException>(() => InValueSet(Coding(AnimalsSystem, "dog", "Dog") with { DisplayLanguage = "-" }, Mammals));
         Assert.That((e!.IssueCode, e.Detail, e.Message), Is.EqualTo(("processing", "invalid-display", "Invalid displayLanguage: '-'")));
-        Assert.That(InValueSet(Coding(System, "dog", "Dog") with { DisplayLanguage = "en-AU, fr;q=0.5, *" }, Mammals).Result, Is.True);
+        Assert.That(InValueSet(Coding(AnimalsSystem, "dog", "Dog") with { DisplayLanguage = "en-AU, fr;q=0.5, *" }, Mammals).Result, Is.True);
     }
 
     [Test]
@@ -286,7 +276,7 @@ public class ValidateCodeIssueTests
         var other = ValueSet("""{"include":[{"system":"http://example.org/cs/animals"}],"exclude":[{"valueSet":["http://example.org/vs/test"]}]}""",
             "http://example.org/vs/other");
         var e = Assert.Throws<TerminologyException>(() =>
-            InValueSet(Coding(System, "dog") with { TxResources = [other] }, """{"include":[{"valueSet":["http://example.org/vs/other"]}]}"""));
+            InValueSet(Coding(AnimalsSystem, "dog") with { TxResources = [other] }, """{"include":[{"valueSet":["http://example.org/vs/other"]}]}"""));
         Assert.That((e!.IssueCode, e.MessageId), Is.EqualTo(("processing", TxMessages.CircularReference)));
         Assert.That(e.Message, Is.EqualTo(
             "Found a circularity pointing to http://example.org/vs/test processing ValueSet with pathway [http://example.org/vs/test, http://example.org/vs/other]"));

@@ -118,14 +118,27 @@ public class VersionTests
     }
 
     [Test]
-    public void A_code_of_two_included_versions_is_listed_once_per_version_and_an_exclude_removes_it_from_both()
+    public void A_code_of_two_included_versions_is_listed_once_per_version_the_named_most_recent_first()
     {
         var both = ValueSet($$$"""{"include":[{"system":"{{{System}}}","version":"1.0.0"},{"system":"{{{System}}}","version":"2.0.0"}]}""");
         var result = Service().Expand(new ExpandRequest { ValueSet = both, ExcludeNested = true, TxResources = AllVersions });
-        Assert.That(result.Contains.Select(c => (c.Code, c.Version)), Is.EqualTo(new[] { ("one", (string?)"1.0.0"), ("one", "2.0.0"), ("two", "2.0.0") }));
+        Assert.That(result.Contains.Select(c => (c.Code, c.Version)), Is.EqualTo(new[] { ("one", (string?)"2.0.0"), ("one", "1.0.0"), ("two", "2.0.0") }));
         Assert.That(result.Total, Is.EqualTo(3));
-        var excluded = ValueSet($$$"""{"include":[{"system":"{{{System}}}","version":"1.0.0"},{"system":"{{{System}}}","version":"2.0.0"}],"exclude":[{"system":"{{{System}}}","version":"1.0.0"}]}""");
-        Assert.That(Service().Expand(new ExpandRequest { ValueSet = excluded, TxResources = AllVersions }).Contains.Select(c => c.Code), Is.EqualTo(new[] { "two" }));
+        // An include without a version (here resolved to 2.0.0) comes after the versions the includes name.
+        var mixed = ValueSet($$$"""{"include":[{"system":"{{{System}}}","version":"1.0.0"},{"system":"{{{System}}}"}]}""");
+        Assert.That(Service().Expand(new ExpandRequest { ValueSet = mixed, ExcludeNested = true, TxResources = AllVersions }).Contains.Select(c => (c.Code, c.Version)),
+            Is.EqualTo(new[] { ("one", (string?)"1.0.0"), ("one", "2.0.0"), ("two", "2.0.0") }));
+    }
+
+    [Test]
+    public void An_exclude_naming_a_version_removes_that_versions_codes_when_the_expansion_holds_several()
+    {
+        var excluded = ValueSet($$$"""{"include":[{"system":"{{{System}}}","version":"1.0.0"},{"system":"{{{System}}}","version":"2.0.0"}],"exclude":[{"system":"{{{System}}}","version":"1.0.0","concept":[{"code":"one"}]}]}""");
+        Assert.That(Service().Expand(new ExpandRequest { ValueSet = excluded, ExcludeNested = true, TxResources = AllVersions }).Contains.Select(c => (c.Code, c.Version)),
+            Is.EqualTo(new[] { ("one", (string?)"2.0.0"), ("two", "2.0.0") }));
+        // With one version in the expansion, an exclude removes the codes whatever version it names.
+        var other = ValueSet($$$"""{"include":[{"system":"{{{System}}}","version":"2.0.0"}],"exclude":[{"system":"{{{System}}}","version":"1.0.0"}]}""");
+        Assert.That(Service().Expand(new ExpandRequest { ValueSet = other, TxResources = AllVersions }).Contains.Select(c => c.Code), Is.EqualTo(new[] { "two" }));
     }
 
     [Test]

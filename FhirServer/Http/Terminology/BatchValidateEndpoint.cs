@@ -47,7 +47,8 @@ public static class BatchValidateEndpoint
         }
         catch (TerminologyException e)
         {
-            return OperationOutcomes.Json([new OutcomeIssue(IssueSeverity.Error, e.IssueCode, e.Message)]);
+            // As the operation itself reports it: the text in details, with its tx-issue-type code and message id.
+            return TerminologyOutput.Outcome(e);
         }
     }
 }

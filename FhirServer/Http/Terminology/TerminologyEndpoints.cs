@@ -4,6 +4,7 @@ using FhirServer.Storage;
 using FhirServer.Terminology;
 using FhirServer.Terminology.Membership;
 using FhirServer.Terminology.Model;
+using FhirServer.Terminology.Operations;
 using FhirServer.Terminology.Sources;
 
 namespace FhirServer.Http.Terminology;
@@ -171,6 +172,7 @@ public static class TerminologyEndpoints
             Properties = input.Strings("property"),
             TxResources = TxResources(input, null),
             UseSupplements = input.Strings("useSupplement"),
+            ExcludeSystems = input.Strings("exclude-system"),
         });
         return TerminologyOutput.Expansion(result, http.RequestServices.GetRequiredService<TimeProvider>().GetUtcNow(), input.Bool("includeDefinition"));
     }
@@ -190,7 +192,8 @@ public static class TerminologyEndpoints
     {
         if (input.Node("codeableConcept") is { } concept) return (FhirServer.Terminology.Model.Codings.ReadConcept(concept), true);
         var coding = input.Coding(systemName, versionName);
-        if (coding.Code is null) throw FhirException.BadRequest("$validate-code needs a code, a coding or a codeableConcept.", "code", "required");
+        // A missing input has no place in the request to point at; the text is the one terminology servers give.
+        if (coding.Code is null) throw TerminologyException.Invalid(TxMessages.NoCodeToValidate);
         return ([coding], false);
     }
 }

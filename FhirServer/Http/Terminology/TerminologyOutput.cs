@@ -16,6 +16,8 @@ public static class TerminologyOutput
     public static byte[] Lookup(LookupResult r) => Parameters(w =>
     {
         Parameter(w, "name", "valueString", r.Name);
+        if (r.System is { } system) Parameter(w, "system", "valueUri", system);
+        Parameter(w, "code", "valueCode", r.Code);
         if (r.Version is { } version) Parameter(w, "version", "valueString", version);
         if (r.Display is { } display) Parameter(w, "display", "valueString", display);
         if (r.Definition is { } definition) Parameter(w, "definition", "valueString", definition);
@@ -81,15 +83,20 @@ public static class TerminologyOutput
 
     public static byte[] Subsumes(SubsumesResult r) => Parameters(w => Parameter(w, "outcome", "valueCode", r.Outcome));
 
+    // What describes the definition rather than the value set (a modifier extension is never dropped: it changes meaning).
+    private static readonly string[] DefinitionElements = ["compose", "description", "purpose", "extension"];
+
     /// <summary>
-    /// The value set as it was given or stored, with the expansion in place of any it had (R4 §4.9.17); its compose
-    /// only when includeDefinition asks for it (R4 ValueSet-expand), as the expansion stands for the definition.
+    /// The value set as it was given or stored, with the expansion in place of any it had (R4 §4.9.17); its definition
+    /// (the compose, and the description, purpose and extensions that go with it) only when includeDefinition asks for
+    /// it (R4 ValueSet-expand), as the expansion stands for the definition.
     /// </summary>
     public static byte[] Expansion(ExpansionResult r, DateTimeOffset now, bool includeDefinition = false)
     {
         var valueSet = JsonNode.Parse(FhirJsonWriter.WriteToBytes(r.ValueSet))!.AsObject();
         valueSet.Remove("expansion");
-        if (!includeDefinition) valueSet.Remove("compose");
+        if (!includeDefinition)
+            foreach (var element in DefinitionElements) valueSet.Remove(element);
         valueSet["expansion"] = JsonNode.Parse(ExpansionElement(r, now));
         return JsonSerializer.SerializeToUtf8Bytes(valueSet, new JsonSerializerOptions { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping });
     }
@@ -146,9 +153,10 @@ public static class TerminologyOutput
         foreach (var e in entries)
         {
             w.WriteStartObject();
-            if (e.Properties.Count > 0)
+            if (e.Properties.Count > 0 || e.Extensions.Count > 0)
             {
                 w.WriteStartArray("extension");
+                Extensions(w, e.Extensions);
                 foreach (var p in e.Properties)
                     CrossVersion(w, "ValueSet.expansion.contains.property", () =>
                     {
@@ -177,6 +185,12 @@ public static class TerminologyOutput
                 foreach (var d in e.Designations)
                 {
                     w.WriteStartObject();
+                    if (d.Extensions.Count > 0)
+                    {
+                        w.WriteStartArray("extension");
+                        Extensions(w, d.Extensions);
+                        w.WriteEndArray();
+                    }
                     if (d.Language is { } language) w.WriteString("language", language);
                     if (d.Use is { } use) { w.WritePropertyName("use"); Coding(w, use); }
                     w.WriteString("value", d.Value);
@@ -310,6 +324,11 @@ public static class TerminologyOutput
         parts();
         w.WriteEndArray();
         w.WriteEndObject();
+    }
+
+    private static void Extensions(Utf8JsonWriter w, IEnumerable<ElementExtension> extensions)
+    {
+        foreach (var extension in extensions) Extension(w, extension.Url, () => PrimitiveValue(w, extension.ValueType, extension.Value));
     }
 
     private static void Extension(Utf8JsonWriter w, string url, Action value)

@@ -67,4 +67,21 @@ public class BatchValidateEndpointTests(string store) : ServerTests(store)
         Assert.That(status, Is.EqualTo(HttpStatusCode.BadRequest), result.ToString());
         Assert.That(result.GetProperty("issue")[0].GetProperty("diagnostics").GetString() ?? result.ToString(), Does.Contain(message));
     }
+
+    [Test]
+    public async Task An_item_without_a_code_is_answered_as_the_operation_refuses_it()
+    {
+        const string NoCode = "Unable to find code to validate (looked for coding | codeableConcept | code+system | code+inferSystem in parameters";
+        var body = Batch("""{"name":"url","valueUri":"http://hl7.org/fhir/ValueSet/administrative-gender"}""",
+            Item("""{"name":"codingX","valueCoding":{"code":"female"}}"""));
+        var (status, result) = await Post("/ValueSet/$batch-validate-code", body);
+        Assert.That(status, Is.EqualTo(HttpStatusCode.OK), result.ToString());
+        var issue = result.GetProperty("parameter")[0].GetProperty("resource").GetProperty("issue")[0];
+        Assert.That((issue.GetProperty("code").GetString(), issue.GetProperty("details").GetProperty("text").GetString()), Is.EqualTo(("invalid", NoCode)));
+        Assert.That(issue.TryGetProperty("expression", out _) || issue.TryGetProperty("location", out _), Is.False, "a missing input has no place to point at");
+
+        var (alone, outcome) = await Post("/ValueSet/$validate-code", Batch("""{"name":"url","valueUri":"http://hl7.org/fhir/ValueSet/administrative-gender"}"""));
+        Assert.That(alone, Is.EqualTo(HttpStatusCode.BadRequest), outcome.ToString());
+        Assert.That(outcome.GetProperty("issue")[0].GetProperty("details").GetProperty("text").GetString(), Is.EqualTo(NoCode));
+    }
 }

@@ -111,4 +111,19 @@ public class StoredTerminologyTests(string store) : ServerTests(store)
             NullLogger<StoredTerminology>.Instance).StartLoading(CancellationToken.None);
         Assert.That(stored.Find("CodeSystem", "http://example.org/cs/stars").Select(r => r.Child("version")?.Value), Is.EqualTo(new[] { "1" }));
     }
+
+    [Test]
+    public async Task A_translate_that_names_no_map_looks_through_the_stored_ones()
+    {
+        const string Translate = "/ConceptMap/$translate?system=http://example.org/cs/moons&code=io&source=http://example.org/vs/moons&target=http://example.org/vs/planets";
+        Assert.That(Result((await Get(Translate)).Body), Is.False);
+        await Put("ConceptMap", "moon-planets", """
+            {"resourceType":"ConceptMap","id":"moon-planets","url":"http://example.org/cm/moon-planets","status":"active",
+             "sourceUri":"http://example.org/vs/moons","targetUri":"http://example.org/vs/planets",
+             "group":[{"source":"http://example.org/cs/moons","target":"http://example.org/cs/planets",
+               "element":[{"code":"io","target":[{"code":"jupiter","equivalence":"specializes"}]}]}]}
+            """);
+        var (status, body) = await Get(Translate);
+        Assert.That((status, Result(body)), Is.EqualTo((HttpStatusCode.OK, true)), body.ToString());
+    }
 }

@@ -104,6 +104,37 @@ public class TerminologyEndpointTests(string store) : ServerTests(store)
     }
 
     [Test]
+    public async Task An_expansion_leaves_out_the_definition_unless_asked_for_it()
+    {
+        const string ValueSet = """
+            {"resourceType":"ValueSet","url":"http://example.org/vs/warm","version":"2","status":"active","description":"The warm colors.",
+             "purpose":"Tests.","extension":[{"url":"http://hl7.org/fhir/StructureDefinition/structuredefinition-standards-status","valueCode":"trial-use"}],
+             "compose":{"include":[{"system":"http://example.org/cs/colors","filter":[{"property":"concept","op":"is-a","value":"warm"}]}]}}
+            """;
+        string Request(bool includeDefinition) => $$"""
+            {"resourceType":"Parameters","parameter":[{"name":"valueSet","resource":{{ValueSet}}},{"name":"tx-resource","resource":{{Colors}}},
+             {"name":"includeDefinition","valueBoolean":{{(includeDefinition ? "true" : "false")}}}]}
+            """;
+        var (status, expansion) = await Post("/ValueSet/$expand", Request(false));
+        Assert.That(status, Is.EqualTo(HttpStatusCode.OK), expansion.ToString());
+        Assert.That(expansion.GetProperty("version").GetString(), Is.EqualTo("2"));
+        foreach (var element in new[] { "compose", "description", "purpose", "extension" })
+            Assert.That(expansion.TryGetProperty(element, out _), Is.False, element);
+
+        var (_, withDefinition) = await Post("/ValueSet/$expand", Request(true));
+        foreach (var element in new[] { "compose", "description", "purpose", "extension" })
+            Assert.That(withDefinition.TryGetProperty(element, out _), Is.True, element);
+    }
+
+    [Test]
+    public async Task Expand_leaves_out_an_excluded_system()
+    {
+        var (status, body) = await Get($"/ValueSet/$expand?url=http://hl7.org/fhir/ValueSet/administrative-gender&exclude-system={Gender}");
+        Assert.That(status, Is.EqualTo(HttpStatusCode.OK), body.ToString());
+        Assert.That(body.GetProperty("expansion").GetProperty("total").GetInt32(), Is.Zero);
+    }
+
+    [Test]
     public async Task Instance_level_subsumes_on_a_stored_code_system()
     {
         var created = await Client.PutAsync("/CodeSystem/colors", RestTests.Json(Colors));

@@ -22,6 +22,10 @@ public static class SuiteVersionConversion
             case JsonObject o:
                 foreach (var name in o.Select(p => p.Key).Where(R5Only.Contains).ToList()) o.Remove(name);
                 foreach (var name in o.Select(p => p.Key).Where(IsLanguageKeyed).ToList()) LanguageKeyedToTranslation(o, name);
+                // The runner reads the request with its FHIR parser, which takes a boolean written as a string
+                // ("valueBoolean": "true", batch/batch-validate-bad) as that boolean, and sends it as a JSON boolean.
+                if (o["valueBoolean"] is JsonValue flag && flag.TryGetValue<string>(out var text) && bool.TryParse(text, out var value))
+                    o["valueBoolean"] = value;
                 foreach (var (_, child) in o) if (child is not null) ToR4(child);
                 break;
             case JsonArray a:

@@ -53,6 +53,20 @@ public class TxEcosystemSuiteTests() : ServerTests("sqlite", new() { ["Terminolo
         });
     }
 
+    [Test]
+    public async Task The_capability_statement_claims_the_release_of_the_tests_it_runs()
+    {
+        // The suite's history, newest first: "### 1.9.3".
+        var history = await File.ReadAllLinesAsync(Path.Combine(SuiteFolder, "..", "docs", "test-history.md"));
+        var release = history.First(l => l.StartsWith("### ", StringComparison.Ordinal))[4..].Trim();
+        var statement = JsonNode.Parse(await Client.GetStringAsync("/metadata"))!;
+        var claimed = statement["extension"]!.AsArray()
+            .Select(f => f!["extension"]!.AsArray())
+            .Where(parts => parts.Any(p => (string?)p!["valueCanonical"] == "http://hl7.org/fhir/uv/tx-tests/FeatureDefinition/test-version"))
+            .Select(parts => (string?)parts.First(p => (string?)p!["url"] == "value")!["valueCode"]).Single();
+        Assert.That(claimed, Is.EqualTo(release));
+    }
+
     private async Task<string?> RunCase(JsonObject test, IReadOnlyList<JsonNode> setup)
     {
         var operation = (string)test["operation"]!;
@@ -97,41 +111,107 @@ public class TxEcosystemSuiteTests() : ServerTests("sqlite", new() { ["Terminolo
         var actual = JsonNode.Parse(text);
         if (actual is not null) SuiteVersionConversion.ToR5(actual);
         Sort(actual);
+        // TX_SUITE_OUTPUT=folder keeps each response, as compared, to read beside the expected one.
+        if (Environment.GetEnvironmentVariable("TX_SUITE_OUTPUT") is { Length: > 0 } output)
+        {
+            var file = Path.Combine(output, responseFile);
+            Directory.CreateDirectory(Path.GetDirectoryName(file)!);
+            await File.WriteAllTextAsync(file, actual?.ToJsonString(new() { WriteIndented = true }) ?? "");
+        }
         return TemplateComparer.Compare(expected, actual);
     }
 
-    // As the suite's runner does: the parameters of a Parameters response in name order (those of batch results too),
-    // the issues of an OperationOutcome by severity, code, location and text, the expansion parameters by name and
-    // value, the expansion entries by code.
+    // As the suite's runner sorts a response before comparing it (TxTesterSorters): the parameters of a Parameters
+    // response by name (properties by code and value, designations by language and value, parts likewise), the parts
+    // of a message joined by "; " in text order, the issues of an OperationOutcome by severity, code, expression and
+    // text; in an expansion the value set's extensions by url, the parameters by name and value, the property
+    // definitions by uri and code, and at every level the entries by code with their extensions, designations and
+    // properties sorted.
     private static void Sort(JsonNode? node)
     {
         if (node is not JsonObject o) return;
         switch ((string?)o["resourceType"])
         {
             case "Parameters" when o["parameter"] is JsonArray list:
-                o["parameter"] = new JsonArray([.. list.OrderBy(p => (string?)p?["name"], StringComparer.Ordinal).Select(p => p?.DeepClone())]);
-                foreach (var p in (JsonArray)o["parameter"]!) Sort(p?["resource"]);
+                o["parameter"] = SortParameters(list);
+                foreach (var p in ((JsonArray)o["parameter"]!).OfType<JsonObject>())
+                {
+                    Sort(p["resource"]);
+                    if ((string?)p["name"] == "message" && p["valueString"] is JsonValue message && ((string)message!).Contains("; ", StringComparison.Ordinal))
+                        p["valueString"] = string.Join("; ", ((string)message!).Split("; ").Order(StringComparer.Ordinal));
+                }
                 break;
             case "OperationOutcome":
                 SortIssues(o);
                 break;
-            case "ValueSet" when o["expansion"] is JsonObject expansion:
+            case "ValueSet":
+                SortBy(o, "extension", e => (string?)e?["url"]);
+                if (o["expansion"] is not JsonObject expansion) break;
                 if (expansion["parameter"] is JsonArray expansionParameters)
                     expansion["parameter"] = new JsonArray([.. expansionParameters
                         .OrderBy(p => (string?)p?["name"], StringComparer.Ordinal).ThenBy(p => Value(p), StringComparer.Ordinal).Select(p => p?.DeepClone())]);
+                SortBy(expansion, "property", p => (string?)p?["uri"], p => (string?)p?["code"]);
+                SortBy(expansion, "extension", e => (string?)e?["url"]);
                 SortContains(expansion);
                 break;
         }
     }
 
-    // The entries of an expansion by code, at every level.
+    private static JsonArray SortParameters(JsonArray list)
+    {
+        var sorted = list.Select(p => p?.DeepClone()).ToList();
+        foreach (var p in sorted.OfType<JsonObject>())
+            if (p["part"] is JsonArray parts) p["part"] = SortParameters(parts);
+        return new JsonArray([.. sorted.OrderBy(p => p, Comparer<JsonNode?>.Create(CompareParameters))]);
+    }
+
+    // The runner's ParameterSorter: by name; two properties by code, then value; two designations by language, then value.
+    private static int CompareParameters(JsonNode? a, JsonNode? b)
+    {
+        var name = (string?)a?["name"] ?? "";
+        if (name == (string?)b?["name"] && name is "property" or "designation")
+        {
+            var key = name == "property" ? "code" : "language";
+            var byKey = string.Compare(PartValue(a, key), PartValue(b, key), StringComparison.Ordinal);
+            if (byKey != 0) return byKey;
+            var byValue = string.Compare(PartValue(a, "value"), PartValue(b, "value"), StringComparison.Ordinal);
+            if (byValue != 0) return byValue;
+        }
+        return string.Compare(name, (string?)b?["name"] ?? "", StringComparison.Ordinal);
+    }
+
+    private static string PartValue(JsonNode? parameter, string part) =>
+        Value((parameter?["part"] as JsonArray)?.FirstOrDefault(p => (string?)p?["name"] == part)).ToLowerInvariant();
+
+    private static void SortBy(JsonObject parent, string name, Func<JsonNode?, string?> key, Func<JsonNode?, string?>? then = null)
+    {
+        if (parent[name] is not JsonArray items) return;
+        var ordered = items.OrderBy(i => key(i) ?? "", StringComparer.Ordinal);
+        if (then is not null) ordered = ordered.ThenBy(i => then(i) ?? "", StringComparer.Ordinal);
+        parent[name] = new JsonArray([.. ordered.Select(i => i?.DeepClone())]);
+    }
+
+    // The entries of an expansion by code, at every level, each with its extensions, designations and properties sorted.
     private static void SortContains(JsonObject parent)
     {
         if (parent["contains"] is not JsonArray contains) return;
         var sorted = contains.OrderBy(c => (string?)c?["code"] ?? "", StringComparer.Ordinal).Select(c => c?.DeepClone()).ToList();
-        foreach (var child in sorted.OfType<JsonObject>()) SortContains(child);
+        foreach (var child in sorted.OfType<JsonObject>())
+        {
+            SortBy(child, "extension", e => (string?)e?["url"]);
+            if (child["designation"] is JsonArray designations)
+                child["designation"] = new JsonArray([.. designations.OrderBy(d => d, Comparer<JsonNode?>.Create(CompareDesignations)).Select(d => d?.DeepClone())]);
+            SortBy(child, "property", p => (string?)p?["code"]);
+            SortContains(child);
+        }
         parent["contains"] = new JsonArray([.. sorted]);
     }
+
+    // The runner's DesignationSorter: by language when both have one, else by value.
+    private static int CompareDesignations(JsonNode? a, JsonNode? b) =>
+        a?["language"] is not null && b?["language"] is not null
+            ? string.Compare((string?)a["language"], (string?)b["language"], StringComparison.Ordinal)
+            : string.Compare((string?)a?["value"], (string?)b?["value"], StringComparison.Ordinal);
 
     private static void SortIssues(JsonObject outcome)
     {
@@ -139,7 +219,7 @@ public class TxEcosystemSuiteTests() : ServerTests("sqlite", new() { ["Terminolo
         outcome["issue"] = new JsonArray([.. issues
             .OrderBy(i => (string?)i?["severity"] ?? "", StringComparer.Ordinal)
             .ThenBy(i => (string?)i?["code"] ?? "", StringComparer.Ordinal)
-            .ThenBy(i => (string?)(i?["expression"] ?? i?["location"])?[0] ?? "", StringComparer.Ordinal)
+            .ThenBy(i => (string?)i?["expression"]?[0] ?? "", StringComparer.Ordinal)
             .ThenBy(i => (string?)i?["details"]?["text"] ?? "", StringComparer.Ordinal)
             .Select(i => i?.DeepClone())]);
     }
