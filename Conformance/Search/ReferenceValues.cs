@@ -1,5 +1,6 @@
 using FhirServer.Conformance.Definitions;
 using FhirServer.Conformance.Model;
+using FhirServer.Conformance.Serialization;
 
 namespace FhirServer.Conformance.Search;
 
@@ -95,12 +96,8 @@ internal static class ReferenceValues
         if (scheme >= 0 ? n < 5 : n != 2) return null;
         var type = parts[n - 2];
         var id = parts[n - 1];
-        if (!IsId(id) || !registry.IsResourceType(type)) return null;
+        if (!PrimitiveRules.IsId(id) || !registry.IsResourceType(type)) return null;
         var (@base, url) = scheme >= 0 ? (string.Join('/', parts, 0, n - 2), string.Join('/', parts, 0, n)) : (null, null);
         return new Target(type, id, version is { Length: > 0 } ? version : null, @base, url);
     }
-
-    // R4 id: [A-Za-z0-9\-\.]{1,64}
-    private static bool IsId(string id) =>
-        id.Length is > 0 and <= 64 && id.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '.');
 }

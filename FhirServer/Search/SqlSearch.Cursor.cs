@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
+using FhirServer.Conformance.Serialization;
 using FhirServer.Http;
 using FhirServer.Storage;
 
@@ -64,7 +65,7 @@ public sealed partial class SqlSearch
                         ? item.ValueKind == JsonValueKind.Number && item.TryGetInt64(out var number) ? number : throw new FormatException()
                         : item.ValueKind == JsonValueKind.String && item.GetString() is { Length: <= SortValues.MaxLength } value ? value : throw new FormatException();
                 }
-                values[^1] = items[^1].ValueKind == JsonValueKind.String && items[^1].GetString() is { } id && IsId(id) ? id : throw new FormatException();
+                values[^1] = items[^1].ValueKind == JsonValueKind.String && items[^1].GetString() is { } id && PrimitiveRules.IsId(id) ? id : throw new FormatException();
                 return new Cursor(items[0].GetString() == "p", values);
             }
             catch (Exception e) when (e is FormatException or JsonException or InvalidOperationException or ArgumentException)
@@ -72,9 +73,5 @@ public sealed partial class SqlSearch
                 throw FhirException.BadRequest("_cursor is not a cursor of this search (use the links of the previous page).", "_cursor");
             }
         }
-
-        /// <summary>An id as R4 defines it (datatypes.html#id): 1 to 64 letters, digits, '-' and '.'.</summary>
-        private static bool IsId(string id) =>
-            id.Length is > 0 and <= 64 && id.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '.');
     }
 }
