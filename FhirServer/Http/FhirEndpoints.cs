@@ -1,5 +1,5 @@
 using System.Globalization;
-using System.Text.RegularExpressions;
+using FhirServer.Conformance.Serialization;
 using FhirServer.Conformance.Context;
 using FhirServer.Conformance.Model;
 using FhirServer.Rest;
@@ -41,9 +41,6 @@ public static partial class FhirEndpoints
         return app;
     }
 
-    [GeneratedRegex(@"^[A-Za-z0-9\-\.]{1,64}$")]
-    private static partial Regex IdShape();
-
     private static T Service<T>(HttpContext http) where T : notnull => http.RequestServices.GetRequiredService<T>();
 
     /// <summary>The resource type of the URL: 404 unless it is a concrete resource type of the loaded definitions.</summary>
@@ -84,7 +81,9 @@ public static partial class FhirEndpoints
     {
         var id = (string)http.Request.RouteValues["id"]!;
         if (IsOperation(id)) throw NoOperation(id, (string)(http.Request.RouteValues["compartment"] ?? http.Request.RouteValues["type"])!);
-        if (!IdShape().IsMatch(id))
+        // The R4 id type (datatypes.html#id), checked where every other id is: a pattern anchored with $ would also
+        // take an id with a trailing newline (a decoded %0A).
+        if (!PrimitiveRules.IsId(id))
             throw FhirException.BadRequest($"'{id}' is not a valid resource id (1 to 64 letters, digits, '-' and '.')");
         return id;
     }

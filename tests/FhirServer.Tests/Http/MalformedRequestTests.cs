@@ -122,4 +122,17 @@ public class MalformedRequestTests(string store) : ServerTests(store)
         request.Headers.TransferEncodingChunked = true;
         await Outcome(await Client.SendAsync(request), HttpStatusCode.UnsupportedMediaType, "chunked JSON to _search");
     }
+
+    // The id of a URL is the R4 id type: a decoded control character at its end (%0A, %0D, %09) is no part of one.
+    [TestCase("/Patient/abc%0A")]
+    [TestCase("/Patient/abc%0D%0A")]
+    [TestCase("/Patient/abc%09")]
+    [TestCase("/Patient/abc%0A/_history")]
+    public async Task An_id_with_a_trailing_control_character_is_400(string url)
+    {
+        Assert.That(await Outcome(await Client.GetAsync(url), HttpStatusCode.BadRequest, url), Does.Contain("is not a valid"));
+        using var put = new StringContent("""{"resourceType":"Patient","id":"abc"}""", System.Text.Encoding.UTF8, "application/fhir+json");
+        if (!url.Contains("_history"))
+            Assert.That(await Outcome(await Client.PutAsync(url, put), HttpStatusCode.BadRequest, "PUT " + url), Does.Contain("is not a valid resource id"));
+    }
 }
