@@ -31,6 +31,12 @@ public sealed class SmartClient
     /// <summary>The app's launch URL, where an EHR launch sends the user (<c>?iss=…&amp;launch=…</c>).</summary>
     public string? LaunchUrl { get; set; }
 
+    /// <summary>
+    /// Whether the client (a portal or an EHR, with a client_credentials token) may create EHR launch contexts at
+    /// <c>/auth/launch</c>.
+    /// </summary>
+    public bool LaunchCreator { get; set; }
+
     public bool IsPublic => Type.Equals("public", StringComparison.OrdinalIgnoreCase);
     public bool IsConfidential => Type.Equals("confidential", StringComparison.OrdinalIgnoreCase);
     public bool IsAsymmetric => Type.Equals("asymmetric", StringComparison.OrdinalIgnoreCase);

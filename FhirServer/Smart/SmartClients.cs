@@ -48,6 +48,13 @@ public static class SmartClients
         // Backend services: a client that authenticates with its own key and may have system/ scopes.
         if (client.IsAsymmetric && client.Scopes.Any(s => s.StartsWith("system/", StringComparison.Ordinal)))
             descriptor.Permissions.Add(Permissions.GrantTypes.ClientCredentials);
+        // An app a user authorizes: its redirect URIs registered, the authorization code flow (PKCE) and refresh tokens.
+        if (client.RedirectUris.Count > 0)
+        {
+            descriptor.Permissions.UnionWith([Permissions.Endpoints.Authorization, Permissions.GrantTypes.AuthorizationCode,
+                Permissions.GrantTypes.RefreshToken, Permissions.ResponseTypes.Code]);
+            descriptor.Requirements.Add(Requirements.Features.ProofKeyForCodeExchange);
+        }
         return descriptor;
     }
 }

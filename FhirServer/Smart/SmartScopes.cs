@@ -7,8 +7,37 @@ namespace FhirServer.Smart;
 /// </summary>
 public static class SmartScopes
 {
+    /// <summary>
+    /// The identity, launch-context and refresh scopes this server supports (SMART App Launch "Scopes for requesting
+    /// context data", "identity data", "refresh tokens"): granted to a signed-in user whenever asked.
+    /// </summary>
+    public static readonly IReadOnlySet<string> ContextScopes = new HashSet<string>(StringComparer.Ordinal)
+    {
+        "openid", "fhirUser", "launch", "launch/patient", "launch/encounter", "offline_access", "online_access",
+    };
+
     public static List<string> Grant(IEnumerable<string> requested, IReadOnlyCollection<string> allowed) =>
         [.. requested.Distinct(StringComparer.Ordinal).Where(scope => allowed.Any(a => Covers(a, scope)))];
+
+    /// <summary>
+    /// What a signed-in user grants an app of what it asks: the context scopes, and the clinical scopes the client's
+    /// configuration covers — <c>patient/</c> and <c>user/</c> for a practitioner, <c>patient/</c> only for a patient
+    /// (a <c>user/</c> scope is not bounded by <c>fhirUser</c>: it would open every record), never <c>system/</c>
+    /// (Backend Services). Unknown scopes are left out; with both refresh scopes, <c>offline_access</c> wins.
+    /// </summary>
+    public static List<string> GrantToUser(IEnumerable<string> requested, SmartClient client, SmartUser user)
+    {
+        var granted = new List<string>();
+        foreach (var scope in requested.Distinct(StringComparer.Ordinal))
+        {
+            if (ContextScopes.Contains(scope)) granted.Add(scope);
+            else if (TryParse(scope, out var parsed) && parsed.Context != "system" && (parsed.Context == "patient" || !user.IsPatient)
+                     && client.Scopes.Any(a => Covers(a, scope)))
+                granted.Add(scope);
+        }
+        if (granted.Contains("offline_access")) granted.Remove("online_access");
+        return granted;
+    }
 
     public static bool Covers(string allowed, string requested)
     {

@@ -1,5 +1,7 @@
 using Microsoft.EntityFrameworkCore;
+using Microsoft.AspNetCore.DataProtection;
 using OpenIddict.Server;
+using static OpenIddict.Abstractions.OpenIddictConstants;
 using OpenIddict.Validation.AspNetCore;
 
 namespace FhirServer.Smart;
@@ -11,6 +13,9 @@ namespace FhirServer.Smart;
 /// </summary>
 public static class SmartServer
 {
+    public const string AuthorizationPath = "/auth/authorize";
+    public const string LoginPath = "/auth/login";
+    public const string LaunchPath = "/auth/launch";
     public const string TokenPath = "/auth/token";
     public const string IntrospectionPath = "/auth/introspect";
     public const string RevocationPath = "/auth/revoke";
@@ -28,8 +33,20 @@ public static class SmartServer
             else o.UseNpgsql(server.Connection);
             o.UseOpenIddict();
         });
-        var keys = SmartKeys.LoadOrCreate(smart.KeyDirectory ?? Path.Combine(server.DataDirectory, "smart-keys"), smart.SigningKeyRotationDays, DateTimeOffset.UtcNow);
+        var keyDirectory = smart.KeyDirectory ?? Path.Combine(server.DataDirectory, "smart-keys");
+        var keys = SmartKeys.LoadOrCreate(keyDirectory, smart.SigningKeyRotationDays, DateTimeOffset.UtcNow);
         services.AddSingleton(keys);
+        // The sign-in cookie and the anti-forgery tokens are protected by ASP.NET Core's data protection: its keys kept
+        // beside ours, so that sign-ins and open forms survive a restart.
+        services.AddDataProtection().PersistKeysToFileSystem(new DirectoryInfo(Path.Combine(keyDirectory, "data-protection")))
+            .SetApplicationName("FhirServer.Smart");
+        services.AddSmartSession(smart);
+        services.AddSingleton<LaunchContexts>();
+        services.AddSingleton<PatientDirectory>();
+        services.AddSingleton<AuthorizationRequestChecks>();
+        services.AddSingleton<SmartTokenResponse>();
+        services.AddSingleton<OnlineAccessRefresh>();
+        services.AddSingleton<IdTokenFhirUser>();
         services.AddSingleton<ClientCredentialsGrant>();
         services.AddSingleton<ClientAssertionReplay>();
         services.AddSingleton<IntrospectionClaims>();
@@ -40,12 +57,23 @@ public static class SmartServer
             .AddCore(o => o.UseEntityFrameworkCore().UseDbContext<SmartDbContext>())
             .AddServer(o =>
             {
-                o.SetTokenEndpointUris(TokenPath[1..])
+                o.SetAuthorizationEndpointUris(AuthorizationPath[1..])
+                    .SetTokenEndpointUris(TokenPath[1..])
                     .SetIntrospectionEndpointUris(IntrospectionPath[1..])
                     .SetRevocationEndpointUris(RevocationPath[1..])
                     .SetJsonWebKeySetEndpointUris(JwksPath[1..])
                     .SetConfigurationEndpointUris(OpenIdConfigurationPath[1..]);
                 o.AllowClientCredentialsFlow();
+                // SMART App Launch: authorization code with PKCE for every client, S256 only (RFC 7636 plain is refused).
+                o.AllowAuthorizationCodeFlow().RequireProofKeyForCodeExchange();
+                o.AllowRefreshTokenFlow();
+                o.Configure(options =>
+                {
+                    options.CodeChallengeMethods.Remove(CodeChallengeMethods.Plain);
+                    // A confidential client's secret goes in the Authorization header (SMART: client_secret_basic).
+                    options.ClientAuthenticationMethods.Remove(ClientAuthenticationMethods.ClientSecretPost);
+                });
+                o.SetRefreshTokenLifetime(TimeSpan.FromDays(smart.RefreshTokenDays));
                 // The newest key first: OpenIddict signs with the first; the others are published in the JWKS.
                 foreach (var key in keys.SigningKeys) o.AddSigningKey(key);
                 o.AddEncryptionKey(keys.EncryptionKey);
@@ -58,13 +86,22 @@ public static class SmartServer
                 o.SetAccessTokenLifetime(TimeSpan.FromMinutes(smart.AccessTokenMinutes));
                 if (Issuer(server) is { } issuer) o.SetIssuer(issuer);
                 // TLS is the reverse proxy's in front of the server (as for the FHIR API itself).
-                o.UseAspNetCore().DisableTransportSecurityRequirement();
+                // The authorization endpoint's SMART part (sign-in, launch, picker, consent) is ours: AuthorizeEndpoint.
+                o.UseAspNetCore().DisableTransportSecurityRequirement().EnableAuthorizationEndpointPassthrough().EnableErrorPassthrough();
                 o.AddEventHandler<OpenIddictServerEvents.HandleTokenRequestContext>(b => b.UseSingletonHandler<ClientCredentialsGrant>());
                 o.AddEventHandler<OpenIddictServerEvents.ProcessAuthenticationContext>(b => b.UseSingletonHandler<ClientAssertionReplay>()
                     .AddFilter<OpenIddictServerHandlerFilters.RequireClientAssertionPrincipal>()
                     .SetOrder(OpenIddictServerHandlers.ValidateClientAssertionWellknownClaims.Descriptor.Order + 1));
                 o.AddEventHandler<OpenIddictServerEvents.ApplyTokenResponseContext>(b => b.UseSingletonHandler<TokenErrors>().SetOrder(int.MinValue + 100_000));
                 o.AddEventHandler<OpenIddictServerEvents.HandleIntrospectionRequestContext>(b => b.UseSingletonHandler<IntrospectionClaims>());
+                o.AddEventHandler<OpenIddictServerEvents.ValidateAuthorizationRequestContext>(b => b.UseSingletonHandler<AuthorizationRequestChecks>()
+                    .SetOrder(OpenIddictServerHandlers.Authentication.ValidateClientRedirectUri.Descriptor.Order + 1));
+                o.AddEventHandler<OpenIddictServerEvents.ProcessSignInContext>(b => b.UseSingletonHandler<OnlineAccessRefresh>()
+                    .SetOrder(OpenIddictServerHandlers.EvaluateGeneratedTokens.Descriptor.Order + 1));
+                o.AddEventHandler<OpenIddictServerEvents.ProcessSignInContext>(b => b.UseSingletonHandler<IdTokenFhirUser>()
+                    .SetOrder(OpenIddictServerHandlers.PrepareIdentityTokenPrincipal.Descriptor.Order + 1));
+                o.AddEventHandler<OpenIddictServerEvents.ProcessSignInContext>(b => b.UseSingletonHandler<SmartTokenResponse>()
+                    .SetOrder(OpenIddictServerHandlers.AttachCustomSignInParameters.Descriptor.Order + 1));
             })
             .AddValidation(o =>
             {
@@ -86,8 +123,17 @@ public static class SmartServer
         await SmartClients.SyncAsync(scope.ServiceProvider, services.GetRequiredService<SmartSettings>(), ct);
     }
 
-    public static void MapSmart(this WebApplication app) =>
+    public static void MapSmart(this WebApplication app)
+    {
         app.MapGet(SmartConfigurationPath, (HttpContext http, ServerSettings server, SmartSettings smart) => SmartDiscovery.Configuration(http, server, smart));
+        app.MapMethods(AuthorizationPath, [HttpMethods.Get, HttpMethods.Post], AuthorizeEndpoint.HandleAsync).DisableAntiforgery();
+        app.MapPost(LaunchPath, LaunchEndpoint.CreateAsync);
+        app.MapSmartSession();
+    }
+
+    /// <summary>The FHIR base URL, without the final slash: the issuer (the server's root).</summary>
+    public static string FhirBase(HttpContext http, ServerSettings server) =>
+        (Issuer(server)?.AbsoluteUri ?? $"{http.Request.Scheme}://{http.Request.Host}{http.Request.PathBase}/").TrimEnd('/');
 
     /// <summary>The issuer: the first public base URL when one is configured, else the base of each request.</summary>
     public static Uri? Issuer(ServerSettings server) =>

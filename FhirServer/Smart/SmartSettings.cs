@@ -27,8 +27,38 @@ public sealed class SmartSettings
     /// <summary>Lifetime of an access token, in minutes.</summary>
     public int AccessTokenMinutes { get; set; } = 60;
 
+    /// <summary>
+    /// Lifetime of a refresh token asked with <c>offline_access</c>, in days; each refresh gives a new one (the one
+    /// used is spent).
+    /// </summary>
+    public int RefreshTokenDays { get; set; } = 14;
+
+    /// <summary>
+    /// Lifetime of a sign-in at the authorization endpoint (its cookie), in minutes. An <c>online_access</c> refresh
+    /// token ends with the sign-in it was granted in.
+    /// </summary>
+    public int SessionMinutes { get; set; } = 480;
+
+    /// <summary>Minutes an EHR launch context (<c>/auth/launch</c>) may wait for the app's authorization request.</summary>
+    public int LaunchContextMinutes { get; set; } = 10;
+
+    /// <summary>Patients the picker lists for a practitioner in a standalone launch asking <c>launch/patient</c>.</summary>
+    public int PatientPickerLimit { get; set; } = 50;
+
+    /// <summary>The <c>smart_style_url</c> of token responses (SMART App Launch "Styling"); none by default.</summary>
+    public string? StyleUrl { get; set; }
+
     /// <summary>The clients allowed to ask for tokens, synchronised into the application store at start-up.</summary>
     public List<SmartClient> Clients { get; set; } = [];
+
+    /// <summary>The local users who sign in at the authorization endpoint.</summary>
+    public List<SmartUser> Users { get; set; } = [];
+
+    /// <summary>The user of that name (names are compared without case); null when none.</summary>
+    public SmartUser? FindUser(string? username) =>
+        username is null ? null : Users.Find(u => string.Equals(u.Username, username, StringComparison.OrdinalIgnoreCase));
+
+    public SmartClient? FindClient(string? clientId) => clientId is null ? null : Clients.Find(c => c.ClientId == clientId);
 
     public bool IsSmart => Mode.Equals("smart", StringComparison.OrdinalIgnoreCase);
 
@@ -62,11 +92,24 @@ public sealed class SmartSettings
             throw new ConfigurationException($"Unknown Auth:Mode '{Mode}' (--auth): use smart or off.");
         if (SigningKeyRotationDays <= 0) throw new ConfigurationException($"Smart:SigningKeyRotationDays is {SigningKeyRotationDays}: it must be a positive number.");
         if (AccessTokenMinutes <= 0) throw new ConfigurationException($"Smart:AccessTokenMinutes is {AccessTokenMinutes}: it must be a positive number.");
+        foreach (var (name, value) in new[] { ("RefreshTokenDays", RefreshTokenDays), ("SessionMinutes", SessionMinutes),
+                     ("LaunchContextMinutes", LaunchContextMinutes), ("PatientPickerLimit", PatientPickerLimit) })
+        {
+            if (value <= 0) throw new ConfigurationException($"Smart:{name} is {value}: it must be a positive number.");
+        }
+        if (StyleUrl is not null && !Uri.TryCreate(StyleUrl, UriKind.Absolute, out _))
+            throw new ConfigurationException($"Smart:StyleUrl '{StyleUrl}' is not an absolute URL.");
         var seen = new HashSet<string>(StringComparer.Ordinal);
         foreach (var client in Clients)
         {
             client.Validate();
             if (!seen.Add(client.ClientId!)) throw new ConfigurationException($"Smart:Clients: client_id '{client.ClientId}' is configured twice.");
+        }
+        var names = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+        foreach (var user in Users)
+        {
+            user.Validate();
+            if (!names.Add(user.Username!)) throw new ConfigurationException($"Smart:Users: the user '{user.Username}' is configured twice.");
         }
     }
 

@@ -1,0 +1,49 @@
+using System.Text;
+
+namespace FhirServer.Smart;
+
+/// <summary>
+/// The sign-in page: a form with <c>username</c>, <c>password</c> and a submit button, posted to
+/// <see cref="SmartServer.LoginPath"/> with the page to go back to; then one button per external provider of
+/// <see cref="Providers"/> (an upstream OpenID Connect provider adds itself there), each posting to its own path.
+/// </summary>
+public sealed class LoginPage
+{
+    /// <summary>An upstream sign-in: the button's text and the path its form posts to (with <c>ReturnUrl</c>).</summary>
+    public sealed record Provider(string DisplayName, string Path);
+
+    public List<Provider> Providers { get; } = [];
+
+    public IResult Render(HttpContext http, string returnUrl, string? username = null, bool failed = false)
+    {
+        var texts = SmartTexts.For(http);
+        var antiforgery = SmartPage.AntiforgeryField(http);
+        var action = SmartPage.Encode(http.Request.PathBase + SmartServer.LoginPath);
+        var body = new StringBuilder();
+        if (failed) body.Append("<p class=\"error\" role=\"alert\" id=\"login-error\">").Append(SmartPage.Encode(texts.LoginFailed)).Append("</p>\n");
+        var invalid = failed ? " aria-invalid=\"true\" aria-describedby=\"login-error\"" : "";
+        body.Append("<form method=\"post\" action=\"").Append(action).Append("\">\n")
+            .Append(antiforgery)
+            .Append(SmartPage.Hidden("ReturnUrl", returnUrl))
+            .Append("<label for=\"username\">").Append(SmartPage.Encode(texts.Username)).Append("</label>\n")
+            .Append("<input type=\"text\" id=\"username\" name=\"username\" autocomplete=\"username\" required autofocus value=\"")
+            .Append(SmartPage.Encode(username)).Append('"').Append(invalid).Append(">\n")
+            .Append("<label for=\"password\">").Append(SmartPage.Encode(texts.Password)).Append("</label>\n")
+            .Append("<input type=\"password\" id=\"password\" name=\"password\" autocomplete=\"current-password\" required")
+            .Append(invalid).Append(">\n")
+            .Append("<button type=\"submit\">").Append(SmartPage.Encode(texts.SignIn)).Append("</button>\n")
+            .Append("</form>\n");
+        if (Providers.Count > 0)
+        {
+            body.Append("<h2>").Append(SmartPage.Encode(texts.OrSignInWith)).Append("</h2>\n");
+            foreach (var provider in Providers)
+            {
+                body.Append("<form method=\"post\" action=\"").Append(SmartPage.Encode(http.Request.PathBase + provider.Path)).Append("\">\n")
+                    .Append(antiforgery)
+                    .Append(SmartPage.Hidden("ReturnUrl", returnUrl))
+                    .Append("<button type=\"submit\">").Append(SmartPage.Encode(provider.DisplayName)).Append("</button>\n</form>\n");
+            }
+        }
+        return SmartPage.Html(http, texts, texts.LoginTitle, body.ToString());
+    }
+}
