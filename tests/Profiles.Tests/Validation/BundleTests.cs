@@ -109,6 +109,24 @@ public class BundleTests
         Assert.That(report.Errors(), Is.Empty, report.Describe());
     }
 
+    [Test]
+    public void A_relative_reference_takes_the_base_of_a_fullUrl_that_names_the_referring_resource()
+    {
+        // A relative fullUrl (an error of its own) has an empty base: its entry's references match relative fullUrls.
+        var relative = Core.Validate(Document("Composition/c1", "Patient/p1", Entry("Patient/p1", """{"resourceType":"Patient","id":"p1"}""")));
+        Assert.That(ErrorsOf(relative), Is.EquivalentTo(new[]
+        {
+            ("The fullUrl must be an absolute URL (not 'Composition/c1')", "Bundle.entry[0]"),
+            ("The fullUrl must be an absolute URL (not 'Patient/p1')", "Bundle.entry[1]"),
+        }), relative.Describe());
+
+        // A fullUrl that does not end with the Composition's own type and id gives no base (the HL7 validator's rule).
+        var otherId = Core.Validate(Document("http://example.org/fhir/Composition/c2", "Patient/p1",
+            Entry("http://example.org/fhir/Patient/p1", """{"resourceType":"Patient","id":"p1"}""")));
+        Assert.That(otherId.Errors().Select(i => i.Message), Has.Some.StartsWith("Can't find 'Patient/p1' in the bundle (Composition.subject)")
+            .And.Some.StartsWith("Entry 'http://example.org/fhir/Patient/p1' isn't reachable"), otherId.Describe());
+    }
+
     private static string Composition(string subject) => $$$"""
         {"resourceType":"Composition","id":"c1","status":"final","type":{"text":"summary"},"date":"2024-01-01","title":"t",
          "author":[{"display":"somebody"}],"subject":{"reference":"{{{subject}}}"}}
