@@ -127,6 +127,36 @@ public class BundleTests
             .And.Some.StartsWith("Entry 'http://example.org/fhir/Patient/p1' isn't reachable"), otherId.Describe());
     }
 
+    [Test]
+    public void A_reference_that_names_no_one_version_of_several_is_ambiguous_and_a_missing_version_is_not_found()
+    {
+        ValidationReport Entry45(string reference) => Core.Validate(Bundle("collection",
+            Entry("http://example.org/fhir/Patient/45", """{"resourceType":"Patient","id":"45","meta":{"versionId":"1"}}"""),
+            Entry("http://example.org/fhir/Patient/45", """{"resourceType":"Patient","id":"45","meta":{"versionId":"2"}}"""),
+            Entry("http://example.org/fhir/Observation/47",
+                $$$"""{"resourceType":"Observation","id":"47","status":"final","code":{"text":"x"},"subject":{"reference":"{{{reference}}}"}}""")));
+        var ambiguous = Entry45("Patient/45");
+        Assert.That(ErrorsOf(ambiguous), Is.EqualTo(new[] { ("Multiple matches in bundle for reference Patient/45", "Bundle.entry[2].resource.subject") }),
+            ambiguous.Describe());
+        Assert.That(Entry45("Patient/45/_history/3").Errors(), Is.Empty, "a version the Bundle does not hold is outside it");
+
+        // In a document's content both are errors of the document as well.
+        var versions = new[]
+        {
+            Entry("http://example.org/fhir/Patient/p1", """{"resourceType":"Patient","id":"p1","meta":{"versionId":"1"}}"""),
+            Entry("http://example.org/fhir/Patient/p1", """{"resourceType":"Patient","id":"p1","meta":{"versionId":"2"}}"""),
+        };
+        var document = Core.Validate(Document("http://example.org/fhir/Composition/c1", "Patient/p1", versions));
+        Assert.That(document.Errors().Select(i => i.Message), Is.SupersetOf(new[]
+        {
+            "Multiple matches in bundle for reference Patient/p1", "Found 2 matches for 'Patient/p1' in the bundle (Composition.subject)",
+        }), document.Describe());
+        var missing = Core.Validate(Document("http://example.org/fhir/Composition/c1", "Patient/p1/_history/3", versions));
+        Assert.That(missing.Errors().Select(i => i.Message), Has.Some.StartsWith(
+            "Can't find 'Patient/p1/_history/3' in the bundle (Composition.subject). Note that there are 2 resources in the bundle with the same type and id"),
+            missing.Describe());
+    }
+
     private static string Composition(string subject) => $$$"""
         {"resourceType":"Composition","id":"c1","status":"final","type":{"text":"summary"},"date":"2024-01-01","title":"t",
          "author":[{"display":"somebody"}],"subject":{"reference":"{{{subject}}}"}}
