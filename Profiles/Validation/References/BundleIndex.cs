@@ -64,6 +64,17 @@ public sealed class BundleIndex
         return new BundleMatch(matches, nearMisses, absolute ?? target);
     }
 
+    /// <summary>
+    /// The resource of the entry whose fullUrl is the urn of a relative reference's id, when the referring entry's
+    /// fullUrl is a urn (<c>Practitioner/123</c> from <c>urn:uuid:…</c> → <c>urn:uuid:123</c>); null otherwise.
+    /// </summary>
+    public ElementNode? UrnNamesake(LiteralReference reference, ElementNode referringEntry)
+    {
+        if (reference is not { Form: ReferenceForm.Relative, Id: { } id } ||
+            referringEntry.Child("fullUrl")?.Value is not { } fullUrl || !fullUrl.StartsWith("urn:", StringComparison.Ordinal)) return null;
+        return _byFullUrl.TryGetValue(fullUrl[..(fullUrl.LastIndexOf(':') + 1)] + id, out var found) && found.Count == 1 ? found[0] : null;
+    }
+
     /// <summary>The fullUrl of the entry that holds <paramref name="resource"/>.</summary>
     public static string? FullUrlOf(ElementNode resource) => resource.Parent?.Child("fullUrl")?.Value;
 

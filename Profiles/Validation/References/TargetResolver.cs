@@ -58,6 +58,10 @@ public static class TargetResolver
                 }
             }
             ReportMiss(reference, literal, entry, index, match, state);
+            // The HL7 validator reads [type]/[id] from a urn entry as the urn of that id: an entry there of another
+            // type is a reference to the wrong resource (its own type, if the same, is not taken as resolved here).
+            if (match.NearMisses.Count == 0 && index.UrnNamesake(literal, entry) is { } namesake && namesake.Type != literal.Type)
+                state.Report(IssueSeverity.Error, "invalid", $"Matching reference for reference {literal.Text} has resourceType {namesake.Type}", reference);
             // The resource with the right type and id is what resolve() in invariants finds: the type checks look at it.
             if (match.NearMisses.Count == 1) return new ResolvedTarget(match.NearMisses[0], TargetLocation.Bundled, true);
             if (literal.Form == ReferenceForm.Urn) return new ResolvedTarget(null, TargetLocation.NotFound, true);

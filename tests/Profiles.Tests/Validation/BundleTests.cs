@@ -157,6 +157,20 @@ public class BundleTests
             missing.Describe());
     }
 
+    [Test]
+    public void A_relative_reference_from_a_urn_entry_whose_id_is_the_urn_of_another_type_is_wrong()
+    {
+        var report = Core.Validate(Bundle("collection",
+            Entry("urn:uuid:54fc3e09-e279-4b74-a8ff-2649ec968642",
+                """{"resourceType":"Patient","generalPractitioner":[{"reference":"Practitioner/5d9588d8-3cd6-4b32-8fb7-ad13694e069d"}]}"""),
+            Entry("urn:uuid:5d9588d8-3cd6-4b32-8fb7-ad13694e069d", """{"resourceType":"Organization","name":"foo"}""")));
+        Assert.That(ErrorsOf(report), Is.EqualTo(new[]
+        {
+            ("Matching reference for reference Practitioner/5d9588d8-3cd6-4b32-8fb7-ad13694e069d has resourceType Organization",
+                "Bundle.entry[0].resource.generalPractitioner[0]"),
+        }), report.Describe());
+    }
+
     private static string Composition(string subject) => $$$"""
         {"resourceType":"Composition","id":"c1","status":"final","type":{"text":"summary"},"date":"2024-01-01","title":"t",
          "author":[{"display":"somebody"}],"subject":{"reference":"{{{subject}}}"}}
