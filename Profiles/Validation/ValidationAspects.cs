@@ -25,6 +25,7 @@ public static class ValidationAspects
         new ValuePresenceAspect(),
         new RegexAspect(),
         new IdentifierAspect(),
+        new ExampleUrlAspect(),
     ];
 
     /// <summary>The rules of resource types that no ElementDefinition states, run on each resource node.</summary>
