@@ -243,6 +243,7 @@ public sealed class ResourceValidator
             // A name the definition does not have was reported by the parser (unknown element).
             if (i < 0) continue;
             counts[i]++;
+            if (child.Name == "id" && !node.IsResource && child.Value is { } id) ElementIds.Seen(node, id, state);
             var def = defs[i];
             // A sliced element's nodes are validated by its slicing, each against the slice it is in (which holds what
             // the sliced element says) or else against the sliced element.
