@@ -26,6 +26,7 @@ public static class ValidationAspects
         new RegexAspect(),
         new IdentifierAspect(),
         new ExampleUrlAspect(),
+        new AttachmentSizeAspect(),
     ];
 
     /// <summary>The rules of resource types that no ElementDefinition states, run on each resource node.</summary>
