@@ -23,4 +23,13 @@ public class ElementIdTests
             ("Duplicate id value 'e1'", "Bundle.entry[1]"),
         }), report.Describe());
     }
+
+    [Test]
+    public void An_ElementDefinition_id_names_the_element_it_defines_and_may_repeat_between_snapshot_and_differential()
+    {
+        var definition = Profile("pat-ids", "Patient", """{"id":"Patient.name","path":"Patient.name","min":1}""")
+            .Replace("\"differential\"", "\"snapshot\":{\"element\":[{\"id\":\"Patient.name\",\"path\":\"Patient.name\",\"min\":1,\"max\":\"*\"}]},\"differential\"");
+        var report = Validator().Validate(definition);
+        Assert.That(report.Errors().Select(i => i.Message), Has.None.StartsWith("Duplicate id value"), report.Describe());
+    }
 }
