@@ -38,6 +38,12 @@ public static class TargetResolver
         if (entry is not null && entry.Parent is { } bundle)
         {
             var index = BundleIndex.Of(bundle, state);
+            if (literal.Form == ReferenceForm.Relative && entry.Child("fullUrl") is null &&
+                index.Type is not ("batch-response" or "transaction-response"))
+            {
+                state.Report(IssueSeverity.Error, "required", "Bundle entry missing fullUrl", entry);
+                state.Report(IssueSeverity.Error, "required", "Relative Reference appears inside Bundle whose entry is missing a fullUrl", reference);
+            }
             var match = index.Resolve(literal, entry);
             if (match.Matches.Count == 1) return new ResolvedTarget(match.Matches[0], TargetLocation.Bundled, true);
             if (match.Matches.Count > 1)

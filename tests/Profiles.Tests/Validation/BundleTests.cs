@@ -171,6 +171,20 @@ public class BundleTests
         }), report.Describe());
     }
 
+    [Test]
+    public void A_relative_reference_in_an_entry_without_fullUrl_has_nothing_to_resolve_against()
+    {
+        var observation = """{"resourceType":"Observation","status":"final","code":{"text":"x"},"subject":{"reference":"Patient/p1"}}""";
+        var report = Core.Validate(Bundle("transaction", Entry(null, observation, ""","request":{"method":"POST","url":"Observation"}""")));
+        Assert.That(ErrorsOf(report), Is.EquivalentTo(new[]
+        {
+            ("Bundle entry missing fullUrl", "Bundle.entry[0]"),
+            ("Relative Reference appears inside Bundle whose entry is missing a fullUrl", "Bundle.entry[0].resource.subject"),
+        }), report.Describe());
+        var response = Core.Validate(Bundle("transaction-response", Entry(null, observation, ""","response":{"status":"201"}""")));
+        Assert.That(response.Errors(), Is.Empty, response.Describe());
+    }
+
     private static string Composition(string subject) => $$$"""
         {"resourceType":"Composition","id":"c1","status":"final","type":{"text":"summary"},"date":"2024-01-01","title":"t",
          "author":[{"display":"somebody"}],"subject":{"reference":"{{{subject}}}"}}
