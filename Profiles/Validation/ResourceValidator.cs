@@ -161,6 +161,17 @@ public sealed class ResourceValidator
             for (var i = 0; i < types.Count; i++)
                 if ((types[i].Code == node.Type || types[i].Code is "Resource" or "DomainResource") && types[i].Profiles.Count > 0)
                     (requested ??= []).AddRange(types[i].Profiles);
+            if (Options.BundleEntryProfiles.Count > 0 && node is { Name: "resource", Parent: { Name: "entry" } entry })
+                foreach (var rule in Options.BundleEntryProfiles)
+                    if (rule.Applies(entry)) (requested ??= []).Add(rule.Profile);
+            if (requested is { Count: > 1 } && types.Any(t => t.Profiles.Count > 1))
+            {
+                // Several profiles of the element's type: the resource conforms to at least one of them (R4
+                // elementdefinition.html, type.profile), beside its base and its own meta.profile.
+                ValidateResource(node, [], state);
+                ValidateAlternatives(node, requested, state);
+                return;
+            }
             ValidateResource(node, requested ?? (IEnumerable<string>)[], state);
             return;
         }
@@ -232,6 +243,7 @@ public sealed class ResourceValidator
             // A name the definition does not have was reported by the parser (unknown element).
             if (i < 0) continue;
             counts[i]++;
+            if (child.Name == "id" && !node.IsResource && child.Value is { } id) ElementIds.Seen(node, id, state);
             var def = defs[i];
             // A sliced element's nodes are validated by its slicing, each against the slice it is in (which holds what
             // the sliced element says) or else against the sliced element.

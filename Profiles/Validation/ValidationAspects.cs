@@ -25,6 +25,8 @@ public static class ValidationAspects
         new ValuePresenceAspect(),
         new RegexAspect(),
         new IdentifierAspect(),
+        new ExampleUrlAspect(),
+        new AttachmentSizeAspect(),
     ];
 
     /// <summary>The rules of resource types that no ElementDefinition states, run on each resource node.</summary>

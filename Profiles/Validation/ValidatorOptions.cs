@@ -39,6 +39,25 @@ public sealed record ValidatorOptions
     /// </summary>
     public bool ValidateContained { get; init; } = true;
 
+    /// <summary>
+    /// Accept URLs of the example domains (example.org, example.com, example.net, acme.com, acme.org and the example
+    /// OIDs) in uri, url and canonical elements. On by default, as in the HL7 validator; off for content that must be
+    /// real (a production feed), where such a URL is an error.
+    /// </summary>
+    public bool AllowExampleUrls { get; init; } = true;
+
+    /// <summary>
+    /// Accept resources marked <c>experimental</c> (R4 canonical resources: "for testing purposes … never for real
+    /// usage"). On by default; off where only content fit for real use is wanted, where such a resource is an error.
+    /// </summary>
+    public bool AllowExperimentalContent { get; init; } = true;
+
+    /// <summary>
+    /// Profiles Bundle entries must meet beside their own (the HL7 validator's bundle validation rules): each rule
+    /// names entries by type and position (<see cref="BundleEntryProfile"/>). Empty by default.
+    /// </summary>
+    public IReadOnlyList<BundleEntryProfile> BundleEntryProfiles { get; init; } = [];
+
     /// <summary>The French identifier rules (null: not applied).</summary>
     public IdentifierRuleRegistry? IdentifierRules { get; init; }
 }

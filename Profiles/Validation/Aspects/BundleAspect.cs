@@ -10,18 +10,21 @@ namespace FhirServer.Profiles.Validation.Aspects;
 /// is a RESTful URL (<c>[base]/[type]/[id]</c>) it ends with the resource's own type and id. Except in transactions
 /// and batches (and their responses), an entry with a resource has one. The uniqueness of fullUrls is bdl-7, an
 /// invariant; the first entry of a document or message is bdl-11 and bdl-12. What a document holds besides is
-/// <see cref="DocumentContentCheck"/>'s, on the Bundle itself.
+/// <see cref="DocumentContentCheck"/>'s, on the Bundle itself, beside the link relations (<see cref="BundleLinkCheck"/>)
+/// and a searchset's entries (<see cref="SearchSetCheck"/>).
 /// </summary>
 public sealed class BundleAspect : IAspectBuilder
 {
     private static readonly EntryCheck Entry = new();
     private static readonly DocumentContentCheck Document = new();
+    private static readonly BundleLinkCheck Links = new();
+    private static readonly SearchSetCheck SearchSet = new();
 
     public void Build(ElementSchema element, JsonElement json, List<IElementCheck> checks)
     {
         // Bundle.entry in Bundle and in every profile of it (a slice of entries included: its path is the same).
         if (element.Path == "Bundle.entry") checks.Add(Entry);
-        else if (element.Path == "Bundle") checks.Add(Document);
+        else if (element.Path == "Bundle") checks.AddRange([Document, Links, SearchSet]);
     }
 
     private sealed class EntryCheck : IElementCheck

@@ -6,7 +6,10 @@ namespace FhirServer.Profiles.Validation.References;
 /// A Bundle's entries by fullUrl and by resource type and id, built once per validation (a 10,000-entry Bundle would
 /// otherwise be scanned once per reference), and reference resolution by R4 bundle.html §3.3.1 "Resolving references
 /// in Bundles": an absolute reference matches a fullUrl; a relative one is made absolute against the referring
-/// entry's fullUrl when that is a RESTful URL (<c>[base]/[type]/[id]</c>) and then matches a fullUrl. Entries whose
+/// entry's fullUrl when that is a RESTful URL (<c>[base]/[type]/[id]</c>) and then matches a fullUrl. As in the HL7
+/// validator, the base is taken only from a fullUrl that ends with the referring resource's own type and id (a
+/// resource without an id has no base to resolve from), and a relative fullUrl <c>[type]/[id]</c> (itself an error)
+/// has an empty base: its entry's relative references match relative fullUrls as written. Entries whose
 /// type and id match but whose fullUrl does not are kept as near misses: the messages name them, and the type checks
 /// still look at them, as FHIRPath's resolve() does.
 /// </summary>
@@ -50,7 +53,7 @@ public sealed class BundleIndex
         string? absolute = reference.Form switch
         {
             ReferenceForm.Urn or ReferenceForm.RestfulUrl or ReferenceForm.OtherAbsolute => target,
-            ReferenceForm.Relative when RestBase(referringEntry.Child("fullUrl")?.Value) is { } baseUrl => baseUrl + "/" + target,
+            ReferenceForm.Relative when BaseOf(referringEntry) is { } baseUrl => baseUrl + target,
             _ => null,
         };
         var matches = absolute is not null && _byFullUrl.TryGetValue(absolute, out var found) ? found : [];
@@ -61,18 +64,34 @@ public sealed class BundleIndex
         return new BundleMatch(matches, nearMisses, absolute ?? target);
     }
 
+    /// <summary>
+    /// The resource of the entry whose fullUrl is the urn of a relative reference's id, when the referring entry's
+    /// fullUrl is a urn (<c>Practitioner/123</c> from <c>urn:uuid:…</c> → <c>urn:uuid:123</c>); null otherwise.
+    /// </summary>
+    public ElementNode? UrnNamesake(LiteralReference reference, ElementNode referringEntry)
+    {
+        if (reference is not { Form: ReferenceForm.Relative, Id: { } id } ||
+            referringEntry.Child("fullUrl")?.Value is not { } fullUrl || !fullUrl.StartsWith("urn:", StringComparison.Ordinal)) return null;
+        return _byFullUrl.TryGetValue(fullUrl[..(fullUrl.LastIndexOf(':') + 1)] + id, out var found) && found.Count == 1 ? found[0] : null;
+    }
+
     /// <summary>The fullUrl of the entry that holds <paramref name="resource"/>.</summary>
     public static string? FullUrlOf(ElementNode resource) => resource.Parent?.Child("fullUrl")?.Value;
 
-    /// <summary><c>http://example.org/fhir/Observation/1</c> → <c>http://example.org/fhir</c> (a RESTful URL); null otherwise.</summary>
-    public static string? RestBase(string? fullUrl)
+    /// <summary>
+    /// What a relative reference from <paramref name="entry"/> is appended to: its fullUrl without the trailing
+    /// <c>[type]/[id]</c> of the entry's own resource (<c>http://example.org/fhir/Observation/1</c> →
+    /// <c>http://example.org/fhir/</c>, <c>Observation/1</c> → empty); null when the fullUrl is no RESTful URL or names
+    /// another resource.
+    /// </summary>
+    public static string? BaseOf(ElementNode entry)
     {
-        if (fullUrl is null) return null;
+        if (entry.Child("fullUrl")?.Value is not { } fullUrl || entry.Child("resource") is not { } resource ||
+            resource.Child("id")?.Value is not { Length: > 0 } id) return null;
         var parsed = LiteralReference.Parse(fullUrl);
-        if (parsed.Form != ReferenceForm.RestfulUrl) return null;
-        var tail = parsed.Type!.Length + 1 + parsed.Id!.Length;
-        var url = parsed.WithoutHistory;
-        return url.Length > tail + 1 ? url[..(url.Length - tail - 1)] : null;
+        if (parsed is not { Form: ReferenceForm.RestfulUrl or ReferenceForm.Relative, Version: null } ||
+            parsed.Type != resource.Type || parsed.Id != id) return null;
+        return fullUrl[..^(parsed.Type.Length + 1 + id.Length)];
     }
 
     private static string WithoutHistory(string url)

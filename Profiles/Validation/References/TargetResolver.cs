@@ -38,17 +38,36 @@ public static class TargetResolver
         if (entry is not null && entry.Parent is { } bundle)
         {
             var index = BundleIndex.Of(bundle, state);
+            if (literal.Form == ReferenceForm.Relative && entry.Child("fullUrl") is null &&
+                index.Type is not ("batch-response" or "transaction-response"))
+            {
+                state.Report(IssueSeverity.Error, "required", "Bundle entry missing fullUrl", entry);
+                state.Report(IssueSeverity.Error, "required", "Relative Reference appears inside Bundle whose entry is missing a fullUrl", reference);
+            }
             var match = index.Resolve(literal, entry);
             if (match.Matches.Count == 1) return new ResolvedTarget(match.Matches[0], TargetLocation.Bundled, true);
-            if (match.Matches.Count > 1 && OneVersion(match.Matches, literal.Version) is { } version)
-                return new ResolvedTarget(version, TargetLocation.Bundled, true);
             if (match.Matches.Count > 1)
             {
-                state.Report(IssueSeverity.Error, "invalid",
-                    $"Found {match.Matches.Count} matches for '{literal.Text}' in the bundle ({PathOf(reference)})", reference);
-                return new ResolvedTarget(match.Matches[0], TargetLocation.Bundled, true);
+                var versioned = literal.Version is null ? null : Versioned(match.Matches);
+                if (versioned?.GetValueOrDefault(literal.Version!) is { } named) return new ResolvedTarget(named, TargetLocation.Bundled, true);
+                // A version none of them has: the reference matches none, they have its type and id.
+                if (versioned is not null) match = match with { Matches = [], NearMisses = match.Matches };
+                else
+                {
+                    // Several entries and a reference that does not name one of their versions: it is ambiguous (the
+                    // HL7 validator's reading), and in a document's content the document does not say what it holds.
+                    state.Report(IssueSeverity.Error, "invalid", $"Multiple matches in bundle for reference {literal.Text}", reference);
+                    if (IsDocumentContent(reference, entry, index))
+                        state.Report(IssueSeverity.Error, "invalid",
+                            $"Found {match.Matches.Count} matches for '{literal.Text}' in the bundle ({PathOf(reference)})", reference);
+                    return new ResolvedTarget(match.Matches[0], TargetLocation.Bundled, true);
+                }
             }
             ReportMiss(reference, literal, entry, index, match, state);
+            // The HL7 validator reads [type]/[id] from a urn entry as the urn of that id: an entry there of another
+            // type is a reference to the wrong resource (its own type, if the same, is not taken as resolved here).
+            if (match.NearMisses.Count == 0 && index.UrnNamesake(literal, entry) is { } namesake && namesake.Type != literal.Type)
+                state.Report(IssueSeverity.Error, "invalid", $"Matching reference for reference {literal.Text} has resourceType {namesake.Type}", reference);
             // The resource with the right type and id is what resolve() in invariants finds: the type checks look at it.
             if (match.NearMisses.Count == 1) return new ResolvedTarget(match.NearMisses[0], TargetLocation.Bundled, true);
             if (literal.Form == ReferenceForm.Urn) return new ResolvedTarget(null, TargetLocation.NotFound, true);
@@ -65,19 +84,15 @@ public static class TargetResolver
     }
 
     /// <summary>
-    /// Versions of one resource under one fullUrl (a history in a collection): a version-specific reference names one
-    /// by meta.versionId; another reference, the versions all told apart, means the resource (R4 bundle.html §3.3.1).
+    /// Versions of one resource under one fullUrl (a history in a collection), by meta.versionId; null when they are
+    /// not all told apart. A version-specific reference names one (R4 bundle.html §3.3.1).
     /// </summary>
-    private static ElementNode? OneVersion(IReadOnlyList<ElementNode> matches, string? version)
+    private static Dictionary<string, ElementNode>? Versioned(IReadOnlyList<ElementNode> matches)
     {
-        var versions = new HashSet<string>(StringComparer.Ordinal);
-        ElementNode? named = null;
+        var versions = new Dictionary<string, ElementNode>(StringComparer.Ordinal);
         foreach (var m in matches)
-        {
-            if (m.Child("meta")?.Child("versionId")?.Value is not { } v || !versions.Add(v)) return null;
-            if (v == version) named = m;
-        }
-        return version is null ? matches[^1] : named;
+            if (m.Child("meta")?.Child("versionId")?.Value is not { } v || !versions.TryAdd(v, m)) return null;
+        return versions;
     }
 
     private static ResolvedTarget Contained(ElementNode reference, LiteralReference literal, ValidationState state)
@@ -103,17 +118,11 @@ public static class TargetResolver
             state.Report(IssueSeverity.Warning, "required", $"URN reference is not locally contained within the bundle {literal.Text}", reference);
             return;
         }
-        // A document carries what its Composition refers to as its subject, authors, attesters, custodian, encounter,
-        // events and sections (R4 documents.html §3.3.1, the elements the HL7 validator checks); other references
-        // (relatesTo a former document, extensions) and other entries' references may point outside.
-        if (index.Type != "document" || literal.Form is ReferenceForm.Conditional or ReferenceForm.OtherAbsolute) return;
-        if (reference.Definition?.Path is not { } path || !DocumentContent.Contains(path)) return;
-        if (entry.Child("resource") is not { Type: "Composition" } composition || !ReferenceEquals(index.Bundle.Child("entry"), entry)) return;
-        if (!ReferenceEquals(reference.ResourceNode, composition)) return;
+        if (literal.Form is ReferenceForm.Conditional or ReferenceForm.OtherAbsolute || !IsDocumentContent(reference, entry, index)) return;
         var message = $"Can't find '{literal.Text}' in the bundle ({PathOf(reference)})";
         if (match.NearMisses.Count > 0)
         {
-            var found = string.Join(",", match.NearMisses.Select(r => BundleIndex.FullUrlOf(r) ?? r.Type + "/" + r.Child("id")?.Value));
+            var found = string.Join(",", match.NearMisses.Select(r => BundleIndex.FullUrlOf(r) ?? r.Type + "/" + r.Child("id")?.Value).Distinct());
             var source = entry.Child("fullUrl")?.Value;
             const string Rules = "because of the fullUrl based rules around matching relative references";
             message += match.NearMisses.Count == 1
@@ -124,6 +133,16 @@ public static class TargetResolver
         }
         state.Report(IssueSeverity.Error, "invalid", message, reference);
     }
+
+    /// <summary>
+    /// A reference of a document's Composition to what the document carries (R4 documents.html §3.3.1, the elements
+    /// the HL7 validator checks): its subject, authors, attesters, custodian, encounter, events and sections. Other
+    /// references (relatesTo a former document, extensions) and other entries' references may point outside.
+    /// </summary>
+    private static bool IsDocumentContent(ElementNode reference, ElementNode entry, BundleIndex index) =>
+        index.Type == "document" && reference.Definition?.Path is { } path && DocumentContent.Contains(path) &&
+        entry.Child("resource") is { Type: "Composition" } composition && ReferenceEquals(index.Bundle.Child("entry"), entry) &&
+        ReferenceEquals(reference.ResourceNode, composition);
 
     // The element's path as definitions name it (Composition.subject), as the HL7 validator's messages do.
     private static string PathOf(ElementNode node) => node.Definition?.Path ?? node.Name;

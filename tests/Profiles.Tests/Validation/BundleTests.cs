@@ -109,6 +109,82 @@ public class BundleTests
         Assert.That(report.Errors(), Is.Empty, report.Describe());
     }
 
+    [Test]
+    public void A_relative_reference_takes_the_base_of_a_fullUrl_that_names_the_referring_resource()
+    {
+        // A relative fullUrl (an error of its own) has an empty base: its entry's references match relative fullUrls.
+        var relative = Core.Validate(Document("Composition/c1", "Patient/p1", Entry("Patient/p1", """{"resourceType":"Patient","id":"p1"}""")));
+        Assert.That(ErrorsOf(relative), Is.EquivalentTo(new[]
+        {
+            ("The fullUrl must be an absolute URL (not 'Composition/c1')", "Bundle.entry[0]"),
+            ("The fullUrl must be an absolute URL (not 'Patient/p1')", "Bundle.entry[1]"),
+        }), relative.Describe());
+
+        // A fullUrl that does not end with the Composition's own type and id gives no base (the HL7 validator's rule).
+        var otherId = Core.Validate(Document("http://example.org/fhir/Composition/c2", "Patient/p1",
+            Entry("http://example.org/fhir/Patient/p1", """{"resourceType":"Patient","id":"p1"}""")));
+        Assert.That(otherId.Errors().Select(i => i.Message), Has.Some.StartsWith("Can't find 'Patient/p1' in the bundle (Composition.subject)")
+            .And.Some.StartsWith("Entry 'http://example.org/fhir/Patient/p1' isn't reachable"), otherId.Describe());
+    }
+
+    [Test]
+    public void A_reference_that_names_no_one_version_of_several_is_ambiguous_and_a_missing_version_is_not_found()
+    {
+        ValidationReport Entry45(string reference) => Core.Validate(Bundle("collection",
+            Entry("http://example.org/fhir/Patient/45", """{"resourceType":"Patient","id":"45","meta":{"versionId":"1"}}"""),
+            Entry("http://example.org/fhir/Patient/45", """{"resourceType":"Patient","id":"45","meta":{"versionId":"2"}}"""),
+            Entry("http://example.org/fhir/Observation/47",
+                $$$"""{"resourceType":"Observation","id":"47","status":"final","code":{"text":"x"},"subject":{"reference":"{{{reference}}}"}}""")));
+        var ambiguous = Entry45("Patient/45");
+        Assert.That(ErrorsOf(ambiguous), Is.EqualTo(new[] { ("Multiple matches in bundle for reference Patient/45", "Bundle.entry[2].resource.subject") }),
+            ambiguous.Describe());
+        Assert.That(Entry45("Patient/45/_history/3").Errors(), Is.Empty, "a version the Bundle does not hold is outside it");
+
+        // In a document's content both are errors of the document as well.
+        var versions = new[]
+        {
+            Entry("http://example.org/fhir/Patient/p1", """{"resourceType":"Patient","id":"p1","meta":{"versionId":"1"}}"""),
+            Entry("http://example.org/fhir/Patient/p1", """{"resourceType":"Patient","id":"p1","meta":{"versionId":"2"}}"""),
+        };
+        var document = Core.Validate(Document("http://example.org/fhir/Composition/c1", "Patient/p1", versions));
+        Assert.That(document.Errors().Select(i => i.Message), Is.SupersetOf(new[]
+        {
+            "Multiple matches in bundle for reference Patient/p1", "Found 2 matches for 'Patient/p1' in the bundle (Composition.subject)",
+        }), document.Describe());
+        var missing = Core.Validate(Document("http://example.org/fhir/Composition/c1", "Patient/p1/_history/3", versions));
+        Assert.That(missing.Errors().Select(i => i.Message), Has.Some.StartsWith(
+            "Can't find 'Patient/p1/_history/3' in the bundle (Composition.subject). Note that there are 2 resources in the bundle with the same type and id"),
+            missing.Describe());
+    }
+
+    [Test]
+    public void A_relative_reference_from_a_urn_entry_whose_id_is_the_urn_of_another_type_is_wrong()
+    {
+        var report = Core.Validate(Bundle("collection",
+            Entry("urn:uuid:54fc3e09-e279-4b74-a8ff-2649ec968642",
+                """{"resourceType":"Patient","generalPractitioner":[{"reference":"Practitioner/5d9588d8-3cd6-4b32-8fb7-ad13694e069d"}]}"""),
+            Entry("urn:uuid:5d9588d8-3cd6-4b32-8fb7-ad13694e069d", """{"resourceType":"Organization","name":"foo"}""")));
+        Assert.That(ErrorsOf(report), Is.EqualTo(new[]
+        {
+            ("Matching reference for reference Practitioner/5d9588d8-3cd6-4b32-8fb7-ad13694e069d has resourceType Organization",
+                "Bundle.entry[0].resource.generalPractitioner[0]"),
+        }), report.Describe());
+    }
+
+    [Test]
+    public void A_relative_reference_in_an_entry_without_fullUrl_has_nothing_to_resolve_against()
+    {
+        var observation = """{"resourceType":"Observation","status":"final","code":{"text":"x"},"subject":{"reference":"Patient/p1"}}""";
+        var report = Core.Validate(Bundle("transaction", Entry(null, observation, ""","request":{"method":"POST","url":"Observation"}""")));
+        Assert.That(ErrorsOf(report), Is.EquivalentTo(new[]
+        {
+            ("Bundle entry missing fullUrl", "Bundle.entry[0]"),
+            ("Relative Reference appears inside Bundle whose entry is missing a fullUrl", "Bundle.entry[0].resource.subject"),
+        }), report.Describe());
+        var response = Core.Validate(Bundle("transaction-response", Entry(null, observation, ""","response":{"status":"201"}""")));
+        Assert.That(response.Errors(), Is.Empty, response.Describe());
+    }
+
     private static string Composition(string subject) => $$$"""
         {"resourceType":"Composition","id":"c1","status":"final","type":{"text":"summary"},"date":"2024-01-01","title":"t",
          "author":[{"display":"somebody"}],"subject":{"reference":"{{{subject}}}"}}

@@ -56,6 +56,8 @@ public class FrenchExampleTests
     // - FR Core's fr-core-address-insee-code binds (required) fr-core-vs-insee-code, which includes only the system
     //   TRE_R13-CommuneOM (overseas communes; 2.1.0 and 2.2.0 alike); these Annuaire examples code metropolitan
     //   communes in TRE_R13-Commune, outside the value set as published.
+    // - PDSm's simplified DocumentReference example states an attachment size of 250,000 bytes for inline data of 11
+    //   ("Hello World"): Attachment.size is the number of bytes of the data (R4 datatypes.html#Attachment).
     private static readonly IReadOnlyDictionary<string, string> ExampleFindings = new Dictionary<string, string>(StringComparer.Ordinal)
     {
         ["ans.fhir.fr.pdsm/DocumentReference-exemple-pdsm-documentreference.json @ DocumentReference"] = "Constraint failed: dom-4:",
@@ -64,6 +66,8 @@ public class FrenchExampleTests
         ["ans.fhir.fr.pdsm/DocumentReference-exemple-pdsm-documentreference.json @ DocumentReference.author[0]"] = ExternalNotContained,
         ["ans.fhir.fr.pdsm/DocumentReference-exemple-pdsm-documentreference.json @ DocumentReference.authenticator"] = ExternalNotContained,
         ["ans.fhir.fr.pdsm/DocumentReference-exemple-pdsm-documentreference.json @ DocumentReference.context.sourcePatientInfo"] = ExternalNotContained,
+        ["ans.fhir.fr.pdsm/DocumentReference-PDSmSimplifiedExample.json @ DocumentReference.content[0].attachment"] =
+            "Stated Attachment Size 250,000 does not match actual attachment size 11",
         ["ans.fhir.fr.annuaire/PractitionerRole-1578230DP.json @ PractitionerRole"] = MissingSituationExercice,
         ["ans.fhir.fr.annuaire/PractitionerRole-1738459DP.json @ PractitionerRole"] = MissingSituationExercice,
         ["ans.fhir.fr.annuaire/PractitionerRole-5015602DP.json @ PractitionerRole"] = MissingSituationExercice,

@@ -13,7 +13,7 @@ namespace FhirServer.Profiles.Tests.Validation.Suite;
 /// <summary>
 /// A validator over one set of packages: R4 core, HL7 terminology and the extensions pack (what the Java validator
 /// loads for R4), plus the packages a case names, with their dependencies. One per distinct package set, kept for
-/// the run. A case's supporting StructureDefinitions go to <see cref="ResourceValidator.Profiles"/>, its ValueSets and
+/// the run (and one validator per set of options the cases ask for, over the same definitions). A case's supporting StructureDefinitions go to <see cref="ResourceValidator.Profiles"/>, its ValueSets and
 /// CodeSystems to <see cref="Stored"/> (the terminology sources the validator's bindings and memberOf() read), and
 /// both are taken out again after the case.
 /// </summary>
@@ -25,15 +25,26 @@ public sealed class SuiteEnvironment
     {
         Context = context;
         var terminology = new ValueSetMembership(new TerminologySources(context, Stored), new TerminologyOptions());
+        _terminology = terminology;
         Validator = ResourceValidator.Create(context.Registry, terminology);
-        // validateContains IGNORE: the same definitions and terminology, contained resources left unchecked.
-        ContainedIgnored = new ResourceValidator(Validator.Schemas, Validator.Options with { ValidateContained = false }, terminology);
     }
+
+    private readonly ValueSetMembership _terminology;
+    private readonly Dictionary<string, ResourceValidator> _byOptions = new(StringComparer.Ordinal);
 
     public ConformanceContext Context { get; }
     public StoredResources Stored { get; } = new();
     public ResourceValidator Validator { get; }
-    public ResourceValidator ContainedIgnored { get; }
+
+    /// <summary>A validator with the same definitions and terminology and other options (a case's settings).</summary>
+    public ResourceValidator With(ValidatorOptions options)
+    {
+        if (options == Validator.Options) return Validator;
+        var key = $"{options with { BundleEntryProfiles = [] }} {string.Join(" ", options.BundleEntryProfiles)}";
+        if (!_byOptions.TryGetValue(key, out var validator))
+            _byOptions[key] = validator = new ResourceValidator(Validator.Schemas, options, _terminology);
+        return validator;
+    }
 
     /// <summary>
     /// Loads the base packages and <paramref name="packages"/>: <c>name#version</c> from ../shared/fhir-packages, or a
