@@ -28,6 +28,12 @@ public interface IValueSetMembership
     /// </summary>
     Membership IsMember(string valueSet, string code);
 
+    /// <summary>
+    /// The code systems the value set draws on (its includes', and those of the value sets it imports); empty when
+    /// the value set is not known. A bare code's system is one of these, when the code is defined by one of them.
+    /// </summary>
+    IReadOnlyCollection<string> Systems(string valueSet);
+
     /// <summary>Whether the value set named by <paramref name="valueSet"/> (<c>url</c> or <c>url|version</c>) is known here.</summary>
     bool HasValueSet(string valueSet);
 

@@ -51,6 +51,9 @@ internal sealed class MemberSet
     /// <summary>The members in expansion order; null when the value set was not expanded.</summary>
     public List<(string System, string Code)>? Ordered { get; }
 
+    /// <summary>The code systems the value set draws on, imports included.</summary>
+    public IReadOnlyCollection<string> CodeSystems => _systems;
+
     /// <summary>Why the value set is answered by its rules rather than expanded (too costly, a system not present).</summary>
     public string? NotExpandedBecause { get; }
 

@@ -29,6 +29,8 @@ public sealed class ValueSetMembership(TerminologySources sources, TerminologyOp
 
     public Membership IsMember(string valueSet, string code) => Set(valueSet)?.IsMember(code) ?? Membership.Unknown;
 
+    public IReadOnlyCollection<string> Systems(string valueSet) => Set(valueSet)?.CodeSystems ?? [];
+
     public bool HasValueSet(string valueSet) => Set(valueSet) is not null;
 
     public bool HasCodeSystem(string system, string? version = null) => CodeSystem(system, version) is not null;

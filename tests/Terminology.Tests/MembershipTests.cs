@@ -57,6 +57,15 @@ public class MembershipTests
     }
 
     [Test]
+    public void The_systems_a_value_set_draws_on_imports_included()
+    {
+        var (membership, stored) = Create();
+        stored.Committed("ValueSet", "both", 1, ValueSet("""{"include":[{"system":"http://example.org/cs/absent","concept":[{"code":"x"}]},{"valueSet":["http://example.org/vs/mammals"]}]}""", "http://example.org/vs/both"));
+        Assert.That(membership.Systems("http://example.org/vs/both"), Is.EquivalentTo(new[] { "http://example.org/cs/absent", Animals }));
+        Assert.That(membership.Systems("http://example.org/vs/nowhere"), Is.Empty);
+    }
+
+    [Test]
     public void A_change_of_a_source_is_seen_by_the_next_check()
     {
         var (membership, stored) = Create();
