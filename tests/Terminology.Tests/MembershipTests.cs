@@ -57,6 +57,16 @@ public class MembershipTests
     }
 
     [Test]
+    public void Cannot_tell_for_a_whole_system_present_without_its_content()
+    {
+        var (membership, stored) = Create();
+        stored.Committed("CodeSystem", "stub", 1, Parse("""{"resourceType":"CodeSystem","url":"http://example.org/cs/stub","status":"active","content":"not-present"}"""));
+        stored.Committed("ValueSet", "all-stub", 1, ValueSet("""{"include":[{"system":"http://example.org/cs/stub"}]}""", "http://example.org/vs/all-stub"));
+        Assert.That(membership.IsMember("http://example.org/vs/all-stub", "http://example.org/cs/stub", "123"), Is.EqualTo(Membership.Membership.Unknown));
+        Assert.That(membership.IsMember("http://example.org/vs/all-stub", "http://example.org/cs/other", "123"), Is.EqualTo(Membership.Membership.NotMember));
+    }
+
+    [Test]
     public void The_systems_a_value_set_draws_on_imports_included()
     {
         var (membership, stored) = Create();
