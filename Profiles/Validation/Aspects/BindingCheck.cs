@@ -84,6 +84,7 @@ internal sealed class BindingCheck(BindingStrength strength, string valueSet, st
             case Membership.NotMember:
                 NotInValueSet(node, state,
                     $"The code provided ({system}#{code}) was not found in the value set {Describe(valueSet, state)}, and a code from this value set is required: " +
+                    (system is not null && !tx.HasCodeSystem(system, version) ? $"A definition for CodeSystem '{system}' could not be found, so the code cannot be validated; " : "") +
                     $"The provided code '{system}#{code}' was not found in the value set '{valueSet}'",
                     $"The code provided ({system}#{code}) is not in the value set {Describe(valueSet, state)}, and a code should come from this value set unless it has no suitable code (the validator cannot judge what is suitable)");
                 break;

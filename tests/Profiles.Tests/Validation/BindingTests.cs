@@ -62,6 +62,19 @@ public class BindingTests
     }
 
     [Test]
+    public void A_value_of_a_type_the_element_does_not_allow_is_not_checked_against_its_binding()
+    {
+        var validator = WithProfile("p", "Observation", """
+            {"id":"Observation.value[x]","path":"Observation.value[x]","type":[{"code":"Quantity"}],
+             "binding":{"strength":"required","valueSet":"http://hl7.org/fhir/ValueSet/administrative-gender"}}
+            """);
+        Assert.That(Validate(validator, """{"resourceType":"Observation","status":"final","code":{"text":"t"},"valueString":"test"}""", "p"), Is.EqualTo(new[]
+        {
+            "Observation.value.ofType(string): The type 'string' is not allowed here: Observation.value[x] allows Quantity.",
+        }));
+    }
+
+    [Test]
     public void An_extensible_binding_warns_and_allows_text()
     {
         // R4 Patient.maritalStatus is bound extensible to marital-status.
