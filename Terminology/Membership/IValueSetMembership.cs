@@ -48,6 +48,13 @@ public interface IValueSetMembership
     Membership IsInCodeSystem(string system, string code, string? version = null);
 
     /// <summary>
+    /// The type of a property of the code system, for a filter on it: the type CodeSystem.property declares, else the
+    /// type of the FHIR concept property of that code (R4 codesystem-concept-properties: <c>inactive</c> and
+    /// <c>notSelectable</c> are booleans…); null when the system is not present or does not know the property.
+    /// </summary>
+    string? PropertyType(string system, string property, string? version = null);
+
+    /// <summary>
     /// Every system|code of the value set, for a search that turns <c>:in</c> into a list of codes; more than
     /// <paramref name="max"/> codes, or a value set that cannot be expanded, is a <see cref="TerminologyException"/>
     /// (too-costly, not-found) naming the reason.

@@ -49,6 +49,19 @@ public sealed class ValueSetMembership(TerminologySources sources, TerminologyOp
         return known.Defined ? Membership.Member : Membership.NotMember;
     }
 
+    public string? PropertyType(string system, string property, string? version = null) =>
+        CodeSystem(system, version) is not { } cs ? null
+        : cs.PropertyTypes.TryGetValue(property, out var declared) ? declared
+        : ConceptProperties.GetValueOrDefault(property);
+
+    // R4 codesystem-concept-properties: the properties every code system may use, with their types.
+    private static readonly Dictionary<string, string> ConceptProperties = new(StringComparer.Ordinal)
+    {
+        ["inactive"] = "boolean", ["notSelectable"] = "boolean", ["deprecated"] = "dateTime", ["status"] = "code",
+        ["parent"] = "code", ["child"] = "code", ["partOf"] = "code", ["synonym"] = "code", ["comment"] = "string",
+        ["itemWeight"] = "decimal", ["effectiveDate"] = "dateTime", ["deprecationDate"] = "dateTime", ["retirementDate"] = "dateTime",
+    };
+
     private CodeSystemIndex? CodeSystem(string system, string? version)
     {
         var generation = sources.Generation;

@@ -67,6 +67,20 @@ public class MembershipTests
     }
 
     [Test]
+    public void A_property_type_is_the_declared_one_else_the_concept_property_s()
+    {
+        var (membership, stored) = Create();
+        stored.Committed("CodeSystem", "props", 1, Parse("""
+            {"resourceType":"CodeSystem","url":"http://example.org/cs/props","status":"active","content":"complete",
+             "property":[{"code":"colour","type":"Coding"}],"concept":[{"code":"a"}]}
+            """));
+        Assert.That(membership.PropertyType("http://example.org/cs/props", "colour"), Is.EqualTo("Coding"));
+        Assert.That(membership.PropertyType("http://example.org/cs/props", "notSelectable"), Is.EqualTo("boolean"));
+        Assert.That(membership.PropertyType("http://example.org/cs/props", "weight"), Is.Null);
+        Assert.That(membership.PropertyType("http://example.org/cs/absent", "notSelectable"), Is.Null);
+    }
+
+    [Test]
     public void The_systems_a_value_set_draws_on_imports_included()
     {
         var (membership, stored) = Create();
