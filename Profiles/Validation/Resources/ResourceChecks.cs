@@ -21,6 +21,7 @@ public sealed class ResourceChecks
     [
         new CanonicalUrlCheck(),
         new ValueSetCheck(),
+        new ValueSetComposeCheck(),
         new CodeSystemCheck(),
         new CodeSystemPropertyCheck(),
         new SearchParameterCheck(),
