@@ -22,6 +22,7 @@ public sealed class ResourceChecks
         new CanonicalUrlCheck(),
         new ValueSetCheck(),
         new ValueSetComposeCheck(),
+        new ConceptMapCheck(),
         new CodeSystemCheck(),
         new CodeSystemPropertyCheck(),
         new SearchParameterCheck(),
