@@ -41,6 +41,12 @@ public interface IValueSetMembership
     bool HasCodeSystem(string system, string? version = null);
 
     /// <summary>
+    /// Whether <paramref name="system"/> names a code system supplement (R4 codesystem.html §4.8.7): it adds to a code
+    /// system, it is not one codes come from.
+    /// </summary>
+    bool IsSupplement(string system, string? version = null);
+
+    /// <summary>
     /// Whether <paramref name="code"/> is defined by the code system <paramref name="system"/>: only a system present
     /// with its whole content (R4 codesystem.html: <c>content</c> = complete) can say a code is not in it, so a
     /// system that is absent, a fragment, an example or not-present answers <see cref="Membership.Unknown"/>.

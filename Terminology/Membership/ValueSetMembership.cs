@@ -35,6 +35,9 @@ public sealed class ValueSetMembership(TerminologySources sources, TerminologyOp
 
     public bool HasCodeSystem(string system, string? version = null) => CodeSystem(system, version) is not null;
 
+    public bool IsSupplement(string system, string? version = null) =>
+        sources.ForRequest().FindSupplement(version is null ? system : system + "|" + version) is not null;
+
     public Membership IsInCodeSystem(string system, string code, string? version = null)
     {
         if (CodeSystem(system, version) is not { IsCompleteContent: true } cs) return Membership.Unknown;

@@ -81,6 +81,17 @@ public class MembershipTests
     }
 
     [Test]
+    public void A_stored_supplement_is_a_supplement_not_a_code_system()
+    {
+        var (membership, stored) = Create();
+        stored.Committed("CodeSystem", "supplement", 1, Parse("""
+            {"resourceType":"CodeSystem","url":"http://example.org/cs/supplement","status":"draft","content":"complete","supplements":"http://example.org/cs/animals","concept":[{"code":"dog"}]}
+            """));
+        Assert.That((membership.IsSupplement("http://example.org/cs/supplement"), membership.HasCodeSystem("http://example.org/cs/supplement")), Is.EqualTo((true, false)));
+        Assert.That(membership.IsSupplement(Animals), Is.False);
+    }
+
+    [Test]
     public void The_systems_a_value_set_draws_on_imports_included()
     {
         var (membership, stored) = Create();

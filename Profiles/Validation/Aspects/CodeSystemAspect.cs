@@ -36,6 +36,12 @@ public sealed class CodeSystemAspect : IAspectBuilder
             if (state.Terminology is not { } tx) return;
             if (node.Child("system")?.Value is not { } system || node.Child("code") is not { Value: { } code } codeNode) return;
             var version = node.Child("version")?.Value;
+            // A supplement only adds designations and properties to a code system (R4 codesystem.html §4.8.7).
+            if (!tx.HasCodeSystem(system, version) && tx.IsSupplement(system, version))
+            {
+                state.Report(IssueSeverity.Error, "invalid", $"CodeSystem {system} is a supplement, so can't be used as a value in Coding.system", node.Child("system")!);
+                return;
+            }
             if (tx.IsInCodeSystem(system, code, version) == Membership.NotMember && !IsTemplateCode(system, code))
                 state.Report(IssueSeverity.Error, "code-invalid",
                     $"Unknown code '{code}' in the CodeSystem '{system}'{(version is null ? "" : $" version '{version}'")}", codeNode);

@@ -21,6 +21,24 @@ public class CodeSystemTests
     }
 
     [Test]
+    public void A_supplement_is_not_a_system_codes_come_from()
+    {
+        var stored = new FhirServer.Terminology.Sources.StoredResources();
+        stored.Committed("CodeSystem", "supplement", 1, ProfilesTestData.Parse("""
+            {"resourceType":"CodeSystem","url":"http://example.org/cs/supplement","status":"draft","content":"supplement",
+             "supplements":"http://loinc.org","concept":[{"code":"8867-4","designation":[{"language":"fr","value":"Fréquence cardiaque"}]}]}
+            """));
+        var validator = FhirServer.Profiles.Validation.ResourceValidator.Create(ProfilesTestData.Context.Registry,
+            new FhirServer.Terminology.Membership.ValueSetMembership(new FhirServer.Terminology.Sources.TerminologySources(ProfilesTestData.Context, stored), new FhirServer.Terminology.TerminologyOptions()));
+        Assert.That(Validate(validator, """
+            {"resourceType":"Observation","status":"final","code":{"coding":[{"system":"http://example.org/cs/supplement","code":"8867-4"}]}}
+            """), Is.EqualTo(new[]
+        {
+            "Observation.code.coding[0].system: CodeSystem http://example.org/cs/supplement is a supplement, so can't be used as a value in Coding.system",
+        }));
+    }
+
+    [Test]
     public void A_quantity_unit_is_checked_against_UCUM()
     {
         const string observation = """
