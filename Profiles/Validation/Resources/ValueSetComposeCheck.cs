@@ -26,7 +26,7 @@ public sealed class ValueSetComposeCheck : IResourceCheck
             if (part.Name is not ("include" or "exclude") || part.Child("system")?.Value is not { Length: > 0 } system) continue;
             var version = part.Child("version")?.Value;
             foreach (var concept in part.ChildrenNamed("concept"))
-                if (concept.Child("code")?.Value is { } code && !IsCode(tx, system, code, version))
+                if (concept.Child("code")?.Value is { } code && SystemCodes.IsNotCode(tx, system, code, version))
                     state.Report(IssueSeverity.Error, "code-invalid",
                         $"The code '{code}' is not valid in the system {system} ({Unknown(system, code, version)})", concept);
             foreach (var filter in part.ChildrenNamed("filter"))
@@ -37,11 +37,6 @@ public sealed class ValueSetComposeCheck : IResourceCheck
                 }
         }
     }
-
-    // A SNOMED CT code of digits only is a concept identifier; an expression (post-coordination) is not judged here.
-    private static bool IsCode(IValueSetMembership tx, string system, string code, string? version) => system == SnomedIdentifier.System
-        ? !code.All(char.IsAsciiDigit) || SnomedIdentifier.IsConceptId(code)
-        : tx.IsInCodeSystem(system, code, version) != Membership.NotMember;
 
     private static void CheckSnomedFilter(ElementNode filter, string property, string op, string value, ValidationState state)
     {

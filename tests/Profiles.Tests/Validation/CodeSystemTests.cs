@@ -39,6 +39,27 @@ public class CodeSystemTests
     }
 
     [Test]
+    public void A_supplement_defines_no_code_of_its_own()
+    {
+        const string supplement = """
+            {"resourceType":"CodeSystem","url":"http://example.org/cs/supplement","status":"draft","content":"supplement","supplements":"SYSTEM",
+             "concept":[{"code":"CODE","designation":[{"language":"fr","value":"x"}]}]}
+            """;
+        string[] Check(string system, string code) => [.. Validate(ProfilesTestData.NewValidator(), supplement.Replace("SYSTEM", system).Replace("CODE", code))];
+        Assert.That(Check("http://hl7.org/fhir/administrative-gender", "female"), Is.Empty);
+        Assert.That(Check("http://loinc.org", "8867-4"), Is.Empty);
+        Assert.That(Check("http://hl7.org/fhir/administrative-gender", "femme"), Is.EqualTo(new[]
+        {
+            "CodeSystem.concept[0]: The code 'femme' is not declared in the base CodeSystem http://hl7.org/fhir/administrative-gender so is not valid in the supplement",
+        }));
+        // LOINC is not here: a code that cannot be a LOINC code is still known not to be one.
+        Assert.That(Check("http://loinc.org", "test"), Is.EqualTo(new[]
+        {
+            "CodeSystem.concept[0]: The code 'test' is not declared in the base CodeSystem http://loinc.org so is not valid in the supplement",
+        }));
+    }
+
+    [Test]
     public void A_quantity_unit_is_checked_against_UCUM()
     {
         const string observation = """

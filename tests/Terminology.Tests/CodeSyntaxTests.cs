@@ -2,8 +2,8 @@ using FhirServer.Terminology.Model;
 
 namespace FhirServer.Terminology.Tests;
 
-/// <summary>What the syntax of SNOMED CT identifiers and ECL tells without the release.</summary>
-public class SnomedSyntaxTests
+/// <summary>What the syntax of SNOMED CT identifiers, ECL and LOINC codes tells without the code systems.</summary>
+public class CodeSyntaxTests
 {
     [TestCase("138875005", true)]
     [TestCase("404684003", true)]
@@ -43,4 +43,11 @@ public class SnomedSyntaxTests
     [TestCase("< 404684003: 363698007")]
     [TestCase("<< 12")]
     public void Malformed_expressions_are_refused(string ecl) => Assert.That(SnomedEcl.IsWellFormed(ecl), Is.False, ecl);
+
+    [TestCase("8867-4", true)]
+    [TestCase("LA6576-8", true)]
+    [TestCase("LP7839-6", true)]
+    [TestCase("test", false)]
+    [TestCase("8867", false)]
+    public void LOINC_codes_have_their_shape(string code, bool expected) => Assert.That(LoincIdentifier.IsCode(code), Is.EqualTo(expected));
 }
