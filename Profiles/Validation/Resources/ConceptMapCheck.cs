@@ -6,8 +6,8 @@ namespace FhirServer.Profiles.Validation.Resources;
 /// <summary>
 /// A ConceptMap's codes against what it maps from and to (R4 conceptmap.html): each group.element.code is a code of
 /// the group's source system and, when the map names its source value set (source[x]), a member of it; each
-/// target.code likewise of the group's target system and the target value set. Systems and value sets absent here,
-/// or present only in part, are not judged. Messages are the HL7 validator's.
+/// target.code likewise of the group's target system and the target value set. Codes of systems not here with their
+/// whole content are not judged. Messages are the HL7 validator's.
 /// </summary>
 public sealed class ConceptMapCheck : IResourceCheck
 {
@@ -39,9 +39,12 @@ public sealed class ConceptMapCheck : IResourceCheck
         ValidationState state)
     {
         if (system is null) return;
-        if (tx.IsInCodeSystem(system, code, version) == Membership.NotMember)
+        // A code of a system not here with its content (SNOMED CT, an edition not loaded) is not judged, not even by a
+        // value set listing codes of it.
+        var inSystem = tx.IsInCodeSystem(system, code, version);
+        if (inSystem == Membership.NotMember)
             state.Report(IssueSeverity.Error, "code-invalid", $"The {side} code '{code}' is not valid in the code system {system}", node);
-        else if (valueSet is not null && tx.IsMember(valueSet, system, code, version) == Membership.NotMember)
+        else if (inSystem == Membership.Member && valueSet is not null && tx.IsMember(valueSet, system, code, version) == Membership.NotMember)
             state.Report(IssueSeverity.Error, "code-invalid", $"The {side} code '{code}' is not valid in the value set {valueSet}", node);
     }
 }

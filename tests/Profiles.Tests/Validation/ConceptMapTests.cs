@@ -21,10 +21,12 @@ public class ConceptMapTests
         var validator = ResourceValidator.Create(ProfilesTestData.Context.Registry,
             new ValueSetMembership(new TerminologySources(ProfilesTestData.Context, stored), new TerminologyOptions()));
         const string map = """
-            {"resourceType":"ConceptMap","url":"http://example.org/ConceptMap/m","status":"draft","sourceCanonical":"http://example.org/ValueSet/women",
+            {"resourceType":"ConceptMap","url":"http://example.org/ConceptMap/m","status":"draft","sourceCanonical":"http://example.org/ValueSet/women","targetCanonical":"http://example.org/ValueSet/women",
              "group":[{"source":"http://hl7.org/fhir/administrative-gender","target":"http://hl7.org/fhir/administrative-gender",
                "element":[{"code":"female","target":[{"code":"female","equivalence":"equal"}]},
-                          {"code":"male","target":[{"code":"man","equivalence":"equal"}]}]}]}
+                          {"code":"male","target":[{"code":"man","equivalence":"equal"}]}]},
+                      {"source":"http://hl7.org/fhir/administrative-gender","target":"http://snomed.info/sct",
+                       "element":[{"code":"female","target":[{"code":"248152002","equivalence":"equal"}]}]}]}
             """;
         Assert.That(Validate(validator, map), Is.EqualTo(new[]
         {
