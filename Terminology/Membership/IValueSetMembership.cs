@@ -41,6 +41,12 @@ public interface IValueSetMembership
     bool HasCodeSystem(string system, string? version = null);
 
     /// <summary>
+    /// The concept <paramref name="code"/> of a code system present with its whole content (its display and
+    /// designations, to check a Coding's display against); null when the system is absent, partial, or lacks the code.
+    /// </summary>
+    Model.Concept? Concept(string system, string code, string? version = null);
+
+    /// <summary>
     /// Whether <paramref name="system"/> names a code system supplement (R4 codesystem.html §4.8.7): it adds to a code
     /// system, it is not one codes come from.
     /// </summary>

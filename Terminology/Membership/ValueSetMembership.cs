@@ -35,6 +35,9 @@ public sealed class ValueSetMembership(TerminologySources sources, TerminologyOp
 
     public bool HasCodeSystem(string system, string? version = null) => CodeSystem(system, version) is not null;
 
+    public Concept? Concept(string system, string code, string? version = null) =>
+        CodeSystem(system, version) is { IsCompleteContent: true, IsGrammar: false } cs ? cs.Find(code) : null;
+
     public bool IsSupplement(string system, string? version = null) =>
         sources.ForRequest().FindSupplement(version is null ? system : system + "|" + version) is not null;
 

@@ -1,3 +1,4 @@
+using FhirServer.Conformance.Model;
 using FhirServer.Profiles.Tests.Support;
 using static FhirServer.Profiles.Tests.Validation.ValidationTestProfiles;
 
@@ -36,6 +37,24 @@ public class CodeSystemTests
         {
             "Observation.code.coding[0].system: CodeSystem http://example.org/cs/supplement is a supplement, so can't be used as a value in Coding.system",
         }));
+    }
+
+    [Test]
+    public void A_display_must_be_one_of_the_concept_s_texts()
+    {
+        const string patient = """
+            {"resourceType":"Patient","contact":[{"relationship":[{"coding":[{"system":"http://terminology.hl7.org/CodeSystem/v2-0131","code":"C","display":"DISPLAY"}]}],"name":{"text":"x"}}]}
+            """;
+        const string wrong = "Patient.contact[0].relationship[0].coding[0].display: Wrong Display Name 'Urgence' for http://terminology.hl7.org/CodeSystem/v2-0131#C. Valid display is";
+        var validator = ProfilesTestData.NewValidator();
+        // Any case and spacing of the display: the same text.
+        Assert.That(Validate(validator, patient.Replace("DISPLAY", "emergency  contact"), severity: IssueSeverity.Warning), Is.Empty);
+        // A warning by default; an error as the HL7 validator gives it.
+        Assert.That(Validate(validator, patient.Replace("DISPLAY", "Urgence")), Is.Empty);
+        Assert.That(Validate(validator, patient.Replace("DISPLAY", "Urgence"), severity: IssueSeverity.Warning), Has.One.StartsWith(wrong));
+        var strict = new FhirServer.Profiles.Validation.ResourceValidator(validator.Schemas,
+            validator.Options with { WrongDisplaySeverity = IssueSeverity.Error }, validator.Terminology);
+        Assert.That(Validate(strict, patient.Replace("DISPLAY", "Urgence")), Has.One.StartsWith(wrong));
     }
 
     [Test]
