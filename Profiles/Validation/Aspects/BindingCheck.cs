@@ -12,6 +12,9 @@ namespace FhirServer.Profiles.Validation.Aspects;
 /// </summary>
 internal sealed class BindingCheck(BindingStrength strength, string valueSet, string? maxValueSet) : IElementCheck
 {
+    /// <summary>An additional binding (R5 binding.additional): its value set is named so in the messages.</summary>
+    public bool Additional { get; init; }
+
     public void Check(ElementNode node, ValidationState state)
     {
         if (state.Terminology is not { } tx) return;
@@ -185,7 +188,7 @@ internal sealed class BindingCheck(BindingStrength strength, string valueSet, st
     // 'AdministrativeGender' (http://hl7.org/fhir/ValueSet/administrative-gender|4.0.1): read from the value set's package
     // on the first failure, then kept by the check (two strings at most: the binding's value set and its maximum).
     private string Describe(string canonical, ValidationState state) => ReferenceEquals(canonical, valueSet)
-        ? _label ??= Label(canonical, state)
+        ? _label ??= Label(canonical, state) + (Additional ? " specified in an additional binding" : "")
         : _maxLabel ??= Label(canonical, state);
 
     private string? _label;

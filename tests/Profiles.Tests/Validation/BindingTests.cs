@@ -75,6 +75,23 @@ public class BindingTests
     }
 
     [Test]
+    public void An_additional_required_binding_applies_beside_the_main_one()
+    {
+        // R5 binding.additional as its R4 extension: the main binding is an example, the additional one required.
+        var validator = WithProfile("p", "Patient", """
+            {"id":"Patient.maritalStatus","path":"Patient.maritalStatus","binding":{"strength":"example","valueSet":"http://hl7.org/fhir/ValueSet/marital-status",
+             "extension":[{"url":"http://hl7.org/fhir/5.0/StructureDefinition/extension-ElementDefinition.binding.additional",
+               "extension":[{"url":"purpose","valueCode":"required"},{"url":"valueSet","valueCanonical":"http://hl7.org/fhir/ValueSet/marital-status"}]}]}}
+            """);
+        const string patient = """{"resourceType":"Patient","maritalStatus":{"coding":[{"system":"http://example.org/cs","code":"CODE"}]}}""";
+        Assert.That(Validate(validator, patient.Replace("http://example.org/cs", V3MaritalStatus).Replace("CODE", "M"), "p"), Is.Empty);
+        Assert.That(Validate(validator, patient.Replace("CODE", "x"), "p"), Is.EqualTo(new[]
+        {
+            $"Patient.maritalStatus: None of the codings provided are in the value set {MaritalStatus} specified in an additional binding, and a coding from this value set is required) (codes = http://example.org/cs#x)",
+        }));
+    }
+
+    [Test]
     public void An_extensible_binding_warns_and_allows_text()
     {
         // R4 Patient.maritalStatus is bound extensible to marital-status.
