@@ -23,6 +23,7 @@ public sealed class ResourceChecks
         new ValueSetCheck(),
         new ValueSetComposeCheck(),
         new ConceptMapCheck(),
+        new QuestionnaireCheck(),
         new CodeSystemCheck(),
         new CodeSystemPropertyCheck(),
         new SearchParameterCheck(),
