@@ -29,8 +29,7 @@ public class CodeSystemTests
             {"resourceType":"CodeSystem","url":"http://example.org/cs/supplement","status":"draft","content":"supplement",
              "supplements":"http://loinc.org","concept":[{"code":"8867-4","designation":[{"language":"fr","value":"Fréquence cardiaque"}]}]}
             """));
-        var validator = FhirServer.Profiles.Validation.ResourceValidator.Create(ProfilesTestData.Context.Registry,
-            new FhirServer.Terminology.Membership.ValueSetMembership(new FhirServer.Terminology.Sources.TerminologySources(ProfilesTestData.Context, stored), new FhirServer.Terminology.TerminologyOptions()));
+        var validator = ProfilesTestData.NewValidator(stored);
         Assert.That(Validate(validator, """
             {"resourceType":"Observation","status":"final","code":{"coding":[{"system":"http://example.org/cs/supplement","code":"8867-4"}]}}
             """), Is.EqualTo(new[]

@@ -1,7 +1,4 @@
 using FhirServer.Profiles.Tests.Support;
-using FhirServer.Profiles.Validation;
-using FhirServer.Terminology;
-using FhirServer.Terminology.Membership;
 using FhirServer.Terminology.Sources;
 using static FhirServer.Profiles.Tests.Validation.ValidationTestProfiles;
 
@@ -18,8 +15,7 @@ public class ConceptMapTests
             {"resourceType":"ValueSet","url":"http://example.org/ValueSet/women","status":"active",
              "compose":{"include":[{"system":"http://hl7.org/fhir/administrative-gender","concept":[{"code":"female"}]}]}}
             """));
-        var validator = ResourceValidator.Create(ProfilesTestData.Context.Registry,
-            new ValueSetMembership(new TerminologySources(ProfilesTestData.Context, stored), new TerminologyOptions()));
+        var validator = ProfilesTestData.NewValidator(stored);
         const string map = """
             {"resourceType":"ConceptMap","url":"http://example.org/ConceptMap/m","status":"draft","sourceCanonical":"http://example.org/ValueSet/women","targetCanonical":"http://example.org/ValueSet/women",
              "group":[{"source":"http://hl7.org/fhir/administrative-gender","target":"http://hl7.org/fhir/administrative-gender",

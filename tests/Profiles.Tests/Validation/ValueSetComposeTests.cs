@@ -1,7 +1,5 @@
 using FhirServer.Profiles.Tests.Support;
 using FhirServer.Profiles.Validation;
-using FhirServer.Terminology;
-using FhirServer.Terminology.Membership;
 using FhirServer.Terminology.Sources;
 using static FhirServer.Profiles.Tests.Validation.ValidationTestProfiles;
 
@@ -19,7 +17,7 @@ public class ValueSetComposeTests
             {"resourceType":"CodeSystem","url":"http://example.org/cs/props","status":"active","content":"complete",
              "property":[{"code":"colour","type":"Coding"}],"concept":[{"code":"a"},{"code":"b"}]}
             """));
-        return ResourceValidator.Create(ProfilesTestData.Context.Registry, new ValueSetMembership(new TerminologySources(ProfilesTestData.Context, stored), new TerminologyOptions()));
+        return ProfilesTestData.NewValidator(stored);
     }
 
     private static List<string> ValidateCompose(string compose) =>
