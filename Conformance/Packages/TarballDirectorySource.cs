@@ -8,7 +8,8 @@ namespace FhirServer.Conformance.Packages;
 // A folder of npm tarballs named "<name>-<version>.tgz" (npm pack's naming). Names may hold dashes
 // ("ch.fhir.ig.ch-core") and so may versions ("5.3.0-ballot-tc1"), so the split is taken at the one dash followed
 // by something shaped like a version; when there is no such dash, or more than one, package/package.json inside the
-// tarball decides. The folder is listed on every lookup so tarballs dropped in while the server runs are seen.
+// tarball decides; so it does when no file is named after a package asked for (a tarball named after a short
+// name). The folder is listed on every lookup so tarballs dropped in while the server runs are seen.
 public sealed partial class TarballDirectorySource : IPackageSource
 {
     private const int MaxManifestBytes = 1 << 20;
@@ -26,8 +27,7 @@ public sealed partial class TarballDirectorySource : IPackageSource
 
     public Task<IReadOnlyList<string>> GetVersionsAsync(string name, CancellationToken ct)
     {
-        IReadOnlyList<string> versions = [.. Scan(ct)
-            .Where(t => string.Equals(t.Reference.Name, name, StringComparison.OrdinalIgnoreCase))
+        IReadOnlyList<string> versions = [.. Tarballs(name, ct)
             .Select(t => t.Reference.Version!)
             .Distinct(StringComparer.Ordinal)
             .Order(SemanticVersionComparer.Instance)];
@@ -60,9 +60,16 @@ public sealed partial class TarballDirectorySource : IPackageSource
     }
 
     private string? FindTarball(string name, string version, CancellationToken ct) =>
-        Scan(ct).FirstOrDefault(t =>
-            string.Equals(t.Reference.Name, name, StringComparison.OrdinalIgnoreCase) &&
-            string.Equals(t.Reference.Version, version, StringComparison.OrdinalIgnoreCase)).Path;
+        Tarballs(name, ct).FirstOrDefault(t => string.Equals(t.Reference.Version, version, StringComparison.OrdinalIgnoreCase)).Path;
+
+    // The tarballs of a package: by their file names; when no file is named after it, by their package.json, since a
+    // file may be named after a short name of the package ("mimic-0.1.2.tgz" holding mit.fhir.mimic#0.1.2).
+    private List<(PackageReference Reference, string Path)> Tarballs(string name, CancellationToken ct)
+    {
+        var named = Scan(ct, readEveryManifest: false).Where(t => string.Equals(t.Reference.Name, name, StringComparison.OrdinalIgnoreCase)).ToList();
+        return named.Count > 0 ? named
+            : [.. Scan(ct, readEveryManifest: true).Where(t => string.Equals(t.Reference.Name, name, StringComparison.OrdinalIgnoreCase))];
+    }
 
     // The name and version a tarball file name stands for, or null when the name alone cannot tell.
     public static PackageReference? ParseFileName(string fileName)
@@ -81,7 +88,7 @@ public sealed partial class TarballDirectorySource : IPackageSource
         return found;
     }
 
-    private List<(PackageReference Reference, string Path)> Scan(CancellationToken ct)
+    private List<(PackageReference Reference, string Path)> Scan(CancellationToken ct, bool readEveryManifest)
     {
         if (!Directory.Exists(Folder)) throw new DirectoryNotFoundException($"The package folder '{Folder}' does not exist.");
         var found = new List<(PackageReference, string)>();
@@ -90,7 +97,7 @@ public sealed partial class TarballDirectorySource : IPackageSource
             if (!file.Name.EndsWith(".tgz", StringComparison.OrdinalIgnoreCase) &&
                 !file.Name.EndsWith(".tar.gz", StringComparison.OrdinalIgnoreCase)) continue;
             ct.ThrowIfCancellationRequested();
-            var reference = ParseFileName(file.Name) ?? ReadManifestReference(file);
+            var reference = (readEveryManifest ? null : ParseFileName(file.Name)) ?? ReadManifestReference(file);
             if (reference?.Version is not null) found.Add((reference, file.FullName));
         }
         return found;

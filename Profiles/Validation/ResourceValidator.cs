@@ -151,6 +151,15 @@ public sealed class ResourceValidator
     {
         state.Step();
         if (node is { IsResource: true, Name: "contained" } && !Options.ValidateContained) return;
+        var type = node.IsResource ? null : TypeOf(node, schema);
+        if (!node.IsResource && type is null && schema.Types.Count > 0 && node.Type is not ("BackboneElement" or "Element"))
+        {
+            // A value of a type the element does not allow is reported once: the element's other rules (a binding,
+            // a pattern) are about the types it allows, as the HL7 validator stops there.
+            state.Report(IssueSeverity.Error, "structure",
+                $"The type '{node.Type}' is not allowed here: {schema.Path} allows {string.Join(", ", schema.Types.Select(t => t.Code))}.", node);
+            return;
+        }
         RunChecks(node, schema, state);
         if (node.IsResource)
         {
@@ -176,13 +185,6 @@ public sealed class ResourceValidator
             return;
         }
 
-        var type = TypeOf(node, schema);
-        if (type is null && schema.Types.Count > 0 && node.Type is not ("BackboneElement" or "Element"))
-        {
-            state.Report(IssueSeverity.Error, "structure",
-                $"The type '{node.Type}' is not allowed here: {schema.Path} allows {string.Join(", ", schema.Types.Select(t => t.Code))}.", node);
-            return;
-        }
 
         if (node.Type == "Extension") ValidateExtension(node, schema, state);
         else if (type is { Profiles.Count: > 0 }) ValidateTypeProfiles(node, type.Profiles, state);

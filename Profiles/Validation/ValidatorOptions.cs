@@ -58,6 +58,14 @@ public sealed record ValidatorOptions
     /// </summary>
     public IReadOnlyList<BundleEntryProfile> BundleEntryProfiles { get; init; } = [];
 
+    /// <summary>
+    /// Severity of a Coding display that is neither the display nor a designation of its concept, in a code system
+    /// present with its whole content. A warning by default: published national examples carry displays their code
+    /// systems have since reworded, and the code is what a receiver acts on. The HL7 validator reports an error unless
+    /// run with <c>-display-issues-are-warnings</c>.
+    /// </summary>
+    public IssueSeverity WrongDisplaySeverity { get; init; } = IssueSeverity.Warning;
+
     /// <summary>The French identifier rules (null: not applied).</summary>
     public IdentifierRuleRegistry? IdentifierRules { get; init; }
 }

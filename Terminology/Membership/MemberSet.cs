@@ -51,6 +51,9 @@ internal sealed class MemberSet
     /// <summary>The members in expansion order; null when the value set was not expanded.</summary>
     public List<(string System, string Code)>? Ordered { get; }
 
+    /// <summary>The code systems the value set draws on, imports included.</summary>
+    public IReadOnlyCollection<string> CodeSystems => _systems;
+
     /// <summary>Why the value set is answered by its rules rather than expanded (too costly, a system not present).</summary>
     public string? NotExpandedBecause { get; }
 
@@ -112,8 +115,8 @@ internal sealed class MemberSet
         }
     }
 
-    // The systems the value set draws on, and those of them that are not present where the value set needs their
-    // content (filters, or the whole system): a code of such a system cannot be judged.
+    // The systems the value set draws on, and those of them that are not present with their whole content where the
+    // value set needs it (filters, or the whole system): a code of such a system cannot be judged.
     private static void Systems(RequestSources sources, ElementNode valueSet, HashSet<string> systems, HashSet<string> missing, HashSet<ElementNode> seen)
     {
         if (!seen.Add(valueSet)) return;
@@ -128,7 +131,10 @@ internal sealed class MemberSet
             if (include.System is { } system)
             {
                 systems.Add(system);
-                if ((include.Concepts.Count == 0 || include.Filters.Count > 0) && sources.FindCodeSystem(system, include.Version) is null) missing.Add(system);
+                // Present as a stub (content not-present, example, fragment: hl7.terminology's SNOMED CT, LOINC) is
+                // not present for a rule that needs every code of the system.
+                if ((include.Concepts.Count == 0 || include.Filters.Count > 0) && sources.FindCodeSystem(system, include.Version) is not { IsCompleteContent: true })
+                    missing.Add(system);
             }
             foreach (var canonical in include.ValueSets)
                 if (sources.FindValueSet(canonical) is { } imported) Systems(sources, imported, systems, missing, seen);

@@ -29,9 +29,17 @@ public sealed class ValueSetMembership(TerminologySources sources, TerminologyOp
 
     public Membership IsMember(string valueSet, string code) => Set(valueSet)?.IsMember(code) ?? Membership.Unknown;
 
+    public IReadOnlyCollection<string> Systems(string valueSet) => Set(valueSet)?.CodeSystems ?? [];
+
     public bool HasValueSet(string valueSet) => Set(valueSet) is not null;
 
     public bool HasCodeSystem(string system, string? version = null) => CodeSystem(system, version) is not null;
+
+    public Concept? Concept(string system, string code, string? version = null) =>
+        CodeSystem(system, version) is { IsCompleteContent: true, IsGrammar: false } cs ? cs.Find(code) : null;
+
+    public bool IsSupplement(string system, string? version = null) =>
+        sources.ForRequest().FindSupplement(version is null ? system : system + "|" + version) is not null;
 
     public Membership IsInCodeSystem(string system, string code, string? version = null)
     {
@@ -46,6 +54,19 @@ public sealed class ValueSetMembership(TerminologySources sources, TerminologyOp
         }
         return known.Defined ? Membership.Member : Membership.NotMember;
     }
+
+    public string? PropertyType(string system, string property, string? version = null) =>
+        CodeSystem(system, version) is not { } cs ? null
+        : cs.PropertyTypes.TryGetValue(property, out var declared) ? declared
+        : ConceptProperties.GetValueOrDefault(property);
+
+    // R4 codesystem-concept-properties: the properties every code system may use, with their types.
+    private static readonly Dictionary<string, string> ConceptProperties = new(StringComparer.Ordinal)
+    {
+        ["inactive"] = "boolean", ["notSelectable"] = "boolean", ["deprecated"] = "dateTime", ["status"] = "code",
+        ["parent"] = "code", ["child"] = "code", ["partOf"] = "code", ["synonym"] = "code", ["comment"] = "string",
+        ["itemWeight"] = "decimal", ["effectiveDate"] = "dateTime", ["deprecationDate"] = "dateTime", ["retirementDate"] = "dateTime",
+    };
 
     private CodeSystemIndex? CodeSystem(string system, string? version)
     {

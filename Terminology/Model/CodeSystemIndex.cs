@@ -32,13 +32,21 @@ public sealed class CodeSystemIndex
     /// <summary>The properties the code system defines (CodeSystem.property): code → URI; a supplement's added.</summary>
     public IReadOnlyDictionary<string, string?> PropertyUris => _propertyUris;
 
+    /// <summary>The types of the properties the code system defines (CodeSystem.property.type): code → type.</summary>
+    public IReadOnlyDictionary<string, string?> PropertyTypes => _propertyTypes;
+
     private readonly Dictionary<string, string?> _propertyUris = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, string?> _propertyTypes = new(StringComparer.Ordinal);
 
     /// <summary>The properties a resource defines (CodeSystem.property), unless already known by their code.</summary>
     internal void AddPropertyDefinitions(ElementNode resource)
     {
         foreach (var p in resource.ChildrenNamed("property"))
-            if (p.Child("code")?.Value is { } code) _propertyUris.TryAdd(code, p.Child("uri")?.Value);
+        {
+            if (p.Child("code")?.Value is not { } code) continue;
+            _propertyUris.TryAdd(code, p.Child("uri")?.Value);
+            _propertyTypes.TryAdd(code, p.Child("type")?.Value);
+        }
     }
     public bool CaseSensitive { get; }
     /// <summary><c>complete</c>, <c>fragment</c>, <c>not-present</c>, <c>example</c> or <c>supplement</c> (R4 §4.8.5).</summary>

@@ -35,7 +35,7 @@ public sealed class RequestSources
         {
             if (!_localIndexes.TryGetValue(local, out index)) _localIndexes[local] = index = CodeSystemIndex.Build(local);
         }
-        else if (Pick(_shared.Stored.Find("CodeSystem", url), url, version) is { } storedNode)
+        else if (Pick(_shared.Stored.Find("CodeSystem", url).Where(r => !Supplements.IsSupplement(r)), url, version) is { } storedNode)
         {
             stored = storedNode;
             index = _shared.StoredCodeSystem(storedNode);
@@ -75,11 +75,12 @@ public sealed class RequestSources
         _supplements.Where(s => Supplements.Targets(s, cs))
             .Select(s => s.Child("url")?.Value + (s.Child("version")?.Value is { } v ? "|" + v : ""));
 
-    /// <summary>A supplement by canonical: the request's own first, then the packages.</summary>
+    /// <summary>A supplement by canonical: the request's own first, then the store's, then the packages.</summary>
     public ElementNode? FindSupplement(string canonical)
     {
         var (url, version) = SplitCanonical(canonical);
         if (Local("CodeSystem", url, version, Supplements.IsSupplement) is { } local) return local;
+        if (Pick(_shared.Stored.Find("CodeSystem", url).Where(Supplements.IsSupplement), url, version) is { } stored) return stored;
         var entry = _shared.Entries(url, version, "CodeSystem").FirstOrDefault(e => e.Entry.Supplements is not null);
         return entry is null ? null : _shared.Resource(entry);
     }

@@ -57,6 +57,50 @@ public class MembershipTests
     }
 
     [Test]
+    public void Cannot_tell_for_a_whole_system_present_without_its_content()
+    {
+        var (membership, stored) = Create();
+        stored.Committed("CodeSystem", "stub", 1, Parse("""{"resourceType":"CodeSystem","url":"http://example.org/cs/stub","status":"active","content":"not-present"}"""));
+        stored.Committed("ValueSet", "all-stub", 1, ValueSet("""{"include":[{"system":"http://example.org/cs/stub"}]}""", "http://example.org/vs/all-stub"));
+        Assert.That(membership.IsMember("http://example.org/vs/all-stub", "http://example.org/cs/stub", "123"), Is.EqualTo(Membership.Membership.Unknown));
+        Assert.That(membership.IsMember("http://example.org/vs/all-stub", "http://example.org/cs/other", "123"), Is.EqualTo(Membership.Membership.NotMember));
+    }
+
+    [Test]
+    public void A_property_type_is_the_declared_one_else_the_concept_property_s()
+    {
+        var (membership, stored) = Create();
+        stored.Committed("CodeSystem", "props", 1, Parse("""
+            {"resourceType":"CodeSystem","url":"http://example.org/cs/props","status":"active","content":"complete",
+             "property":[{"code":"colour","type":"Coding"}],"concept":[{"code":"a"}]}
+            """));
+        Assert.That(membership.PropertyType("http://example.org/cs/props", "colour"), Is.EqualTo("Coding"));
+        Assert.That(membership.PropertyType("http://example.org/cs/props", "notSelectable"), Is.EqualTo("boolean"));
+        Assert.That(membership.PropertyType("http://example.org/cs/props", "weight"), Is.Null);
+        Assert.That(membership.PropertyType("http://example.org/cs/absent", "notSelectable"), Is.Null);
+    }
+
+    [Test]
+    public void A_stored_supplement_is_a_supplement_not_a_code_system()
+    {
+        var (membership, stored) = Create();
+        stored.Committed("CodeSystem", "supplement", 1, Parse("""
+            {"resourceType":"CodeSystem","url":"http://example.org/cs/supplement","status":"draft","content":"complete","supplements":"http://example.org/cs/animals","concept":[{"code":"dog"}]}
+            """));
+        Assert.That((membership.IsSupplement("http://example.org/cs/supplement"), membership.HasCodeSystem("http://example.org/cs/supplement")), Is.EqualTo((true, false)));
+        Assert.That(membership.IsSupplement(Animals), Is.False);
+    }
+
+    [Test]
+    public void The_systems_a_value_set_draws_on_imports_included()
+    {
+        var (membership, stored) = Create();
+        stored.Committed("ValueSet", "both", 1, ValueSet("""{"include":[{"system":"http://example.org/cs/absent","concept":[{"code":"x"}]},{"valueSet":["http://example.org/vs/mammals"]}]}""", "http://example.org/vs/both"));
+        Assert.That(membership.Systems("http://example.org/vs/both"), Is.EquivalentTo(new[] { "http://example.org/cs/absent", Animals }));
+        Assert.That(membership.Systems("http://example.org/vs/nowhere"), Is.Empty);
+    }
+
+    [Test]
     public void A_change_of_a_source_is_seen_by_the_next_check()
     {
         var (membership, stored) = Create();

@@ -11,11 +11,14 @@ namespace FhirServer.Profiles.Validation.Aspects;
 /// and an error when the codes are outside the binding's maximum value set (R4 extension
 /// <c>elementdefinition-maxValueSet</c>); preferred and example bind nothing. Membership comes from
 /// <see cref="ValidationState.Terminology"/>; a value set or code system that is not known here gives a warning, never
-/// an error. Without terminology, bindings are not checked.
+/// an error. Additional bindings (R5 binding.additional, as an extension in R4) of purpose required or extensible are
+/// checked as further bindings. Without terminology, bindings are not checked.
 /// </summary>
 public sealed class BindingAspect : IAspectBuilder
 {
     private const string MaxValueSetExtension = "http://hl7.org/fhir/StructureDefinition/elementdefinition-maxValueSet";
+    private const string AdditionalBindingExtension = "http://hl7.org/fhir/5.0/StructureDefinition/extension-ElementDefinition.binding.additional";
+    private const string ToolsAdditionalBindingExtension = "http://hl7.org/fhir/tools/StructureDefinition/additional-binding";
 
     public void Build(ElementSchema element, JsonElement json, List<IElementCheck> checks)
     {
@@ -28,12 +31,40 @@ public sealed class BindingAspect : IAspectBuilder
             _ => BindingStrength.Other,
         };
         var valueSet = Str(binding, "valueSet");
-        if (strength == BindingStrength.Other || valueSet is null) return;
-        // R4 allows a maxValueSet on preferred bindings too; as the HL7 validator, only an extensible binding's is
-        // enforced (a preferred binding says what is preferred, not what is allowed: R4 Practitioner.communication's
-        // all-languages would refuse every national language code system).
-        var max = strength == BindingStrength.Extensible ? MaxValueSet(binding) : null;
-        checks.Add(new BindingCheck(strength, valueSet, max));
+        if (strength != BindingStrength.Other && valueSet is not null)
+        {
+            // R4 allows a maxValueSet on preferred bindings too; as the HL7 validator, only an extensible binding's is
+            // enforced (a preferred binding says what is preferred, not what is allowed: R4 Practitioner.communication's
+            // all-languages would refuse every national language code system).
+            var max = strength == BindingStrength.Extensible ? MaxValueSet(binding) : null;
+            checks.Add(new BindingCheck(strength, valueSet, max));
+        }
+        AddAdditionalBindings(binding, checks);
+    }
+
+    // R5 ElementDefinition.binding.additional, in R4 as its cross-version extension (or the tools extension before it):
+    // a binding of purpose required or extensible applies as one of those strengths does, on top of the main binding.
+    // One limited by a usage context applies in that context only, which an instance alone does not tell: skipped.
+    private static void AddAdditionalBindings(JsonElement binding, List<IElementCheck> checks)
+    {
+        if (!binding.TryGetProperty("extension", out var extensions) || extensions.ValueKind != JsonValueKind.Array) return;
+        foreach (var e in extensions.EnumerateArray())
+        {
+            if (Str(e, "url") is not (AdditionalBindingExtension or ToolsAdditionalBindingExtension)
+                || !e.TryGetProperty("extension", out var parts) || parts.ValueKind != JsonValueKind.Array) continue;
+            string? purpose = null, valueSet = null;
+            var hasUsage = false;
+            foreach (var part in parts.EnumerateArray())
+                switch (Str(part, "url"))
+                {
+                    case "purpose": purpose = Str(part, "valueCode"); break;
+                    case "valueSet": valueSet = Str(part, "valueCanonical") ?? Str(part, "valueUri"); break;
+                    case "usage": hasUsage = true; break;
+                }
+            var strength = purpose switch { "required" => BindingStrength.Required, "extensible" => BindingStrength.Extensible, _ => BindingStrength.Other };
+            if (strength != BindingStrength.Other && valueSet is not null && !hasUsage)
+                checks.Add(new BindingCheck(strength, valueSet, null) { Additional = true });
+        }
     }
 
     /// <summary>The types whose values a binding constrains (R4 terminologies.html#binding: code, Coding, CodeableConcept, Quantity, string, uri).</summary>

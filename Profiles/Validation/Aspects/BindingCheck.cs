@@ -1,3 +1,4 @@
+using FhirServer.Conformance.Definitions;
 using FhirServer.Conformance.Model;
 using FhirServer.Profiles.Validation.Schemas;
 using FhirServer.Terminology.Membership;
@@ -11,6 +12,9 @@ namespace FhirServer.Profiles.Validation.Aspects;
 /// </summary>
 internal sealed class BindingCheck(BindingStrength strength, string valueSet, string? maxValueSet) : IElementCheck
 {
+    /// <summary>An additional binding (R5 binding.additional): its value set is named so in the messages.</summary>
+    public bool Additional { get; init; }
+
     public void Check(ElementNode node, ValidationState state)
     {
         if (state.Terminology is not { } tx) return;
@@ -43,7 +47,7 @@ internal sealed class BindingCheck(BindingStrength strength, string valueSet, st
                 return;
             case Membership.NotMember:
                 NotInValueSet(node, state,
-                    $"The value provided ('{code}') was not found in the value set {Describe(valueSet, state)}, and a code is required from this value set",
+                    $"The value provided ('{code}') was not found in the value set {Describe(valueSet, state)}, and a code is required from this value set{SystemNotDetermined(node, code, tx, state)}",
                     $"The value provided ('{code}') was not found in the value set {Describe(valueSet, state)}, and a code should come from this value set unless it has no suitable code (note that the validator cannot judge what is suitable)");
                 break;
             default:
@@ -55,6 +59,19 @@ internal sealed class BindingCheck(BindingStrength strength, string valueSet, st
         if (maxValueSet is not null && tx.IsMember(maxValueSet, code) == Membership.NotMember)
             state.Report(IssueSeverity.Error, "code-invalid",
                 $"The value provided ('{code}') was not found in the maximum value set {Describe(maxValueSet, state)}, and a code from this value set is required", node);
+    }
+
+    // A bare code's system is the value set system that defines it (the HL7 validator's systemForCodeInValueSet); when
+    // none does, a required binding reports that as an error of its own, and the reasons after the message.
+    private string SystemNotDetermined(ElementNode node, string code, IValueSetMembership tx, ValidationState state)
+    {
+        if (strength != BindingStrength.Required) return "";
+        foreach (var system in tx.Systems(valueSet))
+            if (tx.IsInCodeSystem(system, code) == Membership.Member) return "";
+        var versioned = _versioned ??= Versioned(valueSet, state);
+        var reason = $"The System URI could not be determined for the code '{code}' in the ValueSet '{versioned}'";
+        state.Report(IssueSeverity.Error, "code-invalid", reason, node);
+        return $"  (error message = {reason}; The provided code '#{code}' was not found in the value set '{versioned}')";
     }
 
     // A Coding, or a Quantity's system and code.
@@ -70,6 +87,7 @@ internal sealed class BindingCheck(BindingStrength strength, string valueSet, st
             case Membership.NotMember:
                 NotInValueSet(node, state,
                     $"The code provided ({system}#{code}) was not found in the value set {Describe(valueSet, state)}, and a code from this value set is required: " +
+                    (system is not null && !tx.HasCodeSystem(system, version) ? $"A definition for CodeSystem '{system}' could not be found, so the code cannot be validated; " : "") +
                     $"The provided code '{system}#{code}' was not found in the value set '{valueSet}'",
                     $"The code provided ({system}#{code}) is not in the value set {Describe(valueSet, state)}, and a code should come from this value set unless it has no suitable code (the validator cannot judge what is suitable)");
                 break;
@@ -170,22 +188,32 @@ internal sealed class BindingCheck(BindingStrength strength, string valueSet, st
     // 'AdministrativeGender' (http://hl7.org/fhir/ValueSet/administrative-gender|4.0.1): read from the value set's package
     // on the first failure, then kept by the check (two strings at most: the binding's value set and its maximum).
     private string Describe(string canonical, ValidationState state) => ReferenceEquals(canonical, valueSet)
-        ? _label ??= Label(canonical, state)
+        ? _label ??= Label(canonical, state) + (Additional ? " specified in an additional binding" : "")
         : _maxLabel ??= Label(canonical, state);
 
     private string? _label;
     private string? _maxLabel;
+    private string? _versioned;
 
     private static string Label(string valueSet, ValidationState state)
     {
         var registry = state.Schemas.Registry;
-        var bar = valueSet.IndexOf('|');
-        if ((registry.Resolve(valueSet) ?? (bar < 0 ? null : registry.Resolve(valueSet[..bar]))) is not { ResourceType: "ValueSet" } entry)
-            return $"'{valueSet}'";
+        if (Entry(valueSet, state) is not { } entry) return $"'{valueSet}'";
         using var json = registry.ReadJson(entry);
         var root = json.RootElement;
         var label = Text(root, "title") ?? Text(root, "name") ?? valueSet;
         return $"'{label}' ({entry.Url}{(entry.Version is { } v ? "|" + v : "")})";
+    }
+
+    // url|version of the value set as the package gives it (the binding's canonical when it is not in a package).
+    private static string Versioned(string valueSet, ValidationState state) =>
+        Entry(valueSet, state) is { } entry ? entry.Url + (entry.Version is { } v ? "|" + v : "") : valueSet;
+
+    private static CanonicalEntry? Entry(string valueSet, ValidationState state)
+    {
+        var registry = state.Schemas.Registry;
+        var bar = valueSet.IndexOf('|');
+        return (registry.Resolve(valueSet) ?? (bar < 0 ? null : registry.Resolve(valueSet[..bar]))) is { ResourceType: "ValueSet" } entry ? entry : null;
     }
 
     private static string? Text(System.Text.Json.JsonElement e, string name) =>

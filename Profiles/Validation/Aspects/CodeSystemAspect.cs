@@ -2,6 +2,8 @@ using System.Text.Json;
 using FhirServer.Conformance.Model;
 using FhirServer.Profiles.Validation.Schemas;
 using FhirServer.Terminology.Membership;
+using FhirServer.Terminology.Model;
+using FhirServer.Terminology.Operations;
 
 namespace FhirServer.Profiles.Validation.Aspects;
 
@@ -27,6 +29,17 @@ public sealed class CodeSystemAspect : IAspectBuilder
         system == "http://terminology.hl7.org/CodeSystem/v2-0203" && code.Length == 5 && code.StartsWith("NN", StringComparison.Ordinal)
         && char.IsAsciiLetterUpper(code[2]) && char.IsAsciiLetterUpper(code[3]) && char.IsAsciiLetterUpper(code[4]);
 
+    // A display is one of the concept's texts (its display, or a designation meant for display), in any case and
+    // spacing, as the HL7 validator compares them; null when it is.
+    private static string? WrongDisplay(Concept concept, string system, string display)
+    {
+        var given = Displays.CollapseWhitespace(display);
+        var choices = Displays.Candidates(concept, null).ToList();
+        if (choices.Count == 0 || choices.Any(c => string.Equals(Displays.CollapseWhitespace(c.Text), given, StringComparison.OrdinalIgnoreCase))) return null;
+        var listed = string.Join(" or ", choices.Select(c => $"'{c.Text}'{(c.Language is null ? "" : $" ({c.Language})")}"));
+        return $"Wrong Display Name '{display}' for {system}#{concept.Code}. Valid display is {(choices.Count == 1 ? "" : $"one of {choices.Count} choices: ")}{listed}";
+    }
+
     private sealed class CodeCheck : IElementCheck
     {
         public static readonly CodeCheck Instance = new();
@@ -36,9 +49,18 @@ public sealed class CodeSystemAspect : IAspectBuilder
             if (state.Terminology is not { } tx) return;
             if (node.Child("system")?.Value is not { } system || node.Child("code") is not { Value: { } code } codeNode) return;
             var version = node.Child("version")?.Value;
+            // A supplement only adds designations and properties to a code system (R4 codesystem.html §4.8.7).
+            if (!tx.HasCodeSystem(system, version) && tx.IsSupplement(system, version))
+            {
+                state.Report(IssueSeverity.Error, "invalid", $"CodeSystem {system} is a supplement, so can't be used as a value in Coding.system", node.Child("system")!);
+                return;
+            }
             if (tx.IsInCodeSystem(system, code, version) == Membership.NotMember && !IsTemplateCode(system, code))
                 state.Report(IssueSeverity.Error, "code-invalid",
                     $"Unknown code '{code}' in the CodeSystem '{system}'{(version is null ? "" : $" version '{version}'")}", codeNode);
+            else if (node.Child("display") is { Value: { } display } displayNode && tx.Concept(system, code, version) is { } concept
+                && WrongDisplay(concept, system, display) is { } wrong)
+                state.Report(state.Options.WrongDisplaySeverity, "invalid", wrong, displayNode);
         }
     }
 }

@@ -21,6 +21,9 @@ public sealed class ResourceChecks
     [
         new CanonicalUrlCheck(),
         new ValueSetCheck(),
+        new ValueSetComposeCheck(),
+        new ConceptMapCheck(),
+        new QuestionnaireCheck(),
         new CodeSystemCheck(),
         new CodeSystemPropertyCheck(),
         new SearchParameterCheck(),

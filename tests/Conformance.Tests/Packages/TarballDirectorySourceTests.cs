@@ -39,6 +39,19 @@ public class TarballDirectorySourceTests
     }
 
     [Test]
+    public async Task A_file_named_after_a_short_name_is_found_by_its_package_json()
+    {
+        using var temp = new TempFolder();
+        File.WriteAllBytes(Path.Combine(temp.Path, "mimic-0.1.2.tgz"), TestTarballs.Package("mit.fhir.mimic", "0.1.2"));
+        var source = new TarballDirectorySource(temp.Path);
+
+        Assert.That(await source.GetVersionsAsync("mit.fhir.mimic", CancellationToken.None), Is.EqualTo(new[] { "0.1.2" }));
+        var cache = new PackageCache(temp.Sub("cache"));
+        Assert.That(await source.InstallAsync("mit.fhir.mimic", "0.1.2", cache, CancellationToken.None), Is.True);
+        Assert.That(cache.TryOpen("mit.fhir.mimic", "0.1.2"), Is.Not.Null);
+    }
+
+    [Test]
     public async Task Lists_the_shared_folder_versions()
     {
         var source = new TarballDirectorySource(TestData.PackagesFolder);

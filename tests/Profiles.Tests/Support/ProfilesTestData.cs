@@ -34,6 +34,10 @@ public static class ProfilesTestData
     public static ResourceValidator NewValidator(ValidatorOptions? options = null) =>
         ResourceValidator.Create(Context.Registry, Terminology, options);
 
+    /// <summary>A validator whose terminology also sees <paramref name="stored"/>, as the server's sees its store.</summary>
+    public static ResourceValidator NewValidator(StoredResources stored) =>
+        ResourceValidator.Create(Context.Registry, new ValueSetMembership(new TerminologySources(Context, stored), new TerminologyOptions()));
+
     public static string ExamplesFolder
     {
         get

@@ -58,6 +58,26 @@ public class ResourceCheckTests
     }
 
     [Test]
+    public void An_enable_when_refers_to_a_question_outside_the_item()
+    {
+        const string questionnaire = """
+            {"resourceType":"Questionnaire","url":"http://example.org/q","status":"draft","item":[
+              {"linkId":"before","text":"b","type":"boolean"},
+              {"linkId":"group","text":"g","type":"group","enableWhen":[{"question":"QUESTION","operator":"=","answerBoolean":true}],
+               "item":[{"linkId":"inner","text":"i","type":"boolean"}]}]}
+            """;
+        Assert.That(Core.Validate(questionnaire.Replace("QUESTION", "before")).Errors(), Is.Empty);
+        Assert.That(ErrorsOf(Core.Validate(questionnaire.Replace("QUESTION", "inner"))), Is.EqualTo(new[]
+        {
+            "Questionnaire.item[1]: Questions with an enableWhen cannot refer to an inner question for its enableWhen condition",
+        }));
+        Assert.That(ErrorsOf(Core.Validate(questionnaire.Replace("QUESTION", "group"))), Is.EqualTo(new[]
+        {
+            "Questionnaire.item[1]: Target for this question enableWhen can't reference itself",
+        }));
+    }
+
+    [Test]
     public void A_supplement_has_content_supplement()
     {
         const string cs = """{"resourceType":"CodeSystem","url":"http://example.org/cs","status":"active","supplements":"http://example.org/base","content":"{0}"}""";
