@@ -43,6 +43,7 @@ public sealed class NarrativeAspect : IAspectBuilder
             if (t.Code == "xhtml")
             {
                 checks.Add(Instance);
+                checks.Add(NarrativeLinkCheck.Instance);
                 return;
             }
     }
