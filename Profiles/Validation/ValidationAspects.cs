@@ -15,6 +15,7 @@ public static class ValidationAspects
         new ReferenceAspect(),
         new BundleAspect(),
         new NarrativeAspect(),
+        new EmbeddedHtmlAspect(),
         new FixedValueAspect(),
         new PatternAspect(),
         new BindingAspect(),

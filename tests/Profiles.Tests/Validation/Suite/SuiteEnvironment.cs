@@ -26,14 +26,23 @@ public sealed class SuiteEnvironment
         Context = context;
         var terminology = new ValueSetMembership(new TerminologySources(context, Stored), new TerminologyOptions());
         Validator = ResourceValidator.Create(context.Registry, terminology);
-        // validateContains IGNORE: the same definitions and terminology, contained resources left unchecked.
-        ContainedIgnored = new ResourceValidator(Validator.Schemas, Validator.Options with { ValidateContained = false }, terminology);
+        _byOptions[Validator.Options] = Validator;
     }
+
+    private readonly Dictionary<ValidatorOptions, ResourceValidator> _byOptions = [];
 
     public ConformanceContext Context { get; }
     public StoredResources Stored { get; } = new();
+    /// <summary>The validator with the default options; its <see cref="ResourceValidator.Profiles"/> serve every validator here.</summary>
     public ResourceValidator Validator { get; }
-    public ResourceValidator ContainedIgnored { get; }
+
+    /// <summary>A validator with <paramref name="options"/> (a case's manifest options) over the same definitions and terminology.</summary>
+    public ResourceValidator For(ValidatorOptions options)
+    {
+        if (!_byOptions.TryGetValue(options, out var validator))
+            _byOptions[options] = validator = new ResourceValidator(Validator.Schemas, options, Validator.Terminology);
+        return validator;
+    }
 
     /// <summary>
     /// Loads the base packages and <paramref name="packages"/>: <c>name#version</c> from ../shared/fhir-packages, or a

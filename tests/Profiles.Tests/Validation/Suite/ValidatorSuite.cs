@@ -61,9 +61,8 @@ public static class ValidatorSuite
         }
     }
 
-    // The manifest's validateContains policy: IGNORE leaves contained resources unchecked.
     private static ResourceValidator ValidatorFor(SuiteCase c, SuiteEnvironment environment) =>
-        c.Json["validateContains"] is JsonValue v && (string?)v == "IGNORE" ? environment.ContainedIgnored : environment.Validator;
+        environment.For(c.ValidatorOptions(environment.Validator.Options));
 
     private static SuiteResult Validate(SuiteCheck check)
     {
