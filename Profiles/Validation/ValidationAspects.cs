@@ -16,6 +16,7 @@ public static class ValidationAspects
         new BundleAspect(),
         new NarrativeAspect(),
         new EmbeddedHtmlAspect(),
+        new NarrativeControlAspect(),
         new FixedValueAspect(),
         new PatternAspect(),
         new BindingAspect(),
