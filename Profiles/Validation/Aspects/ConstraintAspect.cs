@@ -100,7 +100,8 @@ public sealed class ConstraintAspect : IAspectBuilder
     {
         public void Check(ElementNode node, ValidationState state)
         {
-            if (node.HasValue || node.IsResource) return;
+            // Content the parser refused was reported there; the element was not empty as written.
+            if (node.HasValue || node.IsResource || node.HasRefusedContent) return;
             // By index: enumerating the IReadOnlyList would allocate an enumerator per node.
             var children = node.Children;
             for (var i = 0; i < children.Count; i++)
