@@ -17,10 +17,20 @@ internal sealed class NarrativeInvariantCheck(string key, IssueSeverity severity
 {
     public const string Expression = "htmlChecks()";
 
+    // What the first of the two checks on a div found, for the second (ValidationState.LastInvariant).
+    private const string WellFormed = "htmlChecks(): well-formed";
+
     public void Check(ElementNode node, ValidationState state)
     {
         if (node.Value is not { } xhtml) return;
-        var readable = Readable(xhtml);
+        string? readable;
+        // txt-1 and txt-2 run one after the other on the same div: a div found well-formed is not scanned again.
+        if (ReferenceEquals(state.LastInvariant.Node, node) && state.LastInvariant is { Expression: WellFormed, Result: true }) readable = xhtml;
+        else
+        {
+            readable = Readable(xhtml);
+            state.LastInvariant = (node, WellFormed, ReferenceEquals(readable, xhtml));
+        }
         var holds = readable is not null && (key == "txt-2" ? HasContent(readable) : NarrativeAspect.HasOnlyAllowedNames(readable));
         if (!holds) state.Report(severity, "invariant", ConstraintAspect.Message(key, human, source), node);
     }

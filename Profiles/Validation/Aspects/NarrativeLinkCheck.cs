@@ -17,7 +17,7 @@ namespace FhirServer.Profiles.Validation.Aspects;
 /// them (javascript: links are <see cref="NarrativeAspect"/>'s).</item>
 /// </list>
 /// Issues are located on the div and say where the link is (<c>div/p/a</c>) and what it reads, in the HL7 validator's
-/// words. Most narratives have no link: a div without "href" is left at one vectorized search.
+/// words. Most links go to web pages: a div is read as XML only when one of its links needs following.
 /// </summary>
 internal sealed class NarrativeLinkCheck : IElementCheck
 {
@@ -32,7 +32,7 @@ internal sealed class NarrativeLinkCheck : IElementCheck
 
     public void Check(ElementNode node, ValidationState state)
     {
-        if (node.Type != "xhtml" || node.Value is not { } xhtml || !xhtml.Contains("href", StringComparison.Ordinal)) return;
+        if (node.Type != "xhtml" || node.Value is not { } xhtml || !HasLinkToCheck(xhtml)) return;
         // A div that is not well-formed was reported by the parser; there is nothing to follow in it.
         if (Load(xhtml) is not { } div) return;
         CheckLinks(div, "div", node, state);
@@ -64,6 +64,27 @@ internal sealed class NarrativeLinkCheck : IElementCheck
         if (Scheme(href) is { } scheme && scheme is "urn" or "cid")
             state.Report(IssueSeverity.Error, "invalid",
                 $"Hyperlink scheme '{scheme}' in '{href}' at '{xpath}' for '{text}' is not a valid hyperlinkable scheme", node);
+    }
+
+    // Most links go to web pages (an IG's generated narratives link every type and profile): the div is read as XML
+    // only when some href is empty, a fragment or a urn:/cid: one.
+    private static bool HasLinkToCheck(string xhtml)
+    {
+        var s = xhtml.AsSpan();
+        for (var at = s.IndexOf("href"); at >= 0; at = s.IndexOf("href"))
+        {
+            s = s[(at + 4)..];
+            var i = 0;
+            while (i < s.Length && s[i] is ' ' or '\t' or '\r' or '\n' or '=') i++;
+            if (i == s.Length || s[i] is not ('"' or '\'')) continue;
+            var value = s[(i + 1)..];
+            var end = value.IndexOf(s[i]);
+            value = (end < 0 ? value : value[..end]).Trim();
+            if (value.IsEmpty || (value[0] == '#' && value.Length > 1)
+                || value.StartsWith("urn:", StringComparison.OrdinalIgnoreCase) || value.StartsWith("cid:", StringComparison.OrdinalIgnoreCase))
+                return true;
+        }
+        return false;
     }
 
     // The scheme of an absolute URI (RFC 3986 §3.1), or null for a relative one.
