@@ -16,7 +16,7 @@ public sealed class ElementNode
 {
     // A parse creates many nodes, so a node is small (56 bytes): what nodes of one element and type share (name,
     // type, definition) lies in a shape they all point at, and value and children share one slot.
-    private readonly NodeShape _shape;
+    private NodeShape _shape;
     // Null; the value (a string, or the Utf8Source it still lies in, at _valueStart); the children (an
     // array of the exact size once a parser has read them all, a list while they are being added); or, for a
     // primitive with both a value and children (id, extension), a ValueAndChildren holding the two.
@@ -41,6 +41,15 @@ public sealed class ElementNode
     public string Type => _shape.Type;
     public ElementDefinitionInfo? Definition => _shape.Definition;
     public bool IsResource => _shape.IsResource;
+
+    /// <summary>
+    /// The parser refused part of the content the source gave this node (an unknown property or element, an empty
+    /// array) and reported it there: the node is not empty as written, so checks that it has content (ele-1) have
+    /// nothing to add.
+    /// </summary>
+    public bool HasRefusedContent => _shape.HasRefusedContent;
+
+    internal void MarkContentRefused() => _shape = _shape.WithRefusedContent();
 
     private sealed class ValueAndChildren(object value, object children)
     {

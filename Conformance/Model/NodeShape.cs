@@ -25,6 +25,15 @@ internal sealed class NodeShape
     public ElementDefinitionInfo? Definition { get; }
     public bool IsResource { get; }
 
+    /// <summary>The parser refused part of what the source gave these nodes (see <see cref="ElementNode.HasRefusedContent"/>).</summary>
+    public bool HasRefusedContent { get; private init; }
+
+    private NodeShape? _refused;
+
+    /// <summary>The same shape, marked as having refused content: made once per shape, so a node carries no extra field.</summary>
+    public NodeShape WithRefusedContent() =>
+        HasRefusedContent ? this : _refused ??= new NodeShape(Name, Type, Definition, IsResource) { HasRefusedContent = true };
+
     private bool Matches(string name, string type, bool isResource) =>
         IsResource == isResource && (ReferenceEquals(Type, type) || Type == type) && (ReferenceEquals(Name, name) || Name == name);
 

@@ -242,6 +242,7 @@ public sealed partial class FhirJsonParser
                 {
                     var text = Encoding.UTF8.GetString(name);
                     Error(propertyStart, "structure", $"Unrecognized property '{text}'", Where(node, text));
+                    node.MarkContentRefused();
                     reader.Skip();
                     continue;
                 }
@@ -347,7 +348,10 @@ public sealed partial class FhirJsonParser
                     index++;
                 }
                 if (index == 0)
+                {
                     Error(arrayStart, "structure", "Empty arrays are not allowed: omit the property instead (R4 §2.6.2)", Loc(parent, child));
+                    parent.MarkContentRefused();
+                }
                 else if (otherPartSeen && CountSiblings(parent, child) != index)
                     Error(arrayStart, "structure", $"The arrays '{child.Name}' and '_{child.Name}' must have the same length", Loc(parent, child));
                 return;

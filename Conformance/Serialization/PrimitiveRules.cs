@@ -211,6 +211,9 @@ public sealed class PrimitiveRules(DefinitionRegistry registry)
         }
         catch (XmlException ex)
         {
+            // Refused all the same, but said as what it is when HTML's named entities are the only fault.
+            if (XhtmlEntities.Replace(value, out var entity) is { } decoded && CheckXhtml(decoded) is null)
+                return $"Invalid entity in the XHTML ('{entity}')";
             return $"The narrative is not well-formed XHTML: {ex.Message}";
         }
     }

@@ -9,7 +9,7 @@ namespace FhirServer.Conformance.Serialization;
 // model (processing instructions, non-ASCII names, prefixes declared below the root, xml:* attributes other than
 // lang and space…) — goes to PrimitiveRules.CheckXhtml, which stays the reference: that way the verdict and the
 // message are always the reference's, and only the common, valid case is faster.
-internal static class XhtmlChecker
+public static class XhtmlChecker
 {
     private const string XhtmlNamespace = "http://www.w3.org/1999/xhtml";
     private const int MaxDepth = 64;

@@ -93,6 +93,9 @@ internal sealed class XmlParseSession(
         // R4 §2.7: "FHIR elements are never empty": a value attribute, an id, extensions or child elements.
         if (members == 0 && kind != Kind.Resource)
             Error(start, "structure", "Empty elements are not allowed: an element must have a value or children (R4 §2.7)", Where(node));
+        // Something was there, but nothing a primitive can hold (R4 §2.7: a value attribute, an id, extensions).
+        else if (kind == Kind.Primitive && !node.HasValue && !node.HasChildren)
+            Error(start, "structure", "Primitive types must have a value or must have child extensions", Where(node));
     }
 
     /// <summary>
@@ -142,7 +145,6 @@ internal sealed class XmlParseSession(
     {
         var members = 0;
         var order = new OrderState(-1, "");
-        var textReported = false;
         Dictionary<int, string>? seen = null;
         while (Read())
         {
@@ -157,10 +159,10 @@ internal sealed class XmlParseSession(
                 case XmlNodeType.Text:
                 case XmlNodeType.CDATA:
                     members++;
-                    if (!textReported)
-                        Error(Position(), "structure",
-                            $"Text is not allowed in '{node.SerializedName}': use the value attribute (R4 §2.7)", Where(node));
-                    textReported = true;
+                    // Each piece of text is its own mistake (template markers left in a document, a value written as
+                    // content): each is reported, with what it says.
+                    Error(Position(), "structure",
+                        $"Text is not allowed in '{node.SerializedName}': use the value attribute (R4 §2.7) (found '{PrimitiveRules.Shorten(reader.Value.Trim())}')", Where(node));
                     break;
                 // Whitespace, comments and processing instructions are insignificant in FHIR content (R4 §2.7).
             }
@@ -177,12 +179,14 @@ internal sealed class XmlParseSession(
         if (ns != XmlNamespaces.Fhir && ns != XmlNamespaces.Xhtml)
         {
             Error(start, "structure", $"Unrecognized element '{reader.Name}' in namespace '{ns}': FHIR elements are in {XmlNamespaces.Fhir} (R4 §2.7)", Path(parent, name));
+            RefusedChild(parent, primitiveOnly);
             SkipElement();
             return;
         }
         if (!container.TryGetChildByJsonName(name, out var child, out var choiceType) || (primitiveOnly && child.Name != "extension"))
         {
             Error(start, "structure", $"Unrecognized element '{name}'", Path(parent, name));
+            RefusedChild(parent, primitiveOnly);
             SkipElement();
             return;
         }
@@ -226,6 +230,13 @@ internal sealed class XmlParseSession(
         else if (registry.IsPrimitiveType(type)) ReadTyped(parent, child, type, start, Kind.Primitive);
         else if (IsResourceType(type)) ReadResourceWrapper(parent, child, start);
         else ReadTyped(parent, child, type, start, Kind.Complex);
+    }
+
+    // A complex element keeps content the parser refused (reported there); a primitive's only content in XML is its
+    // value attribute and its extensions, so any other child element leaves it empty as written.
+    private static void RefusedChild(ElementNode parent, bool primitiveOnly)
+    {
+        if (!primitiveOnly) parent.MarkContentRefused();
     }
 
     private void ReadTyped(ElementNode parent, ElementDefinitionInfo child, string type, (int Line, int Column) start, Kind kind)

@@ -15,6 +15,8 @@ public static class ValidationAspects
         new ReferenceAspect(),
         new BundleAspect(),
         new NarrativeAspect(),
+        new EmbeddedHtmlAspect(),
+        new NarrativeControlAspect(),
         new FixedValueAspect(),
         new PatternAspect(),
         new BindingAspect(),

@@ -66,6 +66,21 @@ public sealed record ValidatorOptions
     /// </summary>
     public IssueSeverity WrongDisplaySeverity { get; init; } = IssueSeverity.Warning;
 
+    /// <summary>
+    /// Refuse primitive values that look like they hold HTML tags (<c>&lt;script&gt;</c> in a name): for servers whose
+    /// data is shown by clients that may not escape it. Off by default, as the HL7 validator's security checks.
+    /// </summary>
+    public bool SecurityChecks { get; init; }
+
+    /// <summary>Markdown holding a raw HTML tag (FHIR renders markdown without embedded HTML): a warning by default, as in the HL7 validator.</summary>
+    public HtmlInMarkdownCheck HtmlInMarkdown { get; init; } = HtmlInMarkdownCheck.Warning;
+
+    /// <summary>
+    /// The rules HL7 applies to what it publishes itself (a definition in HL7's space names its owning work group):
+    /// for validating content bound for an HL7 publication, off otherwise, as the HL7 validator's for-publication mode.
+    /// </summary>
+    public bool ForPublication { get; init; }
+
     /// <summary>The French identifier rules (null: not applied).</summary>
     public IdentifierRuleRegistry? IdentifierRules { get; init; }
 }

@@ -9,8 +9,8 @@ namespace FhirServer.Profiles.Validation.Aspects;
 /// ElementDefinition.constraint: each invariant's FHIRPath, compiled once, evaluated on every node of the element
 /// (R4 conformance-rules.html §constraints). Checked natively, without FHIRPath: <c>ele-1</c> and <c>ext-1</c>, which
 /// every element and extension carries, <c>dom-3</c> (<see cref="ContainedReferencedCheck"/>), <c>ref-1</c>
-/// (<see cref="LocalReferenceCheck"/>) and the invariants that only test paths with exists()/empty()
-/// (<see cref="ExistenceInvariantCheck"/>). Invariants marked best practice run only when the options ask for them,
+/// (<see cref="LocalReferenceCheck"/>), <c>txt-1</c> and <c>txt-2</c> (<see cref="NarrativeInvariantCheck"/>) and the
+/// invariants that only test paths with exists()/empty() (<see cref="ExistenceInvariantCheck"/>). Invariants marked best practice run only when the options ask for them,
 /// as in the HL7 validator.
 /// </summary>
 public sealed class ConstraintAspect : IAspectBuilder
@@ -62,6 +62,9 @@ public sealed class ConstraintAspect : IAspectBuilder
                 case "ref-1" when expression == Ref1Expression:
                     checks.Add(new LocalReferenceCheck(severity, human, source));
                     continue;
+                case "txt-1" or "txt-2" when expression == NarrativeInvariantCheck.Expression:
+                    checks.Add(new NarrativeInvariantCheck(key, severity, human, source));
+                    continue;
             }
             // Best-practice invariants stay with InvariantCheck, which knows when to skip them.
             if (!bestPractice && ExistenceInvariantCheck.TryCreate(key, severity, human, source, expression) is { } existence)
@@ -97,7 +100,8 @@ public sealed class ConstraintAspect : IAspectBuilder
     {
         public void Check(ElementNode node, ValidationState state)
         {
-            if (node.HasValue || node.IsResource) return;
+            // Content the parser refused was reported there; the element was not empty as written.
+            if (node.HasValue || node.IsResource || node.HasRefusedContent) return;
             // By index: enumerating the IReadOnlyList would allocate an enumerator per node.
             var children = node.Children;
             for (var i = 0; i < children.Count; i++)

@@ -43,6 +43,7 @@ public sealed class NarrativeAspect : IAspectBuilder
             if (t.Code == "xhtml")
             {
                 checks.Add(Instance);
+                checks.Add(NarrativeLinkCheck.Instance);
                 return;
             }
     }
@@ -57,14 +58,24 @@ public sealed class NarrativeAspect : IAspectBuilder
     }
 
     /// <summary>Calls <paramref name="report"/> with a message for each element, attribute or link a narrative may not have.</summary>
-    public static void Scan(string xhtml, Action<string, int> report)
+    public static void Scan(string xhtml, Action<string, int> report) => Scan(xhtml, report, links: true);
+
+    /// <summary>
+    /// Whether every element and attribute is one a narrative may have: txt-1 as the HL7 validator evaluates it (its
+    /// FHIRPath <c>htmlChecks()</c> looks at names only; links are this aspect's own check).
+    /// </summary>
+    public static bool HasOnlyAllowedNames(string xhtml) => Scan(xhtml, null, links: false);
+
+    // With no report, stops at the first problem and answers false.
+    private static bool Scan(string xhtml, Action<string, int>? report, bool links)
     {
+        var ok = true;
         var s = xhtml.AsSpan();
         var i = 0;
         while (true)
         {
             var lt = s[i..].IndexOf('<');
-            if (lt < 0) return;
+            if (lt < 0) return ok;
             i += lt;
             var rest = s[i..];
             if (rest.StartsWith("<!--")) { i = Skip(s, i, "-->"); continue; }
@@ -74,24 +85,36 @@ public sealed class NarrativeAspect : IAspectBuilder
             i++;
             var name = Name(s, ref i);
             var element = LocalName(name);
-            if (!ElementLookup.Contains(element)) report($"Illegal element name in the XHTML ('{element}')", i);
+            if (!ElementLookup.Contains(element))
+            {
+                if (report is null) return false;
+                ok = false;
+                report($"Illegal element name in the XHTML ('{element}')", i);
+            }
             // Attributes up to the end of the tag; the value is well-formed, so quotes are balanced.
             while (i < s.Length && s[i] != '>')
             {
                 if (char.IsWhiteSpace(s[i]) || s[i] == '/') { i++; continue; }
                 var attribute = Name(s, ref i);
                 while (i < s.Length && s[i] != '"' && s[i] != '\'') i++;
-                if (i == s.Length) return;
+                if (i == s.Length) return ok;
                 var quote = s[i];
                 var end = s[(i + 1)..].IndexOf(quote);
-                if (end < 0) return;
+                if (end < 0) return ok;
                 var value = s.Slice(i + 1, end);
                 i += end + 2;
                 if (attribute is "xmlns" || attribute.StartsWith("xmlns:")) continue;
                 if (!IsAllowed(element, attribute))
+                {
+                    if (report is null) return false;
+                    ok = false;
                     report($"Illegal attribute name in the XHTML ('{attribute}' on '{element}')", i);
-                else if (attribute is "href" or "src" && value.Trim().StartsWith("javascript:", StringComparison.OrdinalIgnoreCase))
-                    report($"The {attribute} of '{element}' is a javascript: URL, which a narrative may not have", i);
+                }
+                else if (links && attribute is "href" or "src" && value.Trim().StartsWith("javascript:", StringComparison.OrdinalIgnoreCase))
+                {
+                    ok = false;
+                    report?.Invoke($"The {attribute} of '{element}' is a javascript: URL, which a narrative may not have", i);
+                }
             }
         }
     }

@@ -28,6 +28,7 @@ public sealed class ResourceChecks
         new CodeSystemPropertyCheck(),
         new SearchParameterCheck(),
         new ExperimentalContentCheck(),
+        new PublicationWorkGroupCheck(),
     ]);
 
     public void Check(ElementNode resource, ValidationState state)

@@ -130,6 +130,22 @@ public class JsonParserTests
         Assert.That(errors[0].Column, Is.EqualTo(12));
     }
 
+    [Test]
+    public void An_element_whose_content_was_refused_is_marked()
+    {
+        var resource = Parser.Parse("""
+            {"resourceType":"Observation","status":"final","category":[{"coding":[]}],"code":{"text":"x","famly":"y"},"_valueInteger":{"value":0}}
+            """).Resource!;
+        Assert.Multiple(() =>
+        {
+            Assert.That(resource.Child("category")!.HasRefusedContent, Is.True, "an empty array");
+            Assert.That(resource.Child("code")!.HasRefusedContent, Is.True, "an unknown property");
+            Assert.That(resource.Child("value")!.HasRefusedContent, Is.True, "an unknown property of a primitive's _ object");
+            Assert.That(resource.Child("status")!.HasRefusedContent, Is.False);
+            Assert.That(resource.HasRefusedContent, Is.False);
+        });
+    }
+
     [TestCase("""{"resourceType":"Patient","active":"true"}""", "boolean")]
     [TestCase("""{"resourceType":"Patient","birthDate":19741225}""", "string")]
     [TestCase("""{"resourceType":"Patient","name":{"family":"X"}}""", "array")]
@@ -155,7 +171,7 @@ public class JsonParserTests
     [TestCase("""{"resourceType":"Patient","implicitRules":"has space"}""", "not a valid uri")]
     [TestCase("""{"resourceType":"Patient","name":[{"family":""}]}""", "Empty values")]
     [TestCase("""{"resourceType":"Patient","text":{"status":"generated","div":"<p>no div</p>"}}""", "div")]
-    [TestCase("""{"resourceType":"Patient","text":{"status":"generated","div":"<div xmlns=\"http://www.w3.org/1999/xhtml\">&nbsp;</div>"}}""", "well-formed")]
+    [TestCase("""{"resourceType":"Patient","text":{"status":"generated","div":"<div xmlns=\"http://www.w3.org/1999/xhtml\">&nbsp;</div>"}}""", "Invalid entity in the XHTML ('&nbsp;')")]
     [TestCase("""{"resourceType":"Patient","_active":"x"}""", "_active")]
     [TestCase("""{"resourceType":"Patient","_name":{"id":"x"}}""", "only allowed for primitive")]
     [TestCase("""{"resourceType":"Nonsense"}""", "Unknown resource type")]

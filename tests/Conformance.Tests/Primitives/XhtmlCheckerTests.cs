@@ -173,4 +173,26 @@ public class XhtmlCheckerTests
         TestContext.Out.WriteLine($"{compared} mutated narratives, {accepted} accepted by the scanner");
         Assert.That(wrong, Is.Empty, string.Join("\n---\n", wrong.Take(3)));
     }
+
+    [Test]
+    public void An_HTML_named_entity_is_refused_as_an_invalid_entity_when_it_is_the_only_fault()
+    {
+        Assert.Multiple(() =>
+        {
+            Assert.That(PrimitiveRules.CheckXhtml($"<div {X}><p>Acme&reg; &nbsp;x &amp; y</p></div>"), Is.EqualTo("Invalid entity in the XHTML ('&reg;')"));
+            Assert.That(XhtmlChecker.Check($"<div {X}><p>Acme&reg;</p></div>"), Is.EqualTo("Invalid entity in the XHTML ('&reg;')"));
+            // Any other fault keeps the general message.
+            Assert.That(PrimitiveRules.CheckXhtml($"<div {X}><p>Acme&reg;</div>"), Does.StartWith("The narrative is not well-formed XHTML"));
+            Assert.That(PrimitiveRules.CheckXhtml($"<div {X}>&unknown;</div>"), Does.StartWith("The narrative is not well-formed XHTML"));
+        });
+    }
+
+    [Test]
+    public void Entities_are_replaced_by_character_references()
+    {
+        Assert.That(XhtmlEntities.Replace("a&reg;b&amp;&lt;&eacute;&#65;&zz;", out var first), Is.EqualTo("a&#174;b&amp;&lt;&#233;&#65;&zz;"));
+        Assert.That(first, Is.EqualTo("&reg;"));
+        Assert.That(XhtmlEntities.Replace("plain &amp; &#160;", out first), Is.Null);
+        Assert.That(first, Is.Null);
+    }
 }

@@ -32,8 +32,38 @@ public class XmlParserErrorTests
     public void Text_content_is_an_error()
     {
         var errors = Errors("""<Patient xmlns="http://hl7.org/fhir"><name><family>Dupont</family></name></Patient>""");
-        Assert.That(errors.Single().Message, Is.EqualTo("Text is not allowed in 'family': use the value attribute (R4 §2.7)"));
-        Assert.That(errors.Single().Expression, Is.EqualTo("Patient.name[0].family"));
+        // The text is not the value: the primitive is left with none.
+        Assert.That(errors.Select(e => (e.Message, e.Expression)), Is.EqualTo(new[]
+        {
+            ("Text is not allowed in 'family': use the value attribute (R4 §2.7) (found 'Dupont')", "Patient.name[0].family"),
+            ("Primitive types must have a value or must have child extensions", "Patient.name[0].family"),
+        }));
+    }
+
+    [Test]
+    public void Each_piece_of_text_is_reported()
+    {
+        var errors = Errors("""<Bundle xmlns="http://hl7.org/fhir"><type value="collection"/> [%loop count=70%] <entry><fullUrl value="urn:uuid:1"/></entry> [%endloop%] </Bundle>""");
+        Assert.That(errors.Select(e => (e.Message, e.Expression)), Is.EqualTo(new[]
+        {
+            ("Text is not allowed in 'Bundle': use the value attribute (R4 §2.7) (found '[%loop count=70%]')", "Bundle"),
+            ("Text is not allowed in 'Bundle': use the value attribute (R4 §2.7) (found '[%endloop%]')", "Bundle"),
+        }));
+    }
+
+    [Test]
+    public void Content_refused_in_a_complex_element_marks_it_while_a_primitive_with_only_unknown_content_is_empty()
+    {
+        var result = Parser.Parse("""<Observation xmlns="http://hl7.org/fhir"><status value="final"/><code><coding2/></code><valueInteger><value value="0"/></valueInteger></Observation>""");
+        Assert.That(result.Issues.Select(i => (i.Message, i.Expression)), Is.EqualTo(new[]
+        {
+            ("Unrecognized element 'coding2'", "Observation.code.coding2"),
+            ("Unrecognized element 'value'", "Observation.value.ofType(integer).value"),
+            ("Primitive types must have a value or must have child extensions", "Observation.value.ofType(integer)"),
+        }));
+        Assert.That(result.Resource!.Child("code")!.HasRefusedContent, Is.True);
+        Assert.That(result.Resource.Child("value")!.HasRefusedContent, Is.False);
+        Assert.That(result.Resource.Child("status")!.HasRefusedContent, Is.False);
     }
 
     [Test]

@@ -1,3 +1,4 @@
+using FhirServer.Profiles.Tests.Support;
 using FhirServer.Profiles.Validation;
 using static FhirServer.Profiles.Tests.Validation.InlineProfiles;
 
@@ -36,6 +37,46 @@ public class NarrativeTests
     public void The_attributes_of_one_element_are_not_allowed_on_another()
     {
         var report = Core.Validate(Patient("""<p href=\"http://example.org\">x</p>"""));
-        Assert.That(report.Errors().Select(i => i.Message), Is.EqualTo(new[] { "Illegal attribute name in the XHTML ('href' on 'p')" }), report.Describe());
+        // txt-1 says the same, as the HL7 validator reports it too.
+        Assert.That(report.Errors().Select(i => i.Message[..24]), Is.EquivalentTo(new[] { "Illegal attribute name i", "Constraint failed: txt-1" }), report.Describe());
+        Assert.That(report.Errors().Select(i => i.Message), Does.Contain("Illegal attribute name in the XHTML ('href' on 'p')"));
+    }
+
+    [Test]
+    public void A_narrative_without_text_breaks_txt_2_only()
+    {
+        var report = Core.Validate(Patient("""\n  <p></p> <table><tr><td>  </td></tr></table><!-- a comment -->"""));
+        Assert.That(report.Errors().Select(i => (i.Message[..24], i.Expression)), Is.EqualTo(new[] { ("Constraint failed: txt-2", "Patient.text.div") }), report.Describe());
+    }
+
+    [TestCase("""<img src=\"http://example.org/x.png\"/>""")]
+    [TestCase("""<p title=\"a > b\">&#160;</p>""")]
+    [TestCase("""<p><![CDATA[x]]></p>""")]
+    public void An_image_or_a_character_is_content(string div)
+    {
+        var report = Core.Validate(Patient(div));
+        Assert.That(report.Issues, Is.Empty, report.Describe());
+    }
+
+    [Test]
+    public void An_element_outside_the_list_breaks_txt_1_only()
+    {
+        var report = Core.Validate(Patient("""<p>x</p><script>alert(1)</script>"""));
+        Assert.That(report.Errors().Select(i => i.Message[..24]), Is.EquivalentTo(new[]
+        {
+            "Illegal element name in ", "Constraint failed: txt-1",
+        }), report.Describe());
+    }
+
+    [Test]
+    public void An_HTML_named_entity_is_the_parsers_one_error_and_the_narrative_is_read_with_it_decoded()
+    {
+        var parsed = ProfilesTestData.Context.Json.Parse(Patient("""<p>Acme&reg;</p>"""));
+        Assert.That(parsed.Issues.Where(i => i.IsError).Select(i => (i.Message, i.Expression)), Is.EqualTo(new[]
+        {
+            ("Invalid entity in the XHTML ('&reg;')", "Patient.text.div"),
+        }));
+        var report = Core.Validate(parsed.Resource!);
+        Assert.That(report.Issues, Is.Empty, report.Describe());
     }
 }

@@ -112,4 +112,23 @@ public class NativeInvariantTests
         var keys = issues.Where(i => i.Expression == "Basic.text.div").Select(i => i.Message[..24]).ToList();
         Assert.That(keys, Is.EquivalentTo(new[] { "Constraint failed: txt-1", "Constraint failed: txt-2" }), string.Join("; ", issues));
     }
+
+    [Test]
+    public void Ele1_is_not_reported_on_an_element_whose_content_the_parser_refused()
+    {
+        // The parser reports the empty array and the unknown property; the elements were not empty as written.
+        var json = ProfilesTestData.Context.Json.Parse("""
+            {"resourceType":"Observation","status":"final","code":{"text":"x"},"category":[{"coding":[]}],"_valueInteger":{"value":0}}
+            """);
+        Assert.That(json.Issues.Count(i => i.IsError), Is.EqualTo(2), string.Join("; ", json.Issues));
+        var issues = NewValidator().Validate(json.Resource!).Issues;
+        Assert.That(issues.Where(i => i.Message.Contains("ele-1")), Is.Empty, string.Join("; ", issues));
+
+        // In XML, a primitive's only content is its value attribute and extensions: with nothing else it is empty.
+        var xml = ProfilesTestData.Context.Xml.Parse("""
+            <Observation xmlns="http://hl7.org/fhir"><status value="final"/><code><text value="x"/><coding2/></code><valueInteger><value value="0"/></valueInteger></Observation>
+            """u8.ToArray());
+        var xmlIssues = NewValidator().Validate(xml.Resource!).Issues;
+        Assert.That(xmlIssues.Where(i => i.Message.Contains("ele-1")).Select(i => i.Expression), Is.EqualTo(new[] { "Observation.value.ofType(integer)" }), string.Join("; ", xmlIssues));
+    }
 }

@@ -159,4 +159,21 @@ public class ResourceCheckTests
         Assert.That(ErrorsOf(Core.Validate(vs.Replace("LANG", "text/fhirpath").Replace("NAME", "q"))).Select(e => e[(e.IndexOf(": ") + 2)..]),
             Is.EqualTo(new[] { "The filter parameter expression '%q' refers to the unknown parameter 'q'" }));
     }
+
+    [Test]
+    public void For_publication_an_HL7_definition_names_its_work_group()
+    {
+        const string withoutGroup = """{"resourceType":"CodeSystem","url":"http://hl7.org/fhir/narrative-status","status":"draft","content":"complete"}""";
+        const string withGroup = """{"resourceType":"CodeSystem","extension":[{"url":"http://hl7.org/fhir/StructureDefinition/structuredefinition-wg","valueCode":"fhir"}],"url":"http://hl7.org/fhir/narrative-status","status":"draft","content":"complete"}""";
+        const string elsewhere = """{"resourceType":"CodeSystem","url":"http://example.org/cs","status":"draft","content":"complete"}""";
+        var publishing = Validator(ValidatorOptions.Default with { ForPublication = true });
+
+        Assert.That(ErrorsOf(publishing.Validate(withoutGroup)), Is.EqualTo(new[]
+        {
+            "CodeSystem: When HL7 is publishing a resource, the owning committee must be stated using the http://hl7.org/fhir/StructureDefinition/structuredefinition-wg extension",
+        }));
+        Assert.That(ErrorsOf(publishing.Validate(withGroup)), Is.Empty);
+        Assert.That(ErrorsOf(publishing.Validate(elsewhere)), Is.Empty, "not in HL7's space");
+        Assert.That(ErrorsOf(Core.Validate(withoutGroup)), Is.Empty, "not publishing");
+    }
 }

@@ -1,6 +1,8 @@
 using System.Globalization;
 using System.Runtime.CompilerServices;
+using System.Text.Json.Nodes;
 using FhirServer.Profiles.Tests.Validation.Suite;
+using FhirServer.Profiles.Validation;
 
 namespace FhirServer.Profiles.Tests.Validation;
 
@@ -48,6 +50,23 @@ public class ValidatorSuiteTests
             Assert.That(mismatches.Except(known), Is.Empty, "checks whose count differs and are not in " + KnownMismatchesFile);
             Assert.That(known.Except(mismatches), Is.Empty, "listed in " + KnownMismatchesFile + " but matching (or no longer run): remove them");
         });
+    }
+
+    [Test]
+    public void A_cases_manifest_options_become_the_validators_options()
+    {
+        var c = SuiteCase.Read(JsonNode.Parse("""
+            {"name":"x","file":"x.json","version":"4.0","validateContains":"IGNORE","security-checks":true,"noHtmlInMarkdown":true,"for-publication":true}
+            """)!.AsObject());
+        Assert.That(c.ValidatorOptions(ValidatorOptions.Default), Is.EqualTo(ValidatorOptions.Default with
+        {
+            ValidateContained = false,
+            SecurityChecks = true,
+            HtmlInMarkdown = HtmlInMarkdownCheck.Error,
+            ForPublication = true,
+        }));
+        var plain = SuiteCase.Read(JsonNode.Parse("""{"name":"y","file":"y.json","version":"4.0","security-checks":false}""")!.AsObject());
+        Assert.That(plain.ValidatorOptions(ValidatorOptions.Default), Is.EqualTo(ValidatorOptions.Default));
     }
 
     /// <summary>The figures, as a validate-suite run prints them.</summary>

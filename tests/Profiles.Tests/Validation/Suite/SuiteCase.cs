@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using FhirServer.Profiles.Validation;
 
 namespace FhirServer.Profiles.Tests.Validation.Suite;
 
@@ -40,6 +41,26 @@ public sealed record SuiteCase(
         Profile is null ? Supporting : [.. Supporting, .. Profile.Supporting, Profile.Source];
 
     public bool Has(string option) => Json.ContainsKey(option);
+
+    /// <summary>
+    /// The options the case sets for the Java validator that ours has too, over <paramref name="defaults"/>:
+    /// <c>validateContains</c> IGNORE (contained resources unchecked), <c>security-checks</c>, <c>noHtmlInMarkdown</c>
+    /// (markdown with HTML an error, not a warning) and <c>for-publication</c> (HL7's publishing rules).
+    /// </summary>
+    public ValidatorOptions ValidatorOptions(ValidatorOptions defaults) => defaults with
+    {
+        ValidateContained = defaults.ValidateContained && (string?)(Json["validateContains"] as JsonValue) != "IGNORE",
+        SecurityChecks = defaults.SecurityChecks || Flag("security-checks"),
+        HtmlInMarkdown = Flag("noHtmlInMarkdown") ? HtmlInMarkdownCheck.Error : defaults.HtmlInMarkdown,
+        ForPublication = defaults.ForPublication || Flag("for-publication"),
+        AllowExampleUrls = defaults.AllowExampleUrls && !(Json["examples"] is JsonValue e && e.TryGetValue<bool>(out var examples) && !examples),
+        AllowExperimentalContent = defaults.AllowExperimentalContent && !Flag("no-experimental-content"),
+        BundleEntryProfiles = Json["bundle-param"] is JsonObject p
+            ? [new BundleEntryProfile((string)p["rule"]!, (string)p["profile"]!)]
+            : defaults.BundleEntryProfiles,
+    };
+
+    private bool Flag(string option) => Json[option] is JsonValue v && v.TryGetValue<bool>(out var on) && on;
 
     internal static IEnumerable<string> Strings(JsonNode? node) =>
         node is JsonArray array ? array.Select(n => (string)n!) : [];

@@ -34,12 +34,14 @@ public sealed class SuiteEnvironment
 
     public ConformanceContext Context { get; }
     public StoredResources Stored { get; } = new();
+    /// <summary>The validator with the default options; its <see cref="ResourceValidator.Profiles"/> serve every validator here.</summary>
     public ResourceValidator Validator { get; }
 
-    /// <summary>A validator with the same definitions and terminology and other options (a case's settings).</summary>
-    public ResourceValidator With(ValidatorOptions options)
+    /// <summary>A validator with <paramref name="options"/> (a case's manifest options) over the same definitions and terminology.</summary>
+    public ResourceValidator For(ValidatorOptions options)
     {
         if (options == Validator.Options) return Validator;
+        // The record's list member compares by reference: the key spells it out.
         var key = $"{options with { BundleEntryProfiles = [] }} {string.Join(" ", options.BundleEntryProfiles)}";
         if (!_byOptions.TryGetValue(key, out var validator))
             _byOptions[key] = validator = new ResourceValidator(Validator.Schemas, options, _terminology);

@@ -61,22 +61,8 @@ public static class ValidatorSuite
         }
     }
 
-    // The case's options (the manifest's documentation) as validator settings: validateContains IGNORE leaves contained
-    // resources unchecked, `examples: false` refuses example URLs, `no-experimental-content` experimental resources,
-    // `bundle-param` names a profile for some Bundle entries.
-    private static ResourceValidator ValidatorFor(SuiteCase c, SuiteEnvironment environment)
-    {
-        var options = environment.Validator.Options with
-        {
-            ValidateContained = !(c.Json["validateContains"] is JsonValue v && (string?)v == "IGNORE"),
-            AllowExampleUrls = !(c.Json["examples"] is JsonValue e && !(bool)e),
-            AllowExperimentalContent = !(c.Json["no-experimental-content"] is JsonValue x && (bool)x),
-            BundleEntryProfiles = c.Json["bundle-param"] is JsonObject p
-                ? [new BundleEntryProfile((string)p["rule"]!, (string)p["profile"]!)]
-                : [],
-        };
-        return environment.With(options);
-    }
+    private static ResourceValidator ValidatorFor(SuiteCase c, SuiteEnvironment environment) =>
+        environment.For(c.ValidatorOptions(environment.Validator.Options));
 
     private static SuiteResult Validate(SuiteCheck check)
     {
