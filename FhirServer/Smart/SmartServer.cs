@@ -1,3 +1,4 @@
+using FhirServer.Smart.ProSanteConnect;
 using Microsoft.EntityFrameworkCore;
 using OpenIddict.Server;
 using OpenIddict.Validation.AspNetCore;
@@ -28,7 +29,8 @@ public static class SmartServer
             else o.UseNpgsql(server.Connection);
             o.UseOpenIddict();
         });
-        var keys = SmartKeys.LoadOrCreate(smart.KeyDirectory ?? Path.Combine(server.DataDirectory, "smart-keys"), smart.SigningKeyRotationDays, DateTimeOffset.UtcNow);
+        var keyDirectory = smart.KeyDirectory ?? Path.Combine(server.DataDirectory, "smart-keys");
+        var keys = SmartKeys.LoadOrCreate(keyDirectory, smart.SigningKeyRotationDays, DateTimeOffset.UtcNow);
         services.AddSingleton(keys);
         services.AddSingleton<ClientCredentialsGrant>();
         services.AddSingleton<ClientAssertionReplay>();
@@ -36,7 +38,8 @@ public static class SmartServer
         services.AddSingleton<TokenErrors>();
         services.AddSingleton<ContractClaims>();
 
-        services.AddOpenIddict()
+        var openIddict = services.AddOpenIddict();
+        openIddict
             .AddCore(o => o.UseEntityFrameworkCore().UseDbContext<SmartDbContext>())
             .AddServer(o =>
             {
@@ -75,7 +78,10 @@ public static class SmartServer
                 o.AddEventHandler<OpenIddict.Validation.OpenIddictValidationEvents.ProcessAuthenticationContext>(b => b.UseSingletonHandler<ContractClaims>()
                     .SetOrder(int.MaxValue - 100_000));
             });
-        services.AddAuthentication(OpenIddictValidationAspNetCoreDefaults.AuthenticationScheme);
+        // Practitioners sign in through Pro Santé Connect when it is configured (docs/authorization.md).
+        if (smart.ProSanteConnect.Enabled) openIddict.AddProSanteConnect(smart.ProSanteConnect, server, keys);
+        // Bearer tokens authenticate the API; the cookie only the authorization server's pages that read it.
+        services.AddAuthentication(OpenIddictValidationAspNetCoreDefaults.AuthenticationScheme).AddSmartUserCookie(server, keyDirectory);
     }
 
     /// <summary>Creates OpenIddict's tables when missing and registers the configured clients.</summary>
@@ -86,8 +92,12 @@ public static class SmartServer
         await SmartClients.SyncAsync(scope.ServiceProvider, services.GetRequiredService<SmartSettings>(), ct);
     }
 
-    public static void MapSmart(this WebApplication app) =>
+    public static void MapSmart(this WebApplication app)
+    {
         app.MapGet(SmartConfigurationPath, (HttpContext http, ServerSettings server, SmartSettings smart) => SmartDiscovery.Configuration(http, server, smart));
+        var smart = app.Services.GetRequiredService<SmartSettings>();
+        if (smart.ProSanteConnect.Enabled) app.MapProSanteConnect(smart.ProSanteConnect);
+    }
 
     /// <summary>The issuer: the first public base URL when one is configured, else the base of each request.</summary>
     public static Uri? Issuer(ServerSettings server) =>

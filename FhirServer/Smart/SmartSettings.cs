@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using FhirServer.Hosting;
+using FhirServer.Smart.ProSanteConnect;
 
 namespace FhirServer.Smart;
 
@@ -29,6 +30,9 @@ public sealed class SmartSettings
 
     /// <summary>The clients allowed to ask for tokens, synchronised into the application store at start-up.</summary>
     public List<SmartClient> Clients { get; set; } = [];
+
+    /// <summary>Pro Santé Connect as an upstream OpenID Connect provider for practitioners (off unless configured).</summary>
+    public ProSanteConnectSettings ProSanteConnect { get; set; } = new();
 
     public bool IsSmart => Mode.Equals("smart", StringComparison.OrdinalIgnoreCase);
 
@@ -62,6 +66,7 @@ public sealed class SmartSettings
             throw new ConfigurationException($"Unknown Auth:Mode '{Mode}' (--auth): use smart or off.");
         if (SigningKeyRotationDays <= 0) throw new ConfigurationException($"Smart:SigningKeyRotationDays is {SigningKeyRotationDays}: it must be a positive number.");
         if (AccessTokenMinutes <= 0) throw new ConfigurationException($"Smart:AccessTokenMinutes is {AccessTokenMinutes}: it must be a positive number.");
+        ProSanteConnect.Validate();
         var seen = new HashSet<string>(StringComparer.Ordinal);
         foreach (var client in Clients)
         {
