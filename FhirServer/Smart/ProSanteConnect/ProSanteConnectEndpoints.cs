@@ -2,6 +2,8 @@ using System.Security.Claims;
 using FhirServer.Http;
 using Microsoft.AspNetCore;
 using Microsoft.AspNetCore.Authentication;
+using OpenIddict.Abstractions;
+using OpenIddict.Client;
 using OpenIddict.Client.AspNetCore;
 using static OpenIddict.Abstractions.OpenIddictConstants;
 
@@ -23,12 +25,24 @@ public static class ProSanteConnectEndpoints
     public const string SubjectRefPro = "SubjectRefPro";
 
     /// <summary>GET /auth/psc/login?returnUrl=/auth/authorize?…: the challenge, with PSC's scopes and <c>acr_values</c>.</summary>
-    public static async Task Login(HttpContext http, ProSanteConnectSettings psc)
+    public static async Task Login(HttpContext http, ProSanteConnectSettings psc, OpenIddictClientService client, ILoggerFactory loggers)
     {
         var returnUrl = http.Request.Query["returnUrl"].ToString();
         if (returnUrl.Length > 0 && !IsLocal(returnUrl))
         {
             await ProSanteConnectPages.WriteAsync(http, PscOutcome.BadReturnUrl, returnUrl);
+            return;
+        }
+        // PSC's configuration (endpoints, keys; cached by OpenIddict): when PSC cannot be reached, a page that says so
+        // rather than OpenIddict's plain-text error of a failed challenge.
+        try
+        {
+            await client.GetServerConfigurationByProviderNameAsync(ProSanteConnectFederation.ProviderName, http.RequestAborted);
+        }
+        catch (Exception e) when (e is OpenIddictExceptions.ProtocolException or HttpRequestException or InvalidOperationException)
+        {
+            loggers.CreateLogger(typeof(ProSanteConnectEndpoints)).LogWarning("Pro Santé Connect ({Issuer}) cannot be reached: {Error}", psc.Issuer, e.Message);
+            await ProSanteConnectPages.WriteAsync(http, PscOutcome.Unavailable);
             return;
         }
         // The return URL travels in OpenIddict's state token (signed and encrypted), not in a cookie of ours.

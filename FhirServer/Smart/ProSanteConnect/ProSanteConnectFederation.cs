@@ -1,4 +1,6 @@
+using Microsoft.Extensions.Http.Resilience;
 using OpenIddict.Client;
+using Polly;
 using static OpenIddict.Abstractions.OpenIddictConstants;
 
 namespace FhirServer.Smart.ProSanteConnect;
@@ -26,7 +28,11 @@ public static class ProSanteConnectFederation
             // The state tokens are signed and encrypted with the authorization server's keys (SmartKeys).
             o.AddSigningKey(keys.SigningKeys[0]);
             o.AddEncryptionKey(keys.EncryptionKey);
-            o.UseSystemNetHttp();
+            // One quick retry, and a bound on each call: a practitioner is waiting in front of the page (OpenIddict's
+            // default pipeline retries with back-off for about twenty seconds).
+            o.UseSystemNetHttp().SetHttpResiliencePipeline(p => p
+                .AddRetry(new HttpRetryStrategyOptions { MaxRetryAttempts = 1, Delay = TimeSpan.FromMilliseconds(200), BackoffType = DelayBackoffType.Constant })
+                .AddTimeout(TimeSpan.FromSeconds(psc.TimeoutSeconds)));
             var aspNet = o.UseAspNetCore()
                 // Our callback endpoint maps the PSC identity to a Practitioner, and shows the errors as pages.
                 .EnableRedirectionEndpointPassthrough()

@@ -27,6 +27,9 @@ public enum PscOutcome
     /// <summary>The <c>returnUrl</c> is not a path of this server (400).</summary>
     BadReturnUrl,
 
+    /// <summary>PSC cannot be reached, or its configuration cannot be read (502).</summary>
+    Unavailable,
+
     /// <summary>Signed in, with nowhere to go back to (200).</summary>
     SignedIn,
 }
@@ -49,6 +52,7 @@ public static class ProSanteConnectPages
         [PscOutcome.WeakAuthentication] = ("Connexion refusée", "Pro Santé Connect vous a authentifié au niveau « {0} » ; ce serveur exige le niveau {1} (carte CPS ou e-CPS)."),
         [PscOutcome.Failed] = ("Échec de la connexion", "La réponse de Pro Santé Connect ne peut pas être utilisée ({0}). Recommencez la connexion depuis l'application."),
         [PscOutcome.BadReturnUrl] = ("Requête invalide", "L'adresse de retour {0} n'est pas une page de ce serveur."),
+        [PscOutcome.Unavailable] = ("Service indisponible", "Pro Santé Connect ne répond pas. Réessayez dans quelques minutes."),
         [PscOutcome.SignedIn] = ("Connecté", "Vous êtes connecté en tant que {0} ({1})."),
     };
 
@@ -61,6 +65,7 @@ public static class ProSanteConnectPages
         [PscOutcome.WeakAuthentication] = ("Sign-in refused", "Pro Santé Connect authenticated you at level \"{0}\"; this server requires level {1} (CPS card or e-CPS)."),
         [PscOutcome.Failed] = ("Sign-in failed", "The response of Pro Santé Connect cannot be used ({0}). Start the sign-in again from the application."),
         [PscOutcome.BadReturnUrl] = ("Bad request", "The return address {0} is not a page of this server."),
+        [PscOutcome.Unavailable] = ("Service unavailable", "Pro Santé Connect does not answer. Try again in a few minutes."),
         [PscOutcome.SignedIn] = ("Signed in", "You are signed in as {0} ({1})."),
     };
 
@@ -68,6 +73,7 @@ public static class ProSanteConnectPages
     {
         PscOutcome.SignedIn => StatusCodes.Status200OK,
         PscOutcome.Failed or PscOutcome.BadReturnUrl => StatusCodes.Status400BadRequest,
+        PscOutcome.Unavailable => StatusCodes.Status502BadGateway,
         _ => StatusCodes.Status403Forbidden,
     };
 

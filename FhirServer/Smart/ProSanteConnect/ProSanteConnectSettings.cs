@@ -38,6 +38,9 @@ public sealed class ProSanteConnectSettings
     /// <summary>The path of this server PSC sends the user back to; registered with PSC as <c>{base URL}{path}</c>.</summary>
     public string RedirectPath { get; set; } = DefaultRedirectPath;
 
+    /// <summary>Seconds each call to PSC (configuration, keys, token, userinfo) may take before the sign-in fails with a page.</summary>
+    public int TimeoutSeconds { get; set; } = 10;
+
     public IReadOnlyList<string> Scopes => Scope.Split(' ', StringSplitOptions.RemoveEmptyEntries);
 
     public IReadOnlyList<string> AcceptedAcr => AcrValues.Split(' ', StringSplitOptions.RemoveEmptyEntries);
@@ -51,6 +54,7 @@ public sealed class ProSanteConnectSettings
         if (string.IsNullOrWhiteSpace(ClientId)) throw new ConfigurationException($"{where}:ClientId is missing: the client id registered with Pro Santé Connect.");
         if (string.IsNullOrEmpty(ClientSecret)) throw new ConfigurationException($"{where}:ClientSecret is missing: the client secret registered with Pro Santé Connect.");
         if (!Scopes.Contains("openid")) throw new ConfigurationException($"{where}:Scope '{Scope}' lacks openid: Pro Santé Connect is used as an OpenID Connect provider.");
+        if (TimeoutSeconds <= 0) throw new ConfigurationException($"{where}:TimeoutSeconds is {TimeoutSeconds}: it must be a positive number.");
         if (AcceptedAcr.Count == 0) throw new ConfigurationException($"{where}:AcrValues is empty: name the authentication levels accepted (eidas1).");
         if (!RedirectPath.StartsWith('/') || RedirectPath.StartsWith("//") || !Uri.IsWellFormedUriString(RedirectPath, UriKind.Relative))
             throw new ConfigurationException($"{where}:RedirectPath '{RedirectPath}' is not a path of this server (such as {DefaultRedirectPath}).");

@@ -40,6 +40,7 @@ public class ProSanteConnectSettingsTests
     [TestCase("ClientSecret", null, "Smart:ProSanteConnect:ClientSecret is missing")]
     [TestCase("Scope", "scope_all", "lacks openid")]
     [TestCase("AcrValues", " ", "AcrValues is empty")]
+    [TestCase("TimeoutSeconds", "0", "Smart:ProSanteConnect:TimeoutSeconds is 0: it must be a positive number")]
     [TestCase("RedirectPath", "https://elsewhere.example/cb", "is not a path of this server")]
     [TestCase("RedirectPath", "//elsewhere.example/cb", "is not a path of this server")]
     public void A_mistake_stops_the_server_naming_the_setting(string key, string? value, string expected) =>

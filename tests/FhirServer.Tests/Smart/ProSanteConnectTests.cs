@@ -221,6 +221,27 @@ public class ProSanteConnectTests(string store)
         Assert.That(read.Status, Is.EqualTo(HttpStatusCode.Unauthorized), "the FHIR API wants a bearer token");
     }
 
+    [Test]
+    public async Task Psc_out_of_reach_is_a_page_not_a_server_error()
+    {
+        using var listener = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        var closed = $"http://127.0.0.1:{((IPEndPoint)listener.LocalEndpoint).Port}";
+        listener.Stop();
+        using var factory = new ServerFactory(store, new()
+        {
+            ["Auth:Mode"] = "smart",
+            ["Smart:ProSanteConnect:Enabled"] = "true",
+            ["Smart:ProSanteConnect:Issuer"] = closed,
+            ["Smart:ProSanteConnect:ClientId"] = ClientId,
+            ["Smart:ProSanteConnect:ClientSecret"] = ClientSecret,
+        });
+        using var browser = new TestBrowser(factory, "fr");
+        var page = await browser.GoAsync("/auth/psc/login?returnUrl=%2F");
+        Assert.That(page.Status, Is.EqualTo(HttpStatusCode.BadGateway), page.Body);
+        Assert.That(page.Body, Does.Contain("lang=\"fr\"").And.Contains("Pro Santé Connect ne répond pas"));
+    }
+
     /// <summary><c>/test/user</c>: the claims of the user signed in with the sign-in cookie (<see cref="SmartUser"/>), or "anonymous".</summary>
     private sealed class SignedInUserEcho : IStartupFilter
     {
