@@ -166,6 +166,18 @@ public class ProSanteConnectTests(string store)
     }
 
     [Test]
+    public async Task A_sign_in_cancelled_at_psc_ends_on_a_page()
+    {
+        using var browser = new TestBrowser(_factory, "fr");
+        var form = await browser.GoAsync("/auth/psc/login?returnUrl=%2Ftest%2Fuser");
+        var page = await browser.SubmitAsync(form, new() { ["cancel"] = "1" });
+        Assert.That(page.Status, Is.EqualTo(HttpStatusCode.BadRequest), page.Body);
+        Assert.That(page.Uri.AbsoluteUri, Does.StartWith(Callback));
+        Assert.That(page.Body, Does.Contain("Échec de la connexion").And.Contains("access_denied"));
+        Assert.That(await SignedInUser(browser), Is.Null);
+    }
+
+    [Test]
     public async Task A_response_brought_to_another_browser_or_replayed_or_forged_is_refused()
     {
         using var victim = new TestBrowser(_factory);

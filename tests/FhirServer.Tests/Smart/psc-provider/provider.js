@@ -6,7 +6,7 @@
 // forgeNonce } } }. It listens on a free port of 127.0.0.1 and prints "listening <issuer>" once ready.
 //
 // Sign-in is one plain form (the login a card or e-CPS would give): GET /interaction/<uid> shows it, its POST signs
-// the account in. No consent step: PSC has none, so the grant is made at once (loadExistingGrant).
+// the account in, or, with "cancel", answers the client access_denied. No consent step: PSC has none, so the grant is made at once (loadExistingGrant).
 // An account with "forgeNonce" makes the provider misbehave: its ID token carries another nonce than the one asked.
 import http from 'node:http';
 import { readFileSync } from 'node:fs';
@@ -50,7 +50,12 @@ server.listen(0, '127.0.0.1', () => {
     try {
       const interaction = await provider.interactionDetails(req, res);
       if (req.method === 'GET') return page(res, 200, form(interaction, ''));
-      const login = new URLSearchParams(await body(req)).get('login') ?? '';
+      const fields = new URLSearchParams(await body(req));
+      if (fields.has('cancel')) {
+        const refused = { error: 'access_denied', error_description: 'The user cancelled the sign-in' };
+        return await provider.interactionFinished(req, res, refused, { mergeWithLastSubmission: false });
+      }
+      const login = fields.get('login') ?? '';
       const account = accounts[login];
       if (!account) return page(res, 200, form(interaction, 'Unknown login'));
       if (account.forgeNonce) {
@@ -74,6 +79,7 @@ function form(interaction, message) {
 <form method="post" action="/interaction/${escape(interaction.uid)}/login">
 <label>Login <input name="login" autofocus></label>
 <button type="submit">Sign in</button>
+<button type="submit" name="cancel" value="1">Cancel</button>
 </form>`;
 }
 

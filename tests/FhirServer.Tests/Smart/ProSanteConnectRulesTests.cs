@@ -5,8 +5,11 @@ using Microsoft.Extensions.Configuration;
 
 namespace FhirServer.Tests.Smart;
 
-/// <summary><c>Smart:ProSanteConnect</c>: read with PSC's defaults, and a mistake names the setting.</summary>
-public class ProSanteConnectSettingsTests
+/// <summary>
+/// The rules of the PSC sign-in that need no provider: <c>Smart:ProSanteConnect</c> read with PSC's defaults (a
+/// mistake names the setting), the identifiers an IdNatPS is looked up by, the return URLs accepted.
+/// </summary>
+public class ProSanteConnectRulesTests
 {
     private static SmartSettings Read(Dictionary<string, string?> values) =>
         SmartSettings.Read(new ConfigurationBuilder().AddInMemoryCollection(values).Build());
@@ -55,4 +58,14 @@ public class ProSanteConnectSettingsTests
     [TestCase("0751234567", new[] { "urn:oid:1.2.250.1.71.4.2.1|0751234567" }, Description = "ADELI-based: no rpps slice")]
     public void An_idnatps_is_looked_up_in_the_idNatPs_slice_and_in_the_rpps_slice_when_it_holds_an_RPPS_number(string idNatPs, string[] identifiers) =>
         Assert.That(PractitionerDirectory.Identifiers(idNatPs), Is.EqualTo(identifiers));
+
+    [TestCase("/auth/authorize?response_type=code&client_id=app&redirect_uri=https%3A%2F%2Fapp.example%2Fcb&scope=launch%2Fpatient%20patient%2F*.rs%3Fcategory%3Dlaboratory&state=xyz&aud=https%3A%2F%2Ffhir.example%2F&code_challenge=abc&code_challenge_method=S256", true)]
+    [TestCase("/", true)]
+    [TestCase("https://elsewhere.example/", false)]
+    [TestCase("//elsewhere.example/", false)]
+    [TestCase("/\\elsewhere.example/", false)]
+    [TestCase("auth/authorize", false)]
+    [TestCase("/auth\r\nLocation: https://elsewhere.example", false)]
+    public void Only_paths_of_this_server_are_return_urls(string url, bool local) =>
+        Assert.That(ProSanteConnectEndpoints.IsLocal(url), Is.EqualTo(local));
 }
