@@ -91,12 +91,12 @@ public static class AuthorizeEndpoint
         }
         if (decision != "allow")
         {
-            logger.LogInformation("SMART authorization denied by {User} to {Client}", user.Username, client.ClientId);
+            logger.LogInformation("SMART authorization denied by {User} to {Client}", user.Subject, client.ClientId);
             return Refuse(Errors.AccessDenied, "The user denied the access.");
         }
         if (launchId is not null && !launches.Spend(launchId))
             return Refuse(Errors.InvalidRequest, "The launch was used meanwhile by another authorization.");
-        logger.LogInformation("SMART authorization by {User} to {Client}: {Scopes}, patient {Patient}", user.Username, client.ClientId,
+        logger.LogInformation("SMART authorization by {User} to {Client}: {Scopes}, patient {Patient}", user.Subject, client.ClientId,
             string.Join(' ', scopes), patient);
         return Results.SignIn(SmartSignIn.Principal(user, client, scopes, patient, launch, sessionExpires), null,
             OpenIddictServerAspNetCoreDefaults.AuthenticationScheme);

@@ -39,12 +39,12 @@ public static class AuthorizePages
         return SmartPage.Html(http, texts, texts.PickerTitle, body.ToString());
     }
 
-    public static IResult Consent(HttpContext http, OpenIddictRequest request, string client, SmartUser user, string? patient,
+    public static IResult Consent(HttpContext http, OpenIddictRequest request, string client, SignedInUser user, string? patient,
         string? patientLabel, IReadOnlyList<string> scopes)
     {
         var texts = SmartTexts.For(http);
         var body = new StringBuilder()
-            .Append("<p>").Append(SmartPage.Encode(string.Format(texts.SignedInAs, user.DisplayName ?? user.Username))).Append("</p>\n");
+            .Append("<p>").Append(SmartPage.Encode(string.Format(texts.SignedInAs, user.Name))).Append("</p>\n");
         if (patientLabel is not null) body.Append("<p>").Append(SmartPage.Encode(string.Format(texts.ForPatient, patientLabel))).Append("</p>\n");
         body.Append("<p>").Append(SmartPage.Encode(string.Format(texts.ConsentIntro, client))).Append("</p>\n<ul>\n");
         foreach (var scope in scopes)

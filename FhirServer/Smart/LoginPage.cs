@@ -4,12 +4,14 @@ namespace FhirServer.Smart;
 
 /// <summary>
 /// The sign-in page: a form with <c>username</c>, <c>password</c> and a submit button, posted to
-/// <see cref="SmartServer.LoginPath"/> with the page to go back to; then one button per external provider of
-/// <see cref="Providers"/> (an upstream OpenID Connect provider adds itself there), each posting to its own path.
+/// <see cref="SmartServer.LoginPath"/> with the page to go back to; then one link per external provider of
+/// <see cref="Providers"/> (an upstream OpenID Connect provider adds itself there: Pro Santé Connect), to its own path
+/// with the same <c>returnUrl</c>. A link, not a form: the provider's sign-in starts with a GET, and it is the provider's
+/// state, not our anti-forgery token, that binds its answer to this browser.
 /// </summary>
 public sealed class LoginPage
 {
-    /// <summary>An upstream sign-in: the button's text and the path its form posts to (with <c>ReturnUrl</c>).</summary>
+    /// <summary>An upstream sign-in: the link's text and the path it goes to (with <c>returnUrl</c> in the query).</summary>
     public sealed record Provider(string DisplayName, string Path);
 
     public List<Provider> Providers { get; } = [];
@@ -38,10 +40,9 @@ public sealed class LoginPage
             body.Append("<h2>").Append(SmartPage.Encode(texts.OrSignInWith)).Append("</h2>\n");
             foreach (var provider in Providers)
             {
-                body.Append("<form method=\"post\" action=\"").Append(SmartPage.Encode(http.Request.PathBase + provider.Path)).Append("\">\n")
-                    .Append(antiforgery)
-                    .Append(SmartPage.Hidden("ReturnUrl", returnUrl))
-                    .Append("<button type=\"submit\">").Append(SmartPage.Encode(provider.DisplayName)).Append("</button>\n</form>\n");
+                var href = http.Request.PathBase + provider.Path + QueryString.Create("returnUrl", returnUrl);
+                body.Append("<p><a class=\"provider\" href=\"").Append(SmartPage.Encode(href)).Append("\">")
+                    .Append(SmartPage.Encode(provider.DisplayName)).Append("</a></p>\n");
             }
         }
         return SmartPage.Html(http, texts, texts.LoginTitle, body.ToString());

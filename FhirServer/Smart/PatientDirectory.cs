@@ -14,7 +14,7 @@ public sealed class PatientDirectory(IResourceStore store, SqlSearch search, Sea
     public sealed record Choice(string Id, string Label);
 
     /// <summary>The choices, and whether more patients exist than are listed.</summary>
-    public async Task<(IReadOnlyList<Choice> Choices, bool More)> ChoicesAsync(SmartUser user, string baseUrl, CancellationToken ct)
+    public async Task<(IReadOnlyList<Choice> Choices, bool More)> ChoicesAsync(SignedInUser user, string baseUrl, CancellationToken ct)
     {
         if (user.IsPatient)
             return (await LabelAsync(user.FhirUserId, ct) is { } own ? [new Choice(user.FhirUserId, own)] : [], false);
@@ -25,7 +25,7 @@ public sealed class PatientDirectory(IResourceStore store, SqlSearch search, Sea
     }
 
     /// <summary>Whether this user may have this patient in context: their own, or (a practitioner) any existing Patient.</summary>
-    public async Task<bool> AllowedAsync(SmartUser user, string id, CancellationToken ct) =>
+    public async Task<bool> AllowedAsync(SignedInUser user, string id, CancellationToken ct) =>
         user.IsPatient ? id == user.FhirUserId : Conformance.Serialization.PrimitiveRules.IsId(id) && await LabelAsync(id, ct) is not null;
 
     /// <summary>The patient's name and birth date; null when there is no such Patient.</summary>

@@ -14,6 +14,7 @@ public static class SmartPage
         "body{font-family:system-ui,sans-serif;max-width:36rem;margin:2rem auto;padding:0 1rem;line-height:1.5}" +
         "label{display:block;margin-top:1rem}input[type=text],input[type=password]{width:100%;padding:.4rem;font-size:1rem}" +
         "button{margin:1rem .5rem 0 0;padding:.5rem 1.2rem;font-size:1rem}fieldset{border:1px solid #888}" +
+        "a.provider{display:inline-block;padding:.5rem 1.2rem;border:1px solid #555;border-radius:.2rem;text-decoration:none}" +
         ".error{color:#a00;font-weight:bold}code{background:#eee;padding:0 .2rem}";
 
     public static IResult Html(HttpContext http, SmartTexts texts, string title, string body, int status = StatusCodes.Status200OK)

@@ -25,7 +25,7 @@ public static class SmartScopes
     /// (a <c>user/</c> scope is not bounded by <c>fhirUser</c>: it would open every record), never <c>system/</c>
     /// (Backend Services). Unknown scopes are left out; with both refresh scopes, <c>offline_access</c> wins.
     /// </summary>
-    public static List<string> GrantToUser(IEnumerable<string> requested, SmartClient client, SmartUser user)
+    public static List<string> GrantToUser(IEnumerable<string> requested, SmartClient client, SignedInUser user)
     {
         var granted = new List<string>();
         foreach (var scope in requested.Distinct(StringComparer.Ordinal))

@@ -1,3 +1,4 @@
+using FhirServer.Smart.ProSanteConnect;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.AspNetCore.DataProtection;
 using OpenIddict.Server;
@@ -38,9 +39,11 @@ public static class SmartServer
         services.AddSingleton(keys);
         // The sign-in cookie and the anti-forgery tokens are protected by ASP.NET Core's data protection: its keys kept
         // beside ours, so that sign-ins and open forms survive a restart.
-        services.AddDataProtection().PersistKeysToFileSystem(new DirectoryInfo(Path.Combine(keyDirectory, "data-protection")))
-            .SetApplicationName("FhirServer.Smart");
-        services.AddSmartSession(smart);
+        var protectionKeys = Directory.CreateDirectory(Path.Combine(keyDirectory, "data-protection"));
+        if (!OperatingSystem.IsWindows())
+            File.SetUnixFileMode(protectionKeys.FullName, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        services.AddDataProtection().PersistKeysToFileSystem(protectionKeys).SetApplicationName("FhirServer.Smart");
+        var loginPage = services.AddSmartSession(smart, server);
         services.AddSingleton<LaunchContexts>();
         services.AddSingleton<PatientDirectory>();
         services.AddSingleton<AuthorizationRequestChecks>();
@@ -53,7 +56,8 @@ public static class SmartServer
         services.AddSingleton<TokenErrors>();
         services.AddSingleton<ContractClaims>();
 
-        services.AddOpenIddict()
+        var openIddict = services.AddOpenIddict();
+        openIddict
             .AddCore(o => o.UseEntityFrameworkCore().UseDbContext<SmartDbContext>())
             .AddServer(o =>
             {
@@ -112,6 +116,13 @@ public static class SmartServer
                 o.AddEventHandler<OpenIddict.Validation.OpenIddictValidationEvents.ProcessAuthenticationContext>(b => b.UseSingletonHandler<ContractClaims>()
                     .SetOrder(int.MaxValue - 100_000));
             });
+        // Practitioners sign in through Pro Santé Connect when it is configured (docs/authorization.md).
+        if (smart.ProSanteConnect.Enabled)
+        {
+            openIddict.AddProSanteConnect(smart.ProSanteConnect, server, keys);
+            loginPage.Providers.Add(new LoginPage.Provider("Pro Santé Connect", ProSanteConnectEndpoints.LoginPath));
+        }
+        // Bearer tokens authenticate the API; the session cookie only the authorization server's pages that read it.
         services.AddAuthentication(OpenIddictValidationAspNetCoreDefaults.AuthenticationScheme);
     }
 
@@ -129,6 +140,8 @@ public static class SmartServer
         app.MapMethods(AuthorizationPath, [HttpMethods.Get, HttpMethods.Post], AuthorizeEndpoint.HandleAsync).DisableAntiforgery();
         app.MapPost(LaunchPath, LaunchEndpoint.CreateAsync);
         app.MapSmartSession();
+        var smart = app.Services.GetRequiredService<SmartSettings>();
+        if (smart.ProSanteConnect.Enabled) app.MapProSanteConnect(smart.ProSanteConnect);
     }
 
     /// <summary>The FHIR base URL, without the final slash: the issuer (the server's root).</summary>

@@ -7,20 +7,35 @@ using static OpenIddict.Abstractions.OpenIddictConstants;
 namespace FhirServer.Smart;
 
 /// <summary>
-/// The user's sign-in at the authorization server: a cookie (its own scheme, beside the bearer tokens of the FHIR
-/// API) set by the login form and read by the authorization endpoint. It carries the user name and
-/// <c>fhirUser</c>; the user is looked up in the configuration again on each use, so a user removed is signed out.
+/// The user's sign-in at the authorization server, whichever way they signed in (the login form, Pro Santé Connect):
+/// one cookie scheme (beside the bearer tokens of the FHIR API, which never read it) and one shape of claims —
+/// <c>sub</c>, <c>name</c>, <c>fhirUser</c>, <c>idp</c> — read by the authorization endpoint (docs/authorization.md,
+/// "Signed-in users"). A local user is looked up in the configuration again on each use, so a user removed is signed
+/// out; a practitioner through PSC is not in the configuration: the cookie's claims are the user.
 /// </summary>
 public static class SmartSession
 {
     public const string Scheme = "SmartSession";
 
+    public const string CookieName = "fhir_smart_session";
+
+    /// <summary>The name shown to the user (consent page).</summary>
+    public const string NameClaim = Claims.Name;
+
+    /// <summary>How the user signed in: <see cref="LocalProvider"/> or <see cref="ProSanteConnectProvider"/>.</summary>
+    public const string IdentityProviderClaim = "idp";
+
+    public const string LocalProvider = "local";
+    public const string ProSanteConnectProvider = "psc";
+
     /// <summary>When the sign-in ends (Unix seconds), carried into the tokens so that online_access ends with it.</summary>
     public const string ExpiresClaim = "smart_session_expires";
 
-    public static void AddSmartSession(this IServiceCollection services, SmartSettings smart)
+    /// <summary>The login page, to which an upstream provider adds its button.</summary>
+    public static LoginPage AddSmartSession(this IServiceCollection services, SmartSettings smart, ServerSettings server)
     {
-        services.AddSingleton<LoginPage>();
+        var page = new LoginPage();
+        services.AddSingleton(page);
         services.AddAntiforgery(o =>
         {
             o.Cookie.Name = "fhir_smart_antiforgery";
@@ -28,32 +43,66 @@ public static class SmartSession
         });
         services.AddAuthentication().AddCookie(Scheme, o =>
         {
-            o.Cookie.Name = "fhir_smart_session";
+            o.Cookie.Name = CookieName;
             o.Cookie.HttpOnly = true;
-            // Lax: the app sends the browser to the authorization endpoint from its own site, a top-level GET.
+            // Lax: the app sends the browser to the authorization endpoint from its own site, and an upstream provider
+            // sends it back, both by a top-level GET; cross-site POSTs go without it.
             o.Cookie.SameSite = SameSiteMode.Lax;
+            o.Cookie.SecurePolicy = SecurePolicy(server);
             o.LoginPath = SmartServer.LoginPath;
             o.ExpireTimeSpan = TimeSpan.FromMinutes(smart.SessionMinutes);
             o.SlidingExpiration = false;
         });
+        return page;
     }
+
+    /// <summary><c>Always</c> when the configured public base URL is https (TLS ends at the proxy), else as the request came.</summary>
+    public static CookieSecurePolicy SecurePolicy(ServerSettings server) =>
+        SmartServer.Issuer(server)?.Scheme == Uri.UriSchemeHttps ? CookieSecurePolicy.Always : CookieSecurePolicy.SameAsRequest;
+
+    /// <summary>The principal to sign in: <c>sub</c>, <c>name</c>, <c>fhirUser</c>, <c>idp</c>, and any <paramref name="more"/>.</summary>
+    public static ClaimsPrincipal Principal(SignedInUser user, IEnumerable<Claim>? more = null)
+    {
+        var identity = new ClaimsIdentity(Scheme, NameClaim, Claims.Role);
+        identity.AddClaim(new Claim(Claims.Subject, user.Subject));
+        identity.AddClaim(new Claim(NameClaim, user.Name));
+        identity.AddClaim(new Claim(ContractClaims.FhirUser, user.FhirUser));
+        identity.AddClaim(new Claim(IdentityProviderClaim, user.IdentityProvider));
+        identity.AddClaims(more ?? []);
+        return new ClaimsPrincipal(identity);
+    }
+
+    public static Task SignInAsync(HttpContext http, SignedInUser user, IEnumerable<Claim>? more = null) =>
+        http.SignInAsync(Scheme, Principal(user, more), new AuthenticationProperties { IsPersistent = false });
 
     public static void MapSmartSession(this WebApplication app)
     {
         app.MapGet(SmartServer.LoginPath, (HttpContext http, LoginPage page, string? returnUrl) =>
             IsLocal(returnUrl) ? page.Render(http, returnUrl!) : SmartPage.Error(http, SmartTexts.For(http), "ReturnUrl must be a path on this server."));
-        app.MapPost(SmartServer.LoginPath, SignInAsync).DisableAntiforgery();
+        app.MapPost(SmartServer.LoginPath, LoginAsync).DisableAntiforgery();
     }
 
-    /// <summary>The signed-in user, or null (none, or no longer configured).</summary>
-    public static async Task<(SmartUser User, DateTimeOffset Expires)?> CurrentAsync(HttpContext http, SmartSettings settings)
+    /// <summary>The signed-in user, or null (none, a local user no longer configured, a cookie without the claims).</summary>
+    public static async Task<(SignedInUser User, DateTimeOffset Expires)?> CurrentAsync(HttpContext http, SmartSettings settings)
     {
         var result = await http.AuthenticateAsync(Scheme);
-        if (!result.Succeeded || settings.FindUser(result.Principal.FindFirst(Claims.Subject)?.Value) is not { } user) return null;
+        if (!result.Succeeded) return null;
+        var claims = result.Principal;
+        var subject = claims.FindFirst(Claims.Subject)?.Value;
+        SignedInUser? user = claims.FindFirst(IdentityProviderClaim)?.Value switch
+        {
+            // A practitioner through PSC: in no configuration, the claims checked at the callback are the user.
+            ProSanteConnectProvider when subject is { Length: > 0 } && claims.FindFirst(ContractClaims.FhirUser)?.Value is { } fhirUser
+                && fhirUser.StartsWith("Practitioner/", StringComparison.Ordinal) =>
+                new SignedInUser(subject, claims.FindFirst(NameClaim)?.Value ?? subject, fhirUser, ProSanteConnectProvider),
+            LocalProvider => settings.FindUser(subject) is { } local ? SignedInUser.Local(local) : null,
+            _ => null,
+        };
+        if (user is null) return null;
         return (user, result.Properties.ExpiresUtc ?? DateTimeOffset.UtcNow.AddMinutes(settings.SessionMinutes));
     }
 
-    private static async Task<IResult> SignInAsync(HttpContext http, SmartSettings settings, LoginPage page, IAntiforgery antiforgery,
+    private static async Task<IResult> LoginAsync(HttpContext http, SmartSettings settings, LoginPage page, IAntiforgery antiforgery,
         ILogger<LoginPage> logger)
     {
         var texts = SmartTexts.For(http);
@@ -69,15 +118,16 @@ public static class SmartSession
             logger.LogWarning("SMART sign-in refused for user name {Username}", username);
             return page.Render(http, returnUrl, username, failed: true);
         }
-        var identity = new ClaimsIdentity(Scheme, Claims.Subject, Claims.Role);
-        identity.AddClaim(new Claim(Claims.Subject, user!.Username!));
-        identity.AddClaim(new Claim(ContractClaims.FhirUser, user.FhirUser!));
-        await http.SignInAsync(Scheme, new ClaimsPrincipal(identity));
-        logger.LogInformation("SMART sign-in of {Username} ({FhirUser})", user.Username, user.FhirUser);
+        await SignInAsync(http, SignedInUser.Local(user!));
+        logger.LogInformation("SMART sign-in of {Username} ({FhirUser})", user!.Username, user.FhirUser);
         return Results.Redirect(returnUrl);
     }
 
-    // A path on this server: not another site's address, not a scheme-relative //host nor /\host.
-    private static bool IsLocal(string? url) =>
-        url is { Length: > 0 } && url[0] == '/' && (url.Length == 1 || (url[1] != '/' && url[1] != '\\'));
+    /// <summary>
+    /// A path of this server (<c>/…</c>), never another site (<c>//host</c>, <c>/\host</c>, <c>https://…</c>) nor a header
+    /// injection (control characters): where a sign-in, local or upstream, may send the browser back to.
+    /// </summary>
+    public static bool IsLocal(string? url) =>
+        url is not null && url.StartsWith('/') && !url.StartsWith("//", StringComparison.Ordinal) && !url.StartsWith("/\\", StringComparison.Ordinal)
+        && !url.Any(char.IsControl) && Uri.IsWellFormedUriString(url, UriKind.Relative);
 }

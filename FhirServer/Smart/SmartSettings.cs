@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using FhirServer.Hosting;
+using FhirServer.Smart.ProSanteConnect;
 
 namespace FhirServer.Smart;
 
@@ -60,6 +61,9 @@ public sealed class SmartSettings
 
     public SmartClient? FindClient(string? clientId) => clientId is null ? null : Clients.Find(c => c.ClientId == clientId);
 
+    /// <summary>Pro Santé Connect as an upstream OpenID Connect provider for practitioners (off unless configured).</summary>
+    public ProSanteConnectSettings ProSanteConnect { get; set; } = new();
+
     public bool IsSmart => Mode.Equals("smart", StringComparison.OrdinalIgnoreCase);
 
     /// <summary>Reads <c>Auth:Mode</c> and the <c>Smart</c> section; throws <see cref="ConfigurationException"/> on the first mistake.</summary>
@@ -99,6 +103,7 @@ public sealed class SmartSettings
         }
         if (StyleUrl is not null && !Uri.TryCreate(StyleUrl, UriKind.Absolute, out _))
             throw new ConfigurationException($"Smart:StyleUrl '{StyleUrl}' is not an absolute URL.");
+        ProSanteConnect.Validate();
         var seen = new HashSet<string>(StringComparer.Ordinal);
         foreach (var client in Clients)
         {

@@ -17,11 +17,11 @@ public static class SmartSignIn
     public const string FhirContextClaim = "smart_fhir_context";
     public const string NeedPatientBannerClaim = "smart_need_patient_banner";
 
-    public static ClaimsPrincipal Principal(SmartUser user, SmartClient client, IReadOnlyList<string> scopes, string? patient,
+    public static ClaimsPrincipal Principal(SignedInUser user, SmartClient client, IReadOnlyList<string> scopes, string? patient,
         LaunchContext? launch, DateTimeOffset sessionExpires)
     {
         var identity = new ClaimsIdentity(TokenValidationParameters.DefaultAuthenticationType, Claims.Name, Claims.Role);
-        identity.SetClaim(Claims.Subject, user.Username);
+        identity.SetClaim(Claims.Subject, user.Subject);
         identity.SetClaim(ContractClaims.ClientId, client.ClientId);
         identity.SetClaim(ContractClaims.FhirUser, user.FhirUser);
         identity.SetClaim(ContractClaims.Patient, patient);

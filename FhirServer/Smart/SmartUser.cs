@@ -18,13 +18,6 @@ public sealed class SmartUser
 
     public string? DisplayName { get; set; }
 
-    public string FhirUserType => FhirUser![..FhirUser!.IndexOf('/')];
-
-    public string FhirUserId => FhirUser![(FhirUser!.IndexOf('/') + 1)..];
-
-    /// <summary>A patient user reaches only their own record: patient/ scopes, their Patient in context.</summary>
-    public bool IsPatient => FhirUserType == "Patient";
-
     public void Validate()
     {
         if (string.IsNullOrWhiteSpace(Username)) throw new ConfigurationException("Smart:Users: a user has no Username.");
