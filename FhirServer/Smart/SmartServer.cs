@@ -34,6 +34,10 @@ public static class SmartServer
         services.AddSingleton<ClientAssertionReplay>();
         services.AddSingleton<IntrospectionClaims>();
         services.AddSingleton<TokenErrors>();
+        services.AddSingleton<ClientJwks>();
+        services.AddSingleton<ClientAssertionFormat>();
+        services.AddSingleton<ClientAssertionType>();
+        services.AddHttpClient(ClientJwks.HttpClientName);
         services.AddSingleton<ContractClaims>();
 
         services.AddOpenIddict()
@@ -63,7 +67,9 @@ public static class SmartServer
                 o.AddEventHandler<OpenIddictServerEvents.ProcessAuthenticationContext>(b => b.UseSingletonHandler<ClientAssertionReplay>()
                     .AddFilter<OpenIddictServerHandlerFilters.RequireClientAssertionPrincipal>()
                     .SetOrder(OpenIddictServerHandlers.ValidateClientAssertionWellknownClaims.Descriptor.Order + 1));
-                o.AddEventHandler<OpenIddictServerEvents.ApplyTokenResponseContext>(b => b.UseSingletonHandler<TokenErrors>().SetOrder(int.MinValue + 100_000));
+                o.AddEventHandler<OpenIddictServerEvents.ProcessErrorContext>(b => b.UseSingletonHandler<TokenErrors>().SetOrder(TokenErrors.Order));
+                o.AddEventHandler<OpenIddictServerEvents.ValidateTokenContext>(b => b.UseSingletonHandler<ClientAssertionFormat>().SetOrder(ClientAssertionFormat.Order));
+                o.AddEventHandler<OpenIddictServerEvents.ValidateTokenContext>(b => b.UseSingletonHandler<ClientAssertionType>().SetOrder(ClientAssertionType.Order));
                 o.AddEventHandler<OpenIddictServerEvents.HandleIntrospectionRequestContext>(b => b.UseSingletonHandler<IntrospectionClaims>());
             })
             .AddValidation(o =>

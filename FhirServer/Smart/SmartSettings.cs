@@ -27,6 +27,24 @@ public sealed class SmartSettings
     /// <summary>Lifetime of an access token, in minutes.</summary>
     public int AccessTokenMinutes { get; set; } = 60;
 
+    /// <summary>
+    /// The longest client assertion (a signed JWT, in characters) the token, introspection and revocation endpoints
+    /// read; a longer one is refused as <c>invalid_client</c> before it is parsed.
+    /// </summary>
+    public int MaxClientAssertionLength { get; set; } = 8192;
+
+    /// <summary>
+    /// Minutes a JSON Web Key Set fetched from a client's <c>JwksUri</c> is kept at most; less when the answer's
+    /// <c>Cache-Control</c> says less (SMART: never longer than the client's cache-control header indicates).
+    /// </summary>
+    public int JwksCacheMinutes { get; set; } = 5;
+
+    /// <summary>The largest JSON Web Key Set read from a client's <c>JwksUri</c>, in bytes.</summary>
+    public int MaxJwksBytes { get; set; } = 65536;
+
+    /// <summary>Seconds to wait for a client's <c>JwksUri</c> to answer.</summary>
+    public int JwksTimeoutSeconds { get; set; } = 5;
+
     /// <summary>The clients allowed to ask for tokens, synchronised into the application store at start-up.</summary>
     public List<SmartClient> Clients { get; set; } = [];
 
@@ -62,6 +80,9 @@ public sealed class SmartSettings
             throw new ConfigurationException($"Unknown Auth:Mode '{Mode}' (--auth): use smart or off.");
         if (SigningKeyRotationDays <= 0) throw new ConfigurationException($"Smart:SigningKeyRotationDays is {SigningKeyRotationDays}: it must be a positive number.");
         if (AccessTokenMinutes <= 0) throw new ConfigurationException($"Smart:AccessTokenMinutes is {AccessTokenMinutes}: it must be a positive number.");
+        foreach (var (name, value) in new[] { ("MaxClientAssertionLength", MaxClientAssertionLength), ("MaxJwksBytes", MaxJwksBytes), ("JwksTimeoutSeconds", JwksTimeoutSeconds) })
+            if (value <= 0) throw new ConfigurationException($"Smart:{name} is {value}: it must be a positive number.");
+        if (JwksCacheMinutes < 0) throw new ConfigurationException($"Smart:JwksCacheMinutes is {JwksCacheMinutes}: it must be 0 (no cache) or more.");
         var seen = new HashSet<string>(StringComparer.Ordinal);
         foreach (var client in Clients)
         {
