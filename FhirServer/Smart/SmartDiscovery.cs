@@ -17,7 +17,7 @@ public static class SmartDiscovery
 
     public static IResult Configuration(HttpContext http, ServerSettings server, SmartSettings smart)
     {
-        var issuer = (SmartServer.Issuer(server)?.AbsoluteUri ?? $"{http.Request.Scheme}://{http.Request.Host}{http.Request.PathBase}/").TrimEnd('/');
+        var issuer = SmartCapabilities.Issuer(http, server);
         var document = new JsonObject
         {
             ["issuer"] = issuer,

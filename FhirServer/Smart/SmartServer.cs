@@ -35,6 +35,7 @@ public static class SmartServer
         services.AddSingleton<IntrospectionClaims>();
         services.AddSingleton<TokenErrors>();
         services.AddSingleton<ClientJwks>();
+        services.AddSingleton<SmartCapabilities>();
         services.AddSingleton<ClientAssertionFormat>();
         services.AddSingleton<ClientAssertionType>();
         services.AddHttpClient(ClientJwks.HttpClientName);
