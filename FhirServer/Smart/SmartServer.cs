@@ -36,6 +36,7 @@ public static class SmartServer
         services.AddSingleton<TokenErrors>();
         services.AddSingleton<ClientJwks>();
         services.AddSingleton<SmartCapabilities>();
+        services.AddSingleton<AccessTokenAudience>();
         services.AddSingleton<ClientAssertionFormat>();
         services.AddSingleton<ClientAssertionType>();
         services.AddHttpClient(ClientJwks.HttpClientName);
@@ -68,6 +69,7 @@ public static class SmartServer
                 o.AddEventHandler<OpenIddictServerEvents.ProcessAuthenticationContext>(b => b.UseSingletonHandler<ClientAssertionReplay>()
                     .AddFilter<OpenIddictServerHandlerFilters.RequireClientAssertionPrincipal>()
                     .SetOrder(OpenIddictServerHandlers.ValidateClientAssertionWellknownClaims.Descriptor.Order + 1));
+                o.AddEventHandler<OpenIddictServerEvents.ProcessSignInContext>(b => b.UseSingletonHandler<AccessTokenAudience>().SetOrder(AccessTokenAudience.SignInOrder));
                 o.AddEventHandler<OpenIddictServerEvents.ProcessErrorContext>(b => b.UseSingletonHandler<TokenErrors>().SetOrder(TokenErrors.Order));
                 o.AddEventHandler<OpenIddictServerEvents.ValidateTokenContext>(b => b.UseSingletonHandler<ClientAssertionFormat>().SetOrder(ClientAssertionFormat.Order));
                 o.AddEventHandler<OpenIddictServerEvents.ValidateTokenContext>(b => b.UseSingletonHandler<ClientAssertionType>().SetOrder(ClientAssertionType.Order));
@@ -79,6 +81,8 @@ public static class SmartServer
                 o.UseAspNetCore();
                 // A revoked token is refused from then on: each request checks its entry in the token store.
                 o.EnableTokenEntryValidation();
+                o.AddEventHandler<OpenIddict.Validation.OpenIddictValidationEvents.ValidateTokenContext>(b => b.UseSingletonHandler<AccessTokenAudience>()
+                    .SetOrder(AccessTokenAudience.ValidationOrder));
                 o.AddEventHandler<OpenIddict.Validation.OpenIddictValidationEvents.ProcessAuthenticationContext>(b => b.UseSingletonHandler<ContractClaims>()
                     .SetOrder(int.MaxValue - 100_000));
             });
