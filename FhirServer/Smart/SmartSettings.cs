@@ -63,13 +63,9 @@ public sealed class SmartSettings
             throw new ConfigurationException($"The Smart section of the configuration: {e.Message}", e);
         }
         settings.Mode = configuration["Auth:Mode"] ?? settings.Mode;
-        // A JSON Web Key Set written inline in the configuration is a tree of keys, not a string: turned back into JSON.
-        var clients = configuration.GetSection("Smart:Clients").GetChildren().ToList();
-        for (var i = 0; i < clients.Count && i < settings.Clients.Count; i++)
-        {
-            var jwks = clients[i].GetSection("Jwks");
-            if (jwks.Value is null && jwks.GetChildren().Any()) settings.Clients[i].Jwks = ToJson(jwks).ToJsonString();
-        }
+        // A JSON Web Key Set written inline in the configuration is a tree of keys, not a string: the binder skips a
+        // list element it cannot bind, so each client is bound without it, then given it back as JSON.
+        settings.Clients = [.. configuration.GetSection("Smart:Clients").GetChildren().Select(ReadClient)];
         settings.Validate();
         return settings;
     }
@@ -89,6 +85,25 @@ public sealed class SmartSettings
             client.Validate();
             if (!seen.Add(client.ClientId!)) throw new ConfigurationException($"Smart:Clients: client_id '{client.ClientId}' is configured twice.");
         }
+    }
+
+    private static SmartClient ReadClient(IConfigurationSection section)
+    {
+        var values = section.AsEnumerable(makePathsRelative: true)
+            .Where(kv => kv.Value is not null && !kv.Key.Equals("Jwks", StringComparison.OrdinalIgnoreCase)
+                         && !kv.Key.StartsWith("Jwks:", StringComparison.OrdinalIgnoreCase));
+        SmartClient client;
+        try
+        {
+            client = new ConfigurationBuilder().AddInMemoryCollection(values).Build().Get<SmartClient>() ?? new SmartClient();
+        }
+        catch (InvalidOperationException e)
+        {
+            throw new ConfigurationException($"Smart:Clients:{section.Key}: {e.Message}", e);
+        }
+        var jwks = section.GetSection("Jwks");
+        client.Jwks = jwks.Value ?? (jwks.GetChildren().Any() ? ToJson(jwks).ToJsonString() : null);
+        return client;
     }
 
     // Configuration sections whose keys are 0, 1, 2… were arrays.
