@@ -22,6 +22,9 @@ public static class SmartServer
     {
         services.AddSingleton(smart);
         services.AddMemoryCache();
+        // OpenIddict and Entity Framework Core log every request and every query at Information: a line or more per
+        // token checked. Their warnings and errors are kept (a refusal is logged by our own handlers, TokenErrors).
+        services.AddLogging(b => b.AddFilter("OpenIddict", LogLevel.Warning).AddFilter("Microsoft.EntityFrameworkCore", LogLevel.Warning));
         services.AddDbContext<SmartDbContext>(o =>
         {
             if (server.IsSqlite) o.UseSqlite($"Data Source={Path.Combine(server.DataDirectory, "smart.db")}");
