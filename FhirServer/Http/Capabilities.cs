@@ -10,8 +10,14 @@ namespace FhirServer.Http;
 /// it loaded: one <c>rest.resource</c> per resource type of the definitions, with the interactions of
 /// <see cref="FhirEndpoints"/>. Built as JSON once, read back through our own parser (checked like any input).
 /// </summary>
-public sealed class Capabilities(ConformanceContext conformance, ServerSettings settings, FhirOutput output, FhirServer.Search.ISearchParameters searchParameters)
+public sealed class Capabilities(ConformanceContext conformance, ServerSettings settings, FhirOutput output, FhirServer.Search.ISearchParameters searchParameters,
+    Smart.SmartCapabilities? smart = null)
 {
+    // With SMART the statement names the authorization server's URLs, under the issuer: one statement per issuer seen
+    // (one when Server:BaseUrl is set), a few kept; more (Host headers made up) are built each time, not kept.
+    private const int KeptIssuers = 8;
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, byte[]> _byIssuer = new(StringComparer.Ordinal);
+
     private static readonly string[] TypeInteractions = ["read", "vread", "update", "patch", "delete", "history-instance", "history-type", "create", "search-type"];
     private static readonly byte[] Versions =
         Encoding.UTF8.GetBytes("{\"resourceType\":\"Parameters\",\"parameter\":[{\"name\":\"version\",\"valueCode\":\"4.0\"},{\"name\":\"default\",\"valueCode\":\"4.0\"}]}");
@@ -32,12 +38,20 @@ public sealed class Capabilities(ConformanceContext conformance, ServerSettings 
         var mode = http.Request.Query["mode"].ToString();
         var json = mode switch
         {
-            "" or "full" or "normal" => _json ??= Encoding.UTF8.GetBytes(Build(conformance, settings, searchParameters, _startedAt)),
+            "" or "full" or "normal" => smart is null ? _json ??= Encoding.UTF8.GetBytes(Build(conformance, settings, searchParameters, _startedAt, null)) : WithSecurity(smart.Issuer(http)),
             "terminology" => _terminology ??= Encoding.UTF8.GetBytes(Terminology.TerminologyCapabilities
                 .Build(conformance.Registry, r => Describe(r, settings, _startedAt)).ToJsonString(JsonOptions)),
             _ => throw FhirException.BadRequest($"The mode of /metadata is full, normal or terminology, not '{mode}'.", "mode"),
         };
         return output.WriteAsync(http, json, StatusCodes.Status200OK);
+    }
+
+    private byte[] WithSecurity(string issuer)
+    {
+        if (_byIssuer.TryGetValue(issuer, out var kept)) return kept;
+        var json = Encoding.UTF8.GetBytes(Build(conformance, settings, searchParameters, _startedAt, smart!.Security(issuer)));
+        if (_byIssuer.Count < KeptIssuers) _byIssuer.TryAdd(issuer, json);
+        return json;
     }
 
     /// <summary>GET /$versions (R4 http.html#versions): the FHIR versions this server answers in, and its default.</summary>
@@ -68,7 +82,8 @@ public sealed class Capabilities(ConformanceContext conformance, ServerSettings 
         resource["software"] = new JsonObject { ["name"] = "FhirServer", ["version"] = version, ["releaseDate"] = built.ToString("yyyy-MM-ddTHH:mm:ssZ") };
     }
 
-    private static string Build(ConformanceContext conformance, ServerSettings settings, FhirServer.Search.ISearchParameters searchParameters, DateTimeOffset startedAt)
+    private static string Build(ConformanceContext conformance, ServerSettings settings, FhirServer.Search.ISearchParameters searchParameters, DateTimeOffset startedAt,
+        JsonObject? security)
     {
         var packages = string.Join(", ", conformance.Resolution.Packages.Select(p => $"{p.Name}#{p.Version}"));
         var registry = conformance.Registry;
@@ -130,6 +145,7 @@ public sealed class Capabilities(ConformanceContext conformance, ServerSettings 
             {
                 ["mode"] = "server",
                 ["documentation"] = "Versioned resources on SQLite or PostgreSQL; batch and transaction Bundles; search over every SearchParameter of the loaded packages that the server indexes (_text and _content with Server:FullText).",
+                ["security"] = security,
                 ["resource"] = resources,
                 ["interaction"] = new JsonArray(
                     new JsonObject { ["code"] = "transaction" },
@@ -139,6 +155,8 @@ public sealed class Capabilities(ConformanceContext conformance, ServerSettings 
                 ["operation"] = new JsonArray(new JsonObject { ["name"] = "versions", ["definition"] = "http://hl7.org/fhir/OperationDefinition/CapabilityStatement-versions" }),
             }),
         };
+        // R4 CapabilityStatement.rest.security: only with SMART authorization.
+        if (security is null) ((JsonObject)rest["rest"]![0]!).Remove("security");
         foreach (var name in rest.Select(p => p.Key).ToList())
         {
             var value = rest[name];

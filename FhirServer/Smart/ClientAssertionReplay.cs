@@ -8,7 +8,7 @@ namespace FhirServer.Smart;
 /// <summary>
 /// What SMART Backend Services ("Authenticating to the token endpoint") adds to OpenIddict's checks of a client
 /// assertion, once its signature, issuer and audience are verified: a <c>jti</c>, never seen before for that client
-/// while the assertion is valid, and an <c>exp</c> no more than five minutes ahead.
+/// while the assertion is valid, an <c>exp</c> no more than five minutes ahead, and no <c>nbf</c> ahead.
 /// </summary>
 public sealed class ClientAssertionReplay(IMemoryCache seen, TimeProvider time, ILogger<ClientAssertionReplay> logger)
     : IOpenIddictServerHandler<OpenIddictServerEvents.ProcessAuthenticationContext>
@@ -27,6 +27,9 @@ public sealed class ClientAssertionReplay(IMemoryCache seen, TimeProvider time, 
         if (string.IsNullOrEmpty(jti)) problem = "The client assertion has no jti.";
         else if (expires is null) problem = "The client assertion has no exp.";
         else if (expires > now + MaxLifetime + Skew) problem = "The client assertion's exp is more than five minutes ahead.";
+        // OpenIddict checks exp only; a JWT is not accepted before its nbf (RFC 7519 section 4.1.5).
+        else if (long.TryParse(principal.GetClaim(Claims.NotBefore), out var nbf) && DateTimeOffset.FromUnixTimeSeconds(nbf) > now + Skew)
+            problem = "The client assertion is not valid yet (its nbf is ahead).";
         else
         {
             // The key lives as long as the assertion could still be accepted; the cache is this server's memory, so

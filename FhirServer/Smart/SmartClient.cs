@@ -50,6 +50,10 @@ public sealed class SmartClient
         if (IsConfidential && string.IsNullOrEmpty(Secret)) throw new ConfigurationException($"{where}: a confidential client needs a Secret.");
         if (IsAsymmetric && string.IsNullOrEmpty(Jwks) && string.IsNullOrEmpty(JwksUri))
             throw new ConfigurationException($"{where}: an asymmetric client needs Jwks or JwksUri.");
+        if (Jwks is not null && JwksUri is not null)
+            throw new ConfigurationException($"{where}: give Jwks or JwksUri, not both.");
+        if (JwksUri is not null && !(Uri.TryCreate(JwksUri, UriKind.Absolute, out var jwksUri) && jwksUri.Scheme is "https" or "http"))
+            throw new ConfigurationException($"{where}: JwksUri '{JwksUri}' is not an absolute http(s) URL.");
         if (!IsAsymmetric && (Jwks is not null || JwksUri is not null))
             throw new ConfigurationException($"{where}: Jwks and JwksUri are for asymmetric clients.");
         if (Jwks is not null)

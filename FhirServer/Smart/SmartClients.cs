@@ -32,6 +32,17 @@ public static class SmartClients
         logger.LogInformation("SMART: {Count} clients registered ({Removed} removed)", settings.Clients.Count, stale.Count);
     }
 
+    private static Microsoft.IdentityModel.Tokens.JsonWebKeySet NoOnesKey()
+    {
+        using var rsa = System.Security.Cryptography.RSA.Create(2048);
+        var key = Microsoft.IdentityModel.Tokens.JsonWebKeyConverter.ConvertFromRSASecurityKey(
+            new Microsoft.IdentityModel.Tokens.RsaSecurityKey(rsa.ExportParameters(false)));
+        key.Use = "sig";
+        var set = new Microsoft.IdentityModel.Tokens.JsonWebKeySet();
+        set.Keys.Add(key);
+        return set;
+    }
+
     private static OpenIddictApplicationDescriptor Describe(SmartClient client)
     {
         var descriptor = new OpenIddictApplicationDescriptor
@@ -42,6 +53,10 @@ public static class SmartClients
             ClientSecret = client.IsConfidential ? client.Secret : null,
         };
         if (client.Jwks is not null) descriptor.JsonWebKeySet = new Microsoft.IdentityModel.Tokens.JsonWebKeySet(client.Jwks);
+        // OpenIddict takes a confidential client without a secret only with a key set; the keys at a client's JwksUri
+        // are fetched when an assertion comes (ClientAssertionFormat), so the store gets a public key whose private
+        // half no one has: it signs nothing.
+        else if (client.JwksUri is not null) descriptor.JsonWebKeySet = NoOnesKey();
         foreach (var uri in client.RedirectUris) descriptor.RedirectUris.Add(new Uri(uri));
         descriptor.Permissions.UnionWith([Permissions.Endpoints.Token, Permissions.Endpoints.Revocation]);
         if (!client.IsPublic) descriptor.Permissions.Add(Permissions.Endpoints.Introspection);

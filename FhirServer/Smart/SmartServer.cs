@@ -28,6 +28,9 @@ public static class SmartServer
     {
         services.AddSingleton(smart);
         services.AddMemoryCache();
+        // OpenIddict and Entity Framework Core log every request and every query at Information: a line or more per
+        // token checked. Their warnings and errors are kept (a refusal is logged by our own handlers, TokenErrors).
+        services.AddLogging(b => b.AddFilter("OpenIddict", LogLevel.Warning).AddFilter("Microsoft.EntityFrameworkCore", LogLevel.Warning));
         services.AddDbContext<SmartDbContext>(o =>
         {
             if (server.IsSqlite) o.UseSqlite($"Data Source={Path.Combine(server.DataDirectory, "smart.db")}");
@@ -54,6 +57,12 @@ public static class SmartServer
         services.AddSingleton<ClientAssertionReplay>();
         services.AddSingleton<IntrospectionClaims>();
         services.AddSingleton<TokenErrors>();
+        services.AddSingleton<ClientJwks>();
+        services.AddSingleton<SmartCapabilities>();
+        services.AddSingleton<AccessTokenAudience>();
+        services.AddSingleton<ClientAssertionFormat>();
+        services.AddSingleton<ClientAssertionType>();
+        services.AddHttpClient(ClientJwks.HttpClientName);
         services.AddSingleton<ContractClaims>();
 
         var openIddict = services.AddOpenIddict();
@@ -96,7 +105,10 @@ public static class SmartServer
                 o.AddEventHandler<OpenIddictServerEvents.ProcessAuthenticationContext>(b => b.UseSingletonHandler<ClientAssertionReplay>()
                     .AddFilter<OpenIddictServerHandlerFilters.RequireClientAssertionPrincipal>()
                     .SetOrder(OpenIddictServerHandlers.ValidateClientAssertionWellknownClaims.Descriptor.Order + 1));
-                o.AddEventHandler<OpenIddictServerEvents.ApplyTokenResponseContext>(b => b.UseSingletonHandler<TokenErrors>().SetOrder(int.MinValue + 100_000));
+                o.AddEventHandler<OpenIddictServerEvents.ProcessSignInContext>(b => b.UseSingletonHandler<AccessTokenAudience>().SetOrder(AccessTokenAudience.SignInOrder));
+                o.AddEventHandler<OpenIddictServerEvents.ProcessErrorContext>(b => b.UseSingletonHandler<TokenErrors>().SetOrder(TokenErrors.Order));
+                o.AddEventHandler<OpenIddictServerEvents.ValidateTokenContext>(b => b.UseSingletonHandler<ClientAssertionFormat>().SetOrder(ClientAssertionFormat.Order));
+                o.AddEventHandler<OpenIddictServerEvents.ValidateTokenContext>(b => b.UseSingletonHandler<ClientAssertionType>().SetOrder(ClientAssertionType.Order));
                 o.AddEventHandler<OpenIddictServerEvents.HandleIntrospectionRequestContext>(b => b.UseSingletonHandler<IntrospectionClaims>());
                 o.AddEventHandler<OpenIddictServerEvents.ValidateAuthorizationRequestContext>(b => b.UseSingletonHandler<AuthorizationRequestChecks>()
                     .SetOrder(OpenIddictServerHandlers.Authentication.ValidateClientRedirectUri.Descriptor.Order + 1));
@@ -113,6 +125,8 @@ public static class SmartServer
                 o.UseAspNetCore();
                 // A revoked token is refused from then on: each request checks its entry in the token store.
                 o.EnableTokenEntryValidation();
+                o.AddEventHandler<OpenIddict.Validation.OpenIddictValidationEvents.ValidateTokenContext>(b => b.UseSingletonHandler<AccessTokenAudience>()
+                    .SetOrder(AccessTokenAudience.ValidationOrder));
                 o.AddEventHandler<OpenIddict.Validation.OpenIddictValidationEvents.ProcessAuthenticationContext>(b => b.UseSingletonHandler<ContractClaims>()
                     .SetOrder(int.MaxValue - 100_000));
             });

@@ -49,6 +49,24 @@ public sealed class SmartSettings
     /// <summary>The <c>smart_style_url</c> of token responses (SMART App Launch "Styling"); none by default.</summary>
     public string? StyleUrl { get; set; }
 
+    /// <summary>
+    /// The longest client assertion (a signed JWT, in characters) the token, introspection and revocation endpoints
+    /// read; a longer one is refused as <c>invalid_client</c> before it is parsed.
+    /// </summary>
+    public int MaxClientAssertionLength { get; set; } = 8192;
+
+    /// <summary>
+    /// Minutes a JSON Web Key Set fetched from a client's <c>JwksUri</c> is kept at most; less when the answer's
+    /// <c>Cache-Control</c> says less (SMART: never longer than the client's cache-control header indicates).
+    /// </summary>
+    public int JwksCacheMinutes { get; set; } = 5;
+
+    /// <summary>The largest JSON Web Key Set read from a client's <c>JwksUri</c>, in bytes.</summary>
+    public int MaxJwksBytes { get; set; } = 65536;
+
+    /// <summary>Seconds to wait for a client's <c>JwksUri</c> to answer.</summary>
+    public int JwksTimeoutSeconds { get; set; } = 5;
+
     /// <summary>The clients allowed to ask for tokens, synchronised into the application store at start-up.</summary>
     public List<SmartClient> Clients { get; set; } = [];
 
@@ -79,13 +97,9 @@ public sealed class SmartSettings
             throw new ConfigurationException($"The Smart section of the configuration: {e.Message}", e);
         }
         settings.Mode = configuration["Auth:Mode"] ?? settings.Mode;
-        // A JSON Web Key Set written inline in the configuration is a tree of keys, not a string: turned back into JSON.
-        var clients = configuration.GetSection("Smart:Clients").GetChildren().ToList();
-        for (var i = 0; i < clients.Count && i < settings.Clients.Count; i++)
-        {
-            var jwks = clients[i].GetSection("Jwks");
-            if (jwks.Value is null && jwks.GetChildren().Any()) settings.Clients[i].Jwks = ToJson(jwks).ToJsonString();
-        }
+        // A JSON Web Key Set written inline in the configuration is a tree of keys, not a string: the binder skips a
+        // list element it cannot bind, so each client is bound without it, then given it back as JSON.
+        settings.Clients = [.. configuration.GetSection("Smart:Clients").GetChildren().Select(ReadClient)];
         settings.Validate();
         return settings;
     }
@@ -104,6 +118,9 @@ public sealed class SmartSettings
         if (StyleUrl is not null && !Uri.TryCreate(StyleUrl, UriKind.Absolute, out _))
             throw new ConfigurationException($"Smart:StyleUrl '{StyleUrl}' is not an absolute URL.");
         ProSanteConnect.Validate();
+        foreach (var (name, value) in new[] { ("MaxClientAssertionLength", MaxClientAssertionLength), ("MaxJwksBytes", MaxJwksBytes), ("JwksTimeoutSeconds", JwksTimeoutSeconds) })
+            if (value <= 0) throw new ConfigurationException($"Smart:{name} is {value}: it must be a positive number.");
+        if (JwksCacheMinutes < 0) throw new ConfigurationException($"Smart:JwksCacheMinutes is {JwksCacheMinutes}: it must be 0 (no cache) or more.");
         var seen = new HashSet<string>(StringComparer.Ordinal);
         foreach (var client in Clients)
         {
@@ -116,6 +133,25 @@ public sealed class SmartSettings
             user.Validate();
             if (!names.Add(user.Username!)) throw new ConfigurationException($"Smart:Users: the user '{user.Username}' is configured twice.");
         }
+    }
+
+    private static SmartClient ReadClient(IConfigurationSection section)
+    {
+        var values = section.AsEnumerable(makePathsRelative: true)
+            .Where(kv => kv.Value is not null && !kv.Key.Equals("Jwks", StringComparison.OrdinalIgnoreCase)
+                         && !kv.Key.StartsWith("Jwks:", StringComparison.OrdinalIgnoreCase));
+        SmartClient client;
+        try
+        {
+            client = new ConfigurationBuilder().AddInMemoryCollection(values).Build().Get<SmartClient>() ?? new SmartClient();
+        }
+        catch (InvalidOperationException e)
+        {
+            throw new ConfigurationException($"Smart:Clients:{section.Key}: {e.Message}", e);
+        }
+        var jwks = section.GetSection("Jwks");
+        client.Jwks = jwks.Value ?? (jwks.GetChildren().Any() ? ToJson(jwks).ToJsonString() : null);
+        return client;
     }
 
     // Configuration sections whose keys are 0, 1, 2… were arrays.

@@ -47,9 +47,9 @@ internal static class AuthzBenchCommand
                 }
                 await using (var smart = await StartAsync(data, "smart", extra))
                 {
-                    readOn = await RateAsync(smart.Base, n, c, duration, i => $"/Patient/p{i}", ct, i => $"scope=patient/*.rs patient=p{i}");
-                    searchOn = await RateAsync(smart.Base, n, c, duration, i => $"/Patient/p{i}/Observation", ct, i => $"scope=patient/*.rs patient=p{i}");
-                    implicitOn = await RateAsync(smart.Base, n, c, duration, _ => "/Observation", ct, i => $"scope=patient/*.rs patient=p{i}");
+                    readOn = await RateAsync(smart.Base, n, c, duration, i => $"/Patient/p{i}", ct, Claims);
+                    searchOn = await RateAsync(smart.Base, n, c, duration, i => $"/Patient/p{i}/Observation", ct, Claims);
+                    implicitOn = await RateAsync(smart.Base, n, c, duration, _ => "/Observation", ct, Claims);
                 }
                 Console.WriteLine($"{"request",-36} {"off req/s",10} {"smart req/s",12} {"ratio",6}");
                 Print("GET Patient/{id}", readOff, readOn);
@@ -67,10 +67,12 @@ internal static class AuthzBenchCommand
         return command;
     }
 
-    private static void Print(string name, double off, double on) =>
+    private static void Claims(HttpRequestMessage request, int i) => request.Headers.Add(Header, $"scope=patient/*.rs patient=p{i}");
+
+    internal static void Print(string name, double off, double on) =>
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{name,-36} {off,10:F0} {on,12:F0} {on / off,6:P0}"));
 
-    private sealed record Server(WebApplication App, string Base) : IAsyncDisposable
+    internal sealed record Server(WebApplication App, string Base) : IAsyncDisposable
     {
         public async ValueTask DisposeAsync()
         {
@@ -79,7 +81,7 @@ internal static class AuthzBenchCommand
         }
     }
 
-    private static async Task<Server> StartAsync(string data, string mode, string[] extra)
+    internal static async Task<Server> StartAsync(string data, string mode, string[] extra, Action<IServiceCollection>? configure = null)
     {
         var listener = new TcpListener(IPAddress.Loopback, 0);
         listener.Start();
@@ -89,20 +91,21 @@ internal static class AuthzBenchCommand
         string[] args = [.. extra, "--urls", url, "--data", data, "--auth", mode, "--request-log", "false"];
         var app = ServerApp.Build(args, services =>
         {
-            if (mode == "smart") services.AddAuthentication(Header).AddScheme<AuthenticationSchemeOptions, ClaimsHeaderHandler>(Header, null);
+            if (configure is not null) configure(services);
+            else if (mode == "smart") services.AddAuthentication(Header).AddScheme<AuthenticationSchemeOptions, ClaimsHeaderHandler>(Header, null);
         });
         await app.StartAsync();
         return new Server(app, url);
     }
 
-    private static HttpClient Client(string baseUrl, string? claims)
+    internal static HttpClient Client(string baseUrl, string? claims)
     {
         var http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = 64 }) { BaseAddress = new Uri(baseUrl) };
         if (claims is not null) http.DefaultRequestHeaders.Add(Header, claims);
         return http;
     }
 
-    private static async Task LoadAsync(HttpClient http, int patients, CancellationToken ct)
+    internal static async Task LoadAsync(HttpClient http, int patients, CancellationToken ct)
     {
         await Parallel.ForAsync(0, patients, new ParallelOptions { MaxDegreeOfParallelism = 8, CancellationToken = ct }, async (i, token) =>
         {
@@ -116,8 +119,8 @@ internal static class AuthzBenchCommand
     }
 
     /// <summary>Requests per second of <paramref name="clients"/> closed-loop clients, after a warm-up of a tenth of the time.</summary>
-    private static async Task<double> RateAsync(string baseUrl, int patients, int clients, TimeSpan duration, Func<int, string> path,
-        CancellationToken ct, Func<int, string>? claims = null)
+    internal static async Task<double> RateAsync(string baseUrl, int patients, int clients, TimeSpan duration, Func<int, string> path,
+        CancellationToken ct, Action<HttpRequestMessage, int>? prepare = null)
     {
         long done = 0;
         var failures = 0L;
@@ -131,7 +134,7 @@ internal static class AuthzBenchCommand
             {
                 var i = random.Next(patients);
                 using var request = new HttpRequestMessage(HttpMethod.Get, path(i));
-                if (claims is not null) request.Headers.Add(Header, claims(i));
+                prepare?.Invoke(request, i);
                 using var response = await http.SendAsync(request, ct);
                 await response.Content.CopyToAsync(Stream.Null, ct);
                 if (!response.IsSuccessStatusCode) Interlocked.Increment(ref failures);

@@ -23,6 +23,7 @@ internal static class BenchCommand
         bench.Subcommands.Add(SearchBenchCommand.Create());
         bench.Subcommands.Add(LargeResourceBenchCommand.Create());
         bench.Subcommands.Add(AuthzBenchCommand.Create());
+        bench.Subcommands.Add(SmartBenchCommand.Create());
         bench.Subcommands.Add(TerminologyBenchCommand.Create());
         bench.Subcommands.Add(ValidateBenchCommand.Create());
         return bench;

@@ -45,20 +45,59 @@ public class BackendServicesTests(string store) : SmartServerTests(store)
     }
 
     [Test]
-    public async Task Unsigned_hs256_and_expired_assertions_are_refused_as_invalid_client()
+    public async Task An_assertion_in_openiddicts_own_form_is_accepted_too()
     {
-        foreach (var (what, assertion) in new[]
+        // RFC 7523bis: typ client-authentication+jwt, aud the issuer.
+        var assertion = Keys.Assertion(BackendClient, Client.BaseAddress!.AbsoluteUri, typ: "client-authentication+jwt");
+        Assert.That((await RequestToken(assertion)).StatusCode, Is.EqualTo(HttpStatusCode.OK));
+    }
+
+    private static readonly string Huge = new('a', 20_000);
+
+    private IEnumerable<(string What, string Assertion)> BadAssertions()
+    {
+        var now = DateTime.UtcNow;
+        yield return ("alg none", TestKeys.Unsigned(BackendClient, TokenEndpoint));
+        yield return ("HS256 with the public key", Keys.Hs256WithPublicKey(BackendClient, TokenEndpoint));
+        yield return ("RS256, not offered", Keys.Assertion(BackendClient, TokenEndpoint, "RS256"));
+        yield return ("bad signature", new TestKeys().Assertion(BackendClient, TokenEndpoint));
+        yield return ("unknown kid", Keys.Assertion(BackendClient, TokenEndpoint, kid: "rsa-9"));
+        yield return ("expired", Keys.Assertion(BackendClient, TokenEndpoint, expires: now.AddMinutes(-10)));
+        yield return ("not yet valid", Keys.Assertion(BackendClient, TokenEndpoint, notBefore: now.AddMinutes(3)));
+        yield return ("too long", Keys.Assertion(BackendClient, TokenEndpoint, expires: now.AddMinutes(30)));
+        yield return ("other audience", Keys.Assertion(BackendClient, "https://elsewhere.example/token"));
+        yield return ("the introspection endpoint as audience", Keys.Assertion(BackendClient, TokenEndpoint.Replace("token", "introspect")));
+        yield return ("other issuer", Keys.Assertion(BackendClient, TokenEndpoint, issuer: "someone"));
+        yield return ("other subject", Keys.Assertion(BackendClient, TokenEndpoint, subject: "someone"));
+        yield return ("an access token's type", Keys.Assertion(BackendClient, TokenEndpoint, typ: "at+jwt"));
+        yield return ("oversized", Keys.Assertion(BackendClient, TokenEndpoint, jti: Huge));
+        yield return ("malformed", "not.a.jwt");
+        yield return ("three dots", "...");
+        yield return ("header not JSON", "bm90IGpzb24.e30.c2ln");
+        yield return ("five parts", "eyJhbGciOiJSU0EtT0FFUCJ9.a.b.c.d");
+        yield return ("base64 noise", Convert.ToBase64String(new byte[300]));
+        yield return ("huge noise", Huge + "." + Huge);
+    }
+
+    [Test]
+    public async Task Bad_assertions_are_refused_as_invalid_client_and_logged()
+    {
+        foreach (var (what, assertion) in BadAssertions())
         {
-            ("alg none", TestKeys.Unsigned(BackendClient, TokenEndpoint)),
-            ("HS256 with the public key", Keys.Hs256WithPublicKey(BackendClient, TokenEndpoint)),
-            ("expired", Keys.Assertion(BackendClient, TokenEndpoint, expires: DateTime.UtcNow.AddMinutes(-10))),
-            ("too long", Keys.Assertion(BackendClient, TokenEndpoint, expires: DateTime.UtcNow.AddMinutes(30))),
-            ("other audience", Keys.Assertion(BackendClient, "https://elsewhere.example/token")),
-            ("malformed", "not.a.jwt"),
-        })
-        {
+            Log.Warnings.Clear();
             await AssertInvalidClient(await RequestToken(assertion), what);
+            Assert.That(Log.Warnings, Has.Some.Contains("refused"), what);
         }
+    }
+
+    [Test]
+    public async Task Bad_assertions_are_refused_at_introspection_and_revocation_too()
+    {
+        var token = await AccessToken();
+        foreach (var path in new[] { "/auth/introspect", "/auth/revoke" })
+            foreach (var (what, assertion) in BadAssertions().Take(5))
+                await AssertInvalidClient(await Client.PostAsync(path, Form(token, assertion)), $"{path}: {what}");
+        Assert.That(await UserClaims(token), Is.Not.Null, "still valid: no revocation went through");
     }
 
     [Test]
@@ -77,11 +116,11 @@ public class BackendServicesTests(string store) : SmartServerTests(store)
         Assert.That(await UserClaims(token), Is.Null, "a revoked token no longer authenticates");
     }
 
-    private FormUrlEncodedContent Form(string token) => new(new Dictionary<string, string>
+    private FormUrlEncodedContent Form(string token, string? assertion = null) => new(new Dictionary<string, string>
     {
         ["token"] = token,
         ["client_assertion_type"] = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer",
-        ["client_assertion"] = Keys.Assertion(BackendClient, TokenEndpoint),
+        ["client_assertion"] = assertion ?? Keys.Assertion(BackendClient, TokenEndpoint),
     });
 
     private async Task<JsonElement> Introspect(string token)

@@ -6,6 +6,7 @@ using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 
 namespace FhirServer.Tests.Smart;
 
@@ -20,7 +21,9 @@ public abstract class SmartServerTests(string store)
     private ServerFactory _root = null!;
     protected WebApplicationFactory<Program> Factory { get; private set; } = null!;
     protected HttpClient Client { get; private set; } = null!;
-    protected string TokenEndpoint => Client.BaseAddress!.AbsoluteUri;
+    protected LogCapture Log { get; } = new();
+    /// <summary>The token endpoint's URL: a SMART client's assertion audience.</summary>
+    protected string TokenEndpoint => new Uri(Client.BaseAddress!, "auth/token").AbsoluteUri;
 
     protected virtual Dictionary<string, string> Settings() => new()
     {
@@ -36,7 +39,8 @@ public abstract class SmartServerTests(string store)
     public void StartServer()
     {
         _root = new ServerFactory(store, Settings());
-        Factory = _root.WithWebHostBuilder(b => b.ConfigureServices(s => s.AddSingleton<IStartupFilter, ClaimsEcho>()));
+        Factory = _root.WithWebHostBuilder(b => b.ConfigureServices(s => s.AddSingleton<IStartupFilter, ClaimsEcho>())
+            .ConfigureLogging(l => l.AddProvider(Log)));
         Client = Factory.CreateClient(new WebApplicationFactoryClientOptions { AllowAutoRedirect = false });
     }
 
