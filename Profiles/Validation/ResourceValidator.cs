@@ -256,8 +256,9 @@ public sealed class ResourceValidator
 
     /// <summary>
     /// An extension against the definition its url names (R4 extensibility.html §2.5.0.1). An unknown extension is a
-    /// warning (a resource may carry extensions of guides not loaded here), an unknown modifier extension an error:
-    /// it may change the meaning of what carries it, so nothing can be understood without it.
+    /// warning where <see cref="ValidatorOptions.AllowsUnknownExtension"/> (a resource may carry extensions of guides
+    /// not loaded here) and an error elsewhere; an unknown modifier extension is always an error: it may change the
+    /// meaning of what carries it, so nothing can be understood without it.
     /// </summary>
     private void ValidateExtension(ElementNode node, ElementSchema schema, ValidationState state)
     {
@@ -285,11 +286,13 @@ public sealed class ResourceValidator
             ReportUnusable(url, node, state);
             return;
         }
-        var modifier = node.Name == "modifierExtension";
-        state.Report(modifier ? IssueSeverity.Error : IssueSeverity.Warning, modifier ? "extension" : "not-found",
-            modifier
-                ? $"The modifier extension '{url}' is unknown: the element it modifies cannot be understood without it."
-                : $"The extension '{url}' is unknown, so its content is not checked.", node);
+        if (!Options.AllowsUnknownExtension(url))
+            state.Report(IssueSeverity.Error, "structure", $"The extension {url} could not be found so is not allowed here", node);
+        else if (node.Name == "modifierExtension")
+            state.Report(IssueSeverity.Error, "extension",
+                $"The modifier extension '{url}' is unknown: the element it modifies cannot be understood without it.", node);
+        else
+            state.Report(IssueSeverity.Warning, "not-found", $"The extension '{url}' is unknown, so its content is not checked.", node);
     }
 
     /// <summary>

@@ -24,6 +24,7 @@ public static class ValidationAspects
         new MinLengthAspect(),
         new ValuePresenceAspect(),
         new RegexAspect(),
+        new ExampleUrlAspect(),
         new IdentifierAspect(),
     ];
 

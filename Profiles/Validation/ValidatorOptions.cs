@@ -39,6 +39,43 @@ public sealed record ValidatorOptions
     /// </summary>
     public bool ValidateContained { get; init; } = true;
 
+    /// <summary>
+    /// Whether an extension whose definition is not known here is accepted with a warning (true) or rejected unless its
+    /// url is in <see cref="AllowedExtensionDomains"/> (false, the HL7 validator's default). A server receives resources
+    /// written for guides it does not load, and R4 extensibility.html §2.5.0.1 lets any system ignore an extension it
+    /// does not know (not a modifier extension, which is always an error when unknown).
+    /// </summary>
+    public bool AnyExtensionsAllowed { get; init; } = true;
+
+    /// <summary>
+    /// Url prefixes of extensions accepted without their definition when <see cref="AnyExtensionsAllowed"/> is off (the
+    /// HL7 validator's <c>extensionDomains</c>). Extensions of the FHIR tooling (<c>http://hl7.org/fhir/tools/</c>) and
+    /// DICOM's (<c>nema.org</c>) always are, and those of example domains when <see cref="AllowExamples"/>.
+    /// </summary>
+    public IReadOnlyList<string> AllowedExtensionDomains { get; init; } = [];
+
+    /// <summary>
+    /// Whether the example domains (<c>example.org</c>, <c>acme.com</c>) may appear in urls: off, such a url is an error
+    /// and an unknown extension there is not accepted (the HL7 validator's <c>allowExamples</c>, which publication of
+    /// real content turns off).
+    /// </summary>
+    public bool AllowExamples { get; init; } = true;
+
+    /// <summary>Whether an extension whose definition is unknown may be used with this url (a warning), or not (an error).</summary>
+    public bool AllowsUnknownExtension(string url)
+    {
+        if (AnyExtensionsAllowed || (AllowExamples && IsExampleUrl(url)) || url.Contains("nema.org", StringComparison.Ordinal) ||
+            url.StartsWith("http://hl7.org/fhir/tools/StructureDefinition/", StringComparison.Ordinal))
+            return true;
+        foreach (var domain in AllowedExtensionDomains)
+            if (url.StartsWith(domain, StringComparison.Ordinal)) return true;
+        return false;
+    }
+
+    /// <summary>A url in one of the domains reserved for examples (RFC 2606's example.org, and acme.com the FHIR examples use).</summary>
+    public static bool IsExampleUrl(string url) =>
+        url.Contains("example.org", StringComparison.Ordinal) || url.Contains("acme.com", StringComparison.Ordinal);
+
     /// <summary>The French identifier rules (null: not applied).</summary>
     public IdentifierRuleRegistry? IdentifierRules { get; init; }
 }

@@ -27,8 +27,9 @@ public sealed record SuiteCase(
             Version: (string?)json["version"],
             Module: (string?)json["module"],
             Json: json,
-            // `profiles` is an alias of `supporting` (the manifest's documentation).
-            Supporting: [.. Strings(json["supporting"]), .. Strings(json["profiles"])],
+            // `profiles` is an alias of `supporting` (the manifest's documentation); `supporting5` names files written
+            // for R5 that the Java runner converts and loads whatever the version: those of the R4 cases are R4 already.
+            Supporting: [.. Strings(json["supporting"]), .. Strings(json["profiles"]), .. Strings(json["supporting5"])],
             Packages: [.. Strings(json["packages"]), .. Strings(profile?["packages"])],
             Java: json["java"],
             Profile: profile is null ? null : new SuiteProfileStep(

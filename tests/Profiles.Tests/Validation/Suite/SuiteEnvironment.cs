@@ -1,6 +1,7 @@
 using System.Formats.Tar;
 using System.IO.Compression;
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using FhirServer.Conformance.Context;
 using FhirServer.Conformance.Packages;
 using FhirServer.Profiles.Validation;
@@ -25,15 +26,32 @@ public sealed class SuiteEnvironment
     {
         Context = context;
         var terminology = new ValueSetMembership(new TerminologySources(context, Stored), new TerminologyOptions());
-        Validator = ResourceValidator.Create(context.Registry, terminology);
-        // validateContains IGNORE: the same definitions and terminology, contained resources left unchecked.
-        ContainedIgnored = new ResourceValidator(Validator.Schemas, Validator.Options with { ValidateContained = false }, terminology);
+        // The Java test runner's settings: an extension must be known unless its domain is allowed.
+        Validator = ResourceValidator.Create(context.Registry, terminology, new ValidatorOptions { AnyExtensionsAllowed = false });
     }
 
     public ConformanceContext Context { get; }
     public StoredResources Stored { get; } = new();
     public ResourceValidator Validator { get; }
-    public ResourceValidator ContainedIgnored { get; }
+
+    /// <summary>
+    /// The validator with a case's options (manifest-r4.json): <c>validateContains</c> IGNORE leaves contained resources
+    /// unchecked, <c>examples</c> (default true) allows the example domains, <c>allowed-extension-domain(s)</c> names
+    /// domains whose extensions need no definition. Same definitions and terminology as <see cref="Validator"/>.
+    /// </summary>
+    public ResourceValidator For(SuiteCase c)
+    {
+        var options = Validator.Options with
+        {
+            ValidateContained = !(c.Json["validateContains"] is JsonValue v && (string?)v == "IGNORE"),
+            AllowExamples = c.Json["examples"] is not JsonValue e || (bool)e,
+            AllowedExtensionDomains = [.. SuiteCase.Strings(c.Json["allowed-extension-domains"]),
+                .. c.Json["allowed-extension-domain"] is JsonValue d ? [(string)d!] : Array.Empty<string>()],
+        };
+        return options.ValidateContained && options.AllowExamples && options.AllowedExtensionDomains.Count == 0
+            ? Validator
+            : new ResourceValidator(Validator.Schemas, options, Validator.Terminology);
+    }
 
     /// <summary>
     /// Loads the base packages and <paramref name="packages"/>: <c>name#version</c> from ../shared/fhir-packages, or a

@@ -61,10 +61,6 @@ public static class ValidatorSuite
         }
     }
 
-    // The manifest's validateContains policy: IGNORE leaves contained resources unchecked.
-    private static ResourceValidator ValidatorFor(SuiteCase c, SuiteEnvironment environment) =>
-        c.Json["validateContains"] is JsonValue v && (string?)v == "IGNORE" ? environment.ContainedIgnored : environment.Validator;
-
     private static SuiteResult Validate(SuiteCheck check)
     {
         var key = string.Join(" ", check.Case.Packages.Order(StringComparer.Ordinal));
@@ -106,7 +102,7 @@ public static class ValidatorSuite
             try
             {
                 if (parsed is not null)
-                    errors.AddRange(ValidatorFor(check.Case, environment).Validate(parsed, profile is null ? null : [profile]).Issues.Where(i => i.IsError));
+                    errors.AddRange(environment.For(check.Case).Validate(parsed, profile is null ? null : [profile]).Issues.Where(i => i.IsError));
             }
             catch (Exception e)
             {
