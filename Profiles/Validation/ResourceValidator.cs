@@ -1,6 +1,7 @@
 using FhirServer.Conformance.Definitions;
 using FhirServer.Conformance.FhirPath;
 using FhirServer.Conformance.Model;
+using FhirServer.Profiles.Validation.Resources;
 using FhirServer.Profiles.Validation.Schemas;
 using FhirServer.Terminology.Membership;
 
@@ -80,6 +81,9 @@ public sealed class ResourceValidator
                     Apply(canonical, p, resource, ref applied, state);
         foreach (var canonical in requested)
             if ((seen ??= new(StringComparer.Ordinal)).Add(canonical)) Apply(canonical, resource, resource, ref applied, state);
+        if (Options.VitalSignsProfiles && resource.Type == "Observation" && VitalSignsProfiles.For(resource) is { } vital &&
+            (seen ??= new(StringComparer.Ordinal)).Add(vital) && !DerivesFrom(applied, vital))
+            Apply(vital, resource, resource, ref applied, state);
 
         if (applied is null)
         {
@@ -112,6 +116,23 @@ public sealed class ResourceValidator
         else
             state.Report(Options.UnknownProfileSeverity, "not-found",
                 $"Profile reference '{canonical}' has not been checked because it is unknown.", at);
+    }
+
+    // Whether one of the profiles applied derives from the canonical (its snapshot holds that one's rules).
+    private bool DerivesFrom(List<ProfileSchema>? applied, string canonical)
+    {
+        if (applied is null) return false;
+        foreach (var schema in applied)
+        {
+            var info = schema.Info;
+            for (var depth = 0; info.BaseDefinition is { } b && depth < Options.MaxProfileDepth; depth++)
+            {
+                if (b == canonical || b.StartsWith(canonical + "|", StringComparison.Ordinal)) return true;
+                if (Profiles.Find(b) is not { } parent) break;
+                info = parent.Info;
+            }
+        }
+        return false;
     }
 
     // Resource and DomainResource profiles apply to every resource of a type derived from them.
@@ -278,6 +299,11 @@ public sealed class ResourceValidator
         }
         if (Schemas.ForCanonical(url) is { } definition)
         {
+            // R4 extensibility.html §2.5.0.1: Extension.url is the definition's url, without its version (an extension's
+            // meaning does not change between versions). Validated against the version found, as the HL7 validator.
+            if (url.Contains('|'))
+                state.Report(IssueSeverity.Error, "invalid",
+                    $"The extension URL must not contain a version. The extension was validated against version {definition.Info.Version} of the extension", node);
             ValidateAgainst(node, definition, state);
             return;
         }

@@ -17,6 +17,13 @@ public sealed record ValidatorOptions
     /// </summary>
     public IssueSeverity UnknownProfileSeverity { get; init; } = IssueSeverity.Warning;
 
+    /// <summary>
+    /// Hold an Observation whose LOINC code is a vital sign to that sign's profile of R4 core (bp, bodytemp…), as R4
+    /// observation-vitalsigns.html requires and the HL7 validator does. Off by default: a server receives vital signs
+    /// written without the profiles' category and units, and refusing them is a choice for its configuration.
+    /// </summary>
+    public bool VitalSignsProfiles { get; init; }
+
     /// <summary>Evaluate invariants marked as best practice (<c>elementdefinition-bestpractice</c>); off as in the HL7 validator's default.</summary>
     public bool BestPracticeInvariants { get; init; }
 

@@ -122,6 +122,15 @@ public class ExtensionTests
     }
 
     [Test]
+    public void An_extension_url_names_no_version()
+    {
+        var validator = With(Extension("on-patient", """{"type":"element","expression":"Patient"}""").Replace("\"status\"", "\"version\":\"1.0.0\",\"status\""));
+        Assert.That(Errors(validator, $$$"""{"resourceType":"Patient","extension":[{{{Use("on-patient")}}}]}"""), Is.Empty);
+        Assert.That(Errors(validator, $$$"""{"resourceType":"Patient","extension":[{"url":"{{{Base}}}on-patient|0.9","valueBoolean":true}]}"""), Has.One.EqualTo(
+            "Patient.extension[0]: The extension URL must not contain a version. The extension was validated against version 1.0.0 of the extension"));
+    }
+
+    [Test]
     public void Example_urls_are_errors_where_examples_are_not_allowed()
     {
         const string patient = """{"resourceType":"Patient","extension":[{"url":"http://example.org/fhir/StructureDefinition/flag","valueBoolean":true}],"photo":[{"url":"http://images.acme.com/1.png"}]}""";

@@ -26,8 +26,9 @@ public sealed class SuiteEnvironment
     {
         Context = context;
         var terminology = new ValueSetMembership(new TerminologySources(context, Stored), new TerminologyOptions());
-        // The Java test runner's settings: an extension must be known unless its domain is allowed.
-        Validator = ResourceValidator.Create(context.Registry, terminology, new ValidatorOptions { AnyExtensionsAllowed = false });
+        // The Java test runner's settings: an extension must be known unless its domain is allowed, vital signs meet
+        // their profiles.
+        Validator = ResourceValidator.Create(context.Registry, terminology, new ValidatorOptions { AnyExtensionsAllowed = false, VitalSignsProfiles = true });
     }
 
     public ConformanceContext Context { get; }
