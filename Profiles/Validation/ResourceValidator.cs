@@ -362,10 +362,14 @@ public sealed class ResourceValidator
         foreach (var issue in first) state.Add(issue);
     }
 
+    // A profile an element's type names is part of the definition the instance is held to: unknown, that definition
+    // cannot be checked, an error (where a meta.profile unknown here is only a claim the server cannot check).
     private ProfileSchema? KnownProfile(string canonical, ElementNode node, ValidationState state)
     {
         var schema = Schemas.ForCanonical(canonical);
-        if (schema is null) ReportUnusable(canonical, node, state);
-        return schema;
+        if (schema is not null) return schema;
+        if (Schemas.ProblemWith(canonical) is not null) ReportUnusable(canonical, node, state);
+        else state.Report(IssueSeverity.Error, "structure", $"Unknown profile {canonical}", node);
+        return null;
     }
 }
