@@ -58,6 +58,24 @@ public class ResourceCheckTests
     }
 
     [Test]
+    public void A_search_parameter_expression_starts_at_its_bases_and_a_derived_one_keeps_its_type_and_bases()
+    {
+        static string Parameter(string bases, string type, string expression) => $$"""
+            {"resourceType":"SearchParameter","url":"http://example.org/sp","name":"x","status":"active","description":"x","code":"name",
+             "derivedFrom":"http://hl7.org/fhir/SearchParameter/Organization-name","base":[{{bases}}],"type":"{{type}}","expression":"{{expression}}"}
+            """;
+        Assert.That(ErrorsOf(Core.Validate(Parameter("\"Organization\"", "string", "Organization.name | Organization.alias"))), Is.Empty);
+        // A path of a DomainResource parameter applies to every resource.
+        Assert.That(ErrorsOf(Core.Validate(Parameter("\"Organization\"", "string", "DomainResource.text | Organization.name"))), Is.Empty);
+        Assert.That(ErrorsOf(Core.Validate(Parameter("\"Patient\"", "token", "Organization.name | Patient.name"))), Is.EqualTo(new[]
+        {
+            "SearchParameter.expression: Error in search expression 'Organization.name | Patient.name': The name 'Organization' is not valid for any of the possible types: [http://hl7.org/fhir/StructureDefinition/Patient] (@char 1)",
+            "SearchParameter: The resource type Patient is not listed as a base in the SearchParameter this is derived from (http://hl7.org/fhir/SearchParameter/Organization-name)",
+            "SearchParameter: The type token is different to the type string of http://hl7.org/fhir/SearchParameter/Organization-name, the SearchParameter this is derived from",
+        }));
+    }
+
+    [Test]
     public void A_supplement_has_content_supplement()
     {
         const string cs = """{"resourceType":"CodeSystem","url":"http://example.org/cs","status":"active","supplements":"http://example.org/base","content":"{0}"}""";
