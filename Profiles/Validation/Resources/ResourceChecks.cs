@@ -24,6 +24,7 @@ public sealed class ResourceChecks
         new CodeSystemCheck(),
         new CodeSystemPropertyCheck(),
         new SearchParameterCheck(),
+        new StructureDefinitionCheck(),
     ]);
 
     public void Check(ElementNode resource, ValidationState state)

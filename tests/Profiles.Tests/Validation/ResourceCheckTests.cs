@@ -76,6 +76,27 @@ public class ResourceCheckTests
     }
 
     [Test]
+    public void A_structure_definition_gives_a_snapshot_slices_no_root_and_binds_only_coded_types()
+    {
+        static string Definition(string elements) => $$$"""
+            {"resourceType":"StructureDefinition","url":"http://example.org/sd/p","name":"P","status":"draft","kind":"resource","abstract":false,
+             "type":"Patient","baseDefinition":"http://hl7.org/fhir/StructureDefinition/Patient","derivation":"constraint","differential":{"element":[{{{elements}}}]}}
+            """;
+        Assert.That(ErrorsOf(Core.Validate(Definition("""{"id":"Patient.identifier","path":"Patient.identifier","min":1},{"id":"Patient.birthDate","path":"Patient.birthDate","min":1}"""))), Is.Empty);
+        Assert.That(ErrorsOf(Core.Validate(Definition("""
+            {"id":"Patient.birthDate","path":"Patient.birthDate","type":[{"code":"date"}],"binding":{"strength":"required","valueSet":"http://example.org/vs"}},
+            {"id":"Patient.identifier","path":"Patient.identifier","min":1}
+            """))), Is.EqualTo(new[]
+        {
+            "StructureDefinition.differential.element[0]: This element has a Binding but the types [date] do not make this kind of constraint relevant",
+            "StructureDefinition: Error generating Snapshot: No match found for Patient.birthDate in the generated snapshot: check that the path and definitions are legal in the differential (including order) (at StructureDefinition.differential.element[0])",
+            "StructureDefinition: Error generating Snapshot: The profile http://example.org/sd/p has 1 element in the differential (id: Patient.birthDate) that don't have a matching element in the snapshot: check that the path and definitions are legal in the differential (including order) (at StructureDefinition.differential)",
+        }));
+        Assert.That(ErrorsOf(Core.Validate(Definition("""{"id":"Patient","path":"Patient","slicing":{"discriminator":[{"type":"value","path":"id"}],"rules":"open"}}"""))),
+            Does.Contain("StructureDefinition.differential.element[0]: Slicing is not allowed at the root of a profile"));
+    }
+
+    [Test]
     public void A_supplement_has_content_supplement()
     {
         const string cs = """{"resourceType":"CodeSystem","url":"http://example.org/cs","status":"active","supplements":"http://example.org/base","content":"{0}"}""";
