@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using FhirServer.Conformance.Definitions;
+using FhirServer.Conformance.Definitions.Snapshots;
 using FhirServer.Conformance.Model;
 using static FhirServer.Conformance.Tests.Snapshots.SnapshotGeneratorTests;
 
@@ -136,6 +137,25 @@ public class SnapshotGeneratorRobustnessTests
             [{"path":"Patient","slicing":{"discriminator":[{"type":"value","path":"id"}],"rules":"open"}}]
             """));
         Assert.That(root.Issues.Where(i => i.IsError).Select(i => i.Message), Is.EqualTo(new[] { "The profile has slicing at the root ('Patient'), which is illegal" }));
+    }
+
+    [Test]
+    public void A_fixed_value_of_the_base_cannot_be_replaced()
+    {
+        var generator = Generator();
+        var outcome = generator.Generate(Profile("http://example.org/sd/p", "Patient", PatientUrl, """
+            [{"path":"Patient.gender","fixedCode":"female"}]
+            """));
+        Assert.That(outcome.Success, Is.True, string.Join("; ", outcome.Issues));
+        var derived = new SnapshotGenerator(c => c == "http://example.org/sd/p" ? outcome.StructureDefinition : null).Generate(
+            Profile("http://example.org/sd/q", "Patient", "http://example.org/sd/p", """[{"path":"Patient.gender","fixedCode":"male"}]"""));
+        Assert.That(derived.Issues.Where(i => i.IsError).Select(i => i.Message), Is.EqualTo(new[]
+        {
+            "'Patient.gender': the value \"male\" cannot replace the base's fixed value \"female\"; a profile may only narrow.",
+        }));
+        // Repeating it is fine.
+        Assert.That(new SnapshotGenerator(c => c == "http://example.org/sd/p" ? outcome.StructureDefinition : null).Generate(
+            Profile("http://example.org/sd/q", "Patient", "http://example.org/sd/p", """[{"path":"Patient.gender","fixedCode":"female"}]""")).Success, Is.True);
     }
 
     [Test]
