@@ -88,6 +88,12 @@ public sealed class ProfileSource
         return null;
     }
 
+    /// <summary>
+    /// Generates the snapshot of <paramref name="structureDefinition"/> over the definitions known here (added ones
+    /// first), without adding it: what a StructureDefinition being validated would give.
+    /// </summary>
+    public SnapshotOutcome GenerateSnapshot(JsonObject structureDefinition) => Volatile.Read(ref _snapshots).Generate(structureDefinition);
+
     /// <summary>Removes an added definition (a stored profile deleted).</summary>
     public void Remove(string url)
     {

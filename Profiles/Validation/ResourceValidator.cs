@@ -1,6 +1,7 @@
 using FhirServer.Conformance.Definitions;
 using FhirServer.Conformance.FhirPath;
 using FhirServer.Conformance.Model;
+using FhirServer.Profiles.Validation.Resources;
 using FhirServer.Profiles.Validation.Schemas;
 using FhirServer.Terminology.Membership;
 
@@ -80,6 +81,9 @@ public sealed class ResourceValidator
                     Apply(canonical, p, resource, ref applied, state);
         foreach (var canonical in requested)
             if ((seen ??= new(StringComparer.Ordinal)).Add(canonical)) Apply(canonical, resource, resource, ref applied, state);
+        if (Options.VitalSignsProfiles && resource.Type == "Observation" && VitalSignsProfiles.For(resource) is { } vital &&
+            (seen ??= new(StringComparer.Ordinal)).Add(vital) && !DerivesFrom(applied, vital))
+            Apply(vital, resource, resource, ref applied, state);
 
         if (applied is null)
         {
@@ -112,6 +116,23 @@ public sealed class ResourceValidator
         else
             state.Report(Options.UnknownProfileSeverity, "not-found",
                 $"Profile reference '{canonical}' has not been checked because it is unknown.", at);
+    }
+
+    // Whether one of the profiles applied derives from the canonical (its snapshot holds that one's rules).
+    private bool DerivesFrom(List<ProfileSchema>? applied, string canonical)
+    {
+        if (applied is null) return false;
+        foreach (var schema in applied)
+        {
+            var info = schema.Info;
+            for (var depth = 0; info.BaseDefinition is { } b && depth < Options.MaxProfileDepth; depth++)
+            {
+                if (b == canonical || b.StartsWith(canonical + "|", StringComparison.Ordinal)) return true;
+                if (Profiles.Find(b) is not { } parent) break;
+                info = parent.Info;
+            }
+        }
+        return false;
     }
 
     // Resource and DomainResource profiles apply to every resource of a type derived from them.
@@ -270,8 +291,9 @@ public sealed class ResourceValidator
 
     /// <summary>
     /// An extension against the definition its url names (R4 extensibility.html §2.5.0.1). An unknown extension is a
-    /// warning (a resource may carry extensions of guides not loaded here), an unknown modifier extension an error:
-    /// it may change the meaning of what carries it, so nothing can be understood without it.
+    /// warning where <see cref="ValidatorOptions.AllowsUnknownExtension"/> (a resource may carry extensions of guides
+    /// not loaded here) and an error elsewhere; an unknown modifier extension is always an error: it may change the
+    /// meaning of what carries it, so nothing can be understood without it.
     /// </summary>
     private void ValidateExtension(ElementNode node, ElementSchema schema, ValidationState state)
     {
@@ -291,6 +313,11 @@ public sealed class ResourceValidator
         }
         if (Schemas.ForCanonical(url) is { } definition)
         {
+            // R4 extensibility.html §2.5.0.1: Extension.url is the definition's url, without its version (an extension's
+            // meaning does not change between versions). Validated against the version found, as the HL7 validator.
+            if (url.Contains('|'))
+                state.Report(IssueSeverity.Error, "invalid",
+                    $"The extension URL must not contain a version. The extension was validated against version {definition.Info.Version} of the extension", node);
             ValidateAgainst(node, definition, state);
             return;
         }
@@ -299,11 +326,13 @@ public sealed class ResourceValidator
             ReportUnusable(url, node, state);
             return;
         }
-        var modifier = node.Name == "modifierExtension";
-        state.Report(modifier ? IssueSeverity.Error : IssueSeverity.Warning, modifier ? "extension" : "not-found",
-            modifier
-                ? $"The modifier extension '{url}' is unknown: the element it modifies cannot be understood without it."
-                : $"The extension '{url}' is unknown, so its content is not checked.", node);
+        if (!Options.AllowsUnknownExtension(url))
+            state.Report(IssueSeverity.Error, "structure", $"The extension {url} could not be found so is not allowed here", node);
+        else if (node.Name == "modifierExtension")
+            state.Report(IssueSeverity.Error, "extension",
+                $"The modifier extension '{url}' is unknown: the element it modifies cannot be understood without it.", node);
+        else
+            state.Report(IssueSeverity.Warning, "not-found", $"The extension '{url}' is unknown, so its content is not checked.", node);
     }
 
     /// <summary>
@@ -347,10 +376,14 @@ public sealed class ResourceValidator
         foreach (var issue in first) state.Add(issue);
     }
 
+    // A profile an element's type names is part of the definition the instance is held to: unknown, that definition
+    // cannot be checked, an error (where a meta.profile unknown here is only a claim the server cannot check).
     private ProfileSchema? KnownProfile(string canonical, ElementNode node, ValidationState state)
     {
         var schema = Schemas.ForCanonical(canonical);
-        if (schema is null) ReportUnusable(canonical, node, state);
-        return schema;
+        if (schema is not null) return schema;
+        if (Schemas.ProblemWith(canonical) is not null) ReportUnusable(canonical, node, state);
+        else state.Report(IssueSeverity.Error, "structure", $"Unknown profile {canonical}", node);
+        return null;
     }
 }

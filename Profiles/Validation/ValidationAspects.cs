@@ -26,8 +26,8 @@ public static class ValidationAspects
         new MinLengthAspect(),
         new ValuePresenceAspect(),
         new RegexAspect(),
-        new IdentifierAspect(),
         new ExampleUrlAspect(),
+        new IdentifierAspect(),
         new AttachmentSizeAspect(),
     ];
 

@@ -17,6 +17,13 @@ public sealed record ValidatorOptions
     /// </summary>
     public IssueSeverity UnknownProfileSeverity { get; init; } = IssueSeverity.Warning;
 
+    /// <summary>
+    /// Hold an Observation whose LOINC code is a vital sign to that sign's profile of R4 core (bp, bodytemp…), as R4
+    /// observation-vitalsigns.html requires and the HL7 validator does. Off by default: a server receives vital signs
+    /// written without the profiles' category and units, and refusing them is a choice for its configuration.
+    /// </summary>
+    public bool VitalSignsProfiles { get; init; }
+
     /// <summary>Evaluate invariants marked as best practice (<c>elementdefinition-bestpractice</c>); off as in the HL7 validator's default.</summary>
     public bool BestPracticeInvariants { get; init; }
 
@@ -80,6 +87,32 @@ public sealed record ValidatorOptions
     /// for validating content bound for an HL7 publication, off otherwise, as the HL7 validator's for-publication mode.
     /// </summary>
     public bool ForPublication { get; init; }
+
+    /// <summary>
+    /// Whether an extension whose definition is not known here is accepted with a warning (true) or rejected unless its
+    /// url is in <see cref="AllowedExtensionDomains"/> (false, the HL7 validator's default). A server receives resources
+    /// written for guides it does not load, and R4 extensibility.html §2.5.0.1 lets any system ignore an extension it
+    /// does not know (not a modifier extension, which is always an error when unknown).
+    /// </summary>
+    public bool AnyExtensionsAllowed { get; init; } = true;
+
+    /// <summary>
+    /// Url prefixes of extensions accepted without their definition when <see cref="AnyExtensionsAllowed"/> is off (the
+    /// HL7 validator's <c>extensionDomains</c>). Extensions of the FHIR tooling (<c>http://hl7.org/fhir/tools/</c>) and
+    /// DICOM's (<c>nema.org</c>) always are, and those of example domains when <see cref="AllowExampleUrls"/>.
+    /// </summary>
+    public IReadOnlyList<string> AllowedExtensionDomains { get; init; } = [];
+
+    /// <summary>Whether an extension whose definition is unknown may be used with this url (a warning), or not (an error).</summary>
+    public bool AllowsUnknownExtension(string url)
+    {
+        if (AnyExtensionsAllowed || (AllowExampleUrls && Aspects.ExampleUrlAspect.IsExample(url)) || url.Contains("nema.org", StringComparison.Ordinal) ||
+            url.StartsWith("http://hl7.org/fhir/tools/StructureDefinition/", StringComparison.Ordinal))
+            return true;
+        foreach (var domain in AllowedExtensionDomains)
+            if (url.StartsWith(domain, StringComparison.Ordinal)) return true;
+        return false;
+    }
 
     /// <summary>The French identifier rules (null: not applied).</summary>
     public IdentifierRuleRegistry? IdentifierRules { get; init; }

@@ -16,6 +16,7 @@ internal static class ElementMerger
         var where = JsonValues.Text(target, "id");
         CheckCardinality(target, differential, isNewSlice, where, error);
         CheckTypes(target, differential, where, error);
+        CheckFixed(target, differential, where, error);
         foreach (var (name, value) in differential)
         {
             if (value is null) continue;
@@ -61,6 +62,20 @@ internal static class ElementMerger
             error("invalid", $"'{where}': max {Show(x)} is above the base's {Show(baseMax)}; a profile may only narrow cardinality.");
         if ((min ?? baseMin) > (max ?? baseMax))
             error("invalid", $"'{where}': min {min ?? baseMin} is above max {Show(max ?? baseMax)}.");
+    }
+
+    // A fixed value is the only value the element may have (R4 elementdefinition.html, fixed[x]): a profile on it can
+    // only repeat it (the suite's ext-derived re-fixes Extension.url of the extension it derives from).
+    private static void CheckFixed(JsonObject target, JsonObject differential, string? where, Action<string, string> error)
+    {
+        foreach (var (name, value) in differential)
+        {
+            if (value is null || !name.StartsWith("fixed", StringComparison.Ordinal)) continue;
+            foreach (var (baseName, baseValue) in target)
+                if (baseValue is not null && baseName.StartsWith("fixed", StringComparison.Ordinal) && (baseName != name || !JsonNode.DeepEquals(baseValue, value)))
+                    error("invalid", $"'{where}': the value {value.ToJsonString()} cannot replace the base's fixed value {baseValue.ToJsonString()}; a profile may only narrow.");
+            return;
+        }
     }
 
     private static void CheckTypes(JsonObject target, JsonObject differential, string? where, Action<string, string> error)

@@ -19,6 +19,7 @@ internal sealed class SnapshotBuilder
     // Each element as it was before the differential touched it: the base's, or the type's for expanded children.
     private readonly Dictionary<string, JsonObject> _pristine = new(StringComparer.Ordinal);
     private string _location = "StructureDefinition.differential";
+    private readonly List<(JsonObject Element, int Index, string Id)> _applied = [];
 
     /// <param name="root">
     /// For a specialization (a new type, a logical model), its root name: the base's elements are renamed to it, and
@@ -65,7 +66,40 @@ internal sealed class SnapshotBuilder
         }
         var at = Ensure(id);
         if (at < 0) return;
+        // R4 profiling.html §5.1.0.7: slicing is of an element that repeats within its parent; a profile's root has none.
+        if (at == 0 && !_specialization && differential["slicing"] is not null)
+            Error("invalid", $"The profile has slicing at the root ('{path}'), which is illegal");
         ElementMerger.Merge(_elements[at], differential, _newSlices.Contains(Id(_elements[at])), Error);
+        _applied.Add((_elements[at], index, id));
+    }
+
+    /// <summary>
+    /// The differential's elements in the snapshot's order (R4 structuredefinition.html: the differential lists its
+    /// elements "in the same order" as the snapshot). The HL7 Java validator walks the base and the differential
+    /// together, so that an element listed before one that comes earlier in the base is passed over: the same
+    /// elements are reported here, after the snapshot is made (with them: what they say is kept). Elements within
+    /// slices are left out: where a generator puts a re-slice among its siblings is its own choice.
+    /// </summary>
+    public void CheckOrder(string url)
+    {
+        var positions = _applied.Where(a => !a.Id.Contains(':'))
+            .Select(a => (Snapshot: _elements.IndexOf(a.Element), a.Index, a.Id)).Where(p => p.Snapshot >= 0)
+            .OrderBy(p => p.Snapshot).ThenBy(p => p.Index).ToList();
+        var cursor = -1;
+        var passed = new List<(int Index, string Id)>();
+        foreach (var (_, index, id) in positions)
+        {
+            if (index > cursor) cursor = index;
+            else passed.Add((index, id));
+        }
+        if (passed.Count == 0) return;
+        foreach (var (index, id) in passed.OrderBy(p => p.Index))
+            _issues.Add(new(IssueSeverity.Error, "structure",
+                $"No match found for {id} in the generated snapshot: check that the path and definitions are legal in the differential (including order)",
+                $"StructureDefinition.differential.element[{index}]"));
+        _issues.Add(new(IssueSeverity.Error, "structure",
+            $"The profile {url} has {passed.Count} element{(passed.Count == 1 ? "" : "s")} in the differential (id: {string.Join(", ", passed.OrderBy(p => p.Index).Select(p => p.Id))}) that don't have a matching element in the snapshot: check that the path and definitions are legal in the differential (including order)",
+            "StructureDefinition.differential"));
     }
 
     /// <summary>The index of the element with this id, made when it is a new slice or a child of a type not yet expanded; -1 after an error.</summary>

@@ -104,6 +104,7 @@ public sealed class SnapshotGenerator
             for (var i = 0; i < differential.Count; i++)
                 if (differential[i] is JsonObject element) builder.Apply(element, i);
                 else issues.Add(new(IssueSeverity.Error, "structure", "A differential element is not a JSON object; it is left out.", $"StructureDefinition.differential.element[{i}]"));
+            builder.CheckOrder(url);
 
             var result = (JsonObject)source.DeepClone();
             result["snapshot"] = new JsonObject { ["element"] = builder.ToJsonArray() };

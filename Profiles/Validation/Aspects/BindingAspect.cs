@@ -19,6 +19,7 @@ public sealed class BindingAspect : IAspectBuilder
     private const string MaxValueSetExtension = "http://hl7.org/fhir/StructureDefinition/elementdefinition-maxValueSet";
     private const string AdditionalBindingExtension = "http://hl7.org/fhir/5.0/StructureDefinition/extension-ElementDefinition.binding.additional";
     private const string ToolsAdditionalBindingExtension = "http://hl7.org/fhir/tools/StructureDefinition/additional-binding";
+    private const string VitalSignsUnits = "http://hl7.org/fhir/ValueSet/ucum-vitals-common";
 
     public void Build(ElementSchema element, JsonElement json, List<IElementCheck> checks)
     {
@@ -33,6 +34,10 @@ public sealed class BindingAspect : IAspectBuilder
         var valueSet = Str(binding, "valueSet");
         if (strength != BindingStrength.Other && valueSet is not null)
         {
+            // R4's vital signs profiles bind Observation.component.value[x], every type of the choice, to a value set of
+            // units as required: a CodeableConcept value, or a component measured in other units (FiO2 in L/min), could
+            // never meet it. The HL7 validator reads it as extensible (a warning), and so does this one.
+            if (strength == BindingStrength.Required && valueSet.StartsWith(VitalSignsUnits, StringComparison.Ordinal)) strength = BindingStrength.Extensible;
             // R4 allows a maxValueSet on preferred bindings too; as the HL7 validator, only an extensible binding's is
             // enforced (a preferred binding says what is preferred, not what is allowed: R4 Practitioner.communication's
             // all-languages would refuse every national language code system).

@@ -47,9 +47,20 @@ internal sealed class ReferenceCheck(IReadOnlyList<string> targetProfiles, strin
                 ? $"The type '{implied}' implied by the reference URL {text} is not a valid Target for this element (must be one of [{targets.Allowed}])"
                 : $"The type '{implied}' is not a valid Target for this element (must be one of [{targets.Allowed}])");
 
+        if (target is not null && targets.Unresolved.Count > 0) CheckUnresolvedProfiles(node, target, targets, state);
         if (aggregation.Length > 0) CheckAggregation(node, literal, resolved, state);
         if (target is not null && targets.Allows(target.Type) && targets.ProfilesFor(target.Type) is { Count: > 0 } profiles)
             CheckTargetProfiles(node, text, target, profiles, state);
+    }
+
+    // A resolved target and target profiles not known here: it cannot be checked against them (an error, as the HL7
+    // validator), and its type must be one the known ones allow.
+    private static void CheckUnresolvedProfiles(ElementNode node, ElementNode target, TargetSet targets, ValidationState state)
+    {
+        foreach (var unresolved in targets.Unresolved)
+            state.Report(IssueSeverity.Error, "structure", $"Unable to resolve the profile reference '{unresolved}'", node);
+        if (!targets.AllowsKnown(target.Type))
+            NotAllowed(node, state, $"Invalid Resource target type. Found {target.Type}, but expected one of ({targets.Allowed})");
     }
 
     // R4 references.html §2.3.0.2: a literal reference is absolute, [type]/[id] (with a version), #id, or conditional in transactions.

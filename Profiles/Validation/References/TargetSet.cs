@@ -5,15 +5,24 @@ namespace FhirServer.Profiles.Validation.References;
 /// <summary>
 /// What an element's <c>type.targetProfile</c> allows, compiled once: the resource types a reference (or canonical)
 /// may point to, and, per type, the profiles a resolved target must conform to (at least one: R4
-/// elementdefinition.html, "targetProfile"). A target profile that is not known here says nothing about types, so
-/// that a guide not loaded never turns into errors (the HL7 validator without a fetcher does the same).
+/// elementdefinition.html, "targetProfile"). A target profile that is not known here is listed in
+/// <see cref="Unresolved"/>: it could be of any type, so <see cref="Allows"/> says nothing against a type while there
+/// is one (a guide not loaded never turns into errors about targets that are not at hand); a target that is resolved
+/// is another matter (<see cref="AllowsKnown"/>).
 /// </summary>
 public sealed class TargetSet
 {
     private static readonly IReadOnlyList<string> NoProfiles = [];
     private readonly Dictionary<string, List<string>> _profiles = new(StringComparer.Ordinal);
 
-    private TargetSet(HashSet<string>? types) => Types = types;
+    private TargetSet(HashSet<string>? types, IReadOnlyList<string>? unresolved = null)
+    {
+        Types = types;
+        Unresolved = unresolved ?? NoProfiles;
+    }
+
+    /// <summary>The target profiles that are not known here.</summary>
+    public IReadOnlyList<string> Unresolved { get; }
 
     /// <summary>The allowed resource types; null when any type is allowed.</summary>
     public HashSet<string>? Types { get; }
@@ -24,7 +33,10 @@ public sealed class TargetSet
     /// <summary>The allowed types as messages list them: <c>Patient, Location</c>.</summary>
     public string Allowed => Types is null ? "any" : string.Join(", ", Types.Order(StringComparer.Ordinal));
 
-    public bool Allows(string type) => Types is null || Types.Contains(type);
+    public bool Allows(string type) => Types is null || Unresolved.Count > 0 || Types.Contains(type);
+
+    /// <summary>Whether a target of <paramref name="type"/> is allowed by the target profiles known here.</summary>
+    public bool AllowsKnown(string type) => Types is null || Types.Contains(type);
 
     /// <summary>The profiles a target of <paramref name="type"/> must conform to one of; empty when its type's base is allowed.</summary>
     public IReadOnlyList<string> ProfilesFor(string type) => _profiles.TryGetValue(type, out var list) ? list : NoProfiles;
@@ -35,16 +47,22 @@ public sealed class TargetSet
         var types = new HashSet<string>(StringComparer.Ordinal);
         var profiles = new List<(string Type, string Canonical)>();
         var bases = new HashSet<string>(StringComparer.Ordinal);
+        List<string>? unresolved = null;
         foreach (var canonical in targetProfiles)
         {
             var (type, isProfile) = TypeOf(canonical, source);
-            // Resource, DomainResource or a definition not loaded: any type may be the target.
-            if (type is null or "Resource" or "DomainResource") return new TargetSet(null);
+            if (type is null)
+            {
+                (unresolved ??= []).Add(canonical);
+                continue;
+            }
+            // Resource or DomainResource: any type may be the target.
+            if (type is "Resource" or "DomainResource") return new TargetSet(null);
             types.Add(type);
             if (isProfile) profiles.Add((type, canonical));
             else bases.Add(type);
         }
-        var set = new TargetSet(types);
+        var set = new TargetSet(types, unresolved);
         foreach (var (type, canonical) in profiles)
         {
             // A target of a type whose base definition is also allowed conforms whatever its profiles say.

@@ -29,6 +29,7 @@ public sealed class ResourceChecks
         new SearchParameterCheck(),
         new ExperimentalContentCheck(),
         new PublicationWorkGroupCheck(),
+        new StructureDefinitionCheck(),
     ]);
 
     public void Check(ElementNode resource, ValidationState state)

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using FhirServer.Conformance.Definitions;
+using FhirServer.Conformance.Definitions.Snapshots;
 using FhirServer.Conformance.Model;
 using static FhirServer.Conformance.Tests.Snapshots.SnapshotGeneratorTests;
 
@@ -87,8 +88,8 @@ public class SnapshotGeneratorRobustnessTests
     {
         // The suite's opdef-out-profile: "max": 0 as a JSON number (and the converse for min).
         var outcome = Generator().Generate(Profile("http://example.org/sd/p", "Patient", PatientUrl, """
-            [{"id":"Patient.photo","path":"Patient.photo","max":0},
-             {"id":"Patient.gender","path":"Patient.gender","min":"1"}]
+            [{"id":"Patient.gender","path":"Patient.gender","min":"1"},
+             {"id":"Patient.photo","path":"Patient.photo","max":0}]
             """));
 
         Assert.That(outcome.Success, Is.True, string.Join("; ", outcome.Issues));
@@ -117,18 +118,59 @@ public class SnapshotGeneratorRobustnessTests
     }
 
     [Test]
+    public void A_differential_out_of_the_snapshots_order_and_slicing_at_the_root_are_errors()
+    {
+        // The suite's ai8: birthDate listed before identifier, which comes first in Patient. The HL7 Java validator walks
+        // the base in order and passes birthDate over; its constraints are kept here, with the error.
+        var outcome = Generator().Generate(Profile("http://example.org/sd/p", "Patient", PatientUrl, """
+            [{"path":"Patient.birthDate","min":1},{"path":"Patient.identifier","min":1}]
+            """));
+        Assert.That(outcome.Issues.Where(i => i.IsError).Select(i => (i.Expression, i.Message)), Is.EqualTo(new[]
+        {
+            ("StructureDefinition.differential.element[0]", "No match found for Patient.birthDate in the generated snapshot: check that the path and definitions are legal in the differential (including order)"),
+            ("StructureDefinition.differential", "The profile http://example.org/sd/p has 1 element in the differential (id: Patient.birthDate) that don't have a matching element in the snapshot: check that the path and definitions are legal in the differential (including order)"),
+        }));
+        Assert.That((int?)Element(outcome, "Patient.birthDate")["min"], Is.EqualTo(1));
+
+        // The suite's ext-ccuk: a profile cannot slice its root.
+        var root = Generator().Generate(Profile("http://example.org/sd/p", "Patient", PatientUrl, """
+            [{"path":"Patient","slicing":{"discriminator":[{"type":"value","path":"id"}],"rules":"open"}}]
+            """));
+        Assert.That(root.Issues.Where(i => i.IsError).Select(i => i.Message), Is.EqualTo(new[] { "The profile has slicing at the root ('Patient'), which is illegal" }));
+    }
+
+    [Test]
+    public void A_fixed_value_of_the_base_cannot_be_replaced()
+    {
+        var generator = Generator();
+        var outcome = generator.Generate(Profile("http://example.org/sd/p", "Patient", PatientUrl, """
+            [{"path":"Patient.gender","fixedCode":"female"}]
+            """));
+        Assert.That(outcome.Success, Is.True, string.Join("; ", outcome.Issues));
+        var derived = new SnapshotGenerator(c => c == "http://example.org/sd/p" ? outcome.StructureDefinition : null).Generate(
+            Profile("http://example.org/sd/q", "Patient", "http://example.org/sd/p", """[{"path":"Patient.gender","fixedCode":"male"}]"""));
+        Assert.That(derived.Issues.Where(i => i.IsError).Select(i => i.Message), Is.EqualTo(new[]
+        {
+            "'Patient.gender': the value \"male\" cannot replace the base's fixed value \"female\"; a profile may only narrow.",
+        }));
+        // Repeating it is fine.
+        Assert.That(new SnapshotGenerator(c => c == "http://example.org/sd/p" ? outcome.StructureDefinition : null).Generate(
+            Profile("http://example.org/sd/q", "Patient", "http://example.org/sd/p", """[{"path":"Patient.gender","fixedCode":"female"}]""")).Success, Is.True);
+    }
+
+    [Test]
     public void Errors_in_the_differential_still_give_a_snapshot()
     {
         // The suite's parameters-profiled-resource-profiles-patient2 (an element Patient has not) and
         // extension-slicing (a max wider than the base's): the HL7 Java validator reports them and goes on.
         var outcome = Generator().Generate(Profile("http://example.org/sd/p", "Patient", PatientUrl, """
-            [{"path":"Patient.dateOfBirth","min":1},{"path":"Patient.gender","max":"*"},{"path":"Patient.active","min":1}]
+            [{"path":"Patient.dateOfBirth","min":1},{"path":"Patient.active","min":1},{"path":"Patient.gender","max":"*"}]
             """));
 
         Assert.That(outcome.Success, Is.False);
         Assert.That(outcome.Issues.Where(i => i.IsError).Select(i => i.Expression), Is.EqualTo(new[]
         {
-            "StructureDefinition.differential.element[0]", "StructureDefinition.differential.element[1]",
+            "StructureDefinition.differential.element[0]", "StructureDefinition.differential.element[2]",
         }));
         Assert.That((int?)Element(outcome, "Patient.active")["min"], Is.EqualTo(1));
     }

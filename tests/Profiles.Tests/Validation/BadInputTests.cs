@@ -36,6 +36,19 @@ public class BadInputTests
     }
 
     [Test]
+    public void An_unknown_profile_an_element_type_names_is_an_error()
+    {
+        // The definition the instance is held to names it: unknown, part of that definition cannot be checked.
+        var validator = Validator(null, Profile("typed-identifier", "Patient",
+            """{"id":"Patient.identifier","path":"Patient.identifier","type":[{"code":"Identifier","profile":["http://example.org/fhir/StructureDefinition/nowhere"]}]}"""));
+        var report = validator.Validate($$$"""{"resourceType":"Patient","meta":{"profile":["{{{Base}}}typed-identifier"]},"identifier":[{"value":"1"}]}""");
+        Assert.That(report.Errors().Select(i => $"{i.Expression}: {i.Message}"), Is.EqualTo(new[]
+        {
+            "Patient.identifier[0]: Unknown profile http://example.org/fhir/StructureDefinition/nowhere",
+        }), report.Describe());
+    }
+
+    [Test]
     public void A_meta_profile_for_another_type_is_an_error()
     {
         var report = Validator().Validate("""

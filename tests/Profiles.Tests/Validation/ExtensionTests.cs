@@ -1,4 +1,5 @@
 using FhirServer.Profiles.Tests.Support;
+using FhirServer.Profiles.Validation;
 using static FhirServer.Profiles.Tests.Validation.SlicingTests;
 
 namespace FhirServer.Profiles.Tests.Validation;
@@ -97,6 +98,48 @@ public class ExtensionTests
         Assert.That(errors, Is.EqualTo(new[]
         {
             "Patient.contact[0].modifierExtension[0]: The modifier extension 'http://example.org/unknown' is unknown: the element it modifies cannot be understood without it.",
+        }));
+    }
+
+    [Test]
+    public void An_unknown_extension_is_a_warning_by_default_and_an_error_outside_the_allowed_domains_otherwise()
+    {
+        static string Patient(string url) => $$$"""{"resourceType":"Patient","extension":[{"url":"{{{url}}}","valueBoolean":true}]}""";
+        Assert.That(Errors(ProfilesTestData.NewValidator(), Patient("https://guide.example.com/StructureDefinition/flag")), Is.Empty);
+
+        var strict = ProfilesTestData.NewValidator(new ValidatorOptions { AnyExtensionsAllowed = false, AllowedExtensionDomains = ["https://fhir.nhs.uk/"] });
+        Assert.That(Errors(strict, Patient("https://guide.example.com/StructureDefinition/flag")), Is.EqualTo(new[]
+        {
+            "Patient.extension[0]: The extension https://guide.example.com/StructureDefinition/flag could not be found so is not allowed here",
+        }));
+        // An allowed domain, the FHIR tooling's and DICOM's extensions, and the example domains while examples are allowed.
+        Assert.That(Errors(strict, Patient("https://fhir.nhs.uk/StructureDefinition/Extension-flag")), Is.Empty);
+        Assert.That(Errors(strict, Patient("http://hl7.org/fhir/tools/StructureDefinition/flag")), Is.Empty);
+        Assert.That(Errors(strict, Patient("http://nema.org/fhir/flag")), Is.Empty);
+        Assert.That(Errors(strict, Patient("http://example.org/fhir/StructureDefinition/flag")), Is.Empty);
+        Assert.That(strict.Validate(ProfilesTestData.Parse(Patient("http://nema.org/fhir/flag"))).Issues.Select(i => i.Message),
+            Has.One.EqualTo("The extension 'http://nema.org/fhir/flag' is unknown, so its content is not checked."));
+    }
+
+    [Test]
+    public void An_extension_url_names_no_version()
+    {
+        var validator = With(Extension("on-patient", """{"type":"element","expression":"Patient"}""").Replace("\"status\"", "\"version\":\"1.0.0\",\"status\""));
+        Assert.That(Errors(validator, $$$"""{"resourceType":"Patient","extension":[{{{Use("on-patient")}}}]}"""), Is.Empty);
+        Assert.That(Errors(validator, $$$"""{"resourceType":"Patient","extension":[{"url":"{{{Base}}}on-patient|0.9","valueBoolean":true}]}"""), Has.One.EqualTo(
+            "Patient.extension[0]: The extension URL must not contain a version. The extension was validated against version 1.0.0 of the extension"));
+    }
+
+    [Test]
+    public void Example_urls_are_errors_where_examples_are_not_allowed()
+    {
+        const string patient = """{"resourceType":"Patient","extension":[{"url":"http://example.org/fhir/StructureDefinition/flag","valueBoolean":true}],"photo":[{"url":"http://images.acme.com/1.png"}]}""";
+        Assert.That(Errors(ProfilesTestData.NewValidator(new ValidatorOptions { AnyExtensionsAllowed = false }), patient), Is.Empty);
+        Assert.That(Errors(ProfilesTestData.NewValidator(new ValidatorOptions { AnyExtensionsAllowed = false, AllowExampleUrls = false }), patient), Is.EquivalentTo(new[]
+        {
+            "Patient.extension[0]: The extension http://example.org/fhir/StructureDefinition/flag could not be found so is not allowed here",
+            "Patient.extension[0].url: Example URLs are not allowed in this context (http://example.org/fhir/StructureDefinition/flag)",
+            "Patient.photo[0].url: Example URLs are not allowed in this context (http://images.acme.com/1.png)",
         }));
     }
 

@@ -171,6 +171,22 @@ public class ReferenceTests
     }
 
     [Test]
+    public void A_target_profile_not_known_here_is_an_error_once_the_target_is_at_hand()
+    {
+        var validator = Validator(null, Profile("obs-elsewhere", "Observation",
+            """{"id":"Observation.subject","path":"Observation.subject","type":[{"code":"Reference","targetProfile":["http://example.org/other-guide/StructureDefinition/patient"]}]}"""));
+        var meta = $$""","meta":{"profile":["{{Base}}obs-elsewhere"]}""";
+
+        Assert.That(validator.Validate(Observation("""{"reference":"Patient/1"}""", meta)).Errors(), Is.Empty, "a target not at hand is not checked");
+        var contained = validator.Validate(Observation("""{"reference":"#p"}""", meta + ""","contained":[{"resourceType":"Patient","id":"p"}]"""));
+        Assert.That(contained.Errors().Select(i => (i.Message, i.Expression)), Is.EqualTo(new[]
+        {
+            ("Unable to resolve the profile reference 'http://example.org/other-guide/StructureDefinition/patient'", "Observation.subject"),
+            ("Invalid Resource target type. Found Patient, but expected one of ()", "Observation.subject"),
+        }), contained.Describe());
+    }
+
+    [Test]
     public void A_resolver_that_fails_leaves_the_target_unresolved()
     {
         var validator = TargetProfileValidator();

@@ -78,6 +78,45 @@ public class ResourceCheckTests
     }
 
     [Test]
+    public void A_search_parameter_expression_starts_at_its_bases_and_a_derived_one_keeps_its_type_and_bases()
+    {
+        static string Parameter(string bases, string type, string expression) => $$"""
+            {"resourceType":"SearchParameter","url":"http://example.org/sp","name":"x","status":"active","description":"x","code":"name",
+             "derivedFrom":"http://hl7.org/fhir/SearchParameter/Organization-name","base":[{{bases}}],"type":"{{type}}","expression":"{{expression}}"}
+            """;
+        Assert.That(ErrorsOf(Core.Validate(Parameter("\"Organization\"", "string", "Organization.name | Organization.alias"))), Is.Empty);
+        // A path of a DomainResource parameter applies to every resource.
+        Assert.That(ErrorsOf(Core.Validate(Parameter("\"Organization\"", "string", "DomainResource.text | Organization.name"))), Is.Empty);
+        Assert.That(ErrorsOf(Core.Validate(Parameter("\"Patient\"", "token", "Organization.name | Patient.name"))), Is.EqualTo(new[]
+        {
+            "SearchParameter.expression: Error in search expression 'Organization.name | Patient.name': The name 'Organization' is not valid for any of the possible types: [http://hl7.org/fhir/StructureDefinition/Patient] (@char 1)",
+            "SearchParameter: The resource type Patient is not listed as a base in the SearchParameter this is derived from (http://hl7.org/fhir/SearchParameter/Organization-name)",
+            "SearchParameter: The type token is different to the type string of http://hl7.org/fhir/SearchParameter/Organization-name, the SearchParameter this is derived from",
+        }));
+    }
+
+    [Test]
+    public void A_structure_definition_gives_a_snapshot_slices_no_root_and_binds_only_coded_types()
+    {
+        static string Definition(string elements) => $$$"""
+            {"resourceType":"StructureDefinition","url":"http://example.org/sd/p","name":"P","status":"draft","kind":"resource","abstract":false,
+             "type":"Patient","baseDefinition":"http://hl7.org/fhir/StructureDefinition/Patient","derivation":"constraint","differential":{"element":[{{{elements}}}]}}
+            """;
+        Assert.That(ErrorsOf(Core.Validate(Definition("""{"id":"Patient.identifier","path":"Patient.identifier","min":1},{"id":"Patient.birthDate","path":"Patient.birthDate","min":1}"""))), Is.Empty);
+        Assert.That(ErrorsOf(Core.Validate(Definition("""
+            {"id":"Patient.birthDate","path":"Patient.birthDate","type":[{"code":"date"}],"binding":{"strength":"required","valueSet":"http://example.org/vs"}},
+            {"id":"Patient.identifier","path":"Patient.identifier","min":1}
+            """))), Is.EqualTo(new[]
+        {
+            "StructureDefinition.differential.element[0]: This element has a Binding but the types [date] do not make this kind of constraint relevant",
+            "StructureDefinition: Error generating Snapshot: No match found for Patient.birthDate in the generated snapshot: check that the path and definitions are legal in the differential (including order) (at StructureDefinition.differential.element[0])",
+            "StructureDefinition: Error generating Snapshot: The profile http://example.org/sd/p has 1 element in the differential (id: Patient.birthDate) that don't have a matching element in the snapshot: check that the path and definitions are legal in the differential (including order) (at StructureDefinition.differential)",
+        }));
+        Assert.That(ErrorsOf(Core.Validate(Definition("""{"id":"Patient","path":"Patient","slicing":{"discriminator":[{"type":"value","path":"id"}],"rules":"open"}}"""))),
+            Does.Contain("StructureDefinition.differential.element[0]: Slicing is not allowed at the root of a profile"));
+    }
+
+    [Test]
     public void A_supplement_has_content_supplement()
     {
         const string cs = """{"resourceType":"CodeSystem","url":"http://example.org/cs","status":"active","supplements":"http://example.org/base","content":"{0}"}""";

@@ -28,8 +28,9 @@ public sealed record SuiteCase(
             Version: (string?)json["version"],
             Module: (string?)json["module"],
             Json: json,
-            // `profiles` is an alias of `supporting` (the manifest's documentation).
-            Supporting: [.. Strings(json["supporting"]), .. Strings(json["profiles"])],
+            // `profiles` is an alias of `supporting` (the manifest's documentation); `supporting5` names files written
+            // for R5 that the Java runner converts and loads whatever the version: those of the R4 cases are R4 already.
+            Supporting: [.. Strings(json["supporting"]), .. Strings(json["profiles"]), .. Strings(json["supporting5"])],
             Packages: [.. Strings(json["packages"]), .. Strings(profile?["packages"])],
             Java: json["java"],
             Profile: profile is null ? null : new SuiteProfileStep(
@@ -58,6 +59,8 @@ public sealed record SuiteCase(
         BundleEntryProfiles = Json["bundle-param"] is JsonObject p
             ? [new BundleEntryProfile((string)p["rule"]!, (string)p["profile"]!)]
             : defaults.BundleEntryProfiles,
+        AllowedExtensionDomains = [.. defaults.AllowedExtensionDomains, .. Strings(Json["allowed-extension-domains"]),
+            .. Json["allowed-extension-domain"] is JsonValue d ? [(string)d!] : Array.Empty<string>()],
     };
 
     private bool Flag(string option) => Json[option] is JsonValue v && v.TryGetValue<bool>(out var on) && on;

@@ -1,6 +1,7 @@
 using System.Formats.Tar;
 using System.IO.Compression;
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using FhirServer.Conformance.Context;
 using FhirServer.Conformance.Packages;
 using FhirServer.Profiles.Validation;
@@ -26,7 +27,9 @@ public sealed class SuiteEnvironment
         Context = context;
         var terminology = new ValueSetMembership(new TerminologySources(context, Stored), new TerminologyOptions());
         _terminology = terminology;
-        Validator = ResourceValidator.Create(context.Registry, terminology);
+        // The Java test runner's settings: an extension must be known unless its domain is allowed, vital signs meet
+        // their profiles.
+        Validator = ResourceValidator.Create(context.Registry, terminology, new ValidatorOptions { AnyExtensionsAllowed = false, VitalSignsProfiles = true });
     }
 
     private readonly ValueSetMembership _terminology;
@@ -42,7 +45,7 @@ public sealed class SuiteEnvironment
     {
         if (options == Validator.Options) return Validator;
         // The record's list member compares by reference: the key spells it out.
-        var key = $"{options with { BundleEntryProfiles = [] }} {string.Join(" ", options.BundleEntryProfiles)}";
+        var key = $"{options with { BundleEntryProfiles = [], AllowedExtensionDomains = [] }} {string.Join(" ", options.BundleEntryProfiles)} {string.Join(" ", options.AllowedExtensionDomains)}";
         if (!_byOptions.TryGetValue(key, out var validator))
             _byOptions[key] = validator = new ResourceValidator(Validator.Schemas, options, _terminology);
         return validator;
