@@ -106,13 +106,17 @@ public sealed record ValidatorOptions
     /// <summary>Whether an extension whose definition is unknown may be used with this url (a warning), or not (an error).</summary>
     public bool AllowsUnknownExtension(string url)
     {
-        if (AnyExtensionsAllowed || (AllowExampleUrls && Aspects.ExampleUrlAspect.IsExample(url)) || url.Contains("nema.org", StringComparison.Ordinal) ||
+        if (AnyExtensionsAllowed || (AllowExampleUrls && IsExampleExtensionDomain(url)) || url.Contains("nema.org", StringComparison.Ordinal) ||
             url.StartsWith("http://hl7.org/fhir/tools/StructureDefinition/", StringComparison.Ordinal))
             return true;
         foreach (var domain in AllowedExtensionDomains)
             if (url.StartsWith(domain, StringComparison.Ordinal)) return true;
         return false;
     }
+
+    // The HL7 validator's domains of example extensions: narrower than the example URLs refused in values.
+    private static bool IsExampleExtensionDomain(string url) =>
+        url.Contains("example.org", StringComparison.Ordinal) || url.Contains("acme.com", StringComparison.Ordinal);
 
     /// <summary>The French identifier rules (null: not applied).</summary>
     public IdentifierRuleRegistry? IdentifierRules { get; init; }

@@ -59,9 +59,11 @@ public sealed record SuiteCase(
         BundleEntryProfiles = Json["bundle-param"] is JsonObject p
             ? [new BundleEntryProfile((string)p["rule"]!, (string)p["profile"]!)]
             : defaults.BundleEntryProfiles,
-        AllowedExtensionDomains = [.. defaults.AllowedExtensionDomains, .. Strings(Json["allowed-extension-domains"]),
-            .. Json["allowed-extension-domain"] is JsonValue d ? [(string)d!] : Array.Empty<string>()],
+        AllowedExtensionDomains = ExtensionDomains() is { Count: > 0 } domains ? [.. defaults.AllowedExtensionDomains, .. domains] : defaults.AllowedExtensionDomains,
     };
+
+    private List<string> ExtensionDomains() =>
+        [.. Strings(Json["allowed-extension-domains"]), .. Json["allowed-extension-domain"] is JsonValue d ? [(string)d!] : Array.Empty<string>()];
 
     private bool Flag(string option) => Json[option] is JsonValue v && v.TryGetValue<bool>(out var on) && on;
 
