@@ -1,6 +1,7 @@
 using FhirServer.Conformance.Context;
 using FhirServer.Conformance.Model;
 using FhirServer.Conformance.Serialization;
+using Microsoft.IO;
 
 namespace FhirServer.Http;
 
@@ -42,6 +43,28 @@ public sealed class FhirOutput(ConformanceContext conformance)
         response.ContentType = (format == FhirFormat.Xml ? FhirFormats.XmlMediaType : FhirFormats.JsonMediaType) + "; charset=utf-8";
         response.ContentLength = bytes.Length;
         await response.Body.WriteAsync(bytes, http.RequestAborted);
+    }
+
+    public Task WriteAsync(HttpContext http, RecyclableMemoryStream json, int status) =>
+        WriteAsync(http, json, status, Format(http.Request), FhirFormats.IsPretty(http.Request));
+
+    /// <summary>
+    /// A Bundle built in a pooled stream: plain JSON goes out block by block, never copied into one array; XML and
+    /// <c>_pretty</c> parse it from one contiguous buffer, pooled as well.
+    /// </summary>
+    public async Task WriteAsync(HttpContext http, RecyclableMemoryStream json, int status, FhirFormat format, bool pretty)
+    {
+        if (format != FhirFormat.Json || pretty)
+        {
+            await WriteAsync(http, BufferPool.Contiguous(json), status, format, pretty);
+            return;
+        }
+        var response = http.Response;
+        response.StatusCode = status;
+        response.ContentType = FhirFormats.JsonMediaType + "; charset=utf-8";
+        response.ContentLength = json.Length;
+        foreach (var segment in json.GetReadOnlySequence())
+            await response.Body.WriteAsync(segment, http.RequestAborted);
     }
 
     /// <summary>An OperationOutcome; falls back to JSON when the error is about the format itself.</summary>

@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Text.Encodings.Web;
 using System.Text.Json;
+using Microsoft.IO;
 using FhirServer.Conformance.Model;
 using FhirServer.Http;
 using FhirServer.Storage;
@@ -9,23 +10,21 @@ namespace FhirServer.Rest;
 
 /// <summary>
 /// Writes a Bundle as FHIR JSON around stored resource bytes (copied in, never re-parsed), members in definition
-/// order: id, meta, type, timestamp, total, link, entry (fullUrl, resource, request, response).
+/// order: id, meta, type, timestamp, total, link, entry (fullUrl, resource, request, response). It is written into a
+/// pooled stream (<see cref="BufferPool"/>) in blocks, never one array of the Bundle's size: the owner of the stream
+/// sends it, copies it into another Bundle, or parses it, then disposes it.
 /// </summary>
 public sealed class BundleJson : IDisposable
 {
     private static readonly JsonWriterOptions Options = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping, SkipValidation = true };
-    private readonly ArrayBufferWriter<byte> _buffer;
+    private readonly RecyclableMemoryStream _buffer;
     private readonly Utf8JsonWriter _writer;
     private bool _inEntries;
 
-    /// <param name="capacity">
-    /// The bytes the Bundle is expected to take (<see cref="Capacity"/>): its buffer is allocated once at that size
-    /// rather than doubled from 4 KB, which for a page of 20 MB allocated 40 MB of large-object-heap arrays on the way.
-    /// </param>
-    public BundleJson(string type, DateTimeOffset now, int? total = null, IEnumerable<(string Relation, string Url)>? links = null, long capacity = 4096)
+    public BundleJson(RecyclableMemoryStream buffer, string type, DateTimeOffset now, int? total = null, IEnumerable<(string Relation, string Url)>? links = null)
     {
-        _buffer = new ArrayBufferWriter<byte>((int)Math.Clamp(capacity, 4096, Array.MaxLength));
-        _writer = new Utf8JsonWriter(_buffer, Options);
+        _buffer = buffer;
+        _writer = new Utf8JsonWriter((IBufferWriter<byte>)_buffer, Options);
         _writer.WriteStartObject();
         _writer.WriteString("resourceType", "Bundle");
         _writer.WriteString("id", Guid.NewGuid().ToString("D"));
@@ -55,6 +54,23 @@ public sealed class BundleJson : IDisposable
     /// <summary>Starts an entry and writes fullUrl and resource; the caller adds request/response, then calls <see cref="EndEntry"/>.</summary>
     public void StartEntry(string? fullUrl, ReadOnlySpan<byte> resourceJson)
     {
+        OpenEntry(fullUrl);
+        if (resourceJson.IsEmpty) return;
+        _writer.WritePropertyName("resource");
+        _writer.WriteRawValue(resourceJson, skipInputValidation: true);
+    }
+
+    /// <summary><see cref="StartEntry(string?, ReadOnlySpan{byte})"/> for a resource in pieces (another pooled Bundle).</summary>
+    public void StartEntry(string? fullUrl, ReadOnlySequence<byte> resourceJson)
+    {
+        OpenEntry(fullUrl);
+        if (resourceJson.IsEmpty) return;
+        _writer.WritePropertyName("resource");
+        _writer.WriteRawValue(resourceJson, skipInputValidation: true);
+    }
+
+    private void OpenEntry(string? fullUrl)
+    {
         if (!_inEntries)
         {
             _writer.WriteStartArray("entry");
@@ -62,11 +78,6 @@ public sealed class BundleJson : IDisposable
         }
         _writer.WriteStartObject();
         if (fullUrl is not null) _writer.WriteString("fullUrl", fullUrl);
-        if (!resourceJson.IsEmpty)
-        {
-            _writer.WritePropertyName("resource");
-            _writer.WriteRawValue(resourceJson, skipInputValidation: true);
-        }
     }
 
     /// <summary>Bundle.entry.search.mode: match, include or outcome.</summary>
@@ -105,18 +116,13 @@ public sealed class BundleJson : IDisposable
 
     public void EndEntry() => _writer.WriteEndObject();
 
-    /// <summary>What a Bundle of <paramref name="entries"/> around resources of <paramref name="resourceBytes"/> in all takes, about.</summary>
-    public static long Capacity(int entries, long resourceBytes) => 1024 + 320L * entries + resourceBytes;
-
-    public byte[] ToArray() => ToMemory().ToArray();
-
-    /// <summary>The Bundle's bytes, ended, in the writer's own buffer (not copied): valid while nothing else is written.</summary>
-    public ReadOnlyMemory<byte> ToMemory()
+    /// <summary>Ends the Bundle: its bytes are those of the stream it was given.</summary>
+    public RecyclableMemoryStream Finish()
     {
         if (_inEntries) _writer.WriteEndArray();
         _writer.WriteEndObject();
         _writer.Flush();
-        return _buffer.WrittenMemory;
+        return _buffer;
     }
 
     public void Dispose() => _writer.Dispose();
