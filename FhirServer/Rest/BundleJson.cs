@@ -17,6 +17,8 @@ namespace FhirServer.Rest;
 public sealed class BundleJson : IDisposable
 {
     private static readonly JsonWriterOptions Options = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping, SkipValidation = true };
+    // Values larger than this bypass the writer's own buffer (EndLargeValue).
+    private const int LargeValueBytes = 64 * 1024;
     private readonly RecyclableMemoryStream _buffer;
     private readonly Utf8JsonWriter _writer;
     private bool _inEntries;
@@ -57,7 +59,13 @@ public sealed class BundleJson : IDisposable
         OpenEntry(fullUrl);
         if (resourceJson.IsEmpty) return;
         _writer.WritePropertyName("resource");
-        _writer.WriteRawValue(resourceJson, skipInputValidation: true);
+        if (resourceJson.Length <= LargeValueBytes) _writer.WriteRawValue(resourceJson, skipInputValidation: true);
+        else
+        {
+            _writer.Flush();
+            _buffer.Write(resourceJson);
+            EndLargeValue();
+        }
     }
 
     /// <summary><see cref="StartEntry(string?, ReadOnlySpan{byte})"/> for a resource in pieces (another pooled Bundle).</summary>
@@ -66,8 +74,21 @@ public sealed class BundleJson : IDisposable
         OpenEntry(fullUrl);
         if (resourceJson.IsEmpty) return;
         _writer.WritePropertyName("resource");
-        _writer.WriteRawValue(resourceJson, skipInputValidation: true);
+        if (resourceJson.Length <= LargeValueBytes) _writer.WriteRawValue(resourceJson, skipInputValidation: true);
+        else
+        {
+            _writer.Flush();
+            foreach (var segment in resourceJson) _buffer.Write(segment.Span);
+            EndLargeValue();
+        }
     }
+
+    /// <summary>
+    /// The writer takes a raw value whole into a buffer of its own, for a resource or page of megabytes a new
+    /// large-object-heap array each time. Such a value goes into the stream directly, after the property name the
+    /// writer flushed; the writer is then given one space as the value (JSON whitespace) so that it goes on with a comma.
+    /// </summary>
+    private void EndLargeValue() => _writer.WriteRawValue(" "u8, skipInputValidation: true);
 
     private void OpenEntry(string? fullUrl)
     {
