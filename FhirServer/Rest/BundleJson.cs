@@ -56,31 +56,32 @@ public sealed class BundleJson : IDisposable
     /// <summary>Starts an entry and writes fullUrl and resource; the caller adds request/response, then calls <see cref="EndEntry"/>.</summary>
     public void StartEntry(string? fullUrl, ReadOnlySpan<byte> resourceJson)
     {
-        OpenEntry(fullUrl);
-        if (resourceJson.IsEmpty) return;
-        _writer.WritePropertyName("resource");
+        if (!StartResource(fullUrl, resourceJson.Length)) return;
         if (resourceJson.Length <= LargeValueBytes) _writer.WriteRawValue(resourceJson, skipInputValidation: true);
-        else
-        {
-            _writer.Flush();
-            _buffer.Write(resourceJson);
-            EndLargeValue();
-        }
+        else EndLargeValue(resourceJson);
     }
 
     /// <summary><see cref="StartEntry(string?, ReadOnlySpan{byte})"/> for a resource in pieces (another pooled Bundle).</summary>
     public void StartEntry(string? fullUrl, ReadOnlySequence<byte> resourceJson)
     {
-        OpenEntry(fullUrl);
-        if (resourceJson.IsEmpty) return;
-        _writer.WritePropertyName("resource");
+        if (!StartResource(fullUrl, resourceJson.Length)) return;
         if (resourceJson.Length <= LargeValueBytes) _writer.WriteRawValue(resourceJson, skipInputValidation: true);
         else
         {
-            _writer.Flush();
             foreach (var segment in resourceJson) _buffer.Write(segment.Span);
-            EndLargeValue();
+            EndLargeValue([]);
         }
+    }
+
+    // The entry, its fullUrl and the resource's name; false when there is no resource.
+    private bool StartResource(string? fullUrl, long length)
+    {
+        OpenEntry(fullUrl);
+        if (length == 0) return false;
+        _writer.WritePropertyName("resource");
+        // A large value goes into the stream after what the writer holds (EndLargeValue).
+        if (length > LargeValueBytes) _writer.Flush();
+        return true;
     }
 
     /// <summary>
@@ -88,7 +89,11 @@ public sealed class BundleJson : IDisposable
     /// large-object-heap array each time. Such a value goes into the stream directly, after the property name the
     /// writer flushed; the writer is then given one space as the value (JSON whitespace) so that it goes on with a comma.
     /// </summary>
-    private void EndLargeValue() => _writer.WriteRawValue(" "u8, skipInputValidation: true);
+    private void EndLargeValue(ReadOnlySpan<byte> rest)
+    {
+        _buffer.Write(rest);
+        _writer.WriteRawValue(" "u8, skipInputValidation: true);
+    }
 
     private void OpenEntry(string? fullUrl)
     {
