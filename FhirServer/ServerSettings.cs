@@ -151,6 +151,17 @@ public sealed class ServerSettings
     public int NativeArenas { get; set; } = 2;
 
     /// <summary>
+    /// Bytes of free buffers the server keeps for reuse between requests (Http.BufferPool): request bodies and the
+    /// Bundles of its answers are written in pooled blocks of 128 KB and, when a parser needs them in one piece, copied
+    /// into pooled buffers of 1, 2, 4… MB. A quarter of this is for blocks; the rest is shared equally by the sizes of
+    /// buffers, and a size larger than its share is not kept (the default keeps sizes up to 16 MB). Without the pool
+    /// each body and Bundle of megabytes was a new array on the large object heap, and the GC kept several times what
+    /// was alive committed for that churn. Buffers in use are bounded by the request limits (a body, a page, a
+    /// Bundle's answer), not by this. At least 1 MB.
+    /// </summary>
+    public long BufferPoolBytes { get; set; } = 128L * 1024 * 1024;
+
+    /// <summary>
     /// Whether <c>_text</c> and <c>_content</c> can be searched: the words of each resource's narrative and texts are
     /// then indexed (FullText in Conformance/Search), which makes every write several times larger. Off by default;
     /// switching it rebuilds the search index at the next start.
@@ -230,6 +241,8 @@ public sealed class ServerSettings
         Positive(MaxBundleResponseResources, "Server:MaxBundleResponseResources");
         Positive(MaxBundleResponseBytes, "Server:MaxBundleResponseBytes");
         Positive(MaxBundleSearchRows, "Server:MaxBundleSearchRows");
+        if (BufferPoolBytes < 1024 * 1024)
+            throw new Hosting.ConfigurationException($"Server:BufferPoolBytes is {BufferPoolBytes}: it must be at least 1,048,576 (1 MB).");
         if (NativeMmapThresholdBytes is < 0 or > 32 * 1024 * 1024)
             throw new Hosting.ConfigurationException($"Server:NativeMmapThresholdBytes is {NativeMmapThresholdBytes}: it must be 0 (glibc's default) to 33,554,432 (32 MB).");
         if (NativeArenas < 0)

@@ -29,6 +29,13 @@ public static class FhirJsonWriter
         return buffer.WrittenSpan.ToArray();
     }
 
+    /// <summary>Writes into <paramref name="output"/> (a pooled buffer, for large resources) as the writer goes.</summary>
+    public static void Write(IBufferWriter<byte> output, ElementNode resource, bool pretty = false)
+    {
+        using var writer = new Utf8JsonWriter(output, pretty ? Pretty : Compact);
+        Write(writer, resource);
+    }
+
     public static string WriteToString(ElementNode resource, bool pretty = false) =>
         System.Text.Encoding.UTF8.GetString(WriteToBytes(resource, pretty));
 

@@ -87,6 +87,7 @@ public static class ServerApp
         services.AddSingleton<Reindexer>();
         services.AddSingleton<FhirOutput>();
         services.AddSingleton<FhirInput>();
+        services.AddSingleton<BufferPool>();
         services.AddSingleton<Capabilities>();
         services.AddSingleton<PackagedResources>();
         services.AddSingleton<PackagedIndex>();

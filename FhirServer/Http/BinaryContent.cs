@@ -18,12 +18,12 @@ internal static class BinaryContent
     {
         var input = http.RequestServices.GetRequiredService<FhirInput>();
         var body = await input.ReadBytesAsync(http.Request);
-        return type == "Binary" && FhirInput.Kind(http.Request, body) == BodyKind.Other
+        return type == "Binary" && FhirInput.Kind(http.Request, body.Span) == BodyKind.Other
             ? FromRaw(http.RequestServices.GetRequiredService<ConformanceContext>(), http.Request.ContentType, body, id)
             : input.Parse(http.Request, body);
     }
 
-    public static ElementNode FromRaw(ConformanceContext conformance, string? contentType, byte[] content, string? id = null)
+    public static ElementNode FromRaw(ConformanceContext conformance, string? contentType, ReadOnlyMemory<byte> content, string? id = null)
     {
         using var buffer = new MemoryStream();
         using (var writer = new Utf8JsonWriter(buffer))
@@ -32,7 +32,7 @@ internal static class BinaryContent
             writer.WriteString("resourceType", "Binary");
             if (id is not null) writer.WriteString("id", id);
             writer.WriteString("contentType", string.IsNullOrWhiteSpace(contentType) ? "application/octet-stream" : contentType);
-            if (content.Length > 0) writer.WriteBase64String("data", content);
+            if (content.Length > 0) writer.WriteBase64String("data", content.Span);
             writer.WriteEndObject();
         }
         var parsed = conformance.Json.Parse(buffer.ToArray());

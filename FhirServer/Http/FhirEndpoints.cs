@@ -5,6 +5,7 @@ using FhirServer.Conformance.Model;
 using FhirServer.Rest;
 using FhirServer.Search;
 using FhirServer.Storage;
+using Microsoft.IO;
 using Microsoft.Net.Http.Headers;
 
 namespace FhirServer.Http;
@@ -291,7 +292,7 @@ public static partial class FhirEndpoints
     {
         var input = Service<FhirInput>(http);
         var body = await input.ReadBytesAsync(http.Request);
-        var kind = FhirInput.Kind(http.Request, body);
+        var kind = FhirInput.Kind(http.Request, body.Span);
         return kind switch
         {
             BodyKind.JsonPatch => JsonPatch.Parse(body),
@@ -371,7 +372,7 @@ public static partial class FhirEndpoints
     {
         var request = http.Request;
         var query = ParseHistory(request.Query, Service<ServerSettings>(http), type, id);
-        var bundle = await HistoryBundleAsync(http.RequestServices, query, BaseUrl(request), request.Path, request.Query, http.RequestAborted);
+        using var bundle = await HistoryBundleAsync(http.RequestServices, query, BaseUrl(request), request.Path, request.Query, http.RequestAborted);
         await Service<FhirOutput>(http).WriteAsync(http, bundle, StatusCodes.Status200OK);
     }
 
@@ -409,9 +410,9 @@ public static partial class FhirEndpoints
     /// <summary>
     /// The history Bundle (JSON) of a query: for the history interaction, and for a history read in a batch or
     /// transaction entry. <paramref name="path"/> and <paramref name="parameters"/> make the links; <paramref name="rowsRead"/>
-    /// is told the versions read (one past the page, to know there is more).
+    /// is told the versions read (one past the page, to know there is more). The caller disposes the Bundle's pooled stream.
     /// </summary>
-    public static async Task<byte[]> HistoryBundleAsync(IServiceProvider services, HistoryQuery query, string baseUrl, string path,
+    public static async Task<RecyclableMemoryStream> HistoryBundleAsync(IServiceProvider services, HistoryQuery query, string baseUrl, string path,
         IQueryCollection parameters, CancellationToken ct, Action<int>? rowsRead = null)
     {
         var store = services.GetRequiredService<IResourceStore>();
@@ -424,26 +425,37 @@ public static partial class FhirEndpoints
         var links = new List<(string, string)> { ("self", $"{baseUrl}{path}{QueryString.Create(parameters)}") };
         if (versions.Count > page.Count && page.Count > 0)
             links.Add(("next", PageUrl(parameters, baseUrl, path, page[^1].Sequence)));
-        using var bundle = new BundleJson("history", DateTimeOffset.UtcNow, links: links, capacity: BundleJson.Capacity(page.Count, page.Sum(PageBytes.Of)));
-        foreach (var v in page)
+        var buffer = services.GetRequiredService<BufferPool>().Rent("history");
+        try
         {
-            bundle.StartEntry($"{baseUrl}/{v.Type}/{v.Id}", v.Body);
-            // The interaction that made the version and what it answered (R4 http.html#history: request and response).
-            var method = v.Method switch
-            {
-                VersionMethod.Create => "POST", VersionMethod.Update => "PUT", VersionMethod.Patch => "PATCH", _ => "DELETE",
-            };
-            bundle.Request(method, method == "POST" ? v.Type : $"{v.Type}/{v.Id}");
-            var status = v.Method switch
-            {
-                VersionMethod.DeleteNoContent => "204 No Content",
-                VersionMethod.Delete => "200 OK",
-                _ => v.Version == 1 ? "201 Created" : "200 OK",
-            };
-            bundle.Response(status, v.Deleted ? null : $"{v.Type}/{v.Id}/_history/{v.Version}", v);
-            bundle.EndEntry();
+            using var bundle = new BundleJson(buffer, "history", DateTimeOffset.UtcNow, links: links);
+            foreach (var v in page) WriteEntry(bundle, baseUrl, v);
+            return bundle.Finish();
         }
-        return bundle.ToArray();
+        catch
+        {
+            buffer.Dispose();
+            throw;
+        }
+    }
+
+    // A history entry: the interaction that made the version and what it answered (R4 http.html#history: request and response).
+    private static void WriteEntry(BundleJson bundle, string baseUrl, StoredVersion v)
+    {
+        bundle.StartEntry($"{baseUrl}/{v.Type}/{v.Id}", v.Body);
+        var method = v.Method switch
+        {
+            VersionMethod.Create => "POST", VersionMethod.Update => "PUT", VersionMethod.Patch => "PATCH", _ => "DELETE",
+        };
+        bundle.Request(method, method == "POST" ? v.Type : $"{v.Type}/{v.Id}");
+        var status = v.Method switch
+        {
+            VersionMethod.DeleteNoContent => "204 No Content",
+            VersionMethod.Delete => "200 OK",
+            _ => v.Version == 1 ? "201 Created" : "200 OK",
+        };
+        bundle.Response(status, v.Deleted ? null : $"{v.Type}/{v.Id}/_history/{v.Version}", v);
+        bundle.EndEntry();
     }
 
     private static string PageUrl(IQueryCollection parameters, string baseUrl, string path, long before)
@@ -458,7 +470,7 @@ public static partial class FhirEndpoints
     {
         var bundle = await Service<FhirInput>(http).ReadBytesAsync(http.Request);
         var processor = Service<BundleProcessor>(http);
-        var response = await processor.ProcessAsync(http, bundle);
+        using var response = await processor.ProcessAsync(http, bundle);
         await Service<FhirOutput>(http).WriteAsync(http, response, StatusCodes.Status200OK, FhirOutput.Format(http.Request), FhirFormats.IsPretty(http.Request));
     }
 }

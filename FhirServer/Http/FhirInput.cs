@@ -1,4 +1,3 @@
-using System.Buffers;
 using FhirServer.Conformance.Context;
 using FhirServer.Conformance.Model;
 using Microsoft.Net.Http.Headers;
@@ -12,7 +11,7 @@ public enum BodyKind { FhirJson, FhirXml, JsonPatch, Other }
 /// Reads request bodies: the size limit (413), the media type (415), and the FHIR parse whose issues become a 400
 /// OperationOutcome with line, column and FHIRPath location.
 /// </summary>
-public sealed class FhirInput(ConformanceContext conformance, ServerSettings settings)
+public sealed class FhirInput(ConformanceContext conformance, ServerSettings settings, BufferPool pool)
 {
     public static BodyKind Kind(HttpRequest request, ReadOnlySpan<byte> body)
     {
@@ -39,15 +38,19 @@ public sealed class FhirInput(ConformanceContext conformance, ServerSettings set
         return kind;
     }
 
-    /// <summary>The whole body, refused with 413 past the configured limit.</summary>
-    public async Task<byte[]> ReadBytesAsync(HttpRequest request)
+    /// <summary>
+    /// The whole body, refused with 413 past the configured limit: read into pooled blocks, and made one buffer (the
+    /// block itself, or a pooled buffer) given back when the request ends. What is parsed from it may point into it
+    /// (a parsed tree keeps its values as slices of the input), so nothing parsed from a body may outlive its request.
+    /// </summary>
+    public async Task<ReadOnlyMemory<byte>> ReadBytesAsync(HttpRequest request)
     {
         var limit = settings.MaxRequestBytes;
         if (request.ContentLength is { } declared && declared > limit) throw TooLarge(limit);
-        var buffer = new ArrayBufferWriter<byte>((int)Math.Min(request.ContentLength ?? 16 * 1024, limit) + 1);
+        var buffer = pool.Rent(request.HttpContext, "request-body");
         while (true)
         {
-            var memory = buffer.GetMemory(16 * 1024);
+            var memory = buffer.GetMemory();
             int read;
             try
             {
@@ -60,9 +63,9 @@ public sealed class FhirInput(ConformanceContext conformance, ServerSettings set
             }
             if (read == 0) break;
             buffer.Advance(read);
-            if (buffer.WrittenCount > limit) throw TooLarge(limit);
+            if (buffer.Length > limit) throw TooLarge(limit);
         }
-        return buffer.WrittenSpan.ToArray();
+        return BufferPool.Contiguous(buffer);
     }
 
     private static FhirException TooLarge(long limit) =>
@@ -75,14 +78,14 @@ public sealed class FhirInput(ConformanceContext conformance, ServerSettings set
         return Parse(request, body);
     }
 
-    public ElementNode Parse(HttpRequest request, byte[] body)
+    public ElementNode Parse(HttpRequest request, ReadOnlyMemory<byte> body)
     {
-        var kind = Kind(request, body);
+        var kind = Kind(request, body.Span);
         if (kind is not (BodyKind.FhirJson or BodyKind.FhirXml))
             throw new FhirException(StatusCodes.Status415UnsupportedMediaType, "not-supported",
                 $"Content-Type '{request.ContentType}' is not a FHIR format (application/fhir+json, application/fhir+xml).");
         if (body.Length == 0) throw FhirException.BadRequest("The request has no body; a resource was expected.", code: "required");
-        var parsed = kind == BodyKind.FhirXml ? conformance.Xml.Parse(body) : conformance.Json.Parse(body);
+        var parsed = kind == BodyKind.FhirXml ? conformance.Xml.Parse(body.Span) : conformance.Json.Parse(body);
         if (parsed.HasErrors || parsed.Resource is null)
             throw new FhirException(StatusCodes.Status400BadRequest,
                 parsed.Issues.Count > 0 ? parsed.Issues : [new OutcomeIssue(IssueSeverity.Error, "structure", "The body is not a FHIR resource.")]);

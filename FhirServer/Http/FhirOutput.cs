@@ -1,6 +1,8 @@
+using System.Buffers;
 using FhirServer.Conformance.Context;
 using FhirServer.Conformance.Model;
 using FhirServer.Conformance.Serialization;
+using Microsoft.IO;
 
 namespace FhirServer.Http;
 
@@ -9,7 +11,7 @@ namespace FhirServer.Http;
 /// produced (stored bytes, or a Bundle built around them): plain JSON goes out as those bytes; XML, <c>_pretty</c>,
 /// <c>_summary</c> and <c>_elements</c> pay for a parse and a write.
 /// </summary>
-public sealed class FhirOutput(ConformanceContext conformance)
+public sealed class FhirOutput(ConformanceContext conformance, BufferPool pool)
 {
     public ConformanceContext Conformance => conformance;
 
@@ -38,10 +40,38 @@ public sealed class FhirOutput(ConformanceContext conformance)
         var node = conformance.Json.Parse(json).Resource
                    ?? throw new InvalidOperationException("Stored or generated JSON could not be read back");
         if (transform is not null) node = transform(node);
-        var bytes = format == FhirFormat.Xml ? FhirXmlWriter.WriteToBytes(node, pretty) : FhirJsonWriter.WriteToBytes(node, pretty);
+        // Written in pooled blocks and sent from them: a Bundle of megabytes in XML is no array of its size.
+        using var output = pool.Rent("response");
+        if (format == FhirFormat.Xml) FhirXmlWriter.Write(output, node, pretty);
+        else FhirJsonWriter.Write((IBufferWriter<byte>)output, node, pretty);
         response.ContentType = (format == FhirFormat.Xml ? FhirFormats.XmlMediaType : FhirFormats.JsonMediaType) + "; charset=utf-8";
-        response.ContentLength = bytes.Length;
-        await response.Body.WriteAsync(bytes, http.RequestAborted);
+        await Send(http, output);
+    }
+
+    private static async Task Send(HttpContext http, RecyclableMemoryStream content)
+    {
+        http.Response.ContentLength = content.Length;
+        foreach (var segment in content.GetReadOnlySequence())
+            await http.Response.Body.WriteAsync(segment, http.RequestAborted);
+    }
+
+    public Task WriteAsync(HttpContext http, RecyclableMemoryStream json, int status) =>
+        WriteAsync(http, json, status, Format(http.Request), FhirFormats.IsPretty(http.Request));
+
+    /// <summary>
+    /// A Bundle built in a pooled stream: plain JSON goes out block by block, never copied into one array; XML and
+    /// <c>_pretty</c> parse it from one contiguous buffer, pooled as well.
+    /// </summary>
+    public async Task WriteAsync(HttpContext http, RecyclableMemoryStream json, int status, FhirFormat format, bool pretty)
+    {
+        if (format != FhirFormat.Json || pretty)
+        {
+            await WriteAsync(http, BufferPool.Contiguous(json), status, format, pretty);
+            return;
+        }
+        http.Response.StatusCode = status;
+        http.Response.ContentType = FhirFormats.JsonMediaType + "; charset=utf-8";
+        await Send(http, json);
     }
 
     /// <summary>An OperationOutcome; falls back to JSON when the error is about the format itself.</summary>

@@ -3,6 +3,7 @@ using FhirServer.Conformance.Model;
 using FhirServer.Rest;
 using FhirServer.Search;
 using FhirServer.Storage;
+using Microsoft.IO;
 
 namespace FhirServer.Http;
 
@@ -83,7 +84,7 @@ public static class SearchEndpoints
 
     private static async Task Search(HttpContext http, string type, List<KeyValuePair<string, string>> pairs, CompartmentSpec? compartment, string path)
     {
-        var bundle = await SearchsetAsync(http.RequestServices, type, pairs, Strict(http), compartment, FhirEndpoints.BaseUrl(http.Request), path,
+        using var bundle = await SearchsetAsync(http.RequestServices, type, pairs, Strict(http), compartment, FhirEndpoints.BaseUrl(http.Request), path,
             http.Request.Query, http.RequestAborted);
         await http.RequestServices.GetRequiredService<FhirOutput>().WriteAsync(http, bundle, StatusCodes.Status200OK);
     }
@@ -93,9 +94,10 @@ public static class SearchEndpoints
     /// transaction entry. <paramref name="path"/> is what the links start with after the base URL; <paramref name="query"/>
     /// holds <c>_summary</c> and <c>_elements</c>. Invalid parameters → 400, before anything is read. A Bundle entry's
     /// page is given what is left of its Bundle's answer (<paramref name="maxBytes"/>, when below Server:MaxPageBytes), and
-    /// is told the rows the search read (<paramref name="rowsRead"/>, SearchPage.RowsRead).
+    /// is told the rows the search read (<paramref name="rowsRead"/>, SearchPage.RowsRead). The caller disposes the
+    /// Bundle's pooled stream.
     /// </summary>
-    public static async Task<byte[]> SearchsetAsync(IServiceProvider services, string type, IReadOnlyList<KeyValuePair<string, string>> pairs, bool strict,
+    public static async Task<RecyclableMemoryStream> SearchsetAsync(IServiceProvider services, string type, IReadOnlyList<KeyValuePair<string, string>> pairs, bool strict,
         CompartmentSpec? compartment, string baseUrl, string path, IQueryCollection query, CancellationToken ct, long? maxBytes = null,
         Action<int>? rowsRead = null)
     {
@@ -241,17 +243,33 @@ public static class SearchEndpoints
     {
         var services = http.RequestServices;
         var view = ResourceViews.FromQuery(http.Request, services.GetRequiredService<ConformanceContext>().Registry, allowCount: true);
-        var bundle = Searchset(services, view, baseUrl, total, links, matches, included, ignored);
+        using var bundle = Searchset(services, view, baseUrl, total, links, matches, included, ignored);
         await services.GetRequiredService<FhirOutput>().WriteAsync(http, bundle, StatusCodes.Status200OK);
     }
 
     /// <summary>The searchset Bundle: matches, then included resources, then an OperationOutcome naming what was ignored.</summary>
-    private static byte[] Searchset(IServiceProvider services, Func<ElementNode, ElementNode>? view, string baseUrl, int? total, List<(string, string)> links,
+    private static RecyclableMemoryStream Searchset(IServiceProvider services, Func<ElementNode, ElementNode>? view, string baseUrl, int? total, List<(string, string)> links,
         IEnumerable<StoredVersion> matches, IEnumerable<StoredVersion> included, IReadOnlyList<string> ignored)
     {
         var conformance = services.GetRequiredService<ConformanceContext>();
         var page = matches.Select(m => (Version: m, Mode: "match")).Concat(included.Select(i => (Version: i, Mode: "include"))).ToList();
-        using var bundle = new BundleJson("searchset", DateTimeOffset.UtcNow, total, links, BundleJson.Capacity(page.Count, page.Sum(p => PageBytes.Of(p.Version))));
+        var buffer = services.GetRequiredService<BufferPool>().Rent("searchset");
+        try
+        {
+            using var bundle = new BundleJson(buffer, "searchset", DateTimeOffset.UtcNow, total, links);
+            Write(conformance, view, baseUrl, page, ignored, bundle);
+            return bundle.Finish();
+        }
+        catch
+        {
+            buffer.Dispose();
+            throw;
+        }
+    }
+
+    private static void Write(ConformanceContext conformance, Func<ElementNode, ElementNode>? view, string baseUrl, List<(StoredVersion Version, string Mode)> page,
+        IReadOnlyList<string> ignored, BundleJson bundle)
+    {
         foreach (var (version, mode) in page)
         {
             var body = view is null ? version.Body! : ResourceViews.Apply(conformance, version.Body!, view);
@@ -266,6 +284,5 @@ public static class SearchEndpoints
             bundle.Search("outcome");
             bundle.EndEntry();
         }
-        return bundle.ToArray();
     }
 }

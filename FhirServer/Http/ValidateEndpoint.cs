@@ -115,14 +115,14 @@ public static class ValidateEndpoint
         await Write(http, issues);
     }
 
-    private static ElementNode? Parse(HttpContext http, byte[] body, string type, List<OutcomeIssue> issues)
+    private static ElementNode? Parse(HttpContext http, ReadOnlyMemory<byte> body, string type, List<OutcomeIssue> issues)
     {
-        var kind = FhirInput.Kind(http.Request, body);
+        var kind = FhirInput.Kind(http.Request, body.Span);
         if (kind is not (BodyKind.FhirJson or BodyKind.FhirXml))
             throw new FhirException(StatusCodes.Status415UnsupportedMediaType, "not-supported",
                 $"Content-Type '{http.Request.ContentType}' is not a FHIR format (application/fhir+json, application/fhir+xml).");
         var conformance = http.RequestServices.GetRequiredService<ConformanceContext>();
-        var parsed = kind == BodyKind.FhirXml ? conformance.Xml.Parse(body) : conformance.Json.Parse(body);
+        var parsed = kind == BodyKind.FhirXml ? conformance.Xml.Parse(body.Span) : conformance.Json.Parse(body);
         issues.AddRange(parsed.Issues);
         if (parsed.Resource is null && !parsed.Issues.Any(i => i.IsError))
             issues.Add(new OutcomeIssue(IssueSeverity.Error, "structure", $"The body is not a FHIR resource; a {type} was expected."));

@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Text.Encodings.Web;
 using System.Text.Json;
+using Microsoft.IO;
 using FhirServer.Conformance.Model;
 using FhirServer.Http;
 using FhirServer.Storage;
@@ -9,23 +10,23 @@ namespace FhirServer.Rest;
 
 /// <summary>
 /// Writes a Bundle as FHIR JSON around stored resource bytes (copied in, never re-parsed), members in definition
-/// order: id, meta, type, timestamp, total, link, entry (fullUrl, resource, request, response).
+/// order: id, meta, type, timestamp, total, link, entry (fullUrl, resource, request, response). It is written into a
+/// pooled stream (<see cref="BufferPool"/>) in blocks, never one array of the Bundle's size: the owner of the stream
+/// sends it, copies it into another Bundle, or parses it, then disposes it.
 /// </summary>
 public sealed class BundleJson : IDisposable
 {
     private static readonly JsonWriterOptions Options = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping, SkipValidation = true };
-    private readonly ArrayBufferWriter<byte> _buffer;
+    // Values larger than this bypass the writer's own buffer (EndLargeValue).
+    private const int LargeValueBytes = 64 * 1024;
+    private readonly RecyclableMemoryStream _buffer;
     private readonly Utf8JsonWriter _writer;
     private bool _inEntries;
 
-    /// <param name="capacity">
-    /// The bytes the Bundle is expected to take (<see cref="Capacity"/>): its buffer is allocated once at that size
-    /// rather than doubled from 4 KB, which for a page of 20 MB allocated 40 MB of large-object-heap arrays on the way.
-    /// </param>
-    public BundleJson(string type, DateTimeOffset now, int? total = null, IEnumerable<(string Relation, string Url)>? links = null, long capacity = 4096)
+    public BundleJson(RecyclableMemoryStream buffer, string type, DateTimeOffset now, int? total = null, IEnumerable<(string Relation, string Url)>? links = null)
     {
-        _buffer = new ArrayBufferWriter<byte>((int)Math.Clamp(capacity, 4096, Array.MaxLength));
-        _writer = new Utf8JsonWriter(_buffer, Options);
+        _buffer = buffer;
+        _writer = new Utf8JsonWriter((IBufferWriter<byte>)_buffer, Options);
         _writer.WriteStartObject();
         _writer.WriteString("resourceType", "Bundle");
         _writer.WriteString("id", Guid.NewGuid().ToString("D"));
@@ -55,6 +56,47 @@ public sealed class BundleJson : IDisposable
     /// <summary>Starts an entry and writes fullUrl and resource; the caller adds request/response, then calls <see cref="EndEntry"/>.</summary>
     public void StartEntry(string? fullUrl, ReadOnlySpan<byte> resourceJson)
     {
+        if (!StartResource(fullUrl, resourceJson.Length)) return;
+        if (resourceJson.Length <= LargeValueBytes) _writer.WriteRawValue(resourceJson, skipInputValidation: true);
+        else EndLargeValue(resourceJson);
+    }
+
+    /// <summary><see cref="StartEntry(string?, ReadOnlySpan{byte})"/> for a resource in pieces (another pooled Bundle).</summary>
+    public void StartEntry(string? fullUrl, ReadOnlySequence<byte> resourceJson)
+    {
+        if (!StartResource(fullUrl, resourceJson.Length)) return;
+        if (resourceJson.Length <= LargeValueBytes) _writer.WriteRawValue(resourceJson, skipInputValidation: true);
+        else
+        {
+            foreach (var segment in resourceJson) _buffer.Write(segment.Span);
+            EndLargeValue([]);
+        }
+    }
+
+    // The entry, its fullUrl and the resource's name; false when there is no resource.
+    private bool StartResource(string? fullUrl, long length)
+    {
+        OpenEntry(fullUrl);
+        if (length == 0) return false;
+        _writer.WritePropertyName("resource");
+        // A large value goes into the stream after what the writer holds (EndLargeValue).
+        if (length > LargeValueBytes) _writer.Flush();
+        return true;
+    }
+
+    /// <summary>
+    /// The writer takes a raw value whole into a buffer of its own, for a resource or page of megabytes a new
+    /// large-object-heap array each time. Such a value goes into the stream directly, after the property name the
+    /// writer flushed; the writer is then given one space as the value (JSON whitespace) so that it goes on with a comma.
+    /// </summary>
+    private void EndLargeValue(ReadOnlySpan<byte> rest)
+    {
+        _buffer.Write(rest);
+        _writer.WriteRawValue(" "u8, skipInputValidation: true);
+    }
+
+    private void OpenEntry(string? fullUrl)
+    {
         if (!_inEntries)
         {
             _writer.WriteStartArray("entry");
@@ -62,11 +104,6 @@ public sealed class BundleJson : IDisposable
         }
         _writer.WriteStartObject();
         if (fullUrl is not null) _writer.WriteString("fullUrl", fullUrl);
-        if (!resourceJson.IsEmpty)
-        {
-            _writer.WritePropertyName("resource");
-            _writer.WriteRawValue(resourceJson, skipInputValidation: true);
-        }
     }
 
     /// <summary>Bundle.entry.search.mode: match, include or outcome.</summary>
@@ -105,18 +142,13 @@ public sealed class BundleJson : IDisposable
 
     public void EndEntry() => _writer.WriteEndObject();
 
-    /// <summary>What a Bundle of <paramref name="entries"/> around resources of <paramref name="resourceBytes"/> in all takes, about.</summary>
-    public static long Capacity(int entries, long resourceBytes) => 1024 + 320L * entries + resourceBytes;
-
-    public byte[] ToArray() => ToMemory().ToArray();
-
-    /// <summary>The Bundle's bytes, ended, in the writer's own buffer (not copied): valid while nothing else is written.</summary>
-    public ReadOnlyMemory<byte> ToMemory()
+    /// <summary>Ends the Bundle: its bytes are those of the stream it was given.</summary>
+    public RecyclableMemoryStream Finish()
     {
         if (_inEntries) _writer.WriteEndArray();
         _writer.WriteEndObject();
         _writer.Flush();
-        return _buffer.WrittenMemory;
+        return _buffer;
     }
 
     public void Dispose() => _writer.Dispose();

@@ -1,4 +1,5 @@
 using System.Globalization;
+using Microsoft.IO;
 using FhirServer.Conformance.Context;
 using FhirServer.Conformance.Model;
 using FhirServer.Http;
@@ -55,6 +56,16 @@ public sealed partial class BundleProcessor(ConformanceContext conformance, Reso
         public string? Location;
         public StoredVersion? Stored;
         public byte[]? ResponseResource;
+        /// <summary>The answer of a search or history entry: a Bundle in a pooled stream, disposed once copied out.</summary>
+        public RecyclableMemoryStream? ResponseBundle;
+        public long ResponseBytes => ResponseResource?.Length ?? ResponseBundle?.Length ?? 0;
+
+        public void ReleaseResponse()
+        {
+            ResponseResource = null;
+            ResponseBundle?.Dispose();
+            ResponseBundle = null;
+        }
         public IReadOnlyList<OutcomeIssue>? Outcome;
         /// <summary>What the validator found short of an error in the resource written.</summary>
         public IReadOnlyList<OutcomeIssue> Warnings = [];
@@ -64,12 +75,13 @@ public sealed partial class BundleProcessor(ConformanceContext conformance, Reso
         public int Order => Method switch { "DELETE" => 0, "POST" => 1, "PUT" or "PATCH" => 2, _ => 3 };
     }
 
-    public async Task<ReadOnlyMemory<byte>> ProcessAsync(HttpContext http, byte[] body)
+    /// <summary>The response Bundle, in a pooled stream the caller disposes.</summary>
+    public async Task<RecyclableMemoryStream> ProcessAsync(HttpContext http, ReadOnlyMemory<byte> body)
     {
-        var kind = FhirInput.Kind(http.Request, body);
+        var kind = FhirInput.Kind(http.Request, body.Span);
         if (kind is not (BodyKind.FhirJson or BodyKind.FhirXml))
             throw new FhirException(StatusCodes.Status415UnsupportedMediaType, "not-supported", $"Content-Type '{http.Request.ContentType}' is not a FHIR format.");
-        var parsed = kind == BodyKind.FhirXml ? conformance.Xml.Parse(body) : conformance.Json.Parse(body);
+        var parsed = kind == BodyKind.FhirXml ? conformance.Xml.Parse(body.Span) : conformance.Json.Parse(body);
         var bundle = parsed.Resource;
         if (bundle is null) throw new FhirException(StatusCodes.Status400BadRequest, parsed.Issues);
         if (bundle.Type != "Bundle") throw FhirException.BadRequest($"POST to the base URL takes a batch or transaction Bundle, not a {bundle.Type}.");
@@ -93,14 +105,22 @@ public sealed partial class BundleProcessor(ConformanceContext conformance, Reso
         // The conditional creates and updates of the Bundle (an update creates when nothing matches), each with its
         // criteria, one at a time against those of other requests (ConditionalCreateLocks): from before their match
         // until the Bundle's writes are committed.
-        await using (await conditionalCreates.AcquireAsync(entries.Select(ConditionalCreateKey).OfType<string>(), http.RequestAborted))
+        try
         {
-            if (type == "transaction") await Transaction(entries, baseUrl, representation, http.RequestAborted);
-            else await Batch(entries, baseUrl, representation, http.RequestAborted);
+            await using (await conditionalCreates.AcquireAsync(entries.Select(ConditionalCreateKey).OfType<string>(), http.RequestAborted))
+            {
+                if (type == "transaction") await Transaction(entries, baseUrl, representation, http.RequestAborted);
+                else await Batch(entries, baseUrl, representation, http.RequestAborted);
+            }
+            if (Prefer.Return(http.Request) == Prefer.Outcome)
+                foreach (var e in entries) DescribeWrite(e);
+            return Response(type + "-response", entries);
         }
-        if (Prefer.Return(http.Request) == Prefer.Outcome)
-            foreach (var e in entries) DescribeWrite(e);
-        return Response(type + "-response", entries);
+        finally
+        {
+            // The pages of search entries go back to the pool whether the Bundle was answered or failed.
+            foreach (var e in entries) e.ReleaseResponse();
+        }
     }
 
     /// <summary>
@@ -347,7 +367,7 @@ public sealed partial class BundleProcessor(ConformanceContext conformance, Reso
             foreach (var e in ordered.Where(e => e.Order < 1)) await RunInTransaction(session, e, representation, ct);
             var results = await service.CreateAsync(session, prepared, ct);
             for (var i = 0; i < creates.Count; i++) Written(creates[i], results[i], 201, representation);
-            foreach (var e in creates) budget.Add(e.ResponseResource?.Length ?? 0);
+            foreach (var e in creates) budget.Add(e.ResponseBytes);
             // Reads of one resource come after the updates, each counted in the answer's bytes; past them, the
             // transaction is refused whole, as it is all or nothing.
             foreach (var e in ordered.Where(e => e.Order > 1 && !e.ReadsAfter)) await RunInTransaction(session, e, representation, ct, budget);
@@ -442,7 +462,7 @@ public sealed partial class BundleProcessor(ConformanceContext conformance, Reso
         if (creates.Count > 0) await CreateTogether(creates, representation, ct);
         if (writes.Count > 0 && store.SharesCommits) foreach (var e in writes) await WriteAloneOrFail(e, representation, ct);
         else if (writes.Count > 0) await WriteInParts(writes, representation, ct);
-        foreach (var e in creates.Concat(writes)) budget.Add(e.ResponseResource?.Length ?? 0);
+        foreach (var e in creates.Concat(writes)) budget.Add(e.ResponseBytes);
         foreach (var e in reads)
         {
             try
@@ -553,7 +573,7 @@ public sealed partial class BundleProcessor(ConformanceContext conformance, Reso
     {
         if (e.Method is "GET" or "HEAD" && budget.Spent() is { } spent) throw spent;
         await Run(session, e, representation, ct);
-        budget.Add(e.ResponseResource?.Length ?? 0);
+        budget.Add(e.ResponseBytes);
     }
 
     private static void Reset(Entry e)
@@ -563,7 +583,7 @@ public sealed partial class BundleProcessor(ConformanceContext conformance, Reso
         e.Warnings = [];
         e.Stored = null;
         e.Location = null;
-        e.ResponseResource = null;
+        e.ReleaseResponse();
     }
 
     private static void Fail(Entry e, FhirException failure)
@@ -635,7 +655,7 @@ public sealed partial class BundleProcessor(ConformanceContext conformance, Reso
         if (!reserved && budget.Reserve(e.Page) is { } refused) throw refused;
         // The page carries at most what is left of the answer's bytes (and at least one match, as any page).
         var maxBytes = Math.Min(settings.MaxPageBytes, budget.BytesLeft);
-        byte[] bundle;
+        RecyclableMemoryStream bundle;
         if (e.History is { } history)
             bundle = await FhirEndpoints.HistoryBundleAsync(services, history with { MaxBytes = Math.Min(history.MaxBytes, maxBytes) }, baseUrl, e.HistoryPath!,
                 Query(e.HistoryParameters), ct, budget.Read);
@@ -645,9 +665,14 @@ public sealed partial class BundleProcessor(ConformanceContext conformance, Reso
             bundle = await SearchEndpoints.SearchsetAsync(services, e.Type!, e.Search!, strict: false, e.Compartment, baseUrl, path, Query(e.Search!), ct, maxBytes,
                 budget.Read);
         }
-        if (budget.Settle(e.Page, bundle) is { } over) throw over;
+        if (budget.Settle(e.Page, bundle.GetReadOnlySequence()) is { } over)
+        {
+            bundle.Dispose();
+            throw over;
+        }
         e.Status = 200;
-        e.ResponseResource = e.Method == "GET" ? bundle : null;
+        if (e.Method == "GET") e.ResponseBundle = bundle;
+        else bundle.Dispose();
     }
 
     /// <summary>The issues of a refused entry url, located at the url.</summary>
@@ -797,25 +822,35 @@ public sealed partial class BundleProcessor(ConformanceContext conformance, Reso
     private static partial System.Text.RegularExpressions.Regex Attribute();
 
     /// <summary>
-    /// The response Bundle, in one buffer sized for it and not copied out: with the entries' answers (up to
-    /// Server:MaxBundleResponseBytes) it is the request's largest allocation. Each answer is let go once copied in.
+    /// The response Bundle, in a pooled stream: with the entries' answers (up to Server:MaxBundleResponseBytes) it is
+    /// the request's largest allocation. Each answer is let go (a page given back to the pool) once copied in.
     /// </summary>
-    private static ReadOnlyMemory<byte> Response(string type, List<Entry> entries)
+    private RecyclableMemoryStream Response(string type, List<Entry> entries)
     {
-        using var bundle = new BundleJson(type, DateTimeOffset.UtcNow, capacity: BundleJson.Capacity(entries.Count, entries.Sum(e => (long)(e.ResponseResource?.Length ?? 0))));
-        foreach (var e in entries)
+        var buffer = services.GetRequiredService<BufferPool>().Rent(type);
+        try
         {
-            bundle.StartEntry(null, e.ResponseResource);
-            e.ResponseResource = null;
-            var status = e.Status switch
+            using var bundle = new BundleJson(buffer, type, DateTimeOffset.UtcNow);
+            foreach (var e in entries)
             {
-                200 => "200 OK", 201 => "201 Created", 204 => "204 No Content",
-                var s => $"{s} {ReasonPhrases(s)}",
-            };
-            bundle.Response(status, e.Location, e.Stored is { Deleted: false } ? e.Stored : null, e.Outcome);
-            bundle.EndEntry();
+                if (e.ResponseBundle is { } page) bundle.StartEntry(null, page.GetReadOnlySequence());
+                else bundle.StartEntry(null, e.ResponseResource);
+                e.ReleaseResponse();
+                var status = e.Status switch
+                {
+                    200 => "200 OK", 201 => "201 Created", 204 => "204 No Content",
+                    var s => $"{s} {ReasonPhrases(s)}",
+                };
+                bundle.Response(status, e.Location, e.Stored is { Deleted: false } ? e.Stored : null, e.Outcome);
+                bundle.EndEntry();
+            }
+            return bundle.Finish();
         }
-        return bundle.ToMemory();
+        catch
+        {
+            buffer.Dispose();
+            throw;
+        }
     }
 
     private static string ReasonPhrases(int status) => Microsoft.AspNetCore.WebUtilities.ReasonPhrases.GetReasonPhrase(status);

@@ -160,12 +160,12 @@ public sealed class JsonPatch : IPatch
 
     private JsonPatch(List<(string, string, string?, JsonNode?)> operations) => _operations = operations;
 
-    public static JsonPatch Parse(byte[] body)
+    public static JsonPatch Parse(ReadOnlyMemory<byte> body)
     {
         JsonNode? doc;
         try
         {
-            doc = JsonNode.Parse(body, documentOptions: new JsonDocumentOptions { MaxDepth = 256 });
+            doc = JsonNode.Parse(body.Span, documentOptions: new JsonDocumentOptions { MaxDepth = 256 });
         }
         catch (JsonException e)
         {

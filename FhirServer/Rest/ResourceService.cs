@@ -27,7 +27,8 @@ public sealed record PreparedCreate(StoredVersion Version, ElementNode Resource,
 /// either waits (row lock, SQLite write lock) or loses the unique (type, id, version) race and is retried.
 /// </summary>
 public sealed class ResourceService(IResourceStore store, ConformanceContext conformance, ServerSettings settings, TimeProvider clock,
-    IResourceIndexer indexer, LocalBases bases, PackagedResources packaged, ServerValidator validator, IEnumerable<ICommitObserver> observers)
+    IResourceIndexer indexer, LocalBases bases, PackagedResources packaged, ServerValidator validator, IEnumerable<ICommitObserver> observers,
+    BufferPool buffers)
 {
     private readonly ICommitObserver[] _observers = [.. observers];
 
@@ -98,7 +99,7 @@ public sealed class ResourceService(IResourceStore store, ConformanceContext con
         id ??= NewId();
         var instant = NextInstant(null);
         var stamped = ResourceNodes.Stamp(conformance.Registry, resource, id, 1, instant);
-        var stored = new StoredVersion(resource.Type, id, 1, instant, VersionMethod.Create, FhirJsonWriter.WriteToBytes(stamped));
+        var stored = new StoredVersion(resource.Type, id, 1, instant, VersionMethod.Create, buffers.Json(stamped));
         return new PreparedCreate(stored, stamped, Check(stamped));
     }
 
@@ -175,7 +176,7 @@ public sealed class ResourceService(IResourceStore store, ConformanceContext con
         var version = (current?.Version ?? 0) + 1;
         var instant = NextInstant(current);
         var stamped = ResourceNodes.Stamp(conformance.Registry, resource, id, version, instant);
-        var body = FhirJsonWriter.WriteToBytes(stamped);
+        var body = buffers.Json(stamped);
         var stored = new StoredVersion(resource.Type, id, version, instant, method, body);
         checkedResource ??= Check(stamped);
         await session.InsertAsync(stored, checkedResource.Index, ct);

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Text.Json;
 using FhirServer.Http;
 
@@ -61,7 +62,7 @@ public sealed class ResponseBudget(int limit, long byteLimit, long rowLimit)
     /// Replaces the <paramref name="reserved"/> resources by those the entry's <paramref name="bundle"/> holds, and counts
     /// its bytes: the refusal (and the entry's resources given back) when its includes took it past the limit.
     /// </summary>
-    public FhirException? Settle(int reserved, byte[] bundle)
+    public FhirException? Settle(int reserved, ReadOnlySequence<byte> bundle)
     {
         var found = CountEntries(bundle);
         _used += found - reserved;
@@ -80,7 +81,7 @@ public sealed class ResponseBudget(int limit, long byteLimit, long rowLimit)
             "(Server:MaxBundleResponseResources). Ask for fewer (_count), or send the search on its own and page through it.");
 
     /// <summary>The entries of a Bundle's JSON (our own writer's: <c>entry</c> is a member of the root object).</summary>
-    internal static int CountEntries(byte[] bundle)
+    internal static int CountEntries(ReadOnlySequence<byte> bundle)
     {
         // The entries' resources nest as deep as the server accepts (Server:MaxResourceDepth), within Bundles of
         // their own: far past the reader's default of 64 levels. The reader keeps no stack of its own, whatever the depth.

@@ -66,6 +66,12 @@ public sealed class FuzzReport(FuzzOptions options, string baseUrl)
         }
     }
 
+    /// <summary>The failures by class in one line ("slow 12, timeout 1"), for the progress of a long run.</summary>
+    public string FailureClasses()
+    {
+        lock (_gate) return string.Join(", ", _failures.OrderBy(f => f.Key, StringComparer.Ordinal).Select(f => $"{f.Key} {f.Value.Values.Sum():N0}"));
+    }
+
     public override string ToString()
     {
         var text = new StringBuilder();

@@ -58,7 +58,8 @@ public sealed class FuzzRunner(string baseUrl, FuzzOptions options, int? process
                 {
                     var memory = Memory();
                     report.Sample(memory);
-                    progress.WriteLine($"  {report.Sent:N0} requests, {report.FailureCount:N0} failures, {watch.Elapsed.TotalSeconds:N0} s{(memory is null ? "" : ", " + memory)}");
+                    var classes = report.FailureCount > 0 ? $" ({report.FailureClasses()})" : "";
+                    progress.WriteLine($"  {report.Sent:N0} requests, {report.FailureCount:N0} failures{classes}, {watch.Elapsed.TotalSeconds:N0} s{(memory is null ? "" : ", " + memory)}");
                 }
                 if (result.Failure is FuzzResult.Connection or FuzzResult.Timeout && !await AliveAsync(sender))
                 {

@@ -13,6 +13,6 @@ public class ResponseBudgetTests
         var deep = string.Concat(Enumerable.Repeat("[", 500)) + string.Concat(Enumerable.Repeat("]", 500));
         var bundle = """{"resourceType":"Bundle","type":"searchset","entry":[{"resource":{"resourceType":"Basic","x":""" + deep +
             """}},{"resource":{"resourceType":"Basic"}}],"total":2}""";
-        Assert.That(ResponseBudget.CountEntries(Encoding.UTF8.GetBytes(bundle)), Is.EqualTo(2));
+        Assert.That(ResponseBudget.CountEntries(new System.Buffers.ReadOnlySequence<byte>(Encoding.UTF8.GetBytes(bundle))), Is.EqualTo(2));
     }
 }
