@@ -25,6 +25,7 @@ public class CapabilityStatementSecurityTests(string store) : SmartServerTests(s
         Assert.That(uris, Is.EquivalentTo(new Dictionary<string, string>
         {
             ["token"] = "http://localhost/auth/token",
+            ["authorize"] = "http://localhost/auth/authorize",
             ["introspect"] = "http://localhost/auth/introspect",
             ["revoke"] = "http://localhost/auth/revoke",
         }));
