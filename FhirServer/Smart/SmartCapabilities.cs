@@ -16,9 +16,7 @@ public sealed class SmartCapabilities(ServerSettings server, IOptionsMonitor<Ope
     public const string SecurityService = "http://terminology.hl7.org/CodeSystem/restful-security-service";
 
     /// <summary>The issuer, without a trailing slash: the first public base URL when configured, else the request's base.</summary>
-    public static string Issuer(HttpContext http, ServerSettings server) => SmartServer.FhirBase(http, server);
-
-    public string Issuer(HttpContext http) => Issuer(http, server);
+    public string Issuer(HttpContext http) => SmartServer.FhirBase(http, server);
 
     public JsonObject Security(string issuer)
     {

@@ -160,7 +160,7 @@ public static class SmartServer
 
     /// <summary>The FHIR base URL, without the final slash: the issuer (the server's root).</summary>
     public static string FhirBase(HttpContext http, ServerSettings server) =>
-        (Issuer(server)?.AbsoluteUri ?? $"{http.Request.Scheme}://{http.Request.Host}{http.Request.PathBase}/").TrimEnd('/');
+        Issuer(server)?.AbsoluteUri.TrimEnd('/') ?? FhirServer.Http.FhirEndpoints.BaseUrl(http.Request);
 
     /// <summary>The issuer: the first public base URL when one is configured, else the base of each request.</summary>
     public static Uri? Issuer(ServerSettings server) =>
