@@ -31,9 +31,11 @@ public static class SmartServer
         // OpenIddict and Entity Framework Core log every request and every query at Information: a line or more per
         // token checked. Their warnings and errors are kept (a refusal is logged by our own handlers, TokenErrors).
         services.AddLogging(b => b.AddFilter("OpenIddict", LogLevel.Warning).AddFilter("Microsoft.EntityFrameworkCore", LogLevel.Warning));
-        services.AddDbContext<SmartDbContext>(o =>
+        // Pooled contexts: the token endpoint makes one per request (client lookup, token entry), and a context built
+        // from scratch resolves a few dozen services.
+        services.AddDbContextPool<SmartDbContext>(o =>
         {
-            if (server.IsSqlite) o.UseSqlite($"Data Source={Path.Combine(server.DataDirectory, "smart.db")}");
+            if (server.IsSqlite) o.UseSqlite($"Data Source={Path.Combine(server.DataDirectory, "smart.db")}").AddInterceptors(new SmartSqlite());
             else o.UseNpgsql(server.Connection);
             o.UseOpenIddict();
         });
