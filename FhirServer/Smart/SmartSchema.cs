@@ -14,6 +14,7 @@ public static class SmartSchema
     {
         var creator = (RelationalDatabaseCreator)context.GetService<IRelationalDatabaseCreator>();
         if (!await creator.ExistsAsync(ct)) await creator.CreateAsync(ct);
+        if (!context.Database.IsNpgsql()) await context.Database.ExecuteSqlRawAsync(SmartSqlite.FilePragmas, ct);
         var table = context.Model.FindEntityType(typeof(OpenIddict.EntityFrameworkCore.Models.OpenIddictEntityFrameworkCoreApplication))!.GetTableName()!;
         var sql = context.Database.IsNpgsql()
             ? $"SELECT count(*) AS \"Value\" FROM information_schema.tables WHERE table_schema = current_schema() AND table_name = '{table}'"

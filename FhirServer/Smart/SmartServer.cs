@@ -31,9 +31,11 @@ public static class SmartServer
         // OpenIddict and Entity Framework Core log every request and every query at Information: a line or more per
         // token checked. Their warnings and errors are kept (a refusal is logged by our own handlers, TokenErrors).
         services.AddLogging(b => b.AddFilter("OpenIddict", LogLevel.Warning).AddFilter("Microsoft.EntityFrameworkCore", LogLevel.Warning));
-        services.AddDbContext<SmartDbContext>(o =>
+        // Pooled contexts: the token endpoint makes one per request (client lookup, token entry), and a context built
+        // from scratch resolves a few dozen services.
+        services.AddDbContextPool<SmartDbContext>(o =>
         {
-            if (server.IsSqlite) o.UseSqlite($"Data Source={Path.Combine(server.DataDirectory, "smart.db")}");
+            if (server.IsSqlite) o.UseSqlite($"Data Source={Path.Combine(server.DataDirectory, "smart.db")}").AddInterceptors(new SmartSqlite());
             else o.UseNpgsql(server.Connection);
             o.UseOpenIddict();
         });
@@ -64,10 +66,17 @@ public static class SmartServer
         services.AddSingleton<ClientAssertionType>();
         services.AddHttpClient(ClientJwks.HttpClientName);
         services.AddSingleton<ContractClaims>();
+        services.AddSingleton<TokenStatusCache>();
+        services.AddSingleton<TokenEntryCheck>();
 
         var openIddict = services.AddOpenIddict();
         openIddict
-            .AddCore(o => o.UseEntityFrameworkCore().UseDbContext<SmartDbContext>())
+            .AddCore(o =>
+            {
+                o.UseEntityFrameworkCore().UseDbContext<SmartDbContext>();
+                // Tells the token status cache of each change made to a token entry on this server.
+                o.ReplaceTokenManager(typeof(SmartTokenManager<>));
+            })
             .AddServer(o =>
             {
                 o.SetAuthorizationEndpointUris(AuthorizationPath[1..])
@@ -123,8 +132,13 @@ public static class SmartServer
             {
                 o.UseLocalServer();
                 o.UseAspNetCore();
-                // A revoked token is refused from then on: each request checks its entry in the token store.
+                // A revoked token is refused from then on: each request checks its entry in the token store, through
+                // the token status cache (TokenEntryCheck in place of OpenIddict's two handlers that query the store).
                 o.EnableTokenEntryValidation();
+                o.RemoveEventHandler(OpenIddict.Validation.OpenIddictValidationHandlers.Protection.RestoreTokenEntryProperties.Descriptor);
+                o.RemoveEventHandler(OpenIddict.Validation.OpenIddictValidationHandlers.Protection.ValidateTokenEntry.Descriptor);
+                o.AddEventHandler<OpenIddict.Validation.OpenIddictValidationEvents.ValidateTokenContext>(b => b.UseSingletonHandler<TokenEntryCheck>()
+                    .SetOrder(TokenEntryCheck.Order));
                 o.AddEventHandler<OpenIddict.Validation.OpenIddictValidationEvents.ValidateTokenContext>(b => b.UseSingletonHandler<AccessTokenAudience>()
                     .SetOrder(AccessTokenAudience.ValidationOrder));
                 o.AddEventHandler<OpenIddict.Validation.OpenIddictValidationEvents.ProcessAuthenticationContext>(b => b.UseSingletonHandler<ContractClaims>()

@@ -29,6 +29,13 @@ public sealed class SmartSettings
     public int AccessTokenMinutes { get; set; } = 60;
 
     /// <summary>
+    /// Seconds a bearer token's entry in the token store (its status, expiration) is kept in memory between requests, so
+    /// that each request does not query the store. A revocation on this server takes effect at once; one on another
+    /// server sharing the store is seen here within this time. 0: the store is queried on every request.
+    /// </summary>
+    public int TokenStatusCacheSeconds { get; set; } = 5;
+
+    /// <summary>
     /// Lifetime of a refresh token asked with <c>offline_access</c>, in days; each refresh gives a new one (the one
     /// used is spent).
     /// </summary>
@@ -120,6 +127,8 @@ public sealed class SmartSettings
         ProSanteConnect.Validate();
         foreach (var (name, value) in new[] { ("MaxClientAssertionLength", MaxClientAssertionLength), ("MaxJwksBytes", MaxJwksBytes), ("JwksTimeoutSeconds", JwksTimeoutSeconds) })
             if (value <= 0) throw new ConfigurationException($"Smart:{name} is {value}: it must be a positive number.");
+        if (TokenStatusCacheSeconds < 0)
+            throw new ConfigurationException($"Smart:TokenStatusCacheSeconds is {TokenStatusCacheSeconds}: it must be 0 (the store on every request) or more.");
         if (JwksCacheMinutes < 0) throw new ConfigurationException($"Smart:JwksCacheMinutes is {JwksCacheMinutes}: it must be 0 (no cache) or more.");
         var seen = new HashSet<string>(StringComparer.Ordinal);
         foreach (var client in Clients)

@@ -39,9 +39,17 @@ public abstract class SmartServerTests(string store)
     public void StartServer()
     {
         _root = new ServerFactory(store, Settings());
-        Factory = _root.WithWebHostBuilder(b => b.ConfigureServices(s => s.AddSingleton<IStartupFilter, ClaimsEcho>())
-            .ConfigureLogging(l => l.AddProvider(Log)));
+        Factory = _root.WithWebHostBuilder(b => b.ConfigureServices(s =>
+            {
+                s.AddSingleton<IStartupFilter, ClaimsEcho>();
+                ConfigureServices(s);
+            }).ConfigureLogging(l => l.AddProvider(Log)));
         Client = Factory.CreateClient(new WebApplicationFactoryClientOptions { AllowAutoRedirect = false });
+    }
+
+    /// <summary>Services a fixture replaces (e.g. the clock).</summary>
+    protected virtual void ConfigureServices(IServiceCollection services)
+    {
     }
 
     [OneTimeTearDown]

@@ -23,4 +23,22 @@ public class SmartSettingsTests
         Assert.That(settings.Clients[0].Scopes, Is.EqualTo(new[] { "system/*.rs" }));
         Assert.That(settings.Clients[1].JwksUri, Is.EqualTo("https://app.example/jwks.json"));
     }
+
+    [TestCase(null, 5)]
+    [TestCase("0", 0)]
+    [TestCase("30", 30)]
+    public void The_token_status_cache_time_is_read(string? value, int expected)
+    {
+        var values = value is null ? [] : new Dictionary<string, string?> { ["Smart:TokenStatusCacheSeconds"] = value };
+        var settings = SmartSettings.Read(new ConfigurationBuilder().AddInMemoryCollection(values).Build());
+        Assert.That(settings.TokenStatusCacheSeconds, Is.EqualTo(expected));
+    }
+
+    [Test]
+    public void A_negative_token_status_cache_time_stops_the_server()
+    {
+        var values = new Dictionary<string, string?> { ["Smart:TokenStatusCacheSeconds"] = "-1" };
+        var e = Assert.Throws<FhirServer.Hosting.ConfigurationException>(() => SmartSettings.Read(new ConfigurationBuilder().AddInMemoryCollection(values).Build()));
+        Assert.That(e!.Message, Does.Contain("Smart:TokenStatusCacheSeconds is -1"));
+    }
 }

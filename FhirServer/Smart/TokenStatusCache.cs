@@ -1,0 +1,68 @@
+using System.Collections.Concurrent;
+
+namespace FhirServer.Smart;
+
+/// <summary>
+/// What the token store says of an access token, kept in this server's memory for <c>Smart:TokenStatusCacheSeconds</c>
+/// so that a request with a bearer token does not query the store each time (docs/authorization.md, "Cost"). A status
+/// change made through this server's token manager (revocation, a refresh token's rotation, an expiration moved)
+/// evicts the entry at once (<see cref="SmartTokenManager{TToken}"/>); a change made by another server sharing the
+/// store is seen once the entry is older than the configured time. 0 seconds: nothing is kept.
+/// </summary>
+public sealed class TokenStatusCache(SmartSettings settings, TimeProvider time)
+{
+    /// <summary>Beyond this many entries, the stale ones are dropped (and all of them if none is stale).</summary>
+    internal const int MaxEntries = 100_000;
+
+    /// <summary>The token entry's fields the validation reads.</summary>
+    public sealed record Entry(string Id, string? Status, string? Type, string? ReferenceId, string? AuthorizationId,
+        DateTimeOffset? CreationDate, DateTimeOffset? ExpirationDate);
+
+    private readonly ConcurrentDictionary<string, (Entry Entry, DateTimeOffset Until)> _entries = new(StringComparer.Ordinal);
+    private long _generation;
+
+    public bool Enabled => settings.TokenStatusCacheSeconds > 0;
+
+    /// <summary>
+    /// The entry of that token: the one kept when younger than the configured time, else what
+    /// <paramref name="read"/> gives (null: no such token), kept unless an eviction happened while it was read.
+    /// </summary>
+    public async ValueTask<Entry?> GetAsync(string id, Func<string, ValueTask<Entry?>> read)
+    {
+        if (!Enabled) return await read(id);
+        var now = time.GetUtcNow();
+        if (_entries.TryGetValue(id, out var kept) && kept.Until > now) return kept.Entry;
+        // An eviction between the store's answer and the insertion would otherwise be lost: the generation read first
+        // tells whether one happened meanwhile.
+        var generation = Interlocked.Read(ref _generation);
+        var entry = await read(id);
+        if (entry is null) return null;
+        if (_entries.Count >= MaxEntries) Trim(now);
+        _entries[id] = (entry, now.AddSeconds(settings.TokenStatusCacheSeconds));
+        if (Interlocked.Read(ref _generation) != generation) _entries.TryRemove(id, out _);
+        return entry;
+    }
+
+    /// <summary>The token's entry changed in the store: the next request reads it again.</summary>
+    public void Evict(string id)
+    {
+        Interlocked.Increment(ref _generation);
+        _entries.TryRemove(id, out _);
+    }
+
+    /// <summary>Tokens changed in bulk (all of an authorization, a subject or a client; pruning): everything is read again.</summary>
+    public void EvictAll()
+    {
+        Interlocked.Increment(ref _generation);
+        _entries.Clear();
+    }
+
+    internal int Count => _entries.Count;
+
+    private void Trim(DateTimeOffset now)
+    {
+        foreach (var (id, kept) in _entries)
+            if (kept.Until <= now) _entries.TryRemove(id, out _);
+        if (_entries.Count >= MaxEntries) _entries.Clear();
+    }
+}
