@@ -4,6 +4,7 @@ using FhirServer.Conformance.Serialization;
 using FhirServer.Conformance.Packages;
 using FhirServer.Http;
 using FhirServer.Http.Terminology;
+using FhirServer.Prescription;
 using FhirServer.Rest;
 using FhirServer.Search;
 using FhirServer.Smart;
@@ -92,6 +93,7 @@ public static class ServerApp
         services.AddSingleton<PackagedResources>();
         services.AddSingleton<PackagedIndex>();
         services.AddSingleton<PackagedSearch>();
+        services.AddSingleton<IWriteRule, DispensationRule>();
         services.AddSingleton<ResourceService>();
         services.AddSingleton<CreateCombiner>();
         services.AddSingleton<BundleProcessor>();
@@ -151,6 +153,7 @@ public static class ServerApp
         if (auth.Smart) fhir.RequireFhirAccess();
         fhir.MapFhirEndpoints();
         fhir.MapSearchEndpoints();
+        fhir.MapEverythingEndpoint();
         fhir.MapTerminologyEndpoints();
         fhir.MapSnapshotEndpoints();
         fhir.MapValidateEndpoints();
