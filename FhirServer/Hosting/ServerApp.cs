@@ -223,7 +223,10 @@ public static class ServerApp
         var settings = ReadPackageSettings(configuration);
         var started = System.Diagnostics.Stopwatch.StartNew();
         var parserOptions = ParserOptions.Default with { MaxDepth = ReadServerSettings(configuration).MaxResourceDepth };
-        var context = ConformanceContext.LoadAsync(settings, parserOptions, deferTarballInstalls: true).GetAwaiter().GetResult();
+        // The server's own package (Packages/fhirserver.flows): SearchParameters the French flows search by that neither R4
+        // nor the guides define (MedicationRequest group-identifier, R5's).
+        var own = FhirPackage.Load(Path.Combine(AppContext.BaseDirectory, "Packages", "fhirserver.flows"));
+        var context = ConformanceContext.LoadAsync(settings, parserOptions, deferTarballInstalls: true, extra: [own]).GetAwaiter().GetResult();
         // One line for what is missing (usually dependencies that are not in the cache, and an unreachable registry),
         // the details at debug level; errors each on their own.
         foreach (var d in context.Resolution.Diagnostics)
