@@ -30,8 +30,9 @@ public sealed class ConformanceContext
     // deferTarballInstalls: read packages missing from the cache straight from their tarballs and leave unpacking them
     // to Resolution.InstallPendingAsync (see PackageResolver.DeferTarballInstalls); the server does, so that its first
     // start with an empty cache is about as fast as the next ones.
+    // extra: unpacked packages loaded after the resolved ones, whatever the settings say (the server's own definitions).
     public static async Task<ConformanceContext> LoadAsync(PackageSettings settings, ParserOptions? parserOptions = null,
-        bool deferTarballInstalls = false, CancellationToken ct = default)
+        bool deferTarballInstalls = false, CancellationToken ct = default, IReadOnlyList<FhirPackage>? extra = null)
     {
         var folders = settings.Sources ?? [.. PackageSettings.FindSharedPackageFolders()];
         Uri? registry = string.IsNullOrWhiteSpace(settings.Registry) ? null : new Uri(settings.Registry);
@@ -41,6 +42,6 @@ public sealed class ConformanceContext
         resolver.PreferCachedVersions = true;
         resolver.DeferTarballInstalls = deferTarballInstalls;
         var resolution = await resolver.ResolveAsync(settings.Packages.Select(PackageReference.Parse), ct);
-        return new ConformanceContext(resolution, parserOptions);
+        return new ConformanceContext(extra is { Count: > 0 } ? resolution.With(extra) : resolution, parserOptions);
     }
 }

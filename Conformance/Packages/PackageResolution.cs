@@ -19,6 +19,9 @@ public sealed class PackageResolution
 
     public IReadOnlyList<PackageDiagnostic> Diagnostics { get; }
 
+    /// <summary>This resolution with <paramref name="extra"/> packages after its own (a server's own definitions, loaded from a folder).</summary>
+    public PackageResolution With(IEnumerable<FhirPackage> extra) => new([.. Packages, .. extra], Diagnostics, _cache, _pending);
+
     public bool HasErrors => Diagnostics.Any(d => d.Severity == PackageDiagnostic.ErrorSeverity);
 
     /// <summary>

@@ -77,6 +77,10 @@ public sealed class AuthorizedResourceStore(IResourceStore inner, AccessPolicy p
         public async Task<StoredVersion?> ReadVersionAsync(string type, string id, int version, CancellationToken ct = default) =>
             await Readable(await inner.ReadVersionAsync(type, id, version, ct), type, id, policy, ct);
 
+        // Read by the write path's flow rules to decide a consequence of the write, not returned to the client.
+        public Task<IReadOnlyList<StoredVersion>> ReferencingAsync(string type, string param, string targetType, string targetId, CancellationToken ct = default) =>
+            inner.ReferencingAsync(type, param, targetType, targetId, ct);
+
         public Task InsertAsync(StoredVersion version, IReadOnlyList<IndexEntry>? index = null, CancellationToken ct = default)
         {
             policy.CheckWrite(version, index);

@@ -4,6 +4,7 @@ using FhirServer.Conformance.Serialization;
 using FhirServer.Conformance.Packages;
 using FhirServer.Http;
 using FhirServer.Http.Terminology;
+using FhirServer.Prescription;
 using FhirServer.Rest;
 using FhirServer.Search;
 using FhirServer.Smart;
@@ -92,6 +93,7 @@ public static class ServerApp
         services.AddSingleton<PackagedResources>();
         services.AddSingleton<PackagedIndex>();
         services.AddSingleton<PackagedSearch>();
+        services.AddSingleton<IWriteRule, DispensationRule>();
         services.AddSingleton<ResourceService>();
         services.AddSingleton<CreateCombiner>();
         services.AddSingleton<BundleProcessor>();
@@ -151,6 +153,7 @@ public static class ServerApp
         if (auth.Smart) fhir.RequireFhirAccess();
         fhir.MapFhirEndpoints();
         fhir.MapSearchEndpoints();
+        fhir.MapEverythingEndpoint();
         fhir.MapTerminologyEndpoints();
         fhir.MapSnapshotEndpoints();
         fhir.MapValidateEndpoints();
@@ -220,7 +223,10 @@ public static class ServerApp
         var settings = ReadPackageSettings(configuration);
         var started = System.Diagnostics.Stopwatch.StartNew();
         var parserOptions = ParserOptions.Default with { MaxDepth = ReadServerSettings(configuration).MaxResourceDepth };
-        var context = ConformanceContext.LoadAsync(settings, parserOptions, deferTarballInstalls: true).GetAwaiter().GetResult();
+        // The server's own package (Packages/fhirserver.flows): SearchParameters the French flows search by that neither R4
+        // nor the guides define (MedicationRequest group-identifier, R5's).
+        var own = FhirPackage.Load(Path.Combine(AppContext.BaseDirectory, "Packages", "fhirserver.flows"));
+        var context = ConformanceContext.LoadAsync(settings, parserOptions, deferTarballInstalls: true, extra: [own]).GetAwaiter().GetResult();
         // One line for what is missing (usually dependencies that are not in the cache, and an unreachable registry),
         // the details at debug level; errors each on their own.
         foreach (var d in context.Resolution.Diagnostics)

@@ -180,44 +180,61 @@ public static class SearchEndpoints
                 total = counted.Total is { } n && total is { } sum ? sum + n : null;
             }
         }
-        var matches = new List<StoredVersion>();
-        var included = new List<StoredVersion>();
-        var includesStopped = false;
-        var includesCut = false;
-        var bytesLeft = services.GetRequiredService<ServerSettings>().MaxPageBytes;
-        string? next = null;
-        if (first is { CountOnly: false, Count: > 0 })
-            for (var i = cursor.TypeIndex; i < types.Count; i++)
-            {
-                var page = await search.RunAsync(queries[i] with
-                {
-                    Count = first.Count - matches.Count, Total = TotalMode.None, Cursor = i == cursor.TypeIndex ? cursor.TypeCursor : null,
-                    MaxBytes = bytesLeft,
-                }, null, baseUrl, ct);
-                matches.AddRange(page.Matches);
-                included.AddRange(page.Included);
-                includesStopped |= page.IncludesStopped;
-                includesCut |= page.IncludesCut;
-                // Server:MaxPageBytes bounds the whole page: a type starts only while some of it is left (and then
-                // carries at least one match, as any page does).
-                bytesLeft -= page.Matches.Concat(page.Included).Sum(PageBytes.Of);
-                if (page.NextCursor is not null) next = SystemCursor.Encode(types[i], page.NextCursor);
-                else if ((matches.Count >= first.Count || bytesLeft <= 0) && i + 1 < types.Count) next = SystemCursor.Encode(types[i + 1], null);
-                if (next is not null) break;
-            }
+        var page = first is { CountOnly: false, Count: > 0 }
+            ? await PageAcrossTypesAsync(search, types, i => queries[i], _ => null, cursor, first.Count, services.GetRequiredService<ServerSettings>().MaxPageBytes, baseUrl, ct)
+            : TypesPage.Empty;
 
         var selfQuery = string.Join('&', new[] { named.Count > 0 ? "_type=" + Uri.EscapeDataString(string.Join(',', types)) : "", first?.SelfQuery ?? "" }
             .Where(x => x.Length > 0));
         var self = $"{baseUrl}/" + (selfQuery.Length > 0 ? "?" + selfQuery : "");
         string Page(string c) => self + (selfQuery.Length > 0 ? "&" : "?") + "_cursor=" + c;
         var links = new List<(string, string)> { ("self", cursor.Text is null ? self : Page(cursor.Text)) };
-        if (next is not null) links.Add(("next", Page(next)));
-        await WriteSearchset(http, baseUrl, total, links, matches, included,
-            WithIncludesStopped(first?.Ignored ?? [], includesStopped, includesCut, services.GetRequiredService<ServerSettings>()));
+        if (page.Next is not null) links.Add(("next", Page(page.Next)));
+        await WriteSearchset(http, baseUrl, total, links, page.Matches, page.Included,
+            WithIncludesStopped(first?.Ignored ?? [], page.IncludesStopped, page.IncludesCut, services.GetRequiredService<ServerSettings>()));
+    }
+
+    /// <summary>One page of a search across types: the matches and includes, and the cursor of the next page (null: the last).</summary>
+    internal sealed record TypesPage(List<StoredVersion> Matches, List<StoredVersion> Included, bool IncludesStopped, bool IncludesCut, string? Next)
+    {
+        public static TypesPage Empty => new([], [], false, false, null);
+    }
+
+    /// <summary>
+    /// A page of <paramref name="count"/> matches across <paramref name="types"/>, type by type from the cursor's (a
+    /// search across types; <c>Patient/{id}/$everything</c>, whose types each have their compartment).
+    /// </summary>
+    internal static async Task<TypesPage> PageAcrossTypesAsync(SqlSearch search, IReadOnlyList<string> types, Func<int, SearchQuery> query,
+        Func<int, CompartmentSpec?> compartment, SystemCursor cursor, int count, long maxBytes, string baseUrl, CancellationToken ct)
+    {
+        var page = TypesPage.Empty;
+        var includesStopped = false;
+        var includesCut = false;
+        var bytesLeft = maxBytes;
+        string? next = null;
+        for (var i = cursor.TypeIndex; i < types.Count; i++)
+        {
+            var found = await search.RunAsync(query(i) with
+            {
+                Count = count - page.Matches.Count, Total = TotalMode.None, Cursor = i == cursor.TypeIndex ? cursor.TypeCursor : null,
+                MaxBytes = bytesLeft,
+            }, compartment(i), baseUrl, ct);
+            page.Matches.AddRange(found.Matches);
+            page.Included.AddRange(found.Included);
+            includesStopped |= found.IncludesStopped;
+            includesCut |= found.IncludesCut;
+            // Server:MaxPageBytes bounds the whole page: a type starts only while some of it is left (and then
+            // carries at least one match, as any page does).
+            bytesLeft -= found.Matches.Concat(found.Included).Sum(PageBytes.Of);
+            if (found.NextCursor is not null) next = SystemCursor.Encode(types[i], found.NextCursor);
+            else if ((page.Matches.Count >= count || bytesLeft <= 0) && i + 1 < types.Count) next = SystemCursor.Encode(types[i + 1], null);
+            if (next is not null) break;
+        }
+        return page with { IncludesStopped = includesStopped, IncludesCut = includesCut, Next = next };
     }
 
     /// <summary>Where a search across types goes on: the index of a type, and that type's own cursor (null: its start).</summary>
-    private sealed record SystemCursor(int TypeIndex, string? TypeCursor, string? Text)
+    internal sealed record SystemCursor(int TypeIndex, string? TypeCursor, string? Text)
     {
         public static string Encode(string type, string? typeCursor) =>
             System.Buffers.Text.Base64Url.EncodeToString(System.Text.Encoding.UTF8.GetBytes(type + "\n" + typeCursor));
@@ -238,7 +255,7 @@ public static class SearchEndpoints
         }
     }
 
-    private static async Task WriteSearchset(HttpContext http, string baseUrl, int? total, List<(string, string)> links,
+    internal static async Task WriteSearchset(HttpContext http, string baseUrl, int? total, List<(string, string)> links,
         IEnumerable<StoredVersion> matches, IEnumerable<StoredVersion> included, IReadOnlyList<string> ignored)
     {
         var services = http.RequestServices;

@@ -365,7 +365,7 @@ public sealed partial class BundleProcessor(ConformanceContext conformance, Reso
         {
             await session.LockResourcesAsync(locked, ct);
             foreach (var e in ordered.Where(e => e.Order < 1)) await RunInTransaction(session, e, representation, ct);
-            var results = await service.CreateAsync(session, prepared, ct);
+            var results = await service.CreateAsync(session, prepared, ct, (i, refused) => Located(creates[i], refused));
             for (var i = 0; i < creates.Count; i++) Written(creates[i], results[i], 201, representation);
             foreach (var e in creates) budget.Add(e.ResponseBytes);
             // Reads of one resource come after the updates, each counted in the answer's bytes; past them, the

@@ -31,6 +31,9 @@ public sealed class RecordingSession(IStoreSession inner) : IStoreSession
     public Task<StoredVersion?> ReadVersionAsync(string type, string id, int version, CancellationToken ct = default) =>
         inner.ReadVersionAsync(type, id, version, ct);
 
+    public Task<IReadOnlyList<StoredVersion>> ReferencingAsync(string type, string param, string targetType, string targetId, CancellationToken ct = default) =>
+        inner.ReferencingAsync(type, param, targetType, targetId, ct);
+
     public async Task InsertAsync(StoredVersion version, IReadOnlyList<IndexEntry>? index = null, CancellationToken ct = default)
     {
         await inner.InsertAsync(version, index, ct);

@@ -225,6 +225,9 @@ internal sealed class GroupCommitWriter(SqlDialect dialect) : IAsyncDisposable
         public Task<StoredVersion?> ReadVersionAsync(string type, string id, int version, CancellationToken ct = default) =>
             SqlResourceStore.ReadVersion(connection, Live(), type, id, version, ct);
 
+        public Task<IReadOnlyList<StoredVersion>> ReferencingAsync(string type, string param, string targetType, string targetId, CancellationToken ct = default) =>
+            SqlResourceStore.Referencing(connection, Live(), type, param, targetType, targetId, ct);
+
         public Task InsertAsync(StoredVersion version, IReadOnlyList<IndexEntry>? index = null, CancellationToken ct = default) =>
             SqlResourceStore.Insert(writer.Dialect, connection, Live(), version, index, ct);
 

@@ -71,6 +71,15 @@ public interface IStoreSession : IAsyncDisposable
     Task<StoredVersion?> ReadVersionAsync(string type, string id, int version, CancellationToken ct = default);
 
     /// <summary>
+    /// The current versions, as this transaction sees them (its own writes included), of the live resources of
+    /// <paramref name="type"/> whose reference search parameter <paramref name="param"/> points at
+    /// <paramref name="targetType"/>/<paramref name="targetId"/>: what a flow rule of the write path reads of the
+    /// resources around the one written (the dispensations of a prescription). Read from the search index, which a write
+    /// keeps in its own transaction.
+    /// </summary>
+    Task<IReadOnlyList<StoredVersion>> ReferencingAsync(string type, string param, string targetType, string targetId, CancellationToken ct = default);
+
+    /// <summary>
     /// Adds a version and makes it the current one, replacing the resource's search index rows with
     /// <paramref name="index"/> (none for a deletion). Throws <see cref="VersionConflictException"/> when that version
     /// already exists (a concurrent writer won).

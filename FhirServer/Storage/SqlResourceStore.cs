@@ -227,6 +227,29 @@ public sealed class SqlResourceStore(SqlDialect dialect) : IResourceStore
         return await reader.ReadAsync(ct) ? Read(reader) : null;
     }
 
+    private const string SelectReferencing =
+        "SELECT r.seq, r.type, r.id, r.version, r.last_updated, r.method, r.body FROM search_reference s " +
+        "JOIN resource_current c ON c.type = s.type AND c.id = s.id JOIN resource r ON r.seq = c.seq " +
+        "WHERE s.type = @type AND s.param = @param AND s.target_id = @tid AND s.target_type = @ttype AND NOT c.deleted";
+
+    internal static async Task<IReadOnlyList<StoredVersion>> Referencing(ConnectionLease connection, DbTransaction? tx, string type, string param,
+        string targetType, string targetId, CancellationToken ct)
+    {
+        var command = connection.Command(SelectReferencing, tx);
+        ConnectionLease.Bind(command, "type", type);
+        ConnectionLease.Bind(command, "param", param);
+        ConnectionLease.Bind(command, "tid", targetId);
+        ConnectionLease.Bind(command, "ttype", targetType);
+        await connection.PrepareOnceAsync(command, ct);
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        var found = new List<StoredVersion>();
+        // One row per reference: a resource pointing twice through the parameter comes once.
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        while (await reader.ReadAsync(ct))
+            if (seen.Add(reader.GetString(2))) found.Add(Read(reader));
+        return found;
+    }
+
     private static StoredVersion Read(DbDataReader reader) =>
         new(reader.GetString(1), reader.GetString(2), reader.GetInt32(3), FromMicros(reader.GetInt64(4)),
             (VersionMethod)reader.GetInt32(5), reader.IsDBNull(6) ? null : reader.GetFieldValue<byte[]>(6))
@@ -425,6 +448,9 @@ public sealed class SqlResourceStore(SqlDialect dialect) : IResourceStore
 
         public Task<StoredVersion?> ReadVersionAsync(string type, string id, int version, CancellationToken ct = default) =>
             ReadVersion(connection, tx, type, id, version, ct);
+
+        public Task<IReadOnlyList<StoredVersion>> ReferencingAsync(string type, string param, string targetType, string targetId, CancellationToken ct = default) =>
+            Referencing(connection, tx, type, param, targetType, targetId, ct);
 
         public Task InsertAsync(StoredVersion version, IReadOnlyList<IndexEntry>? index = null, CancellationToken ct = default) =>
             write ? Insert(store.Dialect, connection, tx, version, index, ct) : throw new InvalidOperationException("This session was opened for reading.");

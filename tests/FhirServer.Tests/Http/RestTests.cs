@@ -175,7 +175,7 @@ public class RestTests(string store) : ServerTests(store)
         var id = (await CreatePatient()).GetProperty("id").GetString();
         foreach (var (method, url, where) in new[]
                  {
-                     (HttpMethod.Get, $"/Patient/{id}/$everything", $"Patient/{id}"),
+                     (HttpMethod.Get, $"/Patient/{id}/$summary", $"Patient/{id}"),
                      (HttpMethod.Post, $"/Patient/{id}/$everything", $"Patient/{id}"),
                      (HttpMethod.Get, "/Patient/$match", "Patient"),
                      (HttpMethod.Post, "/Patient/$match", "Patient"),

@@ -28,6 +28,8 @@ public class RecordingSessionTests
         public Task<StoredVersion?> ReadCurrentAsync(string type, string id, CancellationToken ct = default) => Task.FromResult<StoredVersion?>(null);
         public Task LockResourcesAsync(IReadOnlyCollection<(string Type, string Id)> resources, CancellationToken ct = default) => Task.CompletedTask;
         public Task<StoredVersion?> ReadVersionAsync(string type, string id, int version, CancellationToken ct = default) => Task.FromResult<StoredVersion?>(null);
+        public Task<IReadOnlyList<StoredVersion>> ReferencingAsync(string type, string param, string targetType, string targetId, CancellationToken ct = default) =>
+            Task.FromResult<IReadOnlyList<StoredVersion>>([]);
         public Task InsertAsync(StoredVersion version, IReadOnlyList<IndexEntry>? index = null, CancellationToken ct = default) => Task.CompletedTask;
         public Task InsertNewAsync(IReadOnlyList<(StoredVersion Version, IReadOnlyList<IndexEntry>? Index)> creates, CancellationToken ct = default) => Task.CompletedTask;
         public Task InPartAsync(Func<Task> work, CancellationToken ct = default) => work();

@@ -1,0 +1,122 @@
+using System.Net;
+using System.Text.Json;
+
+namespace FhirServer.Tests.Http;
+
+/// <summary>
+/// <c>Patient/{id}/$everything</c> (R4 patient-operation-everything.html) on each store: the patient's compartment
+/// whole and only it, paged with next links, <c>_type</c>, <c>_since</c>, and the refusals.
+/// </summary>
+[TestFixture("sqlite")]
+[TestFixture("postgres")]
+public class EverythingTests(string store) : ServerTests(store)
+{
+    private FrenchFlowClient Fhir => new(Client);
+    private readonly List<string> _compartment = [];
+
+    protected override async Task Seed()
+    {
+        await Fhir.Put("""{"resourceType":"Patient","id":"ev-1","name":[{"family":"Roux"}]}""");
+        await Fhir.Put("""{"resourceType":"Patient","id":"ev-2","name":[{"family":"Blanc"}]}""");
+        await Fhir.Put("""{"resourceType":"Medication","id":"ev-med","code":{"text":"paracétamol"}}""");
+        _compartment.Add("Patient/ev-1");
+        var entries = new List<string>();
+        for (var i = 0; i < 17; i++) entries.Add(Observation("ev-1", i));
+        for (var i = 0; i < 4; i++) entries.Add(Immunization("ev-1"));
+        for (var i = 0; i < 3; i++)
+            entries.Add("""{"resourceType":"MedicationRequest","status":"active","intent":"order","medicationReference":{"reference":"Medication/ev-med"},"subject":{"reference":"Patient/ev-1"}}""");
+        entries.Add("""{"resourceType":"Encounter","status":"finished","class":{"system":"http://terminology.hl7.org/CodeSystem/v3-ActCode","code":"AMB"},"subject":{"reference":"Patient/ev-1"}}""");
+        var (status, response) = await Fhir.Send(HttpMethod.Post, "/", Transaction(entries));
+        Assert.That(status, Is.EqualTo(HttpStatusCode.OK), response.ToString());
+        _compartment.AddRange(response.GetProperty("entry").EnumerateArray()
+            .Select(e => string.Join('/', e.GetProperty("response").GetProperty("location").GetString()!.Split('/').Take(2))));
+        for (var i = 0; i < 5; i++) await Fhir.Create(Observation("ev-2", i));
+        await Fhir.Create(Immunization("ev-2"));
+    }
+
+    private static string Transaction(IEnumerable<string> resources) =>
+        "{\"resourceType\":\"Bundle\",\"type\":\"transaction\",\"entry\":[" + string.Join(",", resources.Select(Entry)) + "]}";
+
+    private static string Entry(string resource) =>
+        $$$"""{"resource":{{{resource}}},"request":{"method":"POST","url":"{{{JsonDocument.Parse(resource).RootElement.GetProperty("resourceType").GetString()}}}"}}""";
+
+    internal static string Observation(string patient, int i) =>
+        $$$"""{"resourceType":"Observation","status":"final","code":{"coding":[{"system":"http://loinc.org","code":"29463-7"}]},"subject":{"reference":"Patient/{{{patient}}}"},"valueQuantity":{"value":{{{70 + i}}},"unit":"kg","system":"http://unitsofmeasure.org","code":"kg"}}""";
+
+    internal static string Immunization(string patient) =>
+        $$$"""{"resourceType":"Immunization","status":"completed","vaccineCode":{"coding":[{"system":"http://www.whocc.no/atc","code":"J07BB02"}]},"patient":{"reference":"Patient/{{{patient}}}"},"occurrenceDateTime":"2025-10-15"}""";
+
+    /// <summary>Every page from <paramref name="url"/> by its next links, the matches in order, and the number of pages.</summary>
+    private async Task<(List<string> Matches, int Pages)> Walk(string url)
+    {
+        var matches = new List<string>();
+        var pages = 0;
+        for (string? next = url; next is not null; pages++)
+        {
+            var (status, page) = await Fhir.Get(next);
+            Assert.That(status, Is.EqualTo(HttpStatusCode.OK), page.ToString());
+            Assert.That(page.GetProperty("type").GetString(), Is.EqualTo("searchset"));
+            matches.AddRange(FrenchFlowClient.Entries(page));
+            next = FrenchFlowClient.Link(page, "next") is { } link ? FrenchFlowClient.Relative(link) : null;
+        }
+        return (matches, pages);
+    }
+
+    [Test]
+    public async Task The_whole_compartment_comes_page_by_page_and_only_it()
+    {
+        var (matches, pages) = await Walk("/Patient/ev-1/$everything?_count=4");
+        Assert.That(matches, Is.EquivalentTo(_compartment), "each resource of the compartment once, nothing of ev-2 nor the Medication");
+        Assert.That(matches[0], Is.EqualTo("Patient/ev-1"));
+        Assert.That(pages, Is.EqualTo((_compartment.Count + 3) / 4));
+        var (all, single) = await Walk("/Patient/ev-1/$everything?_count=100");
+        Assert.That(all, Is.EqualTo(matches));
+        Assert.That(single, Is.EqualTo(1));
+    }
+
+    [Test]
+    public async Task Type_restricts_the_compartment()
+    {
+        var (matches, _) = await Walk("/Patient/ev-1/$everything?_type=Immunization,MedicationRequest&_count=3");
+        Assert.That(matches, Is.EquivalentTo(_compartment.Where(m => m.StartsWith("Immunization/") || m.StartsWith("MedicationRequest/"))));
+        var (patient, _) = await Walk("/Patient/ev-2/$everything?_type=Patient");
+        Assert.That(patient, Is.EqualTo(new[] { "Patient/ev-2" }));
+    }
+
+    [Test]
+    public async Task Since_keeps_what_changed_after_the_instant()
+    {
+        await Fhir.Put("""{"resourceType":"Patient","id":"ev-since","name":[{"family":"Petit"}]}""");
+        await Fhir.Create(Observation("ev-since", 1));
+        await Task.Delay(20);
+        var newer = await Fhir.Create(Immunization("ev-since"));
+        var (_, created) = await Fhir.Get("/Immunization/" + newer);
+        var since = created.GetProperty("meta").GetProperty("lastUpdated").GetString()!;
+        var (matches, _) = await Walk("/Patient/ev-since/$everything?_since=" + Uri.EscapeDataString(since));
+        Assert.That(matches, Is.EqualTo(new[] { "Immunization/" + newer }));
+        var (everything, _) = await Walk("/Patient/ev-since/$everything");
+        Assert.That(everything, Has.Count.EqualTo(3));
+    }
+
+    [Test]
+    public async Task Refusals_name_what_is_wrong()
+    {
+        foreach (var (url, expected, expression) in new[]
+                 {
+                     ("/Patient/ev-none/$everything", HttpStatusCode.NotFound, ""),
+                     ("/Patient/ev-1/$everything?_type=Medication", HttpStatusCode.BadRequest, "_type"),
+                     ("/Patient/ev-1/$everything?_type=NoSuchType", HttpStatusCode.BadRequest, "_type"),
+                     ("/Patient/ev-1/$everything?_since=yesterday", HttpStatusCode.BadRequest, "_since"),
+                     ("/Patient/ev-1/$everything?code=29463-7", HttpStatusCode.BadRequest, "code"),
+                     ("/Patient/ev-1/$everything?_cursor=bogus", HttpStatusCode.BadRequest, "_cursor"),
+                 })
+        {
+            var (status, outcome) = await Fhir.Get(url);
+            Assert.That(status, Is.EqualTo(expected), url + "\n" + outcome);
+            Assert.That(outcome.GetProperty("resourceType").GetString(), Is.EqualTo("OperationOutcome"));
+            if (expression.Length > 0) Assert.That(FrenchFlowClient.Issues(outcome), Does.EndWith("@ " + expression), url);
+        }
+        var (_, ignored) = await Fhir.Get("/Patient/ev-2/$everything?start=2020-01-01");
+        Assert.That(ignored.GetProperty("entry").EnumerateArray().Last().GetProperty("resource").GetProperty("resourceType").GetString(), Is.EqualTo("OperationOutcome"));
+    }
+}
