@@ -41,8 +41,12 @@ public abstract class SmartServerTests(string store)
         _root = new ServerFactory(store, Settings());
         Factory = _root.WithWebHostBuilder(b => b.ConfigureServices(s => s.AddSingleton<IStartupFilter, ClaimsEcho>())
             .ConfigureLogging(l => l.AddProvider(Log)));
-        Client = Factory.CreateClient(new WebApplicationFactoryClientOptions { AllowAutoRedirect = false });
+        Client = Start(Factory);
     }
+
+    /// <summary>Starts the server and gives the client the tests call it with (the browser tests put it behind Kestrel).</summary>
+    protected virtual HttpClient Start(WebApplicationFactory<Program> factory) =>
+        factory.CreateClient(new WebApplicationFactoryClientOptions { AllowAutoRedirect = false });
 
     [OneTimeTearDown]
     public void StopServer()
