@@ -111,6 +111,10 @@ public class BrowserLaunchTests(string store) : SmartFlowTests(store)
 
     private static async Task SignIn(IPage page, string user)
     {
+        // The app may stop before it sends the browser to the server (discovery failed): say why rather than time out.
+        await page.WaitForSelectorAsync("input[name=username], body[data-state=error]");
+        if (await page.QuerySelectorAsync("body[data-state=error]") is not null)
+            Assert.Fail($"The app stopped at {page.Url}: {await Shown(page, "error")}");
         await page.FillAsync("input[name=username]", user);
         await page.FillAsync("input[name=password][type=password]", Password(user));
         await page.ClickAsync("form:has(input[name=username]) button[type=submit]");
