@@ -15,25 +15,6 @@ public class EhrLaunchTests(string store) : SmartFlowTests(store)
 {
     private const string Scope = "launch patient/*.rs openid fhirUser";
 
-    private async Task<string> PortalToken(string client = Portal)
-    {
-        var response = await Client.PostAsync("/auth/token", new FormUrlEncodedContent(new Dictionary<string, string>
-        {
-            ["grant_type"] = "client_credentials",
-            ["scope"] = "system/Patient.rs",
-            ["client_assertion_type"] = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer",
-            ["client_assertion"] = Keys.Assertion(client, TokenEndpoint),
-        }));
-        return (await Json(response)).GetProperty("access_token").GetString()!;
-    }
-
-    private async Task<HttpResponseMessage> CreateLaunch(string? token, string json)
-    {
-        using var request = new HttpRequestMessage(HttpMethod.Post, "/auth/launch") { Content = new StringContent(json, Encoding.UTF8, "application/json") };
-        if (token is not null) request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
-        return await Client.SendAsync(request);
-    }
-
     private async Task<JsonElement> Launch(string json) => await Json(await CreateLaunch(await PortalToken(), json), HttpStatusCode.Created);
 
     [Test]

@@ -13,7 +13,6 @@ namespace FhirServer.Tests.Smart;
 /// </summary>
 internal sealed class PscProvider : IDisposable
 {
-    private static readonly SemaphoreSlim Install = new(1, 1);
     private readonly Process _process;
     private readonly string _settingsFile;
     private readonly StringBuilder _output = new();
@@ -36,7 +35,8 @@ internal sealed class PscProvider : IDisposable
     /// <summary>Starts the provider with these clients and accounts (provider.js says what they hold).</summary>
     public static async Task<PscProvider> StartAsync(object settings)
     {
-        await EnsureInstalledAsync();
+        // The packages of package-lock.json, from the npm registry (.ci/run installs them before the tests too).
+        await NpmPackages.EnsureInstalledAsync(Folder, "oidc-provider");
         var file = Path.Combine(Path.GetTempPath(), $"psc-provider-{Guid.NewGuid():N}.json");
         await File.WriteAllTextAsync(file, JsonSerializer.Serialize(settings));
         var start = new ProcessStartInfo("node", [Path.Combine(Folder, "provider.js"), file])
@@ -77,21 +77,5 @@ internal sealed class PscProvider : IDisposable
         _process.WaitForExit();
         _process.Dispose();
         File.Delete(_settingsFile);
-    }
-
-    // The packages of package-lock.json, from the npm registry (.ci/run installs them before the tests too).
-    private static async Task EnsureInstalledAsync()
-    {
-        await Install.WaitAsync();
-        try
-        {
-            if (File.Exists(Path.Combine(Folder, "node_modules", "oidc-provider", "package.json"))) return;
-            var run = await ProcessRun.RunAsync("npm", ["ci", "--ignore-scripts", "--no-audit", "--no-fund"], Folder, timeout: TimeSpan.FromMinutes(5));
-            Assert.That(run.Exit, Is.EqualTo(0), $"npm ci in {Folder}: {run.Out}{run.Err}");
-        }
-        finally
-        {
-            Install.Release();
-        }
     }
 }

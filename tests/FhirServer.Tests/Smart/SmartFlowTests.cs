@@ -78,6 +78,27 @@ public abstract class SmartFlowTests(string store) : SmartServerTests(store)
         }
     }
 
+    /// <summary>The portal's own token (backend services), with which it creates launch contexts.</summary>
+    protected async Task<string> PortalToken(string client = Portal)
+    {
+        var response = await Client.PostAsync("/auth/token", new FormUrlEncodedContent(new Dictionary<string, string>
+        {
+            ["grant_type"] = "client_credentials",
+            ["scope"] = "system/Patient.rs",
+            ["client_assertion_type"] = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer",
+            ["client_assertion"] = Keys.Assertion(client, TokenEndpoint),
+        }));
+        return (await Json(response)).GetProperty("access_token").GetString()!;
+    }
+
+    /// <summary>POST /auth/launch, as the portal does before it opens an app (EHR launch).</summary>
+    protected async Task<HttpResponseMessage> CreateLaunch(string? token, string json)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/auth/launch") { Content = new StringContent(json, Encoding.UTF8, "application/json") };
+        if (token is not null) request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        return await Client.SendAsync(request);
+    }
+
     protected AppBrowser NewBrowser() => new(Factory.CreateClient(new WebApplicationFactoryClientOptions { AllowAutoRedirect = false }));
 
     protected static string AuthorizeUrl(string scope, string challenge, string? state = "state-1", string client = PublicApp,

@@ -44,13 +44,17 @@ public abstract class SmartServerTests(string store)
                 s.AddSingleton<IStartupFilter, ClaimsEcho>();
                 ConfigureServices(s);
             }).ConfigureLogging(l => l.AddProvider(Log)));
-        Client = Factory.CreateClient(new WebApplicationFactoryClientOptions { AllowAutoRedirect = false });
+        Client = Start(Factory);
     }
 
     /// <summary>Services a fixture replaces (e.g. the clock).</summary>
     protected virtual void ConfigureServices(IServiceCollection services)
     {
     }
+
+    /// <summary>Starts the server and gives the client the tests call it with (the browser tests put it behind Kestrel).</summary>
+    protected virtual HttpClient Start(WebApplicationFactory<Program> factory) =>
+        factory.CreateClient(new WebApplicationFactoryClientOptions { AllowAutoRedirect = false });
 
     [OneTimeTearDown]
     public void StopServer()
