@@ -24,6 +24,24 @@ public class BackendServicesTests(string store) : SmartServerTests(store)
         Assert.That(claims["sub"], Is.EqualTo(new[] { BackendClient }));
     }
 
+    // SMART Backend Services "Issue access token": bearer, short-lived (expires_in at most 300), scope; RFC 6749 5.1: not cached.
+    [Test]
+    public async Task The_token_response_is_short_lived_and_not_cached_and_introspection_agrees()
+    {
+        var response = await RequestToken(Keys.Assertion(BackendClient, TokenEndpoint));
+        Assert.That(response.Headers.CacheControl?.NoStore, Is.True);
+        Assert.That(response.Headers.Pragma.ToString(), Is.EqualTo("no-cache"));
+        var body = JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement;
+        Assert.That(body.GetProperty("token_type").GetString(), Is.EqualTo("Bearer").IgnoreCase);
+        var expiresIn = body.GetProperty("expires_in").GetInt64();
+        Assert.That(expiresIn, Is.InRange(1, 300));
+        Assert.That(body.GetProperty("scope").GetString(), Is.Not.Empty);
+
+        var introspected = await Introspect(body.GetProperty("access_token").GetString()!);
+        var expected = DateTimeOffset.UtcNow.ToUnixTimeSeconds() + expiresIn;
+        Assert.That(introspected.GetProperty("exp").GetInt64(), Is.InRange(expected - 60, expected + 5), "exp agrees with expires_in");
+    }
+
     [Test]
     public async Task Only_allowed_scopes_are_granted()
     {
@@ -41,7 +59,9 @@ public class BackendServicesTests(string store) : SmartServerTests(store)
     {
         var assertion = Keys.Assertion(BackendClient, TokenEndpoint);
         Assert.That((await RequestToken(assertion)).StatusCode, Is.EqualTo(HttpStatusCode.OK));
+        Log.Warnings.Clear();
         await AssertInvalidClient(await RequestToken(assertion), "replayed");
+        Assert.That(Log.Warnings, Has.Some.Contains("refused: invalid_client"));
     }
 
     [Test]
