@@ -53,6 +53,12 @@ public sealed class SmartSettings
     /// </summary>
     public int SessionMinutes { get; set; } = 480;
 
+    /// <summary>Wrong passwords in a row after which the login form refuses the user name for a while (<see cref="LoginLockout"/>).</summary>
+    public int LoginMaxFailures { get; set; } = 5;
+
+    /// <summary>How long a locked user name stays locked, in minutes (and the span within which failures are counted together).</summary>
+    public int LoginLockoutMinutes { get; set; } = 15;
+
     /// <summary>Minutes an EHR launch context (<c>/auth/launch</c>) may wait for the app's authorization request.</summary>
     public int LaunchContextMinutes { get; set; } = 10;
 
@@ -124,6 +130,7 @@ public sealed class SmartSettings
         if (SigningKeyRotationDays <= 0) throw new ConfigurationException($"Smart:SigningKeyRotationDays is {SigningKeyRotationDays}: it must be a positive number.");
         if (AccessTokenMinutes <= 0) throw new ConfigurationException($"Smart:AccessTokenMinutes is {AccessTokenMinutes}: it must be a positive number.");
         foreach (var (name, value) in new[] { ("RefreshTokenDays", RefreshTokenDays), ("SessionMinutes", SessionMinutes), ("BackendTokenMinutes", BackendTokenMinutes),
+                     ("LoginMaxFailures", LoginMaxFailures), ("LoginLockoutMinutes", LoginLockoutMinutes),
                      ("LaunchContextMinutes", LaunchContextMinutes), ("PatientPickerLimit", PatientPickerLimit) })
         {
             if (value <= 0) throw new ConfigurationException($"Smart:{name} is {value}: it must be a positive number.");
