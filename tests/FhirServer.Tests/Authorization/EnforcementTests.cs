@@ -283,6 +283,16 @@ public class EnforcementTests(string store)
             Is.EquivalentTo(new[] { "Observation/o1", "Observation/o2" }));
     }
 
+    // SMART "Scopes for requesting FHIR resources": an update that creates (upsert) is allowed by the update scope.
+    [Test]
+    public async Task A_put_that_creates_needs_the_update_scope()
+    {
+        var (refused, _) = await Send(HttpMethod.Put, "/Observation/new-p3", "scope=patient/Observation.c patient=p3", Observation("new-p3", "p3", "laboratory"));
+        Assert.That(refused.StatusCode, Is.EqualTo(HttpStatusCode.Forbidden));
+        var (created, body) = await Send(HttpMethod.Put, "/Observation/new-p3", "scope=patient/Observation.u patient=p3", Observation("new-p3", "p3", "laboratory"));
+        Assert.That(created.StatusCode, Is.EqualTo(HttpStatusCode.Created), body.ToString());
+    }
+
     [Test]
     public async Task A_patient_scope_writes_in_its_compartment()
     {
