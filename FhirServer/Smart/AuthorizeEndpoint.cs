@@ -60,6 +60,9 @@ public static class AuthorizeEndpoint
         }
 
         var scopes = SmartScopes.GrantToUser(requested, client, user);
+        // launch/encounter is granted only with an encounter to give (SMART "Scopes for requesting context data": the
+        // context scopes say which parameters the token response carries): a standalone launch has none.
+        if (launch?.Encounter is null) scopes.Remove("launch/encounter");
         if (!scopes.Any(s => s is not ("launch" or "online_access" or "offline_access")))
             return Refuse(Errors.InvalidScope, "None of the scopes asked for can be granted to this app for this user.");
 
@@ -71,7 +74,10 @@ public static class AuthorizeEndpoint
             if (user.IsPatient && patient is not null && patient != user.FhirUserId)
                 return Refuse(Errors.AccessDenied, "The launch is about another patient than the one signed in.");
         }
-        else if (scopes.Contains("launch/patient"))
+        else patient = user.IsPatient && !scopes.Contains("launch/patient") ? user.FhirUserId : null;
+        // SMART "Apps that launch from the EHR": a patient/ scope granted needs a patient in context; without one from
+        // the launch, the picker asks for it (launch/patient inferred).
+        if (patient is null && (scopes.Contains("launch/patient") || scopes.Any(SmartScopes.IsPatientScope)))
         {
             var chosen = form?[AuthorizePages.PatientField].ToString();
             if (string.IsNullOrEmpty(chosen) || !await patients.AllowedAsync(user, chosen, ct))
@@ -81,7 +87,6 @@ public static class AuthorizeEndpoint
             }
             patient = chosen;
         }
-        else patient = user.IsPatient ? user.FhirUserId : null;
 
         var decision = form?[AuthorizePages.DecisionField].ToString();
         if (string.IsNullOrEmpty(decision))

@@ -38,7 +38,7 @@ public sealed class ClientAssertionFormat(SmartSettings settings, ClientJwks jwk
         parameters.ValidAlgorithms = Algorithms;
         context.ValidAudiences.Add(TokenEndpoint(context));
         // A signed JWT in compact form (three parts), not an encrypted one (five), which nothing here could decrypt.
-        if (context.Token.Count(c => c == '.') != 2 || !TryRead(context.Token, out var issuer, out var kid, out var jku))
+        if (context.Token.Count(c => c == '.') != 2 || !TryRead(context.Token, out var issuer, out var kid, out var jku, out var alg))
         {
             Refuse(context, "The client assertion is not a signed JWT (JWS compact serialization).");
             return;
@@ -60,10 +60,14 @@ public sealed class ClientAssertionFormat(SmartSettings settings, ClientJwks jwk
             return;
         }
         var (keys, problem) = await jwks.KeysAsync(client, kid, context.CancellationToken);
-        var candidates = keys.Where(k => k.KeyId == kid).ToList();
-        if (problem is not null || candidates.Count == 0)
+        // SMART client-confidential-asymmetric, "Signature verification", step 3: the single key with that kid whose
+        // kty fits the alg; none, or more than one, and the verification fails.
+        var candidates = keys.Where(k => k.KeyId == kid && KeyType(k) == (alg?.StartsWith("ES", StringComparison.Ordinal) == true ? "EC" : "RSA")).ToList();
+        if (problem is not null || candidates.Count != 1)
         {
-            Refuse(context, problem ?? $"The client's JSON Web Key Set has no key '{kid}'.");
+            Refuse(context, problem ?? (candidates.Count == 0
+                ? $"The client's JSON Web Key Set has no key '{kid}' for {alg}."
+                : $"The client's JSON Web Key Set has {candidates.Count} keys '{kid}' for {alg}: which one signed is ambiguous."));
             return;
         }
         // The keys of the client the assertion names, resolved here (asynchronously, from the configuration or the
@@ -79,12 +83,22 @@ public sealed class ClientAssertionFormat(SmartSettings settings, ClientJwks jwk
         return new Uri(new Uri(issuer.EndsWith('/') ? issuer : issuer + "/"), SmartServer.TokenPath[1..]).AbsoluteUri;
     }
 
-    private static bool TryRead(string token, out string? issuer, out string? kid, out string? jku)
+    private static string? KeyType(SecurityKey key) => key switch
     {
-        issuer = kid = jku = null;
+        RsaSecurityKey => "RSA",
+        X509SecurityKey x509 => x509.PublicKey is System.Security.Cryptography.RSA ? "RSA" : "EC",
+        ECDsaSecurityKey => "EC",
+        JsonWebKey jwk => jwk.Kty,
+        _ => null,
+    };
+
+    private static bool TryRead(string token, out string? issuer, out string? kid, out string? jku, out string? alg)
+    {
+        issuer = kid = jku = alg = null;
         try
         {
             var jwt = new JsonWebToken(token);
+            alg = jwt.Alg;
             jwt.TryGetPayloadValue("iss", out issuer);
             jwt.TryGetHeaderValue("kid", out kid);
             jwt.TryGetHeaderValue("jku", out jku);

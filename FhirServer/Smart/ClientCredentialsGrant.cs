@@ -33,6 +33,7 @@ public sealed class ClientCredentialsGrant(SmartSettings settings, ILogger<Clien
         identity.SetClaim(Claims.Subject, client.ClientId);
         identity.SetClaim(Claims.ClientId, client.ClientId);
         identity.SetScopes(granted);
+        identity.SetAccessTokenLifetime(TimeSpan.FromMinutes(settings.BackendTokenMinutes));
         identity.SetDestinations(_ => [Destinations.AccessToken]);
         context.SignIn(new ClaimsPrincipal(identity));
         return default;

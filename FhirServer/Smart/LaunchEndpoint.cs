@@ -97,7 +97,18 @@ public static class LaunchEndpoint
                 throw FhirException.BadRequest($"{where} must be an object with a reference, a canonical or an identifier.", where);
             if (item["reference"] is { } reference && (reference.GetValueKind() != JsonValueKind.String || reference.GetValue<string>().Split('/') is not [{ Length: > 0 }, { Length: > 0 }]))
                 throw FhirException.BadRequest($"{where}.reference must be a relative reference Type/id.", where + ".reference");
+            // SMART 2.2 "fhirContext": roles other than "launch" (the default) are absolute URIs; Patient and Encounter
+            // come as the top-level patient and encounter, and in fhirContext only with another role.
+            var role = item["role"] is null ? "launch" : StringOf(item["role"]) ?? "";
+            // (Uri.TryCreate alone takes "/x" for a file path on Unix.)
+            if (role != "launch" && !(role.Contains(':') && Uri.TryCreate(role, UriKind.Absolute, out _)))
+                throw FhirException.BadRequest($"{where}.role must be \"launch\" or an absolute URI, not '{role}'.", where + ".role");
+            var type = StringOf(item["reference"])?.Split('/')[0] ?? StringOf(item["type"]);
+            if (role == "launch" && type is "Patient" or "Encounter")
+                throw FhirException.BadRequest($"{where}: a {type} in context is the launch's {type!.ToLowerInvariant()}, not a fhirContext entry (unless it has another role).", where);
         }
         return (JsonArray)array.DeepClone();
     }
+
+    private static string? StringOf(JsonNode? node) => node?.GetValueKind() == JsonValueKind.String ? node.GetValue<string>() : null;
 }

@@ -16,13 +16,15 @@ public sealed class LoginPage
 
     public List<Provider> Providers { get; } = [];
 
-    public IResult Render(HttpContext http, string returnUrl, string? username = null, bool failed = false)
+    /// <summary>The form; <paramref name="error"/> (a text of <see cref="SmartTexts"/>) shown above it after a refusal.</summary>
+    public IResult Render(HttpContext http, string returnUrl, string? username = null, Func<SmartTexts, string>? error = null)
     {
         var texts = SmartTexts.For(http);
+        var failed = error is not null;
         var antiforgery = SmartPage.AntiforgeryField(http);
         var action = SmartPage.Encode(http.Request.PathBase + SmartServer.LoginPath);
         var body = new StringBuilder();
-        if (failed) body.Append("<p class=\"error\" role=\"alert\" id=\"login-error\">").Append(SmartPage.Encode(texts.LoginFailed)).Append("</p>\n");
+        if (failed) body.Append("<p class=\"error\" role=\"alert\" id=\"login-error\">").Append(SmartPage.Encode(error!(texts))).Append("</p>\n");
         var invalid = failed ? " aria-invalid=\"true\" aria-describedby=\"login-error\"" : "";
         body.Append("<form method=\"post\" action=\"").Append(action).Append("\">\n")
             .Append(antiforgery)

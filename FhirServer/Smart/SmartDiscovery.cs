@@ -14,7 +14,8 @@ public static class SmartDiscovery
         "launch-ehr", "launch-standalone", "authorize-post",
         "client-public", "client-confidential-symmetric", "client-confidential-asymmetric",
         "sso-openid-connect",
-        "context-passthrough-banner", "context-ehr-patient", "context-ehr-encounter", "context-standalone-patient",
+        // SMART 2.x calls the banner "context-banner"; 1.0 called it "context-passthrough-banner": both, for apps of either.
+        "context-banner", "context-passthrough-banner", "context-ehr-patient", "context-ehr-encounter", "context-standalone-patient",
         "permission-offline", "permission-online", "permission-patient", "permission-user", "permission-v1", "permission-v2",
     ];
 
@@ -45,7 +46,7 @@ public static class SmartDiscovery
             ["response_types_supported"] = Array(["code"]),
             ["code_challenge_methods_supported"] = Array(["S256"]),
             // With a style sheet configured, the token responses carry it (SMART App Launch "Styling").
-            ["capabilities"] = Array(smart.StyleUrl is null ? Capabilities : [.. Capabilities, "context-passthrough-style"]),
+            ["capabilities"] = Array(smart.StyleUrl is null ? Capabilities : [.. Capabilities, "context-style", "context-passthrough-style"]),
         };
         return Results.Text(document.ToJsonString(), "application/json");
     }

@@ -39,6 +39,9 @@ public static class SmartScopes
         return granted;
     }
 
+    /// <summary>A clinical scope bounded to the patient in context (<c>patient/…</c>).</summary>
+    public static bool IsPatientScope(string scope) => TryParse(scope, out var parsed) && parsed.Context == "patient";
+
     public static bool Covers(string allowed, string requested)
     {
         if (allowed == requested) return true;

@@ -96,6 +96,8 @@ public static class SmartServer
                     options.ClientAuthenticationMethods.Remove(ClientAuthenticationMethods.ClientSecretPost);
                 });
                 o.SetRefreshTokenLifetime(TimeSpan.FromDays(smart.RefreshTokenDays));
+                // A refresh token is spent when used (rolling tokens): used again, it is refused.
+                o.SetRefreshTokenReuseLeeway(TimeSpan.FromSeconds(smart.RefreshTokenReuseSeconds));
                 // The newest key first: OpenIddict signs with the first; the others are published in the JWKS.
                 foreach (var key in keys.SigningKeys) o.AddSigningKey(key);
                 o.AddEncryptionKey(keys.EncryptionKey);

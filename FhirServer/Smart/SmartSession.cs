@@ -36,6 +36,7 @@ public static class SmartSession
     {
         var page = new LoginPage();
         services.AddSingleton(page);
+        services.AddSingleton<LoginLockout>();
         services.AddAntiforgery(o =>
         {
             o.Cookie.Name = "fhir_smart_antiforgery";
@@ -103,7 +104,7 @@ public static class SmartSession
     }
 
     private static async Task<IResult> LoginAsync(HttpContext http, SmartSettings settings, LoginPage page, IAntiforgery antiforgery,
-        ILogger<LoginPage> logger)
+        LoginLockout lockout, ILogger<LoginPage> logger)
     {
         var texts = SmartTexts.For(http);
         if (!http.Request.HasFormContentType) return SmartPage.Error(http, texts, texts.FormExpired);
@@ -112,12 +113,20 @@ public static class SmartSession
         var returnUrl = form["ReturnUrl"].ToString();
         if (!IsLocal(returnUrl)) return SmartPage.Error(http, texts, "ReturnUrl must be a path on this server.");
         var username = form["username"].ToString();
+        if (lockout.IsLocked(username))
+        {
+            logger.LogWarning("SMART sign-in refused for user name {Username}: locked after {Failures} wrong passwords", username, settings.LoginMaxFailures);
+            return page.Render(http, returnUrl, username, t => string.Format(System.Globalization.CultureInfo.InvariantCulture, t.LoginLocked, settings.LoginLockoutMinutes));
+        }
         var user = settings.FindUser(username);
         if (!SmartPasswords.Verify(user, form["password"].ToString()))
         {
-            logger.LogWarning("SMART sign-in refused for user name {Username}", username);
-            return page.Render(http, returnUrl, username, failed: true);
+            var locked = lockout.Fail(username);
+            logger.LogWarning("SMART sign-in refused for user name {Username}{Locked}", username,
+                locked ? $": locked for {settings.LoginLockoutMinutes} minutes after {settings.LoginMaxFailures} wrong passwords" : "");
+            return page.Render(http, returnUrl, username, t => t.LoginFailed);
         }
+        lockout.Succeed(username);
         await SignInAsync(http, SignedInUser.Local(user!));
         logger.LogInformation("SMART sign-in of {Username} ({FhirUser})", user!.Username, user.FhirUser);
         return Results.Redirect(returnUrl);

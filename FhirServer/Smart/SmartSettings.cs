@@ -36,16 +36,35 @@ public sealed class SmartSettings
     public int TokenStatusCacheSeconds { get; set; } = 5;
 
     /// <summary>
+    /// Lifetime of a Backend Services (client_credentials) access token, in minutes: SMART asks for short-lived ones,
+    /// at most five minutes (Backend Services, "Issue access token").
+    /// </summary>
+    public int BackendTokenMinutes { get; set; } = 5;
+
+    /// <summary>
     /// Lifetime of a refresh token asked with <c>offline_access</c>, in days; each refresh gives a new one (the one
     /// used is spent).
     /// </summary>
     public int RefreshTokenDays { get; set; } = 14;
 
     /// <summary>
+    /// Seconds during which a refresh token already used may be used again (an app that lost the answer retries). 0:
+    /// never — a refresh token used twice is refused and, being a sign of theft (RFC 9700 section 4.14), the tokens
+    /// of its authorization are revoked.
+    /// </summary>
+    public int RefreshTokenReuseSeconds { get; set; }
+
+    /// <summary>
     /// Lifetime of a sign-in at the authorization endpoint (its cookie), in minutes. An <c>online_access</c> refresh
     /// token ends with the sign-in it was granted in.
     /// </summary>
     public int SessionMinutes { get; set; } = 480;
+
+    /// <summary>Wrong passwords in a row after which the login form refuses the user name for a while (<see cref="LoginLockout"/>).</summary>
+    public int LoginMaxFailures { get; set; } = 5;
+
+    /// <summary>How long a locked user name stays locked, in minutes (and the span within which failures are counted together).</summary>
+    public int LoginLockoutMinutes { get; set; } = 15;
 
     /// <summary>Minutes an EHR launch context (<c>/auth/launch</c>) may wait for the app's authorization request.</summary>
     public int LaunchContextMinutes { get; set; } = 10;
@@ -117,7 +136,8 @@ public sealed class SmartSettings
             throw new ConfigurationException($"Unknown Auth:Mode '{Mode}' (--auth): use smart or off.");
         if (SigningKeyRotationDays <= 0) throw new ConfigurationException($"Smart:SigningKeyRotationDays is {SigningKeyRotationDays}: it must be a positive number.");
         if (AccessTokenMinutes <= 0) throw new ConfigurationException($"Smart:AccessTokenMinutes is {AccessTokenMinutes}: it must be a positive number.");
-        foreach (var (name, value) in new[] { ("RefreshTokenDays", RefreshTokenDays), ("SessionMinutes", SessionMinutes),
+        foreach (var (name, value) in new[] { ("RefreshTokenDays", RefreshTokenDays), ("SessionMinutes", SessionMinutes), ("BackendTokenMinutes", BackendTokenMinutes),
+                     ("LoginMaxFailures", LoginMaxFailures), ("LoginLockoutMinutes", LoginLockoutMinutes),
                      ("LaunchContextMinutes", LaunchContextMinutes), ("PatientPickerLimit", PatientPickerLimit) })
         {
             if (value <= 0) throw new ConfigurationException($"Smart:{name} is {value}: it must be a positive number.");
@@ -129,6 +149,7 @@ public sealed class SmartSettings
             if (value <= 0) throw new ConfigurationException($"Smart:{name} is {value}: it must be a positive number.");
         if (TokenStatusCacheSeconds < 0)
             throw new ConfigurationException($"Smart:TokenStatusCacheSeconds is {TokenStatusCacheSeconds}: it must be 0 (the store on every request) or more.");
+        if (RefreshTokenReuseSeconds < 0) throw new ConfigurationException($"Smart:RefreshTokenReuseSeconds is {RefreshTokenReuseSeconds}: it must be 0 (no reuse) or more.");
         if (JwksCacheMinutes < 0) throw new ConfigurationException($"Smart:JwksCacheMinutes is {JwksCacheMinutes}: it must be 0 (no cache) or more.");
         var seen = new HashSet<string>(StringComparer.Ordinal);
         foreach (var client in Clients)

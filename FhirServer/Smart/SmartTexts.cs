@@ -13,6 +13,7 @@ public sealed class SmartTexts
     public required string SignIn { get; init; }
     public required string OrSignInWith { get; init; }
     public required string LoginFailed { get; init; }
+    public required string LoginLocked { get; init; }
     public required string PickerTitle { get; init; }
     public required string PickerIntro { get; init; }
     public required string NoPatients { get; init; }
@@ -42,6 +43,7 @@ public sealed class SmartTexts
         SignIn = "Sign in",
         OrSignInWith = "Or sign in with",
         LoginFailed = "Wrong user name or password.",
+        LoginLocked = "Too many failed attempts with this user name: try again in {0} minutes.",
         PickerTitle = "Choose a patient",
         PickerIntro = "{0} asks for access to a patient's record. Choose the patient:",
         NoPatients = "No patient is available.",
@@ -82,6 +84,7 @@ public sealed class SmartTexts
         SignIn = "Se connecter",
         OrSignInWith = "Ou se connecter avec",
         LoginFailed = "Identifiant ou mot de passe incorrect.",
+        LoginLocked = "Trop d'essais infructueux avec cet identifiant : réessayez dans {0} minutes.",
         PickerTitle = "Choisir un patient",
         PickerIntro = "{0} demande l'accès au dossier d'un patient. Choisissez le patient :",
         NoPatients = "Aucun patient n'est disponible.",

@@ -4,7 +4,8 @@ using static OpenIddict.Abstractions.OpenIddictConstants;
 namespace FhirServer.Smart;
 
 /// <summary>
-/// Errors of the endpoints where a client authenticates (token, introspection, revocation): logged, and a refused client
+/// Errors of the endpoints where a client authenticates (token, introspection, revocation) and of the authorization
+/// endpoint (an unregistered redirect_uri, PKCE plain…): logged, and a refused client
 /// assertion answered <c>invalid_client</c> (SMART client-confidential-asymmetric, "Response": "If an error is
 /// encountered during the authentication process, the server SHALL respond with an invalid_client error"). OpenIddict
 /// answers some of those checks otherwise: <c>invalid_token</c> for an assertion's audience or lifetime,
@@ -20,7 +21,8 @@ public sealed class TokenErrors(ILogger<TokenErrors> logger) : IOpenIddictServer
 
     public ValueTask HandleAsync(OpenIddictServerEvents.ProcessErrorContext context)
     {
-        if (context.EndpointType is not (OpenIddictServerEndpointType.Token or OpenIddictServerEndpointType.Introspection or OpenIddictServerEndpointType.Revocation))
+        if (context.EndpointType is not (OpenIddictServerEndpointType.Token or OpenIddictServerEndpointType.Introspection
+            or OpenIddictServerEndpointType.Revocation or OpenIddictServerEndpointType.Authorization))
             return default;
         var assertion = !string.IsNullOrEmpty(context.Request?.ClientAssertion);
         if (assertion && context.Error != Errors.InvalidClient

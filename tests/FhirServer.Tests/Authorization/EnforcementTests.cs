@@ -81,26 +81,7 @@ public class EnforcementTests(string store)
 
     private const string PatchBody = """[{"op":"replace","path":"/status","value":"amended"}]""";
 
-    // Every kind of FHIR interaction: (method, url, body, media type).
-    private static IEnumerable<TestCaseData> Interactions()
-    {
-        yield return new TestCaseData("GET", "/Observation/o1", null, null).SetName("{m}(read)");
-        yield return new TestCaseData("GET", "/Observation/o1/_history/1", null, null).SetName("{m}(vread)");
-        yield return new TestCaseData("GET", "/Observation/o1/_history", null, null).SetName("{m}(history-instance)");
-        yield return new TestCaseData("GET", "/Observation/_history", null, null).SetName("{m}(history-type)");
-        yield return new TestCaseData("GET", "/_history", null, null).SetName("{m}(history-system)");
-        yield return new TestCaseData("GET", "/Observation?status=final", null, null).SetName("{m}(search)");
-        yield return new TestCaseData("POST", "/Observation/_search", "status=final", "application/x-www-form-urlencoded").SetName("{m}(search-post)");
-        yield return new TestCaseData("GET", "/?_type=Observation", null, null).SetName("{m}(search-system)");
-        yield return new TestCaseData("GET", "/Patient/p1/Observation", null, null).SetName("{m}(compartment)");
-        yield return new TestCaseData("POST", "/Observation", Observation("x", "p1", "laboratory"), null).SetName("{m}(create)");
-        yield return new TestCaseData("PUT", "/Observation/o1", Observation("o1", "p1", "laboratory"), null).SetName("{m}(update)");
-        yield return new TestCaseData("PATCH", "/Observation/o1", PatchBody, "application/json-patch+json").SetName("{m}(patch)");
-        yield return new TestCaseData("DELETE", "/Observation/o1", null, null).SetName("{m}(delete)");
-        yield return new TestCaseData("POST", "/", """{"resourceType":"Bundle","type":"batch","entry":[]}""", null).SetName("{m}(batch)");
-        yield return new TestCaseData("POST", "/Observation/$validate", Observation("x", "p1", "laboratory"), null).SetName("{m}($validate)");
-        yield return new TestCaseData("GET", "/CodeSystem/$lookup?system=http://loinc.org&code=1-8", null, null).SetName("{m}($lookup)");
-    }
+    private static IEnumerable<TestCaseData> Interactions() => FhirInteractions.Cases(new("o1", "p1", "Durand", "b1"));
 
     [TestCaseSource(nameof(Interactions))]
     public async Task Without_a_token_every_interaction_is_401_with_WWW_Authenticate_Bearer(string method, string url, string? json, string? media)
@@ -132,12 +113,18 @@ public class EnforcementTests(string store)
     public async Task A_scope_for_another_type_is_403_forbidden_naming_the_scope(string method, string url, string? json, string? media)
     {
         var (response, body) = await Send(new HttpMethod(method), url, "scope=patient/Condition.cruds patient=p1", json, media ?? "application/fhir+json");
-        if (url is "/" or "/Observation/$validate" || url.StartsWith("/CodeSystem", StringComparison.Ordinal))
+        if (FhirInteractions.ReadsNoStoredData(url))
         {
             // Operations that read or write no stored clinical data need a token only (what they answer here, 501 for an
-            // operation not implemented, 404 for an unknown code, 400 for an empty batch, is not about access); a
-            // Bundle's entries are checked one by one.
+            // operation not implemented, 404 for an unknown code, is not about access).
             Assert.That((int)response.StatusCode, Is.Not.AnyOf(401, 403), body.ToString());
+            return;
+        }
+        if (url == "/")
+        {
+            // A Bundle's entries are checked one by one: the batch's entry, or the whole transaction, is refused.
+            Assert.That((int)response.StatusCode, Is.Not.EqualTo(401));
+            Assert.That(body.ToString(), Does.Contain("403").Or.Contain("forbidden"));
             return;
         }
         if (url == "/_history")
@@ -149,7 +136,8 @@ public class EnforcementTests(string store)
         Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.Forbidden), body.ToString());
         var issue = body.GetProperty("issue")[0];
         Assert.That(issue.GetProperty("code").GetString(), Is.EqualTo("forbidden"));
-        Assert.That(issue.GetProperty("diagnostics").GetString(), Does.Contain("patient/Observation."));
+        Assert.That(issue.GetProperty("diagnostics").GetString(),
+            Does.Contain("patient/Observation.").Or.Contain("patient/Patient.").Or.Contain("patient/Binary."));
     }
 
     [Test]
@@ -293,6 +281,16 @@ public class EnforcementTests(string store)
         Assert.That(await Ids("/Observation", "scope=system/*.read"), Is.SupersetOf(new[] { "Observation/o1", "Observation/o2", "Observation/o3" }));
         Assert.That(await Ids("/Observation?_id=o1,o2&_include=Observation:subject", "scope=user/Observation.rs"),
             Is.EquivalentTo(new[] { "Observation/o1", "Observation/o2" }));
+    }
+
+    // SMART "Scopes for requesting FHIR resources": an update that creates (upsert) is allowed by the update scope.
+    [Test]
+    public async Task A_put_that_creates_needs_the_update_scope()
+    {
+        var (refused, _) = await Send(HttpMethod.Put, "/Observation/new-p3", "scope=patient/Observation.c patient=p3", Observation("new-p3", "p3", "laboratory"));
+        Assert.That(refused.StatusCode, Is.EqualTo(HttpStatusCode.Forbidden));
+        var (created, body) = await Send(HttpMethod.Put, "/Observation/new-p3", "scope=patient/Observation.u patient=p3", Observation("new-p3", "p3", "laboratory"));
+        Assert.That(created.StatusCode, Is.EqualTo(HttpStatusCode.Created), body.ToString());
     }
 
     [Test]

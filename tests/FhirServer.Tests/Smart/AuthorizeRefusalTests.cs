@@ -14,8 +14,10 @@ public class AuthorizeRefusalTests(string store) : SmartFlowTests(store)
     {
         using var browser = NewBrowser();
         var (verifier, _) = AppBrowser.Pkce();
+        Log.Warnings.Clear();
         var plain = await browser.Open(AuthorizeUrl(Scope, verifier, method: "plain"));
         AssertRefusedOnPage(plain, "code_challenge_method");
+        Assert.That(Log.Warnings, Has.Some.Contains("Authorization request of client app refused"));
 
         var none = await browser.Open(AuthorizeUrl(Scope, "", method: ""));
         AssertRefusedOnPage(none, "code_challenge");
@@ -44,8 +46,10 @@ public class AuthorizeRefusalTests(string store) : SmartFlowTests(store)
     {
         using var browser = NewBrowser();
         var (_, challenge) = AppBrowser.Pkce();
+        Log.Warnings.Clear();
         var page = await browser.Open(AuthorizeUrl(Scope, challenge, redirectUri: "https://evil.example/callback"));
         Assert.That(page.Callback, Is.Null, "never sent to a redirect_uri that is not registered");
+        Assert.That(Log.Warnings, Has.Some.Contains("Authorization request of client app refused"));
         Assert.That(page.Status, Is.EqualTo(HttpStatusCode.BadRequest));
         Assert.That(page.Text, Does.Contain("redirect_uri"));
     }
@@ -60,8 +64,10 @@ public class AuthorizeRefusalTests(string store) : SmartFlowTests(store)
 
         var (callback2, verifier2) = await Authorize("doctor", Scope);
         await Json(await Exchange(callback2.Query["code"], verifier2));
+        Log.Warnings.Clear();
         var replayed = await Exchange(callback2.Query["code"], verifier2);
         Assert.That((await Json(replayed, HttpStatusCode.BadRequest)).GetProperty("error").GetString(), Is.EqualTo("invalid_grant"));
+        Assert.That(Log.Warnings, Has.Some.Contains("Token request of client app refused"));
         _ = verifier;
     }
 

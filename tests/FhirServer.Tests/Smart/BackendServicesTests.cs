@@ -1,6 +1,7 @@
 using System.Net;
 using System.Text.Json;
 using Microsoft.IdentityModel.JsonWebTokens;
+using Microsoft.IdentityModel.Tokens;
 
 namespace FhirServer.Tests.Smart;
 
@@ -8,6 +9,41 @@ namespace FhirServer.Tests.Smart;
 [TestFixture("postgres")]
 public class BackendServicesTests(string store) : SmartServerTests(store)
 {
+    private readonly TestKeys _other = new("2");
+
+    // Two more clients whose key sets share one kid: "mixed" an EC and an RSA key (the alg tells them apart), "twins"
+    // two RSA keys (nothing does).
+    protected override Dictionary<string, string> Settings()
+    {
+        var settings = base.Settings();
+        string Rsa(System.Security.Cryptography.RSA rsa)
+        {
+            var p = rsa.ExportParameters(false);
+            return $$"""{"kty":"RSA","kid":"k","n":"{{Base64UrlEncoder.Encode(p.Modulus)}}","e":"{{Base64UrlEncoder.Encode(p.Exponent)}}"}""";
+        }
+        var q = Keys.EcDsa.ExportParameters(false).Q;
+        var ec = $$"""{"kty":"EC","kid":"k","crv":"P-384","x":"{{Base64UrlEncoder.Encode(q.X)}}","y":"{{Base64UrlEncoder.Encode(q.Y)}}"}""";
+        foreach (var (i, id, jwks) in new[] { (1, "mixed", $$"""{"keys":[{{ec}},{{Rsa(Keys.Rsa)}}]}"""), (2, "twins", $$"""{"keys":[{{Rsa(_other.Rsa)}},{{Rsa(Keys.Rsa)}}]}""") })
+        {
+            settings[$"Smart:Clients:{i}:ClientId"] = id;
+            settings[$"Smart:Clients:{i}:Type"] = "asymmetric";
+            settings[$"Smart:Clients:{i}:Jwks"] = jwks;
+            settings[$"Smart:Clients:{i}:Scopes:0"] = "system/*.rs";
+        }
+        return settings;
+    }
+
+    // SMART client-confidential-asymmetric, "Signature verification", step 3.
+    [Test]
+    public async Task A_key_is_chosen_by_kid_and_key_type_and_an_ambiguous_kid_is_refused()
+    {
+        foreach (var alg in new[] { "RS384", "ES384" })
+            Assert.That((await RequestToken(Keys.Assertion("mixed", TokenEndpoint, alg, kid: "k"))).StatusCode, Is.EqualTo(HttpStatusCode.OK), alg);
+        Log.Warnings.Clear();
+        await AssertInvalidClient(await RequestToken(Keys.Assertion("twins", TokenEndpoint, kid: "k")), "two RSA keys with one kid");
+        Assert.That(Log.Warnings, Has.Some.Contains("ambiguous"));
+    }
+
     [TestCase("RS384")]
     [TestCase("ES384")]
     public async Task Client_credentials_with_a_signed_assertion_gives_a_token_with_the_contract_claims(string alg)
@@ -22,6 +58,24 @@ public class BackendServicesTests(string store) : SmartServerTests(store)
         Assert.That(claims!["scope"], Is.EquivalentTo(new[] { "system/Observation.rs", "system/Patient.rs" }), "one claim per scope");
         Assert.That(claims["client_id"], Is.EqualTo(new[] { BackendClient }));
         Assert.That(claims["sub"], Is.EqualTo(new[] { BackendClient }));
+    }
+
+    // SMART Backend Services "Issue access token": bearer, short-lived (expires_in at most 300), scope; RFC 6749 5.1: not cached.
+    [Test]
+    public async Task The_token_response_is_short_lived_and_not_cached_and_introspection_agrees()
+    {
+        var response = await RequestToken(Keys.Assertion(BackendClient, TokenEndpoint));
+        Assert.That(response.Headers.CacheControl?.NoStore, Is.True);
+        Assert.That(response.Headers.Pragma.ToString(), Is.EqualTo("no-cache"));
+        var body = JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement;
+        Assert.That(body.GetProperty("token_type").GetString(), Is.EqualTo("Bearer").IgnoreCase);
+        var expiresIn = body.GetProperty("expires_in").GetInt64();
+        Assert.That(expiresIn, Is.InRange(1, 300));
+        Assert.That(body.GetProperty("scope").GetString(), Is.Not.Empty);
+
+        var introspected = await Introspect(body.GetProperty("access_token").GetString()!);
+        var expected = DateTimeOffset.UtcNow.ToUnixTimeSeconds() + expiresIn;
+        Assert.That(introspected.GetProperty("exp").GetInt64(), Is.InRange(expected - 60, expected + 5), "exp agrees with expires_in");
     }
 
     [Test]
@@ -41,7 +95,9 @@ public class BackendServicesTests(string store) : SmartServerTests(store)
     {
         var assertion = Keys.Assertion(BackendClient, TokenEndpoint);
         Assert.That((await RequestToken(assertion)).StatusCode, Is.EqualTo(HttpStatusCode.OK));
+        Log.Warnings.Clear();
         await AssertInvalidClient(await RequestToken(assertion), "replayed");
+        Assert.That(Log.Warnings, Has.Some.Contains("refused: invalid_client"));
     }
 
     [Test]

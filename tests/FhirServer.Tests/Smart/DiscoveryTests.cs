@@ -23,11 +23,44 @@ public class DiscoveryTests(string store) : SmartServerTests(store)
         Assert.That(Strings(root, "capabilities"), Is.EquivalentTo(new[]
         {
             "launch-ehr", "launch-standalone", "authorize-post", "client-public", "client-confidential-symmetric",
-            "client-confidential-asymmetric", "sso-openid-connect", "context-passthrough-banner", "context-ehr-patient",
+            "client-confidential-asymmetric", "sso-openid-connect", "context-banner", "context-passthrough-banner", "context-ehr-patient",
             "context-ehr-encounter", "context-standalone-patient", "permission-offline", "permission-online", "permission-patient",
             "permission-user", "permission-v1", "permission-v2",
         }));
         Assert.That(Strings(root, "capabilities"), Does.Not.Contain("context-standalone-encounter"), "no encounter picker");
+    }
+
+    [Test]
+    public async Task Smart_configuration_is_json_whatever_the_accept_header_with_absolute_urls()
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, "/.well-known/smart-configuration");
+        request.Headers.Accept.ParseAdd("application/fhir+xml");
+        var response = await Client.SendAsync(request);
+        Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.OK));
+        Assert.That(response.Content.Headers.ContentType?.MediaType, Is.EqualTo("application/json"));
+        var root = JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement;
+        foreach (var endpoint in root.EnumerateObject().Where(p => p.Name.EndsWith("_endpoint", StringComparison.Ordinal) || p.Name == "jwks_uri"))
+            Assert.That(Uri.IsWellFormedUriString(endpoint.Value.GetString(), UriKind.Absolute), Is.True, endpoint.Name);
+    }
+
+    // SMART App Launch "Considerations for CORS support": discovery and metadata from any origin, the token endpoint and
+    // the FHIR API from the app's origin (here every origin: Server:CorsOrigins defaults to *).
+    [TestCase("GET", "/.well-known/smart-configuration")]
+    [TestCase("GET", "/metadata")]
+    [TestCase("OPTIONS", "/auth/token")]
+    [TestCase("OPTIONS", "/Patient")]
+    public async Task Browser_apps_may_call_discovery_the_token_endpoint_and_the_api_across_origins(string method, string path)
+    {
+        using var request = new HttpRequestMessage(new HttpMethod(method), path);
+        request.Headers.Add("Origin", "https://app.example");
+        if (method == "OPTIONS")
+        {
+            request.Headers.Add("Access-Control-Request-Method", "POST");
+            request.Headers.Add("Access-Control-Request-Headers", "authorization,content-type");
+        }
+        var response = await Client.SendAsync(request);
+        Assert.That((int)response.StatusCode, Is.AnyOf(200, 204));
+        Assert.That(response.Headers.GetValues("Access-Control-Allow-Origin"), Is.EqualTo(new[] { "*" }));
     }
 
     [Test]
@@ -41,6 +74,8 @@ public class DiscoveryTests(string store) : SmartServerTests(store)
         var key = jwks.GetProperty("keys")[0];
         Assert.That(key.GetProperty("kty").GetString(), Is.EqualTo("RSA"));
         Assert.That(key.TryGetProperty("d", out _), Is.False, "no private part");
+        Assert.That(key.TryGetProperty("x5c", out _), Is.False, "a bare JWK, not a certificate");
+        Assert.That(Strings(openid, "id_token_signing_alg_values_supported"), Does.Contain("RS256"));
     }
 
     [Test]

@@ -21,7 +21,7 @@ public class EhrLaunchTests(string store) : SmartFlowTests(store)
     public async Task The_launch_resolves_to_its_context_in_the_token_response()
     {
         var launch = await Launch("""
-            {"patient":"pat1","encounter":"enc1","fhirContext":[{"reference":"Encounter/enc1"}],"need_patient_banner":false,"client_id":"app"}
+            {"patient":"pat1","encounter":"enc1","fhirContext":[{"reference":"Observation/obs1"},{"reference":"Encounter/enc1","role":"https://example.org/roles/previous"}],"need_patient_banner":false,"client_id":"app"}
             """);
         var id = launch.GetProperty("launch").GetString()!;
         Assert.That(launch.GetProperty("launch_url").GetString(), Is.EqualTo($"{LaunchUrl}?iss=http%3A%2F%2Flocalhost&launch={id}"));
@@ -31,7 +31,8 @@ public class EhrLaunchTests(string store) : SmartFlowTests(store)
         Assert.That(token.GetProperty("patient").GetString(), Is.EqualTo("pat1"));
         Assert.That(token.GetProperty("encounter").GetString(), Is.EqualTo("enc1"));
         Assert.That(token.GetProperty("need_patient_banner").GetBoolean(), Is.False);
-        Assert.That(token.GetProperty("fhirContext")[0].GetProperty("reference").GetString(), Is.EqualTo("Encounter/enc1"));
+        Assert.That(token.GetProperty("fhirContext")[0].GetProperty("reference").GetString(), Is.EqualTo("Observation/obs1"));
+        Assert.That(token.GetProperty("fhirContext")[1].GetProperty("role").GetString(), Is.EqualTo("https://example.org/roles/previous"));
         var access = token.GetProperty("access_token").GetString()!;
         var claims = await UserClaims(access);
         Assert.That(claims!["encounter"], Is.EqualTo(new[] { "enc1" }));
@@ -93,6 +94,9 @@ public class EhrLaunchTests(string store) : SmartFlowTests(store)
     [TestCase("""{"patient":"pat1","encounter":"nowhere"}""", 422, "encounter")]
     [TestCase("""{"patient":"pat1","fhirContext":"Encounter/enc1"}""", 400, "fhirContext")]
     [TestCase("""{"patient":"pat1","fhirContext":[{"reference":"http://x"}]}""", 400, "fhirContext[0].reference")]
+    [TestCase("""{"patient":"pat1","fhirContext":[{"reference":"Patient/pat1"}]}""", 400, "fhirContext[0]")]
+    [TestCase("""{"patient":"pat1","fhirContext":[{"reference":"Encounter/enc1","role":"launch"}]}""", 400, "fhirContext[0]")]
+    [TestCase("""{"patient":"pat1","fhirContext":[{"reference":"Observation/obs1","role":"previous"}]}""", 400, "fhirContext[0].role")]
     [TestCase("""{"patient":"pat1","need_patient_banner":"no"}""", 400, "need_patient_banner")]
     [TestCase("""{"patient":"pat1","client_id":"unknown"}""", 422, "client_id")]
     [TestCase("""[1,2]""", 400, null)]

@@ -147,9 +147,10 @@ public abstract class SmartFlowTests(string store) : SmartServerTests(store)
         return await PostToken(form, client, secret);
     }
 
-    protected async Task<HttpResponseMessage> PostToken(Dictionary<string, string> form, string client = PublicApp, string? secret = null)
+    protected async Task<HttpResponseMessage> PostToken(Dictionary<string, string> form, string client = PublicApp, string? secret = null,
+        string path = SmartServer.TokenPath)
     {
-        using var request = new HttpRequestMessage(HttpMethod.Post, SmartServer.TokenPath) { Content = new FormUrlEncodedContent(form) };
+        using var request = new HttpRequestMessage(HttpMethod.Post, path) { Content = new FormUrlEncodedContent(form) };
         if (secret is null) form["client_id"] = client;
         else request.Headers.Authorization = new AuthenticationHeaderValue("Basic", Convert.ToBase64String(Encoding.UTF8.GetBytes($"{client}:{secret}")));
         request.Content = new FormUrlEncodedContent(form);

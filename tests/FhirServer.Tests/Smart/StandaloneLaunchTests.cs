@@ -1,5 +1,6 @@
 using System.Net;
 using System.Text.Json;
+using FhirServer.Smart;
 using Microsoft.IdentityModel.JsonWebTokens;
 using Microsoft.IdentityModel.Tokens;
 
@@ -94,6 +95,42 @@ public class StandaloneLaunchTests(string store) : SmartFlowTests(store)
         var token = await Json(await Exchange(callback.Query["code"], verifier));
         Assert.That(token.GetProperty("patient").GetString(), Is.EqualTo("pat1"));
         Assert.That(token.GetProperty("scope").GetString()!.Split(' '), Is.EquivalentTo(new[] { "launch/patient", "patient/*.rs" }));
+    }
+
+    // SMART "Apps that launch from the EHR": a patient/ scope granted establishes a patient in context (launch/patient
+    // inferred); "Scopes for requesting context data": launch/encounter is granted only with an encounter to give.
+    [Test]
+    public async Task A_patient_scope_without_launch_patient_still_gets_its_patient_and_no_encounter_is_promised()
+    {
+        var (callback, verifier) = await Authorize("doctor", "patient/Observation.rs launch/encounter", "pat2");
+        var token = await Json(await Exchange(callback.Query["code"], verifier));
+        Assert.That(token.GetProperty("patient").GetString(), Is.EqualTo("pat2"));
+        Assert.That(token.GetProperty("scope").GetString(), Is.EqualTo("patient/Observation.rs"));
+        Assert.That(token.TryGetProperty("encounter", out _), Is.False);
+        var bundle = await Json(await Fhir(token.GetProperty("access_token").GetString()!, "/Observation"));
+        Assert.That(bundle.GetProperty("entry")[0].GetProperty("resource").GetProperty("id").GetString(), Is.EqualTo("obs2"));
+    }
+
+    // SMART "Token Introspection": scope, client_id, exp, the launch context, and the id_token's iss and sub.
+    [Test]
+    public async Task Introspection_of_a_users_token_carries_its_context_and_the_id_tokens_iss_and_sub()
+    {
+        var (callback, verifier) = await Authorize("doctor", "launch/patient patient/Observation.rs openid fhirUser", "pat1", client: ConfidentialApp);
+        var exchanged = await Exchange(callback.Query["code"], verifier, ConfidentialApp, AppSecret);
+        Assert.That(exchanged.Headers.Pragma.ToString(), Is.EqualTo("no-cache"));
+        var token = await Json(exchanged);
+        var idToken = new JsonWebToken(token.GetProperty("id_token").GetString()!);
+        var introspection = await PostToken(new() { ["token"] = token.GetProperty("access_token").GetString()! }, ConfidentialApp, AppSecret,
+            SmartServer.IntrospectionPath);
+        var answer = await Json(introspection);
+        Assert.That(answer.GetProperty("active").GetBoolean(), Is.True);
+        Assert.That(answer.GetProperty("scope").GetString(), Is.EqualTo(token.GetProperty("scope").GetString()));
+        Assert.That(answer.GetProperty("client_id").GetString(), Is.EqualTo(ConfidentialApp));
+        Assert.That(answer.GetProperty("patient").GetString(), Is.EqualTo("pat1"));
+        Assert.That(answer.GetProperty("fhirUser").GetString(), Is.EqualTo("Practitioner/prac1"));
+        Assert.That(answer.GetProperty("iss").GetString(), Is.EqualTo(idToken.Issuer));
+        Assert.That(answer.GetProperty("sub").GetString(), Is.EqualTo(idToken.Subject));
+        Assert.That(answer.TryGetProperty("exp", out _), Is.True);
     }
 
     [Test]
