@@ -92,6 +92,7 @@ public static class ServerApp
         services.AddSingleton<PackagedResources>();
         services.AddSingleton<PackagedIndex>();
         services.AddSingleton<PackagedSearch>();
+        services.AddSingleton<UniqueIdentifiers>();
         services.AddSingleton<ResourceService>();
         services.AddSingleton<CreateCombiner>();
         services.AddSingleton<BundleProcessor>();

@@ -28,7 +28,7 @@ public sealed record PreparedCreate(StoredVersion Version, ElementNode Resource,
 /// </summary>
 public sealed class ResourceService(IResourceStore store, ConformanceContext conformance, ServerSettings settings, TimeProvider clock,
     IResourceIndexer indexer, LocalBases bases, PackagedResources packaged, ServerValidator validator, IEnumerable<ICommitObserver> observers,
-    BufferPool buffers)
+    BufferPool buffers, UniqueIdentifiers uniqueIdentifiers)
 {
     private readonly ICommitObserver[] _observers = [.. observers];
 
@@ -84,7 +84,8 @@ public sealed class ResourceService(IResourceStore store, ConformanceContext con
             throw new FhirException(StatusCodes.Status413PayloadTooLarge, "too-long",
                 $"The {resource.Type} has more than {limit:N0} elements, this server's limit for one resource (Server:MaxResourceElements).", resource.Type);
         var warnings = validator.CheckWrite(resource);
-        return new CheckedResource([.. indexer.Extract(resource, bases.Current).Where(e => e.Param is not ("_id" or "_lastUpdated"))], warnings);
+        return new CheckedResource([.. indexer.Extract(resource, bases.Current).Where(e => e.Param is not ("_id" or "_lastUpdated")),
+            .. uniqueIdentifiers.Of(resource)], warnings);
     }
 
     public Task<WriteResult> CreateAsync(IStoreSession session, ElementNode resource, string? id = null, CancellationToken ct = default) =>
@@ -105,14 +106,28 @@ public sealed class ResourceService(IResourceStore store, ConformanceContext con
 
     public async Task<WriteResult> CreateAsync(IStoreSession session, PreparedCreate create, CancellationToken ct = default)
     {
-        await session.InsertAsync(create.Version, create.Checked.Index, ct);
+        try
+        {
+            await session.InsertAsync(create.Version, create.Checked.Index, ct);
+        }
+        catch (DuplicateIdentifierException e)
+        {
+            throw UniqueIdentifiers.Conflict(e, create.Resource);
+        }
         return new WriteResult(create.Version, true, create.Resource, create.Checked.Warnings);
     }
 
     /// <summary>Several prepared creates at once (<see cref="IStoreSession.InsertNewAsync"/>): a Bundle's POSTs, a group of single POSTs.</summary>
     public async Task<IReadOnlyList<WriteResult>> CreateAsync(IStoreSession session, IReadOnlyList<PreparedCreate> creates, CancellationToken ct = default)
     {
-        await session.InsertNewAsync([.. creates.Select(c => (c.Version, (IReadOnlyList<IndexEntry>?)c.Checked.Index))], ct);
+        try
+        {
+            await session.InsertNewAsync([.. creates.Select(c => (c.Version, (IReadOnlyList<IndexEntry>?)c.Checked.Index))], ct);
+        }
+        catch (DuplicateIdentifierException e)
+        {
+            throw UniqueIdentifiers.Conflict(e, creates.FirstOrDefault(c => c.Version.Type == e.Type && c.Version.Id == e.Id)?.Resource);
+        }
         return [.. creates.Select(c => new WriteResult(c.Version, true, c.Resource, c.Checked.Warnings))];
     }
 
@@ -179,7 +194,14 @@ public sealed class ResourceService(IResourceStore store, ConformanceContext con
         var body = buffers.Json(stamped);
         var stored = new StoredVersion(resource.Type, id, version, instant, method, body);
         checkedResource ??= Check(stamped);
-        await session.InsertAsync(stored, checkedResource.Index, ct);
+        try
+        {
+            await session.InsertAsync(stored, checkedResource.Index, ct);
+        }
+        catch (DuplicateIdentifierException e)
+        {
+            throw UniqueIdentifiers.Conflict(e, stamped);
+        }
         return new WriteResult(stored, current is null || current.Deleted, stamped, checkedResource.Warnings);
     }
 
