@@ -97,7 +97,7 @@ internal sealed class Loader(IServiceProvider services, LoadCheckpoint checkpoin
                 if (!_stopped) checkpoint.Save(file, number);
                 continue;
             }
-            if (Prepare(file, number, resource) is { } line) pending.Add(line);
+            pending.Add(new Line(number, resource, null, null));
             if (pending.Count >= batchSize) await Flush(file, pending, number, ct);
         }
         await Flush(file, pending, number, ct);
@@ -107,25 +107,35 @@ internal sealed class Loader(IServiceProvider services, LoadCheckpoint checkpoin
     private static IEnumerable<string> Lines(string file) =>
         file.EndsWith(".ndjson", StringComparison.OrdinalIgnoreCase) ? File.ReadLines(file) : [File.ReadAllText(file)];
 
-    /// <summary>The checks of a resource before its transaction (validation and index rows), as REST makes them.</summary>
-    private Line? Prepare(string file, long number, ElementNode resource)
+    /// <summary>
+    /// The checks of a batch's resources before its transaction (validation and index rows), as REST makes them, on
+    /// every core: they are most of a load's work, and each resource's are its own. Refusals are reported in line order.
+    /// </summary>
+    private void Prepare(string file, List<Line> pending)
     {
-        try
+        var outcomes = new object?[pending.Count];
+        Parallel.For(0, pending.Count, i =>
         {
-            var id = resource.Child("id")?.Value;
-            return id is null
-                ? new Line(number, resource, _service.PrepareCreate(resource), null)
-                : new Line(number, resource, null, _service.Check(resource));
-        }
-        catch (FhirException e)
-        {
-            Refuse(file, number, e.Issues);
-            return null;
-        }
+            var (resource, id) = (pending[i].Resource, pending[i].Resource.Child("id")?.Value);
+            try
+            {
+                outcomes[i] = id is null ? pending[i] with { Create = _service.PrepareCreate(resource) } : pending[i] with { Checked = _service.Check(resource) };
+            }
+            catch (FhirException e)
+            {
+                outcomes[i] = e.Issues;
+            }
+        });
+        var lines = pending.ToList();
+        pending.Clear();
+        for (var i = 0; i < outcomes.Length; i++)
+            if (outcomes[i] is Line ready) pending.Add(ready);
+            else Refuse(file, lines[i].Number, (IReadOnlyList<OutcomeIssue>)outcomes[i]!);
     }
 
     private async Task Flush(string file, List<Line> pending, long through, CancellationToken ct)
     {
+        if (pending.Count > 0 && !_stopped) Prepare(file, pending);
         if (pending.Count > 0 && !_stopped)
         {
             try
