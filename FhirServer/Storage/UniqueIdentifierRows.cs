@@ -16,9 +16,9 @@ namespace FhirServer.Storage;
 internal static class UniqueIdentifierRows
 {
     public const string Ddl = """
-        CREATE TABLE unique_identifier (type TEXT NOT NULL, id TEXT NOT NULL, system TEXT NOT NULL, value TEXT NOT NULL,
+        CREATE TABLE IF NOT EXISTS unique_identifier (type TEXT NOT NULL, id TEXT NOT NULL, system TEXT NOT NULL, value TEXT NOT NULL,
             PRIMARY KEY (type, system, value));
-        CREATE INDEX unique_identifier_resource ON unique_identifier (type, id);
+        CREATE INDEX IF NOT EXISTS unique_identifier_resource ON unique_identifier (type, id);
         """;
 
     private const string Holder = "SELECT id FROM unique_identifier WHERE type = @type AND system = @system AND value = @value AND id <> @id";
