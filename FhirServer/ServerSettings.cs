@@ -38,6 +38,15 @@ public sealed class ServerSettings
     /// <summary>Requests with more header fields than this are refused with 431 and an OperationOutcome.</summary>
     public int MaxRequestHeaders { get; set; } = 100;
 
+    /// <summary>
+    /// Identifier systems whose values are unique within a resource type, separated by commas (empty: none). A write
+    /// that would give a second resource of the type an identifier (system and value) of one of them is refused with
+    /// 409, naming the resource that has it (Rest.UniqueIdentifiers). The default is the INS-NIR and its test and demo
+    /// systems (French Core, fr-core-patient-ins): one INS is one person, and two Patients with it would split that
+    /// person's record. The INS-NIA (…4.9) is not in it: a temporary number, which an operator may add.
+    /// </summary>
+    public string UniqueIdentifiers { get; set; } = "urn:oid:1.2.250.1.213.1.4.8,urn:oid:1.2.250.1.213.1.4.10,urn:oid:1.2.250.1.213.1.4.11";
+
     /// <summary>Whether PUT on an id that does not exist creates the resource (R4 http.html#upsert).</summary>
     public bool UpdateCreate { get; set; } = true;
 

@@ -94,6 +94,7 @@ public static class ServerApp
         services.AddSingleton<PackagedIndex>();
         services.AddSingleton<PackagedSearch>();
         services.AddSingleton<IWriteRule, DispensationRule>();
+        services.AddSingleton<UniqueIdentifiers>();
         services.AddSingleton<ResourceService>();
         services.AddSingleton<CreateCombiner>();
         services.AddSingleton<BundleProcessor>();

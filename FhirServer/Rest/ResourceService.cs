@@ -28,7 +28,7 @@ public sealed record PreparedCreate(StoredVersion Version, ElementNode Resource,
 /// </summary>
 public sealed class ResourceService(IResourceStore store, ConformanceContext conformance, ServerSettings settings, TimeProvider clock,
     IResourceIndexer indexer, LocalBases bases, PackagedResources packaged, ServerValidator validator, IEnumerable<ICommitObserver> observers,
-    BufferPool buffers, IEnumerable<IWriteRule> rules)
+    BufferPool buffers, UniqueIdentifiers uniqueIdentifiers, IEnumerable<IWriteRule> rules)
 {
     private readonly ICommitObserver[] _observers = [.. observers];
     private readonly IWriteRule[] _rules = [.. rules];
@@ -85,7 +85,8 @@ public sealed class ResourceService(IResourceStore store, ConformanceContext con
             throw new FhirException(StatusCodes.Status413PayloadTooLarge, "too-long",
                 $"The {resource.Type} has more than {limit:N0} elements, this server's limit for one resource (Server:MaxResourceElements).", resource.Type);
         var warnings = validator.CheckWrite(resource);
-        return new CheckedResource([.. indexer.Extract(resource, bases.Current).Where(e => e.Param is not ("_id" or "_lastUpdated"))], warnings);
+        return new CheckedResource([.. indexer.Extract(resource, bases.Current).Where(e => e.Param is not ("_id" or "_lastUpdated")),
+            .. uniqueIdentifiers.Of(resource)], warnings);
     }
 
     public Task<WriteResult> CreateAsync(IStoreSession session, ElementNode resource, string? id = null, CancellationToken ct = default) =>
@@ -106,7 +107,14 @@ public sealed class ResourceService(IResourceStore store, ConformanceContext con
 
     public async Task<WriteResult> CreateAsync(IStoreSession session, PreparedCreate create, CancellationToken ct = default)
     {
-        await session.InsertAsync(create.Version, create.Checked.Index, ct);
+        try
+        {
+            await session.InsertAsync(create.Version, create.Checked.Index, ct);
+        }
+        catch (DuplicateIdentifierException e)
+        {
+            throw UniqueIdentifiers.Conflict(e, create.Resource);
+        }
         var result = new WriteResult(create.Version, true, create.Resource, create.Checked.Warnings);
         await ApplyRules(session, result, ct);
         return result;
@@ -120,7 +128,14 @@ public sealed class ResourceService(IResourceStore store, ConformanceContext con
     public async Task<IReadOnlyList<WriteResult>> CreateAsync(IStoreSession session, IReadOnlyList<PreparedCreate> creates, CancellationToken ct = default,
         Func<int, FhirException, FhirException>? locate = null)
     {
-        await session.InsertNewAsync([.. creates.Select(c => (c.Version, (IReadOnlyList<IndexEntry>?)c.Checked.Index))], ct);
+        try
+        {
+            await session.InsertNewAsync([.. creates.Select(c => (c.Version, (IReadOnlyList<IndexEntry>?)c.Checked.Index))], ct);
+        }
+        catch (DuplicateIdentifierException e)
+        {
+            throw UniqueIdentifiers.Conflict(e, creates.FirstOrDefault(c => c.Version.Type == e.Type && c.Version.Id == e.Id)?.Resource);
+        }
         var results = creates.Select(c => new WriteResult(c.Version, true, c.Resource, c.Checked.Warnings)).ToList();
         for (var i = 0; i < results.Count; i++)
         {
@@ -198,7 +213,14 @@ public sealed class ResourceService(IResourceStore store, ConformanceContext con
         var body = buffers.Json(stamped);
         var stored = new StoredVersion(resource.Type, id, version, instant, method, body);
         checkedResource ??= Check(stamped);
-        await session.InsertAsync(stored, checkedResource.Index, ct);
+        try
+        {
+            await session.InsertAsync(stored, checkedResource.Index, ct);
+        }
+        catch (DuplicateIdentifierException e)
+        {
+            throw UniqueIdentifiers.Conflict(e, stamped);
+        }
         var result = new WriteResult(stored, current is null || current.Deleted, stamped, checkedResource.Warnings);
         await ApplyRules(session, result, ct);
         return result;

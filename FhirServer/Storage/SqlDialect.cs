@@ -417,6 +417,7 @@ public sealed class SqliteDialect : SqlDialect
         SearchTables.CountDdl(postgres: false),
         SearchTables.SortDdl(postgres: false),
         SearchTables.SortOneDdl,
+        UniqueIdentifierRows.Ddl,
     ];
 
     public override string IndexHint(string index) => $" INDEXED BY {index}";
@@ -522,6 +523,7 @@ public sealed class PostgresDialect : SqlDialect
         SearchTables.CountDdl(postgres: true),
         SearchTables.SortDdl(postgres: true),
         SearchTables.SortOneDdl,
+        UniqueIdentifierRows.Ddl,
     ];
 
     public override string PerRowProbe => " OFFSET 0";

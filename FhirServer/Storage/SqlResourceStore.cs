@@ -317,6 +317,9 @@ public sealed class SqlResourceStore(SqlDialect dialect) : IResourceStore
         var postgres = dialect.PostgresWriteStatements;
         if (version.Version > 1) SearchTables.AddDeletes(batch, postgres, version.Type, version.Id);
         if (!version.Deleted && index is { Count: > 0 }) SearchTables.AddInserts(batch, postgres, version.Type, version.Id, index);
+        (StoredVersion, IReadOnlyList<IndexEntry>?)[] write = [(version, index)];
+        await UniqueIdentifierRows.CheckAsync(connection, tx, write, ct);
+        UniqueIdentifierRows.AddWrites(batch, write);
         await ExecuteWrite(dialect, batch, version, ct);
     }
 
@@ -368,6 +371,8 @@ public sealed class SqlResourceStore(SqlDialect dialect) : IResourceStore
         ]));
         var indexed = creates.Where(c => c.Index is { Count: > 0 }).Select(c => (c.Version.Type, c.Version.Id, c.Index!)).ToList();
         if (indexed.Count > 0) SearchTables.AddInserts(batch, indexed);
+        await UniqueIdentifierRows.CheckAsync(connection.Connection, tx, creates, ct);
+        UniqueIdentifierRows.AddWrites(batch, creates);
         await ExecuteWrite(dialect, batch, creates[0].Version, ct);
     }
 
@@ -391,6 +396,14 @@ public sealed class SqlResourceStore(SqlDialect dialect) : IResourceStore
         sqlite.Execute(UpsertCurrent, UpsertCurrentNames, [version.Type, version.Id, version.Version, seq, updated, version.Deleted]);
         if (version.Version > 1) SearchTables.Delete(sqlite, version.Type, version.Id);
         if (!version.Deleted && index is { Count: > 0 }) SearchTables.Insert(sqlite, version.Type, version.Id, index);
+        try
+        {
+            UniqueIdentifierRows.Write(sqlite, version, index);
+        }
+        catch (DbException e) when (dialect.IsUniqueViolation(e))
+        {
+            throw new VersionConflictException(version.Type, version.Id, version.Version, e);
+        }
     }
 
     /// <summary>

@@ -50,6 +50,24 @@ internal sealed class SqliteStatements(SqliteConnection connection) : IDisposabl
         }
     }
 
+    /// <summary>Runs a query and returns the first column of its first row as text, or null when there is no row.</summary>
+    public string? ExecuteText(string sql, string[] names, ReadOnlySpan<object?> values)
+    {
+        var statement = Prepare(sql, names);
+        try
+        {
+            Bind(statement, values);
+            var rc = raw.sqlite3_step(statement.Handle);
+            if (rc == raw.SQLITE_DONE) return null;
+            if (rc != raw.SQLITE_ROW) Fail(rc);
+            return raw.sqlite3_column_text(statement.Handle, 0).utf8_to_string();
+        }
+        finally
+        {
+            raw.sqlite3_reset(statement.Handle);
+        }
+    }
+
     private Statement Prepare(string sql, string[] names)
     {
         if (_statements.TryGetValue(sql, out var statement)) return statement;

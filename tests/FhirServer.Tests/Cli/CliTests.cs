@@ -27,24 +27,7 @@ public class CliTests
 
     private static Task<(int Exit, string Out, string Err)> RunBench(params string[] args) => Capture(() => BenchApp.RunAsync(args));
 
-    private static async Task<(int Exit, string Out, string Err)> Capture(Func<Task<int>> run)
-    {
-        var (oldOut, oldErr) = (Console.Out, Console.Error);
-        using var stdout = new StringWriter();
-        using var stderr = new StringWriter();
-        Console.SetOut(stdout);
-        Console.SetError(stderr);
-        try
-        {
-            var exit = await run();
-            return (exit, stdout.ToString(), stderr.ToString());
-        }
-        finally
-        {
-            Console.SetOut(oldOut);
-            Console.SetError(oldErr);
-        }
-    }
+    private static Task<(int Exit, string Out, string Err)> Capture(Func<Task<int>> run) => CliRun.Capture(run);
 
     [Test]
     public async Task Convert_json_to_xml_and_back_gives_the_same_resource()

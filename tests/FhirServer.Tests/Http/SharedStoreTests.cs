@@ -73,6 +73,28 @@ public class SharedStoreTests(string store)
         Assert.That(history.RootElement.GetProperty("entry").GetArrayLength(), Is.EqualTo(40));
     }
 
+    [Test]
+    public async Task Creates_of_one_INS_sent_to_both_processes_make_one_patient()
+    {
+        using var first = new HttpClient { BaseAddress = new Uri(_first.BaseUrl) };
+        using var second = new HttpClient { BaseAddress = new Uri(_second.BaseUrl) };
+        var nir = French.InsIdentities.NewNir();
+        // Different names, so that no conditional create could be what keeps them apart: only the INS's unique key.
+        async Task<HttpStatusCode> Post(int i)
+        {
+            using var response = await (i % 2 == 0 ? first : second).PostAsync("/Patient",
+                new StringContent(French.InsIdentities.Patient(nir, "P" + i), Encoding.UTF8, "application/fhir+json"));
+            if (response.StatusCode == HttpStatusCode.Conflict)
+                Assert.That(await response.Content.ReadAsStringAsync(), Does.Contain("already has the identifier"));
+            return response.StatusCode;
+        }
+        var answers = await Task.WhenAll(Enumerable.Range(0, 24).Select(Post));
+        Assert.That(answers.Count(a => a == HttpStatusCode.Created), Is.EqualTo(1), string.Join(", ", answers));
+        Assert.That(answers.Count(a => a == HttpStatusCode.Conflict), Is.EqualTo(23), string.Join(", ", answers));
+        using var found = JsonDocument.Parse(await second.GetStringAsync($"/Patient?identifier={Uri.EscapeDataString(French.InsIdentities.InsNir + "|" + nir)}"));
+        Assert.That(found.RootElement.GetProperty("entry").GetArrayLength(), Is.EqualTo(1));
+    }
+
     private static async Task<HttpStatusCode> Send(HttpClient client, string system, string value, bool transaction)
     {
         var body = $$"""{"resourceType":"Practitioner","identifier":[{"system":"{{system}}","value":"{{value}}"}],"name":[{"family":"Martin"}]}""";
