@@ -123,8 +123,16 @@ internal static class BinaryContent
         http.Response.StatusCode = status;
         http.Response.ContentType = FhirFormats.JsonMediaType + "; charset=utf-8";
         http.Response.ContentLength = BinaryBodies.JsonLength(version.Body!.Length, content.Length);
-        await BinaryBodies.WriteAsync(http.Response.Body, version.Body, s => s.WriteAsync(content, http.RequestAborted).AsTask(), http.RequestAborted);
+        await BinaryBodies.WriteAsync(http.Response.Body, version.Body, async base64 =>
+        {
+            // In pieces: given the whole content at once, the encoder would make its whole base64 in one array.
+            for (var at = 0; at < content.Length; at += PieceBytes)
+                await base64.WriteAsync(content.Slice(at, Math.Min(PieceBytes, content.Length - at)), http.RequestAborted);
+        }, http.RequestAborted);
     }
+
+    // A multiple of 3 bytes, so that no piece leaves the base64 encoder a remainder to carry.
+    private const int PieceBytes = 3 * 32 * 1024;
 
     /// <summary>Binary is served raw unless the client names a FHIR format (R4 binary.html#rest): <c>_format</c>, or a FHIR or JSON/XML Accept.</summary>
     public static bool AsksForFhir(HttpRequest request)
