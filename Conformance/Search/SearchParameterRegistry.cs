@@ -169,9 +169,11 @@ public sealed class SearchParameterRegistry
             foreach (var component in list.EnumerateArray())
                 if (String(component, "definition") is { } definition && String(component, "expression") is { } expression)
                     components.Add(new CompositeComponent(definition, expression));
-        return new SearchParameterInfo(code, url, type, String(root, "expression"), bases, Strings(root, "target"), components, entry.PackageId)
+        var version = String(root, "version");
+        var indexed = SearchParameterErrata.Expression(url, version, String(root, "expression"), diagnostics);
+        return new SearchParameterInfo(code, url, type, indexed, bases, Strings(root, "target"), components, entry.PackageId)
         {
-            Version = String(root, "version"),
+            Version = version,
         };
     }
 

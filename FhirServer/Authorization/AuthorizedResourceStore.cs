@@ -27,6 +27,12 @@ public sealed class AuthorizedResourceStore(IResourceStore inner, AccessPolicy p
     public async Task<StoredVersion?> ReadVersionAsync(string type, string id, int version, CancellationToken ct = default) =>
         await Readable(await inner.ReadVersionAsync(type, id, version, ct), type, id, policy, ct);
 
+    public async Task<StoredVersion?> ReadStoredAsync(string type, string id, int? version, CancellationToken ct = default) =>
+        await Readable(await inner.ReadStoredAsync(type, id, version, ct), type, id, policy, ct);
+
+    // The content of a version the request has read through ReadStoredAsync, which asked the policy.
+    public Task CopyContentAsync(long sequence, Stream destination, CancellationToken ct = default) => inner.CopyContentAsync(sequence, destination, ct);
+
     /// <summary>The version when the request may read the resource (403 for a type not granted), else null.</summary>
     private static async Task<StoredVersion?> Readable(StoredVersion? found, string type, string id, AccessPolicy policy, CancellationToken ct)
     {

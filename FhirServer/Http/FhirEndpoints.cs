@@ -93,7 +93,8 @@ public static partial class FhirEndpoints
     {
         var (type, id) = (Type(http), Id(http));
         var store = Service<IResourceStore>(http);
-        var current = await store.ReadAsync(type, id, http.RequestAborted);
+        // A Binary is read without its data, which is streamed from the store when it is answered (ITI-68).
+        var current = type == "Binary" ? await store.ReadStoredAsync(type, id, null, http.RequestAborted) : await store.ReadAsync(type, id, http.RequestAborted);
         if (current is null && await Service<PackagedResources>(http).TryWriteAsync(http, type, id)) return;
         if (current is null) throw FhirException.NotFound($"{type}/{id} is not known");
         if (current.Deleted)
@@ -111,7 +112,8 @@ public static partial class FhirEndpoints
         if (!int.TryParse(vid, NumberStyles.None, CultureInfo.InvariantCulture, out var version) || version < 1)
             throw FhirException.NotFound($"{type}/{id} has no version '{vid}'");
         var store = Service<IResourceStore>(http);
-        var found = await store.ReadVersionAsync(type, id, version, http.RequestAborted);
+        var found = type == "Binary" ? await store.ReadStoredAsync(type, id, version, http.RequestAborted)
+            : await store.ReadVersionAsync(type, id, version, http.RequestAborted);
         if (found is null)
         {
             if (await store.ReadAsync(type, id, http.RequestAborted) is null) throw FhirException.NotFound($"{type}/{id} is not known");
@@ -136,12 +138,12 @@ public static partial class FhirEndpoints
             return;
         }
         var output = Service<FhirOutput>(http);
-        if (version.Type == "Binary" && !AsksForFhir(request))
+        var view = ResourceViews.FromQuery(request, output.Conformance.Registry);
+        if (version.Type == "Binary")
         {
-            await BinaryContent.WriteRawAsync(http, version.Body!);
+            await BinaryContent.WriteAsync(http, version, view);
             return;
         }
-        var view = ResourceViews.FromQuery(request, output.Conformance.Registry);
         await output.WriteAsync(http, version.Body!, StatusCodes.Status200OK, view);
     }
 
@@ -156,16 +158,6 @@ public static partial class FhirEndpoints
         return false;
     }
 
-    /// <summary>Binary is served raw unless the client names a FHIR format (R4 binary.html#rest).</summary>
-    private static bool AsksForFhir(HttpRequest request)
-    {
-        if (request.Query.ContainsKey("_format")) return true;
-        var accept = request.GetTypedHeaders().Accept;
-        return accept.Any(a => a.MediaType.Value is { } m && (m.Contains("fhir", StringComparison.OrdinalIgnoreCase)
-                                                                || m.Equals("application/json", StringComparison.OrdinalIgnoreCase)
-                                                                || m.Equals("application/xml", StringComparison.OrdinalIgnoreCase)));
-    }
-
     internal static void SetVersionHeaders(HttpResponse response, StoredVersion version)
     {
         response.Headers.ETag = $"W/\"{version.Version}\"";
@@ -177,7 +169,7 @@ public static partial class FhirEndpoints
     private static async Task Create(HttpContext http)
     {
         var type = Type(http);
-        var resource = await BinaryContent.ReadResourceAsync(http, type);
+        var (resource, content) = await BinaryContent.ReadResourceAsync(http, type);
         if (resource.Type != type)
             throw FhirException.BadRequest($"The body is a {resource.Type}, but the URL is for {type}.", resource.Type);
         var criteria = http.Request.Headers["If-None-Exist"].ToString();
@@ -196,7 +188,7 @@ public static partial class FhirEndpoints
                 return;
             }
         }
-        var create = Service<ResourceService>(http).PrepareCreate(resource);
+        var create = Service<ResourceService>(http).PrepareCreate(resource, content: content);
         var result = await Service<CreateCombiner>(http).CreateAsync(create);
         await WriteWriteResult(http, result, StatusCodes.Status201Created);
     }
@@ -206,7 +198,7 @@ public static partial class FhirEndpoints
     {
         var type = Type(http);
         var criteria = http.Request.QueryString.Value ?? "";
-        var resource = await BinaryContent.ReadResourceAsync(http, type);
+        var (resource, content) = await BinaryContent.ReadResourceAsync(http, type);
         if (resource.Type != type)
             throw FhirException.BadRequest($"The body is a {resource.Type}, but the URL is for {type}.", resource.Type);
         // With no match it creates: held like a conditional create with these criteria, from the match to the commit.
@@ -221,12 +213,12 @@ public static partial class FhirEndpoints
             if (bodyId is not null && bodyId != matches[0].Id)
                 throw FhirException.BadRequest($"The resource id '{bodyId}' is not the id of the matching resource '{matches[0].Id}'.", $"{type}.id");
             var ifMatch = IfMatch(http.Request);
-            result = await service.InTransactionAsync(s => service.UpdateAsync(s, type, matches[0].Id, resource, ifMatch, http.RequestAborted), http.RequestAborted);
+            result = await service.InTransactionAsync(s => service.UpdateAsync(s, type, matches[0].Id, resource, ifMatch, http.RequestAborted, content: content), http.RequestAborted);
         }
         else if (bodyId is not null)
-            result = await service.InTransactionAsync(s => service.UpdateAsync(s, type, bodyId, resource, null, http.RequestAborted), http.RequestAborted);
+            result = await service.InTransactionAsync(s => service.UpdateAsync(s, type, bodyId, resource, null, http.RequestAborted, content: content), http.RequestAborted);
         else
-            result = await service.InTransactionAsync(s => service.CreateAsync(s, resource, ct: http.RequestAborted), http.RequestAborted);
+            result = await service.InTransactionAsync(s => service.CreateAsync(s, resource, ct: http.RequestAborted, content: content), http.RequestAborted);
         await WriteWriteResult(http, result, result.Created ? StatusCodes.Status201Created : StatusCodes.Status200OK);
     }
 
@@ -254,7 +246,7 @@ public static partial class FhirEndpoints
     private static async Task Update(HttpContext http)
     {
         var (type, id) = (Type(http), Id(http));
-        var resource = await BinaryContent.ReadResourceAsync(http, type, id);
+        var (resource, content) = await BinaryContent.ReadResourceAsync(http, type, id);
         if (resource.Type != type)
             throw FhirException.BadRequest($"The body is a {resource.Type}, but the URL is for {type}.", resource.Type);
         var bodyId = resource.Child("id")?.Value;
@@ -265,7 +257,7 @@ public static partial class FhirEndpoints
         // A packaged resource is refused (405) before its content is looked at.
         service.CheckWritable(type, id, "PUT");
         var checkedResource = service.Check(resource);
-        var result = await service.InTransactionAsync(s => service.UpdateAsync(s, type, id, resource, ifMatch, http.RequestAborted, checkedResource), http.RequestAborted);
+        var result = await service.InTransactionAsync(s => service.UpdateAsync(s, type, id, resource, ifMatch, http.RequestAborted, checkedResource, content: content), http.RequestAborted);
         await WriteWriteResult(http, result, result.Created ? StatusCodes.Status201Created : StatusCodes.Status200OK);
     }
 
@@ -357,7 +349,7 @@ public static partial class FhirEndpoints
                         .. result.Warnings ?? []]), status);
                 return;
             default:
-                await Service<FhirOutput>(http).WriteAsync(http, version.Body!, status);
+                await BinaryContent.WriteWrittenAsync(http, version, status);
                 return;
         }
     }

@@ -692,7 +692,7 @@ public sealed partial class BundleProcessor(ConformanceContext conformance, Reso
         e.Status = status;
         e.Stored = result.Version;
         e.Location = $"{result.Version.Type}/{result.Version.Id}/_history/{result.Version.Version}";
-        e.ResponseResource = representation ? result.Version.Body : null;
+        e.ResponseResource = representation ? result.Version.FullBody : null;
         e.Warnings = result.Warnings ?? [];
     }
 

@@ -27,7 +27,7 @@ public sealed class CreateCombiner(ResourceService service, AccessPolicy? policy
     private readonly CallGroups<PreparedCreate, WriteResult> _groups = new(group => Write(service, group), MaxTogether, Writers,
         // On a thread of its own: on SQLite, whose writes complete synchronously, the writer had kept the request that
         // started it until the queue was empty.
-        onOwnThread: true, size: c => c.Version.Body?.Length ?? 0, maxSize: MaxBytesTogether);
+        onOwnThread: true, size: c => (c.Version.Body?.Length ?? 0) + (c.Version.Content?.Length ?? 0), maxSize: MaxBytesTogether);
 
     /// <summary>
     /// Writes the create with those that arrive meanwhile. Not cancellable: once queued, the create is written, and

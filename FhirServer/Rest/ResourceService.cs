@@ -89,20 +89,29 @@ public sealed class ResourceService(IResourceStore store, ConformanceContext con
             .. uniqueIdentifiers.Of(resource)], warnings);
     }
 
-    public Task<WriteResult> CreateAsync(IStoreSession session, ElementNode resource, string? id = null, CancellationToken ct = default) =>
-        CreateAsync(session, PrepareCreate(resource, id), ct);
+    /// <param name="content">A Binary's content as it came raw (<see cref="BinaryData"/>); the resource has no data then.</param>
+    public Task<WriteResult> CreateAsync(IStoreSession session, ElementNode resource, string? id = null, CancellationToken ct = default,
+        ReadOnlyMemory<byte>? content = null) =>
+        CreateAsync(session, PrepareCreate(resource, id, content), ct);
 
     /// <summary>
     /// A create's version, its JSON and its index rows, ready before the write transaction: a new id has no version to
     /// follow, so nothing of it depends on the database, and on SQLite the one writer is then held only for the inserts.
     /// </summary>
-    public PreparedCreate PrepareCreate(ElementNode resource, string? id = null)
+    public PreparedCreate PrepareCreate(ElementNode resource, string? id = null, ReadOnlyMemory<byte>? content = null)
     {
         id ??= NewId();
         var instant = NextInstant(null);
         var stamped = ResourceNodes.Stamp(conformance.Registry, resource, id, 1, instant);
-        var stored = new StoredVersion(resource.Type, id, 1, instant, VersionMethod.Create, buffers.Json(stamped));
-        return new PreparedCreate(stored, stamped, Check(stamped));
+        var checkedResource = Check(stamped);
+        return new PreparedCreate(Version(stamped, id, 1, instant, VersionMethod.Create, content), stamped, checkedResource);
+    }
+
+    // The version to store: its body, and a Binary's data apart from it.
+    private StoredVersion Version(ElementNode stamped, string id, int version, DateTimeOffset instant, VersionMethod method, ReadOnlyMemory<byte>? content)
+    {
+        var (body, data) = BinaryData.Detach(stamped, content);
+        return new StoredVersion(stamped.Type, id, version, instant, method, buffers.Json(body)) { Content = data };
     }
 
     public async Task<WriteResult> CreateAsync(IStoreSession session, PreparedCreate create, CancellationToken ct = default)
@@ -153,7 +162,7 @@ public sealed class ResourceService(IResourceStore store, ConformanceContext con
     /// <param name="method">Update, or Patch for the result of a patch (history reports the interaction).</param>
     /// <param name="checkedResource">The resource's <see cref="Check"/> made before the transaction; null: made here.</param>
     public async Task<WriteResult> UpdateAsync(IStoreSession session, string type, string id, ElementNode resource, VersionMatch? ifMatch, CancellationToken ct = default,
-        CheckedResource? checkedResource = null, VersionMethod method = VersionMethod.Update)
+        CheckedResource? checkedResource = null, VersionMethod method = VersionMethod.Update, ReadOnlyMemory<byte>? content = null)
     {
         packaged.CheckWritable(type, id, method == VersionMethod.Patch ? "PATCH" : "PUT");
         var current = await session.ReadCurrentAsync(type, id, ct);
@@ -161,7 +170,7 @@ public sealed class ResourceService(IResourceStore store, ConformanceContext con
         if (current is null && !settings.UpdateCreate)
             throw new FhirException(StatusCodes.Status405MethodNotAllowed, "not-supported",
                 $"{type}/{id} does not exist and this server does not create resources by update (use POST).");
-        return await Write(session, resource, id, current, method, ct, checkedResource);
+        return await Write(session, resource, id, current, method, ct, checkedResource, content);
     }
 
     /// <summary>Deletes (a new version marked deleted). Null when there was nothing to delete (no resource, or already deleted).</summary>
@@ -205,14 +214,13 @@ public sealed class ResourceService(IResourceStore store, ConformanceContext con
     }
 
     private async Task<WriteResult> Write(IStoreSession session, ElementNode resource, string id, StoredVersion? current, VersionMethod method, CancellationToken ct,
-        CheckedResource? checkedResource)
+        CheckedResource? checkedResource, ReadOnlyMemory<byte>? content)
     {
         var version = (current?.Version ?? 0) + 1;
         var instant = NextInstant(current);
         var stamped = ResourceNodes.Stamp(conformance.Registry, resource, id, version, instant);
-        var body = buffers.Json(stamped);
-        var stored = new StoredVersion(resource.Type, id, version, instant, method, body);
         checkedResource ??= Check(stamped);
+        var stored = Version(stamped, id, version, instant, method, content);
         try
         {
             await session.InsertAsync(stored, checkedResource.Index, ct);

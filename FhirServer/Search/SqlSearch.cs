@@ -905,7 +905,9 @@ public sealed partial class SqlSearch(SqlResourceStore store, TimeProvider clock
     {
         if (seqs.Count == 0) return [];
         // length() of a BLOB (SQLite) or bytea (PostgreSQL) is its byte count, read from the value's header.
-        var bySeq = await BySeqAsync(connection, "coalesce(length(body), 0)", seqs, r => Convert.ToInt64(r.GetValue(1), CultureInfo.InvariantCulture), ct);
+        // A Binary's data kept apart counts as the base64 it is answered as (its size is on the version).
+        var bySeq = await BySeqAsync(connection, "coalesce(length(body), 0) + coalesce((content + 2) / 3 * 4 + 10, 0)", seqs,
+            r => Convert.ToInt64(r.GetValue(1), CultureInfo.InvariantCulture), ct);
         return [.. seqs.Select(s => bySeq.GetValueOrDefault(s))];
     }
 
@@ -925,10 +927,7 @@ public sealed partial class SqlSearch(SqlResourceStore store, TimeProvider clock
     private async Task<List<StoredVersion>> Versions(DbConnection connection, IReadOnlyList<long> seqs, CancellationToken ct)
     {
         if (seqs.Count == 0) return [];
-        var bySeq = await BySeqAsync(connection, "type, id, version, last_updated, method, body", seqs, reader =>
-            new StoredVersion(reader.GetString(1), reader.GetString(2), reader.GetInt32(3),
-                SqlResourceStore.FromMicros(reader.GetInt64(4)), (VersionMethod)reader.GetInt32(5), reader.IsDBNull(6) ? null : reader.GetFieldValue<byte[]>(6))
-            { Sequence = reader.GetInt64(0) }, ct);
+        var bySeq = await BySeqAsync(connection, SqlResourceStore.VersionColumns("resource", seq: false), seqs, r => SqlResourceStore.Read(r), ct);
         return seqs.Where(bySeq.ContainsKey).Select(s => bySeq[s]).ToList();
     }
 

@@ -39,6 +39,16 @@ public interface IResourceStore : IAsyncDisposable
     /// </summary>
     ValueTask<IAsyncDisposable> LockAsync(IReadOnlyCollection<string> names, CancellationToken ct = default);
 
+    /// <summary>
+    /// A version as stored, for serving a Binary's content without loading it (ITI-68): a Binary whose data is kept
+    /// apart has a body without <c>data</c> and its size in <see cref="StoredVersion.ContentLength"/>, read with
+    /// <see cref="CopyContentAsync"/>. The current version when <paramref name="version"/> is null.
+    /// </summary>
+    Task<StoredVersion?> ReadStoredAsync(string type, string id, int? version, CancellationToken ct = default);
+
+    /// <summary>Streams the content kept apart for the version of <paramref name="sequence"/> into <paramref name="destination"/>.</summary>
+    Task CopyContentAsync(long sequence, Stream destination, CancellationToken ct = default);
+
     /// <summary>Whether the database answers (for <c>/ready</c>).</summary>
     Task<bool> PingAsync(CancellationToken ct = default);
 
@@ -108,7 +118,11 @@ public interface IStoreSession : IAsyncDisposable
 /// </summary>
 public enum VersionMethod { Create = 0, Update = 1, Delete = 2, Patch = 3, DeleteNoContent = 4 }
 
-/// <summary>One stored version. <see cref="Body"/> is the resource's JSON as our writer produced it; null for a deletion.</summary>
+/// <summary>
+/// One stored version. <see cref="Body"/> is the resource's JSON as our writer produced it; null for a deletion. A
+/// Binary's data is kept apart from it, as bytes (<see cref="BinaryBodies"/>): the reads that answer resources give
+/// the body with <c>data</c> put back, <see cref="IResourceStore.ReadStoredAsync"/> without it.
+/// </summary>
 public sealed record StoredVersion(
     string Type,
     string Id,
@@ -121,6 +135,15 @@ public sealed record StoredVersion(
 
     /// <summary>The store's own order of writes (newer is larger); 0 before the version is stored.</summary>
     public long Sequence { get; init; }
+
+    /// <summary>A write's Binary data, stored apart from <see cref="Body"/>, which has no <c>data</c> then.</summary>
+    public ReadOnlyMemory<byte>? Content { get; init; }
+
+    /// <summary>The size of the data kept apart, when <see cref="Body"/> was read without it.</summary>
+    public long? ContentLength { get; init; }
+
+    /// <summary>The body as a client sees it: with the data kept apart put back (a write's answer).</summary>
+    public byte[]? FullBody => Content is { } data && Body is not null ? BinaryBodies.Splice(Body, data.Span) : Body;
 }
 
 /// <summary>

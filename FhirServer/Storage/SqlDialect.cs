@@ -418,6 +418,11 @@ public sealed class SqliteDialect : SqlDialect
         SearchTables.SortDdl(postgres: false),
         SearchTables.SortOneDdl,
         UniqueIdentifierRows.Ddl,
+        // Binary data kept apart from the body (BinaryBodies): its size on the version, its bytes by the version's seq.
+        """
+        ALTER TABLE resource ADD COLUMN content INTEGER;
+        CREATE TABLE binary_content (seq INTEGER PRIMARY KEY, data BLOB NOT NULL);
+        """,
     ];
 
     public override string IndexHint(string index) => $" INDEXED BY {index}";
@@ -524,6 +529,13 @@ public sealed class PostgresDialect : SqlDialect
         SearchTables.SortDdl(postgres: true),
         SearchTables.SortOneDdl,
         UniqueIdentifierRows.Ddl,
+        // Binary data kept apart from the body (BinaryBodies). EXTERNAL: out of line without compression, which
+        // documents (PDF, images, already compressed) would only pay for.
+        """
+        ALTER TABLE resource ADD COLUMN content bigint;
+        CREATE TABLE binary_content (seq bigint PRIMARY KEY, data bytea NOT NULL);
+        ALTER TABLE binary_content ALTER COLUMN data SET STORAGE EXTERNAL;
+        """,
     ];
 
     public override string PerRowProbe => " OFFSET 0";

@@ -10,16 +10,28 @@ namespace FhirServer.Storage;
 /// </summary>
 public sealed class SqlResourceStore(SqlDialect dialect) : IResourceStore
 {
-    private const string Columns = "seq, type, id, version, last_updated, method, body";
+    // A Binary's data kept apart (BinaryBodies) is put back by the reads that answer resources: the size in `content`
+    // says there is some, and only then is binary_content probed.
+    private const string Columns = "seq, type, id, version, last_updated, method, body, content, " + DataOfResource + " AS data";
+    private const string DataOfResource = "CASE WHEN resource.content IS NULL THEN NULL ELSE (SELECT b.data FROM binary_content b WHERE b.seq = resource.seq) END";
+
+    /// <summary>The columns a version is read from (<see cref="Read"/>), on table alias <paramref name="alias"/>; <c>seq</c> first unless left to the caller.</summary>
+    internal static string VersionColumns(string alias, bool seq = true) =>
+        (seq ? $"{alias}.seq, " : "") + $"{alias}.type, {alias}.id, {alias}.version, {alias}.last_updated, {alias}.method, {alias}.body, {alias}.content, " +
+        $"CASE WHEN {alias}.content IS NULL THEN NULL ELSE (SELECT b.data FROM binary_content b WHERE b.seq = {alias}.seq) END AS data";
+
+    private const string StoredColumns = "seq, type, id, version, last_updated, method, body, content";
     private const string SelectCurrent = $"SELECT {Columns} FROM resource WHERE type = @type AND id = @id ORDER BY version DESC LIMIT 1";
     // One statement for many current reads (ReadCombiner; PostgreSQL): each key's latest version as SelectCurrent
     // finds it, the key's position last.
     private const string SelectManyCurrent =
-        $"SELECT r.seq, r.type, r.id, r.version, r.last_updated, r.method, r.body, k.i FROM unnest(@types::text[], @ids::text[]) WITH ORDINALITY AS k(type, id, i) " +
+        $"SELECT r.seq, r.type, r.id, r.version, r.last_updated, r.method, r.body, r.content, r.data, k.i FROM unnest(@types::text[], @ids::text[]) WITH ORDINALITY AS k(type, id, i) " +
         $"CROSS JOIN LATERAL (SELECT {Columns} FROM resource WHERE resource.type = k.type AND resource.id = k.id ORDER BY version DESC LIMIT 1) r";
     private const string SelectVersion = $"SELECT {Columns} FROM resource WHERE type = @type AND id = @id AND version = @version";
     private const string InsertVersion =
         "INSERT INTO resource (type, id, version, last_updated, method, body) VALUES (@type, @id, @version, @updated, @method, @body) RETURNING seq";
+    private const string InsertVersionWithContent =
+        "INSERT INTO resource (type, id, version, last_updated, method, body, content) VALUES (@type, @id, @version, @updated, @method, @body, @content) RETURNING seq";
 
     private const string UpsertCurrent =
         "INSERT INTO resource_current (type, id, version, seq, last_updated, deleted) VALUES (@type, @id, @version, @seq, @updated, @deleted) " +
@@ -106,12 +118,50 @@ public sealed class SqlResourceStore(SqlDialect dialect) : IResourceStore
             await connection.PrepareOnceAsync(command, ct);
             var found = new StoredVersion?[keys.Count];
             await using var reader = await command.ExecuteReaderAsync(ct);
-            while (await reader.ReadAsync(ct)) found[reader.GetInt64(7) - 1] = Read(reader);
+            while (await reader.ReadAsync(ct)) found[reader.GetInt64(9) - 1] = Read(reader);
             return found;
         }, ct);
 
     public Task<StoredVersion?> ReadVersionAsync(string type, string id, int version, CancellationToken ct = default) =>
         OnReader(connection => ReadVersion(connection, null, type, id, version, ct), ct);
+
+    private const string SelectStoredCurrent = $"SELECT {StoredColumns} FROM resource WHERE type = @type AND id = @id ORDER BY version DESC LIMIT 1";
+    private const string SelectStoredVersion = $"SELECT {StoredColumns} FROM resource WHERE type = @type AND id = @id AND version = @version";
+
+    public Task<StoredVersion?> ReadStoredAsync(string type, string id, int? version, CancellationToken ct = default) =>
+        OnReader(async connection =>
+        {
+            var command = connection.Command(version is null ? SelectStoredCurrent : SelectStoredVersion, null);
+            ConnectionLease.Bind(command, "type", type);
+            ConnectionLease.Bind(command, "id", id);
+            if (version is { } v) ConnectionLease.Bind(command, "version", v);
+            await connection.PrepareOnceAsync(command, ct);
+            await using var reader = await command.ExecuteReaderAsync(ct);
+            return await reader.ReadAsync(ct) ? Read(reader, withData: false) : null;
+        }, ct);
+
+    /// <summary>
+    /// The bytes come from the database in pieces, on a connection of their own for as long as the copy lasts:
+    /// SQLite's incremental blob I/O, PostgreSQL's sequential access to the column; neither holds the content whole.
+    /// </summary>
+    public async Task CopyContentAsync(long sequence, Stream destination, CancellationToken ct = default)
+    {
+        await using var connection = await dialect.OpenAsync(ct);
+        if (connection is Microsoft.Data.Sqlite.SqliteConnection sqlite)
+        {
+            await using var blob = new Microsoft.Data.Sqlite.SqliteBlob(sqlite, "binary_content", "data", sequence, readOnly: true);
+            await blob.CopyToAsync(destination, ContentChunkBytes, ct);
+            return;
+        }
+        await using var command = Command(connection, null, "SELECT data FROM binary_content WHERE seq = @seq", ("seq", sequence));
+        await using var reader = await command.ExecuteReaderAsync(System.Data.CommandBehavior.SequentialAccess, ct);
+        if (!await reader.ReadAsync(ct)) throw new InvalidOperationException($"The content of version seq {sequence} is missing.");
+        await using var data = reader.GetStream(0);
+        await data.CopyToAsync(destination, ContentChunkBytes, ct);
+    }
+
+    // Pieces of a multiple of 3 bytes, so that a base64 encoder downstream has no remainder to carry between them.
+    private const int ContentChunkBytes = 3 * 32 * 1024;
 
     /// <summary>
     /// A read on a kept reader connection (<see cref="SqlDialect.RentReaderAsync"/>). A kept connection can have died
@@ -151,7 +201,7 @@ public sealed class SqlResourceStore(SqlDialect dialect) : IResourceStore
             args.Add(("atlow", Micros(low)));
         }
         args.Add(("limit", query.Count + 1));
-        var sql = $"SELECT r.seq, r.type, r.id, r.version, r.last_updated, r.method, r.body FROM resource r" +
+        var sql = $"SELECT {VersionColumns("r")} FROM resource r" +
                   (where.Count > 0 ? " WHERE " + string.Join(" AND ", where) : "") +
                   " ORDER BY r.seq DESC LIMIT @limit";
         await using var connection = await dialect.OpenAsync(ct);
@@ -175,7 +225,7 @@ public sealed class SqlResourceStore(SqlDialect dialect) : IResourceStore
     {
         if (types.Count == 0) yield break;
         var names = types.Select((t, i) => ("t" + i, (object)t)).ToArray();
-        var sql = "SELECT r.seq, r.type, r.id, r.version, r.last_updated, r.method, r.body FROM resource_current c JOIN resource r ON r.seq = c.seq " +
+        var sql = $"SELECT {VersionColumns("r")} FROM resource_current c JOIN resource r ON r.seq = c.seq " +
                   $"WHERE NOT c.deleted AND c.type IN ({string.Join(", ", names.Select(n => "@" + n.Item1))})";
         await using var connection = await dialect.OpenAsync(ct);
         await using var command = Command(connection, null, sql, names);
@@ -227,8 +277,8 @@ public sealed class SqlResourceStore(SqlDialect dialect) : IResourceStore
         return await reader.ReadAsync(ct) ? Read(reader) : null;
     }
 
-    private const string SelectReferencing =
-        "SELECT r.seq, r.type, r.id, r.version, r.last_updated, r.method, r.body FROM search_reference s " +
+    private static readonly string SelectReferencing =
+        $"SELECT {VersionColumns("r")} FROM search_reference s " +
         "JOIN resource_current c ON c.type = s.type AND c.id = s.id JOIN resource r ON r.seq = c.seq " +
         "WHERE s.type = @type AND s.param = @param AND s.target_id = @tid AND s.target_type = @ttype AND NOT c.deleted";
 
@@ -250,12 +300,26 @@ public sealed class SqlResourceStore(SqlDialect dialect) : IResourceStore
         return found;
     }
 
-    private static StoredVersion Read(DbDataReader reader) =>
-        new(reader.GetString(1), reader.GetString(2), reader.GetInt32(3), FromMicros(reader.GetInt64(4)),
-            (VersionMethod)reader.GetInt32(5), reader.IsDBNull(6) ? null : reader.GetFieldValue<byte[]>(6))
+    /// <summary>
+    /// A version from <see cref="VersionColumns"/> (<paramref name="withData"/>: the body with a Binary's data put
+    /// back) or <see cref="StoredColumns"/> (the body as stored, and the size of the data kept apart).
+    /// </summary>
+    internal static StoredVersion Read(DbDataReader reader, bool withData = true)
+    {
+        var body = reader.IsDBNull(6) ? null : reader.GetFieldValue<byte[]>(6);
+        long? content = reader.IsDBNull(7) ? null : reader.GetInt64(7);
+        if (withData && content is not null && body is not null && !reader.IsDBNull(8))
+        {
+            body = BinaryBodies.Splice(body, reader.GetFieldValue<byte[]>(8));
+            content = null;
+        }
+        return new(reader.GetString(1), reader.GetString(2), reader.GetInt32(3), FromMicros(reader.GetInt64(4)),
+            (VersionMethod)reader.GetInt32(5), body)
         {
             Sequence = reader.GetInt64(0),
+            ContentLength = content,
         };
+    }
 
     internal static long Micros(DateTimeOffset instant) => (instant.UtcTicks - DateTime.UnixEpoch.Ticks) / 10;
 
@@ -299,6 +363,16 @@ public sealed class SqlResourceStore(SqlDialect dialect) : IResourceStore
         "ON CONFLICT (type, id) DO UPDATE SET version = excluded.version, seq = excluded.seq, last_updated = excluded.last_updated, deleted = excluded.deleted " +
         "RETURNING seq";
 
+    private const string InsertVersionAndCurrentWithContent =
+        "WITH v AS (INSERT INTO resource (type, id, version, last_updated, method, body, content) VALUES (@type, @id, @version, @updated, @method, @body, @content) RETURNING seq) " +
+        "INSERT INTO resource_current (type, id, version, seq, last_updated, deleted) SELECT @type, @id, @version, v.seq, @updated, @deleted FROM v " +
+        "ON CONFLICT (type, id) DO UPDATE SET version = excluded.version, seq = excluded.seq, last_updated = excluded.last_updated, deleted = excluded.deleted " +
+        "RETURNING seq";
+
+    // The data goes to the server from the caller's buffer (Npgsql writes a ReadOnlyMemory<byte> as bytea as it is).
+    private const string InsertContentOfVersion =
+        "INSERT INTO binary_content (seq, data) SELECT seq, @data FROM resource WHERE type = @type AND id = @id AND version = @version";
+
     /// <summary>
     /// The whole write of a version in one round trip (PostgreSQL): the version and its current row, the removal of the
     /// previous version's index rows, the new rows. Each statement is a round trip otherwise, and a write is five to ten
@@ -309,11 +383,15 @@ public sealed class SqlResourceStore(SqlDialect dialect) : IResourceStore
     {
         await using var batch = connection.CreateBatch();
         batch.Transaction = tx;
-        batch.BatchCommands.Add(SearchTables.BatchCommand(batch, InsertVersionAndCurrent,
+        batch.BatchCommands.Add(SearchTables.BatchCommand(batch, version.Content is null ? InsertVersionAndCurrent : InsertVersionAndCurrentWithContent,
         [
             ("type", version.Type), ("id", version.Id), ("version", version.Version), ("updated", Micros(version.LastUpdated)),
             ("method", (short)version.Method), ("body", version.Body), ("deleted", version.Deleted),
+            .. version.Content is { } data ? [("content", (object?)(long)data.Length)] : Array.Empty<(string, object?)>(),
         ]));
+        if (version.Content is { } content)
+            batch.BatchCommands.Add(SearchTables.BatchCommand(batch, InsertContentOfVersion,
+                [("type", version.Type), ("id", version.Id), ("version", version.Version), ("data", content)]));
         var postgres = dialect.PostgresWriteStatements;
         if (version.Version > 1) SearchTables.AddDeletes(batch, postgres, version.Type, version.Id);
         if (!version.Deleted && index is { Count: > 0 }) SearchTables.AddInserts(batch, postgres, version.Type, version.Id, index);
@@ -356,7 +434,8 @@ public sealed class SqlResourceStore(SqlDialect dialect) : IResourceStore
         if (creates.Any(c => c.Version.Version != 1 || c.Version.Deleted))
             throw new ArgumentException("Only first versions of new resources can be inserted together.", nameof(creates));
         if (creates.Count == 0) return;
-        if (!dialect.PostgresWriteStatements || creates.Count == 1 || !connection.Connection.CanCreateBatch)
+        // A Binary with its data kept apart goes on its own: arrays of documents would be one message of all of them.
+        if (!dialect.PostgresWriteStatements || creates.Count == 1 || !connection.Connection.CanCreateBatch || creates.Any(c => c.Version.Content is not null))
         {
             foreach (var (version, index) in creates) await Insert(dialect, connection, tx, version, index, ct);
             return;
@@ -377,6 +456,7 @@ public sealed class SqlResourceStore(SqlDialect dialect) : IResourceStore
     }
 
     private static readonly string[] InsertVersionNames = ["type", "id", "version", "updated", "method", "body"];
+    private static readonly string[] InsertVersionWithContentNames = ["type", "id", "version", "updated", "method", "body", "content"];
     private static readonly string[] UpsertCurrentNames = ["type", "id", "version", "seq", "updated", "deleted"];
 
     // Insert on SQLite's writer connection: the same statements, run through the SQLite API (SqliteStatements).
@@ -386,13 +466,17 @@ public sealed class SqlResourceStore(SqlDialect dialect) : IResourceStore
         long seq;
         try
         {
-            seq = sqlite.ExecuteInt64(InsertVersion, InsertVersionNames,
-                [version.Type, version.Id, version.Version, updated, (short)version.Method, version.Body]);
+            seq = version.Content is { } data
+                ? sqlite.ExecuteInt64(InsertVersionWithContent, InsertVersionWithContentNames,
+                    [version.Type, version.Id, version.Version, updated, (short)version.Method, version.Body, (long)data.Length])
+                : sqlite.ExecuteInt64(InsertVersion, InsertVersionNames,
+                    [version.Type, version.Id, version.Version, updated, (short)version.Method, version.Body]);
         }
         catch (DbException e) when (dialect.IsUniqueViolation(e))
         {
             throw new VersionConflictException(version.Type, version.Id, version.Version, e);
         }
+        if (version.Content is { } content) sqlite.WriteBlob("binary_content", "data", seq, content.Span);
         sqlite.Execute(UpsertCurrent, UpsertCurrentNames, [version.Type, version.Id, version.Version, seq, updated, version.Deleted]);
         if (version.Version > 1) SearchTables.Delete(sqlite, version.Type, version.Id);
         if (!version.Deleted && index is { Count: > 0 }) SearchTables.Insert(sqlite, version.Type, version.Id, index);

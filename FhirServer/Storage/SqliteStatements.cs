@@ -68,6 +68,28 @@ internal sealed class SqliteStatements(SqliteConnection connection) : IDisposabl
         }
     }
 
+    private static readonly string[] ContentNames = ["seq", "length"];
+
+    /// <summary>
+    /// Inserts a row of <paramref name="table"/> keyed by <paramref name="rowid"/> whose <paramref name="column"/> is
+    /// <paramref name="bytes"/>, written through SQLite's incremental blob I/O: bound as a parameter, a document would be
+    /// copied whole into SQLite's memory before being written; written into a zero-filled blob, it goes from the
+    /// caller's buffer to the pages.
+    /// </summary>
+    public void WriteBlob(string table, string column, long rowid, ReadOnlySpan<byte> bytes)
+    {
+        Execute($"INSERT INTO {table} (seq, {column}) VALUES (@seq, zeroblob(@length))", ContentNames, [rowid, (long)bytes.Length]);
+        if (bytes.Length == 0) return;
+        var db = connection.Handle ?? throw new InvalidOperationException("The connection is closed.");
+        var rc = raw.sqlite3_blob_open(db, "main", table, column, rowid, 1, out var blob);
+        if (rc != raw.SQLITE_OK) Fail(rc);
+        using (blob)
+        {
+            rc = raw.sqlite3_blob_write(blob, bytes, 0);
+            if (rc != raw.SQLITE_OK) Fail(rc);
+        }
+    }
+
     private Statement Prepare(string sql, string[] names)
     {
         if (_statements.TryGetValue(sql, out var statement)) return statement;

@@ -15,8 +15,6 @@ public static class KnownIndexDiagnostics
 
     public static readonly IReadOnlyList<Entry> Entries =
     [
-        new("https://profiles.ihe.net/ITI/MHD/SearchParameter/List-SourceId", "Unknown type 'Token'",
-            "MHD 4.2.0 writes '… .value as Token': there is no type Token (4.2.3 says ofType(Identifier)); every List reports it"),
         new("http://hl7.org/fhir/SearchParameter/CarePlan-activity-date", "string '",
             "CarePlan.activity.detail.scheduled[x] may be a free-text string ('daily'): no date to index"),
         new("http://hl7.org/fhir/SearchParameter/clinical-date", "string 'January 2012'",

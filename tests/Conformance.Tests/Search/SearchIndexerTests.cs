@@ -348,13 +348,15 @@ public class SearchIndexerTests
     [Test]
     public void A_failing_parameter_is_reported_and_the_others_are_still_indexed()
     {
-        // MHD 4.2.0's List sourceId says 'as Token', a type that does not exist.
-        var (entries, diagnostics) = Index("""{ "resourceType": "List", "status": "current", "mode": "working", "code": { "text": "SubmissionSet" } }""");
+        // R4 Consent's source-reference selects source[x], which may be an Attachment: no reference to index.
+        var (entries, diagnostics) = Index("""
+            { "resourceType": "Consent", "status": "active", "scope": { "text": "x" }, "category": [{ "text": "y" }],
+              "sourceAttachment": { "title": "signed" } }
+            """);
         Assert.That(diagnostics, Has.Count.EqualTo(1));
-        Assert.That(diagnostics[0].Param, Is.EqualTo("sourceId"));
-        Assert.That(diagnostics[0].Message, Does.Contain("Unknown type 'Token'"));
-        Assert.That(Values(entries, "status"), Is.EqualTo(new[] { new TokenIndex(null, "current") }));
-        Assert.That(Values(entries, "code"), Is.EqualTo(new[] { new TokenIndex(null, null, "submissionset") }));
+        Assert.That(diagnostics[0].Param, Is.EqualTo("source-reference"));
+        Assert.That(diagnostics[0].Message, Does.Contain("Attachment cannot be indexed as reference"));
+        Assert.That(Values(entries, "status"), Is.EqualTo(new[] { new TokenIndex(null, "active") }));
     }
 
     [Test]

@@ -82,6 +82,9 @@ public class DatabaseErrorTests(string store)
             failure.Next is { } e ? Task.FromException<StoredVersion?>(e) : inner.ReadAsync(type, id, ct);
 
         public Task<StoredVersion?> ReadVersionAsync(string type, string id, int version, CancellationToken ct = default) => inner.ReadVersionAsync(type, id, version, ct);
+        public Task<StoredVersion?> ReadStoredAsync(string type, string id, int? version, CancellationToken ct = default) =>
+            failure.Next is { } e ? Task.FromException<StoredVersion?>(e) : inner.ReadStoredAsync(type, id, version, ct);
+        public Task CopyContentAsync(long sequence, Stream destination, CancellationToken ct = default) => inner.CopyContentAsync(sequence, destination, ct);
         public Task<IReadOnlyList<StoredVersion>> HistoryAsync(HistoryQuery query, CancellationToken ct = default) => inner.HistoryAsync(query, ct);
         public ValueTask<IAsyncDisposable> LockAsync(IReadOnlyCollection<string> names, CancellationToken ct = default) => inner.LockAsync(names, ct);
         public Task<bool> PingAsync(CancellationToken ct = default) => inner.PingAsync(ct);
