@@ -28,9 +28,10 @@ public sealed record PreparedCreate(StoredVersion Version, ElementNode Resource,
 /// </summary>
 public sealed class ResourceService(IResourceStore store, ConformanceContext conformance, ServerSettings settings, TimeProvider clock,
     IResourceIndexer indexer, LocalBases bases, PackagedResources packaged, ServerValidator validator, IEnumerable<ICommitObserver> observers,
-    BufferPool buffers)
+    BufferPool buffers, IEnumerable<IWriteRule> rules)
 {
     private readonly ICommitObserver[] _observers = [.. observers];
+    private readonly IWriteRule[] _rules = [.. rules];
 
     private const int Attempts = 4;
 
@@ -106,14 +107,27 @@ public sealed class ResourceService(IResourceStore store, ConformanceContext con
     public async Task<WriteResult> CreateAsync(IStoreSession session, PreparedCreate create, CancellationToken ct = default)
     {
         await session.InsertAsync(create.Version, create.Checked.Index, ct);
-        return new WriteResult(create.Version, true, create.Resource, create.Checked.Warnings);
+        var result = new WriteResult(create.Version, true, create.Resource, create.Checked.Warnings);
+        await ApplyRules(session, result, ct);
+        return result;
     }
 
-    /// <summary>Several prepared creates at once (<see cref="IStoreSession.InsertNewAsync"/>): a Bundle's POSTs, a group of single POSTs.</summary>
-    public async Task<IReadOnlyList<WriteResult>> CreateAsync(IStoreSession session, IReadOnlyList<PreparedCreate> creates, CancellationToken ct = default)
+    /// <summary>
+    /// Several prepared creates at once (<see cref="IStoreSession.InsertNewAsync"/>): a Bundle's POSTs, a group of single POSTs.
+    /// The <see cref="IWriteRule"/>s run once all are inserted (a rule may look for another of them); a rule's refusal of
+    /// the create at index i goes through <paramref name="located"/>, which says where it was in the request.
+    /// </summary>
+    public async Task<IReadOnlyList<WriteResult>> CreateAsync(IStoreSession session, IReadOnlyList<PreparedCreate> creates, CancellationToken ct = default,
+        Func<int, FhirException, FhirException>? located = null)
     {
         await session.InsertNewAsync([.. creates.Select(c => (c.Version, (IReadOnlyList<IndexEntry>?)c.Checked.Index))], ct);
-        return [.. creates.Select(c => new WriteResult(c.Version, true, c.Resource, c.Checked.Warnings))];
+        var results = creates.Select(c => new WriteResult(c.Version, true, c.Resource, c.Checked.Warnings)).ToArray();
+        for (var i = 0; i < results.Length; i++)
+        {
+            try { await ApplyRules(session, results[i], ct); }
+            catch (FhirException failure) when (located is not null) { throw located(i, failure); }
+        }
+        return results;
     }
 
     /// <param name="method">Update, or Patch for the result of a patch (history reports the interaction).</param>
@@ -180,7 +194,15 @@ public sealed class ResourceService(IResourceStore store, ConformanceContext con
         var stored = new StoredVersion(resource.Type, id, version, instant, method, body);
         checkedResource ??= Check(stamped);
         await session.InsertAsync(stored, checkedResource.Index, ct);
-        return new WriteResult(stored, current is null || current.Deleted, stamped, checkedResource.Warnings);
+        var result = new WriteResult(stored, current is null || current.Deleted, stamped, checkedResource.Warnings);
+        await ApplyRules(session, result, ct);
+        return result;
+    }
+
+    /// <summary>The flow rules of every stored version (<see cref="IWriteRule"/>), in the write's transaction.</summary>
+    private async Task ApplyRules(IStoreSession session, WriteResult written, CancellationToken ct)
+    {
+        foreach (var rule in _rules) await rule.WrittenAsync(this, session, written, ct);
     }
 
     // Milliseconds (what meta.lastUpdated shows), and always after the version it follows.
