@@ -1,3 +1,4 @@
+using FhirServer.Conformance.Context;
 using FhirServer.Conformance.Model;
 using FhirServer.Http;
 using FhirServer.Rest;
@@ -10,7 +11,8 @@ namespace FhirServer.Documents;
 /// The consistency of an IHE MHD Provide Document Bundle (ITI-65, MHD 4.2 §3.65.4.1.3; ANS PDSm), checked over the
 /// transaction as a whole, before its first write: the metadata a document is found by must agree.
 /// <list type="bullet">
-/// <item>Its DocumentReferences and Folders are of the SubmissionSet's patient (XDS: one patient per submission).</item>
+/// <item>Its DocumentReferences and Folders are of the SubmissionSet's patient (XDS: one patient per submission),
+/// and a Folder it updates was that patient's already.</item>
 /// <item>A DocumentReference's <c>content.attachment.url</c> that names a Binary names one of the Bundle or of the
 /// store (a <c>urn:uuid:</c> of no entry, or a Binary that is not there, would leave a document that cannot be
 /// retrieved, ITI-68), and a Binary of the Bundle whose <c>securityContext</c> is a Patient is that patient's.</item>
@@ -18,7 +20,7 @@ namespace FhirServer.Documents;
 /// A breach is 422 naming the entry and the element. The subject check applies to transactions with a SubmissionSet
 /// List; the content check to every DocumentReference a transaction writes.
 /// </summary>
-public sealed class ProvideDocumentBundleRule(LocalBases bases) : ITransactionRule
+public sealed class ProvideDocumentBundleRule(LocalBases bases, ConformanceContext conformance) : ITransactionRule
 {
     public IEnumerable<(string Type, string Id)> Reads(IReadOnlyList<TransactionEntry> entries)
     {
@@ -46,6 +48,11 @@ public sealed class ProvideDocumentBundleRule(LocalBases bases) : ITransactionRu
                 && DocumentMetadata.SubjectKey(resource, local) is var subject && subject != patient)
                 throw Refused(e, $"its subject '{subject}' is not the SubmissionSet's ({submissionSet.Where}) '{patient}': the documents and folders of a submission are of its patient.",
                     $"{e.Where}.resource.subject");
+            if (submissionSet is not null && e.Method == "PUT" && DocumentMetadata.IsList(resource, "folder")
+                && await session.ReadCurrentAsync("List", e.Id!, ct) is { Deleted: false, Body: { } body }
+                && conformance.Json.Parse(body).Resource is { } stored
+                && DocumentMetadata.SubjectKey(stored, local) is { } holder && holder != patient)
+                throw Refused(e, $"it updates a Folder of '{holder}', not of the SubmissionSet's patient '{patient}'.", $"{e.Where}.resource.subject");
             if (!isDocument) continue;
             foreach (var (url, index) in Attachments(resource))
             {

@@ -182,5 +182,20 @@ public class DocumentConsistencyTests(string store) : ServerTests(store)
         refused["entry"]!.AsArray().Add(Entry("urn:uuid:" + Guid.NewGuid(), foreign, "PUT", created[3]));
         await AssertRefused(refused, patient, "Bundle.entry[3].resource.subject", "Bundle.entry[3]", "SubmissionSet");
         Assert.That((await Get(Client, "/" + created[3])).Body.GetProperty("meta").GetProperty("versionId").GetString(), Is.EqualTo("2"));
+
+        // Nor taken over by rewriting its subject: the stored Folder is the other patient's.
+        var (otherSet, otherDocument, otherFolder) = (Urn(), Urn(), Urn());
+        (status, response) = await Post(Client, Transaction(
+            Entry(otherSet, List("submissionset", other, otherDocument, otherFolder)),
+            Entry(otherDocument, Document(other, url: null)),
+            Entry(otherFolder, List("folder", other, otherDocument))));
+        Assert.That(status, Is.EqualTo(HttpStatusCode.OK), response.ToString());
+        var theirs = Locations(response)[2];
+        var takeover = List("folder", patient, Locations(response)[1]);
+        takeover["id"] = theirs.Split('/')[1];
+        refused = Submission(patient);
+        refused["entry"]!.AsArray().Add(Entry("urn:uuid:" + Guid.NewGuid(), takeover, "PUT", theirs));
+        await AssertRefused(refused, patient, "Bundle.entry[3].resource.subject", "Bundle.entry[3]", "updates a Folder of");
+        Assert.That((await Get(Client, "/" + theirs)).Body.GetProperty("subject").GetProperty("reference").GetString(), Is.EqualTo(other));
     }
 }
