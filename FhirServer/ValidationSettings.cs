@@ -34,7 +34,8 @@ public sealed class ValidationSettings
 
     /// <summary>
     /// <c>Validation:RequiredProfiles:&lt;type&gt;</c> = canonical(s), separated by commas: the profiles every instance of
-    /// the type must meet, whatever it declares (strict mode only).
+    /// the type must meet, whatever it declares (strict mode only). <c>Bundle</c>'s apply to the batch and transaction
+    /// Bundles posted to the base URL too (an IHE MHD provide-bundle profile for every transaction), not only to stored ones.
     /// </summary>
     public IReadOnlyDictionary<string, IReadOnlyList<string>> RequiredProfiles { get; init; } = new Dictionary<string, IReadOnlyList<string>>();
 

@@ -2,6 +2,7 @@ using FhirServer.Authorization;
 using FhirServer.Conformance.Context;
 using FhirServer.Conformance.Serialization;
 using FhirServer.Conformance.Packages;
+using FhirServer.Documents;
 using FhirServer.Http;
 using FhirServer.Http.Terminology;
 using FhirServer.Prescription;
@@ -98,6 +99,7 @@ public static class ServerApp
         services.AddSingleton<ResourceService>();
         services.AddSingleton<CreateCombiner>();
         services.AddSingleton<BundleProcessor>();
+        services.AddDocumentRules();
         services.AddTerminology(builder.Configuration);
         services.AddSnapshots();
         services.AddValidation(builder.Configuration);

@@ -33,7 +33,7 @@ public sealed class DispensationRule(ConformanceContext conformance) : IWriteRul
 {
     private const string Prescription = "MedicationRequest";
 
-    public async Task AppliedAsync(ResourceService service, IStoreSession session, WriteResult written, CancellationToken ct)
+    public async Task WrittenAsync(ResourceService service, IStoreSession session, WriteResult written, CancellationToken ct)
     {
         if (written.Version is not { Type: "MedicationDispense", Body: { } body }) return;
         using var document = JsonDocument.Parse(body);

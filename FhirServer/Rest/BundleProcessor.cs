@@ -5,6 +5,7 @@ using FhirServer.Conformance.Model;
 using FhirServer.Http;
 using FhirServer.Search;
 using FhirServer.Storage;
+using FhirServer.Validation;
 
 namespace FhirServer.Rest;
 
@@ -16,8 +17,10 @@ namespace FhirServer.Rest;
 /// </summary>
 public sealed partial class BundleProcessor(ConformanceContext conformance, ResourceService service, IResourceStore store, ServerSettings settings,
     ConditionalMatcher matcher, SearchQueryParser searches, SqlSearch sqlSearch, ConditionalCreateLocks conditionalCreates, IServiceProvider services,
-    ILogger<BundleProcessor> logger)
+    ILogger<BundleProcessor> logger, ServerValidator validator, IEnumerable<ITransactionRule> transactionRules)
 {
+    private readonly ITransactionRule[] _transactionRules = [.. transactionRules];
+
     private sealed class Entry(int index)
     {
         public int Index { get; } = index;
@@ -88,6 +91,7 @@ public sealed partial class BundleProcessor(ConformanceContext conformance, Reso
         var type = bundle.Child("type")?.Value;
         if (type is not ("batch" or "transaction"))
             throw FhirException.BadRequest($"Bundle.type is '{type}'; the base URL takes 'batch' or 'transaction'.", "Bundle.type");
+        CheckProfiles(bundle);
         var entries = bundle.ChildrenNamed("entry").Select((e, i) => Read(e, i)).ToList();
         if (entries.Count > settings.MaxBundleEntries)
             throw new FhirException(StatusCodes.Status413PayloadTooLarge, "too-long", $"The Bundle has {entries.Count} entries; the limit is {settings.MaxBundleEntries}.");
@@ -121,6 +125,21 @@ public sealed partial class BundleProcessor(ConformanceContext conformance, Reso
             // The pages of search entries go back to the pool whether the Bundle was answered or failed.
             foreach (var e in entries) e.ReleaseResponse();
         }
+    }
+
+    /// <summary>
+    /// A Bundle that claims profiles (<c>meta.profile</c>: an IHE MHD or ANS PDSm Provide Document Bundle), or whose
+    /// type the server requires profiles of (Validation:RequiredProfiles:Bundle, strict mode), is validated as a whole
+    /// against them, as any written resource is (<see cref="ServerValidator.CheckWrite"/>): what only the Bundle shows
+    /// (its entries' slices, their methods, how many SubmissionSets) is checked there. An error is 422 with the
+    /// validator's issues, located in the Bundle, before anything is written. A Bundle that claims nothing is not
+    /// walked again: each entry's resource is validated on its own when it is written.
+    /// </summary>
+    private void CheckProfiles(ElementNode bundle)
+    {
+        if (validator.Settings.OnWrite is not (WriteValidation.Declared or WriteValidation.Strict)) return;
+        var claims = bundle.Child("meta")?.ChildrenNamed("profile").Any() == true;
+        if (claims || validator.Settings.RequiredFor("Bundle").Count > 0) validator.CheckWrite(bundle);
     }
 
     /// <summary>
@@ -347,6 +366,8 @@ public sealed partial class BundleProcessor(ConformanceContext conformance, Reso
         }
         await ResolveConditionalReferences(entries, identities, baseUrl, ct);
         foreach (var e in entries.Where(e => e.Resource is not null)) RewriteReferences(e, identities);
+        // The flow rules over the whole Bundle (ITransactionRule) see it as it will be written.
+        var view = entries.Where(e => !e.NoOp).Select(e => new TransactionEntry(e.Index, e.Method, e.Type, e.Id, e.Resource)).ToList();
 
         // The creates (new ids: nothing to read first) are made ready before the write transaction, so that it (on
         // SQLite, the one writer's turn) only writes, and written together, in as few round trips as the store allows.
@@ -361,9 +382,11 @@ public sealed partial class BundleProcessor(ConformanceContext conformance, Reso
 
         logger.LogDebug("Transaction of {Count} entries started", entries.Count);
         var locked = LockedResources(ordered);
+        foreach (var rule in _transactionRules) locked.AddRange(rule.Reads(view));
         await service.InTransactionAsync(async session =>
         {
             await session.LockResourcesAsync(locked, ct);
+            foreach (var rule in _transactionRules) await rule.CheckAsync(session, view, ct);
             foreach (var e in ordered.Where(e => e.Order < 1)) await RunInTransaction(session, e, representation, ct);
             var results = await service.CreateAsync(session, prepared, ct, (i, refused) => Located(creates[i], refused));
             for (var i = 0; i < creates.Count; i++) Written(creates[i], results[i], 201, representation);

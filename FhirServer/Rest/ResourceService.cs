@@ -156,7 +156,7 @@ public sealed class ResourceService(IResourceStore store, ConformanceContext con
 
     private async Task ApplyRules(IStoreSession session, WriteResult written, CancellationToken ct)
     {
-        foreach (var rule in _rules) await rule.AppliedAsync(this, session, written, ct);
+        foreach (var rule in _rules) await rule.WrittenAsync(this, session, written, ct);
     }
 
     /// <param name="method">Update, or Patch for the result of a patch (history reports the interaction).</param>
