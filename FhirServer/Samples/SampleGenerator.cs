@@ -94,14 +94,19 @@ internal sealed class SampleGenerator(SampleOptions options)
         {
             var patient = PatientCard.Create(options.Seed, 0);
             lines.AddRange([("PATIENT_ID", patient.Id), ("PATIENT_INS", patient.Nir), ("PATIENT_FAMILY", patient.Family),
-                ("PATIENT_GIVEN", patient.Given[0])]);
+                ("PATIENT_GIVEN", patient.Given[0]), ("PATIENT_BIRTHDATE", Fhir.Date(patient.BirthDate))]);
         }
-        var physician = _directory.PractitionerCard(_directory.Find(0, Profession.Physician));
+        // A physician whose given name has an accent, when one of the first is so named: the name search shows folding.
+        var physician = Enumerable.Range(0, Math.Min(options.Practitioners, 100))
+            .Select(i => _directory.PractitionerCard(_directory.Find(i, Profession.Physician)))
+            .FirstOrDefault(c => Conformance.Search.SearchText.Normalize(c.Given) != c.Given.ToLowerInvariant())
+            ?? _directory.PractitionerCard(_directory.Find(0, Profession.Physician));
         var pharmacist = _directory.PractitionerCard(_directory.Find(0, Profession.Pharmacist));
         var nurse = _directory.PractitionerCard(_directory.Find(0, Profession.Nurse));
         lines.AddRange([
             ("PHYSICIAN_ID", physician.Id), ("PHYSICIAN_RPPS", physician.Rpps), ("PHYSICIAN_IDNATPS", SampleIdentifiers.IdNatPs(physician.Rpps)),
-            ("PHYSICIAN_GIVEN", physician.Given), ("PHYSICIAN_FAMILY", physician.Family),
+            ("PHYSICIAN_GIVEN", physician.Given), ("PHYSICIAN_GIVEN_FOLDED", Conformance.Search.SearchText.Normalize(physician.Given)),
+            ("PHYSICIAN_FAMILY", physician.Family),
             ("ORGANIZATION_ID", physician.Organization.Id), ("ORGANIZATION_FINESS", physician.Organization.Finess),
             ("PHARMACIST_ID", pharmacist.Id), ("NURSE_ID", nurse.Id),
         ]);
