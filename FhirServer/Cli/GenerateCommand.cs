@@ -29,8 +29,8 @@ internal static class GenerateCommand
         {
             var options = SampleOptions.For(result.GetValue(seed), result.GetValue(patients), result.GetValue(practitioners), result.GetValue(organizations));
             if (options.Problem() is { } problem) return Task.FromResult(Fail(problem));
-            if (result.GetValue(bundleSize) < SampleOptions.ResourcesPerPatient)
-                return Task.FromResult(Fail($"--bundle-size is at least {SampleOptions.ResourcesPerPatient} (a patient's resources share a Bundle)"));
+            if (result.GetValue(bundleSize) < SampleOptions.RecordResources)
+                return Task.FromResult(Fail($"--bundle-size is at least {SampleOptions.RecordResources} (a patient's resources share a Bundle)"));
             var folder = result.GetValue(output)!;
             if (folder.Exists && folder.EnumerateFileSystemInfos().Any())
             {

@@ -25,9 +25,11 @@ internal sealed record SampleOptions(int Seed, long Patients, int Practitioners,
         Organizations is < MinimumDirectory or >= 1_000_000 ? $"--organizations goes from {MinimumDirectory} to 999,999 (FINESS numbers)" :
         null;
 
-    /// <summary>Resources each patient brings: Patient; 2 Medication, 2 MedicationRequest, 1 MedicationDispense; 2 Immunization; List, 2 DocumentReference, 2 Binary.</summary>
-    public const int ResourcesPerPatient = 1 + 2 * SamplePatients.PrescriptionLines + SamplePatients.Dispensed + SamplePatients.Vaccinations
-        + 1 + 2 * SampleDocuments.DocumentsPerSubmission;
+    /// <summary>A patient's resources outside the DMP: Patient; 2 Medication, 2 MedicationRequest, 1 MedicationDispense; 2 Immunization.</summary>
+    public const int RecordResources = 1 + 2 * SamplePatients.PrescriptionLines + SamplePatients.Dispensed + SamplePatients.Vaccinations;
+
+    /// <summary>Resources each patient brings: its record, and its DMP submission (List, 2 DocumentReference, 2 Binary).</summary>
+    public const int ResourcesPerPatient = RecordResources + 1 + 2 * SampleDocuments.DocumentsPerSubmission;
 }
 
 /// <summary>

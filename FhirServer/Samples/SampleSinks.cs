@@ -113,7 +113,7 @@ internal sealed class BundleSink(string folder, int bundleEntries) : ISampleSink
 
     public void Submission(SampleDocuments documents, List<SubmissionEntry> entries)
     {
-        Close();
+        // A file of its own: the patients Bundle being filled stays open.
         var path = Path.Combine(folder, $"3-dmp-{++_submissions:000000}.json");
         using (var stream = new FileStream(path, FileMode.Create, FileAccess.Write, FileShare.Read, 1 << 16))
         using (var writer = new Utf8JsonWriter(stream, SampleJson.Options))
