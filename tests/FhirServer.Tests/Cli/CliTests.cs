@@ -27,7 +27,8 @@ public class CliTests
 
     private static Task<(int Exit, string Out, string Err)> RunBench(params string[] args) => Capture(() => BenchApp.RunAsync(args));
 
-    private static async Task<(int Exit, string Out, string Err)> Capture(Func<Task<int>> run)
+    /// <summary>Runs a verb in-process with the console captured: its exit code and what it printed on each stream.</summary>
+    internal static async Task<(int Exit, string Out, string Err)> Capture(Func<Task<int>> run)
     {
         var (oldOut, oldErr) = (Console.Out, Console.Error);
         using var stdout = new StringWriter();

@@ -15,23 +15,7 @@ public class GenerateCommandTests
     [TearDown]
     public void DeleteFolder() => Directory.Delete(_dir, recursive: true);
 
-    private static async Task<(int Exit, string Out, string Err)> Run(params string[] args)
-    {
-        var (oldOut, oldErr) = (Console.Out, Console.Error);
-        using var stdout = new StringWriter();
-        using var stderr = new StringWriter();
-        Console.SetOut(stdout);
-        Console.SetError(stderr);
-        try
-        {
-            return (await CliApp.RunAsync(args), stdout.ToString(), stderr.ToString());
-        }
-        finally
-        {
-            Console.SetOut(oldOut);
-            Console.SetError(oldErr);
-        }
-    }
+    private static Task<(int Exit, string Out, string Err)> Run(params string[] args) => Tests.Cli.CliTests.Capture(() => CliApp.RunAsync(args));
 
     private async Task<string> Generate(string name, params string[] args)
     {
