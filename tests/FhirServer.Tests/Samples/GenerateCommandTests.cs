@@ -69,6 +69,8 @@ public class GenerateCommandTests
         var folder = await Generate("out", "--patients", "30", "--seed", "3", "--bundle-size", "20", "--practitioners", "12", "--organizations", "6");
         var names = Directory.EnumerateFiles(folder, "*.json").Select(Path.GetFileName).Order().ToList();
         Assert.That(names.Count(n => n!.StartsWith("3-dmp-")), Is.EqualTo(30));
+        // Two patients' 8 resources fill a Bundle of 20; the submissions, in files of their own, do not cut it short.
+        Assert.That(names.Count(n => n!.StartsWith("2-patients-")), Is.EqualTo(15));
         var entries = 0;
         foreach (var name in names.Where(n => n!.StartsWith("1-") || n!.StartsWith("2-")))
         {
