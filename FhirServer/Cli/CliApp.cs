@@ -6,7 +6,7 @@ namespace FhirServer.Cli;
 /// <summary>The command-line verbs of the server executable (System.CommandLine).</summary>
 public static class CliApp
 {
-    private static readonly HashSet<string> Verbs = ["convert", "roundtrip", "fhirpath", "reindex", "load", "validate", "hash-password", "--help", "-h", "-?", "--version"];
+    private static readonly HashSet<string> Verbs = ["convert", "roundtrip", "fhirpath", "reindex", "load", "validate", "hash-password", "generate", "--help", "-h", "-?", "--version"];
 
     public static bool IsVerb(string[] args) => args.Length > 0 && Verbs.Contains(args[0]);
 
@@ -22,6 +22,7 @@ public static class CliApp
         root.Subcommands.Add(LoadCommand.Create());
         root.Subcommands.Add(ValidateCommand.Create());
         root.Subcommands.Add(HashPasswordCommand.Create());
+        root.Subcommands.Add(GenerateCommand.Create());
         return CliContext.InvokeAsync(root, args);
     }
 }
