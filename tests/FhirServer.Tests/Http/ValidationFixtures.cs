@@ -18,13 +18,26 @@ internal static class ValidationFixtures
 
     public const string FrCorePatientUrl = "https://hl7.fr/ig/fhir/core/StructureDefinition/fr-core-patient";
 
-    /// <summary>An FR Core Patient whose INS-NIR is right (key 12 of 1234567890122) or not (44).</summary>
+    private static long _nextNir = 1234567890122;
+
+    /// <summary>
+    /// An INS-NIR of its own for each Patient a test writes (one INS is one Patient on the server: Server:UniqueIdentifiers),
+    /// with its right key (97 − number mod 97) or a wrong one.
+    /// </summary>
+    private static string Nir(bool goodKey)
+    {
+        var number = Interlocked.Increment(ref _nextNir);
+        var key = 97 - number % 97;
+        return $"{number}{(goodKey ? key : (key + 32) % 97):00}";
+    }
+
+    /// <summary>An FR Core Patient whose INS-NIR (a new one each time) has its right key or not.</summary>
     public static string FrCorePatient(bool goodKey = true, string? profile = FrCorePatientUrl, string family = "Durand") => $$"""
         {"resourceType":"Patient",{{(profile is null ? "" : $$"""
         "meta":{"profile":["{{profile}}"]},
         """)}}
          "identifier":[{"use":"official","type":{"coding":[{"system":"https://hl7.fr/ig/fhir/core/CodeSystem/fr-core-cs-v2-0203","code":"INS-NIR"}]},
-           "system":"urn:oid:1.2.250.1.213.1.4.8","value":"{{(goodKey ? "123456789012212" : "123456789012244")}}"}],
+           "system":"urn:oid:1.2.250.1.213.1.4.8","value":"{{Nir(goodKey)}}"}],
          "name":[{"use":"official","family":"{{family}}","given":["Pierre"]}],"gender":"male","birthDate":"1974-12-25"}
         """;
 

@@ -123,6 +123,7 @@ public class WriteValidationTests(string store) : ServerTests(store)
         Assert.That(issues[0].GetProperty("severity").GetString(), Is.EqualTo("information"));
         Assert.That(issues.Skip(1).Select(i => (i.GetProperty("severity").GetString(), i.GetProperty("code").GetString())), Has.Member(("warning", "not-found")));
 
+        patient = FrCorePatient(profile: "http://example.org/fhir/StructureDefinition/not-loaded-here");
         var bundle = $$$"""{"resourceType":"Bundle","type":"batch","entry":[{"resource":{{{patient}}},"request":{"method":"POST","url":"Patient"}}]}""";
         request = new HttpRequestMessage(HttpMethod.Post, "/") { Content = RestTests.Json(bundle) };
         request.Headers.Add("Prefer", "return=OperationOutcome");
