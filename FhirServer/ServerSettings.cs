@@ -202,6 +202,13 @@ public sealed class ServerSettings
     public int MaxOrValues { get; set; } = 1_000;
 
     /// <summary>
+    /// Parameters one search may have, repetitions of one parameter counted apart (<c>name=a&amp;name=b</c>: two), result
+    /// parameters included; more are refused with 400. Each repetition is a condition of its own, ANDed, that the
+    /// database joins or probes: <see cref="MaxOrValues"/> bounds the values of one parameter, this the number of them.
+    /// </summary>
+    public int MaxSearchParameters { get; set; } = 100;
+
+    /// <summary>
     /// The web origins whose browser apps (SMART apps in a portal) may call this server (CORS), separated by commas:
     /// <c>*</c> (the default) for any, as a FHIR API whose access is by bearer token rather than cookie can afford;
     /// empty for none (the browser then refuses cross-origin calls).
@@ -247,6 +254,7 @@ public sealed class ServerSettings
         Positive(MaxChainDepth, "Server:MaxChainDepth");
         Positive(MaxIncludes, "Server:MaxIncludes");
         Positive(MaxOrValues, "Server:MaxOrValues");
+        Positive(MaxSearchParameters, "Server:MaxSearchParameters");
         Positive(MaxBundleResponseResources, "Server:MaxBundleResponseResources");
         Positive(MaxBundleResponseBytes, "Server:MaxBundleResponseBytes");
         Positive(MaxBundleSearchRows, "Server:MaxBundleSearchRows");

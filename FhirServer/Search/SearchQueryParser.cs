@@ -38,6 +38,10 @@ public sealed class SearchQueryParser(ISearchParameters parameters, DefinitionRe
         string? cursor = null;
         var countOnly = false;
 
+        if (query.Count > settings.MaxSearchParameters)
+            throw FhirException.BadRequest(
+                $"The search has {query.Count} parameters; this server takes at most {settings.MaxSearchParameters} (Server:MaxSearchParameters).",
+                code: "too-costly");
         foreach (var (key, value) in query)
         {
             var baseName = key.Split(':', 2)[0];

@@ -58,6 +58,19 @@ public class ManyValuesTests(string store) : ServerTests(store)
     }
 
     [Test]
+    public async Task A_parameter_repeated_up_to_the_limit_finds_and_past_it_is_refused_naming_the_limit()
+    {
+        var repeated = string.Concat(Enumerable.Repeat($"&family={_run}a", 99));
+        using (var found = JsonDocument.Parse(await Client.GetStringAsync($"/Patient?_count=10{repeated}")))
+            Assert.That(found.RootElement.GetProperty("entry").GetArrayLength(), Is.EqualTo(1));
+
+        var response = await Client.GetAsync($"/Patient?_count=10{repeated}&family={_run}a");
+        var body = await response.Content.ReadAsStringAsync();
+        Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.BadRequest), body);
+        Assert.That(body, Does.Contain("OperationOutcome").And.Contain("Server:MaxSearchParameters").And.Contain("too-costly"));
+    }
+
+    [Test]
     public async Task More_values_than_the_limit_are_refused_naming_it()
     {
         foreach (var parameter in new[] { "identifier", "family", "general-practitioner", "birthdate" })
