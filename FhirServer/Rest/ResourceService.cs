@@ -114,19 +114,22 @@ public sealed class ResourceService(IResourceStore store, ConformanceContext con
         return new StoredVersion(stamped.Type, id, version, instant, method, buffers.Json(body)) { Content = data };
     }
 
-    public async Task<WriteResult> CreateAsync(IStoreSession session, PreparedCreate create, CancellationToken ct = default)
+    public Task<WriteResult> CreateAsync(IStoreSession session, PreparedCreate create, CancellationToken ct = default) =>
+        InsertAsync(session, new WriteResult(create.Version, true, create.Resource, create.Checked.Warnings), create.Checked.Index, ct);
+
+    /// <summary>Stores one version (a duplicate unique identifier answered 409 naming its holder), then its flow rules.</summary>
+    private async Task<WriteResult> InsertAsync(IStoreSession session, WriteResult written, IReadOnlyList<IndexEntry> index, CancellationToken ct)
     {
         try
         {
-            await session.InsertAsync(create.Version, create.Checked.Index, ct);
+            await session.InsertAsync(written.Version, index, ct);
         }
         catch (DuplicateIdentifierException e)
         {
-            throw UniqueIdentifiers.Conflict(e, create.Resource);
+            throw UniqueIdentifiers.Conflict(e, written.Resource);
         }
-        var result = new WriteResult(create.Version, true, create.Resource, create.Checked.Warnings);
-        await ApplyRules(session, result, ct);
-        return result;
+        await ApplyRules(session, written, ct);
+        return written;
     }
 
     /// <summary>
@@ -221,17 +224,7 @@ public sealed class ResourceService(IResourceStore store, ConformanceContext con
         var stamped = ResourceNodes.Stamp(conformance.Registry, resource, id, version, instant);
         checkedResource ??= Check(stamped);
         var stored = Version(stamped, id, version, instant, method, content);
-        try
-        {
-            await session.InsertAsync(stored, checkedResource.Index, ct);
-        }
-        catch (DuplicateIdentifierException e)
-        {
-            throw UniqueIdentifiers.Conflict(e, stamped);
-        }
-        var result = new WriteResult(stored, current is null || current.Deleted, stamped, checkedResource.Warnings);
-        await ApplyRules(session, result, ct);
-        return result;
+        return await InsertAsync(session, new WriteResult(stored, current is null || current.Deleted, stamped, checkedResource.Warnings), checkedResource.Index, ct);
     }
 
     // Milliseconds (what meta.lastUpdated shows), and always after the version it follows.
