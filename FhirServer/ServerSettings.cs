@@ -171,6 +171,15 @@ public sealed class ServerSettings
     public long BufferPoolBytes { get; set; } = 128L * 1024 * 1024;
 
     /// <summary>
+    /// Seconds without a request after which the server gives back to the system the memory that its last busy spell
+    /// left committed (Hosting.IdleMemory): a full compacting collection that decommits the GC's free space, then the
+    /// C allocator's free heaps. Bodies, pages and Bundles of megabytes leave the GC several times what is alive
+    /// committed, which it otherwise keeps for the next such spell. Once per idle spell, never while a request runs.
+    /// 0 turns it off.
+    /// </summary>
+    public int IdleTrimSeconds { get; set; } = 10;
+
+    /// <summary>
     /// Whether <c>_text</c> and <c>_content</c> can be searched: the words of each resource's narrative and texts are
     /// then indexed (FullText in Conformance/Search), which makes every write several times larger. Off by default;
     /// switching it rebuilds the search index at the next start.
@@ -262,6 +271,8 @@ public sealed class ServerSettings
             throw new Hosting.ConfigurationException($"Server:BufferPoolBytes is {BufferPoolBytes}: it must be at least 1,048,576 (1 MB).");
         if (NativeMmapThresholdBytes is < 0 or > 32 * 1024 * 1024)
             throw new Hosting.ConfigurationException($"Server:NativeMmapThresholdBytes is {NativeMmapThresholdBytes}: it must be 0 (glibc's default) to 33,554,432 (32 MB).");
+        if (IdleTrimSeconds < 0)
+            throw new Hosting.ConfigurationException($"Server:IdleTrimSeconds is {IdleTrimSeconds}: it must be 0 (off) or more.");
         if (NativeArenas < 0)
             throw new Hosting.ConfigurationException($"Server:NativeArenas is {NativeArenas}: it must be 0 (glibc's default) or more.");
         if (DefaultPageSize > MaxPageSize)

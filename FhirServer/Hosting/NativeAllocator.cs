@@ -22,6 +22,26 @@ internal static class NativeAllocator
     [DllImport("libc", EntryPoint = "mallopt")]
     private static extern int Mallopt(int parameter, int value);
 
+    [DllImport("libc", EntryPoint = "malloc_trim")]
+    private static extern int MallocTrim(nuint pad);
+
+    /// <summary>
+    /// Gives the free memory of the C allocator's heaps back to the system (malloc_trim(3): every heap, not only its
+    /// top); false where there is no glibc.
+    /// </summary>
+    public static bool Trim()
+    {
+        if (!OperatingSystem.IsLinux()) return false;
+        try
+        {
+            return MallocTrim(0) == 1;
+        }
+        catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException)
+        {
+            return false;
+        }
+    }
+
     /// <summary>Applies the settings (0 leaves glibc's own); false when the C library took none of them.</summary>
     public static bool Configure(ServerSettings settings)
     {

@@ -90,6 +90,8 @@ public static class ServerApp
         services.AddSingleton<FhirOutput>();
         services.AddSingleton<FhirInput>();
         services.AddSingleton<BufferPool>();
+        services.AddSingleton<IdleMemory>();
+        services.AddHostedService(sp => sp.GetRequiredService<IdleMemory>());
         services.AddSingleton<Capabilities>();
         services.AddSingleton<PackagedResources>();
         services.AddSingleton<PackagedIndex>();
@@ -129,6 +131,7 @@ public static class ServerApp
         app.Services.GetRequiredService<StoredTerminology>().StartLoading(app.Lifetime.ApplicationStopping);
         // The StructureDefinitions of the store as profiles, read in the background too.
         app.Services.GetRequiredService<StoredProfiles>().StartLoading(app.Lifetime.ApplicationStopping);
+        app.UseIdleMemory();
         app.UseResponseCompression();
         // Inside compression, so that the bytes logged are the body's before compression (its Content-Length).
         if (settings.RequestLog) app.UseRequestLog();

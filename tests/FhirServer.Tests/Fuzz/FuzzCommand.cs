@@ -13,7 +13,7 @@ public static class FuzzCommand
 {
     public static async Task<int> RunAsync(string[] args)
     {
-        var options = new FuzzOptions();
+        var options = new FuzzOptions { IdleWait = TimeSpan.FromSeconds(15) };
         string store = "sqlite";
         string? baseUrl = null;
         int? pid = null;
@@ -30,6 +30,7 @@ public static class FuzzCommand
                 case "--base-url": baseUrl = Value(); break;
                 case "--pid": pid = int.Parse(Value(), CultureInfo.InvariantCulture); break;
                 case "--skip": options = options with { Skip = Categories(Value()) }; break;
+                case "--idle-wait": options = options with { IdleWait = TimeSpan.FromSeconds(int.Parse(Value(), CultureInfo.InvariantCulture)) }; break;
                 case "--out": options = options with { ReproducerFolder = Path.GetFullPath(Value()) }; break;
                 default: throw new ArgumentException($"Unknown option {args[i]}; categories: {string.Join(", ", FuzzCategory.All)}.");
             }

@@ -23,5 +23,11 @@ public sealed record FuzzOptions
     /// <summary>Reproducers kept per failure class and category.</summary>
     public int ReproducersPerClass { get; init; } = 3;
 
+    /// <summary>
+    /// How long to leave the server idle after the last request before reading its memory once more: the server gives
+    /// memory back after <c>Server:IdleTrimSeconds</c> (10 s) without a request. Zero reads nothing more.
+    /// </summary>
+    public TimeSpan IdleWait { get; init; }
+
     public string ReproducerFolder { get; init; } = Path.Combine(Path.GetTempPath(), "fhirserver-fuzz");
 }

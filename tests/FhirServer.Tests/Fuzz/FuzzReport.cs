@@ -25,6 +25,9 @@ public sealed class FuzzReport(FuzzOptions options, string baseUrl)
 
     public ProcessMemory? MemoryAtEnd { get; set; }
 
+    /// <summary>The memory once the server has been left idle for <see cref="FuzzOptions.IdleWait"/> after the run.</summary>
+    public ProcessMemory? MemoryAfterIdle { get; set; }
+
     /// <summary>The largest RssAnon of the samples taken during the run (every 1,000 requests) and at its end.</summary>
     public long? PeakAnon { get; private set; }
 
@@ -88,6 +91,8 @@ public sealed class FuzzReport(FuzzOptions options, string baseUrl)
         text.AppendLine($"  largest response: {_largest?.ResponseBytes ?? 0:N0} bytes{(_largest is null ? "" : $", {_largest.Elapsed.TotalMilliseconds:N0} ms, {_largest.Request}")}");
         text.AppendLine($"  server memory after warm-up: {MemoryAfterWarmUp?.ToString() ?? "unknown"}");
         text.AppendLine($"  server memory at the end:    {MemoryAtEnd?.ToString() ?? "unknown"}; RssAnon at most {(PeakAnon is { } p ? ProcessMemory.Megabytes(p) : "unknown")} in the samples");
+        if (MemoryAfterIdle is not null)
+            text.AppendLine($"  server memory {options.IdleWait.TotalSeconds:N0} s after the last request: {MemoryAfterIdle}");
         if (_kept.Count > 0) text.AppendLine($"  reproducers: {options.ReproducerFolder}");
         return text.ToString();
     }

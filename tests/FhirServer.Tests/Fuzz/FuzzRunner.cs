@@ -80,6 +80,11 @@ public sealed class FuzzRunner(string baseUrl, FuzzOptions options, int? process
         report.MemoryAtEnd = Memory();
         report.Sample(report.MemoryAtEnd);
         report.MemoryAfterWarmUp ??= report.MemoryAtEnd;
+        if (options.IdleWait > TimeSpan.Zero && report.MemoryAtEnd is not null)
+        {
+            await Task.Delay(options.IdleWait);
+            report.MemoryAfterIdle = Memory();
+        }
         if (!await AliveAsync(sender))
             report.Add(new FuzzResult(FuzzRequest.Get("health", "/health"), 0, TimeSpan.Zero, 0, "the server did not answer /health at the end", FuzzResult.Health), counted: false);
         report.Elapsed = watch.Elapsed;
