@@ -67,6 +67,15 @@ public class UniqueInsBackfillTests(string store)
                 Assert.That(added, Is.Zero);
                 Assert.That(again, Is.EqualTo(duplicates));
             }
+            Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+
+            // The reindex verb lists them, one per line on stdout.
+            var run = await ProcessRun.ServerAsync(store == "postgres"
+                ? ["reindex", "--store", "postgres", "--connection", settings["Server:Connection"]]
+                : ["reindex", "--data", folder]);
+            Assert.That(run.Exit, Is.Zero, run.Out + run.Err);
+            Assert.That(run.Out, Does.Contain($"duplicate: Patient/{second} has the identifier {InsIdentities.InsNir}|{shared}, which Patient/{first} holds"));
+            Assert.That(run.Out, Does.Contain("unique identifiers: 0 keys added, 1 duplicates"));
         }
         finally
         {
