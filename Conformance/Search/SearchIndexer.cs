@@ -42,9 +42,19 @@ public sealed class SearchIndexer
     /// <summary>
     /// Changes whenever the rows extracted for the same parameters change (a stored index built by an earlier
     /// version is then rebuilt). 2: an absolute reference on another server's base has no local target.
-    /// 3: phonetic parameters hold <see cref="PhoneticKey"/>s.
+    /// 3: phonetic parameters hold <see cref="PhoneticKey"/>s. 4: contained resources a reference parameter points
+    /// at are indexed under <see cref="ContainedParam"/>.
     /// </summary>
-    public const int Version = 3;
+    public const int Version = 4;
+
+    /// <summary>
+    /// The code under which the container keeps a contained resource's index rows: the reference parameter that
+    /// points at it (<c>#id</c>), its type and its own parameter, as the chain would be written with its type
+    /// (<c>author:Practitioner.given</c>). R4 search.html#contained: "a chained condition will be evaluated inside
+    /// contained resources"; the chain's query reads these rows beside the references to stored resources.
+    /// </summary>
+    public static string ContainedParam(string referenceParam, string containedType, string param) =>
+        $"{referenceParam}:{containedType}.{param}";
 
     public IReadOnlyList<IndexEntry> Extract(ElementNode resource) => Extract(resource, ServerBases.None, null);
 
@@ -66,7 +76,18 @@ public sealed class SearchIndexer
     public IReadOnlyList<IndexEntry> Extract(ElementNode resource, ServerBases local, ICollection<IndexDiagnostic>? diagnostics = null)
     {
         if (!resource.IsResource) throw new ArgumentException("Expected a resource node, got " + resource.Type, nameof(resource));
+        return Extract(resource, local, diagnostics, withContained: true);
+    }
+
+    // With withContained: for each reference parameter's #id pointing at a contained resource of one of its target types,
+    // that resource's own rows under ContainedParam. One level: the contained resource's own references to other
+    // contained ones are not followed (its rows are what a stored resource would have), nor are its diagnostics
+    // reported (they are its own definitions' quirks, already reported for stored resources of its type).
+    private List<IndexEntry> Extract(ElementNode resource, ServerBases local, ICollection<IndexDiagnostic>? diagnostics, bool withContained)
+    {
         var entries = new List<IndexEntry>();
+        Dictionary<string, ElementNode>? containedById = null;
+        List<(string Param, ElementNode Resource)>? pointedAt = null;
         var values = new List<IndexValue>();
         var seen = new HashSet<IndexValue>();
         foreach (var plan in PlanFor(resource.Type))
@@ -80,8 +101,9 @@ public sealed class SearchIndexer
             values.Clear();
             if (plan.Words is { } words)
             {
-                // Distinct already.
-                foreach (var word in FullText.Words(resource, words)) entries.Add(new IndexEntry(parameter.Code, parameter.Type, new StringIndex(word, word)));
+                // Distinct already. A contained resource's words are its container's own (_content reads them there).
+                if (withContained)
+                    foreach (var word in FullText.Words(resource, words)) entries.Add(new IndexEntry(parameter.Code, parameter.Type, new StringIndex(word, word)));
                 continue;
             }
             try
@@ -89,6 +111,9 @@ public sealed class SearchIndexer
                 var items = plan.Expression!.Evaluate(resource, _context);
                 foreach (var item in items)
                 {
+                    if (withContained && parameter.Type == SearchParamType.Reference && ContainedTarget(resource, item, ref containedById) is { } target
+                        && parameter.Targets.Contains(target.Type))
+                        (pointedAt ??= []).Add((parameter.Code, target));
                     var problem = plan.Components.Count > 0
                         ? AddComposite(plan, item, values, local)
                         : IndexValues.Add(parameter.Type, item, values, _registry, local);
@@ -107,7 +132,33 @@ public sealed class SearchIndexer
             foreach (var value in values)
                 if (seen.Add(value)) entries.Add(new IndexEntry(parameter.Code, parameter.Type, value));
         }
+        if (pointedAt is not null)
+        {
+            var extracted = new Dictionary<ElementNode, List<IndexEntry>>(ReferenceEqualityComparer.Instance);
+            foreach (var (param, target) in pointedAt.Distinct())
+            {
+                if (!extracted.TryGetValue(target, out var rows))
+                    extracted[target] = rows = Extract(target, local, null, withContained: false);
+                foreach (var row in rows)
+                    if (row.Param is not ("_id" or "_lastUpdated") && FullText.Of(row.Param) is null)
+                        entries.Add(row with { Param = ContainedParam(param, target.Type, row.Param) });
+            }
+        }
         return entries;
+    }
+
+    // The contained resource a reference item points at (#id), if the resource has it.
+    private static ElementNode? ContainedTarget(ElementNode resource, object item, ref Dictionary<string, ElementNode>? byId)
+    {
+        if (item is not ElementNode { Type: "Reference" } reference
+            || reference.Child("reference")?.Value is not { Length: > 1 } literal || literal[0] != '#') return null;
+        if (byId is null)
+        {
+            byId = new Dictionary<string, ElementNode>(StringComparer.Ordinal);
+            foreach (var node in resource.ChildrenNamed("contained"))
+                if (node.IsResource && node.Child("id")?.Value is { } id) byId.TryAdd(id, node);
+        }
+        return byId.GetValueOrDefault(literal[1..]);
     }
 
     // A phonetic parameter's strings become their phonetic keys: the key of the whole text and of each of its words

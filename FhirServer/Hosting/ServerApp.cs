@@ -87,6 +87,7 @@ public static class ServerApp
         services.AddSingleton<ConditionalMatcher>();
         services.AddSingleton<ConditionalCreateLocks>();
         services.AddSingleton<Reindexer>();
+        services.AddSingleton<UniqueIdentifierBackfill>();
         services.AddSingleton<FhirOutput>();
         services.AddSingleton<FhirInput>();
         services.AddSingleton<BufferPool>();
@@ -127,6 +128,9 @@ public static class ServerApp
         if (smart.IsSmart) app.Services.InitializeSmartAsync().GetAwaiter().GetResult();
         // A new or changed set of search parameters: rebuild the index before serving searches on it.
         app.Services.GetRequiredService<Reindexer>().RunAsync(force: false).GetAwaiter().GetResult();
+        // Server:UniqueIdentifiers names a system the stored resources were not keyed for: key them (from the index
+        // just checked), and log those that share a key rather than refuse to start.
+        app.Services.GetRequiredService<UniqueIdentifierBackfill>().RunAsync(force: false).GetAwaiter().GetResult();
         // The CodeSystems, ValueSets and ConceptMaps of the store as terminology sources, read in the background.
         app.Services.GetRequiredService<StoredTerminology>().StartLoading(app.Lifetime.ApplicationStopping);
         // The StructureDefinitions of the store as profiles, read in the background too.

@@ -26,11 +26,70 @@ internal static class BinaryContent
     {
         var input = http.RequestServices.GetRequiredService<FhirInput>();
         var body = await input.ReadBytesAsync(http.Request);
-        if (type != "Binary" || FhirInput.Kind(http.Request, body.Span) != BodyKind.Other) return (input.Parse(http.Request, body), null);
+        if (type != "Binary" || !IsRawContent(http.Request, body.Span)) return (input.Parse(http.Request, body), null);
         var conformance = http.RequestServices.GetRequiredService<ConformanceContext>();
         var securityContext = http.Request.Headers[SecurityContextHeader].ToString();
         var resource = FromRaw(conformance, http.Request.ContentType, id, securityContext.Length > 0 ? securityContext : null);
         return (resource, body.Length > 0 ? body : null);
+    }
+
+    /// <summary>
+    /// Whether the body of a Binary create or update is its raw content (R4 binary.html#rest): "the data is accepted as
+    /// is and treated as the binary content of a Binary, including when the content type is "application/xml" or
+    /// "application/json", except when the content type is "application/fhir+xml" or "application/fhir+json", except
+    /// for the special case where the content is actually a Binary resource". So a CDA document sent as
+    /// <c>text/xml</c> or <c>application/xml</c> is a Binary of that content type, while a Binary resource sent with the
+    /// legacy <c>xml</c>/<c>json</c> media types is still read as FHIR. A body without a Content-Type is FHIR, as before.
+    /// </summary>
+    public static bool IsRawContent(HttpRequest request, ReadOnlySpan<byte> body)
+    {
+        if (!Microsoft.Net.Http.Headers.MediaTypeHeaderValue.TryParse(request.ContentType, out var media) || media.MediaType.Value is null)
+            return FhirInput.Kind(request, body) == BodyKind.Other;
+        return media.MediaType.Value.ToLowerInvariant() switch
+        {
+            "application/fhir+json" or "application/fhir+xml" or "application/json+fhir" or "application/xml+fhir" => false,
+            "application/json" or "text/json" => !IsJsonBinary(body),
+            "application/xml" or "text/xml" => !IsXmlBinary(body),
+            _ => true,
+        };
+    }
+
+    // A JSON object whose top-level resourceType is Binary (its other members skipped, not read).
+    private static bool IsJsonBinary(ReadOnlySpan<byte> body)
+    {
+        try
+        {
+            var reader = new Utf8JsonReader(body, new JsonReaderOptions { CommentHandling = JsonCommentHandling.Skip });
+            if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject) return false;
+            while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+            {
+                if (reader.ValueTextEquals("resourceType"u8))
+                    return reader.Read() && reader.TokenType == JsonTokenType.String && reader.ValueTextEquals("Binary"u8);
+                reader.Read();
+                reader.Skip();
+            }
+            return false;
+        }
+        catch (JsonException)
+        {
+            return false;
+        }
+    }
+
+    // An XML document whose root element is FHIR's Binary (the first element, after the prolog and comments), read
+    // from the body's first 64 KB: a root element not begun by then is not a Binary's.
+    private static bool IsXmlBinary(ReadOnlySpan<byte> body)
+    {
+        try
+        {
+            using var stream = new MemoryStream(body[..Math.Min(body.Length, 64 * 1024)].ToArray(), writable: false);
+            using var reader = System.Xml.XmlReader.Create(stream, new System.Xml.XmlReaderSettings { DtdProcessing = System.Xml.DtdProcessing.Prohibit, XmlResolver = null });
+            return reader.MoveToContent() == System.Xml.XmlNodeType.Element && reader.LocalName == "Binary" && reader.NamespaceURI == "http://hl7.org/fhir";
+        }
+        catch (System.Xml.XmlException)
+        {
+            return false;
+        }
     }
 
     /// <summary>The Binary of raw content, without its data: its content type, id and security context (R4 binary.html#rest).</summary>
@@ -67,7 +126,7 @@ internal static class BinaryContent
         var output = http.RequestServices.GetRequiredService<FhirOutput>();
         var response = http.Response;
         var body = version.Body!;
-        if (!AsksForFhir(http.Request))
+        if (!AsksForFhir(http.Request, Describe(http, body).ContentType))
         {
             if (version.ContentLength is not { } length)
             {
@@ -134,14 +193,31 @@ internal static class BinaryContent
     // A multiple of 3 bytes, so that no piece leaves the base64 encoder a remainder to carry.
     private const int PieceBytes = 3 * 32 * 1024;
 
-    /// <summary>Binary is served raw unless the client names a FHIR format (R4 binary.html#rest): <c>_format</c>, or a FHIR or JSON/XML Accept.</summary>
-    public static bool AsksForFhir(HttpRequest request)
+    /// <summary>
+    /// Binary is served raw unless the client names a FHIR format (R4 binary.html#rest): <c>_format</c>, a FHIR media
+    /// type, or the legacy <c>application/json</c> / <c>application/xml</c> (also <c>text/…</c>) when the Binary's own
+    /// content is not of that kind: a CDA stored as <c>text/xml</c> asked for as <c>application/xml</c> is its bytes.
+    /// </summary>
+    public static bool AsksForFhir(HttpRequest request, string? contentType)
     {
         if (request.Query.ContainsKey("_format")) return true;
+        var own = Kind(contentType);
         var accept = request.GetTypedHeaders().Accept;
         return accept.Any(a => a.MediaType.Value is { } m && (m.Contains("fhir", StringComparison.OrdinalIgnoreCase)
-                                                                || m.Equals("application/json", StringComparison.OrdinalIgnoreCase)
-                                                                || m.Equals("application/xml", StringComparison.OrdinalIgnoreCase)));
+                                                                || m.ToLowerInvariant() is "application/json" or "application/xml" && Kind(m) != own));
+    }
+
+    // "json" or "xml" for the legacy media types that may name a FHIR format or plain content, null otherwise.
+    private static string? Kind(string? mediaType)
+    {
+        if (mediaType is null) return null;
+        var semicolon = mediaType.IndexOf(';');
+        return (semicolon < 0 ? mediaType : mediaType[..semicolon]).Trim().ToLowerInvariant() switch
+        {
+            "application/json" or "text/json" => "json",
+            "application/xml" or "text/xml" => "xml",
+            _ => null,
+        };
     }
 
     private static (string? ContentType, string? SecurityContext) Describe(HttpContext http, byte[] body)

@@ -126,6 +126,7 @@ public sealed class Capabilities(ConformanceContext conformance, ServerSettings 
             Terminology.TerminologyCapabilities.AddOperations((JsonObject)resources[^1]!, type);
             SnapshotEndpoints.AddOperation((JsonObject)resources[^1]!, type);
             ValidateEndpoint.AddOperation((JsonObject)resources[^1]!);
+            EverythingEndpoint.AddOperation((JsonObject)resources[^1]!, type);
         }
         var statement = new JsonObject { ["resourceType"] = "CapabilityStatement" };
         Describe(statement, settings, startedAt);

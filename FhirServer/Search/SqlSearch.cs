@@ -547,8 +547,15 @@ public sealed partial class SqlSearch(SqlResourceStore store, TimeProvider clock
             // One condition per target type, ORed: a reference matches if its target matches that type's clause.
             var targets = chain.Targets.Select(target =>
                 $"(s.target_type = {sql.Arg(target.Type)} AND {Condition(sql, target.Type, target.Inner, baseUrl, "s.target_id")})");
-            return $"SELECT s.id FROM search_reference s WHERE s.type = {t} AND s.param = {sql.Arg(clause.Code)} " +
-                   $"AND ({string.Join(" OR ", targets)})";
+            var stored = $"SELECT s.id FROM search_reference s WHERE s.type = {t} AND s.param = {sql.Arg(clause.Code)} " +
+                         $"AND ({string.Join(" OR ", targets)})";
+            // The same chain evaluated inside contained resources (R4 search.html#contained): their rows are the
+            // container's, under the chain's name with its type (SearchIndexer.ContainedParam).
+            // One level: a contained resource's own contained links are not indexed (a clause already on a contained
+            // resource's rows, named with a '.', has no further contained alternative).
+            var contained = chain.Targets.Where(target => !clause.Code.Contains('.') && InContained(target.Inner))
+                .Select(target => Ids(sql, type, target.Inner with { Code = SearchIndexer.ContainedParam(clause.Code, target.Type, target.Inner.Code) }, baseUrl));
+            return string.Join(" UNION ", contained.Prepend(stored));
         }
         if (clause.Code == "_id" && clause.Parameter is null)
             return $"SELECT r.id FROM resource_current r WHERE r.type = {t} AND r.id IN ({string.Join(", ", clause.Values.Select(v => sql.Arg(v.Raw)))})";
@@ -564,6 +571,15 @@ public sealed partial class SqlSearch(SqlResourceStore store, TimeProvider clock
         var p = sql.Arg(clause.Code);
         return $"SELECT s.id FROM {Table(clause)} s WHERE s.type = {t} AND s.param = {p} AND {AnyValue(sql, clause, baseUrl)}";
     }
+
+    /// <summary>
+    /// Whether a chain's last link can be matched on the rows of contained resources: a parameter's own values, or a
+    /// chain from there to stored resources (a contained PractitionerRole's <c>organization.name</c>). Not
+    /// <c>:not</c>, <c>:missing</c>, <c>_has</c>, <c>_id</c> or <c>_lastUpdated</c> (which contained resources have
+    /// no rows of), nor a chain whose contained link is not the first one.
+    /// </summary>
+    private static bool InContained(SearchClause inner) =>
+        inner is { Parameter: not null, Has: null, Missing: null } && inner.Modifier != "not";
 
     /// <summary>
     /// A clause's values, ORed, on index rows aliased <c>s</c>. Values that are one column's equality (a token's bare

@@ -25,7 +25,8 @@ public static class SortValues
     {
         foreach (var group in entries.GroupBy(e => e.Param))
         {
-            if (FullText.Of(group.Key) is not null) continue;
+            // Nor do the rows of contained resources (SearchIndexer.ContainedParam): no _sort names them.
+            if (FullText.Of(group.Key) is not null || group.Key.Contains('.')) continue;
             string? low = null, high = null;
             foreach (var entry in group)
             {

@@ -212,6 +212,11 @@ public class SearchIndexerTests
         Assert.That(Values(entries, "subject"), Is.EqualTo(new[] { new ReferenceIndex("Patient", "p1", null) }));
         Assert.That(Values(entries, "patient"), Is.EqualTo(new[] { new ReferenceIndex("Patient", "p1", null) }));
         Assert.That(Values(entries, "based-on"), Is.Empty, "a reference to a contained resource is not indexed");
+        // The contained resource's own rows are, on the container, under the chain's name (R4 search.html#contained).
+        Assert.That(Values(entries, "based-on:ServiceRequest.subject"), Is.EqualTo(new[] { new ReferenceIndex("Patient", "p1", null) }));
+        Assert.That(Values(entries, "based-on:ServiceRequest.status"), Is.EqualTo(new[] { new TokenIndex(null, "active") }));
+        Assert.That(entries.Where(e => e.Param.StartsWith("based-on:", StringComparison.Ordinal)).Select(e => e.Param),
+            Has.None.EqualTo("based-on:ServiceRequest._id").And.None.EqualTo("based-on:ServiceRequest._lastUpdated"));
         Assert.That(Values(entries, "performer"), Is.EqualTo(new[]
         {
             new ReferenceIndex(null, null, null) { IdentifierSystem = "urn:oid:1.2.250.1.71.4.2.1", IdentifierValue = "810002909371" },

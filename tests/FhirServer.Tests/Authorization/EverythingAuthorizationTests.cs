@@ -61,6 +61,12 @@ public class EverythingAuthorizationTests(string store)
 
         (status, bundle) = await Send(HttpMethod.Get, "/Patient/p1/$everything?_type=Immunization", "scope=patient/Patient.rs scope=patient/Observation.rs patient=p1");
         Assert.That(status, Is.EqualTo(HttpStatusCode.Forbidden), bundle.ToString());
+
+        // The POST form reads, as the GET: a read scope is enough, and it is bounded the same way.
+        (status, bundle) = await Send(HttpMethod.Post, "/Patient/p1/$everything", "scope=patient/Patient.rs scope=patient/Observation.rs patient=p1",
+            """{"resourceType":"Parameters","parameter":[{"name":"_count","valueInteger":10}]}""");
+        Assert.That(status, Is.EqualTo(HttpStatusCode.OK), bundle.ToString());
+        Assert.That(FrenchFlowClient.Entries(bundle), Is.EquivalentTo(new[] { "Patient/p1", "Observation/o-p1" }));
     }
 
     [Test]

@@ -138,8 +138,8 @@ public class BinaryStorageTests(string store) : ServerTests(store)
         Assert.That(await Stored(id), Is.EqualTo((false, (long?)first.Length, (long?)first.Length)));
 
         var second = "<ClinicalDocument>v2</ClinicalDocument>"u8.ToArray();
-        // text/xml is a FHIR format on this server (FhirInput.Kind): raw XML content goes as another media type.
-        using (var put = Raw(HttpMethod.Put, $"/Binary/{id}", second, "application/octet-stream"))
+        // A raw XML document is content of a Binary (R4 binary.html#rest), as any non-FHIR media type.
+        using (var put = Raw(HttpMethod.Put, $"/Binary/{id}", second, "text/xml"))
             Assert.That((await Client.SendAsync(put)).StatusCode, Is.EqualTo(HttpStatusCode.OK));
 
         Assert.That(await (await Client.GetAsync($"/Binary/{id}")).Content.ReadAsByteArrayAsync(), Is.EqualTo(second), "current, raw");

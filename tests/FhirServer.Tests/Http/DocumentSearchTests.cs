@@ -113,6 +113,9 @@ public class DocumentSearchTests(string store) : ServerTests(store, new()
         yield return Case("List?source=Practitioner/ex-practitioner", MS);
         yield return Case("List?source.given=Hélène", MS);
         yield return Case("List?source.family=lefevre", MS);
+        // Authors held as contained resources (MHD's contained sender, PDSm's contained PractitionerRole).
+        yield return Case("List?source.email=JohnMoehrke@gmail.com", MS, MSC);
+        yield return Case("List?source:PractitionerRole.identifier=https://rpps.esante.gouv.fr|1011848351", SS);
         yield return Case("List?status=current", SS, F, MF, MS, MSC);
         yield return Case($"List?designationType={Mos}TRE_R02-SecteurActivite/FHIR/TRE-R02-SecteurActivite|SA05", SS);
         yield return Case("List?designationType=http://snomed.info/sct|284548004", MF);

@@ -5,7 +5,8 @@ namespace FhirServer.Tests.Http;
 
 /// <summary>
 /// <c>Patient/{id}/$everything</c> (R4 patient-operation-everything.html) on each store: the patient's compartment
-/// whole and only it, paged with next links, <c>_type</c>, <c>_since</c>, and the refusals.
+/// whole and only it, paged with next links, <c>_type</c>, <c>_since</c>, <c>start</c>/<c>end</c>, the POST
+/// form, and the refusals.
 /// </summary>
 [TestFixture("sqlite")]
 [TestFixture("postgres")]
@@ -116,7 +117,91 @@ public class EverythingTests(string store) : ServerTests(store)
             Assert.That(outcome.GetProperty("resourceType").GetString(), Is.EqualTo("OperationOutcome"));
             if (expression.Length > 0) Assert.That(FrenchFlowClient.Issues(outcome), Does.EndWith("@ " + expression), url);
         }
-        var (_, ignored) = await Fhir.Get("/Patient/ev-2/$everything?start=2020-01-01");
-        Assert.That(ignored.GetProperty("entry").EnumerateArray().Last().GetProperty("resource").GetProperty("resourceType").GetString(), Is.EqualTo("OperationOutcome"));
+        foreach (var (url, expression) in new[]
+                 {
+                     ("/Patient/ev-1/$everything?start=yesterday", "start"),
+                     ("/Patient/ev-1/$everything?start=2025-01-01&start=2024-01-01", "start"),
+                     ("/Patient/ev-1/$everything?start=2025-01-01&end=2024-12-31", "end"),
+                 })
+        {
+            var (status, outcome) = await Fhir.Get(url);
+            Assert.That(status, Is.EqualTo(HttpStatusCode.BadRequest), url + "\n" + outcome);
+            Assert.That(FrenchFlowClient.Issues(outcome), Does.EndWith("@ " + expression), url);
+        }
+        foreach (var (body, expression) in new[]
+                 {
+                     ("""{"resourceType":"Patient"}""", "Patient"),
+                     ("""{"resourceType":"Parameters","parameter":[{"name":"code","valueCode":"x"}]}""", "code"),
+                     ("""{"resourceType":"Parameters","parameter":[{"name":"start","valueString":"2025-13-01"}]}""", "start"),
+                 })
+        {
+            var (status, outcome) = await Fhir.Send(HttpMethod.Post, "/Patient/ev-1/$everything", body);
+            Assert.That(status, Is.EqualTo(HttpStatusCode.BadRequest), body + "\n" + outcome);
+            Assert.That(FrenchFlowClient.Issues(outcome), Does.Contain(expression), body);
+        }
+    }
+
+    // ev-3: care dates in different elements per type, and resources without one.
+    private async Task<Dictionary<string, string>> CareDated()
+    {
+        if ((await Fhir.Get("/Patient/ev-3")).Status != HttpStatusCode.OK)
+        {
+            await Fhir.Put("""{"resourceType":"Patient","id":"ev-3","name":[{"family":"Vert"}]}""");
+            static string Dated(string id, string? date) => Observation("ev-3", 0)
+                .Replace("{\"resourceType\":\"Observation\",", $"{{\"resourceType\":\"Observation\",\"id\":\"{id}\"," + (date is null ? "" : $"\"effectiveDateTime\":\"{date}\","));
+            await Fhir.Put(Dated("ev3-o2024", "2024-03-01"));
+            await Fhir.Put(Dated("ev3-o2025", "2025-06-01T10:00:00Z"));
+            await Fhir.Put(Dated("ev3-onone", null));
+            await Fhir.Put(Immunization("ev-3").Replace("{\"resourceType\":\"Immunization\",", "{\"resourceType\":\"Immunization\",\"id\":\"ev3-imm\","));
+            await Fhir.Put("""{"resourceType":"MedicationRequest","id":"ev3-mr","status":"active","intent":"order","medicationCodeableConcept":{"text":"x"},"subject":{"reference":"Patient/ev-3"},"authoredOn":"2023-01-10"}""");
+        }
+        return new() { ["o2024"] = "Observation/ev3-o2024", ["o2025"] = "Observation/ev3-o2025", ["onone"] = "Observation/ev3-onone",
+            ["imm"] = "Immunization/ev3-imm", ["mr"] = "MedicationRequest/ev3-mr" };
+    }
+
+    [Test]
+    public async Task Start_and_end_bound_the_care_dates_and_keep_what_has_none()
+    {
+        var r = await CareDated();
+        var (from2025, _) = await Walk("/Patient/ev-3/$everything?start=2025-01-01&_count=2");
+        Assert.That(from2025, Is.EquivalentTo(new[] { "Patient/ev-3", r["o2025"], r["onone"], r["imm"] }), "the Patient, the care from 2025, the Observation without a date");
+        var (until2024, _) = await Walk("/Patient/ev-3/$everything?end=2024-12-31");
+        Assert.That(until2024, Is.EquivalentTo(new[] { "Patient/ev-3", r["o2024"], r["onone"], r["mr"] }), "authoredOn is a prescription's care date");
+        var (in2024, _) = await Walk("/Patient/ev-3/$everything?start=2024-01-01&end=2024-12-31");
+        Assert.That(in2024, Is.EquivalentTo(new[] { "Patient/ev-3", r["o2024"], r["onone"] }));
+        // A day's care: the Observation of 2025-06-01T10:00Z lies within it.
+        var (day, _) = await Walk("/Patient/ev-3/$everything?start=2025-06-01&end=2025-06-01&_type=Observation");
+        Assert.That(day, Is.EquivalentTo(new[] { r["o2025"], r["onone"] }));
+    }
+
+    [Test]
+    public async Task The_POST_form_takes_a_Parameters_body()
+    {
+        var r = await CareDated();
+        var (status, page) = await Fhir.Send(HttpMethod.Post, "/Patient/ev-3/$everything", """
+            {"resourceType":"Parameters","parameter":[{"name":"start","valueDate":"2025-01-01"},{"name":"_type","valueCode":"Observation,Immunization"},
+             {"name":"_count","valueInteger":2}]}
+            """);
+        Assert.That(status, Is.EqualTo(HttpStatusCode.OK), page.ToString());
+        var matches = FrenchFlowClient.Entries(page);
+        Assert.That(FrenchFlowClient.Link(page, "next"), Is.Not.Null, "two per page");
+        var (rest, _) = await Walk(FrenchFlowClient.Relative(FrenchFlowClient.Link(page, "next")!));
+        Assert.That(matches.Concat(rest), Is.EquivalentTo(new[] { r["o2025"], r["onone"], r["imm"] }));
+        // An empty body is the GET.
+        var (empty, all) = await Fhir.Send(HttpMethod.Post, "/Patient/ev-3/$everything?_type=MedicationRequest");
+        Assert.That(empty, Is.EqualTo(HttpStatusCode.OK), all.ToString());
+        Assert.That(FrenchFlowClient.Entries(all), Is.EqualTo(new[] { r["mr"] }));
+    }
+
+    [Test]
+    public async Task The_CapabilityStatement_names_the_operation()
+    {
+        var (_, statement) = await Fhir.Get("/metadata");
+        var resources = statement.GetProperty("rest")[0].GetProperty("resource").EnumerateArray().ToList();
+        var patient = resources.Single(r => r.GetProperty("type").GetString() == "Patient");
+        Assert.That(patient.GetProperty("operation").EnumerateArray().Select(o => (o.GetProperty("name").GetString(), o.GetProperty("definition").GetString())),
+            Does.Contain(("everything", "http://hl7.org/fhir/OperationDefinition/Patient-everything")));
+        var observation = resources.Single(r => r.GetProperty("type").GetString() == "Observation");
+        Assert.That(observation.GetProperty("operation").EnumerateArray().Select(o => o.GetProperty("name").GetString()), Does.Not.Contain("everything"));
     }
 }

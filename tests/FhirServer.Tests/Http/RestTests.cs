@@ -176,7 +176,7 @@ public class RestTests(string store) : ServerTests(store)
         foreach (var (method, url, where) in new[]
                  {
                      (HttpMethod.Get, $"/Patient/{id}/$summary", $"Patient/{id}"),
-                     (HttpMethod.Post, $"/Patient/{id}/$everything", $"Patient/{id}"),
+                     (HttpMethod.Post, $"/Patient/{id}/$summary", $"Patient/{id}"),
                      (HttpMethod.Get, "/Patient/$match", "Patient"),
                      (HttpMethod.Post, "/Patient/$match", "Patient"),
                      (HttpMethod.Post, "/$convert", "the system level"),
