@@ -1,5 +1,6 @@
 using FhirServer.Smart.ProSanteConnect;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.DataProtection;
 using OpenIddict.Server;
 using static OpenIddict.Abstractions.OpenIddictConstants;
@@ -152,8 +153,10 @@ public static class SmartServer
             openIddict.AddProSanteConnect(smart.ProSanteConnect, server, keys);
             loginPage.Providers.Add(new LoginPage.Provider("Pro Santé Connect", ProSanteConnectEndpoints.LoginPath));
         }
-        // Bearer tokens authenticate the API; the session cookie only the authorization server's pages that read it.
-        services.AddAuthentication(OpenIddictValidationAspNetCoreDefaults.AuthenticationScheme);
+        // Bearer tokens authenticate the API (OpenIddict's validation, its successes kept for a repeated token:
+        // CachedBearerAuthentication); the session cookie only the authorization server's pages that read it.
+        services.AddAuthentication(CachedBearerAuthentication.SchemeName)
+            .AddScheme<AuthenticationSchemeOptions, CachedBearerAuthentication>(CachedBearerAuthentication.SchemeName, CachedBearerAuthentication.Configure);
     }
 
     /// <summary>Creates OpenIddict's tables when missing and registers the configured clients.</summary>
