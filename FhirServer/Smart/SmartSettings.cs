@@ -37,7 +37,8 @@ public sealed class SmartSettings
 
     /// <summary>
     /// Seconds a bearer token's entry in the token store (its status, expiration) is kept in memory between requests, so
-    /// that each request does not query the store. A revocation on this server takes effect at once; one on another
+    /// that each request does not query the store; the principal validated from the token is kept as long as its entry
+    /// (<see cref="CachedBearerAuthentication"/>). A revocation on this server takes effect at once; one on another
     /// server sharing the store is seen here within this time. 0: the store is queried on every request.
     /// </summary>
     public int TokenStatusCacheSeconds { get; set; } = 5;
