@@ -44,6 +44,19 @@ public sealed class AccessContext
     /// </summary>
     public Access Decide(string type, Interactions interaction)
     {
+        if (_decisions.TryGetValue((type, interaction), out var decided)) return decided;
+        decided = DecideNow(type, interaction);
+        // An access context lives as long as its principal (kept across the requests of one token): its decisions too,
+        // for as many types as a server has.
+        if (_decisions.Count < MaxDecisions) _decisions.TryAdd((type, interaction), decided);
+        return decided;
+    }
+
+    private const int MaxDecisions = 1024;
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<(string, Interactions), Access> _decisions = new();
+
+    private Access DecideNow(string type, Interactions interaction)
+    {
         Access? best = null;
         foreach (var scope in Scopes)
         {

@@ -17,6 +17,10 @@ public sealed class AccessPolicy(IHttpContextAccessor accessor, IServiceProvider
 {
     private static readonly object Key = new();
 
+    // A principal kept across requests (the same bearer token: Smart.CachedBearerAuthentication) gives the same access,
+    // read from its claims once; the table holds it only as long as the principal lives.
+    private readonly System.Runtime.CompilerServices.ConditionalWeakTable<System.Security.Claims.ClaimsPrincipal, AccessContext> _contexts = new();
+
     /// <summary>The access of the current request; null when nothing is restricted.</summary>
     public AccessContext? Current
     {
@@ -24,7 +28,7 @@ public sealed class AccessPolicy(IHttpContextAccessor accessor, IServiceProvider
         {
             if (accessor.HttpContext is not { } http || http.GetEndpoint()?.Metadata.GetMetadata<FhirAccessRequired>() is null) return null;
             if (http.Items.TryGetValue(Key, out var cached)) return (AccessContext)cached!;
-            var context = AccessContext.From(http.User);
+            var context = _contexts.GetValue(http.User, AccessContext.From);
             http.Items[Key] = context;
             return context;
         }

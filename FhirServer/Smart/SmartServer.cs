@@ -1,5 +1,6 @@
 using FhirServer.Smart.ProSanteConnect;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.DataProtection;
 using OpenIddict.Server;
 using static OpenIddict.Abstractions.OpenIddictConstants;
@@ -68,6 +69,7 @@ public static class SmartServer
         services.AddSingleton<ContractClaims>();
         services.AddSingleton<TokenStatusCache>();
         services.AddSingleton<TokenEntryCheck>();
+        services.AddSingleton<AccessTokenSigning>();
 
         var openIddict = services.AddOpenIddict();
         openIddict
@@ -98,8 +100,10 @@ public static class SmartServer
                 o.SetRefreshTokenLifetime(TimeSpan.FromDays(smart.RefreshTokenDays));
                 // A refresh token is spent when used (rolling tokens): used again, it is refused.
                 o.SetRefreshTokenReuseLeeway(TimeSpan.FromSeconds(smart.RefreshTokenReuseSeconds));
-                // The newest key first: OpenIddict signs with the first; the others are published in the JWKS.
+                // The newest RSA key first: OpenIddict signs with the first; the others are published in the JWKS. The
+                // ECDSA keys after them sign access tokens (AccessTokenSigning).
                 foreach (var key in keys.SigningKeys) o.AddSigningKey(key);
+                foreach (var key in keys.AccessTokenKeys) o.AddSigningKey(key);
                 o.AddEncryptionKey(keys.EncryptionKey);
                 // Access tokens are signed JWTs, not encrypted ones: a resource server (or a test) reads them with the JWKS.
                 o.DisableAccessTokenEncryption();
@@ -113,6 +117,7 @@ public static class SmartServer
                 // The authorization endpoint's SMART part (sign-in, launch, picker, consent) is ours: AuthorizeEndpoint.
                 o.UseAspNetCore().DisableTransportSecurityRequirement().EnableAuthorizationEndpointPassthrough().EnableErrorPassthrough();
                 o.AddEventHandler<OpenIddictServerEvents.HandleTokenRequestContext>(b => b.UseSingletonHandler<ClientCredentialsGrant>());
+                o.AddEventHandler<OpenIddictServerEvents.GenerateTokenContext>(b => b.UseSingletonHandler<AccessTokenSigning>().SetOrder(AccessTokenSigning.Order));
                 o.AddEventHandler<OpenIddictServerEvents.ProcessAuthenticationContext>(b => b.UseSingletonHandler<ClientAssertionReplay>()
                     .AddFilter<OpenIddictServerHandlerFilters.RequireClientAssertionPrincipal>()
                     .SetOrder(OpenIddictServerHandlers.ValidateClientAssertionWellknownClaims.Descriptor.Order + 1));
@@ -152,8 +157,10 @@ public static class SmartServer
             openIddict.AddProSanteConnect(smart.ProSanteConnect, server, keys);
             loginPage.Providers.Add(new LoginPage.Provider("Pro Santé Connect", ProSanteConnectEndpoints.LoginPath));
         }
-        // Bearer tokens authenticate the API; the session cookie only the authorization server's pages that read it.
-        services.AddAuthentication(OpenIddictValidationAspNetCoreDefaults.AuthenticationScheme);
+        // Bearer tokens authenticate the API (OpenIddict's validation, its successes kept for a repeated token:
+        // CachedBearerAuthentication); the session cookie only the authorization server's pages that read it.
+        services.AddAuthentication(CachedBearerAuthentication.SchemeName)
+            .AddScheme<AuthenticationSchemeOptions, CachedBearerAuthentication>(CachedBearerAuthentication.SchemeName, CachedBearerAuthentication.Configure);
     }
 
     /// <summary>Creates OpenIddict's tables when missing and registers the configured clients.</summary>

@@ -29,8 +29,16 @@ public sealed class SmartSettings
     public int AccessTokenMinutes { get; set; } = 60;
 
     /// <summary>
+    /// How access tokens are signed: <c>ES256</c> (ECDSA P-256, the default: a signature costs a fraction of an RSA
+    /// one) or <c>RS256</c> (the RSA key, for resource servers that read only RSA). Identity tokens are RS256 either way
+    /// (OpenID Connect); the JWKS publishes both keys.
+    /// </summary>
+    public string AccessTokenAlgorithm { get; set; } = "ES256";
+
+    /// <summary>
     /// Seconds a bearer token's entry in the token store (its status, expiration) is kept in memory between requests, so
-    /// that each request does not query the store. A revocation on this server takes effect at once; one on another
+    /// that each request does not query the store; the principal validated from the token is kept as long as its entry
+    /// (<see cref="CachedBearerAuthentication"/>). A revocation on this server takes effect at once; one on another
     /// server sharing the store is seen here within this time. 0: the store is queried on every request.
     /// </summary>
     public int TokenStatusCacheSeconds { get; set; } = 5;
@@ -149,6 +157,8 @@ public sealed class SmartSettings
             if (value <= 0) throw new ConfigurationException($"Smart:{name} is {value}: it must be a positive number.");
         if (TokenStatusCacheSeconds < 0)
             throw new ConfigurationException($"Smart:TokenStatusCacheSeconds is {TokenStatusCacheSeconds}: it must be 0 (the store on every request) or more.");
+        if (AccessTokenAlgorithm is not ("ES256" or "RS256"))
+            throw new ConfigurationException($"Smart:AccessTokenAlgorithm is '{AccessTokenAlgorithm}': use ES256 or RS256.");
         if (RefreshTokenReuseSeconds < 0) throw new ConfigurationException($"Smart:RefreshTokenReuseSeconds is {RefreshTokenReuseSeconds}: it must be 0 (no reuse) or more.");
         if (JwksCacheMinutes < 0) throw new ConfigurationException($"Smart:JwksCacheMinutes is {JwksCacheMinutes}: it must be 0 (no cache) or more.");
         var seen = new HashSet<string>(StringComparer.Ordinal);

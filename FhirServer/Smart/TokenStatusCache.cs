@@ -1,4 +1,7 @@
 using System.Collections.Concurrent;
+using System.Security.Claims;
+using OpenIddict.Abstractions;
+using static OpenIddict.Abstractions.OpenIddictConstants;
 
 namespace FhirServer.Smart;
 
@@ -8,6 +11,12 @@ namespace FhirServer.Smart;
 /// change made through this server's token manager (revocation, a refresh token's rotation, an expiration moved)
 /// evicts the entry at once (<see cref="SmartTokenManager{TToken}"/>); a change made by another server sharing the
 /// store is seen once the entry is older than the configured time. 0 seconds: nothing is kept.
+/// <para>
+/// Beside each entry, the principal OpenIddict validated from the token (<see cref="KeepPrincipal"/>), found again by
+/// a hash of the token (<see cref="TryGetPrincipal"/>, for <see cref="CachedBearerAuthentication"/>): given only while
+/// the token's entry is kept, <c>valid</c>, and the token not expired, so it lives no longer than the entry and goes
+/// with it (a revocation, any eviction).
+/// </para>
 /// </summary>
 public sealed class TokenStatusCache(SmartSettings settings, TimeProvider time)
 {
@@ -19,6 +28,7 @@ public sealed class TokenStatusCache(SmartSettings settings, TimeProvider time)
         DateTimeOffset? CreationDate, DateTimeOffset? ExpirationDate);
 
     private readonly ConcurrentDictionary<string, (Entry Entry, DateTimeOffset Until)> _entries = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, (ClaimsPrincipal Principal, string Id, DateTimeOffset Expires)> _principals = new(StringComparer.Ordinal);
     private long _generation;
 
     public bool Enabled => settings.TokenStatusCacheSeconds > 0;
@@ -55,14 +65,58 @@ public sealed class TokenStatusCache(SmartSettings settings, TimeProvider time)
     {
         Interlocked.Increment(ref _generation);
         _entries.Clear();
+        _principals.Clear();
     }
 
     internal int Count => _entries.Count;
+
+    internal int PrincipalCount => _principals.Count;
+
+    /// <summary>
+    /// The principal kept for that token (by <paramref name="key"/>, a hash of it): only while the token's entry is
+    /// kept and <c>valid</c> and the token has not expired; false sends the token through the whole validation again.
+    /// </summary>
+    public bool TryGetPrincipal(string key, out ClaimsPrincipal principal)
+    {
+        principal = null!;
+        if (!Enabled || !_principals.TryGetValue(key, out var kept)) return false;
+        var now = time.GetUtcNow();
+        if (kept.Expires <= now || !_entries.TryGetValue(kept.Id, out var entry) || entry.Until <= now || entry.Entry.Status != Statuses.Valid)
+        {
+            _principals.TryRemove(key, out _);
+            return false;
+        }
+        principal = kept.Principal;
+        return true;
+    }
+
+    /// <summary>
+    /// Keeps the principal just validated from a token (its entry read through this cache a moment ago), under
+    /// <paramref name="key"/>, a hash of the token; nothing when the token has no identifier or expiration date, or its
+    /// entry is no longer kept (evicted meanwhile).
+    /// </summary>
+    public void KeepPrincipal(string key, ClaimsPrincipal principal)
+    {
+        if (!Enabled || principal.GetTokenId() is not { Length: > 0 } id || principal.GetExpirationDate() is not { } expires) return;
+        var generation = Interlocked.Read(ref _generation);
+        if (!_entries.TryGetValue(id, out var entry) || entry.Entry.Status != Statuses.Valid) return;
+        var now = time.GetUtcNow();
+        if (_principals.Count >= MaxEntries) TrimPrincipals(now);
+        _principals[key] = (principal, id, expires);
+        if (Interlocked.Read(ref _generation) != generation) _principals.TryRemove(key, out _);
+    }
 
     private void Trim(DateTimeOffset now)
     {
         foreach (var (id, kept) in _entries)
             if (kept.Until <= now) _entries.TryRemove(id, out _);
         if (_entries.Count >= MaxEntries) _entries.Clear();
+    }
+
+    private void TrimPrincipals(DateTimeOffset now)
+    {
+        foreach (var (key, kept) in _principals)
+            if (kept.Expires <= now || !_entries.TryGetValue(kept.Id, out var entry) || entry.Until <= now) _principals.TryRemove(key, out _);
+        if (_principals.Count >= MaxEntries) _principals.Clear();
     }
 }

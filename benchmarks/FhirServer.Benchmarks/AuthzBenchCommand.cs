@@ -69,8 +69,8 @@ internal static class AuthzBenchCommand
 
     private static void Claims(HttpRequestMessage request, int i) => request.Headers.Add(Header, $"scope=patient/*.rs patient=p{i}");
 
-    internal static void Print(string name, double off, double on) =>
-        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{name,-36} {off,10:F0} {on,12:F0} {on / off,6:P0}"));
+    internal static void Print(string name, double off, double on, string? more = null) =>
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{name,-36} {off,10:F0} {on,12:F0} {on / off,6:P0}") + (more is null ? "" : "   " + more));
 
     internal sealed record Server(WebApplication App, string Base) : IAsyncDisposable
     {

@@ -14,11 +14,13 @@ using static OpenIddict.Abstractions.OpenIddictConstants;
 namespace FhirServer.Cli;
 
 /// <summary>
-/// <c>bench smart</c>: SMART authorization with real access tokens. The same SQLite data served in-process with
-/// <c>--auth off</c>, then with <c>--auth smart</c> and a backend client (RS384 key, inline JWKS): GET Patient/{id} with
-/// a <c>system/*.rs</c> token and with the patient's own <c>patient/*.rs</c> token, <c>Patient/{id}/Observation</c> and
-/// <c>Observation</c> (bounded by the token's compartment) with the patient's token; and the token endpoint's rate of
-/// backend services tokens (client_credentials, one fresh signed assertion each, made before the clock starts).
+/// <c>bench smart</c>: SMART authorization with real access tokens. SQLite data loaded once, then copies of it served
+/// in-process side by side with <c>--auth off</c> and with <c>--auth smart</c> and a backend client (RS384 key, inline
+/// JWKS): GET Patient/{id} with a <c>system/*.rs</c> token and with the patient's own <c>patient/*.rs</c> token,
+/// <c>Patient/{id}/Observation</c> and <c>Observation</c> (bounded by the token's compartment) with the patient's token,
+/// each measured off then smart, round after round (<c>--rounds</c>), so the ratios are of the same moments of the
+/// machine; and the token endpoint's rate of backend services tokens (client_credentials, one fresh signed assertion
+/// each, made before the clock starts), with ES256 access tokens and, on a third server, RS256 ones.
 /// Patient tokens come from the same token endpoint: for the benchmark only, a handler turns a client_credentials
 /// request that names a <c>patient</c> into a <c>patient/*.rs</c> token for that patient (the authorization code flow
 /// would give the same token after a sign-in).
@@ -32,61 +34,95 @@ internal static class SmartBenchCommand
         var patients = new Option<int>("--patients") { Description = "Patients (5 Observations each; default 1000)", DefaultValueFactory = _ => 1000 };
         var seconds = new Option<int>("--seconds") { Description = "Seconds per measure (default 10)", DefaultValueFactory = _ => 10 };
         var clients = new Option<int>("--clients") { Description = "Concurrent clients (default 8)", DefaultValueFactory = _ => 8 };
-        var tokens = new Option<int>("--tokens") { Description = "Token requests for the token endpoint's rate (default 5000)", DefaultValueFactory = _ => 5000 };
-        var command = new Command("smart", "FHIR reads and searches with real SMART access tokens against without, and the token endpoint's rate") { patients, seconds, clients, tokens };
+        var tokens = new Option<int>("--tokens") { Description = "Token requests for the token endpoint's rate, per round (default 5000)", DefaultValueFactory = _ => 5000 };
+        var rounds = new Option<int>("--rounds") { Description = "Rounds of every measure, off and smart alternating (default 3)", DefaultValueFactory = _ => 3 };
+        var command = new Command("smart", "FHIR reads and searches with real SMART access tokens against without, and the token endpoint's rate") { patients, seconds, clients, tokens, rounds };
         command.SetAction(async (result, ct) =>
         {
-            var (n, duration, c, m) = (result.GetValue(patients), TimeSpan.FromSeconds(result.GetValue(seconds)), result.GetValue(clients), result.GetValue(tokens));
-            var data = Path.Combine(Path.GetTempPath(), "fhirserver-smart-bench-" + Guid.NewGuid().ToString("N"));
+            var (n, duration, c, m, r) = (result.GetValue(patients), TimeSpan.FromSeconds(result.GetValue(seconds)), result.GetValue(clients),
+                result.GetValue(tokens), result.GetValue(rounds));
+            var root = Path.Combine(Path.GetTempPath(), "fhirserver-smart-bench-" + Guid.NewGuid().ToString("N"));
+            var data = Path.Combine(root, "off");
             using var rsa = RSA.Create(2048);
             var key = new RsaSecurityKey(rsa) { KeyId = "bench-1" };
             Directory.CreateDirectory(data);
-            var config = Path.Combine(data, "smart.json");
-            await File.WriteAllTextAsync(config, SmartConfig(rsa), ct);
+            var config = Path.Combine(root, "smart.json");
+            await File.WriteAllTextAsync(config, SmartConfig(rsa, "ES256"), ct);
+            var rs256Config = Path.Combine(root, "smart-rs256.json");
+            await File.WriteAllTextAsync(rs256Config, SmartConfig(rsa, "RS256"), ct);
             // First: an empty value among the unmatched tokens (--registry "") would take the switch after it as its value.
             string[] extra = ["--smart-config", config, .. result.UnmatchedTokens];
             try
             {
-                double readOff, searchOff, readSystem, readPatient, searchOn, implicitOn, tokensPerSecond;
-                await using (var off = await AuthzBenchCommand.StartAsync(data, "off", extra))
+                await using (var load = await AuthzBenchCommand.StartAsync(data, "off", extra))
                 {
-                    using var http = AuthzBenchCommand.Client(off.Base, null);
+                    using var http = AuthzBenchCommand.Client(load.Base, null);
                     await AuthzBenchCommand.LoadAsync(http, n, ct);
-                    readOff = await AuthzBenchCommand.RateAsync(off.Base, n, c, duration, i => $"/Patient/p{i}", ct);
-                    searchOff = await AuthzBenchCommand.RateAsync(off.Base, n, c, duration, i => $"/Patient/p{i}/Observation", ct);
                 }
-                await using (var smart = await AuthzBenchCommand.StartAsync(data, "smart", extra, services => services.AddOpenIddict().AddServer(o =>
-                                 o.AddEventHandler<OpenIddictServerEvents.HandleTokenRequestContext>(b => b.UseInlineHandler(PatientToken).SetOrder(100_000)))))
+                // The same data for each server: copies of the loaded folder.
+                var smartData = Copy(data, Path.Combine(root, "smart"));
+                var rs256Data = Copy(data, Path.Combine(root, "smart-rs256"));
+                await using var off = await AuthzBenchCommand.StartAsync(data, "off", extra);
+                await using var smart = await AuthzBenchCommand.StartAsync(smartData, "smart", extra, PatientTokens);
+                // The token endpoint as before access tokens were signed ES256, for its rate beside the default's.
+                await using var rs256 = await AuthzBenchCommand.StartAsync(rs256Data, "smart", ["--smart-config", rs256Config, .. result.UnmatchedTokens], PatientTokens);
+                using var client = AuthzBenchCommand.Client(smart.Base, null);
+                var tokenUrl = smart.Base + "/auth/token";
+                var system = await TokenAsync(client, Assertion(key, tokenUrl), null, ct);
+                var own = new string[n];
+                for (var i = 0; i < n; i++) own[i] = await TokenAsync(client, Assertion(key, tokenUrl), "p" + i, ct);
+                void Bearer(HttpRequestMessage request, int i) => request.Headers.Authorization = new("Bearer", own[i]);
+                // Off and smart measured one after the other, round after round, so that a change of the machine's load
+                // weighs on both.
+                var measures = new (string Name, Func<Task<double>> Off, Func<Task<double>> Smart)[]
                 {
-                    using var http = AuthzBenchCommand.Client(smart.Base, null);
-                    var tokenUrl = smart.Base + "/auth/token";
-                    var system = await TokenAsync(http, Assertion(key, tokenUrl), null, ct);
-                    var own = new string[n];
-                    for (var i = 0; i < n; i++) own[i] = await TokenAsync(http, Assertion(key, tokenUrl), "p" + i, ct);
-                    readSystem = await AuthzBenchCommand.RateAsync(smart.Base, n, c, duration, i => $"/Patient/p{i}", ct, (r, _) => Bearer(r, system));
-                    readPatient = await AuthzBenchCommand.RateAsync(smart.Base, n, c, duration, i => $"/Patient/p{i}", ct, (r, i) => Bearer(r, own[i]));
-                    searchOn = await AuthzBenchCommand.RateAsync(smart.Base, n, c, duration, i => $"/Patient/p{i}/Observation", ct, (r, i) => Bearer(r, own[i]));
-                    implicitOn = await AuthzBenchCommand.RateAsync(smart.Base, n, c, duration, _ => "/Observation", ct, (r, i) => Bearer(r, own[i]));
-                    tokensPerSecond = await TokenRateAsync(http, key, tokenUrl, m, c, ct);
+                    ("GET Patient/{id}, system/*.rs token", () => Rate(off, i => $"/Patient/p{i}", null),
+                        () => Rate(smart, i => $"/Patient/p{i}", (q, _) => q.Headers.Authorization = new("Bearer", system))),
+                    ("GET Patient/{id}, the patient's token", () => Rate(off, i => $"/Patient/p{i}", null), () => Rate(smart, i => $"/Patient/p{i}", Bearer)),
+                    ("Patient/{id}/Observation, patient's token", () => Rate(off, i => $"/Patient/p{i}/Observation", null),
+                        () => Rate(smart, i => $"/Patient/p{i}/Observation", Bearer)),
+                    ("Observation, bounded by the patient's token", () => Rate(off, i => $"/Patient/p{i}/Observation", null),
+                        () => Rate(smart, _ => "/Observation", Bearer)),
+                };
+                var figures = measures.Select(_ => (Off: new List<double>(), Smart: new List<double>())).ToArray();
+                var es256 = new List<double>();
+                var rs256Rates = new List<double>();
+                for (var round = 1; round <= r; round++)
+                {
+                    for (var k = 0; k < measures.Length; k++)
+                    {
+                        figures[k].Off.Add(await measures[k].Off());
+                        figures[k].Smart.Add(await measures[k].Smart());
+                    }
+                    es256.Add(await TokenRateAsync(client, key, tokenUrl, m, c, ct));
+                    using var rsClient = AuthzBenchCommand.Client(rs256.Base, null);
+                    rs256Rates.Add(await TokenRateAsync(rsClient, key, rs256.Base + "/auth/token", m, c, ct));
+                    Console.Error.WriteLine($"round {round}/{r} done");
                 }
-                Console.WriteLine($"{"request",-44} {"off req/s",10} {"smart req/s",12} {"ratio",6}");
-                AuthzBenchCommand.Print("GET Patient/{id}, system/*.rs token", readOff, readSystem);
-                AuthzBenchCommand.Print("GET Patient/{id}, the patient's token", readOff, readPatient);
-                AuthzBenchCommand.Print("Patient/{id}/Observation, patient's token", searchOff, searchOn);
-                AuthzBenchCommand.Print("Observation, bounded by the patient's token", searchOff, implicitOn);
-                Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"token endpoint, backend services: {tokensPerSecond:F0} tokens/s ({m} requests, {c} clients)"));
+                Console.WriteLine($"{"request",-44} {"off req/s",10} {"smart req/s",12} {"ratio",6}   ratio per round (load average {File.ReadAllText("/proc/loadavg").Split(' ')[0]})");
+                for (var k = 0; k < measures.Length; k++)
+                {
+                    var (o, s) = figures[k];
+                    AuthzBenchCommand.Print(measures[k].Name, o.Average(), s.Average(),
+                        string.Join(" ", o.Zip(s, (a, b) => (b / a).ToString("P0", CultureInfo.InvariantCulture))));
+                }
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    $"token endpoint, backend services: {es256.Average():F0} tokens/s ES256 access tokens, {rs256Rates.Average():F0} tokens/s RS256 ({m} requests, {c} clients, per round: {string.Join(" ", es256.Select(x => x.ToString("F0", CultureInfo.InvariantCulture)))} / {string.Join(" ", rs256Rates.Select(x => x.ToString("F0", CultureInfo.InvariantCulture)))})"));
                 return 0;
             }
             finally
             {
-                try { Directory.Delete(data, recursive: true); } catch (IOException) { }
+                try { Directory.Delete(root, recursive: true); } catch (IOException) { }
             }
+
+            Task<double> Rate(AuthzBenchCommand.Server server, Func<int, string> path, Action<HttpRequestMessage, int>? prepare) =>
+                AuthzBenchCommand.RateAsync(server.Base, n, c, duration, path, ct, prepare);
         });
         command.TreatUnmatchedTokensAsErrors = false;
         return command;
     }
 
-    private static string SmartConfig(RSA rsa)
+    private static string SmartConfig(RSA rsa, string accessTokenAlgorithm)
     {
         var p = rsa.ExportParameters(false);
         var jwk = new JsonObject { ["kty"] = "RSA", ["kid"] = "bench-1", ["alg"] = "RS384", ["n"] = Base64UrlEncoder.Encode(p.Modulus!), ["e"] = Base64UrlEncoder.Encode(p.Exponent!) };
@@ -94,6 +130,7 @@ internal static class SmartBenchCommand
         {
             ["Smart"] = new JsonObject
             {
+                ["AccessTokenAlgorithm"] = accessTokenAlgorithm,
                 ["Clients"] = new JsonArray(new JsonObject
                 {
                     ["ClientId"] = ClientId, ["Type"] = "asymmetric", ["Jwks"] = new JsonObject { ["keys"] = new JsonArray(jwk) },
@@ -142,7 +179,20 @@ internal static class SmartBenchCommand
         return JsonDocument.Parse(body).RootElement.GetProperty("access_token").GetString()!;
     }
 
-    private static void Bearer(HttpRequestMessage request, string token) => request.Headers.Authorization = new("Bearer", token);
+    private static void PatientTokens(IServiceCollection services) => services.AddOpenIddict().AddServer(o =>
+        o.AddEventHandler<OpenIddictServerEvents.HandleTokenRequestContext>(b => b.UseInlineHandler(PatientToken).SetOrder(100_000)));
+
+    private static string Copy(string from, string to)
+    {
+        Directory.CreateDirectory(to);
+        foreach (var file in Directory.GetFiles(from, "*", SearchOption.AllDirectories))
+        {
+            var target = Path.Combine(to, Path.GetRelativePath(from, file));
+            Directory.CreateDirectory(Path.GetDirectoryName(target)!);
+            File.Copy(file, target);
+        }
+        return to;
+    }
 
     /// <summary>Tokens per second of <paramref name="clients"/> closed-loop clients, each request with its own assertion.</summary>
     private static async Task<double> TokenRateAsync(HttpClient http, SecurityKey key, string tokenUrl, int count, int clients, CancellationToken ct)

@@ -84,16 +84,26 @@ public class TokenMatrixTests(string store) : SmartServerTests(store)
         return Forge(token, p => p["exp"] = past.ToUnixTimeSeconds());
     }
 
-    // The token's claims changed, signed again with the server's newest signing key (the one that signed it).
+    // The token's claims changed, signed again with the server's key that signed it (its file is named by its kid).
     private string Forge(string token, Action<JsonObject> change)
     {
         var jwt = new JsonWebToken(token);
         var payload = JsonNode.Parse(Base64UrlEncoder.Decode(jwt.EncodedPayload))!.AsObject();
         change(payload);
-        var newest = Directory.GetFiles(_keyDirectory, "signing-*.pem").Order().Last();
-        var rsa = RSA.Create();
-        rsa.ImportFromPem(File.ReadAllText(newest));
-        var key = new RsaSecurityKey(rsa) { KeyId = jwt.Kid };
+        var pem = File.ReadAllText(Path.Combine(_keyDirectory, jwt.Kid + ".pem"));
+        SecurityKey key;
+        if (jwt.Alg.StartsWith("ES", StringComparison.Ordinal))
+        {
+            var ecdsa = ECDsa.Create();
+            ecdsa.ImportFromPem(pem);
+            key = new ECDsaSecurityKey(ecdsa) { KeyId = jwt.Kid };
+        }
+        else
+        {
+            var rsa = RSA.Create();
+            rsa.ImportFromPem(pem);
+            key = new RsaSecurityKey(rsa) { KeyId = jwt.Kid };
+        }
         return new JsonWebTokenHandler().CreateToken(payload.ToJsonString(), new SigningCredentials(key, jwt.Alg),
             new Dictionary<string, object> { ["typ"] = jwt.Typ });
     }

@@ -50,7 +50,8 @@ public class BackendServicesTests(string store) : SmartServerTests(store)
     {
         var token = await AccessToken(alg);
         var jwt = new JsonWebToken(token);
-        Assert.That(jwt.Alg, Is.EqualTo("RS256"), "the server's own RSA key signs");
+        Assert.That(jwt.Alg, Is.EqualTo("ES256"), "the server's own ECDSA key signs access tokens");
+        Assert.That(jwt.Kid, Does.StartWith("ecdsa-"));
         Assert.That(jwt.GetClaim("client_id").Value, Is.EqualTo(BackendClient));
 
         var claims = await UserClaims(token);

@@ -76,6 +76,9 @@ public class DiscoveryTests(string store) : SmartServerTests(store)
         Assert.That(key.TryGetProperty("d", out _), Is.False, "no private part");
         Assert.That(key.TryGetProperty("x5c", out _), Is.False, "a bare JWK, not a certificate");
         Assert.That(Strings(openid, "id_token_signing_alg_values_supported"), Does.Contain("RS256"));
+        var ec = jwks.GetProperty("keys").EnumerateArray().Single(k => k.GetProperty("kty").GetString() == "EC");
+        Assert.That(ec.GetProperty("crv").GetString(), Is.EqualTo("P-256"), "the key of access tokens (ES256) is published too");
+        Assert.That(ec.TryGetProperty("d", out _), Is.False, "no private part");
     }
 
     [Test]

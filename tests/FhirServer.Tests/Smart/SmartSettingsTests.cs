@@ -41,4 +41,12 @@ public class SmartSettingsTests
         var e = Assert.Throws<FhirServer.Hosting.ConfigurationException>(() => SmartSettings.Read(new ConfigurationBuilder().AddInMemoryCollection(values).Build()));
         Assert.That(e!.Message, Does.Contain("Smart:TokenStatusCacheSeconds is -1"));
     }
+
+    [Test]
+    public void An_unknown_access_token_algorithm_stops_the_server()
+    {
+        var values = new Dictionary<string, string?> { ["Smart:AccessTokenAlgorithm"] = "HS256" };
+        var e = Assert.Throws<FhirServer.Hosting.ConfigurationException>(() => SmartSettings.Read(new ConfigurationBuilder().AddInMemoryCollection(values).Build()));
+        Assert.That(e!.Message, Does.Contain("Smart:AccessTokenAlgorithm is 'HS256'"));
+    }
 }
