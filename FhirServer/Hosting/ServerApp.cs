@@ -64,7 +64,7 @@ public static class ServerApp
         });
         services.Configure<Microsoft.AspNetCore.ResponseCompression.BrotliCompressionProviderOptions>(o => o.Level = System.IO.Compression.CompressionLevel.Fastest);
         services.Configure<Microsoft.AspNetCore.ResponseCompression.GzipCompressionProviderOptions>(o => o.Level = System.IO.Compression.CompressionLevel.Fastest);
-        services.AddCrossOrigin(settings);
+        services.AddCrossOrigin(settings, Smart.ClientOrigins.Registered(smart));
         services.AddSingleton(settings);
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton(sp => LoadConformance(sp.GetRequiredService<IConfiguration>(), sp.GetRequiredService<ILogger<ConformanceContext>>()));
@@ -140,7 +140,7 @@ public static class ServerApp
         // Inside compression, so that the bytes logged are the body's before compression (its Content-Length).
         if (settings.RequestLog) app.UseRequestLog();
         app.UseFhirErrors();
-        app.UseCrossOrigin(settings);
+        app.UseCrossOrigin(settings, Smart.ClientOrigins.Registered(smart));
         app.UseRequestLimits(settings);
         app.UseRequestBodyErrors();
         app.UseRequestDecompression();
@@ -156,6 +156,7 @@ public static class ServerApp
         // The token endpoints (OpenIddict) and the bearer token of every request, which sets HttpContext.User.
         app.UseAuthentication();
         app.UseFhirAccess();
+        if (smart.IsSmart) Smart.ClientOrigins.UseClientOrigins(app);
         app.MapGet("/health", () => Results.Text("ok"));
         app.MapGet("/ready", async (IResourceStore store, CancellationToken ct) =>
             await store.PingAsync(ct) ? Results.Text("ready") : Results.Text("store unreachable", statusCode: StatusCodes.Status503ServiceUnavailable));

@@ -11,12 +11,12 @@ namespace FhirServer.Smart;
 /// The authorization endpoint after OpenIddict's checks (client, registered redirect_uri, response_type, PKCE S256,
 /// <c>state</c>: <see cref="AuthorizationRequestChecks"/>): the SMART part. Sign-in (the session cookie, else the login
 /// page), the EHR launch context (<c>launch</c>), the scopes the user may grant, the patient picker for
-/// <c>launch/patient</c>, the consent page, then the authorization code — or <c>access_denied</c> to the app.
+/// <c>launch/patient</c>, the encounter picker for <c>launch/encounter</c> in a standalone launch, the consent page, then the authorization code — or <c>access_denied</c> to the app.
 /// </summary>
 public static class AuthorizeEndpoint
 {
     public static async Task<IResult> HandleAsync(HttpContext http, SmartSettings settings, IAntiforgery antiforgery, LaunchContexts launches,
-        PatientDirectory patients, ServerSettings server, ILogger<LaunchContexts> logger, CancellationToken ct)
+        PatientDirectory patients, EncounterDirectory encounters, ServerSettings server, ILogger<LaunchContexts> logger, CancellationToken ct)
     {
         var texts = SmartTexts.For(http);
         // An error OpenIddict could not send to the app (unknown client, redirect_uri not registered): shown here.
@@ -40,7 +40,8 @@ public static class AuthorizeEndpoint
         if (HttpMethods.IsPost(http.Request.Method) && http.Request.HasFormContentType)
         {
             var posted = await http.Request.ReadFormAsync(ct);
-            if (posted.ContainsKey(AuthorizePages.PatientField) || posted.ContainsKey(AuthorizePages.DecisionField))
+            if (posted.ContainsKey(AuthorizePages.PatientField) || posted.ContainsKey(AuthorizePages.EncounterField)
+                || posted.ContainsKey(AuthorizePages.DecisionField))
             {
                 if (!await antiforgery.IsRequestValidAsync(http)) return SmartPage.Error(http, texts, texts.FormExpired);
                 form = posted;
@@ -61,8 +62,9 @@ public static class AuthorizeEndpoint
 
         var scopes = SmartScopes.GrantToUser(requested, client, user);
         // launch/encounter is granted only with an encounter to give (SMART "Scopes for requesting context data": the
-        // context scopes say which parameters the token response carries): a standalone launch has none.
-        if (launch?.Encounter is null) scopes.Remove("launch/encounter");
+        // context scopes say which parameters the token response carries): an EHR launch's, or in a standalone launch
+        // the one picked among the patient's (below).
+        if (launch is not null && launch.Encounter is null) scopes.Remove("launch/encounter");
         if (!scopes.Any(s => s is not ("launch" or "online_access" or "offline_access")))
             return Refuse(Errors.InvalidScope, "None of the scopes asked for can be granted to this app for this user.");
 
@@ -88,11 +90,37 @@ public static class AuthorizeEndpoint
             patient = chosen;
         }
 
+        // Standalone launch with launch/encounter (SMART context-standalone-encounter): the encounter picker lists the
+        // patient's Encounters; none, and the authorization goes on without (the consent page says so).
+        var encounter = launch?.Encounter;
+        string? encounterLabel = null;
+        var noEncounter = false;
+        if (launch is null && scopes.Contains("launch/encounter"))
+        {
+            var chosen = form?[AuthorizePages.EncounterField].ToString();
+            if (patient is null) scopes.Remove("launch/encounter");
+            else if (!string.IsNullOrEmpty(chosen) && await encounters.LabelAsync(patient, chosen, ct) is { } label)
+                (encounter, encounterLabel) = (chosen, label);
+            else
+            {
+                var (choices, more) = await encounters.ChoicesAsync(patient, SmartServer.FhirBase(http, server), ct);
+                if (choices.Count > 0)
+                {
+                    var patientLabel = await patients.LabelAsync(patient, ct) ?? "Patient/" + patient;
+                    return AuthorizePages.EncounterPicker(http, request, ClientName(client), patient, patientLabel, choices, more,
+                        settings.PatientPickerLimit, refused: !string.IsNullOrEmpty(chosen));
+                }
+                noEncounter = true;
+                scopes.Remove("launch/encounter");
+            }
+        }
+
         var decision = form?[AuthorizePages.DecisionField].ToString();
         if (string.IsNullOrEmpty(decision))
         {
             var label = patient is null ? null : await patients.LabelAsync(patient, ct) ?? "Patient/" + patient;
-            return AuthorizePages.Consent(http, request, ClientName(client), user, launch is null ? patient : null, label, scopes);
+            return AuthorizePages.Consent(http, request, ClientName(client), user, launch is null ? patient : null, label, scopes,
+                launch is null ? encounter : null, encounterLabel, noEncounter);
         }
         if (decision != "allow")
         {
@@ -101,9 +129,9 @@ public static class AuthorizeEndpoint
         }
         if (launchId is not null && !launches.Spend(launchId))
             return Refuse(Errors.InvalidRequest, "The launch was used meanwhile by another authorization.");
-        logger.LogInformation("SMART authorization by {User} to {Client}: {Scopes}, patient {Patient}", user.Subject, client.ClientId,
-            string.Join(' ', scopes), patient);
-        return Results.SignIn(SmartSignIn.Principal(user, client, scopes, patient, launch, sessionExpires), null,
+        logger.LogInformation("SMART authorization by {User} to {Client}: {Scopes}, patient {Patient}, encounter {Encounter}", user.Subject,
+            client.ClientId, string.Join(' ', scopes), patient, encounter);
+        return Results.SignIn(SmartSignIn.Principal(user, client, scopes, patient, encounter, launch, sessionExpires), null,
             OpenIddictServerAspNetCoreDefaults.AuthenticationScheme);
     }
 

@@ -37,6 +37,21 @@ public sealed class SmartClient
     /// </summary>
     public bool LaunchCreator { get; set; }
 
+    /// <summary>
+    /// Whether the client (a resource server) may introspect tokens with a bearer token of its own instead of its client
+    /// credentials, and then tokens issued to any client (SMART "Token Introspection"; <see cref="IntrospectionBearer"/>).
+    /// </summary>
+    public bool Introspector { get; set; }
+
+    /// <summary>Where the end-session endpoint may send the browser back after sign-out (<c>post_logout_redirect_uri</c>).</summary>
+    public List<string> PostLogoutRedirectUris { get; set; } = [];
+
+    /// <summary>
+    /// The web origins (<c>https://app.example</c>) the client's browser requests come from: its token requests and FHIR
+    /// calls from another origin are refused. Empty: the server's <c>Server:CorsOrigins</c> apply (<see cref="ClientOrigins"/>).
+    /// </summary>
+    public List<string> AllowedOrigins { get; set; } = [];
+
     public bool IsPublic => Type.Equals("public", StringComparison.OrdinalIgnoreCase);
     public bool IsConfidential => Type.Equals("confidential", StringComparison.OrdinalIgnoreCase);
     public bool IsAsymmetric => Type.Equals("asymmetric", StringComparison.OrdinalIgnoreCase);
@@ -68,9 +83,14 @@ public sealed class SmartClient
                 throw new ConfigurationException($"{where}: Jwks is not a JSON Web Key Set: {e.Message}", e);
             }
         }
-        foreach (var uri in RedirectUris.Append(LaunchUrl).OfType<string>())
+        foreach (var uri in RedirectUris.Concat(PostLogoutRedirectUris).Append(LaunchUrl).OfType<string>())
         {
             if (!Uri.TryCreate(uri, UriKind.Absolute, out _)) throw new ConfigurationException($"{where}: '{uri}' is not an absolute URL.");
+        }
+        foreach (var origin in AllowedOrigins)
+        {
+            if (ClientOrigins.Normalize(origin) is null)
+                throw new ConfigurationException($"{where}: AllowedOrigins '{origin}' is not a web origin (scheme://host[:port], no path).");
         }
     }
 }

@@ -58,6 +58,9 @@ public static class SmartClients
         // half no one has: it signs nothing.
         else if (client.JwksUri is not null) descriptor.JsonWebKeySet = NoOnesKey();
         foreach (var uri in client.RedirectUris) descriptor.RedirectUris.Add(new Uri(uri));
+        // Sign-out (the end-session endpoint) sends the browser back only to a registered address.
+        foreach (var uri in client.PostLogoutRedirectUris) descriptor.PostLogoutRedirectUris.Add(new Uri(uri));
+        if (client.PostLogoutRedirectUris.Count > 0 || client.RedirectUris.Count > 0) descriptor.Permissions.Add(Permissions.Endpoints.EndSession);
         descriptor.Permissions.UnionWith([Permissions.Endpoints.Token, Permissions.Endpoints.Revocation]);
         if (!client.IsPublic) descriptor.Permissions.Add(Permissions.Endpoints.Introspection);
         // Backend services: a client that authenticates with its own key and may have system/ scopes.

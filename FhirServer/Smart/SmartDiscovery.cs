@@ -16,6 +16,7 @@ public static class SmartDiscovery
         "sso-openid-connect",
         // SMART 2.x calls the banner "context-banner"; 1.0 called it "context-passthrough-banner": both, for apps of either.
         "context-banner", "context-passthrough-banner", "context-ehr-patient", "context-ehr-encounter", "context-standalone-patient",
+        "context-standalone-encounter",
         "permission-offline", "permission-online", "permission-patient", "permission-user", "permission-v1", "permission-v2",
     ];
 

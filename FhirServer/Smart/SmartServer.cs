@@ -21,6 +21,7 @@ public static class SmartServer
     public const string TokenPath = "/auth/token";
     public const string IntrospectionPath = "/auth/introspect";
     public const string RevocationPath = "/auth/revoke";
+    public const string EndSessionPath = "/auth/logout";
     public const string JwksPath = "/.well-known/jwks.json";
     public const string OpenIdConfigurationPath = "/.well-known/openid-configuration";
     public const string SmartConfigurationPath = "/.well-known/smart-configuration";
@@ -52,6 +53,9 @@ public static class SmartServer
         var loginPage = services.AddSmartSession(smart, server);
         services.AddSingleton<LaunchContexts>();
         services.AddSingleton<PatientDirectory>();
+        services.AddSingleton<EncounterDirectory>();
+        services.AddSingleton<IntrospectionBearer.UnlessBearer>();
+        services.AddSingleton<ClientOrigins>();
         services.AddSingleton<AuthorizationRequestChecks>();
         services.AddSingleton<SmartTokenResponse>();
         services.AddSingleton<OnlineAccessRefresh>();
@@ -85,6 +89,7 @@ public static class SmartServer
                     .SetTokenEndpointUris(TokenPath[1..])
                     .SetIntrospectionEndpointUris(IntrospectionPath[1..])
                     .SetRevocationEndpointUris(RevocationPath[1..])
+                    .SetEndSessionEndpointUris(EndSessionPath[1..])
                     .SetJsonWebKeySetEndpointUris(JwksPath[1..])
                     .SetConfigurationEndpointUris(OpenIdConfigurationPath[1..]);
                 o.AllowClientCredentialsFlow();
@@ -115,7 +120,8 @@ public static class SmartServer
                 if (Issuer(server) is { } issuer) o.SetIssuer(issuer);
                 // TLS is the reverse proxy's in front of the server (as for the FHIR API itself).
                 // The authorization endpoint's SMART part (sign-in, launch, picker, consent) is ours: AuthorizeEndpoint.
-                o.UseAspNetCore().DisableTransportSecurityRequirement().EnableAuthorizationEndpointPassthrough().EnableErrorPassthrough();
+                o.UseAspNetCore().DisableTransportSecurityRequirement().EnableAuthorizationEndpointPassthrough().EnableEndSessionEndpointPassthrough()
+                    .EnableErrorPassthrough();
                 o.AddEventHandler<OpenIddictServerEvents.HandleTokenRequestContext>(b => b.UseSingletonHandler<ClientCredentialsGrant>());
                 o.AddEventHandler<OpenIddictServerEvents.GenerateTokenContext>(b => b.UseSingletonHandler<AccessTokenSigning>().SetOrder(AccessTokenSigning.Order));
                 o.AddEventHandler<OpenIddictServerEvents.ProcessAuthenticationContext>(b => b.UseSingletonHandler<ClientAssertionReplay>()
@@ -126,6 +132,11 @@ public static class SmartServer
                 o.AddEventHandler<OpenIddictServerEvents.ValidateTokenContext>(b => b.UseSingletonHandler<ClientAssertionFormat>().SetOrder(ClientAssertionFormat.Order));
                 o.AddEventHandler<OpenIddictServerEvents.ValidateTokenContext>(b => b.UseSingletonHandler<ClientAssertionType>().SetOrder(ClientAssertionType.Order));
                 o.AddEventHandler<OpenIddictServerEvents.HandleIntrospectionRequestContext>(b => b.UseSingletonHandler<IntrospectionClaims>());
+                // Introspection authorized by a bearer token (SMART "Token Introspection"): IntrospectionBearer.
+                o.AddEventHandler<OpenIddictServerEvents.ProcessAuthenticationContext>(b => b.UseScopedHandler<IntrospectionBearer>().SetOrder(IntrospectionBearer.Order));
+                o.Configure(IntrospectionBearer.FilterClientIdCheck);
+                // A client's token requests only from its registered origins (ClientOrigins).
+                o.AddEventHandler<OpenIddictServerEvents.ValidateTokenRequestContext>(b => b.UseSingletonHandler<ClientOrigins>());
                 o.AddEventHandler<OpenIddictServerEvents.ValidateAuthorizationRequestContext>(b => b.UseSingletonHandler<AuthorizationRequestChecks>()
                     .SetOrder(OpenIddictServerHandlers.Authentication.ValidateClientRedirectUri.Descriptor.Order + 1));
                 o.AddEventHandler<OpenIddictServerEvents.ProcessSignInContext>(b => b.UseSingletonHandler<OnlineAccessRefresh>()
@@ -176,6 +187,7 @@ public static class SmartServer
         app.MapGet(SmartConfigurationPath, (HttpContext http, ServerSettings server, SmartSettings smart) => SmartDiscovery.Configuration(http, server, smart));
         app.MapMethods(AuthorizationPath, [HttpMethods.Get, HttpMethods.Post], AuthorizeEndpoint.HandleAsync).DisableAntiforgery();
         app.MapPost(LaunchPath, LaunchEndpoint.CreateAsync);
+        app.MapMethods(EndSessionPath, [HttpMethods.Get, HttpMethods.Post], SignOutEndpoint.HandleAsync).DisableAntiforgery();
         app.MapSmartSession();
         var smart = app.Services.GetRequiredService<SmartSettings>();
         if (smart.ProSanteConnect.Enabled) app.MapProSanteConnect(smart.ProSanteConnect);

@@ -18,14 +18,14 @@ public static class SmartSignIn
     public const string NeedPatientBannerClaim = "smart_need_patient_banner";
 
     public static ClaimsPrincipal Principal(SignedInUser user, SmartClient client, IReadOnlyList<string> scopes, string? patient,
-        LaunchContext? launch, DateTimeOffset sessionExpires)
+        string? encounter, LaunchContext? launch, DateTimeOffset sessionExpires)
     {
         var identity = new ClaimsIdentity(TokenValidationParameters.DefaultAuthenticationType, Claims.Name, Claims.Role);
         identity.SetClaim(Claims.Subject, user.Subject);
         identity.SetClaim(ContractClaims.ClientId, client.ClientId);
         identity.SetClaim(ContractClaims.FhirUser, user.FhirUser);
         identity.SetClaim(ContractClaims.Patient, patient);
-        identity.SetClaim(ContractClaims.Encounter, launch?.Encounter);
+        identity.SetClaim(ContractClaims.Encounter, encounter);
         if (launch?.FhirContext is { Count: > 0 } context) identity.SetClaim(FhirContextClaim, context.ToJsonString());
         // SMART App Launch: a standalone launch has no EHR around the app to show the patient.
         identity.SetClaim(NeedPatientBannerClaim, launch?.NeedPatientBanner ?? true ? "true" : "false");

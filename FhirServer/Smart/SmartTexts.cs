@@ -20,6 +20,14 @@ public sealed class SmartTexts
     public required string MorePatients { get; init; }
     public required string PatientNotAllowed { get; init; }
     public required string Continue { get; init; }
+    public required string EncounterPickerTitle { get; init; }
+    public required string EncounterPickerIntro { get; init; }
+    public required string NoEncounters { get; init; }
+    public required string MoreEncounters { get; init; }
+    public required string EncounterNotAllowed { get; init; }
+    public required string ForEncounter { get; init; }
+    public required string SignedOutTitle { get; init; }
+    public required string SignedOut { get; init; }
     public required string ConsentTitle { get; init; }
     public required string ConsentIntro { get; init; }
     public required string ForPatient { get; init; }
@@ -50,6 +58,14 @@ public sealed class SmartTexts
         MorePatients = "Only the first {0} patients are listed.",
         PatientNotAllowed = "Choose a patient from the list.",
         Continue = "Continue",
+        EncounterPickerTitle = "Choose an encounter",
+        EncounterPickerIntro = "{0} asks for an encounter of {1}. Choose the encounter:",
+        NoEncounters = "No encounter is recorded for this patient: the application will have none in context.",
+        MoreEncounters = "Only the latest {0} encounters are listed.",
+        EncounterNotAllowed = "Choose an encounter from the list.",
+        ForEncounter = "Encounter: {0}",
+        SignedOutTitle = "Signed out",
+        SignedOut = "You are signed out.",
         ConsentTitle = "Authorize access",
         ConsentIntro = "{0} asks for the following access:",
         ForPatient = "Patient: {0}",
@@ -91,6 +107,14 @@ public sealed class SmartTexts
         MorePatients = "Seuls les {0} premiers patients sont listés.",
         PatientNotAllowed = "Choisissez un patient dans la liste.",
         Continue = "Continuer",
+        EncounterPickerTitle = "Choisir une rencontre",
+        EncounterPickerIntro = "{0} demande une rencontre de {1}. Choisissez la rencontre :",
+        NoEncounters = "Aucune rencontre n'est enregistrée pour ce patient : l'application n'en aura pas dans son contexte.",
+        MoreEncounters = "Seules les {0} rencontres les plus récentes sont listées.",
+        EncounterNotAllowed = "Choisissez une rencontre dans la liste.",
+        ForEncounter = "Rencontre : {0}",
+        SignedOutTitle = "Déconnexion",
+        SignedOut = "Vous êtes déconnecté.",
         ConsentTitle = "Autoriser l'accès",
         ConsentIntro = "{0} demande les accès suivants :",
         ForPatient = "Patient : {0}",

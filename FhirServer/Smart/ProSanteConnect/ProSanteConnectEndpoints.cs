@@ -24,6 +24,9 @@ public static class ProSanteConnectEndpoints
     /// <summary>PSC's claim with the practitioner's professional exercises and activities (a JSON object).</summary>
     public const string SubjectRefPro = "SubjectRefPro";
 
+    /// <summary>The session's claim keeping PSC's ID token: the <c>id_token_hint</c> of the sign-out at PSC.</summary>
+    public const string IdTokenClaim = "psc_id_token";
+
     /// <summary>GET /auth/psc/login?returnUrl=/auth/authorize?…: the challenge, with PSC's scopes and <c>acr_values</c>.</summary>
     public static async Task Login(HttpContext http, ProSanteConnectSettings psc, OpenIddictClientService client, ILoggerFactory loggers)
     {
@@ -99,7 +102,8 @@ public static class ProSanteConnectEndpoints
         }
         var fhirUser = "Practitioner/" + match.Id;
         var name = Name(user) ?? match.Name ?? idNatPs;
-        await SmartSession.SignInAsync(http, new SignedInUser(idNatPs, name, fhirUser, SmartSession.ProSanteConnectProvider), ExtraClaims(user, acr));
+        var idToken = result.Properties.GetTokenValue(OpenIddictClientAspNetCoreConstants.Tokens.BackchannelIdentityToken);
+        await SmartSession.SignInAsync(http, new SignedInUser(idNatPs, name, fhirUser, SmartSession.ProSanteConnectProvider), ExtraClaims(user, acr, idToken));
         log.LogInformation("Pro Santé Connect sign-in: IdNatPS {IdNatPs} as {FhirUser}", idNatPs, fhirUser);
         if (result.Properties.RedirectUri is { Length: > 0 } returnUrl && SmartSession.IsLocal(returnUrl))
         {
@@ -107,6 +111,23 @@ public static class ProSanteConnectEndpoints
             return;
         }
         await ProSanteConnectPages.WriteAsync(http, PscOutcome.SignedIn, name, fhirUser);
+    }
+
+    /// <summary>
+    /// PSC's post-logout redirection, after OpenIddict has checked the state: back to the end-session request being
+    /// answered (<see cref="SignOutEndpoint"/>), else a page that says the user is signed out.
+    /// </summary>
+    public static async Task SignedOut(HttpContext http, ILoggerFactory loggers)
+    {
+        var result = await http.AuthenticateAsync(OpenIddictClientAspNetCoreDefaults.AuthenticationScheme);
+        if (result.Succeeded && result.Properties?.RedirectUri is { Length: > 0 } back && SmartSession.IsLocal(back))
+        {
+            http.Response.Redirect(back);
+            return;
+        }
+        if (!result.Succeeded) loggers.CreateLogger(typeof(ProSanteConnectEndpoints)).LogWarning("Pro Santé Connect sign-out answer refused: {Error}", Error(http, result));
+        var texts = SmartTexts.For(http);
+        await SmartPage.Html(http, texts, texts.SignedOutTitle, $"<p>{SmartPage.Encode(texts.SignedOut)}</p>\n").ExecuteAsync(http);
     }
 
     private static string Error(HttpContext http, AuthenticateResult result)
@@ -130,9 +151,10 @@ public static class ProSanteConnectEndpoints
     }
 
     // Kept beside the contract's claims: the authentication level, and PSC's professional exercises as they came.
-    private static IEnumerable<Claim> ExtraClaims(ClaimsPrincipal user, string acr)
+    private static IEnumerable<Claim> ExtraClaims(ClaimsPrincipal user, string acr, string? idToken)
     {
         yield return new Claim(Claims.AuthenticationContextReference, acr);
+        if (idToken is not null) yield return new Claim(IdTokenClaim, idToken);
         if (user.FindFirst(SubjectRefPro) is { } refPro) yield return new Claim(SubjectRefPro, refPro.Value, refPro.ValueType);
     }
 }

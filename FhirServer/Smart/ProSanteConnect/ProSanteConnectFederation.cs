@@ -21,10 +21,14 @@ public static class ProSanteConnectFederation
         builder.Services.AddSingleton<PractitionerDirectory>();
         // Absolute when the server's public base URL is configured (behind a proxy); else from each request's base.
         var redirect = SmartServer.Issuer(server) is { } issuer ? new Uri(issuer, psc.RedirectPath.TrimStart('/')) : new Uri(psc.RedirectPath.TrimStart('/'), UriKind.Relative);
+        var postLogout = SmartServer.Issuer(server) is { } root
+            ? new Uri(root, psc.PostLogoutRedirectPath.TrimStart('/')) : new Uri(psc.PostLogoutRedirectPath.TrimStart('/'), UriKind.Relative);
         return builder.AddClient(o =>
         {
             o.AllowAuthorizationCodeFlow();
             o.SetRedirectionEndpointUris(redirect);
+            // Sign-out at PSC (SignOutEndpoint), which sends the browser back there.
+            o.SetPostLogoutRedirectionEndpointUris(postLogout);
             // The state tokens are signed and encrypted with the authorization server's keys (SmartKeys).
             o.AddSigningKey(keys.SigningKeys[0]);
             o.AddEncryptionKey(keys.EncryptionKey);
@@ -36,6 +40,7 @@ public static class ProSanteConnectFederation
             var aspNet = o.UseAspNetCore()
                 // Our callback endpoint maps the PSC identity to a Practitioner, and shows the errors as pages.
                 .EnableRedirectionEndpointPassthrough()
+                .EnablePostLogoutRedirectionEndpointPassthrough()
                 .EnableErrorPassthrough()
                 // TLS is the reverse proxy's in front of the server (as for the FHIR API itself).
                 .DisableTransportSecurityRequirement();
@@ -54,6 +59,7 @@ public static class ProSanteConnectFederation
                 ClientId = psc.ClientId,
                 ClientSecret = psc.ClientSecret,
                 RedirectUri = redirect,
+                PostLogoutRedirectUri = postLogout,
             };
             foreach (var scope in psc.Scopes) registration.Scopes.Add(scope);
             registration.ResponseTypes.Add(ResponseTypes.Code);
@@ -67,5 +73,6 @@ public static class ProSanteConnectFederation
     {
         app.MapGet(ProSanteConnectEndpoints.LoginPath, ProSanteConnectEndpoints.Login);
         app.MapGet(psc.RedirectPath, ProSanteConnectEndpoints.Callback);
+        app.MapGet(psc.PostLogoutRedirectPath, ProSanteConnectEndpoints.SignedOut);
     }
 }

@@ -10,6 +10,8 @@ public sealed class ProSanteConnectSettings
 {
     public const string DefaultRedirectPath = "/auth/psc/callback";
 
+    public const string DefaultPostLogoutRedirectPath = "/auth/psc/signed-out";
+
     /// <summary>Off by default: the sign-in through PSC needs a client registered with PSC.</summary>
     public bool Enabled { get; set; }
 
@@ -38,6 +40,12 @@ public sealed class ProSanteConnectSettings
     /// <summary>The path of this server PSC sends the user back to; registered with PSC as <c>{base URL}{path}</c>.</summary>
     public string RedirectPath { get; set; } = DefaultRedirectPath;
 
+    /// <summary>
+    /// The path of this server PSC sends the user back to after signing them out (the end-session endpoint); registered
+    /// with PSC as a <c>post_logout_redirect_uri</c>, <c>{base URL}{path}</c>.
+    /// </summary>
+    public string PostLogoutRedirectPath { get; set; } = DefaultPostLogoutRedirectPath;
+
     /// <summary>Seconds each call to PSC (configuration, keys, token, userinfo) may take before the sign-in fails with a page.</summary>
     public int TimeoutSeconds { get; set; } = 10;
 
@@ -56,6 +64,8 @@ public sealed class ProSanteConnectSettings
         if (!Scopes.Contains("openid")) throw new ConfigurationException($"{where}:Scope '{Scope}' lacks openid: Pro Santé Connect is used as an OpenID Connect provider.");
         if (TimeoutSeconds <= 0) throw new ConfigurationException($"{where}:TimeoutSeconds is {TimeoutSeconds}: it must be a positive number.");
         if (AcceptedAcr.Count == 0) throw new ConfigurationException($"{where}:AcrValues is empty: name the authentication levels accepted (eidas1).");
+        if (!PostLogoutRedirectPath.StartsWith('/') || PostLogoutRedirectPath.StartsWith("//") || !Uri.IsWellFormedUriString(PostLogoutRedirectPath, UriKind.Relative))
+            throw new ConfigurationException($"{where}:PostLogoutRedirectPath '{PostLogoutRedirectPath}' is not a path of this server (such as {DefaultPostLogoutRedirectPath}).");
         if (!RedirectPath.StartsWith('/') || RedirectPath.StartsWith("//") || !Uri.IsWellFormedUriString(RedirectPath, UriKind.Relative))
             throw new ConfigurationException($"{where}:RedirectPath '{RedirectPath}' is not a path of this server (such as {DefaultRedirectPath}).");
     }

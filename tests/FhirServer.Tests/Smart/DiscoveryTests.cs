@@ -24,10 +24,9 @@ public class DiscoveryTests(string store) : SmartServerTests(store)
         {
             "launch-ehr", "launch-standalone", "authorize-post", "client-public", "client-confidential-symmetric",
             "client-confidential-asymmetric", "sso-openid-connect", "context-banner", "context-passthrough-banner", "context-ehr-patient",
-            "context-ehr-encounter", "context-standalone-patient", "permission-offline", "permission-online", "permission-patient",
+            "context-ehr-encounter", "context-standalone-patient", "context-standalone-encounter", "permission-offline", "permission-online", "permission-patient",
             "permission-user", "permission-v1", "permission-v2",
         }));
-        Assert.That(Strings(root, "capabilities"), Does.Not.Contain("context-standalone-encounter"), "no encounter picker");
     }
 
     [Test]

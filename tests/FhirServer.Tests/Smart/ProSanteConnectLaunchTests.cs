@@ -29,11 +29,13 @@ public partial class ProSanteConnectLaunchTests(string store) : SmartFlowTests(s
                 {
                     client_id = ProSanteConnectTests.ClientId, client_secret = ProSanteConnectTests.ClientSecret,
                     redirect_uris = new[] { ProSanteConnectTests.Callback }, token_endpoint_auth_method = "client_secret_basic",
+                    post_logout_redirect_uris = new[] { "http://localhost/auth/psc/signed-out" },
                 },
             },
             accounts = new Dictionary<string, object> { ["martin"] = ProSanteConnectTests.Account("f3b1c2d4-psc-1", IdNatPs, "Jean", "Martin") },
         }).GetAwaiter().GetResult();
         var settings = base.Settings();
+        settings["Smart:Clients:1:PostLogoutRedirectUris:0"] = SignOutTests.SignedOutUri;
         settings["Smart:ProSanteConnect:Enabled"] = "true";
         settings["Smart:ProSanteConnect:Issuer"] = _provider.Issuer;
         settings["Smart:ProSanteConnect:ClientId"] = ProSanteConnectTests.ClientId;
@@ -96,6 +98,35 @@ public partial class ProSanteConnectLaunchTests(string store) : SmartFlowTests(s
         Assert.That(patient.StatusCode, Is.EqualTo(HttpStatusCode.OK));
         Assert.That(await patient.Content.ReadAsStringAsync(), Does.Contain("\"Durand\""));
         Assert.That((await Fhir(access, "/Patient/pat1")).StatusCode, Is.EqualTo(HttpStatusCode.NotFound), "another patient");
+    }
+
+    // Sign-out of a practitioner signed in through PSC: the session here ends, and the browser goes to PSC's
+    // end_session_endpoint with PSC's ID token as id_token_hint, to come back to this server's post-logout path.
+    [Test]
+    public async Task Sign_out_of_a_psc_user_goes_through_pscs_end_session_endpoint()
+    {
+        using var browser = NewBrowser();
+        var (_, challenge) = AppBrowser.Pkce();
+        var login = await browser.Open(AuthorizeUrl("user/Patient.rs", challenge));
+        var atProvider = await browser.Open(login.Document!.QuerySelector("a[href*='/auth/psc/login']")!.GetAttribute("href")!);
+        var back = await SignInAtProvider(atProvider.Callback!, "martin");
+        var consent = await browser.Open(back.PathAndQuery);
+        Assert.That(consent.Document?.QuerySelector("button[name=decision]"), Is.Not.Null, "signed in through PSC: " + consent.Text);
+
+        var logout = Microsoft.AspNetCore.WebUtilities.QueryHelpers.AddQueryString("/auth/logout", new Dictionary<string, string?>
+        {
+            ["client_id"] = PublicApp, ["post_logout_redirect_uri"] = SignOutTests.SignedOutUri, ["state"] = "bye-psc",
+        });
+        var atPsc = await browser.Open(logout);
+        Assert.That(atPsc.Callback?.AbsoluteUri, Does.StartWith(_provider.Issuer), "sent to PSC: " + atPsc.Text);
+        var query = atPsc.Query;
+        Assert.That(query.GetValueOrDefault("post_logout_redirect_uri"), Is.EqualTo("http://localhost/auth/psc/signed-out"));
+        var hint = new JsonWebToken(query["id_token_hint"]);
+        Assert.That(hint.Issuer.TrimEnd('/'), Is.EqualTo(_provider.Issuer.TrimEnd('/')), "PSC's own ID token as the hint");
+        Assert.That(hint.Audiences, Does.Contain(ProSanteConnectTests.ClientId));
+
+        var after = await browser.Open(AuthorizeUrl("user/Patient.rs", challenge));
+        Assert.That(after.Document?.QuerySelector("input[name=password]"), Is.Not.Null, "signed out here: " + after.Text);
     }
 
     /// <summary>At the provider (its own site and cookies): its sign-in form with <paramref name="login"/>, until it sends the browser back to this server.</summary>
