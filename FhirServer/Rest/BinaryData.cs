@@ -32,7 +32,11 @@ public static class BinaryData
     {
         if (data.TryGetUtf8Value(out var utf8))
         {
-            var bytes = new byte[Base64.GetMaxDecodedFromUtf8Length(utf8.Length)];
+            // Sized for the padding, so that a document is decoded once into an array of its own size (sized for the
+            // largest length, one padded value in three was copied again, a megabyte for a 1 MB PDF); whitespace,
+            // which the decoder skips, leaves it a little larger.
+            var padding = utf8.EndsWith("=="u8) ? 2 : utf8.EndsWith("="u8) ? 1 : 0;
+            var bytes = new byte[Math.Max(0, Base64.GetMaxDecodedFromUtf8Length(utf8.Length) - padding)];
             if (Base64.DecodeFromUtf8(utf8, bytes, out _, out var written) == System.Buffers.OperationStatus.Done)
                 return written == bytes.Length ? bytes : bytes.AsSpan(0, written).ToArray();
         }

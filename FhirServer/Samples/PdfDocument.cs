@@ -10,7 +10,12 @@ namespace FhirServer.Samples;
 /// </summary>
 internal static class PdfDocument
 {
-    public static byte[] Create(string title, IReadOnlyList<string> lines)
+    /// <param name="minimumBytes">
+    /// Past the text, a stream object no page uses, of pseudo-random bytes (seeded from the title and lines, so still
+    /// the same bytes for the same lines) making the file at least this large: the size of a scanned report, and as
+    /// incompressible, for the document benchmarks. 0: none.
+    /// </param>
+    public static byte[] Create(string title, IReadOnlyList<string> lines, int minimumBytes = 0)
     {
         var content = new StringBuilder("BT /F1 16 Tf 56 780 Td 22 TL (").Append(Escape(title)).Append(") Tj /F1 11 Tf T* T*");
         foreach (var line in lines) content.Append(" (").Append(Escape(line)).Append(") Tj T*");
@@ -26,6 +31,14 @@ internal static class PdfDocument
             Latin1($"<< /Length {stream.Length} >>\nstream\n").Concat(stream).Concat(Latin1("\nendstream")).ToArray(),
             Latin1($"<< /Title ({Escape(title)}) /Producer (FhirServer samples) >>"),
         };
+        // The objects alone: the file's header, object lines and cross-reference table make it a little larger.
+        var written = objects.Sum(o => o.Length);
+        if (minimumBytes > written)
+        {
+            var filler = new byte[minimumBytes - written];
+            new Random(StableHash(title, lines)).NextBytes(filler);
+            objects.Add(Latin1($"<< /Length {filler.Length} >>\nstream\n").Concat(filler).Concat(Latin1("\nendstream")).ToArray());
+        }
 
         using var pdf = new MemoryStream();
         // The binary comment line tells transfer tools the file is binary (§7.5.2).
@@ -45,6 +58,15 @@ internal static class PdfDocument
         table.Append($"trailer\n<< /Size {objects.Count + 1} /Root 1 0 R /Info 6 0 R >>\nstartxref\n{xref}\n%%EOF\n");
         Write(pdf, table.ToString());
         return pdf.ToArray();
+    }
+
+    // FNV-1a over the text: string.GetHashCode differs from process to process.
+    private static int StableHash(string title, IReadOnlyList<string> lines)
+    {
+        var hash = 2166136261u;
+        foreach (var text in lines.Prepend(title))
+            foreach (var c in text) hash = (hash ^ c) * 16777619u;
+        return (int)(hash & int.MaxValue);
     }
 
     private static void Write(Stream stream, string text) => stream.Write(Latin1(text));

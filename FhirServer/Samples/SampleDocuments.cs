@@ -12,7 +12,8 @@ internal sealed record SubmissionEntry(string FullUrl, JsonObject Resource);
 /// and two documents, each a DocumentReference and its Binary — a PDF, and a CDA R2 document whose non-XML body is
 /// that kind of PDF (what the DMP receives). Author, authenticator and source patient are contained, as PDSm asks.
 /// </summary>
-internal sealed class SampleDocuments(int seed, SampleDirectory directory)
+/// <param name="minimumPdfBytes">The PDFs' least size (<see cref="PdfDocument.Create"/>), for the document benchmarks; 0: as small as their text.</param>
+internal sealed class SampleDocuments(int seed, SampleDirectory directory, int minimumPdfBytes = 0)
 {
     public const int DocumentsPerSubmission = 2;
 
@@ -55,7 +56,7 @@ internal sealed class SampleDocuments(int seed, SampleDirectory directory)
                 $"Date : {created:dd/MM/yyyy HH:mm}",
                 "",
                 type.Body,
-            ]);
+            ], minimumPdfBytes);
             var oid = $"{OidRoot}.{seed}.{index}.{k + 1}";
             var content = cda
                 ? CdaDocument.Create(new CdaHeader(oid, type.Code, type.Display, type.Display, created, p.Nir, PatientCard.InsTrait(p.Family),

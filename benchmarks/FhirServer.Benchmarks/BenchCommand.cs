@@ -22,6 +22,7 @@ internal static class BenchCommand
         bench.Subcommands.Add(FhirPathBenchCommand.Create());
         bench.Subcommands.Add(SearchBenchCommand.Create());
         bench.Subcommands.Add(LargeResourceBenchCommand.Create());
+        bench.Subcommands.Add(DocumentBenchCommand.Create());
         bench.Subcommands.Add(AuthzBenchCommand.Create());
         bench.Subcommands.Add(SmartBenchCommand.Create());
         bench.Subcommands.Add(TerminologyBenchCommand.Create());

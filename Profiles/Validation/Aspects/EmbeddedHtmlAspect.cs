@@ -16,7 +16,7 @@ namespace FhirServer.Profiles.Validation.Aspects;
 /// ElementDefinition for a narrative's div is exempt: it talks about HTML.</item>
 /// </list>
 /// One shared check on every primitive element but xhtml; with the options at their defaults it costs one search for
-/// '&lt;' in each markdown value.
+/// '&lt;' in each markdown value, and nothing for the other types.
 /// </summary>
 public sealed class EmbeddedHtmlAspect : IAspectBuilder
 {
@@ -36,11 +36,17 @@ public sealed class EmbeddedHtmlAspect : IAspectBuilder
     {
         public void Check(ElementNode node, ValidationState state)
         {
-            if (node.Value is not { } value || node.Type == "xhtml") return;
+            if (node.Type == "xhtml") return;
+            var markdown = node.Type == "markdown" && state.Options.HtmlInMarkdown != HtmlInMarkdownCheck.None;
+            if (!state.Options.SecurityChecks && !markdown) return;
+            // Both checks look for a '<': a value still held as UTF-8 without one is not decoded into a string (the
+            // megabytes of base64 of a Binary or an Attachment would be, for nothing).
+            if (node.TryGetUtf8Value(out var utf8) && !utf8.Contains((byte)'<')) return;
+            if (node.Value is not { } value) return;
             if (state.Options.SecurityChecks && ContainsHtmlTag(value))
                 state.Report(IssueSeverity.Error, "invalid",
                     "The string value contains text that looks like embedded HTML tags, which are not allowed for security reasons in this context", node);
-            if (node.Type == "markdown" && state.Options.HtmlInMarkdown != HtmlInMarkdownCheck.None && !IsDivComment(node)
+            if (markdown && !IsDivComment(node)
                 && RawTag(value) is { } at)
                 state.Report(state.Options.HtmlInMarkdown == HtmlInMarkdownCheck.Error ? IssueSeverity.Error : IssueSeverity.Warning, "invalid",
                     $"The markdown contains content that appears to be an embedded HTML tag starting at '{value.Substring(at, 2)}'. This will (or SHOULD) be escaped by the presentation layer. The content should be checked to confirm that this is the desired behaviour",

@@ -158,6 +158,37 @@ public class BinaryStorageTests(string store) : ServerTests(store)
     }
 
     [Test]
+    public async Task Documents_of_an_iti65_bundle_round_trip_byte_exact_whatever_their_padding()
+    {
+        // ITI-65 sends each document as base64 inside the Bundle; its decode is sized from the padding ("==", "=",
+        // none: lengths of 3n + 1, 3n + 2, 3n bytes), so each length is written, stored and read back.
+        var random = new Random(65);
+        var documents = new[] { 10 * 1024 * 1024 + 1, 1024 * 1024 + 2, 1024 * 1024 + 3 }.Select(n =>
+        {
+            var bytes = new byte[n];
+            random.NextBytes(bytes);
+            return bytes;
+        }).ToList();
+        var entries = string.Join(",", documents.Select((d, i) => $$$"""
+            {"fullUrl":"urn:uuid:4a0c7a39-3bb4-4b9e-9c3d-5d1c2f1e9b0{{{i}}}",
+             "resource":{"resourceType":"Binary","contentType":"application/pdf","data":"{{{Convert.ToBase64String(d)}}}"},
+             "request":{"method":"POST","url":"Binary"}}
+            """));
+        var (status, bundle) = await LimitRequests.Send(Client, HttpMethod.Post, "/", $$"""{"resourceType":"Bundle","type":"transaction","entry":[{{entries}}]}""");
+        Assert.That(status, Is.EqualTo(HttpStatusCode.OK), bundle.ToString());
+        for (var i = 0; i < documents.Count; i++)
+        {
+            var id = bundle.GetProperty("entry")[i].GetProperty("response").GetProperty("location").GetString()!.Split('/')[1];
+            Assert.That(await Stored(id), Is.EqualTo((false, (long?)documents[i].Length, (long?)documents[i].Length)), $"document {i}");
+            using var get = new HttpRequestMessage(HttpMethod.Get, $"/Binary/{id}");
+            get.Headers.Accept.ParseAdd("application/pdf");
+            using var raw = await Client.SendAsync(get);
+            Assert.That(raw.Content.Headers.ContentType?.MediaType, Is.EqualTo("application/pdf"));
+            Assert.That(SHA256.HashData(await raw.Content.ReadAsByteArrayAsync()), Is.EqualTo(SHA256.HashData(documents[i])), $"document {i}, raw");
+        }
+    }
+
+    [Test]
     public async Task A_binary_stored_with_its_base64_in_the_body_is_still_served()
     {
         // As every version was stored before the data was kept apart: written to the store as it is, body and all.

@@ -1,4 +1,5 @@
 using FhirServer.Conformance.Model;
+using FhirServer.Profiles.Tests.Support;
 using FhirServer.Profiles.Validation;
 using static FhirServer.Profiles.Tests.Validation.InlineProfiles;
 
@@ -58,5 +59,22 @@ public class EmbeddedHtmlTests
     {
         var report = Core.Validate(Communication(markdown));
         Assert.That(report.Issues, Is.Empty, report.Describe());
+    }
+
+    [Test]
+    public void A_value_without_a_tag_stays_as_utf8_text()
+    {
+        // A Binary's base64 is megabytes: the check reads the UTF-8 for a '<' rather than making a string of it.
+        var data = Convert.ToBase64String(new byte[300_000].Select((_, i) => (byte)(i * 7)).ToArray());
+        foreach (var validator in new[] { Core, Secure })
+        {
+            var binary = ProfilesTestData.Parse($$"""{"resourceType":"Binary","contentType":"application/pdf","data":"{{data}}"}""");
+            Assert.That(binary.Child("data")!.TryGetUtf8Value(out _), Is.True, "held as UTF-8 once parsed");
+            var report = validator.Validate(binary);
+            Assert.That(report.Errors(), Is.Empty, report.Describe());
+            Assert.That(binary.Child("data")!.TryGetUtf8Value(out var utf8) && utf8.Length == data.Length, Is.True, "still UTF-8 after validation");
+        }
+        var tagged = ProfilesTestData.Parse(Patient("a <b>bold</b> name"));
+        Assert.That(Secure.Validate(tagged).Errors().Select(i => i.Message), Is.EqualTo(new[] { SecurityMessage }), "a value with a tag is still read");
     }
 }
