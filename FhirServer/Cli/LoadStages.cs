@@ -19,6 +19,7 @@ internal sealed class LoadStages
 
     private readonly long[] _ticks = new long[Names.Length];
     private readonly long[] _cpu = new long[Names.Length];
+    private readonly bool[] _cpuUnknown = new bool[Names.Length];
     private readonly TimeSpan _pausesBefore = GC.GetTotalPauseDuration();
     private readonly TimeSpan _cpuBefore = Process.GetCurrentProcess().TotalProcessorTime;
 
@@ -37,10 +38,13 @@ internal sealed class LoadStages
         if (start >= 0 && ThreadCpu() is var now and >= 0) Interlocked.Add(ref _cpu[(int)stage], now - start);
     }
 
+    /// <summary>Says that some of <paramref name="stage"/>'s work ran on threads whose CPU time was not counted: none is then printed.</summary>
+    public void CpuUnknown(Stage stage) => Volatile.Write(ref _cpuUnknown[(int)stage], true);
+
     public TimeSpan this[Stage stage] => Stopwatch.GetElapsedTime(0, Interlocked.Read(ref _ticks[(int)stage]));
 
-    /// <summary>The CPU time of <paramref name="stage"/>'s threads (zero where the platform does not tell it).</summary>
-    public TimeSpan Cpu(Stage stage) => TimeSpan.FromTicks(Interlocked.Read(ref _cpu[(int)stage]) / 100);
+    /// <summary>The CPU time of <paramref name="stage"/>'s threads (zero where it is not known).</summary>
+    public TimeSpan Cpu(Stage stage) => Volatile.Read(ref _cpuUnknown[(int)stage]) ? TimeSpan.Zero : TimeSpan.FromTicks(Interlocked.Read(ref _cpu[(int)stage]) / 100);
 
     public override string ToString()
     {

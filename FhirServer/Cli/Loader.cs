@@ -308,9 +308,10 @@ internal sealed class Loader(IServiceProvider services, LoadCheckpoint checkpoin
                 if (creates.Count > 0) await _service.CreateAsync(session, creates, ct);
                 if (updates.Count > 0) await _service.UpdateAsync(session, updates, ct);
                 work += Stopwatch.GetTimestamp() - begun;
-                // On SQLite the inserts run on the calling thread from start to end; a store whose writes wait for the
-                // database moves between threads, and its CPU here would not be the write's.
+                // On SQLite the inserts run on the calling thread from start to end; on a store whose writes wait for
+                // the database (PostgreSQL) they move between threads, and the thread's CPU time is not the write's.
                 if (Environment.CurrentManagedThreadId == thread) _stages.AddCpu(LoadStages.Stage.Write, cpu);
+                else _stages.CpuUnknown(LoadStages.Stage.Write);
                 return true;
             }, ct);
         }
