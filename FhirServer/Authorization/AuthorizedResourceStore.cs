@@ -69,9 +69,19 @@ public sealed class AuthorizedResourceStore(IResourceStore inner, AccessPolicy p
     /// </summary>
     private sealed class Session(IStoreSession inner, AccessPolicy policy, bool write) : IStoreSession
     {
-        public async Task<StoredVersion?> ReadCurrentAsync(string type, string id, CancellationToken ct = default)
+        public async Task<StoredVersion?> ReadCurrentAsync(string type, string id, CancellationToken ct = default) =>
+            await Current(await inner.ReadCurrentAsync(type, id, ct), type, id, ct);
+
+        public async Task<IReadOnlyList<StoredVersion?>> ReadCurrentAsync(IReadOnlyList<(string Type, string Id)> resources, CancellationToken ct = default)
         {
-            var found = await inner.ReadCurrentAsync(type, id, ct);
+            var found = (await inner.ReadCurrentAsync(resources, ct)).ToArray();
+            for (var i = 0; i < found.Length; i++) found[i] = await Current(found[i], resources[i].Type, resources[i].Id, ct);
+            return found;
+        }
+
+        // A current version read: absent if out of bounds in a read session, refused in a write session.
+        private async Task<StoredVersion?> Current(StoredVersion? found, string type, string id, CancellationToken ct)
+        {
             if (!write) return await Readable(found, type, id, policy, ct);
             if (found is not null) await policy.CheckExistingAsync(found, ct);
             return found;

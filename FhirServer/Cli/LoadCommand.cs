@@ -17,7 +17,7 @@ internal static class LoadCommand
             Description = "NDJSON or JSON files, or folders of them (*.ndjson, *.json, searched recursively); the server's options (--store, --data, --connection…) may follow",
             Arity = ArgumentArity.OneOrMore,
         };
-        var batch = new Option<int>("--batch") { Description = "Resources written per transaction (default 500)", DefaultValueFactory = _ => 500 };
+        var batch = new Option<int>("--batch") { Description = "Lines written per transaction (default 500); the next batch is checked while one is written", DefaultValueFactory = _ => 500 };
         var checkpoint = new Option<string>("--checkpoint")
         {
             Description = "File that records the lines committed, so that a rerun resumes after them (default load.checkpoint in the working directory)",

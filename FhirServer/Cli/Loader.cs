@@ -5,38 +5,71 @@ using FhirServer.Conformance.Context;
 using FhirServer.Conformance.Model;
 using FhirServer.Http;
 using FhirServer.Rest;
+using FhirServer.Terminology.Sources;
 
 namespace FhirServer.Cli;
 
 /// <summary>What a <c>load</c> did.</summary>
-internal sealed record LoadSummary(long Loaded, long Refused, long Skipped, TimeSpan Elapsed, bool Stopped)
+internal sealed record LoadSummary(long Loaded, long Refused, long Skipped, TimeSpan Elapsed, bool Stopped, LoadStages? Stages = null)
 {
     public double Rate => Loaded / Math.Max(Elapsed.TotalSeconds, 0.001);
 
     public override string ToString() =>
         $"load: {Loaded:N0} resources in {Elapsed.TotalSeconds:F1} s ({Rate:N0} resources/s); {Refused:N0} refused" +
-        (Skipped > 0 ? $"; {Skipped:N0} lines skipped (committed by an earlier run)" : "") + (Stopped ? "; stopped at the first refusal" : "");
+        (Skipped > 0 ? $"; {Skipped:N0} lines skipped (committed by an earlier run)" : "") + (Stopped ? "; stopped at the first refusal" : "") +
+        (Stages is null ? "" : Environment.NewLine + Stages);
 }
 
 /// <summary>
 /// Loads FHIR data into the store through the server's own write path (<see cref="ResourceService"/>: parsed, checked
-/// against the profiles as Validation:OnWrite says, indexed, unique identifiers kept), in transactions of
-/// <c>batchSize</c> resources. A resource with an id is written as PUT by id (a rerun writes the same resources again:
+/// against the profiles as Validation:OnWrite says, indexed, unique identifiers kept), in transactions of at most
+/// <c>batchSize</c> lines. A resource with an id is written as PUT by id (a rerun writes the same resources again:
 /// nothing is duplicated), one without as a create. A line that is a batch or transaction Bundle goes through the
 /// Bundle processor, as <c>POST [base]</c>. A line refused (not JSON, invalid, a 409) is reported with its file and
 /// line and the rest goes on; a batch one of whose lines fails its transaction is written again line by line, so the
 /// refusal stays that line's. After each commit the checkpoint records the lines done.
+/// <para>
+/// A batch's lines are parsed and checked on every core while the batch before is written (the store's writer is one
+/// connection, and on SQLite one thread): the checks are a resource's own and read nothing the writes change, except
+/// the definitions the checks use, so a batch that writes a StructureDefinition or a terminology resource is committed
+/// before the lines after it are checked (as REST would have it once its answer came).
+/// </para>
 /// </summary>
 internal sealed class Loader(IServiceProvider services, LoadCheckpoint checkpoint, int batchSize, bool stopOnError)
 {
     private readonly ResourceService _service = services.GetRequiredService<ResourceService>();
     private readonly ConformanceContext _conformance = services.GetRequiredService<ConformanceContext>();
     private readonly Stopwatch _clock = new();
+    private readonly LoadStages _stages = new();
     private TimeSpan _printed;
     private long _loaded, _refused, _skipped;
     private bool _stopped;
+    // The batch whose transaction runs while the next one is checked.
+    private Batch? _writing;
 
-    private sealed record Line(long Number, ElementNode Resource, PreparedCreate? Create, CheckedResource? Checked);
+    /// <summary>The types whose writes change what the checks of later lines use (the profiles and terminology stored).</summary>
+    private static readonly HashSet<string> Definitions = ["StructureDefinition", .. StoredResources.Types];
+
+    private sealed record Line(long Number, ElementNode Resource, PreparedCreate? Create = null, PreparedUpdate? Update = null);
+
+    /// <summary>A line refused, with the issues to report.</summary>
+    private sealed record Refusal(long Number, IReadOnlyList<OutcomeIssue> Issues);
+
+    /// <summary>A line that is a batch or transaction Bundle (processed on its own).</summary>
+    private sealed record BundleLine(long Number, string Text);
+
+    /// <summary>
+    /// The lines of one transaction, the lines refused before it (reported in line order before it starts) and after it
+    /// (by its write), and the line count the checkpoint moves to once it committed.
+    /// </summary>
+    private sealed class Batch(string file, long through)
+    {
+        public string File => file;
+        public long Through { get; set; } = through;
+        public List<Line> Ready { get; } = [];
+        public List<Refusal> Refused { get; } = [];
+        public Task<(long Loaded, List<Refusal> Refused)>? Writing { get; set; }
+    }
 
     /// <summary>The files of the inputs, folders expanded (*.ndjson and *.json, in name order); the first input that does not exist.</summary>
     public static List<string> Files(IEnumerable<FileSystemInfo> inputs, out string? missing)
@@ -60,20 +93,29 @@ internal sealed class Loader(IServiceProvider services, LoadCheckpoint checkpoin
     public async Task<LoadSummary> RunAsync(IReadOnlyList<string> files, CancellationToken ct)
     {
         _clock.Start();
-        foreach (var file in files)
+        try
         {
-            if (_stopped) break;
-            await LoadFile(file, ct);
+            foreach (var file in files)
+            {
+                if (_stopped) break;
+                await LoadFile(file, ct);
+            }
+        }
+        finally
+        {
+            // The transaction under way ends before the summary (or the error) is reported.
+            await Complete();
         }
         Progress(null, final: true);
-        return new LoadSummary(_loaded, _refused, _skipped, _clock.Elapsed, _stopped);
+        return new LoadSummary(_loaded, _refused, _skipped, _clock.Elapsed, _stopped, _stages);
     }
 
     private async Task LoadFile(string file, CancellationToken ct)
     {
         var done = checkpoint.Committed(file);
-        var pending = new List<Line>(batchSize);
+        var pending = new List<(long Number, string Text)>(batchSize);
         long number = 0;
+        var (start, cpu) = (Stopwatch.GetTimestamp(), LoadStages.ThreadCpu());
         foreach (var text in Lines(file))
         {
             if (_stopped) return;
@@ -84,23 +126,17 @@ internal sealed class Loader(IServiceProvider services, LoadCheckpoint checkpoin
                 continue;
             }
             if (string.IsNullOrWhiteSpace(text)) continue;
-            var parsed = _conformance.Json.Parse(Encoding.UTF8.GetBytes(text));
-            if (parsed.Resource is not { } resource || parsed.HasErrors)
-            {
-                Refuse(file, number, parsed.Issues.Count > 0 ? parsed.Issues : [new OutcomeIssue(IssueSeverity.Error, "structure", "The line is not a FHIR resource.")]);
-                continue;
-            }
-            if (resource.Type == "Bundle" && resource.Child("type")?.Value is "batch" or "transaction")
-            {
-                await Flush(file, pending, number - 1, ct);
-                await LoadBundle(file, number, text, ct);
-                if (!_stopped) checkpoint.Save(file, number);
-                continue;
-            }
-            pending.Add(new Line(number, resource, null, null));
-            if (pending.Count >= batchSize) await Flush(file, pending, number, ct);
+            pending.Add((number, text));
+            if (pending.Count < batchSize) continue;
+            _stages.Add(LoadStages.Stage.Parse, start);
+            _stages.AddCpu(LoadStages.Stage.Parse, cpu);
+            await Take(file, pending, number, ct);
+            pending.Clear();
+            (start, cpu) = (Stopwatch.GetTimestamp(), LoadStages.ThreadCpu());
         }
-        await Flush(file, pending, number, ct);
+        _stages.Add(LoadStages.Stage.Parse, start);
+        _stages.AddCpu(LoadStages.Stage.Parse, cpu);
+        if (!_stopped) await Take(file, pending, number, ct);
     }
 
     /// <summary>An NDJSON file line by line; any other file as one line (a resource may span lines there).</summary>
@@ -108,75 +144,185 @@ internal sealed class Loader(IServiceProvider services, LoadCheckpoint checkpoin
         file.EndsWith(".ndjson", StringComparison.OrdinalIgnoreCase) ? File.ReadLines(file) : [File.ReadAllText(file)];
 
     /// <summary>
-    /// The checks of a batch's resources before its transaction (validation and index rows), as REST makes them, on
-    /// every core: they are most of a load's work, and each resource's are its own. Refusals are reported in line order.
+    /// Lines read (through line <paramref name="through"/> of the file): parsed on every core, then written in order,
+    /// a Bundle on its own between the batches of the lines before and after it.
     /// </summary>
-    private void Prepare(string file, List<Line> pending)
+    private async Task Take(string file, List<(long Number, string Text)> lines, long through, CancellationToken ct)
     {
-        var outcomes = new object?[pending.Count];
-        Parallel.For(0, pending.Count, i =>
+        var start = Stopwatch.GetTimestamp();
+        var parsed = new object[lines.Count];
+        Parallel.For(0, lines.Count, i =>
         {
-            var (resource, id) = (pending[i].Resource, pending[i].Resource.Child("id")?.Value);
+            var cpu = LoadStages.ThreadCpu();
+            parsed[i] = Parse(lines[i].Number, lines[i].Text);
+            _stages.AddCpu(LoadStages.Stage.Parse, cpu);
+        });
+        _stages.Add(LoadStages.Stage.Parse, start);
+        var batch = new Batch(file, through);
+        foreach (var line in parsed)
+        {
+            if (line is BundleLine bundle)
+            {
+                batch.Through = bundle.Number - 1;
+                await Submit(Prepare(batch), ct);
+                await Complete();
+                if (_stopped) return;
+                await LoadBundle(file, bundle.Number, bundle.Text, ct);
+                if (!_stopped) Save(file, bundle.Number);
+                batch = new Batch(file, through);
+            }
+            else if (line is Refusal refusal) batch.Refused.Add(refusal);
+            else batch.Ready.Add((Line)line);
+        }
+        await Submit(Prepare(batch), ct);
+    }
+
+    /// <summary>A line parsed: a <see cref="Line"/> to check, a <see cref="BundleLine"/>, or a <see cref="Refusal"/>.</summary>
+    private object Parse(long number, string text)
+    {
+        var parsed = _conformance.Json.Parse(Encoding.UTF8.GetBytes(text));
+        if (parsed.Resource is not { } resource || parsed.HasErrors)
+            return new Refusal(number, parsed.Issues.Count > 0 ? parsed.Issues : [new OutcomeIssue(IssueSeverity.Error, "structure", "The line is not a FHIR resource.")]);
+        if (resource.Type == "Bundle" && resource.Child("type")?.Value is "batch" or "transaction") return new BundleLine(number, text);
+        return new Line(number, resource);
+    }
+
+    /// <summary>
+    /// The checks of a batch's resources before its transaction (validation and index rows), as REST makes them, and
+    /// their versions stamped and serialized (<see cref="ResourceService.PrepareUpdate"/>), on every core: each
+    /// resource's are its own, and what is done here is not done by the one writer.
+    /// </summary>
+    private Batch Prepare(Batch batch)
+    {
+        var start = Stopwatch.GetTimestamp();
+        var lines = batch.Ready.ToArray();
+        var outcomes = new object?[lines.Length];
+        Parallel.For(0, lines.Length, i =>
+        {
+            var (resource, id) = (lines[i].Resource, lines[i].Resource.Child("id")?.Value);
+            var cpu = LoadStages.ThreadCpu();
             try
             {
-                outcomes[i] = id is null ? pending[i] with { Create = _service.PrepareCreate(resource) } : pending[i] with { Checked = _service.Check(resource) };
+                outcomes[i] = id is null ? lines[i] with { Create = _service.PrepareCreate(resource) } : lines[i] with { Update = _service.PrepareUpdate(resource, id) };
             }
             catch (FhirException e)
             {
-                outcomes[i] = e.Issues;
+                outcomes[i] = new Refusal(lines[i].Number, e.Issues);
             }
+            _stages.AddCpu(LoadStages.Stage.Checks, cpu);
         });
-        var lines = pending.ToList();
-        pending.Clear();
-        for (var i = 0; i < outcomes.Length; i++)
-            if (outcomes[i] is Line ready) pending.Add(ready);
-            else Refuse(file, lines[i].Number, (IReadOnlyList<OutcomeIssue>)outcomes[i]!);
+        batch.Ready.Clear();
+        foreach (var outcome in outcomes)
+            if (outcome is Line ready) batch.Ready.Add(ready);
+            else batch.Refused.Add((Refusal)outcome!);
+        batch.Refused.Sort((a, b) => a.Number.CompareTo(b.Number));
+        _stages.Add(LoadStages.Stage.Checks, start);
+        return batch;
     }
 
-    private async Task Flush(string file, List<Line> pending, long through, CancellationToken ct)
+    /// <summary>
+    /// Starts the transaction of a checked batch once the one before it ended, after reporting the lines refused before
+    /// it; a batch that writes definitions is committed before anything else is checked.
+    /// </summary>
+    private async Task Submit(Batch batch, CancellationToken ct)
     {
-        if (pending.Count > 0 && !_stopped) Prepare(file, pending);
-        if (pending.Count > 0 && !_stopped)
+        await Complete();
+        foreach (var refusal in batch.Refused)
+            if (!_stopped) Refuse(batch.File, refusal.Number, refusal.Issues);
+        if (_stopped) return;
+        if (batch.Ready.Count == 0)
         {
+            Save(batch.File, batch.Through);
+            Progress(batch.File, final: false);
+            return;
+        }
+        batch.Writing = Task.Run(() => WriteBatch(batch.Ready, ct), ct);
+        _writing = batch;
+        if (batch.Ready.Any(l => Definitions.Contains(l.Resource.Type))) await Complete();
+    }
+
+    /// <summary>Waits for the transaction under way, if any: counts and reports what it did, then moves the checkpoint.</summary>
+    private async Task Complete()
+    {
+        if (_writing is not { Writing: { } writing } batch) return;
+        _writing = null;
+        var (loaded, refused) = await writing;
+        _loaded += loaded;
+        foreach (var refusal in refused) Refuse(batch.File, refusal.Number, refusal.Issues);
+        if (!_stopped) Save(batch.File, batch.Through);
+        Progress(batch.File, final: false);
+    }
+
+    private void Save(string file, long through)
+    {
+        if (through <= checkpoint.Committed(file)) return;
+        var start = Stopwatch.GetTimestamp();
+        checkpoint.Save(file, through);
+        _stages.Add(LoadStages.Stage.Checkpoint, start);
+    }
+
+    /// <summary>
+    /// The transaction of a batch; if it fails, each line again in a transaction of its own, so that the others are
+    /// loaded and the one refused is named (the first only, with --stop-on-error). Runs beside the checks of the next
+    /// batch: it reports nothing itself.
+    /// </summary>
+    private async Task<(long Loaded, List<Refusal> Refused)> WriteBatch(List<Line> lines, CancellationToken ct)
+    {
+        var refused = new List<Refusal>();
+        try
+        {
+            await Write(lines, ct);
+            return (lines.Count, refused);
+        }
+        catch (Exception e) when (e is FhirException or System.Data.Common.DbException)
+        {
+        }
+        long loaded = 0;
+        foreach (var line in lines)
+        {
+            if (stopOnError && refused.Count > 0) break;
             try
             {
-                await Write(pending, ct);
-                _loaded += pending.Count;
+                await Write([line], ct);
+                loaded++;
             }
-            catch (Exception e) when (e is FhirException or System.Data.Common.DbException)
+            catch (FhirException e)
             {
-                // One line spoilt the transaction: each again on its own, so that the others are loaded and the one refused is named.
-                foreach (var line in pending)
-                {
-                    if (_stopped) break;
-                    try
-                    {
-                        await Write([line], ct);
-                        _loaded++;
-                    }
-                    catch (FhirException refused)
-                    {
-                        Refuse(file, line.Number, refused.Issues);
-                    }
-                }
+                refused.Add(new Refusal(line.Number, e.Issues));
             }
-            pending.Clear();
         }
-        if (!_stopped && through > checkpoint.Committed(file)) checkpoint.Save(file, through);
-        Progress(file, final: false);
+        return (loaded, refused);
     }
 
-    private Task Write(IReadOnlyList<Line> lines, CancellationToken ct) =>
-        _service.InTransactionAsync(async session =>
+    private async Task Write(IReadOnlyList<Line> lines, CancellationToken ct)
+    {
+        var start = Stopwatch.GetTimestamp();
+        long work = 0;
+        try
         {
-            var updates = lines.Where(l => l.Create is null).ToList();
-            await session.LockResourcesAsync([.. updates.Select(l => (l.Resource.Type, l.Resource.Child("id")!.Value!))], ct);
-            var creates = lines.Where(l => l.Create is not null).Select(l => l.Create!).ToList();
-            if (creates.Count > 0) await _service.CreateAsync(session, creates, ct);
-            foreach (var line in updates)
-                await _service.UpdateAsync(session, line.Resource.Type, line.Resource.Child("id")!.Value!, line.Resource, null, ct, line.Checked);
-            return true;
-        }, ct);
+            await _service.InTransactionAsync(async session =>
+            {
+                var (begun, cpu, thread) = (Stopwatch.GetTimestamp(), LoadStages.ThreadCpu(), Environment.CurrentManagedThreadId);
+                var updates = lines.Where(l => l.Update is not null).Select(l => l.Update!).ToList();
+                var creates = lines.Where(l => l.Create is not null).Select(l => l.Create!).ToList();
+                if (creates.Count > 0) await _service.CreateAsync(session, creates, ct);
+                if (updates.Count > 0) await _service.UpdateAsync(session, updates, ct);
+                work += Stopwatch.GetTimestamp() - begun;
+                // On SQLite the inserts run on the calling thread from start to end; on a store whose writes wait for
+                // the database (PostgreSQL) they move between threads, and the thread's CPU time is not the write's.
+                if (Environment.CurrentManagedThreadId == thread) _stages.AddCpu(LoadStages.Stage.Write, cpu);
+                else _stages.CpuUnknown(LoadStages.Stage.Write);
+                return true;
+            }, ct);
+        }
+        finally
+        {
+            // The transaction's own work is the write stage; its beginning and its commit (observers told) the commit stage.
+            var total = Stopwatch.GetTimestamp() - start;
+            _stages.AddTicks(LoadStages.Stage.Write, work);
+            _stages.AddTicks(LoadStages.Stage.Commit, total - work);
+        }
+    }
 
     /// <summary>A batch or transaction Bundle, as <c>POST [base]</c> would process it; each failed entry is reported.</summary>
     private async Task LoadBundle(string file, long number, string text, CancellationToken ct)

@@ -22,6 +22,14 @@ public sealed record CheckedResource(IReadOnlyList<IndexEntry> Index, IReadOnlyL
 public sealed record PreparedCreate(StoredVersion Version, ElementNode Resource, CheckedResource Checked);
 
 /// <summary>
+/// An update made ready outside the write transaction (<see cref="ResourceService.PrepareUpdate"/>): <see cref="Version"/>
+/// stamped and serialized as the version that follows the one assumed current then, <see cref="Source"/> the content
+/// as it came. The transaction stores it as it is when that version is still current, and stamps the content anew
+/// otherwise (its checks kept: they do not depend on the version).
+/// </summary>
+public sealed record PreparedUpdate(StoredVersion Version, ElementNode Resource, CheckedResource Checked, ElementNode Source);
+
+/// <summary>
 /// The write interactions of R4 http.html (create, update, delete) on one store session, shared by the REST
 /// endpoints and the Bundle processor. The session's transaction gives the version numbers: a concurrent writer
 /// either waits (row lock, SQLite write lock) or loses the unique (type, id, version) race and is retried.
@@ -107,6 +115,50 @@ public sealed class ResourceService(IResourceStore store, ConformanceContext con
         return new PreparedCreate(Version(stamped, id, 1, instant, VersionMethod.Create, content), stamped, checkedResource);
     }
 
+    /// <summary>
+    /// An update's version, its JSON and its index rows, ready before the write transaction as the version that follows
+    /// <paramref name="current"/> (null: as a first version), so that the transaction's one writer only inserts it when
+    /// the resource is where it was assumed to be (a load of new resources: nowhere). <see cref="UpdateAsync(IStoreSession, PreparedUpdate, CancellationToken)"/> writes it.
+    /// </summary>
+    public PreparedUpdate PrepareUpdate(ElementNode resource, string id, StoredVersion? current = null)
+    {
+        var version = (current?.Version ?? 0) + 1;
+        var instant = NextInstant(current);
+        var stamped = ResourceNodes.Stamp(conformance.Registry, resource, id, version, instant);
+        var checkedResource = Check(stamped);
+        return new PreparedUpdate(Version(stamped, id, version, instant, VersionMethod.Update, null), stamped, checkedResource, resource);
+    }
+
+    /// <summary>An update prepared before the transaction (<see cref="PrepareUpdate"/>), as PUT by id.</summary>
+    public Task<WriteResult> UpdateAsync(IStoreSession session, PreparedUpdate update, CancellationToken ct = default) =>
+        UpdateAsync(session, update.Version.Type, update.Version.Id, update.Source, null, ct, update.Checked, prepared: update);
+
+    /// <summary>
+    /// Several prepared updates in one transaction (a load's batch), as PUT by id each: their current versions read
+    /// together (<see cref="IStoreSession.ReadCurrentAsync(IReadOnlyList{ValueTuple{string, string}}, CancellationToken)"/>),
+    /// those of resources that have no version yet stored together as the first versions they were prepared as
+    /// (<see cref="CreateAsync(IStoreSession, IReadOnlyList{PreparedCreate}, CancellationToken, Func{int, FhirException, FhirException}?)"/>:
+    /// on PostgreSQL one round trip for all), then the others one by one, in their order.
+    /// </summary>
+    public async Task UpdateAsync(IStoreSession session, IReadOnlyList<PreparedUpdate> updates, CancellationToken ct = default)
+    {
+        foreach (var update in updates) packaged.CheckWritable(update.Version.Type, update.Version.Id, "PUT");
+        var current = await session.ReadCurrentAsync([.. updates.Select(u => (u.Version.Type, u.Version.Id))], ct);
+        var created = new HashSet<(string, string)>();
+        var creates = new List<PreparedCreate>();
+        var others = new List<PreparedUpdate>();
+        for (var i = 0; i < updates.Count; i++)
+        {
+            var update = updates[i];
+            // A resource twice in the batch: the first creates it, the second follows it.
+            if (current[i] is null && settings.UpdateCreate && update.Version.Version == 1 && created.Add((update.Version.Type, update.Version.Id)))
+                creates.Add(new PreparedCreate(update.Version, update.Resource, update.Checked));
+            else others.Add(update);
+        }
+        if (creates.Count > 0) await CreateAsync(session, creates, ct);
+        foreach (var update in others) await UpdateAsync(session, update, ct);
+    }
+
     // The version to store: its body, and a Binary's data apart from it.
     private StoredVersion Version(ElementNode stamped, string id, int version, DateTimeOffset instant, VersionMethod method, ReadOnlyMemory<byte>? content)
     {
@@ -164,8 +216,9 @@ public sealed class ResourceService(IResourceStore store, ConformanceContext con
 
     /// <param name="method">Update, or Patch for the result of a patch (history reports the interaction).</param>
     /// <param name="checkedResource">The resource's <see cref="Check"/> made before the transaction; null: made here.</param>
+    /// <param name="prepared">The version made before the transaction (<see cref="PrepareUpdate"/>), stored if it follows the current one.</param>
     public async Task<WriteResult> UpdateAsync(IStoreSession session, string type, string id, ElementNode resource, VersionMatch? ifMatch, CancellationToken ct = default,
-        CheckedResource? checkedResource = null, VersionMethod method = VersionMethod.Update, ReadOnlyMemory<byte>? content = null)
+        CheckedResource? checkedResource = null, VersionMethod method = VersionMethod.Update, ReadOnlyMemory<byte>? content = null, PreparedUpdate? prepared = null)
     {
         packaged.CheckWritable(type, id, method == VersionMethod.Patch ? "PATCH" : "PUT");
         var current = await session.ReadCurrentAsync(type, id, ct);
@@ -173,6 +226,10 @@ public sealed class ResourceService(IResourceStore store, ConformanceContext con
         if (current is null && !settings.UpdateCreate)
             throw new FhirException(StatusCodes.Status405MethodNotAllowed, "not-supported",
                 $"{type}/{id} does not exist and this server does not create resources by update (use POST).");
+        if (prepared is not null && method == VersionMethod.Update && content is null && prepared.Version.Version == (current?.Version ?? 0) + 1 &&
+            (current is null || prepared.Version.LastUpdated > current.LastUpdated))
+            return await InsertAsync(session, new WriteResult(prepared.Version, current is null || current.Deleted, prepared.Resource, prepared.Checked.Warnings),
+                prepared.Checked.Index, ct);
         return await Write(session, resource, id, current, method, ct, checkedResource, content);
     }
 

@@ -28,6 +28,9 @@ public sealed class RecordingSession(IStoreSession inner) : IStoreSession
     public Task LockResourcesAsync(IReadOnlyCollection<(string Type, string Id)> resources, CancellationToken ct = default) =>
         inner.LockResourcesAsync(resources, ct);
 
+    public Task<IReadOnlyList<StoredVersion?>> ReadCurrentAsync(IReadOnlyList<(string Type, string Id)> resources, CancellationToken ct = default) =>
+        inner.ReadCurrentAsync(resources, ct);
+
     public Task<StoredVersion?> ReadVersionAsync(string type, string id, int version, CancellationToken ct = default) =>
         inner.ReadVersionAsync(type, id, version, ct);
 

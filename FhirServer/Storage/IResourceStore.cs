@@ -78,6 +78,18 @@ public interface IStoreSession : IAsyncDisposable
     /// </summary>
     Task LockResourcesAsync(IReadOnlyCollection<(string Type, string Id)> resources, CancellationToken ct = default);
 
+    /// <summary>
+    /// The current versions of several resources (null where a resource has none), in the order of
+    /// <paramref name="resources"/>, each as <see cref="ReadCurrentAsync"/> reads it and under the same lock: in one
+    /// round trip where the store has them (PostgreSQL), one by one otherwise.
+    /// </summary>
+    async Task<IReadOnlyList<StoredVersion?>> ReadCurrentAsync(IReadOnlyList<(string Type, string Id)> resources, CancellationToken ct = default)
+    {
+        var found = new StoredVersion?[resources.Count];
+        for (var i = 0; i < found.Length; i++) found[i] = await ReadCurrentAsync(resources[i].Type, resources[i].Id, ct);
+        return found;
+    }
+
     Task<StoredVersion?> ReadVersionAsync(string type, string id, int version, CancellationToken ct = default);
 
     /// <summary>

@@ -534,6 +534,26 @@ public sealed class SqlResourceStore(SqlDialect dialect) : IResourceStore
             return await reader.ReadAsync(ct) ? Read(reader) : null;
         }
 
+        public async Task<IReadOnlyList<StoredVersion?>> ReadCurrentAsync(IReadOnlyList<(string Type, string Id)> resources, CancellationToken ct = default)
+        {
+            var found = new StoredVersion?[resources.Count];
+            if (!store.Dialect.CombinesReads || resources.Count == 0)
+            {
+                for (var i = 0; i < found.Length; i++) found[i] = await ReadCurrentAsync(resources[i].Type, resources[i].Id, ct);
+                return found;
+            }
+            // The locks (in the one order, as LockResourcesAsync takes them) and the reads in one round trip.
+            var command = connection.Command(write && store.Dialect.LockResources is { } locks ? locks + "; " + SelectManyCurrent : SelectManyCurrent, tx);
+            if (write && store.Dialect.LockResources is not null)
+                ConnectionLease.Bind(command, "keys", resources.Select(r => r.Type + "/" + r.Id).ToArray());
+            ConnectionLease.Bind(command, "types", resources.Select(r => r.Type).ToArray());
+            ConnectionLease.Bind(command, "ids", resources.Select(r => r.Id).ToArray());
+            await using var reader = await command.ExecuteReaderAsync(ct);
+            if (write && store.Dialect.LockResources is not null) await reader.NextResultAsync(ct);
+            while (await reader.ReadAsync(ct)) found[reader.GetInt64(9) - 1] = Read(reader);
+            return found;
+        }
+
         public async Task LockResourcesAsync(IReadOnlyCollection<(string Type, string Id)> resources, CancellationToken ct = default)
         {
             if (!write) throw new InvalidOperationException("This session was opened for reading.");
