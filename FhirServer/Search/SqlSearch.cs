@@ -27,6 +27,12 @@ public sealed record SearchPage(
     /// its includes followed. What a Bundle's entries may read in all is bounded (ServerSettings.MaxBundleSearchRows).
     /// </summary>
     public int RowsRead { get; init; }
+
+    /// <summary>
+    /// The parameter whose index rows drove the page in id order (SqlSearch.Driven: the page reads its own rows), or null
+    /// when the page was taken from the whole set of matches (the filter form) or walked along a sort index.
+    /// </summary>
+    public string? DrivenBy { get; init; }
 }
 
 /// <summary>Restricts a search to a compartment (R4 compartmentdefinition.html): resources that point at the owner through one of the parameters.</summary>
@@ -125,6 +131,9 @@ public sealed partial class SqlSearch(SqlResourceStore store, TimeProvider clock
             foreach (var clause in query.Clauses) planned.Add(await PlanHas(connection, clause, baseUrl, ct));
             query = query with { Clauses = planned };
         }
+        if (query.Sort.Count == 0 && Driver(query) is null && query.Clauses.FirstOrDefault(IsPrefixString) is { } text
+            && await SingleIndexedValueAsync(connection, query.Type, text, ct) is { } single)
+            query = query with { Clauses = [.. query.Clauses.Select(c => ReferenceEquals(c, text) ? c with { IndexedValue = single } : c)] };
         var sql = new Sql();
         var where = new List<string> { $"c.type = {sql.Arg(query.Type)}", "NOT c.deleted" };
         foreach (var clause in query.Clauses) where.Add(Condition(sql, query.Type, clause, baseUrl));
@@ -158,12 +167,14 @@ public sealed partial class SqlSearch(SqlResourceStore store, TimeProvider clock
 
         var backwards = cursor?.Backwards == true;
         List<PageRow> rows;
+        SearchClause? drivenBy = null;
         if (keys.Count > 0 && !await FilterFirstAsync(connection, query, compartment, baseUrl, ct))
             rows = await SortWalkAsync(connection, query, keys, cursor, baseUrl, ct);
         else
         {
-            var select = keys.Count == 0 && await ChooseDriver(connection, query, baseUrl, ct) is { } driver
-                ? Driven(sql, query, driver, compartment, baseUrl, cursor)
+            drivenBy = keys.Count == 0 ? await ChooseDriver(connection, query, baseUrl, ct) : null;
+            var select = drivenBy is not null
+                ? Driven(sql, query, drivenBy, compartment, baseUrl, cursor)
                 : Filtered(sql, query, where, keys, cursor);
             rows = await ReadRowsAsync(connection, select, sql, keys.Count, ct);
         }
@@ -190,7 +201,7 @@ public sealed partial class SqlSearch(SqlResourceStore store, TimeProvider clock
 
         var matches = await Versions(connection, rows.Select(r => r.Seq).ToList(), ct);
         var included = await Includes(connection, query, matches, budget - matches.Sum(PageBytes.Of), ct);
-        return new SearchPage(matches, included.Resources, total, next, previous, included.Stopped, included.Cut) { RowsRead = read + included.Read };
+        return new SearchPage(matches, included.Resources, total, next, previous, included.Stopped, included.Cut) { RowsRead = read + included.Read, DrivenBy = drivenBy?.Code };
     }
 
     /// <summary>
@@ -253,6 +264,29 @@ public sealed partial class SqlSearch(SqlResourceStore store, TimeProvider clock
         return driver;
     }
 
+    /// <summary>A plain string clause of one value, matched as a prefix of the folded text (no modifier, not phonetic).</summary>
+    private static bool IsPrefixString(SearchClause clause) =>
+        IsPlain(clause) && clause.Parameter!.Type == SearchParamType.String && clause.Modifier is null && !clause.Parameter.IsPhonetic
+        && clause.Values.Count == 1 && SearchText.Normalize(clause.Values[0].Raw).Length > 0;
+
+    /// <summary>
+    /// The one indexed value a prefix string clause matches, or null when it matches none or several: the lowest value
+    /// of the prefix range and the next one above it, two index seeks. A name is most often the whole value
+    /// (<c>name=Noël</c> → <c>noel</c>), and then the clause is an equality whose rows come in id order
+    /// (<see cref="SearchClause.IndexedValue"/>), so the page reads its own rows rather than every resource of the name:
+    /// a common name at 1 M practitioners is tens of thousands of them.
+    /// </summary>
+    private async Task<string?> SingleIndexedValueAsync(DbConnection connection, string type, SearchClause clause, CancellationToken ct)
+    {
+        var sql = new Sql();
+        var range = StartsWith(sql, "s.value", SearchText.Normalize(clause.Values[0].Raw));
+        var rows = $"FROM search_string s WHERE s.type = {sql.Arg(type)} AND s.param = {sql.Arg(clause.Code)} AND {range}";
+        var text = $"SELECT f.v, (SELECT min(s.value) {rows} AND s.value > f.v) FROM (SELECT min(s.value) AS v {rows}) f";
+        await using var command = Command(connection, text, sql);
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        return await reader.ReadAsync(ct) && !reader.IsDBNull(0) && reader.IsDBNull(1) ? reader.GetString(0) : null;
+    }
+
     /// <summary>Whether a clause has at most <see cref="DriverCap"/> index rows: a range read stopped past the cap.</summary>
     private async Task<bool> FewRowsAsync(DbConnection connection, string type, SearchClause clause, string baseUrl, CancellationToken ct)
     {
@@ -272,6 +306,7 @@ public sealed partial class SqlSearch(SqlResourceStore store, TimeProvider clock
             SearchParamType.Token => clause.Modifier is null && SplitToken(clause.Values[0].Raw).Code is not null,
             SearchParamType.Reference => clause.Modifier != "identifier",
             SearchParamType.Date => clause.Modifier is null && clause.Values[0].Prefix != "ne",
+            SearchParamType.String => clause.IndexedValue is not null,
             _ => false,
         };
 
@@ -573,6 +608,7 @@ public sealed partial class SqlSearch(SqlResourceStore store, TimeProvider clock
     private string AnyValue(Sql sql, SearchClause clause, string baseUrl)
     {
         var conditions = new List<string>();
+        if (clause.IndexedValue is { } indexed) return $"(s.value = {sql.Arg(indexed)})";
         var column = clause.Parameter!.Type switch
         {
             SearchParamType.Token when clause.Modifier is null => "s.code",
