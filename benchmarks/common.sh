@@ -62,3 +62,35 @@ wrk_parse() {
     /^Requests\/sec:/ { rps = $2 } /Non-2xx/ { bad = $NF }
     END { printf "%.0f %.3f %.3f %d\n", rps, p50, p99, bad }'
 }
+# National-scale stores (benchmarks/directory/scale.sh, benchmarks/documents/scale.sh): scale_store set types copy_types
+# fills $data/$set (a SQLite --data folder) unless it is there: the generator's base ($base_patients patients,
+# 2 × as many practitioners) written as NDJSON, the files of $types loaded with the `load` verb (the server's write path,
+# validation off: the index rows do not depend on it), then `bench search copies` multiplies the resources of
+# $copy_types to $copies copies. The store stays for the next runs (delete the folder to fill again); its file
+# `filled` says what it holds (base and copies), which then replace the options.
+scale_store() {
+  local set=$1 types=$2 copy_types=$3
+  local folder="$data/$set" gen="$data/base-$base_patients"
+  if [ -f "$folder/fhir.db" ] && [ -f "$folder/filled" ]; then
+    # What the store holds, not what was asked: the values are drawn from the copies there are.
+    say "$set: the store in $folder is filled ($(cat "$folder/filled"))"
+    base_patients=$(sed -nE 's/^base ([0-9]+) .*/\1/p' "$folder/filled"); copies=$(sed -nE 's/.*copies ([0-9]+) .*/\1/p' "$folder/filled")
+    return
+  fi
+  rm -rf "$folder"; mkdir -p "$folder"
+  if [ ! -f "$gen/sample.env" ]; then
+    say "generating the base: $base_patients patients, $((2 * base_patients)) practitioners"
+    rm -rf "$gen"
+    dotnet "$server_dll" generate --patients "$base_patients" --practitioners $((2 * base_patients)) --seed 1 --format ndjson \
+      --types Organization,Practitioner,PractitionerRole,Patient,DocumentReference --out "$gen"
+  fi
+  local files=(); for t in ${types//,/ }; do files+=("$gen/$t.ndjson"); done
+  say "$set: load ${files[*]} (validation off)"
+  local t0=$SECONDS
+  (cd "$folder" && dotnet "$server_dll" load "${files[@]}" --data "$folder" --checkpoint "$work/$set.checkpoint" --restart \
+    --package-sources "$shared/fhir-packages" --registry "" --Validation:OnWrite=off 2>"$work/$set-load.log") || { cat "$work/$set-load.log" >&2; exit 1; }
+  local t1=$SECONDS
+  say "$set: $copies copies of $copy_types"
+  fhir_bench search copies "$folder/fhir.db" --copies "$copies" --types "$copy_types"
+  echo "base $base_patients patients, copies $copies of $copy_types; load $((t1 - t0)) s, copies $((SECONDS - t1)) s" >"$folder/filled"
+}

@@ -20,10 +20,14 @@ internal static class GenerateCommand
         var practitioners = new Option<int?>("--practitioners") { Description = "Practitioners, each with a PractitionerRole (default: patients / 5, at least 5)" };
         var organizations = new Option<int?>("--organizations") { Description = "Organizations (default: practitioners / 10, at least 5)" };
         var bundleSize = new Option<int>("--bundle-size") { Description = "Entries of a directory or patients Bundle at most", DefaultValueFactory = _ => 500 };
+        var types = new Option<string?>("--types")
+        {
+            Description = "With --format ndjson: write only these resource types, comma-separated (e.g. Patient,DocumentReference); the data is the same, the other files are left out",
+        };
         var force = new Option<bool>("--force") { Description = "Write into a folder that is not empty, replacing the sample files in it" };
         var command = new Command("generate", "Generate fictitious French sample data: INS patients, directory, DMP documents, e-prescriptions, immunizations")
         {
-            patients, seed, output, format, practitioners, organizations, bundleSize, force,
+            patients, seed, output, format, practitioners, organizations, bundleSize, types, force,
         };
         command.SetAction((result, ct) =>
         {
@@ -31,6 +35,8 @@ internal static class GenerateCommand
             if (options.Problem() is { } problem) return Task.FromResult(Fail(problem));
             if (result.GetValue(bundleSize) < SampleOptions.RecordResources)
                 return Task.FromResult(Fail($"--bundle-size is at least {SampleOptions.RecordResources} (a patient's resources share a Bundle)"));
+            var only = result.GetValue(types)?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).ToHashSet(StringComparer.Ordinal);
+            if (only is not null && result.GetValue(format) != "ndjson") return Task.FromResult(Fail("--types needs --format ndjson (a Bundle keeps a patient's resources together)"));
             var folder = result.GetValue(output)!;
             if (folder.Exists && folder.EnumerateFileSystemInfos().Any())
             {
@@ -42,17 +48,18 @@ internal static class GenerateCommand
             var clock = Stopwatch.StartNew();
             var generator = new SampleGenerator(options);
             using (ISampleSink sink = result.GetValue(format) == "ndjson"
-                       ? new NdjsonSink(folder.FullName)
+                       ? new NdjsonSink(folder.FullName, only)
                        : new BundleSink(folder.FullName, result.GetValue(bundleSize)))
             {
                 generator.Run(sink, ct);
                 sink.Dispose();
                 File.WriteAllText(Path.Combine(folder.FullName, "sample.env"), generator.Environment());
-                var total = generator.Counts.Values.Sum();
+                var counts = sink is NdjsonSink ndjson ? ndjson.Written : generator.Counts;
+                var total = counts.Values.Sum();
                 var seconds = Math.Max(clock.Elapsed.TotalSeconds, 1e-3);
                 Console.WriteLine($"wrote {total:N0} resources in {sink.Files.Count:N0} files to {folder.FullName} " +
                                   $"in {seconds:F1} s ({total / seconds:N0} resources/s)");
-                foreach (var (type, count) in generator.Counts) Console.WriteLine($"  {type,-20} {count,12:N0}");
+                foreach (var (type, count) in counts) Console.WriteLine($"  {type,-20} {count,12:N0}");
             }
             return Task.FromResult(0);
         });

@@ -29,8 +29,11 @@ internal static class SampleJson
     public static readonly JsonWriterOptions Options = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping, SkipValidation = false };
 }
 
-/// <summary>FHIR NDJSON (bulk data format): one file per resource type, one resource per line.</summary>
-internal sealed class NdjsonSink(string folder) : ISampleSink
+/// <summary>
+/// FHIR NDJSON (bulk data format): one file per resource type, one resource per line; only the types of
+/// <paramref name="types"/> when it is given (the others are generated, so every entity stays the same, but not written).
+/// </summary>
+internal sealed class NdjsonSink(string folder, IReadOnlySet<string>? types = null) : ISampleSink
 {
     private static readonly byte[] NewLine = "\n"u8.ToArray();
     private readonly Dictionary<string, (FileStream File, Utf8JsonWriter Writer)> _files = [];
@@ -39,6 +42,9 @@ internal sealed class NdjsonSink(string folder) : ISampleSink
     public bool UsesBundles => false;
 
     public IReadOnlyList<string> Files => _order;
+
+    /// <summary>Resources written, by type.</summary>
+    public Dictionary<string, long> Written { get; } = [];
 
     public void Directory(JsonObject resource) => Write(resource);
 
@@ -55,6 +61,8 @@ internal sealed class NdjsonSink(string folder) : ISampleSink
     private void Write(JsonObject resource)
     {
         var type = (string)resource["resourceType"]!;
+        if (types is not null && !types.Contains(type)) return;
+        Written[type] = Written.GetValueOrDefault(type) + 1;
         if (!_files.TryGetValue(type, out var file))
         {
             var path = Path.Combine(folder, type + ".ndjson");

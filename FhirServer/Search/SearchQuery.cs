@@ -36,7 +36,15 @@ public sealed record SearchClause(
     IReadOnlyList<SearchValue> Values,
     ChainSpec? Chain = null,
     HasSpec? Has = null,
-    bool? Missing = null);
+    bool? Missing = null)
+{
+    /// <summary>
+    /// Set by the search, for a string clause of one value whose prefix range holds a single indexed value (<c>name=noel</c>
+    /// where every name starting with <c>noel</c> is <c>noel</c>): that value, so that the clause reads as one equality,
+    /// whose index rows come in id order and can drive a page.
+    /// </summary>
+    public string? IndexedValue { get; init; }
+}
 
 /// <summary>A value with its prefix (number, date, quantity) already split off.</summary>
 public sealed record SearchValue(string Prefix, string Raw);

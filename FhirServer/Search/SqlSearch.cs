@@ -27,6 +27,12 @@ public sealed record SearchPage(
     /// its includes followed. What a Bundle's entries may read in all is bounded (ServerSettings.MaxBundleSearchRows).
     /// </summary>
     public int RowsRead { get; init; }
+
+    /// <summary>
+    /// The parameter whose index rows drove the page in id order (SqlSearch.Driven: the page reads its own rows), or null
+    /// when the page was taken from the whole set of matches (the filter form) or walked along a sort index.
+    /// </summary>
+    public string? DrivenBy { get; init; }
 }
 
 /// <summary>Restricts a search to a compartment (R4 compartmentdefinition.html): resources that point at the owner through one of the parameters.</summary>
@@ -125,6 +131,9 @@ public sealed partial class SqlSearch(SqlResourceStore store, TimeProvider clock
             foreach (var clause in query.Clauses) planned.Add(await PlanHas(connection, clause, baseUrl, ct));
             query = query with { Clauses = planned };
         }
+        if (query.Sort.Count == 0 && Driver(query) is null && query.Clauses.FirstOrDefault(IsPrefixString) is { } text
+            && await SingleIndexedValueAsync(connection, query.Type, text, ct) is { } single)
+            query = query with { Clauses = [.. query.Clauses.Select(c => ReferenceEquals(c, text) ? c with { IndexedValue = single } : c)] };
         var sql = new Sql();
         var where = new List<string> { $"c.type = {sql.Arg(query.Type)}", "NOT c.deleted" };
         foreach (var clause in query.Clauses) where.Add(Condition(sql, query.Type, clause, baseUrl));
@@ -158,12 +167,14 @@ public sealed partial class SqlSearch(SqlResourceStore store, TimeProvider clock
 
         var backwards = cursor?.Backwards == true;
         List<PageRow> rows;
+        SearchClause? drivenBy = null;
         if (keys.Count > 0 && !await FilterFirstAsync(connection, query, compartment, baseUrl, ct))
             rows = await SortWalkAsync(connection, query, keys, cursor, baseUrl, ct);
         else
         {
-            var select = keys.Count == 0 && await ChooseDriver(connection, query, baseUrl, ct) is { } driver
-                ? Driven(sql, query, driver, compartment, baseUrl, cursor)
+            drivenBy = keys.Count == 0 ? await ChooseDriver(connection, query, baseUrl, ct) : null;
+            var select = drivenBy is not null
+                ? Driven(sql, query, drivenBy, compartment, baseUrl, cursor)
                 : Filtered(sql, query, where, keys, cursor);
             rows = await ReadRowsAsync(connection, select, sql, keys.Count, ct);
         }
@@ -190,7 +201,7 @@ public sealed partial class SqlSearch(SqlResourceStore store, TimeProvider clock
 
         var matches = await Versions(connection, rows.Select(r => r.Seq).ToList(), ct);
         var included = await Includes(connection, query, matches, budget - matches.Sum(PageBytes.Of), ct);
-        return new SearchPage(matches, included.Resources, total, next, previous, included.Stopped, included.Cut) { RowsRead = read + included.Read };
+        return new SearchPage(matches, included.Resources, total, next, previous, included.Stopped, included.Cut) { RowsRead = read + included.Read, DrivenBy = drivenBy?.Code };
     }
 
     /// <summary>
@@ -253,6 +264,36 @@ public sealed partial class SqlSearch(SqlResourceStore store, TimeProvider clock
         return driver;
     }
 
+    /// <summary>A plain string clause of one value, matched as a prefix of the folded text (no modifier, not phonetic).</summary>
+    private static bool IsPrefixString(SearchClause clause) =>
+        IsPlain(clause) && clause.Parameter!.Type == SearchParamType.String && clause.Modifier is null && !clause.Parameter.IsPhonetic
+        && clause.Values.Count == 1 && SearchText.Normalize(clause.Values[0].Raw).Length > 0;
+
+    /// <summary>
+    /// The one indexed value a prefix string clause matches, or null when it matches none or several: the first value
+    /// of the prefix range and the next one above it, two index seeks. A name is most often the whole value
+    /// (<c>name=Noël</c> → <c>noel</c>), and then the clause is an equality whose rows come in id order
+    /// (<see cref="SearchClause.IndexedValue"/>), so the page reads its own rows rather than every resource of the name:
+    /// a common name at 1 M practitioners is tens of thousands of them.
+    /// </summary>
+    private async Task<string?> SingleIndexedValueAsync(DbConnection connection, string type, SearchClause clause, CancellationToken ct)
+    {
+        var sql = new Sql();
+        var prefix = SearchTables.Indexed(SearchText.Normalize(clause.Values[0].Raw))!;
+        var upper = prefix[..^1] + (char)(prefix[^1] + 1);
+        var p = sql.Arg(prefix);
+        // The range of StartsWith, its lower bound apart: each read has one lower bound for the index to seek to (with
+        // two, SQLite seeks to one and checks the other on every row of the value). ORDER BY … LIMIT 1 rather than
+        // min(): SQLite reads min() from the index only when every condition is on its columns, and substr() is not.
+        var rows = $"FROM search_string s WHERE s.type = {sql.Arg(type)} AND s.param = {sql.Arg(clause.Code)} AND s.value < {sql.Arg(upper)} " +
+                   $"AND substr(s.value, 1, {prefix.Length.ToString(CultureInfo.InvariantCulture)}) = {p}";
+        var text = $"WITH f(v) AS (SELECT s.value {rows} AND s.value >= {p} ORDER BY s.value LIMIT 1) " +
+                   $"SELECT f.v, (SELECT s.value {rows} AND s.value > f.v ORDER BY s.value LIMIT 1) FROM f";
+        await using var command = Command(connection, text, sql);
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        return await reader.ReadAsync(ct) && !reader.IsDBNull(0) && reader.IsDBNull(1) ? reader.GetString(0) : null;
+    }
+
     /// <summary>Whether a clause has at most <see cref="DriverCap"/> index rows: a range read stopped past the cap.</summary>
     private async Task<bool> FewRowsAsync(DbConnection connection, string type, SearchClause clause, string baseUrl, CancellationToken ct)
     {
@@ -272,6 +313,7 @@ public sealed partial class SqlSearch(SqlResourceStore store, TimeProvider clock
             SearchParamType.Token => clause.Modifier is null && SplitToken(clause.Values[0].Raw).Code is not null,
             SearchParamType.Reference => clause.Modifier != "identifier",
             SearchParamType.Date => clause.Modifier is null && clause.Values[0].Prefix != "ne",
+            SearchParamType.String => clause.IndexedValue is not null,
             _ => false,
         };
 
@@ -544,18 +586,20 @@ public sealed partial class SqlSearch(SqlResourceStore store, TimeProvider clock
         }
         if (clause.Chain is { } chain)
         {
-            // One condition per target type, ORed: a reference matches if its target matches that type's clause.
-            var targets = chain.Targets.Select(target =>
-                $"(s.target_type = {sql.Arg(target.Type)} AND {Condition(sql, target.Type, target.Inner, baseUrl, "s.target_id")})");
-            var stored = $"SELECT s.id FROM search_reference s WHERE s.type = {t} AND s.param = {sql.Arg(clause.Code)} " +
-                         $"AND ({string.Join(" OR ", targets)})";
+            // One SELECT per target type, UNION ALL: a reference matches if its target matches that type's clause. ORed
+            // in one SELECT, the targets had SQLite read every reference of the parameter and check the OR on each
+            // (DocumentReference?patient.identifier= took seconds at 280 k documents, as patient:Patient.identifier= did
+            // not); alone, each target is a seek per target id.
+            var stored = chain.Targets.Select(target =>
+                $"SELECT s.id FROM search_reference s WHERE s.type = {t} AND s.param = {sql.Arg(clause.Code)} " +
+                $"AND s.target_type = {sql.Arg(target.Type)} AND {Condition(sql, target.Type, target.Inner, baseUrl, "s.target_id")}");
             // The same chain evaluated inside contained resources (R4 search.html#contained): their rows are the
             // container's, under the chain's name with its type (SearchIndexer.ContainedParam).
             // One level: a contained resource's own contained links are not indexed (a clause already on a contained
             // resource's rows, named with a '.', has no further contained alternative).
             var contained = chain.Targets.Where(target => !clause.Code.Contains('.') && InContained(target.Inner))
                 .Select(target => Ids(sql, type, target.Inner with { Code = SearchIndexer.ContainedParam(clause.Code, target.Type, target.Inner.Code) }, baseUrl));
-            return string.Join(" UNION ", contained.Prepend(stored));
+            return string.Join(" UNION ALL ", stored.Concat(contained));
         }
         if (clause.Code == "_id" && clause.Parameter is null)
             return $"SELECT r.id FROM resource_current r WHERE r.type = {t} AND r.id IN ({string.Join(", ", clause.Values.Select(v => sql.Arg(v.Raw)))})";
@@ -589,6 +633,7 @@ public sealed partial class SqlSearch(SqlResourceStore store, TimeProvider clock
     private string AnyValue(Sql sql, SearchClause clause, string baseUrl)
     {
         var conditions = new List<string>();
+        if (clause.IndexedValue is { } indexed) return $"(s.value = {sql.Arg(indexed)})";
         var column = clause.Parameter!.Type switch
         {
             SearchParamType.Token when clause.Modifier is null => "s.code",

@@ -21,6 +21,8 @@ internal static partial class SearchBenchCommand
         var search = new Command("search", "Search benchmark: multiply a Synthea export into a server; time the searches");
         search.Subcommands.Add(Load());
         search.Subcommands.Add(Query());
+        search.Subcommands.Add(StoreCopiesCommand.Create());
+        search.Subcommands.Add(FrenchSearchBenchCommand.Create());
         return search;
     }
 

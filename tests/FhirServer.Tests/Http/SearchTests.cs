@@ -327,6 +327,77 @@ public class SearchTests(string store) : ServerTests(store, new() { ["Validation
         await Check($"/Observation?category={Uri.EscapeDataString(wide + "|k0")}&{code}&_count=4", all, 3);
     }
 
+    [Test]
+    public async Task A_name_of_one_indexed_value_drives_the_page_and_finds_what_the_prefix_finds()
+    {
+        // Five Patients named <run>Noël (one deleted: its rows must go with it), three <run>Noëlle, one of them male.
+        // A prefix whose range holds one indexed value (<run>noelle, <run>NOËLL) is read as that value, in id order
+        // (SqlSearch.SingleIndexedValueAsync, Driven); one that holds two (<run>noel, <run>noë) takes the filter form.
+        // Both must give the prefix's matches, once each, forward and back, and count them.
+        var noel = new List<string>();
+        var noelle = new List<string>();
+        for (var i = 0; i < 8; i++)
+        {
+            var family = i < 5 ? $"{_run}Noël" : $"{_run}Noëlle";
+            var gender = i == 7 ? "male" : "female";
+            await Create($"noel{i}", $$"""{"resourceType":"Patient","name":[{"family":"{{family}}","given":["Anaïs"]}],"gender":"{{gender}}"}""");
+            if (i == 0) continue;
+            (i < 5 ? noel : noelle).Add($"noel{i}");
+        }
+        Assert.That((await Client.DeleteAsync($"/Patient/{_ids["noel0"]}")).IsSuccessStatusCode, Is.True);
+        int ById(string a, string b) => string.CompareOrdinal(_ids[a], _ids[b]);
+        noel.Sort(ById);
+        noelle.Sort(ById);
+        var both = noel.Concat(noelle).ToList();
+        both.Sort(ById);
+
+        // Forward along next, then back along previous from the last page (which the back walk does not repeat).
+        async Task<(List<string> Forward, List<string> Backward)> Walk(string url)
+        {
+            var forward = new List<string>();
+            var pages = new List<JsonElement>();
+            for (var page = await Bundle(url); ; page = await Bundle(Link(page, "next")!))
+            {
+                pages.Add(page);
+                forward.AddRange(Entries(page, "match"));
+                if (Link(page, "next") is null) break;
+                Assert.That(pages, Has.Count.LessThan(10), "the walk does not end");
+            }
+            var backward = new List<string>();
+            for (var page = pages[^1]; Link(page, "previous") is { } previous;)
+            {
+                page = await Bundle(previous);
+                backward.InsertRange(0, Entries(page, "match"));
+            }
+            return (forward, backward.Concat(Entries(pages[^1], "match")).ToList());
+        }
+
+        var parser = Factory.Services.GetRequiredService<SearchQueryParser>();
+        var search = Factory.Services.GetRequiredService<SqlSearch>();
+        async Task Check(string parameter, string value, List<string> matches, bool driven)
+        {
+            var query = $"/Patient?{parameter}={Uri.EscapeDataString(value)}&_count=2";
+            var walk = await Walk(query);
+            Assert.That(walk.Forward, Is.EqualTo(matches), query);
+            Assert.That(walk.Backward, Is.EqualTo(matches), "from the last page back to the first: " + query);
+            Assert.That((await Walk(query + "&_sort=_id")).Forward, Is.EqualTo(matches), query + "&_sort=_id");
+            var total = await Bundle(query + "&_total=accurate&_summary=count");
+            Assert.That(total.GetProperty("total").GetInt32(), Is.EqualTo(matches.Count), "_total of " + query);
+            var female = matches.Where(m => m != "noel7").ToList();
+            Assert.That((await Walk(query + "&gender=female")).Forward, Is.EqualTo(female), query + "&gender=female");
+            var parsed = parser.Parse("Patient", [new(parameter, value), new("_count", "2")], strict: true);
+            var page = await search.RunAsync(parsed, null, "http://localhost/", CancellationToken.None);
+            Assert.That(page.DrivenBy, Is.EqualTo(driven ? parameter : null), "the page of " + query);
+        }
+
+        await Check("family", $"{_run}noelle", noelle, driven: true);
+        await Check("family", $"{_run.ToUpperInvariant()}NOËLL", noelle, driven: true);
+        await Check("name", $"{_run}Noëlle", noelle, driven: true);
+        await Check("family", $"{_run}noel", both, driven: false);
+        await Check("family", $"{_run}NOË", both, driven: false);
+        await Check("family", $"{_run}noelz", [], driven: false);
+    }
+
     private static string? Link(JsonElement bundle, string relation) =>
         bundle.GetProperty("link").EnumerateArray().Where(l => l.GetProperty("relation").GetString() == relation)
             .Select(l => new Uri(l.GetProperty("url").GetString()!).PathAndQuery).FirstOrDefault();
