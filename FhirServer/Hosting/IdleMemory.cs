@@ -6,37 +6,54 @@ namespace FhirServer.Hosting;
 /// needed, several times what is alive, ready for the next busy spell: over a fuzzing run the process held 1.1–1.5 GB
 /// while some 350 MB was alive (docs/fuzzing.md, "Memory"). When no request has run for that long and some ran since the
 /// last time, one blocking, compacting, aggressive collection decommits the GC's free space, and glibc's heaps give back
-/// their free pages. It runs once per idle spell and never while a request is in flight; a request that arrives during
-/// it waits for the collection (tens to hundreds of milliseconds), as it would for any full collection.
+/// their free pages. It runs once per idle spell, when no request has begun or ended for that long; a request that
+/// arrives during it waits for the collection (hundreds of milliseconds to a second or two), as it would for any full
+/// collection. A request still in flight then (one that has made no progress for the whole idle time) is logged.
 /// </summary>
 public sealed class IdleMemory(ServerSettings settings, TimeProvider time, ILogger<IdleMemory> logger) : BackgroundService
 {
-    private long _inFlight;
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<HttpContext, long> _inFlight = new();
     private long _served;
     private long _servedAtLastTrim;
-    private long _lastEnd = time.GetTimestamp();
+    private long _lastActivity = time.GetTimestamp();
+    private long _committedAfterLastTrim;
+
+    /// <summary>
+    /// How much the GC's committed memory must have grown since the last trim for another to be worth its pause: a
+    /// server answering a request now and then is not collected after each.
+    /// </summary>
+    internal long MinimumGrowthBytes { get; init; } = 64L * 1024 * 1024;
 
     /// <summary>How many times memory was given back (for tests and the log).</summary>
     public int Trims { get; private set; }
 
     /// <summary>Marks a request's start; <see cref="End"/> must follow.</summary>
-    public void Begin() => Interlocked.Increment(ref _inFlight);
-
-    /// <summary>Marks a request's end.</summary>
-    public void End()
+    public void Begin(HttpContext http)
     {
-        Interlocked.Exchange(ref _lastEnd, time.GetTimestamp());
-        Interlocked.Increment(ref _served);
-        Interlocked.Decrement(ref _inFlight);
+        var now = time.GetTimestamp();
+        _inFlight[http] = now;
+        Interlocked.Exchange(ref _lastActivity, now);
     }
 
-    /// <summary>True when no request is in flight, one ended since the last trim, and the last ended long enough ago.</summary>
+    /// <summary>Marks a request's end.</summary>
+    public void End(HttpContext http)
+    {
+        _inFlight.TryRemove(http, out _);
+        Interlocked.Exchange(ref _lastActivity, time.GetTimestamp());
+        Interlocked.Increment(ref _served);
+    }
+
+    /// <summary>
+    /// True when a request ended since the last trim and none began or ended for the idle time. A request that has
+    /// made no progress for that long (a client that went silent mid-body) does not hold the trim back: it is named in
+    /// the log instead.
+    /// </summary>
     public bool Due()
     {
         if (settings.IdleTrimSeconds <= 0) return false;
-        if (Interlocked.Read(ref _inFlight) > 0) return false;
         if (Interlocked.Read(ref _served) == Interlocked.Read(ref _servedAtLastTrim)) return false;
-        return time.GetElapsedTime(Interlocked.Read(ref _lastEnd)) >= TimeSpan.FromSeconds(settings.IdleTrimSeconds);
+        if (time.GetElapsedTime(Interlocked.Read(ref _lastActivity)) < TimeSpan.FromSeconds(settings.IdleTrimSeconds)) return false;
+        return GC.GetGCMemoryInfo().TotalCommittedBytes - Interlocked.Read(ref _committedAfterLastTrim) >= MinimumGrowthBytes;
     }
 
     /// <summary>Trims when <see cref="Due"/>; true when it did.</summary>
@@ -49,10 +66,18 @@ public sealed class IdleMemory(ServerSettings settings, TimeProvider time, ILogg
         GC.Collect(GC.MaxGeneration, GCCollectionMode.Aggressive, blocking: true, compacting: true);
         NativeAllocator.Trim();
         Trims++;
+        var after = GC.GetGCMemoryInfo().TotalCommittedBytes;
+        Interlocked.Exchange(ref _committedAfterLastTrim, after);
         logger.LogInformation("Idle for {Seconds} s: memory given back, the GC's committed memory {Before:N0} → {After:N0} MB in {Ms:N0} ms",
-            settings.IdleTrimSeconds, before >> 20, GC.GetGCMemoryInfo().TotalCommittedBytes >> 20, time.GetElapsedTime(started).TotalMilliseconds);
+            settings.IdleTrimSeconds, before >> 20, after >> 20, time.GetElapsedTime(started).TotalMilliseconds);
+        foreach (var (http, since) in _inFlight)
+            logger.LogWarning("Still in flight while idle: {Method} {Path} for {Seconds:N0} s (connection {Connection})",
+                http.Request.Method, http.Request.Path.Value, time.GetElapsedTime(since).TotalSeconds, http.Connection.Id);
         return true;
     }
+
+    /// <summary>Requests begun and not ended.</summary>
+    public int InFlight => _inFlight.Count;
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -79,14 +104,14 @@ internal static class IdleMemoryExtensions
         var idle = app.ApplicationServices.GetRequiredService<IdleMemory>();
         return app.Use(async (http, next) =>
         {
-            idle.Begin();
+            idle.Begin(http);
             try
             {
                 await next(http);
             }
             finally
             {
-                idle.End();
+                idle.End(http);
             }
         });
     }

@@ -1,22 +1,24 @@
 using FhirServer.Hosting;
+using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging.Abstractions;
 using NUnit.Framework;
 
 namespace FhirServer.Tests.Hosting;
 
-/// <summary>When <see cref="IdleMemory"/> gives memory back: once per idle spell, never while a request is in flight.</summary>
+/// <summary>When <see cref="IdleMemory"/> gives memory back: once per idle spell, after the idle time without a request beginning or ending.</summary>
 public class IdleMemoryTests
 {
     [Test]
     public void Trims_once_after_an_idle_spell_that_followed_requests()
     {
         var clock = new ManualClock();
-        var idle = new IdleMemory(new ServerSettings { IdleTrimSeconds = 10 }, clock, NullLogger<IdleMemory>.Instance);
+        var idle = new IdleMemory(new ServerSettings { IdleTrimSeconds = 10 }, clock, NullLogger<IdleMemory>.Instance) { MinimumGrowthBytes = 0 };
         clock.Advance(TimeSpan.FromMinutes(1));
         Assert.That(idle.TrimIfDue(), Is.False, "no request yet: nothing to give back");
 
-        idle.Begin();
-        idle.End();
+        var request = new DefaultHttpContext();
+        idle.Begin(request);
+        idle.End(request);
         clock.Advance(TimeSpan.FromSeconds(9));
         Assert.That(idle.TrimIfDue(), Is.False, "idle for 9 s of 10");
         clock.Advance(TimeSpan.FromSeconds(1));
@@ -29,30 +31,44 @@ public class IdleMemoryTests
     }
 
     [Test]
-    public void Never_trims_while_a_request_is_in_flight()
+    public void A_request_beginning_or_ending_restarts_the_idle_time_and_a_silent_one_does_not_hold_the_trim_back()
     {
         var clock = new ManualClock();
-        var idle = new IdleMemory(new ServerSettings { IdleTrimSeconds = 10 }, clock, NullLogger<IdleMemory>.Instance);
-        idle.Begin();
-        idle.End();
-        idle.Begin();
-        clock.Advance(TimeSpan.FromMinutes(2));
-        Assert.That(idle.TrimIfDue(), Is.False, "a long request is still running");
+        var idle = new IdleMemory(new ServerSettings { IdleTrimSeconds = 10 }, clock, NullLogger<IdleMemory>.Instance) { MinimumGrowthBytes = 0 };
+        var first = new DefaultHttpContext();
+        var silent = new DefaultHttpContext();
+        idle.Begin(first);
+        clock.Advance(TimeSpan.FromSeconds(8));
+        idle.Begin(silent);
+        clock.Advance(TimeSpan.FromSeconds(8));
+        idle.End(first);
+        clock.Advance(TimeSpan.FromSeconds(9));
+        Assert.That(idle.TrimIfDue(), Is.False, "9 s since the last request ended");
+        clock.Advance(TimeSpan.FromSeconds(1));
+        Assert.That(idle.InFlight, Is.EqualTo(1));
+        Assert.That(idle.TrimIfDue(), Is.True, "a request silent for the whole idle time does not hold the trim back");
+    }
 
-        idle.End();
-        clock.Advance(TimeSpan.FromSeconds(5));
-        Assert.That(idle.TrimIfDue(), Is.False, "the idle spell counts from the last request's end");
-        clock.Advance(TimeSpan.FromSeconds(5));
-        Assert.That(idle.TrimIfDue(), Is.True);
+    [Test]
+    public void Not_again_until_the_committed_memory_has_grown()
+    {
+        var clock = new ManualClock();
+        var idle = new IdleMemory(new ServerSettings { IdleTrimSeconds = 10 }, clock, NullLogger<IdleMemory>.Instance) { MinimumGrowthBytes = long.MaxValue };
+        var request = new DefaultHttpContext();
+        idle.Begin(request);
+        idle.End(request);
+        clock.Advance(TimeSpan.FromMinutes(1));
+        Assert.That(idle.TrimIfDue(), Is.False);
     }
 
     [Test]
     public void Zero_turns_it_off()
     {
         var clock = new ManualClock();
-        var idle = new IdleMemory(new ServerSettings { IdleTrimSeconds = 0 }, clock, NullLogger<IdleMemory>.Instance);
-        idle.Begin();
-        idle.End();
+        var idle = new IdleMemory(new ServerSettings { IdleTrimSeconds = 0 }, clock, NullLogger<IdleMemory>.Instance) { MinimumGrowthBytes = 0 };
+        var request = new DefaultHttpContext();
+        idle.Begin(request);
+        idle.End(request);
         clock.Advance(TimeSpan.FromHours(1));
         Assert.That(idle.TrimIfDue(), Is.False);
         Assert.That(idle.Trims, Is.Zero);
