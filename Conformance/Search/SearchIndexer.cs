@@ -163,7 +163,7 @@ public sealed class SearchIndexer
 
     // A phonetic parameter's strings become their phonetic keys: the key of the whole text and of each of its words
     // (Jean-Pierre: "jn prr", "jn", "prr"), so a search for one word of a name finds it. The text stays for :exact.
-    private static void Phonetic(List<IndexValue> values)
+    internal static void Phonetic(List<IndexValue> values)
     {
         var count = values.Count;
         for (var i = 0; i < count; i++)
@@ -171,7 +171,10 @@ public sealed class SearchIndexer
             if (values[i] is not StringIndex text) continue;
             var words = PhoneticKey.Words(text.Exact).ToList();
             values[i] = new StringIndex(string.Join(' ', words), text.Exact);
-            if (words.Count > 1) values.AddRange(words.Select(word => new StringIndex(word, text.Exact)));
+            // One value per distinct word, at most FullText.MaxWords: a name of one short word repeated 300,000 times
+            // made as many values, each carrying the whole name, hashed whole to drop the repeats; its create ran for
+            // minutes.
+            if (words.Count > 1) values.AddRange(words.Distinct(StringComparer.Ordinal).Take(FullText.MaxWords).Select(word => new StringIndex(word, text.Exact)));
         }
         values.RemoveAll(v => v is StringIndex { Normalized.Length: 0 });
     }
