@@ -94,3 +94,31 @@ scale_store() {
   fhir_bench search copies "$folder/fhir.db" --copies "$copies" --types "$copy_types"
   echo "base $base_patients patients, copies $copies of $copy_types; load $((t1 - t0)) s, copies $((SECONDS - t1)) s" >"$folder/filled"
 }
+
+# The run of a national-scale search benchmark (benchmarks/directory/scale.sh, benchmarks/documents/scale.sh):
+# scale_search set types copy_types originals_per_patient "$@" — the scripts' options (see their heads), the store
+# filled (scale_store), a server on it, then `bench search french --set $set` with the stored originals
+# (originals_per_patient × the base) and copies.
+scale_search() {
+  local set=$1 types=$2 copy_types=$3 per_patient=$4; shift 4
+  data=/work/scale-data; base_patients=10000; copies=50
+  local duration=10 clients=8 rounds=3
+  while [ $# -gt 0 ]; do
+    case "$1" in
+      --data) data=$2; shift 2 ;;
+      --base) base_patients=$2; shift 2 ;;
+      --copies) copies=$2; shift 2 ;;
+      --duration) duration=$2; shift 2 ;;
+      --clients) clients=$2; shift 2 ;;
+      --rounds) rounds=$2; shift 2 ;;
+      *) echo "unknown argument $1 (see the head of $0)" >&2; exit 2 ;;
+    esac
+  done
+  build_server
+  scale_store "$set" "$types" "$copy_types"
+  start_server sqlite sqlite --data "$data/$set"
+  echo "load average: $(cat /proc/loadavg)"
+  fhir_bench search french "$base" --set "$set" --originals $((per_patient * base_patients)) --copies "$copies" \
+    --duration "$duration" --clients "$clients" --rounds "$rounds"
+  echo "load average: $(cat /proc/loadavg)"
+}
