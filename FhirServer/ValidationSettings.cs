@@ -1,6 +1,7 @@
 using FhirServer.Conformance.Model;
 using FhirServer.Hosting;
 using FhirServer.Profiles.Identifiers;
+using FhirServer.Profiles.Validation;
 
 namespace FhirServer;
 
@@ -48,6 +49,14 @@ public sealed class ValidationSettings
     /// <summary><c>Validation:IdentifierRules:&lt;rule&gt;</c> = error (default), warning, information or off, by rule name (NIR, RPPS…).</summary>
     public IdentifierRuleOptions IdentifierRules { get; init; } = IdentifierRuleOptions.Default;
 
+    /// <summary>
+    /// The validator's switches beyond the profiles (<see cref="ValidatorOptions"/>; each key is one of its properties,
+    /// README "Configuration"): <c>Validation:AnyExtensions</c>, <c>ExtensionDomains</c>, <c>ExampleUrls</c>,
+    /// <c>ExperimentalContent</c>, <c>WrongDisplay</c>, <c>SecurityChecks</c>, <c>HtmlInMarkdown</c>, <c>BestPractice</c>,
+    /// <c>VitalSigns</c>, <c>Contained</c>, <c>MaxIssues</c>. The same for writes and <c>$validate</c>.
+    /// </summary>
+    public ValidatorOptions Validator { get; init; } = ValidatorOptions.Default;
+
     /// <summary>Reads and checks the <c>Validation</c> section.</summary>
     public static ValidationSettings Read(IConfiguration configuration)
     {
@@ -80,8 +89,48 @@ public sealed class ValidationSettings
             if (Severity(rule.Value ?? "", $"Validation:IdentifierRules:{rule.Key}", allowOff: true) is { } severity) rules.Severities[rule.Key] = severity;
             else rules.Disabled.Add(rule.Key);
         }
-        return new ValidationSettings { OnWrite = onWrite, RequiredProfiles = required, UnknownProfile = unknown, IdentifierRules = rules };
+        return new ValidationSettings { OnWrite = onWrite, RequiredProfiles = required, UnknownProfile = unknown, IdentifierRules = rules, Validator = ReadValidator(section) };
     }
+
+    private static ValidatorOptions ReadValidator(IConfigurationSection section)
+    {
+        var defaults = ValidatorOptions.Default;
+        var domains = section["ExtensionDomains"] is { } list ? list.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+            : section.GetSection("ExtensionDomains").GetChildren().Select(c => c.Value?.Trim()).OfType<string>().Where(v => v.Length > 0).ToArray();
+        foreach (var domain in domains)
+            if (!Uri.TryCreate(domain, UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https" or "urn"))
+                throw new ConfigurationException($"Validation:ExtensionDomains: '{domain}' is not an absolute http(s) or urn prefix of extension urls.");
+        var maxIssues = defaults.MaxIssues;
+        if (section["MaxIssues"] is { Length: > 0 } max && (!int.TryParse(max, out maxIssues) || maxIssues < 1))
+            throw new ConfigurationException($"Validation:MaxIssues is '{max}': use a whole number of issues, 1 or more.");
+        return defaults with
+        {
+            AnyExtensionsAllowed = Flag(section, "AnyExtensions", defaults.AnyExtensionsAllowed),
+            AllowedExtensionDomains = domains,
+            AllowExampleUrls = Flag(section, "ExampleUrls", defaults.AllowExampleUrls),
+            AllowExperimentalContent = Flag(section, "ExperimentalContent", defaults.AllowExperimentalContent),
+            WrongDisplaySeverity = section["WrongDisplay"] is { Length: > 0 } wrong ? Severity(wrong, "Validation:WrongDisplay", allowOff: false)!.Value : defaults.WrongDisplaySeverity,
+            SecurityChecks = Flag(section, "SecurityChecks", defaults.SecurityChecks),
+            HtmlInMarkdown = section["HtmlInMarkdown"] is { Length: > 0 } html ? Severity(html, "Validation:HtmlInMarkdown", allowOff: true) switch
+            {
+                IssueSeverity.Error => HtmlInMarkdownCheck.Error,
+                IssueSeverity.Warning => HtmlInMarkdownCheck.Warning,
+                null => HtmlInMarkdownCheck.None,
+                _ => throw new ConfigurationException($"Validation:HtmlInMarkdown is '{html}': use error, warning or off."),
+            } : defaults.HtmlInMarkdown,
+            BestPracticeInvariants = Flag(section, "BestPractice", defaults.BestPracticeInvariants),
+            VitalSignsProfiles = Flag(section, "VitalSigns", defaults.VitalSignsProfiles),
+            ValidateContained = Flag(section, "Contained", defaults.ValidateContained),
+            MaxIssues = maxIssues,
+        };
+    }
+
+    private static bool Flag(IConfigurationSection section, string key, bool defaultValue) => section[key] switch
+    {
+        null or "" => defaultValue,
+        var v when bool.TryParse(v.Trim(), out var b) => b,
+        var v => throw new ConfigurationException($"Validation:{key} is '{v}': use true or false."),
+    };
 
     /// <summary>The profiles instances of <paramref name="type"/> must meet on write (strict mode).</summary>
     public IReadOnlyList<string> RequiredFor(string type) =>

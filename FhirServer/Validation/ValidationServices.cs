@@ -17,7 +17,7 @@ public static class ValidationServices
         // One validator per server, over the packages and the terminology the rest of the server uses (the same
         // IValueSetMembership as search :in and FHIRPath memberOf(), so stored CodeSystems and ValueSets count).
         services.AddSingleton(sp => ResourceValidator.Create(sp.GetRequiredService<DefinitionRegistry>(), sp.GetRequiredService<IValueSetMembership>(),
-            new ValidatorOptions
+            settings.Validator with
             {
                 UnknownProfileSeverity = settings.UnknownProfile,
                 IdentifierRules = IdentifierRuleRegistry.CreateDefault(settings.IdentifierRules),

@@ -123,7 +123,7 @@ public sealed class ValidationState
         // valid resource invalid (a write would be refused for them).
         if (_omitted > 0)
             _issues.Add(new OutcomeIssue(_omittedErrors > 0 ? IssueSeverity.Error : IssueSeverity.Warning, "too-costly",
-                $"{_omitted:N0} more issue(s) not reported ({_omittedErrors:N0} of them errors): a resource is answered with at most {Options.MaxIssues} (ValidatorOptions.MaxIssues)."));
+                $"{_omitted:N0} more issue(s) not reported ({_omittedErrors:N0} of them errors): a resource is answered with at most {Options.MaxIssues} (Validation:MaxIssues)."));
         return new ValidationReport(_issues);
     }
 }

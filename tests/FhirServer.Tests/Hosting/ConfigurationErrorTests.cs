@@ -39,6 +39,9 @@ public class ConfigurationErrorTests
     [TestCase(new[] { "--Validation:RequiredProfiles:Patient", "http://example.org/p" }, "required profiles apply in strict mode only")]
     [TestCase(new[] { "--validation", "strict", "--Validation:RequiredProfiles:Patinet", "http://example.org/p" }, "'Patinet' is not a resource type")]
     [TestCase(new[] { "--Validation:IdentifierRules:NIR", "fatal" }, "Validation:IdentifierRules:NIR is 'fatal'")]
+    [TestCase(new[] { "--Validation:AnyExtensions", "maybe" }, "Validation:AnyExtensions is 'maybe': use true or false")]
+    [TestCase(new[] { "--Validation:MaxIssues", "0" }, "Validation:MaxIssues is '0'")]
+    [TestCase(new[] { "--Validation:ExtensionDomains", "fr core" }, "Validation:ExtensionDomains: 'fr core' is not an absolute")]
     [TestCase(new[] { "--Validation:IdentifierRules:INSEE", "off" }, "Validation:IdentifierRules:INSEE: no identifier rule has this name")]
     [TestCase(new[] { "--store", "postgres", "--connection", "Hots=localhost" }, "The PostgreSQL store (--connection) cannot be opened")]
     public async Task A_configuration_mistake_is_one_line_and_exit_code_2(string[] arguments, string mentioned) =>
