@@ -12,7 +12,10 @@ namespace FhirServer.Hosting;
 /// </summary>
 public sealed class IdleMemory(ServerSettings settings, TimeProvider time, ILogger<IdleMemory> logger) : BackgroundService
 {
-    private readonly System.Collections.Concurrent.ConcurrentDictionary<HttpContext, long> _inFlight = new();
+    // What the log needs of each request in flight, copied when it begins: an HttpContext is pooled and reused by the
+    // connection, and once its request has ended reading it throws (ObjectDisposedException), so the trim, on another
+    // thread, must never touch one.
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<Request, byte> _inFlight = new();
     private long _served;
     private long _servedAtLastTrim;
     private long _lastActivity = time.GetTimestamp();
@@ -27,18 +30,28 @@ public sealed class IdleMemory(ServerSettings settings, TimeProvider time, ILogg
     /// <summary>How many times memory was given back (for tests and the log).</summary>
     public int Trims { get; private set; }
 
-    /// <summary>Marks a request's start; <see cref="End"/> must follow.</summary>
-    public void Begin(HttpContext http)
+    /// <summary>A request in flight, as the log names it.</summary>
+    public sealed class Request(string method, string? path, long since)
+    {
+        public string Method => method;
+        public string? Path => path;
+        public long Since => since;
+    }
+
+    /// <summary>Marks a request's start; <see cref="End"/> must follow with what this returns.</summary>
+    public Request Begin(HttpContext http)
     {
         var now = time.GetTimestamp();
-        _inFlight[http] = now;
+        var request = new Request(http.Request.Method, http.Request.Path.Value, now);
+        _inFlight[request] = 0;
         Interlocked.Exchange(ref _lastActivity, now);
+        return request;
     }
 
     /// <summary>Marks a request's end.</summary>
-    public void End(HttpContext http)
+    public void End(Request request)
     {
-        _inFlight.TryRemove(http, out _);
+        _inFlight.TryRemove(request, out _);
         Interlocked.Exchange(ref _lastActivity, time.GetTimestamp());
         Interlocked.Increment(ref _served);
     }
@@ -70,9 +83,9 @@ public sealed class IdleMemory(ServerSettings settings, TimeProvider time, ILogg
         Interlocked.Exchange(ref _committedAfterLastTrim, after);
         logger.LogInformation("Idle for {Seconds} s: memory given back, the GC's committed memory {Before:N0} → {After:N0} MB in {Ms:N0} ms",
             settings.IdleTrimSeconds, before >> 20, after >> 20, time.GetElapsedTime(started).TotalMilliseconds);
-        foreach (var (http, since) in _inFlight)
-            logger.LogWarning("Still in flight while idle: {Method} {Path} for {Seconds:N0} s (connection {Connection})",
-                http.Request.Method, http.Request.Path.Value, time.GetElapsedTime(since).TotalSeconds, http.Connection.Id);
+        foreach (var request in _inFlight.Keys)
+            logger.LogWarning("Still in flight while idle: {Method} {Path} for {Seconds:N0} s",
+                request.Method, request.Path, time.GetElapsedTime(request.Since).TotalSeconds);
         return true;
     }
 
@@ -88,7 +101,18 @@ public sealed class IdleMemory(ServerSettings settings, TimeProvider time, ILogg
         try
         {
             while (await timer.WaitForNextTickAsync(stoppingToken))
-                TrimIfDue();
+            {
+                // A housekeeping failure is logged, never allowed to end the service: a failed background service
+                // stops the host (HostOptions.BackgroundServiceExceptionBehavior), and the server with it.
+                try
+                {
+                    TrimIfDue();
+                }
+                catch (Exception e) when (e is not OperationCanceledException)
+                {
+                    logger.LogError(e, "The idle memory trim failed; it will be tried again at the next idle spell");
+                }
+            }
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
         {
@@ -104,14 +128,14 @@ internal static class IdleMemoryExtensions
         var idle = app.ApplicationServices.GetRequiredService<IdleMemory>();
         return app.Use(async (http, next) =>
         {
-            idle.Begin(http);
+            var request = idle.Begin(http);
             try
             {
                 await next(http);
             }
             finally
             {
-                idle.End(http);
+                idle.End(request);
             }
         });
     }

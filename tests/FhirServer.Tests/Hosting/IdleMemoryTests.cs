@@ -1,5 +1,6 @@
 using FhirServer.Hosting;
 using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using NUnit.Framework;
 
@@ -16,9 +17,7 @@ public class IdleMemoryTests
         clock.Advance(TimeSpan.FromMinutes(1));
         Assert.That(idle.TrimIfDue(), Is.False, "no request yet: nothing to give back");
 
-        var request = new DefaultHttpContext();
-        idle.Begin(request);
-        idle.End(request);
+        idle.End(idle.Begin(new DefaultHttpContext()));
         clock.Advance(TimeSpan.FromSeconds(9));
         Assert.That(idle.TrimIfDue(), Is.False, "idle for 9 s of 10");
         clock.Advance(TimeSpan.FromSeconds(1));
@@ -35,11 +34,9 @@ public class IdleMemoryTests
     {
         var clock = new ManualClock();
         var idle = new IdleMemory(new ServerSettings { IdleTrimSeconds = 10 }, clock, NullLogger<IdleMemory>.Instance) { MinimumGrowthBytes = 0 };
-        var first = new DefaultHttpContext();
-        var silent = new DefaultHttpContext();
-        idle.Begin(first);
+        var first = idle.Begin(new DefaultHttpContext());
         clock.Advance(TimeSpan.FromSeconds(8));
-        idle.Begin(silent);
+        idle.Begin(new DefaultHttpContext());
         clock.Advance(TimeSpan.FromSeconds(8));
         idle.End(first);
         clock.Advance(TimeSpan.FromSeconds(9));
@@ -50,13 +47,41 @@ public class IdleMemoryTests
     }
 
     [Test]
+    public void A_request_in_flight_whose_context_was_recycled_is_logged_without_touching_it()
+    {
+        // Kestrel pools HttpContexts: the one a request began with may be reset for the connection's next request, or
+        // disposed, by the time the trim logs what is in flight. Reading it then threw ObjectDisposedException, which
+        // ended the background service and with it the server.
+        var clock = new ManualClock();
+        var logger = new ListLogger();
+        var idle = new IdleMemory(new ServerSettings { IdleTrimSeconds = 10 }, clock, logger) { MinimumGrowthBytes = 0 };
+        idle.End(idle.Begin(new DefaultHttpContext()));
+        var stuck = new DefaultHttpContext();
+        stuck.Request.Method = "POST";
+        stuck.Request.Path = "/Patient";
+        idle.Begin(stuck);
+        stuck.Uninitialize();
+        Assert.Throws<ObjectDisposedException>(() => _ = stuck.Request.Path, "a recycled context throws when read");
+        clock.Advance(TimeSpan.FromSeconds(10));
+        Assert.That(idle.TrimIfDue(), Is.True);
+        Assert.That(logger.Messages, Has.Some.Contains("Still in flight while idle: POST /Patient"));
+    }
+
+    private sealed class ListLogger : ILogger<IdleMemory>
+    {
+        public List<string> Messages { get; } = [];
+        public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
+        public bool IsEnabled(LogLevel logLevel) => true;
+        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
+            Messages.Add(formatter(state, exception));
+    }
+
+    [Test]
     public void Not_again_until_the_committed_memory_has_grown()
     {
         var clock = new ManualClock();
         var idle = new IdleMemory(new ServerSettings { IdleTrimSeconds = 10 }, clock, NullLogger<IdleMemory>.Instance) { MinimumGrowthBytes = long.MaxValue };
-        var request = new DefaultHttpContext();
-        idle.Begin(request);
-        idle.End(request);
+        idle.End(idle.Begin(new DefaultHttpContext()));
         clock.Advance(TimeSpan.FromMinutes(1));
         Assert.That(idle.TrimIfDue(), Is.False);
     }
@@ -66,9 +91,7 @@ public class IdleMemoryTests
     {
         var clock = new ManualClock();
         var idle = new IdleMemory(new ServerSettings { IdleTrimSeconds = 0 }, clock, NullLogger<IdleMemory>.Instance) { MinimumGrowthBytes = 0 };
-        var request = new DefaultHttpContext();
-        idle.Begin(request);
-        idle.End(request);
+        idle.End(idle.Begin(new DefaultHttpContext()));
         clock.Advance(TimeSpan.FromHours(1));
         Assert.That(idle.TrimIfDue(), Is.False);
         Assert.That(idle.Trims, Is.Zero);
