@@ -36,17 +36,28 @@ public static class FuzzCommand
             }
         }
         if (options.Requests is null && options.Duration is null) options = options with { Requests = 10_000 };
+        // Ctrl+C or a kill ends a long run with its report rather than without one; a second signal ends the process.
+        using var stop = new CancellationTokenSource();
+        void Stop(System.Runtime.InteropServices.PosixSignalContext context)
+        {
+            if (stop.IsCancellationRequested) return;
+            context.Cancel = true;
+            Console.WriteLine("Stopping: the requests in flight are answered, then the run ends with its report (signal again to end now).");
+            stop.Cancel();
+        }
+        using var interrupt = System.Runtime.InteropServices.PosixSignalRegistration.Create(System.Runtime.InteropServices.PosixSignal.SIGINT, Stop);
+        using var terminate = System.Runtime.InteropServices.PosixSignalRegistration.Create(System.Runtime.InteropServices.PosixSignal.SIGTERM, Stop);
         FuzzReport report;
         if (baseUrl is not null)
         {
-            report = await new FuzzRunner(baseUrl, options, pid).RunAsync(Console.Out);
+            report = await new FuzzRunner(baseUrl, options, pid).RunAsync(Console.Out, stop.Token);
         }
         else
         {
             using var processStore = new ProcessStore(store, "fuzz");
             await using var server = await ServerProcess.StartAsync(processStore.Arguments);
             Console.WriteLine($"Server on {server.BaseUrl} (pid {server.Process.Id}, {store}).");
-            report = await new FuzzRunner(server.BaseUrl, options, server.Process.Id, () => server.Output).RunAsync(Console.Out);
+            report = await new FuzzRunner(server.BaseUrl, options, server.Process.Id, () => server.Output).RunAsync(Console.Out, stop.Token);
         }
         if (store == "postgres") PostgresServer.Stop();
         Console.WriteLine(report);

@@ -39,6 +39,9 @@ public sealed class FuzzReport(FuzzOptions options, string baseUrl)
 
     public TimeSpan Elapsed { get; set; }
 
+    /// <summary>The run was stopped (a signal) before its count or duration.</summary>
+    public bool StoppedEarly { get; set; }
+
     public IReadOnlyList<FuzzResult> Kept => _kept;
 
     /// <summary>Failures by class ("5xx 500", "slow", …) then category.</summary>
@@ -78,7 +81,7 @@ public sealed class FuzzReport(FuzzOptions options, string baseUrl)
     public override string ToString()
     {
         var text = new StringBuilder();
-        text.AppendLine($"Fuzz run against {baseUrl}: seed {options.Seed}, {Sent:N0} requests (seeding included), {options.Clients} clients, {Elapsed.TotalSeconds:N0} s");
+        text.AppendLine($"Fuzz run against {baseUrl}: seed {options.Seed}, {Sent:N0} requests (seeding included), {options.Clients} clients, {Elapsed.TotalSeconds:N0} s{(StoppedEarly ? ", stopped early by a signal" : "")}");
         text.AppendLine("  by status: " + string.Join(", ", _byStatus.Select(s => $"{(s.Key == 0 ? "no answer" : s.Key)} × {s.Value:N0}")));
         foreach (var (category, statuses) in _byCategory)
             text.AppendLine($"  {category,-22} {statuses.Values.Sum(),7:N0}: " + string.Join(", ", statuses.Select(s => $"{s.Key} × {s.Value:N0}")));

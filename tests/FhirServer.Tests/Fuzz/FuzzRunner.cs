@@ -13,7 +13,9 @@ public sealed class FuzzRunner(string baseUrl, FuzzOptions options, int? process
     private readonly object _gate = new();
     private readonly HashSet<FuzzRequest> _inFlight = [];
 
-    public async Task<FuzzReport> RunAsync(TextWriter progress)
+    /// <param name="stop">Ends the run early (SIGINT or SIGTERM to the command): no request is sent after it, the ones in
+    /// flight are answered, and the end of the run (memory, idle wait, health, report) follows as at the count.</param>
+    public async Task<FuzzReport> RunAsync(TextWriter progress, CancellationToken stop = default)
     {
         var corpus = ExampleCorpus.Load();
         var generator = new FuzzGenerator(options.Seed, corpus, options.Skip);
@@ -28,7 +30,7 @@ public sealed class FuzzRunner(string baseUrl, FuzzOptions options, int? process
         // Memory is read once the first tenth (at most 500) of the fuzz requests has been answered.
         var warmUp = report.Sent + Math.Min(500, Math.Max(1, requests / 10));
         var sent = 0;
-        var stop = false;
+        var died = false;
         async Task Client()
         {
             while (true)
@@ -36,7 +38,7 @@ public sealed class FuzzRunner(string baseUrl, FuzzOptions options, int? process
                 FuzzRequest request;
                 lock (_gate)
                 {
-                    if (stop || sent >= requests || (options.Duration is { } d && watch.Elapsed > d)) return;
+                    if (died || stop.IsCancellationRequested || sent >= requests || (options.Duration is { } d && watch.Elapsed > d)) return;
                     try
                     {
                         request = generator.Next();
@@ -53,7 +55,12 @@ public sealed class FuzzRunner(string baseUrl, FuzzOptions options, int? process
                 var result = await sender.SendAsync(request);
                 lock (_gate) _inFlight.Remove(request);
                 report.Add(result);
-                if (report.MemoryAfterWarmUp is null && report.Sent >= warmUp) { report.MemoryAfterWarmUp = Memory(); report.Sample(report.MemoryAfterWarmUp); }
+                if (report.MemoryAfterWarmUp is null && report.Sent >= warmUp)
+                {
+                    report.MemoryAfterWarmUp = Memory();
+                    report.Sample(report.MemoryAfterWarmUp);
+                    if (report.MemoryAfterWarmUp is { } warm) progress.WriteLine($"  memory after warm-up ({report.Sent:N0} requests): {warm}");
+                }
                 if (report.Sent % 1_000 == 0)
                 {
                     var memory = Memory();
@@ -66,7 +73,7 @@ public sealed class FuzzRunner(string baseUrl, FuzzOptions options, int? process
                     List<FuzzRequest> suspects;
                     lock (_gate)
                     {
-                        stop = true;
+                        died = true;
                         suspects = [request, .. _inFlight];
                     }
                     foreach (var suspect in suspects.Distinct())
@@ -76,6 +83,11 @@ public sealed class FuzzRunner(string baseUrl, FuzzOptions options, int? process
             }
         }
         await Task.WhenAll(Enumerable.Range(0, options.Clients).Select(_ => Task.Run(Client)));
+        if (stop.IsCancellationRequested)
+        {
+            report.StoppedEarly = true;
+            progress.WriteLine($"  stopped after {report.Sent:N0} requests, {watch.Elapsed.TotalSeconds:N0} s: the end of the run follows.");
+        }
 
         report.MemoryAtEnd = Memory();
         report.Sample(report.MemoryAtEnd);

@@ -36,3 +36,25 @@ public class FuzzTests(string store)
         Assert.That(report.Failures, Is.Empty, report.ToString());
     }
 }
+
+/// <summary>A run stopped by a signal ends as one that reached its count: no request after the stop, then the report.</summary>
+[NonParallelizable]
+public class FuzzStopTests
+{
+    [Test]
+    public async Task A_stopped_run_sends_nothing_more_and_still_reports()
+    {
+        using var processStore = new ProcessStore("sqlite", "fuzz-stop");
+        await using var server = await ServerProcess.StartAsync(processStore.Arguments);
+        using var stop = new CancellationTokenSource();
+        stop.Cancel();
+        var options = new FuzzOptions { Requests = 1_000, ReproducerFolder = Path.Combine(Path.GetTempPath(), "fhirserver-fuzz", $"stop-{Environment.ProcessId}") };
+        var progress = new StringWriter();
+        var report = await new FuzzRunner(server.BaseUrl, options, server.Process.Id, () => server.Output).RunAsync(progress, stop.Token);
+        var seeding = report.Sent;
+        Assert.That(report.StoppedEarly, Is.True);
+        Assert.That(progress.ToString(), Does.Contain($"stopped after {seeding:N0} requests"), "only the seeding was sent");
+        Assert.That(report.MemoryAtEnd, Is.Not.Null, "the end of the run followed");
+        Assert.That(report.ToString(), Does.Contain("stopped early by a signal"));
+    }
+}
