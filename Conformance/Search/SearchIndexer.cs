@@ -43,9 +43,21 @@ public sealed class SearchIndexer
     /// Changes whenever the rows extracted for the same parameters change (a stored index built by an earlier
     /// version is then rebuilt). 2: an absolute reference on another server's base has no local target.
     /// 3: phonetic parameters hold <see cref="PhoneticKey"/>s. 4: contained resources a reference parameter points
-    /// at are indexed under <see cref="ContainedParam"/>.
+    /// at are indexed under <see cref="ContainedParam"/>. 5: and the contained resources those point at in turn
+    /// (<see cref="ContainedLinks"/>).
     /// </summary>
-    public const int Version = 4;
+    public const int Version = 5;
+
+    /// <summary>
+    /// How many contained resources a chain may pass through, one after the other, inside one container: 2, PDSm's
+    /// author (a contained PractitionerRole whose <c>practitioner</c> is <c>#…</c>, another resource of the same
+    /// container). Each link multiplies the rows a container may hold, so it stops there; a chain that goes on from
+    /// the last contained resource to a stored one still works (its reference rows are kept).
+    /// </summary>
+    public const int ContainedLinks = 2;
+
+    /// <summary>The contained links a parameter code of <see cref="ContainedParam"/> has already passed (one per '.').</summary>
+    public static int ContainedDepth(string code) => code.Count(c => c == '.');
 
     /// <summary>
     /// The code under which the container keeps a contained resource's index rows: the reference parameter that
@@ -76,17 +88,49 @@ public sealed class SearchIndexer
     public IReadOnlyList<IndexEntry> Extract(ElementNode resource, ServerBases local, ICollection<IndexDiagnostic>? diagnostics = null)
     {
         if (!resource.IsResource) throw new ArgumentException("Expected a resource node, got " + resource.Type, nameof(resource));
-        return Extract(resource, local, diagnostics, withContained: true);
+        return Extract(resource, new Container(resource), local, diagnostics, ContainedLinks);
     }
 
-    // With withContained: for each reference parameter's #id pointing at a contained resource of one of its target types,
-    // that resource's own rows under ContainedParam. One level: the contained resource's own references to other
-    // contained ones are not followed (its rows are what a stored resource would have), nor are its diagnostics
-    // reported (they are its own definitions' quirks, already reported for stored resources of its type).
-    private List<IndexEntry> Extract(ElementNode resource, ServerBases local, ICollection<IndexDiagnostic>? diagnostics, bool withContained)
+    // The contained resources of one container, found by id, and the rows of those already extracted: a resource
+    // pointed at from several places (or paths) is extracted once per depth.
+    private sealed class Container(ElementNode resource)
+    {
+        private Dictionary<string, ElementNode>? _byId;
+        public readonly Dictionary<(ElementNode, int), List<IndexEntry>> Extracted = new(new NodeAndDepth());
+
+        public ElementNode Resource => resource;
+
+        // The contained resource a reference item points at (#id), if the container has it.
+        public ElementNode? Target(object item)
+        {
+            if (item is not ElementNode { Type: "Reference" } reference
+                || reference.Child("reference")?.Value is not { Length: > 1 } literal || literal[0] != '#') return null;
+            if (_byId is null)
+            {
+                _byId = new Dictionary<string, ElementNode>(StringComparer.Ordinal);
+                foreach (var node in resource.ChildrenNamed("contained"))
+                    if (node.IsResource && node.Child("id")?.Value is { } id) _byId.TryAdd(id, node);
+            }
+            return _byId.GetValueOrDefault(literal[1..]);
+        }
+
+        private sealed class NodeAndDepth : IEqualityComparer<(ElementNode, int)>
+        {
+            public bool Equals((ElementNode, int) x, (ElementNode, int) y) => ReferenceEquals(x.Item1, y.Item1) && x.Item2 == y.Item2;
+            public int GetHashCode((ElementNode, int) obj) => HashCode.Combine(System.Runtime.CompilerServices.RuntimeHelpers.GetHashCode(obj.Item1), obj.Item2);
+        }
+    }
+
+    // With links > 0: for each reference parameter's #id pointing at a contained resource of one of its target types,
+    // that resource's own rows under ContainedParam, and (links > 1) those of the resources of the same container it
+    // points at in turn (R4 §1.15.2 contained resources may refer to each other; PDSm's contained PractitionerRole to
+    // its contained Practitioner), named with the whole path (author:PractitionerRole.practitioner:Practitioner.family).
+    // A contained resource's diagnostics are not reported (they are its own definitions' quirks, already reported for
+    // stored resources of its type), nor are its words (the container's own text holds them).
+    private List<IndexEntry> Extract(ElementNode resource, Container container, ServerBases local, ICollection<IndexDiagnostic>? diagnostics, int links)
     {
         var entries = new List<IndexEntry>();
-        Dictionary<string, ElementNode>? containedById = null;
+        var top = ReferenceEquals(resource, container.Resource);
         List<(string Param, ElementNode Resource)>? pointedAt = null;
         var values = new List<IndexValue>();
         var seen = new HashSet<IndexValue>();
@@ -102,7 +146,7 @@ public sealed class SearchIndexer
             if (plan.Words is { } words)
             {
                 // Distinct already. A contained resource's words are its container's own (_content reads them there).
-                if (withContained)
+                if (top)
                     foreach (var word in FullText.Words(resource, words)) entries.Add(new IndexEntry(parameter.Code, parameter.Type, new StringIndex(word, word)));
                 continue;
             }
@@ -111,8 +155,8 @@ public sealed class SearchIndexer
                 var items = plan.Expression!.Evaluate(resource, _context);
                 foreach (var item in items)
                 {
-                    if (withContained && parameter.Type == SearchParamType.Reference && ContainedTarget(resource, item, ref containedById) is { } target
-                        && parameter.Targets.Contains(target.Type))
+                    if (links > 0 && parameter.Type == SearchParamType.Reference && container.Target(item) is { } target
+                        && !ReferenceEquals(target, resource) && parameter.Targets.Contains(target.Type))
                         (pointedAt ??= []).Add((parameter.Code, target));
                     var problem = plan.Components.Count > 0
                         ? AddComposite(plan, item, values, local)
@@ -134,31 +178,19 @@ public sealed class SearchIndexer
         }
         if (pointedAt is not null)
         {
-            var extracted = new Dictionary<ElementNode, List<IndexEntry>>(ReferenceEqualityComparer.Instance);
+            // Distinct rows: contained resources that point at each other from many places would otherwise repeat them.
+            var added = new HashSet<IndexEntry>();
             foreach (var (param, target) in pointedAt.Distinct())
             {
-                if (!extracted.TryGetValue(target, out var rows))
-                    extracted[target] = rows = Extract(target, local, null, withContained: false);
+                if (!container.Extracted.TryGetValue((target, links - 1), out var rows))
+                    container.Extracted[(target, links - 1)] = rows = Extract(target, container, local, null, links - 1);
                 foreach (var row in rows)
-                    if (row.Param is not ("_id" or "_lastUpdated") && FullText.Of(row.Param) is null)
-                        entries.Add(row with { Param = ContainedParam(param, target.Type, row.Param) });
+                    if (row.Param is not ("_id" or "_lastUpdated") && FullText.Of(row.Param) is null
+                        && row with { Param = ContainedParam(param, target.Type, row.Param) } is var renamed && added.Add(renamed))
+                        entries.Add(renamed);
             }
         }
         return entries;
-    }
-
-    // The contained resource a reference item points at (#id), if the resource has it.
-    private static ElementNode? ContainedTarget(ElementNode resource, object item, ref Dictionary<string, ElementNode>? byId)
-    {
-        if (item is not ElementNode { Type: "Reference" } reference
-            || reference.Child("reference")?.Value is not { Length: > 1 } literal || literal[0] != '#') return null;
-        if (byId is null)
-        {
-            byId = new Dictionary<string, ElementNode>(StringComparer.Ordinal);
-            foreach (var node in resource.ChildrenNamed("contained"))
-                if (node.IsResource && node.Child("id")?.Value is { } id) byId.TryAdd(id, node);
-        }
-        return byId.GetValueOrDefault(literal[1..]);
     }
 
     // A phonetic parameter's strings become their phonetic keys: the key of the whole text and of each of its words

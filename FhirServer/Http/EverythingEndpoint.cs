@@ -1,6 +1,8 @@
 using System.Globalization;
 using System.Text.Json.Nodes;
+using Microsoft.IO;
 using FhirServer.Authorization;
+using FhirServer.Conformance.Context;
 using FhirServer.Conformance.Search;
 using FhirServer.Rest;
 using FhirServer.Search;
@@ -73,24 +75,56 @@ public static class EverythingEndpoint
 
     private static async Task Everything(HttpContext http, List<KeyValuePair<string, string>> pairs)
     {
-        var services = http.RequestServices;
-        var ct = http.RequestAborted;
-        var id = FhirEndpoints.Id(http);
+        using var bundle = await EverythingAsync(http.RequestServices, FhirEndpoints.Id(http), pairs, FhirEndpoints.BaseUrl(http.Request),
+            http.Request.Query, http.RequestAborted);
+        await http.RequestServices.GetRequiredService<FhirOutput>().WriteAsync(http, bundle, StatusCodes.Status200OK);
+    }
+
+    /// <summary>
+    /// The parameters' own checks, before anything is read (a transaction entry's are made before it writes): each a
+    /// parameter of the operation, <c>_since</c> an instant, <c>start</c>/<c>end</c> dates in order, the types of
+    /// <c>_type</c> in the Patient compartment, <c>_count</c> a count. Returns the page size.
+    /// </summary>
+    public static int Check(IServiceProvider services, IReadOnlyList<KeyValuePair<string, string>> pairs)
+    {
         if (pairs.FirstOrDefault(p => !Parameters.Contains(p.Key)) is { Key: { } unknown })
             throw FhirException.BadRequest($"'{unknown}' is not a parameter of Patient/$everything (_since, _type, _count, start, end).", unknown);
+        var compartment = services.GetRequiredService<PatientCompartment>();
+        foreach (var type in NamedTypes(pairs))
+            if (compartment.For(type, "any") is null)
+                throw FhirException.BadRequest($"_type: '{type}' is not a type of the Patient compartment.", "_type");
+        if (pairs.LastOrDefault(p => p.Key == "_since").Value is { } since
+            && (!DateTimeOffset.TryParse(since, CultureInfo.InvariantCulture, DateTimeStyles.None, out _) || !since.Contains('T')))
+            throw FhirException.BadRequest($"_since '{since}' is not an instant (R4 instant: a date and time with a time zone).", "_since");
+        var start = CareDate(pairs, "start");
+        var end = CareDate(pairs, "end");
+        if (start is { } s && end is { } e && DateRange.TryParse(s, out var low) && DateRange.TryParse(e, out var high) && high.High <= low.Low)
+            throw FhirException.BadRequest($"end '{e}' is before start '{s}'.", "end");
+        var count = pairs.Where(p => p.Key == "_count").TakeLast(1).ToList();
+        return services.GetRequiredService<SearchQueryParser>().Parse("Patient", count, strict: true).Count;
+    }
+
+    private static List<string> NamedTypes(IEnumerable<KeyValuePair<string, string>> pairs) =>
+        pairs.Where(p => p.Key == "_type").SelectMany(p => p.Value.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)).Distinct().ToList();
+
+    /// <summary>
+    /// The searchset Bundle of <c>Patient/{id}/$everything</c>: for the operation's endpoints, and for a GET of it in a
+    /// batch or transaction entry (the same page, links and authorization). <paramref name="query"/> holds
+    /// <c>_summary</c> and <c>_elements</c>; a Bundle entry's page is given what is left of its Bundle's answer
+    /// (<paramref name="maxBytes"/>). The caller disposes the Bundle's pooled stream.
+    /// </summary>
+    public static async Task<RecyclableMemoryStream> EverythingAsync(IServiceProvider services, string id, IReadOnlyList<KeyValuePair<string, string>> pairs,
+        string baseUrl, IQueryCollection query, CancellationToken ct, long? maxBytes = null)
+    {
+        Check(services, pairs);
         var patient = await services.GetRequiredService<IResourceStore>().ReadAsync("Patient", id, ct);
         if (patient is null) throw FhirException.NotFound($"Patient/{id} is not known");
         if (patient.Deleted) throw FhirException.Gone($"Patient/{id} was deleted (version {patient.Version})");
 
         var compartment = services.GetRequiredService<PatientCompartment>();
         var policy = services.GetRequiredService<AccessPolicy>();
-        var named = pairs.Where(p => p.Key == "_type").SelectMany(p => p.Value.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)).Distinct().ToList();
-        foreach (var type in named)
-        {
-            if (compartment.For(type, id) is null)
-                throw FhirException.BadRequest($"_type: '{type}' is not a type of the Patient compartment.", "_type");
-            policy.Require(type, Interactions.Search);
-        }
+        var named = NamedTypes(pairs);
+        foreach (var type in named) policy.Require(type, Interactions.Search);
         var search = services.GetRequiredService<SqlSearch>();
         var stored = await search.StoredTypesAsync(ct);
         var types = (named.Count > 0 ? named.Where(stored.Contains) : stored.Where(t => compartment.For(t, id) is not null))
@@ -101,15 +135,11 @@ public static class EverythingEndpoint
         var selfQuery = new List<string>();
         if (pairs.LastOrDefault(p => p.Key == "_since").Value is { } since)
         {
-            if (!DateTimeOffset.TryParse(since, CultureInfo.InvariantCulture, DateTimeStyles.None, out _) || !since.Contains('T'))
-                throw FhirException.BadRequest($"_since '{since}' is not an instant (R4 instant: a date and time with a time zone).", "_since");
             rest.Add(new("_lastUpdated", "ge" + since));
             selfQuery.Add("_since=" + Uri.EscapeDataString(since));
         }
         var start = CareDate(pairs, "start");
         var end = CareDate(pairs, "end");
-        if (start is { } s && end is { } e && DateRange.TryParse(s, out var low) && DateRange.TryParse(e, out var high) && high.High <= low.Low)
-            throw FhirException.BadRequest($"end '{e}' is before start '{s}'.", "end");
         if (start is not null) selfQuery.Add("start=" + Uri.EscapeDataString(start));
         if (end is not null) selfQuery.Add("end=" + Uri.EscapeDataString(end));
         if (pairs.LastOrDefault(p => p.Key == "_count").Value is { } count)
@@ -124,19 +154,20 @@ public static class EverythingEndpoint
         var pageSize = queries.FirstOrDefault()?.Count ?? 0;
         var cursor = SearchEndpoints.SystemCursor.Decode(pairs.LastOrDefault(p => p.Key == "_cursor").Value, types);
 
-        var baseUrl = FhirEndpoints.BaseUrl(http.Request);
+        var settings = services.GetRequiredService<ServerSettings>();
         var page = pageSize > 0
             ? await SearchEndpoints.PageAcrossTypesAsync(search, types, i => queries[i], i => compartment.For(types[i], id), cursor, pageSize,
-                services.GetRequiredService<ServerSettings>().MaxPageBytes, baseUrl, ct)
+                Math.Min(settings.MaxPageBytes, maxBytes ?? long.MaxValue), baseUrl, ct)
             : SearchEndpoints.TypesPage.Empty;
         var self = $"{baseUrl}/Patient/{id}/$everything" + (selfQuery.Count > 0 ? "?" + string.Join('&', selfQuery) : "");
         string Page(string c) => self + (selfQuery.Count > 0 ? "&" : "?") + "_cursor=" + c;
         var links = new List<(string, string)> { ("self", cursor.Text is null ? self : Page(cursor.Text)) };
         if (page.Next is not null) links.Add(("next", Page(page.Next)));
-        await SearchEndpoints.WriteSearchset(http, baseUrl, null, links, page.Matches, page.Included, []);
+        var view = ResourceViews.FromQuery(query, services.GetRequiredService<ConformanceContext>().Registry, allowCount: true);
+        return SearchEndpoints.Searchset(services, view, baseUrl, null, links, page.Matches, page.Included, []);
     }
 
-    private static string? CareDate(List<KeyValuePair<string, string>> pairs, string name)
+    private static string? CareDate(IReadOnlyList<KeyValuePair<string, string>> pairs, string name)
     {
         var given = pairs.Where(p => p.Key == name).ToList();
         if (given.Count > 1) throw FhirException.BadRequest($"{name} is given {given.Count} times; Patient/$everything takes one (0..1).", name);

@@ -265,7 +265,7 @@ public static class SearchEndpoints
     }
 
     /// <summary>The searchset Bundle: matches, then included resources, then an OperationOutcome naming what was ignored.</summary>
-    private static RecyclableMemoryStream Searchset(IServiceProvider services, Func<ElementNode, ElementNode>? view, string baseUrl, int? total, List<(string, string)> links,
+    internal static RecyclableMemoryStream Searchset(IServiceProvider services, Func<ElementNode, ElementNode>? view, string baseUrl, int? total, List<(string, string)> links,
         IEnumerable<StoredVersion> matches, IEnumerable<StoredVersion> included, IReadOnlyList<string> ignored)
     {
         var conformance = services.GetRequiredService<ConformanceContext>();

@@ -1,6 +1,7 @@
 using System.Globalization;
 using Microsoft.IO;
 using FhirServer.Conformance.Context;
+using FhirServer.Conformance.Serialization;
 using FhirServer.Conformance.Model;
 using FhirServer.Http;
 using FhirServer.Search;
@@ -41,6 +42,8 @@ public sealed partial class BundleProcessor(ConformanceContext conformance, Reso
         public List<KeyValuePair<string, string>>? Search;
         /// <summary>A read's <c>_summary</c> or <c>_elements</c> (from its url); null for the whole resource.</summary>
         public Func<ElementNode, ElementNode>? View;
+        /// <summary>A GET of <c>Patient/{id}/$everything</c>: <see cref="Search"/> holds its parameters.</summary>
+        public bool Everything;
         /// <summary>The compartment a search is in (<c>Patient/123/Observation</c>); null for a search of the type.</summary>
         public CompartmentSpec? Compartment;
         /// <summary>A history read (<c>_history</c>, <c>Patient/_history</c>, <c>Patient/123/_history</c>), its path and parameters.</summary>
@@ -225,7 +228,22 @@ public sealed partial class BundleProcessor(ConformanceContext conformance, Reso
         var registry = conformance.Registry;
         if (Array.FindIndex(parts, FhirEndpoints.IsOperation) is var op and >= 0 and <= 2)
         {
-            // An operation: none is implemented here either, as at the REST endpoints (501).
+            if (op == 2 && parts.Length == 3 && parts[0] == "Patient" && parts[2] == "$everything" && entry.Method is "GET" or "HEAD")
+            {
+                // Patient/{id}/$everything answers as its endpoint does (EverythingEndpoint), its parameters checked
+                // now so that a bad one fails a transaction before it writes.
+                entry.Type = "Patient";
+                entry.Id = parts[1];
+                entry.Everything = true;
+                entry.Search ??= [];
+                if (!PrimitiveRules.IsId(entry.Id))
+                    entry.Issues.Add(Issue($"'{entry.Id}' is not a valid resource id (1 to 64 letters, digits, '-' and '.').", entry.Where + ".request.url"));
+                else
+                    try { entry.Page = EverythingEndpoint.Check(services, entry.Search); }
+                    catch (FhirException e) { AtUrl(entry, e); }
+                return;
+            }
+            // Any other operation: not implemented here either, as at the REST endpoints (501).
             var refused = FhirEndpoints.NoOperation(parts[op], op == 0 ? "the system level" : string.Join('/', parts[..op]));
             AtUrl(entry, refused);
             entry.IssueStatus = refused.Status;
@@ -682,6 +700,8 @@ public sealed partial class BundleProcessor(ConformanceContext conformance, Reso
         if (e.History is { } history)
             bundle = await FhirEndpoints.HistoryBundleAsync(services, history with { MaxBytes = Math.Min(history.MaxBytes, maxBytes) }, baseUrl, e.HistoryPath!,
                 Query(e.HistoryParameters), ct, budget.Read);
+        else if (e.Everything)
+            bundle = await EverythingEndpoint.EverythingAsync(services, e.Id!, e.Search!, baseUrl, Query(e.Search!), ct, maxBytes);
         else
         {
             var path = e.Compartment is { } c ? $"/{c.OwnerType}/{c.OwnerId}/{e.Type}" : "/" + e.Type;

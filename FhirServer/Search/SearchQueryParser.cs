@@ -148,6 +148,24 @@ public sealed class SearchQueryParser(ISearchParameters parameters, DefinitionRe
         return new IncludeSpec(parts[0], parts[1] == "*" ? null : parts[1], parts.Length == 3 ? parts[2] : null, iterate);
     }
 
+    private const string RoleType = "PractitionerRole";
+
+    /// <summary>
+    /// IHE MHD ITI-67 <c>author.given</c> / <c>author.family</c> and ITI-66 <c>source.given</c> / <c>source.family</c>
+    /// search "the name parts of the author person" (XDS authorPerson). An author that is a PractitionerRole (PDSm's,
+    /// often contained, its practitioner contained beside it) names its person through <c>practitioner</c>: so a chain
+    /// without <c>:Type</c>, through a reference that may point at a PractitionerRole and a Practitioner, to a
+    /// parameter PractitionerRole lacks and Practitioner has, is also looked for on the role's practitioner (one link
+    /// more, counted in the depth; left out when it would pass the limit). Returns that reference parameter's code.
+    /// </summary>
+    private string? RolePerson(List<string> all, List<string> defining, string inner, int depth)
+    {
+        if (!all.Contains(RoleType) || !defining.Contains("Practitioner") || defining.Contains(RoleType)
+            || depth + 2 > settings.MaxChainDepth) return null;
+        var person = parameters.Find(RoleType, "practitioner");
+        return person is { Type: SearchParamType.Reference } && person.Targets.Contains("Practitioner") ? person.Code : null;
+    }
+
     /// <summary>One selecting parameter: <c>code[:modifier]</c>, a chain <c>ref[:Type].rest</c>, or <c>_has:Type:ref:rest</c>.</summary>
     private SearchClause ParseClause(string type, string key, string value, int depth)
     {
@@ -181,7 +199,12 @@ public sealed class SearchQueryParser(ISearchParameters parameters, DefinitionRe
                 // Several possible targets: the chain applies to each that defines the chained parameter, and the
                 // reference may point at any of them (R4 search.html#chaining); :Type narrows it to one.
                 var inner = rest.Split('.', 2)[0].Split(':')[0];
+                var all = targets;
                 targets = targets.Where(t => parameters.Find(t, inner) is not null || inner.StartsWith('_')).ToList();
+                if (RolePerson(all, targets, inner, depth) is { } person)
+                    return new SearchClause(p, code, null, [], Chain: new ChainSpec(
+                        [.. targets.Select(t => new ChainTarget(t, ParseClause(t, rest, value, depth + 1))),
+                         new ChainTarget(RoleType, ParseClause(RoleType, person + "." + rest, value, depth + 1))]));
                 if (targets.Count == 0)
                     throw new UnknownParameterException($"'{inner}' is not a search parameter of any type '{code}' points at ({string.Join(", ", p.Targets)})");
             }

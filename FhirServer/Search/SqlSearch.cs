@@ -595,9 +595,10 @@ public sealed partial class SqlSearch(SqlResourceStore store, TimeProvider clock
                 $"AND s.target_type = {sql.Arg(target.Type)} AND {Condition(sql, target.Type, target.Inner, baseUrl, "s.target_id")}");
             // The same chain evaluated inside contained resources (R4 search.html#contained): their rows are the
             // container's, under the chain's name with its type (SearchIndexer.ContainedParam).
-            // One level: a contained resource's own contained links are not indexed (a clause already on a contained
-            // resource's rows, named with a '.', has no further contained alternative).
-            var contained = chain.Targets.Where(target => !clause.Code.Contains('.') && InContained(target.Inner))
+            // A contained resource's own links to others of the same container are indexed up to
+            // SearchIndexer.ContainedLinks deep (a contained PractitionerRole's #practitioner): a clause already on
+            // contained rows (its code has one '.' per contained link) goes on into them while that depth allows.
+            var contained = chain.Targets.Where(target => SearchIndexer.ContainedDepth(clause.Code) < SearchIndexer.ContainedLinks && InContained(target.Inner))
                 .Select(target => Ids(sql, type, target.Inner with { Code = SearchIndexer.ContainedParam(clause.Code, target.Type, target.Inner.Code) }, baseUrl));
             return string.Join(" UNION ALL ", stored.Concat(contained));
         }
@@ -620,7 +621,7 @@ public sealed partial class SqlSearch(SqlResourceStore store, TimeProvider clock
     /// Whether a chain's last link can be matched on the rows of contained resources: a parameter's own values, or a
     /// chain from there to stored resources (a contained PractitionerRole's <c>organization.name</c>). Not
     /// <c>:not</c>, <c>:missing</c>, <c>_has</c>, <c>_id</c> or <c>_lastUpdated</c> (which contained resources have
-    /// no rows of), nor a chain whose contained link is not the first one.
+    /// no rows of).
     /// </summary>
     private static bool InContained(SearchClause inner) =>
         inner is { Parameter: not null, Has: null, Missing: null } && inner.Modifier != "not";

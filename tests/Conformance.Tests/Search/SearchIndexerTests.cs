@@ -224,6 +224,50 @@ public class SearchIndexerTests
     }
 
     [Test]
+    public void A_contained_resource_that_points_at_another_of_the_same_container_brings_its_rows_two_deep()
+    {
+        // PDSm: the author a contained PractitionerRole, its practitioner contained beside it; the role's organization
+        // contained too, and that one's partof a third contained resource in a row (not followed).
+        var entries = Entries("""
+            {
+              "resourceType": "DocumentReference", "status": "current",
+              "contained": [
+                { "resourceType": "PractitionerRole", "id": "r", "practitioner": { "reference": "#p" }, "organization": { "reference": "#o" } },
+                { "resourceType": "Practitioner", "id": "p", "name": [{ "family": "Leclerc", "given": ["Sophie"] }] },
+                { "resourceType": "Organization", "id": "o", "name": "Clinique", "partOf": { "reference": "#g" } },
+                { "resourceType": "Organization", "id": "g", "name": "Groupe" }
+              ],
+              "author": [{ "reference": "#r" }],
+              "content": [{ "attachment": { "contentType": "application/pdf" } }]
+            }
+            """);
+        Assert.That(Values(entries, "author:PractitionerRole.practitioner"), Is.Empty, "a reference to a contained resource has no row");
+        Assert.That(Values(entries, "author:PractitionerRole.practitioner:Practitioner.family"), Is.EqualTo(new[] { new StringIndex("leclerc", "Leclerc") }));
+        Assert.That(Values(entries, "author:PractitionerRole.organization:Organization.name"), Is.EqualTo(new[] { new StringIndex("clinique", "Clinique") }));
+        Assert.That(entries.Select(e => e.Param), Has.None.StartsWith("author:PractitionerRole.organization:Organization.partof:"),
+            "SearchIndexer.ContainedLinks: two contained resources in a row");
+        Assert.That(entries.Select(e => e.Param), Has.None.StartsWith("author:Practitioner."), "the Practitioner is not the author itself");
+    }
+
+    [Test]
+    public void Contained_resources_that_all_point_at_each_other_bring_each_row_once()
+    {
+        // Every contained List's items are all the others: paths through them grow as the square of their number, the
+        // rows they bring do not (each contained resource extracted once per depth, the rows distinct).
+        const int n = 60;
+        string Items(int except) => string.Join(",", Enumerable.Range(0, n).Where(i => i != except).Select(i => $$$"""{"item":{"reference":"#l{{{i}}}"}}"""));
+        var contained = Enumerable.Range(0, n).Select(i =>
+            $$$"""{"resourceType":"List","id":"l{{{i}}}","status":"current","mode":"working","title":"t{{{i}}}","entry":[{{{Items(i)}}}]}""");
+        var entries = Entries($$"""
+            {"resourceType":"List","status":"current","mode":"working","contained":[{{string.Join(",", contained)}}],"entry":[{{Items(-1)}}]}
+            """);
+        Assert.That(Values(entries, "item:List.title"), Has.Length.EqualTo(n));
+        Assert.That(Values(entries, "item:List.item:List.title"), Has.Length.EqualTo(n));
+        Assert.That(entries, Is.Unique);
+        Assert.That(entries, Has.Length.LessThan(10 * n));
+    }
+
+    [Test]
     public void Where_resolve_is_Patient_answers_by_the_type_of_the_reference()
     {
         var group = Entries("""{ "resourceType": "Observation", "status": "final", "code": { "text": "x" }, "subject": { "reference": "Group/g1" } }""");

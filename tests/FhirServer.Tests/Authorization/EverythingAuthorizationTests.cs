@@ -70,6 +70,26 @@ public class EverythingAuthorizationTests(string store)
     }
 
     [Test]
+    public async Task A_Bundle_entry_is_authorized_as_the_operation_is()
+    {
+        const string batch = """
+            {"resourceType":"Bundle","type":"batch","entry":[
+              {"request":{"method":"GET","url":"Patient/p1/$everything"}},
+              {"request":{"method":"GET","url":"Patient/p2/$everything"}},
+              {"request":{"method":"GET","url":"Patient/p1/$everything?_type=Immunization"}}]}
+            """;
+        var (status, response) = await Send(HttpMethod.Post, "/", "scope=patient/Patient.rs scope=patient/Observation.rs patient=p1", batch);
+        Assert.That(status, Is.EqualTo(HttpStatusCode.OK), response.ToString());
+        var entries = response.GetProperty("entry").EnumerateArray().ToList();
+        string Status(int i) => entries[i].GetProperty("response").GetProperty("status").GetString()!;
+        Assert.That(Status(0), Does.StartWith("200"), response.ToString());
+        Assert.That(FrenchFlowClient.Entries(entries[0].GetProperty("resource")), Is.EquivalentTo(new[] { "Patient/p1", "Observation/o-p1" }));
+        Assert.That(Status(1), Does.StartWith("404"), "another patient, as a read");
+        Assert.That(Status(2), Does.StartWith("403"), "a type the token may not search, named");
+        Assert.That(response.ToString(), Does.Not.Contain("o-p2").And.Not.Contain("i-p1"));
+    }
+
+    [Test]
     public async Task Another_patient_is_not_found()
     {
         var (status, outcome) = await Send(HttpMethod.Get, "/Patient/p2/$everything", "scope=patient/*.rs patient=p1");

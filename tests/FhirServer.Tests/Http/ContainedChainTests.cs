@@ -1,5 +1,7 @@
 using System.Net;
 using System.Text.Json;
+using System.Text.Json.Nodes;
+using FhirServer.Conformance.Tests.Support;
 
 namespace FhirServer.Tests.Http;
 
@@ -51,7 +53,7 @@ public class ContainedChainTests(string store) : ServerTests(store, new()
              "source":{"reference":"#s"}}
             """,
         ];
-        foreach (var json in resources)
+        foreach (var json in resources.Append(PdsmDocument()).Concat(TwoLevelResources))
         {
             using var document = JsonDocument.Parse(json);
             var type = document.RootElement.GetProperty("resourceType").GetString();
@@ -61,6 +63,63 @@ public class ContainedChainTests(string store) : ServerTests(store, new()
         }
     }
 
+    /// <summary>
+    /// PDSm's comprehensive DocumentReference example as docs/french-flows.md corrects it: its author and authenticator
+    /// a contained PractitionerRole whose <c>practitioner</c> is the Practitioner contained beside it (Leclerc Sophie,
+    /// RPPS with its Luhn key), rather than an external role and an unreferenced Practitioner.
+    /// </summary>
+    private static string PdsmDocument()
+    {
+        var text = File.ReadAllText(Path.Combine(TestData.ExamplesFolder, "ans.fhir.fr.pdsm/DocumentReference-exemple-pdsm-documentreference.json"))
+            .Replace("10101201234\"", "10101201233\"");
+        var document = JsonNode.Parse(text)!.AsObject();
+        document["id"] = "pdsm";
+        foreach (var contained in document["contained"]!.AsArray())
+        {
+            contained!["meta"]!.AsObject().Remove("versionId");
+            contained["meta"]!.AsObject().Remove("lastUpdated");
+        }
+        document["contained"]!.AsArray().Add(JsonNode.Parse(
+            """{"resourceType":"PractitionerRole","id":"practitionerrole-example","practitioner":{"reference":"#practitioner-example"}}"""));
+        document["author"] = JsonNode.Parse("""[{"reference":"#practitionerrole-example"}]""");
+        document["authenticator"] = JsonNode.Parse("""{"reference":"#practitionerrole-example"}""");
+        return document.ToJsonString();
+    }
+
+    private static readonly string[] TwoLevelResources =
+    [
+        """{"resourceType":"PractitionerRole","id":"stored-role","practitioner":{"reference":"Practitioner/stored"}}""",
+        // A contained link after a stored one: the stored Patient holds its general practitioner contained.
+        """
+        {"resourceType":"Patient","id":"gp-contained","contained":[{"resourceType":"Practitioner","id":"gp","name":[{"family":"Médecin"}]}],
+         "generalPractitioner":[{"reference":"#gp"}]}
+        """,
+        """{"resourceType":"Observation","id":"of-gp-contained","status":"final","code":{"text":"x"},"subject":{"reference":"Patient/gp-contained"}}""",
+        // A contained role whose practitioner is stored (relative and absolute references).
+        """
+        {"resourceType":"DocumentReference","id":"role-to-stored","status":"current",
+         "contained":[{"resourceType":"PractitionerRole","id":"r","practitioner":{"reference":"Practitioner/stored"}}],
+         "author":[{"reference":"#r"}],"content":[{"attachment":{"contentType":"application/pdf"}}]}
+        """,
+        """
+        {"resourceType":"DocumentReference","id":"role-to-stored-absolute","status":"current",
+         "contained":[{"resourceType":"PractitionerRole","id":"r","practitioner":{"reference":"http://localhost/Practitioner/stored"}}],
+         "author":[{"reference":"#r"}],"content":[{"attachment":{"contentType":"application/pdf"}}]}
+        """,
+        // A stored role, its practitioner stored: MHD's author person through a role is not only a contained one's.
+        """
+        {"resourceType":"DocumentReference","id":"stored-role-author","status":"current",
+         "author":[{"reference":"PractitionerRole/stored-role"}],"content":[{"attachment":{"contentType":"application/pdf"}}]}
+        """,
+        // The role's practitioner contained but the role not the author: nothing of it is reached through author.
+        """
+        {"resourceType":"DocumentReference","id":"unreferenced-role","status":"current",
+         "contained":[{"resourceType":"PractitionerRole","id":"r","practitioner":{"reference":"#p"}},
+                      {"resourceType":"Practitioner","id":"p","name":[{"family":"Orphelin"}]}],
+         "custodian":{"reference":"Organization/lilas"},"content":[{"attachment":{"contentType":"application/pdf"}}]}
+        """,
+    ];
+
     public static IEnumerable<TestCaseData> Searches()
     {
         TestCaseData Case(string query, params string[] ids) => new TestCaseData(query, ids).SetArgDisplayNames(query);
@@ -68,8 +127,9 @@ public class ContainedChainTests(string store) : ServerTests(store, new()
         yield return Case("DocumentReference?author.family=DUPRE", "contained-author");
         yield return Case("DocumentReference?author:Practitioner.family=dupré", "contained-author");
         // The stored author is still found, and a union of both kinds is one search.
-        yield return Case("DocumentReference?author.family=stocke", "stored-author");
-        yield return Case("DocumentReference?author.given=helene,paul", "contained-author", "stored-author");
+        yield return Case("DocumentReference?author:Practitioner.family=stocke", "stored-author");
+        yield return Case("DocumentReference?author:Practitioner.given=helene,paul", "contained-author", "stored-author");
+        yield return Case("DocumentReference?author.given=helene,paul", "contained-author", "stored-author", "role-to-stored", "role-to-stored-absolute", "stored-role-author");
         // Only the parameter that points at the contained resource reaches it.
         yield return Case("DocumentReference?author.family=martin");
         yield return Case("DocumentReference?authenticator.family=martin", "contained-authenticator");
@@ -83,8 +143,24 @@ public class ContainedChainTests(string store) : ServerTests(store, new()
         // ITI-66: the SubmissionSet's source.
         yield return Case("List?source.given=eloise", "submission");
         yield return Case("List?source.family=Lefevre", "submission");
+        // Two contained links: PDSm's author, a contained PractitionerRole whose practitioner is contained beside it.
+        yield return Case("DocumentReference?author:PractitionerRole.practitioner.family=leclerc", "pdsm");
+        yield return Case("DocumentReference?author.practitioner.given=sophie", "pdsm");
+        yield return Case("DocumentReference?author:PractitionerRole.practitioner:Practitioner.identifier=https://rpps.esante.gouv.fr|10101201233", "pdsm");
+        yield return Case("DocumentReference?authenticator:PractitionerRole.practitioner.name=leclerc", "pdsm");
+        yield return Case("DocumentReference?author:PractitionerRole.practitioner.family=orphelin");
+        // ITI-67 author.given / author.family: the author person, the role's practitioner, contained or stored.
+        yield return Case("DocumentReference?author.given=sophie", "pdsm");
+        yield return Case("DocumentReference?author.family=LECLERC&status=current", "pdsm");
+        yield return Case("DocumentReference?author.family=stocke", "stored-author", "role-to-stored", "role-to-stored-absolute", "stored-role-author");
+        yield return Case("DocumentReference?author.given=sophie,helene", "pdsm", "contained-author");
+        yield return Case("DocumentReference?author:PractitionerRole.practitioner.family=stocke", "role-to-stored", "role-to-stored-absolute", "stored-role-author");
+        yield return Case("DocumentReference?author.family=orphelin");
+        yield return Case("Observation?subject:Patient.general-practitioner.family=medecin", "of-gp-contained");
+        yield return Case("Observation?subject.general-practitioner.name=medecin", "of-gp-contained");
         // Contained resources are not resources of the server: a search of their type does not find them.
         yield return Case("Practitioner?family=dupre");
+        yield return Case("Practitioner?family=leclerc");
         yield return Case("Practitioner?given=eloise");
         yield return Case("PractitionerRole?identifier=https://rpps.esante.gouv.fr|10000000009");
     }

@@ -193,6 +193,58 @@ public class EverythingTests(string store) : ServerTests(store)
         Assert.That(FrenchFlowClient.Entries(all), Is.EqualTo(new[] { r["mr"] }));
     }
 
+    private static string Bundle(string type, params string[] urls) =>
+        $$$"""{"resourceType":"Bundle","type":"{{{type}}}","entry":[""" +
+        string.Join(",", urls.Select(u => $$$"""{"request":{"method":"GET","url":"{{{u}}}"}}""")) + "]}";
+
+    private static List<JsonElement> Answers(JsonElement bundle) => [.. bundle.GetProperty("entry").EnumerateArray()];
+
+    private static string Status(JsonElement entry) => entry.GetProperty("response").GetProperty("status").GetString()!;
+
+    [Test]
+    public async Task A_batch_or_transaction_entry_answers_as_the_operation_does()
+    {
+        const string url = "Patient/ev-1/$everything?_type=Observation,Immunization&_count=5";
+        var (_, direct) = await Fhir.Get("/" + url);
+        foreach (var type in new[] { "batch", "transaction" })
+        {
+            var (status, response) = await Fhir.Send(HttpMethod.Post, "/", Bundle(type, url));
+            Assert.That(status, Is.EqualTo(HttpStatusCode.OK), response.ToString());
+            var entry = Answers(response)[0];
+            Assert.That(Status(entry), Does.StartWith("200"), entry.ToString());
+            var page = entry.GetProperty("resource");
+            Assert.That(page.GetProperty("type").GetString(), Is.EqualTo("searchset"));
+            Assert.That(FrenchFlowClient.Entries(page), Is.EqualTo(FrenchFlowClient.Entries(direct)), type);
+            Assert.That(FrenchFlowClient.Link(page, "self"), Is.EqualTo(FrenchFlowClient.Link(direct, "self")), type);
+            // Its next link is the operation's own: walked by REST it gives the rest of the compartment's types asked for.
+            var next = FrenchFlowClient.Link(page, "next");
+            Assert.That(next, Is.EqualTo(FrenchFlowClient.Link(direct, "next")), type);
+            var (rest, _) = await Walk(FrenchFlowClient.Relative(next!));
+            Assert.That(FrenchFlowClient.Entries(page).Concat(rest).Count(), Is.EqualTo(17 + 4), type);
+        }
+    }
+
+    [Test]
+    public async Task A_bad_everything_entry_fails_its_entry_in_a_batch_and_the_whole_transaction()
+    {
+        var (status, response) = await Fhir.Send(HttpMethod.Post, "/", Bundle("batch",
+            "Patient/ev-none/$everything", "Patient/ev-1/$everything?_type=Medication", "Patient/ev-1/$everything?start=yesterday",
+            "Patient/ev-1/$everything?_count=2"));
+        Assert.That(status, Is.EqualTo(HttpStatusCode.OK), response.ToString());
+        var entries = Answers(response);
+        Assert.That(entries.Select(Status).Select(s => s[..3]), Is.EqualTo(new[] { "404", "400", "400", "200" }), response.ToString());
+        Assert.That(entries[1].GetProperty("response").GetProperty("outcome").GetProperty("resourceType").GetString(), Is.EqualTo("OperationOutcome"));
+
+        (status, var outcome) = await Fhir.Send(HttpMethod.Post, "/", """
+            {"resourceType":"Bundle","type":"transaction","entry":[
+              {"resource":{"resourceType":"Patient","name":[{"family":"Jamais"}]},"request":{"method":"POST","url":"Patient"}},
+              {"request":{"method":"GET","url":"Patient/ev-1/$everything?_since=yesterday"}}]}
+            """);
+        Assert.That(status, Is.EqualTo(HttpStatusCode.BadRequest), outcome.ToString());
+        Assert.That(FrenchFlowClient.Issues(outcome), Does.Contain("_since"));
+        Assert.That((await Fhir.Get("/Patient?family=jamais")).Body.TryGetProperty("entry", out _), Is.False, "nothing written");
+    }
+
     [Test]
     public async Task The_CapabilityStatement_names_the_operation()
     {

@@ -190,7 +190,8 @@ public class RestTests(string store) : ServerTests(store)
         }
         // In Bundle entries too: each such batch entry 501, a transaction with one 501 as a whole, nothing written.
         var entries = $$$"""
-            {"request":{"method":"GET","url":"Patient/{{{id}}}/$everything"}},
+            {"request":{"method":"GET","url":"Patient/{{{id}}}/$summary"}},
+            {"request":{"method":"POST","url":"Patient/{{{id}}}/$everything"},"resource":{"resourceType":"Parameters"}},
             {"request":{"method":"POST","url":"Patient/$match"},"resource":{"resourceType":"Parameters"}},
             {"request":{"method":"GET","url":"$versions"}}
             """;
@@ -202,10 +203,10 @@ public class RestTests(string store) : ServerTests(store)
         var (tx, failed) = await Send(HttpMethod.Post, "/", $$$"""
             {"resourceType":"Bundle","type":"transaction","entry":[
               {"resource":{"resourceType":"Patient","identifier":[{"system":"urn:test:op","value":"{{{marker}}}"}]},"request":{"method":"POST","url":"Patient"}},
-              {"request":{"method":"GET","url":"Patient/{{{id}}}/$everything"}}]}
+              {"request":{"method":"GET","url":"Patient/{{{id}}}/$summary"}}]}
             """);
         Assert.That(tx.StatusCode, Is.EqualTo(HttpStatusCode.NotImplemented));
-        Assert.That(Issues(failed), Does.Contain("$everything").And.Contain($"Patient/{id}"));
+        Assert.That(Issues(failed), Does.Contain("$summary").And.Contain($"Patient/{id}"));
         var (_, found) = await Send(HttpMethod.Get, $"/Patient?identifier=urn:test:op|{marker}");
         Assert.That(found.TryGetProperty("entry", out _), Is.False, "nothing of the transaction was written");
 
