@@ -59,6 +59,7 @@ public static class SmartServer
         services.AddSingleton<AuthorizationRequestChecks>();
         services.AddSingleton<SmartTokenResponse>();
         services.AddSingleton<OnlineAccessRefresh>();
+        services.AddScoped<SessionAuthorizations>();
         services.AddSingleton<IdTokenFhirUser>();
         services.AddSingleton<ClientCredentialsGrant>();
         services.AddSingleton<ClientAssertionReplay>();
@@ -139,6 +140,8 @@ public static class SmartServer
                 o.AddEventHandler<OpenIddictServerEvents.ValidateTokenRequestContext>(b => b.UseSingletonHandler<ClientOrigins>());
                 o.AddEventHandler<OpenIddictServerEvents.ValidateAuthorizationRequestContext>(b => b.UseSingletonHandler<AuthorizationRequestChecks>()
                     .SetOrder(OpenIddictServerHandlers.Authentication.ValidateClientRedirectUri.Descriptor.Order + 1));
+                // Each authorization knows the sign-in it was granted in: signing out ends its online access.
+                o.AddEventHandler<OpenIddictServerEvents.ProcessSignInContext>(b => b.UseScopedHandler<SessionAuthorizations>().SetOrder(SessionAuthorizations.Order));
                 o.AddEventHandler<OpenIddictServerEvents.ProcessSignInContext>(b => b.UseSingletonHandler<OnlineAccessRefresh>()
                     .SetOrder(OpenIddictServerHandlers.EvaluateGeneratedTokens.Descriptor.Order + 1));
                 o.AddEventHandler<OpenIddictServerEvents.ProcessSignInContext>(b => b.UseSingletonHandler<IdTokenFhirUser>()
