@@ -74,6 +74,7 @@ public static class SmartServer
         services.AddSingleton<ContractClaims>();
         services.AddSingleton<TokenStatusCache>();
         services.AddSingleton<TokenEntryCheck>();
+        services.AddSingleton<TokenEntryWriter>();
         services.AddSingleton<AccessTokenSigning>();
 
         var openIddict = services.AddOpenIddict();
@@ -81,6 +82,8 @@ public static class SmartServer
             .AddCore(o =>
             {
                 o.UseEntityFrameworkCore().UseDbContext<SmartDbContext>();
+                // New token entries written in grouped commits (TokenEntryWriter) rather than one SaveChanges each.
+                o.ReplaceTokenStore<OpenIddict.EntityFrameworkCore.Models.OpenIddictEntityFrameworkCoreToken, SmartTokenStore>();
                 // Tells the token status cache of each change made to a token entry on this server.
                 o.ReplaceTokenManager(typeof(SmartTokenManager<>));
             })
