@@ -26,7 +26,7 @@ public static class AuthorizeEndpoint
             return SmartPage.Error(http, texts, "This is not an authorization request.");
 
         var session = await SmartSession.CurrentAsync(http, settings);
-        if (session is not var (user, sessionExpires))
+        if (session is not var (user, sessionExpires, sessionId))
         {
             if (request.HasPromptValue(PromptValues.None)) return Refuse(Errors.LoginRequired, "The user is not signed in.");
             var back = http.Request.PathBase + SmartServer.AuthorizationPath + QueryString.Create(AuthorizePages.RequestParameters(request));
@@ -131,7 +131,7 @@ public static class AuthorizeEndpoint
             return Refuse(Errors.InvalidRequest, "The launch was used meanwhile by another authorization.");
         logger.LogInformation("SMART authorization by {User} to {Client}: {Scopes}, patient {Patient}, encounter {Encounter}", user.Subject,
             client.ClientId, string.Join(' ', scopes), patient, encounter);
-        return Results.SignIn(SmartSignIn.Principal(user, client, scopes, patient, encounter, launch, sessionExpires), null,
+        return Results.SignIn(SmartSignIn.Principal(user, client, scopes, patient, encounter, launch, sessionExpires, sessionId), null,
             OpenIddictServerAspNetCoreDefaults.AuthenticationScheme);
     }
 

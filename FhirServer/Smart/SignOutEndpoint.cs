@@ -11,12 +11,13 @@ namespace FhirServer.Smart;
 /// discovery): after OpenIddict's checks (a <c>post_logout_redirect_uri</c> registered for the client, the
 /// <c>id_token_hint</c> one of ours), ends the user's sign-in at the authorization server (the session cookie) and sends
 /// the browser back to the <c>post_logout_redirect_uri</c> with the <c>state</c> — or, without one, shows that the
-/// user is signed out. A practitioner signed in through Pro Santé Connect is signed out at PSC first (its
+/// user is signed out. The <c>online_access</c> authorizations granted in that sign-in end with it, their tokens revoked
+/// (<see cref="SessionAuthorizations"/>); <c>offline_access</c> ones are kept. A practitioner signed in through Pro Santé Connect is signed out at PSC first (its
 /// <c>end_session_endpoint</c>), PSC sending the browser back here to finish.
 /// </summary>
 public static class SignOutEndpoint
 {
-    public static async Task<IResult> HandleAsync(HttpContext http, SmartSettings settings, ILogger<LoginPage> logger)
+    public static async Task<IResult> HandleAsync(HttpContext http, SmartSettings settings, SessionAuthorizations sessions, ILogger<LoginPage> logger)
     {
         var texts = SmartTexts.For(http);
         // An error OpenIddict could not send to the app (post_logout_redirect_uri not registered, a foreign id_token_hint).
@@ -30,6 +31,9 @@ public static class SignOutEndpoint
             await http.SignOutAsync(SmartSession.Scheme);
             var subject = session.Principal.FindFirst(OpenIddict.Abstractions.OpenIddictConstants.Claims.Subject)?.Value;
             logger.LogInformation("SMART sign-out of {User}", subject);
+            // SMART: online access lasts while the user's session does.
+            if (subject is not null && session.Principal.FindFirst(SmartSession.SessionIdClaim)?.Value is { Length: > 0 } sessionId)
+                await sessions.RevokeOnlineAsync(subject, sessionId, http.RequestAborted);
             // Signed in through PSC: sign out there too, and come back to this endpoint (the request's own parameters),
             // which then has no sign-in left and answers the app.
             if (settings.ProSanteConnect.Enabled && session.Principal.FindFirst(SmartSession.IdentityProviderClaim)?.Value == SmartSession.ProSanteConnectProvider)

@@ -59,6 +59,7 @@ public static class SmartServer
         services.AddSingleton<AuthorizationRequestChecks>();
         services.AddSingleton<SmartTokenResponse>();
         services.AddSingleton<OnlineAccessRefresh>();
+        services.AddScoped<SessionAuthorizations>();
         services.AddSingleton<IdTokenFhirUser>();
         services.AddSingleton<ClientCredentialsGrant>();
         services.AddSingleton<ClientAssertionReplay>();
@@ -73,6 +74,7 @@ public static class SmartServer
         services.AddSingleton<ContractClaims>();
         services.AddSingleton<TokenStatusCache>();
         services.AddSingleton<TokenEntryCheck>();
+        services.AddSingleton<TokenEntryWriter>();
         services.AddSingleton<AccessTokenSigning>();
 
         var openIddict = services.AddOpenIddict();
@@ -80,6 +82,8 @@ public static class SmartServer
             .AddCore(o =>
             {
                 o.UseEntityFrameworkCore().UseDbContext<SmartDbContext>();
+                // New token entries written in grouped commits (TokenEntryWriter) rather than one SaveChanges each.
+                o.ReplaceTokenStore<OpenIddict.EntityFrameworkCore.Models.OpenIddictEntityFrameworkCoreToken, SmartTokenStore>();
                 // Tells the token status cache of each change made to a token entry on this server.
                 o.ReplaceTokenManager(typeof(SmartTokenManager<>));
             })
@@ -139,6 +143,8 @@ public static class SmartServer
                 o.AddEventHandler<OpenIddictServerEvents.ValidateTokenRequestContext>(b => b.UseSingletonHandler<ClientOrigins>());
                 o.AddEventHandler<OpenIddictServerEvents.ValidateAuthorizationRequestContext>(b => b.UseSingletonHandler<AuthorizationRequestChecks>()
                     .SetOrder(OpenIddictServerHandlers.Authentication.ValidateClientRedirectUri.Descriptor.Order + 1));
+                // Each authorization knows the sign-in it was granted in: signing out ends its online access.
+                o.AddEventHandler<OpenIddictServerEvents.ProcessSignInContext>(b => b.UseScopedHandler<SessionAuthorizations>().SetOrder(SessionAuthorizations.Order));
                 o.AddEventHandler<OpenIddictServerEvents.ProcessSignInContext>(b => b.UseSingletonHandler<OnlineAccessRefresh>()
                     .SetOrder(OpenIddictServerHandlers.EvaluateGeneratedTokens.Descriptor.Order + 1));
                 o.AddEventHandler<OpenIddictServerEvents.ProcessSignInContext>(b => b.UseSingletonHandler<IdTokenFhirUser>()

@@ -31,6 +31,12 @@ public static class SmartSession
     /// <summary>When the sign-in ends (Unix seconds), carried into the tokens so that online_access ends with it.</summary>
     public const string ExpiresClaim = "smart_session_expires";
 
+    /// <summary>
+    /// This sign-in's own id (128 random bits), carried into the authorizations granted in it, so that signing out
+    /// ends their <c>online_access</c> (<see cref="SessionAuthorizations"/>).
+    /// </summary>
+    public const string SessionIdClaim = "smart_session_id";
+
     /// <summary>The login page, to which an upstream provider adds its button.</summary>
     public static LoginPage AddSmartSession(this IServiceCollection services, SmartSettings smart, ServerSettings server)
     {
@@ -61,7 +67,7 @@ public static class SmartSession
     public static CookieSecurePolicy SecurePolicy(ServerSettings server) =>
         SmartServer.Issuer(server)?.Scheme == Uri.UriSchemeHttps ? CookieSecurePolicy.Always : CookieSecurePolicy.SameAsRequest;
 
-    /// <summary>The principal to sign in: <c>sub</c>, <c>name</c>, <c>fhirUser</c>, <c>idp</c>, and any <paramref name="more"/>.</summary>
+    /// <summary>The principal to sign in: <c>sub</c>, <c>name</c>, <c>fhirUser</c>, <c>idp</c>, a new session id, and any <paramref name="more"/>.</summary>
     public static ClaimsPrincipal Principal(SignedInUser user, IEnumerable<Claim>? more = null)
     {
         var identity = new ClaimsIdentity(Scheme, NameClaim, Claims.Role);
@@ -69,6 +75,7 @@ public static class SmartSession
         identity.AddClaim(new Claim(NameClaim, user.Name));
         identity.AddClaim(new Claim(ContractClaims.FhirUser, user.FhirUser));
         identity.AddClaim(new Claim(IdentityProviderClaim, user.IdentityProvider));
+        identity.AddClaim(new Claim(SessionIdClaim, Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(16))));
         identity.AddClaims(more ?? []);
         return new ClaimsPrincipal(identity);
     }
@@ -84,7 +91,7 @@ public static class SmartSession
     }
 
     /// <summary>The signed-in user, or null (none, a local user no longer configured, a cookie without the claims).</summary>
-    public static async Task<(SignedInUser User, DateTimeOffset Expires)?> CurrentAsync(HttpContext http, SmartSettings settings)
+    public static async Task<(SignedInUser User, DateTimeOffset Expires, string? SessionId)?> CurrentAsync(HttpContext http, SmartSettings settings)
     {
         var result = await http.AuthenticateAsync(Scheme);
         if (!result.Succeeded) return null;
@@ -100,7 +107,7 @@ public static class SmartSession
             _ => null,
         };
         if (user is null) return null;
-        return (user, result.Properties.ExpiresUtc ?? DateTimeOffset.UtcNow.AddMinutes(settings.SessionMinutes));
+        return (user, result.Properties.ExpiresUtc ?? DateTimeOffset.UtcNow.AddMinutes(settings.SessionMinutes), claims.FindFirst(SessionIdClaim)?.Value);
     }
 
     private static async Task<IResult> LoginAsync(HttpContext http, SmartSettings settings, LoginPage page, IAntiforgery antiforgery,

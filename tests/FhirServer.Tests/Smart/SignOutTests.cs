@@ -75,6 +75,64 @@ public class SignOutTests(string store) : SmartFlowTests(store)
         Assert.That(after.Document?.QuerySelector("input[name=password]"), Is.Not.Null, after.Text);
     }
 
+    [Test]
+    public async Task Sign_out_revokes_the_online_access_granted_in_that_session_and_keeps_offline_access()
+    {
+        using var browser = NewBrowser();
+        var online = await Grant(browser, "user/Patient.rs online_access", signIn: true);
+        var offline = await Grant(browser, "user/Patient.rs offline_access", signIn: false);
+        using var elsewhere = NewBrowser();
+        var otherSession = await Grant(elsewhere, "user/Patient.rs online_access", signIn: true);
+        var onlineRefresh = online.GetProperty("refresh_token").GetString()!;
+        Assert.That(await Active(onlineRefresh), Is.True, "before the sign-out");
+
+        var page = await browser.Open(SmartServer.EndSessionPath);
+        Assert.That(page.Status, Is.EqualTo(HttpStatusCode.OK), page.Text);
+
+        var refused = await Json(await Refresh(onlineRefresh), HttpStatusCode.BadRequest);
+        Assert.That(refused.GetProperty("error").GetString(), Is.EqualTo("invalid_grant"));
+        Assert.That(await Active(onlineRefresh), Is.False, "the online refresh token");
+        var onlineAccess = online.GetProperty("access_token").GetString()!;
+        Assert.That(await Active(onlineAccess), Is.False, "the access token of the same authorization");
+        Assert.That((await Fhir(onlineAccess, "/Patient/pat1")).StatusCode, Is.EqualTo(HttpStatusCode.Unauthorized));
+
+        var kept = await Json(await Refresh(offline.GetProperty("refresh_token").GetString()!));
+        Assert.That((await Fhir(kept.GetProperty("access_token").GetString()!, "/Patient/pat1")).StatusCode, Is.EqualTo(HttpStatusCode.OK),
+            "offline_access outlives the session");
+        Assert.That((await Fhir(offline.GetProperty("access_token").GetString()!, "/Patient/pat1")).StatusCode, Is.EqualTo(HttpStatusCode.OK));
+        var other = await Json(await Refresh(otherSession.GetProperty("refresh_token").GetString()!));
+        Assert.That(other.TryGetProperty("access_token", out _), Is.True, "another sign-in of the same user is not ended");
+    }
+
+    [Test]
+    public async Task A_refused_sign_out_revokes_nothing()
+    {
+        using var browser = NewBrowser();
+        var online = await Grant(browser, "user/Patient.rs online_access", signIn: true);
+        var refused = await browser.Open(LogoutUrl("https://evil.example/signed-out", "x"));
+        Assert.That(refused.Status, Is.EqualTo(HttpStatusCode.BadRequest));
+        Assert.That(await Active(online.GetProperty("refresh_token").GetString()!), Is.True);
+        Assert.That((await Json(await Refresh(online.GetProperty("refresh_token").GetString()!))).TryGetProperty("access_token", out _), Is.True);
+    }
+
+    /// <summary>An authorization of the confidential app in <paramref name="browser"/>'s session: its token response.</summary>
+    private async Task<JsonElement> Grant(AppBrowser browser, string scope, bool signIn)
+    {
+        var (verifier, challenge) = AppBrowser.Pkce();
+        var page = await browser.Open(AuthorizeUrl(scope, challenge, client: ConfidentialApp));
+        if (signIn) page = await SignIn(browser, page, "doctor");
+        page = await browser.Submit(page, "decision", button: ("decision", "allow"));
+        Assert.That(page.Callback, Is.Not.Null, page.Text);
+        return await Json(await Exchange(page.Query["code"], verifier, ConfidentialApp, AppSecret));
+    }
+
+    private Task<HttpResponseMessage> Refresh(string refreshToken) =>
+        PostToken(new() { ["grant_type"] = "refresh_token", ["refresh_token"] = refreshToken }, ConfidentialApp, AppSecret);
+
+    private async Task<bool> Active(string token) =>
+        (await Json(await PostToken(new() { ["token"] = token }, ConfidentialApp, AppSecret, SmartServer.IntrospectionPath)))
+            .GetProperty("active").GetBoolean();
+
     private static string LogoutUrl(string redirect, string state) => QueryHelpers.AddQueryString(SmartServer.EndSessionPath, new Dictionary<string, string?>
     {
         ["client_id"] = PublicApp, ["post_logout_redirect_uri"] = redirect, ["state"] = state,
