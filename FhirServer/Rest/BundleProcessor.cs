@@ -75,6 +75,11 @@ public sealed partial class BundleProcessor(ConformanceContext conformance, Reso
         public IReadOnlyList<OutcomeIssue>? Outcome;
         /// <summary>What the validator found short of an error in the resource written.</summary>
         public IReadOnlyList<OutcomeIssue> Warnings = [];
+        /// <summary>
+        /// The validator's findings in the entry's resource when the Bundle was validated whole (<see cref="CheckProfiles"/>)
+        /// and that validation stands for the one its write would make; null: the write validates it.
+        /// </summary>
+        public IReadOnlyList<OutcomeIssue>? Validated;
 
         public string Where => $"Bundle.entry[{Index}]";
 
@@ -94,10 +99,11 @@ public sealed partial class BundleProcessor(ConformanceContext conformance, Reso
         var type = bundle.Child("type")?.Value;
         if (type is not ("batch" or "transaction"))
             throw FhirException.BadRequest($"Bundle.type is '{type}'; the base URL takes 'batch' or 'transaction'.", "Bundle.type");
-        CheckProfiles(bundle);
+        var validated = CheckProfiles(bundle);
         var entries = bundle.ChildrenNamed("entry").Select((e, i) => Read(e, i)).ToList();
         if (entries.Count > settings.MaxBundleEntries)
             throw new FhirException(StatusCodes.Status413PayloadTooLarge, "too-long", $"The Bundle has {entries.Count} entries; the limit is {settings.MaxBundleEntries}.");
+        if (validated is not null) TakeValidation(entries, validated);
 
         // Parse issues belong to an entry when their location is inside it; others make the whole Bundle invalid.
         foreach (var issue in parsed.Issues.Where(i => i.IsError))
@@ -136,13 +142,36 @@ public sealed partial class BundleProcessor(ConformanceContext conformance, Reso
     /// against them, as any written resource is (<see cref="ServerValidator.CheckWrite"/>): what only the Bundle shows
     /// (its entries' slices, their methods, how many SubmissionSets) is checked there. An error is 422 with the
     /// validator's issues, located in the Bundle, before anything is written. A Bundle that claims nothing is not
-    /// walked again: each entry's resource is validated on its own when it is written.
+    /// walked as a whole: each entry's resource is validated on its own when it is written. Returns the validation's
+    /// other issues (warnings, information) when the Bundle was validated, else null.
     /// </summary>
-    private void CheckProfiles(ElementNode bundle)
+    private IReadOnlyList<OutcomeIssue>? CheckProfiles(ElementNode bundle)
     {
-        if (validator.Settings.OnWrite is not (WriteValidation.Declared or WriteValidation.Strict)) return;
+        if (validator.Settings.OnWrite is not (WriteValidation.Declared or WriteValidation.Strict)) return null;
         var claims = bundle.Child("meta")?.ChildrenNamed("profile").Any() == true;
-        if (claims || validator.Settings.RequiredFor("Bundle").Count > 0) validator.CheckWrite(bundle);
+        return claims || validator.Settings.RequiredFor("Bundle").Count > 0 ? validator.CheckWrite(bundle) : null;
+    }
+
+    /// <summary>
+    /// A Bundle validated whole has had each entry's resource validated with it, by the same validator and options as
+    /// its write would (<see cref="ServerValidator.CheckWrite"/>: the base definition, the profiles it declares) and more
+    /// (the profiles the Bundle's slices name for it, its references to other entries resolved): the write of a created
+    /// or updated resource takes that validation rather than making it again, with the issues found in the resource as
+    /// its own (<c>Bundle.entry[1].resource.author[0]</c> read as <c>DocumentReference.author[0]</c>, as a write of it
+    /// alone reports them). A type the server requires profiles of (Validation:RequiredProfiles) is validated on its
+    /// write as before: the Bundle's validation did not ask for them. What a write validates that is not the entry's
+    /// resource (a patch's result, a replaced document's new version) is validated there as always.
+    /// </summary>
+    private void TakeValidation(List<Entry> entries, IReadOnlyList<OutcomeIssue> issues)
+    {
+        foreach (var e in entries)
+        {
+            if (e.Method is not ("POST" or "PUT") || e.Resource is not { } resource || validator.Settings.RequiredFor(resource.Type).Count > 0) continue;
+            var prefix = e.Where + ".resource";
+            e.Validated = [.. issues.Where(i => i.Expression is { } x && x.StartsWith(prefix, StringComparison.Ordinal) &&
+                                                (x.Length == prefix.Length || x[prefix.Length] is '.' or '['))
+                .Select(i => i with { Expression = resource.Type + i.Expression![prefix.Length..] })];
+        }
     }
 
     /// <summary>
@@ -394,7 +423,7 @@ public sealed partial class BundleProcessor(ConformanceContext conformance, Reso
         var prepared = new List<PreparedCreate>(creates.Count);
         foreach (var e in creates)
         {
-            try { prepared.Add(service.PrepareCreate(e.Resource!, e.Id)); }
+            try { prepared.Add(service.PrepareCreate(e.Resource!, e.Id, validated: e.Validated)); }
             catch (FhirException failure) { throw Located(e, failure); }
         }
 
@@ -527,7 +556,7 @@ public sealed partial class BundleProcessor(ConformanceContext conformance, Reso
         var ready = new List<(Entry Entry, PreparedCreate Create)>(creates.Count);
         foreach (var e in creates)
         {
-            try { ready.Add((e, service.PrepareCreate(e.Resource!, e.Id))); }
+            try { ready.Add((e, service.PrepareCreate(e.Resource!, e.Id, validated: e.Validated))); }
             catch (FhirException failure) { Fail(e, failure); }
         }
         if (ready.Count == 0) return;
@@ -643,13 +672,13 @@ public sealed partial class BundleProcessor(ConformanceContext conformance, Reso
         {
             case "POST":
             {
-                var result = await service.CreateAsync(session, e.Resource!, id, ct);
+                var result = await service.CreateAsync(session, e.Resource!, id, ct, validated: e.Validated);
                 Written(e, result, 201, representation);
                 break;
             }
             case "PUT":
             {
-                var result = await service.UpdateAsync(session, type, id, e.Resource!, e.IfMatch, ct);
+                var result = await service.UpdateAsync(session, type, id, e.Resource!, e.IfMatch, ct, validated: e.Validated);
                 Written(e, result, result.Created ? 201 : 200, representation);
                 break;
             }

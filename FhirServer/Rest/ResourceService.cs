@@ -85,33 +85,38 @@ public sealed class ResourceService(IResourceStore store, ConformanceContext con
     /// searches read them from the current-version table. Absolute references are local on this server's bases, the
     /// request's included (<see cref="LocalBases.Current"/>).
     /// </summary>
-    public CheckedResource Check(ElementNode resource)
+    /// <param name="validated">What the validator found in this resource when it was validated where it came, an entry of
+    /// a Bundle validated whole (<c>BundleProcessor.CheckProfiles</c>): it is not validated again. Null: validated here.</param>
+    public CheckedResource Check(ElementNode resource, IReadOnlyList<OutcomeIssue>? validated = null)
     {
         // Before the work that grows with the resource's size (validation, index rows, their inserts).
         var limit = settings.MaxResourceElements;
         if (ResourceNodes.CountElements(resource, limit) > limit)
             throw new FhirException(StatusCodes.Status413PayloadTooLarge, "too-long",
                 $"The {resource.Type} has more than {limit:N0} elements, this server's limit for one resource (Server:MaxResourceElements).", resource.Type);
-        var warnings = validator.CheckWrite(resource);
+        var warnings = validated ?? validator.CheckWrite(resource);
         return new CheckedResource([.. indexer.Extract(resource, bases.Current).Where(e => e.Param is not ("_id" or "_lastUpdated")),
             .. uniqueIdentifiers.Of(resource)], warnings);
     }
 
     /// <param name="content">A Binary's content as it came raw (<see cref="BinaryData"/>); the resource has no data then.</param>
+    /// <param name="validated">The resource's validation made before, as a Bundle entry (<see cref="Check"/>); null: made here.</param>
     public Task<WriteResult> CreateAsync(IStoreSession session, ElementNode resource, string? id = null, CancellationToken ct = default,
-        ReadOnlyMemory<byte>? content = null) =>
-        CreateAsync(session, PrepareCreate(resource, id, content), ct);
+        ReadOnlyMemory<byte>? content = null, IReadOnlyList<OutcomeIssue>? validated = null) =>
+        CreateAsync(session, PrepareCreate(resource, id, content, validated), ct);
 
     /// <summary>
     /// A create's version, its JSON and its index rows, ready before the write transaction: a new id has no version to
     /// follow, so nothing of it depends on the database, and on SQLite the one writer is then held only for the inserts.
     /// </summary>
-    public PreparedCreate PrepareCreate(ElementNode resource, string? id = null, ReadOnlyMemory<byte>? content = null)
+    /// <param name="validated">The resource's validation made before, as a Bundle entry (<see cref="Check"/>); null: made here.</param>
+    public PreparedCreate PrepareCreate(ElementNode resource, string? id = null, ReadOnlyMemory<byte>? content = null,
+        IReadOnlyList<OutcomeIssue>? validated = null)
     {
         id ??= NewId();
         var instant = NextInstant(null);
         var stamped = ResourceNodes.Stamp(conformance.Registry, resource, id, 1, instant);
-        var checkedResource = Check(stamped);
+        var checkedResource = Check(stamped, validated);
         return new PreparedCreate(Version(stamped, id, 1, instant, VersionMethod.Create, content), stamped, checkedResource);
     }
 
@@ -217,8 +222,10 @@ public sealed class ResourceService(IResourceStore store, ConformanceContext con
     /// <param name="method">Update, or Patch for the result of a patch (history reports the interaction).</param>
     /// <param name="checkedResource">The resource's <see cref="Check"/> made before the transaction; null: made here.</param>
     /// <param name="prepared">The version made before the transaction (<see cref="PrepareUpdate"/>), stored if it follows the current one.</param>
+    /// <param name="validated">The resource's validation made before, as a Bundle entry (<see cref="Check"/>); null: made here.</param>
     public async Task<WriteResult> UpdateAsync(IStoreSession session, string type, string id, ElementNode resource, VersionMatch? ifMatch, CancellationToken ct = default,
-        CheckedResource? checkedResource = null, VersionMethod method = VersionMethod.Update, ReadOnlyMemory<byte>? content = null, PreparedUpdate? prepared = null)
+        CheckedResource? checkedResource = null, VersionMethod method = VersionMethod.Update, ReadOnlyMemory<byte>? content = null, PreparedUpdate? prepared = null,
+        IReadOnlyList<OutcomeIssue>? validated = null)
     {
         packaged.CheckWritable(type, id, method == VersionMethod.Patch ? "PATCH" : "PUT");
         var current = await session.ReadCurrentAsync(type, id, ct);
@@ -230,7 +237,7 @@ public sealed class ResourceService(IResourceStore store, ConformanceContext con
             (current is null || prepared.Version.LastUpdated > current.LastUpdated))
             return await InsertAsync(session, new WriteResult(prepared.Version, current is null || current.Deleted, prepared.Resource, prepared.Checked.Warnings),
                 prepared.Checked.Index, ct);
-        return await Write(session, resource, id, current, method, ct, checkedResource, content);
+        return await Write(session, resource, id, current, method, ct, checkedResource, content, validated);
     }
 
     /// <summary>Deletes (a new version marked deleted). Null when there was nothing to delete (no resource, or already deleted).</summary>
@@ -274,12 +281,12 @@ public sealed class ResourceService(IResourceStore store, ConformanceContext con
     }
 
     private async Task<WriteResult> Write(IStoreSession session, ElementNode resource, string id, StoredVersion? current, VersionMethod method, CancellationToken ct,
-        CheckedResource? checkedResource, ReadOnlyMemory<byte>? content)
+        CheckedResource? checkedResource, ReadOnlyMemory<byte>? content, IReadOnlyList<OutcomeIssue>? validated)
     {
         var version = (current?.Version ?? 0) + 1;
         var instant = NextInstant(current);
         var stamped = ResourceNodes.Stamp(conformance.Registry, resource, id, version, instant);
-        checkedResource ??= Check(stamped);
+        checkedResource ??= Check(stamped, validated);
         var stored = Version(stamped, id, version, instant, method, content);
         return await InsertAsync(session, new WriteResult(stored, current is null || current.Deleted, stamped, checkedResource.Warnings), checkedResource.Index, ct);
     }

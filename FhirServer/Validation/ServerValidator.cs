@@ -34,6 +34,11 @@ public sealed class ServerValidator
     public ResourceValidator Validator { get; }
     public ValidationSettings Settings { get; }
 
+    private long _writeValidations;
+
+    /// <summary>How many resources <see cref="CheckWrite"/> has validated since the start (a posted Bundle counts one).</summary>
+    public long WriteValidations => Interlocked.Read(ref _writeValidations);
+
     /// <summary>Validates against the base definition, the declared profiles and <paramref name="profiles"/> (<c>$validate</c>).</summary>
     public ValidationReport Validate(ElementNode resource, IReadOnlyList<string> profiles, CancellationToken ct)
     {
@@ -49,6 +54,7 @@ public sealed class ServerValidator
     {
         if (_onWrite is null) return [];
         _stored.WaitLoaded();
+        Interlocked.Increment(ref _writeValidations);
         var report = _onWrite.Validate(resource, Settings.RequiredFor(resource.Type));
         if (report.IsValid) return report.Issues;
         throw new FhirException(StatusCodes.Status422UnprocessableEntity, report.Issues);

@@ -2,6 +2,7 @@ using System.Net;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using FhirServer.Tests.Http;
+using Microsoft.Extensions.DependencyInjection;
 using static FhirServer.Tests.Documents.DocumentBundles;
 using static FhirServer.Tests.Http.ValidationFixtures;
 
@@ -138,6 +139,75 @@ public class ProvideDocumentBundleTests(string store) : ServerTests(store)
         return bundle;
     }
 
+    /// <summary>
+    /// A Bundle claiming a provide-bundle profile is validated whole, its entries' resources with it; their writes take
+    /// that validation rather than validating each resource again.
+    /// </summary>
+    [Test]
+    public async Task A_provide_bundle_and_its_entries_are_validated_once()
+    {
+        var validator = Factory.Services.GetRequiredService<FhirServer.Validation.ServerValidator>();
+        var bundle = Example(Mhd, "Bundle-ex-comprehensiveProvideDocumentBundleSimple.json");
+        var before = validator.WriteValidations;
+
+        var (status, response) = await Post(Client, bundle);
+
+        Assert.That(status, Is.EqualTo(HttpStatusCode.OK), response.ToString());
+        Assert.That(Locations(response), Has.Length.EqualTo(3));
+        Assert.That(validator.WriteValidations - before, Is.EqualTo(1), "the Bundle, not once more per entry written");
+    }
+
+    /// <summary>What the write of each entry found before, the Bundle's validation finds: an entry is refused with its location.</summary>
+    [Test]
+    public async Task An_invalid_entry_of_a_provide_bundle_is_refused_with_its_location()
+    {
+        var documents = await Count(Client, "/DocumentReference");
+        // Against the DocumentReference's base definition (status has a required binding).
+        var bundle = Example(Mhd, "Bundle-ex-comprehensiveProvideDocumentBundleSimple.json");
+        bundle["entry"]![1]!["resource"]!["status"] = "bogus";
+        var (status, outcome) = await Post(Client, bundle);
+        Assert.That(status, Is.EqualTo(HttpStatusCode.UnprocessableEntity), outcome.ToString());
+        Assert.That(Errors(outcome).Select(Expression), Has.Some.StartWith("Bundle.entry[1].resource.status"), outcome.ToString());
+
+        // Against the profile the entry declares (IHE.MHD.Comprehensive.DocumentReference: masterIdentifier 1..1).
+        bundle = Example(Mhd, "Bundle-ex-comprehensiveProvideDocumentBundleSimple.json");
+        bundle["entry"]![1]!["resource"]!.AsObject().Remove("masterIdentifier");
+        (status, outcome) = await Post(Client, bundle);
+        Assert.That(status, Is.EqualTo(HttpStatusCode.UnprocessableEntity), outcome.ToString());
+        Assert.That(Errors(outcome).Select(Text), Has.Some.Contains("masterIdentifier"), outcome.ToString());
+        Assert.That(Errors(outcome).Select(Expression), Has.Some.StartWith("Bundle.entry[1]"), outcome.ToString());
+
+        // The Binary entry, which no slice of the profile names a profile for: against its base (contentType 1..1).
+        bundle = Example(Mhd, "Bundle-ex-comprehensiveProvideDocumentBundleSimple.json");
+        bundle["entry"]![2]!["resource"]!.AsObject().Remove("contentType");
+        (status, outcome) = await Post(Client, bundle);
+        Assert.That(status, Is.EqualTo(HttpStatusCode.UnprocessableEntity), outcome.ToString());
+        Assert.That(Errors(outcome).Select(Text), Has.Some.Contains("Binary.contentType"), outcome.ToString());
+        Assert.That(Errors(outcome).Select(Expression), Has.Some.StartWith("Bundle.entry[2].resource"), outcome.ToString());
+
+        Assert.That(await Count(Client, "/DocumentReference"), Is.EqualTo(documents), "nothing written");
+    }
+
+    /// <summary>The warnings found in an entry's resource come back in its response with Prefer: return=OperationOutcome, located in the resource.</summary>
+    [Test]
+    public async Task The_warnings_of_a_provide_bundle_entry_come_back_in_its_response()
+    {
+        var bundle = Example(Mhd, "Bundle-ex-comprehensiveProvideDocumentBundleSimple.json");
+        bundle["entry"]![1]!["resource"]!["meta"]!["profile"]!.AsArray().Add("http://example.org/fhir/StructureDefinition/not-loaded-here");
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/") { Content = RestTests.Json(bundle.ToJsonString()) };
+        request.Headers.Add("Prefer", "return=OperationOutcome");
+
+        var (status, response) = await ValidationFixtures.Read(await Client.SendAsync(request));
+
+        Assert.That(status, Is.EqualTo(HttpStatusCode.OK), response.ToString());
+        var outcome = response.GetProperty("entry")[1].GetProperty("response").GetProperty("outcome");
+        var warnings = Issues(outcome).Where(i => i.GetProperty("severity").GetString() == "warning").ToList();
+        Assert.That(warnings.Select(Text), Has.Some.Contains("not-loaded-here"), outcome.ToString());
+        Assert.That(warnings.Select(Expression), Has.Some.StartWith("DocumentReference.meta.profile"), outcome.ToString());
+        var binaryOutcome = response.GetProperty("entry")[2].GetProperty("response").GetProperty("outcome");
+        Assert.That(Issues(binaryOutcome).Select(Text), Has.None.Contains("not-loaded-here"), "each entry has its own");
+    }
+
     [Test]
     public async Task A_Bundle_claiming_the_MHD_profile_without_its_SubmissionSet_is_refused_whole()
     {
@@ -182,5 +252,34 @@ public class RequiredBundleProfileTests(string store) : ServerTests(store, new()
         Assert.That(status, Is.EqualTo(HttpStatusCode.UnprocessableEntity), outcome.ToString());
         Assert.That(Errors(outcome).Select(Text), Has.Some.Contains("IHE.MHD.Minimal.ProvideBundle"));
         Assert.That(await Count(Client, $"/DocumentReference?subject={patient}"), Is.Zero);
+    }
+}
+
+/// <summary>
+/// Validation:RequiredProfiles of an entry's type (strict mode): an entry of a provide bundle is held to them as a
+/// resource written alone is; the Bundle's own validation does not ask for them, its write does.
+/// </summary>
+[TestFixture("sqlite")]
+[TestFixture("postgres")]
+public class RequiredEntryProfileTests(string store) : ServerTests(store, new()
+{
+    ["Validation:OnWrite"] = "strict",
+    ["Validation:RequiredProfiles:DocumentReference"] = "https://profiles.ihe.net/ITI/MHD/StructureDefinition/IHE.MHD.Comprehensive.DocumentReference",
+})
+{
+    [Test]
+    public async Task An_entry_of_a_type_with_required_profiles_is_held_to_them()
+    {
+        // A comprehensive submission meets them; a minimal one (its DocumentReference without type, category, …) does not.
+        var (status, response) = await Post(Client, Example("ihe.iti.mhd", "Bundle-ex-comprehensiveProvideDocumentBundleSimple.json"));
+        Assert.That(status, Is.EqualTo(HttpStatusCode.OK), response.ToString());
+        var documents = await Count(Client, "/DocumentReference");
+
+        (status, var outcome) = await Post(Client, Example("ihe.iti.mhd", "Bundle-ex-minimalProvideDocumentBundleSimple.json"));
+
+        Assert.That(status, Is.EqualTo(HttpStatusCode.UnprocessableEntity), outcome.ToString());
+        Assert.That(Errors(outcome).Select(Text), Has.Some.Contains("IHE.MHD.Comprehensive.DocumentReference"), outcome.ToString());
+        Assert.That(Errors(outcome).Select(Text), Has.Some.StartWith("Bundle.entry[1] (POST DocumentReference)"), outcome.ToString());
+        Assert.That(await Count(Client, "/DocumentReference"), Is.EqualTo(documents), "nothing written");
     }
 }
