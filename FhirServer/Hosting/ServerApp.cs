@@ -153,8 +153,10 @@ public static class ServerApp
             return next(http);
         });
         app.UseRouting();
-        // The token endpoints (OpenIddict) and the bearer token of every request, which sets HttpContext.User.
-        app.UseAuthentication();
+        // The token endpoints (OpenIddict) and the bearer token of every request, which sets HttpContext.User; in smart
+        // mode the FHIR requests skip OpenIddict's request handlers (Smart.SmartAuthentication).
+        if (smart.IsSmart) Smart.SmartAuthentication.Use(app);
+        else app.UseAuthentication();
         app.UseFhirAccess();
         if (smart.IsSmart) Smart.ClientOrigins.UseClientOrigins(app);
         app.MapGet("/health", () => Results.Text("ok"));

@@ -21,7 +21,7 @@ public sealed class TokenEntryCheck(TokenStatusCache cache, IServiceScopeFactory
     {
         // No token identifier: a token with no entry in the store (none is issued so by this server).
         if (context.Principal?.GetTokenId() is not { Length: > 0 } id) return;
-        var entry = await cache.GetAsync(id, key => Read(key, context.CancellationToken));
+        var entry = await cache.GetAsync(id, key => ReadAsync(key, context.CancellationToken));
         // A reference token's entry holds its payload: that payload used as a token of its own is refused (as OpenIddict does).
         if (entry is null || (!context.IsReferenceToken && !string.IsNullOrEmpty(entry.ReferenceId)) || entry.Status != Statuses.Valid)
         {
@@ -38,8 +38,8 @@ public sealed class TokenEntryCheck(TokenStatusCache cache, IServiceScopeFactory
             .SetTokenType(entry.Type);
     }
 
-    // A scope of its own: the store (and its database context) is made only when the cache does not answer.
-    private async ValueTask<TokenStatusCache.Entry?> Read(string id, CancellationToken ct)
+    /// <summary>The token's entry read from the store, through a scope of its own: made only when the cache does not answer.</summary>
+    public async ValueTask<TokenStatusCache.Entry?> ReadAsync(string id, CancellationToken ct)
     {
         await using var scope = scopes.CreateAsyncScope();
         var manager = scope.ServiceProvider.GetRequiredService<IOpenIddictTokenManager>();

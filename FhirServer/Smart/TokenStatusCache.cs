@@ -15,7 +15,8 @@ namespace FhirServer.Smart;
 /// Beside each entry, the principal OpenIddict validated from the token (<see cref="KeepPrincipal"/>), found again by
 /// a hash of the token (<see cref="TryGetPrincipal"/>, for <see cref="CachedBearerAuthentication"/>): given only while
 /// the token's entry is kept, <c>valid</c>, and the token not expired, so it lives no longer than the entry and goes
-/// with it (a revocation, any eviction).
+/// with it (a revocation, any eviction). When only the entry's time is up, the entry alone is read again
+/// (<see cref="GetPrincipalAsync"/>): the token's signature and claims do not change, its entry may.
 /// </para>
 /// </summary>
 public sealed class TokenStatusCache(SmartSettings settings, TimeProvider time)
@@ -83,11 +84,33 @@ public sealed class TokenStatusCache(SmartSettings settings, TimeProvider time)
         var now = time.GetUtcNow();
         if (kept.Expires <= now || !_entries.TryGetValue(kept.Id, out var entry) || entry.Until <= now || entry.Entry.Status != Statuses.Valid)
         {
-            _principals.TryRemove(key, out _);
+            _principals.TryRemove(KeyValuePair.Create(key, kept));
             return false;
         }
         principal = kept.Principal;
         return true;
+    }
+
+    /// <summary>
+    /// The principal kept for that token, as <see cref="TryGetPrincipal"/>, and when only the time of its entry is up:
+    /// the entry alone read again through <paramref name="read"/> (no signature check, no OpenIddict pipeline), the
+    /// principal given if the entry is what it was when the token was validated (still <c>valid</c>, the same dates,
+    /// type and authorization: what the validation took from it). Null sends the token through the whole validation.
+    /// A revocation on this server has evicted the entry: nothing to compare with, so the whole validation, which
+    /// refuses the token.
+    /// </summary>
+    public async ValueTask<ClaimsPrincipal?> GetPrincipalAsync(string key, Func<string, ValueTask<Entry?>> read)
+    {
+        if (!Enabled || !_principals.TryGetValue(key, out var kept)) return null;
+        var now = time.GetUtcNow();
+        if (kept.Expires > now && _entries.TryGetValue(kept.Id, out var entry) && entry.Entry.Status == Statuses.Valid)
+        {
+            if (entry.Until > now) return kept.Principal;
+            // The entry read again and kept (unless an eviction happened meanwhile, which TryGetPrincipal then sees).
+            if (await GetAsync(kept.Id, read) == entry.Entry && TryGetPrincipal(key, out var principal)) return principal;
+        }
+        _principals.TryRemove(KeyValuePair.Create(key, kept));
+        return null;
     }
 
     /// <summary>

@@ -92,7 +92,7 @@ public class TokenStatusCacheTests(string store) : SmartServerTests(store)
         Assert.That(changed, Is.EqualTo(1));
     }
 
-    private sealed class ShiftedClock : TimeProvider
+    internal sealed class ShiftedClock : TimeProvider
     {
         public TimeSpan Shift { get; set; }
 
