@@ -72,9 +72,10 @@ scale_store() {
   local set=$1 types=$2 copy_types=$3
   local folder="$data/$set" gen="$data/base-$base_patients"
   if [ -f "$folder/fhir.db" ] && [ -f "$folder/filled" ]; then
-    # What the store holds, not what was asked: the values are drawn from the copies there are.
+    # What the store holds, not what was asked: the values are drawn from the copies there are (the line's first
+    # "copies N", not the "copies N s" of the time it took).
     say "$set: the store in $folder is filled ($(cat "$folder/filled"))"
-    base_patients=$(sed -nE 's/^base ([0-9]+) .*/\1/p' "$folder/filled"); copies=$(sed -nE 's/.*copies ([0-9]+) .*/\1/p' "$folder/filled")
+    base_patients=$(sed -nE 's/^base ([0-9]+) .*/\1/p' "$folder/filled"); copies=$(sed -nE 's/^base [0-9]+ patients, copies ([0-9]+) .*/\1/p' "$folder/filled")
     return
   fi
   rm -rf "$folder"; mkdir -p "$folder"

@@ -65,6 +65,11 @@ internal static class FrenchSearchBenchCommand
                 }).ToList();
                 queries.Add(("name", names.Select(v => $"Practitioner?name={Escape(v)}").ToList()));
                 queries.Add(("name-count10", names.Select(v => $"Practitioner?name={Escape(v)}&_count=10").ToList()));
+                // :exact takes the text as stored (accents and case kept).
+                queries.Add(("name-exact", resources.SelectMany(Names).Select(v => $"Practitioner?name:exact={Escape(v)}").ToList()));
+                // The practitioner's roles, by its IdNatPS through the chain (Annuaire: a role at an organization).
+                queries.Add(("role", resources.SelectMany(r => Identifiers(r, IdNatPs))
+                    .Select(v => $"PractitionerRole?practitioner.identifier={Escape(IdNatPs + "|" + v)}").ToList()));
             }
             else
             {

@@ -398,6 +398,48 @@ public class SearchTests(string store) : ServerTests(store, new() { ["Validation
         await Check("family", $"{_run}noelz", [], driven: false);
     }
 
+    [Test]
+    public async Task Exact_strings_are_read_by_their_value_and_drive_the_page()
+    {
+        // Same folded value (<run>exnoel), three exact texts; the phonetic rows of one sound (nl), two exact texts.
+        // :exact finds its rows among those of its value (SqlSearch.ExactCondition): the same matches as the exact
+        // text compared alone, read by a seek and in id order, so the clause drives the page like a token.
+        var f = _run + "ex"; // not the names of the fixture's other tests
+        var expected = new Dictionary<string, List<string>>();
+        string[] families = [$"{f}Noël", $"{f}NOEL", $"{f}Noël", $"{f}noel", $"{f}Noël"];
+        for (var i = 0; i < families.Length; i++)
+        {
+            await Create($"exact{i}", $$"""{"resourceType":"Patient","name":[{"family":"{{families[i]}}","given":["Léa"]},{"family":"{{families[i]}}"}]}""");
+            (expected.TryGetValue(families[i], out var list) ? list : expected[families[i]] = []).Add($"exact{i}");
+        }
+        Assert.That((await Client.DeleteAsync($"/Patient/{_ids["exact4"]}")).IsSuccessStatusCode, Is.True);
+        expected[$"{f}Noël"].Remove("exact4");
+        foreach (var list in expected.Values) list.Sort((a, b) => string.CompareOrdinal(_ids[a], _ids[b]));
+
+        var parser = Factory.Services.GetRequiredService<SearchQueryParser>();
+        var search = Factory.Services.GetRequiredService<SqlSearch>();
+        foreach (var (family, matches) in expected)
+        {
+            var query = $"/Patient?family:exact={Uri.EscapeDataString(family)}&_count=1";
+            var found = new List<string>();
+            for (var page = await Bundle(query); ; page = await Bundle(Link(page, "next")!))
+            {
+                found.AddRange(Entries(page, "match"));
+                if (Link(page, "next") is null) break;
+                Assert.That(found, Has.Count.LessThan(10), "the walk does not end");
+            }
+            Assert.That(found, Is.EqualTo(matches), query);
+            var total = await Bundle($"/Patient?family:exact={Uri.EscapeDataString(family)}&_total=accurate&_summary=count");
+            Assert.That(total.GetProperty("total").GetInt32(), Is.EqualTo(matches.Count), "_total of " + query);
+            var parsed = parser.Parse("Patient", [new("family:exact", family), new("_count", "1")], strict: true);
+            var page1 = await search.RunAsync(parsed, null, "http://localhost/", CancellationToken.None);
+            Assert.That(page1.DrivenBy, Is.EqualTo("family"), "the page of " + query);
+        }
+        Assert.That(await Matches($"/Patient?family:exact={f}Noel"), Is.Empty, "the accent is part of the exact text");
+        Assert.That(await Matches($"/Patient?name={f}NOEL&given:exact=L%C3%A9a&_count=50"), Has.Count.EqualTo(4), "a probed :exact clause");
+        Assert.That(await Matches($"/Patient?phonetic:exact={f}NOEL"), Is.EqualTo(expected[$"{f}NOEL"]), "phonetic rows hold the exact text too");
+    }
+
     private static string? Link(JsonElement bundle, string relation) =>
         bundle.GetProperty("link").EnumerateArray().Where(l => l.GetProperty("relation").GetString() == relation)
             .Select(l => new Uri(l.GetProperty("url").GetString()!).PathAndQuery).FirstOrDefault();
