@@ -85,7 +85,7 @@ public sealed class JsonMutator(Random random)
         {
             JsonArray a when a.Count > 0 => random.Next(2) == 0 ? a[0]?.DeepClone() : new JsonObject { ["0"] = a[0]?.DeepClone() },
             JsonObject obj => new JsonArray(obj.DeepClone()),
-            JsonValue v when v.TryGetValue<string>(out var s) => double.TryParse(s, out var d) ? d : random.Next(2) == 0 ? 1 : new JsonArray(s),
+            JsonValue v when v.TryGetValue<string>(out var s) => double.TryParse(s, out var d) && double.IsFinite(d) ? d : random.Next(2) == 0 ? 1 : new JsonArray(s),
             JsonValue v => v.ToJsonString(),
             _ => AnyWrongValue(),
         };
