@@ -69,9 +69,7 @@ public sealed class ValidationSettings
         var required = new Dictionary<string, IReadOnlyList<string>>(StringComparer.Ordinal);
         foreach (var type in section.GetSection("RequiredProfiles").GetChildren())
         {
-            // One value with commas (an environment variable, a switch) or a JSON array in appsettings.json.
-            var values = type.Value is { } list ? list.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
-                : type.GetChildren().Select(c => c.Value?.Trim()).OfType<string>().Where(v => v.Length > 0).ToArray();
+            var values = List(type);
             if (values.Length > 0) required[type.Key] = values;
         }
         if (required.Count > 0 && onWrite != WriteValidation.Strict)
@@ -95,8 +93,7 @@ public sealed class ValidationSettings
     private static ValidatorOptions ReadValidator(IConfigurationSection section)
     {
         var defaults = ValidatorOptions.Default;
-        var domains = section["ExtensionDomains"] is { } list ? list.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
-            : section.GetSection("ExtensionDomains").GetChildren().Select(c => c.Value?.Trim()).OfType<string>().Where(v => v.Length > 0).ToArray();
+        var domains = List(section.GetSection("ExtensionDomains"));
         foreach (var domain in domains)
             if (!Uri.TryCreate(domain, UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https" or "urn"))
                 throw new ConfigurationException($"Validation:ExtensionDomains: '{domain}' is not an absolute http(s) or urn prefix of extension urls.");
@@ -124,6 +121,11 @@ public sealed class ValidationSettings
             MaxIssues = maxIssues,
         };
     }
+
+    // A list setting: one value with commas (an environment variable, a switch) or a JSON array in appsettings.json.
+    private static string[] List(IConfigurationSection setting) =>
+        setting.Value is { } list ? list.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+            : [.. setting.GetChildren().Select(c => c.Value?.Trim()).OfType<string>().Where(v => v.Length > 0)];
 
     private static bool Flag(IConfigurationSection section, string key, bool defaultValue) => section[key] switch
     {
